@@ -1,0 +1,268 @@
+// The development chain: runtime, block tree, transaction pool, block production (instant or
+// interval), finality lag, forks on request, and persistence. The RPC layer talks only to this.
+import { EventEmitter } from 'node:events';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { Runtime } from '../runtime/runtime';
+import { SPEC_VERSION } from '../runtime/constants';
+import { StateStore } from '../state/state-store';
+import { type BlockRecord, buildBlock } from '../execution/block-builder';
+import { checkExtrinsic, decodeExtrinsic } from '../execution/check-extrinsic';
+import { alreadyImported, InvalidTransaction, priorityTooLow, UnknownTransaction } from '../execution/invalid-transaction';
+import { RpcError } from '../rpc/types';
+import { readAccount } from '../runtime/accounts';
+import { BlockTree, type HeadChange } from './block-tree';
+import { ChainLog } from './chain-log';
+import { buildGenesis } from './genesis';
+import { TxPool, type TxWatcher } from './tx-pool';
+
+export interface DevChainOptions {
+  /** Where blocks are kept across restarts; in memory only when absent. */
+  dataDir?: string;
+  /** 0: a block as soon as transactions wait (instant); otherwise one block every N ms. */
+  blockTimeMs?: number;
+  /** How many blocks finality trails the best block (default 1). */
+  finalityLag?: number;
+  log?: (message: string) => void;
+}
+
+interface ChainEvents {
+  /** A new best block (also after a reorg). */
+  bestChanged: [HeadChange];
+  /** Any newly imported block, on any branch. */
+  imported: [BlockRecord];
+  finalized: [BlockRecord];
+}
+
+export class DevChain extends EventEmitter<ChainEvents> {
+  readonly pool = new TxPool();
+  readonly #watchedInBlock = new Map<string, TxWatcher[]>();
+  readonly #log?: ChainLog;
+  #timer: NodeJS.Timeout | undefined;
+  #scheduled = false;
+  #closed = false;
+  /** Instant mode keeps building until this block is final, so watchers see finality. */
+  #finalityTarget = 0;
+
+  private constructor(
+    readonly runtime: Runtime,
+    readonly tree: BlockTree,
+    readonly options: Required<Omit<DevChainOptions, 'dataDir'>> & { dataDir?: string },
+    log?: ChainLog,
+  ) {
+    super();
+    this.#log = log;
+  }
+
+  static async open(options: DevChainOptions = {}): Promise<DevChain> {
+    await cryptoWaitReady();
+    const runtime = new Runtime();
+    const genesis = buildGenesis(runtime);
+    const tree = new BlockTree(genesis);
+    const resolved = { blockTimeMs: options.blockTimeMs ?? 0, finalityLag: options.finalityLag ?? 1, log: options.log ?? (() => undefined), dataDir: options.dataDir };
+    const log = options.dataDir ? new ChainLog(options.dataDir) : undefined;
+    if (log) restore(log, tree, genesis);
+    const chain = new DevChain(runtime, tree, resolved, log);
+    if (resolved.blockTimeMs > 0) chain.#timer = setInterval(() => chain.#produceSafely(), resolved.blockTimeMs);
+    return chain;
+  }
+
+  get genesisHash(): string {
+    return this.tree.genesis.hash;
+  }
+
+  /** A read-only view of storage at a block. */
+  storeAt(block: BlockRecord): StateStore {
+    return new StateStore(block.state, this.runtime.codec, this.runtime.storageLayouts);
+  }
+
+  /** Validates and pools an extrinsic; returns its hash or throws the RPC error a node gives. */
+  submit(bytes: Uint8Array, watcher?: TxWatcher): string {
+    if (this.#closed) throw new RpcError(-32603, 'The dev chain is shutting down.');
+    const extrinsic = decodeExtrinsic(this.runtime, bytes);
+    const best = this.tree.best;
+    let checked: ReturnType<typeof checkExtrinsic>;
+    try {
+      checked = checkExtrinsic(this.runtime, bytes, extrinsic, {
+        genesisHash: this.genesisHash,
+        blockNumber: best.number + 1,
+        blockHashAt: (n) => this.tree.ancestorAt(best, n)?.hash,
+        store: this.storeAt(best),
+      });
+    } catch (error) {
+      if (error instanceof InvalidTransaction || error instanceof UnknownTransaction) throw error.toRpcError();
+      throw error;
+    }
+    if (this.pool.has(checked.hash)) throw alreadyImported();
+    if (this.pool.sameNonce(checked)) throw priorityTooLow();
+    this.pool.add(checked, watcher);
+    watcher?.update(checked.future && this.pool.nextNonce(checked.signer, readAccount(this.storeAt(best), checked.signer).nonce) <= checked.nonce ? 'future' : 'ready');
+    if (this.options.blockTimeMs === 0) this.#schedule();
+    return checked.hash;
+  }
+
+  /** The nonce a signer should use next, counting its pooled transactions (system_accountNextIndex). */
+  nextNonce(who: Uint8Array): number {
+    return this.pool.nextNonce(who, readAccount(this.storeAt(this.tree.best), who).nonce);
+  }
+
+  /** Builds one block on the best block from the pool. */
+  produceBlock(): BlockRecord {
+    const parent = this.tree.best;
+    const result = buildBlock(this.runtime, parent, this.pool.candidates(), this.#buildOptions(parent));
+    for (const { tx, error } of result.invalid) {
+      const watcher = this.pool.take(tx.hash);
+      watcher?.update('invalid');
+      watcher?.close();
+      this.options.log(`dropped ${tx.hash}: ${error.message}`);
+    }
+    const watchers: TxWatcher[] = [];
+    for (const tx of result.included) {
+      const watcher = this.pool.take(tx.hash);
+      if (watcher) watchers.push(watcher);
+    }
+    this.#import(result.block);
+    if (watchers.length) this.#watchedInBlock.set(result.block.hash, watchers);
+    for (const watcher of watchers) watcher.update({ inBlock: result.block.hash });
+    if (result.included.length) this.#finalityTarget = Math.max(this.#finalityTarget, result.block.number);
+    this.#applyHeadChange({ best: result.block, retracted: [], enacted: [result.block] });
+    if (this.options.blockTimeMs === 0 && (result.postponed.length > 0 || this.tree.finalized.number < this.#finalityTarget)) this.#schedule();
+    return result.block;
+  }
+
+  /**
+   * Builds `count` blocks on `parentHash` (an unfinalized block, or the finalized one) and makes
+   * the last one best: a fork when the parent is not the best block. The first new block
+   * carries `extrinsics`; pooled transactions are not used, and those of retracted blocks are
+   * dropped, so a test controls exactly what each branch holds.
+   */
+  fork(parentHash: string, count: number, extrinsics: Uint8Array[] = []): BlockRecord {
+    let parent = this.tree.get(parentHash);
+    if (!parent) throw new RpcError(-32602, `Block ${parentHash} not found`);
+    if (parent.number < this.tree.finalized.number || !this.#descendsFromFinalized(parent)) {
+      throw new RpcError(-32602, `Block #${parent.number} ${parentHash} is not on the finalized chain or above it; fork from block #${this.tree.finalized.number} or later.`);
+    }
+    for (let i = 0; i < count; i++) {
+      const candidates = i === 0 ? extrinsics.map((bytes) => this.#checkForBlock(parent!, bytes)) : [];
+      const result = buildBlock(this.runtime, parent, candidates, this.#buildOptions(parent));
+      if (result.invalid.length) throw new RpcError(1010, 'Invalid Transaction', result.invalid[0].error.message);
+      this.#import(result.block);
+      parent = result.block;
+    }
+    this.#applyHeadChange(this.tree.setHead(parent.hash));
+    return parent;
+  }
+
+  /** Makes a known block best (dev_setHead). */
+  setHead(hash: string): BlockRecord {
+    this.#applyHeadChange(this.tree.setHead(hash));
+    return this.tree.best;
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const watchers of this.#watchedInBlock.values()) for (const w of watchers) w.close();
+    this.#log?.close();
+  }
+
+  #buildOptions(parent: BlockRecord) {
+    const now = BigInt(Date.now());
+    let timestamp = now > parent.timestamp ? now : parent.timestamp + 1n;
+    // Two siblings built in the same millisecond would be the same block; keep forks distinct.
+    while (this.tree.children(parent.hash).some((b) => b.timestamp === timestamp)) timestamp += 1n;
+    return {
+      timestamp,
+      genesisHash: this.genesisHash,
+      ancestorHash: (n: number) => this.tree.ancestorAt(parent, n)?.hash,
+      onInternalError: (error: unknown) => this.options.log(`internal error in a call handler: ${(error as Error).stack ?? error}`),
+    };
+  }
+
+  #checkForBlock(parent: BlockRecord, bytes: Uint8Array) {
+    try {
+      return checkExtrinsic(this.runtime, bytes, decodeExtrinsic(this.runtime, bytes), {
+        genesisHash: this.genesisHash,
+        blockNumber: parent.number + 1,
+        blockHashAt: (n) => this.tree.ancestorAt(parent, n)?.hash,
+        store: this.storeAt(parent),
+      });
+    } catch (error) {
+      if (error instanceof InvalidTransaction || error instanceof UnknownTransaction) throw error.toRpcError();
+      throw error;
+    }
+  }
+
+  #descendsFromFinalized(block: BlockRecord): boolean {
+    return this.tree.ancestorAt(block, this.tree.finalized.number)?.hash === this.tree.finalized.hash;
+  }
+
+  #import(block: BlockRecord): void {
+    this.tree.add(block);
+    this.#log?.writeBlock(block);
+    this.emit('imported', block);
+  }
+
+  #applyHeadChange(change: HeadChange): void {
+    for (const block of change.retracted) {
+      for (const watcher of this.#watchedInBlock.get(block.hash) ?? []) {
+        watcher.update({ retracted: block.hash });
+        watcher.update('dropped');
+        watcher.close();
+      }
+      this.#watchedInBlock.delete(block.hash);
+    }
+    this.emit('bestChanged', change);
+    const newlyFinal = this.tree.finalizeTo(change.best.number - this.options.finalityLag);
+    this.#log?.writeHead(this.tree.best.hash, this.tree.finalized.hash);
+    for (const block of newlyFinal) {
+      for (const watcher of this.#watchedInBlock.get(block.hash) ?? []) {
+        watcher.update({ finalized: block.hash });
+        watcher.close();
+      }
+      this.#watchedInBlock.delete(block.hash);
+    }
+    if (newlyFinal.length) this.emit('finalized', this.tree.finalized);
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#produceSafely();
+    });
+  }
+
+  #produceSafely(): void {
+    if (this.#closed) return;
+    try {
+      this.produceBlock();
+    } catch (error) {
+      this.options.log(`block production failed: ${(error as Error).stack ?? error}`);
+    }
+  }
+}
+
+/** Replays a data dir's log onto the tree, after checking it belongs to this genesis. */
+function restore(log: ChainLog, tree: BlockTree, genesis: BlockRecord): void {
+  const loaded = log.load();
+  if (!loaded.genesisHash) {
+    log.writeGenesis(genesis.hash, SPEC_VERSION);
+    return;
+  }
+  if (loaded.genesisHash !== genesis.hash) {
+    throw new Error(
+      `The data dir holds a chain with genesis ${loaded.genesisHash} (spec ${loaded.specVersion}), but this build's genesis is ${genesis.hash} (spec ${SPEC_VERSION}). ` +
+        `Start with another --data-dir, or move ${log.path} away to begin a new chain (an index built on the old chain must be reset too).`,
+    );
+  }
+  for (const stored of loaded.blocks) {
+    const parent = tree.get(stored.parentHash);
+    if (!parent) continue;
+    let state = parent.state;
+    for (const [key, value] of stored.diff) state = state.set(key, value ?? undefined);
+    tree.add({ ...stored, state });
+  }
+  if (loaded.best && tree.has(loaded.best)) tree.setHead(loaded.best);
+  if (loaded.finalized) tree.restoreFinalized(loaded.finalized);
+}

@@ -1,0 +1,140 @@
+// Decoding and validity checks of submitted extrinsics, as the signed extensions do them:
+// CheckSpecVersion / CheckTxVersion / CheckGenesis / CheckMortality through the signed payload
+// (a mismatch is a bad signature, as on a node), CheckNonce, ChargeTransactionPayment and
+// CheckMetadataHash. Signatures are verified for real (sr25519, ed25519, ecdsa).
+import type { Extrinsic, Call } from '@polkadot/types/interfaces';
+import type { Codec } from '@polkadot/types/types';
+import { u8aConcat, u8aToHex, compactStripLength } from '@polkadot/util';
+import { blake2AsU8a, ed25519Verify, secp256k1Verify, sr25519Verify } from '@polkadot/util-crypto';
+import type { Runtime } from '../runtime/runtime';
+import type { Weight } from '../runtime/dispatch';
+import { SPEC_VERSION, TRANSACTION_VERSION, encodeU32 } from '../runtime/constants';
+import type { StateStore } from '../state/state-store';
+import { readAccount } from '../runtime/accounts';
+import { canPayFee } from '../runtime/currency';
+import { partialFee } from './fees';
+import { badFormat, InvalidTransaction, UnknownTransaction } from './invalid-transaction';
+
+export interface CheckedExtrinsic {
+  /** The extrinsic exactly as submitted (length-prefixed), kept verbatim for the block body. */
+  bytes: Uint8Array;
+  hash: string;
+  call: Call;
+  signer: Uint8Array;
+  nonce: number;
+  tip: bigint;
+  fee: bigint;
+  weight: Weight;
+}
+
+/** What the checks need to know of the chain at the block the extrinsic is checked against. */
+export interface ValidityContext {
+  genesisHash: string;
+  /** The number of the block being built (parent + 1). */
+  blockNumber: number;
+  /** Hash of an ancestor of the block being built, by number. */
+  blockHashAt(number: number): string | undefined;
+  store: StateStore;
+}
+
+export function decodeExtrinsic(runtime: Runtime, bytes: Uint8Array): Extrinsic {
+  let extrinsic: Extrinsic;
+  try {
+    const [total, body] = compactStripLength(bytes);
+    if (body.length === 0 || total !== bytes.length) throw new Error('length prefix does not match the bytes');
+    extrinsic = runtime.registry.createType('Extrinsic', bytes);
+    if (extrinsic.encodedLength !== bytes.length) throw new Error('trailing bytes after the extrinsic');
+  } catch (error) {
+    throw badFormat((error as Error).message.split('\n')[0]);
+  }
+  return extrinsic;
+}
+
+export function checkExtrinsic(runtime: Runtime, bytes: Uint8Array, extrinsic: Extrinsic, ctx: ValidityContext): CheckedExtrinsic & { future: boolean } {
+  if (!extrinsic.isSigned) throw new UnknownTransaction('Could not find an unsigned validator for the unsigned transaction');
+  const signature = signatureOf(extrinsic);
+  // Only MultiAddress::Id resolves: the runtime has no Indices pallet.
+  if (signature.signer.type !== 'Id') throw new UnknownTransaction('Could not lookup information required to validate the transaction');
+  const signer = signature.signer.value.toU8a();
+  if (signer.every((b) => b === 0)) throw new InvalidTransaction('BadSigner');
+  if (signature.mode && signature.mode.toU8a()[0] !== 0) {
+    // The dev chain does not compute the merkleized metadata hash, like a node built without it.
+    throw new UnknownTransaction('Could not lookup information required to validate the transaction');
+  }
+
+  const birthHash = eraBirthHash(extrinsic, ctx);
+  const payload = signingPayload(bytes, extrinsic, ctx.genesisHash, birthHash);
+  if (!verifySignature(payload, signature.multiSignature, signer)) throw new InvalidTransaction('BadProof');
+
+  const nonce = Number(signature.nonce.toString());
+  const account = readAccount(ctx.store, signer);
+  if (nonce < account.nonce) throw new InvalidTransaction('Stale');
+
+  const call = extrinsic.method as Call;
+  const weight = runtime.weigh(call);
+  const tip = BigInt(signature.tip.toString());
+  const fee = partialFee(bytes.length, weight) + tip;
+  if (!canPayFee(ctx.store, signer, fee)) throw new InvalidTransaction('Payment');
+
+  return { bytes, hash: u8aToHex(blake2AsU8a(bytes)), call, signer, nonce, tip, fee, weight, future: nonce > account.nonce };
+}
+
+interface MultiSignature extends Codec {
+  isEd25519: boolean;
+  isSr25519: boolean;
+  isEcdsa: boolean;
+  asEd25519: Codec;
+  asSr25519: Codec;
+  asEcdsa: Codec;
+}
+
+interface SignatureFields {
+  signer: Codec & { type: string; value: Codec };
+  multiSignature: MultiSignature;
+  nonce: Codec;
+  tip: Codec;
+  mode?: Codec;
+}
+
+/** The signature part of a signed (v4) extrinsic: signer, MultiSignature and extension values. */
+function signatureOf(extrinsic: Extrinsic): SignatureFields {
+  return (extrinsic.inner as unknown as { signature: SignatureFields }).signature;
+}
+
+function eraBirthHash(extrinsic: Extrinsic, ctx: ValidityContext): string {
+  const era = extrinsic.era;
+  if (!era.isMortalEra) return ctx.genesisHash;
+  const birth = era.asMortalEra.birth(ctx.blockNumber);
+  // The birth block must be an ancestor: not the block being built, not beyond it.
+  const hash = birth < ctx.blockNumber ? ctx.blockHashAt(birth) : undefined;
+  if (!hash) throw new InvalidTransaction('AncientBirthBlock');
+  return hash;
+}
+
+/**
+ * The signed payload: call ++ extra (taken verbatim from the extrinsic) ++ additional signed
+ * (spec version, tx version, genesis hash, birth block hash, metadata hash: None), hashed with
+ * blake2_256 when longer than 256 bytes.
+ */
+function signingPayload(bytes: Uint8Array, extrinsic: Extrinsic, genesisHash: string, birthHash: string): Uint8Array {
+  const [, body] = compactStripLength(bytes);
+  const signature = signatureOf(extrinsic);
+  const extraStart = 1 + signature.signer.encodedLength + signature.multiSignature.encodedLength;
+  const callStart = body.length - extrinsic.method.encodedLength;
+  const extra = body.subarray(extraStart, callStart);
+  const additional = u8aConcat(encodeU32(SPEC_VERSION), encodeU32(TRANSACTION_VERSION), genesisHash, birthHash, new Uint8Array([0]));
+  const payload = u8aConcat(body.subarray(callStart), extra, additional);
+  return payload.length > 256 ? blake2AsU8a(payload) : payload;
+}
+
+function verifySignature(payload: Uint8Array, signature: MultiSignature, signer: Uint8Array): boolean {
+  try {
+    if (signature.isSr25519) return sr25519Verify(payload, signature.asSr25519.toU8a(), signer);
+    if (signature.isEd25519) return ed25519Verify(payload, signature.asEd25519.toU8a(), signer);
+    // ecdsa: the account id is blake2_256 of the compressed public key recovered from the signature.
+    if (signature.isEcdsa) return secp256k1Verify(payload, signature.asEcdsa.toU8a(), signer, 'blake2');
+  } catch {
+    return false;
+  }
+  return false;
+}

@@ -1,0 +1,111 @@
+// JSON-RPC over HTTP POST, plus the small extras browsers and health checks expect.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorResponse, handleMessage, oversizedResponse, type RequestScope } from './jsonrpc';
+import { RPC_INTERNAL_ERROR, RPC_INVALID_REQUEST, RpcError, type RpcConnection, type RpcMethods } from './types';
+
+export interface HttpHandlerOptions {
+  readonly methods: RpcMethods;
+  readonly maxRequestBytes: number;
+  readonly onInternalError?: (method: string, error: unknown) => void;
+  /** Where subscriptions can be had instead; known only once the server listens. */
+  readonly wsUrl: () => string;
+}
+
+// What Substrate's `system_health`-style endpoint answers for a node without peers.
+const HEALTH = JSON.stringify({ isSyncing: false, peers: 0, shouldHavePeers: false });
+
+export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const connection: RpcConnection = {
+    transport: 'http',
+    subscribe: () => {
+      throw new RpcError(
+        RPC_INTERNAL_ERROR,
+        `Subscriptions are not available over HTTP; connect with WebSocket (${options.wsUrl()})`,
+      );
+    },
+    unsubscribe: () => false,
+  };
+  // One HTTP request never holds subscriptions, so there is nothing to settle.
+  const scope: RequestScope = { connection, settle: () => {} };
+  const context = { methods: options.methods, openScope: () => scope, onInternalError: options.onInternalError };
+
+  return (req, res) => {
+    // Browser pages and wallets call the node directly, from any origin.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
+        'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? 'content-type',
+        'Access-Control-Max-Age': '86400',
+      });
+      res.end();
+      return;
+    }
+    if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/health') {
+      sendJson(res, 200, HEALTH);
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST, GET, OPTIONS');
+      sendJson(res, 405, errorResponse(null, RPC_INVALID_REQUEST, 'Method not allowed; send JSON-RPC with POST'));
+      return;
+    }
+    const contentType = req.headers['content-type'];
+    if (contentType !== undefined && !contentType.toLowerCase().includes('json')) {
+      req.resume();
+      sendJson(res, 415, errorResponse(null, RPC_INVALID_REQUEST, 'Unsupported content type; send application/json'));
+      return;
+    }
+
+    // The client may go away mid-request; then there is no one left to answer.
+    answerPost(req, res).catch(() => res.destroy());
+  };
+
+  async function answerPost(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, options.maxRequestBytes);
+    if (body === undefined) {
+      sendJson(res, 413, oversizedResponse(options.maxRequestBytes));
+      return;
+    }
+    const reply = await handleMessage(body.toString('utf8'), context);
+    if (reply.text === undefined) {
+      // Only notifications: JSON-RPC sends nothing back.
+      if (!res.destroyed) res.writeHead(204).end();
+    } else {
+      sendJson(res, 200, reply.text);
+    }
+    reply.written();
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: string): void {
+  if (res.destroyed) return;
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/**
+ * Resolves with the body, or undefined when it exceeds `limit`. An oversized body is still read to
+ * its end (and dropped), so the client is done sending and can read the 413 reply.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = Number(req.headers['content-length'] ?? 0) > limit;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooBig = true;
+      if (tooBig) chunks.length = 0;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooBig ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+    req.on('close', () => reject(new Error('request closed before its end')));
+  });
+}

@@ -1,0 +1,169 @@
+// JSON-RPC 2.0 parsing, validation and dispatch, independent of the socket a message came from.
+// Replies are built as strings so one bad result can be turned into an error without
+// affecting the other replies of a batch.
+
+import {
+  RPC_INTERNAL_ERROR,
+  RPC_INVALID_PARAMS,
+  RPC_INVALID_REQUEST,
+  RPC_METHOD_NOT_FOUND,
+  RPC_PARSE_ERROR,
+  RpcError,
+  type RpcConnection,
+  type RpcMethods,
+} from './types';
+
+/** Substrate's (jsonrpsee's) code for a request above the size limit. */
+export const RPC_OVERSIZED_REQUEST = -32007;
+
+/** Substrate's default for both request bodies and WebSocket messages. */
+export const DEFAULT_MAX_REQUEST_BYTES = 15 * 1024 * 1024;
+
+type JsonRpcId = string | number | null;
+
+/** What one request may use of the connection it arrived on. */
+export interface RequestScope {
+  readonly connection: RpcConnection;
+  /**
+   * Runs once the reply carrying this request's answer has been written (or right away for a
+   * notification). `succeeded` is false when the request was answered with an error, so any
+   * subscription it opened can be dropped: the client never learnt its id.
+   */
+  settle(succeeded: boolean): void;
+}
+
+export interface DispatchContext {
+  readonly methods: RpcMethods;
+  /** Called once per well-formed request, before its handler runs. */
+  openScope(): RequestScope;
+  readonly onInternalError?: (method: string, error: unknown) => void;
+}
+
+export interface Reply {
+  /** The serialized reply; undefined when nothing must be sent (only notifications). */
+  readonly text: string | undefined;
+  /** Call right after `text` has been written (or dropped because the client is gone). */
+  written(): void;
+}
+
+interface Outcome {
+  readonly response: string | undefined;
+  settle(): void;
+}
+
+const noop = (): void => {};
+
+export function errorResponse(id: JsonRpcId, code: number, message: string, data?: unknown): string {
+  const error: { code: number; message: string; data?: unknown } = { code, message };
+  if (data !== undefined) error.data = data;
+  try {
+    return JSON.stringify({ jsonrpc: '2.0', id, error });
+  } catch {
+    // `data` could not be serialized (BigInt, cycle): the code and message still can.
+    return JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } });
+  }
+}
+
+export function oversizedResponse(limit: number): string {
+  return errorResponse(null, RPC_OVERSIZED_REQUEST, 'Request is too big', `Exceeded max limit of ${limit} bytes`);
+}
+
+/** Serializes `value`, throwing when the result would not be valid JSON. */
+export function toJson(value: unknown): string {
+  const json = JSON.stringify(value === undefined ? null : value);
+  if (json === undefined) throw new TypeError('value is not JSON-serializable');
+  return json;
+}
+
+/** Handles one incoming message: a single request or a batch. Never rejects. */
+export async function handleMessage(text: string, ctx: DispatchContext): Promise<Reply> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return { text: errorResponse(null, RPC_PARSE_ERROR, 'Parse error'), written: noop };
+  }
+
+  if (!Array.isArray(payload)) {
+    const outcome = await handleRequest(payload, ctx);
+    return { text: outcome.response, written: outcome.settle };
+  }
+  if (payload.length === 0) {
+    return { text: errorResponse(null, RPC_INVALID_REQUEST, 'Invalid request', 'empty batch'), written: noop };
+  }
+  const outcomes = await Promise.all(payload.map((request) => handleRequest(request, ctx)));
+  const parts = outcomes.flatMap((outcome) => (outcome.response === undefined ? [] : [outcome.response]));
+  return {
+    // A batch of notifications only gets no reply at all.
+    text: parts.length > 0 ? `[${parts.join(',')}]` : undefined,
+    written: () => outcomes.forEach((outcome) => outcome.settle()),
+  };
+}
+
+type Validated =
+  | { ok: true; id: JsonRpcId; isNotification: boolean; method: string; params: unknown }
+  | { ok: false; id: JsonRpcId; reason: string };
+
+function validate(raw: unknown): Validated {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, id: null, reason: 'request must be an object' };
+  }
+  const request = raw as Record<string, unknown>;
+  const isNotification = !('id' in request);
+  const id = request.id ?? null;
+  if (typeof id !== 'string' && typeof id !== 'number' && id !== null) {
+    return { ok: false, id: null, reason: 'id must be a string, a number or null' };
+  }
+  if ('jsonrpc' in request && request.jsonrpc !== '2.0') {
+    return { ok: false, id, reason: 'jsonrpc must be "2.0"' };
+  }
+  if (typeof request.method !== 'string') {
+    return { ok: false, id, reason: 'method must be a string' };
+  }
+  return { ok: true, id, isNotification, method: request.method, params: request.params };
+}
+
+/** Handlers always get an array; named params arrive as a single object argument. */
+function normalizeParams(params: unknown): unknown[] {
+  if (params === undefined || params === null) return [];
+  if (Array.isArray(params)) return params;
+  if (typeof params === 'object') return [params];
+  throw new RpcError(RPC_INVALID_PARAMS, 'Invalid params', 'params must be an array or an object');
+}
+
+async function handleRequest(raw: unknown, ctx: DispatchContext): Promise<Outcome> {
+  const request = validate(raw);
+  if (!request.ok) {
+    return { response: errorResponse(request.id, RPC_INVALID_REQUEST, 'Invalid request', request.reason), settle: noop };
+  }
+
+  const { id, method } = request;
+  const scope = ctx.openScope();
+  let response: string;
+  let succeeded = false;
+  try {
+    const handler = ctx.methods.get(method);
+    if (handler === undefined) throw new RpcError(RPC_METHOD_NOT_FOUND, 'Method not found');
+    const result = await handler(normalizeParams(request.params), scope.connection);
+    response = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${toJson(result)}}`;
+    succeeded = true;
+  } catch (error) {
+    response = failureResponse(id, method, error, ctx);
+  }
+  return {
+    // Notifications are never answered, not even with an error.
+    response: request.isNotification ? undefined : response,
+    settle: () => scope.settle(succeeded),
+  };
+}
+
+function failureResponse(id: JsonRpcId, method: string, error: unknown, ctx: DispatchContext): string {
+  if (error instanceof RpcError) return errorResponse(id, error.code, error.message, error.data);
+  // Anything else is a bug on our side: report it, but tell the client nothing about internals.
+  try {
+    ctx.onInternalError?.(method, error);
+  } catch {
+    // A failing reporter must not turn into an unanswered request.
+  }
+  return errorResponse(id, RPC_INTERNAL_ERROR, 'Internal error');
+}

@@ -1,0 +1,83 @@
+// chain_*: block hashes, headers, blocks, and the head subscriptions.
+import { u8aToHex } from '@polkadot/util';
+import type { DevChain } from '../../chain/dev-chain';
+import type { BlockRecord } from '../../execution/block-builder';
+import type { RpcConnection, RpcHandler } from '../types';
+import { blockAt, blockNumber } from './params';
+
+const blockJson = (block: BlockRecord) => ({
+  block: { header: block.header, extrinsics: block.extrinsics.map((x) => u8aToHex(x)) },
+  justifications: null,
+});
+
+function optionalBlock(chain: DevChain, param: unknown): BlockRecord | null {
+  // An unknown hash answers null here, as a node does for headers and blocks.
+  if (typeof param === 'string' && !chain.tree.has(param)) return null;
+  return blockAt(chain, param);
+}
+
+function getBlockHash(chain: DevChain, param: unknown): string | null | (string | null)[] {
+  if (param === undefined || param === null) return chain.tree.best.hash;
+  if (Array.isArray(param)) return param.map((p) => chain.tree.atNumber(blockNumber(p))?.hash ?? null);
+  return chain.tree.atNumber(blockNumber(param))?.hash ?? null;
+}
+
+type Subscribe = (chain: DevChain, connection: RpcConnection) => string;
+
+const subscribeNewHeads: Subscribe = (chain, connection) => {
+  const listener = ({ enacted }: { enacted: BlockRecord[] }) => {
+    for (const block of enacted) sub.notify(block.header);
+  };
+  const sub = connection.subscribe('chain_newHead', () => chain.off('bestChanged', listener));
+  sub.notify(chain.tree.best.header);
+  chain.on('bestChanged', listener);
+  return sub.id;
+};
+
+const subscribeFinalizedHeads: Subscribe = (chain, connection) => {
+  const listener = (block: BlockRecord) => sub.notify(block.header);
+  const sub = connection.subscribe('chain_finalizedHead', () => chain.off('finalized', listener));
+  sub.notify(chain.tree.finalized.header);
+  chain.on('finalized', listener);
+  return sub.id;
+};
+
+const subscribeAllHeads: Subscribe = (chain, connection) => {
+  const listener = (block: BlockRecord) => sub.notify(block.header);
+  const sub = connection.subscribe('chain_allHead', () => chain.off('imported', listener));
+  sub.notify(chain.tree.best.header);
+  chain.on('imported', listener);
+  return sub.id;
+};
+
+const unsubscribe: RpcHandler = ([id], connection) => connection.unsubscribe(String(id));
+
+export function chainMethods(chain: DevChain): Record<string, RpcHandler> {
+  const newHeads: RpcHandler = (_p, c) => subscribeNewHeads(chain, c);
+  const finalizedHeads: RpcHandler = (_p, c) => subscribeFinalizedHeads(chain, c);
+  return {
+    chain_getBlockHash: ([n]) => getBlockHash(chain, n),
+    chain_getHead: () => chain.tree.best.hash,
+    chain_getFinalizedHead: () => chain.tree.finalized.hash,
+    chain_getFinalisedHead: () => chain.tree.finalized.hash,
+    chain_getHeader: ([hash]) => optionalBlock(chain, hash)?.header ?? null,
+    chain_getBlock: ([hash]) => {
+      const block = optionalBlock(chain, hash);
+      return block ? blockJson(block) : null;
+    },
+    chain_subscribeNewHeads: newHeads,
+    chain_subscribeNewHead: newHeads,
+    subscribe_newHead: newHeads,
+    chain_unsubscribeNewHeads: unsubscribe,
+    chain_unsubscribeNewHead: unsubscribe,
+    unsubscribe_newHead: unsubscribe,
+    chain_subscribeFinalizedHeads: finalizedHeads,
+    chain_subscribeFinalisedHeads: finalizedHeads,
+    chain_unsubscribeFinalizedHeads: unsubscribe,
+    chain_unsubscribeFinalisedHeads: unsubscribe,
+    chain_subscribeAllHeads: (_p, c) => subscribeAllHeads(chain, c),
+    chain_unsubscribeAllHeads: unsubscribe,
+  };
+}
+
+export { unsubscribe };

@@ -1,0 +1,45 @@
+// dev_*: controls for tests, in the spirit of Chopsticks: build blocks now, build a fork from an
+// earlier unfinalized block and make it best, or switch the best block.
+import type { DevChain } from '../../chain/dev-chain';
+import type { RpcHandler } from '../types';
+import { blockNumber, hexBytes, invalidParams } from './params';
+
+interface NewBlockParams {
+  count?: number;
+  /** Build on this block (hash or number) instead of the best one: a fork. */
+  parent?: string | number;
+  /** Hex extrinsics for the first new block (fork mode only). */
+  extrinsics?: string[];
+}
+
+export function devMethods(chain: DevChain): Record<string, RpcHandler> {
+  const resolve = (ref: string | number) => {
+    const block = typeof ref === 'string' && ref.length === 66 ? chain.tree.get(ref) : chain.tree.atNumber(blockNumber(ref));
+    if (!block) throw invalidParams(`block ${ref} is unknown`);
+    return block;
+  };
+  return {
+    dev_newBlock: ([raw]) => {
+      const params = (raw ?? {}) as NewBlockParams;
+      if (typeof params !== 'object' || Array.isArray(params)) throw invalidParams('dev_newBlock takes { count?, parent?, extrinsics? }');
+      const count = params.count ?? 1;
+      if (!Number.isInteger(count) || count < 1 || count > 10_000) throw invalidParams('count must be an integer from 1 to 10000');
+      if (params.parent !== undefined || params.extrinsics) {
+        const parent = params.parent === undefined ? chain.tree.best : resolve(params.parent);
+        const extrinsics = (params.extrinsics ?? []).map((x) => hexBytes(x, 'each extrinsic'));
+        return chain.fork(parent.hash, count, extrinsics).hash;
+      }
+      let last = chain.tree.best;
+      for (let i = 0; i < count; i++) last = chain.produceBlock();
+      return last.hash;
+    },
+    dev_setHead: ([ref]) => {
+      if (typeof ref !== 'string' && typeof ref !== 'number') throw invalidParams('dev_setHead takes a block hash or number');
+      try {
+        return chain.setHead(resolve(ref).hash).hash;
+      } catch (error) {
+        throw invalidParams((error as Error).message);
+      }
+    },
+  };
+}

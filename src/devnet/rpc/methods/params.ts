@@ -1,0 +1,48 @@
+// Parameter parsing shared by the method handlers: block references, hex bytes, accounts.
+import { hexToU8a, isHex } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
+import type { DevChain } from '../../chain/dev-chain';
+import type { BlockRecord } from '../../execution/block-builder';
+import { RPC_INVALID_PARAMS, RpcError } from '../types';
+
+export const invalidParams = (message: string) => new RpcError(RPC_INVALID_PARAMS, `Invalid params: ${message}`);
+
+/** A Substrate client error for an unknown block; Subsquid retries on " not found". */
+export const unknownBlock = (hash: string) => new RpcError(4003, `Client error: UnknownBlock: Header was not found in the local database: ${hash}`);
+
+/** `null`/absent means the best block; otherwise a known block hash. */
+export function blockAt(chain: DevChain, param: unknown): BlockRecord {
+  if (param === undefined || param === null) return chain.tree.best;
+  if (typeof param !== 'string' || !isHex(param, 256)) throw invalidParams(`expected a 32-byte block hash as 0x-prefixed hex, got ${JSON.stringify(param)}`);
+  const block = chain.tree.get(param);
+  if (!block) throw unknownBlock(param);
+  return block;
+}
+
+/** A block number given as a number or a hex string. */
+export function blockNumber(param: unknown): number {
+  if (typeof param === 'number' && Number.isSafeInteger(param) && param >= 0) return param;
+  if (typeof param === 'string' && /^0x[0-9a-fA-F]+$/.test(param)) return Number.parseInt(param.slice(2), 16);
+  if (typeof param === 'string' && /^[0-9]+$/.test(param)) return Number(param);
+  throw invalidParams(`expected a block number (a number or 0x hex), got ${JSON.stringify(param)}`);
+}
+
+export function hexBytes(param: unknown, what: string): Uint8Array {
+  if (typeof param !== 'string' || !isHex(param)) throw invalidParams(`${what} must be 0x-prefixed hex with an even number of digits`);
+  return hexToU8a(param);
+}
+
+export function hexKey(param: unknown, what = 'storage key'): string {
+  return typeof param === 'string' && isHex(param) ? param.toLowerCase() : (() => {
+    throw invalidParams(`${what} must be 0x-prefixed hex`);
+  })();
+}
+
+export function accountId(param: unknown): Uint8Array {
+  if (typeof param !== 'string') throw invalidParams('expected an SS58 address or a 0x-prefixed 32-byte account id');
+  try {
+    return decodeAddress(param);
+  } catch {
+    throw invalidParams(`"${param}" is not an SS58 address or a 32-byte hex account id`);
+  }
+}

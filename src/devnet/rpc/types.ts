@@ -1,0 +1,67 @@
+// The contract between the JSON-RPC transport (server.ts) and the method handlers (methods/).
+// The transport knows nothing of chains; handlers know nothing of sockets.
+
+/** A JSON-RPC error with a standard or Substrate-specific code (1002, 1010, 1011, ...). */
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const RPC_PARSE_ERROR = -32700;
+export const RPC_INVALID_REQUEST = -32600;
+export const RPC_METHOD_NOT_FOUND = -32601;
+export const RPC_INVALID_PARAMS = -32602;
+export const RPC_INTERNAL_ERROR = -32603;
+
+/** A live subscription on one WebSocket connection. */
+export interface Subscription {
+  readonly id: string;
+  /**
+   * Sends `{"jsonrpc":"2.0","method":<notification>,"params":{"subscription":id,"result":result}}`.
+   * Notifications sent before the subscribe call's own reply has been written are held back and
+   * written right after it, so clients always see the id first.
+   */
+  notify(result: unknown): void;
+  /** True once unsubscribed or the connection closed. */
+  readonly closed: boolean;
+}
+
+/** One client connection (a WebSocket, or a single HTTP request). */
+export interface RpcConnection {
+  readonly transport: 'ws' | 'http';
+  /**
+   * Opens a subscription whose notifications use `notificationMethod`. Throws an RpcError on HTTP.
+   * `onClose` runs once, when the client unsubscribes or disconnects.
+   */
+  subscribe(notificationMethod: string, onClose?: () => void): Subscription;
+  /** Closes one of this connection's subscriptions; false if the id is unknown here. */
+  unsubscribe(id: string): boolean;
+}
+
+/** A method handler: `params` is always an array (missing params and `null` become `[]`). */
+export type RpcHandler = (params: unknown[], connection: RpcConnection) => unknown | Promise<unknown>;
+
+export type RpcMethods = ReadonlyMap<string, RpcHandler>;
+
+export interface RpcServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  methods: RpcMethods;
+  /** Largest request body (HTTP) or message (WebSocket) accepted, in bytes. */
+  maxRequestBytes?: number;
+  /** Called with unexpected handler failures, which are answered as internal errors. */
+  onInternalError?: (method: string, error: unknown) => void;
+}
+
+export interface RpcServer {
+  readonly port: number;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  close(): Promise<void>;
+}
