@@ -222,7 +222,7 @@ test('HTTP: oversized body gets 413 with a JSON-RPC error', async () => {
 
 test('HTTP: subscriptions are refused with a pointer to WebSocket', async () => {
   const reply = (await post({ jsonrpc: '2.0', id: 1, method: 'test_subscribe' })) as { error: { code: number; message: string } };
-  assert.equal(reply.error.code, -32603);
+  assert.equal(reply.error.code, -32601);
   assert.ok(reply.error.message.includes(server.wsUrl), reply.error.message);
 });
 

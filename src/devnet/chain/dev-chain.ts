@@ -22,6 +22,8 @@ export interface DevChainOptions {
   blockTimeMs?: number;
   /** How many blocks finality trails the best block (default 1). */
   finalityLag?: number;
+  /** No automatic blocks at all: only dev_newBlock builds them (for tests that need control). */
+  manualSeal?: boolean;
   log?: (message: string) => void;
 }
 
@@ -58,11 +60,11 @@ export class DevChain extends EventEmitter<ChainEvents> {
     const runtime = new Runtime();
     const genesis = buildGenesis(runtime);
     const tree = new BlockTree(genesis);
-    const resolved = { blockTimeMs: options.blockTimeMs ?? 0, finalityLag: options.finalityLag ?? 1, log: options.log ?? (() => undefined), dataDir: options.dataDir };
+    const resolved = { blockTimeMs: options.blockTimeMs ?? 0, finalityLag: options.finalityLag ?? 1, manualSeal: options.manualSeal ?? false, log: options.log ?? (() => undefined), dataDir: options.dataDir };
     const log = options.dataDir ? new ChainLog(options.dataDir) : undefined;
     if (log) restore(log, tree, genesis);
     const chain = new DevChain(runtime, tree, resolved, log);
-    if (resolved.blockTimeMs > 0) chain.#timer = setInterval(() => chain.#produceSafely(), resolved.blockTimeMs);
+    if (resolved.blockTimeMs > 0 && !resolved.manualSeal) chain.#timer = setInterval(() => chain.#produceSafely(), resolved.blockTimeMs);
     return chain;
   }
 
@@ -225,7 +227,7 @@ export class DevChain extends EventEmitter<ChainEvents> {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#closed) return;
+    if (this.#scheduled || this.#closed || this.options.manualSeal) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;

@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorResponse, handleMessage, oversizedResponse, type RequestScope } from './jsonrpc';
-import { RPC_INTERNAL_ERROR, RPC_INVALID_REQUEST, RpcError, type RpcConnection, type RpcMethods } from './types';
+import { RPC_METHOD_NOT_FOUND, RPC_INVALID_REQUEST, RpcError, type RpcConnection, type RpcMethods } from './types';
 
 export interface HttpHandlerOptions {
   readonly methods: RpcMethods;
@@ -18,9 +18,10 @@ const HEALTH = JSON.stringify({ isSyncing: false, peers: 0, shouldHavePeers: fal
 export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const connection: RpcConnection = {
     transport: 'http',
+    // A node registers subscriptions on its WebSocket server only, so over HTTP they are unknown.
     subscribe: () => {
       throw new RpcError(
-        RPC_INTERNAL_ERROR,
+        RPC_METHOD_NOT_FOUND,
         `Subscriptions are not available over HTTP; connect with WebSocket (${options.wsUrl()})`,
       );
     },

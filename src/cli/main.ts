@@ -1,0 +1,25 @@
+// The `hcr` command line.
+import { Command } from 'commander';
+import { registerDev } from './commands/dev';
+import { registerDevnet } from './commands/devnet';
+import { CliError, EXIT } from './errors';
+
+const program = new Command('hcr')
+  .description('Hippius container registry: dev chain, indexer, OCI gateway and wallet tools')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
+
+registerDev(program);
+registerDevnet(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CliError) {
+    console.error(`error: ${error.message}`);
+    process.exit(error.exitCode);
+  }
+  const message = (error as Error)?.message ?? String(error);
+  // Expected start-up failures (port in use, foreign data dir) are one readable line.
+  if (/EADDRINUSE/.test(message)) console.error(`error: ${message.replace(/.*EADDRINUSE:?\s*/, 'address already in use: ')} — stop the other process or pass --port`);
+  else console.error(`error: ${message}`);
+  process.exit(EXIT.failed);
+});

@@ -1,0 +1,8 @@
+import {sts, Block, Bytes, Option, Result, ConstantType, RuntimeCtx} from '../support'
+
+export const maxLength =  {
+    v9200: new ConstantType(
+        'ContainerRegistry.MaxLength',
+        sts.number()
+    ),
+}

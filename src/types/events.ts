@@ -1,0 +1,1 @@
+export * as containerRegistry from './container-registry/events'

@@ -1,0 +1,5 @@
+export * as v9200 from './v9200'
+export * as events from './events'
+export * as calls from './calls'
+export * as constants from './constants'
+export * as storage from './storage'
