@@ -74,7 +74,5 @@ export function checkAddress(value: unknown, field = 'address'): string {
     accountId = undefined;
   }
   if (accountId?.length === 32) return encodeAddress(accountId, SS58_PREFIX);
-  {
-    throw new InvalidInputError(field, `${JSON.stringify(text)} is not an account address: use an SS58 address (5…) or a 0x-prefixed 32-byte public key`);
-  }
+  throw new InvalidInputError(field, `${JSON.stringify(text)} is not an account address: use an SS58 address (5…) or a 0x-prefixed 32-byte public key`);
 }

@@ -15,6 +15,13 @@ import { ChainLog } from './chain-log';
 import { buildGenesis } from './genesis';
 import { TxPool, type TxWatcher } from './tx-pool';
 
+/**
+ * In instant mode, the block that only advances finality waits this long: polkadot.js drops an
+ * "in block" status it is still resolving when "finalized" arrives, so the two must not be
+ * back to back.
+ */
+const FINALITY_BLOCK_DELAY_MS = 100;
+
 export interface DevChainOptions {
   /** Where blocks are kept across restarts; in memory only when absent. */
   dataDir?: string;
@@ -127,7 +134,10 @@ export class DevChain extends EventEmitter<ChainEvents> {
     for (const watcher of watchers) watcher.update({ inBlock: result.block.hash });
     if (result.included.length) this.#finalityTarget = Math.max(this.#finalityTarget, result.block.number);
     this.#applyHeadChange({ best: result.block, retracted: [], enacted: [result.block] });
-    if (this.options.blockTimeMs === 0 && (result.postponed.length > 0 || this.tree.finalized.number < this.#finalityTarget)) this.#schedule();
+    if (this.options.blockTimeMs === 0) {
+      if (result.postponed.length > 0) this.#schedule();
+      else if (this.tree.finalized.number < this.#finalityTarget) this.#schedule(FINALITY_BLOCK_DELAY_MS);
+    }
     return result.block;
   }
 
@@ -226,13 +236,15 @@ export class DevChain extends EventEmitter<ChainEvents> {
     if (newlyFinal.length) this.emit('finalized', this.tree.finalized);
   }
 
-  #schedule(): void {
+  #schedule(delayMs = 0): void {
     if (this.#scheduled || this.#closed || this.options.manualSeal) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.#scheduled = false;
       this.#produceSafely();
-    });
+    };
+    if (delayMs === 0) setImmediate(run);
+    else setTimeout(run, delayMs).unref();
   }
 
   #produceSafely(): void {

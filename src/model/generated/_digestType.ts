@@ -1,0 +1,4 @@
+export enum DigestType {
+    File = "File",
+    Json = "Json",
+}

@@ -1,0 +1,18 @@
+import { events } from '../../types';
+import type { Event } from '../processor';
+import { UnknownVersionError } from './unknown-version';
+
+export interface MemberAdded {
+  spaceId: bigint;
+  /** Public key (hex) of the new member. */
+  member: string;
+}
+
+export function decodeMemberAdded(event: Event): MemberAdded {
+  const type = events.containerRegistry.memberAdded;
+  if (type.v9200.is(event)) {
+    const [spaceId, member] = type.v9200.decode(event);
+    return { spaceId, member };
+  }
+  throw new UnknownVersionError(event.name);
+}

@@ -1,0 +1,18 @@
+import { events } from '../../types';
+import type { Event } from '../processor';
+import { UnknownVersionError } from './unknown-version';
+
+export interface SpaceCreated {
+  spaceId: bigint;
+  /** Public key (hex) of the owner. */
+  owner: string;
+}
+
+export function decodeSpaceCreated(event: Event): SpaceCreated {
+  const type = events.containerRegistry.spaceCreated;
+  if (type.v9200.is(event)) {
+    const [spaceId, owner] = type.v9200.decode(event);
+    return { spaceId, owner };
+  }
+  throw new UnknownVersionError(event.name);
+}

@@ -1,0 +1,27 @@
+// `hcr processor` / `npm run processor`: applies migrations, checks the database belongs to this
+// chain, then indexes. Settings come from the environment (see config.ts and DB_URL / DB_*).
+import '../indexer/register-ts-sources';
+import { TypeormDatabase } from '@subsquid/typeorm-store';
+import { dbUrlFromEnv } from '../indexer/db-url';
+import { runMigrations } from '../indexer/migrations';
+import { PROJECT_ROOT } from '../indexer/project-paths';
+import { assertSameChain } from './chain-guard';
+import { processorOptionsFromEnv } from './config';
+import { handleBatch } from './handler';
+import { createProcessor } from './processor';
+
+async function main(): Promise<void> {
+  const options = processorOptionsFromEnv();
+  const dbUrl = dbUrlFromEnv();
+  // Subsquid's store reads the same variables; make it read exactly this URL.
+  process.env.DB_URL = dbUrl;
+  await runMigrations(dbUrl);
+  await assertSameChain(dbUrl, options.chainRpc);
+  const database = new TypeormDatabase({ supportHotBlocks: true, projectDir: PROJECT_ROOT });
+  createProcessor(options).run(database, handleBatch);
+}
+
+main().catch((error: Error) => {
+  console.error(`processor: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+// The one SubstrateBatchProcessor: which chain, which blocks, which events and which fields.
+import {
+  SubstrateBatchProcessor,
+  type BlockHeader,
+  type DataHandlerContext,
+  type SubstrateBatchProcessorFields,
+  type Event as _Event,
+  type Call as _Call,
+  type Extrinsic as _Extrinsic,
+} from '@subsquid/substrate-processor';
+import { events } from '../types';
+
+export const REGISTRY_EVENTS = [
+  events.containerRegistry.spaceCreated.name,
+  events.containerRegistry.memberAdded.name,
+  events.containerRegistry.manifestDigestUpdated.name,
+  events.containerRegistry.imageDigestToCidStored.name,
+  events.containerRegistry.digestInfoStored.name,
+];
+
+export interface ProcessorOptions {
+  /** The node's JSON-RPC endpoint (ws:// or http://). */
+  chainRpc: string;
+  /** Requests per second to the node; unlimited when absent. */
+  rateLimit?: number;
+  /** First block to index (default 0). */
+  from?: number;
+  /** Last block to index; the processor exits once it is processed and final. */
+  to?: number;
+  /** How often to poll for a new head when subscriptions are unavailable (ms). */
+  headPollIntervalMs?: number;
+  /** Prometheus metrics port; a free one is chosen when absent. */
+  prometheusPort?: number;
+}
+
+export function createProcessor(options: ProcessorOptions) {
+  const processor = new SubstrateBatchProcessor()
+    .setRpcEndpoint({ url: options.chainRpc, rateLimit: options.rateLimit })
+    .setRpcDataIngestionSettings({ headPollInterval: options.headPollIntervalMs })
+    .setBlockRange({ from: options.from ?? 0, to: options.to })
+    // `call` + `stack` give each event the call that emitted it and its parents: the real
+    // origin, and the Proxy.proxy call (if any) whose signer acted for it.
+    .addEvent({ name: REGISTRY_EVENTS, extrinsic: true, call: true, stack: true })
+    .setFields({
+      block: { timestamp: true },
+      extrinsic: { hash: true, signature: true },
+      call: { name: true, origin: true, args: true },
+      event: { name: true, args: true },
+    });
+  if (options.prometheusPort !== undefined) processor.setPrometheusPort(options.prometheusPort);
+  return processor;
+}
+
+export type Fields = SubstrateBatchProcessorFields<ReturnType<typeof createProcessor>>;
+export type Block = BlockHeader<Fields>;
+export type Event = _Event<Fields>;
+export type Call = _Call<Fields>;
+export type Extrinsic = _Extrinsic<Fields>;
+export type ProcessorContext<Store> = DataHandlerContext<Store, Fields>;
