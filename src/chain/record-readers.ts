@@ -1,6 +1,6 @@
 // Reading what pushes recorded: tag → manifest digest, (image, digest) → CID, and the global
 // digest → {type, CID} table. Keys are given as text (encoded as UTF-8) or raw bytes.
-import type { Bytes, Enum, Option } from '@polkadot/types-codec';
+import type { Bytes, Enum, Option } from '@polkadot/types';
 import type { Codec } from '@polkadot/types/types';
 import { bytesArg, type ChainBytes, chainBytes } from './bytes';
 import type { DigestType } from './calls';

@@ -2,8 +2,7 @@
 // browser wallet's injected signer. submitTx takes either.
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import type { Signer, SignerResult } from '@polkadot/types/types';
-import type { SignerPayloadJSON } from '@polkadot/types/types/extrinsic';
+import type { Signer, SignerPayloadJSON, SignerResult } from '@polkadot/types/types';
 import { isHex, u8aEq } from '@polkadot/util';
 import { cryptoWaitReady, decodeAddress, keyExtractSuri, mnemonicValidate } from '@polkadot/util-crypto';
 import { checkAddress, SS58_PREFIX } from './validate';

@@ -2,7 +2,7 @@
 // every match in storage-key order, and spaceForPush picks the one the pallet writes to.
 import type { ApiPromise } from '@polkadot/api';
 import type { ApiDecoration } from '@polkadot/api/types';
-import type { Bytes, Option, Vec } from '@polkadot/types-codec';
+import type { Bytes, Option, Vec } from '@polkadot/types';
 import type { AccountId32 } from '@polkadot/types/interfaces';
 import type { Codec } from '@polkadot/types/types';
 import { u8aEq } from '@polkadot/util';

@@ -47,9 +47,8 @@ export class ChainTxError extends Error {
   readonly events: readonly EventRecord[];
 
   constructor(details: ChainTxErrorDetails) {
-    const where = details.context ? ` (${details.context})` : '';
-    const hint = details.hint ? ` ${details.hint}` : '';
-    super(`${details.module}.${details.name}: ${details.docs}${where}${hint}`);
+    const statement = `${details.module}.${details.name}: ${details.docs}${details.context ? ` (${details.context})` : ''}`;
+    super(details.hint ? `${/[.!?]$/.test(statement) ? statement : `${statement}.`} ${details.hint}` : statement);
     // Like DOMException's AbortError: `name` says which error this is; instanceof says it is ours.
     this.name = details.name;
     this.kind = details.kind;

@@ -1,7 +1,7 @@
 // Reading an included extrinsic's events: finding one, and deciding whether it failed. A
 // proxied or batched call fails without failing the extrinsic (ExtrinsicSuccess is still
 // emitted), so its result events have to be checked too.
-import type { Result, Null, u32 } from '@polkadot/types-codec';
+import type { Result, Null, u32 } from '@polkadot/types';
 import type { DispatchError, Event, EventRecord } from '@polkadot/types/interfaces';
 import type { Registry } from '@polkadot/types/types';
 import { decodeDispatchError } from './dispatch-error';

@@ -22,7 +22,7 @@ export function startChild(name: string, args: string[], options: { cwd: string;
   const child: ChildProcess = spawn(process.execPath, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const recent: string[] = [];
   const onLine = (line: string) => {
-    recent.push(line);
+    recent.push(line.length > 2_000 ? `${line.slice(0, 2_000)}…` : line);
     if (recent.length > 40) recent.shift();
     options.log?.(`[${name}] ${line}`);
   };

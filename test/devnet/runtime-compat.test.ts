@@ -248,7 +248,7 @@ interface PalletSelection {
 function comparePallet(cmp: TypeComparator, x: Pallet, y: Pallet, select: PalletSelection): void {
   const name = x.name.toString();
   if (!x.index.eq(y.index)) cmp.diffs.push(`${name}: pallet index ${cmp.a.label} ${x.index.toNumber()} vs ${cmp.b.label} ${y.index.toNumber()}`);
-  const section = (label: string, a: { isSome: boolean; unwrap(): { type: { toNumber(): number } } }, b: typeof a, only?: readonly string[]) => {
+  const section = (label: string, a: Pallet['calls'] | Pallet['events'] | Pallet['errors'], b: typeof a, only?: readonly string[]) => {
     if (a.isNone || b.isNone) {
       if (a.isSome !== b.isSome) cmp.diffs.push(`${name}.${label}: present on ${a.isSome ? cmp.a.label : cmp.b.label} only`);
       return;

@@ -41,7 +41,9 @@ test('the fee follows the documented formula, is withdrawn from the signer and r
 
   const before = await free(bob.address);
   const { events } = await new Promise<{ events: EventRecord[] }>((resolve, reject) => {
-    tx.send(({ status, events: e }) => status.isInBlock && resolve({ events: e })).catch(reject);
+    tx.send(({ status, events: e }) => {
+      if (status.isInBlock) resolve({ events: e });
+    }).catch(reject);
   });
   assert.deepEqual(names(events), ['balances.Withdraw', 'system.Remarked', 'transactionPayment.TransactionFeePaid', 'system.ExtrinsicSuccess']);
   const paid = events.find(({ event }) => event.method === 'TransactionFeePaid')!.event.data;

@@ -1,5 +1,6 @@
 // Starts a dev chain on a free port for a test, with a polkadot.js client connected over a
 // real WebSocket, and tears both down afterwards.
+import '@polkadot/api-augment';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/node';
 

@@ -48,6 +48,7 @@ export class DevChain extends EventEmitter<ChainEvents> {
   readonly #log?: ChainLog;
   #timer: NodeJS.Timeout | undefined;
   #scheduled = false;
+  #delayed: NodeJS.Timeout | undefined;
   #closed = false;
   /** Instant mode keeps building until this block is final, so watchers see finality. */
   #finalityTarget = 0;
@@ -153,14 +154,16 @@ export class DevChain extends EventEmitter<ChainEvents> {
     if (parent.number < this.tree.finalized.number || !this.#descendsFromFinalized(parent)) {
       throw new RpcError(-32602, `Block #${parent.number} ${parentHash} is not on the finalized chain or above it; fork from block #${this.tree.finalized.number} or later.`);
     }
+    // Blocks that extend the best block become best as they are added; announce them all.
+    const extended: BlockRecord[] = [];
     for (let i = 0; i < count; i++) {
       const candidates = i === 0 ? extrinsics.map((bytes) => this.#checkForBlock(parent!, bytes)) : [];
       const result = buildBlock(this.runtime, parent, candidates, this.#buildOptions(parent));
       if (result.invalid.length) throw new RpcError(1010, 'Invalid Transaction', result.invalid[0].error.message);
-      this.#import(result.block);
+      if (this.#import(result.block)) extended.push(result.block);
       parent = result.block;
     }
-    this.#applyHeadChange(this.tree.setHead(parent.hash));
+    this.#applyHeadChange(extended.length ? { best: parent, retracted: [], enacted: extended } : this.tree.setHead(parent.hash));
     return parent;
   }
 
@@ -173,6 +176,7 @@ export class DevChain extends EventEmitter<ChainEvents> {
   close(): void {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#delayed) clearTimeout(this.#delayed);
     for (const watchers of this.#watchedInBlock.values()) for (const w of watchers) w.close();
     this.#log?.close();
   }
@@ -208,10 +212,12 @@ export class DevChain extends EventEmitter<ChainEvents> {
     return this.tree.ancestorAt(block, this.tree.finalized.number)?.hash === this.tree.finalized.hash;
   }
 
-  #import(block: BlockRecord): void {
-    this.tree.add(block);
+  /** Adds a block to the tree; true when it became the best block by extending it. */
+  #import(block: BlockRecord): boolean {
+    const extended = this.tree.add(block) !== null;
     this.#log?.writeBlock(block);
     this.emit('imported', block);
+    return extended;
   }
 
   #applyHeadChange(change: HeadChange): void {
@@ -236,15 +242,21 @@ export class DevChain extends EventEmitter<ChainEvents> {
     if (newlyFinal.length) this.emit('finalized', this.tree.finalized);
   }
 
+  /** Schedules the next block; a transaction arriving cuts a finality-only pause short. */
   #schedule(delayMs = 0): void {
-    if (this.#scheduled || this.#closed || this.options.manualSeal) return;
+    if (this.#closed || this.options.manualSeal) return;
+    if (this.#scheduled) {
+      if (delayMs > 0 || !this.#delayed) return;
+      clearTimeout(this.#delayed);
+    }
     this.#scheduled = true;
     const run = () => {
       this.#scheduled = false;
+      this.#delayed = undefined;
       this.#produceSafely();
     };
     if (delayMs === 0) setImmediate(run);
-    else setTimeout(run, delayMs).unref();
+    else this.#delayed = setTimeout(run, delayMs).unref();
   }
 
   #produceSafely(): void {

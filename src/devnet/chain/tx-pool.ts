@@ -1,6 +1,7 @@
 // Transactions waiting for a block, in arrival order, with the watchers of
 // author_submitAndWatchExtrinsic. Ready and future transactions (a nonce gap) wait together;
-// the block builder tells which can go in.
+// the block builder tells which can go in. Indexed by signer so that checks stay O(1) per
+// transaction however full the pool is.
 import { u8aToHex } from '@polkadot/util';
 import type { CheckedExtrinsic } from '../execution/check-extrinsic';
 
@@ -13,61 +14,61 @@ export interface TxWatcher {
 
 interface PoolEntry {
   tx: CheckedExtrinsic;
+  signer: string;
   watcher?: TxWatcher;
 }
 
 export class TxPool {
-  readonly #entries = new Map<string, PoolEntry>();
+  readonly #byHash = new Map<string, PoolEntry>();
+  /** signer hex → nonce → entry; signers in order of first arrival. */
+  readonly #bySigner = new Map<string, Map<number, PoolEntry>>();
 
   get size(): number {
-    return this.#entries.size;
+    return this.#byHash.size;
   }
 
   has(hash: string): boolean {
-    return this.#entries.has(hash);
+    return this.#byHash.has(hash);
   }
 
   /** Another pooled transaction from the same signer with the same nonce, if any. */
   sameNonce(tx: CheckedExtrinsic): CheckedExtrinsic | undefined {
-    const signer = u8aToHex(tx.signer);
-    for (const { tx: other } of this.#entries.values()) if (other.nonce === tx.nonce && u8aToHex(other.signer) === signer) return other;
-    return undefined;
+    return this.#bySigner.get(u8aToHex(tx.signer))?.get(tx.nonce)?.tx;
   }
 
   add(tx: CheckedExtrinsic, watcher?: TxWatcher): void {
-    this.#entries.set(tx.hash, { tx, watcher });
+    const entry = { tx, signer: u8aToHex(tx.signer), watcher };
+    this.#byHash.set(tx.hash, entry);
+    const nonces = this.#bySigner.get(entry.signer) ?? new Map<number, PoolEntry>();
+    nonces.set(tx.nonce, entry);
+    this.#bySigner.set(entry.signer, nonces);
   }
 
   /** Removes a transaction and hands back its watcher (still open). */
   take(hash: string): TxWatcher | undefined {
-    const entry = this.#entries.get(hash);
-    this.#entries.delete(hash);
-    return entry?.watcher;
+    const entry = this.#byHash.get(hash);
+    if (!entry) return undefined;
+    this.#byHash.delete(hash);
+    const nonces = this.#bySigner.get(entry.signer)!;
+    nonces.delete(entry.tx.nonce);
+    if (nonces.size === 0) this.#bySigner.delete(entry.signer);
+    return entry.watcher;
   }
 
   /** Candidates for the next block: per signer by nonce, signers in order of first arrival. */
   candidates(): CheckedExtrinsic[] {
-    const bySigner = new Map<string, CheckedExtrinsic[]>();
-    for (const { tx } of this.#entries.values()) {
-      const key = u8aToHex(tx.signer);
-      const list = bySigner.get(key) ?? [];
-      list.push(tx);
-      bySigner.set(key, list);
-    }
-    return [...bySigner.values()].flatMap((list) => list.sort((a, b) => a.nonce - b.nonce));
+    return [...this.#bySigner.values()].flatMap((nonces) => [...nonces.values()].map((e) => e.tx).sort((a, b) => a.nonce - b.nonce));
   }
 
   /** The next nonce a signer should use: past its state nonce and every contiguous pooled one. */
   nextNonce(signer: Uint8Array, stateNonce: number): number {
-    const key = u8aToHex(signer);
-    const nonces = new Set<number>();
-    for (const { tx } of this.#entries.values()) if (u8aToHex(tx.signer) === key) nonces.add(tx.nonce);
+    const nonces = this.#bySigner.get(u8aToHex(signer));
     let next = stateNonce;
-    while (nonces.has(next)) next++;
+    while (nonces?.has(next)) next++;
     return next;
   }
 
   hexes(): string[] {
-    return [...this.#entries.values()].map(({ tx }) => u8aToHex(tx.bytes));
+    return [...this.#byHash.values()].map(({ tx }) => u8aToHex(tx.bytes));
   }
 }

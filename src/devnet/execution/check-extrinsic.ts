@@ -5,7 +5,9 @@
 import type { Extrinsic, Call } from '@polkadot/types/interfaces';
 import type { Codec } from '@polkadot/types/types';
 import { u8aConcat, u8aToHex, compactStripLength } from '@polkadot/util';
-import { blake2AsU8a, ed25519Verify, secp256k1Verify, sr25519Verify } from '@polkadot/util-crypto';
+import { blake2AsU8a, secp256k1Verify } from '@polkadot/util-crypto';
+// The WebAssembly verifiers: about eight times faster than util-crypto's JavaScript sr25519.
+import { ed25519Verify, sr25519Verify } from '@polkadot/wasm-crypto';
 import type { Runtime } from '../runtime/runtime';
 import type { Weight } from '../runtime/dispatch';
 import { SPEC_VERSION, TRANSACTION_VERSION, encodeU32 } from '../runtime/constants';
@@ -129,8 +131,8 @@ function signingPayload(bytes: Uint8Array, extrinsic: Extrinsic, genesisHash: st
 
 function verifySignature(payload: Uint8Array, signature: MultiSignature, signer: Uint8Array): boolean {
   try {
-    if (signature.isSr25519) return sr25519Verify(payload, signature.asSr25519.toU8a(), signer);
-    if (signature.isEd25519) return ed25519Verify(payload, signature.asEd25519.toU8a(), signer);
+    if (signature.isSr25519) return sr25519Verify(signature.asSr25519.toU8a(), payload, signer);
+    if (signature.isEd25519) return ed25519Verify(signature.asEd25519.toU8a(), payload, signer);
     // ecdsa: the account id is blake2_256 of the compressed public key recovered from the signature.
     if (signature.isEcdsa) return secp256k1Verify(payload, signature.asEcdsa.toU8a(), signer, 'blake2');
   } catch {

@@ -5,7 +5,7 @@ import { blake2AsU8a } from '@polkadot/util-crypto';
 
 export const SPEC_NAME = 'hippius';
 export const IMPL_NAME = 'hcr-devnet';
-export const SPEC_VERSION = 9200;
+export const SPEC_VERSION = 9201;
 export const TRANSACTION_VERSION = 1;
 export const SS58_PREFIX = 42;
 export const TOKEN_SYMBOL = 'hALPHA';

@@ -31,7 +31,7 @@ export class Image {
     nameHex!: string
 
     /**
-     * the name and its parts split at / . _ - : (what full-text search matches)
+     * the name and its parts split at / . _ - : (search with searchText_containsInsensitive)
      */
     @StringColumn_({nullable: true})
     searchText!: string | undefined | null

@@ -74,7 +74,7 @@ export const containerRegistry: PalletModule = {
   describe(b, t) {
     const digestType = b.simpleEnum('pallet_container_registry::pallet::DigestType', ['File', 'Json']);
     const spaceMetadata = b.composite(
-      'pallet_container_registry::pallet::SpaceMetadata',
+      'pallet_container_registry::types::SpaceMetadata',
       [
         { name: 'owner', type: t.accountId, typeName: 'AccountId' },
         { name: 'repo_name', type: t.bytes, typeName: 'Vec<u8>' },
