@@ -88,20 +88,8 @@ export class DevChain extends EventEmitter<ChainEvents> {
   /** Validates and pools an extrinsic; returns its hash or throws the RPC error a node gives. */
   submit(bytes: Uint8Array, watcher?: TxWatcher): string {
     if (this.#closed) throw new RpcError(-32603, 'The dev chain is shutting down.');
-    const extrinsic = decodeExtrinsic(this.runtime, bytes);
     const best = this.tree.best;
-    let checked: ReturnType<typeof checkExtrinsic>;
-    try {
-      checked = checkExtrinsic(this.runtime, bytes, extrinsic, {
-        genesisHash: this.genesisHash,
-        blockNumber: best.number + 1,
-        blockHashAt: (n) => this.tree.ancestorAt(best, n)?.hash,
-        store: this.storeAt(best),
-      });
-    } catch (error) {
-      if (error instanceof InvalidTransaction || error instanceof UnknownTransaction) throw error.toRpcError();
-      throw error;
-    }
+    const checked = this.#check(best, bytes);
     if (this.pool.has(checked.hash)) throw alreadyImported();
     if (this.pool.sameNonce(checked)) throw priorityTooLow();
     this.pool.add(checked, watcher);
@@ -157,7 +145,7 @@ export class DevChain extends EventEmitter<ChainEvents> {
     // Blocks that extend the best block become best as they are added; announce them all.
     const extended: BlockRecord[] = [];
     for (let i = 0; i < count; i++) {
-      const candidates = i === 0 ? extrinsics.map((bytes) => this.#checkForBlock(parent!, bytes)) : [];
+      const candidates = i === 0 ? extrinsics.map((bytes) => this.#check(parent!, bytes)) : [];
       const result = buildBlock(this.runtime, parent, candidates, this.#buildOptions(parent));
       if (result.invalid.length) throw new RpcError(1010, 'Invalid Transaction', result.invalid[0].error.message);
       if (this.#import(result.block)) extended.push(result.block);
@@ -194,7 +182,8 @@ export class DevChain extends EventEmitter<ChainEvents> {
     };
   }
 
-  #checkForBlock(parent: BlockRecord, bytes: Uint8Array) {
+  /** Decodes and checks an extrinsic for a block built on `parent`; failures as RPC errors. */
+  #check(parent: BlockRecord, bytes: Uint8Array): ReturnType<typeof checkExtrinsic> {
     try {
       return checkExtrinsic(this.runtime, bytes, decodeExtrinsic(this.runtime, bytes), {
         genesisHash: this.genesisHash,

@@ -2,6 +2,8 @@
 // written as plain bigints so balance logic stays readable.
 import type { Codec } from '@polkadot/types/types';
 import type { StateStore } from '../state/state-store';
+import type { CommonTypes } from './common-types';
+import type { LookupBuilder, TypeId } from './lookup';
 
 export interface AccountState {
   nonce: number;
@@ -58,5 +60,19 @@ export function writeAccount(store: StateStore, who: Uint8Array, account: Accoun
       data: { free: account.free, reserved: account.reserved, frozen: account.frozen, flags: account.flags },
     },
     who,
+  );
+}
+
+/** pallet_balances' AccountData, as System.Account and Balances.Account both hold it. */
+export function accountDataType(b: LookupBuilder, t: CommonTypes): TypeId {
+  return b.composite(
+    'pallet_balances::types::AccountData',
+    [
+      { name: 'free', type: t.u128, typeName: 'Balance' },
+      { name: 'reserved', type: t.u128, typeName: 'Balance' },
+      { name: 'frozen', type: t.u128, typeName: 'Balance' },
+      { name: 'flags', type: b.composite('pallet_balances::types::ExtraFlags', [{ type: t.u128, typeName: 'u128' }]), typeName: 'ExtraFlags' },
+    ],
+    [{ name: 'Balance', type: t.u128 }],
   );
 }

@@ -5,7 +5,8 @@ import type { RuntimeApiSpec } from './metadata';
 
 export function defineRuntimeApis(b: LookupBuilder, t: CommonTypes): RuntimeApiSpec[] {
   const digest = b.types().find((x) => x.type.path.join('::') === 'sp_runtime::generic::digest::Digest')!.id;
-  const header = b.composite(
+  // The header type is part of the lookup (block-related APIs and tools refer to it).
+  b.composite(
     'sp_runtime::generic::header::Header',
     [
       { name: 'parent_hash', type: t.h256, typeName: 'Hash::Output' },
@@ -35,7 +36,6 @@ export function defineRuntimeApis(b: LookupBuilder, t: CommonTypes): RuntimeApiS
     output,
     docs: [docs],
   });
-  void header;
   return [
     { name: 'Core', methods: [method('version', [], runtimeVersion, 'Returns the version of the runtime.')], docs: ['The `Core` runtime api that every Substrate runtime needs to implement.'] },
     {

@@ -4,7 +4,7 @@ import type { Codec } from '@polkadot/types/types';
 import { DispatchFailure, ensureSigned, type Origin, weight } from '../dispatch';
 import type { PalletModule } from '../pallet';
 import { deposit, EXISTENTIAL_DEPOSIT, EXISTENTIAL_DEPOSIT_BYTES, transfer, withdraw } from '../currency';
-import { readAccount } from '../accounts';
+import { accountDataType, readAccount } from '../accounts';
 import { lookupAddress } from '../address';
 import { encodeU32 } from '../constants';
 
@@ -26,16 +26,7 @@ export const balances: PalletModule = {
     const value = { name: 'value', type: t.compactU128, typeName: 'T::Balance' };
     const keepAlive = { name: 'keep_alive', type: t.bool, typeName: 'bool' };
     const status = b.simpleEnum('frame_support::traits::tokens::misc::BalanceStatus', ['Free', 'Reserved']);
-    const accountData = b.composite(
-      'pallet_balances::types::AccountData',
-      [
-        { name: 'free', type: t.u128, typeName: 'Balance' },
-        { name: 'reserved', type: t.u128, typeName: 'Balance' },
-        { name: 'frozen', type: t.u128, typeName: 'Balance' },
-        { name: 'flags', type: b.composite('pallet_balances::types::ExtraFlags', [{ type: t.u128, typeName: 'u128' }]), typeName: 'ExtraFlags' },
-      ],
-      [{ name: 'Balance', type: t.u128 }],
-    );
+    const accountData = accountDataType(b, t);
     const u128Zero = new Uint8Array(16);
     const accountFallback = new Uint8Array(64);
     accountFallback[63] = 0x80;

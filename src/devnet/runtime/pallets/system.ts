@@ -5,7 +5,7 @@ import type { Codec } from '@polkadot/types/types';
 import { DispatchFailure, ensureSigned, type Origin, weight } from '../dispatch';
 import type { PalletModule } from '../pallet';
 import { NONE_FALLBACK } from '../pallet';
-import { ACCOUNT_INFO_FALLBACK } from '../accounts';
+import { ACCOUNT_INFO_FALLBACK, accountDataType } from '../accounts';
 import { encodeU64, encodeRuntimeVersionConstant } from '../constants';
 
 const ensureRoot = (origin: Origin) => {
@@ -17,16 +17,7 @@ export const system: PalletModule = {
   index: 1,
   describe(b, t) {
     const refCount = { type: t.u32, typeName: 'RefCount' };
-    const accountData = b.composite(
-      'pallet_balances::types::AccountData',
-      [
-        { name: 'free', type: t.u128, typeName: 'Balance' },
-        { name: 'reserved', type: t.u128, typeName: 'Balance' },
-        { name: 'frozen', type: t.u128, typeName: 'Balance' },
-        { name: 'flags', type: b.composite('pallet_balances::types::ExtraFlags', [{ type: t.u128, typeName: 'u128' }]), typeName: 'ExtraFlags' },
-      ],
-      [{ name: 'Balance', type: t.u128 }],
-    );
+    const accountData = accountDataType(b, t);
     const accountInfo = b.composite(
       'frame_system::AccountInfo',
       [
