@@ -2,6 +2,7 @@
 // metadata (`registry.findMetaError`), the rest from the variant with a short explanation.
 import { stringPascalCase } from '@polkadot/util';
 import type { DispatchError } from '@polkadot/types/interfaces';
+import type { SpRuntimeDispatchError } from '@polkadot/types/lookup';
 import type { Registry } from '@polkadot/types/types';
 
 export interface ChainErrorInfo {
@@ -32,6 +33,9 @@ const NESTED_DOCS: Record<string, string> = {
   UnknownAsset: 'The asset is not known.',
   Frozen: 'The funds are frozen.',
   Unsupported: 'The operation is not supported for this asset.',
+  CannotCreateHold: 'No more holds can be placed on the account.',
+  NotExpendable: 'The operation would remove an account that must be kept.',
+  Blocked: 'The account is blocked from this operation.',
   Underflow: 'An arithmetic underflow happened.',
   Overflow: 'An arithmetic overflow happened.',
   DivisionByZero: 'A division by zero happened.',
@@ -39,13 +43,25 @@ const NESTED_DOCS: Record<string, string> = {
   NoLayer: 'No transactional layer was open.',
 };
 
-const docsText = (docs: readonly string[]): string => docs.map((line) => line.trim()).filter(Boolean).join(' ') || 'No description in the runtime metadata.';
+/** Errors the Hippius runtime ships without docs (spec 9105), explained here instead. */
+const MISSING_DOCS: Record<string, string> = {
+  'ContainerRegistry.SpaceDoesNotExist': 'No space has this repository name; create the space first, or check the name.',
+  'ContainerRegistry.NotSpaceOwner': 'Only the space owner may record manifests and digests; sign as the owner, or push through a gateway the owner granted a NonTransfer proxy.',
+  'ContainerRegistry.MaxImageCidsLimitReached': 'The image has as many CIDs as the pallet allows.',
+};
 
-export function decodeDispatchError(registry: Registry, error: DispatchError): ChainErrorInfo {
+function docsText(module: string, name: string, docs: readonly string[]): string {
+  const text = docs.map((line) => line.trim()).filter(Boolean).join(' ');
+  return text || MISSING_DOCS[`${module}.${name}`] || 'No description in the runtime metadata.';
+}
+
+/** Takes the error as events decode it (lookup type) or as the DispatchError interface. */
+export function decodeDispatchError(registry: Registry, error: DispatchError | SpRuntimeDispatchError): ChainErrorInfo {
   if (error.isModule) {
     try {
       const found = registry.findMetaError(error.asModule);
-      return { module: stringPascalCase(found.section), name: found.name, docs: docsText(found.docs) };
+      const module = stringPascalCase(found.section);
+      return { module, name: found.name, docs: docsText(module, found.name, found.docs) };
     } catch {
       // Metadata without this pallet or error (e.g. decoded against another runtime version).
       const { index, error: code } = error.asModule;

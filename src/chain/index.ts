@@ -1,5 +1,5 @@
 // The chain client: connection, call builders, the one submitTx path, signers and readers.
-export { type ChainBytes, chainBytes, displayBytes } from './bytes';
+export { bytesArg, type ChainBytes, chainBytes, displayBytes } from './bytes';
 export { addManifest, addSpaceMember, createSpace, type DigestRecord, type DigestType, type ManifestRecord, storeDigestInfo, type Tx } from './calls';
 export { addProxy, asProxy, batch, batchAll, forceBatch, type InnerCall, type ProxyType, removeProxy } from './composite-calls';
 export { assertRegistryPallet, type ChainConnectionProblem, ChainConnectionError, type ConnectOptions, connectChain } from './connect';
@@ -11,4 +11,4 @@ export { getSpace, isSpaceMember, listSpaces, nextSpaceId, type QueryApi, spaceB
 export { type SubmitOptions, submitTx, type TxResult, type TxStatusName, type TxStatusUpdate } from './submit';
 export { type BatchItemFailure, ChainTxError, type ChainTxErrorKind } from './tx-error';
 export { filterEvents, findEvent, txFailure } from './tx-events';
-export { InvalidInputError, SS58_PREFIX } from './validate';
+export { checkAddress, checkCid, checkDigest, checkImageName, checkRepoName, checkSpaceId, checkTag, InvalidInputError, SS58_PREFIX } from './validate';

@@ -97,7 +97,8 @@ function watch(api: ApiPromise, tx: Tx, signer: string, options: SubmitOptions):
       const name = stringLowerFirst(status.type) as TxStatusName;
       const blockHash = blockHashOf(status);
       options.onStatus?.({ status: name, txHash, blockHash });
-      if (name === until && blockHash) {
+      // A finalized block is also in the chain: enough when only inclusion was asked for.
+      if ((name === until || name === 'finalized') && blockHash) {
         const inclusion = await readInclusion(api, blockHash, txHash);
         const failure = txFailure(api.registry, inclusion.events);
         const result: TxResult = { blockHash, blockNumber: inclusion.blockNumber, txHash, events: inclusion.events };
