@@ -1,4 +1,4 @@
-export * as v9200 from './v9200'
+export * as v9201 from './v9201'
 export * as events from './events'
 export * as calls from './calls'
 export * as constants from './constants'

@@ -10,6 +10,6 @@ export interface CreateSpaceCall {
 
 export function decodeCreateSpaceCall(call: Call): CreateSpaceCall {
   const type = calls.containerRegistry.createSpace;
-  if (type.v9200.is(call)) return { name: type.v9200.decode(call).name };
+  if (type.v9201.is(call)) return { name: type.v9201.decode(call).name };
   throw new UnknownVersionError(call.name);
 }

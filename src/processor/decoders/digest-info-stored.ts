@@ -12,8 +12,8 @@ export interface DigestInfoStored {
 
 export function decodeDigestInfoStored(event: Event): DigestInfoStored {
   const type = events.containerRegistry.digestInfoStored;
-  if (type.v9200.is(event)) {
-    const { who, digest, digestType, cid } = type.v9200.decode(event);
+  if (type.v9201.is(event)) {
+    const { who, digest, digestType, cid } = type.v9201.decode(event);
     return { who, digest, digestType: digestType.__kind, cid };
   }
   throw new UnknownVersionError(event.name);

@@ -12,8 +12,8 @@ export interface ImageDigestToCidStored {
 
 export function decodeImageDigestToCidStored(event: Event): ImageDigestToCidStored {
   const type = events.containerRegistry.imageDigestToCidStored;
-  if (type.v9200.is(event)) {
-    const { who, imageName, digest, cid } = type.v9200.decode(event);
+  if (type.v9201.is(event)) {
+    const { who, imageName, digest, cid } = type.v9201.decode(event);
     return { who, imageName, digest, cid };
   }
   throw new UnknownVersionError(event.name);

@@ -12,8 +12,8 @@ export interface ManifestDigestUpdated {
 
 export function decodeManifestDigestUpdated(event: Event): ManifestDigestUpdated {
   const type = events.containerRegistry.manifestDigestUpdated;
-  if (type.v9200.is(event)) {
-    const [repoName, imageName, tag, digest] = type.v9200.decode(event);
+  if (type.v9201.is(event)) {
+    const [repoName, imageName, tag, digest] = type.v9201.decode(event);
     return { repoName, imageName, tag, digest };
   }
   throw new UnknownVersionError(event.name);

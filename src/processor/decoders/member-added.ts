@@ -10,8 +10,8 @@ export interface MemberAdded {
 
 export function decodeMemberAdded(event: Event): MemberAdded {
   const type = events.containerRegistry.memberAdded;
-  if (type.v9200.is(event)) {
-    const [spaceId, member] = type.v9200.decode(event);
+  if (type.v9201.is(event)) {
+    const [spaceId, member] = type.v9201.decode(event);
     return { spaceId, member };
   }
   throw new UnknownVersionError(event.name);

@@ -10,8 +10,8 @@ export interface SpaceCreated {
 
 export function decodeSpaceCreated(event: Event): SpaceCreated {
   const type = events.containerRegistry.spaceCreated;
-  if (type.v9200.is(event)) {
-    const [spaceId, owner] = type.v9200.decode(event);
+  if (type.v9201.is(event)) {
+    const [spaceId, owner] = type.v9201.decode(event);
     return { spaceId, owner };
   }
   throw new UnknownVersionError(event.name);

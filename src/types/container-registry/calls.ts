@@ -1,12 +1,12 @@
 import {sts, Block, Bytes, Option, Result, CallType, RuntimeCtx} from '../support'
-import * as v9200 from '../v9200'
+import * as v9201 from '../v9201'
 
 export const createSpace =  {
     name: 'ContainerRegistry.create_space',
     /**
      * Create the caller's space, named `name`.
      */
-    v9200: new CallType(
+    v9201: new CallType(
         'ContainerRegistry.create_space',
         sts.struct({
             name: sts.bytes(),
@@ -19,11 +19,11 @@ export const addSpaceMember =  {
     /**
      * Add a member to a space the caller owns.
      */
-    v9200: new CallType(
+    v9201: new CallType(
         'ContainerRegistry.add_space_member',
         sts.struct({
             spaceId: sts.bigint(),
-            newMember: v9200.AccountId32,
+            newMember: v9201.AccountId32,
         })
     ),
 }
@@ -33,7 +33,7 @@ export const addManifestHeadDigestAndManifestJsonCid =  {
     /**
      * Point a tag (default `latest`) of an image at a manifest digest and record the manifest's CID.
      */
-    v9200: new CallType(
+    v9201: new CallType(
         'ContainerRegistry.add_manifest_head_digest_and_manifest_json_cid',
         sts.struct({
             repoName: sts.bytes(),
@@ -50,12 +50,12 @@ export const storeDigestInfo =  {
     /**
      * Record the CID holding the content of a digest.
      */
-    v9200: new CallType(
+    v9201: new CallType(
         'ContainerRegistry.store_digest_info',
         sts.struct({
             repoName: sts.bytes(),
             digest: sts.bytes(),
-            digestType: v9200.DigestType,
+            digestType: v9201.DigestType,
             cid: sts.bytes(),
         })
     ),

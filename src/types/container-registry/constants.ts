@@ -1,7 +1,7 @@
 import {sts, Block, Bytes, Option, Result, ConstantType, RuntimeCtx} from '../support'
 
 export const maxLength =  {
-    v9200: new ConstantType(
+    v9201: new ConstantType(
         'ContainerRegistry.MaxLength',
         sts.number()
     ),

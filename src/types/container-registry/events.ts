@@ -1,25 +1,25 @@
 import {sts, Block, Bytes, Option, Result, EventType, RuntimeCtx} from '../support'
-import * as v9200 from '../v9200'
+import * as v9201 from '../v9201'
 
 export const spaceCreated =  {
     name: 'ContainerRegistry.SpaceCreated',
-    v9200: new EventType(
+    v9201: new EventType(
         'ContainerRegistry.SpaceCreated',
-        sts.tuple([sts.bigint(), v9200.AccountId32])
+        sts.tuple([sts.bigint(), v9201.AccountId32])
     ),
 }
 
 export const memberAdded =  {
     name: 'ContainerRegistry.MemberAdded',
-    v9200: new EventType(
+    v9201: new EventType(
         'ContainerRegistry.MemberAdded',
-        sts.tuple([sts.bigint(), v9200.AccountId32])
+        sts.tuple([sts.bigint(), v9201.AccountId32])
     ),
 }
 
 export const manifestDigestUpdated =  {
     name: 'ContainerRegistry.ManifestDigestUpdated',
-    v9200: new EventType(
+    v9201: new EventType(
         'ContainerRegistry.ManifestDigestUpdated',
         sts.tuple([sts.bytes(), sts.bytes(), sts.bytes(), sts.bytes()])
     ),
@@ -27,10 +27,10 @@ export const manifestDigestUpdated =  {
 
 export const imageDigestToCidStored =  {
     name: 'ContainerRegistry.ImageDigestToCidStored',
-    v9200: new EventType(
+    v9201: new EventType(
         'ContainerRegistry.ImageDigestToCidStored',
         sts.struct({
-            who: v9200.AccountId32,
+            who: v9201.AccountId32,
             imageName: sts.bytes(),
             digest: sts.bytes(),
             cid: sts.bytes(),
@@ -40,12 +40,12 @@ export const imageDigestToCidStored =  {
 
 export const digestInfoStored =  {
     name: 'ContainerRegistry.DigestInfoStored',
-    v9200: new EventType(
+    v9201: new EventType(
         'ContainerRegistry.DigestInfoStored',
         sts.struct({
-            who: v9200.AccountId32,
+            who: v9201.AccountId32,
             digest: sts.bytes(),
-            digestType: v9200.DigestType,
+            digestType: v9201.DigestType,
             cid: sts.bytes(),
         })
     ),
