@@ -1,0 +1,75 @@
+// The one storage interface for blob bytes. Two implementations pass the same test suite
+// (test/ipfs/blob-store-suite.ts): the embedded UnixFS store and Kubo over its RPC API.
+import type { Readable } from 'node:stream';
+
+export { BlobStoreError, BlobNotFoundError, BlobStoreUnavailableError, InvalidCidError } from './errors';
+
+/**
+ * Bytes to store: a Node Readable (without an encoding set), or any (async) iterable of
+ * Uint8Array chunks. It is consumed once, chunk by chunk; it is never collected in memory.
+ */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+export interface PutOptions {
+  /** Pin the new content so garbage collection keeps it (default true). */
+  readonly pin?: boolean;
+  /** Cancels the write; the CID then never reaches the caller and nothing is pinned. */
+  readonly signal?: AbortSignal;
+}
+
+export interface PutResult {
+  /** CIDv1, base32 (`bafy…` for chunked files, `bafk…` for single-chunk raw leaves). */
+  readonly cid: string;
+  /** Bytes read from the source: the file size, not the DAG size. */
+  readonly size: number;
+}
+
+export interface GetOptions {
+  /** First byte to return (default 0). At or past the end, the stream is empty. */
+  readonly offset?: number;
+  /** How many bytes at most (default: to the end). A range past the end is cut at the end. */
+  readonly length?: number;
+  /** Cancels the read; the returned stream is destroyed with an AbortError. */
+  readonly signal?: AbortSignal;
+}
+
+export interface BlobStat {
+  /** File size in bytes. */
+  readonly size: number;
+}
+
+/**
+ * Content-addressed blob storage on IPFS. Every method that takes a CID accepts a CIDv0 or
+ * CIDv1 string of a UnixFS file (dag-pb or raw codec) and throws InvalidCidError otherwise.
+ * A write is all or nothing: `put` resolves with the CID only once every block is stored (and
+ * pinned); a failed or cancelled put leaves at most unpinned blocks that nothing refers to.
+ */
+export interface BlobStore {
+  /** Where the bytes live, for messages and logs: a directory or an API URL. */
+  readonly location: string;
+
+  /** Streams the bytes into the store as a UnixFS file (CIDv1, raw leaves). */
+  put(source: ByteSource, options?: PutOptions): Promise<PutResult>;
+
+  /**
+   * Streams the file's bytes, or a range of them. Resolves once the content is found (so
+   * BlobNotFoundError rejects here, not on the stream); the stream errors if the content turns
+   * out to be incomplete mid-way.
+   */
+  get(cid: string, options?: GetOptions): Promise<Readable>;
+
+  /** Whether the whole file is available from this store without fetching it from elsewhere. */
+  has(cid: string): Promise<boolean>;
+
+  /** Pins the content (recursively) so it is kept; BlobNotFoundError when it cannot be found. */
+  pin(cid: string): Promise<void>;
+
+  /** The file's size; BlobNotFoundError when it cannot be found. */
+  stat(cid: string): Promise<BlobStat>;
+
+  /** Resolves when the store answers; rejects with BlobStoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+
+  /** Releases the store. Later calls fail with BlobStoreUnavailableError. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,127 @@
+// The embedded BlobStore: UnixFS files (imported by @helia/unixfs) in a filesystem blockstore,
+// with recursive pins recorded beside it. Layout under its directory (the data dir's `ipfs/`):
+//   blocks/  one file per block (blockstore-fs)     pins/  one empty file per pinned CID
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { FsBlockstore } from 'blockstore-fs';
+import type { UnixFS } from '@helia/unixfs';
+import type { CID } from 'multiformats/cid';
+import type { BlobStat, BlobStore, ByteSource, GetOptions, PutOptions, PutResult } from '../blob-store';
+import { cidText, KUBO_IMPORT, parseBlobCid } from '../cid';
+import { BlobNotFoundError, BlobStoreUnavailableError } from '../errors';
+import { ipfsModules, type IpfsModules } from '../esm';
+import { clampRange, CountingSource, toReadable } from '../streams';
+import { FileDag, type FileNode } from './file-dag';
+import { PinSet } from './pin-set';
+
+export class EmbeddedBlobStore implements BlobStore {
+  readonly location: string;
+  readonly #m: IpfsModules;
+  readonly #blocks: FsBlockstore;
+  readonly #unixfs: UnixFS;
+  readonly #files: FileDag;
+  readonly #pins: PinSet;
+  #closed = false;
+
+  private constructor(location: string, m: IpfsModules, blocks: FsBlockstore, pins: PinSet) {
+    this.location = location;
+    this.#m = m;
+    this.#blocks = blocks;
+    this.#pins = pins;
+    this.#unixfs = m.unixfs({ blockstore: blocks });
+    this.#files = new FileDag(m, blocks, location);
+  }
+
+  /** Opens (creating if needed) the store in `dir`, e.g. `<data dir>/ipfs`. */
+  static async open(dir: string): Promise<EmbeddedBlobStore> {
+    const m = await ipfsModules();
+    const blocks = new m.FsBlockstore(join(dir, 'blocks'));
+    await blocks.open();
+    return new EmbeddedBlobStore(dir, m, blocks, await PinSet.open(join(dir, 'pins')));
+  }
+
+  async put(source: ByteSource, options: PutOptions = {}): Promise<PutResult> {
+    this.#assertOpen();
+    const counted = new CountingSource(source);
+    const cid = await this.#unixfs.addByteStream(counted, {
+      cidVersion: KUBO_IMPORT.cidVersion,
+      rawLeaves: KUBO_IMPORT.rawLeaves,
+      reduceSingleLeafToSelf: true,
+      chunker: this.#m.fixedSize({ chunkSize: KUBO_IMPORT.chunkSize }),
+      layout: this.#m.balanced({ maxChildrenPerNode: KUBO_IMPORT.maxLinksPerNode }),
+      signal: options.signal,
+    });
+    options.signal?.throwIfAborted();
+    if (options.pin ?? true) await this.#pins.add(cidText(cid));
+    return { cid: cidText(cid), size: counted.size };
+  }
+
+  async get(cid: string, options: GetOptions = {}): Promise<Readable> {
+    const { root, node } = await this.resolve(cid);
+    const range = clampRange(FileDag.size(node), options.offset, options.length);
+    return toReadable(this.#files.read(root, node, range), options.signal);
+  }
+
+  async has(cid: string): Promise<boolean> {
+    this.#assertOpen();
+    const root = parseBlobCid(this.#m, cid);
+    // A pin is only ever recorded for a complete DAG, so it answers without a walk.
+    return (await this.#pins.has(cidText(root))) || this.#files.isComplete(root);
+  }
+
+  async pin(cid: string): Promise<void> {
+    this.#assertOpen();
+    const root = parseBlobCid(this.#m, cid);
+    if (await this.#pins.has(cidText(root))) return;
+    // Nothing can be fetched from elsewhere, so a pin needs every block here already.
+    if (!(await this.#files.isComplete(root))) {
+      await this.#files.root(root);
+      throw new BlobNotFoundError(cidText(root), `blob ${root} is incomplete in the embedded IPFS store at ${this.location}; add the file again before pinning it`);
+    }
+    await this.#pins.add(cidText(root));
+  }
+
+  async stat(cid: string): Promise<BlobStat> {
+    const { node } = await this.resolve(cid);
+    return { size: FileDag.size(node) };
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#blocks.close();
+  }
+
+  /** Recursive pins, as CIDv1 strings (for the Kubo API server's pin/ls). */
+  async pins(): Promise<string[]> {
+    this.#assertOpen();
+    return this.#pins.list();
+  }
+
+  /** The parsed CID and its root node; for the Kubo API server's stat and cat. */
+  async resolve(cid: string): Promise<{ root: CID; node: FileNode }> {
+    this.#assertOpen();
+    const root = parseBlobCid(this.#m, cid);
+    return { root, node: await this.#files.root(root) };
+  }
+
+  /** Whether every block of a parsed CID is here, for files/stat `--with-local`. */
+  isComplete(root: CID): Promise<boolean> {
+    return this.#files.isComplete(root);
+  }
+
+  /** A stream of an already resolved file, for the Kubo API server's cat. */
+  read(root: CID, node: FileNode, start: number, end: number): AsyncGenerator<Uint8Array> {
+    return this.#files.read(root, node, { start, end });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new BlobStoreUnavailableError(`the embedded IPFS store at ${this.location} is closed; open it again (openBlobStore) to use it`);
+    }
+  }
+}

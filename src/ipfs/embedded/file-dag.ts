@@ -1,0 +1,146 @@
+// Reads UnixFS files block by block from the local blockstore.
+// ipfs-unixfs-exporter (behind @helia/unixfs `cat`) walks the DAG ahead of its reader into an
+// unbounded queue, so a slow HTTP client makes it hold the whole file in memory. This reader
+// pulls: it reads a few blocks ahead of the consumer and no more, whatever the file size.
+import type { CID } from 'multiformats/cid';
+import type { FsBlockstore } from 'blockstore-fs';
+import { BlobNotFoundError, BlobStoreError, InvalidCidError } from '../errors';
+import type { IpfsModules } from '../esm';
+import type { ByteRange } from '../streams';
+
+/** Blocks read ahead of the consumer per DAG level: 8 × 256 KiB leaves at most. */
+const READ_AHEAD = 8;
+
+export type FileNode =
+  | { readonly kind: 'raw'; readonly bytes: Uint8Array }
+  | {
+      readonly kind: 'file';
+      readonly block: Uint8Array;
+      readonly data?: Uint8Array;
+      readonly links: readonly { readonly cid: CID; readonly size: number; readonly tsize: number }[];
+      readonly fileSize: number;
+    };
+
+export class FileDag {
+  readonly #m: IpfsModules;
+  readonly #blocks: FsBlockstore;
+  readonly #location: string;
+
+  constructor(modules: IpfsModules, blocks: FsBlockstore, location: string) {
+    this.#m = modules;
+    this.#blocks = blocks;
+    this.#location = location;
+  }
+
+  /** The root of a file; BlobNotFoundError when its block is not here. */
+  async root(cid: CID): Promise<FileNode> {
+    const node = await this.#node(cid);
+    if (!node) {
+      throw new BlobNotFoundError(cid.toString(), `blob ${cid} is not in the embedded IPFS store at ${this.#location}; add it first`);
+    }
+    return node;
+  }
+
+  static size(node: FileNode): number {
+    return node.kind === 'raw' ? node.bytes.byteLength : node.fileSize;
+  }
+
+  /** Kubo's CumulativeSize: every block of the DAG, as recorded in the links. */
+  static cumulativeSize(node: FileNode): number {
+    if (node.kind === 'raw') return node.bytes.byteLength;
+    return node.links.reduce((sum, link) => sum + link.tsize, node.block.byteLength);
+  }
+
+  /** The bytes of `range` (within the file), in order, reading at most READ_AHEAD blocks ahead. */
+  async *read(root: CID, node: FileNode, range: ByteRange): AsyncGenerator<Uint8Array> {
+    if (range.end > range.start) yield* this.#walk(root, node, 0, range);
+  }
+
+  /** Whether every block of the file is here. */
+  async isComplete(cid: CID): Promise<boolean> {
+    const pending: CID[] = [cid];
+    for (let next = pending.pop(); next; next = pending.pop()) {
+      if (next.code === this.#m.raw.code) {
+        if (!(await this.#blocks.has(next))) return false;
+        continue;
+      }
+      const node = await this.#node(next);
+      if (!node) return false;
+      if (node.kind === 'file') pending.push(...node.links.map((link) => link.cid));
+    }
+    return true;
+  }
+
+  async *#walk(root: CID, node: FileNode, nodeStart: number, range: ByteRange): AsyncGenerator<Uint8Array> {
+    if (node.kind === 'raw') {
+      yield* slice(node.bytes, nodeStart, range);
+      return;
+    }
+    let position = nodeStart;
+    if (node.data) {
+      yield* slice(node.data, position, range);
+      position += node.data.byteLength;
+    }
+    const wanted: { cid: CID; start: number }[] = [];
+    for (const link of node.links) {
+      if (position >= range.end) break;
+      if (position + link.size > range.start) wanted.push({ cid: link.cid, start: position });
+      position += link.size;
+    }
+    const reads: (Promise<FileNode | undefined> | undefined)[] = [];
+    let requested = 0;
+    for (let i = 0; i < wanted.length; i++) {
+      for (; requested < wanted.length && requested <= i + READ_AHEAD; requested++) {
+        const read = this.#node(wanted[requested].cid);
+        // Errors surface when this read is awaited; an early stop must not leave them unhandled.
+        read.catch(() => undefined);
+        reads[requested] = read;
+      }
+      const child = await reads[i];
+      reads[i] = undefined;
+      if (!child) {
+        throw new BlobNotFoundError(root.toString(), `blob ${root} is incomplete in the embedded IPFS store at ${this.#location}: block ${wanted[i].cid} is missing; add the file again`);
+      }
+      yield* this.#walk(root, child, wanted[i].start, range);
+    }
+  }
+
+  async #node(cid: CID): Promise<FileNode | undefined> {
+    const bytes = await this.#block(cid);
+    if (!bytes) return undefined;
+    if (cid.code === this.#m.raw.code) return { kind: 'raw', bytes };
+    const pb = this.#m.dagPb.decode(bytes);
+    if (!pb.Data) throw new BlobStoreError(`block ${cid} is dag-pb without UnixFS data; it is not a file`);
+    const unixfs = this.#m.UnixFS.unmarshal(pb.Data);
+    if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
+      throw new InvalidCidError(cid.toString(), `it names a UnixFS ${unixfs.type}, not a file`);
+    }
+    if (pb.Links.length !== unixfs.blockSizes.length) {
+      throw new BlobStoreError(`block ${cid} is corrupt: ${pb.Links.length} links but ${unixfs.blockSizes.length} block sizes`);
+    }
+    return {
+      kind: 'file',
+      block: bytes,
+      data: unixfs.data && unixfs.data.byteLength > 0 ? unixfs.data : undefined,
+      links: pb.Links.map((link, i) => ({ cid: link.Hash, size: Number(unixfs.blockSizes[i]), tsize: link.Tsize ?? 0 })),
+      fileSize: Number(unixfs.fileSize()),
+    };
+  }
+
+  async #block(cid: CID): Promise<Uint8Array | undefined> {
+    const chunks: Uint8Array[] = [];
+    try {
+      for await (const chunk of this.#blocks.get(cid)) chunks.push(chunk);
+    } catch (error) {
+      if ((error as Error).name === 'NotFoundError' && !(await this.#blocks.has(cid))) return undefined;
+      throw error;
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  }
+}
+
+function* slice(bytes: Uint8Array, at: number, range: ByteRange): Generator<Uint8Array> {
+  const from = Math.max(range.start - at, 0);
+  const to = Math.min(range.end - at, bytes.byteLength);
+  if (to > from) yield bytes.subarray(from, to);
+}

@@ -1,0 +1,101 @@
+// The Kubo RPC commands the embedded store answers, with Kubo's request options and JSON shapes.
+// Kubo's `offline` and `timeout` options are accepted and ignored: everything here is local.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { addFiles } from './kubo-api-add';
+import type { EmbeddedBlobStore } from './embedded-store';
+import { FileDag } from './file-dag';
+import { cidOfPath, KuboApiError, type Options, sendJson } from './kubo-api-wire';
+
+export type KuboCommand = (req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options) => Promise<void>;
+
+/** Stable for the process: what `version` reports. */
+const VERSION = { Version: '0.0.0-hcr-embedded', Commit: '', Repo: '', System: `${process.arch}/${process.platform}`, Golang: '' };
+
+async function cat(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+  const path = options.arg('ipfs-path');
+  const offset = options.int('offset') ?? 0;
+  const length = options.int('length');
+  if (offset < 0) throw new KuboApiError('cannot specify negative offset', 400);
+  if (length !== undefined && length < 0) throw new KuboApiError('cannot specify negative length', 400);
+  const { root, node } = await store.resolve(cidOfPath(path));
+  const size = FileDag.size(node);
+  if (offset > size) throw new KuboApiError(`offset was past the end of file (${offset} > ${size})`);
+  const end = length === undefined ? size : Math.min(size, offset + length);
+  res.writeHead(200, {
+    'Content-Type': 'text/plain',
+    'X-Stream-Output': '1',
+    'X-Content-Length': String(end - offset),
+    Trailer: 'X-Stream-Error',
+  });
+  // A failure mid-way destroys the response, so the client sees a broken body, never a short one.
+  await pipeline(Readable.from(store.read(root, node, offset, end), { objectMode: false }), res).catch(() => res.destroy());
+}
+
+async function filesStat(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+  const { root, node } = await store.resolve(cidOfPath(options.arg('path'), { requireIpfsPrefix: true }));
+  const withLocal = options.bool('with-local', false);
+  sendJson(res, {
+    Hash: root.toString(),
+    Size: FileDag.size(node),
+    CumulativeSize: FileDag.cumulativeSize(node),
+    Blocks: node.kind === 'raw' ? 0 : node.links.length,
+    Type: 'file',
+    WithLocality: withLocal,
+    ...(withLocal ? { Local: await store.isComplete(root) } : {}),
+  });
+}
+
+async function pinAdd(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+  options.arg('ipfs-path');
+  if (!options.bool('recursive', true)) {
+    throw new KuboApiError('the embedded IPFS store keeps recursive pins only: leave recursive at its default, true');
+  }
+  const pins: string[] = [];
+  for (const path of options.args()) {
+    const { root } = await store.resolve(cidOfPath(path));
+    await store.pin(root.toString());
+    pins.push(root.toString());
+  }
+  sendJson(res, { Pins: pins });
+}
+
+async function pinLs(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+  const type = options.string('type') ?? 'all';
+  if (!['all', 'recursive', 'direct', 'indirect'].includes(type)) {
+    throw new KuboApiError(`invalid type '${type}', must be one of {direct, indirect, recursive, all}`, 400);
+  }
+  const recursive = type === 'all' || type === 'recursive' ? await store.pins() : [];
+  let pins = recursive;
+  if (options.args().length > 0) {
+    pins = [];
+    for (const path of options.args()) {
+      const { root } = await store.resolve(cidOfPath(path));
+      if (!recursive.includes(root.toString())) throw new KuboApiError(`path '${path}' is not pinned`);
+      pins.push(root.toString());
+    }
+  }
+  if (options.bool('stream', false)) {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Chunked-Output': '1' });
+    for (const cid of pins) res.write(`${JSON.stringify({ Cid: cid, Name: '', Type: 'recursive' })}\n`);
+    res.end();
+    return;
+  }
+  sendJson(res, { Keys: Object.fromEntries(pins.map((cid) => [cid, { Name: '', Type: 'recursive' }])) });
+}
+
+async function version(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore): Promise<void> {
+  await store.ping();
+  sendJson(res, VERSION);
+}
+
+/** Command path (after /api/v0/) → handler. */
+export const KUBO_COMMANDS: Readonly<Record<string, KuboCommand>> = {
+  add: addFiles,
+  cat,
+  'files/stat': filesStat,
+  'pin/add': pinAdd,
+  'pin/ls': pinLs,
+  version,
+};

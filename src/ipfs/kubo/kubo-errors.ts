@@ -1,0 +1,46 @@
+// Maps what kubo-rpc-client throws onto the BlobStore's typed errors. Connection failures come
+// from fetch (undici) as `TypeError: fetch failed` with the socket error as `cause`; Kubo's own
+// refusals come as HTTPError with Kubo's message.
+import { BlobNotFoundError, BlobStoreError, BlobStoreUnavailableError } from '../errors';
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+]);
+
+/** Kubo's wordings for content it does not have (offline) or cannot resolve. */
+const NOT_FOUND = /not found|could not find|no link named|merkledag: not found/i;
+
+function socketErrorCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+export function unreachable(apiUrl: string, why: string, cause?: unknown): BlobStoreUnavailableError {
+  return new BlobStoreUnavailableError(
+    `IPFS API ${apiUrl} is unreachable (${why}): start Kubo there, fix IPFS_API, or unset IPFS_API to use the embedded store`,
+    { cause },
+  );
+}
+
+/**
+ * The typed error for a failed call. `cid` is set for calls about one blob; `what` names the call
+ * for the message ("add", "cat of bafy…").
+ */
+export function kuboError(error: unknown, apiUrl: string, what: string, cid?: string): unknown {
+  if (error instanceof BlobStoreError) return error;
+  const code = socketErrorCode(error);
+  if (code) return unreachable(apiUrl, code, error);
+  const e = error as { name?: string; message?: string; response?: { status?: number } };
+  // A cancelled call stays a cancellation: the caller asked for it.
+  if (e.name === 'AbortError') return error;
+  const status = e.response?.status;
+  const message = e.message ?? String(error);
+  if (cid !== undefined && NOT_FOUND.test(message)) {
+    return new BlobNotFoundError(cid, `blob ${cid} was not found by the IPFS node at ${apiUrl} (${message}); add or pin it there first`);
+  }
+  if (status === 502 || status === 503 || status === 504) return unreachable(apiUrl, `HTTP ${status} from a proxy in front of it`, error);
+  return new BlobStoreError(`IPFS API ${apiUrl} failed the ${what}: ${message}`, { cause: error });
+}

@@ -1,0 +1,214 @@
+// The BlobStore on a Kubo node (or anything speaking its RPC API: IPFS Cluster's proxy, the
+// embedded store's server) through kubo-rpc-client.
+import type { Readable } from 'node:stream';
+import type { KuboRPCClient } from 'kubo-rpc-client';
+import type { CID } from 'multiformats/cid';
+import type { BlobStat, BlobStore, ByteSource, GetOptions, PutOptions, PutResult } from '../blob-store';
+import { cidText, KUBO_IMPORT, parseBlobCid } from '../cid';
+import { BlobNotFoundError, BlobStoreUnavailableError, InvalidCidError } from '../errors';
+import { ipfsModules, kuboRpcClient, type IpfsModules } from '../esm';
+import { clampRange, CountingSource, emptyReadable, toReadable } from '../streams';
+import { kuboAdd } from './kubo-add';
+import { kuboError, unreachable } from './kubo-errors';
+
+export interface KuboBlobStoreOptions {
+  /** Kubo's RPC address, e.g. `http://127.0.0.1:5001` (IPFS_API). */
+  readonly url: string;
+  /**
+   * How long Kubo may look for content it does not hold (on the IPFS network) before the blob
+   * counts as not found. Default 30 s. Streaming itself has no time limit.
+   */
+  readonly lookupTimeoutMs?: number;
+  /** Never fetch from the network: only what the node holds counts (default false). */
+  readonly offline?: boolean;
+}
+
+const PING_TIMEOUT_MS = 5_000;
+
+export class KuboBlobStore implements BlobStore {
+  readonly location: string;
+  readonly #m: IpfsModules;
+  readonly #client: KuboRPCClient;
+  readonly #apiBase: string;
+  readonly #lookupTimeoutMs: number;
+  readonly #offline: boolean;
+  #closed = false;
+
+  private constructor(options: KuboBlobStoreOptions, m: IpfsModules, client: KuboRPCClient, apiBase: string) {
+    this.location = options.url;
+    this.#apiBase = apiBase;
+    this.#m = m;
+    this.#client = client;
+    this.#lookupTimeoutMs = options.lookupTimeoutMs ?? 30_000;
+    this.#offline = options.offline ?? false;
+  }
+
+  /** Does not contact the node: a gateway may start before its IPFS node is up. */
+  static async open(options: KuboBlobStoreOptions): Promise<KuboBlobStore> {
+    const [m, { create }] = await Promise.all([ipfsModules(), kuboRpcClient()]);
+    const apiBase = rpcBase(options.url);
+    return new KuboBlobStore(options, m, create({ url: apiBase }), apiBase);
+  }
+
+  async put(source: ByteSource, options: PutOptions = {}): Promise<PutResult> {
+    this.#assertOpen();
+    const counted = new CountingSource(source);
+    try {
+      // The flags fix the import layout, so the node's own Import.* config cannot change CIDs.
+      const added = await kuboAdd(this.#apiBase, counted, {
+        'cid-version': String(KUBO_IMPORT.cidVersion),
+        'raw-leaves': String(KUBO_IMPORT.rawLeaves),
+        chunker: KUBO_IMPORT.chunker,
+        hash: 'sha2-256',
+        pin: String(options.pin ?? true),
+        'stream-channels': 'true',
+        progress: 'false',
+      }, options.signal);
+      return { cid: cidText(parseBlobCid(this.#m, added.Hash)), size: counted.size };
+    } catch (error) {
+      // A failing source breaks the upload; its own error says more than the broken request.
+      throw counted.error ?? kuboError(error, this.location, 'add');
+    }
+  }
+
+  async get(cid: string, options: GetOptions = {}): Promise<Readable> {
+    const root = this.#parse(cid);
+    const { size } = await this.#lookup(root, options.signal);
+    const { start, end } = clampRange(size, options.offset, options.length);
+    if (end === start) return emptyReadable();
+    const controller = new AbortController();
+    const stop = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', stop, { once: true });
+    const chunks = this.#client.cat(root, { offset: start, length: end - start, signal: controller.signal })[Symbol.asyncIterator]();
+    // The first chunk is awaited here so that a refusal rejects get() rather than the stream.
+    let first: IteratorResult<Uint8Array>;
+    try {
+      first = await chunks.next();
+    } catch (error) {
+      options.signal?.removeEventListener('abort', stop);
+      throw kuboError(error, this.location, `cat of ${root}`, cidText(root));
+    }
+    const location = this.location;
+    async function* stream(): AsyncGenerator<Uint8Array> {
+      try {
+        if (!first.done) yield first.value;
+        for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+      } catch (error) {
+        throw kuboError(error, location, `cat of ${root}`, cidText(root));
+      } finally {
+        // Stopping early (or failing) ends the HTTP response too.
+        options.signal?.removeEventListener('abort', stop);
+        controller.abort();
+        await chunks.return?.(undefined).catch(() => undefined);
+      }
+    }
+    return toReadable(stream(), options.signal);
+  }
+
+  async has(cid: string): Promise<boolean> {
+    const root = this.#parse(cid);
+    try {
+      // Offline, so a missing block is an answer rather than a network search.
+      const stat = await this.#client.files.stat(`/ipfs/${root}`, {
+        withLocal: true,
+        searchParams: new URLSearchParams({ offline: 'true' }),
+        signal: AbortSignal.timeout(this.#lookupTimeoutMs),
+      });
+      this.#assertFile(root, stat.type);
+      return stat.local === true;
+    } catch (error) {
+      const mapped = this.#lookupError(error, root);
+      if (mapped instanceof BlobNotFoundError) return false;
+      throw mapped;
+    }
+  }
+
+  async pin(cid: string): Promise<void> {
+    const root = this.#parse(cid);
+    await this.#lookup(root);
+    try {
+      await this.#client.pin.add(root, { recursive: true });
+    } catch (error) {
+      throw kuboError(error, this.location, `pin of ${root}`, cidText(root));
+    }
+  }
+
+  async stat(cid: string): Promise<BlobStat> {
+    return this.#lookup(this.#parse(cid));
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.#client.version({ signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
+        throw unreachable(this.location, `no answer within ${PING_TIMEOUT_MS / 1000} s`, error);
+      }
+      const mapped = kuboError(error, this.location, 'version check');
+      throw mapped instanceof BlobStoreUnavailableError ? mapped : unreachable(this.location, (mapped as Error).message, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  /** The file's size, letting Kubo search the network for at most lookupTimeoutMs. */
+  async #lookup(root: CID, signal?: AbortSignal): Promise<BlobStat> {
+    try {
+      const stat = await this.#client.files.stat(`/ipfs/${root}`, {
+        timeout: this.#lookupTimeoutMs,
+        searchParams: this.#offline ? new URLSearchParams({ offline: 'true' }) : undefined,
+        // Kubo enforces `timeout`; this bounds a node that does not answer at all.
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS)]) : AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS),
+      });
+      this.#assertFile(root, stat.type);
+      return { size: stat.size };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw this.#lookupError(error, root);
+    }
+  }
+
+  #lookupError(error: unknown, root: CID): unknown {
+    const { name, message } = error as Error;
+    // Kubo's own `timeout` ends in "context deadline exceeded": it searched and found nothing.
+    // Our client-side timer firing instead means the node itself did not answer.
+    if (name === 'TimeoutError' && !/deadline/.test(message)) {
+      return unreachable(this.location, 'no answer in time', error);
+    }
+    if (name === 'TimeoutError') {
+      return new BlobNotFoundError(cidText(root), `blob ${root} is not on the IPFS node at ${this.location} and was not found on the IPFS network within ${this.#lookupTimeoutMs / 1000} s`);
+    }
+    return kuboError(error, this.location, `lookup of ${root}`, cidText(root));
+  }
+
+  #assertFile(root: CID, type: string): void {
+    if (type !== 'file') throw new InvalidCidError(cidText(root), `it names a UnixFS ${type}, not a file`);
+  }
+
+  #parse(cid: string): CID {
+    this.#assertOpen();
+    return parseBlobCid(this.#m, cid);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new BlobStoreUnavailableError(`the Kubo blob store for ${this.location} is closed; open it again to use it`);
+  }
+}
+
+/** The RPC root for an IPFS_API value: `http://host:5001` means `http://host:5001/api/v0`. */
+function rpcBase(address: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(address);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(`IPFS API address ${JSON.stringify(address)} is not usable: expected a URL like http://127.0.0.1:5001`);
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/api/v0';
+  return url.toString().replace(/\/+$/, '');
+}
