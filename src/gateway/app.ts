@@ -1,0 +1,141 @@
+// The gateway as an Express app: the OCI distribution API over chain records and IPFS bytes,
+// Docker's token flow, and one error middleware that writes `{"errors":[…]}`.
+import { join } from 'node:path';
+import type { ApiPromise } from '@polkadot/api';
+import express, { type Express } from 'express';
+import type { TxSigner } from '../chain';
+import { AccessGuard } from './auth/access-guard';
+import { type AuthOptions, resolveAuth } from './auth/auth-options';
+import { LoginLedger } from './auth/login-ledger';
+import { sweepUnreferenced, type SweepResult } from './cleanup';
+import type { GatewayContext } from './context';
+import { ociErrorMiddleware } from './errors/middleware';
+import { getBase } from './handlers/base';
+import { deleteBlob, getBlob, headBlob } from './handlers/blobs';
+import { getCatalog, getTags } from './handlers/listing';
+import { deleteManifest, getManifest, headManifest, putManifest } from './handlers/manifests';
+import { getReferrers } from './handlers/referrers';
+import { getToken, revokeToken } from './handlers/token';
+import { deleteUpload, getUpload, patchUpload, postUpload, putUpload } from './handlers/uploads';
+import { routeDispatcher, type RouteTable } from './http/router';
+import { ChainRecorder } from './push/chain-recorder';
+import { PushPolicy } from './push/push-policy';
+import { ChainReader } from './resolve/chain-reader';
+import { GraphqlIndex } from './resolve/graphql-index';
+import type { RegistryIndex } from './resolve/registry-index';
+import { Resolver } from './resolve/resolver';
+import { VerifiedContent } from './resolve/verified-content';
+import type { GatewayBlobStore } from './storage/blob-store';
+import { BlobCache } from './storage/blob-cache';
+import { LocalBlobs } from './storage/local-blobs';
+import { OwnerRecords } from './storage/owner-records';
+import { UploadSessions } from './storage/upload-sessions';
+import { VerifiedPairs } from './storage/verified-pairs';
+
+export interface GatewayOptions {
+  /** A connected polkadot.js API (`connectChain` from src/chain). */
+  readonly api: ApiPromise;
+  readonly blobStore: GatewayBlobStore;
+  /** Upload sessions and the gateway's small state files go to `<dataDir>/gateway`. */
+  readonly dataDir: string;
+  /** The key space owners grant their proxy to; without one the gateway is a read-only replica. */
+  readonly gatewaySigner?: TxSigner;
+  /** The index: a RegistryIndex, or the GraphQL URL (`http://127.0.0.1:4350/graphql`). Optional. */
+  readonly index?: RegistryIndex | string;
+  readonly auth?: AuthOptions;
+  /** The gateway's domain (host[:port]) when auth.service is not given; default 127.0.0.1:5000. */
+  readonly service?: string;
+  /** Answer a manifest PUT once its records are in a block (default) or finalized. */
+  readonly recordUntil?: 'inBlock' | 'finalized';
+  /** Default 4 MiB. */
+  readonly manifestLimitBytes?: number;
+  /** Verified blob bytes kept as files for fast repeated pulls; default 8 GiB, 0 turns it off. */
+  readonly blobCacheBytes?: number;
+  /** Unreferenced uploads and blobs are removed after this long; default 24 h. */
+  readonly unreferencedTtlMs?: number;
+  /** How often to look for them; default an hour (0 turns the sweeper off). */
+  readonly cleanupIntervalMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface GatewayApp {
+  readonly app: Express;
+  readonly context: GatewayContext;
+  /** Removes unreferenced uploads and blobs older than the configured time now. */
+  sweep(now?: number): Promise<SweepResult>;
+  /** Stops the sweeper (the caller owns the API and the blob store). */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MANIFEST_LIMIT_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_BLOB_CACHE_BYTES = 8 * 1024 * 1024 * 1024;
+
+const ROUTE_TABLE: RouteTable = {
+  base: { GET: getBase, HEAD: getBase },
+  catalog: { GET: getCatalog },
+  token: { GET: getToken, POST: getToken },
+  tokenRevoke: { POST: revokeToken },
+  tags: { GET: getTags },
+  manifest: { GET: getManifest, HEAD: headManifest, PUT: putManifest, DELETE: deleteManifest },
+  upload: { POST: postUpload, PATCH: patchUpload, PUT: putUpload, GET: getUpload, DELETE: deleteUpload },
+  referrers: { GET: getReferrers },
+  blob: { GET: getBlob, HEAD: headBlob, DELETE: deleteBlob },
+};
+
+export function createGatewayApp(options: GatewayOptions): GatewayApp {
+  const log = options.log ?? ((line: string) => console.error(`gateway: ${line}`));
+  const dir = join(options.dataDir, 'gateway');
+  const chain = new ChainReader(options.api);
+  const index = typeof options.index === 'string' ? new GraphqlIndex(options.index) : options.index;
+  const local = new LocalBlobs(join(dir, 'blobs'));
+  const cache = new BlobCache(join(dir, 'cache'), options.blobCacheBytes ?? DEFAULT_BLOB_CACHE_BYTES);
+  const verified = new VerifiedPairs(join(dir, 'verified-pairs.log'));
+  const resolver = new Resolver({ chain, index, local, log });
+  const content = new VerifiedContent({ store: options.blobStore, verified, resolver, cache, manifestLimit: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES });
+  const policy = new PushPolicy(chain, options.gatewaySigner?.address);
+  const auth = resolveAuth(options.auth, { service: options.service ?? '127.0.0.1:5000', secretFile: join(dir, 'token-secret') });
+  const context: GatewayContext = {
+    chain,
+    store: options.blobStore,
+    resolver,
+    content,
+    uploads: new UploadSessions(join(dir, 'uploads')),
+    local,
+    cache,
+    verified,
+    ownerRecords: new OwnerRecords(join(dir, 'owner-records.log')),
+    policy,
+    recorder: options.gatewaySigner ? new ChainRecorder(options.api, options.gatewaySigner, { until: options.recordUntil }) : undefined,
+    access: new AccessGuard(auth, policy),
+    logins: new LoginLedger(join(dir, 'login-nonces.log')),
+    recent: { tags: new Map(), manifests: new Map() },
+    limits: { manifestBytes: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES },
+    log,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', 'loopback');
+  app.use((_req, res, next) => {
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    next();
+  });
+  app.use('/token', express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use(routeDispatcher(context, ROUTE_TABLE));
+  app.use(ociErrorMiddleware(log));
+
+  const ttl = options.unreferencedTtlMs ?? 24 * 60 * 60 * 1000;
+  const sweep = (now?: number) => sweepUnreferenced({ uploads: context.uploads, local, cache, store: options.blobStore }, ttl, now);
+  const interval = options.cleanupIntervalMs ?? 60 * 60 * 1000;
+  const timer = interval > 0 ? setInterval(() => sweep().catch((error) => log(`cleanup: ${(error as Error).message}`)), interval) : undefined;
+  timer?.unref();
+  return {
+    app,
+    context,
+    sweep,
+    async close() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// Checks each registry request against its bearer token: pulls pass anonymously when allowed,
+// everything else needs a token granting the action. A missing or stale token gets a 401 with
+// the WWW-Authenticate challenge clients follow to /token; a logged-in account without push
+// rights gets a 403 that says why (not a member, no proxy grant, read-only gateway).
+import type { Request } from 'express';
+import { OciError } from '../errors/oci-error';
+import type { PushPolicy } from '../push/push-policy';
+import { type AccessClaims, AccessTokenError, verifyAccessToken } from './access-token';
+import type { ResolvedAuth } from './auth-options';
+import { formatScope, grants, type RequestedScope } from './scopes';
+
+export interface AccessRequest {
+  readonly type: 'repository' | 'registry';
+  readonly name: string;
+  readonly action: 'pull' | 'push' | '*';
+}
+
+export class AccessGuard {
+  readonly #auth: ResolvedAuth;
+  readonly #policy: PushPolicy;
+
+  constructor(auth: ResolvedAuth, policy: PushPolicy) {
+    this.#auth = auth;
+    this.#policy = policy;
+  }
+
+  get auth(): ResolvedAuth {
+    return this.#auth;
+  }
+
+  /** The account making the request (undefined when anonymous or auth is off), or throws 401/403. */
+  async require(req: Request, wanted: AccessRequest): Promise<string | undefined> {
+    if (!this.#auth.enabled) return undefined;
+    const scope: RequestedScope = { type: wanted.type, name: wanted.name, actions: wanted.action === 'push' ? ['pull', 'push'] : [wanted.action] };
+    const claims = this.#claims(req, scope);
+    if (!claims) {
+      if (wanted.action === 'pull' && this.#auth.anonymousPull) return undefined;
+      throw this.#unauthorized(req, scope, `${wanted.action} access to ${wanted.name} needs a login: run \`docker login\` with the token from \`hcr login\``);
+    }
+    if (grants(claims.access, wanted.type, wanted.name, wanted.action)) return claims.subject;
+    if (wanted.action === 'pull' && this.#auth.anonymousPull) return claims.subject;
+    if (claims.subject && wanted.action === 'push' && wanted.type === 'repository') {
+      // Say why push was not granted; if it is allowed now, the client asks /token again.
+      await this.#policy.permit(wanted.name.split('/')[0], claims.subject, { fresh: true });
+    }
+    if (claims.subject && wanted.action !== 'push') throw new OciError('DENIED', `${claims.subject} may not ${wanted.action} ${wanted.name}`);
+    throw this.#unauthorized(req, scope, `the token does not grant ${wanted.action} on ${wanted.name}`, 'insufficient_scope');
+  }
+
+  /** GET /v2/: 200 for a valid token, else the challenge that starts the login flow. */
+  requireToken(req: Request): void {
+    if (!this.#auth.enabled) return;
+    if (!this.#claims(req, undefined)) throw this.#unauthorized(req, undefined, 'log in: run `docker login` with the token from `hcr login`, or request an anonymous token from /token');
+  }
+
+  challenge(req: Request, scope: RequestedScope | undefined, error?: string): string {
+    const host = req.headers.host ?? this.#auth.service;
+    const parts = [`realm="${req.protocol}://${host}/token"`, `service="${this.#auth.service}"`];
+    if (scope) parts.push(`scope="${formatScope(scope)}"`);
+    if (error) parts.push(`error="${error}"`);
+    return `Bearer ${parts.join(',')}`;
+  }
+
+  #claims(req: Request, scope: RequestedScope | undefined): AccessClaims | undefined {
+    const header = req.headers.authorization;
+    if (!header || !/^bearer /i.test(header)) return undefined;
+    try {
+      return verifyAccessToken({ secret: this.#auth.secret, service: this.#auth.service }, header.slice(7).trim());
+    } catch (error) {
+      throw this.#unauthorized(req, scope, (error as AccessTokenError).message, 'invalid_token');
+    }
+  }
+
+  #unauthorized(req: Request, scope: RequestedScope | undefined, message: string, error?: string): OciError {
+    return new OciError('UNAUTHORIZED', message, {
+      headers: { 'WWW-Authenticate': this.challenge(req, scope, error) },
+      detail: scope ? [{ Type: scope.type, Name: scope.name, Action: scope.actions.join(',') }] : undefined,
+    });
+  }
+}

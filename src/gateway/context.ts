@@ -1,0 +1,46 @@
+// Everything a request handler uses, built once per gateway by createGatewayApp.
+import type { AccessGuard } from './auth/access-guard';
+import type { LoginLedger } from './auth/login-ledger';
+import type { ChainRecorder } from './push/chain-recorder';
+import type { PushPolicy } from './push/push-policy';
+import type { ChainReader } from './resolve/chain-reader';
+import type { Resolver } from './resolve/resolver';
+import type { ManifestFacts, VerifiedContent } from './resolve/verified-content';
+import type { BlobCache } from './storage/blob-cache';
+import type { GatewayBlobStore } from './storage/blob-store';
+import type { LocalBlobs } from './storage/local-blobs';
+import type { OwnerRecords } from './storage/owner-records';
+import type { UploadSessions } from './storage/upload-sessions';
+import type { VerifiedPairs } from './storage/verified-pairs';
+
+/** What this gateway recorded in this process, so lists include it before the index catches up. */
+export interface RecentPushes {
+  /** `<space>/<image>` → tags. */
+  readonly tags: Map<string, Set<string>>;
+  /** `<space>/<image>` → manifests pushed, for the referrers API. */
+  readonly manifests: Map<string, Map<string, ManifestFacts>>;
+}
+
+export interface GatewayLimits {
+  /** The largest manifest accepted and served, in bytes. */
+  readonly manifestBytes: number;
+}
+
+export interface GatewayContext {
+  readonly chain: ChainReader;
+  readonly store: GatewayBlobStore;
+  readonly resolver: Resolver;
+  readonly content: VerifiedContent;
+  readonly uploads: UploadSessions;
+  readonly local: LocalBlobs;
+  readonly cache: BlobCache;
+  readonly verified: VerifiedPairs;
+  readonly ownerRecords: OwnerRecords;
+  readonly policy: PushPolicy;
+  readonly recorder?: ChainRecorder;
+  readonly access: AccessGuard;
+  readonly logins: LoginLedger;
+  readonly recent: RecentPushes;
+  readonly limits: GatewayLimits;
+  readonly log: (line: string) => void;
+}

@@ -1,0 +1,70 @@
+// Blobs: GET (whole or a byte range) and HEAD of verified content; DELETE is unsupported.
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response } from 'express';
+import type { GatewayContext } from '../context';
+import { OciError } from '../errors/oci-error';
+import { parseDigest, parseName } from '../oci/reference';
+
+async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>) {
+  const name = parseName(params.name);
+  const digest = parseDigest(params.digest);
+  await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
+  return { name, blob: await ctx.content.blob(name, digest) };
+}
+
+function setBlobHeaders(res: Response, digest: string): void {
+  res.setHeader('Content-Type', 'application/octet-stream');
+  res.setHeader('Docker-Content-Digest', digest);
+  res.setHeader('ETag', `"${digest}"`);
+  res.setHeader('Accept-Ranges', 'bytes');
+}
+
+/** `bytes=a-b`, `bytes=a-` or `bytes=-n` → offset and length within `size`; undefined for no Range. */
+export function parseRange(header: string | undefined, size: number): { offset: number; length: number } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  const refuse = () => new OciError('RANGE_INVALID', `Range ${JSON.stringify(header.slice(0, 80))} cannot be served from a blob of ${size} bytes: use bytes=<first>-<last> within it`, { headers: { 'Content-Range': `bytes */${size}` } });
+  if (!match || (match[1] === '' && match[2] === '')) throw refuse();
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) throw refuse();
+    const length = Math.min(suffix, size);
+    return { offset: size - length, length };
+  }
+  const first = Number(match[1]);
+  const last = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (!Number.isSafeInteger(first) || first >= size || last < first) throw refuse();
+  return { offset: first, length: last - first + 1 };
+}
+
+export async function getBlob(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  const { name, blob } = await locateBlob(ctx, req, params);
+  const range = parseRange(req.headers.range, blob.size);
+  setBlobHeaders(res, blob.digest);
+  if (range) {
+    res.status(206).setHeader('Content-Range', `bytes ${range.offset}-${range.offset + range.length - 1}/${blob.size}`);
+    res.setHeader('Content-Length', range.length);
+  } else {
+    res.status(200).setHeader('Content-Length', blob.size);
+  }
+  if (blob.size === 0) {
+    res.end();
+    return;
+  }
+  // The store finds the content before the headers go out, so an IPFS outage is still a 503.
+  const bytes = await ctx.content.stream(name, blob, range);
+  await pipeline(bytes, res);
+}
+
+export async function headBlob(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  const { blob } = await locateBlob(ctx, req, params);
+  setBlobHeaders(res, blob.digest);
+  res.setHeader('Content-Length', blob.size);
+  res.status(200).end();
+}
+
+export async function deleteBlob(_ctx: GatewayContext, _req: Request, _res: Response, params: Record<string, string>): Promise<void> {
+  const name = parseName(params.name);
+  parseDigest(params.digest);
+  throw new OciError('UNSUPPORTED', `blobs of ${name.full} cannot be deleted: the chain keeps every record and has no delete`);
+}

@@ -1,0 +1,137 @@
+// The token endpoint of Docker's token flow. GET with HTTP basic auth (username: SS58 address,
+// password: login token) or anonymously; POST with a form (password or refresh_token grant).
+// Answers a short-lived JWT for the scopes this account may have; with `offline_token=true`
+// (what `docker login` asks) also a refresh token.
+import type { Request, Response } from 'express';
+import { issueAccessToken, issueRefreshToken, verifyRefreshToken, type AccessGrant } from '../auth/access-token';
+import type { LoginLedger } from '../auth/login-ledger';
+import { verifyLoginToken, type LoginClaims } from '../auth/login-token';
+import { parseScopes, type RequestedScope } from '../auth/scopes';
+import { OciError } from '../errors/oci-error';
+import { parseName } from '../oci/reference';
+import type { GatewayContext } from '../context';
+
+interface TokenRequest {
+  readonly service?: string;
+  readonly scopes: string[];
+  readonly username?: string;
+  readonly password?: string;
+  readonly refreshToken?: string;
+  readonly offline: boolean;
+}
+
+function single(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
+}
+
+function list(value: unknown): string[] {
+  return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function basicAuth(req: Request): { username: string; password: string } | undefined {
+  const header = req.headers.authorization;
+  if (!header || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new OciError('UNAUTHORIZED', 'the basic auth header is malformed: send username:password');
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function readTokenRequest(req: Request): TokenRequest {
+  const basic = basicAuth(req);
+  if (req.method === 'POST') {
+    const form = (req.body ?? {}) as Record<string, unknown>;
+    const grant = single(form.grant_type);
+    if (grant !== undefined && grant !== 'password' && grant !== 'refresh_token') throw new OciError('UNSUPPORTED', `grant_type ${JSON.stringify(grant)} is not supported: use password or refresh_token`, { status: 400 });
+    return {
+      service: single(form.service),
+      scopes: list(form.scope),
+      username: single(form.username) ?? basic?.username,
+      password: single(form.password) ?? basic?.password,
+      refreshToken: grant === 'refresh_token' ? single(form.refresh_token) : undefined,
+      offline: single(form.access_type) === 'offline',
+    };
+  }
+  return { service: single(req.query.service), scopes: list(req.query.scope), username: basic?.username, password: basic?.password, offline: single(req.query.offline_token) === 'true' };
+}
+
+async function authenticate(ctx: GatewayContext, request: TokenRequest): Promise<{ account?: string; login?: LoginClaims }> {
+  const auth = ctx.access.auth;
+  const ledger: LoginLedger = ctx.logins;
+  const refused = (message: string) => new OciError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': `Basic realm="${auth.service}"` } });
+  if (request.refreshToken !== undefined) {
+    let refresh;
+    try {
+      refresh = verifyRefreshToken({ secret: auth.secret, service: auth.service }, request.refreshToken);
+    } catch (error) {
+      throw refused((error as Error).message);
+    }
+    if (ledger.isRevoked(refresh.subject, refresh.nonce)) throw refused('this login was revoked: log in again with a new token from `hcr login`');
+    return { account: refresh.subject };
+  }
+  if (request.password === undefined) return {};
+  let login: LoginClaims;
+  try {
+    login = await verifyLoginToken(request.password, { domain: auth.service, address: request.username, maxLifetimeSeconds: auth.maxLoginLifetimeSeconds });
+  } catch (error) {
+    throw refused((error as Error).message);
+  }
+  if (ledger.isRevoked(login.address, login.nonce)) throw refused('this login token was revoked: create a new one with `hcr login`');
+  if (auth.loginTokenReuse === 'once' && !ledger.use(login.address, login.nonce, login.expiresAt)) {
+    throw refused('this login token was already used (a replay): create a new one with `hcr login`');
+  }
+  return { account: login.address, login };
+}
+
+async function grantScope(ctx: GatewayContext, scope: RequestedScope, account: string | undefined): Promise<AccessGrant | undefined> {
+  const auth = ctx.access.auth;
+  const mayPull = account !== undefined || auth.anonymousPull;
+  if (scope.type === 'registry') return scope.name === 'catalog' && mayPull ? { type: 'registry', name: 'catalog', actions: ['*'] } : undefined;
+  let repo: string;
+  try {
+    repo = parseName(scope.name).repo;
+  } catch {
+    return undefined;
+  }
+  const actions: string[] = [];
+  if (scope.actions.includes('pull') && mayPull) actions.push('pull');
+  if (scope.actions.includes('push') && account !== undefined) {
+    const allowed = await ctx.policy.permit(repo, account).then(() => true, () => false);
+    if (allowed) actions.push('push');
+  }
+  return actions.length > 0 ? { type: 'repository', name: scope.name, actions } : undefined;
+}
+
+export async function getToken(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
+  const auth = ctx.access.auth;
+  const request = readTokenRequest(req);
+  if (request.service !== undefined && request.service !== auth.service) {
+    throw new OciError('DENIED', `this token service is ${JSON.stringify(auth.service)}, not ${JSON.stringify(request.service)}: ask the gateway you are pushing to or pulling from`);
+  }
+  const { account, login } = await authenticate(ctx, request);
+  const access: AccessGrant[] = [];
+  for (const scope of parseScopes(request.scopes)) {
+    const grant = await grantScope(ctx, scope, account);
+    if (grant) access.push(grant);
+  }
+  const keys = { secret: auth.secret, service: auth.service };
+  const token = issueAccessToken(keys, { subject: account, access }, auth.tokenTtlSeconds);
+  const body: Record<string, unknown> = { token, access_token: token, expires_in: auth.tokenTtlSeconds, issued_at: new Date().toISOString() };
+  if (login && request.offline) body.refresh_token = issueRefreshToken(keys, { subject: login.address, nonce: login.nonce }, login.expiresAt);
+  res.setHeader('Cache-Control', 'no-store');
+  res.json(body);
+}
+
+/** Logout: the login token sent as basic auth (or form password) is revoked until it expires. */
+export async function revokeToken(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
+  const request = readTokenRequest(req);
+  if (request.password === undefined) throw new OciError('UNAUTHORIZED', 'send the login token to revoke as the basic auth password');
+  let login: LoginClaims;
+  try {
+    login = await verifyLoginToken(request.password, { domain: ctx.access.auth.service, address: request.username });
+  } catch (error) {
+    throw new OciError('UNAUTHORIZED', (error as Error).message);
+  }
+  ctx.logins.revoke(login.address, login.nonce, login.expiresAt);
+  res.status(204).end();
+}

@@ -1,0 +1,136 @@
+// Blob uploads: start (POST, optionally monolithic with ?digest= or a cross-repository mount
+// with ?mount=&from=), chunks (PATCH with Content-Range), status (GET), commit (PUT ?digest=),
+// cancel (DELETE). The committed bytes go to IPFS and are pinned; the chain records them when
+// a manifest that references them is pushed.
+import { createReadStream } from 'node:fs';
+import type { Request, Response } from 'express';
+import type { GatewayContext } from '../context';
+import { OciError } from '../errors/oci-error';
+import { paths } from '../http/paths';
+import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
+import { rangeHeader, type UploadSession } from '../storage/upload-sessions';
+import { contentLength } from './request-body';
+
+async function authorizePush(ctx: GatewayContext, req: Request, name: RepositoryName): Promise<void> {
+  const account = await ctx.access.require(req, { type: 'repository', name: name.full, action: 'push' });
+  await ctx.policy.permit(name.repo, account);
+}
+
+function single(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function sendUploadStatus(res: Response, session: UploadSession, offset: number, status: number): void {
+  res.setHeader('Location', paths.upload(session.name, session.id));
+  res.setHeader('Range', rangeHeader(offset));
+  res.setHeader('Docker-Upload-UUID', session.id);
+  res.setHeader('Content-Length', '0');
+  res.status(status).end();
+}
+
+/** `start-end` (what clients send) or `bytes start-end`. */
+function parseContentRange(header: string | undefined): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:bytes[ =])?(\d+)-(\d+)$/.exec(header.trim());
+  if (!match || Number(match[2]) < Number(match[1]) || !Number.isSafeInteger(Number(match[2]))) {
+    throw new OciError('RANGE_INVALID', `Content-Range ${JSON.stringify(header.slice(0, 80))} is not valid: send <first byte>-<last byte> of the chunk, for example 0-1048575`);
+  }
+  return { start: Number(match[1]), end: Number(match[2]) };
+}
+
+async function appendChunk(ctx: GatewayContext, req: Request, session: UploadSession): Promise<number> {
+  const range = parseContentRange(req.headers['content-range']);
+  return ctx.uploads.append(session, req, { start: range?.start, end: range?.end, length: contentLength(req) });
+}
+
+async function commitUpload(ctx: GatewayContext, res: Response, name: RepositoryName, session: UploadSession, rawDigest: string | undefined): Promise<void> {
+  if (rawDigest === undefined) throw new OciError('DIGEST_INVALID', 'the upload is completed with PUT ?digest=sha256:<hex> naming the content\'s digest; it is missing');
+  const expected = parseDigest(rawDigest);
+  const { digest, size } = await ctx.uploads.finish(session);
+  if (digest !== expected) {
+    await ctx.uploads.remove(session);
+    throw new OciError('DIGEST_INVALID', `the uploaded ${size} bytes have digest ${digest}, not ${expected}: the upload is discarded, upload the blob again`, { detail: { expected, actual: digest, size } });
+  }
+  const stored = await ctx.store.put(createReadStream(session.dataFile, { highWaterMark: 1024 * 1024 }));
+  ctx.verified.markVerified(digest, stored.cid);
+  const known = await ctx.local.get(digest);
+  await ctx.local.put({ digest, cid: stored.cid, size, committedAt: Date.now(), referencedAt: known?.referencedAt });
+  // The upload file was hashed on the way in: it becomes the cached copy.
+  await ctx.cache.adopt(digest, session.dataFile, size);
+  await ctx.uploads.remove(session);
+  res.setHeader('Location', paths.blob(name.full, digest));
+  res.setHeader('Docker-Content-Digest', digest);
+  res.setHeader('Content-Length', '0');
+  res.status(201).end();
+}
+
+export async function postUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  const name = parseName(params.name);
+  if (params.uuid) throw new OciError('UNSUPPORTED', `POST starts an upload at /v2/${name.full}/blobs/uploads/; use PATCH or PUT on an upload's URL`);
+  await authorizePush(ctx, req, name);
+  const mount = single(req.query.mount);
+  if (mount !== undefined) {
+    const digest = parseDigest(mount);
+    const from = single(req.query.from);
+    if (from !== undefined) parseName(from);
+    // Blobs are content-addressed and verified, so any recorded copy serves as the mount source.
+    const found = await ctx.content.blob(name, digest).catch((error: unknown) => {
+      if (error instanceof OciError && error.code === 'BLOB_UNKNOWN') return undefined;
+      throw error;
+    });
+    if (found) {
+      res.setHeader('Location', paths.blob(name.full, digest));
+      res.setHeader('Docker-Content-Digest', digest);
+      res.setHeader('Content-Length', '0');
+      res.status(201).end();
+      return;
+    }
+  }
+  const digest = single(req.query.digest);
+  const session = await ctx.uploads.create(name.full);
+  if (digest !== undefined) {
+    try {
+      parseDigest(digest);
+      await ctx.uploads.append(session, req, { length: contentLength(req) });
+      await commitUpload(ctx, res, name, session, digest);
+    } catch (error) {
+      await ctx.uploads.remove(session).catch(() => undefined);
+      throw error;
+    }
+    return;
+  }
+  sendUploadStatus(res, session, 0, 202);
+}
+
+export async function patchUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  const name = parseName(params.name);
+  await authorizePush(ctx, req, name);
+  const session = await ctx.uploads.get(name.full, params.uuid ?? '');
+  const offset = await appendChunk(ctx, req, session);
+  sendUploadStatus(res, session, offset, 202);
+}
+
+export async function putUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  const name = parseName(params.name);
+  await authorizePush(ctx, req, name);
+  const session = await ctx.uploads.get(name.full, params.uuid ?? '');
+  const length = contentLength(req);
+  if (length === undefined ? req.headers['transfer-encoding'] !== undefined : length > 0) await appendChunk(ctx, req, session);
+  await commitUpload(ctx, res, name, session, single(req.query.digest));
+}
+
+export async function getUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  const name = parseName(params.name);
+  await authorizePush(ctx, req, name);
+  const session = await ctx.uploads.get(name.full, params.uuid ?? '');
+  sendUploadStatus(res, session, await ctx.uploads.offset(session), 204);
+}
+
+export async function deleteUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  const name = parseName(params.name);
+  await authorizePush(ctx, req, name);
+  const session = await ctx.uploads.get(name.full, params.uuid ?? '');
+  await ctx.uploads.remove(session);
+  res.setHeader('Content-Length', '0');
+  res.status(204).end();
+}

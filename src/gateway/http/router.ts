@@ -1,0 +1,32 @@
+// Dispatches requests to handlers by route and method: unknown routes are 404 and unknown
+// methods 405, both as OCI errors; handler failures go to the one error middleware.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { OciError } from '../errors/oci-error';
+import type { GatewayContext } from '../context';
+import { ROUTES, type RouteName } from './paths';
+
+export type Handler = (ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>) => Promise<void>;
+
+export type RouteTable = { readonly [R in RouteName]?: Readonly<Partial<Record<'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', Handler>>> };
+
+const ORDER: readonly RouteName[] = ['base', 'catalog', 'token', 'tokenRevoke', 'tags', 'manifest', 'upload', 'referrers', 'blob'];
+
+export function routeDispatcher(ctx: GatewayContext, table: RouteTable): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const path = req.path;
+    for (const name of ORDER) {
+      const match = ROUTES[name].exec(path);
+      if (!match) continue;
+      const methods = table[name] ?? {};
+      const handler = methods[req.method as keyof typeof methods];
+      if (!handler) {
+        res.setHeader('Allow', Object.keys(methods).join(', '));
+        next(new OciError('UNSUPPORTED', `${req.method} is not supported on ${path}: use ${Object.keys(methods).join(', ')}`));
+        return;
+      }
+      handler(ctx, req, res, { ...(match.groups ?? {}) }).catch(next);
+      return;
+    }
+    next(new OciError('UNSUPPORTED', `${path} is not a route of this registry: the OCI distribution API is under /v2/, tokens under /token`, { status: 404 }));
+  };
+}

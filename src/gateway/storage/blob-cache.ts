@@ -1,0 +1,100 @@
+// Verified blob bytes kept as plain files in the data dir, so repeated pulls stream from disk
+// instead of re-assembling UnixFS blocks. IPFS stays the source of truth: a file enters the
+// cache only after its bytes were hashed and matched the digest (at upload, or while a CID was
+// verified), and the least recently used files are dropped past the size limit.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+interface Entry {
+  size: number;
+  usedAt: number;
+}
+
+export class BlobCache {
+  readonly #dir: string;
+  readonly #maxBytes: number;
+  readonly #entries = new Map<string, Entry>();
+  #total = 0;
+
+  constructor(dir: string, maxBytes: number) {
+    this.#dir = dir;
+    this.#maxBytes = maxBytes;
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      if (name.endsWith('.tmp')) continue;
+      const stat = statSync(join(dir, name));
+      this.#entries.set(name.replace('-', ':'), { size: stat.size, usedAt: stat.mtimeMs });
+      this.#total += stat.size;
+    }
+  }
+
+  get enabled(): boolean {
+    return this.#maxBytes > 0;
+  }
+
+  #file(digest: string): string {
+    return join(this.#dir, digest.replace(':', '-'));
+  }
+
+  /** A path for a file being written; pass it to adopt() once its bytes are verified. */
+  temporaryPath(): string {
+    return join(this.#dir, `${randomUUID()}.tmp`);
+  }
+
+  size(digest: string): number | undefined {
+    return this.#entries.get(digest)?.size;
+  }
+
+  /** Moves a verified file (same filesystem) into the cache under its digest. */
+  async adopt(digest: string, file: string, size: number): Promise<void> {
+    if (!this.enabled || size > this.#maxBytes) {
+      await rm(file, { force: true });
+      return;
+    }
+    await rename(file, this.#file(digest));
+    const old = this.#entries.get(digest);
+    if (old) this.#total -= old.size;
+    this.#entries.set(digest, { size, usedAt: Date.now() });
+    this.#total += size;
+    await this.#evict();
+  }
+
+  /** The cached bytes (or a range), or undefined when not cached (or evicted meanwhile). */
+  async open(digest: string, range?: { offset: number; length: number }): Promise<Readable | undefined> {
+    const entry = this.#entries.get(digest);
+    if (!entry) return undefined;
+    let handle;
+    try {
+      handle = await open(this.#file(digest), 'r');
+    } catch {
+      this.#forget(digest);
+      return undefined;
+    }
+    entry.usedAt = Date.now();
+    return handle.createReadStream({ start: range?.offset, end: range ? range.offset + range.length - 1 : undefined, highWaterMark: 1024 * 1024 });
+  }
+
+  async remove(digest: string): Promise<void> {
+    this.#forget(digest);
+    await rm(this.#file(digest), { force: true });
+  }
+
+  #forget(digest: string): void {
+    const entry = this.#entries.get(digest);
+    if (!entry) return;
+    this.#total -= entry.size;
+    this.#entries.delete(digest);
+  }
+
+  async #evict(): Promise<void> {
+    if (this.#total <= this.#maxBytes) return;
+    const oldest = [...this.#entries].sort((a, b) => a[1].usedAt - b[1].usedAt);
+    for (const [digest] of oldest) {
+      if (this.#total <= this.#maxBytes) break;
+      await this.remove(digest);
+    }
+  }
+}

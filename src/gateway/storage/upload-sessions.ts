@@ -1,0 +1,169 @@
+// Blob upload sessions: bytes stream into a file in the data dir while they are hashed. The
+// running hash lives in memory; a session found on disk without it (another gateway process,
+// a restart) is re-hashed from its file, so sessions survive restarts and are shared through
+// the data dir. A chunk that fails halfway is cut off again, so the offset stays exact.
+import { createHash, type Hash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, stat, truncate, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { OciError } from '../errors/oci-error';
+
+export interface UploadSession {
+  readonly id: string;
+  /** The repository the upload was started for (`acme/web`). */
+  readonly name: string;
+  readonly startedAt: number;
+  readonly dataFile: string;
+}
+
+interface HashState {
+  hash: Hash;
+  offset: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export class UploadSessions {
+  readonly #dir: string;
+  readonly #hashes = new Map<string, HashState>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  async create(name: string): Promise<UploadSession> {
+    const id = randomUUID();
+    const session: UploadSession = { id, name, startedAt: Date.now(), dataFile: join(this.#dir, id, 'data') };
+    await mkdir(join(this.#dir, id), { recursive: true });
+    await writeFile(session.dataFile, '');
+    await writeFile(join(this.#dir, id, 'session.json'), JSON.stringify({ id, name, startedAt: session.startedAt }));
+    this.#hashes.set(id, { hash: createHash('sha256'), offset: 0 });
+    return session;
+  }
+
+  async get(name: string, id: string): Promise<UploadSession> {
+    const unknown = new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${JSON.stringify(id.slice(0, 64))} is unknown for ${name}: it finished, was cancelled or expired; start a new upload with POST /v2/${name}/blobs/uploads/`);
+    if (!UUID.test(id)) throw unknown;
+    let meta: { name?: string; startedAt?: number };
+    try {
+      meta = JSON.parse(await readFile(join(this.#dir, id, 'session.json'), 'utf8'));
+    } catch {
+      throw unknown;
+    }
+    if (meta.name !== name) throw unknown;
+    return { id, name, startedAt: meta.startedAt ?? 0, dataFile: join(this.#dir, id, 'data') };
+  }
+
+  /** Bytes received so far. */
+  async offset(session: UploadSession): Promise<number> {
+    return (await stat(session.dataFile)).size;
+  }
+
+  /**
+   * Appends a chunk. `start` (from Content-Range) must equal the current offset; `length`
+   * (Content-Length) must match what arrives. Returns the new offset.
+   */
+  append(session: UploadSession, body: Readable, expect: { start?: number; end?: number; length?: number } = {}): Promise<number> {
+    return this.#exclusive(session.id, async () => {
+      const state = await this.#hashState(session);
+      if (expect.start !== undefined && expect.start !== state.offset) {
+        throw new OciError('RANGE_INVALID', `chunk starts at byte ${expect.start} but the upload has ${state.offset} bytes: send the next chunk from byte ${state.offset} (GET the upload URL for its status)`, {
+          headers: { Range: rangeHeader(state.offset) },
+        });
+      }
+      if (expect.start !== undefined && expect.end !== undefined && expect.length !== undefined && expect.end - expect.start + 1 !== expect.length) {
+        throw new OciError('RANGE_INVALID', `Content-Range ${expect.start}-${expect.end} covers ${expect.end - expect.start + 1} bytes but Content-Length is ${expect.length}`);
+      }
+      const before = state.offset;
+      let received = 0;
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          received += chunk.length;
+          state.hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(body, hashing, createWriteStream(session.dataFile, { flags: 'r+', start: before }));
+        if (expect.length !== undefined && received !== expect.length) {
+          throw new OciError('SIZE_INVALID', `the chunk declared ${expect.length} bytes (Content-Length) but ${received} arrived; resend it from byte ${before}`);
+        }
+      } catch (error) {
+        // Undo the partial chunk: the file goes back to its old length and the hash is rebuilt.
+        this.#hashes.delete(session.id);
+        await truncate(session.dataFile, before).catch(() => undefined);
+        if (error instanceof OciError) throw error;
+        throw new OciError('BLOB_UPLOAD_INVALID', `the chunk was cut off after ${received} bytes (${(error as Error).message}); resend it from byte ${before}`, { cause: error });
+      }
+      state.offset = before + received;
+      return state.offset;
+    });
+  }
+
+  /** The upload's digest and size, for the commit check. */
+  finish(session: UploadSession): Promise<{ digest: string; size: number }> {
+    return this.#exclusive(session.id, async () => {
+      const state = await this.#hashState(session);
+      const digest = `sha256:${state.hash.copy().digest('hex')}`;
+      return { digest, size: state.offset };
+    });
+  }
+
+  async remove(session: UploadSession): Promise<void> {
+    this.#hashes.delete(session.id);
+    await rm(join(this.#dir, session.id), { recursive: true, force: true });
+  }
+
+  /** Sessions started before `cutoff` (ms since the epoch), for cleanup. */
+  async startedBefore(cutoff: number): Promise<UploadSession[]> {
+    let ids: string[];
+    try {
+      ids = await readdir(this.#dir);
+    } catch {
+      return [];
+    }
+    const stale: UploadSession[] = [];
+    for (const id of ids.filter((i) => UUID.test(i))) {
+      try {
+        const meta = JSON.parse(await readFile(join(this.#dir, id, 'session.json'), 'utf8')) as { name: string; startedAt: number };
+        if (meta.startedAt < cutoff) stale.push({ id, name: meta.name, startedAt: meta.startedAt, dataFile: join(this.#dir, id, 'data') });
+      } catch {
+        // A session directory being created right now has no metadata yet.
+      }
+    }
+    return stale;
+  }
+
+  async #hashState(session: UploadSession): Promise<HashState> {
+    const size = await this.offset(session);
+    const known = this.#hashes.get(session.id);
+    if (known && known.offset === size) return known;
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(session.dataFile), async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) hash.update(chunk);
+    });
+    const state = { hash, offset: size };
+    this.#hashes.set(session.id, state);
+    return state;
+  }
+
+  async #exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(id) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.#locks.set(id, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(id) === settled) this.#locks.delete(id);
+    }
+  }
+}
+
+/** The Range header of upload status answers: `0-<last byte>` (`0-0` when empty, as distribution does). */
+export function rangeHeader(offset: number): string {
+  return `0-${Math.max(offset - 1, 0)}`;
+}

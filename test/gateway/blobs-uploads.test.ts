@@ -1,0 +1,183 @@
+// Blobs and uploads: monolithic, POST then PUT, chunked PATCH with Content-Range (416 for
+// out-of-order and repeated chunks), upload status, cancel, cross-repository mount, digest
+// checks, GET with Range, HEAD, and the cleanup of blobs no manifest references.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { digestOf, ociErrors, pushBlob, randomBlob } from './helpers/oci-client';
+import { startTestGateway, type TestGateway } from './helpers/gateway';
+
+describe('blobs and uploads', () => {
+  let t: TestGateway;
+  before(async () => {
+    t = await startTestGateway();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  async function startUpload(name = 'acme/up'): Promise<string> {
+    const response = await fetch(`${t.url}/v2/${name}/blobs/uploads/`, { method: 'POST' });
+    assert.equal(response.status, 202);
+    assert.ok(response.headers.get('docker-upload-uuid'));
+    assert.equal(response.headers.get('range'), '0-0');
+    return response.headers.get('location')!;
+  }
+
+  it('takes a monolithic upload and serves it back with HEAD and GET', async () => {
+    const blob = randomBlob(200_000);
+    const response = await pushBlob(t.url, 'acme/up', blob);
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get('docker-content-digest'), blob.digest);
+    assert.equal(response.headers.get('location'), `/v2/acme/up/blobs/${blob.digest}`);
+    const head = await fetch(`${t.url}/v2/acme/up/blobs/${blob.digest}`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(blob.size));
+    assert.equal(head.headers.get('docker-content-digest'), blob.digest);
+    const get = await fetch(`${t.url}/v2/acme/up/blobs/${blob.digest}`);
+    assert.deepEqual(Buffer.from(await get.arrayBuffer()), blob.bytes);
+  });
+
+  it('takes POST then PUT with the whole body', async () => {
+    const blob = randomBlob(5000);
+    const location = await startUpload();
+    const put = await fetch(`${t.url}${location}?digest=${blob.digest}`, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: blob.bytes });
+    assert.equal(put.status, 201);
+    const get = await fetch(`${t.url}/v2/acme/up/blobs/${blob.digest}`);
+    assert.deepEqual(Buffer.from(await get.arrayBuffer()), blob.bytes);
+  });
+
+  it('takes chunks with Content-Range, reports status, and refuses out-of-order and repeated chunks with 416', async () => {
+    const blob = randomBlob(3 * 65536 + 123);
+    const chunks = [blob.bytes.subarray(0, 65536), blob.bytes.subarray(65536, 2 * 65536), blob.bytes.subarray(2 * 65536)];
+    const location = await startUpload();
+    const patch = (start: number, chunk: Buffer) =>
+      fetch(`${t.url}${location}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${start}-${start + chunk.length - 1}` }, body: chunk });
+
+    let response = await patch(0, chunks[0]);
+    assert.equal(response.status, 202);
+    assert.equal(response.headers.get('range'), '0-65535');
+    assert.equal(response.headers.get('location'), location);
+
+    // Skipping ahead and repeating the first chunk are both refused.
+    response = await patch(2 * 65536, chunks[2]);
+    assert.equal(response.status, 416);
+    assert.equal((await ociErrors(response))[0].code, 'RANGE_INVALID');
+    response = await patch(0, chunks[0]);
+    assert.equal(response.status, 416);
+
+    response = await patch(65536, chunks[1]);
+    assert.equal(response.status, 202);
+    const status = await fetch(`${t.url}${location}`);
+    assert.equal(status.status, 204);
+    assert.equal(status.headers.get('range'), `0-${2 * 65536 - 1}`);
+    assert.equal(status.headers.get('location'), location);
+
+    // The last chunk comes with the PUT.
+    response = await fetch(`${t.url}${location}?digest=${blob.digest}`, { method: 'PUT', headers: { 'Content-Range': `${2 * 65536}-${blob.size - 1}`, 'Content-Type': 'application/octet-stream' }, body: chunks[2] });
+    assert.equal(response.status, 201);
+    const get = await fetch(`${t.url}/v2/acme/up/blobs/${blob.digest}`);
+    assert.deepEqual(Buffer.from(await get.arrayBuffer()), blob.bytes);
+  });
+
+  it('takes streamed PATCH chunks without Content-Range (as Docker sends them)', async () => {
+    const blob = randomBlob(100_000);
+    const location = await startUpload();
+    for (const part of [blob.bytes.subarray(0, 40_000), blob.bytes.subarray(40_000)]) {
+      const response = await fetch(`${t.url}${location}`, { method: 'PATCH', body: part });
+      assert.equal(response.status, 202);
+    }
+    const put = await fetch(`${t.url}${location}?digest=${blob.digest}`, { method: 'PUT' });
+    assert.equal(put.status, 201);
+  });
+
+  it('refuses a commit whose digest does not match with DIGEST_INVALID, and discards the upload', async () => {
+    const blob = randomBlob(1000);
+    const location = await startUpload();
+    await fetch(`${t.url}${location}`, { method: 'PATCH', body: blob.bytes });
+    const put = await fetch(`${t.url}${location}?digest=${digestOf('other')}`, { method: 'PUT' });
+    assert.equal(put.status, 400);
+    const [error] = await ociErrors(put);
+    assert.equal(error.code, 'DIGEST_INVALID');
+    assert.match(error.message, new RegExp(blob.digest));
+    const status = await fetch(`${t.url}${location}`);
+    assert.equal(status.status, 404);
+    assert.equal((await ociErrors(status))[0].code, 'BLOB_UPLOAD_UNKNOWN');
+  });
+
+  it('refuses a commit without a digest, and a monolithic upload with the wrong digest', async () => {
+    const location = await startUpload();
+    const put = await fetch(`${t.url}${location}`, { method: 'PUT' });
+    assert.equal(put.status, 400);
+    assert.equal((await ociErrors(put))[0].code, 'DIGEST_INVALID');
+    const wrong = await fetch(`${t.url}/v2/acme/up/blobs/uploads/?digest=${digestOf('x')}`, { method: 'POST', body: 'y' });
+    assert.equal(wrong.status, 400);
+    assert.equal((await ociErrors(wrong))[0].code, 'DIGEST_INVALID');
+  });
+
+  it('cancels an upload with DELETE', async () => {
+    const location = await startUpload();
+    const cancelled = await fetch(`${t.url}${location}`, { method: 'DELETE' });
+    assert.equal(cancelled.status, 204);
+    const again = await fetch(`${t.url}${location}`, { method: 'PATCH', body: 'x' });
+    assert.equal(again.status, 404);
+    assert.equal((await ociErrors(again))[0].code, 'BLOB_UPLOAD_UNKNOWN');
+  });
+
+  it('mounts a blob from another repository, and starts an upload when it is unknown', async () => {
+    const blob = randomBlob(4096);
+    await pushBlob(t.url, 'acme/source', blob);
+    const mounted = await fetch(`${t.url}/v2/acme/target/blobs/uploads/?mount=${blob.digest}&from=acme/source`, { method: 'POST' });
+    assert.equal(mounted.status, 201);
+    assert.equal(mounted.headers.get('location'), `/v2/acme/target/blobs/${blob.digest}`);
+    const unknown = await fetch(`${t.url}/v2/acme/target/blobs/uploads/?mount=${digestOf('never pushed')}&from=acme/source`, { method: 'POST' });
+    assert.equal(unknown.status, 202);
+  });
+
+  it('serves byte ranges with 206, and refuses unsatisfiable ones with 416', async () => {
+    const blob = randomBlob(10_000);
+    await pushBlob(t.url, 'acme/up', blob);
+    const url = `${t.url}/v2/acme/up/blobs/${blob.digest}`;
+    let response = await fetch(url, { headers: { Range: 'bytes=100-199' } });
+    assert.equal(response.status, 206);
+    assert.equal(response.headers.get('content-range'), `bytes 100-199/${blob.size}`);
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes.subarray(100, 200));
+    response = await fetch(url, { headers: { Range: 'bytes=9990-' } });
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes.subarray(9990));
+    response = await fetch(url, { headers: { Range: 'bytes=-5' } });
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes.subarray(blob.size - 5));
+    for (const range of ['bytes=20000-', 'bytes=5-2', 'items=0-1']) {
+      response = await fetch(url, { headers: { Range: range } });
+      assert.equal(response.status, 416, range);
+      assert.equal((await ociErrors(response))[0].code, 'RANGE_INVALID');
+    }
+  });
+
+  it('answers BLOB_UNKNOWN for unknown blobs and UNSUPPORTED for DELETE', async () => {
+    const unknown = await fetch(`${t.url}/v2/acme/up/blobs/${digestOf('none')}`);
+    assert.equal(unknown.status, 404);
+    assert.equal((await ociErrors(unknown))[0].code, 'BLOB_UNKNOWN');
+    const head = await fetch(`${t.url}/v2/acme/up/blobs/${digestOf('none')}`, { method: 'HEAD' });
+    assert.equal(head.status, 404);
+    const blob = randomBlob(10);
+    await pushBlob(t.url, 'acme/up', blob);
+    const removed = await fetch(`${t.url}/v2/acme/up/blobs/${blob.digest}`, { method: 'DELETE' });
+    assert.equal(removed.status, 405);
+    assert.equal((await ociErrors(removed))[0].code, 'UNSUPPORTED');
+  });
+
+  it('removes uploads and blobs that no manifest referenced once they are older than the limit', async () => {
+    const blob = randomBlob(777);
+    await pushBlob(t.url, 'acme/sweep', blob);
+    await startUpload('acme/sweep');
+    const uploadsDir = join(t.dataDir, 'gateway', 'uploads');
+    assert.ok(readdirSync(uploadsDir).length > 0);
+    const result = await t.gateway.gateway.sweep(Date.now() + 48 * 3600_000);
+    assert.ok(result.blobs >= 1 && result.uploads >= 1);
+    assert.equal(readdirSync(uploadsDir).length, 0);
+    assert.equal(existsSync(join(t.dataDir, 'gateway', 'blobs', `${blob.digest.replace(':', '-')}.json`)), false);
+    const gone = await fetch(`${t.url}/v2/acme/sweep/blobs/${blob.digest}`);
+    assert.equal(gone.status, 404);
+  });
+});
