@@ -25,22 +25,32 @@ export interface GraphqlServer {
 }
 
 export async function startGraphql(options: StartGraphqlOptions): Promise<GraphqlServer> {
-  const port = options.port === 0 ? await (await import('./free-port')).freePort() : options.port ?? DEFAULT_GRAPHQL_PORT;
+  const requested = options.port ?? DEFAULT_GRAPHQL_PORT;
+  // With port 0 the server binds a free port itself and announces it: picking a free port here
+  // and handing it over would race with any other process taking it first.
+  let announce: (port: number) => void = () => undefined;
+  const announced = new Promise<number>((resolve) => (announce = resolve));
   const bin = require.resolve('@subsquid/graphql-server/bin/run.js');
   const child = startChild('graphql', [bin, ...(options.args ?? [])], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DB_URL: options.dbUrl, GQL_PORT: String(port) },
-    log: options.log,
+    env: { ...process.env, DB_URL: options.dbUrl, GQL_PORT: String(requested) },
+    log: (line) => {
+      const match = /listening on port (\d+)/.exec(line);
+      if (match) announce(Number(match[1]));
+      options.log?.(line);
+    },
   });
-  const url = `http://127.0.0.1:${port}/graphql`;
   const timeoutMs = options.startTimeoutMs ?? 30_000;
+  let port = requested;
   try {
-    await withTimeout(Promise.race([waitUntilAnswering(url), child.exited.then(() => Promise.reject(new Error('it exited')))]), timeoutMs, `it did not answer within ${timeoutMs / 1000} s`);
+    const exited = child.exited.then(() => Promise.reject(new Error('it exited')));
+    port = await withTimeout(Promise.race([announced, exited]), timeoutMs, `it did not start within ${timeoutMs / 1000} s`);
+    await withTimeout(Promise.race([waitUntilAnswering(`http://127.0.0.1:${port}/graphql`), exited]), timeoutMs, `it did not answer within ${timeoutMs / 1000} s`);
   } catch (error) {
     await child.stop();
-    throw new Error(`The GraphQL server on port ${port} did not start (${(error as Error).message}). Its last output:\n${child.recentOutput()}\nIf the port is taken, choose another (GQL_PORT / --graphql-port).`);
+    throw new Error(`The GraphQL server on port ${requested || 'any free port'} did not start (${(error as Error).message}). Its last output:\n${child.recentOutput()}\nIf the port is taken, choose another (GQL_PORT / --graphql-port).`);
   }
-  return { url, port, process: child, stop: async () => void (await child.stop()) };
+  return { url: `http://127.0.0.1:${port}/graphql`, port, process: child, stop: async () => void (await child.stop()) };
 }
 
 async function waitUntilAnswering(url: string): Promise<void> {
