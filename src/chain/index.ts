@@ -4,6 +4,7 @@ export { addManifest, addSpaceMember, createSpace, type DigestRecord, type Diges
 export { addProxy, asProxy, batch, batchAll, forceBatch, type InnerCall, type ProxyType, removeProxy } from './composite-calls';
 export { assertRegistryPallet, type ChainConnectionProblem, ChainConnectionError, type ConnectOptions, connectChain } from './connect';
 export { type ChainErrorInfo, decodeDispatchError } from './dispatch-error';
+export { chainErrorText, type ChainErrorWords, chainErrorWords } from './error-messages';
 export { grantGateway, hasGatewayGrant, type ProxyGrant, proxiesOf, revokeGateway } from './gateway-proxy';
 export { type DigestInfoView, digestInfo, imageDigestCid, type KeyBytes, manifestDigest } from './record-readers';
 export { DEV_GATEWAY_URI, type ExternalAccount, gatewaySigner, InjectedWalletSigner, isKeyringPair, type KeyType, signerFromUri, type TxSigner, walletAccount } from './signers';

@@ -2,6 +2,10 @@
 import { Command } from 'commander';
 import { registerDev } from './commands/dev';
 import { registerDevnet } from './commands/devnet';
+import { registerSpace } from './commands/space';
+import { registerLogin } from './commands/login';
+import { registerIndexer } from './commands/indexer';
+import { registerGateway } from './commands/gateway';
 import { CliError, EXIT } from './errors';
 
 const program = new Command('hcr')
@@ -11,6 +15,10 @@ const program = new Command('hcr')
 
 registerDev(program);
 registerDevnet(program);
+registerSpace(program);
+registerLogin(program);
+registerIndexer(program);
+registerGateway(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CliError) {

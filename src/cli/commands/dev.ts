@@ -1,39 +1,68 @@
 // `hcr dev`: the whole system on embedded defaults, in one process tree, printing each address:
-// the dev chain, embedded Postgres with the processor indexing the chain, and GraphQL.
+// the dev chain, embedded Postgres with the processor indexing the chain, GraphQL, the embedded
+// IPFS store (with its Kubo RPC subset) and the gateway.
 import type { Command } from 'commander';
+import { connectChain } from '../../chain';
 import { startIndexer } from '../../indexer';
+import { startEmbeddedIpfs } from '../../ipfs';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { addDevnetOptions, type DevnetFlags, launchDevnet } from './devnet';
+import { launchGateway } from './gateway';
 import { parseNonNegativeInt } from '../errors';
 import { onShutdown } from '../shutdown';
 
 interface DevFlags extends DevnetFlags {
   graphqlPort: string;
+  gatewayPort: string;
+  ipfsPort: string;
   verbose?: boolean;
 }
 
 export function registerDev(program: Command): void {
-  addDevnetOptions(program.command('dev').description('run everything on embedded defaults: dev chain, Postgres, processor, GraphQL'))
+  addDevnetOptions(program.command('dev').description('run everything on embedded defaults: dev chain, Postgres, processor, GraphQL, IPFS, gateway'))
     .option('--graphql-port <port>', 'GraphQL port', String(DEFAULTS.graphqlPort))
-    .option('--verbose', 'print the processor\'s and GraphQL server\'s own logs')
+    .option('--gateway-port <port>', 'gateway port (OCI API, /token)', String(DEFAULTS.gatewayPort))
+    .option('--ipfs-port <port>', 'embedded IPFS Kubo RPC port', String(DEFAULTS.ipfsApiPort))
+    .option('--verbose', 'print the processor\'s, GraphQL server\'s and gateway\'s own logs')
     .action(async (flags: DevFlags) => {
       const log = (line: string) => console.error(line);
+      const quiet = flags.verbose ? log : undefined;
+      // A fresh chain (--ephemeral) needs a fresh index and store beside it.
+      const dataDir = flags.ephemeral ? `${dataDirFrom(flags.dataDir)}/ephemeral-${process.pid}` : dataDirFrom(flags.dataDir);
       const devnet = await launchDevnet(flags, (line) => log(`devnet: ${line}`));
       onShutdown(() => devnet.close());
-      console.error('starting Postgres, the processor and GraphQL…');
+      console.error('starting Postgres, the processor, GraphQL, IPFS and the gateway…');
       const indexer = await startIndexer({
         chainRpc: devnet.wsUrl,
-        // The index lives beside the chain: a fresh chain (--ephemeral) needs a fresh index.
-        dataDir: flags.ephemeral ? `${dataDirFrom(flags.dataDir)}/ephemeral-${process.pid}` : dataDirFrom(flags.dataDir),
+        dataDir,
         dbUrl: process.env.DB_URL,
         graphqlPort: parseNonNegativeInt(flags.graphqlPort, '--graphql-port'),
-        log: flags.verbose ? log : undefined,
+        log: quiet,
       });
       onShutdown(() => indexer.stop());
+      const ipfs = await startEmbeddedIpfs({ dataDir, host: flags.host, port: parseNonNegativeInt(flags.ipfsPort, '--ipfs-port') });
+      onShutdown(() => ipfs.close());
+      const api = await connectChain(devnet.wsUrl);
+      onShutdown(() => api.disconnect());
+      const gateway = await launchGateway({
+        api,
+        blobStore: ipfs.store,
+        dataDir,
+        graphqlUrl: indexer.graphqlUrl,
+        host: flags.host,
+        port: parseNonNegativeInt(flags.gatewayPort, '--gateway-port'),
+        signerUri: process.env.GATEWAY_SURI,
+        allowDevKey: true,
+        log: quiet ?? (() => undefined),
+      });
+      onShutdown(() => gateway.close());
+      const registry = gateway.url.replace(/^http:\/\//, '');
       console.log('hcr dev is running:');
       console.log(`  chain RPC   ${devnet.wsUrl}   (HTTP ${devnet.httpUrl}; dev accounts //Alice … //Ferdie, //Gateway)`);
       console.log(`  GraphQL     ${indexer.graphqlUrl}   (open it in a browser for the console)`);
       console.log(`  Postgres    ${indexer.dbUrl.replace(/:[^:@/]*@/, ':***@')}`);
+      console.log(`  IPFS API    ${ipfs.apiUrl}`);
+      console.log(`  gateway     ${gateway.url}   (docker login ${registry} with a token from \`hcr login ${registry} --suri //Alice\`)`);
       console.log('Ctrl-C stops everything.');
     });
 }

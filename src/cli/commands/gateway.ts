@@ -1,0 +1,78 @@
+// `hcr gateway`: the OCI gateway against external services: CHAIN_RPC, IPFS_API (Kubo) or the
+// embedded IPFS store, the index's GraphQL (optional) and GATEWAY_SURI (absent: read-only).
+import type { Command } from 'commander';
+import { connectChain, gatewaySigner } from '../../chain';
+import { openBlobStore } from '../../ipfs';
+import { startGateway, type RunningGateway } from '../../gateway';
+import type { BlobStore } from '../../ipfs/blob-store';
+import type { ApiPromise } from '@polkadot/api';
+import { DEFAULTS, dataDirFrom } from '../../config/defaults';
+import { parseNonNegativeInt } from '../errors';
+import { onShutdown } from '../shutdown';
+
+export interface GatewayLaunch {
+  api: ApiPromise;
+  blobStore: BlobStore;
+  dataDir: string;
+  graphqlUrl?: string;
+  host: string;
+  port: number;
+  /** The key owners grant their proxy to; undefined runs a read-only replica. */
+  signerUri?: string;
+  allowDevKey: boolean;
+  /** The domain login tokens must name, when the gateway is reached under another name. */
+  publicHost?: string;
+  log: (line: string) => void;
+}
+
+export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
+  const signer = launch.signerUri !== undefined || launch.allowDevKey ? await gatewaySigner({ uri: launch.signerUri, allowDevKey: launch.allowDevKey }) : undefined;
+  return startGateway({
+    api: launch.api,
+    blobStore: launch.blobStore,
+    dataDir: launch.dataDir,
+    gatewaySigner: signer,
+    index: launch.graphqlUrl,
+    host: launch.host,
+    port: launch.port,
+    auth: launch.publicHost ? { service: launch.publicHost } : undefined,
+    log: launch.log,
+  });
+}
+
+export function registerGateway(program: Command): void {
+  program
+    .command('gateway')
+    .description('serve the OCI distribution API (docker/podman/skopeo pull and push) over the chain and IPFS')
+    .option('--chain <url>', 'chain RPC (env CHAIN_RPC)', process.env.CHAIN_RPC ?? `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`)
+    .option('--ipfs-api <url>', 'Kubo RPC API, e.g. http://127.0.0.1:5001 (env IPFS_API); absent: the embedded store in the data dir', process.env.IPFS_API)
+    .option('--graphql <url>', 'the index\'s GraphQL endpoint (env GRAPHQL_URL); absent: chain storage only', process.env.GRAPHQL_URL)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port', String(DEFAULTS.gatewayPort))
+    .option('--data-dir <dir>', `uploads and the gateway's state (env HCR_DATA_DIR, default ${DEFAULTS.dataDir})`)
+    .option('--public-host <host[:port]>', 'the domain clients use to reach this gateway (login tokens name it)')
+    .option('--dev-key', 'sign with the dev chain\'s //Gateway key when GATEWAY_SURI is not set')
+    .action(async (flags: { chain: string; ipfsApi?: string; graphql?: string; host: string; port: string; dataDir?: string; publicHost?: string; devKey?: boolean }) => {
+      const dataDir = dataDirFrom(flags.dataDir);
+      const api = await connectChain(flags.chain);
+      const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
+      const gateway = await launchGateway({
+        api,
+        blobStore,
+        dataDir,
+        graphqlUrl: flags.graphql,
+        host: flags.host,
+        port: parseNonNegativeInt(flags.port, '--port'),
+        signerUri: process.env.GATEWAY_SURI,
+        allowDevKey: flags.devKey === true,
+        publicHost: flags.publicHost,
+        log: (line) => console.error(line),
+      });
+      onShutdown(async () => {
+        await gateway.close();
+        await blobStore.close();
+        await api.disconnect();
+      });
+      console.log(`gateway: ${gateway.url} (${gateway.gateway.context.recorder ? 'pushes recorded as the owners\' proxy' : 'read-only replica: no GATEWAY_SURI'})`);
+    });
+}

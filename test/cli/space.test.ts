@@ -1,0 +1,305 @@
+// `hcr space …` end to end: the real binary in a child process against a dev chain started here,
+// checking stdout, stderr and exit codes as a script or a person would see them.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { type Devnet, startDevnet } from '../../src/devnet/node';
+
+const ROOT = resolve(__dirname, '../..');
+const BIN = join(ROOT, 'bin/hcr.js');
+const RUN_TIMEOUT_MS = 60_000;
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let devnet: Devnet;
+let tmp: string;
+const accounts: Record<string, string> = {};
+
+/** The environment without anything of the developer's that would change what `hcr` does. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHAIN_RPC: devnet.wsUrl };
+  for (const name of ['HCR_SURI', 'HCR_KEYRING_PASSWORD', 'GATEWAY_ADDRESS']) delete env[name];
+  return { ...env, ...extra };
+}
+
+function hcr(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return collect(spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }), args.join(' '));
+}
+
+function collect(child: ReturnType<typeof spawn>, what: string, onStderr?: (text: string) => void): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+      onStderr?.(stderr);
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hcr ${what} did not finish within ${RUN_TIMEOUT_MS} ms; stderr so far:\n${stderr}`));
+    }, RUN_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+function expectExit(run: Run, code: number): void {
+  assert.equal(run.code, code, `expected exit ${code}, got ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+}
+
+const json = (run: Run) => JSON.parse(run.stdout);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+before(async () => {
+  devnet = await startDevnet({ port: 0 });
+  tmp = mkdtempSync(join(tmpdir(), 'hcr-space-'));
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  for (const name of ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Gateway']) accounts[name] = keyring.addFromUri(`//${name}`).address;
+});
+
+after(async () => {
+  await devnet?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('hcr space', { timeout: 300_000 }, () => {
+  let acmeId: string;
+
+  test('--help documents the exit codes scripts can rely on', async () => {
+    const run = await hcr(['space', '--help']);
+    expectExit(run, 0);
+    for (const line of [/^ {2}0 {2}success/m, /^ {2}1 {2}the chain refused/m, /^ {2}2 {2}bad usage or input/m, /^ {2}3 {2}the chain cannot be reached/m]) assert.match(run.stdout, line);
+  });
+
+  test('create: the result on stdout, progress (signing → ready → in block #N) on stderr', async () => {
+    const run = await hcr(['space', 'create', 'acme', '--suri', '//Alice', '--json']);
+    expectExit(run, 0);
+    const created = json(run);
+    assert.match(created.spaceId, /^\d+$/);
+    assert.equal(created.name, 'acme');
+    assert.equal(created.owner, accounts.Alice);
+    assert.equal(created.status, 'inBlock');
+    assert.match(created.blockHash, /^0x[0-9a-f]{64}$/);
+    assert.match(run.stderr, new RegExp(`signing as ${accounts.Alice}\\nready: transaction 0x[0-9a-f]{64} is waiting for a block\\nin block #${created.blockNumber} \\(${created.blockHash}\\)`));
+    acmeId = created.spaceId;
+  });
+
+  test('a second create is refused by the chain: exit 1 with the reason in words and its code', async () => {
+    const run = await hcr(['space', 'create', 'other', '--suri', '//Alice']);
+    expectExit(run, 1);
+    assert.match(run.stderr, /^error: You already own a space \(an account may own one\)\. Add members to your space, or create the new one from another account\.$/m);
+    assert.match(run.stderr, /chain error: ContainerRegistry\.UserAlreadyHasSpace; the fee was paid; transaction 0x[0-9a-f]{64}, block 0x[0-9a-f]{64}/);
+    assert.equal(run.stdout, '');
+
+    const scripted = await hcr(['space', 'create', 'other', '--suri', '//Alice', '--json']);
+    expectExit(scripted, 1);
+    const { error } = json(scripted);
+    assert.equal(error.exitCode, 1);
+    assert.equal(error.code, 'ContainerRegistry.UserAlreadyHasSpace');
+    assert.equal(error.message, 'You already own a space (an account may own one). Add members to your space, or create the new one from another account.');
+  });
+
+  test('add-member by id, then by name with --wait finalized; show lists them', async () => {
+    const byId = await hcr(['space', 'add-member', acmeId, accounts.Bob, '--suri', '//Alice']);
+    expectExit(byId, 0);
+    assert.match(byId.stdout, new RegExp(`^added ${accounts.Bob} to space ${acmeId}\\nin block #\\d+`));
+
+    const byName = await hcr(['space', 'add-member', 'acme', accounts.Charlie, '--suri', '//Alice', '--wait', 'finalized', '--json']);
+    expectExit(byName, 0);
+    assert.deepEqual({ ...json(byName), txHash: undefined, blockHash: undefined, blockNumber: undefined }, {
+      spaceId: acmeId, member: accounts.Charlie, added: true, alreadyMember: false, status: 'finalized', txHash: undefined, blockHash: undefined, blockNumber: undefined,
+    });
+    assert.match(byName.stderr, /in block #\d+[^\n]*\nfinalized in block #\d+/);
+
+    const again = await hcr(['space', 'add-member', 'acme', accounts.Bob, '--suri', '//Alice']);
+    expectExit(again, 0);
+    assert.match(again.stdout, /is already a member of space \d+; nothing to do/);
+    assert.doesNotMatch(again.stderr, /signing as/);
+
+    const show = await hcr(['space', 'show', acmeId, '--json']);
+    expectExit(show, 0);
+    assert.deepEqual(json(show).members, [accounts.Alice, accounts.Bob, accounts.Charlie]);
+  });
+
+  test('bad usage or input: exit 2 naming the problem and the fix, before anything is signed', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['space', 'add-member', 'acme', 'not-an-address', '--suri', '//Alice'], /^error: ADDRESS: "not-an-address" is not an account address: use an SS58 address \(5…\) or a 0x-prefixed 32-byte public key$/m],
+      [['space', 'add-member', 'acme', accounts.Dave, '--suri', '//Bob'], new RegExp(`^error: you \\(${accounts.Bob}\\) own no space named "acme": give the space's id instead`, 'm')],
+      [['space', 'create', '', '--suri', '//Eve'], /^error: NAME: space name is empty: give a non-empty space name$/m],
+      [['space', 'create', 'Bad Name', '--suri', '//Eve'], /^error: NAME: space name "Bad Name" is not valid: use lowercase letters/m],
+      [['space', 'create', 'eve'], /^error: no key to sign with: pass --suri \(for example --suri \/\/Alice on the dev chain\), set HCR_SURI, or pass --keyring FILE/m],
+      [['space', 'create', 'eve', '--suri', 'not a mnemonic at all'], /^error: --suri: the key URI holds neither a valid mnemonic/m],
+      [['space', 'create', 'eve', '--suri', '//Eve', '--wait', 'soon'], /error: option '--wait <status>' argument 'soon' is invalid\. Allowed choices are inBlock, finalized\./],
+      [['space', 'grant-gateway', '--suri', '//Alice', '--gateway', 'gw'], /^error: --gateway: "gw" is not an account address/m],
+      [['space', 'ls', '--member', 'bob'], /^error: --member: "bob" is not an account address/m],
+      [['space', 'show', 'nope'], /^error: no space is named "nope": list the spaces with hcr space ls/m],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => hcr(args)));
+    runs.forEach((run, i) => {
+      expectExit(run, 2);
+      assert.match(run.stderr, cases[i][1]);
+      assert.doesNotMatch(run.stderr, /signing as/);
+      assert.doesNotMatch(run.stderr, /not a mnemonic at all/, 'the secret is never repeated');
+    });
+  });
+
+  test('a non-owner adding a member is refused by the chain in words', async () => {
+    const run = await hcr(['space', 'add-member', acmeId, accounts.Eve, '--suri', '//Bob']);
+    expectExit(run, 1);
+    assert.match(run.stderr, /error: Only the space's owner can add members, and you are not its owner\. Sign with the owner's account\.\n {2}chain error: ContainerRegistry\.NotAuthorized;/);
+  });
+
+  test('grant-gateway and revoke-gateway, with show reflecting the grant', async () => {
+    const granted = await hcr(['space', 'grant-gateway', '--suri', '//Alice', '--json']);
+    expectExit(granted, 0);
+    assert.match(granted.stderr, new RegExp(`note: granting to the dev chain's gateway account //Gateway \\(${accounts.Gateway}\\); on another chain pass --gateway or set GATEWAY_ADDRESS`));
+    assert.equal(json(granted).changed, true);
+    assert.equal(json(granted).gateway, accounts.Gateway);
+
+    const [shown, human, otherGateway, twice] = await Promise.all([
+      hcr(['space', 'show', 'acme', '--json']),
+      hcr(['space', 'show', 'acme']),
+      hcr(['space', 'show', acmeId, '--json'], { GATEWAY_ADDRESS: accounts.Eve }),
+      hcr(['space', 'grant-gateway', '--suri', '//Alice']),
+    ]);
+    assert.deepEqual(json(shown).gateway, { address: accounts.Gateway, granted: true, devDefault: true });
+    expectExit(human, 0);
+    assert.match(human.stdout, /^ {2}gateway {2}granted: the dev chain's gateway account \/\/Gateway/m);
+    // Another gateway (by env) holds no grant from Alice.
+    assert.equal(json(otherGateway).gateway.granted, false);
+
+    expectExit(twice, 0);
+    assert.match(twice.stdout, /already holds a NonTransfer proxy from .*; nothing to do/);
+
+    const revoked = await hcr(['space', 'revoke-gateway', '--suri', '//Alice', '--gateway', accounts.Gateway]);
+    expectExit(revoked, 0);
+    assert.match(revoked.stdout, /^revoked the gateway .*'s NonTransfer proxy for /);
+    assert.doesNotMatch(revoked.stderr, /note:/, 'no dev-gateway note when the address is given');
+    assert.equal(json(await hcr(['space', 'show', acmeId, '--json'])).gateway.granted, false);
+  });
+
+  test('ls: all spaces, --owner, --member, as JSON and as a table', async () => {
+    expectExit(await hcr(['space', 'create', 'bobs', '--suri', '//Bob']), 0);
+    const all = json(await hcr(['space', 'ls', '--json']));
+    assert.deepEqual(all.map((s: { name: string }) => s.name).sort(), ['acme', 'bobs']);
+    const acme = all.find((s: { id: string }) => s.id === acmeId);
+    assert.deepEqual(acme, { id: acmeId, name: 'acme', nameHex: '0x61636d65', owner: accounts.Alice, members: [accounts.Alice, accounts.Bob, accounts.Charlie], images: [] });
+
+    const names = async (...args: string[]) => json(await hcr(['space', 'ls', '--json', ...args])).map((s: { name: string }) => s.name).sort();
+    const [byOwner, bobIn, charlieIn, both, table] = await Promise.all([
+      names('--owner', accounts.Alice),
+      names('--member', accounts.Bob),
+      names('--member', accounts.Charlie),
+      names('--owner', accounts.Bob, '--member', accounts.Charlie),
+      hcr(['space', 'ls']),
+    ]);
+    assert.deepEqual(byOwner, ['acme']);
+    assert.deepEqual(bobIn, ['acme', 'bobs']);
+    assert.deepEqual(charlieIn, ['acme']);
+    assert.deepEqual(both, []);
+
+    expectExit(table, 0);
+    assert.match(table.stdout, /^ID +NAME +OWNER +MEMBERS +IMAGES\n/);
+    assert.match(table.stdout, new RegExp(`^${acmeId} +acme +${accounts.Alice} +3 +0$`, 'm'));
+  });
+
+  test('a polkadot.js JSON keystore, unlocked with HCR_KEYRING_PASSWORD', async () => {
+    const password = 'correct horse battery';
+    const file = join(tmp, 'dave.json');
+    const dave = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Dave');
+    writeFileSync(file, JSON.stringify(dave.toJson(password)));
+
+    const run = await hcr(['space', 'create', 'daves', '--keyring', file, '--json'], { HCR_KEYRING_PASSWORD: password });
+    expectExit(run, 0);
+    assert.equal(json(run).owner, accounts.Dave);
+    assert.ok(!run.stdout.includes(password) && !run.stderr.includes(password));
+
+    const wrong = await hcr(['space', 'create', 'daves', '--keyring', file], { HCR_KEYRING_PASSWORD: 'wrong' });
+    expectExit(wrong, 2);
+    assert.match(wrong.stderr, /^error: --keyring .*dave\.json: the password does not unlock this keystore: check HCR_KEYRING_PASSWORD/m);
+
+    const none = await hcr(['space', 'create', 'daves', '--keyring', file]);
+    expectExit(none, 2);
+    assert.match(none.stderr, /the keystore is encrypted and no password was given: set HCR_KEYRING_PASSWORD, or run the command in a terminal to type it/);
+
+    const missing = await hcr(['space', 'create', 'daves', '--keyring', join(tmp, 'nope.json')]);
+    expectExit(missing, 2);
+    assert.match(missing.stderr, /cannot read the file \(no such file\)/);
+
+    const both = await hcr(['space', 'create', 'daves', '--keyring', file, '--suri', '//Dave']);
+    expectExit(both, 2);
+    assert.match(both.stderr, /--suri and --keyring both give a key: pass only one of them/);
+  });
+
+  test('in a terminal the keystore password is typed without echo', { skip: spawnSync('script', ['--version']).status !== 0 && 'needs util-linux script for a terminal' }, async () => {
+    const password = 'typed secret';
+    const file = join(tmp, 'eve.json');
+    writeFileSync(file, JSON.stringify(new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Eve').toJson(password)));
+    const command = [process.execPath, BIN, 'space', 'create', 'eves', '--keyring', file].map((a) => `'${a}'`).join(' ');
+    // `script` gives the command a terminal; the password is sent once the prompt is there.
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: cleanEnv({}), stdio: ['pipe', 'pipe', 'pipe'] });
+    let typed = false;
+    const output: string[] = [];
+    child.stdout!.on('data', (chunk) => {
+      output.push(String(chunk));
+      if (!typed && output.join('').includes('password for ')) {
+        typed = true;
+        child.stdin!.write(`${password}\r`);
+      }
+    });
+    const run = await collect(child, 'create in a terminal');
+    const seen = output.join('') + run.stderr;
+    assert.equal(run.code, 0, seen);
+    assert.match(seen, new RegExp(`password for ${accounts.Eve} \\(.*eve\\.json\\): `));
+    assert.match(seen, new RegExp(`created space \\d+ "eves", owned by ${accounts.Eve}`));
+    assert.ok(!seen.includes(password), `the password is not echoed:\n${seen}`);
+  });
+
+  test('an account without funds: exit 1 saying the fee cannot be paid, the secret never printed', async () => {
+    const mnemonic = mnemonicGenerate();
+    const run = await hcr(['space', 'create', 'poor'], { HCR_SURI: mnemonic });
+    expectExit(run, 1);
+    assert.match(run.stderr, /^error: Your account cannot pay the transaction fee\. Fund it with some hALPHA and try again\.\n {2}chain error: InvalidTransaction\.Payment$/m);
+    assert.doesNotMatch(run.stderr, /RPC-CORE/, 'the client library\'s own log lines are not repeated');
+    assert.ok(!run.stderr.includes(mnemonic) && !run.stdout.includes(mnemonic));
+  });
+
+  test('an unreachable chain: exit 3 naming the URL and the fix, within seconds', async () => {
+    const url = `ws://127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    const [ls, create] = await Promise.all([hcr(['space', 'ls'], { CHAIN_RPC: url }), hcr(['space', 'create', 'x', '--suri', '//Eve', '--chain', url, '--json'])]);
+    for (const run of [ls, create]) {
+      expectExit(run, 3);
+      assert.match(run.stderr, new RegExp(`^error: cannot reach the chain at ${url} after 3 attempts \\(connect ECONNREFUSED [^)]+\\): is \`hcr devnet\` running\\? Start it, or set CHAIN_RPC to a Hippius node's WebSocket URL \\(or pass --chain URL\\)$`, 'm'));
+    }
+    assert.equal(json(create).error.exitCode, 3);
+    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+
+    const http = await hcr(['space', 'create', 'x', '--suri', '//Eve', '--chain', devnet.httpUrl]);
+    expectExit(http, 2);
+    assert.match(http.stderr, /sending a transaction needs a WebSocket connection .*: give a ws:\/\/ or wss:\/\/ URL with --chain or CHAIN_RPC/);
+  });
+});
