@@ -26,7 +26,9 @@ export interface GatewayLaunch {
 }
 
 export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
-  const signer = launch.signerUri !== undefined || launch.allowDevKey ? await gatewaySigner({ uri: launch.signerUri, allowDevKey: launch.allowDevKey }) : undefined;
+  // An empty GATEWAY_SURI (as compose passes it when unset) means no key: a read-only replica.
+  const uri = launch.signerUri || undefined;
+  const signer = uri !== undefined || launch.allowDevKey ? await gatewaySigner({ uri, env: {}, allowDevKey: launch.allowDevKey }) : undefined;
   return startGateway({
     api: launch.api,
     blobStore: launch.blobStore,
