@@ -2,6 +2,7 @@
 // Docker's token flow, and one error middleware that writes `{"errors":[…]}`.
 import { join } from 'node:path';
 import type { ApiPromise } from '@polkadot/api';
+import { createWalletApiRouter, webPageRouter } from '../wallet-api';
 import express, { type Express } from 'express';
 import type { TxSigner } from '../chain';
 import { AccessGuard } from './auth/access-guard';
@@ -56,6 +57,11 @@ export interface GatewayOptions {
   /** How often to look for them; default an hour (0 turns the sweeper off). */
   readonly cleanupIntervalMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * The wallet web page (built into this folder, see ensureWebBuild) at `/` and the API behind
+   * it at `/api`. Served only by a gateway with a key: the page grants that key its proxy.
+   */
+  readonly webRoot?: string;
 }
 
 export interface GatewayApp {
@@ -122,6 +128,14 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     next();
   });
   app.use('/token', express.urlencoded({ extended: false, limit: '64kb' }));
+  const walletApi =
+    options.webRoot && options.gatewaySigner
+      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl: typeof options.index === 'string' ? options.index : undefined, registryDomain: auth.service, log })
+      : undefined;
+  if (walletApi) {
+    app.use('/api', walletApi);
+    app.use(webPageRouter(options.webRoot!));
+  }
   app.use(routeDispatcher(context, ROUTE_TABLE));
   app.use(ociErrorMiddleware(log));
 
@@ -136,6 +150,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     sweep,
     async close() {
       if (timer) clearInterval(timer);
+      walletApi?.close();
     },
   };
 }

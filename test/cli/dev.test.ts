@@ -81,6 +81,12 @@ test('hcr dev runs the whole system and the README push and pull work against it
   assert.equal(typeof status?.height, 'number');
   assert.equal((await fetch(`http://${at.gateway}/v2/`)).headers.get('docker-distribution-api-version'), 'registry/2.0');
   assert.equal((await fetch(`${at.ipfs}/api/v0/version`, { method: 'POST' })).status, 200);
+  // The gateway serves the wallet page and its API.
+  const page = await fetch(`http://${at.gateway}/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html/i);
+  const openapi = (await (await fetch(`http://${at.gateway}/api/openapi.json`)).json()) as { openapi: string };
+  assert.match(openapi.openapi, /^3\./);
 
   // The README's walk-through: a space, the gateway's grant, a login token.
   await hcr(['space', 'create', 'acme', '--suri', '//Alice', '--chain', at.chain]);

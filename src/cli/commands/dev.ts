@@ -63,6 +63,7 @@ export function registerDev(program: Command): void {
       console.log(`  Postgres    ${indexer.dbUrl.replace(/:[^:@/]*@/, ':***@')}`);
       console.log(`  IPFS API    ${ipfs.apiUrl}`);
       console.log(`  gateway     ${gateway.url}   (docker login ${registry} with a token from \`hcr login ${registry} --suri //Alice\`)`);
+      console.log(`  web page    ${gateway.url}/   (connect a polkadot.js wallet; its API: ${gateway.url}/api/openapi.json)`);
       console.log('Ctrl-C stops everything.');
     });
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { connectChain, gatewaySigner } from '../../chain';
 import { openBlobStore } from '../../ipfs';
 import { startGateway, type RunningGateway } from '../../gateway';
+import { ensureWebBuild } from '../../wallet-api';
 import type { BlobStore } from '../../ipfs/blob-store';
 import type { ApiPromise } from '@polkadot/api';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
@@ -29,7 +30,10 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
   // An empty GATEWAY_SURI (as compose passes it when unset) means no key: a read-only replica.
   const uri = launch.signerUri || undefined;
   const signer = uri !== undefined || launch.allowDevKey ? await gatewaySigner({ uri, env: {}, allowDevKey: launch.allowDevKey }) : undefined;
+  // The wallet page is served by a gateway with a key (it grants that key its proxy).
+  const webRoot = signer ? await ensureWebBuild() : undefined;
   return startGateway({
+    webRoot,
     api: launch.api,
     blobStore: launch.blobStore,
     dataDir: launch.dataDir,

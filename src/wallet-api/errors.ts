@@ -1,0 +1,56 @@
+// The API's errors: each names the problem, the field it is about (when there is one) and the
+// fix. Handlers throw ApiError (or InvalidInputError from the chain client's validators); one
+// middleware writes `{"error":{code,message,field}}` with the status.
+import type { ErrorRequestHandler } from 'express';
+import { InvalidInputError } from '../chain';
+
+export type ApiErrorCode =
+  | 'INVALID_FIELD'
+  | 'UNKNOWN_FIELD'
+  | 'INVALID_BODY'
+  | 'MALFORMED_EXTRINSIC'
+  | 'NOT_SIGNED'
+  | 'BAD_SIGNATURE'
+  | 'CALL_NOT_ALLOWED'
+  | 'STALE'
+  | 'REJECTED_BY_CHAIN'
+  | 'NOT_FOUND'
+  | 'UNKNOWN_ACTION'
+  | 'INDEX_UNAVAILABLE'
+  | 'INTERNAL';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(readonly status: number, readonly code: ApiErrorCode, message: string, readonly field?: string) {
+    super(message);
+  }
+
+  toWire(): { code: ApiErrorCode; message: string; field?: string } {
+    return this.field === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, field: this.field };
+  }
+}
+
+/** A 400 about one field of the request. */
+export const invalidField = (field: string, message: string): ApiError => new ApiError(400, 'INVALID_FIELD', message, field);
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof InvalidInputError) return invalidField(error.field, error.message);
+  const parse = error as { type?: string; status?: number };
+  if (parse?.type === 'entity.parse.failed') return new ApiError(400, 'INVALID_BODY', 'the body is not valid JSON: send a JSON object with Content-Type: application/json');
+  if (parse?.type === 'entity.too.large') return new ApiError(413, 'INVALID_BODY', 'the body is too large: requests to this API are small JSON objects (under 256 KiB)');
+  return new ApiError(500, 'INTERNAL', `the wallet API failed (${(error as Error)?.message ?? String(error)}); try again, and report it if it persists`);
+}
+
+export function apiErrorMiddleware(log: (line: string) => void): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const apiError = toApiError(error);
+    if (apiError.code === 'INTERNAL') log(`${req.method} ${req.originalUrl}: ${(error as Error)?.stack ?? error}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(apiError.status).json({ error: apiError.toWire() });
+  };
+}

@@ -1,0 +1,65 @@
+// The wallet API as an Express router, mounted at /api by the gateway: build a call, sign it in
+// any wallet, submit it, follow it; sign in for docker; read the index. Described by the
+// OpenAPI document it serves at /openapi.json.
+import type { ApiPromise } from '@polkadot/api';
+import express, { type Router } from 'express';
+import { checkAddress } from '../chain';
+import { bind, type WalletApiContext } from './context';
+import { ApiError, apiErrorMiddleware } from './errors';
+import { postCall } from './handlers/calls';
+import { getExtrinsic, postExtrinsic, streamExtrinsic } from './handlers/extrinsics';
+import { postGraphql } from './handlers/graphql';
+import { getAccount, getConfig } from './handlers/info';
+import { postLoginMessage, postLoginToken } from './handlers/login';
+import { openApiDocument } from './openapi';
+import { API_PATHS } from './paths';
+import { TxTracker } from './tx-tracker';
+
+export interface WalletApiOptions {
+  /** A connected polkadot.js API over WebSocket (status is followed by subscription). */
+  readonly api: ApiPromise;
+  /** The account space owners grant a NonTransfer proxy to (the gateway's key's address). */
+  readonly gatewayAddress: string;
+  /** The indexer's GraphQL URL, forwarded at /graphql for the page. */
+  readonly graphqlUrl?: string;
+  /** The registry's domain (host[:port]) for docker commands and login tokens: the gateway's token service name. Default: the request's Host. */
+  readonly registryDomain?: string;
+  /** How long a submitted transaction is followed before it is reported failed; default 5 minutes. */
+  readonly txTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface WalletApiRouter extends Router {
+  /** Stops following submitted transactions (the caller owns the API connection). */
+  close(): void;
+}
+
+export function createWalletApiRouter(options: WalletApiOptions): WalletApiRouter {
+  const tracker = new TxTracker(options.api, { timeoutMs: options.txTimeoutMs });
+  const ctx: WalletApiContext = {
+    actions: { api: options.api, gatewayAddress: checkAddress(options.gatewayAddress, 'gatewayAddress') },
+    tracker,
+    graphqlUrl: options.graphqlUrl,
+    registryDomain: options.registryDomain,
+    log: options.log ?? ((line) => console.error(`wallet-api: ${line}`)),
+  };
+  const router = express.Router();
+  router.use(express.json({ limit: '256kb' }));
+  router.get(API_PATHS.openapi, (req, res) => {
+    res.json(openApiDocument(req.baseUrl));
+  });
+  router.get(API_PATHS.config, bind(ctx, getConfig));
+  router.get(API_PATHS.account, bind(ctx, getAccount));
+  router.post(API_PATHS.call, bind(ctx, postCall));
+  router.post(API_PATHS.extrinsics, bind(ctx, postExtrinsic));
+  router.get(API_PATHS.extrinsic, bind(ctx, getExtrinsic));
+  router.get(API_PATHS.extrinsicEvents, bind(ctx, streamExtrinsic));
+  router.post(API_PATHS.loginMessage, bind(ctx, postLoginMessage));
+  router.post(API_PATHS.loginToken, bind(ctx, postLoginToken));
+  router.post(API_PATHS.graphql, bind(ctx, postGraphql));
+  router.use((req, _res, next) => {
+    next(new ApiError(404, 'NOT_FOUND', `there is no ${req.method} ${req.baseUrl}${req.path}: the routes are listed in ${req.baseUrl}${API_PATHS.openapi}`));
+  });
+  router.use(apiErrorMiddleware(ctx.log));
+  return Object.assign(router, { close: () => tracker.close() });
+}

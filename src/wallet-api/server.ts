@@ -1,0 +1,65 @@
+// A standalone server for the wallet API and the page (tests, and trying the page without a
+// gateway): /api is the router, / the built page. The gateway mounts the same two pieces.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ApiPromise } from '@polkadot/api';
+import express from 'express';
+import { gatewaySigner } from '../chain';
+import { createWalletApiRouter } from './router';
+import { ensureWebBuild } from './web-build';
+import { webPageRouter } from './web-page';
+
+export interface StartWalletApiServerOptions {
+  readonly api: ApiPromise;
+  readonly graphqlUrl?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host?: string;
+  /** Default: the address of GATEWAY_SURI's key, else the dev chain's //Gateway. */
+  readonly gatewayAddress?: string;
+  readonly registryDomain?: string;
+  /** Serve the page at / (built first when stale); default true. */
+  readonly page?: boolean;
+  readonly txTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface WalletApiServer {
+  /** http://host:port */
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export async function startWalletApiServer(options: StartWalletApiServerOptions): Promise<WalletApiServer> {
+  const gatewayAddress = options.gatewayAddress ?? (await gatewaySigner()).address;
+  const webRoot = options.page === false ? undefined : await ensureWebBuild();
+  const router = createWalletApiRouter({ api: options.api, gatewayAddress, graphqlUrl: options.graphqlUrl, registryDomain: options.registryDomain, txTimeoutMs: options.txTimeoutMs, log: options.log });
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/api', router);
+  if (webRoot) app.use(webPageRouter(webRoot));
+
+  const server = createServer(app);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address}:${port}`,
+    server,
+    async close() {
+      router.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The page's calls to the wallet API (same origin, /api) and to the index through it.
+export interface ApiErrorBody {
+  readonly code: string;
+  readonly message: string;
+  readonly field?: string;
+}
+
+export class ApiRequestError extends Error {
+  constructor(readonly status: number, readonly body: ApiErrorBody) {
+    super(body.message);
+  }
+}
+
+export interface Config {
+  readonly gatewayAddress: string;
+  readonly registry: string;
+  readonly graphql: string | null;
+  readonly ss58Prefix: number;
+  readonly chain: { genesisHash: string; specName: string; specVersion: number; tokenSymbol: string; tokenDecimals: number };
+}
+
+export interface AccountInfo {
+  readonly address: string;
+  readonly nonce: number;
+  readonly space: { id: string; name: string; members: string[] } | null;
+  readonly gatewayGrant: boolean;
+}
+
+export type TxStatus = 'submitted' | 'future' | 'ready' | 'broadcast' | 'inBlock' | 'retracted' | 'finalized' | 'failed';
+
+export interface TxRecord {
+  readonly hash: string;
+  readonly status: TxStatus;
+  readonly blockNumber?: number;
+  readonly error?: { code: string; message: string; docs: string };
+  readonly links: { status: string; events: string };
+}
+
+export interface CallAnswer {
+  readonly description: string;
+  readonly payload: Record<string, unknown> & { address: string; version: number };
+}
+
+const BASE = new URL('api/', document.baseURI).pathname.replace(/\/$/, '');
+
+/** An API path, e.g. apiUrl('/config'); links the API returns are already absolute paths. */
+export const apiUrl = (path: string): string => (path.startsWith(`${BASE}/`) ? path : `${BASE}${path}`);
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(path), { ...init, headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) } });
+  } catch {
+    throw new ApiRequestError(0, { code: 'NETWORK', message: 'The registry did not answer. Check your connection and try again.' });
+  }
+  const body = (await response.json().catch(() => undefined)) as (T & { error?: ApiErrorBody }) | undefined;
+  if (!response.ok || body === undefined) {
+    throw new ApiRequestError(response.status, body?.error ?? { code: 'HTTP', message: `The registry answered ${response.status} ${response.statusText}. Try again later.` });
+  }
+  return body;
+}
+
+export const apiGet = <T>(path: string): Promise<T> => request<T>(path);
+export const apiPost = <T>(path: string, body: unknown): Promise<T> => request<T>(path, { method: 'POST', body: JSON.stringify(body) });
+
+/** Runs a query against the index; GraphQL errors become exceptions. */
+export async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const answer = await apiPost<{ data?: T; errors?: { message: string }[] }>('/graphql', { query, variables });
+  if (answer.errors?.length) throw new Error(`The index refused the query: ${answer.errors.map((e) => e.message).join('; ')}`);
+  return answer.data as T;
+}

@@ -1,0 +1,90 @@
+// Rendering the index: lists of spaces, a space with its members, images and tags (digest, CID,
+// size, history) and copyable `docker pull` lines. Everything from the chain is shown as text.
+import { copyable, formatTime, h, shortAddress, shortHash } from './dom';
+import type { SpaceDetail, SpaceSummary, TagView } from './queries';
+import { manifestSize } from './sizes';
+
+const nameOf = (item: { name: string | null; nameHex: string }) => item.name ?? `${item.nameHex} (not text)`;
+
+export function spaceList(title: string, spaces: SpaceSummary[], empty: string, open: (id: string) => void): HTMLElement {
+  const heading = h('h3', {}, title);
+  if (spaces.length === 0) return h('div', { class: 'space-list' }, heading, h('p', { class: 'hint' }, empty));
+  const items = spaces.map((space) => {
+    const button = h('button', { type: 'button', class: 'link' }, nameOf(space));
+    button.addEventListener('click', () => open(space.id));
+    const counts = `${space.memberCount} member${space.memberCount === 1 ? '' : 's'}, ${space.imageCount} image${space.imageCount === 1 ? '' : 's'}, ${space.tagCount} tag${space.tagCount === 1 ? '' : 's'}`;
+    return h('li', { 'data-space': space.name ?? space.nameHex }, button, h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAddress(space.owner.id)}`));
+  });
+  return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
+}
+
+export function spaceDetail(space: SpaceDetail, registry: string, me: string | undefined): HTMLElement {
+  const name = nameOf(space);
+  const members = h(
+    'ul',
+    { class: 'members', 'aria-label': `Members of ${name}` },
+    ...space.members.map((m) => h('li', { 'data-member': m.account.id }, h('code', { title: m.account.id }, m.account.id), m.isOwner ? ' (owner)' : '', m.account.id === me ? ' — you' : '')),
+  );
+  const images = space.images.length
+    ? space.images.map((image) => imageSection(registry, name, image))
+    : [h('p', { class: 'hint' }, `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
+  return h(
+    'article',
+    { class: 'space', 'aria-labelledby': `space-${space.id}` },
+    h('h3', { id: `space-${space.id}` }, `Space ${name}`),
+    h('dl', { class: 'facts' }, h('dt', {}, 'Id'), h('dd', {}, space.id), h('dt', {}, 'Owner'), h('dd', {}, h('code', {}, space.owner.id)), h('dt', {}, 'Created'), h('dd', {}, formatTime(space.timestamp))),
+    h('h4', {}, `Members (${space.members.length})`),
+    members,
+    h('h4', {}, `Images (${space.images.length})`),
+    ...images,
+  );
+}
+
+function imageSection(registry: string, space: string, image: SpaceDetail['images'][number]): HTMLElement {
+  const name = nameOf(image);
+  return h(
+    'section',
+    { class: 'image', 'data-image': name },
+    h('h5', {}, `${space}/${name}`),
+    ...image.tags.map((tag) => tagCard(registry, space, name, tag)),
+  );
+}
+
+function tagCard(registry: string, space: string, image: string, tag: TagView): HTMLElement {
+  const tagName = tag.name ?? 'latest';
+  const size = h('dd', { class: 'size' }, '…');
+  if (tag.digest) manifestSize(`${space}/${image}`, tag.digest).then((text) => (size.textContent = text));
+  else size.textContent = '—';
+  const history = h(
+    'details',
+    {},
+    h('summary', {}, `History (${tag.updateCount} update${tag.updateCount === 1 ? '' : 's'})`),
+    h(
+      'ol',
+      {},
+      ...tag.history.map((u) =>
+        h('li', {}, `${formatTime(u.timestamp)}, block #${u.blockNumber}: `, h('code', { title: u.digest ?? '' }, shortHash(u.digest)), u.previousDigest ? h('span', {}, ' (was ', h('code', { title: u.previousDigest }, shortHash(u.previousDigest)), ')') : ' (new tag)', u.proxy ? ` — pushed through ${shortAddress(u.proxy)}` : ''),
+      ),
+    ),
+  );
+  return h(
+    'div',
+    { class: 'tag', 'data-tag': tagName },
+    h('h6', {}, `:${tagName}`),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Digest'),
+      h('dd', {}, h('code', { class: 'wrap' }, tag.digest ?? '—')),
+      h('dt', {}, 'CID'),
+      h('dd', {}, h('code', { class: 'wrap' }, tag.manifest?.cid ?? '—')),
+      h('dt', {}, 'Size'),
+      size,
+      h('dt', {}, 'Updated'),
+      h('dd', {}, formatTime(tag.updatedAt)),
+    ),
+    copyable(`docker pull ${registry}/${space}/${image}:${tagName}`, `docker pull command for ${space}/${image}:${tagName}`),
+    tag.digest ? copyable(`docker pull ${registry}/${space}/${image}@${tag.digest}`, `docker pull command for ${space}/${image} by digest`) : null,
+    history,
+  );
+}

@@ -1,0 +1,41 @@
+// "Docker login": the registry's sign-in message, signed in the wallet with signRaw, becomes
+// the docker login password. The API checks the signature before handing out the command.
+import { apiPost } from './api';
+import { copyable, h } from './dom';
+import { errorText } from './tx-progress';
+import { signMessage } from './wallet';
+
+interface Challenge {
+  message: string;
+  expiresAt: string;
+}
+
+interface DockerLogin {
+  domain: string;
+  username: string;
+  token: string;
+  expiresAt: string;
+  command: string;
+}
+
+export async function dockerLogin(address: string, status: HTMLElement, result: HTMLElement): Promise<void> {
+  result.hidden = true;
+  try {
+    status.textContent = 'Approve the sign-in message in your wallet…';
+    const challenge = await apiPost<Challenge>('/login/message', { address });
+    const signature = await signMessage(address, challenge.message);
+    const login = await apiPost<DockerLogin>('/login/token', { message: challenge.message, signature });
+    status.textContent = `Signed in as ${login.username}; the login is valid until ${new Date(login.expiresAt).toLocaleString()}.`;
+    result.replaceChildren(
+      h('p', {}, 'Run this in a terminal:'),
+      copyable(login.command, 'docker login command'),
+      h('details', {}, h('summary', {}, 'Username and password'), h('p', {}, 'Username: ', h('code', {}, login.username)), h('p', {}, 'Password: ', h('code', { class: 'wrap', 'data-token': '' }, login.token))),
+      h('p', { class: 'hint' }, 'Anyone holding this password can push and pull as you at this registry until it expires. Keep it like a password.'),
+    );
+    result.hidden = false;
+  } catch (error) {
+    status.textContent = '';
+    result.replaceChildren(h('p', { role: 'alert', class: 'tx-error' }, errorText(error)));
+    result.hidden = false;
+  }
+}

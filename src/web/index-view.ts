@@ -1,0 +1,100 @@
+// The browse section: my spaces, the ones I am a member of, search, and one space in detail.
+// After a transaction the page waits for the index to reach its block before reading again.
+import { graphql } from './api';
+import { spaceDetail, spaceList } from './browse';
+import { byId, h } from './dom';
+import { INDEX_HEIGHT, MY_SPACES, type MySpaces, SEARCH, type SearchResult, SPACE_DETAIL, type SpaceDetail } from './queries';
+
+const INDEX_WAIT_MS = 60_000;
+
+export class IndexView {
+  readonly #status = byId<HTMLParagraphElement>('browse-status');
+  readonly #detail = byId('space-detail');
+  readonly #me: () => string | undefined;
+  #openSpace: string | undefined;
+
+  constructor(readonly registry: string, readonly enabled: boolean, me: () => string | undefined) {
+    this.#me = me;
+    byId<HTMLFormElement>('search').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.search(byId<HTMLInputElement>('search-text').value.trim());
+    });
+    if (!enabled) {
+      byId('search').hidden = true;
+      this.#status.textContent = 'No index is configured for this registry, so spaces and images cannot be listed.';
+    }
+  }
+
+  /** Re-reads my spaces and the open space (and moves focus to it when `focus`). */
+  async refresh(focus = false): Promise<void> {
+    if (!this.enabled) return;
+    const me = this.#me();
+    try {
+      if (me) {
+        const { owned, memberships } = await graphql<MySpaces>(MY_SPACES, { me });
+        const open = (id: string) => void this.show(id);
+        byId('my-spaces').replaceChildren(spaceList('My spaces', owned, 'You own no space yet.', open));
+        byId('member-spaces').replaceChildren(spaceList('Spaces I am a member of', memberships.map((m) => m.space), 'You are not a member of another space.', open));
+        if (!this.#openSpace && owned[0]) this.#openSpace = owned[0].id;
+      }
+      if (this.#openSpace) await this.#renderSpace(this.#openSpace, focus);
+      this.#status.textContent = '';
+    } catch (error) {
+      this.#status.textContent = `The index could not be read: ${(error as Error).message}`;
+    }
+  }
+
+  /** Waits until the index has processed `blockNumber`, then refreshes. */
+  async refreshAfter(blockNumber: number | undefined): Promise<void> {
+    if (!this.enabled) return;
+    this.#status.textContent = 'Updating from the index…';
+    const deadline = Date.now() + INDEX_WAIT_MS;
+    while (blockNumber !== undefined && Date.now() < deadline) {
+      const height = await graphql<{ squidStatus: { height: number } }>(INDEX_HEIGHT).then((d) => d.squidStatus.height, () => -1);
+      if (height >= blockNumber) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await this.refresh();
+  }
+
+  /** Opens a space below the lists, refreshing them too so their counts match. */
+  async show(id: string): Promise<void> {
+    this.#openSpace = id;
+    await this.refresh(true);
+  }
+
+  async #renderSpace(id: string, focus: boolean): Promise<void> {
+    const { spaceById } = await graphql<{ spaceById: SpaceDetail | null }>(SPACE_DETAIL, { id });
+    if (!spaceById) {
+      this.#detail.replaceChildren(h('p', { class: 'hint' }, `Space ${id} is not in the index yet.`));
+      return;
+    }
+    this.#detail.replaceChildren(spaceDetail(spaceById, this.registry, this.#me()));
+    if (focus) this.#detail.focus();
+  }
+
+  async search(text: string): Promise<void> {
+    const results = byId('search-results');
+    if (!text) {
+      results.replaceChildren();
+      return;
+    }
+    try {
+      const { spaces, images } = await graphql<SearchResult>(SEARCH, { text });
+      const open = (id: string) => void this.show(id);
+      const imageItems = images.map((image) => {
+        const button = h('button', { type: 'button', class: 'link' }, `${image.space.name ?? image.space.nameHex}/${image.name ?? image.nameHex}`);
+        button.addEventListener('click', () => open(image.space.id));
+        return h('li', {}, button, h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}`));
+      });
+      results.replaceChildren(
+        h('h3', {}, `Results for “${text}”`),
+        spaceList('Spaces', spaces, 'No space matches.', open),
+        h('div', { class: 'space-list' }, h('h3', {}, 'Images'), images.length ? h('ul', {}, ...imageItems) : h('p', { class: 'hint' }, 'No image matches.')),
+      );
+      this.#status.textContent = `${spaces.length} space${spaces.length === 1 ? '' : 's'} and ${images.length} image${images.length === 1 ? '' : 's'} found.`;
+    } catch (error) {
+      this.#status.textContent = `Search failed: ${(error as Error).message}`;
+    }
+  }
+}

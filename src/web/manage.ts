@@ -1,0 +1,100 @@
+// The "Manage" forms: create a space, add a member (address checked before signing), grant or
+// revoke the gateway, docker login. Each transaction reports its progress in its own card.
+import { checkAddress, checkRepoName, InvalidInputError } from '../chain/validate';
+import type { AccountInfo } from './api';
+import { dockerLogin } from './docker-login';
+import { byId } from './dom';
+import { runTransaction, TxProgress } from './tx-progress';
+
+export interface ManageContext {
+  address(): string | undefined;
+  account(): AccountInfo | undefined;
+  /** Called after a transaction finalized in `blockNumber`. */
+  changed(blockNumber: number | undefined): Promise<void>;
+}
+
+const progressFor = (name: string) => new TxProgress(document.querySelector<HTMLElement>(`.progress[data-for="${name}"]`)!);
+
+export function wireManage(ctx: ManageContext): void {
+  const createProgress = progressFor('create-space');
+  const memberProgress = progressFor('add-member');
+  const gatewayProgress = progressFor('gateway');
+
+  onSubmit('create-space', async () => {
+    const name = checked('space-name', 'space-name-error', (value) => checkRepoName(value, 'name'));
+    if (name === undefined) return;
+    const done = await runTransaction(createProgress, 'create-space', { signer: ctx.address()!, name });
+    if (done) await ctx.changed(done.blockNumber);
+  });
+
+  onSubmit('add-member', async () => {
+    const space = ctx.account()?.space;
+    const member = checked('member-address', 'member-error', (value) => checkAddress(value.trim(), 'member'));
+    if (member === undefined) return;
+    if (!space) {
+      memberProgress.fail('You own no space yet. Create one first.');
+      return;
+    }
+    const done = await runTransaction(memberProgress, 'add-member', { signer: ctx.address()!, spaceId: space.id, member });
+    if (done) {
+      byId<HTMLInputElement>('member-address').value = '';
+      await ctx.changed(done.blockNumber);
+    }
+  });
+
+  for (const action of ['grant-gateway', 'revoke-gateway'] as const) {
+    byId<HTMLButtonElement>(action).addEventListener('click', async (event) => {
+      const button = event.currentTarget as HTMLButtonElement;
+      button.disabled = true;
+      try {
+        const done = await runTransaction(gatewayProgress, action, { signer: ctx.address()! });
+        if (done) await ctx.changed(done.blockNumber);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  byId<HTMLButtonElement>('login').addEventListener('click', async (event) => {
+    const button = event.currentTarget as HTMLButtonElement;
+    button.disabled = true;
+    try {
+      await dockerLogin(ctx.address()!, byId('login-status'), byId('login-result'));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+function onSubmit(id: string, run: () => Promise<void>): void {
+  const form = byId<HTMLFormElement>(id);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const button = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
+    button.disabled = true;
+    try {
+      await run();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/** Validates an input before anything is signed; on failure shows why next to it and focuses it. */
+function checked(inputId: string, errorId: string, check: (value: string) => string): string | undefined {
+  const input = byId<HTMLInputElement>(inputId);
+  const error = byId(errorId);
+  try {
+    const value = check(input.value);
+    input.removeAttribute('aria-invalid');
+    error.hidden = true;
+    return value;
+  } catch (problem) {
+    if (!(problem instanceof InvalidInputError)) throw problem;
+    input.setAttribute('aria-invalid', 'true');
+    error.textContent = `${problem.message[0].toUpperCase()}${problem.message.slice(1)}.`;
+    error.hidden = false;
+    input.focus();
+    return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+// The index queries the page runs (schema.graphql; examples in docs/graphql-examples.md).
+const SPACE_SUMMARY = 'fragment SpaceSummary on Space { id name nameHex owner { id } memberCount imageCount tagCount timestamp }';
+
+export interface SpaceSummary {
+  id: string;
+  name: string | null;
+  nameHex: string;
+  owner: { id: string };
+  memberCount: number;
+  imageCount: number;
+  tagCount: number;
+  timestamp: string;
+}
+
+export const MY_SPACES = `query MySpaces($me: String!) {
+  owned: spaces(where: { owner: { id_eq: $me } }, orderBy: blockNumber_ASC) { ...SpaceSummary }
+  memberships: spaceMembers(where: { account: { id_eq: $me }, isOwner_eq: false }, orderBy: blockNumber_ASC) { space { ...SpaceSummary } }
+} ${SPACE_SUMMARY}`;
+
+export interface MySpaces {
+  owned: SpaceSummary[];
+  memberships: { space: SpaceSummary }[];
+}
+
+export const SEARCH = `query Search($text: String!) {
+  spaces(where: { searchText_containsInsensitive: $text }, orderBy: name_ASC, limit: 20) { ...SpaceSummary }
+  images(where: { searchText_containsInsensitive: $text }, orderBy: name_ASC, limit: 20) { id name nameHex tagCount space { ...SpaceSummary } }
+} ${SPACE_SUMMARY}`;
+
+export interface SearchResult {
+  spaces: SpaceSummary[];
+  images: { id: string; name: string | null; nameHex: string; tagCount: number; space: SpaceSummary }[];
+}
+
+export const SPACE_DETAIL = `query SpaceDetail($id: String!) {
+  spaceById(id: $id) {
+    ...SpaceSummary
+    members(orderBy: position_ASC) { id isOwner position blockNumber timestamp account { id } }
+    images(orderBy: name_ASC) {
+      id name nameHex tagCount manifestCount updatedAt
+      tags(orderBy: name_ASC) {
+        id name nameHex digest updatedAt updateCount
+        manifest { cid digest }
+        history(orderBy: id_DESC, limit: 10) { id digest previousDigest blockNumber timestamp signer proxy }
+      }
+    }
+  }
+} ${SPACE_SUMMARY}`;
+
+export interface TagView {
+  id: string;
+  name: string | null;
+  nameHex: string;
+  digest: string | null;
+  updatedAt: string;
+  updateCount: number;
+  manifest: { cid: string | null; digest: string | null } | null;
+  history: { id: string; digest: string | null; previousDigest: string | null; blockNumber: number; timestamp: string; signer: string | null; proxy: string | null }[];
+}
+
+export interface SpaceDetail extends SpaceSummary {
+  members: { id: string; isOwner: boolean; position: number; blockNumber: number; timestamp: string; account: { id: string } }[];
+  images: { id: string; name: string | null; nameHex: string; tagCount: number; manifestCount: number; updatedAt: string; tags: TagView[] }[];
+}
+
+export const INDEX_HEIGHT = '{ squidStatus { height } }';

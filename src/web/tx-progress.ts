@@ -1,0 +1,137 @@
+// One transaction from the page: build the call, sign it in the wallet, submit it, and follow it
+// (server-sent events, with polling as the fallback) while a step list and a live region show
+// signing → ready → in block → finalized, or the failure in words.
+import type { SignerPayloadJSON } from '@polkadot/types/types';
+import { apiGet, apiPost, apiUrl, type ApiErrorBody, ApiRequestError, type CallAnswer, type TxRecord } from './api';
+import { h } from './dom';
+import { signTransaction, WalletError } from './wallet';
+
+const STEPS = [
+  { key: 'signing', label: 'Sign in wallet' },
+  { key: 'ready', label: 'Ready' },
+  { key: 'inBlock', label: 'In block' },
+  { key: 'finalized', label: 'Finalized' },
+] as const;
+type Step = (typeof STEPS)[number]['key'];
+
+const STEP_OF: Partial<Record<TxRecord['status'], Step>> = { submitted: 'ready', future: 'ready', ready: 'ready', broadcast: 'ready', retracted: 'ready', inBlock: 'inBlock', finalized: 'finalized' };
+
+export class TxProgress {
+  readonly #list: HTMLOListElement;
+  readonly #message: HTMLParagraphElement;
+  readonly #error: HTMLParagraphElement;
+
+  constructor(readonly root: HTMLElement) {
+    this.#list = h('ol', { class: 'steps', 'aria-label': 'Transaction progress' }, ...STEPS.map((s) => h('li', { 'data-step': s.key }, s.label)));
+    this.#message = h('p', { role: 'status', 'aria-live': 'polite', class: 'tx-message' });
+    this.#error = h('p', { role: 'alert', class: 'tx-error', hidden: true });
+    root.replaceChildren(this.#list, this.#message, this.#error);
+    root.hidden = true;
+  }
+
+  show(step: Step, message: string): void {
+    this.root.hidden = false;
+    this.root.dataset.state = step;
+    this.#error.hidden = true;
+    const reached = STEPS.findIndex((s) => s.key === step);
+    this.#list.querySelectorAll('li').forEach((li, index) => {
+      li.className = index < reached || step === 'finalized' ? 'done' : index === reached ? 'current' : '';
+      if (index === reached) li.setAttribute('aria-current', 'step');
+      else li.removeAttribute('aria-current');
+    });
+    this.#message.textContent = message;
+  }
+
+  fail(message: string): void {
+    this.root.hidden = false;
+    this.root.dataset.state = 'failed';
+    this.#list.querySelector('[aria-current]')?.classList.add('failed');
+    this.#message.textContent = '';
+    this.#error.hidden = false;
+    this.#error.textContent = message;
+  }
+}
+
+/** Describes the call, asks the wallet to sign it and follows it; resolves with the final record, or undefined when it failed. */
+export async function runTransaction(progress: TxProgress, action: string, body: Record<string, unknown> & { signer: string }): Promise<TxRecord | undefined> {
+  try {
+    progress.show('signing', 'Preparing the transaction…');
+    const call = await apiPost<CallAnswer>(`/calls/${action}`, body);
+    progress.show('signing', `Approve in your wallet: ${call.description}.`);
+    const signed = await signTransaction(body.signer, call.payload as unknown as SignerPayloadJSON);
+    const submission = signed.signedTransaction ? { extrinsic: signed.signedTransaction } : { payload: call.payload, signature: signed.signature };
+    const record = await apiPost<TxRecord>('/extrinsics', submission);
+    const final = await follow(record, (current) => progress.show(STEP_OF[current.status] ?? 'ready', describe(current)));
+    if (final.status === 'failed') {
+      // Failed calls are still included (and pay their fee): mark the block step as the failed one.
+      if (final.blockNumber !== undefined) progress.show('inBlock', '');
+      progress.fail(final.error?.message ?? 'The transaction failed.');
+      return undefined;
+    }
+    progress.show('finalized', describe(final));
+    return final;
+  } catch (error) {
+    progress.fail(errorText(error));
+    return undefined;
+  }
+}
+
+function describe(record: TxRecord): string {
+  switch (STEP_OF[record.status]) {
+    case 'inBlock':
+      return `In block #${record.blockNumber}; waiting for finality…`;
+    case 'finalized':
+      return `Finalized in block #${record.blockNumber}.`;
+    default:
+      return 'Submitted; waiting for the next block…';
+  }
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof ApiRequestError) return fieldText(error.body);
+  if (error instanceof WalletError) return error.message;
+  return `Something went wrong: ${String((error as Error)?.message ?? error)}`;
+}
+
+const sentence = (text: string) => `${text[0].toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+const fieldText = (body: ApiErrorBody) => sentence(body.message);
+
+/** Server-sent events until finalized or failed; polling if the stream breaks. */
+function follow(first: TxRecord, onChange: (record: TxRecord) => void): Promise<TxRecord> {
+  onChange(first);
+  if (first.status === 'finalized' || first.status === 'failed') return Promise.resolve(first);
+  return new Promise((resolve) => {
+    const source = new EventSource(apiUrl(first.links.events));
+    let done = false;
+    const finish = (record: TxRecord) => {
+      done = true;
+      source.close();
+      resolve(record);
+    };
+    source.addEventListener('status', (event) => {
+      const record = { ...first, ...(JSON.parse((event as MessageEvent<string>).data) as TxRecord) };
+      onChange(record);
+      if (record.status === 'finalized' || record.status === 'failed') finish(record);
+    });
+    source.addEventListener('error', () => {
+      if (done) return;
+      source.close();
+      done = true;
+      poll(first, onChange).then(resolve);
+    });
+  });
+}
+
+const POLL_LIMIT_MS = 10 * 60_000;
+
+async function poll(first: TxRecord, onChange: (record: TxRecord) => void): Promise<TxRecord> {
+  const deadline = Date.now() + POLL_LIMIT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const record = await apiGet<TxRecord>(first.links.status).catch(() => undefined);
+    if (!record) continue;
+    onChange(record);
+    if (record.status === 'finalized' || record.status === 'failed') return record;
+  }
+  return { ...first, status: 'failed', error: { code: 'Client.Timeout', message: 'The registry stopped reporting on the transaction. It may still be included: check your account before trying again.', docs: '' } };
+}
