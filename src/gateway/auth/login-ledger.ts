@@ -1,26 +1,18 @@
 // Login nonces the gateway has seen: revoked ones (logout) are refused until they would have
 // expired anyway; in single-use mode every nonce works once, so a replayed token is refused.
 // Kept in a log file in the data dir so a restart does not forget them.
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { LineLog } from '../storage/line-log';
 
 type Mark = 'used' | 'revoked';
 
 export class LoginLedger {
-  readonly #file: string;
+  readonly #log: LineLog;
   readonly #marks = new Map<string, { mark: Mark; expiresAt: number }>();
 
   constructor(file: string) {
-    this.#file = file;
-    mkdirSync(dirname(file), { recursive: true });
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      text = '';
-    }
+    this.#log = new LineLog(file);
     const now = Date.now();
-    for (const line of text.split('\n')) {
+    for (const line of this.#log.lines()) {
       const [mark, key, expires] = line.split(' ');
       if ((mark === 'used' || mark === 'revoked') && key && Number(expires) > now) this.#set(key, mark, Number(expires));
     }
@@ -53,7 +45,7 @@ export class LoginLedger {
 
   #record(key: string, mark: Mark, expiresAt: number): void {
     this.#set(key, mark, expiresAt);
-    appendFileSync(this.#file, `${mark} ${key} ${expiresAt}\n`);
+    this.#log.append(`${mark} ${key} ${expiresAt}`);
   }
 
   #set(key: string, mark: Mark, expiresAt: number): void {

@@ -1,24 +1,16 @@
 // (digest, CID) pairs whose bytes were hashed and matched, so repeated pulls skip re-hashing;
 // kept in a log file in the data dir so a restart does not lose them. CIDs name immutable
 // content, so a verified pair stays verified. Mismatches are remembered in memory only.
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { LineLog } from './line-log';
 
 export class VerifiedPairs {
   readonly #good = new Map<string, Set<string>>();
   readonly #bad = new Set<string>();
-  readonly #file: string;
+  readonly #log: LineLog;
 
   constructor(file: string) {
-    this.#file = file;
-    mkdirSync(dirname(file), { recursive: true });
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      text = '';
-    }
-    for (const line of text.split('\n')) {
+    this.#log = new LineLog(file);
+    for (const line of this.#log.lines()) {
       const [digest, cid] = line.split(' ');
       if (digest && cid) this.#remember(digest, cid);
     }
@@ -40,7 +32,7 @@ export class VerifiedPairs {
   markVerified(digest: string, cid: string): void {
     if (this.isVerified(digest, cid)) return;
     this.#remember(digest, cid);
-    appendFileSync(this.#file, `${digest} ${cid}\n`);
+    this.#log.append(`${digest} ${cid}`);
   }
 
   markMismatch(digest: string, cid: string): void {
