@@ -5,9 +5,11 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgre
 import { type GraphqlServer, startGraphql } from './graphql-server';
 import { runMigrations } from './migrations';
 import { type ProcessorHandle, startProcessor } from './processor-process';
+import { waitForProcessorState } from './processor-state';
 
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { runMigrations } from './migrations';
+export { waitForProcessorState } from './processor-state';
 export { startProcessor, type ProcessorHandle, type StartProcessorOptions } from './processor-process';
 export { startGraphql, DEFAULT_GRAPHQL_PORT, type GraphqlServer, type StartGraphqlOptions } from './graphql-server';
 export { dbUrlFromEnv, redactDbUrl } from './db-url';
@@ -52,6 +54,7 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
     // Applied here too (the processor also applies them) so GraphQL starts on a complete schema.
     await runMigrations(dbUrl);
     processor = startProcessor({ ...options, dbUrl });
+    await waitForProcessorState(dbUrl, processor);
     graphql = await startGraphql({ dbUrl, port: options.graphqlPort, log: options.log });
     return { dbUrl, graphqlUrl: graphql.url, processor, graphql, stop };
   } catch (error) {

@@ -2,6 +2,7 @@
 // failure messages and both stopped by close().
 import { startGraphql, type GraphqlServer } from '../../../src/indexer/graphql-server';
 import { runMigrations } from '../../../src/indexer/migrations';
+import { waitForProcessorState } from '../../../src/indexer/processor-state';
 import { startProcessor, type ProcessorHandle, type StartProcessorOptions } from '../../../src/indexer/processor-process';
 import { gql } from './graphql';
 import { waitFor } from './wait';
@@ -18,6 +19,7 @@ export interface TestIndexer {
 export async function startTestIndexer(options: Omit<StartProcessorOptions, 'headPollIntervalMs'>): Promise<TestIndexer> {
   await runMigrations(options.dbUrl);
   const processor = startProcessor({ headPollIntervalMs: 200, ...options, log: process.env.HCR_TEST_LOG ? console.log : undefined });
+  await waitForProcessorState(options.dbUrl, processor);
   const graphql = await startGraphql({ dbUrl: options.dbUrl, port: 0 });
   const query = <T>(q: string, v?: Record<string, unknown>) => gql<T>(graphql.url, q, v);
   return {
