@@ -31,11 +31,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
   server.on('clientError', answerClientError);
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_GATEWAY_PORT, host, () => {
@@ -57,7 +52,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       await gateway.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        // Keep-alive and streaming connections would hold close() open; end them all.
+        server.closeAllConnections();
       });
     },
   };

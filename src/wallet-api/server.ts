@@ -1,7 +1,7 @@
 // A standalone server for the wallet API and the page (tests, and trying the page without a
 // gateway): /api is the router, / the built page. The gateway mounts the same two pieces.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { ApiPromise } from '@polkadot/api';
 import express from 'express';
 import { gatewaySigner } from '../chain';
@@ -41,11 +41,6 @@ export async function startWalletApiServer(options: StartWalletApiServerOptions)
   if (webRoot) app.use(webPageRouter(webRoot));
 
   const server = createServer(app);
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
@@ -58,7 +53,8 @@ export async function startWalletApiServer(options: StartWalletApiServerOptions)
       router.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        // Keep-alive and streaming connections would hold close() open; end them all.
+        server.closeAllConnections();
       });
     },
   };
