@@ -1,27 +1,18 @@
 // `hcr login` end to end: the real binary signs a login token; the gateway's own verifier and a
 // running gateway's /token endpoint accept it; --write puts it where docker reads it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { verifyLoginToken } from '../../src/gateway';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
+import { collect, expectExit, type Run, spawnHcr } from './helpers/run-hcr';
 
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin/hcr.js');
-const RUN_TIMEOUT_MS = 60_000;
 const DOMAIN = 'registry.example.org:5000';
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let tmp: string;
 let alice: string;
@@ -29,27 +20,7 @@ let alice: string;
 function hcr(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const base: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: join(tmp, 'unused-docker') };
   for (const name of ['HCR_SURI', 'HCR_KEYRING_PASSWORD', 'HCR_GATEWAY']) delete base[name];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolvePromise, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`hcr ${args.join(' ')} did not finish within ${RUN_TIMEOUT_MS} ms; stderr so far:\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
-
-function expectExit(run: Run, code: number): void {
-  assert.equal(run.code, code, `expected exit ${code}, got ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  return collect(spawnHcr(args, { ...base, ...env }), args.join(' '));
 }
 
 before(async () => {

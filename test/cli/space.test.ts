@@ -5,21 +5,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { type Devnet, startDevnet } from '../../src/devnet/node';
+import { BIN, collect, expectExit, ROOT, type Run, spawnHcr } from './helpers/run-hcr';
 
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin/hcr.js');
-const RUN_TIMEOUT_MS = 60_000;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let devnet: Devnet;
 let tmp: string;
@@ -33,33 +25,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function hcr(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return collect(spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }), args.join(' '));
-}
-
-function collect(child: ReturnType<typeof spawn>, what: string, onStderr?: (text: string) => void): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (chunk) => (stdout += chunk));
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
-      onStderr?.(stderr);
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`hcr ${what} did not finish within ${RUN_TIMEOUT_MS} ms; stderr so far:\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
-
-function expectExit(run: Run, code: number): void {
-  assert.equal(run.code, code, `expected exit ${code}, got ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  return collect(spawnHcr(args, cleanEnv(env)), args.join(' '));
 }
 
 const json = (run: Run) => JSON.parse(run.stdout);
