@@ -11,6 +11,7 @@ export function processorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): P
     to: optionalInt(env, 'TO_BLOCK'),
     headPollIntervalMs: optionalInt(env, 'HEAD_POLL_INTERVAL_MS'),
     prometheusPort: optionalInt(env, 'PROMETHEUS_PORT'),
+    maxBatchBlocks: optionalInt(env, 'PROCESSOR_MAX_BATCH_BLOCKS'),
   };
 }
 

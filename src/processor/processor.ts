@@ -9,6 +9,7 @@ import {
   type Extrinsic as _Extrinsic,
 } from '@subsquid/substrate-processor';
 import { events } from '../types';
+import { coalesceProcessorIngest } from './batch-coalescing';
 
 export const REGISTRY_EVENTS = [
   events.containerRegistry.spaceCreated.name,
@@ -31,7 +32,14 @@ export interface ProcessorOptions {
   headPollIntervalMs?: number;
   /** Prometheus metrics port; a free one is chosen when absent. */
   prometheusPort?: number;
+  /**
+   * Finalized blocks fetched while a batch is handled are handed over together, up to this many
+   * blocks per batch (one transaction each); 0 keeps Subsquid's batches of 10.
+   */
+  maxBatchBlocks?: number;
 }
+
+export const DEFAULT_MAX_BATCH_BLOCKS = 500;
 
 export function createProcessor(options: ProcessorOptions) {
   const processor = new SubstrateBatchProcessor()
@@ -48,6 +56,8 @@ export function createProcessor(options: ProcessorOptions) {
       event: { name: true, args: true },
     });
   if (options.prometheusPort !== undefined) processor.setPrometheusPort(options.prometheusPort);
+  const maxBatchBlocks = options.maxBatchBlocks ?? DEFAULT_MAX_BATCH_BLOCKS;
+  if (maxBatchBlocks > 0) coalesceProcessorIngest(processor, maxBatchBlocks);
   return processor;
 }
 
