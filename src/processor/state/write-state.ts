@@ -1,16 +1,17 @@
-// Writes a batch's entities once: one insert or upsert per entity type, parents before children
-// (the tables have foreign keys).
+// Writes a batch's entities once: one statement per entity type (see bulk-write.ts), parents
+// before children.
 import type { Store } from '@subsquid/typeorm-store';
 import type { BatchState } from './batch-state';
+import { bulkInsert, bulkUpsert } from './bulk-write';
 
 export async function writeState(store: Store, state: BatchState): Promise<void> {
-  await store.insert([...state.newAccounts].map((id) => state.accounts.get(id)!));
-  await store.upsert([...state.changed.spaces]);
-  await store.upsert([...state.changed.images]);
-  await store.upsert([...state.changed.manifests]);
-  await store.upsert([...state.changed.tags]);
-  await store.upsert([...state.changed.blobs]);
-  await store.insert(state.inserts.spaceMembers);
-  await store.insert(state.inserts.tagUpdates);
-  await store.insert(state.inserts.digestInfoRecords);
+  await bulkInsert(store, [...state.newAccounts].map((id) => state.accounts.get(id)!));
+  await bulkUpsert(store, [...state.changed.spaces]);
+  await bulkUpsert(store, [...state.changed.images]);
+  await bulkUpsert(store, [...state.changed.manifests]);
+  await bulkUpsert(store, [...state.changed.tags]);
+  await bulkUpsert(store, [...state.changed.blobs]);
+  await bulkInsert(store, state.inserts.spaceMembers);
+  await bulkInsert(store, state.inserts.tagUpdates);
+  await bulkInsert(store, state.inserts.digestInfoRecords);
 }

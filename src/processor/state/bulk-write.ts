@@ -1,0 +1,101 @@
+// Writes a batch's rows of one entity type in a single statement: one array per column, unnested
+// by Postgres (`INSERT … SELECT * FROM unnest($1::text[], …)`). TypeORM's insert builds a VALUES
+// list with a parameter per cell and escapes it in JavaScript; for the indexer's tables that cost
+// about as much as everything else the processor does, and Postgres then parses a statement
+// with thousands of parameters. Columns, types and table names come from the TypeORM metadata
+// of the generated model, so the SQL follows `schema.graphql` after `npm run codegen`.
+//
+// Hot blocks: the Subsquid store records what each write changes so that a reorg can undo it.
+// The same tracker is called here before writing, exactly as Store.insert / Store.upsert do.
+import type { Store } from '@subsquid/typeorm-store';
+import type { EntityManager, EntityMetadata } from 'typeorm';
+
+type EntityClass<E> = new (...args: never[]) => E;
+
+interface ChangeTracker {
+  trackInsert(type: EntityClass<unknown>, entities: unknown[]): Promise<void>;
+  trackUpsert(type: EntityClass<unknown>, entities: unknown[]): Promise<void>;
+}
+
+interface StoreInternals {
+  em: () => EntityManager;
+  changes?: ChangeTracker;
+}
+
+/** Rows per statement: bounds the size of one query's arrays. */
+const CHUNK_ROWS = 10_000;
+
+function internals(store: Store): StoreInternals {
+  const inner = store as unknown as Partial<StoreInternals>;
+  if (typeof inner.em !== 'function') {
+    throw new Error('@subsquid/typeorm-store no longer exposes its entity manager to the processor; src/processor/state/bulk-write.ts needs updating for this version.');
+  }
+  return inner as StoreInternals;
+}
+
+interface Statement {
+  sql: string;
+  columns: EntityMetadata['columns'];
+}
+
+const statements = new Map<string, Statement>();
+
+function statementFor(em: EntityManager, metadata: EntityMetadata, mode: 'insert' | 'upsert'): Statement {
+  const key = `${metadata.tablePath}:${mode}`;
+  let statement = statements.get(key);
+  if (statement) return statement;
+  const driver = em.connection.driver;
+  // Join columns (e.g. owner_id) count as "virtual" in TypeORM; only computed properties are skipped.
+  const columns = metadata.columns.filter((column) => !column.isVirtualProperty);
+  const names = columns.map((column) => driver.escape(column.databaseName));
+  const arrays = columns.map((column, i) => `$${i + 1}::${driver.normalizeType(column)}[]`);
+  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+  if (mode === 'upsert') {
+    const primary = metadata.primaryColumns.map((column) => driver.escape(column.databaseName));
+    const updates = columns.filter((column) => !column.isPrimary).map((column) => `${driver.escape(column.databaseName)} = EXCLUDED.${driver.escape(column.databaseName)}`);
+    sql += ` ON CONFLICT (${primary.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+  }
+  statement = { sql, columns };
+  statements.set(key, statement);
+  return statement;
+}
+
+/** One array per column; a row that lacks a required value is a bug in the handler, named here. */
+function columnArrays(metadata: EntityMetadata, columns: EntityMetadata['columns'], rows: object[]): unknown[][] {
+  return columns.map((column) => {
+    const values = new Array<unknown>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const value = column.getEntityValue(rows[i], true);
+      if (value === undefined && (column.relationMetadata || !column.isNullable)) {
+        throw new Error(`${metadata.name} ${(rows[i] as { id?: string }).id}: ${column.propertyPath} is not set; every written ${metadata.name} must carry it`);
+      }
+      values[i] = value ?? null;
+    }
+    return values;
+  });
+}
+
+async function write<E extends object>(store: Store, rows: E[], mode: 'insert' | 'upsert'): Promise<void> {
+  if (rows.length === 0) return;
+  const type = rows[0].constructor as EntityClass<E>;
+  const { em, changes } = internals(store);
+  if (mode === 'insert') await changes?.trackInsert(type, rows);
+  else await changes?.trackUpsert(type, rows);
+  const manager = em();
+  const metadata = manager.connection.getMetadata(type);
+  const statement = statementFor(manager, metadata, mode);
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+    const chunk = rows.slice(start, start + CHUNK_ROWS);
+    await manager.query(statement.sql, columnArrays(metadata, statement.columns, chunk));
+  }
+}
+
+/** Inserts new rows (all of one entity type). */
+export function bulkInsert<E extends object>(store: Store, rows: E[]): Promise<void> {
+  return write(store, rows, 'insert');
+}
+
+/** Inserts rows or replaces every column of the existing ones with the same id. */
+export function bulkUpsert<E extends object>(store: Store, rows: E[]): Promise<void> {
+  return write(store, rows, 'upsert');
+}
