@@ -1,7 +1,8 @@
 // Generates the next migration in db/migrations from the model (src/model, from schema.graphql)
 // with Subsquid's generator, against a throwaway embedded Postgres that holds the schema the
 // existing migrations build. Full-text migrations come from codegen and run last; they are left
-// out here so the generator does not see their generated columns as unknown.
+// out here so the generator does not see their generated columns as unknown. The model's
+// relations get no foreign-key constraints (see scripts/no-foreign-keys.ts).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ async function main(): Promise<number> {
   try {
     await runMigrations(pg.dbUrl, { exclude: FULLTEXT_MIGRATION });
     const generator = require.resolve('@subsquid/typeorm-migration/lib/generate.js');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './src/indexer/register-ts-sources.ts', generator, ...process.argv.slice(2)], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './src/indexer/register-ts-sources.ts', '--import', './scripts/no-foreign-keys.ts', generator, ...process.argv.slice(2)], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, DB_URL: pg.dbUrl },
       stdio: 'inherit',

@@ -11,6 +11,7 @@ import { startProcessor } from '../../src/indexer/processor-process';
 import { devAccounts } from './helpers/accounts';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
 import { waitFor } from './helpers/wait';
+import { danglingReferences } from './helpers/references';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -110,4 +111,5 @@ test(`SIGKILLed at least ${MIN_KILLS} times mid-sync, the processor resumes to a
   const finalExit = await withTimeout(finalRun.exited, 120_000, 'the resumed run did not finish').finally(() => finalRun.stop());
   assert.equal(finalExit.code, 0, finalRun.recentOutput());
   assert.deepEqual(await dump(crashy), expected);
+  assert.deepEqual(await danglingReferences(crashy), []);
 });

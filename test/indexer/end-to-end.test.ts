@@ -10,6 +10,7 @@ import { startTestChain, type TestChain } from '../helpers/devnet';
 import { devAccounts, type DevAccounts } from './helpers/accounts';
 import { startTestIndexer, type TestIndexer } from './helpers/indexer';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
+import { danglingReferences, referenceCount } from './helpers/references';
 import { INVALID_UTF8_DIGEST, NON_UTF8_NAME, runScenario, type ScenarioResult } from './helpers/scenario';
 
 let chain: TestChain;
@@ -17,13 +18,15 @@ let pg: TestPostgres;
 let indexer: TestIndexer;
 let a: DevAccounts;
 let scenario: ScenarioResult;
+let dbUrl: string;
 
 before(async () => {
   a = await devAccounts();
   chain = await startTestChain();
   pg = await startTestPostgres();
   scenario = await runScenario(chain.api, a);
-  indexer = await startTestIndexer({ chainRpc: chain.devnet.wsUrl, dbUrl: await pg.newDatabase('e2e') });
+  dbUrl = await pg.newDatabase('e2e');
+  indexer = await startTestIndexer({ chainRpc: chain.devnet.wsUrl, dbUrl });
   const best = (await chain.api.rpc.chain.getHeader()).hash.toHex();
   await indexer.waitForHead(best, 60_000);
 });
@@ -163,3 +166,8 @@ function graphqlExamples(): { title: string; query: string }[] {
   const doc = readFileSync(path.resolve(__dirname, '../../docs/graphql-examples.md'), 'utf8');
   return [...doc.matchAll(/^## (.+)$[\s\S]*?```graphql\n([\s\S]*?)```/gm)].map((m) => ({ title: m[1], query: m[2] }));
 }
+
+test('every reference between rows resolves (the tables carry no foreign-key constraints)', async () => {
+  assert.ok((await referenceCount()) >= 15, 'the model lost its relations');
+  assert.deepEqual(await danglingReferences(dbUrl), []);
+});

@@ -30,20 +30,20 @@ export class DigestInfoRecord {
     @ManyToOne_(() => Space, {nullable: true})
     space!: Space
 
+    @Index_()
     @StringColumn_({nullable: true})
     digest!: string | undefined | null
 
-    @Index_()
     @StringColumn_({nullable: false})
     digestHex!: string
 
     @Column_("varchar", {length: 4, nullable: false})
     digestType!: DigestType
 
+    @Index_()
     @StringColumn_({nullable: true})
     cid!: string | undefined | null
 
-    @Index_()
     @StringColumn_({nullable: false})
     cidHex!: string
 
@@ -58,7 +58,6 @@ export class DigestInfoRecord {
     @StringColumn_({nullable: false})
     blockHash!: string
 
-    @Index_()
     @DateTimeColumn_({nullable: false})
     timestamp!: Date
 

@@ -26,7 +26,6 @@ export class Image {
     @StringColumn_({nullable: true})
     name!: string | undefined | null
 
-    @Index_()
     @StringColumn_({nullable: false})
     nameHex!: string
 
@@ -58,7 +57,6 @@ export class Image {
     @IntColumn_({nullable: false})
     updatedAtBlock!: number
 
-    @Index_()
     @DateTimeColumn_({nullable: false})
     updatedAt!: Date
 }

@@ -26,17 +26,17 @@ export class Manifest {
     @ManyToOne_(() => Image, {nullable: true})
     image!: Image
 
+    @Index_()
     @StringColumn_({nullable: true})
     digest!: string | undefined | null
 
-    @Index_()
     @StringColumn_({nullable: false})
     digestHex!: string
 
+    @Index_()
     @StringColumn_({nullable: true})
     cid!: string | undefined | null
 
-    @Index_()
     @StringColumn_({nullable: false})
     cidHex!: string
 
@@ -66,7 +66,6 @@ export class Manifest {
     @StringColumn_({nullable: false})
     blockHash!: string
 
-    @Index_()
     @DateTimeColumn_({nullable: false})
     timestamp!: Date
 

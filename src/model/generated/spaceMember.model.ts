@@ -41,7 +41,6 @@ export class SpaceMember {
     @StringColumn_({nullable: false})
     blockHash!: string
 
-    @Index_()
     @DateTimeColumn_({nullable: false})
     timestamp!: Date
 

@@ -34,10 +34,10 @@ export class Tag {
     @StringColumn_({nullable: false})
     nameHex!: string
 
+    @Index_()
     @StringColumn_({nullable: true})
     digest!: string | undefined | null
 
-    @Index_()
     @StringColumn_({nullable: false})
     digestHex!: string
 
@@ -64,7 +64,6 @@ export class Tag {
     @IntColumn_({nullable: false})
     updatedAtBlock!: number
 
-    @Index_()
     @DateTimeColumn_({nullable: false})
     updatedAt!: Date
 }

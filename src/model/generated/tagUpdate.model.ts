@@ -36,10 +36,10 @@ export class TagUpdate {
     @ManyToOne_(() => Manifest, {nullable: true})
     manifest!: Manifest | undefined | null
 
+    @Index_()
     @StringColumn_({nullable: true})
     digest!: string | undefined | null
 
-    @Index_()
     @StringColumn_({nullable: false})
     digestHex!: string
 
@@ -63,7 +63,6 @@ export class TagUpdate {
     @StringColumn_({nullable: false})
     blockHash!: string
 
-    @Index_()
     @DateTimeColumn_({nullable: false})
     timestamp!: Date
 
