@@ -271,7 +271,7 @@ async function graphqlQueries(dbUrl: string): Promise<GqlQuery[]> {
     ...(await query<{ space: string; image: string; tag: string }>(dbUrl, 'SELECT s.name AS space, i.name AS image, t.name AS tag FROM tag t JOIN image i ON i.id = t.image_id JOIN space s ON s.id = t.space_id WHERE t.update_count > 1 ORDER BY random() LIMIT 250')),
     ...(await query<{ space: string; image: string; tag: string }>(dbUrl, 'SELECT s.name AS space, i.name AS image, t.name AS tag FROM tag t JOIN image i ON i.id = t.image_id JOIN space s ON s.id = t.space_id ORDER BY random() LIMIT 250')),
   ];
-  const cids = await query<{ cid: string; cidHex: string }>(dbUrl, 'SELECT cid, cid_hex AS "cidHex" FROM manifest ORDER BY random() LIMIT 500');
+  const cids = await query<{ cid: string }>(dbUrl, 'SELECT cid FROM manifest ORDER BY random() LIMIT 500');
   return [
     {
       name: "an owner's spaces with their members, and the account's other memberships",
@@ -313,15 +313,6 @@ async function graphqlQueries(dbUrl: string): Promise<GqlQuery[]> {
         digestInfoRecords(where: { cid_eq: $cid }) { digest digestType account { id } space { name } timestamp }
       }`,
       variables: cids.map((r) => ({ cid: r.cid })),
-      nonEmpty: (d) => d.manifests.length > 0,
-    },
-    {
-      name: 'the same CID lookup by cidHex (an indexed column; `cid` has no index)',
-      text: `query ($cidHex: String!) {
-        manifests(where: { cidHex_eq: $cidHex }) { image { name space { name } } digest account { id } signer proxy blockNumber }
-        digestInfoRecords(where: { cidHex_eq: $cidHex }) { digest digestType account { id } space { name } timestamp }
-      }`,
-      variables: cids.map((r) => ({ cidHex: r.cidHex })),
       nonEmpty: (d) => d.manifests.length > 0,
     },
   ];
