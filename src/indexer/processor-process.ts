@@ -22,6 +22,7 @@ export function startProcessor(options: StartProcessorOptions): ProcessorHandle 
     ['TO_BLOCK', options.to],
     ['HEAD_POLL_INTERVAL_MS', options.headPollIntervalMs],
     ['PROMETHEUS_PORT', options.prometheusPort],
+    ['PROCESSOR_MAX_BATCH_BLOCKS', options.maxBatchBlocks],
   ];
   for (const [name, value] of settings) {
     if (value === undefined) delete env[name];

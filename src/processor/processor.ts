@@ -9,7 +9,7 @@ import {
   type Extrinsic as _Extrinsic,
 } from '@subsquid/substrate-processor';
 import { events } from '../types';
-import { coalesceProcessorIngest } from './batch-coalescing';
+import { coalesceProcessorIngest, DEFAULT_MAX_BATCH_BLOCKS } from './batch-coalescing';
 
 export const REGISTRY_EVENTS = [
   events.containerRegistry.spaceCreated.name,
@@ -39,7 +39,6 @@ export interface ProcessorOptions {
   maxBatchBlocks?: number;
 }
 
-export const DEFAULT_MAX_BATCH_BLOCKS = 500;
 
 export function createProcessor(options: ProcessorOptions) {
   const processor = new SubstrateBatchProcessor()

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { dbUrlFromEnv, DEFAULT_GRAPHQL_PORT, redactDbUrl, runMigrations, startGraphql, startProcessor } from '../../indexer';
 import { DEFAULTS } from '../../config/defaults';
+import { DEFAULT_MAX_BATCH_BLOCKS } from '../../processor/batch-coalescing';
 import { parseNonNegativeInt } from '../errors';
 import { onShutdown } from '../shutdown';
 
@@ -16,7 +17,8 @@ export function registerIndexer(program: Command): void {
     .option('--from <block>', 'first block to index (env FROM_BLOCK)')
     .option('--to <block>', 'last block to index, then exit (env TO_BLOCK)')
     .option('--rate-limit <n>', 'RPC requests per second (env RPC_RATE_LIMIT)')
-    .action(async (flags: { chain: string; from?: string; to?: string; rateLimit?: string }) => {
+    .option('--max-batch-blocks <n>', `most finalized blocks written in one transaction; 0 for Subsquid's splits of 10 (env PROCESSOR_MAX_BATCH_BLOCKS, default ${DEFAULT_MAX_BATCH_BLOCKS})`)
+    .action(async (flags: { chain: string; from?: string; to?: string; rateLimit?: string; maxBatchBlocks?: string }) => {
       const dbUrl = dbUrlFromEnv();
       await runMigrations(dbUrl);
       const processor = startProcessor({
@@ -25,6 +27,7 @@ export function registerIndexer(program: Command): void {
         from: flags.from === undefined ? undefined : parseNonNegativeInt(flags.from, '--from'),
         to: flags.to === undefined ? undefined : parseNonNegativeInt(flags.to, '--to'),
         rateLimit: flags.rateLimit === undefined ? undefined : parseNonNegativeInt(flags.rateLimit, '--rate-limit'),
+        maxBatchBlocks: flags.maxBatchBlocks === undefined ? undefined : parseNonNegativeInt(flags.maxBatchBlocks, '--max-batch-blocks'),
         log: (line) => console.error(line),
       });
       console.log(`processor: ${flags.chain} → ${redactDbUrl(dbUrl)}`);
