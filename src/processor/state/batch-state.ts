@@ -1,10 +1,11 @@
-// The entities a batch touches: loaded once (one query per entity type), changed in memory by
-// the batch's actions in chain order, then written once.
+// The entities a batch touches: taken from the entity cache or loaded once (one query per entity
+// type for the rest), changed in memory by the batch's actions in chain order, then written once.
 import { In } from 'typeorm';
 import type { Store } from '@subsquid/typeorm-store';
 import { Account, Blob, type DigestInfoRecord, Image, Manifest, Space, type SpaceMember, Tag, type TagUpdate } from '../../model';
 import type { RegistryAction } from '../actions';
 import { toAddress } from '../addresses';
+import type { EntityCache } from './entity-cache';
 import { imageId, manifestId, tagId } from './ids';
 
 export class BatchState {
@@ -19,8 +20,9 @@ export class BatchState {
   readonly changed = { spaces: new Set<Space>(), images: new Set<Image>(), tags: new Set<Tag>(), manifests: new Set<Manifest>(), blobs: new Set<Blob>() };
   readonly inserts = { spaceMembers: [] as SpaceMember[], tagUpdates: [] as TagUpdate[], digestInfoRecords: [] as DigestInfoRecord[] };
 
-  static async load(store: Store, actions: RegistryAction[]): Promise<BatchState> {
+  static async load(store: Store, actions: RegistryAction[], cache?: EntityCache): Promise<BatchState> {
     const state = new BatchState();
+    const cached = cache?.usable ? cache : undefined;
     const publicKeys = new Set<string>();
     const spaceIds = new Set<string>();
     const owners = new Set<string>();
@@ -35,11 +37,21 @@ export class BatchState {
         publicKeys.add(action.who);
       }
     }
-    const addresses = [...publicKeys].map(toAddress);
-    for (const account of await store.findBy(Account, { id: In(addresses) })) state.accounts.set(account.id, account);
-    const spaces = await store.find(Space, { where: [{ id: In([...spaceIds]) }, { owner: { id: In([...owners]) } }], relations: { owner: true } });
-    for (const space of spaces) state.addSpace(space);
-    await state.loadSpaceContents(store, actions);
+    const addresses = fromCache([...publicKeys].map(toAddress), cached?.accounts, state.accounts);
+    if (addresses.length > 0) for (const account of await store.findBy(Account, { id: In(addresses) })) state.accounts.set(account.id, account);
+    const missingIds = fromCache([...spaceIds], cached?.spaces, state.spaces);
+    const missingOwners: string[] = [];
+    for (const owner of owners) {
+      const space = cached?.spaceByOwner.get(owner);
+      if (space) state.addSpace(space);
+      else missingOwners.push(owner);
+    }
+    for (const space of state.spaces.values()) state.addSpace(space);
+    if (missingIds.length > 0 || missingOwners.length > 0) {
+      const spaces = await store.find(Space, { where: [{ id: In(missingIds) }, { owner: { id: In(missingOwners) } }], relations: { owner: true } });
+      for (const space of spaces) state.addSpace(space);
+    }
+    await state.loadSpaceContents(store, actions, cached);
     return state;
   }
 
@@ -63,7 +75,7 @@ export class BatchState {
    * Images, tags, manifests and blobs of the spaces already indexed (new spaces have none),
    * without their relations: whoever changes one of them sets all its relations again.
    */
-  private async loadSpaceContents(store: Store, actions: RegistryAction[]): Promise<void> {
+  private async loadSpaceContents(store: Store, actions: RegistryAction[], cached?: EntityCache): Promise<void> {
     const ids = { images: new Set<string>(), tags: new Set<string>(), manifests: new Set<string>(), blobs: new Set<string>() };
     for (const action of actions) {
       if (action.kind === 'digestInfoStored') ids.blobs.add(action.digest.hex);
@@ -75,15 +87,33 @@ export class BatchState {
       if (action.tag) ids.tags.add(tagId(image, action.tag));
       ids.manifests.add(manifestId(image, action.digest));
     }
+    const missing = {
+      images: fromCache([...ids.images], cached?.images, this.images),
+      tags: fromCache([...ids.tags], cached?.tags, this.tags),
+      manifests: fromCache([...ids.manifests], cached?.manifests, this.manifests),
+      blobs: fromCache([...ids.blobs], cached?.blobs, this.blobs),
+    };
     const [images, tags, manifests, blobs] = await Promise.all([
-      store.findBy(Image, { id: In([...ids.images]) }),
-      store.findBy(Tag, { id: In([...ids.tags]) }),
-      store.findBy(Manifest, { id: In([...ids.manifests]) }),
-      store.findBy(Blob, { id: In([...ids.blobs]) }),
+      missing.images.length ? store.findBy(Image, { id: In(missing.images) }) : [],
+      missing.tags.length ? store.findBy(Tag, { id: In(missing.tags) }) : [],
+      missing.manifests.length ? store.findBy(Manifest, { id: In(missing.manifests) }) : [],
+      missing.blobs.length ? store.findBy(Blob, { id: In(missing.blobs) }) : [],
     ]);
     for (const image of images) this.images.set(image.id, image);
     for (const tag of tags) this.tags.set(tag.id, tag);
     for (const manifest of manifests) this.manifests.set(manifest.id, manifest);
     for (const blob of blobs) this.blobs.set(blob.id, blob);
   }
+}
+
+/** Copies the cached entities among `ids` into `into` and returns the ids still to be loaded. */
+function fromCache<E>(ids: string[], cache: Map<string, E> | undefined, into: Map<string, E>): string[] {
+  if (!cache) return ids;
+  const missing: string[] = [];
+  for (const id of ids) {
+    const entity = cache.get(id);
+    if (entity) into.set(id, entity);
+    else missing.push(id);
+  }
+  return missing;
 }

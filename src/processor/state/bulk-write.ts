@@ -99,3 +99,8 @@ export function bulkInsert<E extends object>(store: Store, rows: E[]): Promise<v
 export function bulkUpsert<E extends object>(store: Store, rows: E[]): Promise<void> {
   return write(store, rows, 'upsert');
 }
+
+/** Whether the store records changes for rollback: its writes belong to unfinalized blocks. */
+export function isHotStore(store: Store): boolean {
+  return internals(store).changes !== undefined;
+}

@@ -1,0 +1,50 @@
+// The processor's entity cache (src/processor/state/entity-cache.ts) is used only while what it
+// holds is committed: never for hot blocks, and dropped when a batch is handled again.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Account, Space } from '../../src/model';
+import type { BatchState } from '../../src/processor/state/batch-state';
+import { EntityCache } from '../../src/processor/state/entity-cache';
+
+function stateWith(spaces: Space[]): BatchState {
+  const accounts = new Map(spaces.map((space) => [space.owner.id, space.owner]));
+  const empty = new Map();
+  return { accounts, spaces: new Map(spaces.map((space) => [space.id, space])), images: empty, tags: empty, manifests: empty, blobs: empty } as unknown as BatchState;
+}
+
+const space = (id: string) => new Space({ id, owner: new Account({ id: `owner-${id}`, publicKey: '0x' }) });
+
+test('finalized batches fill the cache; a batch of hot blocks clears it and adds nothing', () => {
+  const cache = new EntityCache(10);
+  cache.begin(1, 10, false);
+  assert.equal(cache.usable, true);
+  cache.remember(stateWith([space('1')]));
+  assert.equal(cache.spaceByOwner.get('owner-1')?.id, '1');
+  cache.begin(11, 11, true);
+  assert.equal(cache.usable, false);
+  assert.equal(cache.spaces.size, 0);
+  cache.remember(stateWith([space('2')]));
+  assert.equal(cache.spaces.size, 0, 'a hot batch was remembered');
+});
+
+test('a batch that starts at or below the last one (a retried transaction) starts from an empty cache', () => {
+  const cache = new EntityCache(10);
+  cache.begin(1, 10, false);
+  cache.remember(stateWith([space('1')]));
+  cache.begin(11, 20, false);
+  assert.equal(cache.spaces.size, 1, 'the next batch keeps the cache');
+  cache.remember(stateWith([space('2')]));
+  cache.begin(11, 20, false);
+  assert.equal(cache.spaces.size, 0, 'a retry must not see what the failed attempt changed');
+  assert.equal(cache.usable, true);
+});
+
+test('past maxEntries the oldest entries go', () => {
+  const cache = new EntityCache(2);
+  cache.begin(1, 1, false);
+  cache.remember(stateWith([space('1'), space('2'), space('3')]));
+  assert.deepEqual([...cache.spaces.keys()], ['2', '3']);
+  const off = new EntityCache(0);
+  off.begin(1, 1, false);
+  assert.equal(off.usable, false, 'PROCESSOR_CACHE_ENTRIES=0 turns it off');
+});
