@@ -13,7 +13,7 @@
 // unless BENCH_KEEP=1). BENCH_PROCESSOR_PROFILE_DIR: CPU profiles of both processor runs.
 import http from 'node:http';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { startDevnet, type Devnet } from '../src/devnet/node';
@@ -51,6 +51,7 @@ const TARGET_RATIO = 0.7;
 const TARGET_EVENTS_PER_S = 5_000;
 const TARGET_P99_MS = 50;
 const TARGET_CLIENTS = 50;
+const CORES = os.availableParallelism();
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -491,6 +492,7 @@ async function main(): Promise<void> {
     gql = await startGraphql({ dbUrl: realDb, port: 0 });
     const gqlResults = await phase('graphql', () => benchGraphql(gql!, realDb, postmaster));
     let worstP99 = 0;
+    const bounds: number[] = [];
     let gqlErrors = 0;
     gqlResults.forEach((r, i) => {
       const L = r.loaded;
@@ -502,6 +504,14 @@ async function main(): Promise<void> {
       out(`  ${GQL_CLIENTS} clients: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(L.latencies.at(-1) ?? NaN).toFixed(1)} ms, ${n(L.latencies.length / L.seconds)} requests/s${L.errors ? `, ${L.errors} errors (first: ${L.firstError})` : ''}`);
       out(`  1 client:  p50 ${percentile(r.single.latencies, 50).toFixed(1)} ms, p99 ${percentile(r.single.latencies, 99).toFixed(1)} ms${r.single.errors ? `, ${r.single.errors} errors (first: ${r.single.firstError})` : ''}`);
       const others = r.cpu.machineBusy - r.cpu.graphql - r.cpu.postgres - r.cpu.bench;
+      // What the machine allows: with this much CPU per answered request (server, Postgres and
+      // the load generator share the cores), throughput is bounded, and by Little's law so is the
+      // mean latency of closed-loop clients.
+      const answered = L.latencies.length + L.errors;
+      const cpuPerRequest = (r.cpu.graphql + r.cpu.postgres + r.cpu.bench) / Math.max(1, answered);
+      const maxRps = (CORES * 1000) / cpuPerRequest;
+      bounds.push((GQL_CLIENTS / maxRps) * 1000);
+      out(`  ${cpuPerRequest.toFixed(2)} ms of CPU per request (server, Postgres, load generator): ${CORES} cores answer at most ${n(maxRps)} requests/s, so ${GQL_CLIENTS} clients wait at least ${((GQL_CLIENTS / maxRps) * 1000).toFixed(0)} ms on average`);
       out(`  CPU under load: GraphQL server ${cpuShare(r.cpu.graphql, r.cpu.wallMs)}, Postgres ${cpuShare(r.cpu.postgres, r.cpu.wallMs)}, load generator (this process) ${cpuShare(r.cpu.bench, r.cpu.wallMs)}, other processes on the machine ${cpuShare(Math.max(0, others), r.cpu.wallMs)}; machine ${((r.cpu.machineBusy / r.cpu.machineTotal) * 100).toFixed(0)}% busy`);
     });
 
@@ -513,6 +523,7 @@ async function main(): Promise<void> {
     const perQuery = gqlResults.map((r, i) => `Q${i + 1} ${percentile(r.loaded.latencies, 99).toFixed(0)} ms`).join(', ');
     const gqlVerdict = GQL_CLIENTS === TARGET_CLIENTS ? mark(worstP99 < TARGET_P99_MS && gqlErrors === 0) : `not judged: the target is for ${TARGET_CLIENTS} clients`;
     out(`target: GraphQL p99 < ${TARGET_P99_MS} ms at ${TARGET_CLIENTS} clients: ${perQuery} at ${GQL_CLIENTS} — ${gqlVerdict}`);
+    out(`  the CPU each request costs bounds the mean latency at ${GQL_CLIENTS} clients on this machine from below: ${bounds.map((b, i) => `Q${i + 1} ${b.toFixed(0)} ms`).join(', ')}`);
     const full = TARGETS.spaces >= 2_000 && TARGETS.images >= 20_000 && TARGETS.events >= 200_000 && TARGETS.blocks >= 20_000;
     if (!full) out(`note: this run used a smaller load than the issue's (2,000 spaces, 20,000 images, 200,000 events, 20,000 blocks)`);
     out(`time: ${phases.map(([name, ms]) => `${name} ${s(ms)}`).join(', ')}; total ${s(performance.now() - benchStart)}`);

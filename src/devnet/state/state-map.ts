@@ -46,6 +46,14 @@ export class StateMap {
     }
   }
 
+  /**
+   * An object that stays the same while no key under this 32-byte storage-item prefix changes,
+   * and is replaced when one does: a key for facts derived from the item (see derived-index.ts).
+   */
+  version(itemPrefix: string): object | undefined {
+    return this.groups.get(itemPrefix.toLowerCase());
+  }
+
   /** Keys under `prefix`, sorted as a node's trie iterates them. */
   sortedKeys(prefix: string): string[] {
     return Array.from(this.entries(prefix), ([key]) => key).sort();

@@ -2,7 +2,8 @@
 // quirks included — one space per owner, space_id = NextSpaceId + block number, owner-only
 // writes (members are never checked), tag defaulting to "latest", and a global
 // last-writer-wins DigestInfoStorage.
-import { u8aEq } from '@polkadot/util';
+import { u8aEq, u8aToHex } from '@polkadot/util';
+import { DerivedIndex } from '../../state/derived-index';
 import type { Codec } from '@polkadot/types/types';
 import type { PalletModule } from '../pallet';
 import { NONE_FALLBACK } from '../pallet';
@@ -44,18 +45,38 @@ interface Space {
 
 const asSpace = (codec: Codec) => codec as unknown as Space;
 
+interface SpaceLookup {
+  /** repo_name (hex) → the key of the first space with it (the lowest storage key). */
+  byName: Map<string, string>;
+  /** Owners (hex) that have a space. */
+  owners: Set<string>;
+}
+
+/**
+ * Who owns a space and which space has a name, as the pallet finds them by iterating Spaces;
+ * built once per version of the Spaces map instead of on every call.
+ */
+const spaceLookup = new DerivedIndex<SpaceLookup>(PALLET, 'Spaces', (store) => {
+  const lookup: SpaceLookup = { byName: new Map(), owners: new Set() };
+  for (const [key, codec] of store.item(PALLET, 'Spaces').values()) {
+    const space = asSpace(codec);
+    lookup.owners.add(space.owner.toHex());
+    const name = u8aToHex(space.repoName.toU8a(true));
+    const first = lookup.byName.get(name);
+    if (first === undefined || key < first) lookup.byName.set(name, key);
+  }
+  return lookup;
+});
+
 /**
  * The space whose repo_name matches, found as the pallet does (iterating Spaces and taking the
  * first match, i.e. the lowest storage key): names are not unique on chain.
  */
 function findSpaceByName(ctx: DispatchContext, repoName: Uint8Array): { key: string; space: Space } | undefined {
-  let found: { key: string; space: Space } | undefined;
-  for (const [key, codec] of ctx.store.item(PALLET, 'Spaces').values()) {
-    const space = asSpace(codec);
-    if (!u8aEq(space.repoName.toU8a(true), repoName)) continue;
-    if (!found || key < found.key) found = { key, space };
-  }
-  return found;
+  const key = spaceLookup.get(ctx.store).byName.get(u8aToHex(repoName));
+  if (key === undefined) return undefined;
+  const raw = ctx.store.getRaw(key);
+  return raw === undefined ? undefined : { key, space: asSpace(ctx.store.item(PALLET, 'Spaces').decode(raw)) };
 }
 
 /** A copy of a decoded space with some fields replaced (Structs are Maps, so no object spread). */
@@ -126,7 +147,7 @@ export const containerRegistry: PalletModule = {
       run(ctx, origin, [name]) {
         const who = ensureSigned(origin);
         const spaces = ctx.store.item(PALLET, 'Spaces');
-        for (const [, space] of spaces.values()) if (u8aEq(asSpace(space).owner.toU8a(), who)) throw fail('UserAlreadyHasSpace');
+        if (spaceLookup.get(ctx.store).owners.has(u8aToHex(who))) throw fail('UserAlreadyHasSpace');
         const next = ctx.store.item(PALLET, 'NextSpaceId');
         const u128Wrap = 1n << 128n;
         const spaceId = (BigInt(next.get()?.toString() ?? '0') + ctx.blockNumber) % u128Wrap;
