@@ -1,10 +1,13 @@
-// Facts derived from one storage item (e.g. "which space has this name"), built once per version
-// of the item and reused until it changes. They live beside the state, never in it: the runtime
-// reads storage exactly as the pallet does, this only saves repeating the same scan.
+// Facts derived from one storage item (e.g. "which space has this name"), built for the item's
+// latest version and reused until it changes. They live beside the state, never in it: the
+// runtime reads storage exactly as the pallet does, this only saves repeating the same scan.
+// One version is kept: every block retains its own state, so keeping facts for each version
+// would hold one copy per block.
 import type { StateStore } from './state-store';
 
 export class DerivedIndex<T> {
-  readonly #built = new WeakMap<object, T>();
+  #version: object | undefined;
+  #facts: T | undefined;
   #prefix: string | undefined;
 
   constructor(
@@ -18,11 +21,10 @@ export class DerivedIndex<T> {
     this.#prefix ??= store.item(this.pallet, this.item).prefixHex();
     const version = store.state.version(this.#prefix);
     if (!version) return this.build(store);
-    let facts = this.#built.get(version);
-    if (!facts) {
-      facts = this.build(store);
-      this.#built.set(version, facts);
+    if (version !== this.#version || this.#facts === undefined) {
+      this.#facts = this.build(store);
+      this.#version = version;
     }
-    return facts;
+    return this.#facts;
   }
 }

@@ -1,9 +1,11 @@
-// Writes a batch's rows of one entity type in a single statement: one array per column, unnested
-// by Postgres (`INSERT … SELECT * FROM unnest($1::text[], …)`). TypeORM's insert builds a VALUES
-// list with a parameter per cell and escapes it in JavaScript; for the indexer's tables that cost
-// about as much as everything else the processor does, and Postgres then parses a statement
-// with thousands of parameters. Columns, types and table names come from the TypeORM metadata
-// of the generated model, so the SQL follows `schema.graphql` after `npm run codegen`.
+// Writes a batch's rows of one entity type in a single statement: the rows go as one JSON
+// document that Postgres turns back into rows (`INSERT … SELECT … FROM json_to_recordset($1)`).
+// TypeORM's insert builds a VALUES list with a parameter per cell and escapes each one in
+// JavaScript; for the indexer's tables that cost about as much as everything else the processor
+// does, and Postgres then parses a statement with thousands of parameters. JSON.stringify is
+// native code, and the statement text stays the same for every batch. Columns, types and table
+// names come from the TypeORM metadata of the generated model, so the SQL follows
+// `schema.graphql` after `npm run codegen`.
 //
 // Hot blocks: the Subsquid store records what each write changes so that a reorg can undo it.
 // The same tracker is called here before writing, exactly as Store.insert / Store.upsert do.
@@ -33,12 +35,43 @@ function internals(store: Store): StoreInternals {
   return inner as StoreInternals;
 }
 
+/** How to read one column's value from an entity. */
+interface ColumnReader {
+  name: string;
+  property: string;
+  required: boolean;
+  read(entity: object): unknown;
+}
+
 interface Statement {
   sql: string;
-  columns: EntityMetadata['columns'];
+  columns: ColumnReader[];
 }
 
 const statements = new Map<string, Statement>();
+
+function readerFor(column: EntityMetadata['columns'][number]): ColumnReader {
+  const name = column.databaseName;
+  const property = column.propertyPath;
+  const required = Boolean(column.relationMetadata) || !column.isNullable;
+  // Plain columns and many-to-one join columns are read directly (the hot path); anything else
+  // (transformers, embedded columns) through TypeORM.
+  let read: (entity: object) => unknown;
+  if (column.transformer || column.embeddedMetadata) {
+    read = (entity) => column.getEntityValue(entity, true);
+  } else if (column.relationMetadata && column.referencedColumn) {
+    const relation = column.relationMetadata.propertyName;
+    const key = column.referencedColumn.propertyName;
+    read = (entity) => {
+      const target = (entity as Record<string, unknown>)[relation];
+      return target === null || target === undefined ? target : (target as Record<string, unknown>)[key];
+    };
+  } else {
+    const key = column.propertyName;
+    read = (entity) => (entity as Record<string, unknown>)[key];
+  }
+  return { name, property, required, read };
+}
 
 function statementFor(em: EntityManager, metadata: EntityMetadata, mode: 'insert' | 'upsert'): Statement {
   const key = `${metadata.tablePath}:${mode}`;
@@ -48,31 +81,33 @@ function statementFor(em: EntityManager, metadata: EntityMetadata, mode: 'insert
   // Join columns (e.g. owner_id) count as "virtual" in TypeORM; only computed properties are skipped.
   const columns = metadata.columns.filter((column) => !column.isVirtualProperty);
   const names = columns.map((column) => driver.escape(column.databaseName));
-  const arrays = columns.map((column, i) => `$${i + 1}::${driver.normalizeType(column)}[]`);
-  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+  const record = columns.map((column) => `${driver.escape(column.databaseName)} ${driver.normalizeType(column)}`);
+  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${names.join(', ')} FROM json_to_recordset($1::json) AS row(${record.join(', ')})`;
   if (mode === 'upsert') {
     const primary = metadata.primaryColumns.map((column) => driver.escape(column.databaseName));
     const updates = columns.filter((column) => !column.isPrimary).map((column) => `${driver.escape(column.databaseName)} = EXCLUDED.${driver.escape(column.databaseName)}`);
     sql += ` ON CONFLICT (${primary.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
   }
-  statement = { sql, columns };
+  statement = { sql, columns: columns.map(readerFor) };
   statements.set(key, statement);
   return statement;
 }
 
-/** One array per column; a row that lacks a required value is a bug in the handler, named here. */
-function columnArrays(metadata: EntityMetadata, columns: EntityMetadata['columns'], rows: object[]): unknown[][] {
-  return columns.map((column) => {
-    const values = new Array<unknown>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const value = column.getEntityValue(rows[i], true);
-      if (value === undefined && (column.relationMetadata || !column.isNullable)) {
-        throw new Error(`${metadata.name} ${(rows[i] as { id?: string }).id}: ${column.propertyPath} is not set; every written ${metadata.name} must carry it`);
+/** The rows as JSON; a row that lacks a required value is a bug in the handler, named here. */
+function rowsJson(metadata: EntityMetadata, columns: ColumnReader[], rows: object[]): string {
+  const records = new Array<Record<string, unknown>>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const record: Record<string, unknown> = {};
+    for (const column of columns) {
+      const value = column.read(rows[i]);
+      if (value === undefined && column.required) {
+        throw new Error(`${metadata.name} ${(rows[i] as { id?: string }).id}: ${column.property} is not set; every written ${metadata.name} must carry it`);
       }
-      values[i] = value ?? null;
+      record[column.name] = value ?? null;
     }
-    return values;
-  });
+    records[i] = record;
+  }
+  return JSON.stringify(records);
 }
 
 async function write<E extends object>(store: Store, rows: E[], mode: 'insert' | 'upsert'): Promise<void> {
@@ -86,7 +121,7 @@ async function write<E extends object>(store: Store, rows: E[], mode: 'insert' |
   const statement = statementFor(manager, metadata, mode);
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const chunk = rows.slice(start, start + CHUNK_ROWS);
-    await manager.query(statement.sql, columnArrays(metadata, statement.columns, chunk));
+    await manager.query(statement.sql, [rowsJson(metadata, statement.columns, chunk)]);
   }
 }
 
