@@ -1,5 +1,6 @@
 // Runs Subsquid's GraphQL server (OpenReader over schema.graphql) as a child process: it takes
 // its database and port from the environment, like `squid-graphql-server` does.
+import path from 'node:path';
 import { type ManagedChild, startChild } from './child-process';
 import { withTimeout } from './chain-rpc';
 import { PROJECT_ROOT } from './project-paths';
@@ -30,8 +31,8 @@ export async function startGraphql(options: StartGraphqlOptions): Promise<Graphq
   // and handing it over would race with any other process taking it first.
   let announce: (port: number) => void = () => undefined;
   const announced = new Promise<number>((resolve) => (announce = resolve));
-  const bin = require.resolve('@subsquid/graphql-server/bin/run.js');
-  const child = startChild('graphql', [bin, ...(options.args ?? [])], {
+  const main = path.join(PROJECT_ROOT, 'src', 'indexer', 'graphql-main.ts');
+  const child = startChild('graphql', ['--import', 'tsx', main, ...(options.args ?? [])], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, DB_URL: options.dbUrl, GQL_PORT: String(requested) },
     log: (line) => {

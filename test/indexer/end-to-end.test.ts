@@ -143,7 +143,7 @@ test('GraphQL: filtering, ordering, list and connection pagination, squid status
 
 test('every query in docs/graphql-examples.md runs and answers as documented', async () => {
   const examples = graphqlExamples();
-  assert.equal(examples.length, 9);
+  assert.equal(examples.length, 10);
   const answers = new Map<string, any>();
   for (const { title, query } of examples) answers.set(title, await indexer.query(query));
   const get = (prefix: string) => [...answers].find(([title]) => title.startsWith(prefix))![1];
@@ -155,6 +155,7 @@ test('every query in docs/graphql-examples.md runs and answers as documented', a
   assert.deepEqual([who.manifests[0].account.id, who.manifests[0].proxy, who.digestInfoRecords[0].account.id], [a.alice.address, a.gateway.address, a.bob.address]);
   assert.equal(get('A blob').blobs[0].records.length, 2);
   assert.deepEqual(get('Find images').images, [{ name: 'library/web', space: { name: 'acme' } }]);
+  assert.deepEqual(get('Search').search.map((h: any) => [h.kind, h.spaceName, h.imageName]), [['image', 'acme', 'library/web']]);
   const counts = get('Dashboard');
   assert.deepEqual([counts.spacesConnection.totalCount, counts.imagesConnection.totalCount, counts.tagsConnection.totalCount, counts.blobsConnection.totalCount], [4, 4, 5, 2]);
   assert.deepEqual(counts.largest, [{ name: 'acme', imageCount: 2 }]);
@@ -170,4 +171,20 @@ function graphqlExamples(): { title: string; query: string }[] {
 test('every reference between rows resolves (the tables carry no foreign-key constraints)', async () => {
   assert.ok((await referenceCount()) >= 15, 'the model lost its relations');
   assert.deepEqual(await danglingReferences(dbUrl), []);
+});
+
+test('full-text search: prefixes of words, spaces and images, best first; bad text answered as the client\'s error', async () => {
+  const { search } = await indexer.query('{ search(text: "ac") { kind spaceName imageName rank } }');
+  // Images are found by their space's name too.
+  assert.deepEqual(search.map((h: any) => [h.kind, h.spaceName, h.imageName]).sort(), [['image', 'acme', 'api'], ['image', 'acme', 'library/web'], ['space', 'acme', null]].sort());
+  assert.ok(search.every((h: any, i: number) => i === 0 || search[i - 1].rank >= h.rank), 'hits are not best first');
+  const both = await indexer.query('{ search(text: "LIBRARY web") { imageName } }');
+  assert.deepEqual(both.search, [{ imageName: 'library/web' }]);
+  assert.deepEqual((await indexer.query('{ search(text: "nothing-like-this") { kind } }')).search, []);
+  for (const [query, message] of [['{ search(text: "--") { kind } }', /no letters or digits/], ['{ search(text: "acme", limit: 0) { kind } }', /out of range/]] as const) {
+    const response: any = await (await fetch(indexer.graphql.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json();
+    assert.equal(response.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(response.errors[0].message, message);
+    assert.ok(!JSON.stringify(response).includes('stacktrace'), 'an error answer carries a stack trace');
+  }
 });

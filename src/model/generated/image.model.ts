@@ -30,7 +30,7 @@ export class Image {
     nameHex!: string
 
     /**
-     * the name and its parts split at / . _ - : (search with searchText_containsInsensitive)
+     * the space's name, then the image's name and its parts split at / . _ - : (for the `search` query and searchText_containsInsensitive)
      */
     @StringColumn_({nullable: true})
     searchText!: string | undefined | null

@@ -29,7 +29,7 @@ export class Space {
     nameHex!: string
 
     /**
-     * the name and its parts split at / . _ - : (search with searchText_containsInsensitive)
+     * the name and its parts split at / . _ - : (for the `search` query and searchText_containsInsensitive)
      */
     @StringColumn_({nullable: true})
     searchText!: string | undefined | null

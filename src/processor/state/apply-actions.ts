@@ -91,11 +91,17 @@ function imageOf(state: BatchState, space: Space, action: ManifestPushedAction, 
   let image = state.images.get(key);
   if (!image) {
     const { text, hex } = action.imageName;
-    image = new Image({ id: key, space, name: text, nameHex: hex, searchText: searchText(text), tagCount: 0, manifestCount: 0, createdAtBlock: ctx.blockNumber, createdAt: ctx.timestamp });
+    image = new Image({ id: key, space, name: text, nameHex: hex, searchText: imageSearchText(space, text), tagCount: 0, manifestCount: 0, createdAtBlock: ctx.blockNumber, createdAt: ctx.timestamp });
     state.images.set(key, image);
     space.imageCount += 1;
   }
   return image;
+}
+
+/** An image is found by its own words and by its space's name ("acme web" finds acme's library/web). */
+function imageSearchText(space: Space, name: string | null): string | null {
+  const words = [space.name, searchText(name)].filter((part): part is string => Boolean(part));
+  return words.length > 0 ? words.join(' ') : null;
 }
 
 function storeDigestInfo(state: BatchState, { ctx, who, digest, digestType, cid }: DigestInfoStoredAction, log: ApplyLog): void {
