@@ -140,7 +140,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   app.use(ociErrorMiddleware(log));
 
   const ttl = options.unreferencedTtlMs ?? 24 * 60 * 60 * 1000;
-  const sweep = (now?: number) => sweepUnreferenced({ uploads: context.uploads, local, cache, store: options.blobStore }, ttl, now);
+  const sweep = (now?: number) => sweepUnreferenced({ uploads: context.uploads, local, cache, store: options.blobStore, chain }, ttl, now);
   const interval = options.cleanupIntervalMs ?? 60 * 60 * 1000;
   const timer = interval > 0 ? setInterval(() => sweep().catch((error) => log(`cleanup: ${(error as Error).message}`)), interval) : undefined;
   timer?.unref();

@@ -1,6 +1,9 @@
 // Removes what no manifest ever used: upload sessions left unfinished and committed blobs no
-// recorded manifest references, once they are older than the configured time. Their IPFS pins
-// are released when the blob store can unpin.
+// recorded manifest references, once they are older than the configured time, and releases
+// their IPFS pins (Kubo's GC may then drop the blocks). A pin is kept when the chain records the
+// same digest → CID (a manifest pushed elsewhere may need those bytes from this IPFS node). When
+// the chain or IPFS cannot answer, the blob is left for the next sweep.
+import type { ChainReader } from './resolve/chain-reader';
 import type { BlobCache } from './storage/blob-cache';
 import type { GatewayBlobStore } from './storage/blob-store';
 import type { LocalBlobs } from './storage/local-blobs';
@@ -11,17 +14,21 @@ export interface SweepResult {
   readonly blobs: number;
 }
 
-export async function sweepUnreferenced(deps: { uploads: UploadSessions; local: LocalBlobs; cache: BlobCache; store: GatewayBlobStore }, maxAgeMs: number, now = Date.now()): Promise<SweepResult> {
+export async function sweepUnreferenced(deps: { uploads: UploadSessions; local: LocalBlobs; cache: BlobCache; store: GatewayBlobStore; chain: ChainReader }, maxAgeMs: number, now = Date.now()): Promise<SweepResult> {
   const cutoff = now - maxAgeMs;
   const stale = await deps.uploads.startedBefore(cutoff);
   for (const session of stale) await deps.uploads.remove(session);
   let blobs = 0;
-  const unpin = (deps.store as { unpin?: (cid: string) => Promise<void> }).unpin;
   for (const blob of await deps.local.list()) {
     if (blob.referencedAt !== undefined || blob.committedAt >= cutoff) continue;
+    try {
+      const recorded = await deps.chain.digestInfo(blob.digest);
+      if (recorded?.cid.text !== blob.cid) await deps.store.unpin(blob.cid);
+    } catch {
+      continue;
+    }
     await deps.local.remove(blob.digest);
     await deps.cache.remove(blob.digest);
-    if (unpin) await unpin.call(deps.store, blob.cid).catch(() => undefined);
     blobs++;
   }
   return { uploads: stale.length, blobs };

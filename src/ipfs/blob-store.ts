@@ -64,6 +64,15 @@ export interface BlobStore {
   /** Pins the content (recursively) so it is kept; BlobNotFoundError when it cannot be found. */
   pin(cid: string): Promise<void>;
 
+  /**
+   * Removes the recursive pin, if there is one (unpinning twice is fine). The blocks may then be
+   * garbage-collected: by Kubo's GC; the embedded store keeps them (it has no GC).
+   */
+  unpin(cid: string): Promise<void>;
+
+  /** Whether the content holds a recursive pin. */
+  isPinned(cid: string): Promise<boolean>;
+
   /** The file's size; BlobNotFoundError when it cannot be found. */
   stat(cid: string): Promise<BlobStat>;
 

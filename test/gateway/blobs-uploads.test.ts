@@ -3,7 +3,8 @@
 // checks, GET with Range, HEAD, and the cleanup of blobs no manifest references.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { storeDigestInfo, submitTx } from '../../src/chain';
 import { join } from 'node:path';
 import { digestOf, ociErrors, pushBlob, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
@@ -135,6 +136,25 @@ describe('blobs and uploads', () => {
     assert.equal(unknown.status, 202);
   });
 
+  it('streams large blobs whole and across buffer boundaries, and survives a client that leaves mid-way', async () => {
+    const blob = randomBlob(3 * 1024 * 1024 + 12_345);
+    await pushBlob(t.url, 'acme/big', blob);
+    const url = `${t.url}/v2/acme/big/blobs/${blob.digest}`;
+    const whole = await fetch(url);
+    assert.equal(whole.headers.get('content-length'), String(blob.size));
+    assert.equal(digestOf(Buffer.from(await whole.arrayBuffer())), blob.digest);
+    const span = await fetch(url, { headers: { Range: 'bytes=262000-1048700' } });
+    assert.deepEqual(Buffer.from(await span.arrayBuffer()), blob.bytes.subarray(262_000, 1_048_701));
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController();
+      const partial = await fetch(url, { signal: controller.signal });
+      await partial.body!.getReader().read();
+      controller.abort();
+    }
+    const again = await fetch(url);
+    assert.equal(digestOf(Buffer.from(await again.arrayBuffer())), blob.digest);
+  });
+
   it('serves byte ranges with 206, and refuses unsatisfiable ones with 416', async () => {
     const blob = randomBlob(10_000);
     await pushBlob(t.url, 'acme/up', blob);
@@ -167,16 +187,25 @@ describe('blobs and uploads', () => {
     assert.equal((await ociErrors(removed))[0].code, 'UNSUPPORTED');
   });
 
-  it('removes uploads and blobs that no manifest referenced once they are older than the limit', async () => {
+  it('removes uploads and blobs that no manifest referenced once they are older than the limit, and unpins them', async () => {
     const blob = randomBlob(777);
     await pushBlob(t.url, 'acme/sweep', blob);
+    // The same bytes recorded on chain by the owner (as a push elsewhere would): their pin stays.
+    const kept = randomBlob(555);
+    await pushBlob(t.url, 'acme/sweep', kept);
+    const cidOf = (digest: string) => JSON.parse(readFileSync(join(t.dataDir, 'gateway', 'blobs', `${digest.replace(':', '-')}.json`), 'utf8')).cid as string;
+    const [cid, keptCid] = [cidOf(blob.digest), cidOf(kept.digest)];
+    await submitTx(t.chain.api, storeDigestInfo(t.chain.api, { repo: 'acme', digest: kept.digest, type: 'File', cid: keptCid }), t.keys.alice);
+    assert.equal(await t.store.isPinned(cid), true);
     await startUpload('acme/sweep');
     const uploadsDir = join(t.dataDir, 'gateway', 'uploads');
     assert.ok(readdirSync(uploadsDir).length > 0);
     const result = await t.gateway.gateway.sweep(Date.now() + 48 * 3600_000);
-    assert.ok(result.blobs >= 1 && result.uploads >= 1);
+    assert.ok(result.blobs >= 2 && result.uploads >= 1);
     assert.equal(readdirSync(uploadsDir).length, 0);
     assert.equal(existsSync(join(t.dataDir, 'gateway', 'blobs', `${blob.digest.replace(':', '-')}.json`)), false);
+    assert.equal(await t.store.isPinned(cid), false, 'the unreferenced blob is still pinned');
+    assert.equal(await t.store.isPinned(keptCid), true, 'a blob recorded on chain lost its pin');
     const gone = await fetch(`${t.url}/v2/acme/sweep/blobs/${blob.digest}`);
     assert.equal(gone.status, 404);
   });

@@ -127,6 +127,18 @@ export function blobStoreSuite(name: string, open: () => Promise<StoreFixture>):
         assert.equal(await store.has(cid), true);
       });
 
+      it('unpins, and unpinning what holds no pin is fine', async () => {
+        const { cid } = await store.put([randomBytes(CHUNK + 20)]);
+        assert.equal(await store.isPinned(cid), true);
+        await store.unpin(cid);
+        assert.equal(await store.isPinned(cid), false);
+        await store.unpin(cid);
+        await store.pin(cid);
+        assert.equal(await store.isPinned(cid), true);
+        const loose = await store.put([randomBytes(CHUNK + 30)], { pin: false });
+        assert.equal(await store.isPinned(loose.cid), false);
+      });
+
       it('stat gives the file size, not the DAG size', async () => {
         const { cid } = await store.put([randomBytes(5 * CHUNK + 3)]);
         assert.deepEqual(await store.stat(cid), { size: 5 * CHUNK + 3 });
@@ -155,6 +167,8 @@ export function blobStoreSuite(name: string, open: () => Promise<StoreFixture>):
           await assert.rejects(store.get(bad), InvalidCidError);
           await assert.rejects(store.has(bad), InvalidCidError);
           await assert.rejects(store.pin(bad), InvalidCidError);
+          await assert.rejects(store.unpin(bad), InvalidCidError);
+          await assert.rejects(store.isPinned(bad), InvalidCidError);
           await assert.rejects(store.stat(bad), (error: Error) => error instanceof InvalidCidError && error.message.includes('not a usable blob CID'));
         });
       }

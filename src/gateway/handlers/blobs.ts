@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { parseDigest, parseName } from '../oci/reference';
+import { ClientGoneError, sendFileRange } from '../http/send-file';
 
 async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>) {
   const name = parseName(params.name);
@@ -49,6 +50,18 @@ export async function getBlob(ctx: GatewayContext, req: Request, res: Response, 
   }
   if (blob.size === 0) {
     res.end();
+    return;
+  }
+  const file = await ctx.content.cachedFile(blob);
+  if (file) {
+    try {
+      await sendFileRange(res, file, range?.offset ?? 0, range?.length ?? blob.size);
+    } catch (error) {
+      // The status line is out: all that is left is to cut the connection.
+      if (!(error instanceof ClientGoneError)) res.destroy(error as Error);
+    } finally {
+      await file.close();
+    }
     return;
   }
   // The store finds the content before the headers go out, so an IPFS outage is still a 503.

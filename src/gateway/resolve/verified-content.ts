@@ -5,7 +5,7 @@
 // next candidate or an error instead of a truncated download of the wrong content.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { type FileHandle, rm } from 'node:fs/promises';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OciError } from '../errors/oci-error';
@@ -108,11 +108,14 @@ export class VerifiedContent {
     throw notFound('BLOB_UNKNOWN', name, digest, candidates, mismatches);
   }
 
-  /** Streams a verified blob (or a byte range of it): from the cache when it is there, else IPFS. */
+  /** The verified blob's file in the gateway's cache, open (the caller closes it), if it is there. */
+  cachedFile(blob: VerifiedBlob): Promise<FileHandle | undefined> {
+    return this.#cache.openFile(blob.digest);
+  }
+
+  /** Streams a verified blob (or a byte range of it) from IPFS. */
   async stream(name: RepositoryName, blob: VerifiedBlob, range?: { offset: number; length: number }): Promise<Readable> {
-    const file = await this.#cache.open(blob.digest, range);
-    if (file) return file;
-    // Evicted since it was located: find it in IPFS instead.
+    // Located through the cache and evicted since: find it in IPFS instead.
     const cid = blob.cid ?? (await this.blob(name, blob.digest, { skipCache: true })).cid!;
     return this.#store.get(cid, range);
   }

@@ -4,9 +4,8 @@
 // verified), and the least recently used files are dropped past the size limit.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 
 interface Entry {
   size: number;
@@ -62,19 +61,18 @@ export class BlobCache {
     await this.#evict();
   }
 
-  /** The cached bytes (or a range), or undefined when not cached (or evicted meanwhile). */
-  async open(digest: string, range?: { offset: number; length: number }): Promise<Readable | undefined> {
+  /** The cached file, open for reading (the caller closes it), or undefined when not cached. */
+  async openFile(digest: string): Promise<FileHandle | undefined> {
     const entry = this.#entries.get(digest);
     if (!entry) return undefined;
-    let handle;
     try {
-      handle = await open(this.#file(digest), 'r');
+      const handle = await open(this.#file(digest), 'r');
+      entry.usedAt = Date.now();
+      return handle;
     } catch {
       this.#forget(digest);
       return undefined;
     }
-    entry.usedAt = Date.now();
-    return handle.createReadStream({ start: range?.offset, end: range ? range.offset + range.length - 1 : undefined, highWaterMark: 1024 * 1024 });
   }
 
   async remove(digest: string): Promise<void> {

@@ -81,6 +81,16 @@ export class EmbeddedBlobStore implements BlobStore {
     await this.#pins.add(cidText(root));
   }
 
+  async unpin(cid: string): Promise<void> {
+    this.#assertOpen();
+    await this.#pins.remove(cidText(parseBlobCid(this.#m, cid)));
+  }
+
+  async isPinned(cid: string): Promise<boolean> {
+    this.#assertOpen();
+    return this.#pins.has(cidText(parseBlobCid(this.#m, cid)));
+  }
+
   async stat(cid: string): Promise<BlobStat> {
     const { node } = await this.resolve(cid);
     return { size: FileDag.size(node) };

@@ -61,6 +61,22 @@ async function pinAdd(_req: IncomingMessage, res: ServerResponse, store: Embedde
   sendJson(res, { Pins: pins });
 }
 
+async function pinRm(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+  options.arg('ipfs-path');
+  if (!options.bool('recursive', true)) {
+    throw new KuboApiError('the embedded IPFS store keeps recursive pins only: leave recursive at its default, true');
+  }
+  const pins: string[] = [];
+  for (const path of options.args()) {
+    const root = (await store.resolve(cidOfPath(path))).root.toString();
+    // As Kubo: removing a pin that is not there is an error.
+    if (!(await store.isPinned(root))) throw new KuboApiError(`${path} is not pinned or pinned indirectly`);
+    await store.unpin(root);
+    pins.push(root);
+  }
+  sendJson(res, { Pins: pins });
+}
+
 async function pinLs(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
   const type = options.string('type') ?? 'all';
   if (!['all', 'recursive', 'direct', 'indirect'].includes(type)) {
@@ -97,5 +113,6 @@ export const KUBO_COMMANDS: Readonly<Record<string, KuboCommand>> = {
   'files/stat': filesStat,
   'pin/add': pinAdd,
   'pin/ls': pinLs,
+  'pin/rm': pinRm,
   version,
 };

@@ -1,7 +1,7 @@
 // Recursive pins of the embedded store: one empty file per pinned CID, named by the CID.
 // A file per pin (rather than one list) needs no lock: concurrent pins from several requests,
 // or two processes on the same data dir, cannot lose each other's writes.
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const CID_FILE = /^b[a-z2-7]+$/;
@@ -21,6 +21,10 @@ export class PinSet {
   /** `cid` is a CIDv1 base32 string (the caller normalises it). */
   async add(cid: string): Promise<void> {
     await writeFile(join(this.#dir, this.#name(cid)), '');
+  }
+
+  async remove(cid: string): Promise<void> {
+    await rm(join(this.#dir, this.#name(cid)), { force: true });
   }
 
   async has(cid: string): Promise<boolean> {

@@ -133,6 +133,27 @@ export class KuboBlobStore implements BlobStore {
     }
   }
 
+  async unpin(cid: string): Promise<void> {
+    const root = this.#parse(cid);
+    try {
+      await this.#client.pin.rm(root, { recursive: true });
+    } catch (error) {
+      if (isNotPinned(error)) return;
+      throw kuboError(error, this.location, `unpin of ${root}`, cidText(root));
+    }
+  }
+
+  async isPinned(cid: string): Promise<boolean> {
+    const root = this.#parse(cid);
+    try {
+      for await (const pin of this.#client.pin.ls({ paths: [root], type: 'recursive' })) if (pin.cid.equals(root)) return true;
+      return false;
+    } catch (error) {
+      if (isNotPinned(error)) return false;
+      throw kuboError(error, this.location, `pin lookup of ${root}`, cidText(root));
+    }
+  }
+
   async stat(cid: string): Promise<BlobStat> {
     return this.#lookup(this.#parse(cid));
   }
@@ -211,4 +232,9 @@ function rpcBase(address: string): string {
   }
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/api/v0';
   return url.toString().replace(/\/+$/, '');
+}
+
+/** Kubo's answer for a CID without a (recursive) pin. */
+function isNotPinned(error: unknown): boolean {
+  return /not pinned/i.test((error as Error | undefined)?.message ?? '');
 }
