@@ -169,9 +169,11 @@ async function main(): Promise<void> {
     const blobFile = join(work, 'blob.bin');
     const blobDigest = await randomFile(blobFile, BLOB_MIB * MiB);
     for (const target of targets) {
+      // Each side starts from written-back storage: the other side's writes are not flushed on its time.
+      await run('sync', []);
       const push = await timed(() => run('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:bench`, `docker://${target.host}/acme/bench:v1`], { timeoutMs: 900_000 }));
-      // Pulls are timed from a clean page cache state: the push's writes (the gateway writes
-      // IPFS blocks and its blob cache as well) are flushed first, for both registries alike.
+      // Pulls (and the blob GETs below) are timed after the writes before them are flushed (the
+      // gateway writes IPFS blocks and its blob cache as well), for both registries alike.
       await run('sync', []);
       const pulls: number[] = [];
       for (let i = 0; i < ROUNDS; i++) {
@@ -180,6 +182,7 @@ async function main(): Promise<void> {
         rmSync(out, { recursive: true, force: true });
       }
       await uploadWithCurl(target, 'acme/blob', blobFile, blobDigest);
+      await run('sync', []);
       const gets: number[] = [];
       for (let i = 0; i < ROUNDS; i++) gets.push(await timed(() => run('curl', ['-sS', '-f', '-o', '/dev/null', `http://${target.host}/v2/acme/blob/blobs/${blobDigest}`], { timeoutMs: 600_000 })));
       results[target.label] = { push: mbps(imageBytes, push), pull: mbps(imageBytes, median(pulls)), blob: mbps(BLOB_MIB * MiB, median(gets)) };

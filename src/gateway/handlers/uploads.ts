@@ -51,7 +51,8 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
     await ctx.uploads.remove(session);
     throw new OciError('DIGEST_INVALID', `the uploaded ${size} bytes have digest ${digest}, not ${expected}: the upload is discarded, upload the blob again`, { detail: { expected, actual: digest, size } });
   }
-  const stored = await ctx.store.put(createReadStream(session.dataFile, { highWaterMark: 1024 * 1024 }));
+  // Read in UnixFS-chunk-sized pieces: larger buffers only raise the memory the import leaves behind.
+  const stored = await ctx.store.put(createReadStream(session.dataFile, { highWaterMark: 256 * 1024 }));
   ctx.verified.markVerified(digest, stored.cid);
   const known = await ctx.local.get(digest);
   await ctx.local.put({ digest, cid: stored.cid, size, committedAt: Date.now(), referencedAt: known?.referencedAt });
