@@ -47,11 +47,16 @@ async function filesStat(_req: IncomingMessage, res: ServerResponse, store: Embe
   });
 }
 
-async function pinAdd(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+/** pin/add and pin/rm take one or more paths, and recursive pins only. */
+function checkPinArguments(options: Options): void {
   options.arg('ipfs-path');
   if (!options.bool('recursive', true)) {
     throw new KuboApiError('the embedded IPFS store keeps recursive pins only: leave recursive at its default, true');
   }
+}
+
+async function pinAdd(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+  checkPinArguments(options);
   const pins: string[] = [];
   for (const path of options.args()) {
     const { root } = await store.resolve(cidOfPath(path));
@@ -62,10 +67,7 @@ async function pinAdd(_req: IncomingMessage, res: ServerResponse, store: Embedde
 }
 
 async function pinRm(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
-  options.arg('ipfs-path');
-  if (!options.bool('recursive', true)) {
-    throw new KuboApiError('the embedded IPFS store keeps recursive pins only: leave recursive at its default, true');
-  }
+  checkPinArguments(options);
   const pins: string[] = [];
   for (const path of options.args()) {
     const root = (await store.resolve(cidOfPath(path))).root.toString();

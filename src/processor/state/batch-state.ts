@@ -6,17 +6,11 @@ import { Account, Blob, type DigestInfoRecord, Image, Manifest, Space, type Spac
 import type { RegistryAction } from '../actions';
 import { toAddress } from '../addresses';
 import type { EntityCache } from './entity-cache';
+import { EntityMaps } from './entity-maps';
 import { imageId, manifestId, tagId } from './ids';
 
-export class BatchState {
-  readonly accounts = new Map<string, Account>();
+export class BatchState extends EntityMaps {
   readonly newAccounts = new Set<string>();
-  readonly spaces = new Map<string, Space>();
-  readonly spaceByOwner = new Map<string, Space>();
-  readonly images = new Map<string, Image>();
-  readonly tags = new Map<string, Tag>();
-  readonly manifests = new Map<string, Manifest>();
-  readonly blobs = new Map<string, Blob>();
   readonly changed = { spaces: new Set<Space>(), images: new Set<Image>(), tags: new Set<Tag>(), manifests: new Set<Manifest>(), blobs: new Set<Blob>() };
   readonly inserts = { spaceMembers: [] as SpaceMember[], tagUpdates: [] as TagUpdate[], digestInfoRecords: [] as DigestInfoRecord[] };
 

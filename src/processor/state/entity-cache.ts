@@ -7,21 +7,16 @@
 //   not commit (Subsquid retries serialization failures), so whatever the failed attempt changed
 //   in memory is dropped.
 // Past `maxEntries` per entity type the oldest entries go; they are read again when needed.
-import type { Account, Blob, Image, Manifest, Space, Tag } from '../../model';
 import type { BatchState } from './batch-state';
+import { EntityMaps } from './entity-maps';
 
-export class EntityCache {
-  readonly accounts = new Map<string, Account>();
-  readonly spaces = new Map<string, Space>();
-  readonly spaceByOwner = new Map<string, Space>();
-  readonly images = new Map<string, Image>();
-  readonly tags = new Map<string, Tag>();
-  readonly manifests = new Map<string, Manifest>();
-  readonly blobs = new Map<string, Blob>();
+export class EntityCache extends EntityMaps {
   #lastHeight = -1;
   #usable = false;
 
-  constructor(readonly maxEntries: number) {}
+  constructor(readonly maxEntries: number) {
+    super();
+  }
 
   /** Starts a batch of blocks `first`–`last`; `hot` when its writes may be rolled back. */
   begin(first: number, last: number, hot: boolean): void {
