@@ -33,14 +33,18 @@ export class BatchState extends EntityMaps {
     }
     const addresses = fromCache([...publicKeys].map(toAddress), cached?.accounts, state.accounts);
     if (addresses.length > 0) for (const account of await store.findBy(Account, { id: In(addresses) })) state.accounts.set(account.id, account);
-    const missingIds = fromCache([...spaceIds], cached?.spaces, state.spaces);
+    const missingIds: string[] = [];
+    for (const id of spaceIds) {
+      const space = cached?.spaces.get(id);
+      if (space) state.addSpace(space);
+      else missingIds.push(id);
+    }
     const missingOwners: string[] = [];
     for (const owner of owners) {
       const space = cached?.spaceByOwner.get(owner);
       if (space) state.addSpace(space);
       else missingOwners.push(owner);
     }
-    for (const space of state.spaces.values()) state.addSpace(space);
     if (missingIds.length > 0 || missingOwners.length > 0) {
       const spaces = await store.find(Space, { where: [{ id: In(missingIds) }, { owner: { id: In(missingOwners) } }], relations: { owner: true } });
       for (const space of spaces) state.addSpace(space);
