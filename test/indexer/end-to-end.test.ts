@@ -10,6 +10,7 @@ import { startTestChain, type TestChain } from '../helpers/devnet';
 import { devAccounts, type DevAccounts } from './helpers/accounts';
 import { startTestIndexer, type TestIndexer } from './helpers/indexer';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
+import { gqlResponse } from './helpers/graphql';
 import { danglingReferences, referenceCount } from './helpers/references';
 import { INVALID_UTF8_DIGEST, NON_UTF8_NAME, runScenario, type ScenarioResult } from './helpers/scenario';
 
@@ -182,9 +183,9 @@ test('full-text search: prefixes of words, spaces and images, best first; bad te
   assert.deepEqual(both.search, [{ imageName: 'library/web' }]);
   assert.deepEqual((await indexer.query('{ search(text: "nothing-like-this") { kind } }')).search, []);
   for (const [query, message] of [['{ search(text: "--") { kind } }', /no letters or digits/], ['{ search(text: "acme", limit: 0) { kind } }', /out of range/]] as const) {
-    const response: any = await (await fetch(indexer.graphql.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json();
+    const response = await gqlResponse(indexer.graphql.url, query);
     assert.equal(response.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-    assert.match(response.errors[0].message, message);
+    assert.match(response.errors![0].message, message);
     assert.ok(!JSON.stringify(response).includes('stacktrace'), 'an error answer carries a stack trace');
   }
 });
