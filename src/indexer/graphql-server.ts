@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type ManagedChild, startChild } from './child-process';
 import { withTimeout } from './chain-rpc';
 import { PROJECT_ROOT } from './project-paths';
+import { TYPESCRIPT_NODE_ARGS } from '../config/typescript-runner';
 
 export const DEFAULT_GRAPHQL_PORT = 4350;
 
@@ -32,7 +33,7 @@ export async function startGraphql(options: StartGraphqlOptions): Promise<Graphq
   let announce: (port: number) => void = () => undefined;
   const announced = new Promise<number>((resolve) => (announce = resolve));
   const main = path.join(PROJECT_ROOT, 'src', 'indexer', 'graphql-main.ts');
-  const child = startChild('graphql', ['--import', 'tsx', main, ...(options.args ?? [])], {
+  const child = startChild('graphql', [...TYPESCRIPT_NODE_ARGS, main, ...(options.args ?? [])], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, DB_URL: options.dbUrl, GQL_PORT: String(requested) },
     log: (line) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ProcessorOptions } from '../processor/processor';
 import { type ManagedChild, startChild } from './child-process';
 import { PROJECT_ROOT } from './project-paths';
+import { TYPESCRIPT_NODE_ARGS } from '../config/typescript-runner';
 
 export interface StartProcessorOptions extends ProcessorOptions {
   dbUrl: string;
@@ -34,5 +35,5 @@ export function startProcessor(options: StartProcessorOptions): ProcessorHandle 
   const main = path.join(PROJECT_ROOT, 'src', 'processor', 'main.ts');
   // A larger young generation lets a batch's short-lived objects die young instead of being
   // copied into the old generation: about a tenth of the sync time in npm run bench:indexer.
-  return startChild('processor', [`--max-semi-space-size=${PROCESSOR_SEMI_SPACE_MB}`, '--import', 'tsx', main], { cwd: PROJECT_ROOT, env, log: options.log });
+  return startChild('processor', [`--max-semi-space-size=${PROCESSOR_SEMI_SPACE_MB}`, ...TYPESCRIPT_NODE_ARGS, main], { cwd: PROJECT_ROOT, env, log: options.log });
 }
