@@ -105,7 +105,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     store: options.blobStore,
     resolver,
     content,
-    uploads: new UploadSessions(join(dir, 'uploads')),
+    uploads: new UploadSessions(join(dir, 'uploads'), (source, signal) => options.blobStore.put(source, { signal })),
     local,
     cache,
     verified,

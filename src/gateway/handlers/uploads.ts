@@ -9,6 +9,7 @@ import { OciError } from '../errors/oci-error';
 import { paths } from '../http/paths';
 import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
 import { rangeHeader, type UploadSession } from '../storage/upload-sessions';
+import type { PutResult } from '../../ipfs/blob-store';
 import { contentLength } from './request-body';
 
 async function authorizePush(ctx: GatewayContext, req: Request, name: RepositoryName): Promise<void> {
@@ -43,16 +44,27 @@ async function appendChunk(ctx: GatewayContext, req: Request, session: UploadSes
   return ctx.uploads.append(session, req, { start: range?.start, end: range?.end, length: contentLength(req) });
 }
 
+/** The import that streamed alongside the upload, if it completed with all of its bytes. */
+async function finishImport(imported: Promise<PutResult> | undefined, size: number): Promise<PutResult | undefined> {
+  const stored = await imported?.catch(() => undefined);
+  return stored?.size === size ? stored : undefined;
+}
+
+/** Imports the first `size` bytes of the upload's file: for uploads without a usable streaming import. */
+function importFile(ctx: GatewayContext, file: string, size: number): Promise<PutResult> {
+  // Read in UnixFS-chunk-sized pieces: larger buffers only raise the memory the import leaves behind.
+  return ctx.store.put(size === 0 ? [] : createReadStream(file, { start: 0, end: size - 1, highWaterMark: 256 * 1024 }));
+}
+
 async function commitUpload(ctx: GatewayContext, res: Response, name: RepositoryName, session: UploadSession, rawDigest: string | undefined): Promise<void> {
   if (rawDigest === undefined) throw new OciError('DIGEST_INVALID', 'the upload is completed with PUT ?digest=sha256:<hex> naming the content\'s digest; it is missing');
   const expected = parseDigest(rawDigest);
-  const { digest, size } = await ctx.uploads.finish(session);
+  const { digest, size, imported } = await ctx.uploads.finish(session, expected);
   if (digest !== expected) {
     await ctx.uploads.remove(session);
     throw new OciError('DIGEST_INVALID', `the uploaded ${size} bytes have digest ${digest}, not ${expected}: the upload is discarded, upload the blob again`, { detail: { expected, actual: digest, size } });
   }
-  // Read in UnixFS-chunk-sized pieces: larger buffers only raise the memory the import leaves behind.
-  const stored = await ctx.store.put(createReadStream(session.dataFile, { highWaterMark: 256 * 1024 }));
+  const stored = (await finishImport(imported, size)) ?? (await importFile(ctx, session.dataFile, size));
   ctx.verified.markVerified(digest, stored.cid);
   const known = await ctx.local.get(digest);
   await ctx.local.put({ digest, cid: stored.cid, size, committedAt: Date.now(), referencedAt: known?.referencedAt });

@@ -2,6 +2,8 @@
 // running hash lives in memory; a session found on disk without it (another gateway process,
 // a restart) is re-hashed from its file, so sessions survive restarts and are shared through
 // the data dir. A chunk that fails halfway is cut off again, so the offset stays exact.
+// With an importer, the bytes also go to IPFS as they arrive (streaming-import.ts), while the
+// running hash is in memory from byte 0; the commit then waits only for the import's tail.
 import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat, truncate, writeFile, readdir } from 'node:fs/promises';
@@ -9,6 +11,8 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OciError } from '../errors/oci-error';
+import type { PutResult } from '../../ipfs/blob-store';
+import { type ImportStarter, StreamingImport } from './streaming-import';
 
 export interface UploadSession {
   readonly id: string;
@@ -21,7 +25,26 @@ export interface UploadSession {
 interface HashState {
   hash: Hash;
   offset: number;
+  /** The upload's bytes on their way to IPFS, from byte 0; absent for a rebuilt hash. */
+  import?: StreamingImport;
 }
+
+export interface FinishedUpload {
+  digest: string;
+  size: number;
+  /**
+   * The streaming import of exactly these bytes, ended, when there is one and the digest is the
+   * expected one; it resolves with the stored file or rejects (then import the file instead).
+   */
+  imported?: Promise<PutResult>;
+}
+
+/**
+ * Bytes an upload may have waiting for the disk. While one write is in flight, the chunks that
+ * arrive meanwhile are gathered and written together (one writev), instead of the socket pausing
+ * for every 64 KiB chunk's round trip through libuv's thread pool.
+ */
+const UPLOAD_WRITE_BUFFER_BYTES = 1024 * 1024;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -29,9 +52,12 @@ export class UploadSessions {
   readonly #dir: string;
   readonly #hashes = new Map<string, HashState>();
   readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #startImport?: ImportStarter;
 
-  constructor(dir: string) {
+  /** `startImport`, when given, streams each upload to IPFS as it arrives. */
+  constructor(dir: string, startImport?: ImportStarter) {
     this.#dir = dir;
+    this.#startImport = startImport;
   }
 
   async create(name: string): Promise<UploadSession> {
@@ -78,21 +104,26 @@ export class UploadSessions {
         throw new OciError('RANGE_INVALID', `Content-Range ${expect.start}-${expect.end} covers ${expect.end - expect.start + 1} bytes but Content-Length is ${expect.length}`);
       }
       const before = state.offset;
+      if (before === 0 && !state.import && this.#startImport) state.import = new StreamingImport(this.#startImport);
+      const importing = state.import?.fed === before ? state.import : undefined;
       let received = 0;
       const hashing = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           received += chunk.length;
           state.hash.update(chunk);
-          done(null, chunk);
+          if (!importing) return done(null, chunk);
+          importing.push(chunk).then(() => done(null, chunk), done);
         },
       });
       try {
-        await pipeline(body, hashing, createWriteStream(session.dataFile, { flags: 'r+', start: before }));
+        await pipeline(body, hashing, createWriteStream(session.dataFile, { flags: 'r+', start: before, highWaterMark: UPLOAD_WRITE_BUFFER_BYTES }));
         if (expect.length !== undefined && received !== expect.length) {
           throw new OciError('SIZE_INVALID', `the chunk declared ${expect.length} bytes (Content-Length) but ${received} arrived; resend it from byte ${before}`);
         }
       } catch (error) {
-        // Undo the partial chunk: the file goes back to its old length and the hash is rebuilt.
+        // Undo the partial chunk: the file goes back to its old length and the hash is rebuilt
+        // (the import has taken the partial chunk too, so it is given up).
+        state.import?.abandon();
         this.#hashes.delete(session.id);
         await truncate(session.dataFile, before).catch(() => undefined);
         if (error instanceof OciError) throw error;
@@ -103,16 +134,27 @@ export class UploadSessions {
     });
   }
 
-  /** The upload's digest and size, for the commit check. */
-  finish(session: UploadSession): Promise<{ digest: string; size: number }> {
+  /**
+   * The upload's digest and size, for the commit check against `expected`. The import is ended
+   * here, under the session's lock, so a chunk arriving during the commit cannot slip into it;
+   * for another digest it is abandoned, so nothing is pinned.
+   */
+  finish(session: UploadSession, expected: string): Promise<FinishedUpload> {
     return this.#exclusive(session.id, async () => {
       const state = await this.#hashState(session);
       const digest = `sha256:${state.hash.copy().digest('hex')}`;
-      return { digest, size: state.offset };
+      const importing = state.import;
+      state.import = undefined;
+      if (digest !== expected || !importing?.usable || importing.fed !== state.offset) {
+        importing?.abandon();
+        return { digest, size: state.offset };
+      }
+      return { digest, size: state.offset, imported: importing.end() };
     });
   }
 
   async remove(session: UploadSession): Promise<void> {
+    this.#hashes.get(session.id)?.import?.abandon();
     this.#hashes.delete(session.id);
     await rm(join(this.#dir, session.id), { recursive: true, force: true });
   }
@@ -141,6 +183,7 @@ export class UploadSessions {
     const size = await this.offset(session);
     const known = this.#hashes.get(session.id);
     if (known && known.offset === size) return known;
+    known?.import?.abandon();
     const hash = createHash('sha256');
     await pipeline(createReadStream(session.dataFile), async function* (source: AsyncIterable<Buffer>) {
       for await (const chunk of source) hash.update(chunk);
