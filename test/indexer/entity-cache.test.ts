@@ -48,3 +48,42 @@ test('past maxEntries the oldest entries go', () => {
   off.begin(1, 1, false);
   assert.equal(off.usable, false, 'PROCESSOR_CACHE_ENTRIES=0 turns it off');
 });
+
+test('a table that was empty when the cache started is held whole: misses need no lookup', () => {
+  const cache = new EntityCache(2);
+  cache.begin(1, 10, false);
+  assert.equal(cache.needsTableCheck, true, 'the first batch checks the tables');
+  cache.wholeFrom(['spaces', 'accounts']);
+  assert.equal(cache.needsTableCheck, false);
+  assert.equal(cache.holdsAll('spaces'), true);
+  assert.equal(cache.holdsAll('images'), false, 'a table that was not empty is not held whole');
+  cache.remember(stateWith([space('1'), space('2')]));
+  cache.begin(11, 20, false);
+  assert.equal(cache.holdsAll('spaces'), true, 'the next batch still knows every space');
+  cache.remember(stateWith([space('3')]));
+  assert.equal(cache.holdsAll('spaces'), false, 'an evicted space would be missed: the table is no longer whole');
+  assert.equal(cache.holdsAll('accounts'), false, 'the third owner evicted an account too');
+});
+
+test('whole tables are forgotten by a hot batch and a retry, and checked again afterwards', () => {
+  const cache = new EntityCache(10);
+  cache.begin(1, 10, false);
+  cache.wholeFrom(['spaces']);
+  cache.begin(11, 11, true);
+  assert.equal(cache.holdsAll('spaces'), false, 'hot batches do not use the cache');
+  assert.equal(cache.needsTableCheck, false, 'nor check tables for it');
+  cache.begin(12, 20, false);
+  assert.equal(cache.needsTableCheck, true);
+  cache.wholeFrom(['spaces']);
+  cache.begin(12, 20, false);
+  assert.equal(cache.holdsAll('spaces'), false, 'a retry starts over');
+  assert.equal(cache.needsTableCheck, true);
+});
+
+test('a table is held whole only while the cache has nothing of it when it is checked', () => {
+  const cache = new EntityCache(10);
+  cache.begin(1, 10, false);
+  cache.remember(stateWith([space('1')]));
+  cache.wholeFrom(['spaces']);
+  assert.equal(cache.holdsAll('spaces'), false);
+});

@@ -5,7 +5,8 @@ import type { Store } from '@subsquid/typeorm-store';
 import { Account, Blob, type DigestInfoRecord, Image, Manifest, Space, type SpaceMember, Tag, type TagUpdate } from '../../model';
 import type { RegistryAction } from '../actions';
 import { toAddress } from '../addresses';
-import type { EntityCache } from './entity-cache';
+import { emptyTables } from './bulk-write';
+import { CACHED_KINDS, type CachedKind, type EntityCache } from './entity-cache';
 import { EntityMaps } from './entity-maps';
 import { imageId, manifestId, tagId } from './ids';
 
@@ -17,6 +18,10 @@ export class BatchState extends EntityMaps {
   static async load(store: Store, actions: RegistryAction[], cache?: EntityCache): Promise<BatchState> {
     const state = new BatchState();
     const cached = cache?.usable ? cache : undefined;
+    if (cached?.needsTableCheck) {
+      const empty = await emptyTables(store, CACHED_KINDS.map((kind) => TABLE_OF[kind]));
+      cached.wholeFrom(CACHED_KINDS.filter((_, i) => empty[i]));
+    }
     const publicKeys = new Set<string>();
     const spaceIds = new Set<string>();
     const owners = new Set<string>();
@@ -31,19 +36,20 @@ export class BatchState extends EntityMaps {
         publicKeys.add(action.who);
       }
     }
-    const addresses = fromCache([...publicKeys].map(toAddress), cached?.accounts, state.accounts);
+    const addresses = fromCache([...publicKeys].map(toAddress), cached, 'accounts', state.accounts);
     if (addresses.length > 0) for (const account of await store.findBy(Account, { id: In(addresses) })) state.accounts.set(account.id, account);
+    const allSpaces = cached?.holdsAll('spaces') ?? false;
     const missingIds: string[] = [];
     for (const id of spaceIds) {
       const space = cached?.spaces.get(id);
       if (space) state.addSpace(space);
-      else missingIds.push(id);
+      else if (!allSpaces) missingIds.push(id);
     }
     const missingOwners: string[] = [];
     for (const owner of owners) {
       const space = cached?.spaceByOwner.get(owner);
       if (space) state.addSpace(space);
-      else missingOwners.push(owner);
+      else if (!allSpaces) missingOwners.push(owner);
     }
     if (missingIds.length > 0 || missingOwners.length > 0) {
       const spaces = await store.find(Space, { where: [{ id: In(missingIds) }, { owner: { id: In(missingOwners) } }], relations: { owner: true } });
@@ -86,10 +92,10 @@ export class BatchState extends EntityMaps {
       ids.manifests.add(manifestId(image, action.digest));
     }
     const missing = {
-      images: fromCache([...ids.images], cached?.images, this.images),
-      tags: fromCache([...ids.tags], cached?.tags, this.tags),
-      manifests: fromCache([...ids.manifests], cached?.manifests, this.manifests),
-      blobs: fromCache([...ids.blobs], cached?.blobs, this.blobs),
+      images: fromCache([...ids.images], cached, 'images', this.images),
+      tags: fromCache([...ids.tags], cached, 'tags', this.tags),
+      manifests: fromCache([...ids.manifests], cached, 'manifests', this.manifests),
+      blobs: fromCache([...ids.blobs], cached, 'blobs', this.blobs),
     };
     const [images, tags, manifests, blobs] = await Promise.all([
       missing.images.length ? store.findBy(Image, { id: In(missing.images) }) : [],
@@ -104,14 +110,22 @@ export class BatchState extends EntityMaps {
   }
 }
 
-/** Copies the cached entities among `ids` into `into` and returns the ids still to be loaded. */
-function fromCache<E>(ids: string[], cache: Map<string, E> | undefined, into: Map<string, E>): string[] {
+/** The table behind each cached kind. */
+const TABLE_OF: Record<CachedKind, new (...args: never[]) => unknown> = { accounts: Account, spaces: Space, images: Image, tags: Tag, manifests: Manifest, blobs: Blob };
+
+/**
+ * Copies the cached entities among `ids` into `into` and returns the ids still to be loaded:
+ * none when the cache holds the whole table (the others do not exist yet).
+ */
+function fromCache<K extends CachedKind, E>(ids: string[], cache: EntityCache | undefined, kind: K, into: Map<string, E>): string[] {
   if (!cache) return ids;
+  const entries = cache[kind] as unknown as Map<string, E>;
+  const whole = cache.holdsAll(kind);
   const missing: string[] = [];
   for (const id of ids) {
-    const entity = cache.get(id);
+    const entity = entries.get(id);
     if (entity) into.set(id, entity);
-    else missing.push(id);
+    else if (!whole) missing.push(id);
   }
   return missing;
 }
