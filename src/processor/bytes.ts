@@ -1,6 +1,7 @@
 // Byte strings from the chain as the index keeps them: the exact bytes (hex) and, when they are
-// valid UTF-8 that Postgres can store as text (no NUL), their text. Anyone may write anything.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// valid UTF-8 that Postgres can store as text (no NUL), their text: exactly those bytes decoded (a
+// leading byte-order mark is kept), so the text's UTF-8 is the hex again. Anyone may write anything.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export interface ChainBytes {
   hex: string;

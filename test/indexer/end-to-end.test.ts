@@ -12,7 +12,7 @@ import { startTestIndexer, type TestIndexer } from './helpers/indexer';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
 import { gqlResponse } from './helpers/graphql';
 import { danglingReferences, referenceCount } from './helpers/references';
-import { INVALID_UTF8_DIGEST, NON_UTF8_NAME, runScenario, type ScenarioResult } from './helpers/scenario';
+import { INVALID_UTF8_DIGEST, MULTIBYTE_IMAGE_NAME, NON_UTF8_NAME, runScenario, type ScenarioResult } from './helpers/scenario';
 
 let chain: TestChain;
 let pg: TestPostgres;
@@ -119,8 +119,11 @@ test('DigestInfoStorage is last-writer-wins; the index keeps every record', asyn
 });
 
 test('non-UTF-8 and empty byte strings are kept as hex, with text only where it is text', async () => {
-  const { tags } = await indexer.query(`{ tags(where: { space: { nameHex_eq: "0x" } }) { name nameHex digest digestHex image { name space { name nameHex searchText } } } }`);
-  assert.deepEqual(tags, [{ name: '', nameHex: '0x', digest: null, digestHex: INVALID_UTF8_DIGEST, image: { name: 'img', space: { name: '', nameHex: '0x', searchText: '' } } }]);
+  const { tags } = await indexer.query(`{ tags(where: { space: { nameHex_eq: "0x" } }) { name nameHex digest digestHex image { name nameHex space { name nameHex searchText } } } }`);
+  // The multi-byte name's hex is its exact UTF-8 bytes, byte-order mark included.
+  const imageHex = `0x${Buffer.from(MULTIBYTE_IMAGE_NAME, 'utf8').toString('hex')}`;
+  assert.ok(imageHex.startsWith('0xefbbbf'));
+  assert.deepEqual(tags, [{ name: '', nameHex: '0x', digest: null, digestHex: INVALID_UTF8_DIGEST, image: { name: MULTIBYTE_IMAGE_NAME, nameHex: imageHex, space: { name: '', nameHex: '0x', searchText: '' } } }]);
 });
 
 test('GraphQL: filtering, ordering, list and connection pagination, squid status', async () => {

@@ -9,6 +9,12 @@
 // names come from the TypeORM metadata of the generated model, so the SQL follows
 // `schema.graphql` after `npm run codegen`.
 //
+// Byte strings from the chain are kept twice (src/processor/bytes.ts): `xHex`, the exact bytes, and
+// `x`, their text when they are valid UTF-8. When the text is there, the hex is its UTF-8 bytes, so
+// the row carries only the text and Postgres derives the hex (`encode(convert_to(x, 'UTF8'),
+// 'hex')`): digests and CIDs in hex were about a fifth of what the processor serialised and sent.
+// The hex goes along whenever it is not exactly the text's bytes.
+//
 // Hot blocks: the Subsquid store records what each write changes so that a reorg can undo it.
 // The same tracker is called here before writing, exactly as Store.insert / Store.upsert do.
 import type { Store } from '@subsquid/typeorm-store';
@@ -43,6 +49,8 @@ interface ColumnReader {
   property: string;
   required: boolean;
   read(entity: object): unknown;
+  /** For a `xHex` column with a text twin `x`: the twin's position in the row. */
+  textAt?: number;
 }
 
 interface Statement {
@@ -83,16 +91,37 @@ function statementFor(em: EntityManager, metadata: EntityMetadata, mode: 'insert
   // Join columns (e.g. owner_id) count as "virtual" in TypeORM; only computed properties are skipped.
   const columns = metadata.columns.filter((column) => !column.isVirtualProperty);
   const names = columns.map((column) => driver.escape(column.databaseName));
-  const values = columns.map((column, i) => `(row->>${i})::${driver.normalizeType(column)}`);
+  const readers = columns.map(readerFor);
+  const values = columns.map((column, i) => {
+    const value = `(row->>${i})::${driver.normalizeType(column)}`;
+    const textAt = textTwinOf(columns, column);
+    if (textAt === undefined) return value;
+    readers[i].textAt = textAt;
+    return `COALESCE(${value}, '0x' || encode(convert_to(row->>${textAt}, 'UTF8'), 'hex'))`;
+  });
   let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM jsonb_array_elements($1::jsonb) AS row`;
   if (mode === 'upsert') {
     const primary = metadata.primaryColumns.map((column) => driver.escape(column.databaseName));
     const updates = columns.filter((column) => !column.isPrimary).map((column) => `${driver.escape(column.databaseName)} = EXCLUDED.${driver.escape(column.databaseName)}`);
     sql += ` ON CONFLICT (${primary.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
   }
-  statement = { sql, columns: columns.map(readerFor) };
+  statement = { sql, columns: readers };
   statements.set(key, statement);
   return statement;
+}
+
+/** The position of the text column `x` beside a text column `xHex`, if the model has one. */
+function textTwinOf(columns: EntityMetadata['columns'], column: EntityMetadata['columns'][number]): number | undefined {
+  const property = column.propertyName;
+  if (!property.endsWith('Hex') || column.relationMetadata) return undefined;
+  const at = columns.findIndex((other) => other.propertyName === property.slice(0, -3) && !other.relationMetadata);
+  const isText = (c: EntityMetadata['columns'][number]) => c.type === String || c.type === 'text' || c.type === 'character varying';
+  return at >= 0 && isText(column) && isText(columns[at]) ? at : undefined;
+}
+
+/** Whether `hex` (0x…) is exactly the UTF-8 bytes of `text`, so that Postgres can derive it. */
+function hexOfText(hex: unknown, text: unknown): boolean {
+  return typeof hex === 'string' && typeof text === 'string' && hex.length === 2 + 2 * Buffer.byteLength(text) && hex.startsWith('0x');
 }
 
 /**
@@ -109,6 +138,11 @@ function rowsJson(metadata: EntityMetadata, columns: ColumnReader[], rows: objec
         throw new Error(`${metadata.name} ${(rows[i] as { id?: string }).id}: ${columns[c].property} is not set; every written ${metadata.name} must carry it`);
       }
       record[c] = value ?? null;
+    }
+    // A hex column whose text twin holds the same bytes goes as null; the statement derives it.
+    for (let c = 0; c < columns.length; c++) {
+      const textAt = columns[c].textAt;
+      if (textAt !== undefined && hexOfText(record[c], record[textAt])) record[c] = null;
     }
     records[i] = record;
   }
@@ -143,4 +177,13 @@ export function bulkUpsert<E extends object>(store: Store, rows: E[]): Promise<v
 /** Whether the store records changes for rollback: its writes belong to unfinalized blocks. */
 export function isHotStore(store: Store): boolean {
   return internals(store).changes !== undefined;
+}
+
+/** Which of the entity types' tables hold no row at all, in the batch's transaction. */
+export async function emptyTables(store: Store, types: EntityClass<unknown>[]): Promise<boolean[]> {
+  const manager = internals(store).em();
+  const driver = manager.connection.driver;
+  const probes = types.map((type, i) => `NOT EXISTS (SELECT 1 FROM ${driver.escape(manager.connection.getMetadata(type).tablePath)}) AS "t${i}"`);
+  const [row] = (await manager.query(`SELECT ${probes.join(', ')}`)) as Record<string, boolean>[];
+  return types.map((_, i) => row[`t${i}`] === true);
 }

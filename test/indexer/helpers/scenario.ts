@@ -14,6 +14,8 @@ export interface ScenarioResult {
 
 export const NON_UTF8_NAME = '0xff00fe';
 export const INVALID_UTF8_DIGEST = '0xc328';
+/** Text that is UTF-8 but not ASCII, with a leading byte-order mark: kept as is, hex and text. */
+export const MULTIBYTE_IMAGE_NAME = '\uFEFFimg-é🐳';
 
 export async function runScenario(api: ApiPromise, a: DevAccounts): Promise<ScenarioResult> {
   const cr = api.tx.containerRegistry;
@@ -45,6 +47,6 @@ export async function runScenario(api: ApiPromise, a: DevAccounts): Promise<Scen
   // Bytes that are not text, and empty ones.
   const dave = spaceIdOf((await submit(cr.createSpace(NON_UTF8_NAME), a.dave)).events);
   const eve = spaceIdOf((await submit(cr.createSpace(''), a.eve)).events);
-  const last = await submit(cr.addManifestHeadDigestAndManifestJsonCid('', 'img', '', INVALID_UTF8_DIGEST, 'bafyeve'), a.eve, { finalized: true });
+  const last = await submit(cr.addManifestHeadDigestAndManifestJsonCid('', MULTIBYTE_IMAGE_NAME, '', INVALID_UTF8_DIGEST, 'bafyeve'), a.eve, { finalized: true });
   return { spaceIds: { acme, bobs, dave, eve }, gatewayTx: gateway.txHash, lastBlock: last.blockHash };
 }
