@@ -142,7 +142,15 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const ttl = options.unreferencedTtlMs ?? 24 * 60 * 60 * 1000;
   const sweep = (now?: number) => sweepUnreferenced({ uploads: context.uploads, local, cache, store: options.blobStore, chain }, ttl, now);
   const interval = options.cleanupIntervalMs ?? 60 * 60 * 1000;
-  const timer = interval > 0 ? setInterval(() => sweep().catch((error) => log(`cleanup: ${(error as Error).message}`)), interval) : undefined;
+  const sweepAndReport = () =>
+    sweep()
+      .then(({ uploads, blobs, ipfs }) => {
+        if (uploads + blobs + (ipfs?.removedBlocks ?? 0) === 0) return;
+        const blocks = ipfs ? `, ${ipfs.removedBlocks} unpinned IPFS blocks (${(ipfs.freedBytes / 2 ** 20).toFixed(1)} MiB)` : '';
+        log(`cleanup: removed ${uploads} unfinished uploads, ${blobs} unreferenced blobs${blocks}`);
+      })
+      .catch((error) => log(`cleanup: ${(error as Error).message}`));
+  const timer = interval > 0 ? setInterval(sweepAndReport, interval) : undefined;
   timer?.unref();
   return {
     app,

@@ -2,7 +2,11 @@
 // recorded manifest references, once they are older than the configured time, and releases
 // their IPFS pins (Kubo's GC may then drop the blocks). A pin is kept when the chain records the
 // same digest → CID (a manifest pushed elsewhere may need those bytes from this IPFS node). When
-// the chain or IPFS cannot answer, the blob is left for the next sweep.
+// the chain or IPFS cannot answer, the blob is left for the next sweep. With the embedded IPFS
+// store, which has no GC of its own, the sweep then deletes the blocks no pin reaches that are
+// older than the same limit (younger ones may belong to an upload still arriving); with Kubo,
+// that is left to Kubo's GC.
+import type { GarbageCollection } from '../ipfs';
 import type { ChainReader } from './resolve/chain-reader';
 import type { BlobCache } from './storage/blob-cache';
 import type { GatewayBlobStore } from './storage/blob-store';
@@ -12,6 +16,8 @@ import type { UploadSessions } from './storage/upload-sessions';
 export interface SweepResult {
   readonly uploads: number;
   readonly blobs: number;
+  /** What the embedded IPFS store's garbage collection removed (absent with Kubo). */
+  readonly ipfs?: GarbageCollection;
 }
 
 export async function sweepUnreferenced(deps: { uploads: UploadSessions; local: LocalBlobs; cache: BlobCache; store: GatewayBlobStore; chain: ChainReader }, maxAgeMs: number, now = Date.now()): Promise<SweepResult> {
@@ -31,5 +37,6 @@ export async function sweepUnreferenced(deps: { uploads: UploadSessions; local: 
     await deps.cache.remove(blob.digest);
     blobs++;
   }
-  return { uploads: stale.length, blobs };
+  const ipfs = await deps.store.collectGarbage?.(cutoff);
+  return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}) };
 }

@@ -33,6 +33,15 @@ export interface GetOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface GarbageCollection {
+  /** Blocks deleted. */
+  readonly removedBlocks: number;
+  /** Their bytes on disk. */
+  readonly freedBytes: number;
+  /** Unpinned blocks kept because they were written after the cut-off. */
+  readonly keptRecent: number;
+}
+
 export interface BlobStat {
   /** File size in bytes. */
   readonly size: number;
@@ -66,7 +75,7 @@ export interface BlobStore {
 
   /**
    * Removes the recursive pin, if there is one (unpinning twice is fine). The blocks may then be
-   * garbage-collected: by Kubo's GC; the embedded store keeps them (it has no GC).
+   * garbage-collected: by Kubo's own GC, or by the embedded store's collectGarbage.
    */
   unpin(cid: string): Promise<void>;
 
@@ -75,6 +84,14 @@ export interface BlobStore {
 
   /** The file's size; BlobNotFoundError when it cannot be found. */
   stat(cid: string): Promise<BlobStat>;
+
+  /**
+   * Only for stores whose unpinned blocks nobody else removes (the embedded one): deletes the
+   * blocks no pin reaches that were last written before `before` (ms since the epoch; blocks of
+   * writes still in progress here are always kept). Kubo has its own (`ipfs repo gc`, or the
+   * daemon's --enable-gc), which the registry leaves to the node's operator.
+   */
+  collectGarbage?(before: number, onRemoved?: (cid: string) => void): Promise<GarbageCollection>;
 
   /** Resolves when the store answers; rejects with BlobStoreUnavailableError otherwise. */
   ping(): Promise<void>;

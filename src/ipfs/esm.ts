@@ -4,7 +4,7 @@
 // IPFS module is loaded here, once, through import().
 
 async function load() {
-  const [cid, raw, sha2, dagPb, ipfsUnixfs, heliaUnixfs, fsBlockstore, chunker, layout] = await Promise.all([
+  const [cid, raw, sha2, dagPb, ipfsUnixfs, heliaUnixfs, fsBlockstore, chunker, layout, base32, digest] = await Promise.all([
     import('multiformats/cid'),
     import('multiformats/codecs/raw'),
     import('multiformats/hashes/sha2'),
@@ -14,6 +14,8 @@ async function load() {
     import('blockstore-fs'),
     import('ipfs-unixfs-importer/chunker'),
     import('ipfs-unixfs-importer/layout'),
+    import('multiformats/bases/base32'),
+    import('multiformats/hashes/digest'),
   ]);
   return {
     CID: cid.CID,
@@ -25,6 +27,8 @@ async function load() {
     FsBlockstore: fsBlockstore.FsBlockstore,
     fixedSize: chunker.fixedSize,
     balanced: layout.balanced,
+    base32upper: base32.base32upper,
+    decodeDigest: digest.decode,
   };
 }
 

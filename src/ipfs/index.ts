@@ -6,7 +6,7 @@ import { EmbeddedBlobStore } from './embedded/embedded-store';
 import { startKuboApiServer } from './embedded/kubo-api-server';
 import { KuboBlobStore } from './kubo/kubo-store';
 
-export type { BlobStat, BlobStore, ByteSource, GetOptions, PutOptions, PutResult } from './blob-store';
+export type { BlobStat, BlobStore, ByteSource, GarbageCollection, GetOptions, PutOptions, PutResult } from './blob-store';
 export { BlobNotFoundError, BlobStoreError, BlobStoreUnavailableError, InvalidCidError } from './errors';
 export { KUBO_IMPORT } from './cid';
 export { EmbeddedBlobStore } from './embedded/embedded-store';

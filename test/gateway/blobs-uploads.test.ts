@@ -187,7 +187,7 @@ describe('blobs and uploads', () => {
     assert.equal((await ociErrors(removed))[0].code, 'UNSUPPORTED');
   });
 
-  it('removes uploads and blobs that no manifest referenced once they are older than the limit, and unpins them', async () => {
+  it('removes uploads and blobs that no manifest referenced once they are older than the limit, unpins them and deletes their blocks', async () => {
     const blob = randomBlob(777);
     await pushBlob(t.url, 'acme/sweep', blob);
     // The same bytes recorded on chain by the owner (as a push elsewhere would): their pin stays.
@@ -206,6 +206,10 @@ describe('blobs and uploads', () => {
     assert.equal(existsSync(join(t.dataDir, 'gateway', 'blobs', `${blob.digest.replace(':', '-')}.json`)), false);
     assert.equal(await t.store.isPinned(cid), false, 'the unreferenced blob is still pinned');
     assert.equal(await t.store.isPinned(keptCid), true, 'a blob recorded on chain lost its pin');
+    // The embedded store has no GC of its own: the sweep deleted the released blob's blocks.
+    assert.ok((result.ipfs?.removedBlocks ?? 0) >= 1, `removed ${result.ipfs?.removedBlocks} blocks`);
+    assert.equal(await t.store.has(cid), false, 'the unreferenced blob\'s blocks are still on disk');
+    assert.equal(await t.store.has(keptCid), true, 'a blob recorded on chain lost its blocks');
     const gone = await fetch(`${t.url}/v2/acme/sweep/blobs/${blob.digest}`);
     assert.equal(gone.status, 404);
   });

@@ -1,17 +1,19 @@
 // The embedded BlobStore: UnixFS files (imported by @helia/unixfs) in a filesystem blockstore,
 // with recursive pins recorded beside it. Layout under its directory (the data dir's `ipfs/`):
 //   blocks/  one file per block (blockstore-fs)     pins/  one empty file per pinned CID
+// Blocks no pin reaches are deleted by collectGarbage (garbage-collector.ts).
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FsBlockstore } from 'blockstore-fs';
 import type { UnixFS } from '@helia/unixfs';
 import type { CID } from 'multiformats/cid';
-import type { BlobStat, BlobStore, ByteSource, GetOptions, PutOptions, PutResult } from '../blob-store';
+import type { BlobStat, BlobStore, ByteSource, GarbageCollection, GetOptions, PutOptions, PutResult } from '../blob-store';
 import { cidText, KUBO_IMPORT, parseBlobCid } from '../cid';
 import { BlobNotFoundError, BlobStoreUnavailableError } from '../errors';
 import { ipfsModules, type IpfsModules } from '../esm';
 import { clampRange, CountingSource, toReadable } from '../streams';
 import { FileDag, type FileNode } from './file-dag';
+import { sweepBlocks } from './garbage-collector';
 import { PinSet } from './pin-set';
 
 export class EmbeddedBlobStore implements BlobStore {
@@ -21,6 +23,10 @@ export class EmbeddedBlobStore implements BlobStore {
   readonly #unixfs: UnixFS;
   readonly #files: FileDag;
   readonly #pins: PinSet;
+  /** Start times of the puts in progress: collectGarbage keeps every block written since the oldest. */
+  readonly #writing = new Set<{ readonly since: number }>();
+  /** Pinning and garbage collection take turns: a pin of unpinned blocks must not lose them mid-way. */
+  #pinTurn: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   private constructor(location: string, m: IpfsModules, blocks: FsBlockstore, pins: PinSet) {
@@ -42,18 +48,25 @@ export class EmbeddedBlobStore implements BlobStore {
 
   async put(source: ByteSource, options: PutOptions = {}): Promise<PutResult> {
     this.#assertOpen();
-    const counted = new CountingSource(source);
-    const cid = await this.#unixfs.addByteStream(counted, {
-      cidVersion: KUBO_IMPORT.cidVersion,
-      rawLeaves: KUBO_IMPORT.rawLeaves,
-      reduceSingleLeafToSelf: true,
-      chunker: this.#m.fixedSize({ chunkSize: KUBO_IMPORT.chunkSize }),
-      layout: this.#m.balanced({ maxChildrenPerNode: KUBO_IMPORT.maxLinksPerNode }),
-      signal: options.signal,
-    });
-    options.signal?.throwIfAborted();
-    if (options.pin ?? true) await this.#pins.add(cidText(cid));
-    return { cid: cidText(cid), size: counted.size };
+    // Registered before the first block is written (a block file's time has a coarser clock).
+    const write = { since: Date.now() - 1000 };
+    this.#writing.add(write);
+    try {
+      const counted = new CountingSource(source);
+      const cid = await this.#unixfs.addByteStream(counted, {
+        cidVersion: KUBO_IMPORT.cidVersion,
+        rawLeaves: KUBO_IMPORT.rawLeaves,
+        reduceSingleLeafToSelf: true,
+        chunker: this.#m.fixedSize({ chunkSize: KUBO_IMPORT.chunkSize }),
+        layout: this.#m.balanced({ maxChildrenPerNode: KUBO_IMPORT.maxLinksPerNode }),
+        signal: options.signal,
+      });
+      options.signal?.throwIfAborted();
+      if (options.pin ?? true) await this.#pins.add(cidText(cid));
+      return { cid: cidText(cid), size: counted.size };
+    } finally {
+      this.#writing.delete(write);
+    }
   }
 
   async get(cid: string, options: GetOptions = {}): Promise<Readable> {
@@ -72,13 +85,28 @@ export class EmbeddedBlobStore implements BlobStore {
   async pin(cid: string): Promise<void> {
     this.#assertOpen();
     const root = parseBlobCid(this.#m, cid);
-    if (await this.#pins.has(cidText(root))) return;
-    // Nothing can be fetched from elsewhere, so a pin needs every block here already.
-    if (!(await this.#files.isComplete(root))) {
-      await this.#files.root(root);
-      throw new BlobNotFoundError(cidText(root), `blob ${root} is incomplete in the embedded IPFS store at ${this.location}; add the file again before pinning it`);
-    }
-    await this.#pins.add(cidText(root));
+    await this.#inPinTurn(async () => {
+      if (await this.#pins.has(cidText(root))) return;
+      // Nothing can be fetched from elsewhere, so a pin needs every block here already.
+      if (!(await this.#files.isComplete(root))) {
+        await this.#files.root(root);
+        throw new BlobNotFoundError(cidText(root), `blob ${root} is incomplete in the embedded IPFS store at ${this.location}; add the file again before pinning it`);
+      }
+      await this.#pins.add(cidText(root));
+    });
+  }
+
+  async collectGarbage(before: number, onRemoved?: (cid: string) => void): Promise<GarbageCollection> {
+    this.#assertOpen();
+    return this.#inPinTurn(async () => {
+      let cutoff = before;
+      for (const write of this.#writing) cutoff = Math.min(cutoff, write.since);
+      const keyOf = (cid: CID) => this.#m.base32upper.encoder.encode(cid.multihash.bytes);
+      const reachable = new Set<string>();
+      for (const pinned of await this.#pins.list()) await this.#files.collectBlocks(this.#m.CID.parse(pinned), reachable, keyOf);
+      const report = onRemoved && ((key: string) => onRemoved(this.#m.CID.createV1(this.#m.raw.code, this.#m.decodeDigest(this.#m.base32upper.decoder.decode(key))).toString()));
+      return sweepBlocks({ blocksDir: join(this.location, 'blocks'), reachable, before: cutoff, onRemoved: report });
+    });
   }
 
   async unpin(cid: string): Promise<void> {
@@ -127,6 +155,12 @@ export class EmbeddedBlobStore implements BlobStore {
   /** A stream of an already resolved file, for the Kubo API server's cat. */
   read(root: CID, node: FileNode, start: number, end: number): AsyncGenerator<Uint8Array> {
     return this.#files.read(root, node, { start, end });
+  }
+
+  #inPinTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#pinTurn.then(work, work);
+    this.#pinTurn = run.catch(() => undefined);
+    return run;
   }
 
   #assertOpen(): void {

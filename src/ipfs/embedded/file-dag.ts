@@ -71,6 +71,22 @@ export class FileDag {
     return true;
   }
 
+  /**
+   * Adds `keyOf` of every block of the file to `into`: the blocks garbage collection must keep.
+   * Blocks that are missing, or not UnixFS file nodes, end the walk on their branch.
+   */
+  async collectBlocks(root: CID, into: Set<string>, keyOf: (cid: CID) => string): Promise<void> {
+    const pending: CID[] = [root];
+    for (let next = pending.pop(); next; next = pending.pop()) {
+      const key = keyOf(next);
+      if (into.has(key)) continue;
+      into.add(key);
+      if (next.code === this.#m.raw.code) continue;
+      const node = await this.#node(next).catch(() => undefined);
+      if (node?.kind === 'file') pending.push(...node.links.map((link) => link.cid));
+    }
+  }
+
   async *#walk(root: CID, node: FileNode, nodeStart: number, range: ByteRange): AsyncGenerator<Uint8Array> {
     if (node.kind === 'raw') {
       yield* slice(node.bytes, nodeStart, range);

@@ -103,6 +103,22 @@ async function pinLs(_req: IncomingMessage, res: ServerResponse, store: Embedded
   sendJson(res, { Keys: Object.fromEntries(pins.map((cid) => [cid, { Name: '', Type: 'recursive' }])) });
 }
 
+/**
+ * repo/gc: deletes every block no pin reaches (blocks of adds still in progress are kept), one
+ * `{"Key":{"/":cid}}` line per deleted block, as Kubo streams it; `quiet` leaves the lines out.
+ */
+async function repoGc(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+  const quiet = options.bool('quiet', false);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'X-Chunked-Output': '1' });
+  try {
+    await store.collectGarbage(Date.now(), quiet ? undefined : (cid) => res.write(`${JSON.stringify({ Key: { '/': cid } })}\n`));
+  } catch (error) {
+    // The status line is gone; Kubo reports a failure mid-stream as an Error line.
+    res.write(`${JSON.stringify({ Error: (error as Error).message })}\n`);
+  }
+  res.end();
+}
+
 async function version(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore): Promise<void> {
   await store.ping();
   sendJson(res, VERSION);
@@ -116,5 +132,6 @@ export const KUBO_COMMANDS: Readonly<Record<string, KuboCommand>> = {
   'pin/add': pinAdd,
   'pin/ls': pinLs,
   'pin/rm': pinRm,
+  'repo/gc': repoGc,
   version,
 };
