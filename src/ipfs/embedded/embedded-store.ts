@@ -104,7 +104,17 @@ export class EmbeddedBlobStore implements BlobStore {
       const keyOf = (cid: CID) => this.#m.base32upper.encoder.encode(cid.multihash.bytes);
       const reachable = new Set<string>();
       for (const pinned of await this.#pins.list()) await this.#files.collectBlocks(this.#m.CID.parse(pinned), reachable, keyOf);
-      const report = onRemoved && ((key: string) => onRemoved(this.#m.CID.createV1(this.#m.raw.code, this.#m.decodeDigest(this.#m.base32upper.decoder.decode(key))).toString()));
+      const cidOfKey = (key: string) => {
+        try {
+          return this.#m.CID.createV1(this.#m.raw.code, this.#m.decodeDigest(this.#m.base32upper.decoder.decode(key))).toString();
+        } catch {
+          return undefined; // a file blockstore-fs did not name; deleted all the same
+        }
+      };
+      const report = onRemoved && ((key: string) => {
+        const removed = cidOfKey(key);
+        if (removed) onRemoved(removed);
+      });
       return sweepBlocks({ blocksDir: join(this.location, 'blocks'), reachable, before: cutoff, onRemoved: report });
     });
   }
