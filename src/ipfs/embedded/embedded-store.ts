@@ -15,6 +15,7 @@ import { clampRange, CountingSource, toReadable } from '../streams';
 import { FileDag, type FileNode } from './file-dag';
 import { sweepBlocks } from './garbage-collector';
 import { PinSet } from './pin-set';
+import { WriteGate } from './write-gate';
 
 export class EmbeddedBlobStore implements BlobStore {
   readonly location: string;
@@ -27,6 +28,8 @@ export class EmbeddedBlobStore implements BlobStore {
   readonly #writing = new Set<{ readonly since: number }>();
   /** Pinning and garbage collection take turns: a pin of unpinned blocks must not lose them mid-way. */
   #pinTurn: Promise<unknown> = Promise.resolve();
+  /** Block writes pause while the garbage collector deletes. */
+  readonly #gate = new WriteGate();
   #closed = false;
 
   private constructor(location: string, m: IpfsModules, blocks: FsBlockstore, pins: PinSet) {
@@ -34,7 +37,10 @@ export class EmbeddedBlobStore implements BlobStore {
     this.#m = m;
     this.#blocks = blocks;
     this.#pins = pins;
-    this.#unixfs = m.unixfs({ blockstore: blocks });
+    // The importer writes through a view of the blockstore whose put waits for the gate.
+    const gated: FsBlockstore = Object.create(blocks);
+    gated.put = (key, value, options) => this.#gate.write(() => blocks.put(key, value, options));
+    this.#unixfs = m.unixfs({ blockstore: gated });
     this.#files = new FileDag(m, blocks, location);
   }
 
@@ -115,7 +121,7 @@ export class EmbeddedBlobStore implements BlobStore {
         const removed = cidOfKey(key);
         if (removed) onRemoved(removed);
       });
-      return sweepBlocks({ blocksDir: join(this.location, 'blocks'), reachable, before: cutoff, onRemoved: report });
+      return this.#gate.exclusive(() => sweepBlocks({ blocksDir: join(this.location, 'blocks'), reachable, before: cutoff, onRemoved: report }));
     });
   }
 
