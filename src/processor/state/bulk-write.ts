@@ -49,13 +49,13 @@ interface ColumnReader {
   property: string;
   required: boolean;
   read(entity: object): unknown;
-  /** For a `xHex` column with a text twin `x`: the twin's position in the row. */
-  textAt?: number;
 }
 
 interface Statement {
   sql: string;
   columns: ColumnReader[];
+  /** Row positions of each `xHex` column and its text twin `x`, whose hex the SQL can derive. */
+  hexTwins: [hexAt: number, textAt: number][];
 }
 
 const statements = new Map<string, Statement>();
@@ -91,12 +91,12 @@ function statementFor(em: EntityManager, metadata: EntityMetadata, mode: 'insert
   // Join columns (e.g. owner_id) count as "virtual" in TypeORM; only computed properties are skipped.
   const columns = metadata.columns.filter((column) => !column.isVirtualProperty);
   const names = columns.map((column) => driver.escape(column.databaseName));
-  const readers = columns.map(readerFor);
+  const hexTwins: Statement['hexTwins'] = [];
   const values = columns.map((column, i) => {
     const value = `(row->>${i})::${driver.normalizeType(column)}`;
     const textAt = textTwinOf(columns, column);
     if (textAt === undefined) return value;
-    readers[i].textAt = textAt;
+    hexTwins.push([i, textAt]);
     return `COALESCE(${value}, '0x' || encode(convert_to(row->>${textAt}, 'UTF8'), 'hex'))`;
   });
   let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM jsonb_array_elements($1::jsonb) AS row`;
@@ -105,7 +105,7 @@ function statementFor(em: EntityManager, metadata: EntityMetadata, mode: 'insert
     const updates = columns.filter((column) => !column.isPrimary).map((column) => `${driver.escape(column.databaseName)} = EXCLUDED.${driver.escape(column.databaseName)}`);
     sql += ` ON CONFLICT (${primary.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
   }
-  statement = { sql, columns: readers };
+  statement = { sql, columns: columns.map(readerFor), hexTwins };
   statements.set(key, statement);
   return statement;
 }
@@ -128,7 +128,7 @@ function hexOfText(hex: unknown, text: unknown): boolean {
  * The rows as JSON, each an array of its column values in the statement's order (no column
  * names repeated in every row). A row that lacks a required value is a bug in the handler, named here.
  */
-function rowsJson(metadata: EntityMetadata, columns: ColumnReader[], rows: object[]): string {
+function rowsJson(metadata: EntityMetadata, { columns, hexTwins }: Statement, rows: object[]): string {
   const records = new Array<unknown[]>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const record = new Array<unknown>(columns.length);
@@ -140,10 +140,7 @@ function rowsJson(metadata: EntityMetadata, columns: ColumnReader[], rows: objec
       record[c] = value ?? null;
     }
     // A hex column whose text twin holds the same bytes goes as null; the statement derives it.
-    for (let c = 0; c < columns.length; c++) {
-      const textAt = columns[c].textAt;
-      if (textAt !== undefined && hexOfText(record[c], record[textAt])) record[c] = null;
-    }
+    for (const [hexAt, textAt] of hexTwins) if (hexOfText(record[hexAt], record[textAt])) record[hexAt] = null;
     records[i] = record;
   }
   return JSON.stringify(records);
@@ -160,7 +157,7 @@ async function write<E extends object>(store: Store, rows: E[], mode: 'insert' |
   const statement = statementFor(manager, metadata, mode);
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const chunk = rows.slice(start, start + CHUNK_ROWS);
-    await manager.query(statement.sql, [rowsJson(metadata, statement.columns, chunk)]);
+    await manager.query(statement.sql, [rowsJson(metadata, statement, chunk)]);
   }
 }
 
