@@ -26,9 +26,7 @@ export class EmbeddedBlobStore implements BlobStore {
   readonly #pins: PinSet;
   /** Start times of the puts in progress: collectGarbage keeps every block written since the oldest. */
   readonly #writing = new Set<{ readonly since: number }>();
-  /** Pinning and garbage collection take turns: a pin of unpinned blocks must not lose them mid-way. */
-  #pinTurn: Promise<unknown> = Promise.resolve();
-  /** Block writes pause while the garbage collector deletes. */
+  /** Block writes and pins pause while the garbage collector runs (write-gate.ts). */
   readonly #gate = new WriteGate();
   #closed = false;
 
@@ -91,7 +89,7 @@ export class EmbeddedBlobStore implements BlobStore {
   async pin(cid: string): Promise<void> {
     this.#assertOpen();
     const root = parseBlobCid(this.#m, cid);
-    await this.#inPinTurn(async () => {
+    await this.#gate.write(async () => {
       if (await this.#pins.has(cidText(root))) return;
       // Nothing can be fetched from elsewhere, so a pin needs every block here already.
       if (!(await this.#files.isComplete(root))) {
@@ -104,7 +102,7 @@ export class EmbeddedBlobStore implements BlobStore {
 
   async collectGarbage(before: number, onRemoved?: (cid: string) => void): Promise<GarbageCollection> {
     this.#assertOpen();
-    return this.#inPinTurn(async () => {
+    return this.#gate.exclusive(async () => {
       let cutoff = before;
       for (const write of this.#writing) cutoff = Math.min(cutoff, write.since);
       const keyOf = (cid: CID) => this.#m.base32upper.encoder.encode(cid.multihash.bytes);
@@ -121,7 +119,7 @@ export class EmbeddedBlobStore implements BlobStore {
         const removed = cidOfKey(key);
         if (removed) onRemoved(removed);
       });
-      return this.#gate.exclusive(() => sweepBlocks({ blocksDir: join(this.location, 'blocks'), reachable, before: cutoff, onRemoved: report }));
+      return sweepBlocks({ blocksDir: join(this.location, 'blocks'), reachable, before: cutoff, onRemoved: report });
     });
   }
 
@@ -171,12 +169,6 @@ export class EmbeddedBlobStore implements BlobStore {
   /** A stream of an already resolved file, for the Kubo API server's cat. */
   read(root: CID, node: FileNode, start: number, end: number): AsyncGenerator<Uint8Array> {
     return this.#files.read(root, node, { start, end });
-  }
-
-  #inPinTurn<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#pinTurn.then(work, work);
-    this.#pinTurn = run.catch(() => undefined);
-    return run;
   }
 
   #assertOpen(): void {

@@ -6,8 +6,8 @@
 // was just written may belong to an import that has not pinned its root yet, in this process or
 // in another one using the same directory. blockstore-fs writes every block through a temporary
 // file and a rename, so a block written again gets a new modification time. Within one process
-// the store's block writes wait while this runs (write-gate.ts), so a block is never rewritten
-// between the look at its time and its deletion.
+// the store's block writes and pins wait while this runs (write-gate.ts), so a block is never
+// rewritten or newly pinned between the look at it and its deletion.
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GarbageCollection } from '../blob-store';

@@ -1,15 +1,16 @@
-// Block writes and the garbage collector's sweep take turns. The sweep decides from a block
-// file's time whether it may go, then deletes it by name; a write of the same block in between
-// (an upload of bytes that an unpinned file also had) would be deleted with it. So writes wait
-// while a sweep runs, and a sweep starts once the writes under way have finished. Both are
-// short: a block write is one small file, and a sweep one pass over the block directory.
+// Writes (block writes and pins) and the garbage collector take turns. The collector decides
+// from the pins and a block file's time whether a block may go, then deletes it by name; a write
+// of the same block in between (an upload of bytes that an unpinned file also had), or a pin of
+// unpinned blocks, would lose blocks. So writes wait while a collection runs, and a collection
+// starts once the writes under way have finished. Both are short: a block write is one small
+// file, a pin one walk of a file's DAG, and a collection one pass over the pins and the blocks.
 export class WriteGate {
   #writing = 0;
   #drained?: () => void;
-  /** Settles when the running sweep ends; absent when none runs. */
+  /** Settles when the running collection ends; absent when none runs. */
   #sweeping?: Promise<void>;
 
-  /** Runs one block write, after any sweep in progress. */
+  /** Runs one write, after any collection in progress. */
   async write<T>(work: () => Promise<T>): Promise<T> {
     while (this.#sweeping) await this.#sweeping;
     this.#writing++;
@@ -21,7 +22,7 @@ export class WriteGate {
     }
   }
 
-  /** Runs `work` with no block write under way or starting. */
+  /** Runs `work` (a collection) with no write under way or starting. */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     while (this.#sweeping) await this.#sweeping;
     let end!: () => void;
