@@ -14,6 +14,8 @@ export interface StartGraphqlOptions {
   port?: number;
   /** Extra `squid-graphql-server` flags, e.g. ['--max-root-fields', '10']. */
   args?: string[];
+  /** Extra environment, e.g. { GQL_RESPONSE_CACHE: 'off' }. */
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   startTimeoutMs?: number;
 }
@@ -35,7 +37,7 @@ export async function startGraphql(options: StartGraphqlOptions): Promise<Graphq
   const main = path.join(PROJECT_ROOT, 'src', 'indexer', 'graphql-main.ts');
   const child = startChild('graphql', [...TYPESCRIPT_NODE_ARGS, main, ...(options.args ?? [])], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DB_URL: options.dbUrl, GQL_PORT: String(requested) },
+    env: { ...process.env, ...options.env, DB_URL: options.dbUrl, GQL_PORT: String(requested) },
     log: (line) => {
       const match = /listening on port (\d+)/.exec(line);
       if (match) announce(Number(match[1]));

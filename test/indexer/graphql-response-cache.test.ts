@@ -1,0 +1,155 @@
+// The GraphQL response cache: a repeated query is answered from memory, an answer never shows
+// the index older than it was when the query arrived, errors are not cached, it can be turned
+// off, and a broken database only turns it off.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Client } from 'pg';
+import { startGraphql } from '../../src/indexer/graphql-server';
+import { indexVersion } from '../../src/indexer/graphql-response-cache';
+import { startTestChain, type TestChain } from '../helpers/devnet';
+import { devAccounts, type DevAccounts } from './helpers/accounts';
+import { startTestIndexer, type TestIndexer } from './helpers/indexer';
+import { startTestPostgres, type TestPostgres } from './helpers/postgres';
+import { submit } from './helpers/submit';
+import { waitFor } from './helpers/wait';
+
+let chain: TestChain;
+let pg: TestPostgres;
+let indexer: TestIndexer;
+let dbUrl: string;
+let a: DevAccounts;
+
+before(async () => {
+  a = await devAccounts();
+  chain = await startTestChain();
+  pg = await startTestPostgres();
+  await submit(chain.api.tx.containerRegistry.createSpace('cache-0'), a.alice);
+  dbUrl = await pg.newDatabase('response_cache');
+  indexer = await startTestIndexer({ chainRpc: chain.devnet.wsUrl, dbUrl });
+  await indexAll(60_000);
+});
+
+/**
+ * Waits until squidStatus (through GraphQL, as a client would look) shows the chain's best block
+ * of now, or a later one: the dev chain may seal another block meanwhile.
+ */
+async function indexAll(timeoutMs = 30_000): Promise<void> {
+  const best = (await chain.api.rpc.chain.getHeader()).number.toNumber();
+  await waitFor(async () => {
+    const { squidStatus } = await indexer.query<{ squidStatus: { height: number } }>('{ squidStatus { height } }');
+    return squidStatus.height >= best;
+  }, `the index to reach block #${best}`, timeoutMs);
+}
+
+after(async () => {
+  await indexer?.close();
+  await pg?.close();
+  await chain?.close();
+});
+
+interface Answer {
+  body: any;
+  /** Set on answers served from the cache. */
+  age: string | null;
+}
+
+async function ask(url: string, query: string): Promise<Answer> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  assert.equal(response.headers.get('cache-control'), null, 'no HTTP caching: browsers cannot know when the index moves on');
+  return { body: await response.json(), age: response.headers.get('age') };
+}
+
+const SPACES = '{ spaces(orderBy: name_ASC) { name } }';
+const TAGS = '{ tags(orderBy: name_ASC) { name } }';
+const pushTag = (tag: string) => chain.api.tx.containerRegistry.addManifestHeadDigestAndManifestJsonCid('cache-0', 'web', tag, `sha256:${tag}`, `bafy-${tag}`);
+
+test('a repeated query is answered from the cache, with the same data', async () => {
+  const first = await ask(indexer.graphql.url, SPACES);
+  const second = await ask(indexer.graphql.url, SPACES);
+  assert.equal(first.age, null, 'the first answer comes from Postgres');
+  assert.notEqual(second.age, null, 'the second answer comes from the cache');
+  assert.deepEqual(second.body, first.body);
+  assert.deepEqual(first.body.data.spaces.map((s: { name: string }) => s.name), ['cache-0']);
+});
+
+test('once squidStatus shows a block, the next query shows its records (five blocks in a row)', async () => {
+  for (let i = 1; i <= 5; i++) {
+    // Cached before the block, so a stale answer would be there to be served.
+    await ask(indexer.graphql.url, TAGS);
+    await submit(pushTag(`t${i}`), a.alice);
+    await indexAll();
+    const after = await ask(indexer.graphql.url, TAGS);
+    assert.deepEqual(
+      after.body.data.tags.map((t: { name: string }) => t.name),
+      Array.from({ length: i }, (_, k) => `t${k + 1}`),
+      `after block ${i}`,
+    );
+  }
+});
+
+test('an answer with errors is not cached', async () => {
+  const wrong = '{ spaces(where: { id_eq: "1" }, limit: -1) { name } }';
+  const first = await ask(indexer.graphql.url, wrong);
+  const second = await ask(indexer.graphql.url, wrong);
+  assert.ok(first.body.errors?.length, 'the query is refused');
+  assert.equal(second.age, null);
+});
+
+test('GQL_RESPONSE_CACHE=off answers every query from Postgres', async () => {
+  const server = await startGraphql({ dbUrl, port: 0, env: { GQL_RESPONSE_CACHE: 'off' } });
+  try {
+    const first = await ask(server.url, SPACES);
+    const second = await ask(server.url, SPACES);
+    assert.equal(second.age, null);
+    assert.deepEqual(second.body, first.body);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('an unknown GQL_RESPONSE_CACHE value stops the server with the fix', async () => {
+  await assert.rejects(startGraphql({ dbUrl, port: 0, env: { GQL_RESPONSE_CACHE: 'sometimes' } }), /GQL_RESPONSE_CACHE="sometimes" is neither on nor off; set it to "off"/);
+});
+
+test('the index version changes with every commit and is shared by concurrent readers', async () => {
+  const version = indexVersion(dbUrl);
+  const client = new Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    const before = await version.read();
+    assert.match(before ?? '', /^\d+$/);
+    const concurrent = await Promise.all(Array.from({ length: 20 }, () => version.read()));
+    assert.deepEqual(new Set(concurrent), new Set([before]));
+    await submit(pushTag('version'), a.alice);
+    await indexAll();
+    const later = await version.read();
+    assert.notEqual(later, before);
+    // The same row as the processor's status: a read right after a commit sees it.
+    const { rows } = await client.query<{ xmin: string }>('SELECT xmin::text FROM squid_processor.status WHERE id = 0');
+    assert.equal(later, rows[0].xmin);
+  } finally {
+    await client.end();
+    await version.close();
+  }
+});
+
+test('an unreachable database reads as no version, quickly after the first failure', async () => {
+  const version = indexVersion('postgres://postgres:postgres@127.0.0.1:1/none');
+  try {
+    assert.equal(await version.read(), undefined);
+    const start = performance.now();
+    assert.equal(await version.read(), undefined);
+    assert.ok(performance.now() - start < 100, 'no new connection attempt right after a failure');
+  } finally {
+    await version.close();
+  }
+});
+
+test('a database without the processor status reads as no version', async () => {
+  const version = indexVersion(await pg.newDatabase('no_processor_yet'));
+  try {
+    assert.equal(await version.read(), undefined);
+  } finally {
+    await version.close();
+  }
+});
