@@ -95,13 +95,31 @@ test('an answer with errors is not cached', async () => {
   assert.equal(second.age, null);
 });
 
-test('GQL_RESPONSE_CACHE=off answers every query from Postgres', async () => {
+test('GQL_RESPONSE_CACHE=off answers every query from Postgres; with the cache on, CORS and bad bodies are answered the same', async () => {
   const server = await startGraphql({ dbUrl, port: 0, env: { GQL_RESPONSE_CACHE: 'off' } });
   try {
     const first = await ask(server.url, SPACES);
     const second = await ask(server.url, SPACES);
     assert.equal(second.age, null);
     assert.deepEqual(second.body, first.body);
+
+    // A browser page on another origin (the wallet page) reads GraphQL: hits must carry CORS too.
+    const fromPage = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:5000' }, body: JSON.stringify({ query: SPACES }) });
+    await fromPage(indexer.graphql.url);
+    const hit = await fromPage(indexer.graphql.url);
+    assert.notEqual(hit.headers.get('age'), null);
+    assert.equal(hit.headers.get('access-control-allow-origin'), (await fromPage(server.url)).headers.get('access-control-allow-origin'));
+    assert.equal(hit.headers.get('access-control-allow-origin'), '*');
+    const preflight = (url: string) => fetch(url, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:5000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const [cached, plain] = await Promise.all([preflight(indexer.graphql.url), preflight(server.url)]);
+    assert.equal(cached.status, plain.status);
+    assert.equal(cached.headers.get('access-control-allow-methods'), plain.headers.get('access-control-allow-methods'));
+
+    // A body that is not JSON: the same refusal with and without the cache in front.
+    const broken = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ spaces { name } }"' });
+    const [withCache, without] = await Promise.all([broken(indexer.graphql.url), broken(server.url)]);
+    assert.equal(withCache.status, 400);
+    assert.equal(withCache.status, without.status);
   } finally {
     await server.stop();
   }
