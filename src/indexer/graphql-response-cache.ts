@@ -143,7 +143,7 @@ type RequestWithRawBody = Request & { rawBody?: Buffer };
  * exact body was answered before under the current index version, and otherwise lets the request
  * through and keeps the answer if it is a success. A hit skips Apollo's whole request pipeline,
  * which is most of what a repeated query costs. It parses the body the way Apollo's middleware
- * would (`jsonBodyParser`, the same limit), and sets CORS headers as Apollo's does, so hits and
+ * would (the same JSON body parser and size limit), and sets CORS headers as Apollo's does, so hits and
  * misses look alike; a hit also carries an `Age` header (seconds since it was stored).
  */
 export function responseCacheMiddleware(settings: ResponseCacheSettings, version: IndexVersion, bodyParserConfig: object | undefined): RequestHandler[] {
