@@ -15,7 +15,8 @@ export function processorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): P
   };
 }
 
-function optionalInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+/** A whole number ≥ 0 from the environment, or undefined when unset; anything else is refused. */
+export function optionalInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);

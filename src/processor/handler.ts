@@ -2,6 +2,7 @@
 // write once.
 import type { Store } from '@subsquid/typeorm-store';
 import { collectActions } from './collect';
+import { optionalInt } from './config';
 import type { ProcessorContext } from './processor';
 import { applyActions } from './state/apply-actions';
 import { BatchState } from './state/batch-state';
@@ -12,7 +13,7 @@ import { writeState } from './state/write-state';
 /** Entities per type kept between batches (PROCESSOR_CACHE_ENTRIES; 0 turns the cache off). */
 const DEFAULT_CACHE_ENTRIES = 50_000;
 
-const cache = new EntityCache(cacheEntriesFromEnv());
+const cache = new EntityCache(optionalInt(process.env, 'PROCESSOR_CACHE_ENTRIES') ?? DEFAULT_CACHE_ENTRIES);
 
 export async function handleBatch(ctx: ProcessorContext<Store>): Promise<void> {
   if (ctx.blocks.length === 0) return;
@@ -23,12 +24,4 @@ export async function handleBatch(ctx: ProcessorContext<Store>): Promise<void> {
   applyActions(state, actions, ctx.log);
   await writeState(ctx.store, state);
   cache.remember(state);
-}
-
-function cacheEntriesFromEnv(): number {
-  const raw = process.env.PROCESSOR_CACHE_ENTRIES;
-  if (raw === undefined || raw === '') return DEFAULT_CACHE_ENTRIES;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`PROCESSOR_CACHE_ENTRIES="${raw}" is not a whole number ≥ 0; fix or unset it.`);
-  return value;
 }
