@@ -15,6 +15,7 @@ import { clampRange, CountingSource, toReadable } from '../streams';
 import { FileDag, type FileNode } from './file-dag';
 import { sweepBlocks } from './garbage-collector';
 import { PinSet } from './pin-set';
+import { spreadSubdirectories } from './spread-subdirectories';
 import { WriteGate } from './write-gate';
 
 export class EmbeddedBlobStore implements BlobStore {
@@ -47,6 +48,7 @@ export class EmbeddedBlobStore implements BlobStore {
     const m = await ipfsModules();
     const blocks = new m.FsBlockstore(join(dir, 'blocks'));
     await blocks.open();
+    await spreadSubdirectories(join(dir, 'blocks'));
     return new EmbeddedBlobStore(dir, m, blocks, await PinSet.open(join(dir, 'pins')));
   }
 
