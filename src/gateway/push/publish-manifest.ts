@@ -7,7 +7,11 @@ import { OciError } from '../errors/oci-error';
 import type { Descriptor, ParsedManifest } from '../oci/manifest';
 import type { RepositoryName } from '../oci/reference';
 import { factsOf } from '../resolve/verified-content';
+import { boundedMap } from '../bounded-map';
 import type { PushPermit } from './push-policy';
+
+/** Reference checks (chain lookups, and hashing for blobs not verified yet) run this many at a time. */
+const REFERENCE_CHECKS_IN_FLIGHT = 8;
 
 export interface ManifestPush {
   readonly name: RepositoryName;
@@ -32,8 +36,8 @@ export async function publishManifest(ctx: GatewayContext, push: ManifestPush): 
   ctx.verified.markVerified(push.digest, stored.cid);
 
   const owner = push.permit.space.owner;
-  const toRecord: Present[] = [];
-  for (const item of present) if (await needsRecord(ctx, owner, item)) toRecord.push(item);
+  const needed = await boundedMap(present, REFERENCE_CHECKS_IN_FLIGHT, (item) => needsRecord(ctx, owner, item));
+  const toRecord = present.filter((_item, index) => needed[index]);
   if (push.reference.kind === 'digest') toRecord.push({ digest: push.digest, cid: stored.cid, type: 'Json' });
   const seen = new Set<string>();
   const digests = toRecord.filter((r) => !seen.has(r.digest) && seen.add(r.digest));
@@ -52,17 +56,23 @@ export async function publishManifest(ctx: GatewayContext, push: ManifestPush): 
 }
 
 async function presentReferences(ctx: GatewayContext, name: RepositoryName, manifest: ParsedManifest): Promise<Present[]> {
+  const blobs = await boundedMap(unique(manifest.blobs), REFERENCE_CHECKS_IN_FLIGHT, async (blob) => ({
+    blob,
+    found: await ctx.content.blob(name, blob.digest, { skipCache: true }).catch((error) => absent(error)),
+  }));
+  const children = await boundedMap(unique(manifest.children), REFERENCE_CHECKS_IN_FLIGHT, async (child) => ({
+    child,
+    found: await ctx.content.manifest(name, child.digest).catch((error) => absent(error)),
+  }));
   const missing: Descriptor[] = [];
   const present: Present[] = [];
-  for (const blob of unique(manifest.blobs)) {
-    const found = await ctx.content.blob(name, blob.digest, { skipCache: true }).catch((error) => absent(error));
+  for (const { blob, found } of blobs) {
     if (!found) missing.push(blob);
     else if (found.size !== blob.size) {
       throw new OciError('MANIFEST_INVALID', `${blob.digest} is ${found.size} bytes but the manifest says ${blob.size}: fix the descriptor's size`, { detail: { digest: blob.digest, size: blob.size, actual: found.size } });
     } else present.push({ digest: blob.digest, cid: found.cid!, type: 'File' });
   }
-  for (const child of unique(manifest.children)) {
-    const found = await ctx.content.manifest(name, child.digest).catch((error) => absent(error));
+  for (const { child, found } of children) {
     if (!found) missing.push(child);
     else present.push({ digest: child.digest, cid: found.cid, type: 'Json' });
   }

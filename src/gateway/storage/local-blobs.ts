@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { boundedMap } from '../bounded-map';
 
 export interface LocalBlob {
   readonly digest: string;
@@ -43,10 +44,11 @@ export class LocalBlobs {
   }
 
   async markReferenced(digests: Iterable<string>, at = Date.now()): Promise<void> {
-    for (const digest of digests) {
+    // A few at a time: a manifest's layers each cost a read and a write of a small file.
+    await boundedMap([...new Set(digests)], 8, async (digest) => {
       const blob = await this.get(digest);
       if (blob && !blob.referencedAt) await this.put({ ...blob, referencedAt: at });
-    }
+    });
   }
 
   async remove(digest: string): Promise<void> {
