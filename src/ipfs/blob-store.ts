@@ -36,6 +36,8 @@ export interface GetOptions {
 export interface GarbageCollection {
   /** Blocks deleted. */
   readonly removedBlocks: number;
+  /** Files holding the raw leaves of unpinned DAGs deleted (the embedded store's files/). */
+  readonly removedLeafFiles?: number;
   /** Their bytes on disk. */
   readonly freedBytes: number;
   /** Unpinned blocks kept because they were written after the cut-off. */
@@ -92,6 +94,19 @@ export interface BlobStore {
    * daemon's --enable-gc), which the registry leaves to the node's operator.
    */
   collectGarbage?(before: number, onRemoved?: (cid: string) => void): Promise<GarbageCollection>;
+
+  /**
+   * Only the embedded store: imports without storing the raw leaves and pins nothing; the caller
+   * keeps the bytes in a file and hands it over with adoptFile. (Kubo stores what it is sent.)
+   */
+  importLeavesElsewhere?(source: ByteSource, options?: { signal?: AbortSignal }): Promise<PutResult>;
+
+  /**
+   * Only the embedded store: moves `file`, exactly the bytes importLeavesElsewhere imported as
+   * `cid`, into the store as that file's leaves, and pins `cid`. Resolves with the file's new
+   * path, or undefined when the file was not taken (one block: stored as that block).
+   */
+  adoptFile?(cid: string, file: string): Promise<string | undefined>;
 
   /** Resolves when the store answers; rejects with BlobStoreUnavailableError otherwise. */
   ping(): Promise<void>;

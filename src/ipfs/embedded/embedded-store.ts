@@ -1,7 +1,9 @@
 // The embedded BlobStore: UnixFS files (imported by @helia/unixfs) in a filesystem blockstore,
 // with recursive pins recorded beside it. Layout under its directory (the data dir's `ipfs/`):
 //   blocks/  one file per block (blockstore-fs)     pins/  one empty file per pinned CID
-// Blocks no pin reaches are deleted by collectGarbage (garbage-collector.ts).
+//   files/   files that hold a DAG's raw leaves, by root CID (leaf-files.ts)
+// Blocks and leaf files no pin reaches are deleted by collectGarbage (garbage-collector.ts).
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FsBlockstore } from 'blockstore-fs';
@@ -9,11 +11,12 @@ import type { UnixFS } from '@helia/unixfs';
 import type { CID } from 'multiformats/cid';
 import type { BlobStat, BlobStore, ByteSource, GarbageCollection, GetOptions, PutOptions, PutResult } from '../blob-store';
 import { cidText, KUBO_IMPORT, parseBlobCid } from '../cid';
-import { BlobNotFoundError, BlobStoreUnavailableError } from '../errors';
+import { BlobNotFoundError, BlobStoreError, BlobStoreUnavailableError } from '../errors';
 import { ipfsModules, type IpfsModules } from '../esm';
 import { clampRange, CountingSource, toReadable } from '../streams';
 import { FileDag, type FileNode } from './file-dag';
-import { sweepBlocks } from './garbage-collector';
+import { sweepBlocks, sweepLeafFiles } from './garbage-collector';
+import { LeafFiles } from './leaf-files';
 import { PinSet } from './pin-set';
 import { spreadSubdirectories } from './spread-subdirectories';
 import { WriteGate } from './write-gate';
@@ -23,7 +26,10 @@ export class EmbeddedBlobStore implements BlobStore {
   readonly #m: IpfsModules;
   readonly #blocks: FsBlockstore;
   readonly #unixfs: UnixFS;
+  /** The same importer writing every block but the raw leaves (importLeavesElsewhere). */
+  readonly #unixfsWithoutLeaves: UnixFS;
   readonly #files: FileDag;
+  readonly #leaves: LeafFiles;
   readonly #pins: PinSet;
   /** Start times of the puts in progress: collectGarbage keeps every block written since the oldest. */
   readonly #writing = new Set<{ readonly since: number }>();
@@ -40,7 +46,11 @@ export class EmbeddedBlobStore implements BlobStore {
     const gated: FsBlockstore = Object.create(blocks);
     gated.put = (key, value, options) => this.#gate.write(() => blocks.put(key, value, options));
     this.#unixfs = m.unixfs({ blockstore: gated });
-    this.#files = new FileDag(m, blocks, location);
+    const leafless: FsBlockstore = Object.create(gated);
+    leafless.put = async (key, value, options) => (key.code === m.raw.code ? key : gated.put(key, value, options));
+    this.#unixfsWithoutLeaves = m.unixfs({ blockstore: leafless });
+    this.#leaves = new LeafFiles(join(location, 'files'));
+    this.#files = new FileDag(m, blocks, location, this.#leaves);
   }
 
   /** Opens (creating if needed) the store in `dir`, e.g. `<data dir>/ipfs`. */
@@ -53,13 +63,58 @@ export class EmbeddedBlobStore implements BlobStore {
   }
 
   async put(source: ByteSource, options: PutOptions = {}): Promise<PutResult> {
+    return this.#import(this.#unixfs, source, options);
+  }
+
+  /**
+   * Imports like put, but stores none of the raw leaves and pins nothing: the caller keeps the
+   * bytes in a file and hands it over with adoptFile once it knows they are right. Until then the
+   * file is incomplete here. The gateway imports uploads so while they arrive.
+   */
+  importLeavesElsewhere(source: ByteSource, options: { signal?: AbortSignal } = {}): Promise<PutResult> {
+    return this.#import(this.#unixfsWithoutLeaves, source, { signal: options.signal, pin: false });
+  }
+
+  /**
+   * Takes `file`, which must hold exactly the bytes importLeavesElsewhere imported as `cid`, as
+   * that file's leaves (moving it, no copy), and pins `cid`. Resolves with the file's new path;
+   * or with undefined when the file was not taken, for a file of one block (stored as that block).
+   */
+  async adoptFile(cid: string, file: string): Promise<string | undefined> {
+    this.#assertOpen();
+    const root = parseBlobCid(this.#m, cid);
+    const name = cidText(root);
+    if (root.code === this.#m.raw.code) {
+      const bytes = await readFile(file);
+      const actual = this.#m.CID.createV1(this.#m.raw.code, await this.#m.sha256.digest(bytes));
+      if (!actual.equals(root)) throw new BlobStoreError(`${file} does not hold the bytes of ${name}; import it again`);
+      await this.#gate.write(async () => {
+        await this.#blocks.put(root, bytes);
+        await this.#pins.add(name);
+      });
+      return undefined;
+    }
+    const node = await this.#files.root(root);
+    const size = (await stat(file)).size;
+    if (node.kind !== 'file' || node.fileSize !== size) {
+      throw new BlobStoreError(`${file} has ${size} bytes but ${name} is a file of ${FileDag.size(node)}; import it again`);
+    }
+    // Within one process, a collection cannot run between the move and the pin.
+    return this.#gate.write(async () => {
+      const path = await this.#leaves.adopt(name, file);
+      await this.#pins.add(name);
+      return path;
+    });
+  }
+
+  async #import(unixfs: UnixFS, source: ByteSource, options: PutOptions): Promise<PutResult> {
     this.#assertOpen();
     // Registered before the first block is written (a block file's time has a coarser clock).
     const write = { since: Date.now() - 1000 };
     this.#writing.add(write);
     try {
       const counted = new CountingSource(source);
-      const cid = await this.#unixfs.addByteStream(counted, {
+      const cid = await unixfs.addByteStream(counted, {
         cidVersion: KUBO_IMPORT.cidVersion,
         rawLeaves: KUBO_IMPORT.rawLeaves,
         reduceSingleLeafToSelf: true,
@@ -121,7 +176,20 @@ export class EmbeddedBlobStore implements BlobStore {
         const removed = cidOfKey(key);
         if (removed) onRemoved(removed);
       });
-      return sweepBlocks({ blocksDir: join(this.location, 'blocks'), reachable, before: cutoff, onRemoved: report });
+      const blocks = await sweepBlocks({ blocksDir: join(this.location, 'blocks'), reachable, before: cutoff, onRemoved: report });
+      const files = await sweepLeafFiles(this.#leaves.dir, (name) => {
+        try {
+          return reachable.has(keyOf(this.#m.CID.parse(name)));
+        } catch {
+          return false; // not named by a CID: nothing can read it
+        }
+      }, cutoff);
+      return {
+        removedBlocks: blocks.removedBlocks,
+        removedLeafFiles: files.removed,
+        freedBytes: blocks.freedBytes + files.freedBytes,
+        keptRecent: blocks.keptRecent + files.keptRecent,
+      };
     });
   }
 

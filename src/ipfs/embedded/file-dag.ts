@@ -1,4 +1,5 @@
-// Reads UnixFS files block by block from the local blockstore.
+// Reads UnixFS files block by block from the local blockstore, or straight from the file that
+// holds a file's leaves when there is one (leaf-files.ts).
 // ipfs-unixfs-exporter (behind @helia/unixfs `cat`) walks the DAG ahead of its reader into an
 // unbounded queue, so a slow HTTP client makes it hold the whole file in memory. This reader
 // pulls: it reads a few blocks ahead of the consumer and no more, whatever the file size.
@@ -7,9 +8,12 @@ import type { FsBlockstore } from 'blockstore-fs';
 import { BlobNotFoundError, BlobStoreError, InvalidCidError } from '../errors';
 import type { IpfsModules } from '../esm';
 import type { ByteRange } from '../streams';
+import type { LeafFiles } from './leaf-files';
 
 /** Blocks read ahead of the consumer per DAG level: 8 × 256 KiB leaves at most. */
 const READ_AHEAD = 8;
+/** Read size from a leaf file: one UnixFS chunk. */
+const LEAF_FILE_READ_BYTES = 256 * 1024;
 
 export type FileNode =
   | { readonly kind: 'raw'; readonly bytes: Uint8Array }
@@ -25,11 +29,13 @@ export class FileDag {
   readonly #m: IpfsModules;
   readonly #blocks: FsBlockstore;
   readonly #location: string;
+  readonly #leaves: LeafFiles;
 
-  constructor(modules: IpfsModules, blocks: FsBlockstore, location: string) {
+  constructor(modules: IpfsModules, blocks: FsBlockstore, location: string, leaves: LeafFiles) {
     this.#m = modules;
     this.#blocks = blocks;
     this.#location = location;
+    this.#leaves = leaves;
   }
 
   /** The root of a file; BlobNotFoundError when its block is not here. */
@@ -53,11 +59,25 @@ export class FileDag {
 
   /** The bytes of `range` (within the file), in order, reading at most READ_AHEAD blocks ahead. */
   async *read(root: CID, node: FileNode, range: ByteRange): AsyncGenerator<Uint8Array> {
-    if (range.end > range.start) yield* this.#walk(root, node, 0, range);
+    if (range.end <= range.start) return;
+    const file = node.kind === 'file' ? await this.#leaves.open(root.toV1().toString(), node.fileSize) : undefined;
+    if (!file) {
+      yield* this.#walk(root, node, 0, range);
+      return;
+    }
+    try {
+      yield* file.createReadStream({ start: range.start, end: range.end - 1, autoClose: false, highWaterMark: LEAF_FILE_READ_BYTES });
+    } finally {
+      await file.close();
+    }
   }
 
-  /** Whether every block of the file is here. */
+  /** Whether every block of the file is here (its leaves in blocks or in its leaf file). */
   async isComplete(cid: CID): Promise<boolean> {
+    if (cid.code !== this.#m.raw.code) {
+      const root = await this.#node(cid);
+      if (root?.kind === 'file' && (await this.#leaves.has(cid.toV1().toString(), root.fileSize))) return true;
+    }
     const pending: CID[] = [cid];
     for (let next = pending.pop(); next; next = pending.pop()) {
       if (next.code === this.#m.raw.code) {

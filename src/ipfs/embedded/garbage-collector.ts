@@ -1,5 +1,5 @@
-// Deletes the embedded store's blocks that no recursive pin reaches, as `ipfs repo gc` does for
-// Kubo. Unpinned blocks come from blobs the gateway's cleanup released and from imports that were
+// Deletes the embedded store's blocks (and leaf files) that no recursive pin reaches, as
+// `ipfs repo gc` does for Kubo. Unpinned blocks come from blobs the gateway's cleanup released and from imports that were
 // cancelled or abandoned half-way; without this they would stay on disk for good.
 //
 // A block is kept when a pin reaches it or when its file is newer than `before`: a block that
@@ -36,25 +36,48 @@ export async function sweepBlocks(options: SweepOptions): Promise<GarbageCollect
       if (!name.endsWith(BLOCK_FILE)) continue;
       const key = name.slice(0, -BLOCK_FILE.length);
       if (options.reachable.has(key)) continue;
-      const file = join(shardDir, name);
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile()) continue;
-      if (info.mtimeMs >= options.before) {
-        keptRecent++;
-        continue;
-      }
-      try {
-        await unlink(file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw error;
-      }
+      const outcome = await removeUnlessRecent(join(shardDir, name), options.before);
+      if (outcome === 'recent') keptRecent++;
+      if (typeof outcome !== 'number') continue;
       removedBlocks++;
-      freedBytes += info.size;
+      freedBytes += outcome;
       options.onRemoved?.(key);
     }
   }
   return { removedBlocks, freedBytes, keptRecent };
+}
+
+/**
+ * Deletes the leaf files (leaf-files.ts, one per root CID) of roots `keep` refuses, last written
+ * before `before`. A leaf file is adopted (and touched) just before its root is pinned.
+ */
+export async function sweepLeafFiles(dir: string, keep: (root: string) => boolean, before: number): Promise<{ removed: number; freedBytes: number; keptRecent: number }> {
+  let removed = 0;
+  let freedBytes = 0;
+  let keptRecent = 0;
+  for (const name of await entries(dir)) {
+    if (keep(name)) continue;
+    const outcome = await removeUnlessRecent(join(dir, name), before);
+    if (outcome === 'recent') keptRecent++;
+    if (typeof outcome !== 'number') continue;
+    removed++;
+    freedBytes += outcome;
+  }
+  return { removed, freedBytes, keptRecent };
+}
+
+/** Deletes a file last written before `before`: its size when deleted, else why not. */
+async function removeUnlessRecent(file: string, before: number): Promise<number | 'recent' | 'absent'> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return 'absent';
+  if (info.mtimeMs >= before) return 'recent';
+  try {
+    await unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw error;
+  }
+  return info.size;
 }
 
 /** A directory's entries; none when it does not exist (yet) or is not a directory. */
