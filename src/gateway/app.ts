@@ -30,6 +30,7 @@ import type { GatewayBlobStore } from './storage/blob-store';
 import { BlobCache } from './storage/blob-cache';
 import { LocalBlobs } from './storage/local-blobs';
 import { OwnerRecords } from './storage/owner-records';
+import { uploadImporter } from './storage/upload-import';
 import { UploadSessions } from './storage/upload-sessions';
 import { VerifiedPairs } from './storage/verified-pairs';
 
@@ -105,7 +106,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     store: options.blobStore,
     resolver,
     content,
-    uploads: new UploadSessions(join(dir, 'uploads'), (source, signal) => options.blobStore.put(source, { signal })),
+    uploads: new UploadSessions(join(dir, 'uploads'), uploadImporter(options.blobStore)),
     local,
     cache,
     verified,
@@ -145,8 +146,9 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const sweepAndReport = () =>
     sweep()
       .then(({ uploads, blobs, ipfs }) => {
-        if (uploads + blobs + (ipfs?.removedBlocks ?? 0) === 0) return;
-        const blocks = ipfs ? `, ${ipfs.removedBlocks} unpinned IPFS blocks (${(ipfs.freedBytes / 2 ** 20).toFixed(1)} MiB)` : '';
+        const files = ipfs?.removedLeafFiles ?? 0;
+        if (uploads + blobs + (ipfs?.removedBlocks ?? 0) + files === 0) return;
+        const blocks = ipfs ? `, ${ipfs.removedBlocks} unpinned IPFS blocks${files ? ` and ${files} leaf files` : ''} (${(ipfs.freedBytes / 2 ** 20).toFixed(1)} MiB)` : '';
         log(`cleanup: removed ${uploads} unfinished uploads, ${blobs} unreferenced blobs${blocks}`);
       })
       .catch((error) => log(`cleanup: ${(error as Error).message}`));

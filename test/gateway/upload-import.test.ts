@@ -3,7 +3,7 @@
 // that is refused leaves nothing pinned.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,12 @@ import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { LocalBlobs } from '../../src/gateway/storage/local-blobs';
 import { type Blob, ociErrors, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
+
+/** blockstore-fs's block files under the store's `blocks/`. */
+function blockFileCount(ipfsDir: string): number {
+  const blocks = join(ipfsDir, 'blocks');
+  return readdirSync(blocks).reduce((sum, shard) => sum + readdirSync(join(blocks, shard)).filter((name) => name.endsWith('.data')).length, 0);
+}
 
 describe('uploads imported to IPFS as they arrive', () => {
   let t: TestGateway;
@@ -66,6 +72,29 @@ describe('uploads imported to IPFS as they arrive', () => {
     }
     assert.equal((await commit(location, blob.digest)).status, 201);
     await assertStored(blob);
+  });
+
+  it('writes each byte once: the upload file becomes the IPFS leaves and the cached copy', async () => {
+    const blob = randomBlob(3_000_000);
+    const ipfsDir = embeddedIpfsDir(t.dataDir);
+    const blocksBefore = blockFileCount(ipfsDir);
+    const location = await startUpload('acme/once');
+    for (let start = 0; start < blob.size; start += 1_000_000) {
+      assert.equal((await patch(location, start, blob.bytes.subarray(start, start + 1_000_000))).status, 202);
+    }
+    assert.equal((await commit(location, blob.digest)).status, 201);
+    await assertStored(blob);
+    const record = await new LocalBlobs(join(t.dataDir, 'gateway', 'blobs')).get(blob.digest);
+    // Twelve 256 KiB leaves live in the one leaf file; only the root went to blocks/.
+    assert.equal(blockFileCount(ipfsDir) - blocksBefore, 1);
+    const leafFile = statSync(join(ipfsDir, 'files', record!.cid));
+    assert.equal(leafFile.size, blob.size);
+    const cached = statSync(join(t.dataDir, 'gateway', 'cache', blob.digest.replace(':', '-')));
+    assert.equal(cached.ino, leafFile.ino, 'the cached copy is the same file, not a copy');
+    // Pulls read it back.
+    const pulled = await fetch(`${t.url}/v2/acme/once/blobs/${blob.digest}`);
+    assert.equal(pulled.status, 200);
+    assert.ok(Buffer.from(await pulled.arrayBuffer()).equals(blob.bytes));
   });
 
   it('records the right CID for a monolithic upload and for an empty blob', async () => {

@@ -3,11 +3,13 @@
 // cancel (DELETE). The committed bytes go to IPFS and are pinned; the chain records them when
 // a manifest that references them is pushed.
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { paths } from '../http/paths';
 import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
+import { completeUploadImport } from '../storage/upload-import';
 import { rangeHeader, type UploadSession } from '../storage/upload-sessions';
 import type { PutResult } from '../../ipfs/blob-store';
 import { contentLength } from './request-body';
@@ -50,6 +52,25 @@ async function finishImport(imported: Promise<PutResult> | undefined, size: numb
   return stored?.size === size ? stored : undefined;
 }
 
+/**
+ * The upload's bytes in IPFS, pinned: from the import that streamed alongside it, or imported
+ * from its file now. `storeFile` is where the bytes went when the store took the file itself.
+ */
+async function storeUpload(ctx: GatewayContext, session: UploadSession, size: number, imported: Promise<PutResult> | undefined): Promise<{ stored: PutResult; storeFile?: string }> {
+  const streamed = await finishImport(imported, size);
+  if (streamed) {
+    try {
+      return { stored: streamed, storeFile: await completeUploadImport(ctx.store, streamed, session.dataFile) };
+    } catch (error) {
+      // Taking the file failed before it moved (its blocks were collected meanwhile, or IPFS is
+      // on another filesystem): import it the ordinary way instead.
+      if (!(await stat(session.dataFile).catch(() => undefined))) throw error;
+      ctx.log(`upload ${session.id}: the IPFS store could not take the upload file (${(error as Error).message}); importing it instead`);
+    }
+  }
+  return { stored: await importFile(ctx, session.dataFile, size) };
+}
+
 /** Imports the first `size` bytes of the upload's file: for uploads without a usable streaming import. */
 function importFile(ctx: GatewayContext, file: string, size: number): Promise<PutResult> {
   // Read in UnixFS-chunk-sized pieces: larger buffers only raise the memory the import leaves behind.
@@ -64,12 +85,14 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
     await ctx.uploads.remove(session);
     throw new OciError('DIGEST_INVALID', `the uploaded ${size} bytes have digest ${digest}, not ${expected}: the upload is discarded, upload the blob again`, { detail: { expected, actual: digest, size } });
   }
-  const stored = (await finishImport(imported, size)) ?? (await importFile(ctx, session.dataFile, size));
+  const { stored, storeFile } = await storeUpload(ctx, session, size, imported);
   ctx.verified.markVerified(digest, stored.cid);
   const known = await ctx.local.get(digest);
   await ctx.local.put({ digest, cid: stored.cid, size, committedAt: Date.now(), referencedAt: known?.referencedAt });
-  // The upload file was hashed on the way in: it becomes the cached copy.
-  await ctx.cache.adopt(digest, session.dataFile, size);
+  // The upload file was hashed on the way in: it becomes the cached copy (a second name for it
+  // when the IPFS store took it).
+  if (storeFile) await ctx.cache.adoptLink(digest, storeFile, size);
+  else await ctx.cache.adopt(digest, session.dataFile, size);
   await ctx.uploads.remove(session);
   res.setHeader('Location', paths.blob(name.full, digest));
   res.setHeader('Docker-Content-Digest', digest);

@@ -4,7 +4,7 @@
 // verified), and the least recently used files are dropped past the size limit.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, link, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 interface Entry {
@@ -54,6 +54,26 @@ export class BlobCache {
       return;
     }
     await rename(file, this.#file(digest));
+    await this.#record(digest, size);
+  }
+
+  /**
+   * Caches a verified file that stays where it is (the embedded IPFS store's leaf file) under a
+   * second name, a hard link: no bytes are copied. Skipped where the two cannot be linked.
+   */
+  async adoptLink(digest: string, file: string, size: number): Promise<void> {
+    if (!this.enabled || size > this.#maxBytes) return;
+    const target = this.#file(digest);
+    try {
+      await rm(target, { force: true });
+      await link(file, target);
+    } catch {
+      return;
+    }
+    await this.#record(digest, size);
+  }
+
+  async #record(digest: string, size: number): Promise<void> {
     const old = this.#entries.get(digest);
     if (old) this.#total -= old.size;
     this.#entries.set(digest, { size, usedAt: Date.now() });
