@@ -5,9 +5,14 @@
 import type { GatewayBlobStore, StoredBlob } from './blob-store';
 import type { ImportStarter } from './streaming-import';
 
+/** Whether the store takes upload files as leaves (the embedded store does, Kubo does not). */
+function takesFiles(store: GatewayBlobStore): store is GatewayBlobStore & Required<Pick<GatewayBlobStore, 'importLeavesElsewhere' | 'adoptFile'>> {
+  return store.importLeavesElsewhere !== undefined && store.adoptFile !== undefined;
+}
+
 /** Starts the import that runs while an upload arrives. */
 export function uploadImporter(store: GatewayBlobStore): ImportStarter {
-  if (store.importLeavesElsewhere && store.adoptFile) return (source, signal) => store.importLeavesElsewhere!(source, { signal });
+  if (takesFiles(store)) return (source, signal) => store.importLeavesElsewhere(source, { signal });
   return (source, signal) => store.put(source, { signal });
 }
 
@@ -17,6 +22,5 @@ export function uploadImporter(store: GatewayBlobStore): ImportStarter {
  * which the blob cache links to), or undefined when `file` stays the caller's.
  */
 export async function completeUploadImport(store: GatewayBlobStore, stored: StoredBlob, file: string): Promise<string | undefined> {
-  if (!(store.importLeavesElsewhere && store.adoptFile)) return undefined;
-  return store.adoptFile(stored.cid, file);
+  return takesFiles(store) ? store.adoptFile(stored.cid, file) : undefined;
 }

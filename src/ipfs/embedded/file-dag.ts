@@ -72,12 +72,8 @@ export class FileDag {
     }
   }
 
-  /** Whether every block of the file is here (its leaves in blocks or in its leaf file). */
+  /** Whether every block of the file is here (its leaves in blocks, or in its leaf file). */
   async isComplete(cid: CID): Promise<boolean> {
-    if (cid.code !== this.#m.raw.code) {
-      const root = await this.#node(cid);
-      if (root?.kind === 'file' && (await this.#leaves.has(cid.toV1().toString(), root.fileSize))) return true;
-    }
     const pending: CID[] = [cid];
     for (let next = pending.pop(); next; next = pending.pop()) {
       if (next.code === this.#m.raw.code) {
@@ -86,7 +82,9 @@ export class FileDag {
       }
       const node = await this.#node(next);
       if (!node) return false;
-      if (node.kind === 'file') pending.push(...node.links.map((link) => link.cid));
+      if (node.kind !== 'file') continue;
+      if (next === cid && (await this.#leaves.has(cid.toV1().toString(), node.fileSize))) return true;
+      pending.push(...node.links.map((link) => link.cid));
     }
     return true;
   }

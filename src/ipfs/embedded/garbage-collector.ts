@@ -1,6 +1,7 @@
 // Deletes the embedded store's blocks (and leaf files) that no recursive pin reaches, as
-// `ipfs repo gc` does for Kubo. Unpinned blocks come from blobs the gateway's cleanup released and from imports that were
-// cancelled or abandoned half-way; without this they would stay on disk for good.
+// `ipfs repo gc` does for Kubo. Unpinned blocks come from blobs the gateway's cleanup released
+// and from imports that were cancelled or abandoned half-way; without this they would stay on
+// disk for good.
 //
 // A block is kept when a pin reaches it or when its file is newer than `before`: a block that
 // was just written may belong to an import that has not pinned its root yet, in this process or
