@@ -94,6 +94,9 @@ describe('embedded store leaf files', () => {
     const other = fileOf(randomBytes(500));
     await assert.rejects(store.adoptFile(one.cid, other), /does not hold the bytes of/);
     assert.ok(existsSync(other));
+    const large = fileOf(randomBytes(CHUNK + 1));
+    await assert.rejects(store.adoptFile(one.cid, large), /has 262145 bytes but .* is a single block of at most 262144/);
+    assert.ok(existsSync(large));
     assert.equal(await store.has(one.cid), false);
   });
 

@@ -85,6 +85,9 @@ export class EmbeddedBlobStore implements BlobStore {
     const root = parseBlobCid(this.#m, cid);
     const name = cidText(root);
     if (root.code === this.#m.raw.code) {
+      // A one-block file is at most one chunk: anything larger cannot be it, and is not read in.
+      const size = (await stat(file)).size;
+      if (size > KUBO_IMPORT.chunkSize) throw new BlobStoreError(`${file} has ${size} bytes but ${name} is a single block of at most ${KUBO_IMPORT.chunkSize}; import it again`);
       const bytes = await readFile(file);
       const actual = this.#m.CID.createV1(this.#m.raw.code, await this.#m.sha256.digest(bytes));
       if (!actual.equals(root)) throw new BlobStoreError(`${file} does not hold the bytes of ${name}; import it again`);

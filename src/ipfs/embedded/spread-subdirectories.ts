@@ -2,8 +2,8 @@
 // so the allocator spreads its shard directories over the filesystem's block groups instead of
 // packing them into the parent's group.
 //
-// Why: the store writes one file per 256 KiB block, so an image push creates about a thousand
-// files. On an ext4 without a journal, allocating an inode passes over every free inode in the
+// Why: an ordinary add writes one file per 256 KiB block, so adding 200 MB creates about eight
+// hundred files (the gateway's uploads are the exception: they keep their leaves in one file). On an ext4 without a journal, allocating an inode passes over every free inode in the
 // group that was deleted recently (a window of many minutes), checking each one's deletion time.
 // In a group where many files were deleted (a cleaned-up data dir, a removed checkout, test
 // runs), each new file then costs up to a millisecond of kernel time. Other groups do not.
