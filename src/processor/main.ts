@@ -7,13 +7,13 @@ import { runMigrations } from '../indexer/migrations';
 import { PROJECT_ROOT } from '../indexer/project-paths';
 import { assertSameChain } from './chain-guard';
 import { processorOptionsFromEnv } from './config';
-import { handleBatch } from './handler';
+import { createBatchHandler } from './handler';
 import { handleBatchNoop, handlerKindFromEnv } from './noop-handler';
 import { createProcessor } from './processor';
 
 async function main(): Promise<void> {
   const options = processorOptionsFromEnv();
-  const handler = handlerKindFromEnv() === 'noop' ? handleBatchNoop : handleBatch;
+  const handler = handlerKindFromEnv() === 'noop' ? handleBatchNoop : createBatchHandler();
   const dbUrl = dbUrlFromEnv();
   // Subsquid's store reads the same variables; make it read exactly this URL.
   process.env.DB_URL = dbUrl;

@@ -1,12 +1,10 @@
 // The entities a batch touches: taken from the entity cache or loaded once (one query per entity
 // type for the rest), changed in memory by the batch's actions in chain order, then written once.
-import { In } from 'typeorm';
-import type { Store } from '@subsquid/typeorm-store';
-import { Account, Blob, type DigestInfoRecord, Image, Manifest, Space, type SpaceMember, Tag, type TagUpdate } from '../../model';
+import { Account, type Blob, type DigestInfoRecord, type Image, type Manifest, type Space, type SpaceMember, type Tag, type TagUpdate } from '../../model';
 import type { RegistryAction } from '../actions';
 import { toAddress } from '../addresses';
-import { emptyTables } from './bulk-write';
 import { CACHED_KINDS, type CachedKind, type EntityCache } from './entity-cache';
+import type { EntityReader } from './entity-reader';
 import { EntityMaps } from './entity-maps';
 import { imageId, manifestId, tagId } from './ids';
 
@@ -15,11 +13,11 @@ export class BatchState extends EntityMaps {
   readonly changed = { spaces: new Set<Space>(), images: new Set<Image>(), tags: new Set<Tag>(), manifests: new Set<Manifest>(), blobs: new Set<Blob>() };
   readonly inserts = { spaceMembers: [] as SpaceMember[], tagUpdates: [] as TagUpdate[], digestInfoRecords: [] as DigestInfoRecord[] };
 
-  static async load(store: Store, actions: RegistryAction[], cache?: EntityCache): Promise<BatchState> {
+  static async load(reader: EntityReader, actions: RegistryAction[], cache?: EntityCache): Promise<BatchState> {
     const state = new BatchState();
     const cached = cache?.usable ? cache : undefined;
     if (cached?.needsTableCheck) {
-      const empty = await emptyTables(store, CACHED_KINDS.map((kind) => TABLE_OF[kind]));
+      const empty = await reader.emptyTables(CACHED_KINDS);
       cached.wholeFrom(CACHED_KINDS.filter((_, i) => empty[i]));
     }
     const publicKeys = new Set<string>();
@@ -37,7 +35,7 @@ export class BatchState extends EntityMaps {
       }
     }
     const addresses = fromCache([...publicKeys].map(toAddress), cached, 'accounts', state.accounts);
-    if (addresses.length > 0) for (const account of await store.findBy(Account, { id: In(addresses) })) state.accounts.set(account.id, account);
+    if (addresses.length > 0) for (const account of await reader.byIds('accounts', addresses)) state.accounts.set(account.id, account);
     const allSpaces = cached?.holdsAll('spaces') ?? false;
     const missingIds: string[] = [];
     for (const id of spaceIds) {
@@ -52,10 +50,10 @@ export class BatchState extends EntityMaps {
       else if (!allSpaces) missingOwners.push(owner);
     }
     if (missingIds.length > 0 || missingOwners.length > 0) {
-      const spaces = await store.find(Space, { where: [{ id: In(missingIds) }, { owner: { id: In(missingOwners) } }], relations: { owner: true } });
+      const spaces = await reader.spaces(missingIds, missingOwners);
       for (const space of spaces) state.addSpace(space);
     }
-    await state.loadSpaceContents(store, actions, cached);
+    await state.loadSpaceContents(reader, actions, cached);
     return state;
   }
 
@@ -79,7 +77,7 @@ export class BatchState extends EntityMaps {
    * Images, tags, manifests and blobs of the spaces already indexed (new spaces have none),
    * without their relations: whoever changes one of them sets all its relations again.
    */
-  private async loadSpaceContents(store: Store, actions: RegistryAction[], cached?: EntityCache): Promise<void> {
+  private async loadSpaceContents(reader: EntityReader, actions: RegistryAction[], cached?: EntityCache): Promise<void> {
     const ids = { images: new Set<string>(), tags: new Set<string>(), manifests: new Set<string>(), blobs: new Set<string>() };
     for (const action of actions) {
       if (action.kind === 'digestInfoStored') ids.blobs.add(action.digest.hex);
@@ -98,10 +96,10 @@ export class BatchState extends EntityMaps {
       blobs: fromCache([...ids.blobs], cached, 'blobs', this.blobs),
     };
     const [images, tags, manifests, blobs] = await Promise.all([
-      missing.images.length ? store.findBy(Image, { id: In(missing.images) }) : [],
-      missing.tags.length ? store.findBy(Tag, { id: In(missing.tags) }) : [],
-      missing.manifests.length ? store.findBy(Manifest, { id: In(missing.manifests) }) : [],
-      missing.blobs.length ? store.findBy(Blob, { id: In(missing.blobs) }) : [],
+      missing.images.length ? reader.byIds('images', missing.images) : [],
+      missing.tags.length ? reader.byIds('tags', missing.tags) : [],
+      missing.manifests.length ? reader.byIds('manifests', missing.manifests) : [],
+      missing.blobs.length ? reader.byIds('blobs', missing.blobs) : [],
     ]);
     for (const image of images) this.images.set(image.id, image);
     for (const tag of tags) this.tags.set(tag.id, tag);
@@ -109,9 +107,6 @@ export class BatchState extends EntityMaps {
     for (const blob of blobs) this.blobs.set(blob.id, blob);
   }
 }
-
-/** The table behind each cached kind. */
-const TABLE_OF: Record<CachedKind, new (...args: never[]) => unknown> = { accounts: Account, spaces: Space, images: Image, tags: Tag, manifests: Manifest, blobs: Blob };
 
 /**
  * Copies the cached entities among `ids` into `into` and returns the ids still to be loaded:

@@ -1,0 +1,74 @@
+// A batch's writes, serialised: for each entity type in the order the foreign keys need (parents
+// before children), the rows as JSON documents for its statement (write-specs.ts). Plain data
+// (strings and ids only), so it can be built in the state thread and executed on the main one.
+import type { BatchState } from './batch-state';
+import { type StatementSpec, specKey, type WriteMode, type WriteSpecs } from './write-specs';
+import type { WrittenEntity } from './written-entities';
+
+export interface PlannedWrite {
+  entity: WrittenEntity;
+  mode: WriteMode;
+  /** The rows' JSON documents, at most CHUNK_ROWS rows each. */
+  documents: string[];
+  /** The rows' ids, for the hot-block change tracker; only when asked for. */
+  ids?: string[];
+}
+
+/** Rows per statement: bounds the size of one query's document. */
+const CHUNK_ROWS = 10_000;
+
+const WRITE_ORDER: [WrittenEntity, WriteMode, (state: BatchState) => object[]][] = [
+  ['Account', 'insert', (state) => [...state.newAccounts].map((id) => state.accounts.get(id)!)],
+  ['Space', 'upsert', (state) => [...state.changed.spaces]],
+  ['Image', 'upsert', (state) => [...state.changed.images]],
+  ['Manifest', 'upsert', (state) => [...state.changed.manifests]],
+  ['Tag', 'upsert', (state) => [...state.changed.tags]],
+  ['Blob', 'upsert', (state) => [...state.changed.blobs]],
+  ['SpaceMember', 'insert', (state) => state.inserts.spaceMembers],
+  ['TagUpdate', 'insert', (state) => state.inserts.tagUpdates],
+  ['DigestInfoRecord', 'insert', (state) => state.inserts.digestInfoRecords],
+];
+
+export function planWrites(state: BatchState, specs: WriteSpecs, withIds: boolean): PlannedWrite[] {
+  const writes: PlannedWrite[] = [];
+  for (const [entity, mode, rowsOf] of WRITE_ORDER) {
+    const rows = rowsOf(state);
+    if (rows.length === 0) continue;
+    const spec = specs[specKey(entity, mode)];
+    if (!spec) throw new Error(`no write statement for ${entity} (${mode}); the state thread was given incomplete statements`);
+    const documents: string[] = [];
+    for (let start = 0; start < rows.length; start += CHUNK_ROWS) documents.push(rowsJson(entity, spec, rows.slice(start, start + CHUNK_ROWS)));
+    writes.push({ entity, mode, documents, ...(withIds ? { ids: rows.map((row) => (row as { id: string }).id) } : {}) });
+  }
+  return writes;
+}
+
+/**
+ * The rows as JSON, each an array of its column values in the statement's order (no column
+ * names repeated in every row). A row that lacks a required value is a bug in the handler, named here.
+ */
+export function rowsJson(entity: string, { columns, hexTwins }: StatementSpec, rows: object[]): string {
+  const records = new Array<unknown[]>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Record<string, unknown>;
+    const record = new Array<unknown>(columns.length);
+    for (let c = 0; c < columns.length; c++) {
+      const { property, key, required } = columns[c];
+      let value = row[property];
+      if (key !== undefined && value !== null && value !== undefined) value = (value as Record<string, unknown>)[key];
+      if (value === undefined && required) {
+        throw new Error(`${entity} ${(row as { id?: string }).id}: ${property} is not set; every written ${entity} must carry it`);
+      }
+      record[c] = value ?? null;
+    }
+    // A hex column whose text twin holds the same bytes goes as null; the statement derives it.
+    for (const [hexAt, textAt] of hexTwins) if (hexOfText(record[hexAt], record[textAt])) record[hexAt] = null;
+    records[i] = record;
+  }
+  return JSON.stringify(records);
+}
+
+/** Whether `hex` (0x…) is exactly the UTF-8 bytes of `text`, so that Postgres can derive it. */
+function hexOfText(hex: unknown, text: unknown): boolean {
+  return typeof hex === 'string' && typeof text === 'string' && hex.length === 2 + 2 * Buffer.byteLength(text) && hex.startsWith('0x');
+}
