@@ -7,20 +7,22 @@ import { runMigrations } from '../indexer/migrations';
 import { PROJECT_ROOT } from '../indexer/project-paths';
 import { assertSameChain } from './chain-guard';
 import { processorOptionsFromEnv } from './config';
+import { BatchLookahead } from './batch-coalescing';
 import { createBatchHandler } from './handler';
 import { handleBatchNoop, handlerKindFromEnv } from './noop-handler';
 import { createProcessor } from './processor';
 
 async function main(): Promise<void> {
   const options = processorOptionsFromEnv();
-  const handler = handlerKindFromEnv() === 'noop' ? handleBatchNoop : createBatchHandler();
+  const lookahead = new BatchLookahead();
+  const handler = handlerKindFromEnv() === 'noop' ? handleBatchNoop : createBatchHandler(lookahead);
   const dbUrl = dbUrlFromEnv();
   // Subsquid's store reads the same variables; make it read exactly this URL.
   process.env.DB_URL = dbUrl;
   await runMigrations(dbUrl);
   await assertSameChain(dbUrl, options.chainRpc);
   const database = new TypeormDatabase({ supportHotBlocks: true, projectDir: PROJECT_ROOT });
-  createProcessor(options).run(database, handler);
+  createProcessor(options, lookahead).run(database, handler);
 }
 
 main().catch((error: Error) => {

@@ -9,7 +9,7 @@ import {
   type Extrinsic as _Extrinsic,
 } from '@subsquid/substrate-processor';
 import { events } from '../types';
-import { coalesceProcessorIngest, DEFAULT_MAX_BATCH_BLOCKS } from './batch-coalescing';
+import { type BatchLookahead, coalesceProcessorIngest, DEFAULT_MAX_BATCH_BLOCKS } from './batch-coalescing';
 
 export const REGISTRY_EVENTS = [
   events.containerRegistry.spaceCreated.name,
@@ -40,7 +40,8 @@ export interface ProcessorOptions {
 }
 
 
-export function createProcessor(options: ProcessorOptions) {
+/** `lookahead` lets the handler take the next finalized batch early (see handler.ts). */
+export function createProcessor(options: ProcessorOptions, lookahead?: BatchLookahead) {
   const processor = new SubstrateBatchProcessor()
     .setRpcEndpoint({ url: options.chainRpc, rateLimit: options.rateLimit })
     .setRpcDataIngestionSettings({ headPollInterval: options.headPollIntervalMs })
@@ -56,7 +57,7 @@ export function createProcessor(options: ProcessorOptions) {
     });
   if (options.prometheusPort !== undefined) processor.setPrometheusPort(options.prometheusPort);
   const maxBatchBlocks = options.maxBatchBlocks ?? DEFAULT_MAX_BATCH_BLOCKS;
-  if (maxBatchBlocks > 0) coalesceProcessorIngest(processor, maxBatchBlocks);
+  if (maxBatchBlocks > 0) coalesceProcessorIngest(processor, maxBatchBlocks, lookahead);
   return processor;
 }
 

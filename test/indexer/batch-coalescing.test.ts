@@ -3,7 +3,7 @@
 // stops reach both sides.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coalesceBatches, type FinalizedBatch } from '../../src/processor/batch-coalescing';
+import { BatchLookahead, coalesceBatches, type FinalizedBatch } from '../../src/processor/batch-coalescing';
 
 /** Splits of `size` consecutive block numbers from 1 to `total`, the last one at the head. */
 async function* splits(total: number, size: number, delayMs = 0): AsyncGenerator<FinalizedBatch<number>> {
@@ -67,4 +67,36 @@ test('a consumer that stops (a handler error) is not held up by a source waiting
     for await (const _ of coalesceBatches(endless(), 100)) throw new Error('handler failed');
   }, /handler failed/);
   assert.ok(Date.now() - started < 1000, 'the error took too long to come through');
+});
+
+test('a batch taken ahead is the one handed over next, and later blocks go into the batch after it', async () => {
+  const lookahead = new BatchLookahead<number>();
+  const seen: number[][] = [];
+  const takenAhead: number[][] = [];
+  for await (const batch of coalesceBatches(splits(300, 10), 100, lookahead)) {
+    assert.deepEqual(batch.blocks, takenAhead.shift() ?? batch.blocks, 'the runner got another batch than the one taken ahead');
+    seen.push(batch.blocks);
+    await lookahead.filled();
+    const next = lookahead.takeNext();
+    if (next) {
+      takenAhead.push(next.blocks);
+      assert.equal(lookahead.takeNext(), next, 'taking again before the hand-over gives the same batch');
+    }
+    await sleep(5);
+  }
+  assert.deepEqual(seen.flat(), Array.from({ length: 300 }, (_, i) => i + 1), 'every block once, in order');
+  assert.ok(seen.length >= 3 && seen.slice(1, -1).every((blocks) => blocks.length === 100), `filled() waits for whole batches: ${seen.map((b) => b.length)}`);
+  assert.equal(lookahead.takeNext(), undefined, 'nothing is taken once the stream is done');
+});
+
+test('filled() settles when the source ends short of a whole batch', async () => {
+  const lookahead = new BatchLookahead<number>();
+  const iterator = coalesceBatches(splits(25, 10, 2), 100, lookahead)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  assert.equal(first.done, false);
+  await lookahead.filled();
+  const rest = lookahead.takeNext();
+  assert.deepEqual([...(first.value?.blocks ?? []), ...(rest?.blocks ?? [])], Array.from({ length: 25 }, (_, i) => i + 1));
+  assert.deepEqual((await iterator.next()).value?.blocks, rest?.blocks);
+  assert.equal((await iterator.next()).done, true);
 });

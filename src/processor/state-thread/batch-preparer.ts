@@ -13,7 +13,8 @@ import type { WriteSpecs } from '../state/write-specs';
 import { StateThread } from './state-thread';
 
 export interface BatchPreparer {
-  prepare(input: BatchInput, reader: EntityReader, specs: WriteSpecs): Promise<PreparedBatch>;
+  /** `onLoaded`: called once the batch reads nothing more (see prepareBatch). */
+  prepare(input: BatchInput, reader: EntityReader, specs: WriteSpecs, onLoaded?: () => void): Promise<PreparedBatch>;
   /** Stops the state thread, if there is one. */
   close(): Promise<void>;
 }
@@ -31,5 +32,5 @@ export function stateThreadFromEnv(env: NodeJS.ProcessEnv = process.env): StateT
 export function createBatchPreparer(kind: StateThreadKind, cacheEntries: number): BatchPreparer {
   if (kind === 'worker') return new StateThread(cacheEntries);
   const cache = new EntityCache(cacheEntries);
-  return { prepare: (input, reader, specs) => prepareBatch(input, reader, cache, specs), close: async () => undefined };
+  return { prepare: (input, reader, specs, onLoaded) => prepareBatch(input, reader, cache, specs, onLoaded), close: async () => undefined };
 }

@@ -14,6 +14,7 @@ export type ToStateThread =
 
 export type FromStateThread =
   | { type: 'read'; id: number; call: ReadCall; args: unknown[] }
+  | { type: 'loaded'; id: number }
   | { type: 'prepared'; id: number; result: PreparedBatch }
   | { type: 'failed'; id: number; message: string };
 

@@ -14,6 +14,7 @@ const ENTRY = path.join(__dirname, 'worker-entry.ts');
 interface Pending {
   id: number;
   reader: EntityReader;
+  onLoaded?: () => void;
   resolve: (result: PreparedBatch) => void;
   reject: (error: Error) => void;
 }
@@ -39,12 +40,12 @@ export class StateThread implements BatchPreparer {
     this.#worker.on('exit', (code) => this.#fail(new Error(`the processor's state thread exited (code ${code})`)));
   }
 
-  prepare(input: BatchInput, reader: EntityReader, specs: WriteSpecs): Promise<PreparedBatch> {
+  prepare(input: BatchInput, reader: EntityReader, specs: WriteSpecs, onLoaded?: () => void): Promise<PreparedBatch> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#pending) return Promise.reject(new Error('a batch was handed to the state thread while it was preparing another'));
     const id = this.#nextId++;
     return new Promise<PreparedBatch>((resolve, reject) => {
-      this.#pending = { id, reader, resolve, reject };
+      this.#pending = { id, reader, onLoaded, resolve, reject };
       this.#send({ type: 'prepare', id, input, ...(this.#specsSent ? {} : { specs }) });
       this.#specsSent = true;
     });
@@ -64,6 +65,9 @@ export class StateThread implements BatchPreparer {
           (value) => this.#send({ type: 'read-result', id: message.id, value }),
           (error: Error) => this.#send({ type: 'read-failed', id: message.id, message: error.message }),
         );
+        break;
+      case 'loaded':
+        if (message.id === pending.id) pending.onLoaded?.();
         break;
       case 'prepared':
       case 'failed':

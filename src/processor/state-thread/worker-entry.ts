@@ -29,7 +29,7 @@ function serve(data: StateThreadData): void {
           send({ type: 'failed', id, message: 'the state thread was asked to prepare a batch before it was given the write statements' });
           break;
         }
-        prepareBatch(message.input, reader, cache, specs).then(
+        prepareBatch(message.input, reader, cache, specs, () => send({ type: 'loaded', id })).then(
           (result) => send({ type: 'prepared', id, result }),
           (error: Error) => send({ type: 'failed', id, message: error.message }),
         );

@@ -25,11 +25,16 @@ export interface PreparedBatch {
   warnings: string[];
 }
 
-export async function prepareBatch(input: BatchInput, reader: EntityReader, cache: EntityCache, specs: WriteSpecs): Promise<PreparedBatch> {
+/** `onLoaded` is called once the batch will ask the reader for nothing more. */
+export async function prepareBatch(input: BatchInput, reader: EntityReader, cache: EntityCache, specs: WriteSpecs, onLoaded?: () => void): Promise<PreparedBatch> {
   cache.begin(input.first, input.last, input.hot);
   const warnings: string[] = [];
-  if (input.actions.length === 0) return { writes: [], warnings };
+  if (input.actions.length === 0) {
+    onLoaded?.();
+    return { writes: [], warnings };
+  }
   const state = await BatchState.load(reader, input.actions, cache);
+  onLoaded?.();
   applyActions(state, input.actions, { warn: (message) => warnings.push(message) });
   const writes = planWrites(state, specs, input.hot);
   // If these writes do not commit, the batch fails and is retried or the processor stops; a

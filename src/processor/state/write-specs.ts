@@ -41,6 +41,9 @@ export interface StatementSpec {
 /** Statements by `${entity}:${mode}`. */
 export type WriteSpecs = Record<string, StatementSpec>;
 
+/** Where a statement's SQL takes its document (execute-writes.ts numbers it per statement). */
+export const DOCUMENT_PARAMETER = '$1';
+
 export const specKey = (entity: WrittenEntity, mode: WriteMode) => `${entity}:${mode}`;
 
 /** The statements for every entity the handler writes, in both modes. */
@@ -66,7 +69,7 @@ function statementSpec(em: EntityManager, metadata: EntityMetadata, mode: WriteM
     hexTwins.push([i, textAt]);
     return `COALESCE(${value}, '0x' || encode(convert_to(row->>${textAt}, 'UTF8'), 'hex'))`;
   });
-  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM jsonb_array_elements($1::jsonb) AS row`;
+  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM jsonb_array_elements(${DOCUMENT_PARAMETER}::jsonb) AS row`;
   if (mode === 'upsert') {
     const primary = metadata.primaryColumns.map((column) => driver.escape(column.databaseName));
     const updates = columns.filter((column) => !column.isPrimary).map((column) => `${driver.escape(column.databaseName)} = EXCLUDED.${driver.escape(column.databaseName)}`);
