@@ -28,11 +28,12 @@ export async function executeWrites(store: Store, specs: WriteSpecs, writes: Pla
     }
   }
   const clauses: string[] = [];
-  const documents: string[] = [];
+  const documents: Buffer[] = [];
   for (const write of writes) {
     const { sql } = specs[specKey(write.entity, write.mode)];
     for (const document of write.documents) {
-      documents.push(document);
+      // A Buffer goes to Postgres as binary; a Uint8Array (what crossed from the state thread) would not.
+      documents.push(Buffer.from(document.buffer, document.byteOffset, document.byteLength));
       const parameter = `$${documents.length}`;
       clauses.push(`w${clauses.length} AS (${sql.replace(DOCUMENT_PARAMETER, () => parameter)})`);
     }
