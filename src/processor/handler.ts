@@ -77,9 +77,10 @@ export function createBatchHandler(lookahead?: BatchLookahead, env: NodeJS.Proce
     for (const warning of prepared.warnings) ctx.log.warn(warning);
     const writing = executeWrites(ctx.store, specs, prepared.writes);
     if (!hot && lookahead) {
-      // Take the next batch once a whole one has been fetched (or these writes are done).
-      await Promise.race([writing.catch(() => undefined), lookahead.filled()]);
-      ahead = prepareAhead(ctx, writing);
+      // Take the next batch once a whole one has been fetched (or these writes are done); not
+      // after a failed write, which fails this batch.
+      const settled = await Promise.race([writing.then(() => 'written', () => 'failed'), lookahead.filled().then(() => 'filled')]);
+      if (settled !== 'failed') ahead = prepareAhead(ctx, writing);
     }
     await writing;
     await ahead?.loaded;

@@ -10,6 +10,9 @@ import type { FromStateThread, StateThreadData, ToStateThread } from './messages
 import { runRead } from './remote-reader';
 
 const ENTRY = path.join(__dirname, 'worker-entry.ts');
+// Resolved here: code evaluated in a worker resolves modules from the working directory, which
+// need not be the project's.
+const TYPESCRIPT_HOOK = require.resolve('tsx/cjs');
 
 interface Pending {
   id: number;
@@ -28,7 +31,7 @@ export class StateThread implements BatchPreparer {
 
   constructor(cacheEntries: number) {
     const data: StateThreadData = { role: 'hcr-processor-state', cacheEntries };
-    this.#worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(ENTRY)});`, {
+    this.#worker = new Worker(`require(${JSON.stringify(TYPESCRIPT_HOOK)}); require(${JSON.stringify(ENTRY)});`, {
       eval: true,
       workerData: data,
       resourceLimits: youngGeneration(),
