@@ -2,10 +2,10 @@
 // before children), the rows as JSON documents for its statement (write-specs.ts). Plain data
 // (bytes and ids), so it can be built in the state thread and executed on the main one.
 //
-// Each document is already in jsonb's binary wire format (a version byte, then the JSON text in
-// UTF-8), which Postgres takes for a `$n::jsonb` parameter sent as bytes. The state thread
-// encodes it and hands the memory over without a copy; sent as a string, the main thread had
-// to copy it out of the message and encode it again, about 2 s of its time for this load.
+// Each document is the JSON text in UTF-8, which Postgres takes as a `$n::json` parameter sent as
+// bytes (json's binary wire format is its text). The state thread encodes it and hands the
+// memory over without a copy; sent as a string, the main thread had to copy it out of the
+// message and encode it again, about 2 s of its time for the benchmark's load.
 import type { BatchState } from './batch-state';
 import { type StatementSpec, specKey, type WriteMode, type WriteSpecs } from './write-specs';
 import type { WrittenEntity } from './written-entities';
@@ -13,7 +13,7 @@ import type { WrittenEntity } from './written-entities';
 export interface PlannedWrite {
   entity: WrittenEntity;
   mode: WriteMode;
-  /** The rows' documents (jsonbDocument), at most CHUNK_ROWS rows each. */
+  /** The rows' documents (jsonDocument), at most CHUNK_ROWS rows each. */
   documents: Uint8Array[];
   /** The rows' ids, for the hot-block change tracker; only when asked for. */
   ids?: string[];
@@ -42,7 +42,7 @@ export function planWrites(state: BatchState, specs: WriteSpecs, withIds: boolea
     const spec = specs[specKey(entity, mode)];
     if (!spec) throw new Error(`no write statement for ${entity} (${mode}); the state thread was given incomplete statements`);
     const documents: Uint8Array[] = [];
-    for (let start = 0; start < rows.length; start += CHUNK_ROWS) documents.push(jsonbDocument(rowsJson(entity, spec, rows.slice(start, start + CHUNK_ROWS))));
+    for (let start = 0; start < rows.length; start += CHUNK_ROWS) documents.push(jsonDocument(rowsJson(entity, spec, rows.slice(start, start + CHUNK_ROWS))));
     writes.push({ entity, mode, documents, ...(withIds ? { ids: rows.map((row) => (row as { id: string }).id) } : {}) });
   }
   return writes;
@@ -73,15 +73,12 @@ export function rowsJson(entity: string, { columns, hexTwins }: StatementSpec, r
   return JSON.stringify(records);
 }
 
-/** JSON text as a jsonb binary value: version 1, then the text, in memory of its own (transferable). */
-export function jsonbDocument(json: string): Uint8Array {
-  const bytes = Buffer.allocUnsafeSlow(1 + Buffer.byteLength(json));
-  bytes[0] = JSONB_BINARY_VERSION;
-  bytes.write(json, 1, 'utf8');
+/** JSON text in UTF-8, in memory of its own (transferable to the main thread). */
+export function jsonDocument(json: string): Uint8Array {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+  bytes.write(json, 0, 'utf8');
   return bytes;
 }
-
-const JSONB_BINARY_VERSION = 1;
 
 /** Whether `hex` (0x…) is exactly the UTF-8 bytes of `text`, so that Postgres can derive it. */
 function hexOfText(hex: unknown, text: unknown): boolean {

@@ -5,7 +5,9 @@
 // database connection of its own.
 //
 // The rows go as one JSON document, each row an array of its column values, that Postgres turns
-// back into rows (`INSERT … SELECT (row->>0)::type, … FROM jsonb_array_elements($1)`). Arrays
+// back into rows (`INSERT … SELECT (row->>0)::type, … FROM json_array_elements($1)`). `json`
+// rather than `jsonb`: Postgres only checks the text instead of building a binary document
+// first, which took 40–50% less of its time to turn 50,000 rows back into columns. Arrays
 // rather than objects keep the column names out of every row, which made the document about
 // half as long. TypeORM's insert builds a VALUES list with a parameter per cell and escapes each
 // one in JavaScript; for the indexer's tables that cost about as much as everything else the
@@ -69,7 +71,7 @@ function statementSpec(em: EntityManager, metadata: EntityMetadata, mode: WriteM
     hexTwins.push([i, textAt]);
     return `COALESCE(${value}, '0x' || encode(convert_to(row->>${textAt}, 'UTF8'), 'hex'))`;
   });
-  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM jsonb_array_elements(${DOCUMENT_PARAMETER}::jsonb) AS row`;
+  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM json_array_elements(${DOCUMENT_PARAMETER}::json) AS row`;
   if (mode === 'upsert') {
     const primary = metadata.primaryColumns.map((column) => driver.escape(column.databaseName));
     const updates = columns.filter((column) => !column.isPrimary).map((column) => `${driver.escape(column.databaseName)} = EXCLUDED.${driver.escape(column.databaseName)}`);
