@@ -19,7 +19,7 @@ export interface PlannedWrite {
   ids?: string[];
 }
 
-/** Rows per statement: bounds the size of one query's document. */
+/** Rows per document: bounds the size of one parameter. */
 const CHUNK_ROWS = 10_000;
 
 const WRITE_ORDER: [WrittenEntity, WriteMode, (state: BatchState) => object[]][] = [
