@@ -61,7 +61,7 @@ export class StateThread implements BatchPreparer {
 
   #receive(message: FromStateThread): void {
     const pending = this.#pending;
-    if (!pending || message.id === undefined) return;
+    if (!pending) return;
     switch (message.type) {
       case 'read':
         runRead(pending.reader, message.call, message.args).then(
