@@ -87,9 +87,14 @@ function preparers(): [BatchPreparer, BatchPreparer] {
   return pair;
 }
 
-/** A document's JSON text. */
-const documentText = (document: Uint8Array) => Buffer.from(document).toString('utf8');
-const readable = (batch: PreparedBatch) => ({ ...batch, writes: batch.writes.map((write) => ({ ...write, documents: write.documents.map(documentText) })) });
+/** A column array's JSON text. */
+const columnText = (column: Uint8Array) => Buffer.from(column).toString('utf8');
+const readable = (batch: PreparedBatch) => ({ ...batch, writes: batch.writes.map((write) => ({ ...write, chunks: write.chunks.map((chunk) => chunk.map(columnText)) })) });
+/** The chunk's rows, put back together from its column arrays. */
+const chunkRows = (chunk: Uint8Array[]) => {
+  const columns = chunk.map((column) => JSON.parse(columnText(column)) as unknown[]);
+  return columns[0].map((_, i) => columns.map((column) => column[i]));
+};
 
 const input = (first: number, last: number, batch: RegistryAction[], hot = false): BatchInput => ({ first, last, hot, actions: batch });
 
@@ -103,7 +108,14 @@ test('the state thread prepares the same writes as the main thread, batch after 
     const expected = await main.prepare(batch, mainReader.reader, specs);
     const got = await worker.prepare(batch, workerReader.reader, specs);
     assert.deepEqual(readable(got), readable(expected));
-    assert.ok(got.writes.every((write) => write.documents.every((document) => Array.isArray(JSON.parse(documentText(document))))), 'each document is a JSON array of rows');
+    for (const write of got.writes) {
+      const spec = specs[`${write.entity}:${write.mode}`];
+      for (const chunk of write.chunks) {
+        assert.equal(chunk.length, spec.columns.length, `${write.entity}: one array per column`);
+        const lengths = new Set(chunk.map((column) => (JSON.parse(columnText(column)) as unknown[]).length));
+        assert.equal(lengths.size, 1, `${write.entity}: every column array has a value for every row`);
+      }
+    }
     results.push(got);
   }
   assert.deepEqual(workerReader.calls, mainReader.calls);
@@ -126,7 +138,7 @@ test('the state thread reads what the cache lacks through the main thread, and g
   assert.ok(calls.includes('spaces'), `reads asked for: ${calls.join(', ')}`);
   const space = result.writes.find((write) => write.entity === 'Space');
   assert.ok(space, 'the loaded space was written back');
-  const row = JSON.parse(documentText(space.documents[0]))[0] as unknown[];
+  const row = chunkRows(space.chunks[0])[0];
   assert.ok(row.includes('7') && row.includes(2), `space 7 now has two members: ${JSON.stringify(row)}`);
 });
 

@@ -30,8 +30,8 @@ function serve(data: StateThreadData): void {
           break;
         }
         prepareBatch(message.input, reader, cache, specs, () => send({ type: 'loaded', id })).then(
-          // The documents' memory moves to the main thread instead of being copied.
-          (result) => port.postMessage({ type: 'prepared', id, result } satisfies FromStateThread, result.writes.flatMap((write) => write.documents.map((document) => document.buffer as ArrayBuffer))),
+          // The column arrays' memory moves to the main thread instead of being copied.
+          (result) => port.postMessage({ type: 'prepared', id, result } satisfies FromStateThread, result.writes.flatMap((write) => write.chunks.flat().map((column) => column.buffer as ArrayBuffer))),
           (error: Error) => send({ type: 'failed', id, message: error.message }),
         );
         break;

@@ -1,6 +1,6 @@
 // Runs a batch's planned writes (write-plan.ts) in the batch's transaction as one statement:
-// each document is an INSERT in a WITH clause of its own (`WITH w0 AS (INSERT …), w1 AS
-// (INSERT …) SELECT 1`). Postgres runs every data-modifying WITH clause once, whether or not the
+// each chunk of rows is an INSERT in a WITH clause of its own (`WITH w0 AS (INSERT …), w1 AS
+// (INSERT …) SELECT 1`), its column arrays numbered on from the clauses before it. Postgres runs every data-modifying WITH clause once, whether or not the
 // rest of the statement reads it. One round trip instead of one per table: the processor's
 // main thread is mostly busy ingesting, and each answer waited for it in turn (the event loop
 // lagged about 15 ms on average), which left Postgres idle between the statements of a batch.
@@ -13,7 +13,7 @@
 import type { Store } from '@subsquid/typeorm-store';
 import { storeInternals } from './store-internals';
 import type { PlannedWrite } from './write-plan';
-import { DOCUMENT_PARAMETER, specKey, type WriteSpecs } from './write-specs';
+import { specKey, type WriteSpecs } from './write-specs';
 import { WRITTEN_ENTITIES } from './written-entities';
 
 export async function executeWrites(store: Store, specs: WriteSpecs, writes: PlannedWrite[]): Promise<void> {
@@ -28,16 +28,17 @@ export async function executeWrites(store: Store, specs: WriteSpecs, writes: Pla
     }
   }
   const clauses: string[] = [];
-  const documents: Buffer[] = [];
+  const parameters: Buffer[] = [];
   for (const write of writes) {
     const { sql } = specs[specKey(write.entity, write.mode)];
-    for (const document of write.documents) {
+    for (const chunk of write.chunks) {
+      const before = parameters.length;
       // A Buffer goes to Postgres as binary; a Uint8Array (what crossed from the state thread) would not.
-      documents.push(Buffer.from(document.buffer, document.byteOffset, document.byteLength));
-      const parameter = `$${documents.length}`;
-      clauses.push(`w${clauses.length} AS (${sql.replace(DOCUMENT_PARAMETER, () => parameter)})`);
+      for (const column of chunk) parameters.push(Buffer.from(column.buffer, column.byteOffset, column.byteLength));
+      // The statement's only `$` signs are its parameters: names come from GraphQL, which has none.
+      clauses.push(`w${clauses.length} AS (${sql.replace(/\$(\d+)/g, (_, n: string) => `$${before + Number(n)}`)})`);
     }
   }
   if (clauses.length === 0) return;
-  await em().query(`WITH ${clauses.join(', ')} SELECT 1`, documents);
+  await em().query(`WITH ${clauses.join(', ')} SELECT 1`, parameters);
 }

@@ -1,11 +1,11 @@
 // A batch's writes, serialised: for each entity type in the order the foreign keys need (parents
-// before children), the rows as JSON documents for its statement (write-specs.ts). Plain data
-// (bytes and ids), so it can be built in the state thread and executed on the main one.
+// before children), the rows as JSON arrays, one per column, for its statement (write-specs.ts).
+// Plain data (bytes and ids), so it can be built in the state thread and executed on the main one.
 //
-// Each document is the JSON text in UTF-8, which Postgres takes as a `$n::json` parameter sent as
-// bytes (json's binary wire format is its text). The state thread encodes it and hands the
-// memory over without a copy; sent as a string, the main thread had to copy it out of the
-// message and encode it again, about 2 s of its time for the benchmark's load.
+// Each array is JSON text in UTF-8, which Postgres takes as a `$n::json` parameter sent as bytes
+// (json's binary wire format is its text). The state thread encodes it and hands the memory over
+// without a copy; sent as a string, the main thread had to copy it out of the message and encode
+// it again, about 2 s of its time for the benchmark's load.
 import type { BatchState } from './batch-state';
 import { type StatementSpec, specKey, type WriteMode, type WriteSpecs } from './write-specs';
 import type { WrittenEntity } from './written-entities';
@@ -13,13 +13,13 @@ import type { WrittenEntity } from './written-entities';
 export interface PlannedWrite {
   entity: WrittenEntity;
   mode: WriteMode;
-  /** The rows' documents (jsonDocument), at most CHUNK_ROWS rows each. */
-  documents: Uint8Array[];
+  /** The rows in chunks of at most CHUNK_ROWS rows; a chunk is one JSON array (jsonDocument) per column. */
+  chunks: Uint8Array[][];
   /** The rows' ids, for the hot-block change tracker; only when asked for. */
   ids?: string[];
 }
 
-/** Rows per document: bounds the size of one parameter. */
+/** Rows per chunk: bounds the size of one statement's parameters. */
 const CHUNK_ROWS = 10_000;
 
 const WRITE_ORDER: [WrittenEntity, WriteMode, (state: BatchState) => object[]][] = [
@@ -41,22 +41,21 @@ export function planWrites(state: BatchState, specs: WriteSpecs, withIds: boolea
     if (rows.length === 0) continue;
     const spec = specs[specKey(entity, mode)];
     if (!spec) throw new Error(`no write statement for ${entity} (${mode}); the state thread was given incomplete statements`);
-    const documents: Uint8Array[] = [];
-    for (let start = 0; start < rows.length; start += CHUNK_ROWS) documents.push(jsonDocument(rowsJson(entity, spec, rows.slice(start, start + CHUNK_ROWS))));
-    writes.push({ entity, mode, documents, ...(withIds ? { ids: rows.map((row) => (row as { id: string }).id) } : {}) });
+    const chunks: Uint8Array[][] = [];
+    for (let start = 0; start < rows.length; start += CHUNK_ROWS) chunks.push(columnsJson(entity, spec, rows.slice(start, start + CHUNK_ROWS)).map(jsonDocument));
+    writes.push({ entity, mode, chunks, ...(withIds ? { ids: rows.map((row) => (row as { id: string }).id) } : {}) });
   }
   return writes;
 }
 
 /**
- * The rows as JSON, each an array of its column values in the statement's order (no column
- * names repeated in every row). A row that lacks a required value is a bug in the handler, named here.
+ * The rows as JSON, one array per column in the statement's order, each holding that column's
+ * value for every row. A row that lacks a required value is a bug in the handler, named here.
  */
-export function rowsJson(entity: string, { columns, hexTwins }: StatementSpec, rows: object[]): string {
-  const records = new Array<unknown[]>(rows.length);
+export function columnsJson(entity: string, { columns, hexTwins }: StatementSpec, rows: object[]): string[] {
+  const values = columns.map(() => new Array<unknown>(rows.length));
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as Record<string, unknown>;
-    const record = new Array<unknown>(columns.length);
     for (let c = 0; c < columns.length; c++) {
       const { property, key, required } = columns[c];
       let value = row[property];
@@ -64,13 +63,12 @@ export function rowsJson(entity: string, { columns, hexTwins }: StatementSpec, r
       if (value === undefined && required) {
         throw new Error(`${entity} ${(row as { id?: string }).id}: ${property} is not set; every written ${entity} must carry it`);
       }
-      record[c] = value ?? null;
+      values[c][i] = value ?? null;
     }
     // A hex column whose text twin holds the same bytes goes as null; the statement derives it.
-    for (const [hexAt, textAt] of hexTwins) if (hexOfText(record[hexAt], record[textAt])) record[hexAt] = null;
-    records[i] = record;
+    for (const [hexAt, textAt] of hexTwins) if (hexOfText(values[hexAt][i], values[textAt][i])) values[hexAt][i] = null;
   }
-  return JSON.stringify(records);
+  return values.map((column) => JSON.stringify(column));
 }
 
 /** JSON text in UTF-8, in memory of its own (transferable to the main thread). */
