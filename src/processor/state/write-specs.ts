@@ -7,9 +7,9 @@
 // The rows go column by column: each column is one JSON array (a `$n::json` parameter), and
 // Postgres walks the arrays side by side (`INSERT … SELECT c0::type, … FROM ROWS FROM
 // (json_array_elements_text($1::json), …) AS doc(c0, …)`), reading every value once. Rows as
-// arrays (`(row->>5)::type` for each column) cost Postgres a scan of the row's text up to that
-// column for every value: for 50,000 rows of 14 columns, inserting took it about three times as
-// long, and four times at 22 columns. TypeORM's insert builds a VALUES list with a parameter per
+// json arrays (`(row->>5)::type` for each column) cost Postgres a scan of the row's text up to
+// that column for every value: inserting 50,000 rows took it 1.9× as long at 7 columns, 2.7× at
+// 14 and 3.3× at 22; as jsonb, 5–30% longer (`npm run bench:write-shape`). TypeORM's insert builds a VALUES list with a parameter per
 // cell and escapes each one in JavaScript; for the indexer's tables that cost about as much as
 // everything else the processor does, and Postgres then parses a statement with thousands of
 // parameters. JSON.stringify is native code, and the statement text stays the same for every batch.

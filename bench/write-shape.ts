@@ -1,0 +1,104 @@
+// How the shape of the rows sent to Postgres decides what Postgres spends turning them back into
+// columns: the processor's statements (src/processor/state/write-specs.ts) take one JSON array
+// per column; the alternatives are one document of rows, each row an array read with
+// `(row->>k)::type`, as json or as jsonb. Each shape inserts the same rows into an unlogged table
+// without indexes, so the time is the parsing and not the index upkeep; the times are Postgres's
+// (one client, one statement at a time), the serialising in JavaScript is printed apart.
+//
+// BENCH_ROWS [50000] rows of BENCH_COLUMNS [7, 14 and 22] columns (text like the index's digests and
+// ids, every third an integer), BENCH_ROUNDS [3]. Postgres is embedded, in a temporary directory.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from '../src/indexer/embedded-postgres';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
+const COLUMN_COUNTS = (process.env.BENCH_COLUMNS ?? '7,14,22').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Rows per statement, as the processor's chunks. */
+const CHUNK = 10_000;
+
+type Row = (string | number)[];
+interface Shape {
+  sql: string;
+  parameters: (rows: Row[]) => string[];
+}
+
+const isInteger = (column: number) => column > 0 && column % 3 === 0;
+const typeOf = (column: number) => (isInteger(column) ? 'int' : 'text');
+
+function shapes(columns: number): Record<string, Shape> {
+  const indexes = Array.from({ length: columns }, (_, k) => k);
+  const fromRow = indexes.map((k) => `(row->>${k})::${typeOf(k)}`).join(', ');
+  const names = indexes.map((k) => `c${k}`).join(', ');
+  return {
+    'one array per column (the processor)': {
+      sql: `INSERT INTO t SELECT ${indexes.map((k) => `c${k}::${typeOf(k)}`).join(', ')} FROM ROWS FROM (${indexes.map((k) => `json_array_elements_text($${k + 1}::json)`).join(', ')}) AS doc(${names})`,
+      parameters: (rows) => indexes.map((k) => JSON.stringify(rows.map((row) => row[k]))),
+    },
+    'rows as arrays, json': {
+      sql: `INSERT INTO t SELECT ${fromRow} FROM json_array_elements($1::json) AS row`,
+      parameters: (rows) => [JSON.stringify(rows)],
+    },
+    'rows as arrays, jsonb': {
+      sql: `INSERT INTO t SELECT ${fromRow} FROM jsonb_array_elements($1::jsonb) AS row`,
+      parameters: (rows) => [JSON.stringify(rows)],
+    },
+  };
+}
+
+function makeRows(columns: number): Row[] {
+  return Array.from({ length: ROWS }, (_, i) => Array.from({ length: columns }, (_, k) => (k === 0 ? `${i}-${i % 7}` : isInteger(k) ? i : `17/0x${randomBytes(32).toString('hex')}`)));
+}
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'hcr-write-shape-'));
+  chmodSync(dataDir, 0o755);
+  const pg = await startEmbeddedPostgres({ dataDir });
+  const client = new Client({ connectionString: pg.dbUrl });
+  try {
+    await client.connect();
+    console.log(`${ROWS.toLocaleString('en-US')} rows per shape, in statements of ${CHUNK.toLocaleString('en-US')}; best of ${ROUNDS} rounds`);
+    for (const columns of COLUMN_COUNTS) {
+      const rows = makeRows(columns);
+      await client.query('DROP TABLE IF EXISTS t');
+      await client.query(`CREATE UNLOGGED TABLE t (${Array.from({ length: columns }, (_, k) => `c${k} ${typeOf(k)}`).join(', ')})`);
+      const best = new Map<string, { postgres: number; javascript: number }>();
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [name, shape] of Object.entries(shapes(columns))) {
+          await client.query('TRUNCATE t');
+          let postgres = 0;
+          let javascript = 0;
+          for (let start = 0; start < rows.length; start += CHUNK) {
+            const serialising = performance.now();
+            const parameters = shape.parameters(rows.slice(start, start + CHUNK));
+            const sending = performance.now();
+            await client.query(shape.sql, parameters);
+            postgres += performance.now() - sending;
+            javascript += sending - serialising;
+          }
+          const { rows: [{ count }] } = await client.query('SELECT count(*)::int AS count FROM t');
+          if (count !== rows.length) throw new Error(`${name} inserted ${count} rows, not ${rows.length}`);
+          const previous = best.get(name);
+          if (!previous || postgres < previous.postgres) best.set(name, { postgres, javascript });
+        }
+      }
+      const reference = best.get('one array per column (the processor)')!.postgres;
+      console.log(`\n${columns} columns`);
+      for (const [name, { postgres, javascript }] of best) {
+        console.log(`  ${name.padEnd(38)} Postgres ${postgres.toFixed(0).padStart(5)} ms (${(postgres / reference).toFixed(2)}×)   JavaScript ${javascript.toFixed(0).padStart(4)} ms`);
+      }
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
