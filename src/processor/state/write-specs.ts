@@ -9,10 +9,11 @@
 // (json_array_elements_text($1::json), …) AS doc(c0, …)`), reading every value once. Rows as
 // json arrays (`(row->>5)::type` for each column) cost Postgres a scan of the row's text up to
 // that column for every value: inserting 50,000 rows took it 1.9× as long at 7 columns, 2.7× at
-// 14 and 3.3× at 22; as jsonb, 5–30% longer (`npm run bench:write-shape`). TypeORM's insert builds a VALUES list with a parameter per
-// cell and escapes each one in JavaScript; for the indexer's tables that cost about as much as
-// everything else the processor does, and Postgres then parses a statement with thousands of
-// parameters. JSON.stringify is native code, and the statement text stays the same for every batch.
+// 14 and 3.3× at 22; as jsonb, 5–30% longer (`npm run bench:write-shape`). TypeORM's insert
+// builds a VALUES list with a parameter per cell and escapes each one in JavaScript; for the
+// indexer's tables that cost about as much as everything else the processor does, and Postgres
+// then parses a statement with thousands of parameters. JSON.stringify is native code, and the
+// statement text stays the same for every batch.
 //
 // Byte strings from the chain are kept twice (src/processor/bytes.ts): `xHex`, the exact bytes,
 // and `x`, their text when they are valid UTF-8. When the text is there, the hex is its UTF-8
