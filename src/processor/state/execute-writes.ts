@@ -1,12 +1,12 @@
 // Runs a batch's planned writes (write-plan.ts) in the batch's transaction as one statement:
 // each chunk of rows is an INSERT in a WITH clause of its own (`WITH w0 AS (INSERT …), w1 AS
-// (INSERT …) SELECT 1`), its column arrays numbered on from the clauses before it. Postgres runs every data-modifying WITH clause once, whether or not the
-// rest of the statement reads it. One round trip instead of one per table: the processor's
-// main thread is mostly busy ingesting, and each answer waited for it in turn (the event loop
-// lagged about 15 ms on average), which left Postgres idle between the statements of a batch.
-// The clauses see the same snapshot and may run in any order; that is safe here because each
-// clause writes its own rows (a row appears in one document only) and the tables have no
-// foreign-key constraints.
+// (INSERT …) SELECT 1`), its column arrays numbered on from the clauses before it. Postgres runs
+// every data-modifying WITH clause once, whether or not the rest of the statement reads it. One
+// round trip instead of one per table: the processor's main thread is mostly busy ingesting, and
+// each answer waited for it in turn (the event loop lagged about 15 ms on average), which left
+// Postgres idle between the statements of a batch. The clauses see the same snapshot and may run
+// in any order; that is safe here because each clause writes its own rows (a row appears in one
+// chunk only) and the tables have no foreign-key constraints.
 //
 // In a batch of hot blocks, each write is first recorded by Subsquid's change tracker (by id,
 // all it reads) so that a reorg can undo it, as Store.insert / Store.upsert do.
