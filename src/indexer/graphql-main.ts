@@ -6,17 +6,18 @@
 // that the console and clients rely on. OpenReader creates its ApolloServer without a way to
 // pass `debug`, so the class it constructs is replaced by one that sets `debug: false`.
 //
-// The same replacement puts the response cache (src/indexer/graphql-response-cache.ts) in front of
-// Apollo's middleware, unless it is turned off or OpenReader's own time-based `--dumb-cache` was
-// asked for instead.
+// The same replacement puts the response cache (src/indexer/graphql-response-cache.ts and its
+// fast path, graphql-cache-fast-path.ts) in front of Apollo's middleware, unless it is turned off
+// or OpenReader's own time-based `--dumb-cache` was asked for instead, and answers request bodies
+// that cannot be read with a JSON error instead of Express's HTML page (graphql-request-body.ts).
 import './register-ts-sources';
 import { dbUrlFromEnv } from './db-url';
-import { indexVersion, responseCacheMiddleware, responseCacheSettingsFromEnv } from './graphql-response-cache';
-import type { Application, RequestHandler } from 'express';
+import { answerCacheHitsFirst } from './graphql-cache-fast-path';
+import { bodyErrorHandler } from './graphql-request-body';
+import { indexVersion, ResponseCache, responseCacheMiddleware, responseCacheSettingsFromEnv } from './graphql-response-cache';
+import type { Application } from 'express';
 
-type MiddlewareFactory = (bodyParserConfig: object | undefined) => RequestHandler[];
-
-function responseCache(): MiddlewareFactory | undefined {
+function responseCache(): ResponseCache | undefined {
   let settings;
   try {
     settings = responseCacheSettingsFromEnv();
@@ -31,7 +32,7 @@ function responseCache(): MiddlewareFactory | undefined {
   }
   const version = indexVersion(dbUrlFromEnv());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void version.close());
-  return (bodyParserConfig) => responseCacheMiddleware(settings, version, bodyParserConfig);
+  return new ResponseCache(settings, version);
 }
 
 interface MiddlewareOptions {
@@ -60,9 +61,14 @@ function patchApolloServer(): void {
       // OpenReader's options: the default path and CORS, and a body size limit. Anything else
       // (a future version) would not be mirrored by the cache, so it stays out of the way.
       const mirrorable = (options.path ?? '/graphql') === '/graphql' && options.cors === undefined && typeof options.bodyParserConfig !== 'boolean';
-      if (cache && mirrorable) options.app.use('/graphql', ...cache(options.bodyParserConfig as object | undefined));
-      else if (cache) console.error('graphql: @subsquid/openreader changed how it sets up Apollo; the response cache is off');
+      if (cache && mirrorable) {
+        const bodyParserConfig = options.bodyParserConfig as { limit?: unknown } | undefined;
+        options.app.use('/graphql', ...responseCacheMiddleware(cache, bodyParserConfig));
+        // OpenReader gives the limit in bytes; in another form, hits take Express's path.
+        if (typeof bodyParserConfig?.limit === 'number') answerCacheHitsFirst(options.app, cache, bodyParserConfig.limit);
+      } else if (cache) console.error('graphql: @subsquid/openreader changed how it sets up Apollo; the response cache is off');
       super.applyMiddleware(options);
+      options.app.use(bodyErrorHandler);
     }
   };
 }

@@ -14,7 +14,7 @@
 import cors from 'cors';
 import { json, type Request, type RequestHandler } from 'express';
 import { Client } from 'pg';
-import { ByteLru } from './byte-lru';
+import { ByteLru, type ByteLruEntry } from './byte-lru';
 
 export interface ResponseCacheSettings {
   /** Off with GQL_RESPONSE_CACHE=off (or 0/false). */
@@ -136,7 +136,31 @@ function isSqlError(error: unknown): boolean {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
-type RequestWithRawBody = Request & { rawBody?: Buffer };
+/** A request on its way to Apollo: its exact body, and its cache key once that was worked out. */
+export type CacheableRequest = Request & { rawBody?: Buffer; cacheKey?: string | null };
+
+/** Answers kept by the exact request body and the index version it was answered under. */
+export class ResponseCache {
+  readonly #answers: ByteLru;
+
+  constructor(settings: ResponseCacheSettings, readonly version: IndexVersion) {
+    this.#answers = new ByteLru(Math.round(settings.maxSizeMb * 2 ** 20));
+  }
+
+  /** The key of a body under the index version of now; null when the version cannot be read. */
+  async keyOf(rawBody: Buffer): Promise<string | null> {
+    const current = await this.version.read();
+    return current === undefined ? null : `${current}\n${rawBody.toString('latin1')}`;
+  }
+
+  get(key: string): ByteLruEntry | undefined {
+    return this.#answers.get(key);
+  }
+
+  set(key: string, value: string, etag?: string): void {
+    this.#answers.set(key, value, Date.now(), etag);
+  }
+}
 
 /**
  * Express middleware for the GraphQL path, placed ahead of Apollo's own: it answers a POST whose
@@ -144,35 +168,46 @@ type RequestWithRawBody = Request & { rawBody?: Buffer };
  * through and keeps the answer if it is a success. A hit skips Apollo's whole request pipeline,
  * which is most of what a repeated query costs. It parses the body the way Apollo's middleware
  * would (the same JSON body parser and size limit), and sets CORS headers as Apollo's does, so hits and
- * misses look alike; a hit also carries an `Age` header (seconds since it was stored).
+ * misses look alike; a hit also carries an `Age` header (seconds since it was stored). Most
+ * requests have been read before they get here (graphql-cache-fast-path.ts): then the body is
+ * parsed and the key known.
  */
-export function responseCacheMiddleware(settings: ResponseCacheSettings, version: IndexVersion, bodyParserConfig: object | undefined): RequestHandler[] {
-  const cache = new ByteLru(Math.round(settings.maxSizeMb * 2 ** 20));
-  const answer: RequestHandler = (req: RequestWithRawBody, res, next) => {
+export function responseCacheMiddleware(cache: ResponseCache, bodyParserConfig: object | undefined): RequestHandler[] {
+  const answer: RequestHandler = (req: CacheableRequest, res, next) => {
     const raw = req.rawBody;
     if (req.method !== 'POST' || raw === undefined) return next();
-    version.read().then((current) => {
-      if (current === undefined) return next();
-      const key = `${current}\n${raw.toString('latin1')}`;
-      const hit = cache.get(key);
+    const key = req.cacheKey !== undefined ? Promise.resolve(req.cacheKey) : cache.keyOf(raw);
+    key.then((current) => {
+      if (current === null) return next();
+      const hit = cache.get(current);
       if (hit) {
         res.setHeader('Content-Type', 'application/json; charset=utf-8');
-        res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
+        res.setHeader('Age', ageOf(hit));
         res.send(hit.value);
         return;
       }
       const send = res.send.bind(res);
       res.send = (body?: unknown) => {
-        // Only successes: a body with errors (a bad query, Postgres failing) always names them.
-        if (res.statusCode === 200 && typeof body === 'string' && !body.includes('"errors"')) cache.set(key, body);
         res.send = send;
-        return send(body);
+        const sent = send(body);
+        // Only successes: a body with errors (a bad query, Postgres failing) always names them.
+        // Express has set the ETag by now; kept with the answer, a hit need not hash it again.
+        if (res.statusCode === 200 && typeof body === 'string' && !body.includes('"errors"')) {
+          const etag = res.getHeader('ETag');
+          cache.set(current, body, typeof etag === 'string' ? etag : undefined);
+        }
+        return sent;
       };
       next();
     }, next);
   };
-  const keepRawBody = (req: RequestWithRawBody, _res: unknown, buffer: Buffer) => {
+  const keepRawBody = (req: CacheableRequest, _res: unknown, buffer: Buffer) => {
     req.rawBody = buffer;
   };
   return [cors(), json({ ...bodyParserConfig, verify: keepRawBody }), answer];
+}
+
+/** The `Age` header of a cached answer: whole seconds since it was stored. */
+export function ageOf(hit: ByteLruEntry): string {
+  return String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000)));
 }

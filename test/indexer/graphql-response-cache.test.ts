@@ -87,6 +87,24 @@ test('once squidStatus shows a block, the next query shows its records (five blo
   }
 });
 
+test('a hit carries the headers of the answer it repeats', async () => {
+  const query = JSON.stringify({ query: '{ spaces(orderBy: id_ASC) { id name memberCount } }' });
+  const post = (headers: Record<string, string> = {}) => fetch(indexer.graphql.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: query });
+  const miss = await post();
+  const hit = await post();
+  assert.equal(miss.headers.get('age'), null);
+  assert.notEqual(hit.headers.get('age'), null);
+  for (const header of ['content-type', 'content-length', 'etag', 'access-control-allow-origin', 'x-powered-by']) {
+    assert.equal(hit.headers.get(header), miss.headers.get(header), header);
+  }
+  assert.match(hit.headers.get('etag') ?? '', /^W\/"/);
+  assert.equal(await hit.text(), await miss.text());
+  // With a charset parameter the body is the same JSON, and so is the answer.
+  const withCharset = await post({ 'content-type': 'application/json; charset=utf-8' });
+  assert.notEqual(withCharset.headers.get('age'), null);
+  assert.equal(await withCharset.text(), await post().then((r) => r.text()));
+});
+
 test('an answer with errors is not cached', async () => {
   const wrong = '{ spaces(where: { id_eq: "1" }, limit: -1) { name } }';
   const first = await ask(indexer.graphql.url, wrong);
@@ -115,11 +133,27 @@ test('GQL_RESPONSE_CACHE=off answers every query from Postgres; with the cache o
     assert.equal(cached.status, plain.status);
     assert.equal(cached.headers.get('access-control-allow-methods'), plain.headers.get('access-control-allow-methods'));
 
-    // A body that is not JSON: the same refusal with and without the cache in front.
-    const broken = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ spaces { name } }"' });
-    const [withCache, without] = await Promise.all([broken(indexer.graphql.url), broken(server.url)]);
-    assert.equal(withCache.status, 400);
-    assert.equal(withCache.status, without.status);
+    // Bodies that cannot be read: the same JSON refusal, naming the problem and the fix, with and
+    // without the cache in front, whichever way the body comes (with a length, or chunked).
+    const oneChunk = (text: string) => new ReadableStream({ start: (controller) => (controller.enqueue(new TextEncoder().encode(text)), controller.close()) });
+    const refusals: [string, number, RegExp, string | (() => ReadableStream)][] = [
+      ['not JSON', 400, /not valid JSON \(.*position 31\); send a JSON object with the query, e\.g\. \{"query": /, '{"query": "{ spaces { name } }"'],
+      ['not JSON, chunked', 400, /not valid JSON/, () => oneChunk('{"query": ')],
+      ['JSON but not an object', 400, /JSON but not an object; send a JSON object with the query/, '"{ spaces { name } }"'],
+      ['too large', 413, /request body \(300000 bytes\) is larger than this server takes \(262144 bytes\); send a smaller query, or start the server with a larger --max-request-size/, ' '.repeat(300_000)],
+      ['too large, chunked', 413, /is larger than this server takes \(262144 bytes\)/, () => oneChunk(' '.repeat(300_000))],
+    ];
+    for (const [what, status, message, body] of refusals) {
+      const send = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : body(), duplex: 'half' } as RequestInit);
+      for (const response of await Promise.all([send(indexer.graphql.url), send(server.url)])) {
+        assert.equal(response.status, status, what);
+        assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8', what);
+        assert.equal(response.headers.get('access-control-allow-origin'), '*', `${what}: a page on another origin can read why`);
+        const text = await response.text();
+        assert.doesNotMatch(text, /\bat \S+ \(|node_modules/, `${what}: no stack trace`);
+        assert.match(JSON.parse(text).errors[0].message, message, what);
+      }
+    }
   } finally {
     await server.stop();
   }
