@@ -2,19 +2,21 @@
 //   1. fill an in-process dev chain with a realistic load (planned in bench/indexer-load.ts, signed
 //      in a worker by bench/indexer-build.ts, sealed into blocks by bench/indexer-fill.ts),
 //   2. the processor with a no-op handler (PROCESSOR_HANDLER=noop): the ingest ceiling, and
-//   3. the real processor indexing the same range into a fresh database, each twice, in the
-//      order no-op, real, real, no-op: on a machine whose speed drifts, a steady drift then
-//      slows both sides alike (the ratio is of the summed times); each real run's index is
-//      checked against the plan and vacuumed, untimed,
+//   3. the real processor indexing the same range into a fresh database, each run
+//      BENCH_PROCESSOR_PAIRS times in pairs whose order alternates (no-op, real, real, no-op, …):
+//      on a machine whose speed drifts, a steady drift then slows both sides alike (the ratio is
+//      of the summed times); each real run's index is checked against the plan and vacuumed,
+//      untimed,
 //   4. GraphQL latency of typical queries at 1 and at BENCH_GQL_CLIENTS concurrent clients, with
 //      the response cache on (the default) and off.
 // Results go to stdout, progress to stderr. The issue's targets are printed with whether each was
 // met; none is enforced by the exit code.
 //
 // Sizes (defaults in brackets): BENCH_SPACES [2000], BENCH_IMAGES [20000], BENCH_EVENTS
-// [200000], BENCH_BLOCKS [20000], BENCH_GQL_CLIENTS [50], BENCH_GQL_SECONDS [10] per query,
-// BENCH_SEED [1]. BENCH_DATA_DIR holds Postgres (the OS temp dir by default; removed afterwards
-// unless BENCH_KEEP=1). BENCH_PROCESSOR_PROFILE_DIR: CPU profiles of the processor runs.
+// [200000], BENCH_BLOCKS [20000], BENCH_PROCESSOR_PAIRS [4], BENCH_GQL_CLIENTS [50],
+// BENCH_GQL_SECONDS [10] per query, BENCH_SEED [1]. BENCH_DATA_DIR holds Postgres (the OS temp
+// dir by default; removed afterwards unless BENCH_KEEP=1). BENCH_PROCESSOR_PROFILE_DIR: CPU
+// profiles of the processor runs.
 import http from 'node:http';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -48,6 +50,8 @@ const GQL_CLIENTS = envInt('BENCH_GQL_CLIENTS', 50, 1);
 const GQL_SECONDS = envInt('BENCH_GQL_SECONDS', 10, 1);
 /** When set, each processor run writes a V8 CPU profile to <dir>/processor-{noop,real}.cpuprofile. */
 const PROFILE_DIR = process.env.BENCH_PROCESSOR_PROFILE_DIR ? path.resolve(process.env.BENCH_PROCESSOR_PROFILE_DIR) : undefined;
+/** Runs of each handler, in no-op/real pairs whose order alternates (BENCH_PROCESSOR_PAIRS [4]). */
+const PROCESSOR_PAIRS = envInt('BENCH_PROCESSOR_PAIRS', 4, 1);
 const GQL_WARMUP_SECONDS = 3;
 const GQL_SINGLE_SECONDS = 3;
 
@@ -208,6 +212,20 @@ async function runProcessor(kind: 'noop' | 'real', round: number, devnet: Devnet
       machineTotal: after.machine.total - before.machine.total,
     },
   };
+}
+
+/**
+ * No-op, real, real, no-op, no-op, real, …: the machine's speed drifts (by a quarter within a
+ * minute, seen here), and with the order of each pair swapped in the next, a steady drift slows
+ * both sides alike.
+ */
+function runOrder(pairs: number): ['noop' | 'real', number][] {
+  const order: ['noop' | 'real', number][] = [];
+  for (let round = 1; round <= pairs; round++) {
+    const pair: ['noop' | 'real', number][] = [['noop', round], ['real', round]];
+    order.push(...(round % 2 === 1 ? pair : pair.reverse()));
+  }
+  return order;
 }
 
 function printRun(run: ProcessorRun, label: string): void {
@@ -532,12 +550,17 @@ async function main(): Promise<void> {
 
     out();
     out('== processor (chain RPC over WebSocket → embedded Postgres, default settings)');
-    out('Each handler runs twice, in the order no-op, real, real, no-op, each into a database of its own.');
+    const order = runOrder(PROCESSOR_PAIRS);
+    out(`Each handler runs ${PROCESSOR_PAIRS} times, in the order ${order.map(([kind]) => (kind === 'noop' ? 'no-op' : 'real')).join(', ')}, each into a database of its own.`);
     const runs: Record<'noop' | 'real', ProcessorRun[]> = { noop: [], real: [] };
     const labels = { noop: 'no-op handler (ingest ceiling)', real: 'real handler' };
-    for (const [kind, round] of [['noop', 1], ['real', 1], ['real', 2], ['noop', 2]] as const) {
-      progress(`processor: ${kind} handler, run ${round} of 2`);
-      const db = await dbFor(`bench_${kind}_${round}`);
+    let realDb = '';
+    for (const [kind, round] of order) {
+      progress(`processor: ${kind} handler, run ${round} of ${PROCESSOR_PAIRS}`);
+      const name = `bench_${kind}_${round}`;
+      const db = await dbFor(name);
+      // Every run starts with no dirty pages left by the one before for it to write out.
+      await query(admin, 'CHECKPOINT');
       const run = await phase(`processor, ${kind} handler ${round}`, () => runProcessor(kind, round, devnet!, db, fill, plan, postmaster));
       printRun(run, `${labels[kind]}, run ${round}`);
       if (run.noopSeen && run.noopSeen.events !== c.events) out(`  WARNING: the no-op handler saw ${n(run.noopSeen.events)} events, the plan made ${n(c.events)}`);
@@ -553,13 +576,18 @@ async function main(): Promise<void> {
         const check = await checkIndex(db, plan);
         out(`  index: ${check.line} — ${check.ok ? 'all as planned' : 'MISMATCH with the plan'}`);
       }
+      // Only the last real run's database is kept (GraphQL queries it); the others go at once, so
+      // that nothing works on them during the next runs or the GraphQL load (autovacuum once took
+      // most of a core then, and it showed up as latency).
+      if (kind === 'real' && round === PROCESSOR_PAIRS) realDb = db;
+      else await query(admin, `DROP DATABASE ${name} WITH (FORCE)`);
     }
-    const realDb = await dbFor('bench_real_2');
     const total = (kind: 'noop' | 'real') => runs[kind].reduce((sum, run) => sum + run.processingMs, 0);
-    const noop = { processingMs: total('noop') / 2, blocks: runs.noop[0].blocks };
-    const real = { processingMs: total('real') / 2, blocks: runs.real[0].blocks };
+    const noop = { processingMs: total('noop') / PROCESSOR_PAIRS, blocks: runs.noop[0].blocks };
+    const real = { processingMs: total('real') / PROCESSOR_PAIRS, blocks: runs.real[0].blocks };
     const ratio = total('noop') / total('real');
-    const pairRatios = [runs.noop[0].processingMs / runs.real[0].processingMs, runs.noop[1].processingMs / runs.real[1].processingMs];
+    // The runs paired as they ran: each no-op run with the real run next to it.
+    const pairRatios = runs.noop.map((run, i) => run.processingMs / runs.real[i].processingMs);
     const realEventsPerS = c.events / (real.processingMs / 1000);
     // The chain is no longer needed, and its state (most of this process's heap) would make the
     // load generator's garbage collections, and so the latencies it measures, much longer.
@@ -568,9 +596,6 @@ async function main(): Promise<void> {
 
     out();
     out(`== GraphQL (${GQL_CLIENTS} concurrent closed-loop clients, ${GQL_SECONDS} s per query after ${GQL_WARMUP_SECONDS} s warm-up; the clients run in this process)`);
-    // Only the last real run's database is queried; the others go, so that nothing works on them
-    // during the load (autovacuum once took most of a core then, and it showed up as latency).
-    for (const [kind, round] of [['noop', 1], ['noop', 2], ['real', 1]] as const) await query(admin, `DROP DATABASE bench_${kind}_${round} WITH (FORCE)`);
     // Default settings first: the response cache answers a query asked again before the index
     // moves on. Each query type draws from a few hundred distinct variable sets, so after the
     // warm-up most answers come from the cache. Then the same load with the cache off, where
@@ -587,8 +612,8 @@ async function main(): Promise<void> {
 
     out();
     out('== summary');
-    out(`real/ceiling: ${ratio.toFixed(2)}× (${n(realEventsPerS)} vs ${n(c.events / (noop.processingMs / 1000))} events/s; ${n(real.blocks / (real.processingMs / 1000))} vs ${n(noop.blocks / (noop.processingMs / 1000))} blocks/s; mean times of two runs each)`);
-    out(`  by pair: the first no-op and real runs ${pairRatios[0].toFixed(2)}×, the second ${pairRatios[1].toFixed(2)}×`);
+    out(`real/ceiling: ${ratio.toFixed(2)}× (${n(realEventsPerS)} vs ${n(c.events / (noop.processingMs / 1000))} events/s; ${n(real.blocks / (real.processingMs / 1000))} vs ${n(noop.blocks / (noop.processingMs / 1000))} blocks/s; mean times of ${PROCESSOR_PAIRS} runs each)`);
+    out(`  by pair (each no-op run and the real run next to it, in order): ${pairRatios.map((r) => `${r.toFixed(2)}×`).join(', ')}`);
     out(`target: real processor ≥ ${TARGET_RATIO}× the ingest ceiling: ${ratio.toFixed(2)}× — ${mark(ratio >= TARGET_RATIO)}`);
     out(`target: real processor ≥ ${n(TARGET_EVENTS_PER_S)} events/s: ${n(realEventsPerS)} events/s — ${mark(realEventsPerS >= TARGET_EVENTS_PER_S)}`);
     for (const run of graphqlRuns) {
