@@ -46,7 +46,7 @@ export function answerCacheHitsFirst(app: Application, cache: ResponseCache, lim
       request.cacheKey = key;
       handle(req, res, next);
     }).catch((error: Error) => {
-      if (!res.headersSent) answerBadBody(res, 500, `The request could not be answered (${error.message}); try again`);
+      if (!res.headersSent) answerBadBody(res, 500, `The request could not be answered (${error.message}); try again.`);
       else res.destroy(error);
     });
   };
@@ -81,5 +81,8 @@ function readBody(req: IncomingMessage, length: number): Promise<Buffer | undefi
     req.on('end', () => resolve(chunks.length === 1 && chunks[0].length === length ? chunks[0] : Buffer.concat(chunks, length)));
     req.on('error', () => resolve(undefined));
     req.on('aborted', () => resolve(undefined));
+    // After 'end' this changes nothing (a promise settles once); without it, a connection lost
+    // mid-body could leave the request pending for good.
+    req.on('close', () => resolve(undefined));
   });
 }
