@@ -9,7 +9,7 @@
 import type { Application } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerBadBody, parseRequestBody, tooLargeProblem } from './graphql-request-body';
-import { ageOf, type CacheableRequest, type ResponseCache } from './graphql-response-cache';
+import { type CacheableRequest, type ResponseCache, writeCachedAnswer } from './graphql-response-cache';
 
 type Handle = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
@@ -28,17 +28,7 @@ export function answerCacheHitsFirst(app: Application, cache: ResponseCache, lim
       if ('problem' in parsed) return answerBadBody(res, 400, parsed.problem);
       const key = await cache.keyOf(raw);
       const hit = key === null ? undefined : cache.get(key);
-      if (hit) {
-        res.statusCode = 200;
-        if (poweredBy) res.setHeader('X-Powered-By', 'Express');
-        res.setHeader('Access-Control-Allow-Origin', '*');
-        res.setHeader('Content-Type', 'application/json; charset=utf-8');
-        res.setHeader('Age', ageOf(hit));
-        res.setHeader('Content-Length', Buffer.byteLength(hit.value));
-        if (hit.etag) res.setHeader('ETag', hit.etag);
-        res.end(hit.value);
-        return;
-      }
+      if (hit) return writeCachedAnswer(res, hit, poweredBy);
       const request = req as unknown as CacheableRequest & { _body?: boolean };
       request.body = parsed.body;
       request._body = true;

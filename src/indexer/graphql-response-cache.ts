@@ -13,6 +13,7 @@
 // to the cache, so errors and empty starts look exactly as without it.
 import cors from 'cors';
 import { json, type Request, type RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 import { Client } from 'pg';
 import { ByteLru, type ByteLruEntry } from './byte-lru';
 
@@ -180,12 +181,8 @@ export function responseCacheMiddleware(cache: ResponseCache, bodyParserConfig: 
     key.then((current) => {
       if (current === null) return next();
       const hit = cache.get(current);
-      if (hit) {
-        res.setHeader('Content-Type', 'application/json; charset=utf-8');
-        res.setHeader('Age', ageOf(hit));
-        res.send(hit.value);
-        return;
-      }
+      // Express has set X-Powered-By by now, if it sets it at all.
+      if (hit) return writeCachedAnswer(res, hit, false);
       const send = res.send.bind(res);
       res.send = (body?: unknown) => {
         res.send = send;
@@ -207,7 +204,17 @@ export function responseCacheMiddleware(cache: ResponseCache, bodyParserConfig: 
   return [cors(), json({ ...bodyParserConfig, verify: keepRawBody }), answer];
 }
 
-/** The `Age` header of a cached answer: whole seconds since it was stored. */
-export function ageOf(hit: ByteLruEntry): string {
-  return String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000)));
+/**
+ * Writes a cached answer with the headers Express gave it when it was first sent (CORS, the
+ * content type and length, its ETag) and `Age`: seconds since it was stored.
+ */
+export function writeCachedAnswer(res: ServerResponse, hit: ByteLruEntry, poweredBy: boolean): void {
+  res.statusCode = 200;
+  if (poweredBy) res.setHeader('X-Powered-By', 'Express');
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
+  res.setHeader('Content-Length', Buffer.byteLength(hit.value));
+  if (hit.etag) res.setHeader('ETag', hit.etag);
+  res.end(hit.value);
 }
