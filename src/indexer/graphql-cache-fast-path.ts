@@ -24,11 +24,13 @@ export function answerCacheHitsFirst(app: Application, cache: ResponseCache, lim
     if (length > limit) return answerBadBody(res, 413, tooLargeProblem(length, limit));
     readBody(req, length).then(async (raw) => {
       if (!raw) return;
-      const parsed = parseRequestBody(raw);
-      if ('problem' in parsed) return answerBadBody(res, 400, parsed.problem);
+      // A hit's body was parsed when it was first answered (only successes are kept), so only a
+      // miss is parsed here.
       const key = await cache.keyOf(raw);
       const hit = key === null ? undefined : cache.get(key);
       if (hit) return writeCachedAnswer(res, hit, poweredBy);
+      const parsed = parseRequestBody(raw);
+      if ('problem' in parsed) return answerBadBody(res, 400, parsed.problem);
       const request = req as unknown as CacheableRequest & { _body?: boolean };
       request.body = parsed.body;
       request._body = true;
