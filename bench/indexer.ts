@@ -29,15 +29,8 @@ import { runMigrations } from '../src/indexer/migrations';
 import { startProcessor } from '../src/indexer/processor-process';
 import { fillChain, type FillResult } from './indexer-fill';
 import { planLoad, type LoadPlan } from './indexer-load';
+import { envInt } from './env';
 import { machineSummary, percentile } from './machine';
-
-function envInt(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}="${raw}" is not a whole number ≥ ${min}; fix or unset it.`);
-  return value;
-}
 
 const TARGETS = {
   spaces: envInt('BENCH_SPACES', 2_000, 1),

@@ -13,10 +13,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../src/indexer/embedded-postgres';
+import { envInt, envIntList } from './env';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
-const COLUMN_COUNTS = (process.env.BENCH_COLUMNS ?? '7,14,22').split(',').map(Number);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROWS = envInt('BENCH_ROWS', 50_000, 1);
+const COLUMN_COUNTS = envIntList('BENCH_COLUMNS', [7, 14, 22], 1);
+const ROUNDS = envInt('BENCH_ROUNDS', 3, 1);
 /** Rows per statement, as the processor's chunks. */
 const CHUNK = 10_000;
 
