@@ -17,6 +17,7 @@ import { createBatchPreparer, stateThreadFromEnv, type BatchPreparer } from '../
 import type { EntityReader } from '../../src/processor/state/entity-reader';
 import type { BatchInput, PreparedBatch } from '../../src/processor/state/prepare-batch';
 import { type WriteSpecs, writeSpecs } from '../../src/processor/state/write-specs';
+import { decodeBinaryArray } from './helpers/binary-array';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
 
 let pg: TestPostgres;
@@ -87,12 +88,12 @@ function preparers(): [BatchPreparer, BatchPreparer] {
   return pair;
 }
 
-/** A column array's JSON text. */
-const columnText = (column: Uint8Array) => Buffer.from(column).toString('utf8');
-const readable = (batch: PreparedBatch) => ({ ...batch, writes: batch.writes.map((write) => ({ ...write, chunks: write.chunks.map((chunk) => chunk.map(columnText)) })) });
+/** A column array's bytes, comparable with deepEqual. */
+const columnBytes = (column: Uint8Array) => Buffer.from(column).toString('hex');
+const readable = (batch: PreparedBatch) => ({ ...batch, writes: batch.writes.map((write) => ({ ...write, chunks: write.chunks.map((chunk) => chunk.map(columnBytes)) })) });
 /** The chunk's rows, put back together from its column arrays. */
 const chunkRows = (chunk: Uint8Array[]) => {
-  const columns = chunk.map((column) => JSON.parse(columnText(column)) as unknown[]);
+  const columns = chunk.map(decodeBinaryArray);
   return columns[0].map((_, i) => columns.map((column) => column[i]));
 };
 
@@ -112,7 +113,7 @@ test('the state thread prepares the same writes as the main thread, batch after 
       const spec = specs[`${write.entity}:${write.mode}`];
       for (const chunk of write.chunks) {
         assert.equal(chunk.length, spec.columns.length, `${write.entity}: one array per column`);
-        const lengths = new Set(chunk.map((column) => (JSON.parse(columnText(column)) as unknown[]).length));
+        const lengths = new Set(chunk.map((column) => decodeBinaryArray(column).length));
         assert.equal(lengths.size, 1, `${write.entity}: every column array has a value for every row`);
       }
     }
@@ -122,6 +123,10 @@ test('the state thread prepares the same writes as the main thread, batch after 
   const entities = (i: number) => results[i].writes.map((write) => write.entity);
   assert.deepEqual(entities(0), ['Account', 'Space', 'Image', 'Manifest', 'Tag', 'Blob', 'SpaceMember', 'TagUpdate', 'DigestInfoRecord']);
   assert.ok(!entities(1).includes('Account'), 'the second batch took its accounts from the cache instead of inserting them again');
+  const modes = (i: number) => results[i].writes.map((write) => `${write.entity}:${write.mode}`);
+  assert.ok(modes(0).every((mode) => mode.endsWith(':insert')), `the first batch made every row it writes, so it only inserts: ${modes(0)}`);
+  assert.ok(modes(1).includes('Blob:upsert') && !modes(1).includes('Blob:insert'), `the blob recorded again comes from the cache and is upserted: ${modes(1)}`);
+  assert.ok(modes(1).includes('Space:insert') && !modes(1).includes('Space:upsert'), `the space the second batch creates is inserted: ${modes(1)}`);
   assert.ok(results[0].writes.every((write) => write.ids === undefined), 'a finalized batch carries no ids');
   assert.ok(results[2].writes.every((write) => write.ids && write.ids.length > 0), 'a hot batch carries the ids the change tracker needs');
   assert.ok(entities(2).includes('Account'), 'a hot batch does not use the cache');

@@ -33,6 +33,7 @@ function createSpace(state: BatchState, { ctx, spaceId, owner, name }: SpaceCrea
     ...contextColumns(ctx), updatedAtBlock: ctx.blockNumber, updatedAt: ctx.timestamp,
   });
   state.addSpace(space);
+  state.created.add(space);
   state.changed.spaces.add(space);
   state.inserts.spaceMembers.push(new SpaceMember({ id: ctx.eventId, space, account, isOwner: true, position: 0, ...contextColumns(ctx) }));
 }
@@ -58,6 +59,7 @@ function pushManifest(state: BatchState, action: ManifestPushedAction, log: Appl
     if (!manifest) {
       manifest = new Manifest({ id: manifestKey, digest: action.digest.text, digestHex: action.digest.hex, recordCount: 0, firstBlockNumber: ctx.blockNumber, firstTimestamp: ctx.timestamp });
       state.manifests.set(manifest.id, manifest);
+      state.created.add(manifest);
       image.manifestCount += 1;
       space.manifestCount += 1;
     }
@@ -70,6 +72,7 @@ function pushManifest(state: BatchState, action: ManifestPushedAction, log: Appl
     if (!tag) {
       tag = new Tag({ id: key, name: action.tag.text, nameHex: action.tag.hex, updateCount: 0, createdAtBlock: ctx.blockNumber, createdAt: ctx.timestamp });
       state.tags.set(key, tag);
+      state.created.add(tag);
       image.tagCount += 1;
       space.tagCount += 1;
     }
@@ -93,6 +96,7 @@ function imageOf(state: BatchState, space: Space, action: ManifestPushedAction, 
     const { text, hex } = action.imageName;
     image = new Image({ id: key, space, name: text, nameHex: hex, searchText: imageSearchText(space, text), tagCount: 0, manifestCount: 0, createdAtBlock: ctx.blockNumber, createdAt: ctx.timestamp });
     state.images.set(key, image);
+    state.created.add(image);
     space.imageCount += 1;
   }
   return image;
@@ -112,6 +116,7 @@ function storeDigestInfo(state: BatchState, { ctx, who, digest, digestType, cid 
   if (!blob) {
     blob = new Blob({ id: digest.hex, digest: digest.text, recordCount: 0 });
     state.blobs.set(blob.id, blob);
+    state.created.add(blob);
   }
   Object.assign(blob, { digestType: DigestType[digestType], cid: cid.text, cidHex: cid.hex, account, recordCount: blob.recordCount + 1, updatedAtBlock: ctx.blockNumber, updatedAt: ctx.timestamp });
   state.changed.blobs.add(blob);

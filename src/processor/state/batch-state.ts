@@ -10,6 +10,12 @@ import { imageId, manifestId, tagId } from './ids';
 
 export class BatchState extends EntityMaps {
   readonly newAccounts = new Set<string>();
+  /**
+   * The spaces, images, tags, manifests and blobs this batch made: absent from the database, so
+   * they are written with a plain INSERT. ON CONFLICT would first look each one up in the primary
+   * key (and insert it speculatively), for rows that cannot be there.
+   */
+  readonly created = new Set<object>();
   readonly changed = { spaces: new Set<Space>(), images: new Set<Image>(), tags: new Set<Tag>(), manifests: new Set<Manifest>(), blobs: new Set<Blob>() };
   readonly inserts = { spaceMembers: [] as SpaceMember[], tagUpdates: [] as TagUpdate[], digestInfoRecords: [] as DigestInfoRecord[] };
 

@@ -4,16 +4,16 @@
 // wherever the rows are serialised (write-plan.ts), including the state thread, which has no
 // database connection of its own.
 //
-// The rows go column by column: each column is one JSON array (a `$n::json` parameter), and
-// Postgres walks the arrays side by side (`INSERT … SELECT c0::type, … FROM ROWS FROM
-// (json_array_elements_text($1::json), …) AS doc(c0, …)`), reading every value once. Rows as
-// json arrays (`(row->>5)::type` for each column) cost Postgres a scan of the row's text up to
-// that column for every value: inserting 50,000 rows took it 1.9× as long at 7 columns, 2.7× at
-// 14 and 3.3× at 22; as jsonb, 5–30% longer (`npm run bench:write-shape`). TypeORM's insert
-// builds a VALUES list with a parameter per cell and escapes each one in JavaScript; for the
-// indexer's tables that cost about as much as everything else the processor does, and Postgres
-// then parses a statement with thousands of parameters. JSON.stringify is native code, and the
-// statement text stays the same for every batch.
+// The rows go column by column: each column is one array in Postgres's binary format
+// (binary-array.ts), a `$n::type[]` parameter, and Postgres walks the arrays side by side
+// (`INSERT … SELECT c0, … FROM unnest($1::text[], $2::int4[], …) AS doc(c0, …)`), reading every
+// value once, as stored. Earlier shapes, each measured by `npm run bench:write-shape`: one JSON
+// array per column (`json_array_elements_text` in `ROWS FROM`, each value then parsed from text by
+// its type); rows as JSON arrays (`(row->>5)::type` for each column), which cost Postgres a scan of
+// the row's text up to that column for every value. TypeORM's insert builds a VALUES list with a
+// parameter per cell and escapes each one in JavaScript; for the indexer's tables that cost about
+// as much as everything else the processor does, and Postgres then parses a statement with
+// thousands of parameters. Here the statement text stays the same for every batch.
 //
 // Byte strings from the chain are kept twice (src/processor/bytes.ts): `xHex`, the exact bytes,
 // and `x`, their text when they are valid UTF-8. When the text is there, the hex is its UTF-8
@@ -21,6 +21,7 @@
 // 'UTF8'), 'hex')`): digests and CIDs in hex were about a fifth of what the processor serialised
 // and sent. The hex goes along whenever it is not exactly the text's bytes.
 import type { EntityManager, EntityMetadata } from 'typeorm';
+import { type ElementType, elementTypeOf } from './binary-array';
 import { WRITTEN_ENTITIES, type WrittenEntity } from './written-entities';
 
 export type WriteMode = 'insert' | 'upsert';
@@ -32,6 +33,8 @@ export interface ColumnSpec {
   /** For a join column: the referenced entity's key property (its id). */
   key?: string;
   required: boolean;
+  /** How its values are sent (binary-array.ts). */
+  type: ElementType;
 }
 
 export interface StatementSpec {
@@ -63,24 +66,33 @@ function statementSpec(em: EntityManager, metadata: EntityMetadata, mode: WriteM
   const columns = metadata.columns.filter((column) => !column.isVirtualProperty);
   const names = columns.map((column) => driver.escape(column.databaseName));
   const hexTwins: StatementSpec['hexTwins'] = [];
+  const types = columns.map((column) => elementTypeFor(metadata, column, driver.normalizeType(column)));
   const values = columns.map((column, i) => {
-    const value = `c${i}::${driver.normalizeType(column)}`;
+    const value = `c${i}`;
     const textAt = textTwinOf(columns, column);
     if (textAt === undefined) return value;
     hexTwins.push([i, textAt]);
     return `COALESCE(${value}, '0x' || encode(convert_to(c${textAt}, 'UTF8'), 'hex'))`;
   });
-  const arrays = columns.map((_, i) => `json_array_elements_text($${i + 1}::json)`);
-  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM ROWS FROM (${arrays.join(', ')}) AS doc(${columns.map((_, i) => `c${i}`).join(', ')})`;
+  const arrays = types.map((type, i) => `$${i + 1}::${type}[]`);
+  let sql = `INSERT INTO ${driver.escape(metadata.tablePath)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM unnest(${arrays.join(', ')}) AS doc(${columns.map((_, i) => `c${i}`).join(', ')})`;
   if (mode === 'upsert') {
     const primary = metadata.primaryColumns.map((column) => driver.escape(column.databaseName));
     const updates = columns.filter((column) => !column.isPrimary).map((column) => `${driver.escape(column.databaseName)} = EXCLUDED.${driver.escape(column.databaseName)}`);
     sql += ` ON CONFLICT (${primary.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
   }
-  return { sql, columns: columns.map((column) => columnSpec(metadata, column)), hexTwins };
+  return { sql, columns: columns.map((column, i) => columnSpec(metadata, column, types[i])), hexTwins };
 }
 
-function columnSpec(metadata: EntityMetadata, column: EntityMetadata['columns'][number]): ColumnSpec {
+function elementTypeFor(metadata: EntityMetadata, column: EntityMetadata['columns'][number], postgresType: string): ElementType {
+  const type = elementTypeOf(postgresType);
+  if (!type) {
+    throw new Error(`${metadata.name}.${column.propertyPath} is a ${postgresType} column; src/processor/state/binary-array.ts sends text, integer, boolean and timestamptz values and needs extending for it.`);
+  }
+  return type;
+}
+
+function columnSpec(metadata: EntityMetadata, column: EntityMetadata['columns'][number], type: ElementType): ColumnSpec {
   // The rows are read by plain property access, possibly in a thread without TypeORM's
   // metadata; a column that needs TypeORM to read it is refused here, at start.
   if (column.transformer || column.embeddedMetadata) {
@@ -88,9 +100,9 @@ function columnSpec(metadata: EntityMetadata, column: EntityMetadata['columns'][
   }
   const required = Boolean(column.relationMetadata) || !column.isNullable;
   if (column.relationMetadata && column.referencedColumn) {
-    return { property: column.relationMetadata.propertyName, key: column.referencedColumn.propertyName, required };
+    return { property: column.relationMetadata.propertyName, key: column.referencedColumn.propertyName, required, type };
   }
-  return { property: column.propertyName, required };
+  return { property: column.propertyName, required, type };
 }
 
 /** The position of the text column `x` beside a text column `xHex`, if the model has one. */
