@@ -19,23 +19,25 @@ export interface PlannedWrite {
 /** Rows per chunk: bounds the size of one statement's parameters. */
 const CHUNK_ROWS = 10_000;
 
-/** The changed entities this batch made (`made`) or found in the database or cache (`!made`). */
+/** The entity types a batch may make or change, with where its changed ones are kept. */
+const CHANGED: [WrittenEntity, (state: BatchState) => Set<object>][] = [
+  ['Space', (state) => state.changed.spaces],
+  ['Image', (state) => state.changed.images],
+  ['Manifest', (state) => state.changed.manifests],
+  ['Tag', (state) => state.changed.tags],
+  ['Blob', (state) => state.changed.blobs],
+];
+
+/** The changed entities the batch made (`made`), or found in the cache or the database. */
 const changedRows = (rows: Set<object>, state: BatchState, made: boolean) => [...rows].filter((row) => state.created.has(row) === made);
 
-// An entity the batch made goes in with INSERT, one it changed with an upsert (UPDATE would do,
-// but an upsert writes the row whole, as the entity stands, without a second statement shape).
+// An entity the batch made goes in with a plain INSERT, one it found and changed with an upsert.
 const WRITE_ORDER: [WrittenEntity, WriteMode, (state: BatchState) => object[]][] = [
   ['Account', 'insert', (state) => [...state.newAccounts].map((id) => state.accounts.get(id)!)],
-  ['Space', 'insert', (state) => changedRows(state.changed.spaces, state, true)],
-  ['Space', 'upsert', (state) => changedRows(state.changed.spaces, state, false)],
-  ['Image', 'insert', (state) => changedRows(state.changed.images, state, true)],
-  ['Image', 'upsert', (state) => changedRows(state.changed.images, state, false)],
-  ['Manifest', 'insert', (state) => changedRows(state.changed.manifests, state, true)],
-  ['Manifest', 'upsert', (state) => changedRows(state.changed.manifests, state, false)],
-  ['Tag', 'insert', (state) => changedRows(state.changed.tags, state, true)],
-  ['Tag', 'upsert', (state) => changedRows(state.changed.tags, state, false)],
-  ['Blob', 'insert', (state) => changedRows(state.changed.blobs, state, true)],
-  ['Blob', 'upsert', (state) => changedRows(state.changed.blobs, state, false)],
+  ...CHANGED.flatMap(([entity, changed]): typeof WRITE_ORDER => [
+    [entity, 'insert', (state) => changedRows(changed(state), state, true)],
+    [entity, 'upsert', (state) => changedRows(changed(state), state, false)],
+  ]),
   ['SpaceMember', 'insert', (state) => state.inserts.spaceMembers],
   ['TagUpdate', 'insert', (state) => state.inserts.tagUpdates],
   ['DigestInfoRecord', 'insert', (state) => state.inserts.digestInfoRecords],
