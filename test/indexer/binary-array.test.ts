@@ -3,31 +3,18 @@
 // and comes back unchanged, nulls and edge values included; a value of the wrong kind is refused
 // in JavaScript with the row and property named, before anything is sent.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Client } from 'pg';
+import { test } from 'node:test';
 import { binaryArray, type ElementType } from '../../src/processor/state/binary-array';
-import { startTestPostgres, type TestPostgres } from './helpers/postgres';
+import { testDatabaseClient } from './helpers/postgres';
 
-let pg: TestPostgres;
-let client: Client;
-
-before(async () => {
-  pg = await startTestPostgres();
-  client = new Client({ connectionString: await pg.newDatabase('arrays') });
-  await client.connect();
-});
-
-after(async () => {
-  await client?.end();
-  await pg?.close();
-});
+const client = testDatabaseClient('arrays');
 
 const describe = (i: number) => `row ${i}`;
 
 /** What Postgres makes of the array: its elements in order, as node-postgres reads them. */
 async function roundTrip(type: ElementType, values: unknown[]): Promise<unknown[]> {
   const bytes = binaryArray(type, values, describe);
-  const { rows } = await client.query(`SELECT x FROM unnest($1::${type}[]) WITH ORDINALITY AS u(x, n) ORDER BY n`, [Buffer.from(bytes)]);
+  const { rows } = await client().query(`SELECT x FROM unnest($1::${type}[]) WITH ORDINALITY AS u(x, n) ORDER BY n`, [Buffer.from(bytes)]);
   return rows.map((row) => row.x);
 }
 

@@ -2,6 +2,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
+import { Client } from 'pg';
 import { createDatabaseIfMissing, startEmbeddedPostgres } from '../../../src/indexer/embedded-postgres';
 
 export interface TestPostgres {
@@ -25,5 +27,27 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a test file that needs one connection: starts an embedded Postgres before its tests, with a
+ * client connected to a new database `name`, and stops both after them. Returns the client's getter.
+ */
+export function testDatabaseClient(name: string): () => Client {
+  let pg: TestPostgres | undefined;
+  let client: Client | undefined;
+  before(async () => {
+    pg = await startTestPostgres();
+    client = new Client({ connectionString: await pg.newDatabase(name) });
+    await client.connect();
+  });
+  after(async () => {
+    await client?.end();
+    await pg?.close();
+  });
+  return () => {
+    if (!client) throw new Error(`the test database "${name}" is not connected yet (use it inside a test)`);
+    return client;
   };
 }
