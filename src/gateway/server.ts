@@ -1,8 +1,9 @@
 // Runs the gateway on an HTTP server. The service name (what login tokens must name) defaults
 // to the address it listens on, known only once it listens, so the app is built after that.
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createGatewayApp, type GatewayApp, type GatewayOptions } from './app';
+import type { OciErrorCode } from './errors/codes';
 
 export interface StartGatewayOptions extends GatewayOptions {
   /** Default 127.0.0.1. */
@@ -25,12 +26,14 @@ export const DEFAULT_GATEWAY_PORT = 5000;
 
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const host = options.host ?? '127.0.0.1';
-  const server = createServer({ maxHeaderSize: 16 * 1024 });
+  // Node looks for connections past headersTimeout only this often; at its default (30 s) a
+  // client could hold a connection with half-sent headers for up to 90 s instead of 60.
+  const server = createServer({ maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 1_000 });
   // Long uploads and downloads must not be cut off by Node's default 5-minute request timeout.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
-  server.on('clientError', answerClientError);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, server.headersTimeout));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_GATEWAY_PORT, host, () => {
@@ -59,16 +62,36 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   };
 }
 
-/** Requests Node refuses before Express sees them (huge headers, bad syntax) still get an OCI error body. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (!socket.writable) {
+/** Requests Node refuses before Express sees them (slow, huge or malformed headers) still get an OCI error body. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, headersTimeoutMs: number): void {
+  // An answer already under way on this connection cannot be followed by another one.
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : 400;
-  const body = JSON.stringify({
-    errors: [{ code: tooLarge ? 'SIZE_INVALID' : 'UNSUPPORTED', message: tooLarge ? 'the request headers are larger than 16 KiB; send smaller headers' : `the request is not valid HTTP (${error.code ?? error.message})` }],
-  });
-  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const { status, code, message } = clientErrorAnswer(error, headersTimeoutMs);
+  const body = JSON.stringify({ errors: [{ code, message }] });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+function clientErrorAnswer(error: NodeJS.ErrnoException, headersTimeoutMs: number): { status: number; code: OciErrorCode; message: string } {
+  const reason = (error as { reason?: string }).reason ?? error.code ?? error.message;
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'SIZE_INVALID', message: 'the request headers are larger than 16 KiB; send smaller headers' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      // No OCI code names a timeout, and clients may know no others: UNSUPPORTED is the spec's
+      // code for a request the registry cannot take, the status says why.
+      return {
+        status: 408,
+        code: 'UNSUPPORTED',
+        message: `the request headers did not all arrive within ${headersTimeoutMs / 1000} s; check the network (or proxy) between the client and the gateway, then send the request again`,
+      };
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return { status: 400, code: 'SIZE_INVALID', message: `the Content-Length header is not valid (${reason}); send one Content-Length: the body's size in bytes` };
+    default:
+      return { status: 400, code: 'UNSUPPORTED', message: `the request is not valid HTTP (${error.code ?? error.message})` };
+  }
 }

@@ -11,13 +11,13 @@ const GOOD = digestOf('x');
 const BAD_NAMES = ['ACME/web', 'acme', '../../etc/passwd', 'acme/%2e%2e', 'acme/..', 'acme//web', `acme/${'a'.repeat(300)}`, 'acme/wéb', 'acme/web%00', '-acme/web', 'acme/web-'];
 const BAD_DIGESTS = ['sha256:xyz', `sha256:${'a'.repeat(63)}`, 'md5:abc', `sha512:${'a'.repeat(128)}`, 'sha256', '..%2f..%2fetc', `sha256:${'A'.repeat(64)}`, ':'];
 
-/** Sends raw bytes and returns the raw answer (up to the connection closing or 1 s of quiet). */
-function raw(url: string, request: string | Buffer, closeAfterWrite = false): Promise<string> {
+/** Sends raw bytes and returns the raw answer (up to the connection closing or `quietMs` of quiet before any answer). */
+function raw(url: string, request: string | Buffer, closeAfterWrite = false, quietMs = 1000): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname);
     let answer = '';
-    let timer = setTimeout(() => socket.destroy(), 1000);
+    let timer = setTimeout(() => socket.destroy(), quietMs);
     socket.on('data', (data) => {
       answer += data.toString('latin1');
       clearTimeout(timer);
@@ -32,6 +32,18 @@ function raw(url: string, request: string | Buffer, closeAfterWrite = false): Pr
       if (closeAfterWrite) socket.end();
     });
   });
+}
+
+/** The status line and the OCI error of a raw answer (asserting the body is one). */
+function rawError(answer: string): { statusLine: string; code?: string; message?: string } {
+  const [head, body = ''] = answer.split('\r\n\r\n');
+  let parsed: { errors?: { code?: string; message?: string }[] };
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    assert.fail(`not an OCI error body: ${JSON.stringify(answer.slice(0, 300))}`);
+  }
+  return { statusLine: head.split('\r\n')[0], code: parsed.errors?.[0]?.code, message: parsed.errors?.[0]?.message };
 }
 
 describe('malformed requests', () => {
@@ -145,6 +157,40 @@ describe('malformed requests', () => {
     const broken = await raw(t.url, 'NOT HTTP AT ALL\r\n\r\n');
     assert.match(broken, /^HTTP\/1\.1 400/);
     assert.match(broken, /"errors"/);
+  });
+
+  it('answers headers that stop arriving with 408 and an OCI error body', async () => {
+    const server = t.gateway.server;
+    const usual = server.headersTimeout;
+    server.headersTimeout = 500;
+    try {
+      const started = Date.now();
+      // Half a request: the headers never end.
+      const answer = await raw(t.url, 'GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: appl', false, 5000);
+      const error = rawError(answer);
+      assert.equal(error.statusLine, 'HTTP/1.1 408 Request Timeout');
+      assert.equal(error.code, 'UNSUPPORTED');
+      assert.match(error.message ?? '', /headers did not all arrive within 0\.5 s/);
+      assert.match(error.message ?? '', /send the request again/);
+      assert.ok(Date.now() - started < 4000, `answered after ${Date.now() - started} ms`);
+    } finally {
+      server.headersTimeout = usual;
+    }
+  });
+
+  it('answers a malformed Content-Length with SIZE_INVALID, other broken HTTP with 400 UNSUPPORTED', async () => {
+    for (const lengths of ['Content-Length: abc', 'Content-Length: -1', 'Content-Length: 99999999999999999999999', 'Content-Length: 1\r\nContent-Length: 2']) {
+      const answer = await raw(t.url, `POST /v2/acme/web/blobs/uploads/ HTTP/1.1\r\nHost: 127.0.0.1\r\n${lengths}\r\n\r\nx`);
+      const error = rawError(answer);
+      assert.equal(error.statusLine, 'HTTP/1.1 400 Bad Request', lengths);
+      assert.equal(error.code, 'SIZE_INVALID', lengths);
+      assert.match(error.message ?? '', /Content-Length header is not valid \(.+\); send one Content-Length/, lengths);
+    }
+    const error = rawError(await raw(t.url, 'GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n'));
+    assert.equal(error.statusLine, 'HTTP/1.1 400 Bad Request');
+    assert.equal(error.code, 'UNSUPPORTED');
+    // Still serving.
+    assert.equal((await fetch(`${t.url}/v2/`)).status, 200);
   });
 
   it('truncated bodies are refused and leave nothing half-written', async () => {
