@@ -27,9 +27,24 @@ export function toOciError(error: unknown): OciError {
   // Express's body parsers mark client errors with a 4xx status.
   const status = (error as { status?: unknown } | undefined)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new OciError(status === 413 ? 'SIZE_INVALID' : 'UNSUPPORTED', `the request could not be read (${message}); check its body and Content-Type`, { status, cause: error });
+    return new OciError(bodyErrorCode(status, (error as { type?: unknown }).type), `the request could not be read (${message}); check its body and Content-Type`, { status, cause: error });
   }
   return new OciError('UNKNOWN', 'internal error; the gateway log has the details', { cause: error });
+}
+
+/** body-parser's error types (and, for others, the status) as the code that names the problem. */
+const BODY_ERROR_CODES: Record<string, OciError['code']> = {
+  'entity.too.large': 'SIZE_INVALID',
+  'parameters.too.many': 'SIZE_INVALID',
+  // The body was shorter or longer than its Content-Length.
+  'request.size.invalid': 'SIZE_INVALID',
+  'request.aborted': 'SIZE_INVALID',
+  'entity.verify.failed': 'DENIED',
+};
+const STATUS_CODES: Record<number, OciError['code']> = { 401: 'UNAUTHORIZED', 403: 'DENIED', 413: 'SIZE_INVALID', 416: 'RANGE_INVALID', 429: 'TOOMANYREQUESTS' };
+
+function bodyErrorCode(status: number, type: unknown): OciError['code'] {
+  return (typeof type === 'string' ? BODY_ERROR_CODES[type] : undefined) ?? STATUS_CODES[status] ?? 'UNSUPPORTED';
 }
 
 function chainTxError(error: ChainTxError): OciError {
