@@ -18,8 +18,17 @@ interface DockerLogin {
   command: string;
 }
 
-export async function dockerLogin(address: string, status: HTMLElement, result: HTMLElement): Promise<void> {
+/** What an action asked for before any account was picked (the Manage section is hidden until then). */
+export const NO_WALLET = 'Connect a wallet first: use "Connect wallet" at the top of the page and pick an account.';
+
+export async function dockerLogin(address: string | undefined, status: HTMLElement, result: HTMLElement): Promise<void> {
   result.hidden = true;
+  if (!address) {
+    status.textContent = '';
+    result.replaceChildren(h('p', { role: 'alert', class: 'tx-error' }, NO_WALLET));
+    result.hidden = false;
+    return;
+  }
   try {
     status.textContent = 'Approve the sign-in message in your wallet…';
     const challenge = await apiPost<Challenge>('/login/message', { address });

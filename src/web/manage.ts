@@ -2,7 +2,7 @@
 // revoke the gateway, docker login. Each transaction reports its progress in its own card.
 import { checkAddress, checkRepoName, InvalidInputError } from '../chain/validate';
 import type { AccountInfo } from './api';
-import { dockerLogin } from './docker-login';
+import { dockerLogin, NO_WALLET } from './docker-login';
 import { byId } from './dom';
 import { runTransaction, TxProgress } from './tx-progress';
 
@@ -23,7 +23,9 @@ export function wireManage(ctx: ManageContext): void {
   onSubmit('create-space', async () => {
     const name = checked('space-name', 'space-name-error', (value) => checkRepoName(value, 'name'));
     if (name === undefined) return;
-    const done = await runTransaction(createProgress, 'create-space', { signer: ctx.address()!, name });
+    const signer = ctx.address();
+    if (!signer) return createProgress.fail(NO_WALLET);
+    const done = await runTransaction(createProgress, 'create-space', { signer, name });
     if (done) await ctx.changed(done.blockNumber);
   });
 
@@ -31,11 +33,13 @@ export function wireManage(ctx: ManageContext): void {
     const space = ctx.account()?.space;
     const member = checked('member-address', 'member-error', (value) => checkAddress(value.trim(), 'member'));
     if (member === undefined) return;
+    const signer = ctx.address();
+    if (!signer) return memberProgress.fail(NO_WALLET);
     if (!space) {
       memberProgress.fail('You own no space yet. Create one first.');
       return;
     }
-    const done = await runTransaction(memberProgress, 'add-member', { signer: ctx.address()!, spaceId: space.id, member });
+    const done = await runTransaction(memberProgress, 'add-member', { signer, spaceId: space.id, member });
     if (done) {
       byId<HTMLInputElement>('member-address').value = '';
       await ctx.changed(done.blockNumber);
@@ -45,9 +49,11 @@ export function wireManage(ctx: ManageContext): void {
   for (const action of ['grant-gateway', 'revoke-gateway'] as const) {
     byId<HTMLButtonElement>(action).addEventListener('click', async (event) => {
       const button = event.currentTarget as HTMLButtonElement;
+      const signer = ctx.address();
+      if (!signer) return gatewayProgress.fail(NO_WALLET);
       button.disabled = true;
       try {
-        const done = await runTransaction(gatewayProgress, action, { signer: ctx.address()! });
+        const done = await runTransaction(gatewayProgress, action, { signer });
         if (done) await ctx.changed(done.blockNumber);
       } finally {
         button.disabled = false;
@@ -59,7 +65,7 @@ export function wireManage(ctx: ManageContext): void {
     const button = event.currentTarget as HTMLButtonElement;
     button.disabled = true;
     try {
-      await dockerLogin(ctx.address()!, byId('login-status'), byId('login-result'));
+      await dockerLogin(ctx.address(), byId('login-status'), byId('login-result'));
     } finally {
       button.disabled = false;
     }

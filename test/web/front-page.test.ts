@@ -1,0 +1,106 @@
+// The page as a visitor without a wallet sees it, served by a gateway with the indexer behind it:
+// the Manage section and the account picker stay hidden (their handlers, run anyway, ask for a
+// wallet instead of calling the API).
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { createSpace, grantGateway, signerFromUri, submitTx } from '../../src/chain';
+import { type RunningGateway, startGateway } from '../../src/gateway';
+import { type Indexer, startIndexer } from '../../src/indexer';
+import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
+import { ensureWebBuild } from '../../src/wallet-api';
+import { blobOf, makeImage, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
+import { startTestChain, type TestChain } from '../helpers/devnet';
+import { browserSkipReason, launchChromium, type TestBrowser } from './helpers/browser';
+
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'web');
+const INDEX_WAIT_MS = 60_000;
+
+describe('the front page without a wallet, served by the gateway', { skip: browserSkipReason() }, () => {
+  let chain: TestChain;
+  let indexer: Indexer;
+  let store: EmbeddedBlobStore;
+  let gateway: RunningGateway;
+  let browser: TestBrowser;
+  let page: Page;
+  let dataDir: string;
+  let manifestDigest: string;
+  const apiCalls: string[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'hcr-front-page-'));
+    // Embedded Postgres runs as the postgres user when the tests run as root.
+    chmodSync(dataDir, 0o755);
+    chain = await startTestChain();
+    indexer = await startIndexer({ chainRpc: chain.devnet.wsUrl, dataDir, graphqlPort: 0, headPollIntervalMs: 200 });
+    store = await EmbeddedBlobStore.open(embeddedIpfsDir(dataDir));
+    const [alice, bob, gatewayKey] = await Promise.all(['//Alice', '//Bob', '//Gateway'].map((uri) => signerFromUri(uri)));
+    await submitTx(chain.api, createSpace(chain.api, 'acme'), alice);
+    await grantGateway(chain.api, alice, gatewayKey.address);
+    gateway = await startGateway({ api: chain.api, blobStore: store, dataDir, gatewaySigner: gatewayKey, port: 0, index: indexer.graphqlUrl, webRoot: await ensureWebBuild(), auth: { enabled: false }, log: () => undefined });
+
+    const image = makeImage([blobOf('a layer of the front page test')]);
+    manifestDigest = image.manifest.digest;
+    for (const blob of [image.config, ...image.layers]) assert.equal((await pushBlob(gateway.url, 'acme/web', blob)).status, 201);
+    assert.equal((await pushManifest(gateway.url, 'acme/web', '1.0', image.manifest)).status, 201);
+    // A newer space, in a later block: it comes first.
+    const zeta = await submitTx(chain.api, createSpace(chain.api, 'zeta'), bob, { until: 'finalized' });
+    await waitForIndex(indexer.graphqlUrl, zeta.blockNumber);
+
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/api/') && path !== '/api/config' && path !== '/api/graphql') apiCalls.push(`${request.method()} ${path}`);
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gateway?.close();
+    await store?.close().catch(() => undefined);
+    await indexer?.stop();
+    await chain?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('before a wallet is connected, the Manage section and the account picker are hidden', { timeout: 120_000 }, async () => {
+    await page.goto(gateway.url);
+    await page.locator('#connect:enabled').waitFor();
+    for (const id of ['actions', 'account-label', 'account', 'account-panel']) {
+      assert.equal(await page.locator(`#${id}`).isVisible(), false, `#${id} is visible before a wallet is connected`);
+    }
+    assert.equal(await page.getByRole('button', { name: 'Get docker login' }).isVisible(), false);
+    assert.equal(await page.getByRole('button', { name: 'Create space' }).isVisible(), false);
+  });
+
+  test('the Manage handlers, run without a wallet, ask for one and call nothing', { timeout: 120_000 }, async () => {
+    // Hidden, they cannot be clicked; show them as a script or a stale page might.
+    await page.locator('#actions').evaluate((section) => section.removeAttribute('hidden'));
+    const askedForWallet = async (where: string) => assert.match(await page.locator(`${where} [role="alert"]`).filter({ hasText: /\S/ }).innerText(), /^Connect a wallet first/, where);
+    await page.getByRole('button', { name: 'Get docker login' }).click();
+    await askedForWallet('#login-result');
+    await page.getByRole('button', { name: 'Grant gateway access' }).click();
+    await askedForWallet('.progress[data-for="gateway"]');
+    await page.getByLabel('Space name').fill('acme2');
+    await page.getByRole('button', { name: 'Create space' }).click();
+    await askedForWallet('.progress[data-for="create-space"]');
+    assert.deepEqual(apiCalls, []);
+  });
+});
+
+async function waitForIndex(graphqlUrl: string, blockNumber: number): Promise<void> {
+  const deadline = Date.now() + INDEX_WAIT_MS;
+  for (;;) {
+    const response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ squidStatus { height } }' }) });
+    const { data } = (await response.json()) as { data?: { squidStatus: { height: number } } };
+    if ((data?.squidStatus.height ?? -1) >= blockNumber) return;
+    assert.ok(Date.now() < deadline, `the index did not reach block ${blockNumber}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
