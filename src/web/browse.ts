@@ -1,7 +1,7 @@
 // Rendering the index: lists of spaces, a space with its members, images and tags (digest, CID,
 // size, history) and copyable `docker pull` lines. Everything from the chain is shown as text.
 import { copyable, formatTime, h, shortAddress, shortHash } from './dom';
-import type { SpaceDetail, SpaceSummary, TagView } from './queries';
+import type { ImageSummary, SpaceDetail, SpaceSummary, TagView } from './queries';
 import { manifestSize } from './sizes';
 
 const nameOf = (item: { name: string | null; nameHex: string }) => item.name ?? `${item.nameHex} (not text)`;
@@ -14,6 +14,19 @@ export function spaceList(title: string, spaces: SpaceSummary[], empty: string, 
     button.addEventListener('click', () => open(space.id));
     const counts = `${space.memberCount} member${space.memberCount === 1 ? '' : 's'}, ${space.imageCount} image${space.imageCount === 1 ? '' : 's'}, ${space.tagCount} tag${space.tagCount === 1 ? '' : 's'}`;
     return h('li', { 'data-space': space.name ?? space.nameHex }, button, h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAddress(space.owner.id)}`));
+  });
+  return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
+}
+
+/** Images as `space/image` links that open their space (where the docker pull lines are). */
+export function imageList(title: string, images: ImageSummary[], empty: string, open: (spaceId: string) => void): HTMLElement {
+  const heading = h('h3', {}, title);
+  if (images.length === 0) return h('div', { class: 'space-list' }, heading, h('p', { class: 'hint' }, empty));
+  const items = images.map((image) => {
+    const name = `${nameOf(image.space)}/${nameOf(image)}`;
+    const button = h('button', { type: 'button', class: 'link' }, name);
+    button.addEventListener('click', () => open(image.space.id));
+    return h('li', { 'data-image': name }, button, h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}, updated ${formatTime(image.updatedAt)}`));
   });
   return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
 }

@@ -1,11 +1,13 @@
-// The browse section: my spaces, the ones I am a member of, search, and one space in detail.
+// The browse section: the newest spaces and recently updated images (shown to everyone, wallet
+// or not), my spaces, the ones I am a member of, search, and one space in detail.
 // After a transaction the page waits for the index to reach its block before reading again.
 import { graphql } from './api';
-import { spaceDetail, spaceList } from './browse';
+import { imageList, spaceDetail, spaceList } from './browse';
 import { byId, h } from './dom';
-import { INDEX_HEIGHT, MY_SPACES, type MySpaces, SEARCH, type SearchResult, SPACE_DETAIL, type SpaceDetail } from './queries';
+import { INDEX_HEIGHT, MY_SPACES, type MySpaces, RECENT, type RecentResult, SEARCH, type SearchResult, SPACE_DETAIL, type SpaceDetail } from './queries';
 
 const INDEX_WAIT_MS = 60_000;
+const RECENT_LIMIT = 10;
 
 export class IndexView {
   readonly #status = byId<HTMLParagraphElement>('browse-status');
@@ -25,14 +27,19 @@ export class IndexView {
     }
   }
 
-  /** Re-reads my spaces and the open space (and moves focus to it when `focus`). */
+  /** Re-reads the recent lists, my spaces and the open space (and moves focus to it when `focus`). */
   async refresh(focus = false): Promise<void> {
     if (!this.enabled) return;
     const me = this.#me();
+    const open = (id: string) => void this.show(id);
     try {
-      if (me) {
-        const { owned, memberships } = await graphql<MySpaces>(MY_SPACES, { me });
-        const open = (id: string) => void this.show(id);
+      const [recent, mine] = await Promise.all([graphql<RecentResult>(RECENT, { limit: RECENT_LIMIT }), me ? graphql<MySpaces>(MY_SPACES, { me }) : undefined]);
+      byId('recent').replaceChildren(
+        spaceList('Newest spaces', recent.spaces, 'No space has been created yet.', open),
+        imageList('Recently updated images', recent.images, 'No image has been pushed yet.', open),
+      );
+      if (mine) {
+        const { owned, memberships } = mine;
         byId('my-spaces').replaceChildren(spaceList('My spaces', owned, 'You own no space yet.', open));
         byId('member-spaces').replaceChildren(spaceList('Spaces I am a member of', memberships.map((m) => m.space), 'You are not a member of another space.', open));
         if (!this.#openSpace && owned[0]) this.#openSpace = owned[0].id;
@@ -82,16 +89,7 @@ export class IndexView {
     try {
       const { spaces, images } = await graphql<SearchResult>(SEARCH, { text });
       const open = (id: string) => void this.show(id);
-      const imageItems = images.map((image) => {
-        const button = h('button', { type: 'button', class: 'link' }, `${image.space.name ?? image.space.nameHex}/${image.name ?? image.nameHex}`);
-        button.addEventListener('click', () => open(image.space.id));
-        return h('li', {}, button, h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}`));
-      });
-      results.replaceChildren(
-        h('h3', {}, `Results for “${text}”`),
-        spaceList('Spaces', spaces, 'No space matches.', open),
-        h('div', { class: 'space-list' }, h('h3', {}, 'Images'), images.length ? h('ul', {}, ...imageItems) : h('p', { class: 'hint' }, 'No image matches.')),
-      );
+      results.replaceChildren(h('h3', {}, `Results for “${text}”`), spaceList('Spaces', spaces, 'No space matches.', open), imageList('Images', images, 'No image matches.', open));
       this.#status.textContent = `${spaces.length} space${spaces.length === 1 ? '' : 's'} and ${images.length} image${images.length === 1 ? '' : 's'} found.`;
     } catch (error) {
       this.#status.textContent = `Search failed: ${(error as Error).message}`;

@@ -22,15 +22,34 @@ export interface MySpaces {
   memberships: { space: SpaceSummary }[];
 }
 
+const IMAGE_SUMMARY = 'fragment ImageSummary on Image { id name nameHex tagCount updatedAt space { ...SpaceSummary } }';
+
+export interface ImageSummary {
+  id: string;
+  name: string | null;
+  nameHex: string;
+  tagCount: number;
+  updatedAt: string;
+  space: SpaceSummary;
+}
+
 export const SEARCH = `query Search($text: String!) {
   spaces(where: { searchText_containsInsensitive: $text }, orderBy: name_ASC, limit: 20) { ...SpaceSummary }
-  images(where: { searchText_containsInsensitive: $text }, orderBy: name_ASC, limit: 20) { id name nameHex tagCount space { ...SpaceSummary } }
-} ${SPACE_SUMMARY}`;
+  images(where: { searchText_containsInsensitive: $text }, orderBy: name_ASC, limit: 20) { ...ImageSummary }
+} ${SPACE_SUMMARY} ${IMAGE_SUMMARY}`;
 
 export interface SearchResult {
   spaces: SpaceSummary[];
-  images: { id: string; name: string | null; nameHex: string; tagCount: number; space: SpaceSummary }[];
+  images: ImageSummary[];
 }
+
+/** What the page lists before anyone searches: the newest spaces and the images pushed to last. */
+export const RECENT = `query Recent($limit: Int!) {
+  spaces(orderBy: [blockNumber_DESC, id_DESC], limit: $limit) { ...SpaceSummary }
+  images(orderBy: [updatedAtBlock_DESC, id_ASC], limit: $limit) { ...ImageSummary }
+} ${SPACE_SUMMARY} ${IMAGE_SUMMARY}`;
+
+export type RecentResult = SearchResult;
 
 export const SPACE_DETAIL = `query SpaceDetail($id: String!) {
   spaceById(id: $id) {

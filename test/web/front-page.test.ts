@@ -1,6 +1,7 @@
 // The page as a visitor without a wallet sees it, served by a gateway with the indexer behind it:
-// the Manage section and the account picker stay hidden (their handlers, run anyway, ask for a
-// wallet instead of calling the API).
+// the newest spaces and recently updated images are listed without searching, an image opens its
+// space with the docker pull lines, and the Manage section and the account picker stay hidden
+// (their handlers, run anyway, ask for a wallet instead of calling the API).
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,6 +78,22 @@ describe('the front page without a wallet, served by the gateway', { skip: brows
     }
     assert.equal(await page.getByRole('button', { name: 'Get docker login' }).isVisible(), false);
     assert.equal(await page.getByRole('button', { name: 'Create space' }).isVisible(), false);
+  });
+
+  test('the newest spaces and recently updated images are listed without a search; an image opens its space with the docker pull lines', { timeout: 120_000 }, async () => {
+    const recent = page.locator('#recent');
+    await recent.locator('[data-space="acme"]').waitFor();
+    assert.deepEqual(await recent.locator('[data-space]').evaluateAll((items) => items.map((item) => item.getAttribute('data-space'))), ['zeta', 'acme']);
+    const image = recent.locator('[data-image="acme/web"]');
+    assert.match(await image.innerText(), /^acme\/web — 1 tag, updated /);
+    assert.equal(await page.getByLabel('Search spaces and images by name').inputValue(), '');
+    assert.equal(await page.locator('#search-results').innerText(), '');
+    await page.screenshot({ path: join(ARTIFACTS, '12-front-page.png'), fullPage: true });
+
+    await image.getByRole('button', { name: 'acme/web' }).click();
+    const tag = page.locator('#space-detail [data-image="web"] [data-tag="1.0"]');
+    await tag.waitFor();
+    assert.deepEqual(await tag.locator('.copyable code').allTextContents(), [`docker pull ${gateway.service}/acme/web:1.0`, `docker pull ${gateway.service}/acme/web@${manifestDigest}`]);
   });
 
   test('the Manage handlers, run without a wallet, ask for one and call nothing', { timeout: 120_000 }, async () => {
