@@ -47,6 +47,11 @@ export interface GatewayOptions {
   readonly auth?: AuthOptions;
   /** The gateway's domain (host[:port]) when auth.service is not given; default 127.0.0.1:5000. */
   readonly service?: string;
+  /**
+   * Where clients reach the gateway, `https://registry.example.com` (scheme, host and port only):
+   * auth challenges send clients to its /token. Default `http://<auth.service>`.
+   */
+  readonly publicUrl?: string;
   /** Answer a manifest PUT once its records are in a block (default) or finalized. */
   readonly recordUntil?: 'inBlock' | 'finalized';
   /** Default 4 MiB. */
@@ -100,7 +105,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const resolver = new Resolver({ chain, index, local, log });
   const content = new VerifiedContent({ store: options.blobStore, verified, resolver, cache, manifestLimit: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES });
   const policy = new PushPolicy(chain, options.gatewaySigner?.address);
-  const auth = resolveAuth(options.auth, { service: options.service ?? '127.0.0.1:5000', secretFile: join(dir, 'token-secret') });
+  const auth = resolveAuth(options.auth, { service: options.service ?? '127.0.0.1:5000', secretFile: join(dir, 'token-secret'), publicUrl: options.publicUrl });
   const context: GatewayContext = {
     chain,
     store: options.blobStore,

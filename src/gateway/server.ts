@@ -44,7 +44,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const service = options.service ?? `${hostPart}:${address.port}`;
-  const gateway = createGatewayApp({ ...options, service });
+  let gateway: GatewayApp;
+  try {
+    gateway = createGatewayApp({ ...options, service });
+  } catch (error) {
+    // Bad options (a publicUrl with a path, say): nothing may be left listening.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
   server.on('request', gateway.app);
   return {
     url: `http://${hostPart}:${address.port}`,

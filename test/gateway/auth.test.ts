@@ -3,6 +3,7 @@
 // forged, expired, wrong-domain, replayed and revoked tokens — with nothing reaching the chain.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { addSpaceMember, createSpace, manifestDigest, spaceByOwner, submitTx } from '../../src/chain';
 import { basicCredentials, createLoginToken, discoverTokenService, loginMessage, loginTokenFromSignature, newLoginClaims, verifyLoginToken } from '../../src/gateway';
@@ -14,6 +15,37 @@ const SECRET = 'auth-test-secret';
 function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
+
+/** A Bearer challenge's parameters, read as RFC 7235 defines them (quoted-pairs unescaped). */
+function challengeParams(header: string | null): Record<string, string> {
+  const match = /^Bearer (.+)$/.exec(header ?? '');
+  assert.ok(match, `not a Bearer challenge: ${header}`);
+  const param = /([A-Za-z_]+)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
+  const params: Record<string, string> = {};
+  while (param.lastIndex < match[1].length) {
+    const at = param.lastIndex;
+    const found = param.exec(match[1]);
+    assert.ok(found, `not a list of quoted parameters from ${at}: ${header}`);
+    assert.ok(!(found[1] in params), `${found[1]} twice in ${header}`);
+    params[found[1]] = found[2].replace(/\\(.)/g, '$1');
+  }
+  return params;
+}
+
+/** A request with whatever Host header is given (fetch always sends the URL's). */
+function requestWithHost(url: string, method: string, path: string, host: string): Promise<{ status: number; challenge: string | null }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, method, path, setHost: false, headers: { Host: host } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, challenge: typeof res.headers['www-authenticate'] === 'string' ? res.headers['www-authenticate'] : null });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const HOSTILE_HOSTS = ['a",x="b', 'evil.example.com', 'a\\",realm="https://evil.example.com', 'x y', '127.0.0.1:1"'];
 
 describe('auth', () => {
   let t: TestGateway;
@@ -59,6 +91,39 @@ describe('auth', () => {
     const response = await pushBlob(t.url, 'acme/web', randomBlob(10));
     assert.equal(response.status, 401);
     assert.equal(response.headers.get('www-authenticate'), `Bearer realm="${t.url}/token",service="${service}",scope="repository:acme/web:pull,push"`);
+  });
+
+  it('builds the challenge realm from the public URL, whatever the Host header says', async () => {
+    for (const host of HOSTILE_HOSTS) {
+      const base = await requestWithHost(t.url, 'GET', '/v2/', host);
+      assert.equal(base.status, 401, host);
+      assert.deepEqual(challengeParams(base.challenge), { realm: `${t.url}/token`, service }, host);
+      const push = await requestWithHost(t.url, 'POST', '/v2/acme/web/blobs/uploads/', host);
+      assert.equal(push.status, 401, host);
+      assert.deepEqual(challengeParams(push.challenge), { realm: `${t.url}/token`, service, scope: 'repository:acme/web:pull,push' }, host);
+    }
+  });
+
+  it('puts a configured public URL in the realm', async () => {
+    const replica = await t.startReplica({ publicUrl: 'https://Registry.Example.com/', auth: { secret: SECRET, service } });
+    for (const host of [new URL(replica.url).host, ...HOSTILE_HOSTS]) {
+      const response = await requestWithHost(replica.url, 'GET', '/v2/', host);
+      assert.equal(challengeParams(response.challenge).realm, 'https://registry.example.com/token', host);
+    }
+    await assert.rejects(t.startReplica({ publicUrl: 'https://registry.example.com/v2' }), /publicUrl "https:\/\/registry\.example\.com\/v2" is a URL with a path/);
+    await assert.rejects(t.startReplica({ publicUrl: 'ftp://registry.example.com' }), /not an http or https URL/);
+  });
+
+  it('quotes every challenge parameter', async () => {
+    const odd = 'odd",error="invalid_token\\';
+    const replica = await t.startReplica({ auth: { secret: SECRET, service: odd } });
+    const response = await fetch(`${replica.url}/v2/acme/web/blobs/uploads/`, { method: 'POST', headers: { Authorization: 'Bearer not.a.token' } });
+    assert.equal(response.status, 401);
+    const params = challengeParams(response.headers.get('www-authenticate'));
+    assert.equal(params.service, odd);
+    assert.equal(params.realm, `http://${odd}/token`);
+    assert.equal(params.error, 'invalid_token');
+    assert.equal(params.scope, 'repository:acme/web:pull,push');
   });
 
   it('lets the owner push with a login token, and anyone pull anonymously', async () => {

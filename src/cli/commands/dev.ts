@@ -7,7 +7,7 @@ import { startIndexer } from '../../indexer';
 import { startEmbeddedIpfs } from '../../ipfs';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { addDevnetOptions, type DevnetFlags, launchDevnet } from './devnet';
-import { launchGateway } from './gateway';
+import { launchGateway, publicUrlOption } from './gateway';
 import { parseNonNegativeInt } from '../errors';
 import { onShutdown } from '../shutdown';
 
@@ -15,6 +15,7 @@ interface DevFlags extends DevnetFlags {
   graphqlPort: string;
   gatewayPort: string;
   ipfsPort: string;
+  publicUrl?: string;
   verbose?: boolean;
 }
 
@@ -23,6 +24,7 @@ export function registerDev(program: Command): void {
     .option('--graphql-port <port>', 'GraphQL port', String(DEFAULTS.graphqlPort))
     .option('--gateway-port <port>', 'gateway port (OCI API, /token)', String(DEFAULTS.gatewayPort))
     .option('--ipfs-port <port>', 'embedded IPFS Kubo RPC port', String(DEFAULTS.ipfsApiPort))
+    .addOption(publicUrlOption())
     .option('--verbose', 'print the processor\'s, GraphQL server\'s and gateway\'s own logs')
     .action(async (flags: DevFlags) => {
       const log = (line: string) => console.error(line);
@@ -53,16 +55,18 @@ export function registerDev(program: Command): void {
         port: parseNonNegativeInt(flags.gatewayPort, '--gateway-port'),
         signerUri: process.env.GATEWAY_SURI,
         allowDevKey: true,
+        publicUrl: flags.publicUrl,
         log: quiet ?? (() => undefined),
       });
       onShutdown(() => gateway.close());
-      const registry = gateway.url.replace(/^http:\/\//, '');
+      // The domain docker and login tokens name: the listen address, or the public URL's host.
+      const registry = gateway.service;
       console.log('hcr dev is running:');
       console.log(`  chain RPC   ${devnet.wsUrl}   (HTTP ${devnet.httpUrl}; dev accounts //Alice … //Ferdie, //Gateway)`);
       console.log(`  GraphQL     ${indexer.graphqlUrl}   (open it in a browser for the console)`);
       console.log(`  Postgres    ${indexer.dbUrl.replace(/:[^:@/]*@/, ':***@')}`);
       console.log(`  IPFS API    ${ipfs.apiUrl}`);
-      console.log(`  gateway     ${gateway.url}   (docker login ${registry} with a token from \`hcr login ${registry} --suri //Alice\`)`);
+      console.log(`  gateway     ${gateway.url}${flags.publicUrl ? ` (reached at ${flags.publicUrl})` : ''}   (docker login ${registry} with a token from \`hcr login ${registry} --suri //Alice\`)`);
       console.log(`  web page    ${gateway.url}/   (connect a polkadot.js wallet; its API: ${gateway.url}/api/openapi.json)`);
       console.log('Ctrl-C stops everything.');
     });

@@ -1,9 +1,10 @@
 // `hcr gateway`: the OCI gateway against external services: CHAIN_RPC, IPFS_API (Kubo) or the
 // embedded IPFS store, the index's GraphQL (optional) and GATEWAY_SURI (absent: read-only).
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { connectChain, gatewaySigner } from '../../chain';
 import { openBlobStore } from '../../ipfs';
 import { startGateway, type RunningGateway } from '../../gateway';
+import { PUBLIC_URL_FIX, publicUrlOrigin } from '../../gateway/auth/auth-options';
 import { ensureWebBuild } from '../../wallet-api';
 import type { BlobStore } from '../../ipfs/blob-store';
 import type { ApiPromise } from '@polkadot/api';
@@ -23,6 +24,8 @@ export interface GatewayLaunch {
   allowDevKey: boolean;
   /** The domain login tokens must name, when the gateway is reached under another name. */
   publicHost?: string;
+  /** Where clients reach the gateway (scheme://host[:port]); its host is the login domain unless publicHost is given. */
+  publicUrl?: string;
   log: (line: string) => void;
 }
 
@@ -41,9 +44,23 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     index: launch.graphqlUrl,
     host: launch.host,
     port: launch.port,
-    auth: launch.publicHost ? { service: launch.publicHost } : undefined,
+    publicUrl: launch.publicUrl,
+    auth: launch.publicHost || launch.publicUrl ? { service: launch.publicHost || new URL(launch.publicUrl!).host } : undefined,
     log: launch.log,
   });
+}
+
+/** `--public-url` (env GATEWAY_PUBLIC_URL), for `hcr gateway` and `hcr dev`; checked as it is parsed. */
+export function publicUrlOption(): Option {
+  return new Option('--public-url <url>', 'the URL clients reach this gateway at, scheme://host[:port] (env GATEWAY_PUBLIC_URL); auth challenges send them to its /token, and its host is what login tokens name unless --public-host is given. Default http://<listen address>')
+    .env('GATEWAY_PUBLIC_URL')
+    .argParser((value: string) => {
+      try {
+        return publicUrlOrigin(value);
+      } catch (error) {
+        throw new InvalidArgumentError(`It is ${(error as Error).message}: ${PUBLIC_URL_FIX}.`);
+      }
+    });
 }
 
 export function registerGateway(program: Command): void {
@@ -57,8 +74,9 @@ export function registerGateway(program: Command): void {
     .option('--port <port>', 'port', String(DEFAULTS.gatewayPort))
     .option('--data-dir <dir>', `uploads and the gateway's state (env HCR_DATA_DIR, default ${DEFAULTS.dataDir})`)
     .option('--public-host <host[:port]>', 'the domain clients use to reach this gateway (login tokens name it)')
+    .addOption(publicUrlOption())
     .option('--dev-key', 'sign with the dev chain\'s //Gateway key when GATEWAY_SURI is not set')
-    .action(async (flags: { chain: string; ipfsApi?: string; graphql?: string; host: string; port: string; dataDir?: string; publicHost?: string; devKey?: boolean }) => {
+    .action(async (flags: { chain: string; ipfsApi?: string; graphql?: string; host: string; port: string; dataDir?: string; publicHost?: string; publicUrl?: string; devKey?: boolean }) => {
       const dataDir = dataDirFrom(flags.dataDir);
       const api = await connectChain(flags.chain);
       const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
@@ -72,6 +90,7 @@ export function registerGateway(program: Command): void {
         signerUri: process.env.GATEWAY_SURI,
         allowDevKey: flags.devKey === true,
         publicHost: flags.publicHost,
+        publicUrl: flags.publicUrl,
         log: (line) => console.error(line),
       });
       onShutdown(async () => {
@@ -79,6 +98,6 @@ export function registerGateway(program: Command): void {
         await blobStore.close();
         await api.disconnect();
       });
-      console.log(`gateway: ${gateway.url} (${gateway.gateway.context.recorder ? 'pushes recorded as the owners\' proxy' : 'read-only replica: no GATEWAY_SURI'})`);
+      console.log(`gateway: ${gateway.url}${flags.publicUrl ? `, reached at ${flags.publicUrl}` : ''} (${gateway.gateway.context.recorder ? 'pushes recorded as the owners\' proxy' : 'read-only replica: no GATEWAY_SURI'})`);
     });
 }

@@ -1,7 +1,8 @@
 // Checks each registry request against its bearer token: pulls pass anonymously when allowed,
 // everything else needs a token granting the action. A missing or stale token gets a 401 with
-// the WWW-Authenticate challenge clients follow to /token; a logged-in account without push
-// rights gets a 403 that says why (not a member, no proxy grant, read-only gateway).
+// the WWW-Authenticate challenge clients follow to /token (at the configured public URL, never
+// one made from the request's Host header); a logged-in account without push rights gets a 403
+// that says why (not a member, no proxy grant, read-only gateway).
 import type { Request } from 'express';
 import { OciError } from '../errors/oci-error';
 import type { PushPolicy } from '../push/push-policy';
@@ -35,7 +36,7 @@ export class AccessGuard {
     const claims = this.#claims(req, scope);
     if (!claims) {
       if (wanted.action === 'pull' && this.#auth.anonymousPull) return undefined;
-      throw this.#unauthorized(req, scope, `${wanted.action} access to ${wanted.name} needs a login: run \`docker login\` with the token from \`hcr login\``);
+      throw this.#unauthorized(scope, `${wanted.action} access to ${wanted.name} needs a login: run \`docker login\` with the token from \`hcr login\``);
     }
     if (grants(claims.access, wanted.type, wanted.name, wanted.action)) return claims.subject;
     if (wanted.action === 'pull' && this.#auth.anonymousPull) return claims.subject;
@@ -44,21 +45,24 @@ export class AccessGuard {
       await this.#policy.permit(wanted.name.split('/')[0], claims.subject, { fresh: true });
     }
     if (claims.subject && wanted.action !== 'push') throw new OciError('DENIED', `${claims.subject} may not ${wanted.action} ${wanted.name}`);
-    throw this.#unauthorized(req, scope, `the token does not grant ${wanted.action} on ${wanted.name}`, 'insufficient_scope');
+    throw this.#unauthorized(scope, `the token does not grant ${wanted.action} on ${wanted.name}`, 'insufficient_scope');
   }
 
   /** GET /v2/: 200 for a valid token, else the challenge that starts the login flow. */
   requireToken(req: Request): void {
     if (!this.#auth.enabled) return;
-    if (!this.#claims(req, undefined)) throw this.#unauthorized(req, undefined, 'log in: run `docker login` with the token from `hcr login`, or request an anonymous token from /token');
+    if (!this.#claims(req, undefined)) throw this.#unauthorized(undefined, 'log in: run `docker login` with the token from `hcr login`, or request an anonymous token from /token');
   }
 
-  challenge(req: Request, scope: RequestedScope | undefined, error?: string): string {
-    const host = req.headers.host ?? this.#auth.service;
-    const parts = [`realm="${req.protocol}://${host}/token"`, `service="${this.#auth.service}"`];
-    if (scope) parts.push(`scope="${formatScope(scope)}"`);
-    if (error) parts.push(`error="${error}"`);
-    return `Bearer ${parts.join(',')}`;
+  /** The Bearer challenge that sends clients to the token endpoint at the gateway's public URL. */
+  challenge(scope: RequestedScope | undefined, error?: string): string {
+    const params: [string, string][] = [
+      ['realm', `${this.#auth.publicUrl}/token`],
+      ['service', this.#auth.service],
+    ];
+    if (scope) params.push(['scope', formatScope(scope)]);
+    if (error) params.push(['error', error]);
+    return `Bearer ${params.map(([name, value]) => `${name}=${quotedString(value)}`).join(',')}`;
   }
 
   #claims(req: Request, scope: RequestedScope | undefined): AccessClaims | undefined {
@@ -67,14 +71,22 @@ export class AccessGuard {
     try {
       return verifyAccessToken({ secret: this.#auth.secret, service: this.#auth.service }, header.slice(7).trim());
     } catch (error) {
-      throw this.#unauthorized(req, scope, (error as AccessTokenError).message, 'invalid_token');
+      throw this.#unauthorized(scope, (error as AccessTokenError).message, 'invalid_token');
     }
   }
 
-  #unauthorized(req: Request, scope: RequestedScope | undefined, message: string, error?: string): OciError {
+  #unauthorized(scope: RequestedScope | undefined, message: string, error?: string): OciError {
     return new OciError('UNAUTHORIZED', message, {
-      headers: { 'WWW-Authenticate': this.challenge(req, scope, error) },
+      headers: { 'WWW-Authenticate': this.challenge(scope, error) },
       detail: scope ? [{ Type: scope.type, Name: scope.name, Action: scope.actions.join(',') }] : undefined,
     });
   }
+}
+
+/**
+ * An RFC 7235 quoted-string: `\` and `"` escaped. Control characters are dropped, and so is
+ * anything outside printable ASCII, which header values do not carry reliably.
+ */
+export function quotedString(value: string): string {
+  return `"${value.replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '\\$&')}"`;
 }

@@ -28,18 +28,51 @@ export interface ResolvedAuth {
   readonly tokenTtlSeconds: number;
   readonly loginTokenReuse: 'until-expiry' | 'once';
   readonly maxLoginLifetimeSeconds?: number;
+  /** Where clients reach the gateway (scheme://host[:port]); the challenge's realm is its /token. */
+  readonly publicUrl: string;
 }
 
-export function resolveAuth(options: AuthOptions | undefined, defaults: { service: string; secretFile: string }): ResolvedAuth {
+export function resolveAuth(options: AuthOptions | undefined, defaults: { service: string; secretFile: string; publicUrl?: string }): ResolvedAuth {
+  const service = options?.service ?? defaults.service;
   return {
     enabled: options?.enabled ?? true,
     anonymousPull: options?.anonymousPull ?? true,
-    service: options?.service ?? defaults.service,
+    service,
     secret: options?.secret === undefined ? secretFromFile(defaults.secretFile) : Buffer.from(options.secret),
     tokenTtlSeconds: options?.tokenTtlSeconds ?? 300,
     loginTokenReuse: options?.loginTokenReuse ?? 'until-expiry',
     maxLoginLifetimeSeconds: options?.maxLoginLifetimeSeconds,
+    publicUrl: defaults.publicUrl === undefined ? `http://${service}` : checkedPublicUrl(defaults.publicUrl),
   };
+}
+
+function checkedPublicUrl(value: string): string {
+  try {
+    return publicUrlOrigin(value);
+  } catch (error) {
+    throw new Error(`publicUrl ${JSON.stringify(value)} is ${(error as Error).message}: ${PUBLIC_URL_FIX}`);
+  }
+}
+
+export const PUBLIC_URL_FIX = 'give the scheme and host (and port) clients reach the gateway at, for example https://registry.example.com';
+
+/**
+ * A public URL as `scheme://host[:port]`, or throws saying what it is instead ("not an http or
+ * https URL"). Clients are sent to `<publicUrl>/token`, so it names no path, query or credentials.
+ */
+export function publicUrlOrigin(value: string): string {
+  if (/[\x00-\x20\x7f]/.test(value)) throw new Error('not a URL (it holds spaces or control characters)');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error('not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not an http or https URL');
+  if (url.username || url.password) throw new Error('a URL with credentials');
+  if (url.pathname !== '/' || /[?#]/.test(value)) throw new Error('a URL with a path, query or fragment (the token endpoint is always at /token)');
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)$/.test(url.hostname)) throw new Error('not a URL with a valid host name');
+  return url.origin;
 }
 
 function secretFromFile(file: string): Buffer {
