@@ -124,6 +124,29 @@ describe('auth', () => {
     assert.equal(params.realm, `http://${odd}/token`);
     assert.equal(params.error, 'invalid_token');
     assert.equal(params.scope, 'repository:acme/web:pull,push');
+    assert.doesNotMatch(params.error_description, /["\\]/);
+  });
+
+  it('tells an anonymous push to log in with hcr login, in the body and in the challenge docker shows', async () => {
+    const howTo = new RegExp(`hcr login ${service.replace(/[.[\]]/g, '\\$&')} --suri <key URI> --write.*docker login`);
+    // No token at all.
+    const bare = await pushBlob(t.url, 'acme/web', randomBlob(10));
+    assert.equal(bare.status, 401);
+    const [bareError] = await ociErrors(bare);
+    assert.equal(bareError.code, 'UNAUTHORIZED');
+    assert.match(bareError.message, /^pushing to acme\/web needs a login: /);
+    assert.match(bareError.message, howTo);
+    // What docker and podman do without a login: an anonymous token for pull,push, which grants
+    // pull only, then the push with it. Docker prints the challenge's error_description.
+    const anonymous = (await (await tokenFor('repository:acme/web:pull,push')).json()) as { token: string };
+    assert.deepEqual((jwt.decode(anonymous.token) as { access: { actions: string[] }[] }).access[0].actions, ['pull']);
+    const refused = await pushBlob(t.url, 'acme/web', randomBlob(10), anonymous.token);
+    assert.equal(refused.status, 401);
+    const params = challengeParams(refused.headers.get('www-authenticate'));
+    assert.equal(params.error, 'insufficient_scope');
+    assert.match(params.error_description, /^pushing to acme\/web needs a login: /);
+    assert.match(params.error_description, howTo);
+    assert.match((await ociErrors(refused))[0].message, howTo);
   });
 
   it('lets the owner push with a login token, and anyone pull anonymously', async () => {

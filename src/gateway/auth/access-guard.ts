@@ -36,33 +36,48 @@ export class AccessGuard {
     const claims = this.#claims(req, scope);
     if (!claims) {
       if (wanted.action === 'pull' && this.#auth.anonymousPull) return undefined;
-      throw this.#unauthorized(scope, `${wanted.action} access to ${wanted.name} needs a login: run \`docker login\` with the token from \`hcr login\``);
+      throw this.#unauthorized(scope, this.#loginNeeded(wanted));
     }
     if (grants(claims.access, wanted.type, wanted.name, wanted.action)) return claims.subject;
     if (wanted.action === 'pull' && this.#auth.anonymousPull) return claims.subject;
-    if (claims.subject && wanted.action === 'push' && wanted.type === 'repository') {
+    // An anonymous token: what docker and podman fetch before a push when they hold no login.
+    // They show only the challenge's error_description (else "requested access to the resource
+    // is denied"), so that is where the way to log in goes.
+    if (!claims.subject) throw this.#unauthorized(scope, this.#loginNeeded(wanted), 'insufficient_scope');
+    if (wanted.action === 'push' && wanted.type === 'repository') {
       // Say why push was not granted; if it is allowed now, the client asks /token again.
       await this.#policy.permit(wanted.name.split('/')[0], claims.subject, { fresh: true });
     }
-    if (claims.subject && wanted.action !== 'push') throw new OciError('DENIED', `${claims.subject} may not ${wanted.action} ${wanted.name}`);
+    if (wanted.action !== 'push') throw new OciError('DENIED', `${claims.subject} may not ${wanted.action} ${wanted.name}`);
     throw this.#unauthorized(scope, `the token does not grant ${wanted.action} on ${wanted.name}`, 'insufficient_scope');
   }
 
   /** GET /v2/: 200 for a valid token, else the challenge that starts the login flow. */
   requireToken(req: Request): void {
     if (!this.#auth.enabled) return;
-    if (!this.#claims(req, undefined)) throw this.#unauthorized(undefined, 'log in: run `docker login` with the token from `hcr login`, or request an anonymous token from /token');
+    if (!this.#claims(req, undefined)) throw this.#unauthorized(undefined, `log in: ${this.#howToLogIn('try again')}; or request an anonymous token from ${this.#auth.publicUrl}/token`);
   }
 
   /** The Bearer challenge that sends clients to the token endpoint at the gateway's public URL. */
-  challenge(scope: RequestedScope | undefined, error?: string): string {
+  challenge(scope: RequestedScope | undefined, error?: { readonly code: string; readonly description: string }): string {
     const params: [string, string][] = [
       ['realm', `${this.#auth.publicUrl}/token`],
       ['service', this.#auth.service],
     ];
     if (scope) params.push(['scope', formatScope(scope)]);
-    if (error) params.push(['error', error]);
+    // RFC 6750 leaves `"` and `\` out of error_description altogether.
+    if (error) params.push(['error', error.code], ['error_description', error.description.replace(/"/g, "'").replace(/\\/g, '/')]);
     return `Bearer ${params.map(([name, value]) => `${name}=${quotedString(value)}`).join(',')}`;
+  }
+
+  #loginNeeded(wanted: AccessRequest): string {
+    if (wanted.action === 'push') return `pushing to ${wanted.name} needs a login: ${this.#howToLogIn('push again')}`;
+    const what = wanted.type === 'registry' ? `the ${wanted.name}` : `${wanted.action} access to ${wanted.name}`;
+    return `${what} needs a login: ${this.#howToLogIn('try again')}`;
+  }
+
+  #howToLogIn(then: string): string {
+    return `run \`hcr login ${this.#auth.service} --suri <key URI> --write\` (or leave out --write and run the docker login command it prints), then ${then}`;
   }
 
   #claims(req: Request, scope: RequestedScope | undefined): AccessClaims | undefined {
@@ -77,7 +92,7 @@ export class AccessGuard {
 
   #unauthorized(scope: RequestedScope | undefined, message: string, error?: string): OciError {
     return new OciError('UNAUTHORIZED', message, {
-      headers: { 'WWW-Authenticate': this.challenge(scope, error) },
+      headers: { 'WWW-Authenticate': this.challenge(scope, error === undefined ? undefined : { code: error, description: message }) },
       detail: scope ? [{ Type: scope.type, Name: scope.name, Action: scope.actions.join(',') }] : undefined,
     });
   }
