@@ -29,7 +29,8 @@ describe('body parser errors as OCI errors', () => {
   });
 
   it('calls an unsupported charset or encoding UNSUPPORTED with 415', async () => {
-    for (const headers of [{ 'content-type': 'application/x-www-form-urlencoded; charset=latin1' }, { 'content-encoding': 'compress' }]) {
+    const cases: Record<string, string>[] = [{ 'content-type': 'application/x-www-form-urlencoded; charset=latin1' }, { 'content-encoding': 'compress' }];
+    for (const headers of cases) {
       const error = toOciError(await parserError('a=b', { 'content-length': '3', ...headers }));
       assert.equal(error.code, 'UNSUPPORTED', JSON.stringify(headers));
       assert.equal(error.status, 415);
