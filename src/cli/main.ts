@@ -13,6 +13,23 @@ const program = new Command('hcr')
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
+// A reader that goes away early (`hcr login --print-token | head -c1`, a `podman login` that
+// fails) closes the pipe under stdout. A C program would die of SIGPIPE without a word; Node
+// ignores SIGPIPE and emits EPIPE on the stream, which crashed with a stack trace. Leave quietly
+// instead: a service stops in order as on a hang-up (its children with it), a one-shot command
+// exits 0 (its work is done; only its report has no reader).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') {
+      if (process.listenerCount('SIGHUP') > 0) process.kill(process.pid, 'SIGHUP');
+      else process.exit(EXIT.ok);
+      return;
+    }
+    if (stream !== process.stderr) console.error(`error: cannot write the output (${error.code ?? error.message})`);
+    process.exit(EXIT.failed);
+  });
+}
+
 registerDev(program);
 registerDevnet(program);
 registerSpace(program);

@@ -59,6 +59,16 @@ describe('hcr login', { timeout: 300_000 }, () => {
     assert.ok(out.dockerLogin.includes(out.token));
   });
 
+  test('a reader that closes the pipe early (| head -c1, a failing podman login) ends it quietly', async () => {
+    const base: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: join(tmp, 'unused-docker') };
+    const child = spawnHcr(['login', DOMAIN, '--suri', '//Alice', '--print-token'], base);
+    // The read end goes before hcr writes the token: its write meets a closed pipe (EPIPE).
+    child.stdout!.destroy();
+    const run = await collect(child, 'login --print-token into a closed pipe');
+    expectExit(run, 0);
+    assert.equal(run.stderr, '');
+  });
+
   test('--write adds the login to the Docker config and keeps everything else', async () => {
     const dir = join(tmp, 'docker');
     const file = join(dir, 'config.json');
