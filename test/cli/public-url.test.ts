@@ -45,8 +45,8 @@ describe('--public-url', { timeout: 300_000 }, () => {
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
-    const launch = (publicUrl: string, publicHost?: string) =>
-      launchGateway({ api: t.chain.api, blobStore: t.store, dataDir, host: '127.0.0.1', port: 0, allowDevKey: false, publicUrl, publicHost, log: () => undefined });
+    const launch = (publicUrl: string | undefined, publicHost?: string, host = '127.0.0.1', log: (line: string) => void = () => undefined) =>
+      launchGateway({ api: t.chain.api, blobStore: t.store, dataDir, host, port: 0, allowDevKey: false, publicUrl, publicHost, log });
 
     test('sends clients to the public URL and names its host in login tokens', async () => {
       const gateway = await launch('https://registry.example.com');
@@ -68,6 +68,16 @@ describe('--public-url', { timeout: 300_000 }, () => {
         assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="https://registry.example.com:8443/token",service="gw.internal:5000"');
       } finally {
         await gateway.close();
+      }
+    });
+
+    test('warns when it listens on every address with no public URL', async () => {
+      for (const publicUrl of [undefined, 'http://registry.example.com:5000']) {
+        const lines: string[] = [];
+        const gateway = await launch(publicUrl, undefined, '0.0.0.0', (line) => lines.push(line));
+        await gateway.close();
+        if (publicUrl) assert.deepEqual(lines, []);
+        else assert.match(lines.join('\n'), /listening on every address without --public-url, so auth challenges send clients to http:\/\/0\.0\.0\.0:\d+\/token .*set --public-url \(or GATEWAY_PUBLIC_URL\)/);
       }
     });
   });

@@ -35,7 +35,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
   const signer = uri !== undefined || launch.allowDevKey ? await gatewaySigner({ uri, env: {}, allowDevKey: launch.allowDevKey }) : undefined;
   // The wallet page is served by a gateway with a key (it grants that key its proxy).
   const webRoot = signer ? await ensureWebBuild() : undefined;
-  return startGateway({
+  const gateway = await startGateway({
     webRoot,
     api: launch.api,
     blobStore: launch.blobStore,
@@ -48,6 +48,13 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     auth: launch.publicHost || launch.publicUrl ? { service: launch.publicHost || new URL(launch.publicUrl!).host } : undefined,
     log: launch.log,
   });
+  if (!launch.publicUrl && !launch.publicHost && /^(0\.0\.0\.0|::|\[::\])$/.test(launch.host)) {
+    const port = new URL(gateway.url).port;
+    launch.log(
+      `gateway: listening on every address without --public-url, so auth challenges send clients to ${gateway.gateway.context.access.auth.publicUrl}/token and login tokens must name ${gateway.service}: set --public-url (or GATEWAY_PUBLIC_URL) to the URL clients use, for example http://registry.example.com:${port}`,
+    );
+  }
+  return gateway;
 }
 
 /** `--public-url` (env GATEWAY_PUBLIC_URL), for `hcr gateway` and `hcr dev`; checked as it is parsed. */
