@@ -62,3 +62,15 @@ export function storeDigestInfo(api: ApiPromise, record: DigestRecord): Tx {
   }
   return registryCalls(api).storeDigestInfo(bytesArg(checkRepoName(record.repo)), bytesArg(checkDigest(record.digest)), record.type, bytesArg(checkCid(record.cid)));
 }
+
+/** The text a pushed-by statement starts with; the indexer reads it (src/processor/push-statement.ts). */
+export const PUSHED_BY_PREFIX = 'hcr:pushed-by:';
+
+/**
+ * A `System.remark` stating which account pushed: put in the batch of a push that a gateway
+ * records for a space owner, it tells the index who pushed (the chain sees only the owner). A
+ * statement by whoever signs, not checked on chain.
+ */
+export function pushedByStatement(api: ApiPromise, pusher: string): Tx {
+  return api.tx.system.remark(bytesArg(`${PUSHED_BY_PREFIX}${checkAddress(pusher, 'pusher')}`));
+}

@@ -1,11 +1,13 @@
 // The chain client: connection, call builders, the one submitTx path, signers and readers.
 export { bytesArg, type ChainBytes, chainBytes, displayBytes } from './bytes';
-export { addManifest, addSpaceMember, createSpace, type DigestRecord, type DigestType, type ManifestRecord, storeDigestInfo, type Tx } from './calls';
+export { addManifest, addSpaceMember, createSpace, type DigestRecord, type DigestType, type ManifestRecord, PUSHED_BY_PREFIX, pushedByStatement, storeDigestInfo, type Tx } from './calls';
 export { addProxy, asProxy, batch, batchAll, forceBatch, type InnerCall, type ProxyType, removeProxy } from './composite-calls';
 export { assertRegistryPallet, type ChainConnectionProblem, ChainConnectionError, type ConnectOptions, connectChain } from './connect';
 export { type ChainErrorInfo, decodeDispatchError } from './dispatch-error';
 export { chainErrorText, type ChainErrorWords, chainErrorWords } from './error-messages';
 export { grantGateway, hasGatewayGrant, type ProxyGrant, proxiesOf, revokeGateway } from './gateway-proxy';
+export { claimOf, nameClaim, type NameClaim, nameTakenText, spaceCreationBlock } from './name-claims';
+export { sortsBefore, spaceKeySuffix } from './space-order';
 export { type DigestInfoView, digestInfo, imageDigestCid, type KeyBytes, manifestDigest } from './record-readers';
 export { DEV_GATEWAY_URI, type ExternalAccount, gatewaySigner, InjectedWalletSigner, isKeyringPair, type KeyType, signerFromUri, type TxSigner, walletAccount } from './signers';
 export { getSpace, isSpaceMember, listSpaces, nextSpaceId, type QueryApi, spaceByOwner, spaceForPush, spaceMembers, spacesByName, type SpaceView } from './space-readers';
