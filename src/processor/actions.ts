@@ -35,6 +35,8 @@ export interface ManifestPushedAction {
   tag: ChainBytes | null;
   digest: ChainBytes;
   cid: ChainBytes | null;
+  /** Who pushed, as the extrinsic's signer states it (push-statement.ts); null without a statement. */
+  pushedBy: string | null;
 }
 
 export interface DigestInfoStoredAction {
@@ -44,6 +46,7 @@ export interface DigestInfoStoredAction {
   digest: ChainBytes;
   digestType: DigestKind;
   cid: ChainBytes;
+  pushedBy: string | null;
 }
 
 export type RegistryAction = SpaceCreatedAction | MemberAddedAction | ManifestPushedAction | DigestInfoStoredAction;

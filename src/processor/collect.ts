@@ -10,6 +10,7 @@ import { decodeManifestDigestUpdated } from './decoders/manifest-digest-updated'
 import { decodeMemberAdded } from './decoders/member-added';
 import { decodeCreateSpaceCall } from './decoders/create-space-call';
 import { decodeSpaceCreated } from './decoders/space-created';
+import { pushStatementOf } from './push-statement';
 import { readSpaceName } from './decoders/space-storage';
 import type { Event } from './processor';
 
@@ -52,7 +53,7 @@ export async function collectActions(blocks: { events: Event[] }[], log: Collect
           pending = {
             kind: 'manifestPushed', ctx, who: ctx.origin ?? '',
             repoName: chainBytes(decoded.repoName), imageName: chainBytes(decoded.imageName),
-            tag: chainBytes(decoded.tag), digest: chainBytes(decoded.digest), cid: null,
+            tag: chainBytes(decoded.tag), digest: chainBytes(decoded.digest), cid: null, pushedBy: pushedBy(event),
           };
           break;
         }
@@ -67,7 +68,7 @@ export async function collectActions(blocks: { events: Event[] }[], log: Collect
             // The pallet always emits the pair; a lone record still names its manifest.
             actions.push({
               kind: 'manifestPushed', ctx: actionContext(event), who: decoded.who, repoName: chainBytes('0x'),
-              imageName: chainBytes(decoded.imageName), tag: null, digest: chainBytes(decoded.digest), cid: chainBytes(decoded.cid),
+              imageName: chainBytes(decoded.imageName), tag: null, digest: chainBytes(decoded.digest), cid: chainBytes(decoded.cid), pushedBy: pushedBy(event),
             });
           }
           flush();
@@ -76,7 +77,7 @@ export async function collectActions(blocks: { events: Event[] }[], log: Collect
         case registry.digestInfoStored.name: {
           flush();
           const { who, digest, digestType, cid } = decodeDigestInfoStored(event);
-          actions.push({ kind: 'digestInfoStored', ctx: actionContext(event), who, digest: chainBytes(digest), digestType, cid: chainBytes(cid) });
+          actions.push({ kind: 'digestInfoStored', ctx: actionContext(event), who, digest: chainBytes(digest), digestType, cid: chainBytes(cid), pushedBy: pushedBy(event) });
           break;
         }
       }
@@ -85,6 +86,8 @@ export async function collectActions(blocks: { events: Event[] }[], log: Collect
   }
   return actions;
 }
+
+const pushedBy = (event: Event): string | null => pushStatementOf(event.call)?.pushedBy ?? null;
 
 /** SpaceCreated carries no name: take it from the create_space call, or from state if absent. */
 async function spaceName(event: Event, spaceId: bigint): Promise<string> {

@@ -147,11 +147,12 @@ test('GraphQL: filtering, ordering, list and connection pagination, squid status
 
 test('every query in docs/graphql-examples.md runs and answers as documented', async () => {
   const examples = graphqlExamples();
-  assert.equal(examples.length, 10);
+  assert.equal(examples.length, 11);
   const answers = new Map<string, any>();
   for (const { title, query } of examples) answers.set(title, await indexer.query(query));
   const get = (prefix: string) => [...answers].find(([title]) => title.startsWith(prefix))![1];
   assert.deepEqual(get('Which spaces').spaces.map((s: any) => s.name), ['acme', 'bobs', null, '']);
+  assert.deepEqual(get('Who owns').spaces.map((s: any) => [s.isNameOwner, s.takesNameWrites, s.shadowOf, s.nameTakenBy, s.shadows]), [[true, true, null, null, []]]);
   assert.deepEqual(get('Where is').spaceMembers.map((m: any) => [m.space.name, m.position]), [['acme', 1], ['acme', 2]]);
   assert.deepEqual(get('Which images').images.map((i: any) => [i.name, i.tags.map((t: any) => `${t.name}=${t.digest}`)]), [['api', ['v2=sha256:ccc']], ['library/web', ['latest=sha256:aaa', 'v1=sha256:bbb']]]);
   assert.deepEqual(get('What a tag').tagUpdates.map((u: any) => u.digest), ['sha256:aaa', 'sha256:bbb']);

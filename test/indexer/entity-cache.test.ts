@@ -9,7 +9,7 @@ import { EntityCache } from '../../src/processor/state/entity-cache';
 function stateWith(spaces: Space[]): BatchState {
   const accounts = new Map(spaces.map((space) => [space.owner.id, space.owner]));
   const empty = new Map();
-  return { accounts, spaces: new Map(spaces.map((space) => [space.id, space])), images: empty, tags: empty, manifests: empty, blobs: empty } as unknown as BatchState;
+  return { accounts, spaces: new Map(spaces.map((space) => [space.id, space])), nameOwners: empty, nameWriters: empty, images: empty, tags: empty, manifests: empty, blobs: empty } as unknown as BatchState;
 }
 
 const space = (id: string) => new Space({ id, owner: new Account({ id: `owner-${id}`, publicKey: '0x' }) });

@@ -56,8 +56,8 @@ function actions(block: number, spaceId: string): RegistryAction[] {
   return [
     { kind: 'spaceCreated', ctx: ctx(block, 0), spaceId, owner: key(1), name: text(`acme-${spaceId}`) },
     { kind: 'memberAdded', ctx: ctx(block, 1), spaceId, member: key(2) },
-    { kind: 'manifestPushed', ctx: ctx(block + 1, 0), who: key(1), repoName: text(`acme-${spaceId}`), imageName: text('web'), tag: text('latest'), digest: text('sha256:aa'), cid: text('bafyweb') },
-    { kind: 'digestInfoStored', ctx: ctx(block + 1, 1), who: key(1), digest: chainBytes('0xff00'), digestType: 'File', cid: text('bafylayer') },
+    { kind: 'manifestPushed', ctx: ctx(block + 1, 0), who: key(1), repoName: text(`acme-${spaceId}`), imageName: text('web'), tag: text('latest'), digest: text('sha256:aa'), cid: text('bafyweb'), pushedBy: null },
+    { kind: 'digestInfoStored', ctx: ctx(block + 1, 1), who: key(1), digest: chainBytes('0xff00'), digestType: 'File', cid: text('bafylayer'), pushedBy: null },
   ];
 }
 
@@ -74,9 +74,9 @@ function memoryReader(spaces: Space[] = []) {
       if (kind !== 'accounts') return [];
       return spaces.map((space) => space.owner).filter((owner) => ids.includes(owner.id)) as never;
     },
-    async spaces(ids, owners) {
+    async spaces({ ids, owners, names }) {
       calls.push('spaces');
-      return spaces.filter((space) => ids.includes(space.id) || owners.includes(space.owner.id));
+      return spaces.filter((space) => ids.includes(space.id) || owners.includes(space.owner.id) || names.some((name) => name.hex === space.nameHex));
     },
   };
   return { reader, calls };
@@ -135,7 +135,7 @@ test('the state thread prepares the same writes as the main thread, batch after 
 test('the state thread reads what the cache lacks through the main thread, and gets model instances', async () => {
   const [, worker] = preparers();
   const owner = new Account({ id: '5C4hrfjw9DjXZTzV3MwzrrAr9P6MJhSrvBntqnUuXBpDJLcz', publicKey: key(1) });
-  const existing = new Space({ id: '7', name: 'old', nameHex: '0x6f6c64', owner, memberCount: 1, imageCount: 0, tagCount: 0, manifestCount: 0, digestInfoCount: 0, blockNumber: 5, blockHash: key(9), timestamp: new Date(0), updatedAtBlock: 5, updatedAt: new Date(0) });
+  const existing = new Space({ id: '7', name: 'old', nameHex: '0x6f6c64', owner, isNameOwner: true, takesNameWrites: true, shadowOf: null, nameTakenBy: null, memberCount: 1, imageCount: 0, tagCount: 0, manifestCount: 0, digestInfoCount: 0, blockNumber: 5, blockHash: key(9), timestamp: new Date(0), updatedAtBlock: 5, updatedAt: new Date(0) });
   const { reader, calls } = memoryReader([existing]);
   // A member for space 7 and a push by its owner: the space must come from the reader.
   const batch = actions(30, '9').slice(1).map((action) => (action.kind === 'memberAdded' ? { ...action, spaceId: '7' } : action));
@@ -158,7 +158,7 @@ test('a failed read fails the batch with its message, and the next batch goes th
 test('a batch the state thread cannot prepare is refused with the reason', async () => {
   const [, worker] = preparers();
   const broken = [{ kind: 'spaceCreated', ctx: ctx(1, 0), spaceId: '1', owner: key(1), name: undefined }] as unknown as RegistryAction[];
-  await assert.rejects(worker.prepare(input(1, 1, broken), memoryReader().reader, specs), /reading 'text'/);
+  await assert.rejects(worker.prepare(input(1, 1, broken), memoryReader().reader, specs), /Cannot read properties of undefined \(reading 'hex'\)/);
 });
 
 test('PROCESSOR_STATE_THREAD chooses the thread and refuses anything else', () => {

@@ -51,6 +51,15 @@ export class DigestInfoRecord {
     @ManyToOne_(() => Account, {nullable: true})
     account!: Account
 
+    /**
+     * who pushed, as stated in the same batch (see TagUpdate.pushedBy)
+     */
+    @StringColumn_({nullable: true})
+    pushedBy!: string | undefined | null
+
+    @StringColumn_({nullable: true})
+    pushedByStatedBy!: string | undefined | null
+
     @Index_()
     @IntColumn_({nullable: false})
     blockNumber!: number

@@ -1,4 +1,4 @@
-import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, StringColumn as StringColumn_, Index as Index_, ManyToOne as ManyToOne_, OneToMany as OneToMany_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_} from "@subsquid/typeorm-store"
+import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, StringColumn as StringColumn_, Index as Index_, ManyToOne as ManyToOne_, OneToMany as OneToMany_, BooleanColumn as BooleanColumn_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_} from "@subsquid/typeorm-store"
 import {Account} from "./account.model"
 import {SpaceMember} from "./spaceMember.model"
 import {Image} from "./image.model"
@@ -43,6 +43,43 @@ export class Space {
 
     @OneToMany_(() => Image, e => e.space)
     images!: Image[]
+
+    /**
+     * whether this space claimed its name first: the lowest id among the spaces with this name
+     * (ids grow with the block a space is created in). The owner's records are the name's records:
+     * pulls of <name>/<image> resolve through them only. Set for every space (nullable only so that
+     * an index made before this field could be upgraded in place).
+     */
+    @BooleanColumn_({nullable: true})
+    isNameOwner!: boolean | undefined | null
+
+    /**
+     * for a shadow (a later space with the same name): the space that owns the name; null for an owner
+     */
+    @Index_()
+    @ManyToOne_(() => Space, {nullable: true})
+    shadowOf!: Space | undefined | null
+
+    /**
+     * the later spaces with this space's name, for an owner
+     */
+    @OneToMany_(() => Space, e => e.shadowOf)
+    shadows!: Space[]
+
+    /**
+     * whether the pallet records writes for the name in this space: the first space with the name in
+     * storage-key order (Blake2_128Concat of the id). When that is a shadow, chain storage under the
+     * name may hold the shadow's records: the name is contested.
+     */
+    @BooleanColumn_({nullable: true})
+    takesNameWrites!: boolean | undefined | null
+
+    /**
+     * on an owner whose name is contested: the shadow the pallet records the name's writes in now (since that space's blockNumber)
+     */
+    @Index_()
+    @ManyToOne_(() => Space, {nullable: true})
+    nameTakenBy!: Space | undefined | null
 
     /**
      * length of the space's member list on chain (the owner plus every MemberAdded, duplicates included)

@@ -56,6 +56,17 @@ export class TagUpdate {
     @ManyToOne_(() => Account, {nullable: true})
     account!: Account
 
+    /**
+     * the account that pushed, as stated by whoever signed the extrinsic (pushedByStatedBy: for a push
+     * through a gateway, the gateway, which knows it from the login) in a System.remark
+     * "hcr:pushed-by:<address>" in the same batch. A statement, not checked on chain.
+     */
+    @StringColumn_({nullable: true})
+    pushedBy!: string | undefined | null
+
+    @StringColumn_({nullable: true})
+    pushedByStatedBy!: string | undefined | null
+
     @Index_()
     @IntColumn_({nullable: false})
     blockNumber!: number

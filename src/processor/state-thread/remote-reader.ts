@@ -2,7 +2,7 @@
 // the batch's transaction. Entities arrive as plain objects (classes do not cross threads) and
 // are made instances of their model classes again.
 import { Account, Space } from '../../model';
-import { type ByIdKind, type EntityReader, LOADED_TYPES, type LoadedEntity } from '../state/entity-reader';
+import { type ByIdKind, type EntityReader, LOADED_TYPES, type LoadedEntity, type SpaceQuery } from '../state/entity-reader';
 import type { ReadCall } from './messages';
 
 export type ReadRequest = (call: ReadCall, args: unknown[]) => Promise<unknown>;
@@ -17,9 +17,10 @@ export function remoteReader(request: ReadRequest): EntityReader {
       const type = LOADED_TYPES[kind] as unknown as new (props: object) => LoadedEntity<K>;
       return rows.map((row) => new type(row));
     },
-    async spaces(ids, owners) {
-      const rows = (await request('spaces', [ids, owners])) as (Space & { owner: object })[];
-      return rows.map((row) => new Space({ ...row, owner: new Account(row.owner) }));
+    async spaces(query) {
+      const rows = (await request('spaces', [query])) as (Space & { owner: object; shadowOf: object | null; nameTakenBy: object | null })[];
+      const space = (row: object | null) => (row ? new Space(row) : row);
+      return rows.map((row) => new Space({ ...row, owner: new Account(row.owner), shadowOf: space(row.shadowOf), nameTakenBy: space(row.nameTakenBy) }));
     },
   };
 }
@@ -29,7 +30,7 @@ export function runRead(reader: EntityReader, call: ReadCall, args: unknown[]): 
   switch (call) {
     case 'emptyTables': return reader.emptyTables(args[0] as Parameters<EntityReader['emptyTables']>[0]);
     case 'byIds': return reader.byIds(args[0] as ByIdKind, args[1] as string[]);
-    case 'spaces': return reader.spaces(args[0] as string[], args[1] as string[]);
+    case 'spaces': return reader.spaces(args[0] as SpaceQuery);
     default: return Promise.reject(new Error(`the state thread asked for an unknown read "${String(call)}"`));
   }
 }

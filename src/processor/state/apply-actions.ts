@@ -9,6 +9,7 @@ import { searchText } from '../bytes';
 import type { BatchState } from './batch-state';
 import { contextColumns } from './context-columns';
 import { imageId, manifestId, tagId } from './ids';
+import { claimName } from './name-ownership';
 
 export interface ApplyLog {
   warn(message: string): void;
@@ -32,6 +33,7 @@ function createSpace(state: BatchState, { ctx, spaceId, owner, name }: SpaceCrea
     memberCount: 1, imageCount: 0, tagCount: 0, manifestCount: 0, digestInfoCount: 0,
     ...contextColumns(ctx), updatedAtBlock: ctx.blockNumber, updatedAt: ctx.timestamp,
   });
+  claimName(state, space);
   state.addSpace(space);
   state.created.add(space);
   state.changed.spaces.add(space);
@@ -79,7 +81,7 @@ function pushManifest(state: BatchState, action: ManifestPushedAction, log: Appl
     const previous = tag.updateCount > 0 ? { digest: tag.digest ?? null, digestHex: tag.digestHex } : { digest: null, digestHex: null };
     state.inserts.tagUpdates.push(new TagUpdate({
       id: ctx.eventId, space, image, tag, manifest, account, digest: action.digest.text, digestHex: action.digest.hex,
-      previousDigest: previous.digest, previousDigestHex: previous.digestHex, ...contextColumns(ctx),
+      previousDigest: previous.digest, previousDigestHex: previous.digestHex, ...statementColumns(action), ...contextColumns(ctx),
     }));
     Object.assign(tag, { space, image, manifest, digest: action.digest.text, digestHex: action.digest.hex, updateCount: tag.updateCount + 1, updatedAtBlock: ctx.blockNumber, updatedAt: ctx.timestamp });
     state.changed.tags.add(tag);
@@ -108,7 +110,8 @@ function imageSearchText(space: Space, name: string | null): string | null {
   return words.length > 0 ? words.join(' ') : null;
 }
 
-function storeDigestInfo(state: BatchState, { ctx, who, digest, digestType, cid }: DigestInfoStoredAction, log: ApplyLog): void {
+function storeDigestInfo(state: BatchState, action: DigestInfoStoredAction, log: ApplyLog): void {
+  const { ctx, who, digest, digestType, cid } = action;
   const space = state.spaceByOwner.get(toAddress(who));
   if (!space) return log.warn(`${ctx.eventId}: a digest recorded by ${toAddress(who)}, who owns no indexed space; skipped`);
   const account = state.account(who);
@@ -121,10 +124,15 @@ function storeDigestInfo(state: BatchState, { ctx, who, digest, digestType, cid 
   Object.assign(blob, { digestType: DigestType[digestType], cid: cid.text, cidHex: cid.hex, account, recordCount: blob.recordCount + 1, updatedAtBlock: ctx.blockNumber, updatedAt: ctx.timestamp });
   state.changed.blobs.add(blob);
   state.inserts.digestInfoRecords.push(new DigestInfoRecord({
-    id: ctx.eventId, blob, space, account, digest: digest.text, digestHex: digest.hex, digestType: DigestType[digestType], cid: cid.text, cidHex: cid.hex, ...contextColumns(ctx),
+    id: ctx.eventId, blob, space, account, digest: digest.text, digestHex: digest.hex, digestType: DigestType[digestType], cid: cid.text, cidHex: cid.hex, ...statementColumns(action), ...contextColumns(ctx),
   }));
   space.digestInfoCount += 1;
   touch(state, space, ctx);
+}
+
+/** Who pushed, as the extrinsic's signer stated it (push-statement.ts). */
+function statementColumns({ pushedBy, ctx }: ManifestPushedAction | DigestInfoStoredAction) {
+  return { pushedBy, pushedByStatedBy: pushedBy === null || ctx.signer === null ? null : toAddress(ctx.signer) };
 }
 
 function touch(state: BatchState, space: Space, ctx: ActionContext): void {

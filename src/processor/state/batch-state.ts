@@ -4,7 +4,7 @@ import { Account, type Blob, type DigestInfoRecord, type Image, type Manifest, t
 import type { RegistryAction } from '../actions';
 import { toAddress } from '../addresses';
 import { CACHED_KINDS, type CachedKind, type EntityCache } from './entity-cache';
-import type { EntityReader } from './entity-reader';
+import type { EntityReader, SpaceName } from './entity-reader';
 import { EntityMaps } from './entity-maps';
 import { imageId, manifestId, tagId } from './ids';
 
@@ -29,8 +29,12 @@ export class BatchState extends EntityMaps {
     const publicKeys = new Set<string>();
     const spaceIds = new Set<string>();
     const owners = new Set<string>();
+    const names = new Map<string, SpaceName>();
     for (const action of actions) {
-      if (action.kind === 'spaceCreated') publicKeys.add(action.owner);
+      if (action.kind === 'spaceCreated') {
+        publicKeys.add(action.owner);
+        names.set(action.name.hex, action.name);
+      }
       if (action.kind === 'memberAdded') {
         spaceIds.add(action.spaceId);
         publicKeys.add(action.member);
@@ -55,9 +59,19 @@ export class BatchState extends EntityMaps {
       if (space) state.addSpace(space);
       else if (!allSpaces) missingOwners.push(owner);
     }
-    if (missingIds.length > 0 || missingOwners.length > 0) {
-      const spaces = await reader.spaces(missingIds, missingOwners);
-      for (const space of spaces) state.addSpace(space);
+    // A new space's name: its owner and the space taking its writes, if the name is taken.
+    const missingNames: SpaceName[] = [];
+    for (const name of names.values()) {
+      const owner = cached?.nameOwners.get(name.hex);
+      const writer = cached?.nameWriters.get(name.hex);
+      if (owner) state.addSpace(owner);
+      if (writer) state.addSpace(writer);
+      if (!allSpaces && !(owner && writer)) missingNames.push(name);
+    }
+    if (missingIds.length > 0 || missingOwners.length > 0 || missingNames.length > 0) {
+      const spaces = await reader.spaces({ ids: missingIds, owners: missingOwners, names: missingNames });
+      // A space already taken from the cache stays the one object the batch changes.
+      for (const space of spaces) if (!state.spaces.has(space.id)) state.addSpace(space);
     }
     await state.loadSpaceContents(reader, actions, cached);
     return state;
@@ -66,6 +80,8 @@ export class BatchState extends EntityMaps {
   addSpace(space: Space): void {
     this.spaces.set(space.id, space);
     this.spaceByOwner.set(space.owner.id, space);
+    if (space.isNameOwner) this.nameOwners.set(space.nameHex, space);
+    if (space.takesNameWrites) this.nameWriters.set(space.nameHex, space);
   }
 
   account(publicKey: string): Account {

@@ -13,9 +13,9 @@ export function readerAfter(done: Promise<unknown>, reader: EntityReader): Entit
       await done;
       return reader.byIds(kind, ids);
     },
-    spaces: async (ids, owners) => {
+    spaces: async (query) => {
       await done;
-      return reader.spaces(ids, owners);
+      return reader.spaces(query);
     },
   };
 }

@@ -69,6 +69,8 @@ export class EntityCache extends EntityMaps {
       this.#put('spaces', this.spaces, space.id, space);
       this.#put('spaces', this.spaceByOwner, space.owner.id, space);
     }
+    for (const [name, space] of state.nameOwners) this.#put('spaces', this.nameOwners, name, space);
+    for (const [name, space] of state.nameWriters) this.#put('spaces', this.nameWriters, name, space);
     for (const image of state.images.values()) this.#put('images', this.images, image.id, image);
     for (const tag of state.tags.values()) this.#put('tags', this.tags, tag.id, tag);
     for (const manifest of state.manifests.values()) this.#put('manifests', this.manifests, manifest.id, manifest);
@@ -76,7 +78,7 @@ export class EntityCache extends EntityMaps {
   }
 
   clear(): void {
-    for (const map of [this.accounts, this.spaces, this.spaceByOwner, this.images, this.tags, this.manifests, this.blobs]) map.clear();
+    for (const map of [this.accounts, this.spaces, this.spaceByOwner, this.nameOwners, this.nameWriters, this.images, this.tags, this.manifests, this.blobs]) map.clear();
     this.#whole.clear();
     this.#checked = false;
   }

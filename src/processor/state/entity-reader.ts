@@ -12,13 +12,29 @@ export type LoadedKind = keyof typeof LOADED_TYPES;
 export type ByIdKind = Exclude<LoadedKind, 'spaces'>;
 export type LoadedEntity<K extends LoadedKind> = InstanceType<(typeof LOADED_TYPES)[K]>;
 
+/** A space name as the chain has it: its bytes, and its text when it is text. */
+export interface SpaceName {
+  hex: string;
+  text: string | null;
+}
+
+/** Which spaces to load: by id, by owner (SS58), and every space with one of these names. */
+export interface SpaceQuery {
+  ids: string[];
+  owners: string[];
+  names: SpaceName[];
+}
+
+/** Spaces are loaded with the spaces they refer to, since a changed space is written whole. */
+export const SPACE_RELATIONS = { owner: true, shadowOf: true, nameTakenBy: true } as const;
+
 export interface EntityReader {
   /** For each kind, whether its table holds no row at all. */
   emptyTables(kinds: readonly LoadedKind[]): Promise<boolean[]>;
   /** The entities of one kind with these ids, without their relations. */
   byIds<K extends ByIdKind>(kind: K, ids: string[]): Promise<LoadedEntity<K>[]>;
-  /** The spaces with these ids or owned by these accounts, each with its owner. */
-  spaces(ids: string[], owners: string[]): Promise<Space[]>;
+  /** The spaces the query names, each with its owner and the spaces it refers to (SPACE_RELATIONS). */
+  spaces(query: SpaceQuery): Promise<Space[]>;
 }
 
 /** Reads through a batch's store (its transaction). */
@@ -35,8 +51,17 @@ export function storeReader(store: Store): EntityReader {
       const type = LOADED_TYPES[kind] as unknown as new () => LoadedEntity<typeof kind>;
       return store.findBy(type, { id: In(ids) } as never);
     },
-    spaces(ids, owners) {
-      return store.find(Space, { where: [{ id: In(ids) }, { owner: { id: In(owners) } }], relations: { owner: true } });
+    async spaces({ ids, owners, names }) {
+      // Names with text are found through the index on `name`; the few that are not text by their bytes.
+      const texts = names.flatMap((name) => (name.text === null ? [] : [name.text]));
+      const hexes = names.flatMap((name) => (name.text === null ? [name.hex] : []));
+      const where = [
+        ...(ids.length ? [{ id: In(ids) }] : []),
+        ...(owners.length ? [{ owner: { id: In(owners) } }] : []),
+        ...(texts.length ? [{ name: In(texts) }] : []),
+        ...(hexes.length ? [{ nameHex: In(hexes) }] : []),
+      ];
+      return where.length ? store.find(Space, { where, relations: SPACE_RELATIONS }) : [];
     },
   };
 }
