@@ -24,6 +24,7 @@ import { PushPolicy } from './push/push-policy';
 import { ChainReader } from './resolve/chain-reader';
 import { GraphqlIndex } from './resolve/graphql-index';
 import type { RegistryIndex } from './resolve/registry-index';
+import { RepositoryContents } from './resolve/repository-contents';
 import { Resolver } from './resolve/resolver';
 import { VerifiedContent } from './resolve/verified-content';
 import type { GatewayBlobStore } from './storage/blob-store';
@@ -104,13 +105,14 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const verified = new VerifiedPairs(join(dir, 'verified-pairs.log'));
   const resolver = new Resolver({ chain, index, local, log });
   const content = new VerifiedContent({ store: options.blobStore, verified, resolver, cache, manifestLimit: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES });
-  const policy = new PushPolicy(chain, options.gatewaySigner?.address);
+  const policy = new PushPolicy(chain, options.gatewaySigner?.address, index);
   const auth = resolveAuth(options.auth, { service: options.service ?? '127.0.0.1:5000', secretFile: join(dir, 'token-secret'), publicUrl: options.publicUrl });
   const context: GatewayContext = {
     chain,
     store: options.blobStore,
     resolver,
     content,
+    contents: new RepositoryContents({ resolver, content, local, log }),
     uploads: new UploadSessions(join(dir, 'uploads'), uploadImporter(options.blobStore)),
     local,
     cache,
@@ -120,7 +122,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     recorder: options.gatewaySigner ? new ChainRecorder(options.api, options.gatewaySigner, { until: options.recordUntil }) : undefined,
     access: new AccessGuard(auth, policy),
     logins: new LoginLedger(join(dir, 'login-nonces.log')),
-    recent: { tags: new Map(), manifests: new Map() },
+    recent: { tags: new Map() },
     limits: { manifestBytes: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES },
     log,
   };

@@ -4,8 +4,9 @@ import type { LoginLedger } from './auth/login-ledger';
 import type { ChainRecorder } from './push/chain-recorder';
 import type { PushPolicy } from './push/push-policy';
 import type { ChainReader } from './resolve/chain-reader';
+import type { RepositoryContents } from './resolve/repository-contents';
 import type { Resolver } from './resolve/resolver';
-import type { ManifestFacts, VerifiedContent } from './resolve/verified-content';
+import type { VerifiedContent } from './resolve/verified-content';
 import type { BlobCache } from './storage/blob-cache';
 import type { GatewayBlobStore } from './storage/blob-store';
 import type { LocalBlobs } from './storage/local-blobs';
@@ -17,8 +18,6 @@ import type { VerifiedPairs } from './storage/verified-pairs';
 export interface RecentPushes {
   /** `<space>/<image>` → tags. */
   readonly tags: Map<string, Set<string>>;
-  /** `<space>/<image>` → manifests pushed, for the referrers API. */
-  readonly manifests: Map<string, Map<string, ManifestFacts>>;
 }
 
 export interface GatewayLimits {
@@ -31,6 +30,8 @@ export interface GatewayContext {
   readonly store: GatewayBlobStore;
   readonly resolver: Resolver;
   readonly content: VerifiedContent;
+  /** What belongs to each repository: only that is served under its name. */
+  readonly contents: RepositoryContents;
   readonly uploads: UploadSessions;
   readonly local: LocalBlobs;
   readonly cache: BlobCache;

@@ -97,10 +97,12 @@ describe('tags, catalog and referrers', () => {
     index = await json(response);
     assert.deepEqual(index.manifests.map((m: { digest: string }) => m.digest), [sbom.manifest.digest]);
 
-    // A replica finds them through chain storage alone.
+    // A replica without the index lists none: chain storage does not say who recorded a manifest
+    // by digest, so anyone's could be listed as the owner's (test/gateway/trust.test.ts shows a
+    // replica with the index listing them).
     const replica = await t.startReplica();
     index = await json(await fetch(`${replica.url}/v2/acme/listed/referrers/${image.manifest.digest}`));
-    assert.equal(index.manifests.length, 2);
+    assert.deepEqual(index.manifests, []);
 
     response = await fetch(`${t.url}/v2/acme/listed/referrers/${digestOf('no referrers')}`);
     assert.deepEqual((await json(response)).manifests, []);

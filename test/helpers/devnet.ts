@@ -22,3 +22,18 @@ export async function startTestChain(options: DevnetOptions = {}): Promise<TestC
     },
   };
 }
+
+/**
+ * The best block's hash once the chain has built no block for a moment: in instant mode a block
+ * with transactions is followed by another about 100 ms later, so a head read right after a
+ * transaction may already be behind.
+ */
+export async function settledHead(api: ApiPromise): Promise<string> {
+  let last = '';
+  for (;;) {
+    const best = (await api.rpc.chain.getHeader()).hash.toHex();
+    if (best === last) return best;
+    last = best;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  }
+}

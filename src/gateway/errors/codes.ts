@@ -17,6 +17,7 @@ export const OCI_ERROR_CODES = {
   MANIFEST_UNKNOWN: { status: 404, message: 'manifest unknown to registry', description: 'No manifest is recorded for this tag or digest.' },
   NAME_INVALID: { status: 400, message: 'invalid repository name', description: 'Names are <space>/<image> in lowercase OCI path components.' },
   NAME_UNKNOWN: { status: 404, message: 'repository name not known to registry', description: 'No space or image has this name.' },
+  NAME_CONTESTED: { status: 409, message: 'the space name is contested', description: 'A later space with the same name takes the name\'s writes on chain, so chain storage alone cannot tell the owner\'s records from the shadow\'s; the index can.' },
   SIZE_INVALID: { status: 400, message: 'provided length did not match content length', description: 'The declared length does not match the content, or the content is too large.' },
   UNAUTHORIZED: { status: 401, message: 'authentication required', description: 'Log in with `docker login` and a token from `hcr login`.' },
   DENIED: { status: 403, message: 'requested access to the resource is denied', description: 'The account may not perform this operation.' },

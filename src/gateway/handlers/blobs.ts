@@ -1,16 +1,23 @@
-// Blobs: GET (whole or a byte range) and HEAD of verified content; DELETE is unsupported.
+// Blobs: GET (whole or a byte range) and HEAD of verified content that belongs to the repository
+// (RepositoryContents); DELETE is unsupported.
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
-import { parseDigest, parseName } from '../oci/reference';
+import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
 import { ClientGoneError, sendFileRange } from '../http/send-file';
 
 async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>) {
   const name = parseName(params.name);
   const digest = parseDigest(params.digest);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
+  await ctx.resolver.owner(name.repo);
+  if (!(await ctx.contents.holds(name, digest, 'blob'))) throw blobNotInRepository(name, digest);
   return { name, blob: await ctx.content.blob(name, digest) };
+}
+
+export function blobNotInRepository(name: RepositoryName, digest: string): OciError {
+  return new OciError('BLOB_UNKNOWN', `${name.full} has no blob ${digest}: no manifest of ${name.full} references it and it was not uploaded there (a blob is served only in the repositories it belongs to); push it to ${name.full}, or mount it from a repository that has it`, { detail: { name: name.full, digest } });
 }
 
 function setBlobHeaders(res: Response, digest: string): void {

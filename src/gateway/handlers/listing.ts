@@ -1,11 +1,14 @@
 // Tag lists and the catalog, with `n` / `last` pagination and a Link header to the next page.
-// The index answers when it is there; chain storage when it is not; what this gateway pushed
-// in this process is added so a list right after a push already shows it.
+// Both list the name owners' images only (src/chain/name-claims.ts). The index answers when it is
+// there; chain storage when it is not, and for a contested name not at all (it cannot tell the
+// owner's tags from a shadow's); what this gateway pushed in this process is added so a list
+// right after a push already shows it.
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { paths } from '../http/paths';
 import { parseName } from '../oci/reference';
+import { contestedName } from '../resolve/name-errors';
 
 interface Page {
   readonly items: string[];
@@ -35,9 +38,21 @@ function setLink(res: Response, base: string, n: number | undefined, next: strin
 export async function getTags(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
+  const owner = await ctx.resolver.owner(name.repo);
   let tags: string[] | undefined;
-  if (ctx.resolver.index) tags = await ctx.resolver.index.tags(name).catch(() => undefined);
-  if (tags === undefined) tags = await ctx.chain.tags(name);
+  let indexError: Error | undefined;
+  if (ctx.resolver.index) {
+    tags = await ctx.resolver.index.tags(name, owner.claim ? owner.spaceId : undefined).catch((error: Error) => {
+      indexError = error;
+      return undefined;
+    });
+  }
+  if (tags === undefined && owner.claim?.contested) {
+    // The index does not know the image, or could not be asked: chain storage would be a guess.
+    if (!indexError && ctx.resolver.index) tags = [];
+    else throw contestedName(name.repo, owner.claim, indexError ? `the index did not answer (${indexError.message})` : 'this gateway runs without an index (GRAPHQL_URL), and chain storage alone cannot tell whose tags these are', indexError ? 503 : 409);
+  }
+  if (tags === undefined) tags = (await ctx.chain.tags(name)).map((record) => record.tag);
   const all = [...tags, ...(ctx.recent.tags.get(name.full) ?? [])];
   if (all.length === 0) {
     throw new OciError('NAME_UNKNOWN', `${name.full} has no tags: there is no image ${JSON.stringify(name.image)} in space ${JSON.stringify(name.repo)} yet; push one first`, { detail: { name: name.full } });
@@ -52,8 +67,9 @@ export async function getCatalog(ctx: GatewayContext, req: Request, res: Respons
   let repositories: string[] | undefined;
   if (ctx.resolver.index) repositories = await ctx.resolver.index.repositories().catch(() => undefined);
   if (repositories === undefined) {
-    const spaces = await ctx.chain.spaces();
-    repositories = spaces.flatMap((space) => (space.repoName.text ? space.imageNames.flatMap((image) => (image.text ? [`${space.repoName.text}/${image.text}`] : [])) : []));
+    // The owner's own list of images: the pallet adds a name's new images to the space it writes to.
+    const owners = (await ctx.chain.claims()).map((claim) => claim.owner);
+    repositories = owners.flatMap((space) => (space.repoName.text ? space.imageNames.flatMap((image) => (image.text ? [`${space.repoName.text}/${image.text}`] : [])) : []));
   }
   const { page, n } = paginate([...repositories, ...ctx.recent.tags.keys()], req);
   setLink(res, paths.catalog(), n, page.next);

@@ -1,21 +1,49 @@
-// Manifests by tag or digest: GET and HEAD resolve through the index / chain storage and serve
-// verified bytes; PUT validates, stores and records on chain; DELETE is unsupported.
+// Manifests by tag or digest: GET and HEAD resolve a tag through the name owner's records and a
+// digest only when it is a manifest of this repository (RepositoryContents), and serve verified
+// bytes; PUT validates, stores and records on chain; DELETE is unsupported.
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { paths } from '../http/paths';
 import { manifestMediaType, parseManifest, parseManifestJson } from '../oci/manifest';
-import { parseName, parseReference, sha256Digest, type RepositoryName } from '../oci/reference';
+import { type ManifestReference, parseName, parseReference, sha256Digest, type RepositoryName } from '../oci/reference';
 import { publishManifest } from '../push/publish-manifest';
 import { readBody } from './request-body';
 
+/**
+ * A reference to read: a name that can be no tag is an unknown manifest (404, as the OCI spec's
+ * conformance tests expect of reads), while a PUT to it stays invalid (400).
+ */
+function readReference(name: RepositoryName, raw: string): ManifestReference {
+  try {
+    return parseReference(raw);
+  } catch (error) {
+    if (!(error instanceof OciError) || error.code !== 'MANIFEST_INVALID') throw error;
+    throw new OciError('MANIFEST_UNKNOWN', `${name.full} has no manifest ${JSON.stringify(raw.slice(0, 80))}: ${error.message}`, { detail: { name: name.full, reference: raw.slice(0, 80) } });
+  }
+}
+
 async function resolveManifest(ctx: GatewayContext, req: Request, params: Record<string, string>) {
   const name = parseName(params.name);
-  const reference = parseReference(params.reference);
+  const reference = readReference(name, params.reference);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
-  const digest = reference.kind === 'digest' ? reference.digest : await ctx.resolver.tagDigest(name, reference.tag);
-  if (!digest) throw unknownTag(name, reference.kind === 'tag' ? reference.tag : '');
-  return ctx.content.manifest(name, digest);
+  let digest: string;
+  if (reference.kind === 'tag') {
+    const tagged = await ctx.resolver.tagDigest(name, reference.tag);
+    if (!tagged) throw unknownTag(name, reference.tag);
+    digest = tagged;
+  } else {
+    await ctx.resolver.owner(name.repo);
+    if (!(await ctx.contents.holds(name, reference.digest, 'manifest'))) throw notInRepository(name, reference.digest);
+    digest = reference.digest;
+  }
+  const manifest = await ctx.content.manifest(name, digest);
+  ctx.contents.vouchManifest(name, digest, manifest.parsed);
+  return manifest;
+}
+
+function notInRepository(name: RepositoryName, digest: string): OciError {
+  return new OciError('MANIFEST_UNKNOWN', `${name.full} has no manifest ${digest}: its owner has not recorded one for this image (a digest is served only in the repository it was pushed to); list the tags with GET ${paths.tags(name.full)}`, { detail: { name: name.full, digest } });
 }
 
 function unknownTag(name: RepositoryName, tag: string): OciError {

@@ -87,8 +87,8 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
   }
   const { stored, storeFile } = await storeUpload(ctx, session, size, imported);
   ctx.verified.markVerified(digest, stored.cid);
-  const known = await ctx.local.get(digest);
-  await ctx.local.put({ digest, cid: stored.cid, size, committedAt: Date.now(), referencedAt: known?.referencedAt });
+  await ctx.local.commit({ digest, cid: stored.cid, size, committedAt: Date.now() }, name.full);
+  ctx.contents.vouch(name, digest, 'blob');
   // The upload file was hashed on the way in: it becomes the cached copy (a second name for it
   // when the IPFS store took it).
   if (storeFile) await ctx.cache.adoptLink(digest, storeFile, size);
@@ -100,6 +100,31 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
   res.status(201).end();
 }
 
+/**
+ * A cross-repository mount: the blob must belong to `from` and the requester may pull from it.
+ * Otherwise there is nothing to mount and the client uploads the blob (202), as the spec says
+ * of a mount that cannot be done.
+ */
+async function mountBlob(ctx: GatewayContext, req: Request, name: RepositoryName, from: RepositoryName, digest: string): Promise<boolean> {
+  const mayPull = await ctx.access.require(req, { type: 'repository', name: from.full, action: 'pull' }).then(() => true, (error: unknown) => {
+    if (error instanceof OciError && error.status < 500) return false;
+    throw error;
+  });
+  if (!mayPull) return false;
+  const unknown = (error: unknown) => {
+    if (error instanceof OciError && (error.code === 'BLOB_UNKNOWN' || error.code === 'NAME_UNKNOWN' || error.code === 'NAME_CONTESTED')) return undefined;
+    throw error;
+  };
+  const owned = await ctx.resolver.owner(from.repo).then(() => true, unknown);
+  if (!owned || !(await ctx.contents.holds(from, digest, 'blob'))) return false;
+  const found = await ctx.content.blob(from, digest).catch(unknown);
+  if (!found) return false;
+  const cid = found.cid ?? (await ctx.content.blob(from, digest, { skipCache: true })).cid!;
+  await ctx.local.mounted({ digest, cid, size: found.size }, name.full);
+  ctx.contents.vouch(name, digest, 'blob');
+  return true;
+}
+
 export async function postUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
   if (params.uuid) throw new OciError('UNSUPPORTED', `POST starts an upload at /v2/${name.full}/blobs/uploads/; use PATCH or PUT on an upload's URL`);
@@ -107,14 +132,9 @@ export async function postUpload(ctx: GatewayContext, req: Request, res: Respons
   const mount = single(req.query.mount);
   if (mount !== undefined) {
     const digest = parseDigest(mount);
-    const from = single(req.query.from);
-    if (from !== undefined) parseName(from);
-    // Blobs are content-addressed and verified, so any recorded copy serves as the mount source.
-    const found = await ctx.content.blob(name, digest).catch((error: unknown) => {
-      if (error instanceof OciError && error.code === 'BLOB_UNKNOWN') return undefined;
-      throw error;
-    });
-    if (found) {
+    const rawFrom = single(req.query.from);
+    const from = rawFrom === undefined ? undefined : parseName(rawFrom);
+    if (from && (await mountBlob(ctx, req, name, from, digest))) {
       res.setHeader('Location', paths.blob(name.full, digest));
       res.setHeader('Docker-Content-Digest', digest);
       res.setHeader('Content-Length', '0');

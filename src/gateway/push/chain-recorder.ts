@@ -2,7 +2,7 @@
 // Utility.batch_all([...]))` signed by the gateway's key, so the records land all together or
 // not at all. Nonces are handed out here so concurrent pushes do not collide in the pool.
 import type { ApiPromise } from '@polkadot/api';
-import { addManifest, asProxy, batchAll, type DigestType, storeDigestInfo, submitTx, type TxResult, type TxSigner } from '../../chain';
+import { addManifest, asProxy, batchAll, type DigestType, pushedByStatement, storeDigestInfo, submitTx, type TxResult, type TxSigner } from '../../chain';
 import { ChainUnavailableError } from '../errors/from-internal';
 
 export interface PushRecords {
@@ -12,6 +12,8 @@ export interface PushRecords {
   readonly digests: readonly { digest: string; type: DigestType; cid: string }[];
   /** The manifest a tag points at; absent for manifests pushed by digest (recorded in `digests`). */
   readonly head?: { image: string; tag: string; digest: string; cid: string };
+  /** The logged-in account that pushed (the owner or a member), stated in the batch for the index. */
+  readonly pushedBy?: string;
 }
 
 export class ChainRecorder {
@@ -35,7 +37,8 @@ export class ChainRecorder {
 
   async record(records: PushRecords): Promise<TxResult> {
     if (!this.#api.isConnected) throw new ChainUnavailableError('the chain is not connected, so the push cannot be recorded');
-    const calls = records.digests.map((d) => storeDigestInfo(this.#api, { repo: records.repo, digest: d.digest, type: d.type, cid: d.cid }));
+    const calls = records.pushedBy ? [pushedByStatement(this.#api, records.pushedBy)] : [];
+    calls.push(...records.digests.map((d) => storeDigestInfo(this.#api, { repo: records.repo, digest: d.digest, type: d.type, cid: d.cid })));
     if (records.head) calls.push(addManifest(this.#api, { repo: records.repo, image: records.head.image, tag: records.head.tag, digest: records.head.digest, cid: records.head.cid }));
     const tx = asProxy(this.#api, records.owner, batchAll(this.#api, calls), 'NonTransfer');
     const nonce = await this.#takeNonce();

@@ -1,12 +1,15 @@
-// A manifest PUT after validation: every referenced blob and child manifest must be present
-// (pushed here or recorded on chain, and matching its digest), the manifest goes to IPFS, and
-// the records go on chain in one proxied batch. Only then is anything marked as referenced.
+// A manifest PUT after validation: every referenced blob and child manifest must be in the
+// repository (uploaded or mounted there, or part of a manifest already in it) and match its
+// digest and descriptor, the manifest goes to IPFS, and the records go on chain in one proxied
+// batch: every digest whose chain record is not the owner's verified CID, with a statement of who
+// pushed. Only then is anything marked as referenced.
 import type { DigestType } from '../../chain';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import type { Descriptor, ParsedManifest } from '../oci/manifest';
+import { MANIFEST_KINDS } from '../oci/media-types';
 import type { RepositoryName } from '../oci/reference';
-import { factsOf } from '../resolve/verified-content';
+import { NotAManifestError, type VerifiedManifest } from '../resolve/verified-content';
 import { boundedMap } from '../bounded-map';
 import type { PushPermit } from './push-policy';
 
@@ -43,45 +46,85 @@ export async function publishManifest(ctx: GatewayContext, push: ManifestPush): 
   const digests = toRecord.filter((r) => !seen.has(r.digest) && seen.add(r.digest));
   const head = push.reference.kind === 'tag' ? { image: push.name.image, tag: push.reference.tag, digest: push.digest, cid: stored.cid } : undefined;
 
-  await ctx.recorder.record({ owner, repo: push.name.repo, digests, head });
+  await ctx.recorder.record({ owner, repo: push.name.repo, digests, head, pushedBy: push.permit.account });
 
   const now = Date.now();
-  await ctx.local.put({ digest: push.digest, cid: stored.cid, size: push.bytes.length, committedAt: now, referencedAt: now });
-  await ctx.local.markReferenced(present.map((p) => p.digest), now);
+  await ctx.local.commit({ digest: push.digest, cid: stored.cid, size: push.bytes.length, committedAt: now, kind: 'manifest' }, push.name.full);
+  await ctx.local.markReferenced([push.digest, ...present.map((p) => p.digest)], now);
   for (const record of digests) ctx.ownerRecords.add(owner, record.digest, record.cid);
-  const verified = { digest: push.digest, cid: stored.cid, bytes: push.bytes, mediaType: push.mediaType };
-  ctx.content.remember(verified);
-  rememberRecent(ctx, push, verified);
+  ctx.content.remember({ digest: push.digest, cid: stored.cid, bytes: push.bytes, mediaType: push.mediaType, parsed: push.manifest });
+  ctx.contents.vouchManifest(push.name, push.digest, push.manifest);
+  rememberTag(ctx, push);
   return { cid: stored.cid };
 }
 
+/**
+ * What the manifest references, each in this repository (uploaded or mounted here, or part of a
+ * manifest already in it) and matching its descriptor: blobs by size, child manifests by size and
+ * by parsing as a manifest of the media type their descriptor claims.
+ */
 async function presentReferences(ctx: GatewayContext, name: RepositoryName, manifest: ParsedManifest): Promise<Present[]> {
   const blobs = await boundedMap(unique(manifest.blobs), REFERENCE_CHECKS_IN_FLIGHT, async (blob) => ({
     blob,
-    found: await ctx.content.blob(name, blob.digest, { skipCache: true }).catch((error) => absent(error)),
+    found: (await ctx.contents.holds(name, blob.digest, 'blob')) ? await ctx.content.blob(name, blob.digest, { skipCache: true }).catch((error) => absent(error)) : undefined,
   }));
-  const children = await boundedMap(unique(manifest.children), REFERENCE_CHECKS_IN_FLIGHT, async (child) => ({
+  // A child in the repository in any form is read as a manifest: a blob there that is none is refused as such.
+  const children = await boundedMap(unique(manifest.children), REFERENCE_CHECKS_IN_FLIGHT, async (child, index) => ({
     child,
-    found: await ctx.content.manifest(name, child.digest).catch((error) => absent(error)),
+    found: (await ctx.contents.holds(name, child.digest, 'blob')) ? await readChild(ctx, name, child.digest).catch((error) => absentChild(error, child, index)) : undefined,
   }));
   const missing: Descriptor[] = [];
   const present: Present[] = [];
   for (const { blob, found } of blobs) {
     if (!found) missing.push(blob);
-    else if (found.size !== blob.size) {
-      throw new OciError('MANIFEST_INVALID', `${blob.digest} is ${found.size} bytes but the manifest says ${blob.size}: fix the descriptor's size`, { detail: { digest: blob.digest, size: blob.size, actual: found.size } });
-    } else present.push({ digest: blob.digest, cid: found.cid!, type: 'File' });
+    else if (found.size !== blob.size) throw wrongSize(blob, found.size);
+    else present.push({ digest: blob.digest, cid: found.cid!, type: 'File' });
   }
-  for (const { child, found } of children) {
+  for (const [index, { child, found }] of children.entries()) {
     if (!found) missing.push(child);
-    else present.push({ digest: child.digest, cid: found.cid, type: 'Json' });
+    else {
+      checkChild(child, found, index);
+      present.push({ digest: child.digest, cid: found.cid, type: 'Json' });
+    }
   }
   if (missing.length > 0) {
-    throw new OciError('MANIFEST_BLOB_UNKNOWN', `the manifest references ${missing.length} blob(s) or manifest(s) this registry does not have (${missing.map((m) => m.digest).join(', ')}): push them first, then the manifest`, {
+    throw new OciError('MANIFEST_BLOB_UNKNOWN', `the manifest references ${missing.length} blob(s) or manifest(s) that ${name.full} does not have (${missing.map((m) => m.digest).join(', ')}): push them to ${name.full} first (or mount them from a repository you may pull from), then the manifest`, {
       detail: missing.map((m) => ({ digest: m.digest, mediaType: m.mediaType })),
     });
   }
   return present;
+}
+
+function wrongSize(descriptor: Descriptor, actual: number): OciError {
+  return new OciError('MANIFEST_INVALID', `${descriptor.digest} is ${actual} bytes but the manifest says ${descriptor.size}: fix the descriptor's size`, { detail: { digest: descriptor.digest, size: descriptor.size, actual } });
+}
+
+/** A child of an index is a manifest of the type its descriptor claims, of the size it claims. */
+function checkChild(child: Descriptor, found: VerifiedManifest, index: number): void {
+  if (!MANIFEST_KINDS[child.mediaType]) {
+    throw new OciError('MANIFEST_INVALID', `manifests[${index}] has media type ${JSON.stringify(child.mediaType)}, which is no manifest type: an index lists manifests only (${Object.keys(MANIFEST_KINDS).join(', ')})`, { detail: { digest: child.digest, mediaType: child.mediaType } });
+  }
+  if (found.mediaType !== child.mediaType) {
+    throw new OciError('MANIFEST_INVALID', `manifests[${index}] (${child.digest}) says it is a ${child.mediaType}, but it is a ${found.mediaType}: fix the descriptor's mediaType`, { detail: { digest: child.digest, mediaType: child.mediaType, actual: found.mediaType } });
+  }
+  if (found.bytes.length !== child.size) throw wrongSize(child, found.bytes.length);
+}
+
+/** A child manifest: recorded as one, or uploaded as a blob whose bytes must then parse as one. */
+async function readChild(ctx: GatewayContext, name: RepositoryName, digest: string): Promise<VerifiedManifest> {
+  try {
+    return await ctx.content.manifest(name, digest);
+  } catch (error) {
+    if (!(error instanceof OciError) || error.code !== 'MANIFEST_UNKNOWN' || error instanceof NotAManifestError) throw error;
+    return ctx.content.blobAsManifest(name, digest);
+  }
+}
+
+function absentChild(error: unknown, child: Descriptor, index: number): undefined {
+  if (error instanceof NotAManifestError) {
+    throw new OciError('MANIFEST_INVALID', `manifests[${index}] (${child.digest}) is not a manifest: its content does not parse as one, and an index lists manifests only`, { detail: { digest: child.digest, mediaType: child.mediaType } });
+  }
+  return absent(error);
 }
 
 /** A reference counts as absent when it is unknown; backend outages still fail the push (503). */
@@ -90,16 +133,19 @@ function absent(error: unknown): undefined {
   throw error;
 }
 
-/** Whether the chain lacks a record of this content for this owner. */
+/**
+ * Whether the chain's current record of this content is not the owner's verified CID: absent,
+ * of the other type, pointing at bytes not verified to match the digest, or written by someone
+ * else (DigestInfoStorage is global and last writer wins). Such a record is written again, so a
+ * push repairs a record another account repointed.
+ */
 async function needsRecord(ctx: GatewayContext, owner: string, item: Present): Promise<boolean> {
-  if (ctx.resolver.index) {
-    const records = await ctx.resolver.index.digestRecords(item.digest).catch(() => undefined);
-    if (records) return !records.some((r) => r.account === owner && ctx.verified.isVerified(item.digest, r.cid));
-  }
-  if (!ctx.ownerRecords.has(owner, item.digest, item.cid)) return true;
-  // Recorded by this gateway for this owner before; still needed if someone repointed it since.
   const current = await ctx.chain.digestInfo(item.digest);
-  return current?.cid.text !== item.cid;
+  const cid = current?.cid.text;
+  if (!cid || current.digestType !== item.type || !ctx.verified.isVerified(item.digest, cid)) return true;
+  if (ctx.ownerRecords.has(owner, item.digest, cid)) return false;
+  const records = ctx.resolver.index ? await ctx.resolver.index.digestRecords(item.digest).catch(() => undefined) : undefined;
+  return !records?.some((record) => record.account === owner && record.cid === cid);
 }
 
 function unique(descriptors: readonly Descriptor[]): Descriptor[] {
@@ -111,17 +157,9 @@ async function* oneChunk(bytes: Buffer): AsyncIterable<Uint8Array> {
   yield bytes;
 }
 
-function rememberRecent(ctx: GatewayContext, push: ManifestPush, verified: Parameters<typeof factsOf>[0]): void {
-  const key = push.name.full;
-  if (push.reference.kind === 'tag') {
-    let tags = ctx.recent.tags.get(key);
-    if (!tags) ctx.recent.tags.set(key, (tags = new Set()));
-    tags.add(push.reference.tag);
-  }
-  const facts = factsOf(verified);
-  if (facts) {
-    let manifests = ctx.recent.manifests.get(key);
-    if (!manifests) ctx.recent.manifests.set(key, (manifests = new Map()));
-    manifests.set(push.digest, facts);
-  }
+function rememberTag(ctx: GatewayContext, push: ManifestPush): void {
+  if (push.reference.kind !== 'tag') return;
+  let tags = ctx.recent.tags.get(push.name.full);
+  if (!tags) ctx.recent.tags.set(push.name.full, (tags = new Set()));
+  tags.add(push.reference.tag);
 }

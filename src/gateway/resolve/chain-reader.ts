@@ -4,13 +4,19 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { Bytes, Option } from '@polkadot/types';
 import type { Codec } from '@polkadot/types/types';
-import { bytesArg, chainBytes, type ChainBytes, digestInfo, hasGatewayGrant, type DigestInfoView, imageDigestCid, listSpaces, manifestDigest, spaceForPush, type SpaceView } from '../../chain';
+import { bytesArg, chainBytes, type ChainBytes, claimOf, digestInfo, getSpace, hasGatewayGrant, type DigestInfoView, imageDigestCid, type NameClaim, spaceCreationBlock, type SpaceView } from '../../chain';
 import { ChainUnavailableError } from '../errors/from-internal';
 import type { RepositoryName } from '../oci/reference';
+import { SpaceDirectory } from './space-directory';
 
 export interface DigestCid {
   readonly digest: string;
   readonly cid: string;
+}
+
+export interface TagRecord {
+  readonly tag: string;
+  readonly digest: string;
 }
 
 const text = (value: ChainBytes | undefined): string | undefined => value?.text;
@@ -18,10 +24,12 @@ const text = (value: ChainBytes | undefined): string | undefined => value?.text;
 export class ChainReader {
   readonly #api: ApiPromise;
   readonly #timeoutMs: number;
+  readonly #spaces: SpaceDirectory;
 
   constructor(api: ApiPromise, options: { timeoutMs?: number } = {}) {
     this.#api = api;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#spaces = new SpaceDirectory(api);
   }
 
   get api(): ApiPromise {
@@ -32,8 +40,34 @@ export class ChainReader {
     return this.#api.isConnected;
   }
 
-  tagDigest(name: RepositoryName, tag: string): Promise<string | undefined> {
-    return this.#read('the tag', async () => text(await manifestDigest(this.#api, { repo: name.repo, image: name.image, tag })));
+  /**
+   * A tag's digest in chain storage and the claim on the repository's name, read in one state:
+   * the digest is the name owner's record only while the claim is not contested.
+   */
+  tagWithClaim(name: RepositoryName, tag: string): Promise<{ claim?: NameClaim; digest?: string }> {
+    return this.#read('the tag', async () => {
+      const q = this.#api.query.containerRegistry;
+      const key = [bytesArg(name.repo), bytesArg(name.image), bytesArg(tag)];
+      // One state_queryStorageAt: both values from the same block.
+      const [next, digest] = (await this.#api.rpc.state.queryStorageAt([[q.nextSpaceId.creator], [q.manifestDigests.creator, [key]]] as never)) as unknown as [Codec, Option<Bytes>];
+      const claim = claimOf(await this.#spaces.named(name.repo, BigInt(next.toString())));
+      return { claim, digest: digest.isSome ? text(chainBytes(digest.unwrap().toU8a(true))) : undefined };
+    });
+  }
+
+  /** Who owns the name `repo`, and whether a shadow takes its writes (name-claims.ts), now. */
+  claim(repo: string): Promise<NameClaim | undefined> {
+    return this.#read('the spaces', async () => claimOf(await this.#spaces.namedNow(repo)));
+  }
+
+  /** A space as chain state holds it now (members included). */
+  space(id: string): Promise<SpaceView | undefined> {
+    return this.#read('the space', () => getSpace(this.#api, id));
+  }
+
+  /** The block a space was created in, if the node still keeps the state to find it. */
+  spaceCreationBlock(id: string): Promise<number | undefined> {
+    return this.#read('the space\'s creation block', () => spaceCreationBlock(this.#api, id));
   }
 
   imageManifestCid(name: RepositoryName, digest: string): Promise<string | undefined> {
@@ -49,22 +83,24 @@ export class ChainReader {
     return this.#read('the proxy grant', () => hasGatewayGrant(this.#api, owner, gateway));
   }
 
-  space(repo: string): Promise<SpaceView | undefined> {
-    return this.#read('the space', () => spaceForPush(this.#api, repo));
+  /** Every claimed name's claim (the catalog's spaces). */
+  claims(): Promise<NameClaim[]> {
+    return this.#read('the spaces', async () => [...(await this.#spaces.all()).values()].flatMap((spaces) => claimOf(spaces) ?? []));
   }
 
-  spaces(): Promise<SpaceView[]> {
-    return this.#read('the spaces', () => listSpaces(this.#api));
-  }
-
-  /** Every tag of an image (a scan of ManifestDigests; the index answers this without one). */
-  tags(name: RepositoryName): Promise<string[]> {
+  /**
+   * Every tag of an image with its digest (a scan of ManifestDigests; the index answers this
+   * without one). ManifestDigests is keyed by name, not space: whose records these are depends
+   * on the name's claim.
+   */
+  tags(name: RepositoryName): Promise<TagRecord[]> {
     return this.#read('the tags', async () => {
       const entries = await this.#api.query.containerRegistry.manifestDigests.entries();
-      const tags: string[] = [];
-      for (const [key] of entries) {
+      const tags: TagRecord[] = [];
+      for (const [key, value] of entries) {
         const [repo, image, tag] = (key.args[0] as unknown as Bytes[]).map((b) => chainBytes(b.toU8a(true)).text);
-        if (repo === name.repo && image === name.image && tag !== undefined) tags.push(tag);
+        const digest = (value as Option<Bytes>).isSome ? chainBytes((value as Option<Bytes>).unwrap().toU8a(true)).text : undefined;
+        if (repo === name.repo && image === name.image && tag !== undefined && digest !== undefined) tags.push({ tag, digest });
       }
       return tags;
     });

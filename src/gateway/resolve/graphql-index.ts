@@ -1,7 +1,7 @@
 // RegistryIndex over the indexer's GraphQL API (OpenReader). Every query has a deadline, so a
 // slow or stopped index costs a pull at most that long before chain storage answers instead.
 import type { RepositoryName } from '../oci/reference';
-import type { IndexedRecord, RegistryIndex } from './registry-index';
+import type { IndexedRecord, IndexedSpace, OwnerManifests, OwnerSpace, RegistryIndex } from './registry-index';
 
 export class IndexUnavailableError extends Error {
   override readonly name = 'IndexUnavailableError';
@@ -16,6 +16,15 @@ interface RecordRow {
 const toRecords = (rows: RecordRow[]): IndexedRecord[] =>
   rows.flatMap((row) => (row.cid ? [{ cid: row.cid, account: row.account.id, blockNumber: row.blockNumber }] : [])).sort((a, b) => b.blockNumber - a.blockNumber);
 
+/** The `where` of the space that owns a name: by id when chain state named it, else the index's own view. */
+function ownerWhere(repo: string, ownerSpace: OwnerSpace): string {
+  return ownerSpace === undefined ? `{ name_eq: ${JSON.stringify(repo)}, isNameOwner_eq: true }` : `{ id_eq: ${JSON.stringify(ownerSpace)} }`;
+}
+
+const SPACE_FIELDS = 'id blockNumber owner { id }';
+type SpaceRow = { id: string; blockNumber: number; owner: { id: string } };
+const toSpace = (row: SpaceRow | null | undefined): IndexedSpace | undefined => (row ? { id: row.id, owner: row.owner.id, blockNumber: row.blockNumber } : undefined);
+
 export class GraphqlIndex implements RegistryIndex {
   readonly #url: string;
   readonly #timeoutMs: number;
@@ -25,17 +34,26 @@ export class GraphqlIndex implements RegistryIndex {
     this.#timeoutMs = options.timeoutMs ?? 3_000;
   }
 
-  async tagDigest(name: RepositoryName, tag: string): Promise<string | undefined> {
-    const data = await this.#query<{ tags: { digest: string | null }[] }>(
-      'query($repo: String!, $image: String!, $tag: String!) { tags(where: { name_eq: $tag, image: { name_eq: $image, space: { name_eq: $repo } } }, limit: 1) { digest } }',
-      { repo: name.repo, image: name.image, tag },
-    );
-    return data.tags[0]?.digest ?? undefined;
+  async nameOwner(repo: string): Promise<IndexedSpace | undefined> {
+    const data = await this.#query<{ spaces: SpaceRow[] }>(`query($repo: String!) { spaces(where: { name_eq: $repo, isNameOwner_eq: true }, limit: 1) { ${SPACE_FIELDS} } }`, { repo });
+    return toSpace(data.spaces[0]);
   }
 
-  async spaceOwner(repo: string): Promise<string | undefined> {
-    const data = await this.#query<{ spaces: { owner: { id: string } }[] }>('query($repo: String!) { spaces(where: { name_eq: $repo }, orderBy: id_ASC) { owner { id } } }', { repo });
-    return data.spaces[0]?.owner.id;
+  async space(id: string): Promise<IndexedSpace | undefined> {
+    const data = await this.#query<{ spaceById: SpaceRow | null }>(`query($id: String!) { spaceById(id: $id) { ${SPACE_FIELDS} } }`, { id });
+    return toSpace(data.spaceById);
+  }
+
+  async ownerTag(name: RepositoryName, tag: string, ownerSpace: OwnerSpace): Promise<{ spaceKnown: boolean; digest?: string }> {
+    const owner = ownerWhere(name.repo, ownerSpace);
+    const data = await this.#query<{ spaces: { id: string }[]; tags: { digest: string | null }[] }>(
+      `query($image: String!, $tag: String!) {
+        spaces(where: ${owner}, limit: 1) { id }
+        tags(where: { name_eq: $tag, image: { name_eq: $image, space: ${owner} } }, limit: 1) { digest }
+      }`,
+      { image: name.image, tag },
+    );
+    return { spaceKnown: data.spaces.length > 0, digest: data.tags[0]?.digest ?? undefined };
   }
 
   async manifestRecords(name: RepositoryName, digest: string): Promise<IndexedRecord[]> {
@@ -57,29 +75,32 @@ export class GraphqlIndex implements RegistryIndex {
     return toRecords(data.digestInfoRecords);
   }
 
-  async tags(name: RepositoryName): Promise<string[] | undefined> {
+  async tags(name: RepositoryName, ownerSpace: OwnerSpace): Promise<string[] | undefined> {
     const data = await this.#query<{ images: { tags: { name: string | null }[] }[] }>(
-      'query($repo: String!, $image: String!) { images(where: { name_eq: $image, space: { name_eq: $repo } }) { tags { name } } }',
-      { repo: name.repo, image: name.image },
+      `query($image: String!) { images(where: { name_eq: $image, space: ${ownerWhere(name.repo, ownerSpace)} }) { tags { name } } }`,
+      { image: name.image },
     );
     if (data.images.length === 0) return undefined;
     return data.images.flatMap((image) => image.tags.flatMap((t) => (t.name ? [t.name] : [])));
   }
 
   async repositories(): Promise<string[]> {
-    const data = await this.#query<{ images: { name: string | null; space: { name: string | null } }[] }>('{ images { name space { name } } }', {});
+    const data = await this.#query<{ images: { name: string | null; space: { name: string | null } }[] }>('{ images(where: { space: { isNameOwner_eq: true } }) { name space { name } } }', {});
     return data.images.flatMap((i) => (i.name && i.space.name ? [`${i.space.name}/${i.name}`] : []));
   }
 
-  async manifestsOf(name: RepositoryName): Promise<{ digest: string; cid: string }[]> {
-    const data = await this.#query<{ manifests: { digest: string | null; cid: string | null }[]; digestInfoRecords: { digest: string | null; cid: string | null }[] }>(
-      `query($repo: String!, $image: String!) {
-        manifests(where: { image: { name_eq: $image, space: { name_eq: $repo } } }) { digest cid }
-        digestInfoRecords(where: { digestType_eq: Json, space: { name_eq: $repo } }) { digest cid }
+  async ownerManifests(name: RepositoryName, ownerSpace: OwnerSpace): Promise<OwnerManifests> {
+    const owner = ownerWhere(name.repo, ownerSpace);
+    type Row = { digest: string | null; cid: string | null };
+    const data = await this.#query<{ manifests: Row[]; digestInfoRecords: Row[] }>(
+      `query($image: String!) {
+        manifests(where: { image: { name_eq: $image, space: ${owner} } }) { digest cid }
+        digestInfoRecords(where: { digestType_eq: Json, space: ${owner} }) { digest cid }
       }`,
-      { repo: name.repo, image: name.image },
+      { image: name.image },
     );
-    return [...data.manifests, ...data.digestInfoRecords].flatMap((r) => (r.digest && r.cid ? [{ digest: r.digest, cid: r.cid }] : []));
+    const pairs = (rows: Row[]) => rows.flatMap((r) => (r.digest && r.cid ? [{ digest: r.digest, cid: r.cid }] : []));
+    return { image: pairs(data.manifests), json: pairs(data.digestInfoRecords) };
   }
 
   async #query<T>(query: string, variables: Record<string, unknown>): Promise<T> {

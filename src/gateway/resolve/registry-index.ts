@@ -1,6 +1,7 @@
 // What the gateway asks the index (the Subsquid GraphQL API over Postgres). The index keeps
-// every record with who made it, which chain storage cannot tell: it is how a pull prefers the
-// CID the repository's own owner recorded over one another account wrote last.
+// every record with who made it, which chain storage cannot tell: it is how a pull follows the
+// records of a name's owner only (never a shadow's, see src/chain/name-claims.ts), and prefers
+// the CID the owner recorded over one another account wrote last.
 import type { RepositoryName } from '../oci/reference';
 
 export interface IndexedRecord {
@@ -10,19 +11,42 @@ export interface IndexedRecord {
   readonly blockNumber: number;
 }
 
+/** Which space owns a name: given from chain state, or left to the index's own view. */
+export type OwnerSpace = string | undefined;
+
+export interface IndexedSpace {
+  readonly id: string;
+  /** SS58. */
+  readonly owner: string;
+  readonly blockNumber: number;
+}
+
+export interface OwnerManifests {
+  /** Manifests the owner recorded for this image (add_manifest), by tag or not. */
+  readonly image: { digest: string; cid: string }[];
+  /** Manifests the owner recorded by digest (store_digest_info Json): index children, referrers. */
+  readonly json: { digest: string; cid: string }[];
+}
+
 export interface RegistryIndex {
-  /** The digest a tag points at, as far as the index has seen. */
-  tagDigest(name: RepositoryName, tag: string): Promise<string | undefined>;
-  /** The owner of the space named `repo` (SS58). */
-  spaceOwner(repo: string): Promise<string | undefined>;
+  /** The space that owns the name `repo` (claimed it first), as far as the index has seen. */
+  nameOwner(repo: string): Promise<IndexedSpace | undefined>;
+  /** A space by id, if the index has seen it. */
+  space(id: string): Promise<IndexedSpace | undefined>;
+  /**
+   * The digest a tag points at in the owner's records. `ownerSpace` is the owning space's id
+   * when the caller knows it from chain state; `spaceKnown` says whether the index has seen
+   * that space at all (it may lag behind the chain).
+   */
+  ownerTag(name: RepositoryName, tag: string, ownerSpace: OwnerSpace): Promise<{ spaceKnown: boolean; digest?: string }>;
   /** CIDs recorded for a manifest digest of this image (add_manifest) or as Json digest info, newest first. */
   manifestRecords(name: RepositoryName, digest: string): Promise<IndexedRecord[]>;
   /** Every CID recorded for a digest with store_digest_info, newest first. */
   digestRecords(digest: string): Promise<IndexedRecord[]>;
-  /** Tags of an image, or undefined when the index does not know the image. */
-  tags(name: RepositoryName): Promise<string[] | undefined>;
-  /** `<space>/<image>` for every image. */
+  /** The owner's tags of an image, or undefined when the index does not know the image. */
+  tags(name: RepositoryName, ownerSpace: OwnerSpace): Promise<string[] | undefined>;
+  /** `<space>/<image>` for every image of every name's owner. */
   repositories(): Promise<string[]>;
-  /** Manifest digests (and CIDs) of an image and the Json digests recorded by its space, for the referrers API. */
-  manifestsOf(name: RepositoryName): Promise<{ digest: string; cid: string }[]>;
+  /** The manifests the owner of the name recorded for an image, and by digest for the space. */
+  ownerManifests(name: RepositoryName, ownerSpace: OwnerSpace): Promise<OwnerManifests>;
 }

@@ -1,11 +1,16 @@
-// Where a tag or digest's bytes are: candidate CIDs in order of trust. Content pushed through
-// this gateway first, then what the repository's owner recorded (from the index), then chain
-// storage (current but last-writer-wins), then anyone else's records. Every candidate is still
-// verified against the digest before a byte is served (VerifiedContent).
+// Where a tag or digest's bytes are. Tags resolve through the records of the name's owner only
+// (src/chain/name-claims.ts): chain storage while no shadow takes the name's writes, else the
+// index, which knows who made each record; with neither, a clear error instead of a guess.
+// Content candidates come in order of trust: pushed through this gateway, then what the owner
+// recorded (from the index), then chain storage (current but last-writer-wins), then anyone
+// else's records. Every candidate is still verified against the digest before a byte is served
+// (VerifiedContent).
+import type { NameClaim } from '../../chain';
 import type { RepositoryName } from '../oci/reference';
 import type { LocalBlobs } from '../storage/local-blobs';
 import type { ChainReader } from './chain-reader';
-import type { IndexedRecord, RegistryIndex } from './registry-index';
+import { contestedName, unknownSpace } from './name-errors';
+import type { IndexedRecord, IndexedSpace, OwnerSpace, RegistryIndex } from './registry-index';
 
 export interface Candidate {
   readonly cid: string;
@@ -17,14 +22,23 @@ export interface ResolverLog {
   (line: string): void;
 }
 
-const OWNER_TTL_MS = 30_000;
+/** Who owns a name, from chain state (a full claim) or, when the chain is down, the index. */
+export interface NameOwner {
+  readonly spaceId: string;
+  /** SS58 of the owning space's owner. */
+  readonly account: string;
+  /** Chain state's claim, when it was read. */
+  readonly claim?: NameClaim;
+}
+
+const OWNER_TTL_MS = 5_000;
 
 export class Resolver {
   readonly #chain: ChainReader;
   readonly #index?: RegistryIndex;
   readonly #local: LocalBlobs;
   readonly #log: ResolverLog;
-  readonly #owners = new Map<string, { owner: string | undefined; at: number }>();
+  readonly #owners = new Map<string, { owner: Promise<NameOwner>; at: number }>();
 
   constructor(deps: { chain: ChainReader; index?: RegistryIndex; local: LocalBlobs; log: ResolverLog }) {
     this.#chain = deps.chain;
@@ -42,20 +56,25 @@ export class Resolver {
   }
 
   /**
-   * Tag → digest. Chain storage first while the chain is connected: a tag can move, and the
-   * chain has the current value in one read while the index may lag behind it. The index
-   * answers when the chain cannot.
+   * Tag → digest in the name owner's records. Chain storage first while the chain is connected
+   * and no shadow takes the name's writes: it has the current value in one read, while the index
+   * may lag. A contested name resolves through the index's records of the owner's space. When
+   * the chain is down, the index answers with its own view of who owns the name.
    */
   async tagDigest(name: RepositoryName, tag: string): Promise<string | undefined> {
     let chainError: unknown;
     try {
-      return await this.#chain.tagDigest(name, tag);
+      const { claim, digest } = await this.#chain.tagWithClaim(name, tag);
+      if (!claim) throw unknownSpace(name.repo);
+      if (!claim.contested) return digest;
+      return await this.#contestedTag(name, tag, claim);
     } catch (error) {
+      if ((error as Error)?.name !== 'ChainUnavailableError') throw error;
       chainError = error;
     }
     if (this.#index) {
       try {
-        const digest = await this.#index.tagDigest(name, tag);
+        const { digest } = await this.#index.ownerTag(name, tag, undefined);
         if (digest) return digest;
       } catch (error) {
         this.#log(`index: ${(error as Error).message}`);
@@ -65,22 +84,70 @@ export class Resolver {
     throw chainError;
   }
 
+  async #contestedTag(name: RepositoryName, tag: string, claim: NameClaim): Promise<string | undefined> {
+    if (!this.#index) throw contestedName(name.repo, claim, 'this gateway runs without an index (GRAPHQL_URL), and chain storage alone cannot tell whose records these are', 409);
+    let answer: { spaceKnown: boolean; digest?: string };
+    try {
+      answer = await this.#index.ownerTag(name, tag, claim.owner.id);
+    } catch (error) {
+      throw contestedName(name.repo, claim, `the index, which tells the owner's records apart, did not answer (${(error as Error).message})`, 503);
+    }
+    if (!answer.spaceKnown) throw contestedName(name.repo, claim, `the index has not caught up with space ${claim.owner.id} yet`, 503);
+    return answer.digest;
+  }
+
+  /**
+   * The space that owns the name `repo`, or NAME_UNKNOWN. From chain state (cached for a few
+   * seconds: ownership by time never changes once a name has an owner), else from the index.
+   */
+  async owner(repo: string): Promise<NameOwner> {
+    const cached = this.#owners.get(repo);
+    if (cached && Date.now() - cached.at < OWNER_TTL_MS) return cached.owner;
+    const owner = this.#readOwner(repo);
+    this.#owners.set(repo, { owner, at: Date.now() });
+    owner.catch(() => this.#owners.delete(repo));
+    return owner;
+  }
+
+  async #readOwner(repo: string): Promise<NameOwner> {
+    let claim: NameClaim | undefined;
+    try {
+      claim = await this.#chain.claim(repo);
+    } catch (error) {
+      if ((error as Error)?.name !== 'ChainUnavailableError' || !this.#index) throw error;
+      const indexed: IndexedSpace | undefined = await this.#index.nameOwner(repo).catch(() => {
+        throw error;
+      });
+      if (!indexed) throw error;
+      return { spaceId: indexed.id, account: indexed.owner };
+    }
+    if (!claim) throw unknownSpace(repo);
+    return { spaceId: claim.owner.id, account: claim.owner.owner, claim };
+  }
+
+  /** The owner's space id when chain state gave it, for index queries (else the index decides). */
+  async ownerSpace(repo: string): Promise<OwnerSpace> {
+    const owner = await this.owner(repo);
+    return owner.claim ? owner.spaceId : undefined;
+  }
+
   async manifestCandidates(name: RepositoryName, digest: string): Promise<Candidate[]> {
-    return this.#candidates(name, digest, [
+    return this.#candidates(name, digest, 'manifest', [
       this.#fromIndex('index', () => this.#index!.manifestRecords(name, digest)),
       this.#fromChain(async () => {
         const byImage = await this.#chain.imageManifestCid(name, digest);
         const info = await this.#chain.digestInfo(digest);
+        // A digest recorded as a File is a blob, whatever its bytes: only Json records name manifests.
         return [
           ...(byImage ? [{ cid: byImage, source: `chain ImageDigestToCid(${name.image})` }] : []),
-          ...(info?.cid.text ? [{ cid: info.cid.text, source: `chain DigestInfoStorage (${info.digestType})` }] : []),
+          ...(info?.digestType === 'Json' && info.cid.text ? [{ cid: info.cid.text, source: 'chain DigestInfoStorage (Json)' }] : []),
         ];
       }),
     ]);
   }
 
   async blobCandidates(name: RepositoryName, digest: string): Promise<Candidate[]> {
-    return this.#candidates(name, digest, [
+    return this.#candidates(name, digest, 'blob', [
       this.#fromIndex('index', () => this.#index!.digestRecords(digest)),
       this.#fromChain(async () => {
         const info = await this.#chain.digestInfo(digest);
@@ -89,28 +156,16 @@ export class Resolver {
     ]);
   }
 
-  /** The owner of the space named `repo`: from chain storage, else the index. */
-  async ownerOf(repo: string): Promise<string | undefined> {
-    const cached = this.#owners.get(repo);
-    if (cached && Date.now() - cached.at < OWNER_TTL_MS) return cached.owner;
-    let owner: string | undefined;
-    try {
-      owner = (await this.#chain.space(repo))?.owner;
-    } catch {
-      owner = await this.#index?.spaceOwner(repo).catch(() => undefined);
-    }
-    this.#owners.set(repo, { owner, at: Date.now() });
-    return owner;
-  }
-
-  async #candidates(name: RepositoryName, digest: string, sources: Promise<SourceResult>[]): Promise<Candidate[]> {
+  async #candidates(name: RepositoryName, digest: string, kind: 'manifest' | 'blob', sources: Promise<SourceResult>[]): Promise<Candidate[]> {
     const local = await this.#local.get(digest);
     const [indexed, chained] = await Promise.all(sources);
-    const owner = indexed.records.length > 0 ? await this.ownerOf(name.repo).catch(() => undefined) : undefined;
+    const owner = indexed.records.length > 0 ? (await this.owner(name.repo).catch(() => undefined))?.account : undefined;
     const byOwner = indexed.records.filter((r) => owner !== undefined && r.account === owner);
     const others = indexed.records.filter((r) => !(owner !== undefined && r.account === owner));
+    // Content committed here as a blob is not a manifest's candidate (a layer is no manifest).
+    const usableLocal = local && (kind === 'blob' || local.kind === 'manifest') ? local : undefined;
     const ordered: Candidate[] = [
-      ...(local ? [{ cid: local.cid, source: 'pushed through this gateway' }] : []),
+      ...(usableLocal ? [{ cid: usableLocal.cid, source: 'pushed through this gateway' }] : []),
       ...byOwner.map((r) => ({ cid: r.cid, source: `recorded by the owner of ${name.repo} in block ${r.blockNumber}` })),
       ...chained.candidates,
       ...others.map((r) => ({ cid: r.cid, source: `recorded by ${r.account} in block ${r.blockNumber}` })),
@@ -146,3 +201,4 @@ interface SourceResult {
   readonly candidates: Candidate[];
   readonly error?: unknown;
 }
+

@@ -1,6 +1,7 @@
 // Bytes that match their digest, or a clear error: never anything else. A CID is trusted for a
 // digest only after its bytes were hashed and matched (then remembered in VerifiedPairs);
-// manifests are read whole and checked before they are sent, blobs are hashed in a streaming
+// manifests are read whole and checked before they are sent (and must parse as a manifest: a
+// layer recorded as one is refused), blobs are hashed in a streaming
 // pass (memory stays bounded) before the first byte goes out, so a repointed CID yields the
 // next candidate or an error instead of a truncated download of the wrong content.
 import { createHash } from 'node:crypto';
@@ -9,7 +10,7 @@ import { type FileHandle, rm } from 'node:fs/promises';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OciError } from '../errors/oci-error';
-import { inferMediaType, parseManifest, parseManifestJson } from '../oci/manifest';
+import { inferMediaType, type ParsedManifest, parseManifest, parseManifestJson } from '../oci/manifest';
 import type { RepositoryName } from '../oci/reference';
 import type { BlobCache } from '../storage/blob-cache';
 import type { GatewayBlobStore } from '../storage/blob-store';
@@ -21,6 +22,7 @@ export interface VerifiedManifest {
   readonly cid: string;
   readonly bytes: Buffer;
   readonly mediaType: string;
+  readonly parsed: ParsedManifest;
 }
 
 export interface VerifiedBlob {
@@ -74,7 +76,10 @@ export class VerifiedContent {
         continue;
       }
       this.#verified.markVerified(digest, candidate.cid);
-      const manifest = { digest, cid: candidate.cid, bytes, mediaType: mediaTypeOf(bytes) };
+      // Every CID of this digest holds these same bytes: if they are no manifest, none is.
+      const parsed = asManifest(bytes);
+      if (!parsed) throw notAManifest(name, digest, candidate);
+      const manifest = { digest, cid: candidate.cid, bytes, mediaType: parsed.mediaType, parsed };
       this.remember(manifest);
       return manifest;
     }
@@ -108,6 +113,15 @@ export class VerifiedContent {
     throw notFound('BLOB_UNKNOWN', name, digest, candidates, mismatches);
   }
 
+  /** A blob's verified bytes read as a manifest (one uploaded as a blob), or NotAManifestError. */
+  async blobAsManifest(name: RepositoryName, digest: string): Promise<VerifiedManifest> {
+    const { cid } = await this.blob(name, digest, { skipCache: true });
+    const bytes = await this.#readBounded(cid!);
+    const parsed = bytes && asManifest(bytes);
+    if (!bytes || !parsed) throw new NotAManifestError(name, digest, { cid: cid!, source: 'a blob of this repository' });
+    return { digest, cid: cid!, bytes, mediaType: parsed.mediaType, parsed };
+  }
+
   /** The verified blob's file in the gateway's cache, open (the caller closes it), if it is there. */
   cachedFile(blob: VerifiedBlob): Promise<FileHandle | undefined> {
     return this.#cache.openFile(blob.digest);
@@ -137,8 +151,7 @@ export class VerifiedContent {
     if (this.#facts.has(digest)) return this.#facts.get(digest)!;
     let facts: ManifestFacts | null = null;
     try {
-      const manifest = await this.manifest(name, digest);
-      facts = factsOf(manifest);
+      facts = factsOf(await this.manifest(name, digest));
     } catch (error) {
       if (!(error instanceof OciError) || error.status >= 500) throw error;
     }
@@ -210,21 +223,30 @@ function isMissing(error: unknown): boolean {
   return name === 'BlobNotFoundError' || name === 'InvalidCidError';
 }
 
-function mediaTypeOf(bytes: Buffer): string {
+/** The bytes as a manifest of the type they declare (or, without `mediaType`, their shape), if they are one. */
+function asManifest(bytes: Buffer): ParsedManifest | undefined {
   try {
-    return inferMediaType(parseManifestJson(bytes));
+    const body = parseManifestJson(bytes);
+    return parseManifest(body, inferMediaType(body));
   } catch {
-    return 'application/octet-stream';
+    return undefined;
   }
 }
 
-export function factsOf(manifest: VerifiedManifest): ManifestFacts | null {
-  try {
-    const parsed = parseManifest(parseManifestJson(manifest.bytes), manifest.mediaType);
-    return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length, artifactType: parsed.artifactType, subject: parsed.subject?.digest, annotations: parsed.annotations };
-  } catch {
-    return null;
+export function factsOf(manifest: VerifiedManifest): ManifestFacts {
+  const { parsed } = manifest;
+  return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length, artifactType: parsed.artifactType, subject: parsed.subject?.digest, annotations: parsed.annotations };
+}
+
+/** Content recorded (or asked for) as a manifest whose bytes are no manifest: unknown as a manifest. */
+export class NotAManifestError extends OciError {
+  constructor(name: RepositoryName, digest: string, candidate: Candidate) {
+    super('MANIFEST_UNKNOWN', `${name.full}: the content of ${digest} (CID ${candidate.cid}, ${candidate.source}) is not a manifest, so it is not served as one; fetch it from the blobs endpoint if it is a blob of this repository`, { detail: { digest } });
   }
+}
+
+function notAManifest(name: RepositoryName, digest: string, candidate: Candidate): OciError {
+  return new NotAManifestError(name, digest, candidate);
 }
 
 function notFound(code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN', name: RepositoryName, digest: string, candidates: Candidate[], mismatches: Candidate[]): OciError {

@@ -1,6 +1,8 @@
-// Blobs committed through this gateway: digest → CID and size, with when they were committed
-// and whether a recorded manifest references them. A manifest may reference them before they
-// are on chain; blobs no manifest references are removed after a configurable time.
+// Blobs and manifests committed through this gateway: digest → CID and size, with when they were
+// committed, whether a recorded manifest references them, and the repositories they were pushed
+// (or mounted) to: a blob is served in a repository it was uploaded to even before a manifest
+// there references it (RepositoryContents). A manifest may reference them before they are on
+// chain; blobs no manifest references are removed after a configurable time.
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,10 +15,15 @@ export interface LocalBlob {
   readonly committedAt: number;
   /** When a manifest referencing it was recorded on chain. */
   readonly referencedAt?: number;
+  /** `manifest` for manifests pushed here; a blob otherwise (records older than the field are blobs). */
+  readonly kind?: 'manifest' | 'blob';
+  /** `<space>/<image>` names it was uploaded, mounted or pushed to here. */
+  readonly repositories?: string[];
 }
 
 export class LocalBlobs {
   readonly #dir: string;
+  readonly #updating = new Map<string, Promise<void>>();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -43,12 +50,49 @@ export class LocalBlobs {
     await rename(temporary, file);
   }
 
+  /** Records that the content was pushed or mounted to `repository`, merging with what the record says. */
+  commit(blob: Omit<LocalBlob, 'repositories' | 'referencedAt'>, repository: string): Promise<void> {
+    return this.#update(blob.digest, (known) => ({
+      ...blob,
+      kind: blob.kind === 'manifest' || known?.kind === 'manifest' ? 'manifest' : 'blob',
+      referencedAt: known?.referencedAt,
+      repositories: [...new Set([...(known?.repositories ?? []), repository])],
+    }));
+  }
+
+  /**
+   * Records that content stored elsewhere was mounted into `repository`: added to the record of
+   * it if there is one, else recorded as referenced (a manifest of the repository it came from
+   * uses it), so the cleanup never unpins bytes this gateway did not store.
+   */
+  mounted(blob: Pick<LocalBlob, 'digest' | 'cid' | 'size'>, repository: string, at = Date.now()): Promise<void> {
+    return this.#update(blob.digest, (known) => ({
+      ...(known ?? { ...blob, committedAt: at, referencedAt: at }),
+      repositories: [...new Set([...(known?.repositories ?? []), repository])],
+    }));
+  }
+
   async markReferenced(digests: Iterable<string>, at = Date.now()): Promise<void> {
     // A few at a time: a manifest's layers each cost a read and a write of a small file.
-    await boundedMap([...new Set(digests)], 8, async (digest) => {
-      const blob = await this.get(digest);
-      if (blob && !blob.referencedAt) await this.put({ ...blob, referencedAt: at });
+    await boundedMap([...new Set(digests)], 8, (digest) => this.#update(digest, (blob) => (blob && !blob.referencedAt ? { ...blob, referencedAt: at } : undefined)));
+  }
+
+  /**
+   * One read-modify-write at a time per digest: two repositories committing the same layer at
+   * once must both stay in the record. `change` returns the new record, or undefined to keep it.
+   */
+  #update(digest: string, change: (known: LocalBlob | undefined) => LocalBlob | undefined): Promise<void> {
+    const previous = this.#updating.get(digest) ?? Promise.resolve();
+    const update = previous.then(async () => {
+      const next = change(await this.get(digest));
+      if (next) await this.put(next);
     });
+    const settled = update.catch(() => undefined);
+    this.#updating.set(digest, settled);
+    void settled.then(() => {
+      if (this.#updating.get(digest) === settled) this.#updating.delete(digest);
+    });
+    return update;
   }
 
   async remove(digest: string): Promise<void> {

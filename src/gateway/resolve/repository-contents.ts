@@ -1,0 +1,170 @@
+// What belongs to a repository, as in the CNCF distribution registry: a manifest is served in
+// <space>/<image> only when the name's owner recorded it (for that image, or by digest for the
+// space), or it is a child of one; a blob only when one of those manifests references it, or a
+// writer uploaded (or mounted) it there. The chain's digest maps are global and last-writer-wins, so without
+// this any space's bytes could be read under any name.
+//
+// Most requests are answered from what the gateway has already seen: manifests it served or took
+// in a repository vouch for what they reference. Otherwise the repository's manifests are walked
+// once (the owner's records in the index; without an index, the tags in chain storage while no
+// shadow takes the name's writes) and everything they reach is remembered.
+import type { ParsedManifest } from '../oci/manifest';
+import type { RepositoryName } from '../oci/reference';
+import type { LocalBlobs } from '../storage/local-blobs';
+import type { Resolver } from './resolver';
+import type { VerifiedContent, VerifiedManifest } from './verified-content';
+
+export type ContentKind = 'manifest' | 'blob';
+
+/** Manifests one walk reads at most: a bound on what one request can cost. */
+const MAX_WALK_MANIFESTS = 2_000;
+/** A repository is walked again for a digest it lacked at most this often. */
+const WALK_INTERVAL_MS = 2_000;
+/** Digests remembered over all repositories; the least recently used repository goes first. */
+const MAX_REMEMBERED = 500_000;
+
+interface Known {
+  readonly digests: Map<string, ContentKind>;
+  lastWalk?: { at: number; done: Promise<void> };
+}
+
+export class RepositoryContents {
+  readonly #resolver: Resolver;
+  readonly #content: VerifiedContent;
+  readonly #local: LocalBlobs;
+  readonly #log: (line: string) => void;
+  readonly #repositories = new Map<string, Known>();
+  #remembered = 0;
+
+  constructor(deps: { resolver: Resolver; content: VerifiedContent; local: LocalBlobs; log: (line: string) => void }) {
+    this.#resolver = deps.resolver;
+    this.#content = deps.content;
+    this.#local = deps.local;
+    this.#log = deps.log;
+  }
+
+  /** Whether `digest` belongs to the repository as `kind` (a manifest also counts as a blob). */
+  async holds(name: RepositoryName, digest: string, kind: ContentKind): Promise<boolean> {
+    if (this.#knows(name, digest, kind)) return true;
+    const local = await this.#local.get(digest);
+    if (local?.repositories?.includes(name.full) && (kind === 'blob' || local.kind === 'manifest')) {
+      this.vouch(name, digest, local.kind ?? 'blob');
+      return true;
+    }
+    await this.#walk(name);
+    return this.#knows(name, digest, kind);
+  }
+
+  /** The manifests of the repository (walked again when the last walk is more than a moment old). */
+  async manifests(name: RepositoryName): Promise<string[]> {
+    await this.#walk(name);
+    return [...(this.#repositories.get(name.full)?.digests ?? [])].flatMap(([digest, kind]) => (kind === 'manifest' ? [digest] : []));
+  }
+
+  /** Records that `digest` belongs to the repository (pushed, mounted or uploaded there). */
+  vouch(name: RepositoryName, digest: string, kind: ContentKind): void {
+    const known = this.#known(name);
+    if (known.digests.get(digest) === 'manifest') return;
+    if (!known.digests.has(digest)) this.#remembered += 1;
+    known.digests.set(digest, kind);
+    this.#bound();
+  }
+
+  /** A manifest of the repository, and everything it references. */
+  vouchManifest(name: RepositoryName, digest: string, manifest: ParsedManifest): void {
+    this.vouch(name, digest, 'manifest');
+    for (const blob of manifest.blobs) this.vouch(name, blob.digest, 'blob');
+    for (const child of manifest.children) this.vouch(name, child.digest, 'manifest');
+  }
+
+  #knows(name: RepositoryName, digest: string, kind: ContentKind): boolean {
+    const found = this.#repositories.get(name.full)?.digests.get(digest);
+    return found !== undefined && (kind === 'blob' || found === 'manifest');
+  }
+
+  #known(name: RepositoryName): Known {
+    let known = this.#repositories.get(name.full);
+    if (known) this.#repositories.delete(name.full);
+    else known = { digests: new Map() };
+    // Kept in order of use: the least recently used repository is first, and forgotten first.
+    this.#repositories.set(name.full, known);
+    return known;
+  }
+
+  #bound(): void {
+    for (const [repository, known] of this.#repositories) {
+      if (this.#remembered <= MAX_REMEMBERED || this.#repositories.size === 1) break;
+      this.#remembered -= known.digests.size;
+      this.#repositories.delete(repository);
+    }
+  }
+
+  /** Walks the repository's manifests, at most once per interval (concurrent callers share one walk). */
+  async #walk(name: RepositoryName): Promise<void> {
+    const known = this.#known(name);
+    if (known.lastWalk && Date.now() - known.lastWalk.at < WALK_INTERVAL_MS) return known.lastWalk.done;
+    const done = this.#walkOnce(name);
+    known.lastWalk = { at: Date.now(), done };
+    // A failed walk (a backend down) is not remembered: the next request tries again.
+    done.catch(() => {
+      if (known.lastWalk?.done === done) known.lastWalk = undefined;
+    });
+    return done;
+  }
+
+  async #walkOnce(name: RepositoryName): Promise<void> {
+    const frontier = [...(await this.#roots(name))];
+    const seen = new Set<string>();
+    while (frontier.length > 0 && seen.size < MAX_WALK_MANIFESTS) {
+      const digest = frontier.pop()!;
+      if (seen.has(digest)) continue;
+      seen.add(digest);
+      const manifest = await this.#read(name, digest);
+      if (!manifest) continue;
+      this.vouchManifest(name, digest, manifest.parsed);
+      frontier.push(...manifest.parsed.children.map((child) => child.digest));
+    }
+    if (frontier.length > 0) this.#log(`${name.full}: stopped after reading ${MAX_WALK_MANIFESTS} manifests; content past them is not served until a manifest that references it is pulled`);
+  }
+
+  /**
+   * Where a walk starts: from the index, the manifests the name's owner recorded for this image
+   * (by tag or not) and by digest (store_digest_info names a space, not an image, so those belong
+   * to every image of the space: index children, referrers); without the index, the image's tags
+   * in chain storage, which are the owner's while no shadow takes the name's writes (chain
+   * storage does not say who recorded a digest, so manifests pushed by digest elsewhere are not
+   * found); and the manifests pushed here.
+   */
+  async #roots(name: RepositoryName): Promise<Set<string>> {
+    const owner = await this.#resolver.owner(name.repo);
+    const roots = new Set<string>();
+    let indexed = false;
+    const index = this.#resolver.index;
+    if (index) {
+      try {
+        const records = await index.ownerManifests(name, owner.claim ? owner.spaceId : undefined);
+        for (const { digest } of [...records.image, ...records.json]) roots.add(digest);
+        indexed = true;
+      } catch (error) {
+        this.#log(`index: ${(error as Error).message}; walking ${name.full} through chain storage`);
+      }
+    }
+    if (!indexed && owner.claim && !owner.claim.contested) {
+      for (const { digest } of await this.#resolver.chain.tags(name)) roots.add(digest);
+    }
+    for (const blob of await this.#local.list()) {
+      if (blob.kind === 'manifest' && blob.repositories?.includes(name.full)) roots.add(blob.digest);
+    }
+    return roots;
+  }
+
+  /** A verified manifest, or undefined when it cannot be found or is not a manifest (4xx); outages throw. */
+  async #read(name: RepositoryName, digest: string): Promise<VerifiedManifest | undefined> {
+    try {
+      return await this.#content.manifest(name, digest);
+    } catch (error) {
+      if ((error as { status?: number }).status !== undefined && (error as { status: number }).status < 500) return undefined;
+      throw error;
+    }
+  }
+}
