@@ -268,4 +268,25 @@ describe('hcr space', { timeout: 300_000 }, () => {
     expectExit(http, 2);
     assert.match(http.stderr, /sending a transaction needs a WebSocket connection .*: give a ws:\/\/ or wss:\/\/ URL with --chain or CHAIN_RPC/);
   });
+  test('create refuses a name another space claimed, unless --allow-shadow; show names the owner and its shadows', async () => {
+    const refused = await hcr(['space', 'create', 'acme', '--suri', '//Charlie']);
+    expectExit(refused, 2);
+    assert.match(refused.stderr, new RegExp(`^error: the name "acme" is taken: space ${acmeId} \\(owner ${accounts.Alice}\\) claimed it first`, 'm'));
+    assert.match(refused.stderr, /pulls of acme\/… never resolve to its images/);
+    assert.match(refused.stderr, /pass --allow-shadow to create the shadow anyway/);
+    assert.doesNotMatch(refused.stderr, /signing as/, 'nothing is signed');
+
+    const shadow = await hcr(['space', 'create', 'acme', '--suri', '//Charlie', '--allow-shadow', '--json']);
+    expectExit(shadow, 0);
+    assert.match(shadow.stderr, /^warning: the name "acme" is taken/m);
+    const created = json(shadow);
+    assert.equal(created.shadowOf, acmeId);
+    assert.equal(typeof created.takesNameWrites, 'boolean');
+
+    const show = await hcr(['space', 'show', 'acme', '--json']);
+    expectExit(show, 0);
+    assert.equal(json(show).id, acmeId);
+    assert.deepEqual(json(show).shadows, [created.spaceId]);
+    assert.match(show.stderr, new RegExp(`note: spaces ${created.spaceId} have the same name and are its shadows`));
+  });
 });

@@ -16,11 +16,13 @@ export function registerShow(space: Command): Command {
         const ref = parseSpaceRef(spaceArg);
         const gateway = await gatewayAccount(flags);
         await withChain(flags, async (api) => {
-          const { space, others } = await findSpace(api, ref);
+          const { space, claim } = await findSpace(api, ref);
           const granted = await hasGatewayGrant(api, space.owner, gateway.address);
-          if (others.length) say(`note: spaces ${others.join(', ')} have the same name; this is the one pushes to that name are recorded in (show the others by id)`);
+          const shadows = claim?.shadows.map((shadow) => shadow.id) ?? [];
+          if (shadows.length) say(`note: spaces ${shadows.join(', ')} have the same name and are its shadows; this space claimed it first and owns it (show the others by id)`);
+          if (claim?.contested) say(`warning: the name is contested: shadow ${claim.writer.id} (owner ${claim.writer.owner}) sorts first in chain storage, so the chain records the name's writes there; gateways with the index still pull this space's images, and refuse pushes to the name`);
           const view = spaceJson(space);
-          const json = { ...view, gateway: { address: gateway.address, granted, devDefault: gateway.devDefault }, sameName: others };
+          const json = { ...view, gateway: { address: gateway.address, granted, devDefault: gateway.devDefault }, shadows, takesNameWrites: claim ? claim.writer.id === space.id : undefined };
           printResult(flags.json, json, () => [
             ...spaceLines(view),
             `  gateway  ${granted ? 'granted' : 'not granted'}: ${gateway.devDefault ? devGatewayNote(gateway) : gateway.address}`,

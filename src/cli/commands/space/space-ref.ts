@@ -1,7 +1,7 @@
 // The SPACE argument: a space id (all digits) or a space name. Names are not unique on chain, so
 // a name is resolved against who is asking: for a change, the space of that name the signer owns.
 import type { ApiPromise } from '@polkadot/api';
-import { checkRepoName, checkSpaceId, getSpace, spacesByName, type SpaceView } from '../../../chain';
+import { checkRepoName, checkSpaceId, getSpace, nameClaim, type NameClaim, spacesByName, type SpaceView } from '../../../chain';
 import { CliError, EXIT } from '../../errors';
 
 export type SpaceRef = { readonly id: string } | { readonly name: string };
@@ -30,17 +30,16 @@ export async function ownSpaceId(api: ApiPromise, ref: SpaceRef, owner: string):
 }
 
 /**
- * The space `ref` names. A name shared by several spaces means the one pushes under that name
- * go to (the pallet's choice); `others` lists the rest so the caller can mention them.
+ * The space `ref` names. A name shared by several spaces means the one that owns it (claimed it
+ * first, src/chain/name-claims.ts); `claim` tells the caller about the shadows.
  */
-export async function findSpace(api: ApiPromise, ref: SpaceRef): Promise<{ space: SpaceView; others: string[] }> {
+export async function findSpace(api: ApiPromise, ref: SpaceRef): Promise<{ space: SpaceView; claim?: NameClaim }> {
   if ('id' in ref) {
     const space = await getSpace(api, ref.id);
     if (!space) throw new CliError(`no space has id ${ref.id}: list the spaces with hcr space ls`, EXIT.usage);
-    return { space, others: [] };
+    return { space };
   }
-  // In storage-key order, so the first is the one the pallet writes pushes to (spaceForPush).
-  const [space, ...rest] = await spacesByName(api, ref.name);
-  if (!space) throw new CliError(`no space is named "${ref.name}": list the spaces with hcr space ls, or create it with hcr space create ${ref.name}`, EXIT.usage);
-  return { space, others: rest.map((other) => other.id) };
+  const claim = await nameClaim(api, ref.name);
+  if (!claim) throw new CliError(`no space is named "${ref.name}": list the spaces with hcr space ls, or create it with hcr space create ${ref.name}`, EXIT.usage);
+  return { space: claim.owner, claim };
 }
