@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'REJECTED_BY_CHAIN'
   | 'NOT_FOUND'
   | 'UNKNOWN_ACTION'
+  | 'NAME_TAKEN'
   | 'INDEX_UNAVAILABLE'
   | 'INTERNAL';
 

@@ -4,10 +4,12 @@
 // A refused extrinsic never reaches the node.
 import type { ApiPromise } from '@polkadot/api';
 import type { Extrinsic } from '@polkadot/types/interfaces';
+import type { Bytes } from '@polkadot/types';
 import { blake2AsU8a, signatureVerify } from '@polkadot/util-crypto';
 import { checkAddress } from '../chain';
 import { type ActionContext, type ActionName, actionOfCall } from './actions';
 import { ApiError, invalidField } from './errors';
+import { refuseTakenName } from './name-check';
 
 export interface CheckedExtrinsic {
   readonly hex: string;
@@ -26,6 +28,7 @@ export async function checkExtrinsic(ctx: ActionContext, hex: unknown, field = '
   const extrinsic = decode(ctx.api, hex, field);
   if (!extrinsic.isSigned) throw new ApiError(400, 'NOT_SIGNED', `the extrinsic is not signed: ${BUILD_HINT}`, field);
   const action = actionOfCall(ctx, extrinsic.method);
+  if (action === 'create-space') await refuseTakenName(ctx.api, (extrinsic.method.args[0] as Bytes).toU8a(true), field);
   const signer = signerOf(extrinsic, field);
   await verifySignature(ctx.api, extrinsic, signer, field);
   const nonce = extrinsic.nonce.toNumber();

@@ -90,7 +90,7 @@ export function openApiDocument(server: string) {
           description: `One of ${ACTION_NAMES.join(', ')}. Request bodies: ${Object.entries(callBodies).map(([name, props]) => `${name}: {${Object.keys(props).join(', ')}}`).join('; ')}.`,
           parameters: [{ name: 'action', in: 'path', required: true, schema: { type: 'string', enum: ACTION_NAMES } }],
           requestBody: body({ oneOf: Object.values(callBodies).map((properties) => ({ type: 'object', additionalProperties: false, required: Object.keys(properties), properties })) }),
-          responses: { 200: json(ref('Call'), 'the call and its signing payload'), 400: error('a field is missing, of the wrong type or not valid'), 404: error('unknown action'), 415: error('the body is not JSON') },
+          responses: { 200: json(ref('Call'), 'the call and its signing payload'), 400: error('a field is missing, of the wrong type or not valid'), 404: error('unknown action'), 409: error('create-space: the name is taken (NAME_TAKEN): another space claimed it first, and a second one would be a shadow whose images pulls never show'), 415: error('the body is not JSON') },
         },
       },
       '/extrinsics': {
@@ -102,7 +102,7 @@ export function openApiDocument(server: string) {
             202: json(ref('Tx'), 'submitted; follow links.status or links.events'),
             200: json(ref('Tx'), 'already submitted: the existing record'),
             400: error('malformed, unsigned or mis-signed'),
-            409: error('nonce already used, ahead, or era ended: build and sign again'),
+            409: error('nonce already used, ahead, or era ended: build and sign again; or a create_space of a name another space claimed first (NAME_TAKEN)'),
             422: error('a call that is not an allowed action, or refused by the node'),
           },
         },

@@ -88,6 +88,22 @@ describe('building calls', () => {
     assert.equal(polled.status, 'finalized');
   });
 
+  test('create-space refuses a name another space claimed first, built here or signed elsewhere', async () => {
+    const { status, body } = await postJson(`${api}/calls/create-space`, { signer: alice.address, name: 'bobs' });
+    assert.equal(status, 409);
+    assert.equal(body.error.code, 'NAME_TAKEN');
+    assert.equal(body.error.field, 'name');
+    assert.match(body.error.message, new RegExp(`the name "bobs" is taken: space \\d+ \\(owner ${bob.address}\\) claimed it first`));
+    assert.match(body.error.message, /would be a shadow: pulls of bobs\/… never resolve to its images.*Pick another name\.$/);
+    // The same call signed without the API's help is refused before it reaches the node.
+    const signed = await chain.api.tx.containerRegistry.createSpace('bobs').signAsync(alice);
+    const before = (await chain.api.rpc.system.accountNextIndex(alice.address)).toNumber();
+    const submitted = await postJson(`${api}/extrinsics`, { extrinsic: signed.toHex() });
+    assert.equal(submitted.status, 409);
+    assert.equal(submitted.body.error.code, 'NAME_TAKEN');
+    assert.equal((await chain.api.rpc.system.accountNextIndex(alice.address)).toNumber(), before);
+  });
+
   test('each field error names the field and the fix', async () => {
     const cases: [string, unknown, string, RegExp][] = [
       ['create-space', { signer: 5, name: 'acme' }, 'signer', /must be a string, not the number 5: give the SS58 address/],

@@ -5,6 +5,7 @@ import { ACTION_NAMES, actionDefinition, isActionName } from '../actions';
 import { readBody, requireString } from '../body';
 import type { WalletApiContext } from '../context';
 import { ApiError } from '../errors';
+import { refuseTakenName } from '../name-check';
 import { signingBytes, signingPayload } from '../signing-payload';
 
 export async function postCall(ctx: WalletApiContext, req: Request, res: Response): Promise<void> {
@@ -14,6 +15,7 @@ export async function postCall(ctx: WalletApiContext, req: Request, res: Respons
   const body = readBody(req, `POST /calls/${action}`, ['signer', ...definition.fields]);
   const signer = checkAddress(requireString(body, 'signer', 'the SS58 address of the account that signs'), 'signer');
   const { tx, description } = definition.build(ctx.actions, body);
+  if (action === 'create-space') await refuseTakenName(ctx.actions.api, body.name as string, 'name');
   const payload = await signingPayload(tx, signer);
   res.json({
     action,
