@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiPromise } from '@polkadot/api';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { addManifest, batchAll, createSpace, digestInfo, grantGateway, manifestDigest, spacesByName, storeDigestInfo, submitTx } from '../../src/chain';
+import { addManifest, addSpaceMember, batchAll, createSpace, digestInfo, grantGateway, manifestDigest, spacesByName, storeDigestInfo, submitTx } from '../../src/chain';
 import { createLoginToken, type RunningGateway } from '../../src/gateway';
 import { signerFromUri } from '../../src/chain';
 import { settledHead } from '../helpers/devnet';
@@ -326,6 +326,20 @@ describe('trust', () => {
       // Eve's token may push to her repository but grants no pull of Charlie's: no mount, an upload.
       assert.equal((await mount(await tokenFor(eve, ['repository:repaired/web:pull,push']))).status, 202);
       assert.equal((await mount(await tokenFor(eve, ['repository:repaired/web:pull,push', 'repository:quiet/private:pull']))).status, 201);
+    });
+  });
+  describe('who pushed', () => {
+    it('a member\'s push is indexed with the owner as the account and the member as the gateway states it', async () => {
+      await submitTx(api, addSpaceMember(api, (await spacesByName(api, 'quiet'))[0].id, t.keys.bob.address), t.keys.charlie);
+      const image = makeImage([randomBlob(512)]);
+      await pushImage(authed.url, 'quiet/team', 'v1', image, await tokenFor(t.keys.bob, ['repository:quiet/team:pull,push']));
+      await indexed();
+      const { tagUpdates, digestInfoRecords } = await indexer.query<{ tagUpdates: Record<string, unknown>[]; digestInfoRecords: Record<string, unknown>[] }>(
+        `{ tagUpdates(where: { image: { name_eq: "team" } }) { account { id } proxy pushedBy pushedByStatedBy }
+           digestInfoRecords(where: { digest_eq: "${image.layers[0].digest}" }) { account { id } pushedBy pushedByStatedBy } }`,
+      );
+      assert.deepEqual(tagUpdates, [{ account: { id: t.keys.charlie.address }, proxy: t.keys.gateway.address, pushedBy: t.keys.bob.address, pushedByStatedBy: t.keys.gateway.address }]);
+      assert.deepEqual(digestInfoRecords, [{ account: { id: t.keys.charlie.address }, pushedBy: t.keys.bob.address, pushedByStatedBy: t.keys.gateway.address }]);
     });
   });
 });
