@@ -1,5 +1,7 @@
 // Rendering the index: lists of spaces, a space with its members, images and tags (digest, CID,
 // size, history) and copyable `docker pull` lines. Everything from the chain is shown as text.
+// A shadow (a later space with a name another space owns, docs/name-ownership.md) is marked as
+// one and gets no `docker pull` lines: they would pull the owner's images.
 import { copyable, formatTime, h, shortAddress, shortHash } from './dom';
 import type { ImageSummary, SpaceDetail, SpaceSummary, TagView } from './queries';
 import { manifestSize } from './sizes';
@@ -13,7 +15,7 @@ export function spaceList(title: string, spaces: SpaceSummary[], empty: string, 
     const button = h('button', { type: 'button', class: 'link' }, nameOf(space));
     button.addEventListener('click', () => open(space.id));
     const counts = `${space.memberCount} member${space.memberCount === 1 ? '' : 's'}, ${space.imageCount} image${space.imageCount === 1 ? '' : 's'}, ${space.tagCount} tag${space.tagCount === 1 ? '' : 's'}`;
-    return h('li', { 'data-space': space.name ?? space.nameHex }, button, h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAddress(space.owner.id)}`));
+    return h('li', { 'data-space': space.name ?? space.nameHex, 'data-space-id': space.id }, button, h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAddress(space.owner.id)}`), shadowMark(space));
   });
   return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
 }
@@ -26,25 +28,54 @@ export function imageList(title: string, images: ImageSummary[], empty: string, 
     const name = `${nameOf(image.space)}/${nameOf(image)}`;
     const button = h('button', { type: 'button', class: 'link' }, name);
     button.addEventListener('click', () => open(image.space.id));
-    return h('li', { 'data-image': name }, button, h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}, updated ${formatTime(image.updatedAt)}`));
+    return h('li', { 'data-image': name }, button, h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}, updated ${formatTime(image.updatedAt)}`), shadowMark(image.space));
   });
   return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
 }
 
+/** ` (shadow of space N)` after a shadow in a list; nothing for an owner. */
+function shadowMark(space: SpaceSummary): HTMLElement | null {
+  return space.shadowOf ? h('span', { class: 'shadow-mark' }, ` (shadow of space ${space.shadowOf.id})`) : null;
+}
+
+/** What a person should know about the space's name before pulling: whose it is, and who took its writes. */
+function nameNotice(space: SpaceSummary, name: string, registry: string): HTMLElement | null {
+  if (space.shadowOf) {
+    return h(
+      'p',
+      { class: 'warning', role: 'note', 'data-notice': 'shadow' },
+      `This space is a shadow: the name "${name}" belongs to space ${space.shadowOf.id} (owner ${space.shadowOf.owner.id}), which claimed it first. `,
+      `docker pull ${registry}/${name}/… pulls that space's images, never these, so no pull commands are shown here.`,
+      space.takesNameWrites ? ' It sorts first in chain storage, so the chain records the name\'s writes in it: gateways refuse pushes to the name.' : '',
+    );
+  }
+  if (space.nameTakenBy) {
+    return h(
+      'p',
+      { class: 'warning', role: 'note', 'data-notice': 'contested' },
+      `The name "${name}" is contested: space ${space.nameTakenBy.id} (owner ${space.nameTakenBy.owner.id}), created later with the same name in block #${space.nameTakenBy.blockNumber}, sorts first in chain storage, so the chain records the name's writes there. `,
+      'The pull commands below still pull this space\'s images through a gateway with the index (which follows the owner\'s records only); a gateway without it refuses them, and pushes to the name are refused.',
+    );
+  }
+  return null;
+}
+
 export function spaceDetail(space: SpaceDetail, registry: string, me: string | undefined): HTMLElement {
   const name = nameOf(space);
+  const shadow = space.shadowOf !== null;
   const members = h(
     'ul',
     { class: 'members', 'aria-label': `Members of ${name}` },
     ...space.members.map((m) => h('li', { 'data-member': m.account.id }, h('code', { title: m.account.id }, m.account.id), m.isOwner ? ' (owner)' : '', m.account.id === me ? ' — you' : '')),
   );
   const images = space.images.length
-    ? space.images.map((image) => imageSection(registry, name, image))
-    : [h('p', { class: 'hint' }, `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
+    ? space.images.map((image) => imageSection(registry, name, image, !shadow))
+    : [h('p', { class: 'hint' }, shadow ? 'No images.' : `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
   return h(
     'article',
-    { class: 'space', 'aria-labelledby': `space-${space.id}` },
-    h('h3', { id: `space-${space.id}` }, `Space ${name}`),
+    { class: 'space', 'aria-labelledby': `space-${space.id}`, 'data-space-id': space.id },
+    h('h3', { id: `space-${space.id}` }, shadow ? `Space ${name} (a shadow)` : `Space ${name}`),
+    nameNotice(space, name, registry),
     h('dl', { class: 'facts' }, h('dt', {}, 'Id'), h('dd', {}, space.id), h('dt', {}, 'Owner'), h('dd', {}, h('code', {}, space.owner.id)), h('dt', {}, 'Created'), h('dd', {}, formatTime(space.timestamp))),
     h('h4', {}, `Members (${space.members.length})`),
     members,
@@ -53,20 +84,22 @@ export function spaceDetail(space: SpaceDetail, registry: string, me: string | u
   );
 }
 
-function imageSection(registry: string, space: string, image: SpaceDetail['images'][number]): HTMLElement {
+function imageSection(registry: string, space: string, image: SpaceDetail['images'][number], pullable: boolean): HTMLElement {
   const name = nameOf(image);
   return h(
     'section',
     { class: 'image', 'data-image': name },
     h('h5', {}, `${space}/${name}`),
-    ...image.tags.map((tag) => tagCard(registry, space, name, tag)),
+    ...image.tags.map((tag) => tagCard(registry, space, name, tag, pullable)),
   );
 }
 
-function tagCard(registry: string, space: string, image: string, tag: TagView): HTMLElement {
+/** `pullable`: false for a shadow's tags, whose pull commands would pull the name owner's images. */
+function tagCard(registry: string, space: string, image: string, tag: TagView, pullable: boolean): HTMLElement {
   const tagName = tag.name ?? 'latest';
   const size = h('dd', { class: 'size' }, '…');
-  if (tag.digest) manifestSize(`${space}/${image}`, tag.digest).then((text) => (size.textContent = text));
+  // The gateway answers for the name's owner only: a shadow's manifest is not there to size.
+  if (tag.digest && pullable) manifestSize(`${space}/${image}`, tag.digest).then((text) => (size.textContent = text));
   else size.textContent = '—';
   const history = h(
     'details',
@@ -96,8 +129,8 @@ function tagCard(registry: string, space: string, image: string, tag: TagView): 
       h('dt', {}, 'Updated'),
       h('dd', {}, formatTime(tag.updatedAt)),
     ),
-    copyable(`docker pull ${registry}/${space}/${image}:${tagName}`, `docker pull command for ${space}/${image}:${tagName}`),
-    tag.digest ? copyable(`docker pull ${registry}/${space}/${image}@${tag.digest}`, `docker pull command for ${space}/${image} by digest`) : null,
+    pullable ? copyable(`docker pull ${registry}/${space}/${image}:${tagName}`, `docker pull command for ${space}/${image}:${tagName}`) : null,
+    pullable && tag.digest ? copyable(`docker pull ${registry}/${space}/${image}@${tag.digest}`, `docker pull command for ${space}/${image} by digest`) : null,
     history,
   );
 }

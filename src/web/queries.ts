@@ -1,5 +1,8 @@
 // The index queries the page runs (schema.graphql; examples in docs/graphql-examples.md).
-const SPACE_SUMMARY = 'fragment SpaceSummary on Space { id name nameHex owner { id } memberCount imageCount tagCount timestamp }';
+const SPACE_SUMMARY = `fragment SpaceSummary on Space {
+  id name nameHex owner { id } memberCount imageCount tagCount timestamp
+  isNameOwner takesNameWrites shadowOf { id owner { id } } nameTakenBy { id owner { id } blockNumber }
+}`;
 
 export interface SpaceSummary {
   id: string;
@@ -10,6 +13,13 @@ export interface SpaceSummary {
   imageCount: number;
   tagCount: number;
   timestamp: string;
+  /** Whether the space claimed its name first (docs/name-ownership.md); a shadow when false. */
+  isNameOwner: boolean | null;
+  takesNameWrites: boolean | null;
+  /** For a shadow: the space that owns the name. */
+  shadowOf: { id: string; owner: { id: string } } | null;
+  /** For an owner: the shadow that takes the name's writes on chain, if one does. */
+  nameTakenBy: { id: string; owner: { id: string }; blockNumber: number } | null;
 }
 
 export const MY_SPACES = `query MySpaces($me: String!) {

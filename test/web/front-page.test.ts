@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createSpace, grantGateway, signerFromUri, submitTx } from '../../src/chain';
+import { addManifest, createSpace, grantGateway, signerFromUri, submitTx } from '../../src/chain';
 import { type RunningGateway, startGateway } from '../../src/gateway';
 import { type Indexer, startIndexer } from '../../src/indexer';
 import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { ensureWebBuild } from '../../src/wallet-api';
 import { blobOf, makeImage, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
 import { startTestChain, type TestChain } from '../helpers/devnet';
+import { createShadowSpace } from '../helpers/shadow-space';
 import { browserSkipReason, launchChromium, type TestBrowser } from './helpers/browser';
 
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'web');
@@ -108,6 +109,36 @@ describe('the front page without a wallet, served by the gateway', { skip: brows
     await page.getByRole('button', { name: 'Create space' }).click();
     await askedForWallet('.progress[data-for="create-space"]');
     assert.deepEqual(apiCalls, []);
+  });
+  test('a shadow of a name is marked and gets no docker pull line; the owner says its name is contested', { timeout: 120_000 }, async () => {
+    // Charlie creates a second "acme" in a block where it sorts first and points acme/web:1.0 elsewhere.
+    const charlie = await signerFromUri('//Charlie');
+    const shadow = await createShadowSpace(chain.api, charlie, 'acme', { sortsFirst: true });
+    const recorded = await submitTx(chain.api, addManifest(chain.api, { repo: 'acme', image: 'web', tag: '1.0', digest: `sha256:${'e'.repeat(64)}`, cid: 'bafkqaaa' }), charlie, { until: 'finalized' });
+    await waitForIndex(indexer.graphqlUrl, recorded.blockNumber);
+    await page.reload();
+    const listed = page.locator(`#recent [data-space-id="${shadow.id}"]`);
+    await listed.waitFor();
+    assert.match(await listed.innerText(), /\(shadow of space \d+\)$/);
+
+    await listed.getByRole('button', { name: 'acme' }).click();
+    const detail = page.locator(`#space-detail [data-space-id="${shadow.id}"]`);
+    await detail.waitFor();
+    assert.match(await detail.locator('[data-notice="shadow"]').innerText(), /This space is a shadow: the name "acme" belongs to space \d+ .* no pull commands are shown here\..*gateways refuse pushes to the name\./);
+    await detail.locator('[data-tag="1.0"]').waitFor();
+    assert.equal(await detail.locator('.copyable').count(), 0, 'a shadow\'s tag has a docker pull line');
+    await page.screenshot({ path: join(ARTIFACTS, '13-shadow-space.png'), fullPage: true });
+
+    // Both spaces now list an acme/web: open the owner's (the one not marked as a shadow's).
+    await page.locator('#recent [data-image="acme/web"]').filter({ hasNot: page.locator('.shadow-mark') }).getByRole('button').click();
+    const owner = page.locator('#space-detail [data-notice="contested"]');
+    await owner.waitFor();
+    assert.match(await owner.innerText(), new RegExp(`space ${shadow.id} \\(owner ${charlie.address}\\), created later with the same name in block #${shadow.blockNumber}, sorts first`));
+    // The owner's pull lines stay: this gateway resolves them through the owner's records.
+    const tag = page.locator('#space-detail [data-image="web"] [data-tag="1.0"]');
+    assert.deepEqual(await tag.locator('.copyable code').allTextContents(), [`docker pull ${gateway.service}/acme/web:1.0`, `docker pull ${gateway.service}/acme/web@${manifestDigest}`]);
+    const pulled = await fetch(`${gateway.url}/v2/acme/web/manifests/1.0`);
+    assert.equal(pulled.headers.get('docker-content-digest'), manifestDigest);
   });
 });
 

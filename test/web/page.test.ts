@@ -133,6 +133,20 @@ describe('the registry page in Chromium', { skip }, () => {
     await shot('08-second-space-refused');
   });
 
+  test('a name another space claimed is refused before anything is signed', { timeout: 120_000 }, async () => {
+    await page.getByLabel('Account', { exact: true }).selectOption(eve.address);
+    await page.locator('#account-address', { hasText: eve.address }).waitFor();
+    const signedBefore = wallet.requests.length;
+    await page.getByLabel('Space name').fill('acme');
+    await page.getByRole('button', { name: 'Create space' }).click();
+    const alert = progress('create-space').getByRole('alert');
+    await alert.filter({ hasText: 'is taken' }).waitFor();
+    assert.match(await alert.innerText(), new RegExp(`The name "acme" is taken: space \\d+ \\(owner ${dave.address}\\) claimed it first.*would be a shadow`));
+    assert.equal(wallet.requests.length, signedBefore, 'the wallet was asked to sign');
+    await page.getByLabel('Account', { exact: true }).selectOption(dave.address);
+    await page.locator('#account-address', { hasText: dave.address }).waitFor();
+  });
+
   test('browse: images, tags with digests and CIDs, history, search, docker pull lines; membership from the member\'s side', { timeout: 120_000 }, async () => {
     const recorded = await submitTx(chain.api, addManifest(chain.api, { repo: 'acme', image: 'tools/web', tag: 'v1', digest: DIGEST, cid: CID }), dave, { until: 'finalized' });
     await page.getByLabel('Search spaces and images by name').fill('web');
