@@ -57,22 +57,22 @@ describe('malformed requests', () => {
     await t?.close();
   });
 
-  async function expectOciError(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+  /** The answer's status and (but for HEAD) its first error's code, after checking it is a 4xx OCI error. */
+  async function expectOciError(method: string, path: string, init: RequestInit = {}): Promise<{ status: number; code?: string }> {
     const response = await fetch(`${t.url}${path}`, { method, ...init });
     const label = `${method} ${path.slice(0, 120)} → ${response.status}`;
     checked.push(label);
     assert.ok(response.status >= 400 && response.status < 500, label);
-    if (method !== 'HEAD') {
-      const body = await response.text();
-      let parsed: { errors?: { code?: string; message?: string }[] };
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        assert.fail(`${label}: not JSON: ${body.slice(0, 200)}`);
-      }
-      assert.ok(parsed.errors?.[0]?.code && parsed.errors[0].message, `${label}: ${body.slice(0, 200)}`);
+    if (method === 'HEAD') return { status: response.status };
+    const body = await response.text();
+    let parsed: { errors?: { code?: string; message?: string }[] };
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      assert.fail(`${label}: not JSON: ${body.slice(0, 200)}`);
     }
-    return response;
+    assert.ok(parsed.errors?.[0]?.code && parsed.errors[0].message, `${label}: ${body.slice(0, 200)}`);
+    return { status: response.status, code: parsed.errors[0].code };
   }
 
   it('bad repository names on every route', async () => {
@@ -104,6 +104,22 @@ describe('malformed requests', () => {
     for (const digest of [...BAD_DIGESTS, '']) await expectOciError('PUT', `${location}?digest=${digest}`);
     await expectOciError('PUT', `${location}?digest=${GOOD}&digest=${GOOD}`);
     await expectOciError('POST', `/v2/acme/web/blobs/uploads/?mount=${GOOD}&from=../../etc`);
+  });
+
+  it('references that are no tag, unknown spaces, content of other repositories', async () => {
+    // The OCI conformance suite's missing manifest: a read is 404 MANIFEST_UNKNOWN, a write 400.
+    assert.equal((await expectOciError('HEAD', '/v2/acme/web/manifests/.INVALID_MANIFEST_NAME')).status, 404);
+    assert.deepEqual(await expectOciError('GET', '/v2/acme/web/manifests/.INVALID_MANIFEST_NAME'), { status: 404, code: 'MANIFEST_UNKNOWN' });
+    const put = await expectOciError('PUT', '/v2/acme/web/manifests/.INVALID_MANIFEST_NAME', { body: '{}', headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.deepEqual(put, { status: 400, code: 'MANIFEST_INVALID' });
+    for (const [method, path] of [['GET', `/v2/nosuch/x/blobs/${GOOD}`], ['GET', '/v2/nosuch/x/manifests/v1'], ['GET', `/v2/nosuch/x/manifests/${GOOD}`], ['GET', '/v2/nosuch/x/tags/list'], ['GET', `/v2/nosuch/x/referrers/${GOOD}`], ['POST', '/v2/nosuch/x/blobs/uploads/']]) {
+      assert.deepEqual(await expectOciError(method, path), { status: 404, code: 'NAME_UNKNOWN' }, `${method} ${path}`);
+    }
+    const layer = randomBlob(64);
+    assert.equal((await pushBlob(t.url, 'acme/web', layer)).status, 201);
+    assert.deepEqual(await expectOciError('GET', `/v2/acme/web/manifests/${layer.digest}`), { status: 404, code: 'MANIFEST_UNKNOWN' });
+    assert.deepEqual(await expectOciError('GET', `/v2/acme/other/blobs/${layer.digest}`), { status: 404, code: 'BLOB_UNKNOWN' });
+    assert.deepEqual(await expectOciError('POST', `/v2/acme/other/blobs/uploads/?mount=${layer.digest}&from=ACME/web`), { status: 400, code: 'NAME_INVALID' });
   });
 
   it('bad upload ids and path traversal through them', async () => {
