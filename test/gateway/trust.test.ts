@@ -4,6 +4,9 @@
 // squatting, a repointed record repaired by pushing again, layers passed off as manifests, and
 // blobs read through repositories they do not belong to. Runs the real indexer on an embedded
 // Postgres; gateways are one writer with the index, and read-only replicas with and without it.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiPromise } from '@polkadot/api';
@@ -33,6 +36,16 @@ async function recordOnChain(t: TestGateway, signer: KeyringPair, repo: string, 
 
 const bytesOf = async (response: Response) => Buffer.from(await response.arrayBuffer());
 
+/** An OCI image layout holding `parts` under `tag`, for skopeo to push. */
+function writeLayout(dir: string, tag: string, parts: ImageParts): string {
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  for (const blob of [parts.config, ...parts.layers, parts.manifest]) writeFileSync(join(dir, 'blobs', 'sha256', blob.digest.slice(7)), blob.bytes);
+  const entry = { mediaType: OCI_MANIFEST, digest: parts.manifest.digest, size: parts.manifest.size, annotations: { 'org.opencontainers.image.ref.name': tag } };
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [entry] }));
+  return dir;
+}
+
 describe('trust', () => {
   let t: TestGateway;
   let pg: TestPostgres;
@@ -42,6 +55,7 @@ describe('trust', () => {
   /** A writer with auth on and no anonymous pulls: every request carries a token. */
   let authed: RunningGateway;
   let api: ApiPromise;
+  let work: string;
   let eve: KeyringPair;
   let ferdie: KeyringPair;
 
@@ -64,6 +78,7 @@ describe('trust', () => {
     writer = await t.startReplica({ gatewaySigner: t.keys.gateway, index: indexer.graphql.url });
     chainOnly = await t.startReplica();
     authed = await t.startReplica({ gatewaySigner: t.keys.gateway, index: indexer.graphql.url, auth: { secret: 'trust-test', anonymousPull: false } });
+    work = mkdtempSync(join(tmpdir(), 'hcr-trust-'));
     eve = await signerFromUri('//Eve');
     ferdie = await signerFromUri('//Ferdie');
   });
@@ -72,6 +87,7 @@ describe('trust', () => {
     await indexer?.close();
     await pg?.close();
     await t?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   describe('a squatted name', () => {
@@ -223,16 +239,18 @@ describe('trust', () => {
       await indexed();
     });
 
-    it('breaks chain-only pulls until the owner pushes again, which records the digest anew', async () => {
+    it('breaks chain-only pulls until the owner pushes again (skopeo), which records the digest anew', { skip: skopeoMissing }, async () => {
       const broken = await fetch(`${chainOnly.url}/v2/repaired/web/blobs/${image.layers[0].digest}`);
       assert.equal(broken.status, 404);
       assert.match((await ociErrors(broken))[0].message, /push the blob again/);
+      await assert.rejects(run('skopeo', ['copy', '--src-tls-verify=false', `docker://${new URL(chainOnly.url).host}/repaired/web:v1`, `dir:${join(work, 'broken')}`], { timeoutMs: 60_000 }), new RegExp(`reading blob ${image.layers[0].digest}.*404`));
       // The index holds the owner's verified record, but the chain's current value is Ferdie's:
-      // the same push again writes the digest anew.
-      await pushImage(writer.url, 'repaired/web', 'v1', image);
-      const repaired = await fetch(`${chainOnly.url}/v2/repaired/web/blobs/${image.layers[0].digest}`);
-      assert.equal(repaired.status, 200, `the chain still records ${(await digestInfo(api, image.layers[0].digest))?.cid.text}`);
-      assert.deepEqual(await bytesOf(repaired), image.layers[0].bytes);
+      // the same image pushed again writes the digest anew.
+      const layout = writeLayout(join(work, 'layout'), 'v1', image);
+      await run('skopeo', ['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${new URL(writer.url).host}/repaired/web:v1`]);
+      const pulled = join(work, 'repaired');
+      await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${new URL(chainOnly.url).host}/repaired/web:v1`, `dir:${pulled}`]);
+      assert.deepEqual(readFileSync(join(pulled, image.layers[0].digest.slice(7))), image.layers[0].bytes, `the chain still records ${(await digestInfo(api, image.layers[0].digest))?.cid.text}`);
     });
   });
 
@@ -282,6 +300,13 @@ describe('trust', () => {
         const response = await fetch(`${gateway.url}/v2/quiet/idx/manifests/layer`);
         assert.equal(response.status, 404);
         assert.match((await ociErrors(response))[0].message, /is not a manifest/);
+      }
+    });
+
+    it('skopeo gets no layer as a manifest, by tag or by digest', { skip: skopeoMissing }, async () => {
+      const host = new URL(writer.url).host;
+      for (const reference of [':layer', `@${image.layers[0].digest}`]) {
+        await assert.rejects(run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${host}/quiet/idx${reference}`], { timeoutMs: 60_000 }), /manifest unknown|not a manifest|has no manifest/, reference);
       }
     });
   });
