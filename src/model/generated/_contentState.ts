@@ -1,0 +1,6 @@
+export enum ContentState {
+    pending = "pending",
+    indexed = "indexed",
+    mismatch = "mismatch",
+    invalid = "invalid",
+}

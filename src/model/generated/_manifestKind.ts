@@ -1,0 +1,4 @@
+export enum ManifestKind {
+    image = "image",
+    index = "index",
+}
