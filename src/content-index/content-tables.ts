@@ -1,0 +1,218 @@
+// The content indexer's SQL: which manifest digests the chain index holds, which of them are due
+// for a read, where their bytes may be (every CID recorded for the digest), and the rows it
+// writes (manifest_content, content_index_status). It reads the processor's tables and never
+// writes them. Each write is its own short transaction, which also touches the status row: the
+// GraphQL response cache keys answers by that row's version beside the processor's
+// (src/indexer/graphql-response-cache.ts), so a cached answer never hides new content.
+import type { Pool, PoolClient } from 'pg';
+import type { ManifestFacts } from './manifest-facts';
+
+export const STATUS_ID = '0';
+
+export interface DueContent {
+  id: string;
+  digest: string | null;
+  attempts: number;
+  mismatchedCids: string[];
+}
+
+/** Whether the migrations that create the content tables have run. */
+export async function contentTablesExist(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query(`SELECT to_regclass('public.manifest_content') IS NOT NULL AND to_regclass('public.content_index_status') IS NOT NULL AS present`);
+  return rows[0]?.present === true;
+}
+
+export async function ensureStatus(pool: Pool, ipfsApi: string): Promise<void> {
+  await pool.query(
+    `INSERT INTO content_index_status (id, ipfs_api, ipfs_reachable, discovered_to_block, updated_at) VALUES ($1, $2, true, -1, now())
+     ON CONFLICT (id) DO UPDATE SET ipfs_api = EXCLUDED.ipfs_api, updated_at = now()`,
+    [STATUS_ID, ipfsApi],
+  );
+}
+
+/** The processor's finalized height (-1 before it has written one). */
+async function finalizedHeight(client: PoolClient): Promise<number> {
+  try {
+    const { rows } = await client.query('SELECT height FROM squid_processor.status WHERE id = 0');
+    return rows[0]?.height ?? -1;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Adds a pending row for every manifest digest recorded in a block after `afterBlock` (the
+ * finalized height the previous pass saw; -1 at start: everything), and makes rows due again
+ * whose digest got a newer record (a new CID to try). Rows at or below a finalized height never
+ * change again (until their digest is recorded again, in a later block), so each pass looks only
+ * at records above the last finalized height it saw. Returns the height to pass next time.
+ */
+export async function discover(pool: Pool, afterBlock: number): Promise<{ nextAfter: number; added: number }> {
+  const client = await pool.connect();
+  try {
+    // Read first: every row of a block at or below this height is committed by now.
+    const finalized = await finalizedHeight(client);
+    await client.query('BEGIN');
+    const inserted = await client.query(
+      `INSERT INTO manifest_content AS c (id, digest, state, attempts, next_attempt_at, last_record_block, discovered_at)
+       SELECT m.digest_hex, min(m.digest), 'pending', 0, now(), max(m.block_number), now()
+         FROM manifest m WHERE m.block_number > $1 GROUP BY m.digest_hex
+       ON CONFLICT (id) DO UPDATE SET last_record_block = EXCLUDED.last_record_block,
+         next_attempt_at = CASE WHEN c.state IN ('pending', 'mismatch') THEN now() ELSE c.next_attempt_at END
+       WHERE EXCLUDED.last_record_block > c.last_record_block
+       RETURNING (xmax = 0) AS inserted`,
+      [afterBlock],
+    );
+    // Children of an index and manifests pushed by digest are recorded as digest info: a new
+    // record of a digest already known is a new CID to try.
+    const rearmed = await client.query(
+      `UPDATE manifest_content c SET last_record_block = r.block,
+         next_attempt_at = CASE WHEN c.state IN ('pending', 'mismatch') THEN now() ELSE c.next_attempt_at END
+        FROM (SELECT digest_hex, max(block_number) AS block FROM digest_info_record WHERE block_number > $1 GROUP BY digest_hex) r
+       WHERE c.id = r.digest_hex AND r.block > c.last_record_block`,
+      [afterBlock],
+    );
+    const changed = (inserted.rowCount ?? 0) + (rearmed.rowCount ?? 0);
+    if (changed > 0 || finalized > afterBlock) await touchStatus(client, { discovered_to_block: Math.max(finalized, afterBlock) });
+    await client.query('COMMIT');
+    return { nextAfter: Math.max(finalized, afterBlock), added: inserted.rows.filter((row) => row.inserted).length };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function dueContents(pool: Pool, limit: number): Promise<DueContent[]> {
+  const { rows } = await pool.query(
+    `SELECT id, digest, attempts, coalesce(mismatched_cids, '{}') AS "mismatchedCids" FROM manifest_content
+      WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
+
+/** Every CID recorded for a digest (by manifest records and digest info), the latest first. */
+export async function candidateCids(pool: Pool, digest: string): Promise<string[]> {
+  const { rows } = await pool.query(
+    `SELECT cid FROM (
+       SELECT cid, block_number FROM manifest WHERE digest = $1 AND cid IS NOT NULL
+       UNION ALL
+       SELECT cid, block_number FROM digest_info_record WHERE digest = $1 AND cid IS NOT NULL
+     ) r GROUP BY cid ORDER BY max(block_number) DESC, cid`,
+    [digest],
+  );
+  return rows.map((row) => row.cid as string);
+}
+
+export type ContentResult =
+  | { state: 'indexed'; cid: string; mismatchedCids: string[]; facts: ManifestFacts }
+  | { state: 'invalid'; cid: string | null; mismatchedCids: string[]; reason: string }
+  | { state: 'mismatch'; mismatchedCids: string[]; reason: string }
+  | { state: 'pending'; mismatchedCids: string[]; reason: string; retryInMs: number };
+
+export async function writeResult(pool: Pool, id: string, result: ContentResult): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    if (result.state === 'indexed') {
+      const { facts } = result;
+      await client.query(
+        `UPDATE manifest_content SET state = 'indexed', next_attempt_at = NULL, last_error = NULL, checked_at = now(), cid = $2, mismatched_cids = $3,
+           media_type = $4, kind = $5, artifact_type = $6, config_media_type = $7, config_digest = $8, size = $9, total_size = $10, layer_count = $11,
+           annotations = $12, files = $13, children = $14, platforms = $15, subject = $16
+         WHERE id = $1`,
+        [
+          id, result.cid, emptyToNull(result.mismatchedCids), facts.mediaType, facts.kind, facts.artifactType, facts.configMediaType, facts.configDigest,
+          facts.size, facts.totalSize?.toString() ?? null, facts.layerCount, json(facts.annotations), json(facts.files), json(facts.children), facts.platforms, facts.subject,
+        ],
+      );
+      // An index's children are manifests too; their CIDs come from the digest info the push recorded.
+      const children = [...new Set((facts.children ?? []).map((child) => child.digest))];
+      if (children.length > 0) {
+        await client.query(
+          `INSERT INTO manifest_content (id, digest, state, attempts, next_attempt_at, last_record_block, discovered_at)
+           SELECT '0x' || encode(convert_to(d, 'UTF8'), 'hex'), d, 'pending', 0, now(), 0, now() FROM unnest($1::text[]) AS d
+           ON CONFLICT (id) DO NOTHING`,
+          [children],
+        );
+      }
+    } else if (result.state === 'invalid') {
+      await client.query(
+        `UPDATE manifest_content SET state = 'invalid', next_attempt_at = NULL, last_error = $2, checked_at = now(), cid = $3, mismatched_cids = $4 WHERE id = $1`,
+        [id, result.reason, result.cid, emptyToNull(result.mismatchedCids)],
+      );
+    } else if (result.state === 'mismatch') {
+      await client.query(
+        `UPDATE manifest_content SET state = 'mismatch', attempts = attempts + 1, next_attempt_at = NULL, last_error = $2, checked_at = now(), mismatched_cids = $3 WHERE id = $1`,
+        [id, result.reason, emptyToNull(result.mismatchedCids)],
+      );
+    } else {
+      await client.query(
+        `UPDATE manifest_content SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000), last_error = $3, checked_at = now(), mismatched_cids = $4 WHERE id = $1`,
+        [id, result.retryInMs, result.reason, emptyToNull(result.mismatchedCids)],
+      );
+    }
+    await touchStatus(client, { ipfs_reachable: true, last_error: null });
+  });
+}
+
+/** IPFS could not be reached: the rows stay as they are, due again in `retryInMs`, saying why. */
+export async function postponeAll(pool: Pool, ids: string[], reason: string, retryInMs: number): Promise<void> {
+  if (ids.length === 0) return;
+  await inTransaction(pool, async (client) => {
+    await client.query(
+      `UPDATE manifest_content SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000), last_error = $3 WHERE id = ANY($1)`,
+      [ids, retryInMs, reason],
+    );
+    await touchStatus(client, { ipfs_reachable: false, last_error: reason });
+  });
+}
+
+export async function setIpfsReachable(pool: Pool, reachable: boolean, reason: string | null): Promise<void> {
+  await inTransaction(pool, (client) => touchStatus(client, { ipfs_reachable: reachable, last_error: reason }));
+}
+
+/**
+ * Sets the total size of indexes whose children are all indexed with a total (an index of indexes
+ * gets one a round after its children do). Returns how many it set.
+ */
+export async function sumIndexTotals(pool: Pool): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    const { rowCount } = await client.query(
+      `UPDATE manifest_content p SET total_size = s.total
+         FROM (SELECT p.id, sum(c.total_size) AS total, bool_and(coalesce(c.state = 'indexed' AND c.total_size IS NOT NULL, false)) AS complete
+                 FROM manifest_content p
+                 CROSS JOIN LATERAL jsonb_array_elements(p.children) AS e(child)
+                 LEFT JOIN manifest_content c ON c.id = '0x' || encode(convert_to(e.child->>'digest', 'UTF8'), 'hex')
+                WHERE p.kind = 'index' AND p.state = 'indexed' AND p.total_size IS NULL
+                GROUP BY p.id) s
+        WHERE p.id = s.id AND s.complete`,
+    );
+    if (rowCount) await touchStatus(client, {});
+    return rowCount ?? 0;
+  });
+}
+
+async function touchStatus(client: PoolClient, changes: { ipfs_reachable?: boolean; last_error?: string | null; discovered_to_block?: number }): Promise<void> {
+  const names = Object.keys(changes) as (keyof typeof changes)[];
+  const sets = names.map((name, i) => `${name} = $${i + 2}`);
+  await client.query(`UPDATE content_index_status SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1`, [STATUS_ID, ...names.map((name) => changes[name])]);
+}
+
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+const emptyToNull = (list: string[]) => (list.length > 0 ? list : null);
