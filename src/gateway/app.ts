@@ -34,6 +34,18 @@ import { OwnerRecords } from './storage/owner-records';
 import { uploadImporter } from './storage/upload-import';
 import { UploadSessions } from './storage/upload-sessions';
 import { VerifiedPairs } from './storage/verified-pairs';
+import { GatewayMetrics } from '../observability/gateway-metrics';
+import { instrumentGatewayContext } from '../observability/gateway-hooks';
+import { timedBlobStore } from '../observability/instrument';
+import { createLogger, type Logger, loggerFromLines } from '../observability/logger';
+import { DEFAULT_MAX_INDEX_LAG_BLOCKS } from '../observability/readiness';
+import { healthRoutes } from './http/health';
+import { type GatewayLimits, limitRequests } from './http/limits';
+import { observeRequests } from './http/observe';
+import type { RateLimit } from '../limits/rate-limiter';
+
+/** Express's `trust proxy`: `loopback`, addresses or CIDRs (`10.0.0.0/8, 192.168.1.7`), a hop count, or true/false. */
+export type TrustProxy = boolean | number | string | readonly string[];
 
 export interface GatewayOptions {
   /** A connected polkadot.js API (`connectChain` from src/chain). */
@@ -65,6 +77,20 @@ export interface GatewayOptions {
   readonly cleanupIntervalMs?: number;
   readonly log?: (line: string) => void;
   /**
+   * Structured logs: every request's line (with its id, status, bytes, duration) and the plain
+   * lines of `log`. Default: JSON to stderr (text on a terminal) unless `log` is given, in which
+   * case `log` gets what it always got and requests are not logged.
+   */
+  readonly logger?: Logger;
+  /** Prometheus metrics at /metrics; default a registry of its own, false for none. */
+  readonly metrics?: GatewayMetrics | false;
+  /** Which peers' X-Forwarded-For / -Proto / -Host to believe (Express's `trust proxy`); default `loopback`. */
+  readonly trustProxy?: TrustProxy;
+  /** Rate limits on /token and uploads, and concurrent uploads per account (defaults: DEFAULT_GATEWAY_LIMITS). */
+  readonly limits?: GatewayLimits & { readonly walletApi?: { readonly perIp?: RateLimit; readonly perAccount?: RateLimit } };
+  /** /readyz fails when the index is more blocks than this behind the chain's finalized head; default 20. */
+  readonly maxIndexLagBlocks?: number;
+  /**
    * The wallet web page (built into this folder, see ensureWebBuild) at `/` and the API behind
    * it at `/api`. Served only by a gateway with a key: the page grants that key its proxy.
    */
@@ -76,6 +102,10 @@ export interface GatewayApp {
   readonly context: GatewayContext;
   /** Removes unreferenced uploads and blobs older than the configured time now. */
   sweep(now?: number): Promise<SweepResult>;
+  readonly metrics?: GatewayMetrics;
+  readonly logger: Logger;
+  /** From now on /readyz answers 503 "shutting down" (load balancers stop sending requests). */
+  beginShutdown(): void;
   /** Stops the sweeper (the caller owns the API and the blob store). */
   close(): Promise<void>;
 }
@@ -96,7 +126,11 @@ const ROUTE_TABLE: RouteTable = {
 };
 
 export function createGatewayApp(options: GatewayOptions): GatewayApp {
-  const log = options.log ?? ((line: string) => console.error(`gateway: ${line}`));
+  const logger = options.logger ?? (options.log ? loggerFromLines(options.log) : createLogger({ service: 'gateway' }));
+  const log = options.log ?? logger.line;
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? new GatewayMetrics());
+  const store = metrics ? timedBlobStore(options.blobStore, metrics) : options.blobStore;
+  let stopping = false;
   const dir = join(options.dataDir, 'gateway');
   const chain = new ChainReader(options.api);
   const index = typeof options.index === 'string' ? new GraphqlIndex(options.index) : options.index;
@@ -104,16 +138,16 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const cache = new BlobCache(join(dir, 'cache'), options.blobCacheBytes ?? DEFAULT_BLOB_CACHE_BYTES);
   const verified = new VerifiedPairs(join(dir, 'verified-pairs.log'));
   const resolver = new Resolver({ chain, index, local, log });
-  const content = new VerifiedContent({ store: options.blobStore, verified, resolver, cache, manifestLimit: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES });
+  const content = new VerifiedContent({ store, verified, resolver, cache, manifestLimit: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES });
   const policy = new PushPolicy(chain, options.gatewaySigner?.address, index);
   const auth = resolveAuth(options.auth, { service: options.service ?? '127.0.0.1:5000', secretFile: join(dir, 'token-secret'), publicUrl: options.publicUrl });
   const context: GatewayContext = {
     chain,
-    store: options.blobStore,
+    store,
     resolver,
     content,
     contents: new RepositoryContents({ resolver, content, local, log }),
-    uploads: new UploadSessions(join(dir, 'uploads'), uploadImporter(options.blobStore)),
+    uploads: new UploadSessions(join(dir, 'uploads'), uploadImporter(store)),
     local,
     cache,
     verified,
@@ -126,19 +160,24 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     limits: { manifestBytes: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES },
     log,
   };
+  if (metrics) instrumentGatewayContext(context, metrics);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', options.trustProxy ?? 'loopback');
+  app.use(observeRequests({ metrics, logger: options.logger ?? (options.log ? undefined : logger) }));
   app.use((_req, res, next) => {
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     next();
   });
+  const graphqlUrl = typeof options.index === 'string' ? options.index : undefined;
+  app.use(healthRoutes({ api: options.api, store, graphqlUrl, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, stopping: () => stopping }));
+  app.use(limitRequests({ auth, limits: options.limits, metrics }));
   app.use('/token', express.urlencoded({ extended: false, limit: '64kb' }));
   const walletApi =
     options.webRoot && options.gatewaySigner
-      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl: typeof options.index === 'string' ? options.index : undefined, registryDomain: auth.service, log })
+      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: options.limits?.walletApi })
       : undefined;
   if (walletApi) {
     app.use('/api', walletApi);
@@ -148,7 +187,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   app.use(ociErrorMiddleware(log));
 
   const ttl = options.unreferencedTtlMs ?? 24 * 60 * 60 * 1000;
-  const sweep = (now?: number) => sweepUnreferenced({ uploads: context.uploads, local, cache, store: options.blobStore, chain }, ttl, now);
+  const sweep = (now?: number) => sweepUnreferenced({ uploads: context.uploads, local, cache, store, chain }, ttl, now);
   const interval = options.cleanupIntervalMs ?? 60 * 60 * 1000;
   const sweepAndReport = () =>
     sweep()
@@ -164,7 +203,12 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   return {
     app,
     context,
+    metrics,
+    logger,
     sweep,
+    beginShutdown() {
+      stopping = true;
+    },
     async close() {
       if (timer) clearInterval(timer);
       walletApi?.close();

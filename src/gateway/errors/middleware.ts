@@ -19,11 +19,13 @@ export function ociErrorMiddleware(log: ErrorLogger): ErrorRequestHandler {
     if (res.headersSent) {
       // The body was already streaming (or the client went away): cutting the connection is
       // the only honest signal left.
+      if ((error as Error)?.name === 'BlobMismatchError') log(`${req.method} ${req.originalUrl}: ${(error as Error).message}`);
       res.destroy();
       return;
     }
     const oci = toOciError(error);
-    if (oci.status >= 500) log(`${req.method} ${req.originalUrl}: ${oci.code} ${oci.message}${oci.cause ? ` (${(oci.cause as Error)?.stack ?? oci.cause})` : ''}`);
+    const id = res.locals?.requestId as string | undefined;
+    if (oci.status >= 500) log(`${req.method} ${req.originalUrl}${id ? ` (request ${id})` : ''}: ${oci.code} ${oci.message}${oci.cause ? ` (${(oci.cause as Error)?.stack ?? oci.cause})` : ''}`);
     sendOciError(res, oci, req.method);
   };
 }

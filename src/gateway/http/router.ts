@@ -17,6 +17,8 @@ export function routeDispatcher(ctx: GatewayContext, table: RouteTable): Request
     for (const name of ORDER) {
       const match = ROUTES[name].exec(path);
       if (!match) continue;
+      // The route group, for metrics and logs.
+      res.locals.route = name;
       const methods = table[name] ?? {};
       const handler = methods[req.method as keyof typeof methods];
       if (!handler) {

@@ -1,0 +1,68 @@
+// /healthz (the process answers), /readyz (the chain, IPFS and, when configured, the index are
+// reachable and the index is not too far behind) and /metrics (Prometheus) on the gateway.
+import type { ApiPromise } from '@polkadot/api';
+import type { RequestHandler } from 'express';
+import type { BlobStore } from '../../ipfs/blob-store';
+import type { GatewayMetrics } from '../../observability/gateway-metrics';
+import { type Check, graphqlIndexHeight, indexLag, runChecks, sendAlive, sendReadiness } from '../../observability/readiness';
+
+export interface HealthOptions {
+  readonly api: ApiPromise;
+  readonly store: BlobStore;
+  /** The index's GraphQL URL; its reachability and lag count only when it is given. */
+  readonly graphqlUrl?: string;
+  readonly maxIndexLagBlocks: number;
+  readonly metrics?: GatewayMetrics;
+  /** True once shutdown began: readiness fails so load balancers stop sending requests. */
+  readonly stopping: () => boolean;
+}
+
+export const HEALTH_PATHS = { alive: '/healthz', ready: '/readyz', metrics: '/metrics' } as const;
+
+export function healthRoutes(options: HealthOptions): RequestHandler {
+  const finalized = async () => {
+    const hash = await options.api.rpc.chain.getFinalizedHead();
+    return (await options.api.rpc.chain.getHeader(hash)).number.toNumber();
+  };
+  const checks: Record<string, Check> = {
+    chain: async () => {
+      if (!options.api.isConnected) throw new Error('the chain connection is down (the client keeps reconnecting): check CHAIN_RPC and the node');
+      return `finalized block #${await finalized()}`;
+    },
+    ipfs: async () => {
+      await options.store.ping();
+      return `answers at ${options.store.location}`;
+    },
+  };
+  if (options.graphqlUrl) {
+    const url = options.graphqlUrl;
+    checks.index = async () => {
+      const [height, head] = await Promise.all([graphqlIndexHeight(url), finalized()]);
+      return indexLag(height, head, options.maxIndexLagBlocks);
+    };
+  }
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    switch (req.path) {
+      case HEALTH_PATHS.alive:
+        res.locals.route = 'health';
+        return sendAlive(res, 'gateway');
+      case HEALTH_PATHS.ready:
+        res.locals.route = 'health';
+        if (options.stopping()) return sendReadiness(res, { ready: false, reason: 'the gateway is shutting down', checks: {} });
+        runChecks(checks).then((readiness) => sendReadiness(res, readiness), next);
+        return;
+      case HEALTH_PATHS.metrics:
+        if (!options.metrics) return next();
+        res.locals.route = 'metrics';
+        options.metrics.expose().then(({ contentType, body }) => {
+          res.setHeader('Content-Type', contentType);
+          res.setHeader('Cache-Control', 'no-store');
+          res.end(body);
+        }, next);
+        return;
+      default:
+        next();
+    }
+  };
+}

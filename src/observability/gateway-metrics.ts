@@ -1,0 +1,34 @@
+// The gateway's Prometheus metrics (prom-client), each gateway with its own registry so that
+// several in one process (tests, replicas) keep their counts apart. Names follow Prometheus'
+// conventions: a `hcr_gateway_` prefix, base units (seconds, bytes), `_total` on counters.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Latency buckets from 1 ms to 2 min: HEADs answer in a millisecond, a large layer takes minutes. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({ name: 'hcr_gateway_http_requests_total', help: 'HTTP requests answered, by route group, method and status', labelNames: ['route', 'method', 'status'] as const, registers: [this.registry] });
+  readonly requestDuration = new Histogram({ name: 'hcr_gateway_http_request_duration_seconds', help: 'Time from a request\'s arrival to the end of its answer, by route group and method', labelNames: ['route', 'method'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly bytesIn = new Counter({ name: 'hcr_gateway_http_received_bytes_total', help: 'Bytes received from clients (request bodies and the headers after them on the connection), by route group', labelNames: ['route'] as const, registers: [this.registry] });
+  readonly bytesOut = new Counter({ name: 'hcr_gateway_http_sent_bytes_total', help: 'Bytes sent to clients (headers and bodies), by route group', labelNames: ['route'] as const, registers: [this.registry] });
+  readonly pull = new Histogram({ name: 'hcr_gateway_pull_duration_seconds', help: 'Successful pulls of a manifest or blob (GET), from request to the last byte sent', labelNames: ['kind'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly push = new Histogram({ name: 'hcr_gateway_push_duration_seconds', help: 'Successful push steps: blob upload requests (POST, PATCH, PUT) and manifest PUTs, including the chain record', labelNames: ['kind'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly extrinsics = new Histogram({ name: 'hcr_gateway_extrinsic_duration_seconds', help: 'Time to get a push\'s records into a block (or finalized), by outcome', labelNames: ['outcome'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly extrinsicFailures = new Counter({ name: 'hcr_gateway_extrinsic_failures_total', help: 'Push records the chain refused or that failed to land, by pallet error (`Section.Name`) or failure kind', labelNames: ['error'] as const, registers: [this.registry] });
+  readonly ipfs = new Histogram({ name: 'hcr_gateway_ipfs_operation_duration_seconds', help: 'IPFS store operations, by operation and outcome (get: until the content is found)', labelNames: ['operation', 'outcome'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly verificationFailures = new Counter({ name: 'hcr_gateway_verification_failures_total', help: 'Content whose sha256 did not match the digest a chain record gave for its CID (the record was not trusted)', registers: [this.registry] });
+  readonly cache = new Counter({ name: 'hcr_gateway_blob_cache_requests_total', help: 'Blob downloads answered from the verified blob cache (hit) or from IPFS (miss)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly uploadsOpen = new Gauge({ name: 'hcr_gateway_upload_sessions_open', help: 'Upload sessions started and neither completed nor cancelled (in the data dir)', registers: [this.registry] });
+  readonly uploadRequestsInFlight = new Gauge({ name: 'hcr_gateway_upload_requests_in_flight', help: 'Upload requests (POST, PATCH, PUT of blob data) being received now', registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'hcr_gateway_rate_limited_total', help: 'Requests answered 429, by limit', labelNames: ['limit'] as const, registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'hcr_gateway_' });
+  }
+
+  /** The text exposition format, and its content type. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,91 @@
+// Structured logs: one JSON object a line (time, level, service, msg and fields such as the
+// request id) for log collectors, or a readable line when the output is a terminal. Every line
+// passes through redact(): no tokens, passwords or secret URIs reach the log.
+import { redact, scrub } from './redact';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'json' | 'text' | 'auto';
+export type LogFields = Record<string, unknown>;
+
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export const LOG_LEVELS = Object.keys(LEVELS) as LogLevel[];
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text', 'auto'];
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line. */
+  child(fields: LogFields): Logger;
+  /** The same logger as a `(line) => void`, for parts that log plain lines. */
+  readonly line: (line: string) => void;
+}
+
+export interface LoggerOptions {
+  /** `auto` (default): text on a terminal, JSON otherwise. */
+  readonly format?: LogFormat;
+  readonly level?: LogLevel;
+  /** Default process.stderr. */
+  readonly stream?: { write(chunk: string): unknown; isTTY?: boolean };
+  /** Named in every line as `service`. */
+  readonly service?: string;
+}
+
+export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
+  const stream = options.stream ?? process.stderr;
+  const format = options.format === 'json' || options.format === 'text' ? options.format : stream.isTTY ? 'text' : 'json';
+  const threshold = LEVELS[options.level ?? 'info'];
+  const write = (level: LogLevel, msg: string, fields?: LogFields) => {
+    if (LEVELS[level] < threshold) return;
+    const all = redact({ ...bound, ...fields }) as LogFields;
+    if (format === 'json') {
+      const record = { time: new Date().toISOString(), level, ...(options.service ? { service: options.service } : {}), msg: scrub(msg), ...all };
+      stream.write(`${JSON.stringify(record)}\n`);
+    } else {
+      stream.write(`${textLine(level, options.service, scrub(msg), all)}\n`);
+    }
+  };
+  const logger: Logger = {
+    debug: (msg, fields) => write('debug', msg, fields),
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    line: (line) => write(levelOfLine(line), line),
+  };
+  return logger;
+}
+
+/** A Logger over a plain `(line) => void` (what tests and older callers pass): fields go on the line as key=value. */
+export function loggerFromLines(log: (line: string) => void, bound: LogFields = {}): Logger {
+  const write = (level: LogLevel, msg: string, fields?: LogFields) => {
+    const all = redact({ ...bound, ...fields }) as LogFields;
+    const rest = Object.entries(all).filter(([, value]) => value !== undefined).map(([key, value]) => `${key}=${formatValue(value)}`);
+    log([level === 'info' ? '' : `${level}:`, scrub(msg), ...rest].filter(Boolean).join(' '));
+  };
+  return {
+    debug: () => undefined,
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+    child: (fields) => loggerFromLines(log, { ...bound, ...fields }),
+    line: (line) => log(scrub(line)),
+  };
+}
+
+function textLine(level: LogLevel, service: string | undefined, msg: string, fields: LogFields): string {
+  const time = new Date().toISOString().slice(11, 23);
+  const rest = Object.entries(fields).filter(([, value]) => value !== undefined).map(([key, value]) => `${key}=${formatValue(value)}`);
+  return [time, level.toUpperCase().padEnd(5), service ? `${service}:` : '', msg, ...rest].filter(Boolean).join(' ');
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return /^[^\s"=]*$/.test(value) && value !== '' ? value : JSON.stringify(value);
+  return JSON.stringify(value);
+}
+
+/** Plain lines from older parts: failures are errors, the rest information. */
+function levelOfLine(line: string): LogLevel {
+  return /\b(error|failed|cannot|UNKNOWN|UNAVAILABLE)\b/.test(line) ? 'error' : 'info';
+}

@@ -1,0 +1,108 @@
+// Readiness: named checks run together, each with a deadline, answered as JSON with the reason
+// for each failure. `/healthz` says only that the process answers; `/readyz` runs the checks.
+import type { ServerResponse } from 'node:http';
+
+/** A check resolves with what it found ("best block #12") or throws saying what is wrong and what to do. */
+export type Check = () => Promise<string>;
+
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** The failures in one sentence, or "ready". */
+  readonly reason: string;
+  readonly checks: Readonly<Record<string, CheckResult>>;
+}
+
+export async function runChecks(checks: Readonly<Record<string, Check>>, timeoutMs = 3_000): Promise<Readiness> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]): Promise<[string, CheckResult]> => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      });
+      try {
+        return [name, { ok: true, detail: await Promise.race([check(), deadline]) }];
+      } catch (error) {
+        return [name, { ok: false, detail: (error as Error).message ?? String(error) }];
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  const failed = entries.filter(([, result]) => !result.ok);
+  return {
+    ready: failed.length === 0,
+    reason: failed.length === 0 ? 'ready' : failed.map(([name, result]) => `${name}: ${result.detail}`).join('; '),
+    checks: Object.fromEntries(entries),
+  };
+}
+
+/** 200 when ready, else 503 with Retry-After; the body says why either way. */
+export function sendReadiness(res: ServerResponse, readiness: Readiness): void {
+  const body = JSON.stringify({ status: readiness.ready ? 'ready' : 'not ready', reason: readiness.reason, checks: readiness.checks });
+  res.statusCode = readiness.ready ? 200 : 503;
+  if (!readiness.ready) res.setHeader('Retry-After', '5');
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+export function sendAlive(res: ServerResponse, service: string): void {
+  const body = JSON.stringify({ status: 'ok', service, uptimeSeconds: Math.round(process.uptime()) });
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+export const DEFAULT_MAX_INDEX_LAG_BLOCKS = 20;
+
+/** The index lag check's verdict: the processor's height against the chain's finalized head. */
+export function indexLag(indexHeight: number, chainFinalized: number, maxLagBlocks: number): string {
+  const lag = Math.max(0, chainFinalized - indexHeight);
+  if (lag > maxLagBlocks) {
+    throw new Error(`the index is at block #${indexHeight}, ${lag} blocks behind the chain's finalized #${chainFinalized} (more than ${maxLagBlocks}): check that the processor runs and reaches the chain, or raise the threshold`);
+  }
+  return `at block #${indexHeight}, ${lag} behind the chain's finalized #${chainFinalized}`;
+}
+
+/** The processor's height through the index's GraphQL (`squidStatus`), which also shows Postgres answers. */
+export async function graphqlIndexHeight(graphqlUrl: string, timeoutMs = 3_000): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ squidStatus { height } }"}', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new Error(`the index's GraphQL at ${graphqlUrl} cannot be reached (${(error as Error).message}): start it (hcr graphql) or fix GRAPHQL_URL`);
+  }
+  const body = (await response.json().catch(() => undefined)) as { data?: { squidStatus?: { height?: number } }; errors?: { message: string }[] } | undefined;
+  const height = body?.data?.squidStatus?.height;
+  if (!response.ok || typeof height !== 'number') {
+    const why = body?.errors?.[0]?.message ?? `HTTP ${response.status}`;
+    throw new Error(`the index's GraphQL at ${graphqlUrl} could not say how far it is (${why}): check that its Postgres is up`);
+  }
+  return height;
+}
+
+/** The chain's finalized height over JSON-RPC on HTTP (a node serves it on the WebSocket port too). */
+export async function chainFinalizedHeight(chainRpc: string, timeoutMs = 3_000): Promise<number> {
+  const url = chainRpc.replace(/^ws(s?):/, 'http$1:');
+  const call = async (method: string, params: unknown[]) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error) throw new Error(body.error.message);
+    return body.result;
+  };
+  try {
+    const hash = await call('chain_getFinalizedHead', []);
+    const header = (await call('chain_getHeader', [hash])) as { number: string };
+    return Number.parseInt(header.number, 16);
+  } catch (error) {
+    throw new Error(`the chain at ${chainRpc} cannot be reached (${(error as Error).message}): check CHAIN_RPC and the node`);
+  }
+}
