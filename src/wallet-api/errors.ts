@@ -18,6 +18,7 @@ export type ApiErrorCode =
   | 'UNKNOWN_ACTION'
   | 'NAME_TAKEN'
   | 'INDEX_UNAVAILABLE'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export class ApiError extends Error {

@@ -19,7 +19,7 @@ const schemas = {
         type: 'object',
         required: ['code', 'message'],
         properties: {
-          code: { type: 'string', enum: ['INVALID_FIELD', 'UNKNOWN_FIELD', 'INVALID_BODY', 'MALFORMED_EXTRINSIC', 'NOT_SIGNED', 'BAD_SIGNATURE', 'CALL_NOT_ALLOWED', 'STALE', 'REJECTED_BY_CHAIN', 'NOT_FOUND', 'UNKNOWN_ACTION', 'INDEX_UNAVAILABLE', 'INTERNAL'] },
+          code: { type: 'string', enum: ['INVALID_FIELD', 'UNKNOWN_FIELD', 'INVALID_BODY', 'MALFORMED_EXTRINSIC', 'NOT_SIGNED', 'BAD_SIGNATURE', 'CALL_NOT_ALLOWED', 'STALE', 'REJECTED_BY_CHAIN', 'NOT_FOUND', 'UNKNOWN_ACTION', 'INDEX_UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL'] },
           message: { type: 'string', description: 'what is wrong and how to fix it' },
           field: { type: 'string', description: 'the request field the error is about' },
         },

@@ -13,6 +13,7 @@ import { getAccount, getConfig } from './handlers/info';
 import { postLoginMessage, postLoginToken } from './handlers/login';
 import { openApiDocument } from './openapi';
 import { API_PATHS } from './paths';
+import { walletApiRateLimits, type WalletApiRateLimits } from './rate-limits';
 import { TxTracker } from './tx-tracker';
 
 export interface WalletApiOptions {
@@ -27,6 +28,8 @@ export interface WalletApiOptions {
   /** How long a submitted transaction is followed before it is reported failed; default 5 minutes. */
   readonly txTimeoutMs?: number;
   readonly log?: (line: string) => void;
+  /** Per IP and per account; defaults in DEFAULT_WALLET_API_LIMITS. */
+  readonly rateLimits?: WalletApiRateLimits;
 }
 
 export interface WalletApiRouter extends Router {
@@ -44,17 +47,19 @@ export function createWalletApiRouter(options: WalletApiOptions): WalletApiRoute
     log: options.log ?? ((line) => console.error(`wallet-api: ${line}`)),
   };
   const router = express.Router();
+  const limits = walletApiRateLimits(options.rateLimits);
+  router.use(limits.byIp);
   router.use(express.json({ limit: '256kb' }));
   router.get(API_PATHS.openapi, (req, res) => {
     res.json(openApiDocument(req.baseUrl));
   });
   router.get(API_PATHS.config, bind(ctx, getConfig));
-  router.get(API_PATHS.account, bind(ctx, getAccount));
-  router.post(API_PATHS.call, bind(ctx, postCall));
-  router.post(API_PATHS.extrinsics, bind(ctx, postExtrinsic));
+  router.get(API_PATHS.account, limits.byAccount, bind(ctx, getAccount));
+  router.post(API_PATHS.call, limits.byAccount, bind(ctx, postCall));
+  router.post(API_PATHS.extrinsics, limits.byAccount, bind(ctx, postExtrinsic));
   router.get(API_PATHS.extrinsic, bind(ctx, getExtrinsic));
   router.get(API_PATHS.extrinsicEvents, bind(ctx, streamExtrinsic));
-  router.post(API_PATHS.loginMessage, bind(ctx, postLoginMessage));
+  router.post(API_PATHS.loginMessage, limits.byAccount, bind(ctx, postLoginMessage));
   router.post(API_PATHS.loginToken, bind(ctx, postLoginToken));
   router.post(API_PATHS.graphql, bind(ctx, postGraphql));
   router.use((req, _res, next) => {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiPromise } from '@polkadot/api';
 import express from 'express';
 import { gatewaySigner } from '../chain';
+import type { WalletApiRateLimits } from './rate-limits';
 import { createWalletApiRouter } from './router';
 import { ensureWebBuild } from './web-build';
 import { webPageRouter } from './web-page';
@@ -22,6 +23,7 @@ export interface StartWalletApiServerOptions {
   readonly page?: boolean;
   readonly txTimeoutMs?: number;
   readonly log?: (line: string) => void;
+  readonly rateLimits?: WalletApiRateLimits;
 }
 
 export interface WalletApiServer {
@@ -34,7 +36,7 @@ export interface WalletApiServer {
 export async function startWalletApiServer(options: StartWalletApiServerOptions): Promise<WalletApiServer> {
   const gatewayAddress = options.gatewayAddress ?? (await gatewaySigner()).address;
   const webRoot = options.page === false ? undefined : await ensureWebBuild();
-  const router = createWalletApiRouter({ api: options.api, gatewayAddress, graphqlUrl: options.graphqlUrl, registryDomain: options.registryDomain, txTimeoutMs: options.txTimeoutMs, log: options.log });
+  const router = createWalletApiRouter({ api: options.api, gatewayAddress, graphqlUrl: options.graphqlUrl, registryDomain: options.registryDomain, txTimeoutMs: options.txTimeoutMs, log: options.log, rateLimits: options.rateLimits });
   const app = express();
   app.disable('x-powered-by');
   app.use('/api', router);
