@@ -74,6 +74,25 @@ describe('resilience', () => {
       assert.deepEqual(await bytesOf(await fetch(`${replica.url}/v2/acme/web/blobs/${image.layers[0].digest}`)), image.layers[0].bytes);
     });
 
+    it('a download of same-size other bytes is cut short before its end, and the next answer is a clear error', async () => {
+      // Bob repoints a layer to other bytes of exactly its size: only the hash can tell.
+      const big = makeImage([randomBlob(2 * 1024 * 1024)]);
+      await pushImage(t.url, 'acme/big', 'v1', big);
+      const layer = big.layers[0];
+      const sameSize = blobOf(Buffer.alloc(layer.size, 7));
+      const otherCid = (await t.store.put([sameSize.bytes])).cid;
+      await submitTx(t.chain.api, storeDigestInfo(t.chain.api, { repo: 'bobs', digest: layer.digest, type: 'File', cid: otherCid }), t.keys.bob);
+      const replica = await t.startReplica();
+      const cut = await fetch(`${replica.url}/v2/acme/big/blobs/${layer.digest}`);
+      assert.equal(cut.status, 200);
+      assert.equal(cut.headers.get('content-length'), String(layer.size));
+      await assert.rejects(cut.arrayBuffer(), /terminated|aborted|closed/i);
+      const after = await fetch(`${replica.url}/v2/acme/big/blobs/${layer.digest}`);
+      assert.equal(after.status, 404);
+      assert.match((await ociErrors(after))[0].message, /holds other content/);
+      assert.ok(t.logs.some((line) => line.includes(`the bytes of ${otherCid} are`)), 'the cut download is logged');
+    });
+
     it('a replica with the index serves the CID the owner recorded', async () => {
       const replica = await t.startReplica({ index: indexer.graphql.url });
       const layer = await fetch(`${replica.url}/v2/acme/web/blobs/${image.layers[1].digest}`);

@@ -13,7 +13,8 @@ async function locateBlob(ctx: GatewayContext, req: Request, params: Record<stri
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
   await ctx.resolver.owner(name.repo);
   if (!(await ctx.contents.holds(name, digest, 'blob'))) throw blobNotInRepository(name, digest);
-  return { name, blob: await ctx.content.blob(name, digest) };
+  // Downloads start at once and are verified as they stream (VerifiedContent.stream).
+  return { name, blob: await ctx.content.blob(name, digest, { verify: 'while-streaming', expectedSize: ctx.contents.expectedSize(name, digest) }) };
 }
 
 export function blobNotInRepository(name: RepositoryName, digest: string): OciError {

@@ -23,8 +23,14 @@ const WALK_INTERVAL_MS = 2_000;
 /** Digests remembered over all repositories; the least recently used repository goes first. */
 const MAX_REMEMBERED = 500_000;
 
+interface Member {
+  readonly kind: ContentKind;
+  /** The size a manifest's descriptor gives it, when one referenced it. */
+  readonly size?: number;
+}
+
 interface Known {
-  readonly digests: Map<string, ContentKind>;
+  readonly digests: Map<string, Member>;
   lastWalk?: { at: number; done: Promise<void> };
 }
 
@@ -48,7 +54,7 @@ export class RepositoryContents {
     if (this.#knows(name, digest, kind)) return true;
     const local = await this.#local.get(digest);
     if (local?.repositories?.includes(name.full) && (kind === 'blob' || local.kind === 'manifest')) {
-      this.vouch(name, digest, local.kind ?? 'blob');
+      this.vouch(name, digest, local.kind ?? 'blob', local.size);
       return true;
     }
     await this.#walk(name);
@@ -58,28 +64,33 @@ export class RepositoryContents {
   /** The manifests of the repository (walked again when the last walk is more than a moment old). */
   async manifests(name: RepositoryName): Promise<string[]> {
     await this.#walk(name);
-    return [...(this.#repositories.get(name.full)?.digests ?? [])].flatMap(([digest, kind]) => (kind === 'manifest' ? [digest] : []));
+    return [...(this.#repositories.get(name.full)?.digests ?? [])].flatMap(([digest, member]) => (member.kind === 'manifest' ? [digest] : []));
+  }
+
+  /** The size the repository's manifests give a blob, if one referenced it (known once held). */
+  expectedSize(name: RepositoryName, digest: string): number | undefined {
+    return this.#repositories.get(name.full)?.digests.get(digest)?.size;
   }
 
   /** Records that `digest` belongs to the repository (pushed, mounted or uploaded there). */
-  vouch(name: RepositoryName, digest: string, kind: ContentKind): void {
+  vouch(name: RepositoryName, digest: string, kind: ContentKind, size?: number): void {
     const known = this.#known(name);
-    if (known.digests.get(digest) === 'manifest') return;
-    if (!known.digests.has(digest)) this.#remembered += 1;
-    known.digests.set(digest, kind);
+    const old = known.digests.get(digest);
+    if (!old) this.#remembered += 1;
+    known.digests.set(digest, { kind: old?.kind === 'manifest' ? 'manifest' : kind, size: size ?? old?.size });
     this.#bound();
   }
 
   /** A manifest of the repository, and everything it references. */
   vouchManifest(name: RepositoryName, digest: string, manifest: ParsedManifest): void {
     this.vouch(name, digest, 'manifest');
-    for (const blob of manifest.blobs) this.vouch(name, blob.digest, 'blob');
-    for (const child of manifest.children) this.vouch(name, child.digest, 'manifest');
+    for (const blob of manifest.blobs) this.vouch(name, blob.digest, 'blob', blob.size);
+    for (const child of manifest.children) this.vouch(name, child.digest, 'manifest', child.size);
   }
 
   #knows(name: RepositoryName, digest: string, kind: ContentKind): boolean {
     const found = this.#repositories.get(name.full)?.digests.get(digest);
-    return found !== undefined && (kind === 'blob' || found === 'manifest');
+    return found !== undefined && (kind === 'blob' || found.kind === 'manifest');
   }
 
   #known(name: RepositoryName): Known {

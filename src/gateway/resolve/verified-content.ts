@@ -1,9 +1,11 @@
 // Bytes that match their digest, or a clear error: never anything else. A CID is trusted for a
-// digest only after its bytes were hashed and matched (then remembered in VerifiedPairs);
-// manifests are read whole and checked before they are sent (and must parse as a manifest: a
-// layer recorded as one is refused), blobs are hashed in a streaming
-// pass (memory stays bounded) before the first byte goes out, so a repointed CID yields the
-// next candidate or an error instead of a truncated download of the wrong content.
+// digest only after its bytes were hashed and matched (then remembered in VerifiedPairs).
+// Manifests are read whole and checked before they are sent (and must parse as a manifest: a
+// layer recorded as one is refused). Blobs are either hashed before they are used (pushes and
+// mounts, which record what they found), or, for downloads, hashed while they stream: the first
+// byte goes out at once, and if the last one shows other content the connection is cut before
+// the body is complete, so a client never accepts wrong bytes (and the next request tries the
+// next candidate). Memory stays bounded either way.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { type FileHandle, rm } from 'node:fs/promises';
@@ -30,6 +32,20 @@ export interface VerifiedBlob {
   readonly size: number;
   /** Absent when the bytes come from the gateway's blob cache. */
   readonly cid?: string;
+  /** False when the CID's bytes are still to be checked: stream() checks them as they pass. */
+  readonly verified: boolean;
+}
+
+export interface BlobLookup {
+  /** Look past the gateway's blob cache (to find a CID). */
+  readonly skipCache?: boolean;
+  /**
+   * `now` (default): hash a candidate's bytes before answering, as pushes and mounts need.
+   * `while-streaming`: answer with the first plausible candidate; stream() verifies it.
+   */
+  readonly verify?: 'now' | 'while-streaming';
+  /** The size the repository's manifests give the blob: candidates of another size are passed over. */
+  readonly expectedSize?: number;
 }
 
 /** What the referrers API lists about a manifest. */
@@ -86,9 +102,9 @@ export class VerifiedContent {
     throw notFound('MANIFEST_UNKNOWN', name, digest, candidates, mismatches);
   }
 
-  async blob(name: RepositoryName, digest: string, options: { skipCache?: boolean } = {}): Promise<VerifiedBlob> {
+  async blob(name: RepositoryName, digest: string, options: BlobLookup = {}): Promise<VerifiedBlob> {
     const cached = options.skipCache ? undefined : this.#cache.size(digest);
-    if (cached !== undefined) return { digest, size: cached };
+    if (cached !== undefined) return { digest, size: cached, verified: true };
     const candidates = await this.#resolver.blobCandidates(name, digest);
     const mismatches: Candidate[] = [];
     for (const candidate of candidates) {
@@ -96,19 +112,23 @@ export class VerifiedContent {
         mismatches.push(candidate);
         continue;
       }
-      if (!this.#verified.isVerified(digest, candidate.cid)) {
-        const actual = await this.#hashAndCache(digest, candidate.cid);
-        if (actual === undefined) continue;
-        if (actual !== digest) {
-          this.#verified.markMismatch(digest, candidate.cid);
-          mismatches.push(candidate);
-          continue;
-        }
-        this.#verified.markVerified(digest, candidate.cid);
-      }
       const size = await this.#size(candidate.cid);
       if (size === undefined) continue;
-      return { digest, cid: candidate.cid, size };
+      if (options.expectedSize !== undefined && size !== options.expectedSize) {
+        mismatches.push({ ...candidate, source: `${candidate.source}, ${size} bytes where the manifest says ${options.expectedSize}` });
+        continue;
+      }
+      if (this.#verified.isVerified(digest, candidate.cid)) return { digest, cid: candidate.cid, size, verified: true };
+      if (options.verify === 'while-streaming') return { digest, cid: candidate.cid, size, verified: false };
+      const actual = await this.#hashAndCache(digest, candidate.cid);
+      if (actual === undefined) continue;
+      if (actual !== digest) {
+        this.#verified.markMismatch(digest, candidate.cid);
+        mismatches.push(candidate);
+        continue;
+      }
+      this.#verified.markVerified(digest, candidate.cid);
+      return { digest, cid: candidate.cid, size, verified: true };
     }
     throw notFound('BLOB_UNKNOWN', name, digest, candidates, mismatches);
   }
@@ -127,11 +147,76 @@ export class VerifiedContent {
     return this.#cache.openFile(blob.digest);
   }
 
-  /** Streams a verified blob (or a byte range of it) from IPFS. */
+  /**
+   * Streams a blob (or a byte range of it) from IPFS. Bytes not verified yet are hashed as they
+   * pass, and the stream fails at its end if they are not the digest's (the response is then cut
+   * short, so no client takes it for the blob); a range of them is verified whole first.
+   */
   async stream(name: RepositoryName, blob: VerifiedBlob, range?: { offset: number; length: number }): Promise<Readable> {
     // Located through the cache and evicted since: find it in IPFS instead.
-    const cid = blob.cid ?? (await this.blob(name, blob.digest, { skipCache: true })).cid!;
-    return this.#store.get(cid, range);
+    const found = blob.cid ? blob : await this.blob(name, blob.digest, { skipCache: true, verify: 'while-streaming' });
+    const cid = found.cid!;
+    if (found.verified) return this.#store.get(cid, range);
+    if (range && (range.offset !== 0 || range.length !== found.size)) {
+      const actual = await this.#hashAndCache(found.digest, cid);
+      if (actual !== found.digest) {
+        if (actual !== undefined) this.#verified.markMismatch(found.digest, cid);
+        return this.stream(name, await this.blob(name, found.digest, { skipCache: true }), range);
+      }
+      this.#verified.markVerified(found.digest, cid);
+      return this.#store.get(cid, range);
+    }
+    return this.#verifying(found.digest, cid, await this.#store.get(cid));
+  }
+
+  /** The bytes of `cid` passed through a sha256 check against `digest`, kept in the blob cache when they match. */
+  #verifying(digest: string, cid: string, source: Readable): Readable {
+    const hash = createHash('sha256');
+    const temporary = this.#cache.enabled ? this.#cache.temporaryPath() : undefined;
+    const copy = temporary ? createWriteStream(temporary) : undefined;
+    copy?.on('error', () => undefined);
+    let size = 0;
+    const verified = this.#verified;
+    const cache = this.#cache;
+    const discard = () => {
+      copy?.destroy();
+      if (temporary) void rm(temporary, { force: true });
+    };
+    // The last chunk is held back until the hash is known: if the bytes are wrong, the response
+    // ends short of its Content-Length, which every client takes as a failed download.
+    let held: Buffer | undefined;
+    const check = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        const previous = held;
+        held = chunk;
+        // The copy for the cache follows at the pace of the disk, holding no more than its buffer.
+        if (copy && !copy.write(chunk)) copy.once('drain', () => done(null, previous));
+        else done(null, previous);
+      },
+      flush(done) {
+        const actual = `sha256:${hash.digest('hex')}`;
+        if (actual !== digest) {
+          verified.markMismatch(digest, cid);
+          discard();
+          done(new BlobMismatchError(`the bytes of ${cid} are ${actual}, not ${digest}: the record was repointed; the download is cut short so that no client takes them for the blob`));
+          return;
+        }
+        verified.markVerified(digest, cid);
+        if (!copy || !temporary) return done(null, held);
+        copy.end(() => {
+          void cache.adopt(digest, temporary, size).catch(() => rm(temporary, { force: true }));
+          done(null, held);
+        });
+      },
+      destroy(error, done) {
+        if (error) discard();
+        done(error);
+      },
+    });
+    source.on('error', (error) => check.destroy(error));
+    return source.pipe(check);
   }
 
   /** Adds a manifest known to be good (pushed here) to the caches. */
@@ -216,6 +301,11 @@ export class VerifiedContent {
       throw error;
     }
   }
+}
+
+/** A stream's bytes turned out not to be its digest's. */
+export class BlobMismatchError extends Error {
+  override readonly name = 'BlobMismatchError';
 }
 
 function isMissing(error: unknown): boolean {
