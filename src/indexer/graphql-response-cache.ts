@@ -6,7 +6,8 @@
 // the transaction that wrote it (`xmin`). That id names the index's content: an answer cached
 // under it stays right until the next commit. Transaction ids keep growing across the whole
 // server, so they do not repeat when the database is dropped and indexed again (the row's nonce
-// would). Each request reads the version before it is answered (concurrent requests share one
+// would). The content indexer's status row counts too (it commits on its own, see VERSION_QUERY).
+// Each request reads the version before it is answered (concurrent requests share one
 // read), so an answer is never older than the index was when the request arrived: a client that
 // saw a block in squidStatus sees that block's records in its next query. When the version
 // cannot be read (Postgres down, the processor not started yet) nothing is read from or written
@@ -53,7 +54,9 @@ export interface IndexVersion {
   close(): Promise<void>;
 }
 
-const VERSION_QUERY = 'SELECT xmin::text AS version FROM squid_processor.status WHERE id = 0';
+// The content indexer (src/content-index) writes beside the processor and touches its own status
+// row in every write, so its row's version is part of the index's.
+const VERSION_QUERY = `SELECT (SELECT xmin::text FROM squid_processor.status WHERE id = 0) || '/' || coalesce((SELECT xmin::text FROM content_index_status WHERE id = '0'), '-') AS version`;
 /** After a failed connection, requests go uncached for this long before the next attempt. */
 const RECONNECT_AFTER_MS = 1_000;
 

@@ -166,13 +166,14 @@ test('an unknown GQL_RESPONSE_CACHE value stops the server with the fix', async 
   await assert.rejects(startGraphql({ dbUrl, port: 0, env: { GQL_RESPONSE_CACHE: 'sometimes' } }), /GQL_RESPONSE_CACHE="sometimes" is neither on nor off; set it to "off"/);
 });
 
-test('the index version changes with every commit and is shared by concurrent readers', async () => {
+test('the index version changes with every commit of the processor or of the content indexer, and is shared by concurrent readers', async () => {
   const version = indexVersion(dbUrl);
   const client = new Client({ connectionString: dbUrl });
   await client.connect();
   try {
     const before = await version.read();
-    assert.match(before ?? '', /^\d+$/);
+    // The processor's status row, then the content indexer's ('-' before it has one).
+    assert.match(before ?? '', /^\d+\/(\d+|-)$/);
     const concurrent = await Promise.all(Array.from({ length: 20 }, () => version.read()));
     assert.deepEqual(new Set(concurrent), new Set([before]));
     await submit(pushTag('version'), a.alice);
@@ -181,7 +182,13 @@ test('the index version changes with every commit and is shared by concurrent re
     assert.notEqual(later, before);
     // The same row as the processor's status: a read right after a commit sees it.
     const { rows } = await client.query<{ xmin: string }>('SELECT xmin::text FROM squid_processor.status WHERE id = 0');
-    assert.equal(later, rows[0].xmin);
+    assert.equal(later?.split('/')[0], rows[0].xmin);
+    // A commit of the content indexer alone (it touches its status row) is a new version too.
+    await client.query(`INSERT INTO content_index_status (id, ipfs_api, ipfs_reachable, discovered_to_block, updated_at) VALUES ('0', 'test', true, -1, now())
+      ON CONFLICT (id) DO UPDATE SET updated_at = now()`);
+    const afterContent = await version.read();
+    assert.equal(afterContent?.split('/')[0], rows[0].xmin);
+    assert.notEqual(afterContent, later);
   } finally {
     await client.end();
     await version.close();

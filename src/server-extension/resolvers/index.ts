@@ -1,11 +1,13 @@
 // Custom GraphQL queries served beside OpenReader's generated ones (Subsquid's graphql-server
 // loads this module): full-text search over space and image names, backed by the GIN indexes
-// of db/migrations/*-Search.search.js.
+// of db/migrations/*-Search.search.js, and artifacts with their versions (./artifacts.ts).
 import 'reflect-metadata';
 import { GraphQLError } from 'graphql';
 import { Arg, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import { SearchTextError, toPrefixTsQuery } from '../search-query';
+
+export { Artifact, ArtifactResolver, ArtifactVersion, TagContent } from './artifacts';
 
 const MAX_LIMIT = 100;
 

@@ -1,0 +1,244 @@
+// Artifacts and their versions (any OCI artifact pushed: plugins, firmware, packages…), and the
+// content of images' tags, served beside OpenReader's generated queries. A version is a tag whose
+// manifest has an artifactType (artifact-rows.ts); versions are matched and ordered by semver
+// (versions.ts). OpenReader has no semver, hence custom resolvers.
+import 'reflect-metadata';
+import { GraphQLError } from 'graphql';
+import { Arg, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { EntityManager } from 'typeorm';
+import { LabelFilterError, type MoveFacts, moveFacts, parseLabel, tagContentRows, type VersionFilter, type VersionRow, versionRows } from '../artifact-rows';
+import { byVersionDescending, isPrerelease, latestOf, parseRange, satisfies, semverOf, VersionRangeError } from '../versions';
+
+const MAX_LIMIT = 1000;
+const DESCRIPTION = 'org.opencontainers.image.description';
+
+@ObjectType({ description: 'An annotation of a manifest: key and value' })
+export class ArtifactLabel {
+  @Field(() => String) key!: string;
+  @Field(() => String) value!: string;
+}
+
+@ObjectType({ description: 'A file of an artifact version: one layer of its manifest' })
+export class ArtifactFile {
+  @Field(() => String, { nullable: true, description: 'org.opencontainers.image.title' }) title!: string | null;
+  @Field(() => String) mediaType!: string;
+  @Field(() => String) digest!: string;
+  @Field(() => BigInt) size!: bigint;
+}
+
+@ObjectType({ description: 'The space an artifact belongs to' })
+export class ArtifactSpace {
+  @Field(() => String) id!: string;
+  @Field(() => String, { nullable: true }) name!: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'whether the space owns its name (false: a shadow, whose artifacts a pull by name never reaches)' }) isNameOwner!: boolean | null;
+  @Field(() => String, { description: "the space owner's address" }) owner!: string;
+}
+
+@ObjectType({ description: 'One version of an artifact: a tag whose manifest has an artifactType' })
+export class ArtifactVersion {
+  @Field(() => String, { description: 'the tag id' }) id!: string;
+  @Field(() => String, { nullable: true, description: 'the tag (null when it is not UTF-8)' }) version!: string | null;
+  @Field(() => String, { nullable: true, description: 'the tag as a normalised semantic version; null when it is not one' }) semver!: string | null;
+  @Field(() => Boolean) prerelease!: boolean;
+  @Field(() => String, { description: 'the image id' }) artifactId!: string;
+  @Field(() => String, { nullable: true }) artifactName!: string | null;
+  @Field(() => ArtifactSpace) space!: ArtifactSpace;
+  @Field(() => String) artifactType!: string;
+  @Field(() => String) mediaType!: string;
+  @Field(() => String, { description: 'the manifest digest the tag points at now' }) digest!: string;
+  @Field(() => String, { description: 'a CID whose bytes matched the digest' }) cid!: string;
+  @Field(() => Int, { description: 'bytes of the manifest' }) size!: number;
+  @Field(() => BigInt, { nullable: true, description: 'config plus files, as pushed' }) totalSize!: bigint | null;
+  @Field(() => [ArtifactLabel], { description: "the manifest's annotations" }) labels!: ArtifactLabel[];
+  @Field(() => String, { nullable: true, description: 'org.opencontainers.image.description' }) description!: string | null;
+  @Field(() => [ArtifactFile]) files!: ArtifactFile[];
+  @Field(() => [String], { description: "an index's platforms" }) platforms!: string[];
+  @Field(() => Date, { description: 'when the tag was first set' }) createdAt!: Date;
+  @Field(() => Int) createdAtBlock!: number;
+  @Field(() => Date, { description: 'when the tag was last recorded' }) updatedAt!: Date;
+  @Field(() => Int) updatedAtBlock!: number;
+  @Field(() => Boolean, { description: 'whether the tag was moved to another digest after it was first set: the chain cannot keep versions immutable' }) moved!: boolean;
+  @Field(() => Int, { description: 'how often it was moved to another digest' }) moveCount!: number;
+  @Field(() => Date, { nullable: true }) firstMovedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) lastMovedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'the digest the tag was first set to' }) originalDigest!: string | null;
+  @Field(() => String, { nullable: true, description: 'who pushed last, as the signer stated it (TagUpdate.pushedBy)' }) pushedBy!: string | null;
+  @Field(() => String, { nullable: true, description: 'the account that recorded it last' }) recordedBy!: string | null;
+}
+
+@ObjectType({ description: 'An artifact: an image of a space with at least one artifact version' })
+export class Artifact {
+  @Field(() => String, { description: 'the image id' }) id!: string;
+  @Field(() => String, { nullable: true }) name!: string | null;
+  @Field(() => String) nameHex!: string;
+  @Field(() => ArtifactSpace) space!: ArtifactSpace;
+  @Field(() => [String], { description: 'the artifactTypes of its versions' }) kinds!: string[];
+  @Field(() => Int) versionCount!: number;
+  @Field(() => ArtifactVersion, { description: 'the highest release, else the highest pre-release, else the tag moved last' }) latest!: ArtifactVersion;
+  @Field(() => [ArtifactLabel], { description: "the latest version's labels" }) labels!: ArtifactLabel[];
+  @Field(() => String, { nullable: true }) description!: string | null;
+  @Field(() => Date) updatedAt!: Date;
+  /** Every version that matched the query's filters, highest first (not a field: see `versions`). */
+  all!: ArtifactVersion[];
+}
+
+@ObjectType({ description: "An image tag's manifest content, as the content indexer read it" })
+export class TagContent {
+  @Field(() => String) tagId!: string;
+  @Field(() => String, { nullable: true }) digest!: string | null;
+  @Field(() => String, { description: 'pending, indexed, mismatch or invalid; "unseen" before the content indexer found the digest' }) state!: string;
+  @Field(() => Int) attempts!: number;
+  @Field(() => String, { nullable: true }) lastError!: string | null;
+  @Field(() => String, { nullable: true }) mediaType!: string | null;
+  @Field(() => String, { nullable: true, description: 'image or index' }) kind!: string | null;
+  @Field(() => String, { nullable: true }) artifactType!: string | null;
+  @Field(() => Int, { nullable: true, description: 'bytes of the manifest' }) size!: number | null;
+  @Field(() => BigInt, { nullable: true, description: "config plus layers; for an index, its children's sum once all are indexed" }) totalSize!: bigint | null;
+  @Field(() => Int, { nullable: true }) layerCount!: number | null;
+  @Field(() => Int, { nullable: true, description: 'manifests an index lists' }) childCount!: number | null;
+  @Field(() => [String]) platforms!: string[];
+}
+
+@Resolver(() => Artifact)
+export class ArtifactResolver {
+  constructor(private readonly tx: () => Promise<EntityManager>) {}
+
+  @Query(() => [ArtifactVersion], { description: 'Artifact versions, highest semantic version first (tags that are no version last), filtered by space, name, kind, labels and a semver range' })
+  async artifactVersions(
+    @Arg('space', () => String, { nullable: true, description: 'a space name: the space that owns the name (shadows never)' }) space: string | null,
+    @Arg('spaceId', () => String, { nullable: true }) spaceId: string | null,
+    @Arg('name', () => String, { nullable: true, description: 'the artifact (image) name' }) name: string | null,
+    @Arg('kind', () => [String], { nullable: true, description: 'artifactTypes, any of them' }) kind: string[] | null,
+    @Arg('label', () => [String], { nullable: true, description: 'annotations, all of them: key=value, or key to require it' }) label: string[] | null,
+    @Arg('range', () => String, { nullable: true, description: 'a semver range as npm reads it, e.g. "^1.2", "~1.0", ">=1.1.0 <2"; pre-releases only where the range names one on the same version' }) range: string | null,
+    @Arg('includeShadows', () => Boolean, { defaultValue: false, description: 'also list the artifacts of shadows (later spaces with a taken name)' }) includeShadows: boolean,
+    @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+  ): Promise<ArtifactVersion[]> {
+    checkPage(limit, offset);
+    const matches = rangeTest(range);
+    const manager = await this.tx();
+    const rows = (await versionRows(manager, filterOf({ space, spaceId, name, kind, label, includeShadows }))).filter((row) => matches(row.version));
+    rows.sort(byVersionDescending);
+    const page = rows.slice(offset, offset + limit);
+    const moves = await moveFacts(manager, page.map((row) => row.tagId));
+    return page.map((row) => toVersion(row, moves.get(row.tagId)));
+  }
+
+  @Query(() => [Artifact], { description: 'Artifacts (images with artifact versions), by space and name, filtered by kind, labels (any version) and name' })
+  async artifacts(
+    @Arg('space', () => String, { nullable: true, description: 'a space name: the space that owns the name (shadows never)' }) space: string | null,
+    @Arg('spaceId', () => String, { nullable: true }) spaceId: string | null,
+    @Arg('name', () => String, { nullable: true }) name: string | null,
+    @Arg('nameContains', () => String, { nullable: true, description: 'part of the name, any case' }) nameContains: string | null,
+    @Arg('kind', () => [String], { nullable: true }) kind: string[] | null,
+    @Arg('label', () => [String], { nullable: true }) label: string[] | null,
+    @Arg('includeShadows', () => Boolean, { defaultValue: false }) includeShadows: boolean,
+    @Arg('limit', () => Int, { defaultValue: 50 }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+  ): Promise<Artifact[]> {
+    checkPage(limit, offset);
+    const manager = await this.tx();
+    const rows = await versionRows(manager, { ...filterOf({ space, spaceId, name, kind, label, includeShadows }), nameContains });
+    const moves = await moveFacts(manager, rows.map((row) => row.tagId));
+    const byArtifact = new Map<string, ArtifactVersion[]>();
+    const firstRow = new Map<string, VersionRow>();
+    for (const row of rows) {
+      if (!byArtifact.has(row.artifactId)) byArtifact.set(row.artifactId, []);
+      byArtifact.get(row.artifactId)!.push(toVersion(row, moves.get(row.tagId)));
+      if (!firstRow.has(row.artifactId)) firstRow.set(row.artifactId, row);
+    }
+    const artifacts = [...byArtifact].map(([id, versions]) => {
+      versions.sort((a, b) => byVersionDescending({ ...a, tagId: a.id }, { ...b, tagId: b.id }));
+      const row = firstRow.get(id)!;
+      const latest = latestOf(versions.map((v) => ({ ...v, tagId: v.id })))!;
+      const artifact = new Artifact();
+      Object.assign(artifact, {
+        id, name: row.name, nameHex: row.nameHex, space: versions[0].space, kinds: [...new Set(versions.map((v) => v.artifactType))].sort(),
+        versionCount: versions.length, latest, labels: latest.labels, description: latest.description,
+        updatedAt: new Date(Math.max(...versions.map((v) => new Date(v.updatedAt).getTime()))), all: versions,
+      });
+      return artifact;
+    });
+    artifacts.sort((a, b) => compare(a.space.name, b.space.name) || compare(a.name, b.name) || compare(a.id, b.id));
+    return artifacts.slice(offset, offset + limit);
+  }
+
+  @FieldResolver(() => [ArtifactVersion], { description: 'its versions that match the query, highest first' })
+  versions(
+    @Root() artifact: Artifact,
+    @Arg('range', () => String, { nullable: true }) range: string | null,
+    @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
+  ): ArtifactVersion[] {
+    checkPage(limit, 0);
+    const matches = rangeTest(range);
+    return artifact.all.filter((v) => matches(v.version)).slice(0, limit);
+  }
+
+  @Query(() => [TagContent], { description: "Tags' manifest contents: sizes, platforms, artifactType, and whether the content indexer has read them" })
+  async tagContents(@Arg('tagIds', () => [String]) tagIds: string[]): Promise<TagContent[]> {
+    if (tagIds.length > MAX_LIMIT) throw badInput(`${tagIds.length} tag ids: ask for at most ${MAX_LIMIT} at a time`);
+    const rows = await tagContentRows(await this.tx(), tagIds);
+    return rows.map((row) => ({
+      ...row,
+      state: row.state ?? 'unseen',
+      attempts: row.attempts ?? 0,
+      totalSize: row.totalSize === null ? null : BigInt(row.totalSize),
+      platforms: row.platforms ?? [],
+    }));
+  }
+}
+
+function filterOf(args: { space: string | null; spaceId: string | null; name: string | null; kind: string[] | null; label: string[] | null; includeShadows: boolean }): VersionFilter {
+  let labels;
+  try {
+    labels = (args.label ?? []).map(parseLabel);
+  } catch (error) {
+    if (error instanceof LabelFilterError) throw badInput(error.message);
+    throw error;
+  }
+  return { space: args.space, spaceId: args.spaceId, name: args.name, kinds: args.kind, labels, includeShadows: args.includeShadows };
+}
+
+function rangeTest(range: string | null): (version: string | null) => boolean {
+  if (range == null) return () => true;
+  try {
+    const parsed = parseRange(range);
+    return (version) => satisfies(version, parsed);
+  } catch (error) {
+    if (error instanceof VersionRangeError) throw badInput(error.message);
+    throw error;
+  }
+}
+
+function toVersion(row: VersionRow, moves: MoveFacts | undefined): ArtifactVersion {
+  const annotations = row.annotations ?? {};
+  return {
+    id: row.tagId, version: row.version, semver: semverOf(row.version), prerelease: isPrerelease(row.version),
+    artifactId: row.artifactId, artifactName: row.name,
+    space: { id: row.spaceId, name: row.spaceName, isNameOwner: row.isNameOwner, owner: row.owner },
+    artifactType: row.artifactType, mediaType: row.mediaType, digest: row.digest, cid: row.cid, size: row.size,
+    totalSize: row.totalSize === null ? null : BigInt(row.totalSize),
+    labels: Object.entries(annotations).map(([key, value]) => ({ key, value })).sort((a, b) => compare(a.key, b.key)),
+    description: annotations[DESCRIPTION] ?? null,
+    files: (row.files ?? []).map((file) => ({ title: file.title, mediaType: file.mediaType, digest: file.digest, size: BigInt(file.size) })),
+    platforms: row.platforms ?? [],
+    createdAt: row.createdAt, createdAtBlock: row.createdAtBlock, updatedAt: row.updatedAt, updatedAtBlock: row.updatedAtBlock,
+    moved: (moves?.moveCount ?? 0) > 0, moveCount: moves?.moveCount ?? 0, firstMovedAt: moves?.firstMovedAt ?? null, lastMovedAt: moves?.lastMovedAt ?? null,
+    originalDigest: moves?.originalDigest ?? null, pushedBy: moves?.pushedBy ?? null, recordedBy: moves?.recordedBy ?? null,
+  };
+}
+
+function checkPage(limit: number, offset: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badInput(`limit ${limit} is out of range: ask for 1 to ${MAX_LIMIT}`);
+  if (!Number.isInteger(offset) || offset < 0) throw badInput(`offset ${offset} must be 0 or more`);
+}
+
+function compare(a: string | null, b: string | null): number {
+  return (a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0;
+}
+
+/** An error Apollo reports as the client's (code BAD_USER_INPUT), not as the server's. */
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, undefined, undefined, undefined, undefined, undefined, { code: 'BAD_USER_INPUT' });
+}

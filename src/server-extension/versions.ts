@@ -1,0 +1,58 @@
+// Versions are tags, ordered and matched by node-semver's rules (the `semver` package, as npm
+// uses it): a tag is a semantic version when semver.valid accepts it (`1.2.3`, `v1.2.3`,
+// `2.0.0-rc.1`); a range matches pre-releases only when one of its comparators has a
+// pre-release on the same major.minor.patch (`^1.2.0-beta` matches 1.2.0-beta.1, `^1.0` does
+// not). Tags that are not versions (`latest`, `1.0`) are listed after every version and match no range.
+import semver from 'semver';
+
+export class VersionRangeError extends Error {
+  override readonly name = 'VersionRangeError';
+}
+
+export interface Versioned {
+  /** The tag's text (null when it is not UTF-8). */
+  version: string | null;
+  updatedAtBlock: number;
+  tagId: string;
+}
+
+/** The normalised semantic version of a tag, or null when the tag is not one. */
+export function semverOf(tag: string | null): string | null {
+  return tag === null ? null : semver.valid(tag);
+}
+
+export function parseRange(text: string): semver.Range {
+  const trimmed = text.trim();
+  const range = trimmed === '' ? null : semver.validRange(trimmed);
+  if (range === null) throw new VersionRangeError(`${JSON.stringify(text)} is not a semver range; write one as npm does, e.g. "^1.2", "~1.0.3", ">=1.1.0 <2" or "1.x"`);
+  return new semver.Range(trimmed);
+}
+
+export function satisfies(tag: string | null, range: semver.Range): boolean {
+  const version = semverOf(tag);
+  return version !== null && semver.satisfies(version, range);
+}
+
+/** Highest version first; tags that are not versions after them, most recently moved first. */
+export function byVersionDescending(a: Versioned, b: Versioned): number {
+  const va = semverOf(a.version);
+  const vb = semverOf(b.version);
+  if (va && vb) return semver.rcompare(va, vb) || compareText(a.version, b.version);
+  if (va) return -1;
+  if (vb) return 1;
+  return b.updatedAtBlock - a.updatedAtBlock || compareText(a.tagId, b.tagId);
+}
+
+/** The version to call latest: the highest release, else the highest pre-release, else the tag moved last. */
+export function latestOf<T extends Versioned>(sorted: T[]): T | undefined {
+  return sorted.find((v) => semverOf(v.version) !== null && semver.prerelease(semverOf(v.version)!) === null) ?? sorted[0];
+}
+
+export function isPrerelease(tag: string | null): boolean {
+  const version = semverOf(tag);
+  return version !== null && semver.prerelease(version) !== null;
+}
+
+function compareText(a: string | null, b: string | null): number {
+  return (a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0;
+}
