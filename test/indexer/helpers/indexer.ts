@@ -1,30 +1,40 @@
 // The processor and GraphQL server for a test, on a given database, with their output kept for
-// failure messages and both stopped by close().
+// failure messages and both stopped by close(); with `ipfsApi`, the content indexer beside them.
 import { startGraphql, type GraphqlServer } from '../../../src/indexer/graphql-server';
 import { runMigrations } from '../../../src/indexer/migrations';
 import { waitForProcessorState } from '../../../src/indexer/processor-state';
 import { startProcessor, type ProcessorHandle, type StartProcessorOptions } from '../../../src/indexer/processor-process';
+import type { ManagedChild } from '../../../src/indexer/child-process';
+import { startContentIndexer } from '../../../src/content-index/process';
 import { gql } from './graphql';
 import { waitFor } from './wait';
 
 export interface TestIndexer {
   processor: ProcessorHandle;
   graphql: GraphqlServer;
+  /** The content indexer, when started with `ipfsApi`. */
+  content?: ManagedChild;
   query<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** Waits until the index's head (hot blocks included) is this block hash. */
   waitForHead(hash: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startTestIndexer(options: Omit<StartProcessorOptions, 'headPollIntervalMs'>): Promise<TestIndexer> {
+/** Quick retries, so that tests of the content indexer need not wait long. */
+export const FAST_CONTENT_INDEX_ENV = { CONTENT_INDEX_POLL_MS: '200', CONTENT_INDEX_IPFS_RETRY_MS: '500', CONTENT_INDEX_RETRY_MIN_MS: '300', CONTENT_INDEX_RETRY_MAX_MS: '2000' };
+
+export async function startTestIndexer(options: Omit<StartProcessorOptions, 'headPollIntervalMs'> & { ipfsApi?: string }): Promise<TestIndexer> {
   await runMigrations(options.dbUrl);
-  const processor = startProcessor({ headPollIntervalMs: 200, ...options, log: process.env.HCR_TEST_LOG ? console.log : undefined });
+  const log = process.env.HCR_TEST_LOG ? console.log : undefined;
+  const processor = startProcessor({ headPollIntervalMs: 200, ...options, log });
   await waitForProcessorState(options.dbUrl, processor);
+  const content = options.ipfsApi ? startContentIndexer({ dbUrl: options.dbUrl, ipfsApi: options.ipfsApi, env: FAST_CONTENT_INDEX_ENV, log }) : undefined;
   const graphql = await startGraphql({ dbUrl: options.dbUrl, port: 0 });
   const query = <T>(q: string, v?: Record<string, unknown>) => gql<T>(graphql.url, q, v);
   return {
     processor,
     graphql,
+    content,
     query,
     async waitForHead(hash, timeoutMs = 30_000) {
       const exited = processor.exited.then((exit) => {
@@ -41,6 +51,7 @@ export async function startTestIndexer(options: Omit<StartProcessorOptions, 'hea
     },
     async close() {
       await graphql.stop();
+      await content?.stop();
       await processor.stop();
     },
   };
