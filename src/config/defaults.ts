@@ -8,6 +8,8 @@ export const DEFAULTS = {
   graphqlPort: 4350,
   gatewayPort: 5000,
   ipfsApiPort: 5001,
+  /** The processor's Prometheus metrics under `hcr dev` (Subsquid's PROMETHEUS_PORT). */
+  processorMetricsPort: 4351,
   finalityLag: 1,
 } as const;
 

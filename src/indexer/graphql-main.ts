@@ -9,12 +9,14 @@
 // The same replacement puts the response cache (src/indexer/graphql-response-cache.ts and its
 // fast path, graphql-cache-fast-path.ts) in front of Apollo's middleware, unless it is turned off
 // or OpenReader's own time-based `--dumb-cache` was asked for instead, and answers request bodies
-// that cannot be read with a JSON error instead of Express's HTML page (graphql-request-body.ts).
+// that cannot be read with a JSON error instead of Express's HTML page (graphql-request-body.ts),
+// and adds /healthz, /readyz and /metrics with every request timed (graphql-observability.ts).
 import './register-ts-sources';
 import { dbUrlFromEnv } from './db-url';
 import { answerCacheHitsFirst } from './graphql-cache-fast-path';
 import { bodyErrorHandler } from './graphql-request-body';
 import { indexVersion, ResponseCache, responseCacheMiddleware, responseCacheSettingsFromEnv } from './graphql-response-cache';
+import { graphqlObservabilityFromEnv, observeGraphql } from './graphql-observability';
 import type { Application } from 'express';
 
 function responseCache(): ResponseCache | undefined {
@@ -52,6 +54,13 @@ function patchApolloServer(): void {
     return;
   }
   const cache = responseCache();
+  let observability: ReturnType<typeof graphqlObservabilityFromEnv>;
+  try {
+    observability = graphqlObservabilityFromEnv(dbUrlFromEnv());
+  } catch (error) {
+    console.error(`graphql: ${(error as Error).message}`);
+    process.exit(2);
+  }
   apollo.ApolloServer = class extends Base {
     constructor(config: object) {
       super({ ...config, debug: false });
@@ -69,6 +78,8 @@ function patchApolloServer(): void {
       } else if (cache) console.error('graphql: @subsquid/openreader changed how it sets up Apollo; the response cache is off');
       super.applyMiddleware(options);
       options.app.use(bodyErrorHandler);
+      // Last, so it wraps everything above: the fast path's hits are timed too.
+      observeGraphql(options.app, observability);
     }
   };
 }

@@ -27,12 +27,16 @@ export interface StartIndexerOptions {
   to?: number;
   rateLimit?: number;
   headPollIntervalMs?: number;
+  /** The processor's Prometheus port (Subsquid's metrics); absent: a free one. */
+  processorMetricsPort?: number;
   log?: (line: string) => void;
 }
 
 export interface Indexer {
   readonly dbUrl: string;
   readonly graphqlUrl: string;
+  /** The processor's Prometheus metrics, when it announced them. */
+  readonly processorMetricsUrl?: string;
   readonly processor: ProcessorHandle;
   readonly graphql: GraphqlServer;
   /** Stops GraphQL, the processor and the embedded Postgres (if started here). */
@@ -53,10 +57,20 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
     const dbUrl = options.dbUrl ?? postgres!.dbUrl;
     // Applied here too (the processor also applies them) so GraphQL starts on a complete schema.
     await runMigrations(dbUrl);
-    processor = startProcessor({ ...options, dbUrl });
+    let announceMetrics: (port: number) => void = () => undefined;
+    const metricsPort = new Promise<number>((resolve) => (announceMetrics = resolve));
+    const log = (line: string) => {
+      const served = /prometheus metrics are served at port (\d+)/.exec(line);
+      if (served) announceMetrics(Number(served[1]));
+      options.log?.(line);
+    };
+    processor = startProcessor({ ...options, dbUrl, prometheusPort: options.processorMetricsPort, log });
     await waitForProcessorState(dbUrl, processor);
-    graphql = await startGraphql({ dbUrl, port: options.graphqlPort, log: options.log });
-    return { dbUrl, graphqlUrl: graphql.url, processor, graphql, stop };
+    // CHAIN_RPC lets GraphQL's /readyz measure how far the index is behind the chain.
+    graphql = await startGraphql({ dbUrl, port: options.graphqlPort, log: options.log, env: { CHAIN_RPC: options.chainRpc } });
+    const port = await Promise.race([metricsPort, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000).unref())]);
+    const processorMetricsUrl = port === undefined ? undefined : `http://127.0.0.1:${port}/metrics`;
+    return { dbUrl, graphqlUrl: graphql.url, processorMetricsUrl, processor, graphql, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

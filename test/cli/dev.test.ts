@@ -20,10 +20,12 @@ interface Addresses {
   graphql: string;
   gateway: string;
   ipfs: string;
+  /** The gateway's, GraphQL's and the processor's /metrics. */
+  metrics: string[];
 }
 
 function startDev(dataDir: string): { child: ChildProcess; addresses: Promise<Addresses>; output: () => string } {
-  const child = spawn(process.execPath, [HCR, 'dev', '--ephemeral', '--data-dir', dataDir, '--port', '0', '--graphql-port', '0', '--gateway-port', '0', '--ipfs-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [HCR, 'dev', '--ephemeral', '--data-dir', dataDir, '--port', '0', '--graphql-port', '0', '--gateway-port', '0', '--ipfs-port', '0', '--processor-metrics-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -44,6 +46,7 @@ function startDev(dataDir: string): { child: ChildProcess; addresses: Promise<Ad
         graphql: find('GraphQL', /http:\/\/[\d.:]+\/graphql/),
         gateway: find('gateway', /http:\/\/[\d.:]+/).replace('http://', ''),
         ipfs: find('IPFS API', /http:\/\/[\d.:]+/),
+        metrics: find('metrics', /.*/).match(/http:\/\/[\d.:]+\/metrics/g) ?? [],
       });
     });
   });
@@ -87,6 +90,27 @@ test('hcr dev runs the whole system and the README push and pull work against it
   assert.match(await page.text(), /<html/i);
   const openapi = (await (await fetch(`http://${at.gateway}/api/openapi.json`)).json()) as { openapi: string };
   assert.match(openapi.openapi, /^3\./);
+
+  // Health and metrics: the gateway, GraphQL and the processor each expose Prometheus metrics,
+  // and the gateway and GraphQL say they are ready (chain, IPFS, Postgres, the index's lag).
+  assert.equal(at.metrics.length, 3, dev.output());
+  const [gatewayMetrics, graphqlMetrics, processorMetrics] = await Promise.all(at.metrics.map(async (url) => (await fetch(url)).text()));
+  assert.match(gatewayMetrics, /^hcr_gateway_http_requests_total\{/m);
+  assert.match(graphqlMetrics, /^hcr_graphql_request_duration_seconds_count\{status="200",cached="(no|yes)"\} [1-9]/m);
+  assert.match(processorMetrics, /^sqd_processor_last_block /m);
+  const readyDeadline = Date.now() + 60_000;
+  let gatewayReady: any;
+  let graphqlReady: any;
+  do {
+    gatewayReady = await (await fetch(`http://${at.gateway}/readyz`)).json();
+    graphqlReady = await (await fetch(at.graphql.replace(/graphql$/, 'readyz'))).json();
+    if (gatewayReady.status === 'ready' && graphqlReady.status === 'ready') break;
+    await new Promise((r) => setTimeout(r, 500));
+  } while (Date.now() < readyDeadline);
+  assert.equal(gatewayReady.status, 'ready', JSON.stringify(gatewayReady));
+  assert.deepEqual(Object.keys(gatewayReady.checks).sort(), ['chain', 'index', 'ipfs']);
+  assert.equal(graphqlReady.status, 'ready', JSON.stringify(graphqlReady));
+  assert.deepEqual(Object.keys(graphqlReady.checks).sort(), ['index', 'postgres']);
 
   // The README's walk-through: a space, the gateway's grant, a login token.
   await hcr(['space', 'create', 'acme', '--suri', '//Alice', '--chain', at.chain]);

@@ -15,6 +15,7 @@ interface DevFlags extends DevnetFlags {
   graphqlPort: string;
   gatewayPort: string;
   ipfsPort: string;
+  processorMetricsPort: string;
   publicUrl?: string;
   verbose?: boolean;
 }
@@ -24,6 +25,7 @@ export function registerDev(program: Command): void {
     .option('--graphql-port <port>', 'GraphQL port', String(DEFAULTS.graphqlPort))
     .option('--gateway-port <port>', 'gateway port (OCI API, /token)', String(DEFAULTS.gatewayPort))
     .option('--ipfs-port <port>', 'embedded IPFS Kubo RPC port', String(DEFAULTS.ipfsApiPort))
+    .option('--processor-metrics-port <port>', 'the processor\'s Prometheus metrics port (0: a free one)', String(DEFAULTS.processorMetricsPort))
     .addOption(publicUrlOption())
     .option('--verbose', 'print the processor\'s, GraphQL server\'s and gateway\'s own logs')
     .action(async (flags: DevFlags) => {
@@ -39,6 +41,7 @@ export function registerDev(program: Command): void {
         dataDir,
         dbUrl: process.env.DB_URL,
         graphqlPort: parseNonNegativeInt(flags.graphqlPort, '--graphql-port'),
+        processorMetricsPort: parseNonNegativeInt(flags.processorMetricsPort, '--processor-metrics-port'),
         log: quiet,
       });
       onShutdown(() => indexer.stop());
@@ -68,6 +71,9 @@ export function registerDev(program: Command): void {
       console.log(`  IPFS API    ${ipfs.apiUrl}`);
       console.log(`  gateway     ${gateway.url}${flags.publicUrl ? ` (reached at ${flags.publicUrl})` : ''}   (docker login ${registry} with a token from \`hcr login ${registry} --suri //Alice\`)`);
       console.log(`  web page    ${gateway.url}/   (connect a polkadot.js wallet; its API: ${gateway.url}/api/openapi.json)`);
+      const graphqlBase = indexer.graphqlUrl.replace(/\/graphql$/, '');
+      console.log(`  metrics     ${gateway.url}/metrics   ${graphqlBase}/metrics   ${indexer.processorMetricsUrl ?? '(the processor did not say where its metrics are)'}`);
+      console.log(`  health      ${gateway.url}/readyz   ${graphqlBase}/readyz   (and /healthz on both)`);
       console.log('Ctrl-C stops everything.');
     });
 }

@@ -1,0 +1,84 @@
+// The GraphQL server's /healthz, /readyz and /metrics, and its request latency. Put in front of
+// everything else the server does (the response cache's fast path included), so every request
+// is timed and health checks never wait behind Apollo.
+//
+// /readyz: Postgres answers and holds the processor's state; with CHAIN_RPC set, the index is at
+// most GQL_MAX_INDEX_LAG_BLOCKS (default 20) blocks behind the chain's finalized head.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Application } from 'express';
+import { Pool } from 'pg';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { chainFinalizedHeight, type Check, DEFAULT_MAX_INDEX_LAG_BLOCKS, indexLag, runChecks, sendAlive, sendReadiness } from '../observability/readiness';
+
+type Handle = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
+export interface GraphqlObservabilityOptions {
+  readonly dbUrl: string;
+  /** The chain's RPC, to measure the index's lag; without it only Postgres is checked. */
+  readonly chainRpc?: string;
+  readonly maxIndexLagBlocks?: number;
+}
+
+export function graphqlObservabilityFromEnv(dbUrl: string, env: NodeJS.ProcessEnv = process.env): GraphqlObservabilityOptions {
+  const raw = env.GQL_MAX_INDEX_LAG_BLOCKS;
+  const maxIndexLagBlocks = raw === undefined || raw === '' ? undefined : Number(raw);
+  if (maxIndexLagBlocks !== undefined && (!Number.isInteger(maxIndexLagBlocks) || maxIndexLagBlocks < 0)) {
+    throw new Error(`GQL_MAX_INDEX_LAG_BLOCKS must be a whole number of blocks ≥ 0, got "${raw}": unset it for the default (${DEFAULT_MAX_INDEX_LAG_BLOCKS})`);
+  }
+  return { dbUrl, chainRpc: env.CHAIN_RPC || undefined, maxIndexLagBlocks };
+}
+
+export function observeGraphql(app: Application, options: GraphqlObservabilityOptions): void {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'hcr_graphql_' });
+  const duration = new Histogram({
+    name: 'hcr_graphql_request_duration_seconds',
+    help: 'GraphQL requests from arrival to the end of the answer, by status and whether the response cache answered (an Age header)',
+    labelNames: ['status', 'cached'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const requests = new Counter({ name: 'hcr_graphql_requests_total', help: 'GraphQL HTTP requests answered, by status', labelNames: ['status'] as const, registers: [registry] });
+  // One connection is enough for health checks, and never competes with OpenReader's pool.
+  const pool = new Pool({ connectionString: options.dbUrl, max: 1, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 3_000 });
+  pool.on('error', () => undefined);
+  const indexHeight = async (): Promise<number> => {
+    try {
+      const { rows } = await pool.query<{ height: number | null }>('SELECT height FROM squid_processor.status WHERE id = 0');
+      return rows[0]?.height ?? -1;
+    } catch (error) {
+      throw new Error(`Postgres does not answer (${(error as Error).message}): check DB_URL (or DB_HOST…) and that the database is up`);
+    }
+  };
+  const checks: Record<string, Check> = { postgres: async () => `the index is at block #${await indexHeight()}` };
+  if (options.chainRpc) {
+    const chainRpc = options.chainRpc;
+    checks.index = async () => {
+      const [height, head] = await Promise.all([indexHeight(), chainFinalizedHeight(chainRpc)]);
+      return indexLag(height, head, options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS);
+    };
+  }
+
+  const appWithHandle = app as unknown as { handle: Handle };
+  const handle = appWithHandle.handle.bind(app);
+  appWithHandle.handle = (req, res, next) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (path === '/healthz') return sendAlive(res, 'graphql');
+      if (path === '/readyz') return void runChecks(checks).then((readiness) => sendReadiness(res, readiness));
+      if (path === '/metrics') {
+        return void registry.metrics().then((body) => {
+          res.setHeader('Content-Type', registry.contentType);
+          res.end(body);
+        });
+      }
+    }
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const status = String(res.statusCode);
+      requests.inc({ status });
+      duration.observe({ status, cached: res.getHeader('age') === undefined ? 'no' : 'yes' }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    handle(req, res, next);
+  };
+}

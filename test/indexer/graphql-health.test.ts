@@ -1,0 +1,77 @@
+// The GraphQL server's /healthz, /readyz and /metrics: ready while Postgres answers and the index
+// keeps up with the chain; not ready, saying how far behind, when the processor stops and the
+// chain moves on; every request timed in /metrics.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { runMigrations } from '../../src/indexer/migrations';
+import { waitForProcessorState } from '../../src/indexer/processor-state';
+import { startProcessor, type ProcessorHandle } from '../../src/indexer/processor-process';
+import { startGraphql, type GraphqlServer } from '../../src/indexer/graphql-server';
+import { startTestChain, type TestChain } from '../helpers/devnet';
+import { startTestPostgres, type TestPostgres } from './helpers/postgres';
+import { waitFor } from './helpers/wait';
+
+let chain: TestChain;
+let pg: TestPostgres;
+let processor: ProcessorHandle;
+let graphql: GraphqlServer;
+let base: string;
+
+before(async () => {
+  chain = await startTestChain({ finalityLag: 0 });
+  pg = await startTestPostgres();
+  const dbUrl = await pg.newDatabase('graphql_health');
+  await runMigrations(dbUrl);
+  processor = startProcessor({ chainRpc: chain.devnet.wsUrl, dbUrl, headPollIntervalMs: 200 });
+  await waitForProcessorState(dbUrl, processor);
+  graphql = await startGraphql({ dbUrl, port: 0, env: { CHAIN_RPC: chain.devnet.wsUrl, GQL_MAX_INDEX_LAG_BLOCKS: '3' } });
+  base = graphql.url.replace(/\/graphql$/, '');
+});
+
+after(async () => {
+  await graphql?.stop();
+  await processor?.stop();
+  await pg?.close();
+  await chain?.close();
+});
+
+const readyz = async () => {
+  const response = await fetch(`${base}/readyz`);
+  return { status: response.status, body: (await response.json()) as { status: string; reason: string; checks: Record<string, { ok: boolean; detail: string }> } };
+};
+
+test('answers /healthz while the process lives', async () => {
+  const response = await fetch(`${base}/healthz`);
+  assert.equal(response.status, 200);
+  assert.equal(((await response.json()) as { service: string }).service, 'graphql');
+});
+
+test('is ready once Postgres answers and the index is within the lag threshold of the chain', async () => {
+  await waitFor(async () => (await readyz()).status === 200, 'GraphQL to be ready', 30_000);
+  const { body } = await readyz();
+  assert.equal(body.status, 'ready');
+  assert.match(body.checks.postgres.detail, /^the index is at block #\d+$/);
+  assert.match(body.checks.index.detail, /^at block #\d+, \d+ behind the chain's finalized #\d+$/);
+});
+
+test('times every request in /metrics, cached answers apart', async () => {
+  for (let i = 0; i < 2; i++) {
+    await fetch(graphql.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ spaces(limit: 1) { id } }"}' });
+  }
+  const response = await fetch(`${base}/metrics`);
+  assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
+  const text = await response.text();
+  assert.match(text, /^hcr_graphql_request_duration_seconds_count\{status="200",cached="no"\} [1-9]/m);
+  assert.match(text, /^hcr_graphql_requests_total\{status="200"\} [2-9]/m);
+  assert.match(text, /^hcr_graphql_process_resident_memory_bytes \d+/m);
+});
+
+test('is not ready when the index falls behind, saying by how much and what to check', async () => {
+  await processor.stop();
+  await fetch(chain.devnet.httpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"dev_newBlock","params":[{"count":10}]}' });
+  const { status, body } = await readyz();
+  assert.equal(status, 503);
+  assert.equal(body.checks.postgres.ok, true);
+  assert.equal(body.checks.index.ok, false);
+  assert.match(body.reason, /^index: the index is at block #\d+, \d+ blocks behind the chain's finalized #\d+ \(more than 3\): check that the processor runs and reaches the chain, or raise the threshold$/);
+});
