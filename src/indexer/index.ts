@@ -1,11 +1,14 @@
-// The indexer's API: Postgres (embedded or external), migrations, the processor, GraphQL, or all
-// of them at once with startIndexer.
+// The indexer's API: Postgres (embedded or external), migrations, the processor, the content
+// indexer (manifests read from IPFS, src/content-index), GraphQL, or all of them at once with
+// startIndexer.
 import path from 'node:path';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
 import { type GraphqlServer, startGraphql } from './graphql-server';
 import { runMigrations } from './migrations';
 import { type ProcessorHandle, startProcessor } from './processor-process';
 import { waitForProcessorState } from './processor-state';
+import type { ManagedChild } from './child-process';
+import { startContentIndexer } from '../content-index/process';
 
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { runMigrations } from './migrations';
@@ -14,6 +17,7 @@ export { startProcessor, type ProcessorHandle, type StartProcessorOptions } from
 export { startGraphql, DEFAULT_GRAPHQL_PORT, type GraphqlServer, type StartGraphqlOptions } from './graphql-server';
 export { dbUrlFromEnv, redactDbUrl } from './db-url';
 export { assertSameChain, ChainMismatchError } from '../processor/chain-guard';
+export { startContentIndexer, type StartContentIndexerOptions } from '../content-index/process';
 
 export interface StartIndexerOptions {
   chainRpc: string;
@@ -29,6 +33,8 @@ export interface StartIndexerOptions {
   headPollIntervalMs?: number;
   /** The processor's Prometheus port (Subsquid's metrics); absent: a free one. */
   processorMetricsPort?: number;
+  /** The Kubo RPC API the content indexer reads manifests from; without it, no content is indexed. */
+  ipfsApi?: string;
   log?: (line: string) => void;
 }
 
@@ -38,17 +44,21 @@ export interface Indexer {
   /** The processor's Prometheus metrics, when it announced them. */
   readonly processorMetricsUrl?: string;
   readonly processor: ProcessorHandle;
+  /** The content indexer, when started with ipfsApi. */
+  readonly content?: ManagedChild;
   readonly graphql: GraphqlServer;
-  /** Stops GraphQL, the processor and the embedded Postgres (if started here). */
+  /** Stops GraphQL, the content indexer, the processor and the embedded Postgres (if started here). */
   stop(): Promise<void>;
 }
 
 export async function startIndexer(options: StartIndexerOptions): Promise<Indexer> {
   let postgres: EmbeddedPostgres | undefined;
   let processor: ProcessorHandle | undefined;
+  let content: ManagedChild | undefined;
   let graphql: GraphqlServer | undefined;
   const stop = async () => {
     await graphql?.stop();
+    await content?.stop();
     await processor?.stop();
     await postgres?.stop();
   };
@@ -66,11 +76,12 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
     };
     processor = startProcessor({ ...options, dbUrl, prometheusPort: options.processorMetricsPort, log });
     await waitForProcessorState(dbUrl, processor);
+    if (options.ipfsApi) content = startContentIndexer({ dbUrl, ipfsApi: options.ipfsApi, log: options.log });
     // CHAIN_RPC lets GraphQL's /readyz measure how far the index is behind the chain.
     graphql = await startGraphql({ dbUrl, port: options.graphqlPort, log: options.log, env: { CHAIN_RPC: options.chainRpc } });
     const port = await Promise.race([metricsPort, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000).unref())]);
     const processorMetricsUrl = port === undefined ? undefined : `http://127.0.0.1:${port}/metrics`;
-    return { dbUrl, graphqlUrl: graphql.url, processorMetricsUrl, processor, graphql, stop };
+    return { dbUrl, graphqlUrl: graphql.url, processorMetricsUrl, processor, content, graphql, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
