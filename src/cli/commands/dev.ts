@@ -3,7 +3,7 @@
 // IPFS store (with its Kubo RPC subset) and the gateway.
 import type { Command } from 'commander';
 import { connectChain } from '../../chain';
-import { startIndexer } from '../../indexer';
+import { startContentIndexer, startIndexer } from '../../indexer';
 import { startEmbeddedIpfs } from '../../ipfs';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { addDevnetOptions, type DevnetFlags, launchDevnet } from './devnet';
@@ -47,6 +47,9 @@ export function registerDev(program: Command): void {
       onShutdown(() => indexer.stop());
       const ipfs = await startEmbeddedIpfs({ dataDir, host: flags.host, port: parseNonNegativeInt(flags.ipfsPort, '--ipfs-port') });
       onShutdown(() => ipfs.close());
+      // Manifests' contents (labels, sizes, platforms) are read from this IPFS into the index.
+      const content = startContentIndexer({ dbUrl: indexer.dbUrl, ipfsApi: ipfs.apiUrl, log: quiet });
+      onShutdown(async () => void (await content.stop()));
       const api = await connectChain(devnet.wsUrl);
       onShutdown(() => api.disconnect());
       const gateway = await launchGateway({

@@ -1,7 +1,9 @@
-// `hcr processor` and `hcr graphql`: the indexer's parts against external services
-// (CHAIN_RPC, DB_URL or DB_*), as a deployment runs them.
+// `hcr processor`, `hcr content-index` and `hcr graphql`: the indexer's parts against external
+// services (CHAIN_RPC, DB_URL or DB_*, IPFS_API), as a deployment runs them.
 import type { Command } from 'commander';
-import { dbUrlFromEnv, DEFAULT_GRAPHQL_PORT, redactDbUrl, runMigrations, startGraphql, startProcessor } from '../../indexer';
+import { dbUrlFromEnv, DEFAULT_GRAPHQL_PORT, redactDbUrl, runMigrations, startContentIndexer, startGraphql, startProcessor } from '../../indexer';
+import type { ManagedChild } from '../../indexer/child-process';
+import { DEFAULT_IPFS_API } from '../../content-index/config';
 import { DEFAULTS } from '../../config/defaults';
 import { DEFAULT_MAX_BATCH_BLOCKS } from '../../processor/batch-coalescing';
 import { parseNonNegativeInt } from '../errors';
@@ -18,7 +20,9 @@ export function registerIndexer(program: Command): void {
     .option('--to <block>', 'last block to index, then exit (env TO_BLOCK)')
     .option('--rate-limit <n>', 'RPC requests per second (env RPC_RATE_LIMIT)')
     .option('--max-batch-blocks <n>', `most finalized blocks written in one transaction; 0 for Subsquid's splits of 10 (env PROCESSOR_MAX_BATCH_BLOCKS, default ${DEFAULT_MAX_BATCH_BLOCKS})`)
-    .action(async (flags: { chain: string; from?: string; to?: string; rateLimit?: string; maxBatchBlocks?: string }) => {
+    .option('--ipfs-api <url>', 'Kubo RPC API the content indexer reads manifests from (env IPFS_API)', ipfsApiDefault())
+    .option('--no-content-index', 'index the chain only, without reading manifests from IPFS (run `hcr content-index` elsewhere)')
+    .action(async (flags: { chain: string; from?: string; to?: string; rateLimit?: string; maxBatchBlocks?: string; ipfsApi: string; contentIndex: boolean }) => {
       const dbUrl = dbUrlFromEnv();
       await runMigrations(dbUrl);
       const processor = startProcessor({
@@ -31,10 +35,28 @@ export function registerIndexer(program: Command): void {
         log: (line) => console.error(line),
       });
       console.log(`processor: ${flags.chain} → ${redactDbUrl(dbUrl)}`);
+      // Its own process: reading IPFS never holds up the processor's batches.
+      const content = flags.contentIndex ? keepRunning(() => startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: (line) => console.error(line) })) : undefined;
+      if (content) console.log(`content index: ${flags.ipfsApi} → ${redactDbUrl(dbUrl)}`);
       onShutdown(async () => {
+        await content?.stop();
         await processor.stop();
       });
       const { code } = await processor.exited;
+      await content?.stop();
+      process.exit(code ?? 1);
+    });
+
+  program
+    .command('content-index')
+    .description('read the manifests the index holds from IPFS (labels, sizes, platforms) into the index; `hcr processor` runs it too')
+    .option('--ipfs-api <url>', 'Kubo RPC API to read from (env IPFS_API)', ipfsApiDefault())
+    .action(async (flags: { ipfsApi: string }) => {
+      const dbUrl = dbUrlFromEnv();
+      const content = startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: (line) => console.error(line) });
+      console.log(`content index: ${flags.ipfsApi} → ${redactDbUrl(dbUrl)}`);
+      onShutdown(async () => void (await content.stop()));
+      const { code } = await content.exited;
       process.exit(code ?? 1);
     });
 
@@ -47,4 +69,29 @@ export function registerIndexer(program: Command): void {
       console.log(`GraphQL: ${graphql.url}`);
       onShutdown(() => graphql.stop());
     });
+}
+
+const ipfsApiDefault = () => process.env.IPFS_API?.trim() || DEFAULT_IPFS_API;
+
+/** A child restarted after a pause whenever it exits on its own, until stopped. */
+function keepRunning(start: () => ManagedChild): { stop(): Promise<void> } {
+  let stopped = false;
+  let child = start();
+  const watch = (current: ManagedChild) =>
+    void current.exited.then(({ code }) => {
+      if (stopped) return;
+      console.error(`content index exited (code ${code}); starting it again in 5 s`);
+      setTimeout(() => {
+        if (stopped) return;
+        child = start();
+        watch(child);
+      }, 5_000).unref();
+    });
+  watch(child);
+  return {
+    async stop() {
+      stopped = true;
+      await child.stop();
+    },
+  };
 }
