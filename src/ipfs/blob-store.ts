@@ -1,6 +1,10 @@
 // The one storage interface for blob bytes. Two implementations pass the same test suite
 // (test/ipfs/blob-store-suite.ts): the embedded UnixFS store and Kubo over its RPC API.
 import type { Readable } from 'node:stream';
+import type { DagBlock } from './dag-blocks';
+import type { ByteRange } from './streams';
+
+export type { DagBlock } from './dag-blocks';
 
 export { BlobStoreError, BlobNotFoundError, BlobStoreUnavailableError, InvalidCidError } from './errors';
 
@@ -107,6 +111,26 @@ export interface BlobStore {
    * path, or undefined when the file was not taken (one block: stored as that block).
    */
   adoptFile?(cid: string, file: string): Promise<string | undefined>;
+
+  /**
+   * One block of a stored file by its CID: the root, an inner node or a raw leaf (CIDv0 or
+   * CIDv1, dag-pb or raw). BlobNotFoundError when the store does not have it. A leaf kept in a
+   * file of leaves is found once a block above it has been read (as every DAG walk does).
+   */
+  getBlock(cid: string): Promise<Uint8Array>;
+
+  /**
+   * The file's blocks depth-first (the root first, the raw leaves in file order), each with its
+   * CID; with `range`, only those on the way to its bytes. BlobNotFoundError when the root is
+   * missing, and from the iterator when a block under it is.
+   */
+  blocks(cid: string, options?: { range?: ByteRange; signal?: AbortSignal }): AsyncIterable<DagBlock>;
+
+  /**
+   * Stores the blocks of the file `root` (each already checked against its CID by the caller)
+   * and pins it once every block of it is here; BlobNotFoundError if some are still missing.
+   */
+  putBlocks(root: string, blocks: AsyncIterable<DagBlock>, options?: { signal?: AbortSignal }): Promise<PutResult>;
 
   /** Resolves when the store answers; rejects with BlobStoreUnavailableError otherwise. */
   ping(): Promise<void>;

@@ -41,6 +41,14 @@ export function ipfsModules(): Promise<IpfsModules> {
   return loading;
 }
 
+let car: Promise<typeof import('@ipld/car')> | undefined;
+
+/** @ipld/car: reading and writing CAR files (trustless gateway answers, peers, offline bundles). */
+export function carModule(): Promise<typeof import('@ipld/car')> {
+  car ??= import('@ipld/car');
+  return car;
+}
+
 let kubo: Promise<typeof import('kubo-rpc-client')> | undefined;
 
 /** kubo-rpc-client, loaded only when a Kubo store is opened. */

@@ -5,7 +5,17 @@ import assert from 'node:assert/strict';
 import type { BlobStore } from '../../src/ipfs/blob-store';
 import { BlobNotFoundError, InvalidCidError } from '../../src/ipfs/errors';
 import { CHUNK, collect, digestOf, GeneratedBytes, MiB, pieces, sha256 } from './helpers/bytes';
+import { buildDag, each } from './helpers/dag';
 import { measurePeak } from './helpers/memory';
+import { ipfsModules } from '../../src/ipfs/esm';
+
+const RAW_CODE = 0x55;
+
+/** The CIDv1 of `bytes` under `codec`, as the stores make them (sha2-256). */
+async function cidOfBytes(codec: number, bytes: Uint8Array): Promise<string> {
+  const m = await ipfsModules();
+  return m.CID.createV1(codec, await m.sha256.digest(bytes)).toString();
+}
 import { randomBytes } from 'node:crypto';
 
 export interface StoreFixture {
@@ -200,6 +210,58 @@ export function blobStoreSuite(name: string, open: () => Promise<StoreFixture>):
         for await (const _chunk of stream) break;
         assert.equal(stream.destroyed, true);
         assert.equal((await store.stat(cid)).size, 8 * MiB);
+      });
+    });
+
+    describe('blocks', () => {
+      // 176 chunks: more than one node's 174 links, so the DAG has two levels of nodes.
+      const size = 176 * CHUNK - 1000;
+      let bytes: Buffer;
+      let cid: string;
+      before(async () => {
+        bytes = randomBytes(size);
+        cid = (await store.put([bytes])).cid;
+      });
+
+      it('walks a file depth-first: root first, every block its CID\'s bytes, the leaves in file order', async () => {
+        const blocks = [];
+        for await (const block of store.blocks(cid)) blocks.push(block);
+        assert.equal(blocks[0].cid.toString(), cid);
+        for (const block of blocks) assert.equal(await cidOfBytes(block.cid.code, block.bytes), block.cid.toString(), `block ${block.cid} holds other bytes`);
+        const leaves = blocks.filter((block) => block.cid.code === RAW_CODE);
+        assert.equal(leaves.length, Math.ceil(size / CHUNK));
+        assert.ok(blocks.length > leaves.length + 1, 'two levels of nodes above the leaves');
+        assert.deepEqual(Buffer.concat(leaves.map((leaf) => leaf.bytes)), bytes);
+      });
+
+      it('walks only the blocks a byte range needs', async () => {
+        const start = 100 * CHUNK + 5;
+        const blocks = [];
+        for await (const block of store.blocks(cid, { range: { start, end: start + CHUNK } })) blocks.push(block);
+        const leaves = blocks.filter((block) => block.cid.code === RAW_CODE);
+        assert.equal(leaves.length, 2, 'a chunk-long range across a chunk boundary touches two leaves');
+        assert.deepEqual(Buffer.concat(leaves.map((leaf) => leaf.bytes)), bytes.subarray(100 * CHUNK, 102 * CHUNK));
+        assert.ok(blocks.length < 8, `${blocks.length} blocks for one chunk of bytes`);
+      });
+
+      it('serves any block by its CID once a walk reached it, and BlobNotFoundError for one it lacks', async () => {
+        const seen = [];
+        for await (const block of store.blocks(cid, { range: { start: 0, end: 1 } })) seen.push(block);
+        for (const block of seen) assert.deepEqual(Buffer.from(await store.getBlock(block.cid.toString())), Buffer.from(block.bytes));
+        await assert.rejects(store.getBlock(ABSENT_CID), BlobNotFoundError);
+        await assert.rejects(store.getBlock('not-a-cid'), InvalidCidError);
+      });
+
+      it('stores a DAG built elsewhere and pins it, or refuses to pin one with a block missing', async () => {
+        const other = randomBytes(3 * CHUNK + 17);
+        const dag = await buildDag(other);
+        const put = await store.putBlocks(dag.root, each(dag.blocks));
+        assert.deepEqual(put, { cid: dag.root, size: other.byteLength });
+        assert.equal(await store.isPinned(dag.root), true);
+        assert.deepEqual(await readAll(store, dag.root), other);
+        const incomplete = await buildDag(randomBytes(3 * CHUNK + 18));
+        await assert.rejects(store.putBlocks(incomplete.root, each(incomplete.blocks.slice(1))), BlobNotFoundError);
+        assert.equal(await store.isPinned(incomplete.root), false);
       });
     });
 

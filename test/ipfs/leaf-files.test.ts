@@ -70,6 +70,26 @@ describe('embedded store leaf files', () => {
     assert.ok(range.equals(bytes.subarray(CHUNK - 10, 2 * CHUNK + 10)), 'a range across leaves');
   });
 
+  it('serves the blocks of a file kept as leaves: depth-first from the file, and one by one once a walk reached them', async () => {
+    const bytes = randomBytes(3 * CHUNK + 99);
+    const imported = await store.importLeavesElsewhere([bytes]);
+    await store.adoptFile(imported.cid, fileOf(bytes));
+    const blocks = [];
+    for await (const block of store.blocks(imported.cid)) blocks.push(block);
+    const leaves = blocks.filter((block) => block.cid.code === 0x55);
+    assert.equal(leaves.length, 4);
+    assert.ok(Buffer.concat(leaves.map((leaf) => leaf.bytes)).equals(bytes));
+    // A fresh store on the same dir knows no leaf's place until it reads the root, as clients do.
+    const fresh = await EmbeddedBlobStore.open(ipfsDir);
+    try {
+      await assert.rejects(fresh.getBlock(leaves[2].cid.toString()), /not in the embedded IPFS store/);
+      assert.ok(Buffer.from(await fresh.getBlock(imported.cid)).equals(Buffer.from(blocks[0].bytes)));
+      for (const leaf of leaves) assert.ok(Buffer.from(await fresh.getBlock(leaf.cid.toString())).equals(Buffer.from(leaf.bytes)));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('stores a one-block file as its block and leaves the file to the caller', async () => {
     const bytes = randomBytes(1000);
     const imported = await store.importLeavesElsewhere([bytes]);

@@ -9,11 +9,11 @@ import type { Readable } from 'node:stream';
 import type { FsBlockstore } from 'blockstore-fs';
 import type { UnixFS } from '@helia/unixfs';
 import type { CID } from 'multiformats/cid';
-import type { BlobStat, BlobStore, ByteSource, GarbageCollection, GetOptions, PutOptions, PutResult } from '../blob-store';
+import type { BlobStat, BlobStore, ByteSource, DagBlock, GarbageCollection, GetOptions, PutOptions, PutResult } from '../blob-store';
 import { cidText, KUBO_IMPORT, parseBlobCid } from '../cid';
 import { BlobNotFoundError, BlobStoreError, BlobStoreUnavailableError } from '../errors';
 import { ipfsModules, type IpfsModules } from '../esm';
-import { clampRange, CountingSource, toReadable } from '../streams';
+import { type ByteRange, clampRange, CountingSource, toReadable } from '../streams';
 import { FileDag, type FileNode } from './file-dag';
 import { sweepBlocks, sweepLeafFiles } from './garbage-collector';
 import { LeafFiles } from './leaf-files';
@@ -137,6 +137,49 @@ export class EmbeddedBlobStore implements BlobStore {
     const { root, node } = await this.resolve(cid);
     const range = clampRange(FileDag.size(node), options.offset, options.length);
     return toReadable(this.#files.read(root, node, range), options.signal);
+  }
+
+  async getBlock(cid: string): Promise<Uint8Array> {
+    this.#assertOpen();
+    const parsed = parseBlobCid(this.#m, cid);
+    const bytes = await this.#files.block(parsed);
+    if (!bytes) throw new BlobNotFoundError(cidText(parsed), `block ${parsed} is not in the embedded IPFS store at ${this.location}`);
+    return bytes;
+  }
+
+  blocks(cid: string, options: { range?: ByteRange; signal?: AbortSignal } = {}): AsyncIterable<DagBlock> {
+    this.#assertOpen();
+    const root = parseBlobCid(this.#m, cid);
+    const files = this.#files;
+    return (async function* () {
+      for await (const block of files.blocks(root, options.range)) {
+        options.signal?.throwIfAborted();
+        yield block;
+      }
+    })();
+  }
+
+  async putBlocks(root: string, blocks: AsyncIterable<DagBlock>, options: { signal?: AbortSignal } = {}): Promise<PutResult> {
+    const rootCid = cidText(parseBlobCid(this.#m, root));
+    await this.putBlockSet(blocks, options);
+    await this.pin(rootCid);
+    return { cid: rootCid, size: (await this.stat(rootCid)).size };
+  }
+
+  /** Stores blocks (checked against their CIDs by the caller) without pinning anything. */
+  async putBlockSet(blocks: AsyncIterable<DagBlock>, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen();
+    // Registered first, so that a collection running meanwhile keeps these unpinned blocks.
+    const write = { since: Date.now() - 1000 };
+    this.#writing.add(write);
+    try {
+      for await (const block of blocks) {
+        options.signal?.throwIfAborted();
+        await this.#gate.write(() => this.#blocks.put(block.cid, block.bytes));
+      }
+    } finally {
+      this.#writing.delete(write);
+    }
   }
 
   async has(cid: string): Promise<boolean> {

@@ -5,31 +5,30 @@
 // pulls: it reads a few blocks ahead of the consumer and no more, whatever the file size.
 import type { CID } from 'multiformats/cid';
 import type { FsBlockstore } from 'blockstore-fs';
-import { BlobNotFoundError, BlobStoreError, InvalidCidError } from '../errors';
+import { BlobNotFoundError } from '../errors';
 import type { IpfsModules } from '../esm';
 import type { ByteRange } from '../streams';
+import { type BlockPlace, type DagBlock, dagBlocks } from '../dag-blocks';
+import { decodeFileNode, type FileNode } from '../file-node';
 import type { LeafFiles } from './leaf-files';
+
+export type { FileNode } from '../file-node';
 
 /** Blocks read ahead of the consumer per DAG level: 8 × 256 KiB leaves at most. */
 const READ_AHEAD = 8;
 /** Read size from a leaf file: one UnixFS chunk. */
 const LEAF_FILE_READ_BYTES = 256 * 1024;
 
-export type FileNode =
-  | { readonly kind: 'raw'; readonly bytes: Uint8Array }
-  | {
-      readonly kind: 'file';
-      readonly block: Uint8Array;
-      readonly data?: Uint8Array;
-      readonly links: readonly { readonly cid: CID; readonly size: number; readonly tsize: number }[];
-      readonly fileSize: number;
-    };
+/** Raw leaves whose place in a file of leaves the store has learnt (a bound on memory). */
+const MAX_PLACES = 200_000;
 
 export class FileDag {
   readonly #m: IpfsModules;
   readonly #blocks: FsBlockstore;
   readonly #location: string;
   readonly #leaves: LeafFiles;
+  /** Raw leaf CID → where its bytes lie in its root's file of leaves, learnt from the nodes above it. */
+  readonly #places = new Map<string, { readonly root: string; readonly offset: number; readonly size: number }>();
 
   constructor(modules: IpfsModules, blocks: FsBlockstore, location: string, leaves: LeafFiles) {
     this.#m = modules;
@@ -69,6 +68,63 @@ export class FileDag {
       yield* file.createReadStream({ start: range.start, end: range.end - 1, autoClose: false, highWaterMark: LEAF_FILE_READ_BYTES });
     } finally {
       await file.close();
+    }
+  }
+
+  /**
+   * One block: from the blockstore, or a raw leaf from its file of leaves when a node above it
+   * was read before (the way every walk from a root goes). Undefined when it is not here.
+   */
+  async block(cid: CID): Promise<Uint8Array | undefined> {
+    const stored = await this.#block(cid);
+    if (stored) {
+      if (cid.code !== this.#m.raw.code) await this.#learnPlaces(cid, stored);
+      return stored;
+    }
+    const place = this.#places.get(cid.toString());
+    if (!place || cid.code !== this.#m.raw.code) return undefined;
+    const bytes = await this.#leaves.readAt(place.root, place.offset, place.size);
+    // The file could have been replaced; a leaf is only ever what its CID says.
+    if (!bytes || !this.#m.CID.createV1(this.#m.raw.code, await this.#m.sha256.digest(bytes)).equals(cid)) return undefined;
+    return bytes;
+  }
+
+  /** The file's blocks depth-first (root first, leaves in file order), its leaves read from its leaf file when it has one. */
+  async *blocks(root: CID, range?: ByteRange): AsyncGenerator<DagBlock> {
+    const rootNode = await this.root(root);
+    const leafFile = rootNode.kind === 'file' ? await this.#leaves.open(root.toV1().toString(), rootNode.fileSize) : undefined;
+    try {
+      const read = async (cid: CID, place: BlockPlace): Promise<Uint8Array | undefined> => {
+        const stored = await this.#block(cid);
+        if (stored || !leafFile || cid.code !== this.#m.raw.code) return stored;
+        const bytes = Buffer.allocUnsafe(place.size);
+        const { bytesRead } = await leafFile.read(bytes, 0, place.size, place.offset);
+        return bytesRead === place.size ? bytes : undefined;
+      };
+      for await (const block of dagBlocks(this.#m, root, read, range)) yield { cid: block.cid, bytes: block.bytes };
+    } finally {
+      await leafFile?.close();
+    }
+  }
+
+  /** Records where the raw leaves under a dag-pb node lie, when the node's own place in a file of leaves is known. */
+  async #learnPlaces(cid: CID, bytes: Uint8Array): Promise<void> {
+    let node: FileNode;
+    try {
+      node = decodeFileNode(this.#m, cid, bytes);
+    } catch {
+      return;
+    }
+    if (node.kind !== 'file') return;
+    const key = cid.toV1().toString();
+    let place = this.#places.get(key);
+    if (!place && (await this.#leaves.has(key, node.fileSize))) place = { root: key, offset: 0, size: node.fileSize };
+    if (!place) return;
+    let position = place.offset + (node.data?.byteLength ?? 0);
+    for (const link of node.links) {
+      if (this.#places.size >= MAX_PLACES) this.#places.delete(this.#places.keys().next().value as string);
+      this.#places.set(link.cid.toV1().toString(), { root: place.root, offset: position, size: link.size });
+      position += link.size;
     }
   }
 
@@ -141,24 +197,7 @@ export class FileDag {
 
   async #node(cid: CID): Promise<FileNode | undefined> {
     const bytes = await this.#block(cid);
-    if (!bytes) return undefined;
-    if (cid.code === this.#m.raw.code) return { kind: 'raw', bytes };
-    const pb = this.#m.dagPb.decode(bytes);
-    if (!pb.Data) throw new BlobStoreError(`block ${cid} is dag-pb without UnixFS data; it is not a file`);
-    const unixfs = this.#m.UnixFS.unmarshal(pb.Data);
-    if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
-      throw new InvalidCidError(cid.toString(), `it names a UnixFS ${unixfs.type}, not a file`);
-    }
-    if (pb.Links.length !== unixfs.blockSizes.length) {
-      throw new BlobStoreError(`block ${cid} is corrupt: ${pb.Links.length} links but ${unixfs.blockSizes.length} block sizes`);
-    }
-    return {
-      kind: 'file',
-      block: bytes,
-      data: unixfs.data && unixfs.data.byteLength > 0 ? unixfs.data : undefined,
-      links: pb.Links.map((link, i) => ({ cid: link.Hash, size: Number(unixfs.blockSizes[i]), tsize: link.Tsize ?? 0 })),
-      fileSize: Number(unixfs.fileSize()),
-    };
+    return bytes ? decodeFileNode(this.#m, cid, bytes) : undefined;
   }
 
   async #block(cid: CID): Promise<Uint8Array | undefined> {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { addFiles } from './kubo-api-add';
+import { dagImport } from './kubo-api-dag-import';
 import type { EmbeddedBlobStore } from './embedded-store';
 import { FileDag } from './file-dag';
 import { cidOfPath, KuboApiError, type Options, sendJson } from './kubo-api-wire';
@@ -119,6 +120,13 @@ async function repoGc(_req: IncomingMessage, res: ServerResponse, store: Embedde
   res.end();
 }
 
+/** block/get: one block's bytes (a raw leaf kept in a file of leaves is found once a node above it was read). */
+async function blockGet(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore, options: Options): Promise<void> {
+  const bytes = await store.getBlock(cidOfPath(options.arg('cid')));
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': String(bytes.byteLength), 'X-Stream-Output': '1' });
+  res.end(bytes);
+}
+
 async function version(_req: IncomingMessage, res: ServerResponse, store: EmbeddedBlobStore): Promise<void> {
   await store.ping();
   sendJson(res, VERSION);
@@ -128,6 +136,8 @@ async function version(_req: IncomingMessage, res: ServerResponse, store: Embedd
 export const KUBO_COMMANDS: Readonly<Record<string, KuboCommand>> = {
   add: addFiles,
   cat,
+  'block/get': blockGet,
+  'dag/import': dagImport,
   'files/stat': filesStat,
   'pin/add': pinAdd,
   'pin/ls': pinLs,

@@ -37,6 +37,23 @@ export class LeafFiles {
     return undefined;
   }
 
+  /** `size` bytes at `offset` of the root's file, or undefined when the file is not here or shorter. */
+  async readAt(root: string, offset: number, size: number): Promise<Uint8Array | undefined> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.path(root), constants.O_RDONLY);
+    } catch {
+      return undefined;
+    }
+    try {
+      const bytes = Buffer.allocUnsafe(size);
+      const { bytesRead } = await handle.read(bytes, 0, size, offset);
+      return bytesRead === size ? bytes : undefined;
+    } finally {
+      await handle.close();
+    }
+  }
+
   async has(root: string, size: number): Promise<boolean> {
     const info = await stat(this.path(root)).catch(() => undefined);
     return info?.isFile() === true && info.size === size;

@@ -3,11 +3,12 @@
 import type { Readable } from 'node:stream';
 import type { KuboRPCClient } from 'kubo-rpc-client';
 import type { CID } from 'multiformats/cid';
-import type { BlobStat, BlobStore, ByteSource, GetOptions, PutOptions, PutResult } from '../blob-store';
+import type { BlobStat, BlobStore, ByteSource, DagBlock, GetOptions, PutOptions, PutResult } from '../blob-store';
+import { dagBlocks } from '../dag-blocks';
 import { cidText, KUBO_IMPORT, parseBlobCid } from '../cid';
 import { BlobNotFoundError, BlobStoreUnavailableError, InvalidCidError } from '../errors';
-import { ipfsModules, kuboRpcClient, type IpfsModules } from '../esm';
-import { clampRange, CountingSource, emptyReadable, toReadable } from '../streams';
+import { carModule, ipfsModules, kuboRpcClient, type IpfsModules } from '../esm';
+import { type ByteRange, clampRange, CountingSource, emptyReadable, toReadable } from '../streams';
 import { kuboAdd } from './kubo-add';
 import { kuboError, unreachable } from './kubo-errors';
 
@@ -103,6 +104,57 @@ export class KuboBlobStore implements BlobStore {
       }
     }
     return toReadable(stream(), options.signal);
+  }
+
+  async getBlock(cid: string): Promise<Uint8Array> {
+    const parsed = this.#parse(cid);
+    try {
+      return await this.#client.block.get(parsed, {
+        timeout: this.#lookupTimeoutMs,
+        searchParams: this.#offline ? new URLSearchParams({ offline: 'true' }) : undefined,
+        signal: AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw this.#lookupError(error, parsed);
+    }
+  }
+
+  blocks(cid: string, options: { range?: ByteRange; signal?: AbortSignal } = {}): AsyncIterable<DagBlock> {
+    const root = this.#parse(cid);
+    const read = async (block: CID): Promise<Uint8Array | undefined> => {
+      options.signal?.throwIfAborted();
+      try {
+        return await this.getBlock(cidText(block));
+      } catch (error) {
+        if (error instanceof BlobNotFoundError && !block.equals(root)) return undefined;
+        throw error;
+      }
+    };
+    return dagBlocks(this.#m, root, read, options.range);
+  }
+
+  /** One `dag/import` of the blocks as a CAR, which pins the root (Kubo checks nothing it is not told to: the caller verified them). */
+  async putBlocks(root: string, blocks: AsyncIterable<DagBlock>, options: { signal?: AbortSignal } = {}): Promise<PutResult> {
+    const rootCid = this.#parse(root);
+    const { CarWriter } = await carModule();
+    const { writer, out } = CarWriter.create([rootCid]);
+    const feeding = (async () => {
+      try {
+        for await (const block of blocks) await writer.put({ cid: block.cid, bytes: block.bytes });
+      } finally {
+        await writer.close();
+      }
+    })();
+    try {
+      for await (const { root: pinned } of this.#client.dag.import(out, { pinRoots: true, signal: options.signal })) {
+        if (pinned.pinErrorMsg) throw new BlobNotFoundError(cidText(rootCid), `blob ${rootCid} could not be pinned on the IPFS node at ${this.location} (${pinned.pinErrorMsg}): some of its blocks are missing`);
+      }
+      await feeding;
+    } catch (error) {
+      await feeding.catch(() => undefined);
+      throw kuboError(error, this.location, `dag import of ${rootCid}`, cidText(rootCid));
+    }
+    return { cid: cidText(rootCid), size: (await this.stat(cidText(rootCid))).size };
   }
 
   async has(cid: string): Promise<boolean> {
