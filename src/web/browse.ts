@@ -1,10 +1,11 @@
 // Rendering the index: lists of spaces, a space with its members, images and tags (digest, CID,
-// size, history) and copyable `docker pull` lines. Everything from the chain is shown as text.
+// size and platforms as the index read them, history), its artifacts with their labels and
+// versions, and copyable `docker pull` lines. Everything from the chain is shown as text.
 // A shadow (a later space with a name another space owns, docs/name-ownership.md) is marked as
 // one and gets no `docker pull` lines: they would pull the owner's images.
-import { copyable, formatTime, h, shortAddress, shortHash } from './dom';
-import type { ImageSummary, SpaceDetail, SpaceSummary, TagView } from './queries';
-import { manifestSize } from './sizes';
+import { copyable, formatBytes, formatTime, h, shortAddress, shortHash } from './dom';
+import type { ArtifactVersionView, ArtifactView, ImageSummary, SpaceDetail, SpaceSummary, TagContent, TagView } from './queries';
+import { sizeText } from './sizes';
 
 const nameOf = (item: { name: string | null; nameHex: string }) => item.name ?? `${item.nameHex} (not text)`;
 
@@ -60,7 +61,13 @@ function nameNotice(space: SpaceSummary, name: string, registry: string): HTMLEl
   return null;
 }
 
-export function spaceDetail(space: SpaceDetail, registry: string, me: string | undefined): HTMLElement {
+export interface SpaceContents {
+  /** Each tag's manifest content by tag id. */
+  tags: Map<string, TagContent>;
+  artifacts: ArtifactView[];
+}
+
+export function spaceDetail(space: SpaceDetail, registry: string, me: string | undefined, contents: SpaceContents): HTMLElement {
   const name = nameOf(space);
   const shadow = space.shadowOf !== null;
   const members = h(
@@ -69,7 +76,7 @@ export function spaceDetail(space: SpaceDetail, registry: string, me: string | u
     ...space.members.map((m) => h('li', { 'data-member': m.account.id }, h('code', { title: m.account.id }, m.account.id), m.isOwner ? ' (owner)' : '', m.account.id === me ? ' — you' : '')),
   );
   const images = space.images.length
-    ? space.images.map((image) => imageSection(registry, name, image, !shadow))
+    ? space.images.map((image) => imageSection(registry, name, image, !shadow, contents.tags))
     : [h('p', { class: 'hint' }, shadow ? 'No images.' : `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
   return h(
     'article',
@@ -81,26 +88,61 @@ export function spaceDetail(space: SpaceDetail, registry: string, me: string | u
     members,
     h('h4', {}, `Images (${space.images.length})`),
     ...images,
+    h('h4', {}, `Artifacts (${contents.artifacts.length})`),
+    ...(contents.artifacts.length
+      ? contents.artifacts.map((artifact) => artifactSection(artifact))
+      : [h('p', { class: 'hint' }, 'No artifacts: no manifest of this space names an artifactType (plugins, firmware, packages…).')]),
   );
 }
 
-function imageSection(registry: string, space: string, image: SpaceDetail['images'][number], pullable: boolean): HTMLElement {
+/** An artifact: its kinds, the latest version's labels, and its versions, highest first. */
+function artifactSection(artifact: ArtifactView): HTMLElement {
+  const name = nameOf(artifact);
+  const labels = artifact.labels.length
+    ? h('ul', { class: 'labels', 'aria-label': `Labels of ${name}` }, ...artifact.labels.map((label) => h('li', { 'data-label': label.key }, h('code', {}, `${label.key}=${label.value}`))))
+    : h('p', { class: 'hint' }, 'No labels.');
+  return h(
+    'section',
+    { class: 'artifact', 'data-artifact': name },
+    h('h5', {}, name),
+    h('p', { class: 'hint' }, `${artifact.kinds.join(', ')} — ${artifact.versionCount} version${artifact.versionCount === 1 ? '' : 's'}`),
+    artifact.description ? h('p', {}, artifact.description) : null,
+    labels,
+    h('ol', { class: 'versions', 'aria-label': `Versions of ${name}` }, ...artifact.versions.map(versionItem)),
+  );
+}
+
+function versionItem(version: ArtifactVersionView): HTMLElement {
+  const files = version.files.map((file) => file.title ?? 'untitled').join(', ');
+  const size = version.totalSize === null ? '' : `, ${formatBytes(Number(version.totalSize))}`;
+  return h(
+    'li',
+    { 'data-version': version.version ?? version.id },
+    h('code', {}, version.version ?? '(not text)'),
+    version.prerelease ? ' (pre-release)' : '',
+    ` — ${files || 'no files'}${size}, `,
+    h('code', { title: version.digest }, shortHash(version.digest)),
+    version.moved
+      ? h('span', { class: 'moved-mark' }, ` moved ${version.moveCount}× after it was published (first ${shortHash(version.originalDigest)}, last on ${formatTime(version.lastMovedAt)})`)
+      : null,
+  );
+}
+
+function imageSection(registry: string, space: string, image: SpaceDetail['images'][number], pullable: boolean, contents: Map<string, TagContent>): HTMLElement {
   const name = nameOf(image);
   return h(
     'section',
     { class: 'image', 'data-image': name },
     h('h5', {}, `${space}/${name}`),
-    ...image.tags.map((tag) => tagCard(registry, space, name, tag, pullable)),
+    ...image.tags.map((tag) => tagCard(registry, space, name, tag, pullable, contents.get(tag.id))),
   );
 }
 
 /** `pullable`: false for a shadow's tags, whose pull commands would pull the name owner's images. */
-function tagCard(registry: string, space: string, image: string, tag: TagView, pullable: boolean): HTMLElement {
+function tagCard(registry: string, space: string, image: string, tag: TagView, pullable: boolean, content: TagContent | undefined): HTMLElement {
   const tagName = tag.name ?? 'latest';
-  const size = h('dd', { class: 'size' }, '…');
-  // The gateway answers for the name's owner only: a shadow's manifest is not there to size.
-  if (tag.digest && pullable) manifestSize(`${space}/${image}`, tag.digest).then((text) => (size.textContent = text));
-  else size.textContent = '—';
+  const platforms = content?.platforms.length ? [h('dt', {}, 'Platforms'), h('dd', { class: 'platforms' }, content.platforms.join(', '))] : [];
+  const kind = content?.artifactType ? [h('dt', {}, 'Artifact'), h('dd', { class: 'artifact-type' }, h('code', {}, content.artifactType))] : [];
   const history = h(
     'details',
     {},
@@ -125,7 +167,9 @@ function tagCard(registry: string, space: string, image: string, tag: TagView, p
       h('dt', {}, 'CID'),
       h('dd', {}, h('code', { class: 'wrap' }, tag.manifest?.cid ?? '—')),
       h('dt', {}, 'Size'),
-      size,
+      h('dd', { class: 'size' }, sizeText(content)),
+      ...platforms,
+      ...kind,
       h('dt', {}, 'Updated'),
       h('dd', {}, formatTime(tag.updatedAt)),
     ),

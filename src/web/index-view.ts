@@ -4,7 +4,8 @@
 import { graphql } from './api';
 import { imageList, spaceDetail, spaceList } from './browse';
 import { byId, h } from './dom';
-import { INDEX_HEIGHT, MY_SPACES, type MySpaces, RECENT, type RecentResult, SEARCH, type SearchResult, SPACE_DETAIL, type SpaceDetail } from './queries';
+import { type ArtifactView, INDEX_HEIGHT, MY_SPACES, type MySpaces, RECENT, type RecentResult, SEARCH, type SearchResult, SPACE_ARTIFACTS, SPACE_DETAIL, type SpaceDetail } from './queries';
+import { tagContents } from './sizes';
 
 const INDEX_WAIT_MS = 60_000;
 const RECENT_LIMIT = 10;
@@ -71,12 +72,17 @@ export class IndexView {
   }
 
   async #renderSpace(id: string, focus: boolean): Promise<void> {
-    const { spaceById } = await graphql<{ spaceById: SpaceDetail | null }>(SPACE_DETAIL, { id });
+    // Artifacts come from a custom query; an index without it still shows the space.
+    const [{ spaceById }, artifacts] = await Promise.all([
+      graphql<{ spaceById: SpaceDetail | null }>(SPACE_DETAIL, { id }),
+      graphql<{ artifacts: ArtifactView[] }>(SPACE_ARTIFACTS, { id }).then((d) => d.artifacts, () => []),
+    ]);
     if (!spaceById) {
       this.#detail.replaceChildren(h('p', { class: 'hint' }, `Space ${id} is not in the index yet.`));
       return;
     }
-    this.#detail.replaceChildren(spaceDetail(spaceById, this.registry, this.#me()));
+    const tags = await tagContents(spaceById.images.flatMap((image) => image.tags.map((tag) => tag.id)));
+    this.#detail.replaceChildren(spaceDetail(spaceById, this.registry, this.#me(), { tags, artifacts }));
     if (focus) this.#detail.focus();
   }
 

@@ -92,4 +92,57 @@ export interface SpaceDetail extends SpaceSummary {
   images: { id: string; name: string | null; nameHex: string; tagCount: number; manifestCount: number; updatedAt: string; tags: TagView[] }[];
 }
 
+/** What the content indexer read of tags' manifests (docs/graphql-examples.md, "An image's sizes and platforms"). */
+export const TAG_CONTENTS = `query TagContents($tagIds: [String!]!) {
+  tagContents(tagIds: $tagIds) { tagId state kind artifactType totalSize layerCount childCount platforms }
+}`;
+
+export interface TagContent {
+  tagId: string;
+  /** pending, indexed, mismatch, invalid, or unseen (not found by the content indexer yet) */
+  state: string;
+  kind: 'image' | 'index' | null;
+  artifactType: string | null;
+  /** Bytes of config and layers (for an index, over its children), as a decimal string. */
+  totalSize: string | null;
+  layerCount: number | null;
+  childCount: number | null;
+  platforms: string[];
+}
+
+/** A space's artifacts, with their labels and versions (highest first). */
+export const SPACE_ARTIFACTS = `query SpaceArtifacts($id: String!) {
+  artifacts(spaceId: $id, limit: 200) {
+    id name nameHex kinds versionCount description
+    labels { key value }
+    versions(limit: 50) { id version prerelease artifactType digest totalSize moved moveCount lastMovedAt originalDigest updatedAt files { title size } }
+  }
+}`;
+
+export interface ArtifactVersionView {
+  id: string;
+  version: string | null;
+  prerelease: boolean;
+  artifactType: string;
+  digest: string;
+  totalSize: string | null;
+  moved: boolean;
+  moveCount: number;
+  lastMovedAt: string | null;
+  originalDigest: string | null;
+  updatedAt: string;
+  files: { title: string | null; size: string }[];
+}
+
+export interface ArtifactView {
+  id: string;
+  name: string | null;
+  nameHex: string;
+  kinds: string[];
+  versionCount: number;
+  description: string | null;
+  labels: { key: string; value: string }[];
+  versions: ArtifactVersionView[];
+}
+
 export const INDEX_HEIGHT = '{ squidStatus { height } }';

@@ -1,44 +1,39 @@
-// An image's size from its manifest, read from the gateway's own registry API (/v2) on this
-// origin: config plus layers as pushed (compressed). Unknown when the page is served without a
-// gateway or the manifest is not readable anonymously.
+// What the index says a tag's manifest holds (the content indexer reads every recorded manifest
+// from IPFS and checks it against its digest): the size of config and layers, an index's
+// platforms, or why it is not known (not read yet, other bytes recorded, not a manifest).
+import { graphql } from './api';
 import { formatBytes } from './dom';
+import { TAG_CONTENTS, type TagContent } from './queries';
 
-const ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
-
-interface Descriptor {
-  size?: number;
-}
-
-const known = new Map<string, Promise<string>>();
-let registryMissing = false;
-
-export function manifestSize(repository: string, digest: string): Promise<string> {
-  const key = `${repository}@${digest}`;
-  let size = known.get(key);
-  if (!size) {
-    size = fetchSize(repository, digest);
-    known.set(key, size);
-  }
-  return size;
-}
-
-async function fetchSize(repository: string, digest: string): Promise<string> {
-  if (registryMissing) return 'unknown';
+/** Each tag's content by tag id; tags the index cannot tell about are left out. */
+export async function tagContents(tagIds: string[]): Promise<Map<string, TagContent>> {
+  if (tagIds.length === 0) return new Map();
   try {
-    const response = await fetch(`/v2/${repository}/manifests/${digest}`, { headers: { accept: ACCEPT }, signal: AbortSignal.timeout(10_000) });
-    if (response.status === 404 && !(response.headers.get('content-type') ?? '').includes('json')) registryMissing = true;
-    if (!response.ok) return 'unknown';
-    const manifest = (await response.json()) as { config?: Descriptor; layers?: Descriptor[]; manifests?: Descriptor[] };
-    if (Array.isArray(manifest.manifests)) return `index of ${manifest.manifests.length} manifest${manifest.manifests.length === 1 ? '' : 's'}`;
-    const layers = manifest.layers ?? [];
-    const total = layers.reduce((sum, layer) => sum + (layer.size ?? 0), manifest.config?.size ?? 0);
-    return `${formatBytes(total)} in ${layers.length} layer${layers.length === 1 ? '' : 's'}`;
+    const { tagContents: rows } = await graphql<{ tagContents: TagContent[] }>(TAG_CONTENTS, { tagIds });
+    return new Map(rows.map((row) => [row.tagId, row]));
   } catch {
-    return 'unknown';
+    return new Map();
+  }
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The size line of a tag: "1.2 KiB in 2 layers", "index of 2 manifests, 3.4 KiB", or why there is none. */
+export function sizeText(content: TagContent | undefined): string {
+  if (!content) return 'unknown';
+  switch (content.state) {
+    case 'indexed': {
+      const total = content.totalSize === null ? null : formatBytes(Number(content.totalSize));
+      if (content.kind === 'index') return `index of ${plural(content.childCount ?? 0, 'manifest')}${total ? `, ${total} in all` : ' (sizes not read yet)'}`;
+      return `${total ?? 'unknown'} in ${plural(content.layerCount ?? 0, 'layer')}`;
+    }
+    case 'pending':
+      return 'not read from IPFS yet';
+    case 'mismatch':
+      return 'unknown: the CIDs recorded for this digest hold other bytes';
+    case 'invalid':
+      return 'unknown: the recorded content is not a manifest';
+    default:
+      return 'not read yet';
   }
 }

@@ -1,7 +1,9 @@
 // The page as a visitor without a wallet sees it, served by a gateway with the indexer behind it:
 // the newest spaces and recently updated images are listed without searching, an image opens its
 // space with the docker pull lines, and the Manage section and the account picker stay hidden
-// (their handlers, run anyway, ask for a wallet instead of calling the API).
+// (their handlers, run anyway, ask for a wallet instead of calling the API). A space shows its
+// artifacts with their labels and versions next to its images, and tags' sizes and platforms
+// come from the index (the content indexer), never from the gateway's /v2.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +13,10 @@ import type { Page } from 'playwright-core';
 import { addManifest, createSpace, grantGateway, signerFromUri, submitTx } from '../../src/chain';
 import { type RunningGateway, startGateway } from '../../src/gateway';
 import { type Indexer, startIndexer } from '../../src/indexer';
-import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
+import { EmbeddedBlobStore, embeddedIpfsDir, type KuboApiServer, startKuboApiServer } from '../../src/ipfs';
 import { ensureWebBuild } from '../../src/wallet-api';
 import { blobOf, makeImage, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
+import { makeArtifact, pushArtifact, pushMultiPlatform } from '../indexer/helpers/artifacts';
 import { startTestChain, type TestChain } from '../helpers/devnet';
 import { createShadowSpace } from '../helpers/shadow-space';
 import { browserSkipReason, launchChromium, type TestBrowser } from './helpers/browser';
@@ -25,12 +28,15 @@ describe('the front page without a wallet, served by the gateway', { skip: brows
   let chain: TestChain;
   let indexer: Indexer;
   let store: EmbeddedBlobStore;
+  let ipfs: KuboApiServer;
   let gateway: RunningGateway;
   let browser: TestBrowser;
   let page: Page;
   let dataDir: string;
   let manifestDigest: string;
+  let imageSize: number;
   const apiCalls: string[] = [];
+  const registryCalls: string[] = [];
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -38,8 +44,9 @@ describe('the front page without a wallet, served by the gateway', { skip: brows
     // Embedded Postgres runs as the postgres user when the tests run as root.
     chmodSync(dataDir, 0o755);
     chain = await startTestChain();
-    indexer = await startIndexer({ chainRpc: chain.devnet.wsUrl, dataDir, graphqlPort: 0, headPollIntervalMs: 200 });
     store = await EmbeddedBlobStore.open(embeddedIpfsDir(dataDir));
+    ipfs = await startKuboApiServer({ store, port: 0 });
+    indexer = await startIndexer({ chainRpc: chain.devnet.wsUrl, dataDir, graphqlPort: 0, headPollIntervalMs: 200, ipfsApi: ipfs.url });
     const [alice, bob, gatewayKey] = await Promise.all(['//Alice', '//Bob', '//Gateway'].map((uri) => signerFromUri(uri)));
     await submitTx(chain.api, createSpace(chain.api, 'acme'), alice);
     await grantGateway(chain.api, alice, gatewayKey.address);
@@ -47,6 +54,7 @@ describe('the front page without a wallet, served by the gateway', { skip: brows
 
     const image = makeImage([blobOf('a layer of the front page test')]);
     manifestDigest = image.manifest.digest;
+    imageSize = image.config.size + image.layers[0].size;
     for (const blob of [image.config, ...image.layers]) assert.equal((await pushBlob(gateway.url, 'acme/web', blob)).status, 201);
     assert.equal((await pushManifest(gateway.url, 'acme/web', '1.0', image.manifest)).status, 201);
     // A newer space, in a later block: it comes first.
@@ -59,14 +67,16 @@ describe('the front page without a wallet, served by the gateway', { skip: brows
     page.on('request', (request) => {
       const path = new URL(request.url()).pathname;
       if (path.startsWith('/api/') && path !== '/api/config' && path !== '/api/graphql') apiCalls.push(`${request.method()} ${path}`);
+      if (path.startsWith('/v2/')) registryCalls.push(`${request.method()} ${path}`);
     });
   });
 
   after(async () => {
     await browser?.close();
     await gateway?.close();
-    await store?.close().catch(() => undefined);
     await indexer?.stop();
+    await ipfs?.close();
+    await store?.close().catch(() => undefined);
     await chain?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -95,6 +105,35 @@ describe('the front page without a wallet, served by the gateway', { skip: brows
     const tag = page.locator('#space-detail [data-image="web"] [data-tag="1.0"]');
     await tag.waitFor();
     assert.deepEqual(await tag.locator('.copyable code').allTextContents(), [`docker pull ${gateway.service}/acme/web:1.0`, `docker pull ${gateway.service}/acme/web@${manifestDigest}`]);
+  });
+
+  test("a space lists its artifacts with labels and versions next to its images; tags' sizes and platforms come from the index", { timeout: 120_000 }, async () => {
+    const plugin = (version: string, bytes: string) =>
+      makeArtifact('application/vnd.example.plugin.v1', [{ title: `auth-${version}.so`, bytes }], { 'org.opencontainers.image.description': 'Authentication plugin', 'com.example.tier': 'free' });
+    await pushArtifact(gateway.url, 'acme/plugins/auth', '1.0.0', plugin('1.0.0', 'plugin one'));
+    await pushArtifact(gateway.url, 'acme/plugins/auth', '1.1.0', plugin('1.1.0', 'plugin one point one'));
+    // 1.0.0 is published again with other bytes: the page says it moved.
+    await pushArtifact(gateway.url, 'acme/plugins/auth', '1.0.0', plugin('1.0.0', 'plugin one, other bytes'));
+    const multi = await pushMultiPlatform(gateway.url, 'acme/web', '2.0', ['linux/amd64', 'linux/arm64']);
+    await waitForData(indexer.graphqlUrl, '{ artifactVersions(name: "plugins/auth") { moved } manifestContents(where: { kind_eq: index, totalSize_isNull: false }) { id } }', (data) => data.artifactVersions.length === 2 && data.artifactVersions.some((v: { moved: boolean }) => v.moved) && data.manifestContents.length === 1);
+    registryCalls.length = 0;
+    await page.reload();
+    await page.locator('#recent [data-space="acme"]').getByRole('button', { name: 'acme' }).click();
+    const artifact = page.locator('#space-detail [data-artifact="plugins/auth"]');
+    await artifact.waitFor();
+    assert.deepEqual(await artifact.locator('[data-version]').evaluateAll((items) => items.map((item) => item.getAttribute('data-version'))), ['1.1.0', '1.0.0']);
+    assert.deepEqual(await artifact.locator('.labels code').allTextContents(), ['com.example.tier=free', 'org.opencontainers.image.description=Authentication plugin']);
+    assert.match(await artifact.innerText(), /application\/vnd\.example\.plugin\.v1 — 2 versions/);
+    assert.match(await artifact.locator('[data-version="1.0.0"]').innerText(), /^1\.0\.0 — auth-1\.0\.0\.so, 25 B, sha256:\w+… moved 1× after it was published/);
+    assert.equal(await artifact.locator('[data-version="1.1.0"] .moved-mark').count(), 0);
+
+    const web = page.locator('#space-detail [data-image="web"]');
+    assert.equal(await web.locator('[data-tag="1.0"] .size').innerText(), `${imageSize} B in 1 layer`);
+    const total = multi.images.reduce((sum, i) => sum + i.config.size + i.layers[0].size, 0);
+    assert.equal(await web.locator('[data-tag="2.0"] .size').innerText(), `index of 2 manifests, ${(total / 1024).toFixed(1)} KiB in all`);
+    assert.equal(await web.locator('[data-tag="2.0"] .platforms').innerText(), 'linux/amd64, linux/arm64');
+    await page.screenshot({ path: join(ARTIFACTS, '14-space-artifacts.png'), fullPage: true });
+    assert.deepEqual(registryCalls, [], 'the page read manifests from the gateway');
   });
 
   test('the Manage handlers, run without a wallet, ask for one and call nothing', { timeout: 120_000 }, async () => {
@@ -150,5 +189,17 @@ async function waitForIndex(graphqlUrl: string, blockNumber: number): Promise<vo
     if ((data?.squidStatus.height ?? -1) >= blockNumber) return;
     assert.ok(Date.now() < deadline, `the index did not reach block ${blockNumber}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Polls a GraphQL query until `done` accepts its data. */
+async function waitForData(graphqlUrl: string, query: string, done: (data: any) => boolean): Promise<void> {
+  const deadline = Date.now() + INDEX_WAIT_MS;
+  for (;;) {
+    const response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const { data } = (await response.json()) as { data?: unknown };
+    if (data && done(data)) return;
+    assert.ok(Date.now() < deadline, `the index did not answer ${query} as expected in time`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
