@@ -1,11 +1,14 @@
 // The indexer end to end against the dev chain and a real (embedded) Postgres: registry calls
 // made directly, through the gateway's proxy + batch path, in a plain batch, a failed proxied
 // call, odd bytes → the exact rows GraphQL returns; and the README examples in
-// docs/graphql-examples.md, each run here.
+// docs/graphql-examples.md, each run here, with artifacts whose bytes are in a real IPFS store
+// read by the content indexer.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { EmbeddedBlobStore, embeddedIpfsDir, type KuboApiServer, startKuboApiServer } from '../../src/ipfs';
 import { startTestChain, type TestChain } from '../helpers/devnet';
 import { devAccounts, type DevAccounts } from './helpers/accounts';
 import { startTestIndexer, type TestIndexer } from './helpers/indexer';
@@ -13,29 +16,48 @@ import { startTestPostgres, type TestPostgres } from './helpers/postgres';
 import { gqlResponse } from './helpers/graphql';
 import { danglingReferences, referenceCount } from './helpers/references';
 import { INVALID_UTF8_DIGEST, MULTIBYTE_IMAGE_NAME, NON_UTF8_NAME, runScenario, type ScenarioResult } from './helpers/scenario';
+import { PLUGIN_TYPE, publishArtifacts, type PublishedArtifacts } from './helpers/published-artifacts';
+import { waitFor } from './helpers/wait';
 
 let chain: TestChain;
 let pg: TestPostgres;
 let indexer: TestIndexer;
 let a: DevAccounts;
 let scenario: ScenarioResult;
+let published: PublishedArtifacts;
 let dbUrl: string;
+let ipfsDir: string;
+let store: EmbeddedBlobStore;
+let ipfs: KuboApiServer;
 
 before(async () => {
   a = await devAccounts();
   chain = await startTestChain();
   pg = await startTestPostgres();
+  ipfsDir = mkdtempSync(path.join(tmpdir(), 'hcr-e2e-ipfs-'));
+  store = await EmbeddedBlobStore.open(embeddedIpfsDir(ipfsDir));
+  ipfs = await startKuboApiServer({ store, port: 0 });
   scenario = await runScenario(chain.api, a);
+  published = await publishArtifacts(chain.api, store, a.ferdie);
   dbUrl = await pg.newDatabase('e2e');
-  indexer = await startTestIndexer({ chainRpc: chain.devnet.wsUrl, dbUrl });
+  indexer = await startTestIndexer({ chainRpc: chain.devnet.wsUrl, dbUrl, ipfsApi: ipfs.url });
   const best = (await chain.api.rpc.chain.getHeader()).hash.toHex();
   await indexer.waitForHead(best, 60_000);
+  // Every manifest read (the scenario's made-up digests are no sha256 digests: invalid), and the
+  // index's total summed over its children.
+  await waitFor(async () => {
+    const done = await indexer.query('{ manifestContentsConnection(orderBy: id_ASC, where: { state_eq: pending }) { totalCount } manifestContents(where: { kind_eq: index, totalSize_isNull: false }) { id } }');
+    return done.manifestContentsConnection.totalCount === 0 && done.manifestContents.length === 1;
+  }, 'the content indexer to read every manifest', 60_000);
 });
 
 after(async () => {
   await indexer?.close();
+  await ipfs?.close();
+  await store?.close();
   await pg?.close();
   await chain?.close();
+  if (ipfsDir) rmSync(ipfsDir, { recursive: true, force: true });
 });
 
 test('spaces: names, owners, member lists with duplicates, counts and creation context', async () => {
@@ -49,6 +71,7 @@ test('spaces: names, owners, member lists with duplicates, counts and creation c
     [scenario.spaceIds.bobs, 'bobs', '0x626f6273', a.bob.address],
     [scenario.spaceIds.dave, null, NON_UTF8_NAME, a.dave.address],
     [scenario.spaceIds.eve, '', '0x', a.eve.address],
+    [published.spaceId, 'tools', '0x746f6f6c73', a.ferdie.address],
   ]);
   const [acme, bobs] = spaces;
   assert.deepEqual(acme.members.map((m: any) => [m.account.id, m.isOwner, m.position]), [
@@ -133,10 +156,10 @@ test('GraphQL: filtering, ordering, list and connection pagination, squid status
   assert.deepEqual(page2.spaces.map((s: any) => s.name), ['bobs', null]);
   const first = await indexer.query(`{ spacesConnection(orderBy: blockNumber_ASC, first: 3) { edges { node { name } } pageInfo { hasNextPage endCursor } totalCount } }`);
   assert.deepEqual(first.spacesConnection.edges.map((e: any) => e.node.name), ['acme', 'bobs', null]);
-  assert.equal(first.spacesConnection.totalCount, 4);
+  assert.equal(first.spacesConnection.totalCount, 5);
   assert.equal(first.spacesConnection.pageInfo.hasNextPage, true);
   const next = await indexer.query(`query($after: String) { spacesConnection(orderBy: blockNumber_ASC, first: 3, after: $after) { edges { node { name } } pageInfo { hasNextPage } } }`, { after: first.spacesConnection.pageInfo.endCursor });
-  assert.deepEqual(next.spacesConnection.edges.map((e: any) => e.node.name), ['']);
+  assert.deepEqual(next.spacesConnection.edges.map((e: any) => e.node.name), ['', 'tools']);
   assert.equal(next.spacesConnection.pageInfo.hasNextPage, false);
   const { squidStatus } = await indexer.query('{ squidStatus { height hash finalizedHeight } }');
   const best = await chain.api.rpc.chain.getHeader();
@@ -147,11 +170,11 @@ test('GraphQL: filtering, ordering, list and connection pagination, squid status
 
 test('every query in docs/graphql-examples.md runs and answers as documented', async () => {
   const examples = graphqlExamples();
-  assert.equal(examples.length, 11);
+  assert.equal(examples.length, 15);
   const answers = new Map<string, any>();
   for (const { title, query } of examples) answers.set(title, await indexer.query(query));
   const get = (prefix: string) => [...answers].find(([title]) => title.startsWith(prefix))![1];
-  assert.deepEqual(get('Which spaces').spaces.map((s: any) => s.name), ['acme', 'bobs', null, '']);
+  assert.deepEqual(get('Which spaces').spaces.map((s: any) => s.name), ['acme', 'bobs', null, '', 'tools']);
   assert.deepEqual(get('Who owns').spaces.map((s: any) => [s.isNameOwner, s.takesNameWrites, s.shadowOf, s.nameTakenBy, s.shadows]), [[true, true, null, null, []]]);
   assert.deepEqual(get('Where is').spaceMembers.map((m: any) => [m.space.name, m.position]), [['acme', 1], ['acme', 2]]);
   assert.deepEqual(get('Which images').images.map((i: any) => [i.name, i.tags.map((t: any) => `${t.name}=${t.digest}`)]), [['api', ['v2=sha256:ccc']], ['library/web', ['latest=sha256:aaa', 'v1=sha256:bbb']]]);
@@ -162,10 +185,24 @@ test('every query in docs/graphql-examples.md runs and answers as documented', a
   assert.deepEqual(get('Find images').images, [{ name: 'library/web', space: { name: 'acme' } }]);
   assert.deepEqual(get('Search').search.map((h: any) => [h.kind, h.spaceName, h.imageName]), [['image', 'acme', 'library/web']]);
   const counts = get('Dashboard');
-  assert.deepEqual([counts.spacesConnection.totalCount, counts.imagesConnection.totalCount, counts.tagsConnection.totalCount, counts.blobsConnection.totalCount], [4, 4, 5, 2]);
-  assert.deepEqual(counts.largest, [{ name: 'acme', imageCount: 2 }]);
+  assert.deepEqual([counts.spacesConnection.totalCount, counts.imagesConnection.totalCount, counts.tagsConnection.totalCount, counts.blobsConnection.totalCount], [5, 7, 10, 17]);
+  assert.deepEqual(counts.largest, [{ name: 'tools', imageCount: 3 }]);
   assert.ok(counts.squidStatus.height > 0);
   assert.equal(get('Page through').spacesConnection.edges.length, 2);
+  const [auth, ...others] = get("A space's artifacts").artifacts;
+  assert.deepEqual(others, []);
+  assert.deepEqual([auth.name, auth.kinds, auth.versionCount, auth.latest.version, auth.description, auth.space.name, auth.space.isNameOwner], ['plugins/auth', [PLUGIN_TYPE], 3, '1.1.0', 'Authentication plugin', 'tools', true]);
+  assert.deepEqual(auth.labels.find((l: any) => l.key === 'com.example.tier'), { key: 'com.example.tier', value: 'free' });
+  const [resolved] = get('Resolve a version range').artifactVersions;
+  assert.deepEqual([resolved.version, resolved.artifactType, resolved.files.map((f: any) => f.title)], ['1.1.0', PLUGIN_TYPE, ['auth-1.1.0.so', 'README.md']]);
+  assert.equal(get('Resolve a version range').artifactVersions.length, 1);
+  const versions = get('Versions by kind').artifactVersions;
+  assert.deepEqual(versions.map((v: any) => [v.version, v.moved, v.moveCount]), [['1.1.0', false, 0], ['1.0.0', true, 1]]);
+  assert.deepEqual([versions[1].originalDigest, versions[1].digest], [published.firstAuth.manifest.digest, published.movedAuth.manifest.digest]);
+  const contents = get("An image's platforms");
+  assert.deepEqual(contents.manifestContents.map((c: any) => [c.digest, c.state, c.platforms, c.children.map((child: any) => child.platform)]), [[published.index.digest, 'indexed', ['linux/amd64', 'linux/arm64'], ['linux/amd64', 'linux/arm64']]]);
+  assert.ok(Number(contents.manifestContents[0].totalSize) > 0);
+  assert.deepEqual([contents.pending.totalCount, contents.contentIndexStatusById.ipfsReachable], [0, true]);
 });
 
 function graphqlExamples(): { title: string; query: string }[] {
