@@ -7,6 +7,7 @@ import { registerLogin } from './commands/login';
 import { registerIndexer } from './commands/indexer';
 import { registerGateway } from './commands/gateway';
 import { CliError, EXIT } from './errors';
+import { hasServices, stopServices } from './shutdown';
 
 const program = new Command('hcr')
   .description('Hippius container registry: dev chain, indexer, OCI gateway and wallet tools')
@@ -21,7 +22,7 @@ const program = new Command('hcr')
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') {
-      if (process.listenerCount('SIGHUP') > 0) process.kill(process.pid, 'SIGHUP');
+      if (hasServices()) stopServices('EPIPE');
       else process.exit(EXIT.ok);
       return;
     }

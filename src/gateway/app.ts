@@ -18,13 +18,15 @@ import { deleteManifest, getManifest, headManifest, putManifest } from './handle
 import { getReferrers } from './handlers/referrers';
 import { getToken, revokeToken } from './handlers/token';
 import { deleteUpload, getUpload, patchUpload, postUpload, putUpload } from './handlers/uploads';
-import { routeDispatcher, type RouteTable } from './http/router';
+import { HandlerTracker, routeDispatcher, type RouteTable } from './http/router';
 import { ChainRecorder } from './push/chain-recorder';
 import { PushPolicy } from './push/push-policy';
 import { ChainReader } from './resolve/chain-reader';
 import { GraphqlIndex } from './resolve/graphql-index';
 import type { RegistryIndex } from './resolve/registry-index';
 import { RepositoryContents } from './resolve/repository-contents';
+import { RecordedCids } from './trustless/recorded-cids';
+import { trustlessRoutes } from './trustless/routes';
 import { Resolver } from './resolve/resolver';
 import { VerifiedContent } from './resolve/verified-content';
 import type { GatewayBlobStore } from './storage/blob-store';
@@ -106,6 +108,9 @@ export interface GatewayApp {
   readonly logger: Logger;
   /** From now on /readyz answers 503 "shutting down" (load balancers stop sending requests). */
   beginShutdown(): void;
+  readonly stopping: boolean;
+  /** Waits (at most `timeoutMs`) for the request handlers still running to settle; true when they all did. */
+  drain(timeoutMs: number): Promise<boolean>;
   /** Stops the sweeper (the caller owns the API and the blob store). */
   close(): Promise<void>;
 }
@@ -175,6 +180,8 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   app.use(healthRoutes({ api: options.api, store, graphqlUrl, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, stopping: () => stopping }));
   app.use(limitRequests({ auth, limits: options.limits, metrics }));
   app.use('/token', express.urlencoded({ extended: false, limit: '64kb' }));
+  // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
+  app.use(trustlessRoutes({ store, recorded: new RecordedCids({ chain, index, log }) }, log));
   const walletApi =
     options.webRoot && options.gatewaySigner
       ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: options.limits?.walletApi })
@@ -183,7 +190,8 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     app.use('/api', walletApi);
     app.use(webPageRouter(options.webRoot!));
   }
-  app.use(routeDispatcher(context, ROUTE_TABLE));
+  const handlers = new HandlerTracker();
+  app.use(routeDispatcher(context, ROUTE_TABLE, handlers));
   app.use(ociErrorMiddleware(log));
 
   const ttl = options.unreferencedTtlMs ?? 24 * 60 * 60 * 1000;
@@ -209,6 +217,10 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     beginShutdown() {
       stopping = true;
     },
+    get stopping() {
+      return stopping;
+    },
+    drain: (timeoutMs) => handlers.settled(timeoutMs),
     async close() {
       if (timer) clearInterval(timer);
       walletApi?.close();

@@ -1,25 +1,42 @@
-// Runs the gateway on an HTTP server. The service name (what login tokens must name) defaults
-// to the address it listens on, known only once it listens, so the app is built after that.
-import { createServer, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+// Runs the gateway on an HTTP or HTTPS server. The service name (what login tokens must name)
+// defaults to the address it listens on, known only once it listens, so the app is built after
+// that. With TLS, the certificate and key are read again when either file changes (or on
+// reloadTls(), which `hcr gateway` calls on SIGHUP); a pair that does not load leaves the old one
+// in place. close() stops gracefully: no new connections, requests that arrive on open ones get
+// 503 with Connection: close, requests in flight get `graceMs` to finish, then the rest are cut
+// (an upload cut off keeps every whole chunk it had; the client resumes from GET's Range).
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import { createGatewayApp, type GatewayApp, type GatewayOptions } from './app';
 import type { OciErrorCode } from './errors/codes';
+import { unavailable } from './errors/oci-error';
 
 export interface StartGatewayOptions extends GatewayOptions {
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** Default 5000; 0 picks a free port. */
   readonly port?: number;
+  /** Serve HTTPS with this PEM certificate (chain) and key; reloaded when either file changes. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; /** Poll the files for changes (default true). */ readonly watch?: boolean };
+  /** How long close() lets requests in flight finish before cutting them; default 0 (tests), `hcr gateway` 25 s. */
+  readonly shutdownGraceMs?: number;
 }
 
 export interface RunningGateway {
-  /** `http://host:port`. */
+  /** `http://host:port`, or `https://…` with TLS. */
   readonly url: string;
   /** host:port, the token service name unless auth.service was given. */
   readonly service: string;
   readonly gateway: GatewayApp;
-  readonly server: Server;
-  close(): Promise<void>;
+  readonly server: Server | HttpsServer;
+  /** Reads the TLS certificate and key again; rejects (keeping the old pair) when they do not load. */
+  reloadTls(): Promise<void>;
+  /** Graceful stop: in-flight requests get `graceMs` (default shutdownGraceMs) to finish. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export const DEFAULT_GATEWAY_PORT = 5000;
@@ -28,7 +45,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const host = options.host ?? '127.0.0.1';
   // Node looks for connections past headersTimeout only this often; at its default (30 s) a
   // client could hold a connection with half-sent headers for up to 90 s instead of 60.
-  const server = createServer({ maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 1_000 });
+  const serverOptions = { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 1_000 };
+  const tls = options.tls ? readTlsPair(options.tls.certFile, options.tls.keyFile) : undefined;
+  const server: Server | HttpsServer = tls ? createHttpsServer({ ...serverOptions, ...tls }) : createServer(serverOptions);
   // Long uploads and downloads must not be cut off by Node's default 5-minute request timeout.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -44,29 +63,96 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const service = options.service ?? `${hostPart}:${address.port}`;
+  const scheme = tls ? 'https' : 'http';
   let gateway: GatewayApp;
   try {
-    gateway = createGatewayApp({ ...options, service });
+    // Without a configured public URL, clients reach the gateway where it listens, by its scheme.
+    const publicUrl = options.publicUrl ?? (tls && !options.auth?.service ? `https://${service}` : undefined);
+    gateway = createGatewayApp({ ...options, service, publicUrl });
   } catch (error) {
     // Bad options (a publicUrl with a path, say): nothing may be left listening.
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;
   }
-  server.on('request', gateway.app);
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (gateway.stopping) {
+      // A request on a connection opened before the shutdown: no new work, and no keep-alive.
+      res.shouldKeepAlive = false;
+      res.setHeader('Connection', 'close');
+      const error = unavailable('the gateway is shutting down: retry, and the client reaches another gateway or this one once it is back');
+      const body = JSON.stringify({ errors: [error.toWire()] });
+      res.writeHead(error.status, { ...error.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    gateway.app(req, res);
+  });
+
+  const reloadTls = async () => {
+    if (!options.tls) throw new Error('the gateway serves plain HTTP: start it with a TLS certificate and key to reload them');
+    const pair = readTlsPair(options.tls.certFile, options.tls.keyFile);
+    (server as HttpsServer).setSecureContext(pair);
+    gateway.logger.info('TLS certificate loaded', { certFile: options.tls.certFile, validTo: new X509Certificate(pair.cert).validTo });
+  };
+  const watched = options.tls && options.tls.watch !== false ? [options.tls.certFile, options.tls.keyFile] : [];
+  let reloadTimer: NodeJS.Timeout | undefined;
+  const onFileChange = () => {
+    // A renewal writes the certificate and the key one after the other: load them together.
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => reloadTls().catch((error: Error) => gateway.logger.error('TLS certificate not reloaded, the old one stays in use', { reason: error.message })), 200);
+  };
+  for (const file of watched) watchFile(file, { interval: 1_000 }, onFileChange);
+
+  let closing: Promise<void> | undefined;
+  const close = async (graceMs: number) => {
+    for (const file of watched) unwatchFile(file, onFileChange);
+    clearTimeout(reloadTimer);
+    gateway.beginShutdown();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const cut = inFlight.size;
+    if (cut > 0) gateway.logger.warn('shutdown: cutting requests still in flight', { requests: cut, graceMs });
+    // Keep-alive and streaming connections would hold close() open; end them all.
+    server.closeAllConnections();
+    // Handlers of cut requests undo partial upload chunks before the stores close under them.
+    await gateway.drain(5_000);
+    await gateway.close();
+    await closed;
+  };
   return {
-    url: `http://${hostPart}:${address.port}`,
+    url: `${scheme}://${hostPart}:${address.port}`,
     service: gateway.context.access.auth.service,
     gateway,
     server,
-    async close() {
-      await gateway.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive and streaming connections would hold close() open; end them all.
-        server.closeAllConnections();
-      });
+    reloadTls,
+    close(closeOptions = {}) {
+      closing ??= close(closeOptions.graceMs ?? options.shutdownGraceMs ?? 0);
+      return closing;
     },
   };
+}
+
+/** The PEM pair, checked to load together (a key that does not match its certificate is refused here). */
+function readTlsPair(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+  let cert: Buffer;
+  let key: Buffer;
+  try {
+    cert = readFileSync(certFile);
+    key = readFileSync(keyFile);
+  } catch (error) {
+    throw new Error(`the TLS certificate or key cannot be read (${(error as Error).message}): give PEM files the gateway may read (--tls-cert, --tls-key)`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new Error(`the TLS certificate ${certFile} and key ${keyFile} do not load together (${(error as Error).message}): give the PEM certificate (with its chain) and the private key that belongs to it`);
+  }
+  return { cert, key };
 }
 
 /** Requests Node refuses before Express sees them (slow, huge or malformed headers) still get an OCI error body. */

@@ -4,13 +4,15 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { connectChain, gatewaySigner } from '../../chain';
 import { openBlobStore } from '../../ipfs';
 import { startGateway, type RunningGateway } from '../../gateway';
+import type { GatewayOptions, TrustProxy } from '../../gateway/app';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../../observability/logger';
 import { PUBLIC_URL_FIX, publicUrlOrigin } from '../../gateway/auth/auth-options';
 import { ensureWebBuild } from '../../wallet-api';
 import type { BlobStore } from '../../ipfs/blob-store';
 import type { ApiPromise } from '@polkadot/api';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
-import { parseNonNegativeInt } from '../errors';
-import { onShutdown } from '../shutdown';
+import { CliError, EXIT, parseNonNegativeInt } from '../errors';
+import { onReload, onShutdown } from '../shutdown';
 
 export interface GatewayLaunch {
   api: ApiPromise;
@@ -27,6 +29,14 @@ export interface GatewayLaunch {
   /** Where clients reach the gateway (scheme://host[:port]); its host is the login domain unless publicHost is given. */
   publicUrl?: string;
   log: (line: string) => void;
+  /** Structured logs (requests with their ids); absent: only `log`'s lines. */
+  logger?: Logger;
+  tls?: { certFile: string; keyFile: string };
+  trustProxy?: TrustProxy;
+  shutdownGraceMs?: number;
+  maxIndexLagBlocks?: number;
+  limits?: GatewayOptions['limits'];
+  metrics?: boolean;
 }
 
 export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
@@ -46,7 +56,14 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     port: launch.port,
     publicUrl: launch.publicUrl,
     auth: launch.publicHost || launch.publicUrl ? { service: launch.publicHost || new URL(launch.publicUrl!).host } : undefined,
-    log: launch.log,
+    log: launch.logger ? undefined : launch.log,
+    logger: launch.logger,
+    tls: launch.tls,
+    trustProxy: launch.trustProxy,
+    shutdownGraceMs: launch.shutdownGraceMs,
+    maxIndexLagBlocks: launch.maxIndexLagBlocks,
+    limits: launch.limits,
+    metrics: launch.metrics === false ? false : undefined,
   });
   if (!launch.publicUrl && !launch.publicHost && /^(0\.0\.0\.0|::|\[::\])$/.test(launch.host)) {
     const port = new URL(gateway.url).port;
@@ -70,6 +87,59 @@ export function publicUrlOption(): Option {
     });
 }
 
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 25;
+
+interface GatewayFlags {
+  chain: string;
+  ipfsApi?: string;
+  graphql?: string;
+  host: string;
+  port: string;
+  dataDir?: string;
+  publicHost?: string;
+  publicUrl?: string;
+  devKey?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  trustProxy: string;
+  shutdownGrace: string;
+  maxIndexLag: string;
+  logFormat: string;
+  logLevel: string;
+  /** Only from the configuration file: it has no flag. */
+  limits?: GatewayOptions['limits'];
+}
+
+export function logFormatOption(): Option {
+  return new Option('--log-format <format>', 'json: one JSON object a line; text: readable lines; auto: text on a terminal, else JSON').env('HCR_LOG_FORMAT').choices([...LOG_FORMATS]).default('auto');
+}
+
+export function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'the least severe lines written').env('HCR_LOG_LEVEL').choices([...LOG_LEVELS]).default('info');
+}
+
+function tlsFrom(flags: GatewayFlags): { certFile: string; keyFile: string } | undefined {
+  if (!flags.tlsCert && !flags.tlsKey) return undefined;
+  if (!flags.tlsCert || !flags.tlsKey) throw new CliError(`--tls-cert and --tls-key go together: give ${flags.tlsCert ? '--tls-key (the certificate\'s private key)' : '--tls-cert (the PEM certificate)'} too`, EXIT.usage);
+  return { certFile: flags.tlsCert, keyFile: flags.tlsKey };
+}
+
+/** `loopback`, `10.0.0.0/8, 127.0.0.1`, `2` (hops) or true/false, as Express's `trust proxy` takes them. */
+export function parseTrustProxy(value: string): TrustProxy {
+  const text = value.trim();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  for (const entry of entries) {
+    if (!named.has(entry) && !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
+      throw new CliError(`--trust-proxy: "${entry}" is not an address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; list the reverse proxies in front of the gateway, separated by commas`, EXIT.usage);
+    }
+  }
+  if (entries.length === 0) throw new CliError('--trust-proxy is empty: give loopback, the proxies\' addresses or CIDRs, or false to trust none', EXIT.usage);
+  return entries;
+}
+
 export function registerGateway(program: Command): void {
   program
     .command('gateway')
@@ -83,7 +153,14 @@ export function registerGateway(program: Command): void {
     .option('--public-host <host[:port]>', 'the domain clients use to reach this gateway (login tokens name it)')
     .addOption(publicUrlOption())
     .option('--dev-key', 'sign with the dev chain\'s //Gateway key when GATEWAY_SURI is not set')
-    .action(async (flags: { chain: string; ipfsApi?: string; graphql?: string; host: string; port: string; dataDir?: string; publicHost?: string; publicUrl?: string; devKey?: boolean }) => {
+    .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with its chain); reloaded when the file changes or on SIGHUP').env('GATEWAY_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'the PEM private key of --tls-cert').env('GATEWAY_TLS_KEY'))
+    .addOption(new Option('--trust-proxy <list>', 'which peers\' X-Forwarded-For/-Proto/-Host to believe: loopback, addresses or CIDRs separated by commas, a hop count, true or false').env('GATEWAY_TRUST_PROXY').default('loopback'))
+    .addOption(new Option('--shutdown-grace <seconds>', 'on SIGTERM, how long requests in flight get to finish before they are cut').env('GATEWAY_SHUTDOWN_GRACE').default(String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
+    .addOption(new Option('--max-index-lag <blocks>', '/readyz fails when the index is more blocks than this behind the chain').env('GATEWAY_MAX_INDEX_LAG').default('20'))
+    .addOption(logFormatOption())
+    .addOption(logLevelOption())
+    .action(async (flags: GatewayFlags) => {
       const dataDir = dataDirFrom(flags.dataDir);
       const api = await connectChain(flags.chain);
       const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
@@ -99,7 +176,14 @@ export function registerGateway(program: Command): void {
         publicHost: flags.publicHost,
         publicUrl: flags.publicUrl,
         log: (line) => console.error(line),
+        logger: createLogger({ service: 'gateway', format: flags.logFormat as LogFormat, level: flags.logLevel as LogLevel }),
+        tls: tlsFrom(flags),
+        trustProxy: parseTrustProxy(flags.trustProxy),
+        shutdownGraceMs: parseNonNegativeInt(flags.shutdownGrace, '--shutdown-grace') * 1000,
+        maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
+        limits: flags.limits,
       });
+      if (flags.tlsCert) onReload(() => gateway.reloadTls());
       onShutdown(async () => {
         await gateway.close();
         await blobStore.close();

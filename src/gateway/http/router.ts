@@ -11,7 +11,36 @@ export type RouteTable = { readonly [R in RouteName]?: Readonly<Partial<Record<'
 
 const ORDER: readonly RouteName[] = ['base', 'catalog', 'token', 'tokenRevoke', 'tags', 'manifest', 'upload', 'referrers', 'blob'];
 
-export function routeDispatcher(ctx: GatewayContext, table: RouteTable): RequestHandler {
+/** The handlers still running, so a shutdown can wait for them to settle (an upload cut off undoes its partial chunk). */
+export class HandlerTracker {
+  readonly #running = new Set<Promise<unknown>>();
+
+  track(work: Promise<unknown>): void {
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#running.add(settled);
+    void settled.then(() => this.#running.delete(settled));
+  }
+
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** Resolves when every handler now running has settled, or after `timeoutMs`; true when all did. */
+  async settled(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([Promise.all([...this.#running]).then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+export function routeDispatcher(ctx: GatewayContext, table: RouteTable, tracker?: HandlerTracker): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const path = req.path;
     for (const name of ORDER) {
@@ -26,7 +55,8 @@ export function routeDispatcher(ctx: GatewayContext, table: RouteTable): Request
         next(new OciError('UNSUPPORTED', `${req.method} is not supported on ${path}: use ${Object.keys(methods).join(', ')}`));
         return;
       }
-      handler(ctx, req, res, { ...(match.groups ?? {}) }).catch(next);
+      const work = handler(ctx, req, res, { ...(match.groups ?? {}) }).catch(next);
+      tracker?.track(work);
       return;
     }
     next(new OciError('UNSUPPORTED', `${path} is not a route of this registry: the OCI distribution API is under /v2/, tokens under /token`, { status: 404 }));

@@ -12,14 +12,23 @@ export interface DockerEngine {
   stop(): Promise<void>;
 }
 
-export async function startDockerEngine(dir: string): Promise<DockerEngine> {
+export interface DockerEngineOptions {
+  /**
+   * Run dockerd in a mount namespace of its own where /etc/hosts is this file and /etc/docker is
+   * this directory (so /etc/docker/certs.d/HOST:PORT/ca.crt is `<etcDocker>/certs.d/…`), leaving
+   * the machine's files alone. Needs `unshare` (util-linux) and root.
+   */
+  readonly namespace?: { readonly hostsFile: string; readonly etcDocker: string };
+}
+
+export async function startDockerEngine(dir: string, options: DockerEngineOptions = {}): Promise<DockerEngine> {
   for (const sub of ['data', 'exec']) mkdirSync(join(dir, sub), { recursive: true });
   const socket = join(dir, 'docker.sock');
-  const daemon: ChildProcess = spawn(
-    'dockerd',
-    ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'), '-H', `unix://${socket}`, '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none', '--storage-driver=vfs'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const args = ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'), '-H', `unix://${socket}`, '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none', '--storage-driver=vfs'];
+  const ns = options.namespace;
+  const daemon: ChildProcess = ns
+    ? spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/docker && shift 2 && exec dockerd "$@"', 'sh', ns.hostsFile, ns.etcDocker, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('dockerd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   daemon.stderr?.on('data', (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-20_000);
