@@ -6,12 +6,16 @@ import { registerSpace } from './commands/space';
 import { registerLogin } from './commands/login';
 import { registerIndexer } from './commands/indexer';
 import { registerGateway } from './commands/gateway';
+import { registerConfig } from './commands/config';
+import { applyConfig } from '../config/apply';
+import { ConfigError, loadConfigFile } from '../config/file';
 import { CliError, EXIT } from './errors';
 import { hasServices, stopServices } from './shutdown';
 
 const program = new Command('hcr')
   .description('Hippius container registry: dev chain, indexer, OCI gateway and wallet tools')
   .showHelpAfterError()
+  .option('--config <file>', 'a configuration file (YAML) with any setting that has a flag or an environment variable; flags, then environment variables, win over it (env HCR_CONFIG)')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
 // A reader that goes away early (`hcr login --print-token | head -c1`, a `podman login` that
@@ -37,6 +41,18 @@ registerSpace(program);
 registerLogin(program);
 registerIndexer(program);
 registerGateway(program);
+registerConfig(program);
+
+program.hook('preAction', (_program, command) => {
+  const file = (program.opts().config as string | undefined) ?? process.env.HCR_CONFIG;
+  if (!file || command.parent?.name() === 'config') return;
+  try {
+    applyConfig(command, loadConfigFile(file));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
+    throw new CliError((error as Error).message, EXIT.usage);
+  }
+});
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CliError) {

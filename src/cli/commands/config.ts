@@ -1,0 +1,29 @@
+// `hcr config check FILE`: reads a configuration file and says whether every setting in it is
+// valid (exit 0) or what is wrong with each bad key and how to fix it (exit 2), without
+// starting anything. The settings a file may hold are in src/config/schema.ts and the README.
+import type { Command } from 'commander';
+import { ConfigError, loadConfigFile } from '../../config/file';
+import { SETTINGS } from '../../config/schema';
+import { CliError, EXIT } from '../errors';
+
+export function registerConfig(program: Command): void {
+  const config = program.command('config').description('the configuration file (YAML): every setting that has a flag or an environment variable');
+  config
+    .command('check <file>')
+    .description('check a configuration file: exit 0 when valid, 2 naming each bad key and its fix')
+    .action((file: string) => {
+      let loaded;
+      try {
+        loaded = loadConfigFile(file);
+      } catch (error) {
+        if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
+        throw error;
+      }
+      console.log(`${file}: valid, ${loaded.values.size} setting${loaded.values.size === 1 ? '' : 's'}`);
+      for (const [key, value] of loaded.values) {
+        const setting = SETTINGS[key];
+        const overridden = [setting.flag ? `--${setting.flag.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : undefined, setting.env].filter(Boolean).join(', ');
+        console.log(`  ${key} = ${JSON.stringify(value)}${overridden ? `   (${overridden} win over it)` : ''}`);
+      }
+    });
+}

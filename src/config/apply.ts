@@ -1,0 +1,51 @@
+// Applies a configuration file to the command about to run. Precedence: a flag given on the
+// command line, then its environment variable, then the file, then the built-in default. A
+// setting read from the environment by a child process (the processor, GraphQL) is passed on
+// as that variable when the environment does not set it already.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { RateLimit } from '../limits/rate-limiter';
+import type { ConfigValue, LoadedConfig } from './file';
+import { SETTINGS } from './schema';
+
+export function applyConfig(command: Command, config: LoadedConfig, env: NodeJS.ProcessEnv = process.env): void {
+  const name = command.name();
+  for (const [key, value] of config.values) {
+    const setting = SETTINGS[key];
+    if (setting.env && env[setting.env] !== undefined && env[setting.env] !== '') continue;
+    if (setting.flag?.commands.includes(name)) {
+      const source = command.getOptionValueSource(setting.flag.option);
+      if (source === 'cli' || source === 'env') continue;
+      command.setOptionValueWithSource(setting.flag.option, typeof value === 'boolean' ? value : String(value), 'config');
+    } else if (setting.env) {
+      env[setting.env] = typeof value === 'boolean' && setting.env === 'GQL_RESPONSE_CACHE' ? (value ? 'on' : 'off') : String(value);
+    }
+  }
+  if (name === 'gateway' || name === 'dev') {
+    const suriFile = config.values.get('gateway.suriFile') as string | undefined;
+    if (suriFile && !env.GATEWAY_SURI) env.GATEWAY_SURI = readSecretFile(suriFile);
+  }
+  if (name === 'gateway') {
+    const limits = gatewayLimits(config.values);
+    if (limits) command.setOptionValueWithSource('limits', limits, 'config');
+  }
+}
+
+function readSecretFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new Error(`gateway.suriFile ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give a file the gateway may read holding the key's secret URI`);
+  }
+}
+
+/** gateway.limits.* as the gateway's `limits` option, or undefined when the file sets none. */
+function gatewayLimits(values: ReadonlyMap<string, ConfigValue>): Record<string, Record<string, RateLimit | number>> | undefined {
+  const limits: Record<string, Record<string, RateLimit | number>> = {};
+  for (const [key, value] of values) {
+    const match = /^gateway\.limits\.(\w+)\.(\w+)$/.exec(key);
+    if (!match) continue;
+    (limits[match[1]] ??= {})[match[2]] = value as RateLimit | number;
+  }
+  return Object.keys(limits).length > 0 ? limits : undefined;
+}

@@ -1,0 +1,107 @@
+// Every setting of the configuration file: its key, what it takes, and the flag and environment
+// variable that also set it (those win over the file: flag, then env, then file, then default).
+// Secrets have no key: a secret URI stays in GATEWAY_SURI / HCR_SURI, or in a file named by
+// gateway.suriFile, so the configuration file can be shared and committed.
+
+export type SettingType =
+  | { readonly kind: 'port' }
+  | { readonly kind: 'count' }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'url'; readonly schemes: readonly string[] }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'trustProxy' }
+  | { readonly kind: 'rateLimit' };
+
+export interface Setting {
+  readonly type: SettingType;
+  readonly help: string;
+  /** How the setting looks in the file, for messages. */
+  readonly example: string;
+  /** The commands whose option (commander's attribute name) this sets. */
+  readonly flag?: { readonly commands: readonly string[]; readonly option: string };
+  readonly env?: string;
+}
+
+const port = { kind: 'port' } as const;
+const count = { kind: 'count' } as const;
+const string = { kind: 'string' } as const;
+const bool = { kind: 'bool' } as const;
+const rateLimit = { kind: 'rateLimit' } as const;
+const ws = { kind: 'url', schemes: ['ws', 'wss', 'http', 'https'] } as const;
+const http = { kind: 'url', schemes: ['http', 'https'] } as const;
+const SPACE_COMMANDS = ['create', 'add-member', 'grant-gateway', 'revoke-gateway', 'ls', 'show'];
+
+export const SETTINGS: Readonly<Record<string, Setting>> = {
+  dataDir: { type: string, help: 'the data dir: chain, Postgres, IPFS blocks, uploads', example: 'dataDir: /var/lib/hcr', flag: { commands: ['dev', 'devnet', 'gateway'], option: 'dataDir' }, env: 'HCR_DATA_DIR' },
+  'chain.rpc': { type: ws, help: 'the chain node\'s RPC', example: 'rpc: wss://node.example.com', flag: { commands: ['gateway', 'processor', 'login', ...SPACE_COMMANDS], option: 'chain' }, env: 'CHAIN_RPC' },
+  'log.format': { type: { kind: 'enum', values: ['json', 'text', 'auto'] }, help: 'log lines as JSON, readable text, or text on a terminal only', example: 'format: json', flag: { commands: ['gateway'], option: 'logFormat' }, env: 'HCR_LOG_FORMAT' },
+  'log.level': { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, help: 'the least severe lines written', example: 'level: info', flag: { commands: ['gateway'], option: 'logLevel' }, env: 'HCR_LOG_LEVEL' },
+
+  'database.url': { type: { kind: 'url', schemes: ['postgres', 'postgresql'] }, help: 'the index\'s Postgres (or the parts below)', example: 'url: postgres://squid@db:5432/squid', env: 'DB_URL' },
+  'database.host': { type: string, help: 'Postgres host', example: 'host: db', env: 'DB_HOST' },
+  'database.port': { type: port, help: 'Postgres port', example: 'port: 5432', env: 'DB_PORT' },
+  'database.name': { type: string, help: 'Postgres database', example: 'name: squid', env: 'DB_NAME' },
+  'database.user': { type: string, help: 'Postgres user', example: 'user: squid', env: 'DB_USER' },
+
+  'devnet.host': { type: string, help: 'the dev chain\'s listen address', example: 'host: 127.0.0.1', flag: { commands: ['devnet', 'dev'], option: 'host' } },
+  'devnet.port': { type: port, help: 'the dev chain\'s RPC port', example: 'port: 9944', flag: { commands: ['devnet', 'dev'], option: 'port' } },
+  'devnet.blockTime': { type: count, help: 'milliseconds between blocks; 0: a block as soon as transactions wait', example: 'blockTime: 6000', flag: { commands: ['devnet', 'dev'], option: 'blockTime' } },
+  'devnet.finalityLag': { type: count, help: 'blocks finality trails the best block', example: 'finalityLag: 1', flag: { commands: ['devnet', 'dev'], option: 'finalityLag' } },
+  'devnet.manualSeal': { type: bool, help: 'blocks only on dev_newBlock', example: 'manualSeal: true', flag: { commands: ['devnet', 'dev'], option: 'manualSeal' } },
+  'devnet.ephemeral': { type: bool, help: 'keep the chain in memory only', example: 'ephemeral: true', flag: { commands: ['devnet', 'dev'], option: 'ephemeral' } },
+
+  'dev.graphqlPort': { type: port, help: 'hcr dev\'s GraphQL port', example: 'graphqlPort: 4350', flag: { commands: ['dev'], option: 'graphqlPort' } },
+  'dev.gatewayPort': { type: port, help: 'hcr dev\'s gateway port', example: 'gatewayPort: 5000', flag: { commands: ['dev'], option: 'gatewayPort' } },
+  'dev.ipfsPort': { type: port, help: 'hcr dev\'s embedded IPFS port', example: 'ipfsPort: 5001', flag: { commands: ['dev'], option: 'ipfsPort' } },
+  'dev.processorMetricsPort': { type: port, help: 'hcr dev\'s processor metrics port', example: 'processorMetricsPort: 4351', flag: { commands: ['dev'], option: 'processorMetricsPort' } },
+  'dev.verbose': { type: bool, help: 'print every part\'s own logs', example: 'verbose: true', flag: { commands: ['dev'], option: 'verbose' } },
+
+  'gateway.host': { type: string, help: 'the gateway\'s listen address', example: 'host: 0.0.0.0', flag: { commands: ['gateway'], option: 'host' } },
+  'gateway.port': { type: port, help: 'the gateway\'s port', example: 'port: 5000', flag: { commands: ['gateway'], option: 'port' } },
+  'gateway.ipfsApi': { type: http, help: 'Kubo\'s RPC API; absent: the embedded store', example: 'ipfsApi: http://kubo:5001', flag: { commands: ['gateway'], option: 'ipfsApi' }, env: 'IPFS_API' },
+  'gateway.graphqlUrl': { type: http, help: 'the index\'s GraphQL endpoint', example: 'graphqlUrl: http://graphql:4350/graphql', flag: { commands: ['gateway'], option: 'graphql' }, env: 'GRAPHQL_URL' },
+  'gateway.publicUrl': { type: http, help: 'where clients reach the gateway (auth challenges, login tokens)', example: 'publicUrl: https://registry.example.com', flag: { commands: ['gateway', 'dev'], option: 'publicUrl' }, env: 'GATEWAY_PUBLIC_URL' },
+  'gateway.publicHost': { type: string, help: 'the domain login tokens name, when not publicUrl\'s host', example: 'publicHost: registry.example.com', flag: { commands: ['gateway'], option: 'publicHost' } },
+  'gateway.suriFile': { type: string, help: 'a file holding the gateway key\'s secret URI (GATEWAY_SURI wins)', example: 'suriFile: /run/secrets/gateway-suri' },
+  'gateway.devKey': { type: bool, help: 'sign with the dev chain\'s //Gateway key', example: 'devKey: true', flag: { commands: ['gateway'], option: 'devKey' } },
+  'gateway.tls.cert': { type: string, help: 'PEM certificate (with chain) for HTTPS', example: 'cert: /etc/hcr/tls.crt', flag: { commands: ['gateway'], option: 'tlsCert' }, env: 'GATEWAY_TLS_CERT' },
+  'gateway.tls.key': { type: string, help: 'its PEM private key', example: 'key: /etc/hcr/tls.key', flag: { commands: ['gateway'], option: 'tlsKey' }, env: 'GATEWAY_TLS_KEY' },
+  'gateway.trustProxy': { type: { kind: 'trustProxy' }, help: 'which peers\' X-Forwarded-* to believe', example: 'trustProxy: [10.0.0.0/8]', flag: { commands: ['gateway'], option: 'trustProxy' }, env: 'GATEWAY_TRUST_PROXY' },
+  'gateway.shutdownGraceSeconds': { type: count, help: 'how long requests in flight get on SIGTERM', example: 'shutdownGraceSeconds: 25', flag: { commands: ['gateway'], option: 'shutdownGrace' }, env: 'GATEWAY_SHUTDOWN_GRACE' },
+  'gateway.maxIndexLagBlocks': { type: count, help: '/readyz fails when the index is further behind', example: 'maxIndexLagBlocks: 20', flag: { commands: ['gateway'], option: 'maxIndexLag' }, env: 'GATEWAY_MAX_INDEX_LAG' },
+  'gateway.limits.token.perIp': { type: rateLimit, help: '/token requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },
+  'gateway.limits.token.perAccount': { type: rateLimit, help: 'tokens issued per account', example: 'perAccount: { perMinute: 120, burst: 60 }' },
+  'gateway.limits.uploads.perIp': { type: rateLimit, help: 'upload requests per client IP', example: 'perIp: { perMinute: 6000, burst: 1000 }' },
+  'gateway.limits.uploads.perAccount': { type: rateLimit, help: 'upload requests per account', example: 'perAccount: { perMinute: 3000, burst: 500 }' },
+  'gateway.limits.uploads.concurrentPerAccount': { type: count, help: 'uploads one account sends at once (0: no bound)', example: 'concurrentPerAccount: 16' },
+  'gateway.limits.walletApi.perIp': { type: rateLimit, help: 'wallet API requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },
+  'gateway.limits.walletApi.perAccount': { type: rateLimit, help: 'wallet API requests per account named', example: 'perAccount: { perMinute: 120, burst: 60 }' },
+
+  'processor.from': { type: count, help: 'first block to index', example: 'from: 0', flag: { commands: ['processor'], option: 'from' }, env: 'FROM_BLOCK' },
+  'processor.to': { type: count, help: 'last block to index, then exit', example: 'to: 100000', flag: { commands: ['processor'], option: 'to' }, env: 'TO_BLOCK' },
+  'processor.rateLimit': { type: count, help: 'RPC requests per second', example: 'rateLimit: 50', flag: { commands: ['processor'], option: 'rateLimit' }, env: 'RPC_RATE_LIMIT' },
+  'processor.maxBatchBlocks': { type: count, help: 'finalized blocks per transaction while catching up', example: 'maxBatchBlocks: 500', flag: { commands: ['processor'], option: 'maxBatchBlocks' }, env: 'PROCESSOR_MAX_BATCH_BLOCKS' },
+  'processor.cacheEntries': { type: count, help: 'entities per type kept between batches (0: off)', example: 'cacheEntries: 50000', env: 'PROCESSOR_CACHE_ENTRIES' },
+  'processor.stateThread': { type: { kind: 'enum', values: ['main', 'worker'] }, help: 'prepare batches on the main thread or a second one', example: 'stateThread: main', env: 'PROCESSOR_STATE_THREAD' },
+  'processor.metricsPort': { type: port, help: 'the processor\'s Prometheus port', example: 'metricsPort: 3000', env: 'PROMETHEUS_PORT' },
+  'processor.headPollIntervalMs': { type: count, help: 'how often to ask the chain for new blocks', example: 'headPollIntervalMs: 1000', env: 'HEAD_POLL_INTERVAL_MS' },
+
+  'graphql.port': { type: port, help: 'the GraphQL server\'s port', example: 'port: 4350', flag: { commands: ['graphql'], option: 'port' }, env: 'GQL_PORT' },
+  'graphql.responseCache': { type: bool, help: 'the index-versioned response cache', example: 'responseCache: false', env: 'GQL_RESPONSE_CACHE' },
+  'graphql.responseCacheMb': { type: count, help: 'the response cache\'s memory bound', example: 'responseCacheMb: 50', env: 'GQL_RESPONSE_CACHE_MB' },
+  'graphql.maxIndexLagBlocks': { type: count, help: '/readyz fails when the index is further behind', example: 'maxIndexLagBlocks: 20', env: 'GQL_MAX_INDEX_LAG_BLOCKS' },
+
+  'login.gateway': { type: string, help: 'the gateway hcr login names by default', example: 'gateway: registry.example.com', env: 'HCR_GATEWAY' },
+  'login.ttl': { type: string, help: 'how long login tokens last', example: 'ttl: 12h', flag: { commands: ['login'], option: 'ttl' } },
+  'keys.keyring': { type: string, help: 'a polkadot.js JSON keystore to sign with (its password stays in HCR_KEYRING_PASSWORD)', example: 'keyring: ~/alice.json', flag: { commands: ['login', ...SPACE_COMMANDS], option: 'keyring' } },
+};
+
+/** Keys people write that hold secrets, with where the secret goes instead. */
+export const SECRET_KEYS: Readonly<Record<string, string>> = {
+  'gateway.suri': 'the file\'s readers would all hold the gateway\'s key: put the secret URI in a file of its own and name it with gateway.suriFile, or set GATEWAY_SURI',
+  'keys.suri': 'keep signing keys out of shared files: set HCR_SURI, or name a keystore with keys.keyring',
+  'database.password': 'keep the database password out of shared files: set DB_PASS, or give it in DB_URL',
+  'database.pass': 'keep the database password out of shared files: set DB_PASS, or give it in DB_URL',
+  'keys.password': 'keep the keystore password out of shared files: set HCR_KEYRING_PASSWORD',
+};
