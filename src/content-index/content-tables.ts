@@ -84,10 +84,11 @@ export async function discover(pool: Pool, afterBlock: number): Promise<{ nextAf
   }
 }
 
+/** Contents due for a read: never-tried ones first, so that content still missing after many tries does not hold up new pushes. */
 export async function dueContents(pool: Pool, limit: number): Promise<DueContent[]> {
   const { rows } = await pool.query(
     `SELECT id, digest, attempts, coalesce(mismatched_cids, '{}') AS "mismatchedCids" FROM manifest_content
-      WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1`,
+      WHERE next_attempt_at <= now() ORDER BY attempts > 0, next_attempt_at LIMIT $1`,
     [limit],
   );
   return rows;
