@@ -118,6 +118,26 @@ export class ChainReader {
     });
   }
 
+  /** Every CID chain storage points at now, as recorded (DigestInfoStorage and ImageDigestToCid): a scan of both maps. */
+  recordedCids(): Promise<string[]> {
+    return this.#read('the recorded CIDs', async () => {
+      const q = this.#api.query.containerRegistry;
+      const [infos, manifests] = await Promise.all([q.digestInfoStorage.entries(), q.imageDigestToCid.entries()]);
+      const cids: string[] = [];
+      for (const [, value] of infos) {
+        const stored = value as Option<Codec & { cid: Bytes }>;
+        const cid = stored.isSome ? chainBytes(stored.unwrap().cid.toU8a(true)).text : undefined;
+        if (cid) cids.push(cid);
+      }
+      for (const [, value] of manifests) {
+        const stored = value as Option<Bytes>;
+        const cid = stored.isSome ? chainBytes(stored.unwrap().toU8a(true)).text : undefined;
+        if (cid) cids.push(cid);
+      }
+      return cids;
+    });
+  }
+
   /** Every manifest digest recorded with store_digest_info(Json), chain-wide (DigestInfoStorage is global). */
   jsonDigests(): Promise<DigestCid[]> {
     return this.#read('the digest records', async () => {

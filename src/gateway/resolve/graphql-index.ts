@@ -89,6 +89,14 @@ export class GraphqlIndex implements RegistryIndex {
     return data.images.flatMap((i) => (i.name && i.space.name ? [`${i.space.name}/${i.name}`] : []));
   }
 
+  async isRecordedCid(spellings: string[]): Promise<boolean> {
+    const data = await this.#query<{ blobs: unknown[]; manifests: unknown[] }>(
+      'query($cids: [String!]!) { blobs(where: { cid_in: $cids }, limit: 1) { id } manifests(where: { cid_in: $cids }, limit: 1) { id } }',
+      { cids: spellings },
+    );
+    return data.blobs.length > 0 || data.manifests.length > 0;
+  }
+
   async ownerManifests(name: RepositoryName, ownerSpace: OwnerSpace): Promise<OwnerManifests> {
     const owner = ownerWhere(name.repo, ownerSpace);
     type Row = { digest: string | null; cid: string | null };

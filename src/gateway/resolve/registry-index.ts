@@ -47,6 +47,8 @@ export interface RegistryIndex {
   tags(name: RepositoryName, ownerSpace: OwnerSpace): Promise<string[] | undefined>;
   /** `<space>/<image>` for every image of every name's owner. */
   repositories(): Promise<string[]>;
+  /** Whether chain storage points at any of these spellings of a CID now, as far as the index has seen. */
+  isRecordedCid(spellings: string[]): Promise<boolean>;
   /** The manifests the owner of the name recorded for an image, and by digest for the space. */
   ownerManifests(name: RepositoryName, ownerSpace: OwnerSpace): Promise<OwnerManifests>;
 }

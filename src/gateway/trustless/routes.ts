@@ -1,0 +1,34 @@
+// The trustless gateway's routes on the gateway's port: GET and HEAD /ipfs/{cid}. Errors are
+// plain text with the status the IPFS gateway specifications give (400 for a request this
+// gateway does not serve, 404 for content it does not serve or hold, 412 for only-if-cached).
+import type { RequestHandler, Response } from 'express';
+import { IPFS_PATH, serveIpfs, type TrustlessContext } from './serve-ipfs';
+import { TrustlessRequestError } from './trustless-request';
+
+export function trustlessRoutes(ctx: TrustlessContext, log: (line: string) => void): RequestHandler {
+  return (req, res, next) => {
+    if (!IPFS_PATH.test(req.path)) return next();
+    res.locals.route = 'ipfs';
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendText(res, 405, `${req.method} is not served on /ipfs/: this trustless gateway answers GET and HEAD`);
+      return;
+    }
+    serveIpfs(ctx, req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (error instanceof TrustlessRequestError) return sendText(res, error.status, error.message, req.method === 'HEAD');
+      if ((error as Error)?.name === 'BlobStoreUnavailableError') {
+        res.setHeader('Retry-After', '5');
+        return sendText(res, 503, `IPFS is unavailable (${(error as Error).message}); retry shortly`, req.method === 'HEAD');
+      }
+      log(`${req.method} ${req.originalUrl}: ${(error as Error)?.stack ?? error}`);
+      sendText(res, 500, 'internal error; the gateway log has the details', req.method === 'HEAD');
+    });
+  };
+}
+
+function sendText(res: Response, status: number, message: string, head = false): void {
+  res.status(status).setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(`${message}\n`));
+  res.end(head ? undefined : `${message}\n`);
+}
