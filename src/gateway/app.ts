@@ -25,6 +25,7 @@ import { ChainReader } from './resolve/chain-reader';
 import { GraphqlIndex } from './resolve/graphql-index';
 import type { RegistryIndex } from './resolve/registry-index';
 import { RepositoryContents } from './resolve/repository-contents';
+import { withPeers } from './peers/peer-store';
 import { RecordedCids } from './trustless/recorded-cids';
 import { trustlessRoutes } from './trustless/routes';
 import { Resolver } from './resolve/resolver';
@@ -59,6 +60,13 @@ export interface GatewayOptions {
   readonly gatewaySigner?: TxSigner;
   /** The index: a RegistryIndex, or the GraphQL URL (`http://127.0.0.1:4350/graphql`). Optional. */
   readonly index?: RegistryIndex | string;
+  /**
+   * Other gateways (or any IPFS trustless gateway), by base URL: content chain records point at
+   * that the local store lacks is fetched from them, each block checked, and kept here.
+   */
+  readonly peers?: readonly string[];
+  /** A peer that sends nothing for this long is given up on; default 10 s. */
+  readonly peerStallMs?: number;
   readonly auth?: AuthOptions;
   /** The gateway's domain (host[:port]) when auth.service is not given; default 127.0.0.1:5000. */
   readonly service?: string;
@@ -134,7 +142,8 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const logger = options.logger ?? (options.log ? loggerFromLines(options.log) : createLogger({ service: 'gateway' }));
   const log = options.log ?? logger.line;
   const metrics = options.metrics === false ? undefined : (options.metrics ?? new GatewayMetrics());
-  const store = metrics ? timedBlobStore(options.blobStore, metrics) : options.blobStore;
+  const timed = metrics ? timedBlobStore(options.blobStore, metrics) : options.blobStore;
+  const store = withPeers(timed, { peers: options.peers ?? [], stallMs: options.peerStallMs, log: (line) => log(`peers: ${line}`) });
   let stopping = false;
   const dir = join(options.dataDir, 'gateway');
   const chain = new ChainReader(options.api);
@@ -181,7 +190,9 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   app.use(limitRequests({ auth, limits: options.limits, metrics }));
   app.use('/token', express.urlencoded({ extended: false, limit: '64kb' }));
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
-  app.use(trustlessRoutes({ store, recorded: new RecordedCids({ chain, index, log }) }, log));
+  // It answers from the local store only: peers asking each other for what neither holds must
+  // get a 404, not a request passed on in a circle.
+  app.use(trustlessRoutes({ store: timed, recorded: new RecordedCids({ chain, index, log }), log }, log));
   const walletApi =
     options.webRoot && options.gatewaySigner
       ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: options.limits?.walletApi })

@@ -37,6 +37,8 @@ export interface GatewayLaunch {
   maxIndexLagBlocks?: number;
   limits?: GatewayOptions['limits'];
   metrics?: boolean;
+  /** Other gateways' base URLs: what the local store lacks is fetched from them (verified). */
+  peers?: string[];
 }
 
 export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
@@ -64,6 +66,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     maxIndexLagBlocks: launch.maxIndexLagBlocks,
     limits: launch.limits,
     metrics: launch.metrics === false ? false : undefined,
+    peers: launch.peers,
   });
   if (!launch.publicUrl && !launch.publicHost && /^(0\.0\.0\.0|::|\[::\])$/.test(launch.host)) {
     const port = new URL(gateway.url).port;
@@ -89,6 +92,28 @@ export function publicUrlOption(): Option {
 
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 25;
 
+/** `--peer URL`, repeatable (env GATEWAY_PEERS, comma-separated): gateways to fetch missing content from. */
+export function peerOption(): Option {
+  return new Option('--peer <url>', 'another gateway (or any IPFS trustless gateway) to fetch recorded content from when this one lacks it, every block checked against its CID; repeat for more (env GATEWAY_PEERS, comma-separated)')
+    .env('GATEWAY_PEERS')
+    .argParser((value: string, previous: string[] | undefined) => {
+      const urls = value.split(',').map((url) => url.trim()).filter(Boolean);
+      for (const url of urls) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(url);
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash) {
+          throw new InvalidArgumentError(`"${url}" is not a peer's base URL: give http(s)://host[:port] of a gateway that serves /ipfs/, for example http://10.0.0.2:5000.`);
+        }
+      }
+      return [...(previous ?? []), ...urls];
+    })
+    .default([]);
+}
+
 interface GatewayFlags {
   chain: string;
   ipfsApi?: string;
@@ -106,6 +131,7 @@ interface GatewayFlags {
   maxIndexLag: string;
   logFormat: string;
   logLevel: string;
+  peer: string[];
   /** Only from the configuration file: it has no flag. */
   limits?: GatewayOptions['limits'];
 }
@@ -160,6 +186,7 @@ export function registerGateway(program: Command): void {
     .addOption(new Option('--max-index-lag <blocks>', '/readyz fails when the index is more blocks than this behind the chain').env('GATEWAY_MAX_INDEX_LAG').default('20'))
     .addOption(logFormatOption())
     .addOption(logLevelOption())
+    .addOption(peerOption())
     .action(async (flags: GatewayFlags) => {
       const dataDir = dataDirFrom(flags.dataDir);
       const api = await connectChain(flags.chain);
@@ -182,6 +209,7 @@ export function registerGateway(program: Command): void {
         shutdownGraceMs: parseNonNegativeInt(flags.shutdownGrace, '--shutdown-grace') * 1000,
         maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
         limits: flags.limits,
+        peers: flags.peer,
       });
       if (flags.tlsCert) onReload(() => gateway.reloadTls());
       onShutdown(async () => {

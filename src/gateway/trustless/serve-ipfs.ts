@@ -16,6 +16,7 @@ import { CAR_TYPE, entityRange, parseTrustlessRequest, RAW_TYPE, type TrustlessR
 export interface TrustlessContext {
   readonly store: BlobStore;
   readonly recorded: RecordedCids;
+  readonly log: (line: string) => void;
 }
 
 export const IPFS_PATH = /^\/ipfs\/([^/]+)(\/.*)?$/;
@@ -90,8 +91,13 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
     for (const part of parts) {
       if (res.write(part)) continue;
       await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
       });
     }
   };
@@ -114,7 +120,8 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
       }
     }
     res.end();
-  } catch {
+  } catch (error) {
+    ctx.log(`the CAR of ${cid} was cut short: ${(error as Error).message}`);
     res.destroy();
   }
 }

@@ -89,17 +89,27 @@ export class FileDag {
     return bytes;
   }
 
-  /** The file's blocks depth-first (root first, leaves in file order), its leaves read from its leaf file when it has one. */
+  /**
+   * The blocks under `root` depth-first (root first, leaves in order). `root` may be a file's
+   * root, whose leaves are read from its leaf file when it has one, or any block under one (a
+   * peer asking for the rest of a file), found as block() finds it.
+   */
   async *blocks(root: CID, range?: ByteRange): AsyncGenerator<DagBlock> {
-    const rootNode = await this.root(root);
+    const rootBytes = await this.block(root);
+    if (!rootBytes) throw new BlobNotFoundError(root.toString(), `blob ${root} is not in the embedded IPFS store at ${this.#location}; add it first`);
+    const rootNode = decodeFileNode(this.#m, root, rootBytes);
     const leafFile = rootNode.kind === 'file' ? await this.#leaves.open(root.toV1().toString(), rootNode.fileSize) : undefined;
     try {
       const read = async (cid: CID, place: BlockPlace): Promise<Uint8Array | undefined> => {
-        const stored = await this.#block(cid);
-        if (stored || !leafFile || cid.code !== this.#m.raw.code) return stored;
-        const bytes = Buffer.allocUnsafe(place.size);
-        const { bytesRead } = await leafFile.read(bytes, 0, place.size, place.offset);
-        return bytesRead === place.size ? bytes : undefined;
+        if (cid.equals(root)) return rootBytes;
+        if (leafFile && cid.code === this.#m.raw.code) {
+          const stored = await this.#block(cid);
+          if (stored) return stored;
+          const bytes = Buffer.allocUnsafe(place.size);
+          const { bytesRead } = await leafFile.read(bytes, 0, place.size, place.offset);
+          return bytesRead === place.size ? bytes : undefined;
+        }
+        return this.block(cid);
       };
       for await (const block of dagBlocks(this.#m, root, read, range)) yield { cid: block.cid, bytes: block.bytes };
     } finally {

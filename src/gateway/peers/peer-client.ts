@@ -1,0 +1,108 @@
+// One peer: another gateway (or any IPFS trustless gateway) asked for content over HTTP. Nothing
+// it sends is trusted: callers check every block against its CID (verified-dag.ts). A peer that
+// stalls is given up on after `stallMs` without a byte, one that is down at once.
+import type { CID } from 'multiformats/cid';
+import { carModule } from '../../ipfs/esm';
+
+export class PeerError extends Error {
+  override readonly name = 'PeerError';
+  constructor(readonly peer: string, message: string) {
+    super(`peer ${peer}: ${message}`);
+  }
+}
+
+export interface PeerBlock {
+  readonly cid: CID;
+  readonly bytes: Uint8Array;
+}
+
+export class PeerClient {
+  readonly url: string;
+  readonly #stallMs: number;
+
+  constructor(url: string, options: { stallMs?: number } = {}) {
+    this.url = url.replace(/\/+$/, '');
+    this.#stallMs = options.stallMs ?? 10_000;
+  }
+
+  /** One block, as `?format=raw`; undefined when the peer does not have it (404). */
+  async block(cid: CID, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    const response = await this.#get(`/ipfs/${cid}?format=raw`, 'application/vnd.ipld.raw', signal);
+    if (!response) return undefined;
+    return new Uint8Array(await withStallLimit(response.arrayBuffer(), this.#stallMs, () => new PeerError(this.url, `sent no block ${cid} within ${this.#stallMs} ms`)));
+  }
+
+  /** The DAG under `cid` as a CAR (depth-first), block by block; undefined when the peer does not have it. */
+  async car(cid: CID, signal?: AbortSignal): Promise<AsyncIterable<PeerBlock> | undefined> {
+    const response = await this.#get(`/ipfs/${cid}?format=car&dag-scope=all`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal);
+    if (!response?.body) return undefined;
+    const { CarBlockIterator } = await carModule();
+    const stallMs = this.#stallMs;
+    const peer = this.url;
+    // Each read of the body must bring bytes within stallMs; a peer that holds the stream open
+    // and sends nothing is given up on.
+    const reader = response.body.getReader();
+    const chunks = (async function* () {
+      for (;;) {
+        const { done, value } = await withStallLimit(reader.read(), stallMs, () => new PeerError(peer, `sent nothing for ${stallMs} ms`));
+        if (done) return;
+        yield value;
+      }
+    })();
+    // However the reading ends (done, a bad block, a stall), the connection is let go of here:
+    // the CAR reader does not pass an early stop on to its source.
+    const release = () => reader.cancel().catch(() => undefined);
+    let blocks: AsyncIterable<PeerBlock>;
+    try {
+      blocks = await CarBlockIterator.fromIterable(chunks);
+    } catch (error) {
+      await release();
+      throw new PeerError(this.url, `did not send a CAR (${(error as Error).message})`);
+    }
+    return (async function* () {
+      try {
+        yield* blocks;
+      } catch (error) {
+        if (error instanceof PeerError) throw error;
+        throw new PeerError(peer, `sent a CAR that is cut short or malformed (${(error as Error).message})`);
+      } finally {
+        await release();
+      }
+    })();
+  }
+
+  async #get(path: string, accept: string, signal?: AbortSignal): Promise<Response | undefined> {
+    let response: Response;
+    // The answer's headers must come within stallMs; the body is timed read by read by the caller.
+    const headers = new AbortController();
+    const timer = setTimeout(() => headers.abort(new PeerError(this.url, `sent no answer within ${this.#stallMs} ms`)), this.#stallMs);
+    try {
+      response = await fetch(`${this.url}${path}`, { headers: { Accept: accept }, signal: signal ? AbortSignal.any([signal, headers.signal]) : headers.signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      if (headers.signal.aborted) throw headers.signal.reason;
+      throw new PeerError(this.url, `is unreachable (${(error as { cause?: Error }).cause?.message ?? (error as Error).message})`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new PeerError(this.url, `answered HTTP ${response.status}`);
+    }
+    return response;
+  }
+}
+
+function withStallLimit<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  // Given up on, the work may still fail later (its connection cut): that is no one's concern.
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), ms);
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}

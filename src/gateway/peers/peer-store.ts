@@ -1,0 +1,138 @@
+// The gateway's BlobStore with peers behind it: what the local store lacks is fetched from the
+// peers' trustless endpoints (verified-dag.ts), stored and pinned here as it passes, and streamed
+// on at once: the first bytes of a pull-through do not wait for the last. Everything else goes
+// to the local store unchanged. Sizes come from the file's root block (fetched alone, checked).
+import type { Readable } from 'node:stream';
+import type { CID } from 'multiformats/cid';
+import { type BlobStat, BlobNotFoundError, type BlobStore, type GetOptions } from '../../ipfs';
+import type { DagBlock } from '../../ipfs/blob-store';
+import { parseBlobCid } from '../../ipfs/cid';
+import { ipfsModules } from '../../ipfs/esm';
+import { decodeFileNode, fileSize } from '../../ipfs/file-node';
+import { clampRange, toReadable } from '../../ipfs/streams';
+import { BlockChannel } from './block-channel';
+import { PeerClient } from './peer-client';
+import { isBlockOf, type PeerLog, verifiedFile } from './verified-dag';
+
+export interface PeerOptions {
+  /** Base URLs of other gateways (or any IPFS trustless gateway). */
+  readonly peers: readonly string[];
+  /** A peer that sends nothing for this long is given up on (default 10 s). */
+  readonly stallMs?: number;
+  readonly log: PeerLog;
+}
+
+/** `store` itself when there are no peers. */
+export function withPeers(store: BlobStore, options: PeerOptions): BlobStore {
+  if (options.peers.length === 0) return store;
+  const peers = options.peers.map((url) => new PeerClient(url, { stallMs: options.stallMs }));
+  const fetcher = new PeerFetcher(store, peers, options.log);
+  return Object.assign(Object.create(store) as BlobStore, {
+    get: (cid: string, getOptions?: GetOptions) => local(() => store.get(cid, getOptions), () => fetcher.get(cid, getOptions)),
+    stat: (cid: string) => local(() => store.stat(cid), () => fetcher.stat(cid)),
+    getBlock: (cid: string) => local(() => store.getBlock(cid), () => fetcher.block(cid)),
+    // Methods the prototype chain would call with the wrong `this`.
+    put: store.put.bind(store),
+    has: store.has.bind(store),
+    pin: store.pin.bind(store),
+    unpin: store.unpin.bind(store),
+    isPinned: store.isPinned.bind(store),
+    blocks: store.blocks.bind(store),
+    putBlocks: store.putBlocks.bind(store),
+    ping: store.ping.bind(store),
+    close: store.close.bind(store),
+    ...(store.collectGarbage ? { collectGarbage: store.collectGarbage.bind(store) } : {}),
+    ...(store.importLeavesElsewhere ? { importLeavesElsewhere: store.importLeavesElsewhere.bind(store) } : {}),
+    ...(store.adoptFile ? { adoptFile: store.adoptFile.bind(store) } : {}),
+  });
+}
+
+async function local<T>(here: () => Promise<T>, elsewhere: () => Promise<T>): Promise<T> {
+  try {
+    return await here();
+  } catch (error) {
+    if (!(error instanceof BlobNotFoundError)) throw error;
+    return elsewhere();
+  }
+}
+
+class PeerFetcher {
+  readonly #store: BlobStore;
+  readonly #peers: readonly PeerClient[];
+  readonly #log: PeerLog;
+
+  constructor(store: BlobStore, peers: readonly PeerClient[], log: PeerLog) {
+    this.#store = store;
+    this.#peers = peers;
+    this.#log = log;
+  }
+
+  /** One block from the first peer that has it and sends the right bytes. */
+  async block(cid: string): Promise<Uint8Array> {
+    const m = await ipfsModules();
+    const parsed = parseBlobCid(m, cid);
+    const failures: string[] = [];
+    for (const peer of this.#peers) {
+      try {
+        const bytes = await peer.block(parsed);
+        if (!bytes) failures.push(`${peer.url} does not have it`);
+        else if (await isBlockOf(m, parsed, bytes)) return bytes;
+        else failures.push(`${peer.url} sent other bytes`);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+    throw new BlobNotFoundError(cid, `${cid} is not here, and no peer could send it (${failures.join('; ')})`);
+  }
+
+  async stat(cid: string): Promise<BlobStat> {
+    const m = await ipfsModules();
+    const root = parseBlobCid(m, cid);
+    return { size: fileSize(decodeFileNode(m, root, await this.block(cid))) };
+  }
+
+  /**
+   * The file's bytes (or a range of them) from peers, stored and pinned here on the way when the
+   * whole file passes. Resolves once the root block has arrived, so a file no peer has rejects
+   * here, before a response is started.
+   */
+  async get(cid: string, options: GetOptions = {}): Promise<Readable> {
+    const m = await ipfsModules();
+    const root = parseBlobCid(m, cid);
+    const blocks = verifiedFile(m, root, this.#peers, this.#log, options.signal)[Symbol.asyncIterator]();
+    const first = await blocks.next();
+    if (first.done) throw new BlobNotFoundError(cid, `no peer sent ${cid}`);
+    const size = fileSize(decodeFileNode(m, root, first.value.bytes));
+    const range = clampRange(size, options.offset, options.length);
+    const channel = new BlockChannel();
+    const storing = this.#store.putBlocks(cid, channel).then(
+      () => this.#log(`fetched ${cid} (${size} bytes) from peers and pinned it`),
+      (error: Error) => this.#log(`${cid} from peers was not kept: ${error.message}`),
+    );
+    const store = async (block: DagBlock) => channel.push(block);
+    async function* bytes(): AsyncGenerator<Uint8Array> {
+      let position = 0;
+      let complete = false;
+      try {
+        for (let next: IteratorResult<{ cid: CID; bytes: Uint8Array; data?: Uint8Array }> = first; !next.done; next = await blocks.next()) {
+          await store({ cid: next.value.cid, bytes: next.value.bytes });
+          const data = next.value.data;
+          if (!data) continue;
+          const from = Math.max(range.start - position, 0);
+          const to = Math.min(range.end - position, data.byteLength);
+          if (to > from) yield data.subarray(from, to);
+          position += data.byteLength;
+        }
+        complete = true;
+      } finally {
+        if (complete) channel.close();
+        else {
+          channel.fail(new Error('the download stopped before the whole file arrived'));
+          await blocks.return?.(undefined).catch(() => undefined);
+        }
+        await storing;
+      }
+    }
+    return toReadable(bytes(), options.signal);
+  }
+}

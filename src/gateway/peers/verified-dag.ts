@@ -1,0 +1,89 @@
+// A UnixFS file's blocks fetched from peers, each checked against its CID before it is used, in
+// depth-first order: the root, then each link's subtree in turn, so the file's bytes can go on to
+// a client as they arrive. What is still to come is known at every step (the links of the nodes
+// received so far), so when a peer fails mid-way (wrong bytes, a cut or stalled CAR, another
+// order, gone), the next peer is asked for the subtree at that point and nothing is fetched twice.
+import type { CID } from 'multiformats/cid';
+import { BlobNotFoundError } from '../../ipfs';
+import type { IpfsModules } from '../../ipfs/esm';
+import { decodeFileNode } from '../../ipfs/file-node';
+import { type PeerBlock, type PeerClient, PeerError } from './peer-client';
+
+export interface VerifiedFileBlock {
+  readonly cid: CID;
+  readonly bytes: Uint8Array;
+  /** The file's bytes this block holds (a raw leaf's bytes, a node's inline data), in file order. */
+  readonly data?: Uint8Array;
+}
+
+export interface PeerLog {
+  (line: string): void;
+}
+
+/** Whether `bytes` are the ones `cid` names (sha2-256 CIDs only: others cannot be checked here). */
+export async function isBlockOf(m: IpfsModules, cid: CID, bytes: Uint8Array): Promise<boolean> {
+  if (cid.multihash.code !== m.sha256.code) return false;
+  return m.CID.createV1(cid.code, await m.sha256.digest(bytes)).equals(cid.toV1());
+}
+
+/**
+ * The blocks of the file `root`, verified, depth-first. Peers are asked in order, starting with
+ * the one that last served; BlobNotFoundError (naming why each failed) when none has a block.
+ */
+export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal): AsyncGenerator<VerifiedFileBlock> {
+  const pending: CID[] = [root];
+  let current = 0;
+  while (pending.length > 0) {
+    const failures: string[] = [];
+    let progressed = false;
+    for (let tried = 0; tried < peers.length && !progressed; tried++) {
+      const peer = peers[(current + tried) % peers.length];
+      const top = pending[pending.length - 1];
+      const depth = pending.length - 1;
+      try {
+        const blocks = await peer.car(top, signal);
+        if (!blocks) {
+          failures.push(`${peer.url} does not have ${top}`);
+          continue;
+        }
+        for await (const block of subtreeOf(blocks, pending, depth)) {
+          if (!(await isBlockOf(m, block.cid, block.bytes))) throw new PeerError(peer.url, `sent bytes for ${block.cid} that are not that block`);
+          pending.pop();
+          const node = decodeFileNode(m, block.cid, block.bytes);
+          if (node.kind === 'file') for (let i = node.links.length - 1; i >= 0; i--) pending.push(node.links[i].cid);
+          progressed = true;
+          current = (current + tried) % peers.length;
+          yield { cid: block.cid, bytes: block.bytes, data: node.kind === 'raw' ? node.bytes : node.data };
+        }
+        if (pending.length > depth) throw new PeerError(peer.url, `ended the CAR of ${top} before its last block`);
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        const reason = error instanceof PeerError ? error.message : `peer ${peer.url}: ${(error as Error).message}`;
+        failures.push(reason);
+        log(`${reason}; asking ${peers.length > 1 ? 'the next peer' : 'it again'} for what is left of ${root}`);
+        if (progressed) {
+          // What was verified stays; the next peer is asked for the rest.
+          current = (current + 1) % peers.length;
+          break;
+        }
+      }
+    }
+    if (!progressed) {
+      throw new BlobNotFoundError(root.toString(), `no peer could send block ${pending[pending.length - 1]} of ${root}: ${failures.join('; ') || 'no peers are configured'}`);
+    }
+  }
+}
+
+/**
+ * The blocks of a peer's CAR while they are the ones expected next (the top of `pending`) and
+ * the subtree the CAR was asked for is not finished (`pending` above `depth`). Another block
+ * (another order, a duplicate left out) ends it as a failure of this peer.
+ */
+async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], depth: number): AsyncGenerator<PeerBlock> {
+  for await (const block of blocks) {
+    if (pending.length <= depth) return;
+    const expected = pending[pending.length - 1];
+    if (!block.cid.toV1().equals(expected.toV1())) throw new Error(`sent ${block.cid} where ${expected} comes next depth-first`);
+    yield block;
+  }
+}

@@ -1,0 +1,146 @@
+// A gateway with its own store and `peers` fetches what it lacks from another gateway's
+// trustless endpoint, checks every block, keeps it pinned, and serves it on after the peer is
+// gone. Peers that lie are costly, never wrong: one that sends other bytes, cuts its CAR short,
+// stalls, never answers or is down is passed over for the next, and with no honest peer left the
+// pull fails clearly within a bounded time.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { digestInfo } from '../../src/chain';
+import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
+import { type RunningGateway, startGateway } from '../../src/gateway';
+import { makeImage, ociErrors, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
+import { startTestGateway, type TestGateway } from './helpers/gateway';
+
+type Mode = 'other-bytes' | 'cut-short' | 'stall' | 'silent';
+
+/** A peer that lies: it fetches the honest answer from `honest` and spoils it the way `mode` says. */
+async function lyingPeer(honest: string, mode: Mode): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    if (mode === 'silent') return; // never answers
+    spoil(req.url ?? '', String(req.headers.accept ?? ''), res).catch(() => res.destroy());
+  });
+  async function spoil(path: string, accept: string, res: import('node:http').ServerResponse): Promise<void> {
+    const answer = await fetch(`${honest}${path}`, { headers: { Accept: accept } });
+    const body = Buffer.from(await answer.arrayBuffer());
+    res.writeHead(answer.status, { 'Content-Type': answer.headers.get('content-type') ?? 'application/octet-stream' });
+    if (answer.status !== 200) return void res.end(body);
+    if (mode === 'other-bytes') {
+      body[body.length - 10] ^= 0xff; // inside the last block's bytes
+      return void res.end(body);
+    }
+    if (mode === 'cut-short') return void res.end(body.subarray(0, Math.floor(body.length / 2)));
+    res.write(body.subarray(0, Math.floor(body.length / 2))); // stall: half, then nothing
+  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('peers', () => {
+  let a: TestGateway;
+  let image: ImageParts;
+  const dirs: string[] = [];
+  const stores: EmbeddedBlobStore[] = [];
+  const gateways: RunningGateway[] = [];
+
+  /** A read-only gateway with a store of its own, fetching from `peers`. */
+  async function gatewayWith(peers: string[]): Promise<{ gateway: RunningGateway; store: EmbeddedBlobStore; logs: string[] }> {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-peer-gateway-'));
+    dirs.push(dir);
+    const store = await EmbeddedBlobStore.open(embeddedIpfsDir(dir));
+    stores.push(store);
+    const logs: string[] = [];
+    const gateway = await startGateway({ api: a.chain.api, blobStore: store, dataDir: dir, port: 0, auth: { enabled: false }, peers, peerStallMs: 1_000, log: (line) => logs.push(line) });
+    gateways.push(gateway);
+    return { gateway, store, logs };
+  }
+
+  before(async () => {
+    a = await startTestGateway();
+    image = makeImage([randomBlob(3 * 1024 * 1024 + 5), randomBlob(700)]);
+    await pushImage(a.url, 'acme/web', 'v1', image);
+  });
+  after(async () => {
+    for (const gateway of gateways) await gateway.close();
+    for (const store of stores) await store.close().catch(() => undefined);
+    await a?.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fetches what it lacks from a peer, verified, keeps it pinned, and serves it once the peer is gone', async () => {
+    const b = await gatewayWith([a.url]);
+    const manifest = await fetch(`${b.gateway.url}/v2/acme/web/manifests/v1`);
+    assert.equal(manifest.status, 200);
+    assert.deepEqual(Buffer.from(await manifest.arrayBuffer()), image.manifest.bytes);
+    for (const blob of [image.config, ...image.layers]) {
+      const response = await fetch(`${b.gateway.url}/v2/acme/web/blobs/${blob.digest}`);
+      assert.equal(response.status, 200, blob.digest);
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes);
+    }
+    const layerCid = (await digestInfo(a.chain.api, image.layers[0].digest))!.cid.text!;
+    assert.equal(await b.store.isPinned(layerCid), true, 'the pulled layer is pinned in B\'s own store');
+    assert.ok(b.logs.some((line) => line.includes(`fetched ${layerCid}`)));
+
+    // Without A: B serves from its own store (its blob cache cleared, so IPFS is read).
+    const fresh = await startGateway({ api: a.chain.api, blobStore: b.store, dataDir: mkdtempSync(join(dirs[dirs.length - 1], 'again-')), port: 0, auth: { enabled: false }, peers: ['http://127.0.0.1:9'], peerStallMs: 1_000 });
+    gateways.push(fresh);
+    const layer = await fetch(`${fresh.url}/v2/acme/web/blobs/${image.layers[0].digest}`);
+    assert.deepEqual(Buffer.from(await layer.arrayBuffer()), image.layers[0].bytes);
+  });
+
+  it('passes over peers that send other bytes, cut their CAR short, stall, never answer or are down', { timeout: 120_000 }, async () => {
+    const liars = await Promise.all((['other-bytes', 'cut-short', 'stall', 'silent'] as const).map((mode) => lyingPeer(a.url, mode)));
+    try {
+      const b = await gatewayWith([...liars.map((liar) => liar.url), 'http://127.0.0.1:9', a.url]);
+      const started = Date.now();
+      const layer = await fetch(`${b.gateway.url}/v2/acme/web/blobs/${image.layers[0].digest}`);
+      assert.equal(layer.status, 200);
+      const body = await layer.arrayBuffer().catch((error: Error) => assert.fail(`the download broke (${error.message}):\n${b.logs.join("\n")}\nA:\n${a.logs.join("\n")}`));
+      assert.deepEqual(Buffer.from(body), image.layers[0].bytes);
+      assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+      for (const liar of liars) assert.ok(liar.requests.length > 0, 'every liar was asked');
+      for (const word of ['not that block', 'cut short', 'sent nothing for', 'unreachable']) {
+        assert.ok(b.logs.some((line) => line.includes(word)), `no log line says "${word}":\n${b.logs.join('\n')}`);
+      }
+    } finally {
+      for (const liar of liars) await liar.close();
+    }
+  });
+
+  it('fails clearly, within a bounded time, when no peer has honest content', { timeout: 120_000 }, async () => {
+    const liars = await Promise.all((['other-bytes', 'cut-short', 'stall'] as const).map((mode) => lyingPeer(a.url, mode)));
+    try {
+      const b = await gatewayWith(liars.map((liar) => liar.url));
+      const started = Date.now();
+      const layer = await fetch(`${b.gateway.url}/v2/acme/web/blobs/${image.layers[1].digest}`);
+      const body = await layer.arrayBuffer().then((bytes) => Buffer.from(bytes), () => undefined);
+      assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+      assert.notDeepEqual(body, image.layers[1].bytes);
+      if (layer.status === 200) assert.equal(body, undefined, 'a 200 must end short');
+      else assert.ok(layer.status >= 400);
+    } finally {
+      for (const liar of liars) await liar.close();
+    }
+  });
+
+  it('answers a pull no peer can serve with an error naming what each peer did', async () => {
+    const b = await gatewayWith(['http://127.0.0.1:9']);
+    const response = await fetch(`${b.gateway.url}/v2/acme/web/manifests/v1`);
+    assert.equal(response.status, 404);
+    const [error] = await ociErrors(response);
+    assert.match(error.message, /IPFS has none of its CIDs|no peer/);
+  });
+});
