@@ -7,6 +7,7 @@ import { registerLogin } from './commands/login';
 import { registerIndexer } from './commands/indexer';
 import { registerGateway } from './commands/gateway';
 import { registerConfig } from './commands/config';
+import { registerHealthcheck } from './commands/healthcheck';
 import { applyConfig } from '../config/apply';
 import { ConfigError, loadConfigFile } from '../config/file';
 import { CliError, EXIT } from './errors';
@@ -42,10 +43,11 @@ registerLogin(program);
 registerIndexer(program);
 registerGateway(program);
 registerConfig(program);
+registerHealthcheck(program);
 
 program.hook('preAction', (_program, command) => {
   const file = (program.opts().config as string | undefined) ?? process.env.HCR_CONFIG;
-  if (!file || command.parent?.name() === 'config') return;
+  if (!file || command.parent?.name() === 'config' || command.name() === 'healthcheck') return;
   try {
     applyConfig(command, loadConfigFile(file));
   } catch (error) {

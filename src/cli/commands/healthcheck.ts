@@ -1,0 +1,52 @@
+// `hcr healthcheck [URL]`: the container's HEALTHCHECK. Exit 0 when the service in this
+// container answers, 1 otherwise. Without a URL (and without HCR_HEALTHCHECK_URL) it asks the
+// local ports each service listens on by default, so one image's HEALTHCHECK serves every role:
+// the gateway's and GraphQL's /healthz, the processor's metrics, the dev chain's system_health.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Command } from 'commander';
+import { DEFAULTS } from '../../config/defaults';
+import { EXIT } from '../errors';
+
+function probe(url: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const target = new URL(url);
+    const jsonRpc = target.protocol === 'ws:' || target.protocol === 'wss:';
+    if (jsonRpc) target.protocol = target.protocol === 'wss:' ? 'https:' : 'http:';
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    // A probe of this very container: its certificate names the public host, not 127.0.0.1.
+    const req = send(target, { method: jsonRpc ? 'POST' : 'GET', headers: jsonRpc ? { 'content-type': 'application/json' } : {}, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? undefined : `${url} answered ${res.statusCode}`);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on('error', (error) => resolve(`${url}: ${error.message}`));
+    req.end(jsonRpc ? '{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}' : undefined);
+  });
+}
+
+export function registerHealthcheck(program: Command): void {
+  program
+    .command('healthcheck [url]')
+    .description('exit 0 when the service in this container answers (for a container HEALTHCHECK); URL default: HCR_HEALTHCHECK_URL, else each service\'s local port')
+    .option('--timeout <seconds>', 'how long each probe waits', '4')
+    .action(async (url: string | undefined, flags: { timeout: string }) => {
+      const timeoutMs = Math.max(1, Number(flags.timeout) || 4) * 1000;
+      const gatewayScheme = process.env.GATEWAY_TLS_CERT ? 'https' : 'http';
+      const candidates = url ?? process.env.HCR_HEALTHCHECK_URL
+        ? [url ?? process.env.HCR_HEALTHCHECK_URL!]
+        : [
+            `${gatewayScheme}://127.0.0.1:${DEFAULTS.gatewayPort}/healthz`,
+            `http://127.0.0.1:${process.env.GQL_PORT || DEFAULTS.graphqlPort}/healthz`,
+            `http://127.0.0.1:${process.env.PROMETHEUS_PORT || 3000}/metrics`,
+            `ws://127.0.0.1:${DEFAULTS.devnetPort}`,
+          ];
+      const failures = await Promise.all(candidates.map((candidate) => probe(candidate, timeoutMs)));
+      if (failures.some((failure) => failure === undefined)) {
+        console.log(`healthy: ${candidates[failures.indexOf(undefined)]}`);
+        process.exit(EXIT.ok);
+      }
+      console.error(`unhealthy: ${failures.join('; ')}`);
+      process.exit(EXIT.failed);
+    });
+}
