@@ -8,6 +8,8 @@ import { registerIndexer } from './commands/indexer';
 import { registerGateway } from './commands/gateway';
 import { registerConfig } from './commands/config';
 import { registerHealthcheck } from './commands/healthcheck';
+import { registerExport } from './commands/bundle/export';
+import { registerImport } from './commands/bundle/import';
 import { applyConfig } from '../config/apply';
 import { ConfigError, loadConfigFile } from '../config/file';
 import { CliError, EXIT } from './errors';
@@ -44,6 +46,8 @@ registerIndexer(program);
 registerGateway(program);
 registerConfig(program);
 registerHealthcheck(program);
+registerExport(program);
+registerImport(program);
 
 program.hook('preAction', (_program, command) => {
   const file = (program.opts().config as string | undefined) ?? process.env.HCR_CONFIG;

@@ -25,6 +25,8 @@ import { ChainReader } from './resolve/chain-reader';
 import { GraphqlIndex } from './resolve/graphql-index';
 import type { RegistryIndex } from './resolve/registry-index';
 import { RepositoryContents } from './resolve/repository-contents';
+import { ImportedRecords } from './bundles/imported-records';
+import { bundleRoutes } from './bundles/routes';
 import { withPeers } from './peers/peer-store';
 import { RecordedCids } from './trustless/recorded-cids';
 import { trustlessRoutes } from './trustless/routes';
@@ -151,7 +153,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const local = new LocalBlobs(join(dir, 'blobs'));
   const cache = new BlobCache(join(dir, 'cache'), options.blobCacheBytes ?? DEFAULT_BLOB_CACHE_BYTES);
   const verified = new VerifiedPairs(join(dir, 'verified-pairs.log'));
-  const resolver = new Resolver({ chain, index, local, log });
+  const resolver = new Resolver({ chain, index, local, imported: new ImportedRecords(options.dataDir), log });
   const content = new VerifiedContent({ store, verified, resolver, cache, manifestLimit: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES });
   const policy = new PushPolicy(chain, options.gatewaySigner?.address, index);
   const auth = resolveAuth(options.auth, { service: options.service ?? '127.0.0.1:5000', secretFile: join(dir, 'token-secret'), publicUrl: options.publicUrl });
@@ -193,6 +195,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   // It answers from the local store only: peers asking each other for what neither holds must
   // get a 404, not a request passed on in a circle.
   app.use(trustlessRoutes({ store: timed, recorded: new RecordedCids({ chain, index, log }), log }, log));
+  app.use(bundleRoutes(context));
   const walletApi =
     options.webRoot && options.gatewaySigner
       ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: options.limits?.walletApi })

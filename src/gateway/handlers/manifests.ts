@@ -2,6 +2,7 @@
 // digest only when it is a manifest of this repository (RepositoryContents), and serve verified
 // bytes; PUT validates, stores and records on chain; DELETE is unsupported.
 import type { Request, Response } from 'express';
+import type { BlockRef } from '../bundles/bundle-record';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { paths } from '../http/paths';
@@ -23,15 +24,17 @@ function readReference(name: RepositoryName, raw: string): ManifestReference {
   }
 }
 
-async function resolveManifest(ctx: GatewayContext, req: Request, params: Record<string, string>) {
+async function resolveManifest(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>) {
   const name = parseName(params.name);
   const reference = readReference(name, params.reference);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
   let digest: string;
+  let asOf: BlockRef | undefined;
   if (reference.kind === 'tag') {
-    const tagged = await ctx.resolver.tagDigest(name, reference.tag);
-    if (!tagged) throw unknownTag(name, reference.tag);
-    digest = tagged;
+    const tagged = await ctx.resolver.resolveTag(name, reference.tag);
+    if (!tagged.digest) throw unknownTag(name, reference.tag);
+    digest = tagged.digest;
+    asOf = tagged.asOf;
   } else {
     await ctx.resolver.owner(name.repo);
     if (!(await ctx.contents.holds(name, reference.digest, 'manifest'))) throw notInRepository(name, reference.digest);
@@ -39,6 +42,8 @@ async function resolveManifest(ctx: GatewayContext, req: Request, params: Record
   }
   const manifest = await ctx.content.manifest(name, digest);
   ctx.contents.vouchManifest(name, digest, manifest.parsed);
+  // Answered from an imported bundle's record while the chain cannot be reached: say as of when.
+  if (asOf) res.setHeader('X-HCR-As-Of-Block', `${asOf.number} ${asOf.hash}`);
   return manifest;
 }
 
@@ -58,13 +63,13 @@ function setManifestHeaders(res: Response, manifest: { digest: string; mediaType
 }
 
 export async function getManifest(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  const manifest = await resolveManifest(ctx, req, params);
+  const manifest = await resolveManifest(ctx, req, res, params);
   setManifestHeaders(res, manifest);
   res.status(200).end(manifest.bytes);
 }
 
 export async function headManifest(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  const manifest = await resolveManifest(ctx, req, params);
+  const manifest = await resolveManifest(ctx, req, res, params);
   setManifestHeaders(res, manifest);
   res.status(200).end();
 }

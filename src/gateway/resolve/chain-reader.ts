@@ -4,7 +4,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { Bytes, Option } from '@polkadot/types';
 import type { Codec } from '@polkadot/types/types';
-import { bytesArg, chainBytes, type ChainBytes, claimOf, digestInfo, getSpace, hasGatewayGrant, type DigestInfoView, imageDigestCid, type NameClaim, spaceCreationBlock, type SpaceView } from '../../chain';
+import { bytesArg, chainBytes, type ChainBytes, claimOf, digestInfo, getSpace, hasGatewayGrant, type DigestInfoView, imageDigestCid, manifestDigest, nameClaim, type NameClaim, spaceCreationBlock, type SpaceView } from '../../chain';
 import { ChainUnavailableError } from '../errors/from-internal';
 import type { RepositoryName } from '../oci/reference';
 import { SpaceDirectory } from './space-directory';
@@ -53,6 +53,41 @@ export class ChainReader {
       const claim = claimOf(await this.#spaces.named(name.repo, BigInt(next.toString())));
       return { claim, digest: digest.isSome ? text(chainBytes(digest.unwrap().toU8a(true))) : undefined };
     });
+  }
+
+  /** The finalized head: facts read at it stay true (no reorg undoes them). */
+  finalizedBlock(): Promise<{ number: number; hash: string }> {
+    return this.#read('the finalized head', async () => {
+      const hash = await this.#api.rpc.chain.getFinalizedHead();
+      const header = await this.#api.rpc.chain.getHeader(hash);
+      return { number: header.number.toNumber(), hash: hash.toHex() };
+    });
+  }
+
+  /** The claim on a name and a tag's digest as chain storage held them at block `hash`. */
+  tagAtBlock(name: RepositoryName, tag: string, hash: string): Promise<{ claim?: NameClaim; digest?: string }> {
+    return this.#read('the tag at a block', async () => {
+      const at = await this.#api.at(hash);
+      const [claim, digest] = await Promise.all([nameClaim(at, name.repo), manifestDigest(at, { repo: name.repo, image: name.image, tag })]);
+      return { claim, digest: digest?.text };
+    });
+  }
+
+  /** The claim on a name as chain storage held it at block `hash`. */
+  claimAtBlock(repo: string, hash: string): Promise<NameClaim | undefined> {
+    return this.#read('the spaces at a block', async () => nameClaim(await this.#api.at(hash), repo));
+  }
+
+  /** The hash of block `number` on the chain this gateway follows, if it has one. */
+  blockHash(number: number): Promise<string | undefined> {
+    return this.#read('a block hash', async () => {
+      const hash = await this.#api.rpc.chain.getBlockHash(number);
+      return hash.isEmpty ? undefined : hash.toHex();
+    });
+  }
+
+  get genesisHash(): string {
+    return this.#api.genesisHash.toHex();
   }
 
   /** Who owns the name `repo`, and whether a shadow takes its writes (name-claims.ts), now. */

@@ -163,6 +163,8 @@ export class RepositoryContents {
     if (!indexed && owner.claim && !owner.claim.contested) {
       for (const { digest } of await this.#resolver.chain.tags(name)) roots.add(digest);
     }
+    // Neither the chain nor the index answered: imported bundles' records stand in for them.
+    if (!indexed && !owner.claim) for (const digest of (await this.#resolver.imported?.manifestsOf(name)) ?? []) roots.add(digest);
     for (const blob of await this.#local.list()) {
       if (blob.kind === 'manifest' && blob.repositories?.includes(name.full)) roots.add(blob.digest);
     }

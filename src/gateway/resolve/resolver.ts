@@ -10,6 +10,8 @@ import type { RepositoryName } from '../oci/reference';
 import type { LocalBlobs } from '../storage/local-blobs';
 import type { ChainReader } from './chain-reader';
 import { contestedName, unknownSpace } from './name-errors';
+import type { BlockRef } from '../bundles/bundle-record';
+import type { ImportedRecords } from '../bundles/imported-records';
 import type { IndexedRecord, IndexedSpace, OwnerSpace, RegistryIndex } from './registry-index';
 
 export interface Candidate {
@@ -38,13 +40,20 @@ export class Resolver {
   readonly #index?: RegistryIndex;
   readonly #local: LocalBlobs;
   readonly #log: ResolverLog;
+  readonly #imported?: ImportedRecords;
   readonly #owners = new Map<string, { owner: Promise<NameOwner>; at: number }>();
 
-  constructor(deps: { chain: ChainReader; index?: RegistryIndex; local: LocalBlobs; log: ResolverLog }) {
+  constructor(deps: { chain: ChainReader; index?: RegistryIndex; local: LocalBlobs; imported?: ImportedRecords; log: ResolverLog }) {
     this.#chain = deps.chain;
     this.#index = deps.index;
     this.#local = deps.local;
+    this.#imported = deps.imported;
     this.#log = deps.log;
+  }
+
+  /** Records of imported bundles: what answers while neither the chain nor the index can. */
+  get imported(): ImportedRecords | undefined {
+    return this.#imported;
   }
 
   get chain(): ChainReader {
@@ -62,12 +71,20 @@ export class Resolver {
    * the chain is down, the index answers with its own view of who owns the name.
    */
   async tagDigest(name: RepositoryName, tag: string): Promise<string | undefined> {
+    return (await this.resolveTag(name, tag)).digest;
+  }
+
+  /**
+   * tagDigest, saying when the answer comes from an imported bundle's record (with neither the
+   * chain nor the index to ask): `asOf` is then the block that record was read at.
+   */
+  async resolveTag(name: RepositoryName, tag: string): Promise<{ digest?: string; asOf?: BlockRef }> {
     let chainError: unknown;
     try {
       const { claim, digest } = await this.#chain.tagWithClaim(name, tag);
       if (!claim) throw unknownSpace(name.repo);
-      if (!claim.contested) return digest;
-      return await this.#contestedTag(name, tag, claim);
+      if (!claim.contested) return { digest };
+      return { digest: await this.#contestedTag(name, tag, claim) };
     } catch (error) {
       if ((error as Error)?.name !== 'ChainUnavailableError') throw error;
       chainError = error;
@@ -75,12 +92,14 @@ export class Resolver {
     if (this.#index) {
       try {
         const { digest } = await this.#index.ownerTag(name, tag, undefined);
-        if (digest) return digest;
+        if (digest) return { digest };
       } catch (error) {
         this.#log(`index: ${(error as Error).message}`);
       }
     }
-    // Neither source could say: "unknown" would be a guess, so the answer is "retry later".
+    const imported = await this.#imported?.tag(name, tag);
+    if (imported) return imported;
+    // No source could say: "unknown" would be a guess, so the answer is "retry later".
     throw chainError;
   }
 
@@ -114,12 +133,12 @@ export class Resolver {
     try {
       claim = await this.#chain.claim(repo);
     } catch (error) {
-      if ((error as Error)?.name !== 'ChainUnavailableError' || !this.#index) throw error;
-      const indexed: IndexedSpace | undefined = await this.#index.nameOwner(repo).catch(() => {
-        throw error;
-      });
-      if (!indexed) throw error;
-      return { spaceId: indexed.id, account: indexed.owner };
+      if ((error as Error)?.name !== 'ChainUnavailableError') throw error;
+      const indexed: IndexedSpace | undefined = await this.#index?.nameOwner(repo).catch(() => undefined);
+      if (indexed) return { spaceId: indexed.id, account: indexed.owner };
+      const imported = await this.#imported?.owner(repo);
+      if (imported) return { spaceId: imported.spaceId, account: imported.account };
+      throw error;
     }
     if (!claim) throw unknownSpace(repo);
     return { spaceId: claim.owner.id, account: claim.owner.owner, claim };
@@ -165,7 +184,7 @@ export class Resolver {
     // Content committed here as a blob is not a manifest's candidate (a layer is no manifest).
     const usableLocal = local && (kind === 'blob' || local.kind === 'manifest') ? local : undefined;
     const ordered: Candidate[] = [
-      ...(usableLocal ? [{ cid: usableLocal.cid, source: 'pushed through this gateway' }] : []),
+      ...(usableLocal ? [{ cid: usableLocal.cid, source: 'held by this gateway (pushed or imported here)' }] : []),
       ...byOwner.map((r) => ({ cid: r.cid, source: `recorded by the owner of ${name.repo} in block ${r.blockNumber}` })),
       ...chained.candidates,
       ...others.map((r) => ({ cid: r.cid, source: `recorded by ${r.account} in block ${r.blockNumber}` })),

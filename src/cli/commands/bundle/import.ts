@@ -1,0 +1,52 @@
+// `hcr import FILE.car`: loads an offline bundle into a gateway's data dir (its IPFS store and
+// its records), all or nothing: every block checked by its CID, every blob by its digest, and
+// the record against the chain when it can be reached. A gateway on that data dir then serves
+// the bundle's tags while the chain cannot be reached (saying as of which block).
+import type { Command } from 'commander';
+import { connectChain } from '../../../chain';
+import { dataDirFrom, DEFAULTS } from '../../../config/defaults';
+import { BundleError } from '../../../gateway/bundles/bundle-record';
+import { importBundle } from '../../../gateway/bundles/import-bundle';
+import { ChainReader } from '../../../gateway/resolve/chain-reader';
+import { openBlobStore } from '../../../ipfs';
+import { CliError, EXIT } from '../../errors';
+
+interface ImportFlags {
+  dataDir?: string;
+  ipfsApi?: string;
+  chain: string;
+  offline?: boolean;
+  json?: boolean;
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .argument('<file>', 'a bundle written by hcr export')
+    .option('--data-dir <dir>', `the gateway's data dir to import into (env HCR_DATA_DIR, default ${DEFAULTS.dataDir})`)
+    .option('--ipfs-api <url>', 'the gateway\'s Kubo RPC API, when it uses Kubo (env IPFS_API); absent: the embedded store in the data dir', process.env.IPFS_API)
+    .option('--chain <url>', 'the chain to check the bundle\'s record against (env CHAIN_RPC)', process.env.CHAIN_RPC ?? `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`)
+    .option('--offline', 'do not try the chain: import unconfirmed (the gateway answers from the record only while the chain cannot be reached)')
+    .option('--json', 'print the result as JSON on stdout')
+    .description('load an offline bundle into a gateway\'s store, checking every block, blob and (when the chain is reachable) record first')
+    .action(async (file: string, flags: ImportFlags) => {
+      const dataDir = dataDirFrom(flags.dataDir);
+      const store = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
+      const api = flags.offline ? undefined : await connectChain(flags.chain, { retries: 1, timeoutMs: 5_000 }).catch((error: Error) => {
+        console.error(`note: ${error.message}`);
+        return undefined;
+      });
+      try {
+        const result = await importBundle(file, { store, dataDir, chain: api ? new ChainReader(api) : undefined, progress: (line) => console.error(line) });
+        const summary = { recordCid: result.recordCid, tags: result.record.tags.map((t) => `${t.repository}:${t.tag}`), blocks: result.blocks, bytes: result.bytes, asOfBlock: result.record.chain.block, confirmed: result.confirmed };
+        if (flags.json) console.log(JSON.stringify(summary));
+        else console.log(`imported ${summary.tags.join(', ')} (${result.blocks} blocks) as of block #${summary.asOfBlock.number}${result.confirmed ? ', checked against the chain' : ', unconfirmed: the chain decides once it can be reached'}`);
+      } catch (error) {
+        if (error instanceof BundleError) throw new CliError(`refused ${file}: ${error.message}`, EXIT.usage);
+        throw error;
+      } finally {
+        await api?.disconnect();
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,86 @@
+// What an offline bundle says about the chain: the block its facts were read at, who owned each
+// space name then, each tag's manifest digest, and every manifest and blob with the CID it was
+// recorded under and who recorded it. It travels as the CAR's root block (JSON), ahead of the
+// content's blocks; an importer checks it against those blocks, and against the chain when it can
+// reach it.
+import type { CID } from 'multiformats/cid';
+
+export const BUNDLE_FORMAT = 'hcr-bundle/1';
+/** The multicodec of plain JSON: the record block's codec. */
+export const JSON_CODEC = 0x0200;
+
+export interface BlockRef {
+  readonly number: number;
+  readonly hash: string;
+}
+
+export interface BundleSpace {
+  /** The space name (repo_name). */
+  readonly name: string;
+  /** The space that owns the name (docs/name-ownership.md) and its owner, at the block. */
+  readonly id: string;
+  readonly owner: string;
+}
+
+export interface BundleTag {
+  /** `<space>/<image>`. */
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+  /** Who recorded this tag's current digest (the index knows; null without one). */
+  readonly recordedBy: string | null;
+}
+
+export interface BundleContent {
+  readonly digest: string;
+  readonly cid: string;
+  readonly kind: 'manifest' | 'blob';
+  /** The file's size in bytes. */
+  readonly size: number;
+  /** The repositories it was taken from: it belongs to them. */
+  readonly repositories: string[];
+  readonly recordedBy: string | null;
+}
+
+export interface BundleRecord {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly chain: { readonly genesisHash: string; readonly block: BlockRef };
+  readonly exportedAt: string;
+  readonly spaces: BundleSpace[];
+  readonly tags: BundleTag[];
+  readonly content: BundleContent[];
+}
+
+export class BundleError extends Error {
+  override readonly name = 'BundleError';
+}
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** The record from its block's bytes, checked field by field: a bundle is untrusted input. */
+export function parseBundleRecord(bytes: Uint8Array, parseCid: (text: string) => CID): BundleRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new BundleError('the bundle\'s record is not JSON: this is not a bundle made by hcr export');
+  }
+  const record = value as BundleRecord;
+  const fail = (what: string) => {
+    throw new BundleError(`the bundle's record is malformed (${what}): make the bundle again with hcr export`);
+  };
+  if (record?.format !== BUNDLE_FORMAT) fail(`format ${JSON.stringify(record?.format)}, expected ${BUNDLE_FORMAT}`);
+  if (typeof record.chain?.genesisHash !== 'string' || !Number.isSafeInteger(record.chain?.block?.number) || typeof record.chain?.block?.hash !== 'string') fail('chain');
+  if (!Array.isArray(record.spaces) || !Array.isArray(record.tags) || !Array.isArray(record.content)) fail('spaces, tags or content');
+  for (const space of record.spaces) if (typeof space?.name !== 'string' || typeof space.id !== 'string' || typeof space.owner !== 'string') fail('a space');
+  for (const tag of record.tags) if (typeof tag?.repository !== 'string' || typeof tag.tag !== 'string' || !DIGEST.test(String(tag.digest))) fail('a tag');
+  for (const item of record.content) {
+    if (!DIGEST.test(String(item?.digest)) || (item.kind !== 'manifest' && item.kind !== 'blob') || !Number.isSafeInteger(item.size) || !Array.isArray(item.repositories)) fail(`content ${JSON.stringify(item?.digest)}`);
+    try {
+      parseCid(item.cid);
+    } catch {
+      fail(`the CID of ${item.digest}`);
+    }
+  }
+  return record;
+}

@@ -1,0 +1,192 @@
+// Loading an offline bundle into a gateway's store, all or nothing. First every block is checked
+// against its CID, every manifest and blob is put together from its blocks and checked against
+// its digest and size, every image is checked complete, and, when the chain can be reached, the
+// record is checked against it (the block on this chain, each name's owner and each tag's digest
+// at that block). Only then is anything stored: the content pinned, the gateway's records of it
+// written (local-blobs.ts) and the record kept (imported-records.ts) for answering while the
+// chain cannot be reached.
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CID } from 'multiformats/cid';
+import { createHash } from 'node:crypto';
+import type { BlobStore } from '../../ipfs';
+import { dagBlocks } from '../../ipfs/dag-blocks';
+import { carModule, ipfsModules, type IpfsModules } from '../../ipfs/esm';
+import { inferMediaType, parseManifest, parseManifestJson } from '../oci/manifest';
+import { parseName } from '../oci/reference';
+import type { ChainReader } from '../resolve/chain-reader';
+import { LocalBlobs } from '../storage/local-blobs';
+import { BundleError, type BundleRecord, JSON_CODEC, parseBundleRecord } from './bundle-record';
+import { importedRecordsDir, type ImportedBundle } from './imported-records';
+
+export interface ImportProgress {
+  (line: string): void;
+}
+
+export interface ImportResult {
+  readonly recordCid: string;
+  readonly record: BundleRecord;
+  readonly blocks: number;
+  readonly bytes: number;
+  /** Whether the record was checked against the chain (false: it could not be reached). */
+  readonly confirmed: boolean;
+}
+
+interface Located {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * Imports `file` into `store`, keeping the gateway's state under `dataDir`. `chain` checks the
+ * record when given (pass undefined when the chain cannot be reached). BundleError, with
+ * nothing stored, for a bundle that fails any check.
+ */
+export async function importBundle(file: string, options: { store: BlobStore; dataDir: string; chain?: ChainReader; progress?: ImportProgress }): Promise<ImportResult> {
+  const progress = options.progress ?? (() => undefined);
+  const m = await ipfsModules();
+  const { located, roots, bytes } = await indexCar(file, m);
+  progress(`read ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB); every one holds the bytes its CID names`);
+  const handle = await open(file, 'r');
+  try {
+    const read = async (cid: CID): Promise<Uint8Array | undefined> => {
+      const at = located.get(cid.toV1().toString());
+      if (!at) return undefined;
+      const buffer = Buffer.allocUnsafe(at.length);
+      await handle.read(buffer, 0, at.length, at.offset);
+      return buffer;
+    };
+    if (roots.length !== 1 || roots[0].code !== JSON_CODEC) throw new BundleError('the CAR\'s root is not a bundle record: this is not a bundle made by hcr export');
+    const recordBytes = await read(roots[0]);
+    if (!recordBytes) throw new BundleError('the bundle\'s record block is missing: the file is cut short or altered; nothing was imported');
+    const record = parseBundleRecord(recordBytes, (text) => m.CID.parse(text));
+    await checkContent(m, record, read, progress);
+    const confirmed = options.chain ? await checkChain(record, options.chain, progress) : false;
+    if (!options.chain) progress('the chain is not reachable: the record is kept unconfirmed; the gateway answers from it only while the chain cannot be reached, and the chain decides once it can');
+
+    // Every check passed: store, pin and record.
+    const local = new LocalBlobs(join(options.dataDir, 'gateway', 'blobs'));
+    for (const item of record.content) {
+      const cid = m.CID.parse(item.cid);
+      await options.store.putBlocks(item.cid, (async function* () {
+        for await (const block of dagBlocks(m, cid, async (c) => read(c))) yield { cid: block.cid, bytes: block.bytes };
+      })());
+      for (const repository of item.repositories) {
+        await local.commit({ digest: item.digest, cid: item.cid, size: item.size, committedAt: Date.now(), kind: item.kind }, repository);
+      }
+      await local.markReferenced([item.digest]);
+    }
+    const recordCid = roots[0].toString();
+    const kept: ImportedBundle = { recordCid, record, importedAt: new Date().toISOString(), confirmed };
+    const dir = importedRecordsDir(options.dataDir);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${recordCid}.json`);
+    await writeFile(`${path}.tmp`, JSON.stringify(kept));
+    await rename(`${path}.tmp`, path);
+    progress(`imported ${record.content.length} manifests and blobs for ${record.tags.length} tags, as of block #${record.chain.block.number}`);
+    return { recordCid, record, blocks: located.size, bytes, confirmed };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Where each block lies in the file, every one checked against its CID (sha2-256 only). */
+async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<string, Located>; roots: CID[]; bytes: number }> {
+  const { CarIndexer } = await carModule();
+  let indexer: Awaited<ReturnType<typeof CarIndexer.fromIterable>>;
+  try {
+    indexer = await CarIndexer.fromIterable(createReadStream(file));
+  } catch (error) {
+    throw new BundleError(`${file} is not a CAR file (${(error as Error).message})`);
+  }
+  const located = new Map<string, Located>();
+  const handle = await open(file, 'r');
+  let bytes = 0;
+  try {
+    for await (const entry of indexer) {
+      const buffer = Buffer.allocUnsafe(entry.blockLength);
+      const { bytesRead } = await handle.read(buffer, 0, entry.blockLength, entry.blockOffset);
+      if (bytesRead !== entry.blockLength) throw new BundleError(`block ${entry.cid} is cut short: the file ends early; nothing was imported`);
+      if (entry.cid.multihash.code !== m.sha256.code || !m.CID.createV1(entry.cid.code, await m.sha256.digest(buffer)).equals(entry.cid.toV1())) {
+        throw new BundleError(`block ${entry.cid} does not hold the bytes its CID names: the bundle was altered; nothing was imported`);
+      }
+      located.set(entry.cid.toV1().toString(), { offset: entry.blockOffset, length: entry.blockLength });
+      bytes += entry.blockLength;
+    }
+  } catch (error) {
+    if (error instanceof BundleError) throw error;
+    throw new BundleError(`${file} is not a whole CAR file (${(error as Error).message}); nothing was imported`);
+  } finally {
+    await handle.close();
+  }
+  return { located, roots: await indexer.getRoots(), bytes };
+}
+
+/** Each manifest and blob rebuilt from its blocks matches its digest and size; each image is complete. */
+async function checkContent(m: IpfsModules, record: BundleRecord, read: (cid: CID) => Promise<Uint8Array | undefined>, progress: ImportProgress): Promise<void> {
+  const byDigest = new Map(record.content.map((item) => [item.digest, item]));
+  for (const item of record.content) {
+    const hash = createHash('sha256');
+    let size = 0;
+    const manifestBytes: Buffer[] = [];
+    try {
+      for await (const block of dagBlocks(m, m.CID.parse(item.cid), async (cid) => read(cid))) {
+        const data = block.node.kind === 'raw' ? block.node.bytes : block.node.data;
+        if (!data) continue;
+        hash.update(data);
+        size += data.byteLength;
+        if (item.kind === 'manifest') manifestBytes.push(Buffer.from(data));
+      }
+    } catch (error) {
+      throw new BundleError(`${item.digest} cannot be put together from the bundle (${(error as Error).message}): a block is missing; nothing was imported`);
+    }
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== item.digest || size !== item.size) {
+      throw new BundleError(`the bytes under ${item.cid} are ${actual} (${size} bytes), not ${item.digest} (${item.size} bytes) as the record says; nothing was imported`);
+    }
+    if (item.kind === 'manifest') {
+      let references: string[];
+      try {
+        const body = parseManifestJson(Buffer.concat(manifestBytes));
+        const parsed = parseManifest(body, inferMediaType(body));
+        references = [...parsed.blobs, ...parsed.children].map((d) => d.digest);
+      } catch {
+        throw new BundleError(`${item.digest} is recorded as a manifest but is not one; nothing was imported`);
+      }
+      const missing = references.filter((digest) => !byDigest.has(digest));
+      if (missing.length) throw new BundleError(`manifest ${item.digest} references ${missing.join(', ')}, which the bundle lacks; nothing was imported`);
+    }
+  }
+  for (const tag of record.tags) {
+    parseName(tag.repository);
+    if (byDigest.get(tag.digest)?.kind !== 'manifest') throw new BundleError(`${tag.repository}:${tag.tag} points at ${tag.digest}, which the bundle does not hold as a manifest; nothing was imported`);
+  }
+  progress(`every manifest and blob matches its digest, and every image is complete (${record.content.length} in all)`);
+}
+
+/** The record as the chain has it: the block on this chain, each name's owner and each uncontested tag at that block. */
+async function checkChain(record: BundleRecord, chain: ChainReader, progress: ImportProgress): Promise<boolean> {
+  const { block, genesisHash } = record.chain;
+  if (genesisHash !== chain.genesisHash) throw new BundleError(`the bundle was made on the chain with genesis ${genesisHash}, not this one (${chain.genesisHash}); nothing was imported`);
+  const hash = await chain.blockHash(block.number);
+  if (hash !== block.hash) throw new BundleError(`block #${block.number} of this chain is ${hash ?? 'not there yet'}, not ${block.hash} as the bundle says; nothing was imported`);
+  const contested = new Set<string>();
+  for (const space of record.spaces) {
+    const claim = await chain.claimAtBlock(space.name, block.hash);
+    if (!claim || claim.owner.id !== space.id || claim.owner.owner !== space.owner) {
+      throw new BundleError(`the bundle says space ${space.id} (owner ${space.owner}) owned ${JSON.stringify(space.name)} at block #${block.number}, but the chain says ${claim ? `space ${claim.owner.id} (owner ${claim.owner.owner})` : 'no space had that name'}; nothing was imported`);
+    }
+    if (claim.contested) contested.add(space.name);
+  }
+  for (const tag of record.tags) {
+    const name = parseName(tag.repository);
+    if (contested.has(name.repo)) continue;
+    const { digest } = await chain.tagAtBlock(name, tag.tag, block.hash);
+    if (digest !== tag.digest) {
+      throw new BundleError(`the bundle says ${tag.repository}:${tag.tag} was ${tag.digest} at block #${block.number}, but the chain says ${digest ?? 'it had no such tag'}; nothing was imported`);
+    }
+  }
+  progress(`the record matches the chain at block #${block.number}${contested.size ? ` (the tags of contested names ${[...contested].join(', ')} are the index's to confirm)` : ''}`);
+  return true;
+}
