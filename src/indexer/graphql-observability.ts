@@ -28,7 +28,8 @@ export function graphqlObservabilityFromEnv(dbUrl: string, env: NodeJS.ProcessEn
   return { dbUrl, chainRpc: env.CHAIN_RPC || undefined, maxIndexLagBlocks };
 }
 
-export function observeGraphql(app: Application, options: GraphqlObservabilityOptions): void {
+/** The GraphQL server's metrics, in a registry of their own. */
+export function createGraphqlMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'hcr_graphql_' });
   const duration = new Histogram({
@@ -39,6 +40,11 @@ export function observeGraphql(app: Application, options: GraphqlObservabilityOp
     registers: [registry],
   });
   const requests = new Counter({ name: 'hcr_graphql_requests_total', help: 'GraphQL HTTP requests answered, by status', labelNames: ['status'] as const, registers: [registry] });
+  return { registry, duration, requests };
+}
+
+export function observeGraphql(app: Application, options: GraphqlObservabilityOptions): void {
+  const { registry, duration, requests } = createGraphqlMetrics();
   // One connection is enough for health checks, and never competes with OpenReader's pool.
   const pool = new Pool({ connectionString: options.dbUrl, max: 1, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 3_000 });
   pool.on('error', () => undefined);
