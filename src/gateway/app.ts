@@ -8,6 +8,10 @@ import type { TxSigner } from '../chain';
 import { AccessGuard } from './auth/access-guard';
 import { type AuthOptions, resolveAuth } from './auth/auth-options';
 import { LoginLedger } from './auth/login-ledger';
+import { ApiTokens } from './auth/api-tokens';
+import { apiTokenRoutes } from './auth/api-token-routes';
+import { ArtifactDoors, type ArtifactDoorOptions } from './artifacts/artifact-doors';
+import { firmwareRoutes } from './doors/firmware/routes';
 import { sweepUnreferenced, type SweepResult } from './cleanup';
 import type { GatewayContext } from './context';
 import { ociErrorMiddleware } from './errors/middleware';
@@ -107,6 +111,8 @@ export interface GatewayOptions {
    * it at `/api`. Served only by a gateway with a key: the page grants that key its proxy.
    */
   readonly webRoot?: string;
+  /** The artifact front doors (firmware, packages, plugins): default space, how long a publish waits for the index. */
+  readonly artifacts?: Omit<ArtifactDoorOptions, 'graphqlUrl'>;
 }
 
 export interface GatewayApp {
@@ -157,6 +163,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const content = new VerifiedContent({ store, verified, resolver, cache, manifestLimit: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES });
   const policy = new PushPolicy(chain, options.gatewaySigner?.address, index);
   const auth = resolveAuth(options.auth, { service: options.service ?? '127.0.0.1:5000', secretFile: join(dir, 'token-secret'), publicUrl: options.publicUrl });
+  const apiTokens = new ApiTokens(join(dir, 'api-tokens.json'));
   const context: GatewayContext = {
     chain,
     store,
@@ -170,7 +177,9 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     ownerRecords: new OwnerRecords(join(dir, 'owner-records.log')),
     policy,
     recorder: options.gatewaySigner ? new ChainRecorder(options.api, options.gatewaySigner, { until: options.recordUntil }) : undefined,
-    access: new AccessGuard(auth, policy),
+    access: new AccessGuard(auth, policy, apiTokens),
+    apiTokens,
+    artifacts: new ArtifactDoors({ ...options.artifacts, graphqlUrl: typeof options.index === 'string' ? options.index : undefined }),
     logins: new LoginLedger(join(dir, 'login-nonces.log')),
     recent: { tags: new Map() },
     limits: { manifestBytes: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES },
@@ -196,6 +205,8 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   // get a 404, not a request passed on in a circle.
   app.use(trustlessRoutes({ store: timed, recorded: new RecordedCids({ chain, index, log }), log }, log));
   app.use(bundleRoutes(context));
+  // The artifact front doors and API tokens, before the wallet API's /api (src/gateway/doors).
+  app.use(apiTokenRoutes(context), firmwareRoutes(context));
   const walletApi =
     options.webRoot && options.gatewaySigner
       ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: options.limits?.walletApi })

@@ -1,5 +1,7 @@
 // Everything a request handler uses, built once per gateway by createGatewayApp.
+import type { ArtifactDoors } from './artifacts/artifact-doors';
 import type { AccessGuard } from './auth/access-guard';
+import type { ApiTokens } from './auth/api-tokens';
 import type { LoginLedger } from './auth/login-ledger';
 import type { ChainRecorder } from './push/chain-recorder';
 import type { PushPolicy } from './push/push-policy';
@@ -41,6 +43,10 @@ export interface GatewayContext {
   readonly recorder?: ChainRecorder;
   readonly access: AccessGuard;
   readonly logins: LoginLedger;
+  /** Long-lived API tokens with scopes (read, publish, admin), minted by accounts. */
+  readonly apiTokens: ApiTokens;
+  /** What the artifact front doors (firmware, packages, plugins) share. */
+  readonly artifacts: ArtifactDoors;
   readonly recent: RecentPushes;
   readonly limits: GatewayLimits;
   readonly log: (line: string) => void;

@@ -2,11 +2,14 @@
 // everything else needs a token granting the action. A missing or stale token gets a 401 with
 // the WWW-Authenticate challenge clients follow to /token (at the configured public URL, never
 // one made from the request's Host header); a logged-in account without push rights gets a 403
-// that says why (not a member, no proxy grant, read-only gateway).
+// that says why (not a member, no proxy grant, read-only gateway). API tokens (`Bearer hcrt_…`)
+// are taken as they are: any scope pulls, publish and admin push where the policy lets the
+// token's account push.
 import type { Request } from 'express';
 import { OciError } from '../errors/oci-error';
 import type { PushPolicy } from '../push/push-policy';
 import { type AccessClaims, AccessTokenError, verifyAccessToken } from './access-token';
+import { type ApiTokenInfo, type ApiTokens, scopeAllows } from './api-tokens';
 import type { ResolvedAuth } from './auth-options';
 import { formatScope, grants, type RequestedScope } from './scopes';
 
@@ -19,10 +22,12 @@ export interface AccessRequest {
 export class AccessGuard {
   readonly #auth: ResolvedAuth;
   readonly #policy: PushPolicy;
+  readonly #tokens?: ApiTokens;
 
-  constructor(auth: ResolvedAuth, policy: PushPolicy) {
+  constructor(auth: ResolvedAuth, policy: PushPolicy, tokens?: ApiTokens) {
     this.#auth = auth;
     this.#policy = policy;
+    this.#tokens = tokens;
   }
 
   get auth(): ResolvedAuth {
@@ -33,6 +38,13 @@ export class AccessGuard {
   async require(req: Request, wanted: AccessRequest): Promise<string | undefined> {
     if (!this.#auth.enabled) return undefined;
     const scope: RequestedScope = { type: wanted.type, name: wanted.name, actions: wanted.action === 'push' ? ['pull', 'push'] : [wanted.action] };
+    const apiToken = this.#apiToken(req, scope);
+    if (apiToken) {
+      if (wanted.action !== 'push') return apiToken.account;
+      if (!scopeAllows(apiToken.scopes, 'publish')) throw new OciError('DENIED', `the API token "${apiToken.name}" has scope ${apiToken.scopes.join(', ')}, which does not push: mint one with --scope publish`);
+      await this.#policy.permit(wanted.name.split('/')[0], apiToken.account, { fresh: true });
+      return apiToken.account;
+    }
     const claims = this.#claims(req, scope);
     if (!claims) {
       if (wanted.action === 'pull' && this.#auth.anonymousPull) return undefined;
@@ -55,6 +67,7 @@ export class AccessGuard {
   /** GET /v2/: 200 for a valid token, else the challenge that starts the login flow. */
   requireToken(req: Request): void {
     if (!this.#auth.enabled) return;
+    if (this.#apiToken(req, undefined)) return;
     if (!this.#claims(req, undefined)) throw this.#unauthorized(undefined, `log in: ${this.#howToLogIn('try again')}; or request an anonymous token from ${this.#auth.publicUrl}/token`);
   }
 
@@ -78,6 +91,17 @@ export class AccessGuard {
 
   #howToLogIn(then: string): string {
     return `run \`hcr login ${this.#auth.service} --suri <key URI> --write\` (or leave out --write and run the docker login command it prints), then ${then}`;
+  }
+
+  /** The API token the request carries as its bearer token, if it carries one; a bad one is a 401. */
+  #apiToken(req: Request, scope: RequestedScope | undefined): ApiTokenInfo | undefined {
+    const header = req.headers.authorization;
+    if (!this.#tokens || !header || !/^bearer hcrt_/i.test(header)) return undefined;
+    try {
+      return this.#tokens.verify(header.slice(7).trim());
+    } catch (error) {
+      throw this.#unauthorized(scope, (error as Error).message, 'invalid_token');
+    }
   }
 
   #claims(req: Request, scope: RequestedScope | undefined): AccessClaims | undefined {

@@ -1,0 +1,37 @@
+// What a request may do at the artifact front doors. Reads are anonymous where the gateway lets
+// anyone pull; publishing needs an account (a token with the publish scope, or a login) unless
+// auth is off, and then the push policy decides whether that account may write to the space.
+import type { GatewayContext } from '../context';
+import { scopeAllows } from '../auth/api-tokens';
+import { ANONYMOUS, CredentialError, type Principal, principalFrom } from '../auth/credentials';
+import { ArtifactError } from './errors';
+
+export async function principalOf(ctx: GatewayContext, authorization: string | undefined): Promise<Principal> {
+  try {
+    return await principalFrom(authorization, { auth: ctx.access.auth, tokens: ctx.apiTokens, logins: ctx.logins });
+  } catch (error) {
+    if (error instanceof CredentialError) throw new ArtifactError('UNAUTHORIZED', error.message);
+    throw error;
+  }
+}
+
+/** Checks read access; returns the principal (anonymous when the gateway allows anonymous pulls). */
+export async function requireRead(ctx: GatewayContext, authorization: string | undefined): Promise<Principal> {
+  const principal = await principalOf(ctx, authorization);
+  const auth = ctx.access.auth;
+  if (!auth.enabled || auth.anonymousPull || principal.account) return principal;
+  throw new ArtifactError('UNAUTHORIZED', 'this gateway serves reads to logged-in accounts only: send Authorization: Bearer <token> with a token from `hcr token create --scope read`');
+}
+
+/** The account that publishes (undefined when auth is off and no token was sent), or 401/403. */
+export async function requirePublish(ctx: GatewayContext, authorization: string | undefined): Promise<string | undefined> {
+  const principal = authorization ? await principalOf(ctx, authorization) : ANONYMOUS;
+  if (!ctx.access.auth.enabled && !principal.account) return undefined;
+  if (!principal.account) {
+    throw new ArtifactError('UNAUTHORIZED', 'publishing needs a token, since the chain needs an account to sign for every write: mint one with `hcr token create --scope publish --suri <your key>` and send it as Authorization: Bearer <token>');
+  }
+  if (!scopeAllows(principal.scopes, 'publish')) {
+    throw new ArtifactError('FORBIDDEN', `the token has scope ${principal.scopes.join(', ')}, which does not publish: mint one with --scope publish`);
+  }
+  return principal.account;
+}

@@ -1,0 +1,130 @@
+// Files of an artifact enter the registry the way a blob upload does (src/gateway/handlers/
+// uploads.ts): into an upload session in the data dir, hashed and handed to an IPFS import as the
+// bytes arrive, then checked against their digest before anything is pinned, committed to the
+// repository (ctx.local.commit, ctx.contents.vouch) and kept in the blob cache. A file whose bytes
+// do not match the digest its publisher declared is discarded unpinned; files committed for a
+// publish that then fails are released again unless the chain records them.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import type { GatewayContext } from '../context';
+import { OciError } from '../errors/oci-error';
+import type { RepositoryName } from '../oci/reference';
+import { completeUploadImport } from '../storage/upload-import';
+import type { UploadSession } from '../storage/upload-sessions';
+import type { PutResult } from '../../ipfs/blob-store';
+import { ArtifactError } from './errors';
+
+export interface ReceivedFile {
+  readonly session: UploadSession;
+  readonly digest: string;
+  readonly size: number;
+}
+
+export interface CommittedBlob {
+  readonly digest: string;
+  readonly cid: string;
+  readonly size: number;
+  /** Whether this gateway held no record of the blob before: released again if the publish fails. */
+  readonly isNew: boolean;
+}
+
+/** Streams `source` into a new upload session, hashing it on the way; refuses more than `maxBytes`. */
+export async function receiveFile(ctx: GatewayContext, repository: string, source: Readable | AsyncIterable<Uint8Array>, options: { maxBytes?: number; what?: string } = {}): Promise<ReceivedFile> {
+  const session = await ctx.uploads.create(repository);
+  const hash = createHash('sha256');
+  let size = 0;
+  const max = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  const counting = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > max) return done(new OciError('SIZE_INVALID', `${options.what ?? 'the file'} is larger than ${max} bytes, the most this registry accepts`, { status: 413 }));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const input = source instanceof Readable ? source : Readable.from(source);
+  input.on('error', (error) => counting.destroy(error));
+  try {
+    await ctx.uploads.append(session, input.pipe(counting));
+  } catch (error) {
+    await ctx.uploads.remove(session).catch(() => undefined);
+    if (error instanceof OciError && error.code === 'BLOB_UPLOAD_INVALID') {
+      throw new ArtifactError('MISSING_PART', `${options.what ?? 'the file'} was cut off after ${size} bytes (${error.message}); send it again`, { cause: error });
+    }
+    throw error;
+  }
+  return { session, digest: `sha256:${hash.digest('hex')}`, size };
+}
+
+/** Bytes already in memory (the empty config, small files) as a received file. */
+export function receiveBytes(ctx: GatewayContext, repository: string, bytes: Buffer): Promise<ReceivedFile> {
+  return receiveFile(ctx, repository, Readable.from([bytes]));
+}
+
+/** Discards a received file: its session and its IPFS import, which was never pinned. */
+export async function discardFile(ctx: GatewayContext, file: ReceivedFile): Promise<void> {
+  await ctx.uploads.remove(file.session).catch(() => undefined);
+}
+
+/**
+ * Commits a received file to repository `name`: pinned in IPFS, recorded as uploaded there and
+ * kept in the blob cache, as a blob upload's commit does. `declared` is the digest the publisher
+ * said the bytes have; other bytes are refused and discarded.
+ */
+export async function commitFile(ctx: GatewayContext, name: RepositoryName, file: ReceivedFile, declared?: string): Promise<CommittedBlob> {
+  if (declared !== undefined && declared !== file.digest) {
+    await discardFile(ctx, file);
+    throw new ArtifactError('DIGEST_MISMATCH', `the file's ${file.size} bytes have digest ${file.digest}, not ${declared} as declared: nothing was stored; send the file the digest belongs to, or the digest of this file`, { field: 'digest' });
+  }
+  const { digest, size, imported } = await ctx.uploads.finish(file.session, file.digest);
+  if (digest !== file.digest) {
+    // Never expected: the session's own hash disagrees with the one taken on the way in.
+    await discardFile(ctx, file);
+    throw new ArtifactError('INTERNAL', `the upload's bytes changed while they were stored (${digest}, not ${file.digest}); send the file again`);
+  }
+  const { stored, storeFile } = await storeUpload(ctx, file.session, size, imported);
+  ctx.verified.markVerified(digest, stored.cid);
+  const known = await ctx.local.get(digest);
+  await ctx.local.commit({ digest, cid: stored.cid, size, committedAt: Date.now() }, name.full);
+  ctx.contents.vouch(name, digest, 'blob', size);
+  if (storeFile) await ctx.cache.adoptLink(digest, storeFile, size);
+  else await ctx.cache.adopt(digest, file.session.dataFile, size);
+  await ctx.uploads.remove(file.session);
+  return { digest, cid: stored.cid, size, isNew: known === undefined };
+}
+
+/**
+ * Releases blobs committed for a publish that failed: unpinned and forgotten, unless a recorded
+ * manifest references them or the chain records this very CID for them (then someone needs them).
+ */
+export async function releaseBlobs(ctx: GatewayContext, blobs: readonly CommittedBlob[]): Promise<void> {
+  for (const blob of blobs) {
+    if (!blob.isNew) continue;
+    try {
+      if ((await ctx.local.get(blob.digest))?.referencedAt !== undefined) continue;
+      const recorded = await ctx.chain.digestInfo(blob.digest);
+      if (recorded?.cid.text === blob.cid) continue;
+      await ctx.store.unpin(blob.cid);
+      await ctx.local.remove(blob.digest);
+      await ctx.cache.remove(blob.digest);
+    } catch (error) {
+      ctx.log(`artifacts: ${blob.digest} of a failed publish is left for the cleanup sweep (${(error as Error).message})`);
+    }
+  }
+}
+
+/** As in the upload handler: the import that ran alongside the upload, or the file imported now. */
+async function storeUpload(ctx: GatewayContext, session: UploadSession, size: number, imported: Promise<PutResult> | undefined): Promise<{ stored: PutResult; storeFile?: string }> {
+  const streamed = await imported?.catch(() => undefined);
+  if (streamed?.size === size) {
+    try {
+      return { stored: streamed, storeFile: await completeUploadImport(ctx.store, streamed, session.dataFile) };
+    } catch (error) {
+      if (!(await stat(session.dataFile).catch(() => undefined))) throw error;
+      ctx.log(`artifacts: the IPFS store could not take upload ${session.id} as it is (${(error as Error).message}); importing it instead`);
+    }
+  }
+  return { stored: await ctx.store.put(size === 0 ? [] : createReadStream(session.dataFile, { start: 0, end: size - 1, highWaterMark: 256 * 1024 })) };
+}

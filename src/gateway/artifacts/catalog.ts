@@ -1,0 +1,198 @@
+// Reading artifacts from the index (the GraphQL server's `artifacts` and `artifactVersions`,
+// which the content indexer fills from IPFS): listings, filters, semver ranges, the moved flag.
+// Every query has a deadline; an index that does not answer is the client's 503, never a guess.
+import semver from 'semver';
+import { ArtifactError } from './errors';
+
+export interface VersionView {
+  /** `<space>/<name>`. */
+  readonly name: string;
+  readonly artifactName: string;
+  readonly space: { readonly id: string; readonly name: string; readonly owner: string };
+  readonly version: string;
+  readonly artifactType: string;
+  readonly digest: string;
+  readonly cid: string;
+  readonly totalSize: number | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly moved: boolean;
+  readonly moveCount: number;
+  readonly originalDigest: string | null;
+  readonly labels: Record<string, string>;
+  readonly description: string | null;
+  readonly files: readonly { readonly title: string | null; readonly mediaType: string; readonly digest: string; readonly size: number }[];
+}
+
+export interface ArtifactView {
+  readonly name: string;
+  readonly artifactName: string;
+  readonly space: VersionView['space'];
+  readonly kinds: string[];
+  readonly versionCount: number;
+  readonly description: string | null;
+  readonly labels: Record<string, string>;
+  readonly updatedAt: string;
+  readonly latest: VersionView;
+  /** Highest first. */
+  readonly versions: VersionView[];
+}
+
+export interface VersionQuery {
+  /** A space name: the space that owns it. */
+  readonly space?: string;
+  readonly name?: string;
+  readonly kinds?: readonly string[];
+  /** `key=value` or `key`, all of them. */
+  readonly labels?: readonly string[];
+  readonly range?: string;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface ArtifactQuery extends Omit<VersionQuery, 'range'> {
+  readonly nameContains?: string;
+  /** Versions listed per artifact (default 100). */
+  readonly versionLimit?: number;
+}
+
+const VERSION_FIELDS = `version artifactType digest cid totalSize createdAt updatedAt moved moveCount originalDigest artifactName
+  space { id name owner } labels { key value } description files { title mediaType digest size }`;
+
+interface VersionRow {
+  version: string | null;
+  artifactType: string;
+  digest: string;
+  cid: string;
+  totalSize: string | null;
+  createdAt: string;
+  updatedAt: string;
+  moved: boolean;
+  moveCount: number;
+  originalDigest: string | null;
+  artifactName: string | null;
+  space: { id: string; name: string | null; owner: string };
+  labels: { key: string; value: string }[];
+  description: string | null;
+  files: { title: string | null; mediaType: string; digest: string; size: string }[];
+}
+
+const toVersion = (row: VersionRow): VersionView | undefined =>
+  row.version === null || row.artifactName === null || row.space.name === null
+    ? undefined
+    : {
+        name: `${row.space.name}/${row.artifactName}`,
+        artifactName: row.artifactName,
+        space: { id: row.space.id, name: row.space.name, owner: row.space.owner },
+        version: row.version,
+        artifactType: row.artifactType,
+        digest: row.digest,
+        cid: row.cid,
+        totalSize: row.totalSize === null ? null : Number(row.totalSize),
+        createdAt: row.createdAt,
+        updatedAt: row.updatedAt,
+        moved: row.moved,
+        moveCount: row.moveCount,
+        originalDigest: row.originalDigest,
+        labels: Object.fromEntries(row.labels.map((l) => [l.key, l.value])),
+        description: row.description,
+        files: row.files.map((f) => ({ title: f.title, mediaType: f.mediaType, digest: f.digest, size: Number(f.size) })),
+      };
+
+export class ArtifactCatalog {
+  readonly #url: string;
+  readonly #timeoutMs: number;
+
+  constructor(url: string, options: { timeoutMs?: number } = {}) {
+    this.#url = url;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** Versions, highest first (tags that are no version last). */
+  async versions(query: VersionQuery): Promise<VersionView[]> {
+    const data = await this.#query<{ artifactVersions: VersionRow[] }>(
+      `query($space: String, $name: String, $kind: [String!], $label: [String!], $range: String, $limit: Int!, $offset: Int!) {
+        artifactVersions(space: $space, name: $name, kind: $kind, label: $label, range: $range, limit: $limit, offset: $offset) { ${VERSION_FIELDS} }
+      }`,
+      { space: query.space ?? null, name: query.name ?? null, kind: query.kinds ?? null, label: query.labels ?? null, range: query.range ?? null, limit: query.limit ?? 1000, offset: query.offset ?? 0 },
+    );
+    return data.artifactVersions.flatMap((row) => toVersion(row) ?? []);
+  }
+
+  /** One exact version (tag) of an artifact, if the index has it. */
+  async version(space: string, name: string, version: string): Promise<VersionView | undefined> {
+    // A semantic version is its own exact range; other tags are looked for among all versions.
+    const range = semver.valid(version) !== null ? version : undefined;
+    return (await this.versions({ space, name, range })).find((v) => v.version === version);
+  }
+
+  /** The highest version in a semver range. */
+  async resolve(space: string, name: string, range: string): Promise<VersionView | undefined> {
+    return (await this.versions({ space, name, range, limit: 1 }))[0];
+  }
+
+  async artifacts(query: ArtifactQuery): Promise<ArtifactView[]> {
+    const data = await this.#query<{ artifacts: (Omit<ArtifactView, 'name' | 'artifactName' | 'labels' | 'latest' | 'versions' | 'space'> & { name: string | null; space: VersionRow['space']; labels: VersionRow['labels']; versions: VersionRow[] })[] }>(
+      `query($space: String, $name: String, $contains: String, $kind: [String!], $label: [String!], $limit: Int!, $offset: Int!, $versions: Int!) {
+        artifacts(space: $space, name: $name, nameContains: $contains, kind: $kind, label: $label, limit: $limit, offset: $offset) {
+          name kinds versionCount description updatedAt space { id name owner } labels { key value } versions(limit: $versions) { ${VERSION_FIELDS} }
+        }
+      }`,
+      { space: query.space ?? null, name: query.name ?? null, contains: query.nameContains ?? null, kind: query.kinds ?? null, label: query.labels ?? null, limit: query.limit ?? 100, offset: query.offset ?? 0, versions: query.versionLimit ?? 100 },
+    );
+    return data.artifacts.flatMap((row) => {
+      const versions = row.versions.flatMap((v) => toVersion(v) ?? []);
+      if (row.name === null || row.space.name === null || versions.length === 0) return [];
+      const latest = versions.find((v) => semver.valid(v.version) !== null && semver.prerelease(v.version) === null) ?? versions[0];
+      return [{
+        name: `${row.space.name}/${row.name}`, artifactName: row.name, space: { id: row.space.id, name: row.space.name, owner: row.space.owner },
+        kinds: row.kinds, versionCount: row.versionCount, description: row.description, updatedAt: row.updatedAt,
+        labels: Object.fromEntries(row.labels.map((l) => [l.key, l.value])), latest, versions,
+      }];
+    });
+  }
+
+  /** The CIDs the space owner recorded for these digests (the newest record each), else anyone's newest. */
+  async fileCids(digests: readonly string[], owner: string): Promise<Map<string, string>> {
+    if (digests.length === 0) return new Map();
+    const data = await this.#query<{ digestInfoRecords: { digest: string | null; cid: string | null; account: { id: string } }[] }>(
+      'query($digests: [String!]!) { digestInfoRecords(where: { digest_in: $digests }, orderBy: blockNumber_DESC) { digest cid account { id } } }',
+      { digests: [...new Set(digests)] },
+    );
+    const cids = new Map<string, string>();
+    for (const ownersOnly of [true, false]) {
+      for (const row of data.digestInfoRecords) {
+        if (!row.digest || !row.cid || cids.has(row.digest) || (ownersOnly && row.account.id !== owner)) continue;
+        cids.set(row.digest, row.cid);
+      }
+    }
+    return cids;
+  }
+
+  /** Waits until the index lists `version` of `<space>/<name>` at `digest`; false after `timeoutMs`. */
+  async waitFor(space: string, name: string, version: string, digest: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (let pause = 100; ; pause = Math.min(pause * 2, 1_000)) {
+      const found = await this.version(space, name, version).catch(() => undefined);
+      if (found?.digest === digest) return true;
+      if (Date.now() + pause > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  async #query<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(this.#url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.#timeoutMs) });
+    } catch (error) {
+      throw new ArtifactError('UNAVAILABLE', `the index at ${this.#url} did not answer (${(error as { cause?: Error }).cause?.message ?? (error as Error).message}); retry shortly`, { retryAfterSeconds: 5, cause: error });
+    }
+    const body = (await response.json().catch(() => undefined)) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } | undefined;
+    const userError = body?.errors?.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
+    if (userError) throw new ArtifactError(/range/.test(userError.message) ? 'INVALID_VERSION' : 'INVALID_METADATA', userError.message, { field: /range/.test(userError.message) ? 'range' : undefined });
+    if (!response.ok || !body?.data || body.errors?.length) {
+      throw new ArtifactError('UNAVAILABLE', `the index at ${this.#url} answered HTTP ${response.status}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}; retry shortly`, { retryAfterSeconds: 5 });
+    }
+    return body.data;
+  }
+}

@@ -1,0 +1,84 @@
+// One exact version, read the way a pull reads it: the tag through the name owner's records (chain
+// storage, current even before the index caught up), the manifest from IPFS checked against its
+// digest. Whether the version was moved since it was first published comes from the index, which
+// keeps every tag update; downloads of a moved version say so.
+import type { Request, Response } from 'express';
+import type { GatewayContext } from '../context';
+import { getBlob } from '../handlers/blobs';
+import type { Descriptor } from '../oci/manifest';
+import type { RepositoryName } from '../oci/reference';
+import { ArtifactError, toArtifactError } from './errors';
+import { ANNOTATIONS } from './kinds';
+
+export interface ExactVersion {
+  readonly name: RepositoryName;
+  readonly version: string;
+  readonly digest: string;
+  /** The manifest's CID. */
+  readonly cid: string;
+  readonly artifactType?: string;
+  readonly annotations: Record<string, string>;
+  /** The layers: the files, with their titles. */
+  readonly files: readonly (Descriptor & { readonly title: string | null })[];
+}
+
+export interface MoveNotice {
+  readonly moved: boolean;
+  readonly originalDigest?: string;
+  readonly moveCount?: number;
+}
+
+export async function readExactVersion(ctx: GatewayContext, name: RepositoryName, version: string): Promise<ExactVersion> {
+  try {
+    const digest = await ctx.resolver.tagDigest(name, version);
+    if (!digest) throw new ArtifactError('NOT_FOUND', `${name.full} has no version ${JSON.stringify(version)}: list its versions, or publish it`);
+    const manifest = await ctx.content.manifest(name, digest);
+    ctx.contents.vouchManifest(name, digest, manifest.parsed);
+    // An image manifest's blobs are its config, then its layers: the files.
+    const layers = manifest.parsed.kind === 'image' ? manifest.parsed.blobs.slice(1) : [];
+    const files = layers.map((b) => ({ ...b, title: b.annotations?.[ANNOTATIONS.title] ?? null }));
+    return { name, version, digest, cid: manifest.cid, artifactType: manifest.parsed.artifactType, annotations: manifest.parsed.annotations ?? {}, files };
+  } catch (error) {
+    throw toArtifactError(error);
+  }
+}
+
+/** What the index knows of the version's moves; nothing when it cannot say (no index, or it is down). */
+export async function moveNotice(ctx: GatewayContext, version: ExactVersion): Promise<MoveNotice> {
+  const catalog = ctx.artifacts.catalog;
+  if (!catalog) return { moved: false };
+  const indexed = await catalog.version(version.name.repo, version.name.image, version.version).catch(() => undefined);
+  if (!indexed) return { moved: false };
+  const original = indexed.originalDigest ?? undefined;
+  return { moved: indexed.moved || (original !== undefined && original !== version.digest), originalDigest: original, moveCount: indexed.moveCount };
+}
+
+/** Headers that tell a downloader the version was moved after it was published. */
+export function moveHeaders(version: ExactVersion, notice: MoveNotice): Record<string, string> {
+  if (!notice.moved) return {};
+  const first = notice.originalDigest ? `; it was first published as ${notice.originalDigest}` : '';
+  return {
+    'Hcr-Version-Moved': 'true',
+    ...(notice.originalDigest ? { 'Hcr-Original-Digest': notice.originalDigest } : {}),
+    Warning: `299 - "${version.name.full} ${version.version} was moved to another manifest (${version.digest}) after it was published${first}; versions are meant to be immutable, check that this is the build you expect"`,
+  };
+}
+
+/**
+ * Sends one file of a version as the blob download does (verified bytes, the blob cache, byte
+ * ranges), with the file's digest, the version's headers and whether it moved.
+ */
+export async function sendVersionFile(ctx: GatewayContext, req: Request, res: Response, version: ExactVersion, file: ExactVersion['files'][number], options: { filename?: string } = {}): Promise<void> {
+  for (const [header, value] of Object.entries(moveHeaders(version, await moveNotice(ctx, version)))) res.setHeader(header, value);
+  res.setHeader('Hcr-Manifest-Digest', version.digest);
+  const filename = options.filename ?? file.title ?? undefined;
+  if (filename) res.setHeader('Content-Disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`);
+  await getBlob(ctx, req, res, { name: version.name.full, digest: file.digest });
+}
+
+/** The file a single-file door serves: the only layer, else the first one. */
+export function mainFile(version: ExactVersion): ExactVersion['files'][number] {
+  const file = version.files[0];
+  if (!file) throw new ArtifactError('NOT_FOUND', `${version.name.full} ${version.version} has no files to download (its manifest lists no layers)`);
+  return file;
+}

@@ -1,0 +1,143 @@
+// Long-lived API tokens for CI and devices: minted by a logged-in account, with scopes `read`,
+// `publish` and `admin` (each includes the ones before it), listed and revoked by that account.
+// A token stands for its account and never for more: the push policy still decides, per push,
+// whether the account may write to the space. Only a hash of each token's secret is kept, in
+// `<dataDir>/gateway/api-tokens.json`, read again whenever another process (a replica on the
+// same data dir) changed it.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const TOKEN_SCOPES = ['read', 'publish', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+export interface ApiTokenInfo {
+  readonly id: string;
+  /** SS58 of the account the token acts for. */
+  readonly account: string;
+  readonly name: string;
+  readonly scopes: TokenScope[];
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+  /** `login`, or `token:<id>` when an admin token minted it. */
+  readonly createdBy: string;
+}
+
+interface StoredToken extends ApiTokenInfo {
+  readonly hash: string;
+}
+
+export class ApiTokenError extends Error {
+  override readonly name = 'ApiTokenError';
+
+  constructor(readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired' | 'not-yours' | 'invalid', message: string) {
+    super(message);
+  }
+}
+
+const PREFIX = 'hcrt_';
+const FORM = /^hcrt_([0-9a-f]{16})_([0-9a-f]{64})$/;
+const MAX_TOKENS_PER_ACCOUNT = 100;
+
+/** Whether a credential is shaped like an API token (as opposed to a login token or a JWT). */
+export function isApiToken(value: string): boolean {
+  return value.startsWith(PREFIX);
+}
+
+/** Whether `scopes` grant `needed`: admin includes publish, publish includes read. */
+export function scopeAllows(scopes: readonly TokenScope[], needed: TokenScope): boolean {
+  const rank = (scope: TokenScope) => TOKEN_SCOPES.indexOf(scope);
+  return scopes.some((scope) => rank(scope) >= rank(needed));
+}
+
+export function parseScopes(raw: unknown): TokenScope[] {
+  const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((s): s is TokenScope => typeof s === 'string' && (TOKEN_SCOPES as readonly string[]).includes(s))) {
+    throw new ApiTokenError('invalid', `scopes must be one or more of ${TOKEN_SCOPES.join(', ')} (read: download and list; publish: also publish to the spaces the account may push to; admin: also mint and revoke the account's tokens)`);
+  }
+  return [...new Set(list)];
+}
+
+const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const publicInfo = ({ hash: _hash, ...info }: StoredToken): ApiTokenInfo => info;
+
+export class ApiTokens {
+  readonly #file: string;
+  #tokens: StoredToken[] = [];
+  #mtimeMs = -1;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  create(account: string, options: { name: string; scopes: TokenScope[]; ttlSeconds?: number; createdBy: string; now?: Date }): { token: string; info: ApiTokenInfo } {
+    const tokens = this.#load();
+    if (tokens.filter((t) => t.account === account && !t.revokedAt).length >= MAX_TOKENS_PER_ACCOUNT) {
+      throw new ApiTokenError('invalid', `${account} has ${MAX_TOKENS_PER_ACCOUNT} tokens already: revoke some first`);
+    }
+    const name = options.name.trim();
+    if (name === '' || name.length > 100 || /[\x00-\x1f\x7f]/.test(name)) throw new ApiTokenError('invalid', 'name must be 1 to 100 characters without control characters, for example "ci" or "device-42"');
+    const now = options.now ?? new Date();
+    const id = randomBytes(8).toString('hex');
+    const secret = randomBytes(32).toString('hex');
+    const stored: StoredToken = {
+      id, account, name, scopes: options.scopes, createdAt: now.toISOString(),
+      expiresAt: options.ttlSeconds ? new Date(now.getTime() + options.ttlSeconds * 1000).toISOString() : null,
+      revokedAt: null, createdBy: options.createdBy, hash: hashOf(secret),
+    };
+    this.#save([...tokens, stored]);
+    return { token: `${PREFIX}${id}_${secret}`, info: publicInfo(stored) };
+  }
+
+  list(account: string): ApiTokenInfo[] {
+    return this.#load().filter((t) => t.account === account).map(publicInfo);
+  }
+
+  revoke(account: string, id: string, now = new Date()): ApiTokenInfo {
+    const tokens = this.#load();
+    const found = tokens.find((t) => t.id === id);
+    if (!found) throw new ApiTokenError('unknown', `there is no token ${JSON.stringify(id.slice(0, 32))}: list your tokens with GET /api/tokens (hcr token ls)`);
+    if (found.account !== account) throw new ApiTokenError('not-yours', `token ${id} belongs to another account: an account revokes its own tokens only`);
+    if (found.revokedAt) return publicInfo(found);
+    const revoked = { ...found, revokedAt: now.toISOString() };
+    this.#save(tokens.map((t) => (t.id === id ? revoked : t)));
+    return publicInfo(revoked);
+  }
+
+  /** The token's account and scopes, or ApiTokenError saying why it is refused. */
+  verify(token: string, now = new Date()): ApiTokenInfo {
+    const match = FORM.exec(token.trim());
+    if (!match) throw new ApiTokenError('malformed', 'the API token is malformed: it is hcrt_ followed by 16 and 64 hex digits, as `hcr token create` prints it');
+    const found = this.#load().find((t) => t.id === match[1]);
+    const expected = Buffer.from(found?.hash ?? '0'.repeat(64), 'hex');
+    const matches = timingSafeEqual(expected, Buffer.from(hashOf(match[2]), 'hex'));
+    if (!found || !matches) throw new ApiTokenError('unknown', 'the API token is not known to this gateway: mint one with `hcr token create` (tokens live in the data dir of the gateway that minted them)');
+    if (found.revokedAt) throw new ApiTokenError('revoked', `the API token "${found.name}" was revoked at ${found.revokedAt}: mint a new one with \`hcr token create\``);
+    if (found.expiresAt && new Date(found.expiresAt).getTime() <= now.getTime()) throw new ApiTokenError('expired', `the API token "${found.name}" expired at ${found.expiresAt}: mint a new one with \`hcr token create\``);
+    return publicInfo(found);
+  }
+
+  #load(): StoredToken[] {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(this.#file).mtimeMs;
+    } catch {
+      return (this.#tokens = []);
+    }
+    if (mtimeMs !== this.#mtimeMs) {
+      this.#tokens = (JSON.parse(readFileSync(this.#file, 'utf8')) as { tokens: StoredToken[] }).tokens;
+      this.#mtimeMs = mtimeMs;
+    }
+    return this.#tokens;
+  }
+
+  #save(tokens: StoredToken[]): void {
+    mkdirSync(dirname(this.#file), { recursive: true });
+    const temporary = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ tokens }, null, 1), { mode: 0o600 });
+    renameSync(temporary, this.#file);
+    this.#tokens = tokens;
+    this.#mtimeMs = statSync(this.#file).mtimeMs;
+  }
+}

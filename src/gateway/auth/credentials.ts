@@ -1,0 +1,58 @@
+// Who sent a request, from its Authorization header (or gRPC's `authorization` metadata): an API
+// token (`Bearer hcrt_…`, the bare token, or HTTP basic with the token as the password) with its
+// scopes, or a login token signed by the account (`Basic <address>:<login token>` as docker
+// sends it, or `Bearer hcr1.…`), which acts with every scope of the account. No header: anonymous.
+import { type ApiTokens, ApiTokenError, isApiToken, TOKEN_SCOPES, type TokenScope } from './api-tokens';
+import type { ResolvedAuth } from './auth-options';
+import type { LoginLedger } from './login-ledger';
+import { verifyLoginToken } from './login-token';
+
+export interface Principal {
+  /** SS58; undefined when anonymous. */
+  readonly account?: string;
+  readonly scopes: readonly TokenScope[];
+  readonly via: 'api-token' | 'login' | 'anonymous';
+  /** The API token's id, when one was sent. */
+  readonly tokenId?: string;
+}
+
+export class CredentialError extends Error {
+  override readonly name = 'CredentialError';
+}
+
+export const ANONYMOUS: Principal = { scopes: [], via: 'anonymous' };
+
+export async function principalFrom(authorization: string | undefined, deps: { auth: ResolvedAuth; tokens: ApiTokens; logins: LoginLedger }): Promise<Principal> {
+  const header = authorization?.trim();
+  if (!header) return ANONYMOUS;
+  let username: string | undefined;
+  let secret: string;
+  if (/^bearer /i.test(header)) secret = header.slice(7).trim();
+  else if (/^basic /i.test(header)) {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new CredentialError('the basic auth header is malformed: send username:password, the password being an API token or a login token');
+    username = decoded.slice(0, colon);
+    secret = decoded.slice(colon + 1);
+  } else secret = header;
+  if (isApiToken(secret)) {
+    try {
+      const info = deps.tokens.verify(secret);
+      return { account: info.account, scopes: info.scopes, via: 'api-token', tokenId: info.id };
+    } catch (error) {
+      if (error instanceof ApiTokenError) throw new CredentialError(error.message);
+      throw error;
+    }
+  }
+  if (secret.startsWith('hcr1.')) {
+    let login;
+    try {
+      login = await verifyLoginToken(secret, { domain: deps.auth.service, address: username || undefined, maxLifetimeSeconds: deps.auth.maxLoginLifetimeSeconds });
+    } catch (error) {
+      throw new CredentialError((error as Error).message);
+    }
+    if (deps.logins.isRevoked(login.address, login.nonce)) throw new CredentialError('this login token was revoked: create a new one with `hcr login`');
+    return { account: login.address, scopes: TOKEN_SCOPES, via: 'login' };
+  }
+  throw new CredentialError('the credential is neither an API token (hcrt_…, from `hcr token create`) nor a login token (from `hcr login --print-token`): send Authorization: Bearer <token>');
+}

@@ -1,0 +1,16 @@
+// GET /firmware/{name}/{version}: the binary, resolved the way a pull is (the name owner's records
+// on chain, bytes verified against their digest), so a device can download a version as soon as
+// its publish answered. A version moved after it was published says so in its headers.
+import type { Request, Response } from 'express';
+import { requireRead } from '../../artifacts/access';
+import { artifactName, artifactVersion } from '../../artifacts/coordinates';
+import { mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
+import type { GatewayContext } from '../../context';
+
+export async function getFirmware(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  await requireRead(ctx, req.headers.authorization);
+  const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
+  const version = artifactVersion(decodeURIComponent(params.version), false);
+  const exact = await readExactVersion(ctx, name, version);
+  await sendVersionFile(ctx, req, res, exact, mainFile(exact), { filename: 'firmware.bin' });
+}
