@@ -31,6 +31,8 @@ import type { RegistryIndex } from './resolve/registry-index';
 import { RepositoryContents } from './resolve/repository-contents';
 import { ImportedRecords } from './bundles/imported-records';
 import { bundleRoutes } from './bundles/routes';
+import { Mirror } from './mirror/mirror';
+import { mirrorRoutes } from './mirror/routes';
 import { withPeers } from './peers/peer-store';
 import { RecordedCids } from './trustless/recorded-cids';
 import { trustlessRoutes } from './trustless/routes';
@@ -73,6 +75,8 @@ export interface GatewayOptions {
   readonly peers?: readonly string[];
   /** A peer that sends nothing for this long is given up on; default 10 s. */
   readonly peerStallMs?: number;
+  /** Spaces to keep a live, pinned copy of (src/gateway/mirror); status at GET /mirror. */
+  readonly mirror?: readonly string[];
   readonly auth?: AuthOptions;
   /** The gateway's domain (host[:port]) when auth.service is not given; default 127.0.0.1:5000. */
   readonly service?: string;
@@ -127,6 +131,8 @@ export interface GatewayApp {
   readonly stopping: boolean;
   /** Waits (at most `timeoutMs`) for the request handlers still running to settle; true when they all did. */
   drain(timeoutMs: number): Promise<boolean>;
+  /** The live mirror, when `mirror` names spaces. */
+  readonly mirror?: Mirror;
   /** Stops the sweeper (the caller owns the API and the blob store). */
   close(): Promise<void>;
 }
@@ -207,6 +213,9 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   app.use(bundleRoutes(context));
   // The artifact front doors and API tokens, before the wallet API's /api (src/gateway/doors).
   app.use(apiTokenRoutes(context), firmwareRoutes(context));
+  const mirror = options.mirror?.length ? new Mirror(context, options.api, options.mirror) : undefined;
+  mirror?.start().catch((error: Error) => log(`mirror: could not follow the chain's finalized blocks (${error.message})`));
+  app.use(mirrorRoutes(mirror));
   const walletApi =
     options.webRoot && options.gatewaySigner
       ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: options.limits?.walletApi })
@@ -246,8 +255,10 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
       return stopping;
     },
     drain: (timeoutMs) => handlers.settled(timeoutMs),
+    mirror,
     async close() {
       if (timer) clearInterval(timer);
+      mirror?.stop();
       walletApi?.close();
     },
   };

@@ -102,7 +102,42 @@ describe('replicas, peers and offline bundles', { skip }, () => {
     }
   });
 
+  it('hcr mirror: a push to A after the mirror started is pinned on the mirror without any pull', { timeout: 240_000 }, async () => {
+    const mirrorDir = join(work, 'mirror');
+    const mirror = await hcrGateway(['--chain', a.chain.devnet.wsUrl, '--data-dir', mirrorDir, '--port', '0', '--peer', a.url, '--mirror', 'acme']);
+    const status = async () => (await (await fetch(`${mirror.url}/mirror`)).json()) as { tags: { repository: string; tag: string; digest?: string; state: string; since: string }[]; lastPass?: { block: number } };
+    const until = async (what: string, ready: (s: Awaited<ReturnType<typeof status>>) => boolean) => {
+      const deadline = Date.now() + 120_000;
+      for (let s = await status(); !ready(s); s = await status()) {
+        assert.ok(Date.now() < deadline, `${what}; the mirror says ${JSON.stringify(s)}\n${mirror.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    };
+    try {
+      await until('the first pass mirrors acme/busybox:v1', (s) => s.tags.some((t) => t.tag === 'v1' && t.state === 'mirrored'));
+      const second = await buildImage(work, layout, 'v2', { randomSizes: [2 * 1024 * 1024] });
+      await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v2`, `docker://${new URL(a.url).host}/acme/busybox:v2`);
+      await until('the push of v2 is mirrored', (s) => s.tags.some((t) => t.tag === 'v2' && t.state === 'mirrored' && t.digest === second.digest));
+      const manifest = JSON.parse(readBlob(layout, second.digest).toString()) as { layers: { digest: string }[] };
+      const { digestInfo } = await import('../../src/chain');
+      const store = await EmbeddedBlobStore.open(embeddedIpfsDir(mirrorDir));
+      try {
+        for (const layer of manifest.layers) {
+          const cid = (await digestInfo(a.chain.api, layer.digest))!.cid.text!;
+          assert.equal(await store.isPinned(cid), true, `layer ${layer.digest} (${cid}) is pinned on the mirror`);
+        }
+      } finally {
+        await store.close();
+      }
+      assert.doesNotMatch(mirror.output(), /GET \/v2\//, 'nobody pulled from the mirror');
+    } finally {
+      mirror.child.kill('SIGTERM');
+    }
+  });
+
   it('B still serves once A is gone, and exports the space as a bundle', { timeout: 180_000 }, async () => {
+    // B fetches v2 too while A is there (so that it holds the whole space), then A goes.
+    await skopeo('copy', '--src-tls-verify=false', `docker://${new URL(b.url).host}/acme/busybox:v2`, `dir:${join(work, 'v2-from-b')}`);
     await a.gateway.close();
     await pulledIdentical(b.url, 'from-b-without-a');
     bundle = join(work, 'acme.car');
@@ -117,7 +152,7 @@ describe('replicas, peers and offline bundles', { skip }, () => {
     const imported = await hcr(['import', bundle, '--data-dir', c, '--chain', a.chain.devnet.wsUrl, '--json']);
     expectExit(imported, 0);
     const summary = JSON.parse(imported.stdout) as { tags: string[]; confirmed: boolean; asOfBlock: { number: number; hash: string } };
-    assert.deepEqual(summary.tags, ['acme/busybox:v1']);
+    assert.deepEqual(summary.tags.sort(), ['acme/busybox:v1', 'acme/busybox:v2']);
     assert.equal(summary.confirmed, true);
     assert.match(imported.stderr, /every one holds the bytes its CID names/);
     assert.match(imported.stderr, /the record matches the chain/);

@@ -39,6 +39,8 @@ export interface GatewayLaunch {
   metrics?: boolean;
   /** Other gateways' base URLs: what the local store lacks is fetched from them (verified). */
   peers?: string[];
+  /** Spaces to keep a live, pinned copy of. */
+  mirror?: string[];
 }
 
 export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
@@ -67,6 +69,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     limits: launch.limits,
     metrics: launch.metrics === false ? false : undefined,
     peers: launch.peers,
+    mirror: launch.mirror,
   });
   if (!launch.publicUrl && !launch.publicHost && /^(0\.0\.0\.0|::|\[::\])$/.test(launch.host)) {
     const port = new URL(gateway.url).port;
@@ -132,6 +135,7 @@ interface GatewayFlags {
   logFormat: string;
   logLevel: string;
   peer: string[];
+  mirror?: string[];
   /** Only from the configuration file: it has no flag. */
   limits?: GatewayOptions['limits'];
 }
@@ -166,10 +170,9 @@ export function parseTrustProxy(value: string): TrustProxy {
   return entries;
 }
 
-export function registerGateway(program: Command): void {
-  program
-    .command('gateway')
-    .description('serve the OCI distribution API (docker/podman/skopeo pull and push) over the chain and IPFS')
+/** The options `hcr gateway` and `hcr mirror` share. */
+function addGatewayOptions(command: Command): Command {
+  return command
     .option('--chain <url>', 'chain RPC (env CHAIN_RPC)', process.env.CHAIN_RPC ?? `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`)
     .option('--ipfs-api <url>', 'Kubo RPC API, e.g. http://127.0.0.1:5001 (env IPFS_API); absent: the embedded store in the data dir', process.env.IPFS_API)
     .option('--graphql <url>', 'the index\'s GraphQL endpoint (env GRAPHQL_URL); absent: chain storage only', process.env.GRAPHQL_URL)
@@ -186,37 +189,57 @@ export function registerGateway(program: Command): void {
     .addOption(new Option('--max-index-lag <blocks>', '/readyz fails when the index is more blocks than this behind the chain').env('GATEWAY_MAX_INDEX_LAG').default('20'))
     .addOption(logFormatOption())
     .addOption(logLevelOption())
-    .addOption(peerOption())
-    .action(async (flags: GatewayFlags) => {
-      const dataDir = dataDirFrom(flags.dataDir);
-      const api = await connectChain(flags.chain);
-      const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
-      const gateway = await launchGateway({
-        api,
-        blobStore,
-        dataDir,
-        graphqlUrl: flags.graphql,
-        host: flags.host,
-        port: parseNonNegativeInt(flags.port, '--port'),
-        signerUri: process.env.GATEWAY_SURI,
-        allowDevKey: flags.devKey === true,
-        publicHost: flags.publicHost,
-        publicUrl: flags.publicUrl,
-        log: (line) => console.error(line),
-        logger: createLogger({ service: 'gateway', format: flags.logFormat as LogFormat, level: flags.logLevel as LogLevel }),
-        tls: tlsFrom(flags),
-        trustProxy: parseTrustProxy(flags.trustProxy),
-        shutdownGraceMs: parseNonNegativeInt(flags.shutdownGrace, '--shutdown-grace') * 1000,
-        maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
-        limits: flags.limits,
-        peers: flags.peer,
-      });
-      if (flags.tlsCert) onReload(() => gateway.reloadTls());
-      onShutdown(async () => {
-        await gateway.close();
-        await blobStore.close();
-        await api.disconnect();
-      });
-      console.log(`gateway: ${gateway.url}${flags.publicUrl ? `, reached at ${flags.publicUrl}` : ''} (${gateway.gateway.context.recorder ? 'pushes recorded as the owners\' proxy' : 'read-only replica: no GATEWAY_SURI'})`);
-    });
+    .addOption(peerOption());
+}
+
+export function registerGateway(program: Command): void {
+  addGatewayOptions(program.command('gateway'))
+    .description('serve the OCI distribution API (docker/podman/skopeo pull and push) over the chain and IPFS')
+    .addOption(new Option('--mirror <space>', 'keep a live, pinned copy of everything this space\'s tags reference (repeat for more spaces; env GATEWAY_MIRROR, comma-separated); status at GET /mirror').env('GATEWAY_MIRROR').argParser(listOf).default([]))
+    .action((flags: GatewayFlags) => runGateway(flags));
+  addGatewayOptions(program.command('mirror'))
+    .argument('<space...>', 'the spaces to mirror')
+    .description('run a gateway that keeps a live, pinned copy of everything these spaces\' tags reference, fetched (with --peer, from other gateways) as each push is finalized; status at GET /mirror')
+    .action((spaces: string[], flags: GatewayFlags) => runGateway({ ...flags, mirror: [...(flags.mirror ?? []), ...spaces] }));
+}
+
+/** Comma-separated values, repeatable. */
+function listOf(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+}
+
+async function runGateway(flags: GatewayFlags): Promise<void> {
+  const dataDir = dataDirFrom(flags.dataDir);
+  const api = await connectChain(flags.chain);
+  const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
+  const gateway = await launchGateway({
+    api,
+    blobStore,
+    dataDir,
+    graphqlUrl: flags.graphql,
+    host: flags.host,
+    port: parseNonNegativeInt(flags.port, '--port'),
+    signerUri: process.env.GATEWAY_SURI,
+    allowDevKey: flags.devKey === true,
+    publicHost: flags.publicHost,
+    publicUrl: flags.publicUrl,
+    log: (line) => console.error(line),
+    logger: createLogger({ service: 'gateway', format: flags.logFormat as LogFormat, level: flags.logLevel as LogLevel }),
+    tls: tlsFrom(flags),
+    trustProxy: parseTrustProxy(flags.trustProxy),
+    shutdownGraceMs: parseNonNegativeInt(flags.shutdownGrace, '--shutdown-grace') * 1000,
+    maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
+    limits: flags.limits,
+    peers: flags.peer,
+    mirror: flags.mirror,
+  });
+  if (flags.tlsCert) onReload(() => gateway.reloadTls());
+  onShutdown(async () => {
+    await gateway.close();
+    await blobStore.close();
+    await api.disconnect();
+  });
+  const role = gateway.gateway.context.recorder ? 'pushes recorded as the owners\' proxy' : 'read-only replica: no GATEWAY_SURI';
+  console.log(`gateway: ${gateway.url}${flags.publicUrl ? `, reached at ${flags.publicUrl}` : ''} (${role})`);
+  if (flags.mirror?.length) console.log(`mirror: ${flags.mirror.join(', ')}, status at ${gateway.url}/mirror`);
 }

@@ -8,7 +8,7 @@ import type { ChainReader } from '../resolve/chain-reader';
 import type { RegistryIndex } from '../resolve/registry-index';
 
 /** How often chain storage may be scanned for a CID neither the index nor a past scan knew. */
-const CHAIN_SCAN_INTERVAL_MS = 10_000;
+const CHAIN_SCAN_INTERVAL_MS = 1_500;
 /** Blocks of recorded DAGs remembered (child CIDs learnt from served nodes). */
 const MAX_CHILDREN = 500_000;
 
