@@ -4,111 +4,24 @@
 // blob is pulled. Prints MB/s and our/their ratios against the targets (pull ≥ 1.0×, push ≥ 0.7×,
 // blob GET ≥ 0.8×, RSS < 200 MB).
 //
-// The gateway runs in a child process (with its embedded IPFS store, as `hcr dev` runs it) so
-// its RSS is its own; it loads its TypeScript the way bin/hcr.js does. The dev chain runs here.
-// `--serve <ws url> <data dir>` is that child.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+// The gateway runs in a child process (bench/gateway-server.ts, with its embedded IPFS store,
+// as `hcr dev` runs it) so its RSS is its own. The dev chain runs here.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { connectChain, createSpace, grantGateway, signerFromUri, submitTx } from '../src/chain';
-import { TYPESCRIPT_NODE_ARGS } from '../src/config/typescript-runner';
-import { startGateway } from '../src/gateway';
-import { EmbeddedBlobStore, embeddedIpfsDir } from '../src/ipfs';
+import { createSpace, grantGateway, signerFromUri, submitTx } from '../src/chain';
 import { startTestChain } from '../test/helpers/devnet';
 import { buildImage, readBlob } from '../test/gateway/helpers/oci-layout';
 import { missingTools, run } from '../test/gateway/helpers/tools';
 import { machineSummary } from './machine';
+import { MiB, mbps, median, randomFile, rssOf, startGatewayProcess, startReferenceRegistry, stopChild, type Target, timed } from './registries';
 
-const MiB = 1024 * 1024;
 const LAYER_MIB = (process.env.BENCH_LAYERS_MIB ?? '15,25,35,45,80').split(',').map(Number);
 const BLOB_MIB = Number(process.env.BENCH_BLOB_MIB ?? 100);
 const BIG_BLOB_MIB = Number(process.env.BENCH_BIG_BLOB_MIB ?? 1024);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-interface Target {
-  readonly label: string;
-  readonly host: string;
-}
-
-async function serve(wsUrl: string, dataDir: string): Promise<void> {
-  const api = await connectChain(wsUrl);
-  const store = await EmbeddedBlobStore.open(embeddedIpfsDir(dataDir));
-  const gateway = await startGateway({ api, blobStore: store, dataDir, gatewaySigner: await signerFromUri('//Gateway'), port: 0, auth: { enabled: false }, log: () => undefined });
-  console.log(JSON.stringify({ url: gateway.url, pid: process.pid }));
-  const stop = async () => {
-    await gateway.close();
-    await store.close();
-    await api.disconnect();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitForV2(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const response = await fetch(`${url}/v2/`);
-      if (response.status < 500) return;
-    } catch {
-      // not up yet
-    }
-    await delay(100);
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return (performance.now() - start) / 1000;
-}
-
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
-
-/** A file of random bytes, written in chunks (never whole in memory); returns its digest. */
-async function randomFile(path: string, bytes: number): Promise<string> {
-  const hash = createHash('sha256');
-  const out = createWriteStream(path);
-  for (let left = bytes; left > 0; ) {
-    const chunk = randomBytes(Math.min(16 * MiB, left));
-    hash.update(chunk);
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    left -= chunk.length;
-  }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  return `sha256:${hash.digest('hex')}`;
-}
 
 /** POST to start an upload, then PUT the whole file with curl (streamed from disk). */
 async function uploadWithCurl(target: Target, name: string, file: string, digest: string): Promise<void> {
@@ -118,9 +31,6 @@ async function uploadWithCurl(target: Target, name: string, file: string, digest
   location.searchParams.set('digest', digest);
   await run('curl', ['-sS', '-f', '-X', 'PUT', '-T', file, '-H', 'Content-Type: application/octet-stream', location.toString()], { timeoutMs: 600_000 });
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
 
 async function main(): Promise<void> {
   const skip = missingTools(['skopeo', 'umoci', 'docker-registry', 'curl', 'tar', 'busybox'], 'skopeo umoci docker-registry curl busybox-static');
@@ -146,34 +56,14 @@ async function main(): Promise<void> {
     const imageBytes = images[0].bytes;
     console.log(`image: ${LAYER_MIB.length + 1} layers, ${(imageBytes / 1e6).toFixed(1)} MB (${ROUNDS} of them, one per push round)`);
 
-    // The reference registry.
-    const registryPort = await freePort();
-    const registryDir = join(work, 'registry');
-    mkdirSync(registryDir);
-    writeFileSync(join(registryDir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(registryDir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${registryPort}\n`);
-    const registry = spawn('docker-registry', ['serve', join(registryDir, 'config.yml')], { stdio: 'ignore' });
-    children.push(registry);
-    await waitForV2(`http://127.0.0.1:${registryPort}`);
-
-    // Our gateway, in its own process.
+    // The reference registry, and our gateway in its own process.
+    const reference = await startReferenceRegistry(work, children);
     const alice = await signerFromUri('//Alice');
     await submitTx(chain.api, createSpace(chain.api, 'acme'), alice);
     await grantGateway(chain.api, alice, (await signerFromUri('//Gateway')).address);
-    const gatewayDir = join(work, 'gateway');
-    mkdirSync(gatewayDir);
-    const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, __filename, '--serve', chain.devnet.wsUrl, gatewayDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`the gateway exited (${code})`)));
-    });
-    const { url: gatewayUrl, pid } = JSON.parse(first) as { url: string; pid: number };
-    await waitForV2(gatewayUrl);
-
-    const targets: Target[] = [
-      { label: 'docker-registry', host: `127.0.0.1:${registryPort}` },
-      { label: 'gateway', host: new URL(gatewayUrl).host },
-    ];
+    const gateway = await startGatewayProcess(work, chain.devnet.wsUrl, children);
+    const pid = gateway.pid;
+    const targets: Target[] = [reference, gateway];
     const results: Record<string, { push: number; pull: number; blob: number }> = {};
     // Pushes: the sides take turns going first, round by round, so neither always pushes onto
     // the other's freshly written storage. Each push starts from written-back storage.
@@ -240,17 +130,10 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--serve') {
-  serve(process.argv[3], process.argv[4]).catch((error) => {
+main().then(
+  () => process.exit(0),
+  (error) => {
     console.error(error);
     process.exit(1);
-  });
-} else {
-  main().then(
-    () => process.exit(0),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+  },
+);

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/indexer/free-port';
@@ -39,10 +39,19 @@ describe('configuration file', () => {
     const result = await check(path);
     expectExit(result, 0);
     assert.match(result.stdout, /good\.yaml: valid, 8 settings/);
-    assert.match(result.stdout, /gateway\.port = 5000 {3}\(--port win over it\)/);
-    assert.match(result.stdout, /chain\.rpc = "wss:\/\/node\.example\.com" {3}\(--chain, CHAIN_RPC win over it\)/);
+    assert.match(result.stdout, /gateway\.port = 5000 {3}\(overridden by --port\)/);
+    assert.match(result.stdout, /chain\.rpc = "wss:\/\/node\.example\.com" {3}\(overridden by --chain, CHAIN_RPC\)/);
     assert.match(result.stdout, /gateway\.trustProxy = "10\.0\.0\.0\/8,192\.168\.1\.7"/);
-    assert.match(result.stdout, /processor\.cacheEntries = 0 {3}\(PROCESSOR_CACHE_ENTRIES win over it\)/);
+    assert.match(result.stdout, /processor\.cacheEntries = 0 {3}\(overridden by PROCESSOR_CACHE_ENTRIES\)/);
+  });
+
+  it('the README\'s example configuration is valid', async () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const example = /```yaml\n(dataDir:[\s\S]*?)```/.exec(readme);
+    assert.ok(example, 'the README has no example configuration');
+    const result = await check(file('readme.yaml', example[1]));
+    expectExit(result, 0);
+    assert.match(result.stdout, /valid, \d{2} settings/);
   });
 
   it('hcr config check exits 2 naming every bad key and its fix', async () => {

@@ -23,7 +23,7 @@ export function registerConfig(program: Command): void {
       for (const [key, value] of loaded.values) {
         const setting = SETTINGS[key];
         const overridden = [setting.flag ? `--${setting.flag.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : undefined, setting.env].filter(Boolean).join(', ');
-        console.log(`  ${key} = ${JSON.stringify(value)}${overridden ? `   (${overridden} win over it)` : ''}`);
+        console.log(`  ${key} = ${JSON.stringify(value)}${overridden ? `   (overridden by ${overridden})` : ''}`);
       }
     });
 }
