@@ -1,0 +1,81 @@
+// Reading packages: GET /api/packages/{name} (description, versions, owner), /{name}/resolve?range=
+// (the highest version in a semver range, as the index resolves it), /{name}/{version}/download
+// (an exact version, `latest`, or a range; the bytes verified as a pull's are) and GET
+// /api/packages (every package, paged, for mirrors).
+import type { Request, Response } from 'express';
+import semver from 'semver';
+import { requireRead } from '../../artifacts/access';
+import { artifactName, artifactVersion } from '../../artifacts/coordinates';
+import { ArtifactError } from '../../artifacts/errors';
+import { artifactTypeOf } from '../../artifacts/kinds';
+import { mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
+import type { GatewayContext } from '../../context';
+import { packageView, summaryView, versionView } from './views';
+
+function single(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function pageOf(req: Request, defaultLimit: number): { limit: number; offset: number } {
+  const limit = Number(single(req.query.limit) ?? defaultLimit);
+  const offset = Number(single(req.query.offset) ?? 0);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ArtifactError('INVALID_METADATA', 'limit must be a whole number from 1 to 1000', { field: 'limit' });
+  if (!Number.isInteger(offset) || offset < 0) throw new ArtifactError('INVALID_METADATA', 'offset must be a whole number, 0 or more', { field: 'offset' });
+  return { limit, offset };
+}
+
+export function kindsOf(req: Request): string[] | undefined {
+  const kind = single(req.query.kind);
+  if (kind === undefined || kind === 'any') return undefined;
+  try {
+    return [artifactTypeOf(kind)];
+  } catch (error) {
+    throw new ArtifactError('INVALID_METADATA', (error as Error).message, { field: 'kind' });
+  }
+}
+
+export async function getPackage(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  await requireRead(ctx, req.headers.authorization);
+  const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
+  const catalog = ctx.artifacts.requireCatalog();
+  const [artifact] = await catalog.artifacts({ space: name.repo, name: name.image, versionLimit: 1000, limit: 1 });
+  if (!artifact) throw new ArtifactError('NOT_FOUND', `there is no package ${name.full}: search with GET /api/search?q=${encodeURIComponent(name.image)}, or publish it`);
+  const cids = await catalog.fileCids(artifact.versions.flatMap((v) => v.files.slice(0, 1).map((f) => f.digest)), artifact.space.owner);
+  res.json(packageView(artifact, cids));
+}
+
+export async function getPackages(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
+  await requireRead(ctx, req.headers.authorization);
+  const { limit, offset } = pageOf(req, 100);
+  const space = single(req.query.space);
+  const artifacts = await ctx.artifacts.requireCatalog().artifacts({ space, kinds: kindsOf(req), limit, offset, versionLimit: 1000 });
+  res.json({ packages: artifacts.map(summaryView), limit, offset });
+}
+
+export async function getResolve(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  await requireRead(ctx, req.headers.authorization);
+  const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
+  const range = single(req.query.range) ?? '*';
+  const catalog = ctx.artifacts.requireCatalog();
+  const version = await catalog.resolve(name.repo, name.image, range);
+  if (!version) throw new ArtifactError('NO_MATCH', `no version of ${name.full} satisfies ${JSON.stringify(range)}: list its versions with GET /api/packages/${name.full}`, { field: 'range' });
+  const cids = await catalog.fileCids(version.files.slice(0, 1).map((f) => f.digest), version.space.owner);
+  res.json({ name: version.name, range, ...versionView(version, cids) });
+}
+
+export async function getDownload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
+  await requireRead(ctx, req.headers.authorization);
+  const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
+  const asked = decodeURIComponent(params.version);
+  let version: string;
+  if (asked === 'latest' || (semver.valid(asked) === null && semver.validRange(asked) !== null)) {
+    const resolved = await ctx.artifacts.requireCatalog().resolve(name.repo, name.image, asked === 'latest' ? '*' : asked);
+    if (!resolved) throw new ArtifactError('NO_MATCH', `no version of ${name.full} satisfies ${JSON.stringify(asked)}: list its versions with GET /api/packages/${name.full}`, { field: 'version' });
+    version = resolved.version;
+  } else {
+    version = artifactVersion(asked, false);
+  }
+  const exact = await readExactVersion(ctx, name, version);
+  res.setHeader('Hcr-Version', version);
+  await sendVersionFile(ctx, req, res, exact, mainFile(exact));
+}
