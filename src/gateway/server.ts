@@ -78,8 +78,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (gateway.stopping) {
       // A request on a connection opened before the shutdown: no new work, and no keep-alive.
+      // Health probes still get their answer (/readyz says "shutting down").
       res.shouldKeepAlive = false;
       res.setHeader('Connection', 'close');
+      if (/^\/(healthz|readyz)(\?|$)/.test(req.url ?? '')) {
+        gateway.app(req, res);
+        return;
+      }
       const error = unavailable('the gateway is shutting down: retry, and the client reaches another gateway or this one once it is back');
       const body = JSON.stringify({ errors: [error.toWire()] });
       res.writeHead(error.status, { ...error.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
