@@ -1,0 +1,122 @@
+// The PluginRegistry service's three calls over the shared artifact layer. A plugin version is
+// an OCI artifact of kind plugin; `Plugin.cid` is its file's CID (what `ipfs get` fetches) and
+// `Plugin.path` the file's name. RegisterPlugin needs a token with the publish scope in the
+// `authorization` metadata; DiscoverPlugins without a filter lists the plugins (of the default
+// space, else of every space), with a name every artifact of that name, with a cid the versions
+// whose file or manifest has it.
+import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
+import { requirePublish, requireRead } from '../../artifacts/access';
+import { receiveFile } from '../../artifacts/blob-intake';
+import type { VersionView } from '../../artifacts/catalog';
+import { artifactName, artifactVersion } from '../../artifacts/coordinates';
+import { ARTIFACT_KINDS } from '../../artifacts/kinds';
+import { annotationsOf } from '../../artifacts/metadata';
+import { publishArtifact, reserveVersion } from '../../artifacts/publish-artifact';
+import { mainFile, moveNotice, readExactVersion } from '../../artifacts/read-version';
+import type { GatewayContext } from '../../context';
+import type { RepositoryName } from '../../oci/reference';
+import { shownName } from '../firmware/shown-name';
+import { openPluginSource } from './plugin-source';
+import { grpcError } from './status';
+
+interface PluginMessage {
+  name: string;
+  version: string;
+  cid: string;
+  path: string;
+}
+
+export interface PluginRegistryOptions {
+  /** Where RegisterPlugin may read plugin files named by path; absent: no paths. */
+  readonly pluginDir?: string;
+}
+
+const authorizationOf = (metadata: Metadata): string | undefined => {
+  const value = metadata.get('authorization')[0];
+  return typeof value === 'string' ? value : value?.toString('utf8');
+};
+
+function unary<Req, Res>(ctx: GatewayContext, work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    work(call).then((answer) => callback(null, answer), (error: unknown) => callback(grpcError(error, ctx.log), null));
+  };
+}
+
+async function fileCid(ctx: GatewayContext, name: RepositoryName, digest: string): Promise<string> {
+  const local = await ctx.local.get(digest);
+  if (local) return local.cid;
+  return (await ctx.content.blob(name, digest, { skipCache: true, verify: 'while-streaming' })).cid ?? '';
+}
+
+export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegistryOptions = {}) {
+  const shown = (space: string, name: string) => shownName(space, name, ctx.artifacts.defaultSpace);
+  const toMessages = async (versions: VersionView[]): Promise<PluginMessage[]> => {
+    const catalog = ctx.artifacts.requireCatalog();
+    const byOwner = new Map<string, string[]>();
+    for (const v of versions) for (const f of v.files.slice(0, 1)) byOwner.set(v.space.owner, [...(byOwner.get(v.space.owner) ?? []), f.digest]);
+    const cids = new Map<string, string>();
+    for (const [owner, digests] of byOwner) for (const [digest, cid] of await catalog.fileCids(digests, owner)) cids.set(digest, cid);
+    return versions.map((v) => ({ name: shown(v.space.name, v.artifactName), version: v.version, cid: v.files[0] ? cids.get(v.files[0].digest) ?? '' : '', path: v.files[0]?.title ?? '' }));
+  };
+
+  return {
+    RegisterPlugin: unary(ctx, async (call: ServerUnaryCall<{ name: string; version: string; plugin: string }, { message: string; cid: string }>) => {
+      const account = await requirePublish(ctx, authorizationOf(call.metadata));
+      const name = artifactName(call.request.name, ctx.artifacts.defaultSpace);
+      const version = artifactVersion(call.request.version, false);
+      const reservation = await reserveVersion(ctx, name, version, account);
+      let received;
+      let title: string | undefined;
+      try {
+        const source = await openPluginSource(ctx, call.request.plugin, options.pluginDir);
+        title = source.title;
+        received = await receiveFile(ctx, name.full, source.stream, { what: 'the plugin' });
+      } catch (error) {
+        reservation.release();
+        throw error;
+      }
+      const published = await publishArtifact(ctx, reservation, {
+        artifactType: ARTIFACT_KINDS.plugin,
+        files: [{ title: title ?? name.image.split('/').pop()!, mediaType: 'application/octet-stream', file: received }],
+        annotations: annotationsOf({ labels: {}, keywords: [] }, version),
+      });
+      return { message: 'Plugin registered successfully', cid: published.files[0].cid };
+    }),
+
+    DiscoverPlugins: unary(ctx, async (call: ServerUnaryCall<{ name?: string; cid?: string }, { plugins: PluginMessage[] }>) => {
+      await requireRead(ctx, authorizationOf(call.metadata));
+      const catalog = ctx.artifacts.requireCatalog();
+      const nameFilter = call.request.name || undefined;
+      const cidFilter = call.request.cid?.trim().replace(/^\/ipfs\//, '') || undefined;
+      if (nameFilter) {
+        const name = artifactName(nameFilter, ctx.artifacts.defaultSpace);
+        const plugins = await toMessages(await catalog.versions({ space: name.repo, name: name.image }));
+        return { plugins: cidFilter ? plugins.filter((p) => p.cid === cidFilter) : plugins };
+      }
+      const space = ctx.artifacts.defaultSpace;
+      if (cidFilter) {
+        const versions = await catalog.versions({ space });
+        const plugins = await toMessages(versions);
+        return { plugins: plugins.filter((p, i) => p.cid === cidFilter || versions[i].cid === cidFilter) };
+      }
+      return { plugins: await toMessages(await catalog.versions({ space, kinds: [ARTIFACT_KINDS.plugin] })) };
+    }),
+
+    GetPlugin: unary(ctx, async (call: ServerUnaryCall<{ name: string; version: string }, { plugin: PluginMessage }>) => {
+      await requireRead(ctx, authorizationOf(call.metadata));
+      const name = artifactName(call.request.name, ctx.artifacts.defaultSpace);
+      const version = artifactVersion(call.request.version, false);
+      const exact = await readExactVersion(ctx, name, version);
+      const file = mainFile(exact);
+      const notice = await moveNotice(ctx, exact);
+      if (notice.moved) {
+        const headers = new GrpcMetadata();
+        headers.set('hcr-version-moved', 'true');
+        if (notice.originalDigest) headers.set('hcr-original-digest', notice.originalDigest);
+        call.sendMetadata(headers);
+      }
+      return { plugin: { name: shown(name.repo, name.image), version, cid: await fileCid(ctx, name, file.digest), path: file.title ?? '' } };
+    }),
+  };
+}

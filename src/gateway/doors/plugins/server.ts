@@ -1,0 +1,62 @@
+// The plugin registry's gRPC server (service pb.PluginRegistry from spacecore.proto) on a port of
+// its own, default 50051 as the original, with server reflection (v1 and v1alpha) so that generic
+// gRPC tools can list and call it. It serves the gateway's context: the same push path, index and
+// tokens as the HTTP doors.
+import { join } from 'node:path';
+import { type GrpcObject, loadPackageDefinition, Server, ServerCredentials, type ServiceClientConstructor } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import type { GatewayContext } from '../../context';
+import { pluginRegistryHandlers, type PluginRegistryOptions } from './plugins';
+
+export const PLUGIN_REGISTRY_PROTO = join(__dirname, 'spacecore.proto');
+export const DEFAULT_PLUGIN_REGISTRY_PORT = 50051;
+
+export interface StartPluginRegistryOptions extends PluginRegistryOptions {
+  readonly context: GatewayContext;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 50051; 0 picks a free port. */
+  readonly port?: number;
+  /** The largest request accepted (a plugin sent as a data URL); default 64 MiB. */
+  readonly maxMessageBytes?: number;
+}
+
+export interface RunningPluginRegistry {
+  /** host:port, as gRPC clients dial it. */
+  readonly address: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function loadPluginRegistryDefinition() {
+  return loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+}
+
+export async function startPluginRegistry(options: StartPluginRegistryOptions): Promise<RunningPluginRegistry> {
+  const definition = loadPluginRegistryDefinition();
+  const pb = (loadPackageDefinition(definition) as GrpcObject).pb as GrpcObject;
+  const max = options.maxMessageBytes ?? 64 * 1024 * 1024;
+  const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
+  server.addService((pb.PluginRegistry as ServiceClientConstructor).service, pluginRegistryHandlers(options.context, options));
+  new ReflectionService(definition).addToServer(server);
+  const host = options.host ?? '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PLUGIN_REGISTRY_PORT}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+  });
+  return {
+    address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 5_000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
