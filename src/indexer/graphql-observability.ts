@@ -4,6 +4,7 @@
 //
 // /readyz: Postgres answers and holds the processor's state; with CHAIN_RPC set, the index is at
 // most GQL_MAX_INDEX_LAG_BLOCKS (default 20) blocks behind the chain's finalized head.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Application } from 'express';
 import { Pool } from 'pg';
@@ -79,6 +80,10 @@ export function observeGraphql(app: Application, options: GraphqlObservabilityOp
         });
       }
     }
+    // The client's or a proxy's request id when it is a plain token, else a new one: sent back so
+    // a slow or failed query can be matched with the gateway's and the proxy's log lines.
+    const offered = req.headers['x-request-id'];
+    res.setHeader('X-Request-Id', typeof offered === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(offered) ? offered : randomUUID());
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const status = String(res.statusCode);

@@ -54,14 +54,16 @@ test('is ready once Postgres answers and the index is within the lag threshold o
   assert.match(body.checks.index.detail, /^at block #\d+, \d+ behind the chain's finalized #\d+$/);
 });
 
-test('times every request in /metrics, cached answers apart', async () => {
+test('times every request in /metrics, cached answers apart, and sends each request\'s id back', async () => {
   for (let i = 0; i < 2; i++) {
-    await fetch(graphql.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ spaces(limit: 1) { id } }"}' });
+    const answer = await fetch(graphql.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': `q-${i}` }, body: '{"query":"{ spaces(limit: 1) { id } }"}' });
+    assert.equal(answer.headers.get('x-request-id'), `q-${i}`, 'the request id does not come back (a cached answer too)');
   }
   const response = await fetch(`${base}/metrics`);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
   const text = await response.text();
   assert.match(text, /^hcr_graphql_request_duration_seconds_count\{status="200",cached="no"\} [1-9]/m);
+  assert.match(text, /^hcr_graphql_request_duration_seconds_count\{status="200",cached="yes"\} [1-9]/m, "the response cache's answers (its fast path) are not timed");
   assert.match(text, /^hcr_graphql_requests_total\{status="200"\} [2-9]/m);
   assert.match(text, /^hcr_graphql_process_resident_memory_bytes \d+/m);
 });
