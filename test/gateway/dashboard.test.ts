@@ -21,7 +21,7 @@ async function exported(): Promise<Set<string>> {
   for (const registry of [new GatewayMetrics().registry, createGraphqlMetrics().registry]) {
     for (const metric of await registry.getMetricsAsJSON()) {
       names.add(metric.name);
-      if (metric.type === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) names.add(`${metric.name}${suffix}`);
+      if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) names.add(`${metric.name}${suffix}`);
     }
   }
   // Subsquid's processor metrics, as its runner registers them.
