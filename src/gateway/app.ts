@@ -13,6 +13,7 @@ import { apiTokenRoutes } from './auth/api-token-routes';
 import { ArtifactDoors, type ArtifactDoorOptions } from './artifacts/artifact-doors';
 import { firmwareRoutes } from './doors/firmware/routes';
 import { packageRoutes } from './doors/packages/routes';
+import { doorsOpenApiRoutes } from './doors/openapi';
 import { sweepUnreferenced, type SweepResult } from './cleanup';
 import type { GatewayContext } from './context';
 import { ociErrorMiddleware } from './errors/middleware';
@@ -213,7 +214,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   app.use(trustlessRoutes({ store: timed, recorded: new RecordedCids({ chain, index, log }), log }, log));
   app.use(bundleRoutes(context));
   // The artifact front doors and API tokens, before the wallet API's /api (src/gateway/doors).
-  app.use(apiTokenRoutes(context), firmwareRoutes(context), packageRoutes(context));
+  app.use(apiTokenRoutes(context), firmwareRoutes(context), packageRoutes(context), doorsOpenApiRoutes());
   const mirror = options.mirror?.length ? new Mirror(context, options.api, options.mirror) : undefined;
   mirror?.start().catch((error: Error) => log(`mirror: could not follow the chain's finalized blocks (${error.message})`));
   app.use(mirrorRoutes(mirror));

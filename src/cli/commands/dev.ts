@@ -8,10 +8,11 @@ import { startEmbeddedIpfs } from '../../ipfs';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { addDevnetOptions, type DevnetFlags, launchDevnet } from './devnet';
 import { launchGateway, publicUrlOption } from './gateway';
+import { type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
 import { parseNonNegativeInt } from '../errors';
 import { onShutdown } from '../shutdown';
 
-interface DevFlags extends DevnetFlags {
+interface DevFlags extends DevnetFlags, DoorFlags {
   graphqlPort: string;
   gatewayPort: string;
   ipfsPort: string;
@@ -27,6 +28,9 @@ export function registerDev(program: Command): void {
     .option('--ipfs-port <port>', 'embedded IPFS Kubo RPC port', String(DEFAULTS.ipfsApiPort))
     .option('--processor-metrics-port <port>', 'the processor\'s Prometheus metrics port (0: a free one)', String(DEFAULTS.processorMetricsPort))
     .addOption(publicUrlOption())
+    .addOption(doorOptions()[0])
+    .addOption(doorOptions()[1])
+    .addOption(doorOptions()[2])
     .option('--verbose', 'print the processor\'s, GraphQL server\'s and gateway\'s own logs')
     .action(async (flags: DevFlags) => {
       const log = (line: string) => console.error(line);
@@ -63,8 +67,11 @@ export function registerDev(program: Command): void {
         allowDevKey: true,
         publicUrl: flags.publicUrl,
         log: quiet ?? (() => undefined),
+        defaultSpace: flags.defaultSpace,
       });
       onShutdown(() => gateway.close());
+      const plugins = await launchPluginRegistry(gateway, flags, flags.host, log);
+      if (plugins) onShutdown(() => plugins.close());
       // The domain docker and login tokens name: the listen address, or the public URL's host.
       const registry = gateway.service;
       console.log('hcr dev is running:');
@@ -73,6 +80,8 @@ export function registerDev(program: Command): void {
       console.log(`  Postgres    ${indexer.dbUrl.replace(/:[^:@/]*@/, ':***@')}`);
       console.log(`  IPFS API    ${ipfs.apiUrl}`);
       console.log(`  gateway     ${gateway.url}${flags.publicUrl ? ` (reached at ${flags.publicUrl})` : ''}   (docker login ${registry} with a token from \`hcr login ${registry} --suri //Alice\`)`);
+      if (plugins) console.log(`  plugins     ${plugins.address}   (gRPC pb.PluginRegistry from src/gateway/doors/plugins/spacecore.proto, with server reflection)`);
+      console.log(`  artifacts   ${gateway.url}/firmware   ${gateway.url}/api/packages   (default space: ${flags.defaultSpace ?? 'none, names are <space>/<name>'}; API tokens: hcr token create)`);
       console.log(`  web page    ${gateway.url}/   (connect a polkadot.js wallet; its API: ${gateway.url}/api/openapi.json)`);
       const graphqlBase = indexer.graphqlUrl.replace(/\/graphql$/, '');
       console.log(`  metrics     ${gateway.url}/metrics   ${graphqlBase}/metrics   ${indexer.processorMetricsUrl ?? '(the processor did not say where its metrics are)'}`);

@@ -13,6 +13,7 @@ import type { ApiPromise } from '@polkadot/api';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { onReload, onShutdown } from '../shutdown';
+import { type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
 
 export interface GatewayLaunch {
   api: ApiPromise;
@@ -41,6 +42,8 @@ export interface GatewayLaunch {
   peers?: string[];
   /** Spaces to keep a live, pinned copy of. */
   mirror?: string[];
+  /** The artifact front doors' default space (bare names). */
+  defaultSpace?: string;
 }
 
 export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
@@ -70,6 +73,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     metrics: launch.metrics === false ? false : undefined,
     peers: launch.peers,
     mirror: launch.mirror,
+    artifacts: { defaultSpace: launch.defaultSpace },
   });
   if (!launch.publicUrl && !launch.publicHost && /^(0\.0\.0\.0|::|\[::\])$/.test(launch.host)) {
     const port = new URL(gateway.url).port;
@@ -117,7 +121,7 @@ export function peerOption(): Option {
     .default([]);
 }
 
-interface GatewayFlags {
+interface GatewayFlags extends DoorFlags {
   chain: string;
   ipfsApi?: string;
   graphql?: string;
@@ -189,7 +193,10 @@ function addGatewayOptions(command: Command): Command {
     .addOption(new Option('--max-index-lag <blocks>', '/readyz fails when the index is more blocks than this behind the chain').env('GATEWAY_MAX_INDEX_LAG').default('20'))
     .addOption(logFormatOption())
     .addOption(logLevelOption())
-    .addOption(peerOption());
+    .addOption(peerOption())
+    .addOption(doorOptions()[0])
+    .addOption(doorOptions()[1])
+    .addOption(doorOptions()[2]);
 }
 
 export function registerGateway(program: Command): void {
@@ -232,14 +239,21 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
     limits: flags.limits,
     peers: flags.peer,
     mirror: flags.mirror,
+    defaultSpace: flags.defaultSpace,
+  });
+  const plugins = await launchPluginRegistry(gateway, flags, flags.host, (line) => console.error(line)).catch(async (error: Error) => {
+    await gateway.close();
+    throw error;
   });
   if (flags.tlsCert) onReload(() => gateway.reloadTls());
   onShutdown(async () => {
+    await plugins?.close();
     await gateway.close();
     await blobStore.close();
     await api.disconnect();
   });
   const role = gateway.gateway.context.recorder ? 'pushes recorded as the owners\' proxy' : 'read-only replica: no GATEWAY_SURI';
   console.log(`gateway: ${gateway.url}${flags.publicUrl ? `, reached at ${flags.publicUrl}` : ''} (${role})`);
+  if (plugins) console.log(`plugins: ${plugins.address} (gRPC pb.PluginRegistry, with server reflection)`);
   if (flags.mirror?.length) console.log(`mirror: ${flags.mirror.join(', ')}, status at ${gateway.url}/mirror`);
 }

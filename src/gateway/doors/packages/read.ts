@@ -1,7 +1,7 @@
 // Reading packages: GET /api/packages/{name} (description, versions, owner), /{name}/resolve?range=
 // (the highest version in a semver range, as the index resolves it), /{name}/{version}/download
 // (an exact version, `latest`, or a range; the bytes verified as a pull's are) and GET
-// /api/packages (every package, paged, for mirrors).
+// /api/packages (every package, paged, by space, kind and label=key=value, for mirrors).
 import type { Request, Response } from 'express';
 import semver from 'semver';
 import { requireRead } from '../../artifacts/access';
@@ -48,7 +48,8 @@ export async function getPackages(ctx: GatewayContext, req: Request, res: Respon
   await requireRead(ctx, req.headers.authorization);
   const { limit, offset } = pageOf(req, 100);
   const space = single(req.query.space);
-  const artifacts = await ctx.artifacts.requireCatalog().artifacts({ space, kinds: kindsOf(req), limit, offset, versionLimit: 1000 });
+  const labels = typeof req.query.label === 'string' ? [req.query.label] : Array.isArray(req.query.label) ? req.query.label.filter((l): l is string => typeof l === 'string') : undefined;
+  const artifacts = await ctx.artifacts.requireCatalog().artifacts({ space, kinds: kindsOf(req), labels, limit, offset, versionLimit: 1000 });
   res.json({ packages: artifacts.map(summaryView), limit, offset });
 }
 

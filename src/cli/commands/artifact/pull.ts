@@ -1,0 +1,75 @@
+// `hcr artifact pull <ref> -o FILE`: downloads a version (exact, the highest in a range, or the
+// highest release) with a progress bar, checks the bytes against the digest the gateway served
+// them under, and only then moves them into place. A version moved after it was published is
+// downloaded with a warning.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CliError, EXIT } from '../../errors';
+import { progressBar } from './progress';
+import { type ArtifactRef, parseArtifactRef } from './reference';
+import { authorization, registryUrl, type RegistryFlags, request } from './registry-client';
+
+export interface PullFlags extends RegistryFlags {
+  output?: string;
+}
+
+export interface Resolved {
+  name: string;
+  version: string;
+  manifestDigest: string;
+  sha256: string | null;
+  [key: string]: unknown;
+}
+
+export async function resolveRef(ref: ArtifactRef, flags: RegistryFlags, auth: string | undefined): Promise<Resolved> {
+  const base = registryUrl(flags);
+  const range = ref.version ? `=${ref.version}` : ref.range ?? '*';
+  const response = await request(`${base}/api/packages/${ref.name}/resolve?range=${encodeURIComponent(range)}`, { headers: auth ? { authorization: auth } : {} });
+  const resolved = (await response.json()) as Resolved;
+  if (ref.version && resolved.version !== ref.version) throw new CliError(`${ref.name} has no version ${ref.version} (the nearest is ${resolved.version})`, EXIT.failed);
+  return resolved;
+}
+
+export async function pullArtifact(refText: string, flags: PullFlags): Promise<void> {
+  const ref = parseArtifactRef(refText);
+  const auth = await authorization(flags);
+  const base = registryUrl(flags);
+  // A range is resolved first, so that the download is of one version whatever is published meanwhile.
+  const version = ref.version ?? (await resolveRef(ref, flags, auth)).version;
+  const response = await request(`${base}/api/packages/${ref.name}/${encodeURIComponent(version)}/download`, { headers: auth ? { authorization: auth } : {} });
+  const digest = response.headers.get('docker-content-digest');
+  const length = Number(response.headers.get('content-length') ?? NaN);
+  if (response.headers.get('hcr-version-moved') === 'true') process.stderr.write(`warning: ${response.headers.get('warning')?.replace(/^299 - "|"$/g, '') ?? `${ref.name} ${version} was moved after it was published`}\n`);
+  const named = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+  const output = flags.output ?? named ?? `${ref.name.split('/').pop()}-${version}`;
+  const hash = createHash('sha256');
+  const progress = progressBar(`pulling ${ref.name}:${version}`, Number.isFinite(length) ? length : undefined, { enabled: output === '-' ? false : undefined });
+  const counting = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      progress.add(chunk.length);
+      done(null, chunk);
+    },
+  });
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  const temporary = output === '-' ? undefined : join(dirname(output), `.${output.split('/').pop()}.${process.pid}.part`);
+  try {
+    await pipeline(body, counting, temporary ? createWriteStream(temporary) : process.stdout);
+  } catch (error) {
+    if (temporary) await rm(temporary, { force: true });
+    throw new CliError(`the download of ${ref.name}:${version} broke off (${(error as Error).message}); run the pull again`, EXIT.failed);
+  }
+  progress.done();
+  const actual = `sha256:${hash.digest('hex')}`;
+  if (digest && actual !== digest) {
+    if (temporary) await rm(temporary, { force: true });
+    throw new CliError(`the bytes of ${ref.name}:${version} have digest ${actual}, not ${digest} as the gateway said: nothing was written; pull again`, EXIT.failed);
+  }
+  if (temporary) await rename(temporary, output);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ name: ref.name, version, sha256: actual, output }, null, 2)}\n`);
+  else if (output !== '-') process.stderr.write(`pulled ${ref.name}:${version} (${actual}) into ${output}\n`);
+}

@@ -1,0 +1,79 @@
+// `hcr artifact push <space>/<name>:<version> FILE`: publishes one file as a version of an artifact
+// through the gateway's package door (any kind: --kind firmware, plugin, package or a media
+// type), streamed with a progress bar, its sha256 declared so that the gateway refuses bytes
+// damaged on the way. Versions are immutable: pushing one that exists fails.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { CliError, EXIT } from '../../errors';
+import { progressBar } from './progress';
+import { parseArtifactRef } from './reference';
+import { authorization, failure, registryUrl, type RegistryFlags } from './registry-client';
+
+export interface PushFlags extends RegistryFlags {
+  kind: string;
+  label: string[];
+  keyword: string[];
+  description?: string;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+function labelsOf(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new CliError(`--label ${JSON.stringify(pair)} is not key=value: write it as --label app=base`, EXIT.usage);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
+}
+
+export async function pushArtifact(refText: string, file: string, flags: PushFlags): Promise<void> {
+  const ref = parseArtifactRef(refText, { versionRequired: true });
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new CliError(`${file} is not a file to push: give the path of the file to publish`, EXIT.usage);
+  const auth = await authorization(flags, { required: 'pushing' });
+  const metadata = JSON.stringify({ name: ref.name, version: ref.version, kind: flags.kind, labels: labelsOf(flags.label), keywords: flags.keyword.length > 0 ? flags.keyword : undefined, description: flags.description, sha256: await sha256Of(file) });
+  const boundary = `hcr-${randomBytes(12).toString('hex')}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n${metadata}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${basename(file).replace(/["\r\n]/g, '_')}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const url = new URL('/api/packages/publish', registryUrl(flags));
+  const progress = progressBar(`pushing ${basename(file)}`, info.size);
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(head.length + info.size + tail.length), ...(auth ? { Authorization: auth } : {}) },
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', (error) => reject(new CliError(`cannot reach the gateway at ${url.origin} (${error.message}): check --registry and that the gateway runs`, EXIT.unreachable)));
+    req.write(head);
+    const source = createReadStream(file);
+    source.on('data', (chunk) => progress.add(chunk.length));
+    source.on('error', reject);
+    source.on('end', () => req.end(tail));
+    source.pipe(req, { end: false });
+  });
+  progress.done();
+  if (answer.status !== 201) throw await failure(new Response(answer.body, { status: answer.status }));
+  const published = JSON.parse(answer.body);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(published, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`pushed ${published.name}:${published.version} (${flags.kind}, ${published.size} bytes, ${published.sha256})\n  manifest ${published.manifestDigest} (CID ${published.manifestCid}), file CID ${published.cid}\n`);
+  if (!published.indexed) process.stderr.write('the index has not listed it yet; listings and ranges will show it shortly\n');
+}

@@ -1,0 +1,76 @@
+// Talking to a gateway's artifact doors from the CLI: where it is (--registry, HCR_REGISTRY), who
+// we are (an API token from --token or HCR_TOKEN, or a login token signed with --suri/--keyring),
+// and its JSON errors turned into CliErrors with the exit codes scripts rely on.
+import { type Command, Option } from 'commander';
+import { createLoginToken } from '../../../gateway/auth/login-token';
+import { basicCredentials, discoverTokenService } from '../../../gateway/auth/token-service';
+import { DEFAULTS } from '../../../config/defaults';
+import { CliError, EXIT } from '../../errors';
+import { addKeyOptions, type KeyFlags } from '../space/options';
+import { loadSigningKey } from '../space/signing-key';
+
+export interface RegistryFlags extends KeyFlags {
+  registry?: string;
+  token?: string;
+  json?: boolean;
+}
+
+export const DEFAULT_REGISTRY = `http://127.0.0.1:${DEFAULTS.gatewayPort}`;
+
+export function addRegistryOptions(command: Command, options: { keys?: boolean } = {}): Command {
+  command
+    .option('--registry <url>', `the gateway, http(s)://host[:port] or host[:port] (env HCR_REGISTRY, default ${DEFAULT_REGISTRY})`)
+    .addOption(new Option('--token <token>', 'an API token (hcrt_…, from `hcr token create`); prefer the env for real tokens (env HCR_TOKEN)').env('HCR_TOKEN'))
+    .option('--json', 'print the result as JSON on stdout (for scripts)');
+  return options.keys === false ? command : addKeyOptions(command);
+}
+
+export function registryUrl(flags: RegistryFlags): string {
+  const raw = (flags.registry || process.env.HCR_REGISTRY || DEFAULT_REGISTRY).trim().replace(/\/+$/, '');
+  const url = /^https?:\/\//i.test(raw) ? raw : `http://${raw}`;
+  try {
+    new URL(url);
+  } catch {
+    throw new CliError(`--registry ${JSON.stringify(raw)} is not a gateway address: give http(s)://host[:port] or host[:port], for example ${DEFAULT_REGISTRY}`, EXIT.usage);
+  }
+  return url;
+}
+
+/** The Authorization header: the API token, else a login token signed now, else none (anonymous). */
+export async function authorization(flags: RegistryFlags, options: { required?: string } = {}): Promise<string | undefined> {
+  if (flags.token) return `Bearer ${flags.token.trim()}`;
+  if (flags.suri !== undefined || flags.keyring !== undefined || (options.required && process.env.HCR_SURI)) {
+    const pair = await loadSigningKey(flags);
+    const service = await discoverTokenService(registryUrl(flags)).catch((error: Error) => {
+      throw new CliError(error.message, EXIT.unreachable);
+    });
+    return basicCredentials(pair.address, await createLoginToken(pair, service, { ttlSeconds: 600 }));
+  }
+  if (options.required) throw new CliError(`${options.required} needs a token: pass --token (or set HCR_TOKEN) with one from \`hcr token create --scope publish\`, or sign with --suri/--keyring`, EXIT.usage);
+  return undefined;
+}
+
+/** fetch with the gateway's errors as CliErrors: its JSON message, exit 2 for the client's mistakes, 1 otherwise, 3 unreachable. */
+export async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw new CliError(`cannot reach the gateway at ${new URL(url).origin} (${(error as { cause?: Error }).cause?.message ?? (error as Error).message}): check --registry and that the gateway runs`, EXIT.unreachable);
+  }
+  if (response.ok) return response;
+  throw await failure(response);
+}
+
+export async function failure(response: Response): Promise<CliError> {
+  const text = await response.text().catch(() => '');
+  let message = text.trim();
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string; code?: string } };
+    if (body.error?.message) message = body.error.message;
+  } catch {
+    // A plain-text answer (the firmware routes) is its own message.
+  }
+  const code = response.status === 401 || response.status === 403 || response.status === 409 || response.status >= 500 ? EXIT.failed : response.status >= 400 ? EXIT.usage : EXIT.failed;
+  return new CliError(message || `the gateway answered HTTP ${response.status}`, response.status === 503 ? EXIT.unreachable : code);
+}
