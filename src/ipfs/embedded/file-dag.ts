@@ -103,11 +103,11 @@ export class FileDag {
       const read = async (cid: CID, place: BlockPlace): Promise<Uint8Array | undefined> => {
         if (cid.equals(root)) return rootBytes;
         if (leafFile && cid.code === this.#m.raw.code) {
-          const stored = await this.#block(cid);
-          if (stored) return stored;
+          // The file of leaves holds exactly the file's bytes: a leaf is its slice (looking in the
+          // blockstore first cost a failed file open per leaf).
           const bytes = Buffer.allocUnsafe(place.size);
           const { bytesRead } = await leafFile.read(bytes, 0, place.size, place.offset);
-          return bytesRead === place.size ? bytes : undefined;
+          return bytesRead === place.size ? bytes : this.#block(cid);
         }
         return this.block(cid);
       };

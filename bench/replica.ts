@@ -1,0 +1,267 @@
+// Replicas and peers, measured against the same work done directly, in one run on loopback:
+// - a ~200 MB image pulled with skopeo through B (a gateway with its own store and `--peer A`,
+//   fresh each round, so every byte comes from A through B) against the same pull from A;
+// - a cold 1 GiB blob GET (time to first byte and MB/s, with curl) from a gateway that shares A's
+//   IPFS node (`--ipfs-api`) and from a peer gateway, each fresh, against Debian's
+//   docker-registry serving the same blob;
+// - `hcr export` and `hcr import` of the image, in MB/s;
+// - the peak RSS of each gateway while it serves.
+// Targets (issue 19): pull through B ≥ 0.8× direct; cold GET time to first byte ≤ 100 ms and
+// ≥ 0.8× docker-registry's MB/s.
+//
+// A runs in a child process (`--serve-a`): the embedded IPFS store with its Kubo RPC API (for the
+// gateway that shares it) and a gateway with the dev //Gateway key. The others are `hcr gateway`.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { connectChain, createSpace, grantGateway, signerFromUri, submitTx } from '../src/chain';
+import { TYPESCRIPT_NODE_ARGS } from '../src/config/typescript-runner';
+import { startGateway } from '../src/gateway';
+import { startEmbeddedIpfs } from '../src/ipfs';
+import { startTestChain } from '../test/helpers/devnet';
+import { buildImage, readBlob } from '../test/gateway/helpers/oci-layout';
+import { missingTools, run } from '../test/gateway/helpers/tools';
+import { envInt } from './env';
+import { machineSummary } from './machine';
+
+const MiB = 1024 * 1024;
+const ROUNDS = envInt('BENCH_ROUNDS', 3, 1);
+const BIG_BLOB_MIB = envInt('BENCH_BIG_BLOB_MIB', 1024, 1);
+const LAYER_MIB = [15, 25, 35, 45, 80];
+const HCR = join(__dirname, '..', 'bin', 'hcr.js');
+
+async function serveA(wsUrl: string, dataDir: string): Promise<void> {
+  const api = await connectChain(wsUrl);
+  const ipfs = await startEmbeddedIpfs({ dataDir, port: 0 });
+  const gateway = await startGateway({ api, blobStore: ipfs.store, dataDir, gatewaySigner: await signerFromUri('//Gateway'), port: 0, auth: { enabled: false }, log: () => undefined });
+  console.log(JSON.stringify({ url: gateway.url, ipfsApi: ipfs.apiUrl, pid: process.pid }));
+  process.on('SIGTERM', () => {
+    void (async () => {
+      await gateway.close();
+      await ipfs.close();
+      await api.disconnect();
+      process.exit(0);
+    })();
+  });
+}
+
+interface Running {
+  readonly url: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+}
+
+/** `hcr gateway …` in a child process, once it answers. */
+async function hcrGateway(args: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [HCR, 'gateway', '--port', '0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const found = /^gateway: (http:\/\/[\d.]+:\d+)/.exec(line);
+      if (found) resolve(found[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`hcr gateway exited (${code}):\n${output}`)));
+  });
+  return { url, pid: child.pid!, child };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function rssOf(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs `work` while sampling the peak RSS of `pid`. */
+async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = rssOf(pid);
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, rssOf(pid));
+      await delay(20);
+    }
+  })();
+  try {
+    return { result: await work(), peak };
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return (performance.now() - start) / 1000;
+}
+
+async function waitForV2(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`${url}/v2/`).then((r) => r.status < 500, () => false)) return;
+    await delay(100);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** curl of one URL to /dev/null: seconds to the first byte, and bytes per second. */
+async function curlGet(url: string): Promise<{ ttfb: number; rate: number }> {
+  const { stdout } = await run('curl', ['-sS', '-f', '-o', '/dev/null', '-w', '%{time_starttransfer} %{speed_download}', url], { timeoutMs: 900_000 });
+  const [ttfb, rate] = stdout.trim().split(' ').map(Number);
+  return { ttfb, rate };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const mb = (bytes: number) => bytes / 1e6;
+
+async function main(): Promise<void> {
+  const skip = missingTools(['skopeo', 'umoci', 'docker-registry', 'curl', 'tar', 'busybox'], 'skopeo umoci docker-registry curl busybox-static');
+  if (skip) {
+    console.error(`bench:replica ${skip}`);
+    process.exit(2);
+  }
+  console.log(`machine: ${machineSummary()}`);
+  const work = mkdtempSync(join(tmpdir(), 'hcr-bench-replica-'));
+  const children: ChildProcess[] = [];
+  const chain = await startTestChain();
+  const report: string[] = [];
+  try {
+    const alice = await signerFromUri('//Alice');
+    await submitTx(chain.api, createSpace(chain.api, 'acme'), alice);
+    await grantGateway(chain.api, alice, (await signerFromUri('//Gateway')).address);
+
+    const aDir = join(work, 'a');
+    mkdirSync(aDir);
+    const a = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, __filename, '--serve-a', chain.devnet.wsUrl, aDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(a);
+    const { url: aUrl, ipfsApi } = JSON.parse(await new Promise<string>((resolve, reject) => {
+      createInterface({ input: a.stdout! }).once('line', resolve);
+      a.once('exit', (code) => reject(new Error(`A exited (${code})`)));
+    })) as { url: string; ipfsApi: string };
+    await waitForV2(aUrl);
+    const aHost = new URL(aUrl).host;
+
+    // The reference registry.
+    const registryDir = join(work, 'registry');
+    mkdirSync(registryDir);
+    const registryPort = 20_000 + Math.floor(Math.random() * 20_000);
+    writeFileSync(join(registryDir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(registryDir, 'data')}\nhttp:\n  addr: 127.0.0.1:${registryPort}\n`);
+    const registry = spawn('docker-registry', ['serve', join(registryDir, 'config.yml')], { stdio: 'ignore' });
+    children.push(registry);
+    const registryHost = `127.0.0.1:${registryPort}`;
+    await waitForV2(`http://${registryHost}`);
+
+    // The image, pushed to A (and recorded on chain).
+    const layout = join(work, 'layout');
+    const image = await buildImage(work, layout, 'v1', { randomSizes: [...LAYER_MIB.map((m) => m * MiB), BIG_BLOB_MIB * MiB] });
+    const parsed = JSON.parse(readBlob(layout, image.digest).toString()) as { config: { size: number }; layers: { size: number; digest: string }[] };
+    const big = parsed.layers[parsed.layers.length - 1];
+    const small = { ...parsed, layers: parsed.layers.slice(0, -1) };
+    // The ~200 MB image: the same layers without the 1 GiB one.
+    const smallManifest = JSON.stringify({ ...JSON.parse(readBlob(layout, image.digest).toString()), layers: small.layers });
+    const { writeBlob, tagInLayout } = await import('../test/gateway/helpers/oci-layout');
+    writeBlob(layout, smallManifest);
+    tagInLayout(layout, 'v2', 'application/vnd.oci.image.manifest.v1+json', JSON.parse(smallManifest));
+    const imageBytes = small.config.size + small.layers.reduce((sum, l) => sum + l.size, 0);
+    for (const host of [aHost, registryHost]) {
+      await run('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${host}/acme/bench:big`], { timeoutMs: 1_800_000 });
+      await run('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:v2`, `docker://${host}/acme/bench:v2`], { timeoutMs: 900_000 });
+    }
+    console.log(`image: ${small.layers.length} layers + config, ${mb(imageBytes).toFixed(1)} MB; cold blob: ${BIG_BLOB_MIB} MiB`);
+    await run('sync', []);
+
+    // 1. Pull through B (fresh each round) against the same pull from A.
+    const direct: number[] = [];
+    const through: number[] = [];
+    let bPeak = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const out = join(work, `pull-${round}`);
+      direct.push(await timed(() => run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${aHost}/acme/bench:v2`, `dir:${out}-a`], { timeoutMs: 900_000 })));
+      const b = await hcrGateway(['--chain', chain.devnet.wsUrl, '--data-dir', join(work, `b-${round}`), '--peer', aUrl]);
+      const measured = await withPeakRss(b.pid, () => timed(() => run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${new URL(b.url).host}/acme/bench:v2`, `dir:${out}-b`], { timeoutMs: 900_000 })));
+      through.push(measured.result);
+      bPeak = Math.max(bPeak, measured.peak);
+      await stop(b.child);
+      rmSync(`${out}-a`, { recursive: true, force: true });
+      rmSync(`${out}-b`, { recursive: true, force: true });
+      rmSync(join(work, `b-${round}`), { recursive: true, force: true });
+    }
+    const pullA = mb(imageBytes) / median(direct);
+    const pullB = mb(imageBytes) / median(through);
+    report.push(`pull of ${mb(imageBytes).toFixed(0)} MB: from A ${pullA.toFixed(0)} MB/s, through B fetching from A ${pullB.toFixed(0)} MB/s: ${(pullB / pullA).toFixed(2)}× (target ≥ 0.8×) ${pullB / pullA >= 0.8 ? 'met' : 'NOT met'}; B's peak RSS ${(bPeak / 1e6).toFixed(0)} MB`);
+    console.log(report[report.length - 1]);
+
+    // 2. A cold 1 GiB blob: from docker-registry, from a gateway sharing A's IPFS node, from a peer gateway.
+    const blobPath = `/v2/acme/bench/blobs/${big.digest}`;
+    const reference: { ttfb: number; rate: number }[] = [];
+    for (let i = 0; i < ROUNDS; i++) reference.push(await curlGet(`http://${registryHost}${blobPath}`));
+    const refRate = median(reference.map((r) => r.rate));
+    report.push(`docker-registry ${BIG_BLOB_MIB} MiB GET: first byte ${(median(reference.map((r) => r.ttfb)) * 1000).toFixed(0)} ms, ${mb(refRate).toFixed(0)} MB/s`);
+    console.log(report[report.length - 1]);
+    for (const [label, args] of [
+      ['sharing A\'s IPFS node', (dir: string) => ['--chain', chain.devnet.wsUrl, '--data-dir', dir, '--ipfs-api', ipfsApi]],
+      ['peer of A', (dir: string) => ['--chain', chain.devnet.wsUrl, '--data-dir', dir, '--peer', aUrl]],
+    ] as const) {
+      const runs: { ttfb: number; rate: number; peak: number }[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const dir = join(work, `cold-${i}`);
+        const gateway = await hcrGateway(args(dir));
+        // The blob's manifest first, as a client does: the blob belongs to the repository then.
+        await fetch(`${gateway.url}/v2/acme/bench/manifests/big`).then((r) => r.arrayBuffer());
+        const measured = await withPeakRss(gateway.pid, () => curlGet(`${gateway.url}${blobPath}`));
+        runs.push({ ...measured.result, peak: measured.peak });
+        await stop(gateway.child);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const ttfb = median(runs.map((r) => r.ttfb)) * 1000;
+      const rate = median(runs.map((r) => r.rate));
+      report.push(`cold ${BIG_BLOB_MIB} MiB GET, ${label}: first byte ${ttfb.toFixed(0)} ms (target ≤ 100 ms) ${ttfb <= 100 ? 'met' : 'NOT met'}, ${mb(rate).toFixed(0)} MB/s = ${(rate / refRate).toFixed(2)}× docker-registry (target ≥ 0.8×) ${rate / refRate >= 0.8 ? 'met' : 'NOT met'}; peak RSS ${(Math.max(...runs.map((r) => r.peak)) / 1e6).toFixed(0)} MB`);
+      console.log(report[report.length - 1]);
+    }
+
+    // 3. Export and import of the ~200 MB image.
+    const bundle = join(work, 'bundle.car');
+    const exportSeconds = await timed(() => run(process.execPath, [HCR, 'export', 'acme/bench:v2', '--gateway', aUrl, '--out', bundle], { timeoutMs: 900_000 }));
+    const bundleBytes = statSync(bundle).size;
+    const importSeconds = await timed(() => run(process.execPath, [HCR, 'import', bundle, '--data-dir', join(work, 'imported'), '--chain', chain.devnet.wsUrl], { timeoutMs: 900_000 }));
+    report.push(`export ${mb(bundleBytes).toFixed(0)} MB: ${(mb(bundleBytes) / exportSeconds).toFixed(0)} MB/s; import (every block and blob checked): ${(mb(bundleBytes) / importSeconds).toFixed(0)} MB/s`);
+    console.log(report[report.length - 1]);
+    console.log(`\n${report.join('\n')}`);
+  } finally {
+    for (const child of children) await stop(child);
+    await chain.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--serve-a') {
+  serveA(process.argv[3], process.argv[4]).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
