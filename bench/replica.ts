@@ -12,7 +12,7 @@
 // A runs in a child process (`--serve-a`): the embedded IPFS store with its Kubo RPC API (for the
 // gateway that shares it) and a gateway with the dev //Gateway key. The others are `hcr gateway`.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,8 +26,8 @@ import { buildImage, readBlob } from '../test/gateway/helpers/oci-layout';
 import { missingTools, run } from '../test/gateway/helpers/tools';
 import { envInt } from './env';
 import { machineSummary } from './machine';
+import { MiB, median, rssOf, startReferenceRegistry, stopChild, timed, waitForV2 } from './registries';
 
-const MiB = 1024 * 1024;
 const ROUNDS = envInt('BENCH_ROUNDS', 3, 1);
 const BIG_BLOB_MIB = envInt('BENCH_BIG_BLOB_MIB', 1024, 1);
 const LAYER_MIB = [15, 25, 35, 45, 80];
@@ -69,21 +69,10 @@ async function hcrGateway(args: string[]): Promise<Running> {
   return { url, pid: child.pid!, child };
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function rssOf(pid: number): number {
+/** Resident memory of `pid`, 0 once it has gone. */
+function rssNow(pid: number): number {
   try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    return rssOf(pid);
   } catch {
     return 0;
   }
@@ -91,11 +80,11 @@ function rssOf(pid: number): number {
 
 /** Runs `work` while sampling the peak RSS of `pid`. */
 async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peak: number }> {
-  let peak = rssOf(pid);
+  let peak = rssNow(pid);
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peak = Math.max(peak, rssOf(pid));
+      peak = Math.max(peak, rssNow(pid));
       await delay(20);
     }
   })();
@@ -107,20 +96,6 @@ async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ re
   }
 }
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return (performance.now() - start) / 1000;
-}
-
-async function waitForV2(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}/v2/`).then((r) => r.status < 500, () => false)) return;
-    await delay(100);
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 /** curl of one URL to /dev/null: seconds to the first byte, and bytes per second. */
 async function curlGet(url: string): Promise<{ ttfb: number; rate: number }> {
   const { stdout } = await run('curl', ['-sS', '-f', '-o', '/dev/null', '-w', '%{time_starttransfer} %{speed_download}', url], { timeoutMs: 900_000 });
@@ -128,7 +103,6 @@ async function curlGet(url: string): Promise<{ ttfb: number; rate: number }> {
   return { ttfb, rate };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mb = (bytes: number) => bytes / 1e6;
 
 async function main(): Promise<void> {
@@ -158,15 +132,7 @@ async function main(): Promise<void> {
     await waitForV2(aUrl);
     const aHost = new URL(aUrl).host;
 
-    // The reference registry.
-    const registryDir = join(work, 'registry');
-    mkdirSync(registryDir);
-    const registryPort = 20_000 + Math.floor(Math.random() * 20_000);
-    writeFileSync(join(registryDir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(registryDir, 'data')}\nhttp:\n  addr: 127.0.0.1:${registryPort}\n`);
-    const registry = spawn('docker-registry', ['serve', join(registryDir, 'config.yml')], { stdio: 'ignore' });
-    children.push(registry);
-    const registryHost = `127.0.0.1:${registryPort}`;
-    await waitForV2(`http://${registryHost}`);
+    const registryHost = (await startReferenceRegistry(work, children)).host;
 
     // The image, pushed to A (and recorded on chain).
     const layout = join(work, 'layout');
@@ -198,7 +164,7 @@ async function main(): Promise<void> {
       const measured = await withPeakRss(b.pid, () => timed(() => run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${new URL(b.url).host}/acme/bench:v2`, `dir:${out}-b`], { timeoutMs: 900_000 })));
       through.push(measured.result);
       bPeak = Math.max(bPeak, measured.peak);
-      await stop(b.child);
+      await stopChild(b.child);
       rmSync(`${out}-a`, { recursive: true, force: true });
       rmSync(`${out}-b`, { recursive: true, force: true });
       rmSync(join(work, `b-${round}`), { recursive: true, force: true });
@@ -227,7 +193,7 @@ async function main(): Promise<void> {
         await fetch(`${gateway.url}/v2/acme/bench/manifests/big`).then((r) => r.arrayBuffer());
         const measured = await withPeakRss(gateway.pid, () => curlGet(`${gateway.url}${blobPath}`));
         runs.push({ ...measured.result, peak: measured.peak });
-        await stop(gateway.child);
+        await stopChild(gateway.child);
         rmSync(dir, { recursive: true, force: true });
       }
       const ttfb = median(runs.map((r) => r.ttfb)) * 1000;
@@ -245,7 +211,7 @@ async function main(): Promise<void> {
     console.log(report[report.length - 1]);
     console.log(`\n${report.join('\n')}`);
   } finally {
-    for (const child of children) await stop(child);
+    for (const child of children) await stopChild(child);
     await chain.close();
     rmSync(work, { recursive: true, force: true });
   }
