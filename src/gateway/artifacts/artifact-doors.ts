@@ -14,11 +14,14 @@ export interface ArtifactDoorOptions {
   readonly indexWaitMs?: number;
 }
 
+const RECENT_ENTRIES = 1000;
+
 export class ArtifactDoors {
   readonly defaultSpace?: string;
   readonly catalog?: ArtifactCatalog;
   readonly indexWaitMs: number;
   readonly #publishing = new Set<string>();
+  readonly #recent = new Map<string, { at: number; value: Promise<unknown> }>();
 
   constructor(options: ArtifactDoorOptions = {}) {
     this.defaultSpace = options.defaultSpace;
@@ -30,6 +33,31 @@ export class ArtifactDoors {
   requireCatalog(): ArtifactCatalog {
     if (!this.catalog) throw new ArtifactError('UNAVAILABLE', 'this gateway runs without the index (GRAPHQL_URL), which listings, searches and version ranges need: start it with --graphql, or ask a gateway that has it');
     return this.catalog;
+  }
+
+  /**
+   * A value read within the last `ttlMs` (concurrent readers share one read; failures are not
+   * kept). Devices of a fleet download the same version at once: each need not read the chain.
+   */
+  recently<T>(key: string, ttlMs: number, read: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const known = this.#recent.get(key);
+    if (known && now - known.at < ttlMs) return known.value as Promise<T>;
+    const value = read();
+    this.#recent.delete(key);
+    this.#recent.set(key, { at: now, value });
+    value.catch(() => this.#recent.delete(key));
+    // Oldest first: past the bound, the entries read longest ago go.
+    for (const [old] of this.#recent) {
+      if (this.#recent.size <= RECENT_ENTRIES) break;
+      this.#recent.delete(old);
+    }
+    return value;
+  }
+
+  /** Forgets what was read of `<name>:<version>` (a publish just changed it). */
+  forget(key: string): void {
+    this.#recent.delete(key);
   }
 
   /** Marks `<name>:<version>` as being published; the returned function unmarks it. */

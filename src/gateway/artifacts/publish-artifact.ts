@@ -118,6 +118,8 @@ export async function publishArtifact(ctx: GatewayContext, reservation: Reservat
     const digest = sha256Digest(bytes);
     const manifest = parseManifest(parseManifestJson(bytes), MEDIA_TYPES.ociManifest);
     const { cid } = await publishManifest(ctx, { name, reference: { kind: 'tag', tag: version }, digest, bytes, mediaType: MEDIA_TYPES.ociManifest, manifest, permit });
+    ctx.artifacts.forget(`${name.full}:${version}`);
+    ctx.artifacts.forget(`moves ${name.full}:${version}`);
     ctx.log(`artifacts: published ${name.full}:${version} (${content.artifactType}, ${digest})${permit.account ? ` for ${permit.account}` : ''}`);
     reservation.release();
     const indexed = ctx.artifacts.catalog && ctx.artifacts.indexWaitMs > 0 ? await ctx.artifacts.catalog.waitFor(name.repo, name.image, version, digest, ctx.artifacts.indexWaitMs) : false;

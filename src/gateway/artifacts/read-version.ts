@@ -1,12 +1,13 @@
 // One exact version, read the way a pull reads it: the tag through the name owner's records (chain
-// storage, current even before the index caught up), the manifest from IPFS checked against its
-// digest. Whether the version was moved since it was first published comes from the index, which
+// storage, current even before the index caught up; a read is reused for two seconds), the
+// manifest from IPFS checked against its digest. Whether the version was moved since it was first published comes from the index, which
 // keeps every tag update; downloads of a moved version say so.
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { getBlob } from '../handlers/blobs';
 import type { Descriptor } from '../oci/manifest';
 import type { RepositoryName } from '../oci/reference';
+import type { VersionView } from './catalog';
 import { ArtifactError, toArtifactError } from './errors';
 import { ANNOTATIONS } from './kinds';
 
@@ -28,7 +29,14 @@ export interface MoveNotice {
   readonly moveCount?: number;
 }
 
-export async function readExactVersion(ctx: GatewayContext, name: RepositoryName, version: string): Promise<ExactVersion> {
+/** A version's tag is read again after this long: a tag moved over the OCI API shows within it. */
+const EXACT_VERSION_TTL_MS = 2_000;
+
+export function readExactVersion(ctx: GatewayContext, name: RepositoryName, version: string): Promise<ExactVersion> {
+  return ctx.artifacts.recently(`${name.full}:${version}`, EXACT_VERSION_TTL_MS, () => readFromChain(ctx, name, version));
+}
+
+async function readFromChain(ctx: GatewayContext, name: RepositoryName, version: string): Promise<ExactVersion> {
   try {
     const digest = await ctx.resolver.tagDigest(name, version);
     if (!digest) throw new ArtifactError('NOT_FOUND', `${name.full} has no version ${JSON.stringify(version)}: list its versions, or publish it`);
@@ -43,11 +51,18 @@ export async function readExactVersion(ctx: GatewayContext, name: RepositoryName
   }
 }
 
-/** What the index knows of the version's moves; nothing when it cannot say (no index, or it is down). */
-export async function moveNotice(ctx: GatewayContext, version: ExactVersion): Promise<MoveNotice> {
+/**
+ * What the index knows of a version's moves, asked as soon as the version is named so that the
+ * query runs while the tag is resolved; nothing when the index cannot say (none, or it is down).
+ */
+export function askMoves(ctx: GatewayContext, name: RepositoryName, version: string): Promise<VersionView | undefined> {
   const catalog = ctx.artifacts.catalog;
-  if (!catalog) return { moved: false };
-  const indexed = await catalog.version(version.name.repo, version.name.image, version.version).catch(() => undefined);
+  if (!catalog) return Promise.resolve(undefined);
+  return ctx.artifacts.recently(`moves ${name.full}:${version}`, EXACT_VERSION_TTL_MS, () => catalog.version(name.repo, name.image, version)).catch(() => undefined);
+}
+
+export async function moveNotice(ctx: GatewayContext, version: ExactVersion, asked = askMoves(ctx, version.name, version.version)): Promise<MoveNotice> {
+  const indexed = await asked;
   if (!indexed) return { moved: false };
   const original = indexed.originalDigest ?? undefined;
   return { moved: indexed.moved || (original !== undefined && original !== version.digest), originalDigest: original, moveCount: indexed.moveCount };
@@ -68,8 +83,8 @@ export function moveHeaders(version: ExactVersion, notice: MoveNotice): Record<s
  * Sends one file of a version as the blob download does (verified bytes, the blob cache, byte
  * ranges), with the file's digest, the version's headers and whether it moved.
  */
-export async function sendVersionFile(ctx: GatewayContext, req: Request, res: Response, version: ExactVersion, file: ExactVersion['files'][number], options: { filename?: string } = {}): Promise<void> {
-  for (const [header, value] of Object.entries(moveHeaders(version, await moveNotice(ctx, version)))) res.setHeader(header, value);
+export async function sendVersionFile(ctx: GatewayContext, req: Request, res: Response, version: ExactVersion, file: ExactVersion['files'][number], options: { filename?: string; moves?: Promise<VersionView | undefined> } = {}): Promise<void> {
+  for (const [header, value] of Object.entries(moveHeaders(version, await moveNotice(ctx, version, options.moves)))) res.setHeader(header, value);
   res.setHeader('Hcr-Manifest-Digest', version.digest);
   const filename = options.filename ?? file.title ?? undefined;
   if (filename) res.setHeader('Content-Disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`);

@@ -4,13 +4,14 @@
 import type { Request, Response } from 'express';
 import { requireRead } from '../../artifacts/access';
 import { artifactName, artifactVersion } from '../../artifacts/coordinates';
-import { mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
+import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
 import type { GatewayContext } from '../../context';
 
 export async function getFirmware(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   await requireRead(ctx, req.headers.authorization);
   const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
   const version = artifactVersion(decodeURIComponent(params.version), false);
+  const moves = askMoves(ctx, name, version);
   const exact = await readExactVersion(ctx, name, version);
-  await sendVersionFile(ctx, req, res, exact, mainFile(exact), { filename: 'firmware.bin' });
+  await sendVersionFile(ctx, req, res, exact, mainFile(exact), { filename: 'firmware.bin', moves });
 }

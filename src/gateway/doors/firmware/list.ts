@@ -12,7 +12,9 @@ import type { GatewayContext } from '../../context';
 import { firmwarePaths } from './paths';
 import { shownName } from './shown-name';
 
-const MAX_LISTED = 1000;
+const PAGE = 1000;
+/** The most versions one listing holds (the original listed its whole table). */
+const MAX_LISTED = 50_000;
 
 function strings(value: unknown): string[] {
   return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
@@ -55,7 +57,13 @@ export async function getFirmwareList(ctx: GatewayContext, req: Request, res: Re
   }
   const name = rawName === undefined ? undefined : artifactName(rawName, ctx.artifacts.defaultSpace);
   const space = name?.repo ?? ctx.artifacts.defaultSpace;
-  const versions = await catalog.versions({ space, name: name?.image, kinds, labels, limit: MAX_LISTED });
+  // The index answers at most 1000 versions a query: page through them all, up to MAX_LISTED.
+  const versions = [];
+  for (let offset = 0; offset < MAX_LISTED; offset += PAGE) {
+    const page = await catalog.versions({ space, name: name?.image, kinds, labels, limit: PAGE, offset });
+    versions.push(...page);
+    if (page.length < PAGE) break;
+  }
   const matching = version === undefined ? versions : versions.filter((v) => v.version === version);
   const groups = new Map<string, ReturnType<typeof firmwareRecord>[]>();
   for (const entry of matching) {

@@ -8,7 +8,7 @@ import { requireRead } from '../../artifacts/access';
 import { artifactName, artifactVersion } from '../../artifacts/coordinates';
 import { ArtifactError } from '../../artifacts/errors';
 import { artifactTypeOf } from '../../artifacts/kinds';
-import { mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
+import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
 import type { GatewayContext } from '../../context';
 import { packageView, summaryView, versionView } from './views';
 
@@ -76,7 +76,8 @@ export async function getDownload(ctx: GatewayContext, req: Request, res: Respon
   } else {
     version = artifactVersion(asked, false);
   }
+  const moves = askMoves(ctx, name, version);
   const exact = await readExactVersion(ctx, name, version);
   res.setHeader('Hcr-Version', version);
-  await sendVersionFile(ctx, req, res, exact, mainFile(exact));
+  await sendVersionFile(ctx, req, res, exact, mainFile(exact), { moves });
 }
