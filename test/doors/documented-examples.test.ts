@@ -3,7 +3,7 @@
 // `hcr artifact` forms. Then each artifact published through one door is found through the other
 // two, through GraphQL and through skopeo (inspect, and copy to a directory, byte-identical).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,6 +99,29 @@ test('the README\'s artifact examples against hcr dev, and each artifact found t
   assert.ok(readFileSync(join(work, 'firmware.bin')).equals(firmware), 'pull wrote the bytes of 1.1.0');
   const pulled = await run(process.execPath, [HCR, 'artifact', 'pull', 'acme/sensor@^1.0', '-o', join(work, 'pulled.bin'), '--json'], { cwd: work, env });
   assert.equal(JSON.parse(pulled.stdout).version, '1.1.0');
+  // The CLI's failures: the gateway's message and the documented exit code, no stack trace.
+  const hcr = (args: string[]) => spawnSync(process.execPath, [HCR, ...args], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+  const failures: [string[], number, RegExp][] = [
+    [['artifact', 'push', 'acme/sensor:1.0.0', 'firmware.bin', '--kind', 'firmware', '--suri', '//Alice'], 1, /acme\/sensor 1\.0\.0 is already published/],
+    [['artifact', 'push', 'acme/sensor:1.2.0', 'firmware.bin', '--kind', 'firmware'], 2, /pushing needs a token/],
+    [['artifact', 'resolve', 'acme/sensor@^9'], 1, /no version of acme\/sensor satisfies "\^9"/],
+    [['artifact', 'resolve', 'acme/sensor@one'], 2, /"one" is not a semver range/],
+    [['artifact', 'pull', 'sensor'], 2, /names no artifact/],
+    [['token', 'create', '--name', 'x', '--scope', 'root', '--suri', '//Alice'], 2, /scopes must be one or more of read, publish, admin/],
+  ];
+  for (const [args, code, message] of failures) {
+    const result = hcr(args);
+    assert.equal(result.status, code, `hcr ${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, message, args.join(' '));
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  }
+  const listed = JSON.parse(hcr(['artifact', 'ls', 'acme', '--kind', 'firmware', '--json']).stdout);
+  assert.deepEqual(listed.packages.map((p: any) => [p.name, p.latest]).sort(), [['acme/base', '1.0.0'], ['acme/sensor', '1.1.0']]);
+  const tokens = JSON.parse(hcr(['token', 'ls', '--suri', '//Alice', '--json']).stdout);
+  assert.deepEqual(tokens.tokens.map((t: any) => [t.name, t.scopes]), [['ci', ['publish']]]);
+  // The HTTP doors are in their OpenAPI description.
+  const openapi = (await (await fetch(`http://${dev.gateway}/doors/openapi.json`)).json()) as { paths: Record<string, unknown> };
+  for (const path of ['/firmware', '/firmware/{name}/{version}', '/health', '/api/packages/publish', '/api/packages/{name}', '/api/packages/{name}/resolve', '/api/packages/{name}/{version}/download', '/api/search', '/api/tokens']) assert.ok(openapi.paths[path], path);
 
   // One artifact from each door, found through the other two, GraphQL and skopeo.
   const pb = grpc.loadPackageDefinition(loadSync(join(ROOT, 'src/gateway/doors/plugins/spacecore.proto'), { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;

@@ -50,7 +50,7 @@ export async function authorization(flags: RegistryFlags, options: { required?: 
   return undefined;
 }
 
-/** fetch with the gateway's errors as CliErrors: its JSON message, exit 2 for the client's mistakes, 1 otherwise, 3 unreachable. */
+/** fetch with the gateway's errors as CliErrors: its JSON message, exit 2 for a bad request, 1 for a refusal, 3 unreachable or unavailable. */
 export async function request(url: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
@@ -71,6 +71,7 @@ export async function failure(response: Response): Promise<CliError> {
   } catch {
     // A plain-text answer (the firmware routes) is its own message.
   }
-  const code = response.status === 401 || response.status === 403 || response.status === 409 || response.status >= 500 ? EXIT.failed : response.status >= 400 ? EXIT.usage : EXIT.failed;
-  return new CliError(message || `the gateway answered HTTP ${response.status}`, response.status === 503 ? EXIT.unreachable : code);
+  // The request's own mistakes are usage errors; refusals (no permission, an existing version, no match) are failures.
+  const code = response.status === 503 ? EXIT.unreachable : response.status === 400 || response.status === 413 ? EXIT.usage : EXIT.failed;
+  return new CliError(message || `the gateway answered HTTP ${response.status}`, code);
 }
