@@ -8,7 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pushBlob, pushManifest } from '../gateway/helpers/oci-client';
 import { missingTools, run } from '../gateway/helpers/tools';
+import { makeArtifact } from '../indexer/helpers/artifacts';
+import { waitFor } from '../indexer/helpers/wait';
 import { type DoorsFixture, startDoors } from './helpers/doors';
 import { mintToken } from './helpers/tokens';
 
@@ -105,6 +108,22 @@ describe('the package registry on the gateway', { skip: missingTools(['curl'], '
     assert.match(bad.body.error.message, /is not a semver range/);
     const versions = (await json('/api/packages/acme/sensor')).body.versions.map((v: any) => v.version);
     assert.deepEqual(versions, ['2.0.0', '1.2.0-beta.1', '1.1.0', '1.0.1', '1.0.0']);
+  });
+
+  test('an OCI artifact pushed by any client, of any kind, is a package too', async () => {
+    const model = randomBytes(3000);
+    const artifact = makeArtifact('application/vnd.example.model.v1', [{ title: 'model.onnx', bytes: model }], { 'org.opencontainers.image.description': 'A model', 'io.hippius.artifact.keywords': 'ml' });
+    for (const blob of [artifact.config, ...artifact.files]) assert.equal((await pushBlob(doors.url, 'acme/models/tiny', blob, token)).status, 201);
+    assert.equal((await pushManifest(doors.url, 'acme/models/tiny', '0.1.0', artifact.manifest, undefined, token)).status, 201);
+    const info = await waitFor(async () => {
+      const answer = await json('/api/packages/acme/models/tiny');
+      return answer.status === 200 ? answer.body : undefined;
+    }, 'the index to list the pushed artifact');
+    assert.deepEqual([info.kinds, info.description, info.keywords, info.versions[0].version, info.versions[0].file], [['application/vnd.example.model.v1'], 'A model', ['ml'], '0.1.0', 'model.onnx']);
+    const download = await fetch(`${doors.url}${info.versions[0].downloadUrl}`);
+    assert.ok(Buffer.from(await download.arrayBuffer()).equals(model));
+    assert.deepEqual((await json('/api/search?q=ml')).body.results.map((r: any) => r.name), ['acme/models/tiny']);
+    assert.deepEqual((await json('/api/packages?kind=application/vnd.example.model.v1')).body.packages.map((p: any) => p.name), ['acme/models/tiny']);
   });
 
   test('bad input: each answered as {"error":{code,message}} naming the fix, nothing recorded', async () => {
