@@ -126,6 +126,31 @@ describe('the package registry on the gateway', { skip: missingTools(['curl'], '
     assert.deepEqual((await json('/api/packages?kind=application/vnd.example.model.v1')).body.packages.map((p: any) => p.name), ['acme/models/tiny']);
   });
 
+  test('a version with several files: published in one request (or by hcr artifact push), each downloadable by its title', async () => {
+    const tarballBytes = randomBytes(4000);
+    const signature = randomBytes(64);
+    const form = new FormData();
+    form.append('metadata', JSON.stringify({ name: 'acme/signed', version: '1.0.0', sha256: sha256(tarballBytes) }));
+    form.append('tarball', new Blob([tarballBytes]), 'signed-1.0.0.tgz');
+    form.append('file', new Blob([signature]), 'signed-1.0.0.tgz.sig');
+    const published = await json('/api/packages/publish', { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(published.status, 201, JSON.stringify(published.body));
+    assert.deepEqual(published.body.files.map((f: any) => [f.title, f.size, f.sha256]), [['signed-1.0.0.tgz', 4000, sha256(tarballBytes)], ['signed-1.0.0.tgz.sig', 64, sha256(signature)]]);
+    const main = await fetch(`${doors.url}/api/packages/acme/signed/1.0.0/download`);
+    assert.ok(Buffer.from(await main.arrayBuffer()).equals(tarballBytes));
+    const sig = await fetch(`${doors.url}/api/packages/acme/signed/1.0.0/download?file=signed-1.0.0.tgz.sig`);
+    assert.ok(Buffer.from(await sig.arrayBuffer()).equals(signature));
+    assert.equal((await json('/api/packages/acme/signed/1.0.0/download?file=nope')).body.error.code, 'NOT_FOUND');
+    // The CLI: several files in one push, one of them pulled by its title.
+    writeFileSync(join(dir, 'tool.bin'), tarballBytes);
+    writeFileSync(join(dir, 'tool.txt'), 'the manual\n');
+    const env = { ...process.env, HCR_REGISTRY: doors.url, HCR_TOKEN: token };
+    const pushed = JSON.parse((await run(process.execPath, [join(__dirname, '..', '..', 'bin', 'hcr.js'), 'artifact', 'push', 'acme/tool:3.0.0', 'tool.bin', 'tool.txt', '--kind', 'package', '--json'], { cwd: dir, env })).stdout);
+    assert.deepEqual(pushed.files.map((f: any) => f.title), ['tool.bin', 'tool.txt']);
+    await run(process.execPath, [join(__dirname, '..', '..', 'bin', 'hcr.js'), 'artifact', 'pull', 'acme/tool:3.0.0', '--file', 'tool.txt', '-o', 'manual.txt'], { cwd: dir, env });
+    assert.equal(readFileSync(join(dir, 'manual.txt'), 'utf8'), 'the manual\n');
+  });
+
   test('bad input: each answered as {"error":{code,message}} naming the fix, nothing recorded', async () => {
     const tarball = randomBytes(2000);
     const cases: [string, ReturnType<typeof publish>, number, string, RegExp][] = [

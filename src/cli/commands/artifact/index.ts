@@ -18,17 +18,18 @@ usage or input; 3 the gateway is unreachable or unavailable.`;
 
 export function registerArtifact(program: Command): void {
   const artifact = program.command('artifact').description('push, pull, list, search and resolve versioned artifacts (firmware, plugins, packages, any kind)').addHelpText('after', HELP);
-  addRegistryOptions(artifact.command('push').argument('<reference>', '<space>/<name>:<version>').argument('<file>', 'the file to publish'))
-    .description('publish a file as a new version (versions are immutable)')
+  addRegistryOptions(artifact.command('push').argument('<reference>', '<space>/<name>:<version>').argument('<file...>', 'the file(s) to publish, the main one first'))
+    .description('publish files as a new version (versions are immutable)')
     .option('--kind <kind>', 'firmware, plugin, package, or a media type (the OCI artifactType)', 'package')
     .option('--label <key=value>', 'a label (repeatable)', repeat, [])
     .option('--keyword <word>', 'a search keyword (repeatable)', repeat, [])
     .option('--description <text>', 'a description')
     .addHelpText('after', HELP)
-    .action((reference: string, file: string, flags: PushFlags) => runCommand(flags, () => pushArtifact(reference, file, flags)));
+    .action((reference: string, files: string[], flags: PushFlags) => runCommand(flags, () => pushArtifact(reference, files, flags)));
   addRegistryOptions(artifact.command('pull').argument('<reference>', '<space>/<name>:<version>, <space>/<name>@<range> or <space>/<name>'))
     .description('download a version, checked against its digest')
     .option('-o, --output <file>', 'where to write it (- for stdout; default the file\'s own name)')
+    .option('--file <title>', 'which file of the version (default the first)')
     .addHelpText('after', HELP)
     .action((reference: string, flags: PullFlags) => runCommand(flags, () => pullArtifact(reference, flags)));
   addRegistryOptions(artifact.command('ls').argument('[space]', 'a space (default: every space)'))

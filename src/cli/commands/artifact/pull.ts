@@ -15,6 +15,7 @@ import { authorization, registryUrl, type RegistryFlags, request } from './regis
 
 export interface PullFlags extends RegistryFlags {
   output?: string;
+  file?: string;
 }
 
 export interface Resolved {
@@ -40,7 +41,8 @@ export async function pullArtifact(refText: string, flags: PullFlags): Promise<v
   const base = registryUrl(flags);
   // A range is resolved first, so that the download is of one version whatever is published meanwhile.
   const version = ref.version ?? (await resolveRef(ref, flags, auth)).version;
-  const response = await request(`${base}/api/packages/${ref.name}/${encodeURIComponent(version)}/download`, { headers: auth ? { authorization: auth } : {} });
+  const which = flags.file === undefined ? '' : `?file=${encodeURIComponent(flags.file)}`;
+  const response = await request(`${base}/api/packages/${ref.name}/${encodeURIComponent(version)}/download${which}`, { headers: auth ? { authorization: auth } : {} });
   const digest = response.headers.get('docker-content-digest');
   const length = Number(response.headers.get('content-length') ?? NaN);
   if (response.headers.get('hcr-version-moved') === 'true') process.stderr.write(`warning: ${response.headers.get('warning')?.replace(/^299 - "|"$/g, '') ?? `${ref.name} ${version} was moved after it was published`}\n`);

@@ -1,4 +1,4 @@
-// `hcr artifact push <space>/<name>:<version> FILE`: publishes one file as a version of an artifact
+// `hcr artifact push <space>/<name>:<version> FILE...`: publishes files as a version of an artifact
 // through the gateway's package door (any kind: --kind firmware, plugin, package or a media
 // type), streamed with a progress bar, its sha256 declared so that the gateway refuses bytes
 // damaged on the way. Versions are immutable: pushing one that exists fails.
@@ -37,21 +37,27 @@ function labelsOf(pairs: string[]): Record<string, string> {
   );
 }
 
-export async function pushArtifact(refText: string, file: string, flags: PushFlags): Promise<void> {
+export async function pushArtifact(refText: string, paths: string[], flags: PushFlags): Promise<void> {
   const ref = parseArtifactRef(refText, { versionRequired: true });
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new CliError(`${file} is not a file to push: give the path of the file to publish`, EXIT.usage);
+  const sizes: number[] = [];
+  for (const file of paths) {
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) throw new CliError(`${file} is not a file to push: give the path of each file to publish`, EXIT.usage);
+    sizes.push(info.size);
+  }
   const auth = await authorization(flags, { required: 'pushing' });
-  const metadata = JSON.stringify({ name: ref.name, version: ref.version, kind: flags.kind, labels: labelsOf(flags.label), keywords: flags.keyword.length > 0 ? flags.keyword : undefined, description: flags.description, sha256: await sha256Of(file) });
+  // The first file's sha256 is declared: the gateway refuses bytes damaged on the way.
+  const metadata = JSON.stringify({ name: ref.name, version: ref.version, kind: flags.kind, labels: labelsOf(flags.label), keywords: flags.keyword.length > 0 ? flags.keyword : undefined, description: flags.description, sha256: await sha256Of(paths[0]) });
   const boundary = `hcr-${randomBytes(12).toString('hex')}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n${metadata}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${basename(file).replace(/["\r\n]/g, '_')}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const parts = paths.map((file, i) => Buffer.from(`${i === 0 ? `--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n${metadata}\r\n` : '\r\n'}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${basename(file).replace(/["\r\n]/g, '_')}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const url = new URL('/api/packages/publish', registryUrl(flags));
-  const progress = progressBar(`pushing ${basename(file)}`, info.size);
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  const progress = progressBar(`pushing ${paths.map((p) => basename(p)).join(', ')}`, total);
   const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: 'POST',
-      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(head.length + info.size + tail.length), ...(auth ? { Authorization: auth } : {}) },
+      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(parts.reduce((sum, part) => sum + part.length, 0) + total + tail.length), ...(auth ? { Authorization: auth } : {}) },
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -60,12 +66,16 @@ export async function pushArtifact(refText: string, file: string, flags: PushFla
       res.on('error', reject);
     });
     req.on('error', (error) => reject(new CliError(`cannot reach the gateway at ${url.origin} (${error.message}): check --registry and that the gateway runs`, EXIT.unreachable)));
-    req.write(head);
-    const source = createReadStream(file);
-    source.on('data', (chunk) => progress.add(chunk.length));
-    source.on('error', reject);
-    source.on('end', () => req.end(tail));
-    source.pipe(req, { end: false });
+    const send = (i: number) => {
+      if (i === paths.length) return void req.end(tail);
+      req.write(parts[i]);
+      const source = createReadStream(paths[i]);
+      source.on('data', (chunk) => progress.add(chunk.length));
+      source.on('error', reject);
+      source.on('end', () => send(i + 1));
+      source.pipe(req, { end: false });
+    };
+    send(0);
   });
   progress.done();
   if (answer.status !== 201) throw await failure(new Response(answer.body, { status: answer.status }));
@@ -75,5 +85,6 @@ export async function pushArtifact(refText: string, file: string, flags: PushFla
     return;
   }
   process.stdout.write(`pushed ${published.name}:${published.version} (${flags.kind}, ${published.size} bytes, ${published.sha256})\n  manifest ${published.manifestDigest} (CID ${published.manifestCid}), file CID ${published.cid}\n`);
+  for (const extra of (published.files ?? []).slice(1)) process.stdout.write(`  and ${extra.title} (${extra.size} bytes, ${extra.sha256})\n`);
   if (!published.indexed) process.stderr.write('the index has not listed it yet; listings and ranges will show it shortly\n');
 }

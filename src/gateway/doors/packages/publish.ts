@@ -1,6 +1,6 @@
 // POST /api/packages/publish: a multipart body with a `metadata` part ({"name","version",
-// "description","keywords","labels","sha256"}) and the `tarball` file part, with a token that may
-// publish. The version must be a semantic version and new; a tarball whose sha256 is not the
+// "description","keywords","labels","sha256"}) and the `tarball` file part (further file parts
+// become further files of the version, in order), with a token that may publish. The version must be a semantic version and new; a tarball whose sha256 is not the
 // declared one is refused with nothing stored.
 import type { Request, Response } from 'express';
 import { requirePublish } from '../../artifacts/access';
@@ -17,6 +17,8 @@ import { multipartParts } from '../multipart';
 import { packagePaths } from './paths';
 
 const FILE_PARTS = new Set(['tarball', 'package', 'file']);
+/** Files one version may have: the tarball first, then any others (signatures, checksums, docs). */
+const MAX_FILES = 16;
 
 interface PackageMetadata {
   readonly name: RepositoryName;
@@ -53,33 +55,38 @@ export async function postPublish(ctx: GatewayContext, req: Request, res: Respon
   const account = await requirePublish(ctx, req.headers.authorization);
   let metadata: PackageMetadata | undefined;
   let reservation: Reservation | undefined;
-  let received: ReceivedFile | undefined;
-  let filename: string | undefined;
-  let mimeType: string | undefined;
+  const received: { file: ReceivedFile; filename?: string; mimeType?: string }[] = [];
   try {
-    for await (const part of multipartParts(req, { fieldBytes: MAX_METADATA_BYTES, files: 1, fields: 4 })) {
+    for await (const part of multipartParts(req, { fieldBytes: MAX_METADATA_BYTES, files: MAX_FILES, fields: 4 })) {
       if (part.kind === 'field' && part.name === 'metadata') {
         if (metadata) throw new ArtifactError('INVALID_METADATA', 'the metadata part was sent twice: send it once', { field: 'metadata' });
         metadata = readMetadata(ctx, part.value);
         reservation = await reserveVersion(ctx, metadata.name, metadata.version, account);
       } else if (part.kind === 'file' && FILE_PARTS.has(part.name)) {
-        filename = part.filename;
-        mimeType = part.mimeType;
-        received = await receiveFile(ctx, metadata?.name.full ?? 'packages/pending', part.stream, { what: 'the tarball' });
+        const what = received.length === 0 ? 'the tarball' : `file ${received.length + 1}`;
+        received.push({ file: await receiveFile(ctx, metadata?.name.full ?? 'packages/pending', part.stream, { what }), filename: part.filename, mimeType: part.mimeType });
       }
     }
     if (!metadata) throw new ArtifactError('MISSING_PART', 'the metadata part is missing: send -F \'metadata={"name":"acme/sensor","version":"1.0.0","description":"…","keywords":["iot"]}\'', { field: 'metadata' });
-    if (!received) throw new ArtifactError('MISSING_PART', 'the tarball part is missing: send the package as -F "tarball=@sensor-1.0.0.tar.gz"', { field: 'tarball' });
+    if (received.length === 0) throw new ArtifactError('MISSING_PART', 'the tarball part is missing: send the package as -F "tarball=@sensor-1.0.0.tar.gz"', { field: 'tarball' });
     reservation ??= await reserveVersion(ctx, metadata.name, metadata.version, account);
   } catch (error) {
     reservation?.release();
-    if (received) await discardFile(ctx, received);
+    for (const { file } of received) await discardFile(ctx, file);
     throw error;
   }
-  const title = filename || `${metadata.name.image.split('/').pop()}-${metadata.version}.tar.gz`;
+  const titles = new Set<string>();
+  const files = received.map(({ file, filename, mimeType }, i) => {
+    let title = filename || (i === 0 ? `${metadata.name.image.split('/').pop()}-${metadata.version}.tar.gz` : `file-${i + 1}`);
+    while (titles.has(title)) title = `${i + 1}-${title}`;
+    titles.add(title);
+    const mediaType = mimeType && mimeType !== 'application/octet-stream' ? mimeType : i === 0 ? 'application/gzip' : 'application/octet-stream';
+    // The declared sha256 is the tarball's (the first file).
+    return { title, mediaType, file, declaredDigest: i === 0 ? metadata.sha256 : undefined };
+  });
   const published = await publishArtifact(ctx, reservation, {
     artifactType: metadata.artifactType,
-    files: [{ title, mediaType: mimeType && mimeType !== 'application/octet-stream' ? mimeType : 'application/gzip', file: received, declaredDigest: metadata.sha256 }],
+    files,
     annotations: annotationsOf({ labels: metadata.labels, description: metadata.description, keywords: metadata.keywords }, metadata.version),
   });
   const file = published.files[0];
@@ -96,6 +103,7 @@ export async function postPublish(ctx: GatewayContext, req: Request, res: Respon
     manifestDigest: published.digest,
     manifestCid: published.cid,
     downloadUrl: packagePaths.download(published.name, published.version),
+    files: published.files.map((f) => ({ title: f.title, size: f.size, sha256: f.digest, cid: f.cid })),
     indexed: published.indexed,
   });
 }

@@ -1,6 +1,7 @@
 // Reading packages: GET /api/packages/{name} (description, versions, owner), /{name}/resolve?range=
 // (the highest version in a semver range, as the index resolves it), /{name}/{version}/download
-// (an exact version, `latest`, or a range; the bytes verified as a pull's are) and GET
+// (an exact version, `latest`, or a range; `?file=<title>` for another file than the first; the
+// bytes verified as a pull's are) and GET
 // /api/packages (every package, paged, by space, kind and label=key=value, for mirrors).
 import type { Request, Response } from 'express';
 import semver from 'semver';
@@ -78,6 +79,9 @@ export async function getDownload(ctx: GatewayContext, req: Request, res: Respon
   }
   const moves = askMoves(ctx, name, version);
   const exact = await readExactVersion(ctx, name, version);
+  const wanted = single(req.query.file);
+  const file = wanted === undefined ? mainFile(exact) : exact.files.find((f) => f.title === wanted);
+  if (!file) throw new ArtifactError('NOT_FOUND', `${name.full} ${version} has no file ${JSON.stringify(wanted)}: its files are ${exact.files.map((f) => JSON.stringify(f.title)).join(', ')}`, { field: 'file' });
   res.setHeader('Hcr-Version', version);
-  await sendVersionFile(ctx, req, res, exact, mainFile(exact), { moves });
+  await sendVersionFile(ctx, req, res, exact, file, { moves });
 }

@@ -24,6 +24,7 @@ export function versionView(version: VersionView, fileCids: ReadonlyMap<string, 
     keywords: keywordsOf(version.labels),
     labels: labelsOf(version.labels),
     downloadUrl: packagePaths.download(version.name, version.version),
+    files: version.files.map((f) => ({ title: f.title, size: f.size, sha256: f.digest })),
   };
 }
 
