@@ -2,6 +2,7 @@
 // names (the firmware server's and the plugin registry's flat routes), the plugin registry's gRPC
 // port, and the directory RegisterPlugin may read plugin files from.
 import { InvalidArgumentError, Option } from 'commander';
+import { CliError, EXIT } from '../errors';
 import type { RunningGateway } from '../../gateway';
 import { DEFAULT_PLUGIN_REGISTRY_PORT, type RunningPluginRegistry, startPluginRegistry } from '../../gateway/doors/plugins/server';
 
@@ -50,6 +51,6 @@ export async function launchPluginRegistry(gateway: RunningGateway, flags: DoorF
       warn(`plugins: the plugin registry's gRPC port ${port} is taken by another process, so it is not served here: pass --grpc-port with another port (0: any free one), or off`);
       return undefined;
     }
-    throw new Error(`the plugin registry's gRPC port ${port} is in use (${message}): pass --grpc-port with another port, or off`);
+    throw new CliError(`the plugin registry's gRPC port ${port} is in use by another process: pass --grpc-port with another port (0: any free one), or off`, EXIT.failed);
   }
 }
