@@ -11,6 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { blobOf, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
+import { waitFor } from '../indexer/helpers/wait';
 import { type DoorsFixture, startDoors } from './helpers/doors';
 import { mintToken } from './helpers/tokens';
 
@@ -107,6 +109,23 @@ describe('the plugin registry over gRPC', () => {
     await refused(call(client, 'GetPlugin', { name: 'ipfs-plugin', version: '9.9.9' }), grpc.status.NOT_FOUND, /has no version "9\.9\.9"/);
     const { digest } = await doors.t.gateway.gateway.context.chain.tagWithClaim({ full: 'acme/p', repo: 'acme', image: 'p' }, '1.0.0');
     assert.equal(digest, undefined, 'nothing was recorded');
+  });
+
+  test('GetPlugin of a version whose tag was moved afterwards says so in its metadata', async () => {
+    const first = await call(client, 'RegisterPlugin', { name: 'movable', version: '1.0.0', plugin: `data:;base64,${randomBytes(50).toString('base64')}` }, token);
+    const other = randomBytes(60);
+    const layer = blobOf(other);
+    const config = blobOf('{}');
+    for (const blob of [config, layer]) assert.equal((await pushBlob(doors.url, 'acme/movable', blob, token)).status, 201);
+    const manifest = blobOf(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.hcr.plugin.v1', config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config.digest, size: config.size }, layers: [{ mediaType: 'application/octet-stream', digest: layer.digest, size: layer.size, annotations: { 'org.opencontainers.image.title': 'movable' } }] }));
+    assert.equal((await pushManifest(doors.url, 'acme/movable', '1.0.0', manifest, undefined, token)).status, 201);
+    await waitFor(async () => (await doors.query('{ artifactVersions(space: "acme", name: "movable") { moved } }')).artifactVersions[0]?.moved, 'the index to flag the move');
+    // A read of the tag is reused for two seconds: ask once that window has passed.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const got = await call(client, 'GetPlugin', { name: 'movable', version: '1.0.0' });
+    assert.notEqual(got.response.plugin.cid, first.response.cid, 'the plugin the tag points at now');
+    assert.deepEqual(got.headers.get('hcr-version-moved'), ['true']);
+    assert.equal(got.headers.get('hcr-original-digest').length, 1);
   });
 
   test('server reflection lists the service and describes it, as generic gRPC tools ask', async () => {
