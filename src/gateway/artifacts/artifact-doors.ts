@@ -2,6 +2,7 @@
 // they read from, how long a publish waits for the index to list it, and which versions are
 // being published right now (a second publish of the same version waits for no chain round
 // trip to be refused).
+import { type RateLimit, RateLimiter } from '../../limits/rate-limiter';
 import { ArtifactCatalog } from './catalog';
 import { ArtifactError } from './errors';
 
@@ -12,7 +13,11 @@ export interface ArtifactDoorOptions {
   readonly graphqlUrl?: string;
   /** How long a publish waits for the index to list the new version before answering; default 30 s. */
   readonly indexWaitMs?: number;
+  /** Publishes per account (each is a chain transaction the gateway's key pays for); default 120 a minute, bursts of 30. */
+  readonly publishLimit?: RateLimit;
 }
+
+export const DEFAULT_PUBLISH_LIMIT: RateLimit = { perMinute: 120, burst: 30 };
 
 const RECENT_ENTRIES = 1000;
 
@@ -21,12 +26,22 @@ export class ArtifactDoors {
   readonly catalog?: ArtifactCatalog;
   readonly indexWaitMs: number;
   readonly #publishing = new Set<string>();
+  readonly #publishes: RateLimiter;
   readonly #recent = new Map<string, { at: number; value: Promise<unknown> }>();
 
   constructor(options: ArtifactDoorOptions = {}) {
     this.defaultSpace = options.defaultSpace;
     this.catalog = options.graphqlUrl ? new ArtifactCatalog(options.graphqlUrl) : undefined;
     this.indexWaitMs = options.indexWaitMs ?? 30_000;
+    this.#publishes = new RateLimiter(options.publishLimit ?? DEFAULT_PUBLISH_LIMIT);
+  }
+
+  /** Counts a publish against its account's limit, or refuses it (429) saying when to retry. */
+  takePublish(account: string | undefined): void {
+    const decision = this.#publishes.take(account ?? 'anonymous');
+    if (decision.allowed) return;
+    const limit = this.#publishes.limit;
+    throw new ArtifactError('TOO_MANY_REQUESTS', `too many publishes${account ? ` by ${account}` : ''}: at most ${limit.perMinute} a minute (bursts of ${limit.burst ?? limit.perMinute}), each one a chain transaction; retry in ${decision.retryAfterSeconds} s`, { retryAfterSeconds: decision.retryAfterSeconds });
   }
 
   /** The index, or a 503 saying the gateway runs without one. */

@@ -59,6 +59,7 @@ export interface PublishedArtifact {
  */
 export async function reserveVersion(ctx: GatewayContext, name: RepositoryName, version: string, account: string | undefined): Promise<Reservation> {
   if (!ctx.recorder) throw new ArtifactError('READ_ONLY', 'this gateway is a read-only replica (started without a key): publish through a gateway started with GATEWAY_SURI');
+  ctx.artifacts.takePublish(account);
   let permit: PushPermit;
   try {
     permit = await ctx.policy.permit(name.repo, account, { fresh: true });
