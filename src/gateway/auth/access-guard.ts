@@ -3,13 +3,14 @@
 // the WWW-Authenticate challenge clients follow to /token (at the configured public URL, never
 // one made from the request's Host header); a logged-in account without push rights gets a 403
 // that says why (not a member, no proxy grant, read-only gateway). API tokens (`Bearer hcrt_…`)
-// are taken as they are: any scope pulls, publish and admin push where the policy lets the
+// are taken as they are, and so are access tokens /token issued for one (docker login with the
+// API token as password): any scope pulls, publish and admin push where the policy lets the
 // token's account push.
 import type { Request } from 'express';
 import { OciError } from '../errors/oci-error';
 import type { PushPolicy } from '../push/push-policy';
 import { type AccessClaims, AccessTokenError, verifyAccessToken } from './access-token';
-import { type ApiTokenInfo, type ApiTokens, scopeAllows } from './api-tokens';
+import { type ApiTokenInfo, type ApiTokens, scopeAllows, type TokenScope } from './api-tokens';
 import type { ResolvedAuth } from './auth-options';
 import { formatScope, grants, type RequestedScope } from './scopes';
 
@@ -41,7 +42,7 @@ export class AccessGuard {
     const apiToken = this.#apiToken(req, scope);
     if (apiToken) {
       if (wanted.action !== 'push') return apiToken.account;
-      if (!scopeAllows(apiToken.scopes, 'publish')) throw new OciError('DENIED', `the API token "${apiToken.name}" has scope ${apiToken.scopes.join(', ')}, which does not push: mint one with --scope publish`);
+      if (!scopeAllows(apiToken.scopes, 'publish')) throw pushNeedsPublishScope(apiToken);
       await this.#policy.permit(wanted.name.split('/')[0], apiToken.account, { fresh: true });
       return apiToken.account;
     }
@@ -56,6 +57,7 @@ export class AccessGuard {
     // They show only the challenge's error_description (else "requested access to the resource
     // is denied"), so that is where the way to log in goes.
     if (!claims.subject) throw this.#unauthorized(scope, this.#loginNeeded(wanted), 'insufficient_scope');
+    if (wanted.action === 'push' && claims.apiToken && !scopeAllows(claims.apiToken.scopes, 'publish')) throw pushNeedsPublishScope(claims.apiToken);
     if (wanted.action === 'push' && wanted.type === 'repository') {
       // Say why push was not granted; if it is allowed now, the client asks /token again.
       await this.#policy.permit(wanted.name.split('/')[0], claims.subject, { fresh: true });
@@ -120,6 +122,10 @@ export class AccessGuard {
       detail: scope ? [{ Type: scope.type, Name: scope.name, Action: scope.actions.join(',') }] : undefined,
     });
   }
+}
+
+function pushNeedsPublishScope(token: { readonly name: string; readonly scopes: readonly TokenScope[] }): OciError {
+  return new OciError('DENIED', `the API token "${token.name}" has scope ${token.scopes.join(', ')}, which does not push: mint one with --scope publish`);
 }
 
 /**

@@ -1,8 +1,10 @@
 // Short-lived access tokens (JWT, HS256) in the shape Docker's token flow expects: `access`
 // lists the repositories and actions granted. Refresh tokens (for `docker login`'s offline
-// token) carry the login's nonce so revoking the login revokes them too.
+// token) carry the login's nonce so revoking the login revokes them too. Access granted for an
+// API token names it and its scopes, so that a refusal can say which token fell short.
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { TokenScope } from './api-tokens';
 
 export interface AccessGrant {
   readonly type: 'repository' | 'registry';
@@ -20,6 +22,13 @@ export interface AccessClaims {
   /** SS58 address, or undefined for anonymous access. */
   readonly subject?: string;
   readonly access: readonly AccessGrant[];
+  /** The API token the access was granted for, when the login was made with one. */
+  readonly apiToken?: ApiTokenClaim;
+}
+
+export interface ApiTokenClaim {
+  readonly name: string;
+  readonly scopes: readonly TokenScope[];
 }
 
 export interface RefreshClaims {
@@ -34,7 +43,8 @@ export class AccessTokenError extends Error {
 const ANONYMOUS = 'anonymous';
 
 export function issueAccessToken(keys: TokenKeys, claims: AccessClaims, ttlSeconds: number): string {
-  return jwt.sign({ typ: 'access', access: claims.access }, keys.secret, {
+  const apiToken = claims.apiToken ? { api_token: { name: claims.apiToken.name, scopes: claims.apiToken.scopes } } : {};
+  return jwt.sign({ typ: 'access', access: claims.access, ...apiToken }, keys.secret, {
     algorithm: 'HS256',
     issuer: keys.service,
     audience: keys.service,
@@ -47,7 +57,9 @@ export function issueAccessToken(keys: TokenKeys, claims: AccessClaims, ttlSecon
 export function verifyAccessToken(keys: TokenKeys, token: string): AccessClaims {
   const payload = verify(keys, token, 'access');
   const access = Array.isArray(payload.access) ? (payload.access as AccessGrant[]) : [];
-  return { subject: payload.sub === ANONYMOUS ? undefined : payload.sub, access };
+  // Signed by this gateway, so it has the shape issueAccessToken gave it.
+  const apiToken = payload.api_token as ApiTokenClaim | undefined;
+  return { subject: payload.sub === ANONYMOUS ? undefined : payload.sub, access, ...(apiToken ? { apiToken } : {}) };
 }
 
 export function issueRefreshToken(keys: TokenKeys, claims: RefreshClaims, expiresAt: Date): string {

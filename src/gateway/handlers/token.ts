@@ -1,9 +1,20 @@
 // The token endpoint of Docker's token flow. GET with HTTP basic auth (username: SS58 address,
-// password: login token) or anonymously; POST with a form (password or refresh_token grant).
-// Answers a short-lived JWT for the scopes this account may have; with `offline_token=true`
-// (what `docker login` asks) also a refresh token.
+// password: login token or API token) or anonymously; POST with a form (password or
+// refresh_token grant). Answers a short-lived JWT for the scopes this account may have; with
+// `offline_token=true` (what `docker login` asks) and a login token, also a refresh token.
+//
+// An API token (`hcrt_…`) as the password is what `docker login`, `podman login` and `skopeo
+// --creds` send for CI and devices. Its username must be the token's account, as with a login
+// token: the per-account /token limit counts by username, so a free username would let a token's
+// holder charge another account's bucket, and the client's stored login names the account that
+// pushes. Scope `read` gets pull only; `publish` and `admin` also push where the account may (the
+// push policy decides). No refresh token is issued for one: docker then keeps the API token
+// itself and sends it here for every access token, so a revoked or expired token stops working
+// as soon as the access tokens already issued (minutes) expire.
 import type { Request, Response } from 'express';
-import { issueAccessToken, issueRefreshToken, verifyRefreshToken, type AccessGrant } from '../auth/access-token';
+import { checkAddress } from '../../chain';
+import { issueAccessToken, issueRefreshToken, verifyRefreshToken, type AccessGrant, type ApiTokenClaim } from '../auth/access-token';
+import { ApiTokenError, type ApiTokenInfo, isApiToken, scopeAllows } from '../auth/api-tokens';
 import type { LoginLedger } from '../auth/login-ledger';
 import { verifyLoginToken, type LoginClaims } from '../auth/login-token';
 import { parseScopes, type RequestedScope } from '../auth/scopes';
@@ -55,10 +66,44 @@ function readTokenRequest(req: Request): TokenRequest {
   return { service: single(req.query.service), scopes: list(req.query.scope), username: basic?.username, password: basic?.password, offline: single(req.query.offline_token) === 'true' };
 }
 
-async function authenticate(ctx: GatewayContext, request: TokenRequest): Promise<{ account?: string; login?: LoginClaims }> {
+interface Authenticated {
+  readonly account?: string;
+  /** The login token, when the password was one. */
+  readonly login?: LoginClaims;
+  /** The API token, when the password was one. */
+  readonly apiToken?: ApiTokenClaim;
+}
+
+function refusal(ctx: GatewayContext, message: string): OciError {
+  return new OciError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': `Basic realm="${ctx.access.auth.service}"` } });
+}
+
+/** The API token's account and scopes; refused when it is unknown, revoked or expired, or the username is another account. */
+function authenticateApiToken(ctx: GatewayContext, username: string | undefined, password: string): Authenticated {
+  let token: ApiTokenInfo;
+  try {
+    token = ctx.apiTokens.verify(password);
+  } catch (error) {
+    // The client keeps the token from its login: the new one must be logged in with too.
+    const stale = error instanceof ApiTokenError && (error.reason === 'revoked' || error.reason === 'expired');
+    throw refusal(ctx, stale ? `${error.message}, then log in again with it` : (error as Error).message);
+  }
+  let named: string | undefined;
+  try {
+    named = checkAddress(username);
+  } catch {
+    named = undefined;
+  }
+  if (named !== token.account) {
+    throw refusal(ctx, `the API token "${token.name}" is ${token.account}'s, but the username is ${JSON.stringify(username ?? '')}: log in with the token's account as the username (docker login -u ${token.account})`);
+  }
+  return { account: token.account, apiToken: { name: token.name, scopes: token.scopes } };
+}
+
+async function authenticate(ctx: GatewayContext, request: TokenRequest): Promise<Authenticated> {
   const auth = ctx.access.auth;
   const ledger: LoginLedger = ctx.logins;
-  const refused = (message: string) => new OciError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': `Basic realm="${auth.service}"` } });
+  const refused = (message: string) => refusal(ctx, message);
   if (request.refreshToken !== undefined) {
     let refresh;
     try {
@@ -70,6 +115,7 @@ async function authenticate(ctx: GatewayContext, request: TokenRequest): Promise
     return { account: refresh.subject };
   }
   if (request.password === undefined) return {};
+  if (isApiToken(request.password)) return authenticateApiToken(ctx, request.username, request.password);
   let login: LoginClaims;
   try {
     login = await verifyLoginToken(request.password, { domain: auth.service, address: request.username, maxLifetimeSeconds: auth.maxLoginLifetimeSeconds });
@@ -83,7 +129,7 @@ async function authenticate(ctx: GatewayContext, request: TokenRequest): Promise
   return { account: login.address, login };
 }
 
-async function grantScope(ctx: GatewayContext, scope: RequestedScope, account: string | undefined): Promise<AccessGrant | undefined> {
+async function grantScope(ctx: GatewayContext, scope: RequestedScope, account: string | undefined, mayPush: boolean): Promise<AccessGrant | undefined> {
   const auth = ctx.access.auth;
   const mayPull = account !== undefined || auth.anonymousPull;
   if (scope.type === 'registry') return scope.name === 'catalog' && mayPull ? { type: 'registry', name: 'catalog', actions: ['*'] } : undefined;
@@ -95,7 +141,7 @@ async function grantScope(ctx: GatewayContext, scope: RequestedScope, account: s
   }
   const actions: string[] = [];
   if (scope.actions.includes('pull') && mayPull) actions.push('pull');
-  if (scope.actions.includes('push') && account !== undefined) {
+  if (scope.actions.includes('push') && account !== undefined && mayPush) {
     const allowed = await ctx.policy.permit(repo, account).then(() => true, () => false);
     if (allowed) actions.push('push');
   }
@@ -108,14 +154,15 @@ export async function getToken(ctx: GatewayContext, req: Request, res: Response)
   if (request.service !== undefined && request.service !== auth.service) {
     throw new OciError('DENIED', `this token service is ${JSON.stringify(auth.service)}, not ${JSON.stringify(request.service)}: ask the gateway you are pushing to or pulling from`);
   }
-  const { account, login } = await authenticate(ctx, request);
+  const { account, login, apiToken } = await authenticate(ctx, request);
+  const mayPush = apiToken === undefined || scopeAllows(apiToken.scopes, 'publish');
   const access: AccessGrant[] = [];
   for (const scope of parseScopes(request.scopes)) {
-    const grant = await grantScope(ctx, scope, account);
+    const grant = await grantScope(ctx, scope, account, mayPush);
     if (grant) access.push(grant);
   }
   const keys = { secret: auth.secret, service: auth.service };
-  const token = issueAccessToken(keys, { subject: account, access }, auth.tokenTtlSeconds);
+  const token = issueAccessToken(keys, { subject: account, access, apiToken }, auth.tokenTtlSeconds);
   const body: Record<string, unknown> = { token, access_token: token, expires_in: auth.tokenTtlSeconds, issued_at: new Date().toISOString() };
   if (login && request.offline) body.refresh_token = issueRefreshToken(keys, { subject: login.address, nonce: login.nonce }, login.expiresAt);
   res.setHeader('Cache-Control', 'no-store');
@@ -126,6 +173,7 @@ export async function getToken(ctx: GatewayContext, req: Request, res: Response)
 export async function revokeToken(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
   const request = readTokenRequest(req);
   if (request.password === undefined) throw new OciError('UNAUTHORIZED', 'send the login token to revoke as the basic auth password');
+  if (isApiToken(request.password)) throw new OciError('UNSUPPORTED', 'this revokes login tokens; revoke an API token with `hcr token revoke <id>` (DELETE /api/tokens/<id>)', { status: 400 });
   let login: LoginClaims;
   try {
     login = await verifyLoginToken(request.password, { domain: ctx.access.auth.service, address: request.username });
