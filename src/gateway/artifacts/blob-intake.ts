@@ -5,15 +5,12 @@
 // do not match the digest its publisher declared is discarded unpinned; files committed for a
 // publish that then fails are released again unless the chain records them.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import type { RepositoryName } from '../oci/reference';
-import { completeUploadImport } from '../storage/upload-import';
+import { storeUpload } from '../storage/upload-import';
 import type { UploadSession } from '../storage/upload-sessions';
-import type { PutResult } from '../../ipfs/blob-store';
 import { ArtifactError } from './errors';
 
 export interface ReceivedFile {
@@ -84,7 +81,7 @@ export async function commitFile(ctx: GatewayContext, name: RepositoryName, file
     await discardFile(ctx, file);
     throw new ArtifactError('INTERNAL', `the upload's bytes changed while they were stored (${digest}, not ${file.digest}); send the file again`);
   }
-  const { stored, storeFile } = await storeUpload(ctx, file.session, size, imported);
+  const { stored, storeFile } = await storeUpload(ctx.store, file.session, size, imported, (line) => ctx.log(`artifacts: ${line}`));
   ctx.verified.markVerified(digest, stored.cid);
   const known = await ctx.local.get(digest);
   await ctx.local.commit({ digest, cid: stored.cid, size, committedAt: Date.now() }, name.full);
@@ -113,18 +110,4 @@ export async function releaseBlobs(ctx: GatewayContext, blobs: readonly Committe
       ctx.log(`artifacts: ${blob.digest} of a failed publish is left for the cleanup sweep (${(error as Error).message})`);
     }
   }
-}
-
-/** As in the upload handler: the import that ran alongside the upload, or the file imported now. */
-async function storeUpload(ctx: GatewayContext, session: UploadSession, size: number, imported: Promise<PutResult> | undefined): Promise<{ stored: PutResult; storeFile?: string }> {
-  const streamed = await imported?.catch(() => undefined);
-  if (streamed?.size === size) {
-    try {
-      return { stored: streamed, storeFile: await completeUploadImport(ctx.store, streamed, session.dataFile) };
-    } catch (error) {
-      if (!(await stat(session.dataFile).catch(() => undefined))) throw error;
-      ctx.log(`artifacts: the IPFS store could not take upload ${session.id} as it is (${(error as Error).message}); importing it instead`);
-    }
-  }
-  return { stored: await ctx.store.put(size === 0 ? [] : createReadStream(session.dataFile, { start: 0, end: size - 1, highWaterMark: 256 * 1024 })) };
 }

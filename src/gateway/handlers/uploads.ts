@@ -2,16 +2,13 @@
 // with ?mount=&from=), chunks (PATCH with Content-Range), status (GET), commit (PUT ?digest=),
 // cancel (DELETE). The committed bytes go to IPFS and are pinned; the chain records them when
 // a manifest that references them is pushed.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { paths } from '../http/paths';
 import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
-import { completeUploadImport } from '../storage/upload-import';
+import { storeUpload } from '../storage/upload-import';
 import { rangeHeader, type UploadSession } from '../storage/upload-sessions';
-import type { PutResult } from '../../ipfs/blob-store';
 import { contentLength } from './request-body';
 
 async function authorizePush(ctx: GatewayContext, req: Request, name: RepositoryName): Promise<void> {
@@ -46,37 +43,6 @@ async function appendChunk(ctx: GatewayContext, req: Request, session: UploadSes
   return ctx.uploads.append(session, req, { start: range?.start, end: range?.end, length: contentLength(req) });
 }
 
-/** The import that streamed alongside the upload, if it completed with all of its bytes. */
-async function finishImport(imported: Promise<PutResult> | undefined, size: number): Promise<PutResult | undefined> {
-  const stored = await imported?.catch(() => undefined);
-  return stored?.size === size ? stored : undefined;
-}
-
-/**
- * The upload's bytes in IPFS, pinned: from the import that streamed alongside it, or imported
- * from its file now. `storeFile` is where the bytes went when the store took the file itself.
- */
-async function storeUpload(ctx: GatewayContext, session: UploadSession, size: number, imported: Promise<PutResult> | undefined): Promise<{ stored: PutResult; storeFile?: string }> {
-  const streamed = await finishImport(imported, size);
-  if (streamed) {
-    try {
-      return { stored: streamed, storeFile: await completeUploadImport(ctx.store, streamed, session.dataFile) };
-    } catch (error) {
-      // Taking the file failed before it moved (its blocks were collected meanwhile, or IPFS is
-      // on another filesystem): import it the ordinary way instead.
-      if (!(await stat(session.dataFile).catch(() => undefined))) throw error;
-      ctx.log(`upload ${session.id}: the IPFS store could not take the upload file (${(error as Error).message}); importing it instead`);
-    }
-  }
-  return { stored: await importFile(ctx, session.dataFile, size) };
-}
-
-/** Imports the first `size` bytes of the upload's file: for uploads without a usable streaming import. */
-function importFile(ctx: GatewayContext, file: string, size: number): Promise<PutResult> {
-  // Read in UnixFS-chunk-sized pieces: larger buffers only raise the memory the import leaves behind.
-  return ctx.store.put(size === 0 ? [] : createReadStream(file, { start: 0, end: size - 1, highWaterMark: 256 * 1024 }));
-}
-
 async function commitUpload(ctx: GatewayContext, res: Response, name: RepositoryName, session: UploadSession, rawDigest: string | undefined): Promise<void> {
   if (rawDigest === undefined) throw new OciError('DIGEST_INVALID', 'the upload is completed with PUT ?digest=sha256:<hex> naming the content\'s digest; it is missing');
   const expected = parseDigest(rawDigest);
@@ -85,7 +51,7 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
     await ctx.uploads.remove(session);
     throw new OciError('DIGEST_INVALID', `the uploaded ${size} bytes have digest ${digest}, not ${expected}: the upload is discarded, upload the blob again`, { detail: { expected, actual: digest, size } });
   }
-  const { stored, storeFile } = await storeUpload(ctx, session, size, imported);
+  const { stored, storeFile } = await storeUpload(ctx.store, session, size, imported, ctx.log);
   ctx.verified.markVerified(digest, stored.cid);
   await ctx.local.commit({ digest, cid: stored.cid, size, committedAt: Date.now() }, name.full);
   ctx.contents.vouch(name, digest, 'blob');
