@@ -10,25 +10,32 @@ import { SETTINGS } from './schema';
 
 export function applyConfig(command: Command, config: LoadedConfig, env: NodeJS.ProcessEnv = process.env): void {
   const name = command.name();
+  // What the environment set before the file was read: a variable the file sets below for one
+  // key must not pass for the operator's own when another key shares it (IPFS_API).
+  const given = new Set(Object.keys(env).filter((variable) => env[variable] !== undefined && env[variable] !== ''));
   for (const [key, value] of config.values) {
     const setting = SETTINGS[key];
-    if (setting.env && env[setting.env] !== undefined && env[setting.env] !== '') continue;
+    if (setting.env && given.has(setting.env)) continue;
     if (setting.flag?.commands.includes(name)) {
       const source = command.getOptionValueSource(setting.flag.option);
-      if (source === 'cli' || source === 'env') continue;
-      command.setOptionValueWithSource(setting.flag.option, typeof value === 'boolean' ? value : String(value), 'config');
-    } else if (setting.env) {
-      env[setting.env] = typeof value === 'boolean' && setting.env === 'GQL_RESPONSE_CACHE' ? (value ? 'on' : 'off') : String(value);
+      // An empty variable (as compose passes an unset one) leaves the file's value in force.
+      if (source === 'cli' || (source === 'env' && !setting.env)) continue;
+      command.setOptionValueWithSource(setting.flag.option, typeof value === 'boolean' ? value : Array.isArray(value) ? [...value] : String(value), 'config');
+    } else if (setting.env && !flagOwnsVariable(setting.env, name)) {
+      env[setting.env] = typeof value === 'boolean' && setting.env === 'GQL_RESPONSE_CACHE' ? (value ? 'on' : 'off') : Array.isArray(value) ? value.join(',') : String(value);
     }
   }
-  if (name === 'gateway' || name === 'dev') {
+  if (name === 'gateway' || name === 'mirror' || name === 'dev') {
     const suriFile = config.values.get('gateway.suriFile') as string | undefined;
     if (suriFile && !env.GATEWAY_SURI) env.GATEWAY_SURI = readSecretFile(suriFile);
-  }
-  if (name === 'gateway') {
     const limits = gatewayLimits(config.values);
     if (limits) command.setOptionValueWithSource('limits', limits, 'config');
   }
+}
+
+/** Whether another key sets `variable`'s value for this command through its flag (gateway.ipfsApi and contentIndex.ipfsApi share IPFS_API). */
+function flagOwnsVariable(variable: string, command: string): boolean {
+  return Object.values(SETTINGS).some((setting) => setting.env === variable && setting.flag?.commands.includes(command));
 }
 
 function readSecretFile(file: string): string {

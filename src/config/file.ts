@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { checkRateLimit, type RateLimit } from '../limits/rate-limiter';
 import { SECRET_KEYS, SETTINGS, type Setting } from './schema';
+import { checkPeerUrl, checkSpaceName, parseTrustProxy, splitList } from './values';
 
 export type ConfigValue = string | number | boolean | readonly string[] | RateLimit;
 
@@ -97,8 +98,10 @@ function checkValue(key: string, setting: Setting, value: unknown): ConfigValue 
   switch (type.kind) {
     case 'port':
       return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65535 ? (value as number) : bad('must be a port number from 0 to 65535');
-    case 'count':
-      return Number.isInteger(value) && (value as number) >= 0 ? (value as number) : bad('must be a whole number ≥ 0');
+    case 'count': {
+      const min = type.min ?? 0;
+      return Number.isInteger(value) && (value as number) >= min ? (value as number) : bad(`must be a whole number ≥ ${min}`);
+    }
     case 'bool':
       return typeof value === 'boolean' ? value : bad('must be true or false');
     case 'string':
@@ -115,11 +118,30 @@ function checkValue(key: string, setting: Setting, value: unknown): ConfigValue 
       }
       return type.schemes.includes(scheme) ? value : bad(`must be a ${type.schemes.join(', ')} URL`);
     }
-    case 'trustProxy':
+    case 'trustProxy': {
       if (typeof value === 'boolean' || (Number.isInteger(value) && (value as number) >= 0)) return String(value);
-      if (typeof value === 'string' && value.trim() !== '') return value;
-      if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value.join(',');
-      return bad('must be loopback, a list of addresses or CIDRs, a hop count, or true/false');
+      const text = typeof value === 'string' ? value : Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(',') : undefined;
+      if (text === undefined || text.trim() === '') return bad('must be loopback, a list of addresses or CIDRs, a hop count, or true/false');
+      try {
+        parseTrustProxy(text);
+      } catch (error) {
+        throw new Problem(`${key}: ${(error as Error).message}, for example ${setting.example}`);
+      }
+      return text;
+    }
+    case 'list': {
+      const items = typeof value === 'string' ? splitList(value) : Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.map((v: string) => v.trim()) : undefined;
+      if (items === undefined || items.length === 0) return bad('must be a list');
+      const check = type.item === 'peerUrl' ? checkPeerUrl : checkSpaceName;
+      for (const item of items) {
+        try {
+          check(item);
+        } catch (error) {
+          throw new Problem(`${key}: ${(error as Error).message}`);
+        }
+      }
+      return items;
+    }
     case 'rateLimit': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('must be { perMinute: N, burst: N }');
       const extra = Object.keys(value).filter((k) => k !== 'perMinute' && k !== 'burst');

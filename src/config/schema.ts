@@ -5,13 +5,15 @@
 
 export type SettingType =
   | { readonly kind: 'port' }
-  | { readonly kind: 'count' }
+  | { readonly kind: 'count'; readonly min?: number }
   | { readonly kind: 'string' }
   | { readonly kind: 'url'; readonly schemes: readonly string[] }
   | { readonly kind: 'bool' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'trustProxy' }
-  | { readonly kind: 'rateLimit' };
+  | { readonly kind: 'rateLimit' }
+  /** A YAML list, or one text with commas between the items; each item checked. */
+  | { readonly kind: 'list'; readonly item: 'peerUrl' | 'spaceName' };
 
 export interface Setting {
   readonly type: SettingType;
@@ -31,12 +33,16 @@ const rateLimit = { kind: 'rateLimit' } as const;
 const ws = { kind: 'url', schemes: ['ws', 'wss', 'http', 'https'] } as const;
 const http = { kind: 'url', schemes: ['http', 'https'] } as const;
 const SPACE_COMMANDS = ['create', 'add-member', 'grant-gateway', 'revoke-gateway', 'ls', 'show'];
+/** `hcr mirror` is a gateway too: it takes every option of `hcr gateway` but --mirror. */
+const GATEWAY = ['gateway', 'mirror'];
+/** The commands that run the content indexer with a flag for its IPFS API. */
+const CONTENT_INDEX = ['processor', 'content-index'];
 
 export const SETTINGS: Readonly<Record<string, Setting>> = {
-  dataDir: { type: string, help: 'the data dir: chain, Postgres, IPFS blocks, uploads', example: 'dataDir: /var/lib/hcr', flag: { commands: ['dev', 'devnet', 'gateway'], option: 'dataDir' }, env: 'HCR_DATA_DIR' },
-  'chain.rpc': { type: ws, help: 'the chain node\'s RPC', example: 'rpc: wss://node.example.com', flag: { commands: ['gateway', 'processor', 'login', ...SPACE_COMMANDS], option: 'chain' }, env: 'CHAIN_RPC' },
-  'log.format': { type: { kind: 'enum', values: ['json', 'text', 'auto'] }, help: 'log lines as JSON, readable text, or text on a terminal only', example: 'format: json', flag: { commands: ['gateway'], option: 'logFormat' }, env: 'HCR_LOG_FORMAT' },
-  'log.level': { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, help: 'the least severe lines written', example: 'level: info', flag: { commands: ['gateway'], option: 'logLevel' }, env: 'HCR_LOG_LEVEL' },
+  dataDir: { type: string, help: 'the data dir: chain, Postgres, IPFS blocks, uploads', example: 'dataDir: /var/lib/hcr', flag: { commands: ['dev', 'devnet', ...GATEWAY], option: 'dataDir' }, env: 'HCR_DATA_DIR' },
+  'chain.rpc': { type: ws, help: 'the chain node\'s RPC', example: 'rpc: wss://node.example.com', flag: { commands: [...GATEWAY, 'processor', 'login', ...SPACE_COMMANDS], option: 'chain' }, env: 'CHAIN_RPC' },
+  'log.format': { type: { kind: 'enum', values: ['json', 'text', 'auto'] }, help: 'log lines as JSON, readable text, or text on a terminal only', example: 'format: json', flag: { commands: GATEWAY, option: 'logFormat' }, env: 'HCR_LOG_FORMAT' },
+  'log.level': { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, help: 'the least severe lines written', example: 'level: info', flag: { commands: GATEWAY, option: 'logLevel' }, env: 'HCR_LOG_LEVEL' },
 
   'database.url': { type: { kind: 'url', schemes: ['postgres', 'postgresql'] }, help: 'the index\'s Postgres (or the parts below)', example: 'url: postgres://squid@db:5432/squid', env: 'DB_URL' },
   'database.host': { type: string, help: 'Postgres host', example: 'host: db', env: 'DB_HOST' },
@@ -57,22 +63,24 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'dev.processorMetricsPort': { type: port, help: 'hcr dev\'s processor metrics port', example: 'processorMetricsPort: 4351', flag: { commands: ['dev'], option: 'processorMetricsPort' } },
   'dev.verbose': { type: bool, help: 'print every part\'s own logs', example: 'verbose: true', flag: { commands: ['dev'], option: 'verbose' } },
 
-  'gateway.host': { type: string, help: 'the gateway\'s listen address', example: 'host: 0.0.0.0', flag: { commands: ['gateway'], option: 'host' } },
-  'gateway.port': { type: port, help: 'the gateway\'s port', example: 'port: 5000', flag: { commands: ['gateway'], option: 'port' } },
-  'gateway.ipfsApi': { type: http, help: 'Kubo\'s RPC API; absent: the embedded store', example: 'ipfsApi: http://kubo:5001', flag: { commands: ['gateway'], option: 'ipfsApi' }, env: 'IPFS_API' },
-  'gateway.graphqlUrl': { type: http, help: 'the index\'s GraphQL endpoint', example: 'graphqlUrl: http://graphql:4350/graphql', flag: { commands: ['gateway'], option: 'graphql' }, env: 'GRAPHQL_URL' },
-  'gateway.publicUrl': { type: http, help: 'where clients reach the gateway (auth challenges, login tokens)', example: 'publicUrl: https://registry.example.com', flag: { commands: ['gateway', 'dev'], option: 'publicUrl' }, env: 'GATEWAY_PUBLIC_URL' },
-  'gateway.publicHost': { type: string, help: 'the domain login tokens name, when not publicUrl\'s host', example: 'publicHost: registry.example.com', flag: { commands: ['gateway'], option: 'publicHost' } },
+  'gateway.host': { type: string, help: 'the gateway\'s listen address', example: 'host: 0.0.0.0', flag: { commands: GATEWAY, option: 'host' } },
+  'gateway.port': { type: port, help: 'the gateway\'s port', example: 'port: 5000', flag: { commands: GATEWAY, option: 'port' } },
+  'gateway.ipfsApi': { type: http, help: 'Kubo\'s RPC API; absent: the embedded store', example: 'ipfsApi: http://kubo:5001', flag: { commands: GATEWAY, option: 'ipfsApi' }, env: 'IPFS_API' },
+  'gateway.graphqlUrl': { type: http, help: 'the index\'s GraphQL endpoint', example: 'graphqlUrl: http://graphql:4350/graphql', flag: { commands: GATEWAY, option: 'graphql' }, env: 'GRAPHQL_URL' },
+  'gateway.publicUrl': { type: http, help: 'where clients reach the gateway (auth challenges, login tokens)', example: 'publicUrl: https://registry.example.com', flag: { commands: [...GATEWAY, 'dev'], option: 'publicUrl' }, env: 'GATEWAY_PUBLIC_URL' },
+  'gateway.publicHost': { type: string, help: 'the domain login tokens name, when not publicUrl\'s host', example: 'publicHost: registry.example.com', flag: { commands: GATEWAY, option: 'publicHost' } },
   'gateway.suriFile': { type: string, help: 'a file holding the gateway key\'s secret URI (GATEWAY_SURI wins)', example: 'suriFile: /run/secrets/gateway-suri' },
-  'gateway.devKey': { type: bool, help: 'sign with the dev chain\'s //Gateway key', example: 'devKey: true', flag: { commands: ['gateway'], option: 'devKey' } },
-  'gateway.tls.cert': { type: string, help: 'PEM certificate (with chain) for HTTPS', example: 'cert: /etc/hcr/tls.crt', flag: { commands: ['gateway'], option: 'tlsCert' }, env: 'GATEWAY_TLS_CERT' },
-  'gateway.tls.key': { type: string, help: 'its PEM private key', example: 'key: /etc/hcr/tls.key', flag: { commands: ['gateway'], option: 'tlsKey' }, env: 'GATEWAY_TLS_KEY' },
-  'gateway.trustProxy': { type: { kind: 'trustProxy' }, help: 'which peers\' X-Forwarded-* to believe', example: 'trustProxy: [10.0.0.0/8]', flag: { commands: ['gateway'], option: 'trustProxy' }, env: 'GATEWAY_TRUST_PROXY' },
-  'gateway.shutdownGraceSeconds': { type: count, help: 'how long requests in flight get on SIGTERM', example: 'shutdownGraceSeconds: 25', flag: { commands: ['gateway'], option: 'shutdownGrace' }, env: 'GATEWAY_SHUTDOWN_GRACE' },
-  'gateway.maxIndexLagBlocks': { type: count, help: '/readyz fails when the index is further behind', example: 'maxIndexLagBlocks: 20', flag: { commands: ['gateway'], option: 'maxIndexLag' }, env: 'GATEWAY_MAX_INDEX_LAG' },
-  'gateway.defaultSpace': { type: string, help: 'the space bare artifact names mean at the firmware, package and plugin doors', example: 'defaultSpace: acme', flag: { commands: ['gateway', 'dev'], option: 'defaultSpace' }, env: 'GATEWAY_DEFAULT_SPACE' },
-  'gateway.grpcPort': { type: port, help: 'the plugin registry\'s gRPC port (0: a free one; --grpc-port off serves none)', example: 'grpcPort: 50051', flag: { commands: ['gateway', 'dev'], option: 'grpcPort' }, env: 'GATEWAY_GRPC_PORT' },
-  'gateway.pluginDir': { type: string, help: 'where RegisterPlugin may read plugin files named by path', example: 'pluginDir: /srv/plugins', flag: { commands: ['gateway', 'dev'], option: 'pluginDir' }, env: 'GATEWAY_PLUGIN_DIR' },
+  'gateway.devKey': { type: bool, help: 'sign with the dev chain\'s //Gateway key', example: 'devKey: true', flag: { commands: GATEWAY, option: 'devKey' } },
+  'gateway.tls.cert': { type: string, help: 'PEM certificate (with chain) for HTTPS', example: 'cert: /etc/hcr/tls.crt', flag: { commands: GATEWAY, option: 'tlsCert' }, env: 'GATEWAY_TLS_CERT' },
+  'gateway.tls.key': { type: string, help: 'its PEM private key', example: 'key: /etc/hcr/tls.key', flag: { commands: GATEWAY, option: 'tlsKey' }, env: 'GATEWAY_TLS_KEY' },
+  'gateway.trustProxy': { type: { kind: 'trustProxy' }, help: 'which peers\' X-Forwarded-* to believe', example: 'trustProxy: [10.0.0.0/8]', flag: { commands: GATEWAY, option: 'trustProxy' }, env: 'GATEWAY_TRUST_PROXY' },
+  'gateway.shutdownGraceSeconds': { type: count, help: 'how long requests in flight get on SIGTERM', example: 'shutdownGraceSeconds: 25', flag: { commands: GATEWAY, option: 'shutdownGrace' }, env: 'GATEWAY_SHUTDOWN_GRACE' },
+  'gateway.maxIndexLagBlocks': { type: count, help: '/readyz fails when the index is further behind', example: 'maxIndexLagBlocks: 20', flag: { commands: GATEWAY, option: 'maxIndexLag' }, env: 'GATEWAY_MAX_INDEX_LAG' },
+  'gateway.defaultSpace': { type: string, help: 'the space bare artifact names mean at the firmware, package and plugin doors', example: 'defaultSpace: acme', flag: { commands: [...GATEWAY, 'dev'], option: 'defaultSpace' }, env: 'GATEWAY_DEFAULT_SPACE' },
+  'gateway.grpcPort': { type: port, help: 'the plugin registry\'s gRPC port (0: a free one; --grpc-port off serves none)', example: 'grpcPort: 50051', flag: { commands: [...GATEWAY, 'dev'], option: 'grpcPort' }, env: 'GATEWAY_GRPC_PORT' },
+  'gateway.pluginDir': { type: string, help: 'where RegisterPlugin may read plugin files named by path', example: 'pluginDir: /srv/plugins', flag: { commands: [...GATEWAY, 'dev'], option: 'pluginDir' }, env: 'GATEWAY_PLUGIN_DIR' },
+  'gateway.peers': { type: { kind: 'list', item: 'peerUrl' }, help: 'other gateways to fetch recorded content from when this one lacks it, every block checked against its CID', example: 'peers: [http://10.0.0.2:5000]', flag: { commands: GATEWAY, option: 'peer' }, env: 'GATEWAY_PEERS' },
+  'gateway.mirror': { type: { kind: 'list', item: 'spaceName' }, help: 'spaces to keep a live, pinned copy of (hcr mirror names them as arguments)', example: 'mirror: [acme]', flag: { commands: ['gateway'], option: 'mirror' }, env: 'GATEWAY_MIRROR' },
   'gateway.limits.token.perIp': { type: rateLimit, help: '/token requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },
   'gateway.limits.token.perAccount': { type: rateLimit, help: 'tokens issued per account', example: 'perAccount: { perMinute: 120, burst: 60 }' },
   'gateway.limits.uploads.perIp': { type: rateLimit, help: 'upload requests per client IP', example: 'perIp: { perMinute: 6000, burst: 1000 }' },
@@ -80,6 +88,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'gateway.limits.uploads.concurrentPerAccount': { type: count, help: 'uploads one account sends at once (0: no bound)', example: 'concurrentPerAccount: 16' },
   'gateway.limits.walletApi.perIp': { type: rateLimit, help: 'wallet API requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },
   'gateway.limits.walletApi.perAccount': { type: rateLimit, help: 'wallet API requests per account named', example: 'perAccount: { perMinute: 120, burst: 60 }' },
+  'gateway.limits.publish.perAccount': { type: rateLimit, help: 'artifact publishes per account through the firmware, package and plugin doors (each a chain transaction the gateway pays for)', example: 'perAccount: { perMinute: 120, burst: 30 }' },
 
   'processor.from': { type: count, help: 'first block to index', example: 'from: 0', flag: { commands: ['processor'], option: 'from' }, env: 'FROM_BLOCK' },
   'processor.to': { type: count, help: 'last block to index, then exit', example: 'to: 100000', flag: { commands: ['processor'], option: 'to' }, env: 'TO_BLOCK' },
@@ -89,6 +98,14 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'processor.stateThread': { type: { kind: 'enum', values: ['main', 'worker'] }, help: 'prepare batches on the main thread or a second one', example: 'stateThread: main', env: 'PROCESSOR_STATE_THREAD' },
   'processor.metricsPort': { type: port, help: 'the processor\'s Prometheus port', example: 'metricsPort: 3000', env: 'PROMETHEUS_PORT' },
   'processor.headPollIntervalMs': { type: count, help: 'how often to ask the chain for new blocks', example: 'headPollIntervalMs: 1000', env: 'HEAD_POLL_INTERVAL_MS' },
+
+  'contentIndex.ipfsApi': { type: http, help: 'the Kubo RPC API the content indexer reads manifests from', example: 'ipfsApi: http://kubo:5001', flag: { commands: CONTENT_INDEX, option: 'ipfsApi' }, env: 'IPFS_API' },
+  'contentIndex.concurrency': { type: { kind: 'count', min: 1 }, help: 'manifests read from IPFS at once', example: 'concurrency: 4', env: 'CONTENT_INDEX_CONCURRENCY' },
+  'contentIndex.pollMs': { type: count, help: 'pause between passes with nothing to read', example: 'pollMs: 1000', env: 'CONTENT_INDEX_POLL_MS' },
+  'contentIndex.retryMinMs': { type: count, help: 'first retry of content that could not be read (doubled each time)', example: 'retryMinMs: 2000', env: 'CONTENT_INDEX_RETRY_MIN_MS' },
+  'contentIndex.retryMaxMs': { type: count, help: 'longest pause between retries', example: 'retryMaxMs: 600000', env: 'CONTENT_INDEX_RETRY_MAX_MS' },
+  'contentIndex.ipfsRetryMs': { type: count, help: 'how often IPFS is asked again while it does not answer', example: 'ipfsRetryMs: 3000', env: 'CONTENT_INDEX_IPFS_RETRY_MS' },
+  'contentIndex.lookupTimeoutMs': { type: count, help: 'how long Kubo may look for a CID it does not hold', example: 'lookupTimeoutMs: 10000', env: 'CONTENT_INDEX_LOOKUP_TIMEOUT_MS' },
 
   'graphql.port': { type: port, help: 'the GraphQL server\'s port', example: 'port: 4350', flag: { commands: ['graphql'], option: 'port' }, env: 'GQL_PORT' },
   'graphql.responseCache': { type: bool, help: 'the index-versioned response cache', example: 'responseCache: false', env: 'GQL_RESPONSE_CACHE' },

@@ -28,7 +28,7 @@ export interface ContentIndexOptions {
 
 export function contentIndexOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ContentIndexOptions {
   const concurrency = optionalInt(env, 'CONTENT_INDEX_CONCURRENCY') ?? 4;
-  if (concurrency < 1) throw new Error('CONTENT_INDEX_CONCURRENCY must be at least 1');
+  if (concurrency < 1) throw new Error(`CONTENT_INDEX_CONCURRENCY="${env.CONTENT_INDEX_CONCURRENCY}" reads nothing: give at least 1 (manifests read at once, default 4), or unset it.`);
   const lookupTimeoutMs = optionalInt(env, 'CONTENT_INDEX_LOOKUP_TIMEOUT_MS') ?? 10_000;
   return {
     ipfsApi: (env.IPFS_API ?? '').trim() || DEFAULT_IPFS_API,

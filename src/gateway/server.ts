@@ -143,7 +143,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 }
 
 /** The PEM pair, checked to load together (a key that does not match its certificate is refused here). */
-function readTlsPair(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+export function readTlsPair(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
   let cert: Buffer;
   let key: Buffer;
   try {

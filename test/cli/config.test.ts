@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/indexer/free-port';
-import { collect, expectExit, spawnHcr } from './helpers/run-hcr';
+import { collect, expectExit, spawnHcr, waitForOutput } from './helpers/run-hcr';
 
 const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
   const clean = { ...process.env };
@@ -110,30 +110,3 @@ describe('configuration file', () => {
     assert.doesNotMatch(text, /"msg":"request"/, 'HCR_LOG_FORMAT did not win over the file');
   });
 });
-
-/** Resolves with everything the child printed once `pattern` appears in it. */
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  const state = child as ChildProcess & { output?: string };
-  if (state.output === undefined) {
-    state.output = '';
-    child.stdout!.on('data', (chunk) => (state.output += chunk));
-    child.stderr!.on('data', (chunk) => (state.output += chunk));
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      reject(new Error(`no ${pattern} within ${timeoutMs / 1000} s:\n${state.output}`));
-    }, timeoutMs);
-    const poll = setInterval(() => {
-      if (pattern.test(state.output!)) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(state.output!);
-      } else if (child.exitCode !== null) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        reject(new Error(`it exited (${child.exitCode}) before ${pattern}:\n${state.output}`));
-      }
-    }, 50);
-  });
-}

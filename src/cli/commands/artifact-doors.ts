@@ -34,6 +34,16 @@ export function grpcPortFrom(value: string): number | undefined {
   return port;
 }
 
+/** Checks the door flags before anything starts (launchPluginRegistry comes last). */
+export function checkDoorFlags(flags: DoorFlags): void {
+  if (flags.grpcPort === undefined) return;
+  try {
+    grpcPortFrom(flags.grpcPort);
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}: give a port, 0 for any free one, or off`, EXIT.usage);
+  }
+}
+
 /**
  * Starts the plugin registry beside a running gateway, on its context; undefined with --grpc-port
  * off, or when the default port is taken (another gateway on this machine): a port asked for

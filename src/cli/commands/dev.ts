@@ -7,8 +7,9 @@ import { startContentIndexer, startIndexer } from '../../indexer';
 import { startEmbeddedIpfs } from '../../ipfs';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { addDevnetOptions, type DevnetFlags, launchDevnet } from './devnet';
-import { launchGateway, publicUrlOption } from './gateway';
-import { type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
+import { type GatewayLaunchLimits, launchGateway, publicUrlOption } from './gateway';
+import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
+import { checkContentIndexEnv } from './indexer';
 import { parseNonNegativeInt } from '../errors';
 import { onShutdown } from '../shutdown';
 
@@ -19,6 +20,8 @@ interface DevFlags extends DevnetFlags, DoorFlags {
   processorMetricsPort: string;
   publicUrl?: string;
   verbose?: boolean;
+  /** Only from the configuration file (gateway.limits…): it has no flag. */
+  limits?: GatewayLaunchLimits;
 }
 
 export function registerDev(program: Command): void {
@@ -33,6 +36,8 @@ export function registerDev(program: Command): void {
     .addOption(doorOptions()[2])
     .option('--verbose', 'print the processor\'s, GraphQL server\'s and gateway\'s own logs')
     .action(async (flags: DevFlags) => {
+      checkDoorFlags(flags);
+      checkContentIndexEnv();
       const log = (line: string) => console.error(line);
       const quiet = flags.verbose ? log : undefined;
       // A fresh chain (--ephemeral) needs a fresh index and store beside it.
@@ -67,6 +72,7 @@ export function registerDev(program: Command): void {
         allowDevKey: true,
         publicUrl: flags.publicUrl,
         log: quiet ?? (() => undefined),
+        limits: flags.limits,
         defaultSpace: flags.defaultSpace,
       });
       onShutdown(() => gateway.close());

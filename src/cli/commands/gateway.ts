@@ -13,7 +13,10 @@ import type { ApiPromise } from '@polkadot/api';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { onReload, onShutdown } from '../shutdown';
-import { type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
+import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
+import { readTlsPair } from '../../gateway/server';
+import { checkPeerUrl, checkSpaceName, parseTrustProxy, splitList } from '../../config/values';
+import type { RateLimit } from '../../limits/rate-limiter';
 
 export interface GatewayLaunch {
   api: ApiPromise;
@@ -36,7 +39,8 @@ export interface GatewayLaunch {
   trustProxy?: TrustProxy;
   shutdownGraceMs?: number;
   maxIndexLagBlocks?: number;
-  limits?: GatewayOptions['limits'];
+  /** The HTTP limits, and the artifact doors' publishes per account (`publish.perAccount`). */
+  limits?: GatewayLaunchLimits;
   metrics?: boolean;
   /** Other gateways' base URLs: what the local store lacks is fetched from them (verified). */
   peers?: string[];
@@ -46,7 +50,10 @@ export interface GatewayLaunch {
   defaultSpace?: string;
 }
 
+export type GatewayLaunchLimits = GatewayOptions['limits'] & { readonly publish?: { readonly perAccount?: RateLimit } };
+
 export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
+  const { publish, ...limits } = launch.limits ?? {};
   // An empty GATEWAY_SURI (as compose passes it when unset) means no key: a read-only replica.
   const uri = launch.signerUri || undefined;
   const signer = uri !== undefined || launch.allowDevKey ? await gatewaySigner({ uri, env: {}, allowDevKey: launch.allowDevKey }) : undefined;
@@ -69,11 +76,11 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     trustProxy: launch.trustProxy,
     shutdownGraceMs: launch.shutdownGraceMs,
     maxIndexLagBlocks: launch.maxIndexLagBlocks,
-    limits: launch.limits,
+    limits,
     metrics: launch.metrics === false ? false : undefined,
     peers: launch.peers,
     mirror: launch.mirror,
-    artifacts: { defaultSpace: launch.defaultSpace },
+    artifacts: { defaultSpace: launch.defaultSpace, publishLimit: publish?.perAccount },
   });
   if (!launch.publicUrl && !launch.publicHost && /^(0\.0\.0\.0|::|\[::\])$/.test(launch.host)) {
     const port = new URL(gateway.url).port;
@@ -103,22 +110,31 @@ export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 25;
 export function peerOption(): Option {
   return new Option('--peer <url>', 'another gateway (or any IPFS trustless gateway) to fetch recorded content from when this one lacks it, every block checked against its CID; repeat for more (env GATEWAY_PEERS, comma-separated)')
     .env('GATEWAY_PEERS')
-    .argParser((value: string, previous: string[] | undefined) => {
-      const urls = value.split(',').map((url) => url.trim()).filter(Boolean);
-      for (const url of urls) {
-        let parsed: URL | undefined;
-        try {
-          parsed = new URL(url);
-        } catch {
-          parsed = undefined;
-        }
-        if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash) {
-          throw new InvalidArgumentError(`"${url}" is not a peer's base URL: give http(s)://host[:port] of a gateway that serves /ipfs/, for example http://10.0.0.2:5000.`);
-        }
-      }
-      return [...(previous ?? []), ...urls];
-    })
+    .argParser(listOf(checkPeerUrl))
     .default([]);
+}
+
+/** `--mirror SPACE`, repeatable (env GATEWAY_MIRROR, comma-separated). */
+function mirrorOption(): Option {
+  return new Option('--mirror <space>', 'keep a live, pinned copy of everything this space\'s tags reference (repeat for more spaces; env GATEWAY_MIRROR, comma-separated); status at GET /mirror')
+    .env('GATEWAY_MIRROR')
+    .argParser(listOf(checkSpaceName))
+    .default([]);
+}
+
+/** A repeatable option's parser: comma-separated values, each checked, added to those before. */
+function listOf(check: (item: string) => string): (value: string, previous: string[] | undefined) => string[] {
+  return (value, previous) => {
+    const items = splitList(value);
+    for (const item of items) {
+      try {
+        check(item);
+      } catch (error) {
+        throw new InvalidArgumentError(`${(error as Error).message}.`);
+      }
+    }
+    return [...(previous ?? []), ...items];
+  };
 }
 
 interface GatewayFlags extends DoorFlags {
@@ -141,7 +157,7 @@ interface GatewayFlags extends DoorFlags {
   peer: string[];
   mirror?: string[];
   /** Only from the configuration file: it has no flag. */
-  limits?: GatewayOptions['limits'];
+  limits?: GatewayLaunchLimits;
 }
 
 export function logFormatOption(): Option {
@@ -152,26 +168,24 @@ export function logLevelOption(): Option {
   return new Option('--log-level <level>', 'the least severe lines written').env('HCR_LOG_LEVEL').choices([...LOG_LEVELS]).default('info');
 }
 
+/** The TLS pair, read and checked to load together, so a wrong path fails before anything starts. */
 function tlsFrom(flags: GatewayFlags): { certFile: string; keyFile: string } | undefined {
   if (!flags.tlsCert && !flags.tlsKey) return undefined;
   if (!flags.tlsCert || !flags.tlsKey) throw new CliError(`--tls-cert and --tls-key go together: give ${flags.tlsCert ? '--tls-key (the certificate\'s private key)' : '--tls-cert (the PEM certificate)'} too`, EXIT.usage);
+  try {
+    readTlsPair(flags.tlsCert, flags.tlsKey);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage);
+  }
   return { certFile: flags.tlsCert, keyFile: flags.tlsKey };
 }
 
-/** `loopback`, `10.0.0.0/8, 127.0.0.1`, `2` (hops) or true/false, as Express's `trust proxy` takes them. */
-export function parseTrustProxy(value: string): TrustProxy {
-  const text = value.trim();
-  if (text === 'true' || text === 'false') return text === 'true';
-  if (/^\d+$/.test(text)) return Number(text);
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
-  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
-  for (const entry of entries) {
-    if (!named.has(entry) && !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
-      throw new CliError(`--trust-proxy: "${entry}" is not an address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; list the reverse proxies in front of the gateway, separated by commas`, EXIT.usage);
-    }
+function trustProxyFrom(value: string): TrustProxy {
+  try {
+    return parseTrustProxy(value);
+  } catch (error) {
+    throw new CliError(`--trust-proxy (GATEWAY_TRUST_PROXY, gateway.trustProxy): ${(error as Error).message}`, EXIT.usage);
   }
-  if (entries.length === 0) throw new CliError('--trust-proxy is empty: give loopback, the proxies\' addresses or CIDRs, or false to trust none', EXIT.usage);
-  return entries;
 }
 
 /** The options `hcr gateway` and `hcr mirror` share. */
@@ -202,7 +216,7 @@ function addGatewayOptions(command: Command): Command {
 export function registerGateway(program: Command): void {
   addGatewayOptions(program.command('gateway'))
     .description('serve the OCI distribution API (docker/podman/skopeo pull and push) over the chain and IPFS')
-    .addOption(new Option('--mirror <space>', 'keep a live, pinned copy of everything this space\'s tags reference (repeat for more spaces; env GATEWAY_MIRROR, comma-separated); status at GET /mirror').env('GATEWAY_MIRROR').argParser(listOf).default([]))
+    .addOption(mirrorOption())
     .action((flags: GatewayFlags) => runGateway(flags));
   addGatewayOptions(program.command('mirror'))
     .argument('<space...>', 'the spaces to mirror')
@@ -210,32 +224,32 @@ export function registerGateway(program: Command): void {
     .action((spaces: string[], flags: GatewayFlags) => runGateway({ ...flags, mirror: [...(flags.mirror ?? []), ...spaces] }));
 }
 
-/** Comma-separated values, repeatable. */
-function listOf(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((item) => item.trim()).filter(Boolean)];
-}
-
 async function runGateway(flags: GatewayFlags): Promise<void> {
+  // Every value is checked before the chain is asked: a typo fails at once, with its fix.
+  const checked = {
+    port: parseNonNegativeInt(flags.port, '--port'),
+    tls: tlsFrom(flags),
+    trustProxy: trustProxyFrom(flags.trustProxy),
+    shutdownGraceMs: parseNonNegativeInt(flags.shutdownGrace, '--shutdown-grace') * 1000,
+    maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
+  };
+  checkDoorFlags(flags);
   const dataDir = dataDirFrom(flags.dataDir);
   const api = await connectChain(flags.chain);
   const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
   const gateway = await launchGateway({
+    ...checked,
     api,
     blobStore,
     dataDir,
     graphqlUrl: flags.graphql,
     host: flags.host,
-    port: parseNonNegativeInt(flags.port, '--port'),
     signerUri: process.env.GATEWAY_SURI,
     allowDevKey: flags.devKey === true,
     publicHost: flags.publicHost,
     publicUrl: flags.publicUrl,
     log: (line) => console.error(line),
     logger: createLogger({ service: 'gateway', format: flags.logFormat as LogFormat, level: flags.logLevel as LogLevel }),
-    tls: tlsFrom(flags),
-    trustProxy: parseTrustProxy(flags.trustProxy),
-    shutdownGraceMs: parseNonNegativeInt(flags.shutdownGrace, '--shutdown-grace') * 1000,
-    maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
     limits: flags.limits,
     peers: flags.peer,
     mirror: flags.mirror,
@@ -255,5 +269,6 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
   const role = gateway.gateway.context.recorder ? 'pushes recorded as the owners\' proxy' : 'read-only replica: no GATEWAY_SURI';
   console.log(`gateway: ${gateway.url}${flags.publicUrl ? `, reached at ${flags.publicUrl}` : ''} (${role})`);
   if (plugins) console.log(`plugins: ${plugins.address} (gRPC pb.PluginRegistry, with server reflection)`);
+  if (flags.peer.length) console.log(`peers: ${flags.peer.join(', ')}`);
   if (flags.mirror?.length) console.log(`mirror: ${flags.mirror.join(', ')}, status at ${gateway.url}/mirror`);
 }

@@ -3,10 +3,10 @@
 import type { Command } from 'commander';
 import { dbUrlFromEnv, DEFAULT_GRAPHQL_PORT, redactDbUrl, runMigrations, startContentIndexer, startGraphql, startProcessor } from '../../indexer';
 import type { ManagedChild } from '../../indexer/child-process';
-import { DEFAULT_IPFS_API } from '../../content-index/config';
+import { contentIndexOptionsFromEnv, DEFAULT_IPFS_API } from '../../content-index/config';
 import { DEFAULTS } from '../../config/defaults';
 import { DEFAULT_MAX_BATCH_BLOCKS } from '../../processor/batch-coalescing';
-import { parseNonNegativeInt } from '../errors';
+import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { onShutdown } from '../shutdown';
 
 const defaultChain = () => process.env.CHAIN_RPC ?? `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`;
@@ -23,6 +23,7 @@ export function registerIndexer(program: Command): void {
     .option('--ipfs-api <url>', 'Kubo RPC API the content indexer reads manifests from (env IPFS_API)', ipfsApiDefault())
     .option('--no-content-index', 'index the chain only, without reading manifests from IPFS (run `hcr content-index` elsewhere)')
     .action(async (flags: { chain: string; from?: string; to?: string; rateLimit?: string; maxBatchBlocks?: string; ipfsApi: string; contentIndex: boolean }) => {
+      if (flags.contentIndex) checkContentIndexEnv();
       const dbUrl = dbUrlFromEnv();
       await runMigrations(dbUrl);
       const processor = startProcessor({
@@ -52,6 +53,7 @@ export function registerIndexer(program: Command): void {
     .description('read the manifests the index holds from IPFS (labels, sizes, platforms) into the index; `hcr processor` runs it too')
     .option('--ipfs-api <url>', 'Kubo RPC API to read from (env IPFS_API)', ipfsApiDefault())
     .action(async (flags: { ipfsApi: string }) => {
+      checkContentIndexEnv();
       const dbUrl = dbUrlFromEnv();
       const content = startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: (line) => console.error(line) });
       console.log(`content index: ${flags.ipfsApi} → ${redactDbUrl(dbUrl)}`);
@@ -72,6 +74,19 @@ export function registerIndexer(program: Command): void {
 }
 
 const ipfsApiDefault = () => process.env.IPFS_API?.trim() || DEFAULT_IPFS_API;
+
+/**
+ * Checks the content indexer's CONTENT_INDEX_* settings (from the environment or the
+ * configuration file) before it starts: its process would otherwise fail on them, again and
+ * again, each time it is restarted.
+ */
+export function checkContentIndexEnv(env: NodeJS.ProcessEnv = process.env): void {
+  try {
+    contentIndexOptionsFromEnv(env);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage);
+  }
+}
 
 /** A child restarted after a pause whenever it exits on its own, until stopped. */
 function keepRunning(start: () => ManagedChild): { stop(): Promise<void> } {

@@ -44,3 +44,40 @@ export function expectExit(run: Run, code: number): void {
   assert.equal(run.code, code, `expected exit ${code}, got ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
 }
+
+/** Resolves with everything a running child printed once `pattern` appears in it (call it again to wait for more). */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  const state = child as ChildProcess & { output?: string };
+  if (state.output === undefined) {
+    state.output = '';
+    child.stdout!.on('data', (chunk) => (state.output += chunk));
+    child.stderr!.on('data', (chunk) => (state.output += chunk));
+  }
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      reject(new Error(`no ${pattern} within ${timeoutMs / 1000} s:\n${state.output}`));
+    }, timeoutMs);
+    const poll = setInterval(() => {
+      if (pattern.test(state.output!)) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolvePromise(state.output!);
+      } else if (child.exitCode !== null) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        reject(new Error(`it exited (${child.exitCode}) before ${pattern}:\n${state.output}`));
+      }
+    }, 50);
+  });
+}
+
+/** SIGTERM, then waits for the exit (a service stops its children on the way); SIGKILL after 30 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,46 @@
+// Values a flag, its environment variable and the configuration file all take, checked the same
+// way wherever they come from. Each check throws an Error saying what is wrong with the value and
+// what to give instead; the caller names where it came from (`--peer`, `gateway.peers`).
+import { checkRepoName } from '../chain/validate';
+import type { TrustProxy } from '../gateway/app';
+
+/** A peer gateway's base URL, http(s)://host[:port] with nothing after the path. */
+export function checkPeerUrl(url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash) {
+    throw new Error(`"${url}" is not a peer's base URL: give http(s)://host[:port] of a gateway that serves /ipfs/, for example http://10.0.0.2:5000`);
+  }
+  return url;
+}
+
+/** A space's name (its repo_name), as a mirror names it. */
+export function checkSpaceName(name: string): string {
+  return checkRepoName(name, 'space');
+}
+
+/** Comma-separated items, blanks dropped. */
+export function splitList(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+const NAMED_PROXIES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `loopback`, `10.0.0.0/8, 127.0.0.1`, `2` (hops) or true/false, as Express's `trust proxy` takes them. */
+export function parseTrustProxy(value: string): TrustProxy {
+  const text = value.trim();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = splitList(text);
+  for (const entry of entries) {
+    if (!NAMED_PROXIES.has(entry) && !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
+      throw new Error(`"${entry}" is not an address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; list the reverse proxies in front of the gateway, separated by commas`);
+    }
+  }
+  if (entries.length === 0) throw new Error('it is empty: give loopback, the proxies\' addresses or CIDRs, or false to trust none');
+  return entries;
+}
