@@ -10,12 +10,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestInfo } from '../../src/chain';
+import type { CID } from 'multiformats/cid';
 import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
+import { carBlock, carHeader } from '../../src/ipfs/car';
+import { carModule, ipfsModules } from '../../src/ipfs/esm';
+import { decodeFileNode } from '../../src/ipfs/file-node';
 import { type RunningGateway, startGateway } from '../../src/gateway';
-import { makeImage, ociErrors, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
+import { blobOf, makeImage, ociErrors, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
-type Mode = 'other-bytes' | 'cut-short' | 'stall' | 'silent';
+type Mode = 'other-bytes' | 'cut-short' | 'stall' | 'silent' | 'repeats';
 
 /** A peer that lies: it fetches the honest answer from `honest` and spoils it the way `mode` says. */
 async function lyingPeer(honest: string, mode: Mode): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
@@ -35,6 +39,7 @@ async function lyingPeer(honest: string, mode: Mode): Promise<{ url: string; req
       return void res.end(body);
     }
     if (mode === 'cut-short') return void res.end(body.subarray(0, Math.floor(body.length / 2)));
+    if (mode === 'repeats') return void res.end(answer.headers.get('content-type')?.startsWith('application/vnd.ipld.car') ? await withRepeats(body) : body);
     res.write(body.subarray(0, Math.floor(body.length / 2))); // stall: half, then nothing
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,6 +52,26 @@ async function lyingPeer(honest: string, mode: Mode): Promise<{ url: string; req
       server.close(() => resolve());
     }),
   };
+}
+
+/** The CAR (which holds each block once) with every repeated block sent again where it recurs, as `dups=y` asks. */
+async function withRepeats(car: Buffer): Promise<Buffer> {
+  const m = await ipfsModules();
+  const { CarReader } = await carModule();
+  const reader = await CarReader.fromBytes(car);
+  const blocks = new Map<string, Uint8Array>();
+  for await (const block of reader.blocks()) blocks.set(block.cid.toString(), block.bytes);
+  const [root] = await reader.getRoots();
+  const parts: Uint8Array[] = [await carHeader([root])];
+  const visit = (cid: CID): void => {
+    const bytes = blocks.get(cid.toString());
+    if (!bytes) return;
+    parts.push(...carBlock(cid, bytes));
+    const node = decodeFileNode(m, cid, bytes);
+    if (node.kind === 'file') for (const link of node.links) visit(link.cid);
+  };
+  visit(root);
+  return Buffer.concat(parts);
 }
 
 describe('peers', () => {
@@ -99,6 +124,27 @@ describe('peers', () => {
     gateways.push(fresh);
     const layer = await fetch(`${fresh.url}/v2/acme/web/blobs/${image.layers[0].digest}`);
     assert.deepEqual(Buffer.from(await layer.arrayBuffer()), image.layers[0].bytes);
+  });
+
+  it('fetches a file whose chunks repeat, from a peer that sends each block once (dups=n) and from one that repeats them', async () => {
+    // 1 MiB of zeros: four identical 256 KiB leaves; a trustless gateway may leave the repeats out.
+    const repeating = Buffer.concat([Buffer.alloc(1024 * 1024), randomBlob(300 * 1024).bytes, Buffer.alloc(512 * 1024)]);
+    const zeros = makeImage([blobOf(repeating)]);
+    await pushImage(a.url, 'acme/zeros', 'v1', zeros);
+    const repeatingPeer = await lyingPeer(a.url, 'repeats');
+    try {
+      for (const peers of [[a.url], [repeatingPeer.url]]) {
+        const b = await gatewayWith(peers);
+        const response = await fetch(`${b.gateway.url}/v2/acme/zeros/blobs/${zeros.layers[0].digest}`);
+        assert.equal(response.status, 200, `${await response.clone().text()}\n${b.logs.join('\n')}`);
+        assert.deepEqual(Buffer.from(await response.arrayBuffer()), repeating, `through ${peers[0]}: ${b.logs.join('\n')}`);
+        const cid = (await digestInfo(a.chain.api, zeros.layers[0].digest))!.cid.text!;
+        assert.equal(await b.store.isPinned(cid), true);
+      }
+      assert.ok(repeatingPeer.requests.length > 0);
+    } finally {
+      await repeatingPeer.close();
+    }
   });
 
   it('passes over peers that send other bytes, cut their CAR short, stall, never answer or are down', { timeout: 120_000 }, async () => {

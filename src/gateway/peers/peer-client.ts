@@ -76,8 +76,16 @@ export class PeerClient {
     // The answer's headers must come within stallMs; the body is timed read by read by the caller.
     const headers = new AbortController();
     const timer = setTimeout(() => headers.abort(new PeerError(this.url, `sent no answer within ${this.#stallMs} ms`)), this.#stallMs);
+    const ask = () => fetch(`${this.url}${path}`, { headers: { Accept: accept }, signal: signal ? AbortSignal.any([signal, headers.signal]) : headers.signal });
     try {
-      response = await fetch(`${this.url}${path}`, { headers: { Accept: accept }, signal: signal ? AbortSignal.any([signal, headers.signal]) : headers.signal });
+      try {
+        response = await ask();
+      } catch (error) {
+        // A kept-alive connection the peer closed as the request went out: a GET is safe to send
+        // again, on a new connection.
+        if (signal?.aborted || headers.signal.aborted || !closedUnderneath(error)) throw error;
+        response = await ask();
+      }
     } catch (error) {
       if (signal?.aborted) throw error;
       if (headers.signal.aborted) throw headers.signal.reason;
@@ -95,6 +103,12 @@ export class PeerClient {
     }
     return response;
   }
+}
+
+/** Whether fetch failed because the connection closed under the request (not a refusal or a DNS error). */
+function closedUnderneath(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function withStallLimit<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {

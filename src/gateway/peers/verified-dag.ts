@@ -3,6 +3,9 @@
 // a client as they arrive. What is still to come is known at every step (the links of the nodes
 // received so far), so when a peer fails mid-way (wrong bytes, a cut or stalled CAR, another
 // order, gone), the next peer is asked for the subtree at that point and nothing is fetched twice.
+// A block that recurs in the file (identical chunks: runs of zeros) is sent once by a CAR with
+// `dups=n`, as this registry's own trustless gateway sends them; it is taken from the copy kept
+// when it first came, or, past that memory bound, asked for alone.
 import type { CID } from 'multiformats/cid';
 import { BlobNotFoundError } from '../../ipfs';
 import type { IpfsModules } from '../../ipfs/esm';
@@ -26,13 +29,56 @@ export async function isBlockOf(m: IpfsModules, cid: CID, bytes: Uint8Array): Pr
   return m.CID.createV1(cid.code, await m.sha256.digest(bytes)).equals(cid.toV1());
 }
 
+/** Bytes of recurring blocks kept per file, beyond which a recurrence is fetched again alone. */
+const KEPT_FOR_REPEATS = 16 * 1024 * 1024;
+
+/** The blocks of one file received so far: every CID, and the bytes of the latest ones within a bound. */
+class SeenBlocks {
+  readonly #keys = new Set<string>();
+  readonly #bytes = new Map<string, Uint8Array>();
+  #held = 0;
+
+  add(cid: CID, bytes: Uint8Array): void {
+    const key = cid.toV1().toString();
+    this.#keys.add(key);
+    if (this.#bytes.has(key) || bytes.byteLength > KEPT_FOR_REPEATS) return;
+    this.#bytes.set(key, bytes);
+    this.#held += bytes.byteLength;
+    for (const [oldest, old] of this.#bytes) {
+      if (this.#held <= KEPT_FOR_REPEATS) break;
+      this.#bytes.delete(oldest);
+      this.#held -= old.byteLength;
+    }
+  }
+
+  has(cid: CID): boolean {
+    return this.#keys.has(cid.toV1().toString());
+  }
+
+  bytes(cid: CID): Uint8Array | undefined {
+    return this.#bytes.get(cid.toV1().toString());
+  }
+}
+
 /**
  * The blocks of the file `root`, verified, depth-first. Peers are asked in order, starting with
  * the one that last served; BlobNotFoundError (naming why each failed) when none has a block.
  */
 export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal): AsyncGenerator<VerifiedFileBlock> {
   const pending: CID[] = [root];
+  const seen = new SeenBlocks();
   let current = 0;
+  /** A recurring block: the kept copy, or the block asked for alone from the peers in turn. */
+  const recall = async (cid: CID): Promise<PeerBlock> => {
+    const kept = seen.bytes(cid);
+    if (kept) return { cid, bytes: kept };
+    for (let tried = 0; tried < peers.length; tried++) {
+      const peer = peers[(current + tried) % peers.length];
+      const bytes = await peer.block(cid, signal).catch(() => undefined);
+      if (bytes && (await isBlockOf(m, cid, bytes))) return { cid, bytes };
+    }
+    throw new PeerError(peers[current].url, `did not send block ${cid} again where it recurs, and no peer sent it alone`);
+  };
   while (pending.length > 0) {
     const failures: string[] = [];
     let progressed = false;
@@ -41,14 +87,15 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
       const top = pending[pending.length - 1];
       const depth = pending.length - 1;
       try {
-        const blocks = await peer.car(top, signal);
+        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(top, signal);
         if (!blocks) {
           failures.push(`${peer.url} does not have ${top}`);
           continue;
         }
-        for await (const block of subtreeOf(blocks, pending, depth)) {
+        for await (const block of subtreeOf(blocks, pending, depth, seen, recall)) {
           if (!(await isBlockOf(m, block.cid, block.bytes))) throw new PeerError(peer.url, `sent bytes for ${block.cid} that are not that block`);
           pending.pop();
+          seen.add(block.cid, block.bytes);
           const node = decodeFileNode(m, block.cid, block.bytes);
           if (node.kind === 'file') for (let i = node.links.length - 1; i >= 0; i--) pending.push(node.links[i].cid);
           progressed = true;
@@ -76,14 +123,29 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
 
 /**
  * The blocks of a peer's CAR while they are the ones expected next (the top of `pending`) and
- * the subtree the CAR was asked for is not finished (`pending` above `depth`). Another block
- * (another order, a duplicate left out) ends it as a failure of this peer.
+ * the subtree the CAR was asked for is not finished (`pending` above `depth`). A block expected
+ * next that came before is recalled rather than waited for (the CAR may leave repeats out), and
+ * a repeat the CAR does send is passed over. Any other block (another order) ends it as a
+ * failure of this peer.
  */
-async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], depth: number): AsyncGenerator<PeerBlock> {
+async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], depth: number, seen: SeenBlocks, recall: (cid: CID) => Promise<PeerBlock>): AsyncGenerator<PeerBlock> {
+  // A peer that repeats blocks sends one copy per recurrence at most: more is a peer stalling
+  // with bytes, and ends its turn.
+  let recalled = 0;
+  let passedOver = 0;
+  async function* repeats(): AsyncGenerator<PeerBlock> {
+    while (pending.length > depth && seen.has(pending[pending.length - 1])) {
+      recalled++;
+      yield recall(pending[pending.length - 1]);
+    }
+  }
+  yield* repeats();
   for await (const block of blocks) {
     if (pending.length <= depth) return;
     const expected = pending[pending.length - 1];
-    if (!block.cid.toV1().equals(expected.toV1())) throw new Error(`sent ${block.cid} where ${expected} comes next depth-first`);
-    yield block;
+    if (block.cid.toV1().equals(expected.toV1())) yield block;
+    else if (seen.has(block.cid) && ++passedOver <= recalled) continue;
+    else throw new Error(`sent ${block.cid} where ${expected} comes next depth-first`);
+    yield* repeats();
   }
 }
