@@ -211,7 +211,9 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
   // It answers from the local store only: peers asking each other for what neither holds must
   // get a 404, not a request passed on in a circle.
-  app.use(trustlessRoutes({ store: timed, recorded: new RecordedCids({ chain, index, log }), log }, log));
+  const recorded = new RecordedCids({ chain, index, log });
+  context.recorder?.onRecorded((records) => void recorded.recordedHere([...records.digests.map((d) => d.cid), ...(records.head ? [records.head.cid] : [])]));
+  app.use(trustlessRoutes({ store: timed, recorded, log }, log));
   app.use(bundleRoutes(context));
   // The artifact front doors and API tokens, before the wallet API's /api (src/gateway/doors).
   app.use(apiTokenRoutes(context), firmwareRoutes(context), packageRoutes(context), doorsOpenApiRoutes());

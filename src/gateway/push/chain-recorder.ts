@@ -23,6 +23,7 @@ export class ChainRecorder {
   readonly #timeoutMs: number;
   #nextNonce = -1;
   #nonceLock: Promise<unknown> = Promise.resolve();
+  readonly #listeners: ((records: PushRecords) => void)[] = [];
 
   constructor(api: ApiPromise, signer: TxSigner, options: { until?: 'inBlock' | 'finalized'; timeoutMs?: number } = {}) {
     this.#api = api;
@@ -35,6 +36,11 @@ export class ChainRecorder {
     return this.#signer.address;
   }
 
+  /** Told of each set of records once the chain has taken it (the trustless gateway serves those CIDs at once). */
+  onRecorded(listener: (records: PushRecords) => void): void {
+    this.#listeners.push(listener);
+  }
+
   async record(records: PushRecords): Promise<TxResult> {
     if (!this.#api.isConnected) throw new ChainUnavailableError('the chain is not connected, so the push cannot be recorded');
     const calls = records.pushedBy ? [pushedByStatement(this.#api, records.pushedBy)] : [];
@@ -43,7 +49,9 @@ export class ChainRecorder {
     const tx = asProxy(this.#api, records.owner, batchAll(this.#api, calls), 'NonTransfer');
     const nonce = await this.#takeNonce();
     try {
-      return await submitTx(this.#api, tx, this.#signer, { until: this.#until, nonce, timeoutMs: this.#timeoutMs });
+      const result = await submitTx(this.#api, tx, this.#signer, { until: this.#until, nonce, timeoutMs: this.#timeoutMs });
+      for (const listener of this.#listeners) listener(records);
+      return result;
     } catch (error) {
       // A refused transaction did not use its nonce: ask the chain again next time.
       if ((error as { kind?: string }).kind !== 'dispatch') this.#nextNonce = -1;

@@ -4,6 +4,7 @@
 // walking it asks for one by one (it learns their CIDs from the nodes above them, and so does
 // this gateway, as it serves those nodes).
 import type { CID } from 'multiformats/cid';
+import { ipfsModules, type IpfsModules } from '../../ipfs/esm';
 import type { ChainReader } from '../resolve/chain-reader';
 import type { RegistryIndex } from '../resolve/registry-index';
 
@@ -35,6 +36,15 @@ export class RecordedCids {
     return true;
   }
 
+  /** CIDs this gateway has just recorded on chain itself: servable before any scan or index sees them. */
+  async recordedHere(cids: readonly string[]): Promise<void> {
+    const m = await ipfsModules();
+    for (const text of cids) {
+      const cid = parseCid(m, text);
+      if (cid) this.#roots.add(cid.toV1().toString());
+    }
+  }
+
   /** The links of a node of an allowed DAG: blocks a client will ask for next. */
   allowChildren(links: readonly CID[]): void {
     for (const link of links) {
@@ -59,19 +69,25 @@ export class RecordedCids {
   #scanned(): Promise<Set<string>> {
     if (this.#scan && Date.now() - this.#scan.at < CHAIN_SCAN_INTERVAL_MS) return this.#scan.cids;
     const cids = this.#chain.recordedCids().then(async (recorded) => {
-      const { CID } = await import('multiformats/cid');
+      const m = await ipfsModules();
       const set = new Set<string>();
       for (const text of recorded) {
-        try {
-          set.add(CID.parse(text).toV1().toString());
-        } catch {
-          // Anyone can write anything on chain; what does not parse names nothing to serve.
-        }
+        const cid = parseCid(m, text);
+        if (cid) set.add(cid.toV1().toString());
       }
       return set;
     });
     this.#scan = { at: Date.now(), cids };
     cids.catch(() => (this.#scan = undefined));
     return cids;
+  }
+}
+
+/** Anyone can write anything on chain; what does not parse names nothing to serve. */
+function parseCid(m: IpfsModules, text: string): CID | undefined {
+  try {
+    return m.CID.parse(text);
+  } catch {
+    return undefined;
   }
 }
