@@ -81,3 +81,68 @@ describe('Kubo store when the node is unreachable', () => {
     await assert.rejects(KuboBlobStore.open({ url: 'kubo:5001' }), /expected a URL like http:\/\/127\.0\.0\.1:5001/);
   });
 });
+
+/**
+ * A node that knows one 1000-byte file and answers `cat` as told: whole, with Kubo's
+ * X-Stream-Error trailer after some bytes, short of the length, or cut off mid-way.
+ */
+async function catServer(answer: 'whole' | 'stream-error' | 'short' | 'cut'): Promise<{ url: string; close: () => Promise<void> }> {
+  const { createServer: createHttpServer } = await import('node:http');
+  const bytes = Buffer.alloc(1000, 7);
+  const server = createHttpServer((req, res) => {
+    const command = new URL(req.url ?? '/', 'http://x').pathname;
+    if (command === '/api/v0/files/stat') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ Hash: FILE_CID, Size: bytes.length, CumulativeSize: bytes.length + 100, Blocks: 4, Type: 'file' }));
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Stream-Output': '1', Trailer: 'X-Stream-Error' });
+    if (answer === 'whole') return res.end(bytes);
+    res.write(bytes.subarray(0, 400));
+    if (answer === 'stream-error') {
+      res.addTrailers({ 'X-Stream-Error': 'merkledag: not found' });
+      res.end();
+    } else if (answer === 'short') {
+      res.end();
+    } else {
+      setTimeout(() => res.socket?.destroy(), 20);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+const FILE_CID = 'bafybeibrqvtv3a34i336jls3o4b56f5jubrfrrbqew3vgqskq6o4cs4vz4';
+
+async function drain(stream: AsyncIterable<Uint8Array>): Promise<number> {
+  let size = 0;
+  for await (const chunk of stream) size += chunk.byteLength;
+  return size;
+}
+
+describe('Kubo store reading a file that fails part-way', () => {
+  it('streams a whole answer, and fails the stream (never ends it short) on an X-Stream-Error trailer, a short answer or a cut connection', async () => {
+    for (const [answer, expected] of [
+      ['whole', undefined],
+      ['stream-error', /not found/],
+      ['short', /ended after 400 of 1000 bytes/],
+      ['cut', /unreachable|aborted|ECONNRESET|terminated/i],
+    ] as const) {
+      const node = await catServer(answer);
+      try {
+        const store = await KuboBlobStore.open({ url: node.url });
+        const reading = drain(await store.get(FILE_CID));
+        if (expected === undefined) assert.equal(await reading, 1000);
+        else await assert.rejects(reading, (error: Error) => expected.test(error.message), `${answer}: expected ${expected}`);
+      } finally {
+        await node.close();
+      }
+    }
+  });
+});

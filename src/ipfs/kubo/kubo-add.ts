@@ -1,13 +1,12 @@
-// POST /api/v0/add as a streamed multipart upload over node:http, the one call the Kubo store
-// does not make through kubo-rpc-client. kubo-rpc-client uploads through the global fetch, and
+// POST /api/v0/add as a streamed multipart upload over node:http (kubo-http.ts), not through
+// kubo-rpc-client. kubo-rpc-client uploads through the global fetch, and
 // Node's fetch (undici, nodejs/undici#4058) tees a streamed request body to be able to follow
 // redirects, keeping every chunk of the upload in memory until the request ends: a 1 GiB layer
 // would cost 1 GiB of RAM. node:http streams it with backpressure instead.
 import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { KuboHttpError, kuboRequest, readAnswer, responseOf } from './kubo-http';
 
 /** What Kubo answers for an added file (`Size` is the DAG's cumulative size, as a string). */
 export interface AddedFile {
@@ -15,16 +14,6 @@ export interface AddedFile {
   readonly Hash: string;
   readonly Size: string;
 }
-
-/** Shaped like kubo-rpc-client's HTTPError, so one mapping (kubo-errors.ts) serves both. */
-export class KuboHttpError extends Error {
-  override readonly name = 'HTTPError';
-  constructor(message: string, readonly response: { status: number }) {
-    super(message);
-  }
-}
-
-const MAX_ANSWER = 1 << 20;
 
 async function* multipart(source: AsyncIterable<Uint8Array>, boundary: string): AsyncGenerator<Uint8Array> {
   yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n`);
@@ -35,16 +24,8 @@ async function* multipart(source: AsyncIterable<Uint8Array>, boundary: string): 
 /** `apiBase` is the RPC root, e.g. `http://127.0.0.1:5001/api/v0`. */
 export async function kuboAdd(apiBase: string, source: AsyncIterable<Uint8Array>, options: Record<string, string>, signal?: AbortSignal): Promise<AddedFile> {
   const boundary = `hcr-${randomUUID()}`;
-  const url = new URL(`${apiBase.replace(/\/+$/, '')}/add?${new URLSearchParams(options)}`);
-  const request = (url.protocol === 'https:' ? https : http).request(url, {
-    method: 'POST',
-    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-    signal,
-  });
-  const answered = new Promise<IncomingMessage>((resolve, reject) => {
-    request.once('response', resolve);
-    request.once('error', reject);
-  });
+  const request = kuboRequest(apiBase, 'add', new URLSearchParams(options), { headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, signal });
+  const answered = responseOf(request);
   answered.catch(() => undefined);
 
   let uploadError: unknown;
@@ -55,10 +36,8 @@ export async function kuboAdd(apiBase: string, source: AsyncIterable<Uint8Array>
   // explains more than the broken pipe does.
   const response = await (uploadError === undefined ? answered : Promise.race([answered, sleep(1_000)]).catch(() => undefined));
   if (!response) throw uploadError;
-  const text = await readAnswer(response);
-  if (response.statusCode !== 200) {
-    throw new KuboHttpError(messageOf(text, response.statusCode), { status: response.statusCode ?? 500 });
-  }
+  const text = await readAnswer(response, 'add');
+  if (response.statusCode !== 200) throw KuboHttpError.of(text, response.statusCode);
   const streamError = response.trailers['x-stream-error'];
   if (streamError) throw new KuboHttpError(streamError, { status: 500 });
   if (uploadError !== undefined) throw uploadError;
@@ -69,31 +48,6 @@ export async function kuboAdd(apiBase: string, source: AsyncIterable<Uint8Array>
     .find((entry) => typeof entry.Hash === 'string');
   if (!added) throw new KuboHttpError(`add answered without a CID: ${text.slice(0, 200)}`, { status: 500 });
   return added as AddedFile;
-}
-
-async function readAnswer(response: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response) {
-    size += (chunk as Buffer).byteLength;
-    if (size > MAX_ANSWER) {
-      response.destroy();
-      throw new KuboHttpError(`add answered with more than ${MAX_ANSWER} bytes; is this a Kubo RPC API?`, { status: 500 });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Kubo's `{"Message": …}`, else the text itself. */
-function messageOf(text: string, status: number | undefined): string {
-  try {
-    const body = JSON.parse(text) as { Message?: unknown };
-    if (typeof body.Message === 'string') return body.Message;
-  } catch {
-    // Not JSON: a proxy's or a wrong server's page.
-  }
-  return `HTTP ${status}: ${text.trim().slice(0, 200)}`;
 }
 
 function sleep(ms: number): Promise<undefined> {

@@ -8,8 +8,9 @@ import { dagBlocks } from '../dag-blocks';
 import { cidText, KUBO_IMPORT, parseBlobCid } from '../cid';
 import { BlobNotFoundError, BlobStoreUnavailableError, InvalidCidError } from '../errors';
 import { carModule, ipfsModules, kuboRpcClient, type IpfsModules } from '../esm';
-import { type ByteRange, clampRange, CountingSource, emptyReadable, toReadable } from '../streams';
+import { type ByteRange, clampRange, CountingSource, emptyReadable } from '../streams';
 import { kuboAdd } from './kubo-add';
+import { kuboCat } from './kubo-cat';
 import { kuboError, unreachable } from './kubo-errors';
 
 export interface KuboBlobStoreOptions {
@@ -77,33 +78,17 @@ export class KuboBlobStore implements BlobStore {
     const { size } = await this.#lookup(root, options.signal);
     const { start, end } = clampRange(size, options.offset, options.length);
     if (end === start) return emptyReadable();
-    const controller = new AbortController();
-    const stop = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', stop, { once: true });
-    const chunks = this.#client.cat(root, { offset: start, length: end - start, signal: controller.signal })[Symbol.asyncIterator]();
-    // The first chunk is awaited here so that a refusal rejects get() rather than the stream.
-    let first: IteratorResult<Uint8Array>;
+    const what = `cat of ${root}`;
     try {
-      first = await chunks.next();
+      return await kuboCat(this.#apiBase, cidText(root), {
+        offset: start,
+        length: end - start,
+        signal: options.signal,
+        mapError: (error) => kuboError(error, this.location, what, cidText(root)),
+      });
     } catch (error) {
-      options.signal?.removeEventListener('abort', stop);
-      throw kuboError(error, this.location, `cat of ${root}`, cidText(root));
+      throw kuboError(error, this.location, what, cidText(root));
     }
-    const location = this.location;
-    async function* stream(): AsyncGenerator<Uint8Array> {
-      try {
-        if (!first.done) yield first.value;
-        for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
-      } catch (error) {
-        throw kuboError(error, location, `cat of ${root}`, cidText(root));
-      } finally {
-        // Stopping early (or failing) ends the HTTP response too.
-        options.signal?.removeEventListener('abort', stop);
-        controller.abort();
-        await chunks.return?.(undefined).catch(() => undefined);
-      }
-    }
-    return toReadable(stream(), options.signal);
   }
 
   async getBlock(cid: string): Promise<Uint8Array> {
