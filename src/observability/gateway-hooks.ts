@@ -1,5 +1,6 @@
 // Hooks the gateway's metrics into objects built by createGatewayApp, from outside them: the
-// push's extrinsic (latency, failures by pallet error), a CID whose bytes failed verification,
+// push's extrinsic (latency, failures by pallet error), a CID whose bytes failed verification
+// (another digest, or another size than the manifest gives),
 // blob cache lookups on downloads, and the number of upload sessions open.
 import type { GatewayContext } from '../gateway/context';
 import type { GatewayMetrics } from './gateway-metrics';
@@ -23,6 +24,10 @@ export function instrumentGatewayContext(context: GatewayContext, metrics: Gatew
   wrapMethod(context.verified, 'markMismatch', (markMismatch) => (digest, cid) => {
     metrics.verificationFailures.inc();
     markMismatch(digest, cid);
+  });
+  wrapMethod(context.content, 'sizeMismatch', (sizeMismatch) => (candidate, size, expected) => {
+    metrics.verificationFailures.inc();
+    return sizeMismatch(candidate, size, expected);
   });
   // Downloads ask the cache for the blob's file first; without one the bytes stream from IPFS.
   wrapMethod(context.content, 'cachedFile', (cachedFile) => async (blob) => {

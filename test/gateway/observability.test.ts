@@ -138,6 +138,19 @@ describe('gateway observability', () => {
     assert.ok((sample(text, 'hcr_gateway_ipfs_operation_duration_seconds_count', { operation: 'get', outcome: 'ok' }) ?? 0) >= 1);
   });
 
+  it('counts a CID that holds another size than the manifest gives the blob as a verification failure', async () => {
+    const decoy = randomBlob(1000);
+    const { cid } = await t.store.put([decoy.bytes]);
+    await submitTx(t.chain.api, storeDigestInfo(t.chain.api, { repo: 'acme', digest: image.layers[0].digest, type: 'File', cid }), t.keys.alice);
+    const replica = await t.startReplica();
+    const served = await fetch(`${replica.url}/v2/acme/observed/blobs/${image.layers[0].digest}`)
+      .then(async (response) => (response.status === 200 ? Buffer.from(await response.arrayBuffer()) : undefined))
+      .catch(() => undefined);
+    assert.ok(!served?.equals(decoy.bytes), 'the repointed bytes were served');
+    const text = await (await fetch(`${replica.url}/metrics`)).text();
+    assert.equal(sample(text, 'hcr_gateway_verification_failures_total'), 1);
+  });
+
   it('logs each request as one JSON line with its id, status, bytes and duration, and no credentials', async () => {
     const { lines, logger } = captureLogs();
     const replica = await t.startReplica({ logger, auth: {} });
