@@ -32,6 +32,8 @@ const ROUNDS = envInt('BENCH_ROUNDS', 3, 1);
 const BIG_BLOB_MIB = envInt('BENCH_BIG_BLOB_MIB', 1024, 1);
 const LAYER_MIB = [15, 25, 35, 45, 80];
 const HCR = join(__dirname, '..', 'bin', 'hcr.js');
+/** Extra Node flags for the gateways under test (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 async function serveA(wsUrl: string, dataDir: string): Promise<void> {
   const api = await connectChain(wsUrl);
@@ -56,7 +58,7 @@ interface Running {
 
 /** `hcr gateway …` in a child process, once it answers. */
 async function hcrGateway(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [HCR, 'gateway', '--port', '0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_ARGS, HCR, 'gateway', '--port', '0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
 
     const aDir = join(work, 'a');
     mkdirSync(aDir);
-    const a = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, __filename, '--serve-a', chain.devnet.wsUrl, aDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const a = spawn(process.execPath, [...GATEWAY_NODE_ARGS, ...TYPESCRIPT_NODE_ARGS, __filename, '--serve-a', chain.devnet.wsUrl, aDir], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(a);
     const { url: aUrl, ipfsApi } = JSON.parse(await new Promise<string>((resolve, reject) => {
       createInterface({ input: a.stdout! }).once('line', resolve);
