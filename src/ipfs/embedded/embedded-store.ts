@@ -14,8 +14,10 @@ import { cidText, KUBO_IMPORT, parseBlobCid } from '../cid';
 import { BlobNotFoundError, BlobStoreError, BlobStoreUnavailableError } from '../errors';
 import { ipfsModules, type IpfsModules } from '../esm';
 import { type ByteRange, clampRange, CountingSource, toReadable } from '../streams';
+import { dagBlocks } from '../dag-blocks';
 import { FileDag, type FileNode } from './file-dag';
 import { sweepBlocks, sweepLeafFiles } from './garbage-collector';
+import { LeafAssembly, LeafSpool } from './leaf-assembly';
 import { LeafFiles } from './leaf-files';
 import { PinSet } from './pin-set';
 import { spreadSubdirectories } from './spread-subdirectories';
@@ -159,11 +161,94 @@ export class EmbeddedBlobStore implements BlobStore {
     })();
   }
 
+  /**
+   * Stores the file as it comes, its raw leaves written into one leaf file rather than one block
+   * file each, when the blocks come depth-first and the DAG is one whose leaves are exactly the
+   * file (leaf-assembly.ts); else block by block, as putBlockSet does.
+   */
   async putBlocks(root: string, blocks: AsyncIterable<DagBlock>, options: { signal?: AbortSignal } = {}): Promise<PutResult> {
-    const rootCid = cidText(parseBlobCid(this.#m, root));
-    await this.putBlockSet(blocks, options);
-    await this.pin(rootCid);
-    return { cid: rootCid, size: (await this.stat(rootCid)).size };
+    this.#assertOpen();
+    const rootCid = parseBlobCid(this.#m, root);
+    const name = cidText(rootCid);
+    // Registered first, so that a collection running meanwhile keeps these unpinned blocks (and
+    // the file being written, which is newer still).
+    const write = { since: Date.now() - 1000 };
+    this.#writing.add(write);
+    try {
+      let adopted = false;
+      if (rootCid.code === this.#m.dagPb.code) adopted = await this.#putAsLeafFile(rootCid, blocks, options);
+      // A one-block file is that block: a leaf file would gain nothing.
+      else await this.#putEach(blocks, options);
+      if (!adopted) await this.pin(name);
+    } finally {
+      this.#writing.delete(write);
+    }
+    return { cid: name, size: (await this.stat(name)).size };
+  }
+
+  /**
+   * putBlocks into a leaf file: true when the file was adopted and pinned; false when the blocks
+   * did not fit and were stored one by one instead (all of them, those of the leaf file too).
+   */
+  async #putAsLeafFile(root: CID, blocks: AsyncIterable<DagBlock>, options: { signal?: AbortSignal }): Promise<boolean> {
+    const gated = (cid: CID, bytes: Uint8Array) => this.#gate.write(async () => {
+      await this.#blocks.put(cid, bytes);
+    });
+    const spool = await LeafSpool.create(this.#leaves.dir);
+    let assembly: LeafAssembly | undefined = new LeafAssembly(this.#m, root, spool, { put: gated, get: (cid) => this.#files.block(cid) });
+    try {
+      for await (const block of blocks) {
+        options.signal?.throwIfAborted();
+        if (assembly && (await assembly.add(block))) continue;
+        if (assembly) {
+          await this.#spill(root, assembly);
+          assembly = undefined;
+          await spool.discard();
+        }
+        await gated(block.cid, block.bytes);
+      }
+      options.signal?.throwIfAborted();
+      if (assembly && !(await assembly.complete())) {
+        // Blocks are missing (the pin will say which) or the DAG is not one a leaf file can hold.
+        await this.#spill(root, assembly);
+        assembly = undefined;
+      }
+      if (!assembly) return false;
+      await spool.finish();
+      const name = cidText(root);
+      // As adoptFile: within one process, a collection cannot run between the move and the pin.
+      await this.#gate.write(async () => {
+        await this.#leaves.adopt(name, spool.path);
+        await this.#pins.add(name);
+      });
+      return true;
+    } finally {
+      // Gone once adopted; deleted in every other case (a failure, an abort, a fallback).
+      await spool.discard();
+    }
+  }
+
+  /**
+   * Stores the raw leaves the assembly has written so far as blocks, read back from its file,
+   * so that the store can go on block by block. Every node above them is stored already.
+   */
+  async #spill(root: CID, assembly: LeafAssembly): Promise<void> {
+    const end = assembly.written;
+    if (end === 0) return;
+    const read = async (cid: CID, place: { offset: number; size: number }) => {
+      if (cid.code !== this.#m.raw.code) return this.#files.block(cid);
+      return place.offset + place.size <= end ? assembly.spool.readAt(place.offset, place.size) : undefined;
+    };
+    for await (const block of dagBlocks(this.#m, root, read, { start: 0, end })) {
+      if (block.cid.code === this.#m.raw.code) await this.#gate.write(() => this.#blocks.put(block.cid, block.bytes));
+    }
+  }
+
+  async #putEach(blocks: AsyncIterable<DagBlock>, options: { signal?: AbortSignal }): Promise<void> {
+    for await (const block of blocks) {
+      options.signal?.throwIfAborted();
+      await this.#gate.write(() => this.#blocks.put(block.cid, block.bytes));
+    }
   }
 
   /** Stores blocks (checked against their CIDs by the caller) without pinning anything. */
@@ -173,10 +258,7 @@ export class EmbeddedBlobStore implements BlobStore {
     const write = { since: Date.now() - 1000 };
     this.#writing.add(write);
     try {
-      for await (const block of blocks) {
-        options.signal?.throwIfAborted();
-        await this.#gate.write(() => this.#blocks.put(block.cid, block.bytes));
-      }
+      await this.#putEach(blocks, options);
     } finally {
       this.#writing.delete(write);
     }
