@@ -2,6 +2,7 @@
 // the chain index holds from IPFS into the index's content tables until stopped. It waits for
 // the migrations rather than applying them, so that it can start beside the processor.
 import '../indexer/register-ts-sources';
+import { exitWithParent } from '../indexer/exit-with-parent';
 import { Pool } from 'pg';
 import { dbUrlFromEnv, redactDbUrl } from '../indexer/db-url';
 import { KuboBlobStore } from '../ipfs';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   await pool.end();
 }
 
+exitWithParent();
 main().then(() => process.exit(0), (error: Error) => {
   console.error(`content-index: ${error.message}`);
   process.exit(1);

@@ -1,5 +1,6 @@
 // A child process of the indexer (processor, GraphQL server) with its output forwarded line by
-// line, the last lines kept for error messages, and a stop that cannot hang.
+// line, the last lines kept for error messages, and a stop that cannot hang. A child stops by
+// itself when this process goes without stopping it (exit-with-parent.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -19,7 +20,9 @@ export interface ManagedChild {
 }
 
 export function startChild(name: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; log?: (line: string) => void }): ManagedChild {
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The IPC channel carries nothing: the child sees it close when this process goes (exit-with-parent.ts).
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  child.channel?.unref();
   const recent: string[] = [];
   const onLine = (line: string) => {
     recent.push(line.length > 2_000 ? `${line.slice(0, 2_000)}…` : line);

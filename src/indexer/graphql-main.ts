@@ -12,6 +12,7 @@
 // that cannot be read with a JSON error instead of Express's HTML page (graphql-request-body.ts),
 // and adds /healthz, /readyz and /metrics with every request timed (graphql-observability.ts).
 import './register-ts-sources';
+import { exitWithParent } from './exit-with-parent';
 import { dbUrlFromEnv } from './db-url';
 import { answerCacheHitsFirst } from './graphql-cache-fast-path';
 import { bodyErrorHandler } from './graphql-request-body';
@@ -84,5 +85,6 @@ function patchApolloServer(): void {
   };
 }
 
+exitWithParent();
 patchApolloServer();
 require('@subsquid/graphql-server/bin/run.js');

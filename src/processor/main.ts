@@ -1,6 +1,7 @@
 // `hcr processor` / `npm run processor`: applies migrations, checks the database belongs to this
 // chain, then indexes. Settings come from the environment (see config.ts and DB_URL / DB_*).
 import '../indexer/register-ts-sources';
+import { exitWithParent } from '../indexer/exit-with-parent';
 import { TypeormDatabase } from '@subsquid/typeorm-store';
 import { dbUrlFromEnv } from '../indexer/db-url';
 import { runMigrations } from '../indexer/migrations';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   createProcessor(options, lookahead).run(database, handler);
 }
 
+exitWithParent();
 main().catch((error: Error) => {
   console.error(`processor: ${error.message}`);
   process.exit(1);
