@@ -19,7 +19,7 @@ import { type RunningGateway, startGateway } from '../../src/gateway';
 import { blobOf, makeImage, ociErrors, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
-type Mode = 'other-bytes' | 'cut-short' | 'stall' | 'silent' | 'repeats';
+type Mode = 'other-bytes' | 'cut-short' | 'cut-car' | 'stall' | 'silent' | 'repeats';
 
 /** A peer that lies: it fetches the honest answer from `honest` and spoils it the way `mode` says. */
 async function lyingPeer(honest: string, mode: Mode): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
@@ -39,7 +39,9 @@ async function lyingPeer(honest: string, mode: Mode): Promise<{ url: string; req
       return void res.end(body);
     }
     if (mode === 'cut-short') return void res.end(body.subarray(0, Math.floor(body.length / 2)));
-    if (mode === 'repeats') return void res.end(answer.headers.get('content-type')?.startsWith('application/vnd.ipld.car') ? await withRepeats(body) : body);
+    // Blocks whole, CARs cut in half: a peer whose connection breaks in the middle of a file.
+    if (mode === 'cut-car') return void res.end(isCar(answer) ? body.subarray(0, Math.floor(body.length / 2)) : body);
+    if (mode === 'repeats') return void res.end(isCar(answer) ? await withRepeats(body) : body);
     res.write(body.subarray(0, Math.floor(body.length / 2))); // stall: half, then nothing
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,6 +54,10 @@ async function lyingPeer(honest: string, mode: Mode): Promise<{ url: string; req
       server.close(() => resolve());
     }),
   };
+}
+
+function isCar(answer: Response): boolean {
+  return answer.headers.get('content-type')?.startsWith('application/vnd.ipld.car') === true;
 }
 
 /** The CAR (which holds each block once) with every repeated block sent again where it recurs, as `dups=y` asks. */
@@ -144,6 +150,28 @@ describe('peers', () => {
       assert.ok(repeatingPeer.requests.length > 0);
     } finally {
       await repeatingPeer.close();
+    }
+  });
+
+  it('asks the next peer for the rest of the file by its byte range, which a peer that never served the file answers too', async () => {
+    // C holds A's content but has served none of it: it knows the file's root as recorded, not
+    // the blocks below it, so only a request naming the root can reach them there.
+    // Over 174 chunks: two levels of nodes above the leaves, so the rest starts below a node too.
+    const layer = randomBlob(45 * 1024 * 1024 + 17);
+    const other = makeImage([layer]);
+    await pushImage(a.url, 'acme/resumed', 'v1', other);
+    const c = await a.startReplica();
+    const liar = await lyingPeer(a.url, 'cut-car');
+    try {
+      const b = await gatewayWith([liar.url, c.url]);
+      const response = await fetch(`${b.gateway.url}/v2/acme/resumed/blobs/${layer.digest}`);
+      assert.equal(response.status, 200, `${await response.clone().text()}\n${b.logs.join('\n')}`);
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), layer.bytes, b.logs.join('\n'));
+      assert.ok(b.logs.some((line) => line.includes('cut short')), b.logs.join('\n'));
+      const cid = (await digestInfo(a.chain.api, layer.digest))!.cid.text!;
+      assert.equal(await b.store.isPinned(cid), true);
+    } finally {
+      await liar.close();
     }
   });
 

@@ -32,9 +32,14 @@ export class PeerClient {
     return new Uint8Array(await withStallLimit(response.arrayBuffer(), this.#stallMs, () => new PeerError(this.url, `sent no block ${cid} within ${this.#stallMs} ms`)));
   }
 
-  /** The DAG under `cid` as a CAR (depth-first), block by block; undefined when the peer does not have it. */
-  async car(cid: CID, signal?: AbortSignal): Promise<AsyncIterable<PeerBlock> | undefined> {
-    const response = await this.#get(`/ipfs/${cid}?format=car&dag-scope=all`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal);
+  /**
+   * The DAG under `cid` as a CAR (depth-first), block by block; undefined when the peer does not
+   * have it. With `from`, only what the file's bytes from that offset on need (entity-bytes): the
+   * nodes on the way down to it, then every block after it.
+   */
+  async car(cid: CID, signal?: AbortSignal, options: { from?: number } = {}): Promise<AsyncIterable<PeerBlock> | undefined> {
+    const range = options.from ? `&entity-bytes=${options.from}:*` : '';
+    const response = await this.#get(`/ipfs/${cid}?format=car&dag-scope=all${range}`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal);
     if (!response?.body) return undefined;
     const { CarBlockIterator } = await carModule();
     const stallMs = this.#stallMs;

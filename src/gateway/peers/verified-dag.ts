@@ -2,14 +2,16 @@
 // depth-first order: the root, then each link's subtree in turn, so the file's bytes can go on to
 // a client as they arrive. What is still to come is known at every step (the links of the nodes
 // received so far), so when a peer fails mid-way (wrong bytes, a cut or stalled CAR, another
-// order, gone), the next peer is asked for the subtree at that point and nothing is fetched twice.
+// order, gone), the next peer is asked for the rest and nothing is fetched twice: for the file
+// from that byte on (entity-bytes), since a gateway that has served nothing of the file yet knows
+// its recorded root but not the blocks below it, and passes over the nodes on the way down.
 // A block that recurs in the file (identical chunks: runs of zeros) is sent once by a CAR with
 // `dups=n`, as this registry's own trustless gateway sends them; it is taken from the copy kept
 // when it first came, or, past that memory bound, asked for alone.
 import type { CID } from 'multiformats/cid';
 import { BlobNotFoundError } from '../../ipfs';
 import type { IpfsModules } from '../../ipfs/esm';
-import { decodeFileNode } from '../../ipfs/file-node';
+import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { type PeerBlock, type PeerClient, PeerError } from './peer-client';
 
 export interface VerifiedFileBlock {
@@ -28,6 +30,9 @@ export async function isBlockOf(m: IpfsModules, cid: CID, bytes: Uint8Array): Pr
   if (cid.multihash.code !== m.sha256.code) return false;
   return m.CID.createV1(cid.code, await m.sha256.digest(bytes)).equals(cid.toV1());
 }
+
+/** Nodes a CAR of a file from a byte on may send before that byte's block: the DAG's depth at most. */
+const NODES_ABOVE_A_BYTE = 64;
 
 /** Bytes of recurring blocks kept per file, beyond which a recurrence is fetched again alone. */
 const KEPT_FOR_REPEATS = 16 * 1024 * 1024;
@@ -68,6 +73,9 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
   const pending: CID[] = [root];
   const seen = new SeenBlocks();
   let current = 0;
+  /** The file's bytes verified so far, and its size once the root came. */
+  let position = 0;
+  let size: number | undefined;
   /** A recurring block: the kept copy, or the block asked for alone from the peers in turn. */
   const recall = async (cid: CID): Promise<PeerBlock> => {
     const kept = seen.bytes(cid);
@@ -85,14 +93,17 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
     for (let tried = 0; tried < peers.length && !progressed; tried++) {
       const peer = peers[(current + tried) % peers.length];
       const top = pending[pending.length - 1];
-      const depth = pending.length - 1;
+      // The rest of the file from where the last peer stopped; a subtree alone when the bytes
+      // left are none (nodes without data), which a byte range cannot name.
+      const resume = top !== root && size !== undefined && position < size;
+      const depth = resume ? 0 : pending.length - 1;
       try {
-        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(top, signal);
+        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, signal, resume ? { from: position } : {});
         if (!blocks) {
           failures.push(`${peer.url} does not have ${top}`);
           continue;
         }
-        for await (const block of subtreeOf(blocks, pending, depth, seen, recall)) {
+        for await (const block of subtreeOf(blocks, pending, depth, seen, recall, resume)) {
           if (!(await isBlockOf(m, block.cid, block.bytes))) throw new PeerError(peer.url, `sent bytes for ${block.cid} that are not that block`);
           pending.pop();
           seen.add(block.cid, block.bytes);
@@ -100,7 +111,10 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
           if (node.kind === 'file') for (let i = node.links.length - 1; i >= 0; i--) pending.push(node.links[i].cid);
           progressed = true;
           current = (current + tried) % peers.length;
-          yield { cid: block.cid, bytes: block.bytes, data: node.kind === 'raw' ? node.bytes : node.data };
+          const data = node.kind === 'raw' ? node.bytes : node.data;
+          if (block.cid.toV1().equals(root.toV1())) size = fileSize(node);
+          position += data?.byteLength ?? 0;
+          yield { cid: block.cid, bytes: block.bytes, data };
         }
         if (pending.length > depth) throw new PeerError(peer.url, `ended the CAR of ${top} before its last block`);
       } catch (error) {
@@ -128,7 +142,11 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
  * a repeat the CAR does send is passed over. Any other block (another order) ends it as a
  * failure of this peer.
  */
-async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], depth: number, seen: SeenBlocks, recall: (cid: CID) => Promise<PeerBlock>): AsyncGenerator<PeerBlock> {
+async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], depth: number, seen: SeenBlocks, recall: (cid: CID) => Promise<PeerBlock>, resumed = false): AsyncGenerator<PeerBlock> {
+  // A CAR of the file from a byte on starts with the nodes above that byte, all verified before
+  // (a few: one per level of the DAG; more is a peer stalling with bytes).
+  let before = resumed;
+  let above = 0;
   // A peer that repeats blocks sends one copy per recurrence at most: more is a peer stalling
   // with bytes, and ends its turn.
   let recalled = 0;
@@ -143,6 +161,8 @@ async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], dept
   for await (const block of blocks) {
     if (pending.length <= depth) return;
     const expected = pending[pending.length - 1];
+    if (before && !block.cid.toV1().equals(expected.toV1()) && seen.has(block.cid) && ++above <= NODES_ABOVE_A_BYTE) continue;
+    before = false;
     if (block.cid.toV1().equals(expected.toV1())) yield block;
     else if (seen.has(block.cid) && ++passedOver <= recalled) continue;
     else throw new Error(`sent ${block.cid} where ${expected} comes next depth-first`);
