@@ -5,21 +5,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobStoreError, EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
+import { BlobStoreError, EmbeddedBlobStore } from '../../src/ipfs';
 import { CHUNK, collect, pieces } from './helpers/bytes';
+import { blockFiles, openStorePair, type StorePair } from './helpers/store-files';
 
 /** A moment after every file written so far (file times have a coarse clock). */
 const soon = () => Date.now() + 2000;
 
 /** blockstore-fs's block files under `blocks/`. */
-function blockFiles(ipfsDir: string): string[] {
-  const blocks = join(ipfsDir, 'blocks');
-  return readdirSync(blocks).flatMap((shard) => readdirSync(join(blocks, shard)).filter((name) => name.endsWith('.data')));
-}
-
 describe('embedded store leaf files', () => {
   let work: string;
   let ipfsDir: string;
@@ -27,16 +22,14 @@ describe('embedded store leaf files', () => {
   let reference: EmbeddedBlobStore;
   let n = 0;
 
+  let pair: StorePair | undefined;
+
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'hcr-leaf-files-'));
-    ipfsDir = embeddedIpfsDir(join(work, 'store'));
-    store = await EmbeddedBlobStore.open(ipfsDir);
-    reference = await EmbeddedBlobStore.open(embeddedIpfsDir(join(work, 'reference')));
+    pair = await openStorePair('hcr-leaf-files-');
+    ({ work, ipfsDir, store, reference } = pair);
   });
   after(async () => {
-    await store?.close();
-    await reference?.close();
-    rmSync(work, { recursive: true, force: true });
+    await pair?.close();
   });
 
   /** The bytes written to a file of their own, as the gateway's upload file holds them. */

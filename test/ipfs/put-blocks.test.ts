@@ -5,27 +5,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
-import { BlobNotFoundError, EmbeddedBlobStore, embeddedIpfsDir, type GarbageCollection } from '../../src/ipfs';
+import { BlobNotFoundError, EmbeddedBlobStore, type GarbageCollection } from '../../src/ipfs';
 import { type DagBlock, dagBlocks } from '../../src/ipfs/dag-blocks';
 import { ipfsModules } from '../../src/ipfs/esm';
 import { CHUNK, collect, MiB } from './helpers/bytes';
 import { each } from './helpers/dag';
+import { blockFiles, openStorePair, type StorePair } from './helpers/store-files';
 
 const RAW = 0x55;
 /** The stores' import settings (KUBO_IMPORT) but for the chunker and layout importedBlocks sets. */
 const KUBO = { cidVersion: 1, rawLeaves: true, reduceSingleLeafToSelf: true };
 /** A moment after every file written so far (file times have a coarse clock). */
 const soon = () => Date.now() + 2000;
-
-function blockFiles(ipfsDir: string): string[] {
-  const blocks = join(ipfsDir, 'blocks');
-  if (!existsSync(blocks)) return [];
-  return readdirSync(blocks).flatMap((shard) => readdirSync(join(blocks, shard)).filter((name) => name.endsWith('.data')));
-}
 
 function leafDir(ipfsDir: string): string[] {
   const files = join(ipfsDir, 'files');
@@ -64,16 +58,14 @@ describe('embedded store putBlocks', { timeout: 300_000 }, () => {
   let store: EmbeddedBlobStore;
   let reference: EmbeddedBlobStore;
 
+  let pair: StorePair | undefined;
+
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'hcr-put-blocks-'));
-    ipfsDir = embeddedIpfsDir(join(work, 'store'));
-    store = await EmbeddedBlobStore.open(ipfsDir);
-    reference = await EmbeddedBlobStore.open(embeddedIpfsDir(join(work, 'reference')));
+    pair = await openStorePair('hcr-put-blocks-');
+    ({ work, ipfsDir, store, reference } = pair);
   });
   after(async () => {
-    await store?.close();
-    await reference?.close();
-    rmSync(work, { recursive: true, force: true });
+    await pair?.close();
   });
 
   /** The file's blocks depth-first, each at every place, as another embedded store serves them. */
