@@ -121,33 +121,31 @@ describe('gateway observability', () => {
     assert.equal(sample(text, 'hcr_gateway_upload_sessions_open'), 1);
   });
 
-  it('counts a CID whose bytes do not match the digest as a verification failure', async () => {
-    // Other bytes of the same size: only their hash can tell them apart.
-    const decoy = randomBlob(image.layers[1].size);
+  /**
+   * The owner repoints a layer's digest to `decoy`; a fresh replica (without a copy of its own,
+   * so it must check) is asked for the layer. Its answer is an error or a cut connection, never
+   * the decoy; resolves with the replica's /metrics.
+   */
+  async function pullRepointed(digest: string, decoy: { bytes: Buffer }): Promise<string> {
     const { cid } = await t.store.put([decoy.bytes]);
-    // The owner repoints the layer's digest to other bytes; a replica without a copy of its own must check.
-    await submitTx(t.chain.api, storeDigestInfo(t.chain.api, { repo: 'acme', digest: image.layers[1].digest, type: 'File', cid }), t.keys.alice);
+    await submitTx(t.chain.api, storeDigestInfo(t.chain.api, { repo: 'acme', digest, type: 'File', cid }), t.keys.alice);
     const replica = await t.startReplica();
-    // The bytes are checked as they stream, so the answer is an error or a cut connection; either way not the decoy.
-    const served = await fetch(`${replica.url}/v2/acme/observed/blobs/${image.layers[1].digest}`)
+    const served = await fetch(`${replica.url}/v2/acme/observed/blobs/${digest}`)
       .then(async (response) => (response.status === 200 ? Buffer.from(await response.arrayBuffer()) : undefined))
       .catch(() => undefined);
     assert.ok(!served?.equals(decoy.bytes), 'the repointed bytes were served whole');
-    const text = await (await fetch(`${replica.url}/metrics`)).text();
+    return (await fetch(`${replica.url}/metrics`)).text();
+  }
+
+  it('counts a CID whose bytes do not match the digest as a verification failure', async () => {
+    // Other bytes of the same size: only their hash can tell them apart.
+    const text = await pullRepointed(image.layers[1].digest, randomBlob(image.layers[1].size));
     assert.equal(sample(text, 'hcr_gateway_verification_failures_total'), 1);
     assert.ok((sample(text, 'hcr_gateway_ipfs_operation_duration_seconds_count', { operation: 'get', outcome: 'ok' }) ?? 0) >= 1);
   });
 
   it('counts a CID that holds another size than the manifest gives the blob as a verification failure', async () => {
-    const decoy = randomBlob(1000);
-    const { cid } = await t.store.put([decoy.bytes]);
-    await submitTx(t.chain.api, storeDigestInfo(t.chain.api, { repo: 'acme', digest: image.layers[0].digest, type: 'File', cid }), t.keys.alice);
-    const replica = await t.startReplica();
-    const served = await fetch(`${replica.url}/v2/acme/observed/blobs/${image.layers[0].digest}`)
-      .then(async (response) => (response.status === 200 ? Buffer.from(await response.arrayBuffer()) : undefined))
-      .catch(() => undefined);
-    assert.ok(!served?.equals(decoy.bytes), 'the repointed bytes were served');
-    const text = await (await fetch(`${replica.url}/metrics`)).text();
+    const text = await pullRepointed(image.layers[0].digest, randomBlob(1000));
     assert.equal(sample(text, 'hcr_gateway_verification_failures_total'), 1);
   });
 
