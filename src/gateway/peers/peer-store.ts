@@ -12,7 +12,7 @@ import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { clampRange, toReadable } from '../../ipfs/streams';
 import { BlockChannel } from './block-channel';
 import { PeerClient } from './peer-client';
-import { isBlockOf, type PeerLog, verifiedFile } from './verified-dag';
+import { blockFromPeers, type PeerLog, verifiedFile } from './verified-dag';
 
 export interface PeerOptions {
   /** Base URLs of other gateways (or any IPFS trustless gateway). */
@@ -70,18 +70,8 @@ class PeerFetcher {
   /** One block from the first peer that has it and sends the right bytes. */
   async block(cid: string): Promise<Uint8Array> {
     const m = await ipfsModules();
-    const parsed = parseBlobCid(m, cid);
-    const failures: string[] = [];
-    for (const peer of this.#peers) {
-      try {
-        const bytes = await peer.block(parsed);
-        if (!bytes) failures.push(`${peer.url} does not have it`);
-        else if (await isBlockOf(m, parsed, bytes)) return bytes;
-        else failures.push(`${peer.url} sent other bytes`);
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-    }
+    const { bytes, failures } = await blockFromPeers(m, parseBlobCid(m, cid), this.#peers);
+    if (bytes) return bytes;
     throw new BlobNotFoundError(cid, `${cid} is not here, and no peer could send it (${failures.join('; ')})`);
   }
 

@@ -31,6 +31,26 @@ export async function isBlockOf(m: IpfsModules, cid: CID, bytes: Uint8Array): Pr
   return m.CID.createV1(cid.code, await m.sha256.digest(bytes)).equals(cid.toV1());
 }
 
+/**
+ * One block, from the first of `peers` (starting at `first`) that has it and sends its bytes;
+ * otherwise what each peer did, for the error.
+ */
+export async function blockFromPeers(m: IpfsModules, cid: CID, peers: readonly PeerClient[], options: { first?: number; signal?: AbortSignal } = {}): Promise<{ bytes?: Uint8Array; failures: string[] }> {
+  const failures: string[] = [];
+  for (let tried = 0; tried < peers.length; tried++) {
+    const peer = peers[((options.first ?? 0) + tried) % peers.length];
+    try {
+      const bytes = await peer.block(cid, options.signal);
+      if (!bytes) failures.push(`${peer.url} does not have it`);
+      else if (await isBlockOf(m, cid, bytes)) return { bytes, failures };
+      else failures.push(`${peer.url} sent other bytes`);
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
+  }
+  return { failures };
+}
+
 /** Nodes a CAR of a file from a byte on may send before that byte's block: the DAG's depth at most. */
 const NODES_ABOVE_A_BYTE = 64;
 
@@ -80,12 +100,9 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
   const recall = async (cid: CID): Promise<PeerBlock> => {
     const kept = seen.bytes(cid);
     if (kept) return { cid, bytes: kept };
-    for (let tried = 0; tried < peers.length; tried++) {
-      const peer = peers[(current + tried) % peers.length];
-      const bytes = await peer.block(cid, signal).catch(() => undefined);
-      if (bytes && (await isBlockOf(m, cid, bytes))) return { cid, bytes };
-    }
-    throw new PeerError(peers[current].url, `did not send block ${cid} again where it recurs, and no peer sent it alone`);
+    const { bytes, failures } = await blockFromPeers(m, cid, peers, { first: current, signal });
+    if (bytes) return { cid, bytes };
+    throw new PeerError(peers[current].url, `did not send block ${cid} again where it recurs, and no peer sent it alone (${failures.join('; ')})`);
   };
   while (pending.length > 0) {
     const failures: string[] = [];
