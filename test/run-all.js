@@ -3,7 +3,8 @@
 // Arguments narrow the run to files whose path contains any of them: `npm test -- devnet`.
 const { readdirSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
+const { createInterface } = require('node:readline');
 
 const root = join(__dirname, '..');
 
@@ -23,5 +24,36 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(', ')}`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files], { cwd: root, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+
+// The report streams through as it comes; the failures' details are repeated at its end, where a
+// reader of a long log (or of its last lines only) finds why, not just which.
+const failures = [];
+let open; // the failure block being read: its indentation and lines
+function remember(line) {
+  if (open) {
+    open.lines.push(line);
+    if (line === `${open.indent}  ...`) {
+      if (!open.lines.some((l) => l.includes("failureType: 'cancelledByParent'"))) failures.push(open.lines.slice(0, 60));
+      open = undefined;
+    }
+    return;
+  }
+  const match = /^(\s*)not ok \d+ - /.exec(line);
+  if (match) open = { indent: match[1], lines: [line] };
+}
+
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files], { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
+createInterface({ input: child.stdout }).on('line', (line) => {
+  process.stdout.write(`${line}\n`);
+  remember(line);
+});
+child.on('close', (code, signal) => {
+  if (failures.length > 0) {
+    process.stdout.write(`# ${failures.length} failed (tests, suites or hooks), their details again:\n`);
+    for (const [first, ...rest] of failures) {
+      process.stdout.write(`# failed: ${first.replace(/^\s*not ok \d+ - /, '')}\n`);
+      for (const line of rest) if (!/^\s*(---|\.\.\.)$/.test(line)) process.stdout.write(`#   ${line.trim()}\n`);
+    }
+  }
+  process.exit(code ?? (signal ? 1 : 0));
+});
