@@ -13,6 +13,8 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** A free port is chosen when absent. */
   port?: number;
+  /** How that free port is chosen (tests hand out a taken one first). */
+  choosePort?: () => Promise<number>;
   database?: string;
   /** Extra `-c name=value` settings, e.g. `{ fsync: 'off' }` for throwaway benchmark data. */
   settings?: Record<string, string>;
@@ -35,7 +37,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   mkdirSync(path.dirname(databaseDir), { recursive: true });
   const isRoot = userInfo().uid === 0;
   if (isRoot) assertReachableByPostgresUser(path.dirname(databaseDir));
-  const port = options.port ?? (await freePort());
   const recent: string[] = [];
   const remember = (line: string) => {
     recent.push(line.trim());
@@ -43,32 +44,48 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     options.log?.(line.trim());
   };
   const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
-  const server = new EmbeddedPostgresServer({
-    databaseDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    // Text sorts by code point, the same on every machine: the builtin provider's C.UTF-8 does not
-    // depend on the operating system's locales (libc's collation would follow the environment's
-    // LANG, and names would sort one way here and another there). Its comparisons are also
-    // plain byte comparisons, cheaper in the indexes on text than libc's strcoll.
-    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
-    // Postgres refuses to run as root; as root the package runs it as the `postgres` user.
-    createPostgresUser: isRoot,
-    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-    onLog: remember,
-    onError: (error: unknown) => remember(String(error)),
-  });
-  try {
-    await stopOrphanedPostgres(databaseDir, remember);
-    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-    await server.start();
-  } catch (error) {
-    // The package's stop waits for an exit that a Postgres which never started has had already.
-    await Promise.race([server.stop().catch(() => undefined), delay(5_000)]);
-    throw new Error(`Embedded Postgres in ${databaseDir} did not start${error ? `: ${(error as Error).message ?? error}` : ''}. Its last output:\n${recent.join('\n')}\nIf another Postgres uses this directory, stop it; or set DB_URL to use an external server.`);
-  }
+  const serverOn = (port: number) =>
+    new EmbeddedPostgresServer({
+      databaseDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      // Text sorts by code point, the same on every machine: the builtin provider's C.UTF-8 does not
+      // depend on the operating system's locales (libc's collation would follow the environment's
+      // LANG, and names would sort one way here and another there). Its comparisons are also
+      // plain byte comparisons, cheaper in the indexes on text than libc's strcoll.
+      initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+      // Postgres refuses to run as root; as root the package runs it as the `postgres` user.
+      createPostgresUser: isRoot,
+      postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+      onLog: remember,
+      onError: (error: unknown) => remember(String(error)),
+    });
+  // A port found free can be taken before Postgres binds it (by any outgoing connection, which
+  // draws its local port from the same range): when this run chose the port, it chooses another.
+  const attempts = options.port === undefined ? 3 : 1;
+  const startServer = async (attempt: number): Promise<{ server: InstanceType<typeof EmbeddedPostgresServer>; port: number }> => {
+    const port = options.port ?? (await (options.choosePort ?? freePort)());
+    const server = serverOn(port);
+    recent.length = 0;
+    try {
+      await stopOrphanedPostgres(databaseDir, remember);
+      if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+      await server.start();
+      return { server, port };
+    } catch (error) {
+      // The package's stop waits for an exit that a Postgres which never started has had already.
+      await Promise.race([server.stop().catch(() => undefined), delay(5_000)]);
+      const portTaken = recent.some((line) => /could not bind|address already in use/i.test(line));
+      if (portTaken && attempt < attempts) {
+        options.log?.(`port ${port} was taken before Postgres could bind it; trying another`);
+        return startServer(attempt + 1);
+      }
+      throw new Error(`Embedded Postgres in ${databaseDir} did not start${error ? `: ${(error as Error).message ?? error}` : ''}. Its last output:\n${recent.join('\n')}\nIf another Postgres uses this directory, stop it; or set DB_URL to use an external server.`);
+    }
+  };
+  const { server, port } = await startServer(1);
   const database = options.database ?? 'squid';
   const dbUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   await createDatabaseIfMissing(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, database);

@@ -8,7 +8,6 @@ import { waitForProcessorState } from '../../../src/indexer/processor-state';
 import { startProcessor, type ProcessorHandle } from '../../../src/indexer/processor-process';
 import type { ManagedChild } from '../../../src/indexer/child-process';
 import { startContentIndexer } from '../../../src/content-index/process';
-import { freePort } from '../../../src/indexer/free-port';
 import { type KuboApiServer, startKuboApiServer } from '../../../src/ipfs';
 import { createSpace, grantGateway, submitTx } from '../../../src/chain';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../../gateway/helpers/gateway';
@@ -24,9 +23,7 @@ export interface DoorsFixture {
 }
 
 export async function startDoors(options: TestGatewayOptions = {}): Promise<DoorsFixture> {
-  const graphqlPort = await freePort();
-  const graphqlUrl = `http://127.0.0.1:${graphqlPort}/graphql`;
-  const t = await startTestGateway({ index: graphqlUrl, artifacts: { defaultSpace: 'acme', indexWaitMs: 60_000 }, ...options });
+  let t: TestGateway | undefined;
   let ipfs: KuboApiServer | undefined;
   let pg: TestPostgres | undefined;
   let processor: ProcessorHandle | undefined;
@@ -38,24 +35,28 @@ export async function startDoors(options: TestGatewayOptions = {}): Promise<Door
     await processor?.stop();
     await pg?.close();
     await ipfs?.close();
-    await t.close();
+    await t?.close();
   };
   try {
-    await submitTx(t.chain.api, createSpace(t.chain.api, 'bobspace'), t.keys.bob);
-    await grantGateway(t.chain.api, t.keys.bob, t.keys.gateway.address);
-    ipfs = await startKuboApiServer({ store: t.store, port: 0 });
+    // GraphQL first, on a port it binds itself, so the gateway is given an address that is
+    // already its (a port picked free and bound later can be taken in between).
     pg = await startTestPostgres();
     const dbUrl = await pg.newDatabase('doors');
     await runMigrations(dbUrl);
+    graphql = await startGraphql({ dbUrl, port: 0 });
+    t = await startTestGateway({ index: graphql.url, artifacts: { defaultSpace: 'acme', indexWaitMs: 60_000 }, ...options });
+    await submitTx(t.chain.api, createSpace(t.chain.api, 'bobspace'), t.keys.bob);
+    await grantGateway(t.chain.api, t.keys.bob, t.keys.gateway.address);
+    ipfs = await startKuboApiServer({ store: t.store, port: 0 });
     const log = process.env.HCR_TEST_LOG ? console.log : undefined;
     processor = startProcessor({ chainRpc: t.chain.devnet.wsUrl, dbUrl, headPollIntervalMs: 200, log });
     await waitForProcessorState(dbUrl, processor);
     content = startContentIndexer({ dbUrl, ipfsApi: ipfs.url, env: FAST_CONTENT_INDEX_ENV, log });
-    graphql = await startGraphql({ dbUrl, port: graphqlPort });
   } catch (error) {
     await close();
     throw error;
   }
+  const graphqlUrl = graphql.url;
   const query = async <T>(q: string, variables?: Record<string, unknown>): Promise<T> => {
     const response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q, variables }) });
     const body = (await response.json()) as { data: T; errors?: { message: string }[] };
