@@ -88,6 +88,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'gateway.limits.uploads.concurrentPerAccount': { type: count, help: 'uploads one account sends at once (0: no bound)', example: 'concurrentPerAccount: 16' },
   'gateway.limits.walletApi.perIp': { type: rateLimit, help: 'wallet API requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },
   'gateway.limits.walletApi.perAccount': { type: rateLimit, help: 'wallet API requests per account named', example: 'perAccount: { perMinute: 120, burst: 60 }' },
+  'gateway.limits.artifacts.maxFileBytes': { type: { kind: 'count', min: 1 }, help: 'the largest file an artifact version may carry through the firmware, package and plugin doors, in bytes (default 4 GiB)', example: 'maxFileBytes: 1073741824' },
   'gateway.limits.publish.perAccount': { type: rateLimit, help: 'artifact publishes per account through the firmware, package and plugin doors (each a chain transaction the gateway pays for)', example: 'perAccount: { perMinute: 120, burst: 30 }' },
 
   'processor.from': { type: count, help: 'first block to index', example: 'from: 0', flag: { commands: ['processor'], option: 'from' }, env: 'FROM_BLOCK' },

@@ -132,9 +132,9 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
     assert.equal(contentIndexOptionsFromEnv(env).retryMinMs, 500);
   });
 
-  it('gateway.limits (with publish.perAccount, the artifact doors\' limit) reach hcr gateway and hcr dev', async () => {
-    const yaml = 'gateway:\n  limits:\n    token:\n      perIp: { perMinute: 60, burst: 1 }\n    publish:\n      perAccount: { perMinute: 10, burst: 2 }\n';
-    const expected = { token: { perIp: { perMinute: 60, burst: 1 } }, publish: { perAccount: { perMinute: 10, burst: 2 } } };
+  it('gateway.limits (with the artifact doors\' publish.perAccount and artifacts.maxFileBytes) reach hcr gateway and hcr dev', async () => {
+    const yaml = 'gateway:\n  limits:\n    token:\n      perIp: { perMinute: 60, burst: 1 }\n    publish:\n      perAccount: { perMinute: 10, burst: 2 }\n    artifacts: { maxFileBytes: 1048576 }\n';
+    const expected = { token: { perIp: { perMinute: 60, burst: 1 } }, publish: { perAccount: { perMinute: 10, burst: 2 } }, artifacts: { maxFileBytes: 1048576 } };
     assert.deepEqual((await resolveCommand(['gateway'], yaml)).opts.limits, expected);
     assert.deepEqual((await resolveCommand(['dev'], yaml)).opts.limits, expected);
   });
@@ -165,6 +165,7 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
         '  limits:',
         '    publish:',
         '      perAccount: { perMinute: many }',
+        '    artifacts: { maxFileBytes: 1.5 }',
         'contentIndex:',
         '  ipfsApi: kubo:5001',
         '  concurrency: 0',
@@ -181,6 +182,7 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
     assert.match(lines, /gateway\.mirror: space name "Not A Space" is not valid: use lowercase letters and digits/);
     assert.match(lines, /gateway\.trustProxy: "the proxy" is not an address, a CIDR \(10\.0\.0\.0\/8\) or one of loopback, linklocal, uniquelocal; .*for example trustProxy: \[10\.0\.0\.0\/8\]/);
     assert.match(lines, /gateway\.limits\.publish\.perAccount\.perMinute must be a number ≥ 0 .*for example perAccount: \{ perMinute: 120, burst: 30 \}/);
+    assert.match(lines, /gateway\.limits\.artifacts\.maxFileBytes must be a whole number ≥ 1, got 1\.5: for example maxFileBytes: 1073741824/);
     assert.match(lines, /contentIndex\.ipfsApi must be a http, https URL, got "kubo:5001": for example ipfsApi: http:\/\/kubo:5001/);
     assert.match(lines, /contentIndex\.concurrency must be a whole number ≥ 1, got 0: for example concurrency: 4/);
     assert.match(lines, /contentIndex\.pollMs must be a whole number ≥ 0, got -5: for example pollMs: 1000/);

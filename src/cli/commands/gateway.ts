@@ -39,7 +39,7 @@ export interface GatewayLaunch {
   trustProxy?: TrustProxy;
   shutdownGraceMs?: number;
   maxIndexLagBlocks?: number;
-  /** The HTTP limits, and the artifact doors' publishes per account (`publish.perAccount`). */
+  /** The HTTP limits, and the artifact doors' publishes per account (`publish.perAccount`) and file size (`artifacts.maxFileBytes`). */
   limits?: GatewayLaunchLimits;
   metrics?: boolean;
   /** Other gateways' base URLs: what the local store lacks is fetched from them (verified). */
@@ -50,10 +50,10 @@ export interface GatewayLaunch {
   defaultSpace?: string;
 }
 
-export type GatewayLaunchLimits = GatewayOptions['limits'] & { readonly publish?: { readonly perAccount?: RateLimit } };
+export type GatewayLaunchLimits = GatewayOptions['limits'] & { readonly publish?: { readonly perAccount?: RateLimit }; readonly artifacts?: { readonly maxFileBytes?: number } };
 
 export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
-  const { publish, ...limits } = launch.limits ?? {};
+  const { publish, artifacts, ...limits } = launch.limits ?? {};
   // An empty GATEWAY_SURI (as compose passes it when unset) means no key: a read-only replica.
   const uri = launch.signerUri || undefined;
   const signer = uri !== undefined || launch.allowDevKey ? await gatewaySigner({ uri, env: {}, allowDevKey: launch.allowDevKey }) : undefined;
@@ -80,7 +80,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     metrics: launch.metrics === false ? false : undefined,
     peers: launch.peers,
     mirror: launch.mirror,
-    artifacts: { defaultSpace: launch.defaultSpace, publishLimit: publish?.perAccount },
+    artifacts: { defaultSpace: launch.defaultSpace, publishLimit: publish?.perAccount, maxFileBytes: artifacts?.maxFileBytes },
   });
   if (!launch.publicUrl && !launch.publicHost && /^(0\.0\.0\.0|::|\[::\])$/.test(launch.host)) {
     const port = new URL(gateway.url).port;

@@ -15,9 +15,13 @@ export interface ArtifactDoorOptions {
   readonly indexWaitMs?: number;
   /** Publishes per account (each is a chain transaction the gateway's key pays for); default 120 a minute, bursts of 30. */
   readonly publishLimit?: RateLimit;
+  /** The largest file one artifact version may carry, in bytes; default 4 GiB. */
+  readonly maxFileBytes?: number;
 }
 
 export const DEFAULT_PUBLISH_LIMIT: RateLimit = { perMinute: 120, burst: 30 };
+/** Firmware images, package tarballs and plugins are far smaller; the bound keeps one publisher from filling the disk. */
+export const DEFAULT_ARTIFACT_FILE_BYTES = 4 * 1024 ** 3;
 
 const RECENT_ENTRIES = 1000;
 
@@ -25,6 +29,7 @@ export class ArtifactDoors {
   readonly defaultSpace?: string;
   readonly catalog?: ArtifactCatalog;
   readonly indexWaitMs: number;
+  readonly maxFileBytes: number;
   readonly #publishing = new Set<string>();
   readonly #publishes: RateLimiter;
   readonly #recent = new Map<string, { at: number; value: Promise<unknown> }>();
@@ -33,6 +38,7 @@ export class ArtifactDoors {
     this.defaultSpace = options.defaultSpace;
     this.catalog = options.graphqlUrl ? new ArtifactCatalog(options.graphqlUrl) : undefined;
     this.indexWaitMs = options.indexWaitMs ?? 30_000;
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_ARTIFACT_FILE_BYTES;
     this.#publishes = new RateLimiter(options.publishLimit ?? DEFAULT_PUBLISH_LIMIT);
   }
 

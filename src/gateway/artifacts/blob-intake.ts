@@ -5,7 +5,7 @@
 // do not match the digest its publisher declared is discarded unpinned; files committed for a
 // publish that then fails are released again unless the chain records them.
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import type { RepositoryName } from '../oci/reference';
@@ -33,22 +33,24 @@ export async function receiveFile(ctx: GatewayContext, repository: string, sourc
   const hash = createHash('sha256');
   let size = 0;
   const max = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
-  const counting = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+  const what = options.what ?? 'the file';
+  // Counted and hashed as the session's writer pulls the bytes, not before: a generator reads
+  // nothing until consumed, so a refusal (too large) surfaces in that pipeline, which answers
+  // for it, never as an error on a stream nobody listens to yet (the process would go down).
+  async function* counted(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of input) {
       size += chunk.length;
-      if (size > max) return done(new OciError('SIZE_INVALID', `${options.what ?? 'the file'} is larger than ${max} bytes, the most this registry accepts`, { status: 413 }));
+      if (size > max) throw new OciError('SIZE_INVALID', `${what} is larger than ${max} bytes, the most this gateway accepts (its operator sets the bound: gateway.limits.artifacts.maxFileBytes); nothing was stored`, { status: 413 });
       hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  const input = source instanceof Readable ? source : Readable.from(source);
-  input.on('error', (error) => counting.destroy(error));
+      yield chunk;
+    }
+  }
   try {
-    await ctx.uploads.append(session, input.pipe(counting));
+    await ctx.uploads.append(session, Readable.from(counted(source)));
   } catch (error) {
     await ctx.uploads.remove(session).catch(() => undefined);
     if (error instanceof OciError && error.code === 'BLOB_UPLOAD_INVALID') {
-      throw new ArtifactError('MISSING_PART', `${options.what ?? 'the file'} was cut off after ${size} bytes (${error.message}); send it again`, { cause: error });
+      throw new ArtifactError('MISSING_PART', `${what} was cut off after ${size} bytes (${error.message}); send it again`, { cause: error });
     }
     throw error;
   }

@@ -2,13 +2,17 @@
 // trusted proxies) and per account, and a bound on the uploads one account sends at once. A
 // refused request gets 429 TOOMANYREQUESTS with Retry-After. An account's /token bucket is
 // charged only for tokens actually issued to it, so failed logins naming someone else's
-// address cannot lock that account out (they count against the sender's IP).
+// address cannot lock that account out (they count against the sender's IP). The artifact
+// doors' uploads (POST /firmware, POST /api/packages/publish) count as uploads too; their refusal
+// is left in res.locals.refused for the door's router to answer in its own style.
 import type { Request, RequestHandler } from 'express';
 import { ConcurrencyLimiter, type RateLimit, RateLimiter } from '../../limits/rate-limiter';
 import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { verifyAccessToken } from '../auth/access-token';
 import type { ResolvedAuth } from '../auth/auth-options';
 import { OciError } from '../errors/oci-error';
+import { FIRMWARE_ROUTES } from '../doors/firmware/paths';
+import { PACKAGE_ROUTES } from '../doors/packages/paths';
 import { ROUTES } from './paths';
 
 export interface GatewayLimits {
@@ -22,6 +26,9 @@ export const DEFAULT_GATEWAY_LIMITS = {
 } as const satisfies GatewayLimits;
 
 const UPLOAD_METHODS = new Set(['POST', 'PATCH', 'PUT']);
+const DOOR_UPLOADS = [FIRMWARE_ROUTES.firmware, PACKAGE_ROUTES.publish];
+
+const isDoorUpload = (req: Request) => req.method === 'POST' && DOOR_UPLOADS.some((route) => route.test(req.path));
 
 function tooMany(what: string, limit: RateLimit, retryAfterSeconds: number): OciError {
   return new OciError('TOOMANYREQUESTS', `too many ${what}: at most ${limit.perMinute} a minute (bursts of ${limit.burst ?? limit.perMinute}); retry in ${retryAfterSeconds} s`, {
@@ -74,18 +81,25 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
       }
       return next();
     }
-    if (UPLOAD_METHODS.has(req.method) && ROUTES.upload.test(req.path)) {
+    const door = isDoorUpload(req);
+    if (door || (UPLOAD_METHODS.has(req.method) && ROUTES.upload.test(req.path))) {
+      // A door answers in its own style (plain text, its JSON): it finds the refusal in res.locals.
+      const refused = (error: OciError) => {
+        if (!door) return next(error);
+        res.locals.refused = error;
+        return next();
+      };
       const byIp = uploadsPerIp.take(ip);
-      if (!byIp.allowed) return next(refuse('upload_ip', tooMany(`upload requests from ${ip}`, uploads.perIp, byIp.retryAfterSeconds)));
+      if (!byIp.allowed) return refused(refuse('upload_ip', tooMany(`upload requests from ${ip}`, uploads.perIp, byIp.retryAfterSeconds)));
       const account = accountOf(req);
       if (account !== undefined) {
         const byAccount = uploadsPerAccount.take(account);
-        if (!byAccount.allowed) return next(refuse('upload_account', tooMany(`upload requests by ${account}`, uploads.perAccount, byAccount.retryAfterSeconds)));
+        if (!byAccount.allowed) return refused(refuse('upload_account', tooMany(`upload requests by ${account}`, uploads.perAccount, byAccount.retryAfterSeconds)));
       }
       const who = account ?? `ip:${ip}`;
       const release = concurrent.acquire(who);
       if (!release) {
-        return next(
+        return refused(
           refuse(
             'upload_concurrency',
             new OciError('TOOMANYREQUESTS', `${account ?? ip} already sends ${uploads.concurrentPerAccount} uploads at once, the most allowed: retry once one of them ends (fewer parallel uploads, e.g. docker's --max-concurrent-uploads)`, { headers: { 'Retry-After': '1' } }),

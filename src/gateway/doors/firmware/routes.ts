@@ -31,6 +31,8 @@ export function firmwareRoutes(ctx: GatewayContext): Router {
         return;
       }
       res.locals.route = 'firmware';
+      // Refused by the gateway's upload limits (src/gateway/http/limits.ts): answered here, in this door's style.
+      if (res.locals.refused) return next(res.locals.refused);
       handler(ctx, req, res, { ...(match.groups ?? {}) }).catch(next);
       return;
     }

@@ -52,7 +52,7 @@ export async function postFirmware(ctx: GatewayContext, req: Request, res: Respo
         reservation = await reserveVersion(ctx, metadata.name, metadata.version, account);
       } else if (part.kind === 'file' && part.name === 'firmware') {
         filename = part.filename;
-        received = await receiveFile(ctx, metadata?.name.full ?? 'firmware/pending', part.stream, { what: 'the firmware binary' });
+        received = await receiveFile(ctx, metadata?.name.full ?? 'firmware/pending', part.stream, { what: 'the firmware binary', maxBytes: ctx.artifacts.maxFileBytes });
       }
     }
     if (!metadata) throw new ArtifactError('MISSING_PART', 'the metadata part is missing: send -F \'metadata={"name":"base","version":"1.0.0","labels":{"app":"base"}}\'', { field: 'metadata' });

@@ -64,7 +64,7 @@ export async function postPublish(ctx: GatewayContext, req: Request, res: Respon
         reservation = await reserveVersion(ctx, metadata.name, metadata.version, account);
       } else if (part.kind === 'file' && FILE_PARTS.has(part.name)) {
         const what = received.length === 0 ? 'the tarball' : `file ${received.length + 1}`;
-        received.push({ file: await receiveFile(ctx, metadata?.name.full ?? 'packages/pending', part.stream, { what }), filename: part.filename, mimeType: part.mimeType });
+        received.push({ file: await receiveFile(ctx, metadata?.name.full ?? 'packages/pending', part.stream, { what, maxBytes: ctx.artifacts.maxFileBytes }), filename: part.filename, mimeType: part.mimeType });
       }
     }
     if (!metadata) throw new ArtifactError('MISSING_PART', 'the metadata part is missing: send -F \'metadata={"name":"acme/sensor","version":"1.0.0","description":"…","keywords":["iot"]}\'', { field: 'metadata' });

@@ -32,6 +32,8 @@ export function packageRoutes(ctx: GatewayContext): Router {
         return;
       }
       res.locals.route = 'packages';
+      // Refused by the gateway's upload limits (src/gateway/http/limits.ts): answered here, in this door's style.
+      if (res.locals.refused) return next(res.locals.refused);
       handler(ctx, req, res, { ...(match.groups ?? {}) }).catch(next);
       return;
     }

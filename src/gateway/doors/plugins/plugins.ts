@@ -71,7 +71,7 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
       try {
         const source = await openPluginSource(ctx, call.request.plugin, options.pluginDir);
         title = source.title;
-        received = await receiveFile(ctx, name.full, source.stream, { what: 'the plugin' });
+        received = await receiveFile(ctx, name.full, source.stream, { what: 'the plugin', maxBytes: ctx.artifacts.maxFileBytes });
       } catch (error) {
         reservation.release();
         throw error;
