@@ -49,6 +49,14 @@ export function carModule(): Promise<typeof import('@ipld/car')> {
   return car;
 }
 
+let dagCbor: Promise<typeof import('@ipld/dag-cbor')> | undefined;
+
+/** @ipld/dag-cbor: CAR headers. */
+export function dagCborModule(): Promise<typeof import('@ipld/dag-cbor')> {
+  dagCbor ??= import('@ipld/dag-cbor');
+  return dagCbor;
+}
+
 let kubo: Promise<typeof import('kubo-rpc-client')> | undefined;
 
 /** kubo-rpc-client, loaded only when a Kubo store is opened. */

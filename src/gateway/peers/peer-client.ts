@@ -2,7 +2,9 @@
 // it sends is trusted: callers check every block against its CID (verified-dag.ts). A peer that
 // stalls is given up on after `stallMs` without a byte, one that is down at once.
 import type { CID } from 'multiformats/cid';
-import { carModule } from '../../ipfs/esm';
+import { dagCborModule, ipfsModules } from '../../ipfs/esm';
+import { CarFormatError, carSections, checkCarHeader } from './car-stream';
+import { type PeerAnswer, peerGet } from './peer-http';
 
 export class PeerError extends Error {
   override readonly name = 'PeerError';
@@ -39,39 +41,51 @@ export class PeerClient {
    */
   async car(cid: CID, signal?: AbortSignal, options: { from?: number } = {}): Promise<AsyncIterable<PeerBlock> | undefined> {
     const range = options.from ? `&entity-bytes=${options.from}:*` : '';
-    const response = await this.#get(`/ipfs/${cid}?format=car&dag-scope=all${range}`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal);
-    if (!response?.body) return undefined;
-    const { CarBlockIterator } = await carModule();
     const stallMs = this.#stallMs;
     const peer = this.url;
-    // Each read of the body must bring bytes within stallMs; a peer that holds the stream open
-    // and sends nothing is given up on.
-    const reader = response.body.getReader();
-    const chunks = (async function* () {
-      for (;;) {
-        const { done, value } = await withStallLimit(reader.read(), stallMs, () => new PeerError(peer, `sent nothing for ${stallMs} ms`));
-        if (done) return;
-        yield value;
-      }
-    })();
-    // However the reading ends (done, a bad block, a stall), the connection is let go of here:
-    // the CAR reader does not pass an early stop on to its source.
-    const release = () => reader.cancel().catch(() => undefined);
-    let blocks: AsyncIterable<PeerBlock>;
+    const ask = () =>
+      peerGet(`${this.url}/ipfs/${cid}?format=car&dag-scope=all${range}`, {
+        accept: 'application/vnd.ipld.car; version=1; order=dfs; dups=y',
+        stallMs,
+        // Each read of the body must bring bytes within stallMs; a peer that holds the stream
+        // open and sends nothing is given up on.
+        stallError: (phase) => new PeerError(peer, phase === 'answer' ? `sent no answer within ${stallMs} ms` : `sent nothing for ${stallMs} ms`),
+        signal,
+      });
+    let answer: PeerAnswer;
     try {
-      blocks = await CarBlockIterator.fromIterable(chunks);
+      try {
+        answer = await ask();
+      } catch (error) {
+        // A kept-alive connection the peer closed as the request went out: a GET is safe to send
+        // again, on a new connection.
+        if (signal?.aborted || error instanceof PeerError || !closedUnderneath(error)) throw error;
+        answer = await ask();
+      }
     } catch (error) {
-      await release();
-      throw new PeerError(this.url, `did not send a CAR (${(error as Error).message})`);
+      if (signal?.aborted || error instanceof PeerError) throw error;
+      throw new PeerError(this.url, `is unreachable (${(error as Error).message})`);
     }
+    if (answer.status === 404 || answer.status === 410) {
+      answer.close();
+      return undefined;
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      answer.close();
+      throw new PeerError(this.url, `answered HTTP ${answer.status}`);
+    }
+    const m = await ipfsModules();
+    const { decode } = await dagCborModule();
     return (async function* () {
       try {
-        yield* blocks;
+        yield* carSections(m, answer.body, { onHeader: (header) => checkCarHeader(decode, header) });
       } catch (error) {
         if (error instanceof PeerError) throw error;
-        throw new PeerError(peer, `sent a CAR that is cut short or malformed (${(error as Error).message})`);
+        const what = error instanceof CarFormatError ? 'cut short or malformed' : 'cut short';
+        throw new PeerError(peer, `sent a CAR that is ${what} (${(error as Error).message})`);
       } finally {
-        await release();
+        // However the reading ends (done, a bad block, a stall), the connection is let go of.
+        answer.close();
       }
     })();
   }
@@ -112,7 +126,7 @@ export class PeerClient {
 
 /** Whether fetch failed because the connection closed under the request (not a refusal or a DNS error). */
 function closedUnderneath(error: unknown): boolean {
-  const code = (error as { cause?: { code?: string } }).cause?.code;
+  const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
