@@ -113,6 +113,13 @@ export interface BlobStore {
   adoptFile?(cid: string, file: string): Promise<string | undefined>;
 
   /**
+   * Only the embedded store: the path of the file that holds exactly the bytes of the file `cid`
+   * (its leaf file), when the store keeps them that way; undefined otherwise (a file of one block,
+   * leaves kept as blocks). A blob cache links it instead of copying the bytes again.
+   */
+  leafFileOf?(cid: string): Promise<string | undefined>;
+
+  /**
    * One block of a stored file by its CID: the root, an inner node or a raw leaf (CIDv0 or
    * CIDv1, dag-pb or raw). BlobNotFoundError when the store does not have it. A leaf kept in a
    * file of leaves is found once a block above it has been read (as every DAG walk does).

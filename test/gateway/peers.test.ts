@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestInfo } from '../../src/chain';
@@ -124,6 +124,12 @@ describe('peers', () => {
     const layerCid = (await digestInfo(a.chain.api, image.layers[0].digest))!.cid.text!;
     assert.equal(await b.store.isPinned(layerCid), true, 'the pulled layer is pinned in B\'s own store');
     assert.ok(b.logs.some((line) => line.includes(`fetched ${layerCid}`)));
+    // The blob cache holds the layer as a second name of the file the store wrote, not a copy.
+    const leafFile = await b.store.leafFileOf(layerCid);
+    assert.ok(leafFile, 'the store keeps the layer as one file');
+    const cached = statSync(join(dirs[dirs.length - 1], 'gateway', 'cache', image.layers[0].digest.replace(':', '-')));
+    assert.equal(cached.ino, statSync(leafFile).ino, 'the cached layer is a hard link of the store\'s file');
+    assert.equal(cached.size, image.layers[0].bytes.length);
 
     // Without A: B serves from its own store (its blob cache cleared, so IPFS is read).
     const fresh = await startGateway({ api: a.chain.api, blobStore: b.store, dataDir: mkdtempSync(join(dirs[dirs.length - 1], 'again-')), port: 0, auth: { enabled: false }, peers: ['http://127.0.0.1:9'], peerStallMs: 1_000 });

@@ -44,6 +44,7 @@ export function withPeers(store: BlobStore, options: PeerOptions): BlobStore {
     ...(store.collectGarbage ? { collectGarbage: store.collectGarbage.bind(store) } : {}),
     ...(store.importLeavesElsewhere ? { importLeavesElsewhere: store.importLeavesElsewhere.bind(store) } : {}),
     ...(store.adoptFile ? { adoptFile: store.adoptFile.bind(store) } : {}),
+    ...(store.leafFileOf ? { leafFileOf: store.leafFileOf.bind(store) } : {}),
   });
 }
 

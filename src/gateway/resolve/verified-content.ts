@@ -187,7 +187,12 @@ export class VerifiedContent {
   /** The bytes of `cid` passed through a sha256 check against `digest`, kept in the blob cache when they match. */
   #verifying(digest: string, cid: string, source: Readable): Readable {
     const hash = createHash('sha256');
-    const temporary = this.#cache.enabled ? this.#cache.temporaryPath() : undefined;
+    // A store that keeps a file's bytes as one file (the embedded store, also behind peers, which
+    // writes what they send into it) is linked into the cache once the bytes are verified, rather
+    // than copied a second time as they pass.
+    const store = this.#store;
+    const linkable = this.#cache.enabled && store.leafFileOf !== undefined;
+    const temporary = this.#cache.enabled && !linkable ? this.#cache.temporaryPath() : undefined;
     const copy = temporary ? createWriteStream(temporary, { highWaterMark: CACHE_COPY_BUFFER_BYTES }) : undefined;
     copy?.on('error', () => undefined);
     let size = 0;
@@ -219,6 +224,14 @@ export class VerifiedContent {
           return;
         }
         verified.markVerified(digest, cid);
+        if (linkable) {
+          void store
+            .leafFileOf!(cid)
+            .then((file) => (file ? cache.adoptLink(digest, file, size) : undefined))
+            .catch(() => undefined)
+            .finally(() => done(null, held));
+          return;
+        }
         if (!copy || !temporary) return done(null, held);
         copy.end(() => {
           void cache.adopt(digest, temporary, size).catch(() => rm(temporary, { force: true }));
@@ -279,7 +292,12 @@ export class VerifiedContent {
   /** Hashes a CID's bytes, keeping them in the blob cache when they match `digest`. */
   async #hashAndCache(digest: string, cid: string): Promise<string | undefined> {
     const hash = createHash('sha256');
-    const temporary = this.#cache.enabled ? this.#cache.temporaryPath() : undefined;
+    // A store that keeps a file's bytes as one file (the embedded store, also behind peers, which
+    // writes what they send into it) is linked into the cache once the bytes are verified, rather
+    // than copied a second time as they pass.
+    const store = this.#store;
+    const linkable = this.#cache.enabled && store.leafFileOf !== undefined;
+    const temporary = this.#cache.enabled && !linkable ? this.#cache.temporaryPath() : undefined;
     const out = temporary ? createWriteStream(temporary, { highWaterMark: CACHE_COPY_BUFFER_BYTES }) : undefined;
     let size = 0;
     try {

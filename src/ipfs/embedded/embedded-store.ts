@@ -331,6 +331,15 @@ export class EmbeddedBlobStore implements BlobStore {
     return this.#pins.has(cidText(parseBlobCid(this.#m, cid)));
   }
 
+  async leafFileOf(cid: string): Promise<string | undefined> {
+    this.#assertOpen();
+    const root = parseBlobCid(this.#m, cid);
+    if (root.code !== this.#m.dagPb.code) return undefined;
+    const name = cidText(root);
+    const { size } = await this.stat(cid);
+    return (await this.#leaves.has(name, size)) ? this.#leaves.path(name) : undefined;
+  }
+
   async stat(cid: string): Promise<BlobStat> {
     const { node } = await this.resolve(cid);
     return { size: FileDag.size(node) };
