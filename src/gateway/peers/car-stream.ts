@@ -67,7 +67,8 @@ class ChunkQueue {
       this.#advance(n);
       return view;
     }
-    const out = new Uint8Array(n);
+    // Every byte is written below: no need to zero it first.
+    const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.#chunks[0];
