@@ -7,7 +7,7 @@ import type { CID } from 'multiformats/cid';
 import { type BlobStat, BlobNotFoundError, type BlobStore, type GetOptions } from '../../ipfs';
 import type { DagBlock } from '../../ipfs/blob-store';
 import { parseBlobCid } from '../../ipfs/cid';
-import { ipfsModules } from '../../ipfs/esm';
+import { dagCborModule, ipfsModules } from '../../ipfs/esm';
 import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { clampRange, toReadable } from '../../ipfs/streams';
 import { BlockChannel } from './block-channel';
@@ -26,6 +26,8 @@ export interface PeerOptions {
 export function withPeers(store: BlobStore, options: PeerOptions): BlobStore {
   if (options.peers.length === 0) return store;
   const peers = options.peers.map((url) => new PeerClient(url, { stallMs: options.stallMs }));
+  // Loaded now, not on the first cold read, whose first byte would wait for it.
+  void dagCborModule().catch(() => undefined);
   const fetcher = new PeerFetcher(store, peers, options.log);
   return Object.assign(Object.create(store) as BlobStore, {
     get: (cid: string, getOptions?: GetOptions) => local(() => store.get(cid, getOptions), () => fetcher.get(cid, getOptions)),
