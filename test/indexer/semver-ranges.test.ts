@@ -83,6 +83,18 @@ describe('semver ranges over published versions', () => {
     }]);
   });
 
+  test('artifacts page by space and name, each with its own versions', async () => {
+    for (const name of ['tools/zeta', 'tools/alpha']) {
+      await pushArtifact(t.url, `acme/${name}`, '0.1.0', makeArtifact(PACKAGE, [{ title: `${name}.tgz`, bytes: randomBlob(64).bytes }]));
+    }
+    const page = async (offset: number) => (await indexer.query('query($o: Int!) { artifacts(space: "acme", limit: 1, offset: $o) { name versionCount latest { version } } }', { o: offset })).artifacts;
+    await waitFor(async () => (await page(2)).length === 1, 'the two new artifacts to be indexed', 60_000);
+    assert.deepEqual(await page(0), [{ name: 'tools/alpha', versionCount: 1, latest: { version: '0.1.0' } }]);
+    assert.deepEqual(await page(1), [{ name: 'tools/cli', versionCount: 8, latest: { version: '2.0.0' } }]);
+    assert.deepEqual(await page(2), [{ name: 'tools/zeta', versionCount: 1, latest: { version: '0.1.0' } }]);
+    assert.deepEqual(await page(3), []);
+  });
+
   test('a range that is no semver range is answered as the client\'s error, with an example', async () => {
     const response = await gqlResponse(indexer.graphql.url, '{ artifactVersions(range: "one point two") { version } }');
     assert.equal(response.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');

@@ -140,28 +140,30 @@ export class ArtifactResolver {
     checkPage(limit, offset);
     const manager = await this.tx();
     const rows = await versionRows(manager, { ...filterOf({ space, spaceId, name, kind, label, includeShadows }), nameContains });
-    const moves = await moveFacts(manager, rows.map((row) => row.tagId));
-    const byArtifact = new Map<string, ArtifactVersion[]>();
-    const firstRow = new Map<string, VersionRow>();
+    const byArtifact = new Map<string, VersionRow[]>();
     for (const row of rows) {
-      if (!byArtifact.has(row.artifactId)) byArtifact.set(row.artifactId, []);
-      byArtifact.get(row.artifactId)!.push(toVersion(row, moves.get(row.tagId)));
-      if (!firstRow.has(row.artifactId)) firstRow.set(row.artifactId, row);
+      const list = byArtifact.get(row.artifactId);
+      if (list) list.push(row);
+      else byArtifact.set(row.artifactId, [row]);
     }
-    const artifacts = [...byArtifact].map(([id, versions]) => {
+    // Ordered and paged first, so that move facts are read and versions built for the page only.
+    const page = [...byArtifact.values()]
+      .sort(([a], [b]) => compare(a.spaceName, b.spaceName) || compare(a.name, b.name) || compare(a.artifactId, b.artifactId))
+      .slice(offset, offset + limit);
+    const moves = await moveFacts(manager, page.flatMap((list) => list.map((row) => row.tagId)));
+    return page.map((list) => {
+      const row = list[0];
+      const versions = list.map((r) => toVersion(r, moves.get(r.tagId)));
       versions.sort((a, b) => byVersionDescending({ ...a, tagId: a.id }, { ...b, tagId: b.id }));
-      const row = firstRow.get(id)!;
       const latest = latestOf(versions.map((v) => ({ ...v, tagId: v.id })))!;
       const artifact = new Artifact();
       Object.assign(artifact, {
-        id, name: row.name, nameHex: row.nameHex, space: versions[0].space, kinds: [...new Set(versions.map((v) => v.artifactType))].sort(),
+        id: row.artifactId, name: row.name, nameHex: row.nameHex, space: versions[0].space, kinds: [...new Set(versions.map((v) => v.artifactType))].sort(),
         versionCount: versions.length, latest, labels: latest.labels, description: latest.description,
         updatedAt: new Date(Math.max(...versions.map((v) => new Date(v.updatedAt).getTime()))), all: versions,
       });
       return artifact;
     });
-    artifacts.sort((a, b) => compare(a.space.name, b.space.name) || compare(a.name, b.name) || compare(a.id, b.id));
-    return artifacts.slice(offset, offset + limit);
   }
 
   @FieldResolver(() => [ArtifactVersion], { description: 'its versions that match the query, highest first' })
