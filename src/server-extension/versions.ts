@@ -33,11 +33,25 @@ export function satisfies(tag: string | null, range: semver.Range): boolean {
   return version !== null && semver.satisfies(version, range);
 }
 
-/** Highest version first; tags that are not versions after them, most recently moved first. */
-export function byVersionDescending(a: Versioned, b: Versioned): number {
-  const va = semverOf(a.version);
-  const vb = semverOf(b.version);
-  if (va && vb) return semver.rcompare(va, vb) || compareText(a.version, b.version);
+/**
+ * `items` with the highest version first; tags that are not versions after them, most recently
+ * moved first. Each tag is parsed once, not in every comparison (with thousands of versions the
+ * parsing was most of a listing's time).
+ */
+export function sortByVersionDescending<T extends Versioned>(items: readonly T[]): T[] {
+  return items
+    .map((item) => ({ item, parsed: parsedOf(item.version) }))
+    .sort((a, b) => compareParsed(a.item, a.parsed, b.item, b.parsed))
+    .map(({ item }) => item);
+}
+
+function parsedOf(tag: string | null): semver.SemVer | null {
+  const version = semverOf(tag);
+  return version === null ? null : new semver.SemVer(version);
+}
+
+function compareParsed(a: Versioned, va: semver.SemVer | null, b: Versioned, vb: semver.SemVer | null): number {
+  if (va && vb) return vb.compare(va) || compareText(a.version, b.version);
   if (va) return -1;
   if (vb) return 1;
   return b.updatedAtBlock - a.updatedAtBlock || compareText(a.tagId, b.tagId);

@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import { Arg, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import { LabelFilterError, type MoveFacts, moveFacts, parseLabel, tagContentRows, type VersionFilter, type VersionRow, versionRows } from '../artifact-rows';
-import { byVersionDescending, isPrerelease, latestOf, parseRange, satisfies, semverOf, VersionRangeError } from '../versions';
+import { isPrerelease, latestOf, parseRange, satisfies, semverOf, sortByVersionDescending, VersionRangeError } from '../versions';
 
 const MAX_LIMIT = 1000;
 const DESCRIPTION = 'org.opencontainers.image.description';
@@ -118,8 +118,7 @@ export class ArtifactResolver {
     checkPage(limit, offset);
     const matches = rangeTest(range);
     const manager = await this.tx();
-    const rows = (await versionRows(manager, filterOf({ space, spaceId, name, kind, label, includeShadows }))).filter((row) => matches(row.version));
-    rows.sort(byVersionDescending);
+    const rows = sortByVersionDescending((await versionRows(manager, filterOf({ space, spaceId, name, kind, label, includeShadows }))).filter((row) => matches(row.version)));
     const page = rows.slice(offset, offset + limit);
     const moves = await moveFacts(manager, page.map((row) => row.tagId));
     return page.map((row) => toVersion(row, moves.get(row.tagId)));
@@ -153,8 +152,7 @@ export class ArtifactResolver {
     const moves = await moveFacts(manager, page.flatMap((list) => list.map((row) => row.tagId)));
     return page.map((list) => {
       const row = list[0];
-      const versions = list.map((r) => toVersion(r, moves.get(r.tagId)));
-      versions.sort((a, b) => byVersionDescending({ ...a, tagId: a.id }, { ...b, tagId: b.id }));
+      const versions = sortByVersionDescending(list).map((r) => toVersion(r, moves.get(r.tagId)));
       const latest = latestOf(versions.map((v) => ({ ...v, tagId: v.id })))!;
       const artifact = new Artifact();
       Object.assign(artifact, {
