@@ -10,6 +10,7 @@ import { type BlobStore, BlobStoreUnavailableError } from '../ipfs';
 import type { ContentIndexOptions } from './config';
 import { candidateCids, type ContentResult, contentTablesExist, type DueContent, discover, dueContents, ensureStatus, postponeAll, setIpfsReachable, sumIndexTotals, writeResult } from './content-tables';
 import { manifestFacts, NotAManifestError } from './manifest-facts';
+import { PlannerStatistics } from './planner-statistics';
 import { isSha256Digest, readVerified } from './read-manifest';
 
 export interface ContentIndexerDeps {
@@ -27,12 +28,14 @@ export class ContentIndexer {
   #stopped = false;
   #wake: (() => void) | undefined;
   #ipfsReachable = true;
+  readonly #statistics: PlannerStatistics;
 
   constructor(deps: ContentIndexerDeps) {
     this.#pool = deps.pool;
     this.#store = deps.store;
     this.#options = deps.options;
     this.#log = deps.log;
+    this.#statistics = new PlannerStatistics(deps.pool, deps.log);
   }
 
   stop(): void {
@@ -54,6 +57,7 @@ export class ContentIndexer {
         if (found.added > 0) this.#log(`${found.added} new manifest digest${found.added === 1 ? '' : 's'} to read`);
         const due = await dueContents(this.#pool, this.#options.batchSize);
         if (due.length > 0) busy = (await this.#readDue(due)) && due.length === this.#options.batchSize;
+        if (!busy && (await this.#statistics.refreshIfGrown())) this.#log('refreshed the planner\'s statistics of the listed tables');
       } catch (error) {
         this.#log(`a pass failed, trying again: ${(error as Error).message}`);
         await this.#sleep(this.#options.pollMs * 5);
@@ -90,6 +94,7 @@ export class ContentIndexer {
     await Promise.all(Array.from({ length: Math.min(this.#options.concurrency, due.length) }, worker));
     if (unreachable) await this.#ipfsDown(postponed, unreachable);
     if (indexed > 0) {
+      this.#statistics.noteIndexed(indexed);
       await sumIndexTotals(this.#pool);
       this.#log(`indexed ${indexed} manifest${indexed === 1 ? '' : 's'}`);
     }
