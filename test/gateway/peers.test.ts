@@ -136,6 +136,16 @@ describe('peers', () => {
     gateways.push(fresh);
     const layer = await fetch(`${fresh.url}/v2/acme/web/blobs/${image.layers[0].digest}`);
     assert.deepEqual(Buffer.from(await layer.arrayBuffer()), image.layers[0].bytes);
+
+    // A range first: the whole blob is checked against its digest before the range goes out, and
+    // then cached as a link too.
+    const rangedDir = mkdtempSync(join(dirs[dirs.length - 1], 'ranged-'));
+    const ranged = await startGateway({ api: a.chain.api, blobStore: b.store, dataDir: rangedDir, port: 0, auth: { enabled: false }, peers: ['http://127.0.0.1:9'], peerStallMs: 1_000 });
+    gateways.push(ranged);
+    const part = await fetch(`${ranged.url}/v2/acme/web/blobs/${image.layers[0].digest}`, { headers: { Range: 'bytes=10-19' } });
+    assert.equal(part.status, 206);
+    assert.deepEqual(Buffer.from(await part.arrayBuffer()), image.layers[0].bytes.subarray(10, 20));
+    assert.equal(statSync(join(rangedDir, 'gateway', 'cache', image.layers[0].digest.replace(':', '-'))).ino, statSync(leafFile).ino);
   });
 
   it('fetches a file whose chunks repeat, from a peer that sends each block once (dups=n) and from one that repeats them', async () => {

@@ -12,7 +12,7 @@ export interface CarSection {
   readonly bytes: Uint8Array;
 }
 
-/** Larger than any UnixFS block (Kubo's limit is 2 MiB; this registry's leaves are 256 KiB). */
+/** Far larger than the blocks IPFS implementations exchange (a few MiB at most; this registry's leaves are 256 KiB). */
 export const MAX_CAR_SECTION_BYTES = 8 * 1024 * 1024;
 /** A CAR header is a few roots; more is not a header. */
 const MAX_HEADER_BYTES = 64 * 1024;

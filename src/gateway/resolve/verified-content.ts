@@ -292,9 +292,7 @@ export class VerifiedContent {
   /** Hashes a CID's bytes, keeping them in the blob cache when they match `digest`. */
   async #hashAndCache(digest: string, cid: string): Promise<string | undefined> {
     const hash = createHash('sha256');
-    // A store that keeps a file's bytes as one file (the embedded store, also behind peers, which
-    // writes what they send into it) is linked into the cache once the bytes are verified, rather
-    // than copied a second time as they pass.
+    // As in #verifying: linked into the cache, not copied, where the store keeps the file whole.
     const store = this.#store;
     const linkable = this.#cache.enabled && store.leafFileOf !== undefined;
     const temporary = this.#cache.enabled && !linkable ? this.#cache.temporaryPath() : undefined;
@@ -319,6 +317,10 @@ export class VerifiedContent {
       throw error;
     }
     const actual = `sha256:${hash.digest('hex')}`;
+    if (linkable && actual === digest) {
+      const file = await store.leafFileOf!(cid).catch(() => undefined);
+      if (file) await this.#cache.adoptLink(digest, file, size);
+    }
     if (temporary) {
       if (actual === digest) await this.#cache.adopt(digest, temporary, size);
       else await rm(temporary, { force: true });
