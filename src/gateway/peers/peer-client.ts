@@ -54,14 +54,7 @@ export class PeerClient {
       });
     let answer: PeerAnswer;
     try {
-      try {
-        answer = await ask();
-      } catch (error) {
-        // A kept-alive connection the peer closed as the request went out: a GET is safe to send
-        // again, on a new connection.
-        if (signal?.aborted || error instanceof PeerError || !closedUnderneath(error)) throw error;
-        answer = await ask();
-      }
+      answer = await sendAgainIfClosed(ask, (error) => signal?.aborted === true || error instanceof PeerError);
     } catch (error) {
       if (signal?.aborted || error instanceof PeerError) throw error;
       throw new PeerError(this.url, `is unreachable (${(error as Error).message})`);
@@ -97,14 +90,7 @@ export class PeerClient {
     const timer = setTimeout(() => headers.abort(new PeerError(this.url, `sent no answer within ${this.#stallMs} ms`)), this.#stallMs);
     const ask = () => fetch(`${this.url}${path}`, { headers: { Accept: accept }, signal: signal ? AbortSignal.any([signal, headers.signal]) : headers.signal });
     try {
-      try {
-        response = await ask();
-      } catch (error) {
-        // A kept-alive connection the peer closed as the request went out: a GET is safe to send
-        // again, on a new connection.
-        if (signal?.aborted || headers.signal.aborted || !closedUnderneath(error)) throw error;
-        response = await ask();
-      }
+      response = await sendAgainIfClosed(ask, () => signal?.aborted === true || headers.signal.aborted);
     } catch (error) {
       if (signal?.aborted) throw error;
       if (headers.signal.aborted) throw headers.signal.reason;
@@ -124,7 +110,20 @@ export class PeerClient {
   }
 }
 
-/** Whether fetch failed because the connection closed under the request (not a refusal or a DNS error). */
+/**
+ * A kept-alive connection the peer closed as the request went out: a GET is safe to send again, on
+ * a new connection, once (unless `final` says the failure is the caller's own: an abort, a stall).
+ */
+async function sendAgainIfClosed<T>(ask: () => Promise<T>, final: (error: unknown) => boolean): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (final(error) || !closedUnderneath(error)) throw error;
+    return ask();
+  }
+}
+
+/** Whether the request failed because the connection closed under it (not a refusal or a DNS error). */
 function closedUnderneath(error: unknown): boolean {
   const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
