@@ -16,7 +16,15 @@ export interface PeerAnswer {
   close(): void;
 }
 
-export async function peerGet(url: string, options: { accept: string; stallMs: number; stallError: (phase: 'answer' | 'body') => Error; signal?: AbortSignal }): Promise<PeerAnswer> {
+export interface PeerGetOptions {
+  readonly accept: string;
+  readonly stallMs: number;
+  /** The error a stall ends the request with: no answer in time, or a body that stopped. */
+  readonly stallError: (phase: 'answer' | 'body') => Error;
+  readonly signal?: AbortSignal;
+}
+
+export async function peerGet(url: string, options: PeerGetOptions): Promise<PeerAnswer> {
   let target = new URL(url);
   for (let redirects = 0; ; redirects++) {
     const response = await request(target, options);
@@ -30,7 +38,7 @@ export async function peerGet(url: string, options: { accept: string; stallMs: n
   }
 }
 
-function request(url: URL, options: { accept: string; stallMs: number; stallError: (phase: 'answer' | 'body') => Error; signal?: AbortSignal }): Promise<IncomingMessage> {
+function request(url: URL, options: PeerGetOptions): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
     const req = (url.protocol === 'https:' ? https : http).request(url, { method: 'GET', headers: { Accept: options.accept }, signal: options.signal });
     const timer = setTimeout(() => req.destroy(options.stallError('answer')), options.stallMs);
@@ -46,7 +54,7 @@ function request(url: URL, options: { accept: string; stallMs: number; stallErro
   });
 }
 
-function answerOf(response: IncomingMessage, options: { stallMs: number; stallError: (phase: 'answer' | 'body') => Error }): PeerAnswer {
+function answerOf(response: IncomingMessage, options: PeerGetOptions): PeerAnswer {
   let timer: NodeJS.Timeout | undefined;
   const stop = () => clearTimeout(timer);
   async function* body(): AsyncGenerator<Buffer> {
