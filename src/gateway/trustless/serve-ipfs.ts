@@ -88,21 +88,21 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
   let gone = false;
   res.once('close', () => (gone = true));
   const write = async (parts: Uint8Array[]): Promise<void> => {
-    // A block's frame (length, CID, bytes) goes out in one system call, not three.
-    res.cork();
-    let writable = true;
-    for (const part of parts) writable = res.write(part);
-    res.uncork();
-    if (writable || res.destroyed) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
+    // Part by part, each write's answer heeded. Not corked: on Node 22 a corked chunked response
+    // can report that it needs a drain that its socket, already empty, never sends.
+    for (const part of parts) {
+      if (res.write(part)) continue;
+      if (res.destroyed) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
   };
   try {
     await write([await carHeader([cid])]);
