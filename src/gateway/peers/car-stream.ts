@@ -21,10 +21,16 @@ export class CarFormatError extends Error {
   override readonly name = 'CarFormatError';
 }
 
-/** Bytes buffered from an async source, taken from the front. */
+/**
+ * Bytes buffered from an async source, taken from the front. The chunks taken are passed by an
+ * index, not shifted off the array one by one: a peer that sends a block a few bytes per chunk
+ * must not make taking it cost the square of its chunks.
+ */
 class ChunkQueue {
-  readonly #chunks: Uint8Array[] = [];
-  /** Bytes of the first chunk already taken. */
+  #chunks: Uint8Array[] = [];
+  /** The first chunk not wholly taken. */
+  #head = 0;
+  /** Bytes of the head chunk already taken. */
   #offset = 0;
   #length = 0;
   readonly #source: AsyncIterator<Uint8Array>;
@@ -49,10 +55,11 @@ class ChunkQueue {
     return true;
   }
 
-  /** The byte `i` places from the front (buffered). */
+  /** The byte `i` places from the front (buffered; `i` is small: a varint's bytes). */
   peek(i: number): number {
     let at = i + this.#offset;
-    for (const chunk of this.#chunks) {
+    for (let c = this.#head; c < this.#chunks.length; c++) {
+      const chunk = this.#chunks[c];
       if (at < chunk.byteLength) return chunk[at];
       at -= chunk.byteLength;
     }
@@ -61,7 +68,7 @@ class ChunkQueue {
 
   /** The first `n` bytes (buffered): a view when they lie in one chunk, else one copy. */
   take(n: number): Uint8Array {
-    const first = this.#chunks[0];
+    const first = this.#chunks[this.#head];
     if (first && first.byteLength - this.#offset >= n) {
       const view = first.subarray(this.#offset, this.#offset + n);
       this.#advance(n);
@@ -71,7 +78,7 @@ class ChunkQueue {
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
-      const chunk = this.#chunks[0];
+      const chunk = this.#chunks[this.#head];
       const part = Math.min(chunk.byteLength - this.#offset, n - filled);
       out.set(chunk.subarray(this.#offset, this.#offset + part), filled);
       filled += part;
@@ -87,9 +94,14 @@ class ChunkQueue {
   #advance(n: number): void {
     this.#offset += n;
     this.#length -= n;
-    while (this.#chunks.length > 0 && this.#offset >= this.#chunks[0].byteLength) {
-      this.#offset -= this.#chunks[0].byteLength;
-      this.#chunks.shift();
+    while (this.#head < this.#chunks.length && this.#offset >= this.#chunks[this.#head].byteLength) {
+      this.#offset -= this.#chunks[this.#head].byteLength;
+      this.#head++;
+    }
+    // Let the chunks taken go, in one step once they are most of the array.
+    if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
     }
   }
 }
