@@ -21,6 +21,8 @@ export class CarFormatError extends Error {
   override readonly name = 'CarFormatError';
 }
 
+const TAKEN = new Uint8Array(0);
+
 /**
  * Bytes buffered from an async source, taken from the front. The chunks taken are passed by an
  * index, not shifted off the array one by one: a peer that sends a block a few bytes per chunk
@@ -96,9 +98,10 @@ class ChunkQueue {
     this.#length -= n;
     while (this.#head < this.#chunks.length && this.#offset >= this.#chunks[this.#head].byteLength) {
       this.#offset -= this.#chunks[this.#head].byteLength;
-      this.#head++;
+      // The chunk itself is let go now; its slot, at the next compaction.
+      this.#chunks[this.#head++] = TAKEN;
     }
-    // Let the chunks taken go, in one step once they are most of the array.
+    // Drop the slots of the chunks taken, in one step once they are most of the array.
     if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);
       this.#head = 0;
