@@ -56,6 +56,7 @@ import { healthRoutes } from './http/health';
 import { type GatewayLimits, limitRequests } from './http/limits';
 import { observeRequests } from './http/observe';
 import type { RateLimit } from '../limits/rate-limiter';
+import { UploadAdmission } from '../limits/upload-admission';
 
 /** Express's `trust proxy`: `loopback`, addresses or CIDRs (`10.0.0.0/8, 192.168.1.7`), a hop count, or true/false. */
 export type TrustProxy = boolean | number | string | readonly string[];
@@ -191,6 +192,11 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     logins: new LoginLedger(join(dir, 'login-nonces.log')),
     recent: { tags: new Map() },
     limits: { manifestBytes: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES },
+    uploadAdmission: new UploadAdmission(options.limits?.uploads, {
+      refused: (limit) => metrics?.rateLimited.inc({ limit }),
+      started: () => metrics?.uploadRequestsInFlight.inc(),
+      ended: () => metrics?.uploadRequestsInFlight.dec(),
+    }),
     log,
   };
   if (metrics) instrumentGatewayContext(context, metrics);
@@ -206,7 +212,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   });
   const graphqlUrl = typeof options.index === 'string' ? options.index : undefined;
   app.use(healthRoutes({ api: options.api, store, graphqlUrl, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, stopping: () => stopping }));
-  app.use(limitRequests({ auth, limits: options.limits, metrics }));
+  app.use(limitRequests({ auth, limits: options.limits, uploads: context.uploadAdmission, apiTokens: context.apiTokens, metrics }));
   app.use('/token', express.urlencoded({ extended: false, limit: '64kb' }));
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
   // It answers from the local store only: peers asking each other for what neither holds must

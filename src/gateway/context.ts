@@ -15,6 +15,7 @@ import type { LocalBlobs } from './storage/local-blobs';
 import type { OwnerRecords } from './storage/owner-records';
 import type { UploadSessions } from './storage/upload-sessions';
 import type { VerifiedPairs } from './storage/verified-pairs';
+import type { UploadAdmission } from '../limits/upload-admission';
 
 /** What this gateway recorded in this process, so lists include it before the index catches up. */
 export interface RecentPushes {
@@ -49,5 +50,7 @@ export interface GatewayContext {
   readonly artifacts: ArtifactDoors;
   readonly recent: RecentPushes;
   readonly limits: GatewayLimits;
+  /** Who may start an upload now: shared by the OCI upload routes and every door. */
+  readonly uploadAdmission: UploadAdmission;
   readonly log: (line: string) => void;
 }

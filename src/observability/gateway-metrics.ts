@@ -20,7 +20,7 @@ export class GatewayMetrics {
   readonly verificationFailures = new Counter({ name: 'hcr_gateway_verification_failures_total', help: 'Content whose sha256 did not match the digest a chain record gave for its CID (the record was not trusted)', registers: [this.registry] });
   readonly cache = new Counter({ name: 'hcr_gateway_blob_cache_requests_total', help: 'Blob downloads answered from the verified blob cache (hit) or from IPFS (miss)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly uploadsOpen = new Gauge({ name: 'hcr_gateway_upload_sessions_open', help: 'Upload sessions started and neither completed nor cancelled (in the data dir)', registers: [this.registry] });
-  readonly uploadRequestsInFlight = new Gauge({ name: 'hcr_gateway_upload_requests_in_flight', help: 'Upload requests (POST, PATCH, PUT of blob data) being received now', registers: [this.registry] });
+  readonly uploadRequestsInFlight = new Gauge({ name: 'hcr_gateway_upload_requests_in_flight', help: 'Upload requests being received now (blob data, door publishes, gRPC RegisterPlugin)', registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'hcr_gateway_rate_limited_total', help: 'Requests answered 429, by limit', labelNames: ['limit'] as const, registers: [this.registry] });
 
   constructor() {

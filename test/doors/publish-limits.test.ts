@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
+import { startSlowPackagePublish } from './helpers/slow-publish';
 
 describe('publish limits', () => {
   let t: TestGateway;
@@ -76,19 +77,7 @@ describe('upload limits on the doors', () => {
 
   test('one upload at a time per client: a second one meanwhile gets 429 in the door\'s style', async () => {
     // A package publish whose body is still arriving holds the one upload slot.
-    let finish!: () => void;
-    const held = new Promise<void>((resolve) => (finish = resolve));
-    const encoder = new TextEncoder();
-    const boundary = 'hcrboundary';
-    const slow = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n${JSON.stringify({ name: 'acme/slow', version: '1.0.0' })}\r\n--${boundary}\r\nContent-Disposition: form-data; name="tarball"; filename="slow.tgz"\r\n\r\n`));
-        await held;
-        controller.enqueue(encoder.encode(`slow bytes\r\n--${boundary}--\r\n`));
-        controller.close();
-      },
-    });
-    const first = fetch(`${t.url}/api/packages/publish`, { method: 'POST', body: slow, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, duplex: 'half' } as RequestInit);
+    const first = startSlowPackagePublish(t.url);
     try {
       // Until the gateway has taken the first request, a second one could still pass.
       const deadline = Date.now() + 10_000;
@@ -104,8 +93,7 @@ describe('upload limits on the doors', () => {
       assert.match(error.message, /already sends 1 uploads at once, the most allowed/);
       assert.equal(second.retryAfter, '1');
     } finally {
-      finish();
-      await (await first).text();
+      await (await first.finish()).text();
     }
   });
 

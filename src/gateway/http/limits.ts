@@ -4,11 +4,14 @@
 // charged only for tokens actually issued to it, so failed logins naming someone else's
 // address cannot lock that account out (they count against the sender's IP). The artifact
 // doors' uploads (POST /firmware, POST /api/packages/publish) count as uploads too; their refusal
-// is left in res.locals.refused for the door's router to answer in its own style.
+// is left in res.locals.refused for the door's router to answer in its own style. The upload
+// limits are the gateway's UploadAdmission, which the gRPC plugin door shares.
 import type { Request, RequestHandler } from 'express';
-import { ConcurrencyLimiter, type RateLimit, RateLimiter } from '../../limits/rate-limiter';
+import { type RateLimit, RateLimiter } from '../../limits/rate-limiter';
+import { DEFAULT_UPLOAD_LIMITS, rateMessage, type UploadAdmission, type UploadLimits, type UploadRefusal } from '../../limits/upload-admission';
 import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { verifyAccessToken } from '../auth/access-token';
+import { type ApiTokens, isApiToken } from '../auth/api-tokens';
 import type { ResolvedAuth } from '../auth/auth-options';
 import { OciError } from '../errors/oci-error';
 import { FIRMWARE_ROUTES } from '../doors/firmware/paths';
@@ -17,12 +20,12 @@ import { ROUTES } from './paths';
 
 export interface GatewayLimits {
   readonly token?: { readonly perIp?: RateLimit; readonly perAccount?: RateLimit };
-  readonly uploads?: { readonly perIp?: RateLimit; readonly perAccount?: RateLimit; /** Upload requests one account (or, anonymous, one IP) sends at once; 0: no bound. */ readonly concurrentPerAccount?: number };
+  readonly uploads?: UploadLimits;
 }
 
 export const DEFAULT_GATEWAY_LIMITS = {
   token: { perIp: { perMinute: 300, burst: 100 }, perAccount: { perMinute: 120, burst: 60 } },
-  uploads: { perIp: { perMinute: 6000, burst: 1000 }, perAccount: { perMinute: 3000, burst: 500 }, concurrentPerAccount: 16 },
+  uploads: DEFAULT_UPLOAD_LIMITS,
 } as const satisfies GatewayLimits;
 
 const UPLOAD_METHODS = new Set(['POST', 'PATCH', 'PUT']);
@@ -31,9 +34,15 @@ const DOOR_UPLOADS = [FIRMWARE_ROUTES.firmware, PACKAGE_ROUTES.publish];
 const isDoorUpload = (req: Request) => req.method === 'POST' && DOOR_UPLOADS.some((route) => route.test(req.path));
 
 function tooMany(what: string, limit: RateLimit, retryAfterSeconds: number): OciError {
-  return new OciError('TOOMANYREQUESTS', `too many ${what}: at most ${limit.perMinute} a minute (bursts of ${limit.burst ?? limit.perMinute}); retry in ${retryAfterSeconds} s`, {
-    headers: { 'Retry-After': String(retryAfterSeconds) },
-  });
+  return new OciError('TOOMANYREQUESTS', rateMessage(what, limit, retryAfterSeconds), { headers: { 'Retry-After': String(retryAfterSeconds) } });
+}
+
+const uploadRefused = (refusal: UploadRefusal) => new OciError('TOOMANYREQUESTS', refusal.message, { headers: { 'Retry-After': String(refusal.retryAfterSeconds) } });
+
+function basicPassword(header: string): string | undefined {
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
 }
 
 function basicUsername(req: Request): string | undefined {
@@ -44,23 +53,24 @@ function basicUsername(req: Request): string | undefined {
   return colon > 0 ? decoded.slice(0, colon) : undefined;
 }
 
-export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLimits; metrics?: GatewayMetrics }): RequestHandler {
+export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLimits; uploads: UploadAdmission; apiTokens?: ApiTokens; metrics?: GatewayMetrics }): RequestHandler {
   const token = { ...DEFAULT_GATEWAY_LIMITS.token, ...options.limits?.token };
-  const uploads = { ...DEFAULT_GATEWAY_LIMITS.uploads, ...options.limits?.uploads };
   const tokenPerIp = new RateLimiter(token.perIp);
   const tokenPerAccount = new RateLimiter(token.perAccount);
-  const uploadsPerIp = new RateLimiter(uploads.perIp);
-  const uploadsPerAccount = new RateLimiter(uploads.perAccount);
-  const concurrent = new ConcurrencyLimiter(uploads.concurrentPerAccount);
   const refuse = (limit: string, error: OciError) => {
     options.metrics?.rateLimited.inc({ limit });
     return error;
   };
+  // The account an upload counts against: a registry access token's subject, or an API token's
+  // account (as a bearer token or as docker login's password); anything else counts by IP.
   const accountOf = (req: Request): string | undefined => {
     const header = req.headers.authorization;
-    if (!options.auth.enabled || !header || !/^bearer /i.test(header)) return undefined;
+    if (!options.auth.enabled || !header) return undefined;
+    const secret = /^bearer /i.test(header) ? header.slice(7).trim() : /^basic /i.test(header) ? basicPassword(header) : undefined;
+    if (!secret) return undefined;
     try {
-      return verifyAccessToken({ secret: options.auth.secret, service: options.auth.service }, header.slice(7).trim()).subject;
+      if (isApiToken(secret)) return options.apiTokens?.verify(secret).account;
+      return verifyAccessToken({ secret: options.auth.secret, service: options.auth.service }, secret).subject;
     } catch {
       return undefined;
     }
@@ -89,28 +99,11 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
         res.locals.refused = error;
         return next();
       };
-      const byIp = uploadsPerIp.take(ip);
-      if (!byIp.allowed) return refused(refuse('upload_ip', tooMany(`upload requests from ${ip}`, uploads.perIp, byIp.retryAfterSeconds)));
-      const account = accountOf(req);
-      if (account !== undefined) {
-        const byAccount = uploadsPerAccount.take(account);
-        if (!byAccount.allowed) return refused(refuse('upload_account', tooMany(`upload requests by ${account}`, uploads.perAccount, byAccount.retryAfterSeconds)));
-      }
-      const who = account ?? `ip:${ip}`;
-      const release = concurrent.acquire(who);
-      if (!release) {
-        return refused(
-          refuse(
-            'upload_concurrency',
-            new OciError('TOOMANYREQUESTS', `${account ?? ip} already sends ${uploads.concurrentPerAccount} uploads at once, the most allowed: retry once one of them ends (fewer parallel uploads, e.g. docker's --max-concurrent-uploads)`, { headers: { 'Retry-After': '1' } }),
-          ),
-        );
-      }
-      options.metrics?.uploadRequestsInFlight.inc();
-      res.once('close', () => {
-        release();
-        options.metrics?.uploadRequestsInFlight.dec();
-      });
+      const byIp = options.uploads.checkIp(ip);
+      if (byIp) return refused(uploadRefused(byIp));
+      const admission = options.uploads.admit(ip, accountOf(req));
+      if (!admission.admitted) return refused(uploadRefused(admission));
+      res.once('close', admission.release);
     }
     next();
   };

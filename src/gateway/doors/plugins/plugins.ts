@@ -1,10 +1,11 @@
-// The PluginRegistry service's three calls over the shared artifact layer. A plugin version is
-// an OCI artifact of kind plugin; `Plugin.cid` is its file's CID (what `ipfs get` fetches) and
-// `Plugin.path` the file's name. RegisterPlugin needs a token with the publish scope in the
-// `authorization` metadata; DiscoverPlugins without a filter lists the plugins (of the default
+// The PluginRegistry service's three calls over the shared artifact layer (RegisterPlugin is first
+// admitted by the gateway's upload limits, before its message is read: upload-admission.ts). A
+// plugin version is an OCI artifact of kind plugin; `Plugin.cid` is its file's CID (what `ipfs
+// get` fetches) and `Plugin.path` the file's name. RegisterPlugin needs a token with the publish
+// scope in the `authorization` metadata; DiscoverPlugins without a filter lists the plugins (of the default
 // space, else of every space), with a name every artifact of that name, with a cid the versions
 // whose file or manifest has it.
-import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { requirePublish, requireRead } from '../../artifacts/access';
 import { receiveFile } from '../../artifacts/blob-intake';
@@ -19,6 +20,7 @@ import type { RepositoryName } from '../../oci/reference';
 import { shownName } from '../firmware/shown-name';
 import { openPluginSource } from './plugin-source';
 import { grpcError } from './status';
+import { authorizationOf } from './upload-admission';
 
 interface PluginMessage {
   name: string;
@@ -31,11 +33,6 @@ export interface PluginRegistryOptions {
   /** Where RegisterPlugin may read plugin files named by path; absent: no paths. */
   readonly pluginDir?: string;
 }
-
-const authorizationOf = (metadata: Metadata): string | undefined => {
-  const value = metadata.get('authorization')[0];
-  return typeof value === 'string' ? value : value?.toString('utf8');
-};
 
 function unary<Req, Res>(ctx: GatewayContext, work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {

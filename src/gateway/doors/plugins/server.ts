@@ -8,6 +8,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { GatewayContext } from '../../context';
 import { pluginRegistryHandlers, type PluginRegistryOptions } from './plugins';
+import { admitPluginUploads } from './upload-admission';
 
 export const PLUGIN_REGISTRY_PROTO = join(__dirname, 'spacecore.proto');
 export const DEFAULT_PLUGIN_REGISTRY_PORT = 50051;
@@ -37,7 +38,7 @@ export async function startPluginRegistry(options: StartPluginRegistryOptions): 
   const definition = loadPluginRegistryDefinition();
   const pb = (loadPackageDefinition(definition) as GrpcObject).pb as GrpcObject;
   const max = options.maxMessageBytes ?? 64 * 1024 * 1024;
-  const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
+  const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max, interceptors: [admitPluginUploads(options.context)] });
   server.addService((pb.PluginRegistry as ServiceClientConstructor).service, pluginRegistryHandlers(options.context, options));
   new ReflectionService(definition).addToServer(server);
   const host = options.host ?? '127.0.0.1';

@@ -1,0 +1,65 @@
+// RegisterPlugin is an upload (up to the server's largest message), so it is admitted by the
+// gateway's upload limits like any other: a rate per client IP, then the token, then a rate per
+// account and a place among the account's uploads at once. All of it is decided on the call's
+// metadata, before the message is read: a flood, a missing token or a token without the publish
+// scope is refused without the server ever holding the plugin's bytes.
+import { Metadata, type ServerInterceptingCallInterface, type ServerInterceptor, ServerInterceptingCall, status as Status } from '@grpc/grpc-js';
+import { requirePublish } from '../../artifacts/access';
+import type { GatewayContext } from '../../context';
+import type { UploadRefusal } from '../../../limits/upload-admission';
+import { grpcError } from './status';
+
+export const REGISTER_PLUGIN_PATH = '/pb.PluginRegistry/RegisterPlugin';
+
+export const authorizationOf = (metadata: Metadata): string | undefined => {
+  const value = metadata.get('authorization')[0];
+  return typeof value === 'string' ? value : value?.toString('utf8');
+};
+
+function refusalStatus(refusal: UploadRefusal) {
+  const metadata = new Metadata();
+  metadata.set('hcr-error-code', 'TOO_MANY_REQUESTS');
+  metadata.set('retry-after', String(refusal.retryAfterSeconds));
+  return { code: Status.RESOURCE_EXHAUSTED, details: refusal.message, metadata };
+}
+
+function clientIp(call: ServerInterceptingCallInterface): string {
+  const address = call.getConnectionInfo().remoteAddress;
+  return address?.replace(/^::ffff:/, '') || call.getPeer();
+}
+
+export function admitPluginUploads(ctx: GatewayContext): ServerInterceptor {
+  return (method, call) => {
+    if (method.path !== REGISTER_PLUGIN_PATH) return new ServerInterceptingCall(call);
+    let release: (() => void) | undefined;
+    const end = () => {
+      release?.();
+      release = undefined;
+    };
+    const intercepted: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, passOn) => {
+            const ip = clientIp(call);
+            const byIp = ctx.uploadAdmission.checkIp(ip);
+            if (byIp) return intercepted.sendStatus(refusalStatus(byIp));
+            requirePublish(ctx, authorizationOf(metadata)).then(
+              (account) => {
+                const admission = ctx.uploadAdmission.admit(ip, account);
+                if (!admission.admitted) return intercepted.sendStatus(refusalStatus(admission));
+                release = admission.release;
+                passOn(metadata);
+              },
+              (error: unknown) => intercepted.sendStatus(grpcError(error, ctx.log) as { code: Status; details: string; metadata: Metadata }),
+            );
+          },
+          onCancel: end,
+        }),
+      sendStatus: (status, next) => {
+        end();
+        next(status);
+      },
+    });
+    return intercepted;
+  };
+}

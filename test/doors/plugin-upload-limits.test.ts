@@ -1,0 +1,109 @@
+// RegisterPlugin is an upload, so the gRPC plugin door is held to the gateway's upload limits like
+// the HTTP doors, and sharing them: the token is checked before the message is read (a caller
+// without the publish scope cannot make the server hold a plugin's bytes), one account's uploads
+// at once are counted across doors, and the per-IP allowance is one for gRPC and HTTP together.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
+import { startSlowPackagePublish } from './helpers/slow-publish';
+import { mintToken } from './helpers/tokens';
+
+type Client = grpc.Client & Record<string, (request: unknown, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, response: any) => void) => grpc.ClientUnaryCall>;
+
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+function registerPlugin(client: Client, request: unknown, token?: string): Promise<unknown> {
+  const metadata = new grpc.Metadata();
+  if (token) metadata.set('authorization', `Bearer ${token}`);
+  return new Promise((resolve, reject) => client.RegisterPlugin(request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+}
+
+async function refused(work: Promise<unknown>, code: grpc.status, message: RegExp): Promise<grpc.ServiceError> {
+  let caught: grpc.ServiceError | undefined;
+  await assert.rejects(work, (error: grpc.ServiceError) => {
+    assert.equal(error.code, code, `${grpc.status[error.code]}: ${error.details}`);
+    assert.match(error.details, message);
+    caught = error;
+    return true;
+  });
+  return caught!;
+}
+
+const dataUrl = (bytes: number) => `data:application/octet-stream;base64,${randomBytes(bytes).toString('base64')}`;
+
+describe('upload limits on the gRPC plugin door', () => {
+  let t: TestGateway;
+  let registry: RunningPluginRegistry;
+  let client: Client;
+  let publish: string;
+  let read: string;
+
+  before(async () => {
+    t = await startTestGateway({
+      auth: { enabled: true },
+      artifacts: { defaultSpace: 'acme', indexWaitMs: 0 },
+      limits: { uploads: { perIp: { perMinute: 1, burst: 8 }, concurrentPerAccount: 1 } },
+    });
+    registry = await startPluginRegistry({ context: t.gateway.gateway.context, port: 0, maxMessageBytes: MAX_MESSAGE_BYTES });
+    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
+    client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(registry.address, grpc.credentials.createInsecure()) as unknown as Client;
+    publish = (await mintToken(t.url, t.gateway.service, t.keys.alice, ['publish'], 'ci')).token;
+    read = (await mintToken(t.url, t.gateway.service, t.keys.alice, ['read'], 'reader')).token;
+  });
+  after(async () => {
+    client?.close();
+    await registry?.close();
+    await t?.close();
+  });
+
+  test('the token is checked before the message is read', async () => {
+    // The message is larger than the server reads: had it been read first, the answer would be
+    // RESOURCE_EXHAUSTED for its size, not the missing or insufficient token.
+    const oversized = { name: 'big', version: '1.0.0', plugin: dataUrl(MAX_MESSAGE_BYTES * 2) };
+    await refused(registerPlugin(client, oversized), grpc.status.UNAUTHENTICATED, /publishing needs a token/);
+    await refused(registerPlugin(client, oversized, read), grpc.status.PERMISSION_DENIED, /scope read, which does not publish/);
+    // With the publish scope the message is read, and its size refused by the server.
+    await refused(registerPlugin(client, oversized, publish), grpc.status.RESOURCE_EXHAUSTED, /larger than max/);
+  });
+
+  test('an account\'s uploads at once are counted across doors, and the per-IP allowance is shared with HTTP', async () => {
+    // A package publish by the same account whose body is still arriving holds its one upload slot.
+    const first = startSlowPackagePublish(t.url, { authorization: `Bearer ${publish}` });
+    try {
+      // The slow request reaches the gateway on its own schedule; until it does, a plugin could pass.
+      const deadline = Date.now() + 10_000;
+      let error: grpc.ServiceError | undefined;
+      while (!error && Date.now() < deadline) {
+        error = await registerPlugin(client, { name: 'tiny', version: `1.0.${Date.now() % 1000}`, plugin: dataUrl(10) }, publish).then(
+          () => undefined,
+          (e: grpc.ServiceError) => e,
+        );
+        if (!error) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(error, 'RegisterPlugin was never refused while the account had an upload open');
+      assert.equal(error.code, grpc.status.RESOURCE_EXHAUSTED, `${grpc.status[error.code]}: ${error.details}`);
+      assert.match(error.details, /already sends 1 uploads at once, the most allowed: retry once one of them ends/);
+      assert.equal(error.metadata.get('retry-after')[0], '1');
+    } finally {
+      await (await first.finish()).text();
+    }
+    // Spend what is left of this address's burst of 8 (the test before took three, the package
+    // and the plugins some more): then the next upload from either door is refused by that limit.
+    let limited: grpc.ServiceError | undefined;
+    for (let i = 0; i < 8 && !limited; i++) {
+      limited = await registerPlugin(client, { name: 'tiny', version: `2.0.${i}`, plugin: dataUrl(10) }, publish).then(
+        () => undefined,
+        (e: grpc.ServiceError) => (e.code === grpc.status.RESOURCE_EXHAUSTED && /too many upload requests/.test(e.details) ? e : undefined),
+      );
+    }
+    assert.ok(limited, 'the per-IP upload limit never refused RegisterPlugin');
+    assert.match(limited.details, /too many upload requests from 127\.0\.0\.1: at most 1 a minute \(bursts of 8\); retry in \d+ s/);
+    assert.ok(Number(limited.metadata.get('retry-after')[0]) > 0);
+    const http = await fetch(`${t.url}/firmware`, { method: 'POST', headers: { authorization: `Bearer ${publish}` }, body: new FormData() });
+    assert.equal(http.status, 429, await http.text());
+  });
+});
