@@ -11,8 +11,9 @@
 //    BENCH_CLIENTS closed-loop clients with its variables drawn from a few dozen sets; p50/p99.
 // 4. Download: a 100 MiB firmware published through POST /firmware (curl -F), then `curl` of
 //    GET /firmware/{name}/{version} and of the same bytes as a blob of docker-registry, rounds
-//    alternating which goes first; the median speeds, their ratio, and hcr dev's RSS before and
-//    at its peak during the gateway's downloads (VmHWM reset first).
+//    alternating which goes first; the median speeds, their ratio, the median of each round's
+//    ratio (a round's two downloads run back to back, so load from elsewhere hits both alike),
+//    and hcr dev's RSS before and at its peak during the gateway's downloads (VmHWM reset first).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,7 @@ const VERSIONS = envInt('BENCH_VERSIONS', 20, 1);
 const CLIENTS = envInt('BENCH_CLIENTS', 8, 1);
 const SECONDS = envInt('BENCH_SECONDS', 10, 1);
 const DOWNLOAD_MIB = envInt('BENCH_DOWNLOAD_MIB', 100, 1);
-const ROUNDS = envInt('BENCH_DOWNLOAD_ROUNDS', 11, 1);
+const ROUNDS = envInt('BENCH_DOWNLOAD_ROUNDS', 21, 1);
 const KINDS = ['firmware', 'plugin', 'package'] as const;
 const TYPES = { firmware: 'application/vnd.hcr.firmware.v1', plugin: 'application/vnd.hcr.plugin.v1', package: 'application/vnd.hcr.package.v1' };
 const EMPTY = { digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 };
@@ -148,10 +149,10 @@ async function load(label: string, request: (i: number) => Promise<Response>): P
 
 const post = (url: string, query: string, variables: Record<string, unknown>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
 
-async function curlSpeed(url: string, headers: string[] = []): Promise<{ bytes: number; mbps: number }> {
-  const { stdout } = await exec('curl', ['-sS', '-f', '-o', '/dev/null', '-w', '%{size_download} %{speed_download}', ...headers.flatMap((h) => ['-H', h]), url], { maxBuffer: 1024 * 1024 });
-  const [bytes, speed] = stdout.trim().split(' ').map(Number);
-  return { bytes, mbps: speed / 1e6 };
+async function curlSpeed(url: string, headers: string[] = []): Promise<{ bytes: number; mbps: number; firstByteMs: number }> {
+  const { stdout } = await exec('curl', ['-sS', '-f', '-o', '/dev/null', '-w', '%{size_download} %{speed_download} %{time_starttransfer}', ...headers.flatMap((h) => ['-H', h]), url], { maxBuffer: 1024 * 1024 });
+  const [bytes, speed, firstByte] = stdout.trim().split(' ').map(Number);
+  return { bytes, mbps: speed / 1e6, firstByteMs: firstByte * 1000 };
 }
 
 async function main(): Promise<void> {
@@ -228,6 +229,8 @@ async function main(): Promise<void> {
     await exec('sync');
     const gatewaySpeeds: number[] = [];
     const registrySpeeds: number[] = [];
+    const gatewayFirstBytes: number[] = [];
+    const registryFirstBytes: number[] = [];
     const before = memoryOf(dev.pid).rss;
     writeFileSync(`/proc/${dev.pid}/clear_refs`, '5');
     for (let round = 0; round < ROUNDS; round++) {
@@ -236,12 +239,16 @@ async function main(): Promise<void> {
         const got = side === 'gateway' ? await curlSpeed(`${dev.gateway}/firmware/big/1.0.0`) : await curlSpeed(`http://${registry.host}/v2/bench/big/blobs/${digest}`);
         if (got.bytes !== DOWNLOAD_MIB * MiB) throw new Error(`${side} sent ${got.bytes} bytes`);
         (side === 'gateway' ? gatewaySpeeds : registrySpeeds).push(got.mbps);
+        (side === 'gateway' ? gatewayFirstBytes : registryFirstBytes).push(got.firstByteMs);
       }
     }
     const peak = memoryOf(dev.pid).peak;
     const g = median(gatewaySpeeds);
     const r = median(registrySpeeds);
     say(`download of ${DOWNLOAD_MIB} MiB with curl, median of ${ROUNDS}: GET /firmware/big/1.0.0 ${g.toFixed(0)} MB/s (${gatewaySpeeds.map((s) => s.toFixed(0)).join(', ')}), docker-registry blob ${r.toFixed(0)} MB/s (${registrySpeeds.map((s) => s.toFixed(0)).join(', ')}): ${(g / r).toFixed(2)}× (target ≥ 0.9×)`);
+    const paired = median(gatewaySpeeds.map((speed, round) => speed / registrySpeeds[round]));
+    say(`each round's ratio, median of ${ROUNDS}: ${paired.toFixed(2)}×`);
+    say(`first byte after the request, median: gateway ${median(gatewayFirstBytes).toFixed(1)} ms, docker-registry ${median(registryFirstBytes).toFixed(1)} ms`);
     say(`hcr dev's RSS (chain, IPFS and gateway in one process): ${(before / MiB).toFixed(0)} MiB before the downloads, peak ${(peak / MiB).toFixed(0)} MiB during them`);
     say('');
     say(`| measure (${CLIENTS} clients) | uncached, one at a time | p50 | p99 | requests/s |`);

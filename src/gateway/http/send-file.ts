@@ -2,13 +2,40 @@
 // reused once the socket has taken them. A read stream piped to the response allocates a fresh
 // buffer for every chunk, and for blob-sized downloads that allocation (and collecting it) cost
 // as much CPU as the copying itself. Memory stays at BUFFERS × BUFFER_BYTES per download.
+//
+// Reads are synchronous while they are fast. A read the page cache answers takes tens of
+// microseconds, less than the round trip through libuv's thread pool that an asynchronous read
+// costs, and those round trips left the socket idle: measured on loopback, a 100 MiB download went
+// from 0.98× to 1.08× of docker-registry's (which uses sendfile), and 50 clients pulling one image
+// at once from 0.97× to 1.21×. A read from disk would stall every request the event loop serves,
+// so one that takes longer than SLOW_READ_MS sends every download to the thread pool for
+// ASYNC_SPELL_MS; then reads are tried synchronously again.
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 
-// Measured on loopback: 3 × 1 MiB sends about half again as fast as 4 × 256 KiB; fewer or
-// smaller buffers leave the socket waiting for the next read.
-const BUFFER_BYTES = 1024 * 1024;
+// 3 × 512 KiB read synchronously measured as fast as 3 × 1 MiB (the best asynchronous shape:
+// 4 × 256 KiB was a third slower), at half the memory per download.
+const BUFFER_BYTES = 512 * 1024;
 const BUFFERS = 3;
+
+/** When reads go to the thread pool instead; exported for tests. */
+export const readTiming = { slowReadMs: 2, asyncSpellMs: 10_000, asyncUntil: 0 };
+/** Reads done each way since the process started; exported for tests. */
+export const readCounts = { sync: 0, async: 0 };
+
+async function readAt(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
+  if (performance.now() < readTiming.asyncUntil) {
+    readCounts.async++;
+    return (await file.read(buffer, 0, length, position)).bytesRead;
+  }
+  readCounts.sync++;
+  const started = performance.now();
+  const bytesRead = readSync(file.fd, buffer, 0, length, position);
+  const finished = performance.now();
+  if (finished - started > readTiming.slowReadMs) readTiming.asyncUntil = finished + readTiming.asyncSpellMs;
+  return bytesRead;
+}
 
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
@@ -38,7 +65,7 @@ export async function sendFileRange(res: ServerResponse, file: FileHandle, offse
       while (free.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
       if (failure) throw failure;
       const buffer = free.pop()!;
-      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, end - position), position);
+      const bytesRead = await readAt(file, buffer, Math.min(buffer.length, end - position), position);
       if (bytesRead === 0) throw new Error(`the file ended ${end - position} bytes early`);
       position += bytesRead;
       res.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), (error) => {
