@@ -74,17 +74,18 @@ describe('upload limits on the gRPC plugin door', () => {
     // A package publish by the same account whose body is still arriving holds its one upload slot.
     const first = startSlowPackagePublish(t.url, { authorization: `Bearer ${publish}` });
     try {
-      // The slow request reaches the gateway on its own schedule; until it does, a plugin could pass.
+      // Wait until the gateway holds the slow upload (its metrics count it), without spending
+      // this address's upload allowance on attempts that could pass before it arrives.
       const deadline = Date.now() + 10_000;
-      let error: grpc.ServiceError | undefined;
-      while (!error && Date.now() < deadline) {
-        error = await registerPlugin(client, { name: 'tiny', version: `1.0.${Date.now() % 1000}`, plugin: dataUrl(10) }, publish).then(
-          () => undefined,
-          (e: grpc.ServiceError) => e,
-        );
-        if (!error) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (!/^hcr_gateway_upload_requests_in_flight 1$/m.test(await (await fetch(`${t.url}/metrics`)).text())) {
+        assert.ok(Date.now() < deadline, 'the slow package upload never reached the gateway');
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      assert.ok(error, 'RegisterPlugin was never refused while the account had an upload open');
+      const error = await registerPlugin(client, { name: 'tiny', version: '1.0.0', plugin: dataUrl(10) }, publish).then(
+        () => undefined,
+        (e: grpc.ServiceError) => e,
+      );
+      assert.ok(error, 'RegisterPlugin passed while the account had an upload open');
       assert.equal(error.code, grpc.status.RESOURCE_EXHAUSTED, `${grpc.status[error.code]}: ${error.details}`);
       assert.match(error.details, /already sends 1 uploads at once, the most allowed: retry once one of them ends/);
       assert.equal(error.metadata.get('retry-after')[0], '1');
