@@ -6,6 +6,7 @@ import { type ApiTokens, ApiTokenError, isApiToken, TOKEN_SCOPES, type TokenScop
 import type { ResolvedAuth } from './auth-options';
 import type { LoginLedger } from './login-ledger';
 import { verifyLoginToken } from './login-token';
+import { decodeBasic } from './token-service';
 
 export interface Principal {
   /** SS58; undefined when anonymous. */
@@ -29,11 +30,10 @@ export async function principalFrom(authorization: string | undefined, deps: { a
   let secret: string;
   if (/^bearer /i.test(header)) secret = header.slice(7).trim();
   else if (/^basic /i.test(header)) {
-    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw new CredentialError('the basic auth header is malformed: send username:password, the password being an API token or a login token');
-    username = decoded.slice(0, colon);
-    secret = decoded.slice(colon + 1);
+    const basic = decodeBasic(header);
+    if (!basic) throw new CredentialError('the basic auth header is malformed: send username:password, the password being an API token or a login token');
+    username = basic.username;
+    secret = basic.password;
   } else secret = header;
   if (isApiToken(secret)) {
     try {

@@ -19,6 +19,13 @@ export async function discoverTokenService(gatewayUrl: string, options: { timeou
 }
 
 /** HTTP basic credentials for /token or `docker login`: the account's address and its login token. */
+/** `Basic <base64 of user:password>` → its two parts; undefined when it holds no colon. The scheme is the caller's to check. */
+export function decodeBasic(header: string): { username: string; password: string } | undefined {
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
 export function basicCredentials(address: string, loginToken: string): string {
   return `Basic ${Buffer.from(`${checkAddress(address)}:${loginToken}`).toString('base64')}`;
 }

@@ -17,6 +17,7 @@ import { issueAccessToken, issueRefreshToken, verifyRefreshToken, type AccessGra
 import { ApiTokenError, type ApiTokenInfo, isApiToken, scopeAllows } from '../auth/api-tokens';
 import type { LoginLedger } from '../auth/login-ledger';
 import { verifyLoginToken, type LoginClaims } from '../auth/login-token';
+import { decodeBasic } from '../auth/token-service';
 import { parseScopes, type RequestedScope } from '../auth/scopes';
 import { OciError } from '../errors/oci-error';
 import { parseName } from '../oci/reference';
@@ -42,10 +43,9 @@ function list(value: unknown): string[] {
 function basicAuth(req: Request): { username: string; password: string } | undefined {
   const header = req.headers.authorization;
   if (!header || !/^basic /i.test(header)) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) throw new OciError('UNAUTHORIZED', 'the basic auth header is malformed: send username:password');
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  const basic = decodeBasic(header);
+  if (!basic) throw new OciError('UNAUTHORIZED', 'the basic auth header is malformed: send username:password');
+  return basic;
 }
 
 function readTokenRequest(req: Request): TokenRequest {

@@ -13,6 +13,7 @@ import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { verifyAccessToken } from '../auth/access-token';
 import { type ApiTokens, isApiToken } from '../auth/api-tokens';
 import type { ResolvedAuth } from '../auth/auth-options';
+import { decodeBasic } from '../auth/token-service';
 import { OciError } from '../errors/oci-error';
 import { FIRMWARE_ROUTES } from '../doors/firmware/paths';
 import { PACKAGE_ROUTES } from '../doors/packages/paths';
@@ -39,18 +40,10 @@ function tooMany(what: string, limit: RateLimit, retryAfterSeconds: number): Oci
 
 const uploadRefused = (refusal: UploadRefusal) => new OciError('TOOMANYREQUESTS', refusal.message, { headers: { 'Retry-After': String(refusal.retryAfterSeconds) } });
 
-function basicPassword(header: string): string | undefined {
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
-}
-
 function basicUsername(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (!header || !/^basic /i.test(header)) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon > 0 ? decoded.slice(0, colon) : undefined;
+  return decodeBasic(header)?.username || undefined;
 }
 
 export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLimits; uploads: UploadAdmission; apiTokens?: ApiTokens; metrics?: GatewayMetrics }): RequestHandler {
@@ -66,7 +59,7 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
   const accountOf = (req: Request): string | undefined => {
     const header = req.headers.authorization;
     if (!options.auth.enabled || !header) return undefined;
-    const secret = /^bearer /i.test(header) ? header.slice(7).trim() : /^basic /i.test(header) ? basicPassword(header) : undefined;
+    const secret = /^bearer /i.test(header) ? header.slice(7).trim() : /^basic /i.test(header) ? decodeBasic(header)?.password : undefined;
     if (!secret) return undefined;
     try {
       if (isApiToken(secret)) return options.apiTokens?.verify(secret).account;

@@ -9,8 +9,8 @@
 // from 0.98× to 1.08× of docker-registry's (which uses sendfile), and 50 clients pulling one image
 // at once from 0.97× to 1.21×. A read from disk would stall every request the event loop serves,
 // so one that had to read blocks from a device (the process's block-input count grew) or took
-// longer than SLOW_READ_MS sends every download's reads to the thread pool for ASYNC_SPELL_MS;
-// then they are tried synchronously again. Wall time alone would not do: on a busy machine a
+// longer than readTiming.slowReadMs sends every download's reads to the thread pool for
+// readTiming.asyncSpellMs; then they are tried synchronously again. Wall time alone would not do: on a busy machine a
 // read from memory is often descheduled for milliseconds.
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';

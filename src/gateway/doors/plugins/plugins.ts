@@ -2,9 +2,9 @@
 // admitted by the gateway's upload limits, before its message is read: upload-admission.ts). A
 // plugin version is an OCI artifact of kind plugin; `Plugin.cid` is its file's CID (what `ipfs
 // get` fetches) and `Plugin.path` the file's name. RegisterPlugin needs a token with the publish
-// scope in the `authorization` metadata; DiscoverPlugins without a filter lists the plugins (of the default
-// space, else of every space), with a name every artifact of that name, with a cid the versions
-// whose file or manifest has it.
+// scope in the `authorization` metadata; DiscoverPlugins without a filter lists the plugins (of
+// the default space, else of every space), with a name every artifact of that name, with a cid the
+// versions whose file or manifest has it.
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { requirePublish, requireRead } from '../../artifacts/access';
