@@ -3,12 +3,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedIpfs, type EmbeddedIpfs } from '../../src/ipfs';
-import { collect } from './helpers/bytes';
+import { readCounts } from '../../src/file-io/read-at';
+import { CHUNK, collect } from './helpers/bytes';
 
 type KuboJson = { Message?: string; Hash?: string; Code?: number; Type?: string };
 
@@ -63,6 +64,23 @@ describe('embedded Kubo RPC server', () => {
     const listed = (await all(client.pin.ls())).map((pin) => ({ cid: pin.cid.toString(), type: pin.type }));
     assert.deepEqual(listed, [{ cid: added.cid.toString(), type: 'recursive' }]);
     assert.match((await client.version()).version, /embedded/);
+  });
+
+  it('cat of a file kept as its leaves (as the gateway stores uploads) is sent from that file, whole and in ranges', async () => {
+    const { create } = await import('kubo-rpc-client');
+    const client = create({ url: ipfs.apiUrl });
+    const bytes = randomBytes(5 * CHUNK + 4321);
+    const imported = await ipfs.store.importLeavesElsewhere!([bytes]);
+    const file = join(dataDir, 'upload');
+    writeFileSync(file, bytes);
+    await ipfs.store.adoptFile!(imported.cid, file);
+    const readsBefore = readCounts.sync + readCounts.async;
+    assert.ok(Buffer.from(await collect(client.cat(imported.cid))).equals(bytes));
+    assert.ok(readCounts.sync + readCounts.async - readsBefore >= 3, 'read in pieces from the file, not walked block by block');
+    for (const [offset, length] of [[CHUNK - 7, 2 * CHUNK + 14], [0, 1], [bytes.length - 5, 100], [3 * CHUNK, CHUNK]]) {
+      const range = Buffer.from(await collect(client.cat(imported.cid, { offset, length })));
+      assert.ok(range.equals(bytes.subarray(offset, offset + length)), `bytes ${offset}+${length}`);
+    }
   });
 
   it('adds several files of one form and names each', async () => {

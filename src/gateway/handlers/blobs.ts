@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
-import { ClientGoneError, sendFileRange } from '../http/send-file';
+import { ClientGoneError, sendFileRange } from '../../file-io/send-file';
 
 async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>) {
   const name = parseName(params.name);

@@ -3,7 +3,7 @@
 //   blocks/  one file per block (blockstore-fs)     pins/  one empty file per pinned CID
 //   files/   files that hold a DAG's raw leaves, by root CID (leaf-files.ts)
 // Blocks and leaf files no pin reaches are deleted by collectGarbage (garbage-collector.ts).
-import { readFile, stat } from 'node:fs/promises';
+import { type FileHandle, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FsBlockstore } from 'blockstore-fs';
@@ -376,6 +376,11 @@ export class EmbeddedBlobStore implements BlobStore {
   /** A stream of an already resolved file, for the Kubo API server's cat. */
   read(root: CID, node: FileNode, start: number, end: number): AsyncGenerator<Uint8Array> {
     return this.#files.read(root, node, { start, end });
+  }
+
+  /** The file of a resolved root's leaves, open for reading (the caller closes it), when the store keeps one. */
+  openLeafFile(root: CID, node: FileNode): Promise<FileHandle | undefined> {
+    return this.#files.openLeafFile(root, node);
   }
 
   #assertOpen(): void {

@@ -3,8 +3,10 @@
 // ipfs-unixfs-exporter (behind @helia/unixfs `cat`) walks the DAG ahead of its reader into an
 // unbounded queue, so a slow HTTP client makes it hold the whole file in memory. This reader
 // pulls: it reads a few blocks ahead of the consumer and no more, whatever the file size.
+import type { FileHandle } from 'node:fs/promises';
 import type { CID } from 'multiformats/cid';
 import type { FsBlockstore } from 'blockstore-fs';
+import { readAt } from '../../file-io/read-at';
 import { BlobNotFoundError } from '../errors';
 import type { IpfsModules } from '../esm';
 import type { ByteRange } from '../streams';
@@ -56,10 +58,15 @@ export class FileDag {
     return node.links.reduce((sum, link) => sum + link.tsize, node.block.byteLength);
   }
 
+  /** The file holding exactly the bytes of the file with this root, open, when there is one. */
+  openLeafFile(root: CID, node: FileNode): Promise<FileHandle | undefined> {
+    return node.kind === 'file' ? this.#leaves.open(root.toV1().toString(), node.fileSize) : Promise.resolve(undefined);
+  }
+
   /** The bytes of `range` (within the file), in order, reading at most READ_AHEAD blocks ahead. */
   async *read(root: CID, node: FileNode, range: ByteRange): AsyncGenerator<Uint8Array> {
     if (range.end <= range.start) return;
-    const file = node.kind === 'file' ? await this.#leaves.open(root.toV1().toString(), node.fileSize) : undefined;
+    const file = await this.openLeafFile(root, node);
     if (!file) {
       yield* this.#walk(root, node, 0, range);
       return;
@@ -104,9 +111,11 @@ export class FileDag {
         if (cid.equals(root)) return rootBytes;
         if (leafFile && cid.code === this.#m.raw.code) {
           // The file of leaves holds exactly the file's bytes: a leaf is its slice (looking in the
-          // blockstore first cost a failed file open per leaf).
+          // blockstore first cost a failed file open per leaf). Read synchronously while the page
+          // cache answers (read-at.ts): a thread-pool round trip per leaf doubled the CPU a
+          // peer's CAR of a file cost this process.
           const bytes = Buffer.allocUnsafe(place.size);
-          const { bytesRead } = await leafFile.read(bytes, 0, place.size, place.offset);
+          const bytesRead = await readAt(leafFile, bytes, place.size, place.offset);
           return bytesRead === place.size ? bytes : this.#block(cid);
         }
         return this.block(cid);

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { readCounts, readTiming, sendFileRange } from '../../src/gateway/http/send-file';
+import { readCounts, readTiming } from '../../src/file-io/read-at';
+import { sendFileRange } from '../../src/file-io/send-file';
 
 const sha = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
