@@ -57,6 +57,7 @@ import { type GatewayLimits, limitRequests } from './http/limits';
 import { observeRequests } from './http/observe';
 import type { RateLimit } from '../limits/rate-limiter';
 import { UploadAdmission } from '../limits/upload-admission';
+import { forwardedClient, type TrustProxyFn } from '../limits/forwarded-client';
 
 /** Express's `trust proxy`: `loopback`, addresses or CIDRs (`10.0.0.0/8, 192.168.1.7`), a hop count, or true/false. */
 export type TrustProxy = boolean | number | string | readonly string[];
@@ -197,6 +198,8 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
       started: () => metrics?.uploadRequestsInFlight.inc(),
       ended: () => metrics?.uploadRequestsInFlight.dec(),
     }),
+    // Express compiles the trust-proxy setting below; asked at each call, after it is set.
+    clientAddress: (peerAddress, forwardedFor) => forwardedClient(app.get('trust proxy fn') as TrustProxyFn, peerAddress, forwardedFor),
     log,
   };
   if (metrics) instrumentGatewayContext(context, metrics);

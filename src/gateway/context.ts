@@ -52,5 +52,7 @@ export interface GatewayContext {
   readonly limits: GatewayLimits;
   /** Who may start an upload now: shared by the OCI upload routes and every door. */
   readonly uploadAdmission: UploadAdmission;
+  /** A client's address from its connection's peer and X-Forwarded-For, under the gateway's trust-proxy setting (for doors outside Express). */
+  readonly clientAddress: (peerAddress: string, forwardedFor: string | undefined) => string;
   readonly log: (line: string) => void;
 }

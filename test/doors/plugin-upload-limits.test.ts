@@ -1,7 +1,8 @@
 // RegisterPlugin is an upload, so the gRPC plugin door is held to the gateway's upload limits like
 // the HTTP doors, and sharing them: the token is checked before the message is read (a caller
 // without the publish scope cannot make the server hold a plugin's bytes), one account's uploads
-// at once are counted across doors, and the per-IP allowance is one for gRPC and HTTP together.
+// at once are counted across doors, and the per-IP allowance is one for gRPC and HTTP together,
+// by the client's address behind a trusted proxy as on HTTP.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -16,9 +17,10 @@ type Client = grpc.Client & Record<string, (request: unknown, metadata: grpc.Met
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
-function registerPlugin(client: Client, request: unknown, token?: string): Promise<unknown> {
+function registerPlugin(client: Client, request: unknown, token?: string, forwardedFor?: string): Promise<unknown> {
   const metadata = new grpc.Metadata();
   if (token) metadata.set('authorization', `Bearer ${token}`);
+  if (forwardedFor) metadata.set('x-forwarded-for', forwardedFor);
   return new Promise((resolve, reject) => client.RegisterPlugin(request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
 }
 
@@ -106,5 +108,18 @@ describe('upload limits on the gRPC plugin door', () => {
     assert.ok(Number(limited.metadata.get('retry-after')[0]) > 0);
     const http = await fetch(`${t.url}/firmware`, { method: 'POST', headers: { authorization: `Bearer ${publish}` }, body: new FormData() });
     assert.equal(http.status, 429, await http.text());
+  });
+
+  test('behind a trusted proxy each client it forwards for has its own allowance, and an address forged before it is not believed', async () => {
+    const plugin = { name: 'tiny', version: '3.0.0', plugin: dataUrl(10) };
+    // The test runs on loopback, a trusted proxy by default (gateway.trustProxy), and the test
+    // before spent 127.0.0.1's allowance. A call without a token that passes the per-IP check is
+    // refused for the token; one that does not is refused for the rate.
+    await refused(registerPlugin(client, plugin), grpc.status.RESOURCE_EXHAUSTED, /too many upload requests from 127\.0\.0\.1/);
+    for (let i = 0; i < 8; i++) await refused(registerPlugin(client, plugin, undefined, '203.0.113.7'), grpc.status.UNAUTHENTICATED, /publishing needs a token/);
+    await refused(registerPlugin(client, plugin, undefined, '203.0.113.7'), grpc.status.RESOURCE_EXHAUSTED, /too many upload requests from 203\.0\.113\.7/);
+    // What the client itself wrote to the left of what the proxy saw does not get it a new allowance.
+    await refused(registerPlugin(client, plugin, undefined, '198.51.100.9, 203.0.113.7'), grpc.status.RESOURCE_EXHAUSTED, /too many upload requests from 203\.0\.113\.7/);
+    await refused(registerPlugin(client, plugin, undefined, '203.0.113.8'), grpc.status.UNAUTHENTICATED, /publishing needs a token/);
   });
 });

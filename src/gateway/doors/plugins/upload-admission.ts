@@ -23,9 +23,12 @@ function refusalStatus(refusal: UploadRefusal) {
   return { code: Status.RESOURCE_EXHAUSTED, details: refusal.message, metadata };
 }
 
-function clientIp(call: ServerInterceptingCallInterface): string {
-  const address = call.getConnectionInfo().remoteAddress;
-  return address?.replace(/^::ffff:/, '') || call.getPeer();
+/** The caller's address: the connection's peer, or behind a trusted proxy the client it names in x-forwarded-for. */
+function clientIp(ctx: GatewayContext, call: ServerInterceptingCallInterface, metadata: Metadata): string {
+  const peer = call.getConnectionInfo().remoteAddress;
+  if (!peer) return call.getPeer();
+  const forwarded = metadata.get('x-forwarded-for').map((value) => (typeof value === 'string' ? value : value.toString('utf8')));
+  return ctx.clientAddress(peer, forwarded.length > 0 ? forwarded.join(',') : undefined);
 }
 
 export function admitPluginUploads(ctx: GatewayContext): ServerInterceptor {
@@ -40,7 +43,7 @@ export function admitPluginUploads(ctx: GatewayContext): ServerInterceptor {
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, passOn) => {
-            const ip = clientIp(call);
+            const ip = clientIp(ctx, call, metadata);
             const byIp = ctx.uploadAdmission.checkIp(ip);
             if (byIp) return intercepted.sendStatus(refusalStatus(byIp));
             requirePublish(ctx, authorizationOf(metadata)).then(
