@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/indexer/free-port';
 import { makeTestCa } from '../gateway/helpers/tls';
 import { missingTools } from '../gateway/helpers/tools';
 import { spawnHcr } from './helpers/run-hcr';
@@ -41,10 +40,12 @@ describe('hcr gateway and signals', { skip }, () => {
   let chainUrl: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hcr-signals-'));
-    const port = await freePort();
-    chainUrl = `ws://127.0.0.1:${port}`;
-    devnet = spawnHcr(['devnet', '--ephemeral', '--port', String(port)], env());
-    await waitFor(output(devnet), /chain RPC: ws:/);
+    // Port 0, and the address read from what it prints: a port picked beforehand can be taken
+    // by another process before the child binds it.
+    devnet = spawnHcr(['devnet', '--ephemeral', '--port', '0'], env());
+    const read = output(devnet);
+    await waitFor(read, /chain RPC: ws:\/\/[\d.]+:\d+/);
+    chainUrl = /chain RPC: (ws:\/\/[\d.]+:\d+)/.exec(read())![1];
   });
   after(() => {
     devnet?.kill('SIGKILL');
@@ -54,12 +55,12 @@ describe('hcr gateway and signals', { skip }, () => {
   it('reloads its TLS certificate on SIGHUP and keeps serving; stops in order on SIGTERM with exit 0', async () => {
     const ca = await makeTestCa(join(dir, 'ca'));
     const pair = await ca.issue(join(dir, 'tls'), { ips: ['127.0.0.1'] });
-    const port = await freePort();
-    const gateway = spawnHcr(['gateway', '--chain', chainUrl, '--port', String(port), '--data-dir', join(dir, 'data'), '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--log-format', 'json'], env());
+    const gateway = spawnHcr(['gateway', '--chain', chainUrl, '--port', '0', '--data-dir', join(dir, 'data'), '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--log-format', 'json'], env());
     const read = output(gateway);
     const exited = new Promise<number | null>((resolve) => gateway.once('exit', resolve));
     try {
-      await waitFor(read, new RegExp(`gateway: https://127\\.0\\.0\\.1:${port}`));
+      await waitFor(read, /gateway: https:\/\/127\.0\.0\.1:\d+/);
+      const port = /gateway: https:\/\/127\.0\.0\.1:(\d+)/.exec(read())![1];
       const healthz = () =>
         new Promise<number>((resolve, reject) => get(`https://127.0.0.1:${port}/healthz`, { ca: readFileSync(ca.caFile) }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject));
       assert.equal(await healthz(), 200);
@@ -78,12 +79,11 @@ describe('hcr gateway and signals', { skip }, () => {
   });
 
   it('stops on SIGHUP when it serves plain HTTP (nothing to reload)', async () => {
-    const port = await freePort();
-    const gateway = spawnHcr(['gateway', '--chain', chainUrl, '--port', String(port), '--data-dir', join(dir, 'plain')], env());
+    const gateway = spawnHcr(['gateway', '--chain', chainUrl, '--port', '0', '--data-dir', join(dir, 'plain')], env());
     const read = output(gateway);
     const exited = new Promise<number | null>((resolve) => gateway.once('exit', resolve));
     try {
-      await waitFor(read, new RegExp(`gateway: http://127\\.0\\.0\\.1:${port}`));
+      await waitFor(read, /gateway: http:\/\/127\.0\.0\.1:\d+/);
       gateway.kill('SIGHUP');
       assert.equal(await exited, 0, read());
       assert.match(read(), /SIGHUP: stopping/);
