@@ -18,7 +18,6 @@ export async function discoverTokenService(gatewayUrl: string, options: { timeou
   throw new Error(`${base}/v2/ answered HTTP ${response.status} without a token challenge: is it an hcr gateway?`);
 }
 
-/** HTTP basic credentials for /token or `docker login`: the account's address and its login token. */
 /** `Basic <base64 of user:password>` → its two parts; undefined when it holds no colon. The scheme is the caller's to check. */
 export function decodeBasic(header: string): { username: string; password: string } | undefined {
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
@@ -26,6 +25,7 @@ export function decodeBasic(header: string): { username: string; password: strin
   return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** HTTP basic credentials for /token or `docker login`: the account's address and its login token. */
 export function basicCredentials(address: string, loginToken: string): string {
   return `Basic ${Buffer.from(`${checkAddress(address)}:${loginToken}`).toString('base64')}`;
 }
