@@ -1,17 +1,6 @@
 // The `hcr` command line.
 import { Command } from 'commander';
-import { registerDev } from './commands/dev';
-import { registerDevnet } from './commands/devnet';
-import { registerSpace } from './commands/space';
-import { registerLogin } from './commands/login';
-import { registerIndexer } from './commands/indexer';
-import { registerGateway } from './commands/gateway';
-import { registerConfig } from './commands/config';
-import { registerArtifact } from './commands/artifact';
-import { registerToken } from './commands/token';
-import { registerHealthcheck } from './commands/healthcheck';
-import { registerExport } from './commands/bundle/export';
-import { registerImport } from './commands/bundle/import';
+import { modulesFor } from './command-table';
 import { applyConfig } from '../config/apply';
 import { ConfigError, loadConfigFile } from '../config/file';
 import { CliError, EXIT } from './errors';
@@ -40,18 +29,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-registerDev(program);
-registerDevnet(program);
-registerSpace(program);
-registerLogin(program);
-registerIndexer(program);
-registerGateway(program);
-registerConfig(program);
-registerArtifact(program);
-registerToken(program);
-registerHealthcheck(program);
-registerExport(program);
-registerImport(program);
+// Only the command the line names is loaded (command-table.ts says why).
+for (const module of modulesFor(process.argv.slice(2))) module.load()(program);
 
 program.hook('preAction', (_program, command) => {
   const file = (program.opts().config as string | undefined) ?? process.env.HCR_CONFIG;
