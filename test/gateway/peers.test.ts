@@ -16,6 +16,8 @@ import { carBlock, carHeader } from '../../src/ipfs/car';
 import { carModule, ipfsModules } from '../../src/ipfs/esm';
 import { decodeFileNode } from '../../src/ipfs/file-node';
 import { type RunningGateway, startGateway } from '../../src/gateway';
+import { MAX_CAR_SECTION_BYTES } from '../../src/gateway/peers/car-stream';
+import { PeerClient, PeerError } from '../../src/gateway/peers/peer-client';
 import { blobOf, makeImage, ociErrors, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
@@ -223,6 +225,38 @@ describe('peers', () => {
       else assert.ok(layer.status >= 400);
     } finally {
       for (const liar of liars) await liar.close();
+    }
+  });
+
+  it('gives up on a block that runs past the largest a block may be, without holding more of it', async () => {
+    let sent = 0;
+    let closed = false;
+    // Answers every request with bytes that never end, as fast as they are read.
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.raw' });
+      const piece = Buffer.alloc(1024 * 1024, 7);
+      const more = () => {
+        while (!res.destroyed) {
+          sent += piece.length;
+          if (!res.write(piece)) return;
+        }
+      };
+      res.on('drain', more);
+      res.on('close', () => (closed = true));
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const m = await ipfsModules();
+      const cid = m.CID.createV1(0x55, await m.sha256.digest(Buffer.from('a block')));
+      const peer = new PeerClient(`http://127.0.0.1:${(server.address() as { port: number }).port}`, { stallMs: 5_000 });
+      await assert.rejects(peer.block(cid), (error: Error) => error instanceof PeerError && /no block is that large/.test(error.message));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(closed, 'the connection was let go of');
+      assert.ok(sent < 4 * MAX_CAR_SECTION_BYTES, `the peer got to send ${sent} bytes`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

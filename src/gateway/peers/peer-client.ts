@@ -3,7 +3,7 @@
 // stalls is given up on after `stallMs` without a byte, one that is down at once.
 import type { CID } from 'multiformats/cid';
 import { dagCborModule, ipfsModules } from '../../ipfs/esm';
-import { CarFormatError, carSections, checkCarHeader } from './car-stream';
+import { CarFormatError, carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
 import { type PeerAnswer, peerGet } from './peer-http';
 
 export class PeerError extends Error {
@@ -29,9 +29,28 @@ export class PeerClient {
 
   /** One block, as `?format=raw`; undefined when the peer does not have it (404). */
   async block(cid: CID, signal?: AbortSignal): Promise<Uint8Array | undefined> {
-    const response = await this.#get(`/ipfs/${cid}?format=raw`, 'application/vnd.ipld.raw', signal);
-    if (!response) return undefined;
-    return new Uint8Array(await withStallLimit(response.arrayBuffer(), this.#stallMs, () => new PeerError(this.url, `sent no block ${cid} within ${this.#stallMs} ms`)));
+    const answer = await this.#ask(`/ipfs/${cid}?format=raw`, 'application/vnd.ipld.raw', signal);
+    if (!answer) return undefined;
+    const peer = this.url;
+    // No block is larger than a CAR section may be: a peer that sends more is not sending one,
+    // and is not let fill memory.
+    const read = async () => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of answer.body) {
+        length += chunk.byteLength;
+        if (length > MAX_CAR_SECTION_BYTES) throw new PeerError(peer, `sent more than ${MAX_CAR_SECTION_BYTES} bytes as block ${cid}; no block is that large`);
+        chunks.push(chunk);
+      }
+      return new Uint8Array(Buffer.concat(chunks, length));
+    };
+    try {
+      return await withStallLimit(read(), this.#stallMs, () => new PeerError(peer, `sent no block ${cid} within ${this.#stallMs} ms`));
+    } catch (error) {
+      answer.close();
+      if (signal?.aborted || error instanceof PeerError) throw error;
+      throw new PeerError(peer, `cut block ${cid} short (${(error as Error).message})`);
+    }
   }
 
   /**
@@ -41,14 +60,38 @@ export class PeerClient {
    */
   async car(cid: CID, signal?: AbortSignal, options: { from?: number } = {}): Promise<AsyncIterable<PeerBlock> | undefined> {
     const range = options.from ? `&entity-bytes=${options.from}:*` : '';
+    const answer = await this.#ask(`/ipfs/${cid}?format=car&dag-scope=all${range}`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal);
+    if (!answer) return undefined;
+    const peer = this.url;
+    const m = await ipfsModules();
+    const { decode } = await dagCborModule();
+    return (async function* () {
+      try {
+        yield* carSections(m, answer.body, { onHeader: (header) => checkCarHeader(decode, header) });
+      } catch (error) {
+        if (error instanceof PeerError) throw error;
+        const what = error instanceof CarFormatError ? 'cut short or malformed' : 'cut short';
+        throw new PeerError(peer, `sent a CAR that is ${what} (${(error as Error).message})`);
+      } finally {
+        // However the reading ends (done, a bad block, a stall), the connection is let go of.
+        answer.close();
+      }
+    })();
+  }
+
+  /**
+   * The peer's answer to a GET of `path` (over node:http: the first cold read of a gateway does not
+   * wait for fetch's HTTP client to load); undefined when it does not have it (404, 410). The
+   * answer's headers must come within stallMs, and then each read of the body.
+   */
+  async #ask(path: string, accept: string, signal?: AbortSignal): Promise<PeerAnswer | undefined> {
     const stallMs = this.#stallMs;
     const peer = this.url;
     const ask = () =>
-      peerGet(`${this.url}/ipfs/${cid}?format=car&dag-scope=all${range}`, {
-        accept: 'application/vnd.ipld.car; version=1; order=dfs; dups=y',
+      peerGet(`${this.url}${path}`, {
+        accept,
         stallMs,
-        // Each read of the body must bring bytes within stallMs; a peer that holds the stream
-        // open and sends nothing is given up on.
+        // A peer that holds the answer open and sends nothing is given up on.
         stallError: (phase) => new PeerError(peer, phase === 'answer' ? `sent no answer within ${stallMs} ms` : `sent nothing for ${stallMs} ms`),
         signal,
       });
@@ -67,46 +110,7 @@ export class PeerClient {
       answer.close();
       throw new PeerError(this.url, `answered HTTP ${answer.status}`);
     }
-    const m = await ipfsModules();
-    const { decode } = await dagCborModule();
-    return (async function* () {
-      try {
-        yield* carSections(m, answer.body, { onHeader: (header) => checkCarHeader(decode, header) });
-      } catch (error) {
-        if (error instanceof PeerError) throw error;
-        const what = error instanceof CarFormatError ? 'cut short or malformed' : 'cut short';
-        throw new PeerError(peer, `sent a CAR that is ${what} (${(error as Error).message})`);
-      } finally {
-        // However the reading ends (done, a bad block, a stall), the connection is let go of.
-        answer.close();
-      }
-    })();
-  }
-
-  async #get(path: string, accept: string, signal?: AbortSignal): Promise<Response | undefined> {
-    let response: Response;
-    // The answer's headers must come within stallMs; the body is timed read by read by the caller.
-    const headers = new AbortController();
-    const timer = setTimeout(() => headers.abort(new PeerError(this.url, `sent no answer within ${this.#stallMs} ms`)), this.#stallMs);
-    const ask = () => fetch(`${this.url}${path}`, { headers: { Accept: accept }, signal: signal ? AbortSignal.any([signal, headers.signal]) : headers.signal });
-    try {
-      response = await sendAgainIfClosed(ask, () => signal?.aborted === true || headers.signal.aborted);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      if (headers.signal.aborted) throw headers.signal.reason;
-      throw new PeerError(this.url, `is unreachable (${(error as { cause?: Error }).cause?.message ?? (error as Error).message})`);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.status === 404 || response.status === 410) {
-      await response.body?.cancel().catch(() => undefined);
-      return undefined;
-    }
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new PeerError(this.url, `answered HTTP ${response.status}`);
-    }
-    return response;
+    return answer;
   }
 }
 
@@ -126,7 +130,7 @@ async function sendAgainIfClosed<T>(ask: () => Promise<T>, final: (error: unknow
 /** Whether the request failed because the connection closed under it (not a refusal or a DNS error). */
 function closedUnderneath(error: unknown): boolean {
   const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function withStallLimit<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {

@@ -1,6 +1,6 @@
-// A GET to a peer over node:http(s), for the CAR streams that carry whole files: Node's own
-// streams hand over large Buffers without the WHATWG stream and promise per read that fetch's body
-// costs, and one timer, pushed back on every chunk, bounds a stall. The answer's headers must come
+// A GET to a peer over node:http(s), for the CAR streams that carry whole files and for single
+// blocks: Node's own streams hand over large Buffers without the WHATWG stream and promise per
+// read that fetch's body costs, and one timer, pushed back on every chunk, bounds a stall. The answer's headers must come
 // within `stallMs`, and after that every chunk within `stallMs` of the last.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
