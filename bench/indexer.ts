@@ -30,6 +30,7 @@ import { startProcessor } from '../src/indexer/processor-process';
 import { fillChain, type FillResult } from './indexer-fill';
 import { planLoad, type LoadPlan } from './indexer-load';
 import { envInt } from './env';
+import { CLOCK_TICK_MS, procTimes } from './proc-times';
 import { machineSummary, percentile } from './machine';
 
 const TARGETS = {
@@ -63,22 +64,6 @@ const mark = (met: boolean) => (met ? 'MET' : 'NOT MET');
 // ---------------------------------------------------------------------------------------------
 // CPU accounting from /proc: a process, the embedded Postgres (postmaster and its children), and
 // the whole machine.
-
-const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
-
-function procTimes(pid: number): { self: number; children: number; ppid: number; comm: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    // fields[0] is state (field 3); utime is field 14, stime 15, cutime 16, cstime 17.
-    const at = (field: number) => Number(fields[field - 3]);
-    return { self: (at(14) + at(15)) * CLOCK_TICK_MS, children: (at(16) + at(17)) * CLOCK_TICK_MS, ppid: at(4), comm };
-  } catch {
-    return undefined;
-  }
-}
 
 function postmasterPid(dataDir: string): number | undefined {
   try {

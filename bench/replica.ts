@@ -5,7 +5,9 @@
 //   IPFS node (`--ipfs-api`) and from a peer gateway, each fresh, against Debian's
 //   docker-registry serving the same blob;
 // - `hcr export` and `hcr import` of the image, in MB/s;
-// - the peak RSS of each gateway while it serves.
+// - the peak RSS of each gateway while it serves;
+// - what bounds these on the machine: the CPU time A, B and skopeo spend on the pull through B,
+//   SHA-256 on one core, and the CPU it takes to write the image's bytes into a new file.
 // Targets (issue 19): pull through B ≥ 0.8× direct; cold GET time to first byte ≤ 100 ms and
 // ≥ 0.8× docker-registry's MB/s.
 //
@@ -13,7 +15,7 @@
 // gateway that shares it) and a gateway with the dev //Gateway key. The others are `hcr gateway`.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,6 +29,7 @@ import { buildImage, readBlob } from '../test/gateway/helpers/oci-layout';
 import { missingTools, run } from '../test/gateway/helpers/tools';
 import { envInt } from './env';
 import { machineSummary } from './machine';
+import { procTimes } from './proc-times';
 import { MiB, median, rssOf, startReferenceRegistry, stopChild, timed, waitForV2 } from './registries';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 3, 1);
@@ -108,6 +111,46 @@ async function curlGet(url: string): Promise<{ ttfb: number; rate: number }> {
 
 const mb = (bytes: number) => bytes / 1e6;
 
+interface PullCpu {
+  /** Milliseconds of CPU: B's in user mode and in the kernel, A's, and skopeo's (the waited-for children of this process). */
+  readonly b: { readonly user: number; readonly system: number };
+  readonly a: number;
+  readonly skopeo: number;
+}
+
+function pullCpu(aPid: number, bPid: number): PullCpu {
+  const b = procTimes(bPid);
+  return { b: { user: b?.user ?? 0, system: b?.system ?? 0 }, a: procTimes(aPid)?.self ?? 0, skopeo: procTimes(process.pid)?.children ?? 0 };
+}
+
+function pullCpuSince(before: PullCpu, after: PullCpu): PullCpu {
+  return { b: { user: after.b.user - before.b.user, system: after.b.system - before.b.system }, a: after.a - before.a, skopeo: after.skopeo - before.skopeo };
+}
+
+/** Long enough for a virtual machine's host to have taken back memory the guest freed (a few seconds). */
+const NEW_MEMORY_REST_MS = 5000;
+
+/**
+ * CPU milliseconds of writing `bytes` into a new file (8 MiB writes, as a peer's leaves are), and
+ * deleting it. A gateway that keeps what it fetches pays this for every byte; on a virtual machine
+ * that hands memory the guest freed back to its host, the page cache's new pages cost far more
+ * than the copy into them.
+ */
+function newFileWriteCost(dir: string, bytes: number): number {
+  const piece = randomBytes(8 * MiB);
+  const path = join(dir, 'new-file-write');
+  const started = process.cpuUsage();
+  const fd = openSync(path, 'w');
+  try {
+    for (let written = 0; written < bytes; written += piece.byteLength) writeSync(fd, piece, 0, Math.min(piece.byteLength, bytes - written));
+  } finally {
+    closeSync(fd);
+  }
+  const used = process.cpuUsage(started);
+  rmSync(path);
+  return (used.user + used.system) / 1000;
+}
+
 /**
  * SHA-256 on one core of this machine, in bytes per second: a cold read checks every byte against
  * the blob's digest (and, from a peer, against its block's CID too), so this bounds what a cold
@@ -174,12 +217,15 @@ async function main(): Promise<void> {
     // 1. Pull through B (fresh each round) against the same pull from A.
     const direct: number[] = [];
     const through: number[] = [];
+    const cpu: PullCpu[] = [];
     let bPeak = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const out = join(work, `pull-${round}`);
       direct.push(await timed(() => run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${aHost}/acme/bench:v2`, `dir:${out}-a`], { timeoutMs: 900_000 })));
       const b = await hcrGateway(['--chain', chain.devnet.wsUrl, '--data-dir', join(work, `b-${round}`), '--peer', aUrl]);
+      const before = pullCpu(a.pid!, b.pid);
       const measured = await withPeakRss(b.pid, () => timed(() => run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${new URL(b.url).host}/acme/bench:v2`, `dir:${out}-b`], { timeoutMs: 900_000 })));
+      cpu.push(pullCpuSince(before, pullCpu(a.pid!, b.pid)));
       through.push(measured.result);
       bPeak = Math.max(bPeak, measured.peak);
       await stopChild(b.child);
@@ -190,6 +236,14 @@ async function main(): Promise<void> {
     const pullA = mb(imageBytes) / median(direct);
     const pullB = mb(imageBytes) / median(through);
     report.push(`pull of ${mb(imageBytes).toFixed(0)} MB: from A ${pullA.toFixed(0)} MB/s, through B fetching from A ${pullB.toFixed(0)} MB/s: ${(pullB / pullA).toFixed(2)}× (target ≥ 0.8×) ${pullB / pullA >= 0.8 ? 'met' : 'NOT met'}; B's peak RSS ${(bPeak / 1e6).toFixed(0)} MB`);
+    console.log(report[report.length - 1]);
+    const cpuOf = (pick: (c: PullCpu) => number) => (median(cpu.map(pick)) / 1000).toFixed(2);
+    // Memory freed a while ago (as the page cache B writes into), then memory freed just before.
+    await delay(NEW_MEMORY_REST_MS);
+    const coldWrite = newFileWriteCost(work, imageBytes);
+    const warmWrite = newFileWriteCost(work, imageBytes);
+    const writeCost = (ms: number) => `${(ms / 1000).toFixed(2)} s (${mb(imageBytes / (ms / 1000)).toFixed(0)} MB/s)`;
+    report.push(`CPU seconds during the pull through B (medians): B ${cpuOf((c) => c.b.user + c.b.system)} (user ${cpuOf((c) => c.b.user)}, kernel ${cpuOf((c) => c.b.system)}), A ${cpuOf((c) => c.a)}, skopeo ${cpuOf((c) => c.skopeo)}; on 2 cores the pull cannot take less than half their sum. CPU to write the image's ${mb(imageBytes).toFixed(0)} MB into a new file: ${writeCost(coldWrite)} after ${NEW_MEMORY_REST_MS / 1000} s of rest, ${writeCost(warmWrite)} right after deleting one`);
     console.log(report[report.length - 1]);
 
     // 2. A cold 1 GiB blob: from docker-registry, from a gateway sharing A's IPFS node, from a peer gateway.
