@@ -35,6 +35,7 @@ import { ImportedRecords } from './bundles/imported-records';
 import { bundleRoutes } from './bundles/routes';
 import { Mirror } from './mirror/mirror';
 import { mirrorRoutes } from './mirror/routes';
+import type { PeerClient, PeerFailure } from './peers/peer-client';
 import { withPeers } from './peers/peer-store';
 import { RecordedCids } from './trustless/recorded-cids';
 import { trustlessRoutes } from './trustless/routes';
@@ -161,7 +162,11 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const log = options.log ?? logger.line;
   const metrics = options.metrics === false ? undefined : (options.metrics ?? new GatewayMetrics());
   const timed = metrics ? timedBlobStore(options.blobStore, metrics) : options.blobStore;
-  const store = withPeers(timed, { peers: options.peers ?? [], stallMs: options.peerStallMs, log: (line) => log(`peers: ${line}`) });
+  const peerObserver = metrics && {
+    received: (peer: PeerClient, bytes: number) => metrics.peerBytes.inc({ peer: peer.label }, bytes),
+    failed: (peer: PeerClient, reason: PeerFailure) => metrics.peerFailures.inc({ peer: peer.label, reason }),
+  };
+  const store = withPeers(timed, { peers: options.peers ?? [], stallMs: options.peerStallMs, log: (line) => log(`peers: ${line}`), observer: peerObserver });
   let stopping = false;
   const dir = join(options.dataDir, 'gateway');
   const chain = new ChainReader(options.api);

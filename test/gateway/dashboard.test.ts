@@ -48,7 +48,7 @@ test('every metric the Grafana dashboard queries is exported, and every panel is
     }
   }
   // The issue's list: each of these is on the dashboard.
-  for (const name of ['hcr_gateway_http_requests_total', 'hcr_gateway_http_sent_bytes_total', 'hcr_gateway_http_received_bytes_total', 'hcr_gateway_pull_duration_seconds_bucket', 'hcr_gateway_push_duration_seconds_bucket', 'hcr_gateway_extrinsic_duration_seconds_bucket', 'hcr_gateway_extrinsic_failures_total', 'hcr_gateway_ipfs_operation_duration_seconds_bucket', 'hcr_gateway_verification_failures_total', 'hcr_gateway_blob_cache_requests_total', 'hcr_gateway_upload_sessions_open', 'hcr_graphql_request_duration_seconds_bucket', 'sqd_processor_last_block']) {
+  for (const name of ['hcr_gateway_http_requests_total', 'hcr_gateway_http_sent_bytes_total', 'hcr_gateway_http_received_bytes_total', 'hcr_gateway_pull_duration_seconds_bucket', 'hcr_gateway_push_duration_seconds_bucket', 'hcr_gateway_extrinsic_duration_seconds_bucket', 'hcr_gateway_extrinsic_failures_total', 'hcr_gateway_ipfs_operation_duration_seconds_bucket', 'hcr_gateway_verification_failures_total', 'hcr_gateway_blob_cache_requests_total', 'hcr_gateway_upload_sessions_open', 'hcr_gateway_peer_received_bytes_total', 'hcr_gateway_peer_failures_total', 'hcr_graphql_request_duration_seconds_bucket', 'sqd_processor_last_block']) {
     assert.ok(queried.has(name), `the dashboard does not show ${name}`);
   }
 });

@@ -19,6 +19,12 @@ const MAX_HEADER_BYTES = 64 * 1024;
 
 export class CarFormatError extends Error {
   override readonly name = 'CarFormatError';
+  /** The stream ended before the CAR did (a cut connection), rather than saying something a CAR cannot. */
+  readonly truncated: boolean;
+  constructor(message: string, options: { truncated?: boolean } = {}) {
+    super(message);
+    this.truncated = options.truncated ?? false;
+  }
 }
 
 const TAKEN = new Uint8Array(0);
@@ -115,7 +121,7 @@ async function readVarint(queue: ChunkQueue, what: string): Promise<number | und
   for (let i = 0; ; i++) {
     if (!(await queue.fill(i + 1))) {
       if (i === 0) return undefined;
-      throw new CarFormatError(`the stream ends inside the length of ${what}`);
+      throw new CarFormatError(`the stream ends inside the length of ${what}`, { truncated: true });
     }
     const byte = queue.peek(i);
     // Seven bits a byte; past 7 bytes (2^49) no length here is honest.
@@ -137,16 +143,16 @@ export async function* carSections(m: IpfsModules, source: AsyncIterable<Uint8Ar
   const maxSection = options.maxSectionBytes ?? MAX_CAR_SECTION_BYTES;
   try {
     const headerLength = await readVarint(queue, 'the CAR header');
-    if (headerLength === undefined) throw new CarFormatError('the stream is empty: no CAR header');
+    if (headerLength === undefined) throw new CarFormatError('the stream is empty: no CAR header', { truncated: true });
     if (headerLength === 0 || headerLength > MAX_HEADER_BYTES) throw new CarFormatError(`a CAR header of ${headerLength} bytes is not one`);
-    if (!(await queue.fill(headerLength))) throw new CarFormatError('the stream ends inside the CAR header');
+    if (!(await queue.fill(headerLength))) throw new CarFormatError('the stream ends inside the CAR header', { truncated: true });
     const header = queue.take(headerLength);
     options.onHeader?.(header);
     for (let index = 0; ; index++) {
       const length = await readVarint(queue, `block ${index}`);
       if (length === undefined) return;
       if (length === 0 || length > maxSection) throw new CarFormatError(`block ${index} claims ${length} bytes; a section holds 1 to ${maxSection}`);
-      if (!(await queue.fill(length))) throw new CarFormatError(`the stream ends inside block ${index} (${queue.length} of its ${length} bytes came)`);
+      if (!(await queue.fill(length))) throw new CarFormatError(`the stream ends inside block ${index} (${queue.length} of its ${length} bytes came)`, { truncated: true });
       const section = queue.take(length);
       let cid: CID;
       let bytes: Uint8Array;

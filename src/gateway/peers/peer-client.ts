@@ -6,10 +6,25 @@ import { dagCborModule, ipfsModules } from '../../ipfs/esm';
 import { CarFormatError, carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
 import { type PeerAnswer, peerGet } from './peer-http';
 
+/** Why a peer was passed over (the reason label of hcr_gateway_peer_failures_total). */
+export type PeerFailure = 'unreachable' | 'stalled' | 'http_error' | 'not_found' | 'wrong_bytes' | 'cut_short' | 'malformed' | 'out_of_order' | 'too_large' | 'missing_block' | 'other';
+
 export class PeerError extends Error {
   override readonly name = 'PeerError';
-  constructor(readonly peer: string, message: string) {
+  constructor(readonly peer: string, message: string, readonly reason: PeerFailure) {
     super(`peer ${peer}: ${message}`);
+  }
+}
+
+/** A peer's URL as metrics and logs may show it: without any credentials in it. */
+export function peerLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/+$/, '');
+  } catch {
+    return url;
   }
 }
 
@@ -20,10 +35,13 @@ export interface PeerBlock {
 
 export class PeerClient {
   readonly url: string;
+  /** The URL without credentials, for metrics. */
+  readonly label: string;
   readonly #stallMs: number;
 
   constructor(url: string, options: { stallMs?: number } = {}) {
     this.url = url.replace(/\/+$/, '');
+    this.label = peerLabel(this.url);
     this.#stallMs = options.stallMs ?? 10_000;
   }
 
@@ -39,17 +57,17 @@ export class PeerClient {
       let length = 0;
       for await (const chunk of answer.body) {
         length += chunk.byteLength;
-        if (length > MAX_CAR_SECTION_BYTES) throw new PeerError(peer, `sent more than ${MAX_CAR_SECTION_BYTES} bytes as block ${cid}; no block is that large`);
+        if (length > MAX_CAR_SECTION_BYTES) throw new PeerError(peer, `sent more than ${MAX_CAR_SECTION_BYTES} bytes as block ${cid}; no block is that large`, 'too_large');
         chunks.push(chunk);
       }
       return new Uint8Array(Buffer.concat(chunks, length));
     };
     try {
-      return await withStallLimit(read(), this.#stallMs, () => new PeerError(peer, `sent no block ${cid} within ${this.#stallMs} ms`));
+      return await withStallLimit(read(), this.#stallMs, () => new PeerError(peer, `sent no block ${cid} within ${this.#stallMs} ms`, 'stalled'));
     } catch (error) {
       answer.close();
       if (signal?.aborted || error instanceof PeerError) throw error;
-      throw new PeerError(peer, `cut block ${cid} short (${(error as Error).message})`);
+      throw new PeerError(peer, `cut block ${cid} short (${(error as Error).message})`, 'cut_short');
     }
   }
 
@@ -70,8 +88,8 @@ export class PeerClient {
         yield* carSections(m, answer.body, { onHeader: (header) => checkCarHeader(decode, header) });
       } catch (error) {
         if (error instanceof PeerError) throw error;
-        const what = error instanceof CarFormatError ? 'cut short or malformed' : 'cut short';
-        throw new PeerError(peer, `sent a CAR that is ${what} (${(error as Error).message})`);
+        const malformed = error instanceof CarFormatError && !error.truncated;
+        throw new PeerError(peer, `sent a CAR that is ${malformed ? 'malformed' : 'cut short'} (${(error as Error).message})`, malformed ? 'malformed' : 'cut_short');
       } finally {
         // However the reading ends (done, a bad block, a stall), the connection is let go of.
         answer.close();
@@ -92,7 +110,7 @@ export class PeerClient {
         accept,
         stallMs,
         // A peer that holds the answer open and sends nothing is given up on.
-        stallError: (phase) => new PeerError(peer, phase === 'answer' ? `sent no answer within ${stallMs} ms` : `sent nothing for ${stallMs} ms`),
+        stallError: (phase) => new PeerError(peer, phase === 'answer' ? `sent no answer within ${stallMs} ms` : `sent nothing for ${stallMs} ms`, 'stalled'),
         signal,
       });
     let answer: PeerAnswer;
@@ -100,7 +118,7 @@ export class PeerClient {
       answer = await sendAgainIfClosed(ask, (error) => signal?.aborted === true || error instanceof PeerError);
     } catch (error) {
       if (signal?.aborted || error instanceof PeerError) throw error;
-      throw new PeerError(this.url, `is unreachable (${(error as Error).message})`);
+      throw new PeerError(this.url, `is unreachable (${(error as Error).message})`, 'unreachable');
     }
     if (answer.status === 404 || answer.status === 410) {
       answer.close();
@@ -108,7 +126,7 @@ export class PeerClient {
     }
     if (answer.status < 200 || answer.status >= 300) {
       answer.close();
-      throw new PeerError(this.url, `answered HTTP ${answer.status}`);
+      throw new PeerError(this.url, `answered HTTP ${answer.status}`, 'http_error');
     }
     return answer;
   }

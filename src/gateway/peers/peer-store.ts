@@ -12,7 +12,7 @@ import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { clampRange, toReadable } from '../../ipfs/streams';
 import { BlockChannel } from './block-channel';
 import { PeerClient } from './peer-client';
-import { blockFromPeers, type PeerLog, verifiedFile } from './verified-dag';
+import { blockFromPeers, type PeerLog, type PeerObserver, verifiedFile } from './verified-dag';
 
 export interface PeerOptions {
   /** Base URLs of other gateways (or any IPFS trustless gateway). */
@@ -20,6 +20,8 @@ export interface PeerOptions {
   /** A peer that sends nothing for this long is given up on (default 10 s). */
   readonly stallMs?: number;
   readonly log: PeerLog;
+  /** Told what each peer sent and each time one was passed over (the gateway's metrics). */
+  readonly observer?: PeerObserver;
 }
 
 /** `store` itself when there are no peers. */
@@ -28,7 +30,7 @@ export function withPeers(store: BlobStore, options: PeerOptions): BlobStore {
   const peers = options.peers.map((url) => new PeerClient(url, { stallMs: options.stallMs }));
   // Loaded now, not on the first cold read, whose first byte would wait for it.
   void dagCborModule().catch(() => undefined);
-  const fetcher = new PeerFetcher(store, peers, options.log);
+  const fetcher = new PeerFetcher(store, peers, options.log, options.observer);
   return Object.assign(Object.create(store) as BlobStore, {
     get: (cid: string, getOptions?: GetOptions) => local(() => store.get(cid, getOptions), () => fetcher.get(cid, getOptions)),
     stat: (cid: string) => local(() => store.stat(cid), () => fetcher.stat(cid)),
@@ -63,17 +65,19 @@ class PeerFetcher {
   readonly #store: BlobStore;
   readonly #peers: readonly PeerClient[];
   readonly #log: PeerLog;
+  readonly #observer: PeerObserver | undefined;
 
-  constructor(store: BlobStore, peers: readonly PeerClient[], log: PeerLog) {
+  constructor(store: BlobStore, peers: readonly PeerClient[], log: PeerLog, observer: PeerObserver | undefined) {
     this.#store = store;
     this.#peers = peers;
     this.#log = log;
+    this.#observer = observer;
   }
 
   /** One block from the first peer that has it and sends the right bytes. */
   async block(cid: string): Promise<Uint8Array> {
     const m = await ipfsModules();
-    const { bytes, failures } = await blockFromPeers(m, parseBlobCid(m, cid), this.#peers);
+    const { bytes, failures } = await blockFromPeers(m, parseBlobCid(m, cid), this.#peers, { observer: this.#observer });
     if (bytes) return bytes;
     throw new BlobNotFoundError(cid, `${cid} is not here, and no peer could send it (${failures.join('; ')})`);
   }
@@ -92,7 +96,7 @@ class PeerFetcher {
   async get(cid: string, options: GetOptions = {}): Promise<Readable> {
     const m = await ipfsModules();
     const root = parseBlobCid(m, cid);
-    const blocks = verifiedFile(m, root, this.#peers, this.#log, options.signal)[Symbol.asyncIterator]();
+    const blocks = verifiedFile(m, root, this.#peers, this.#log, options.signal, this.#observer)[Symbol.asyncIterator]();
     const first = await blocks.next();
     if (first.done) throw new BlobNotFoundError(cid, `no peer sent ${cid}`);
     const size = fileSize(decodeFileNode(m, root, first.value.bytes));

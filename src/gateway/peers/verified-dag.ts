@@ -12,7 +12,7 @@ import type { CID } from 'multiformats/cid';
 import { BlobNotFoundError } from '../../ipfs';
 import type { IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, fileSize } from '../../ipfs/file-node';
-import { type PeerBlock, type PeerClient, PeerError } from './peer-client';
+import { type PeerBlock, type PeerClient, PeerError, type PeerFailure } from './peer-client';
 
 export interface VerifiedFileBlock {
   readonly cid: CID;
@@ -25,6 +25,20 @@ export interface PeerLog {
   (line: string): void;
 }
 
+/** What the peers did, for metrics: bytes of blocks that matched their CIDs, and each time a peer was passed over. */
+export interface PeerObserver {
+  received(peer: PeerClient, bytes: number): void;
+  failed(peer: PeerClient, reason: PeerFailure): void;
+}
+
+/** A block's order was not the one the DAG gives (depth-first). */
+class OutOfOrderError extends Error {}
+
+function failureOf(error: unknown): PeerFailure {
+  if (error instanceof PeerError) return error.reason;
+  return error instanceof OutOfOrderError ? 'out_of_order' : 'other';
+}
+
 /** Whether `bytes` are the ones `cid` names (sha2-256 CIDs only: others cannot be checked here). */
 export async function isBlockOf(m: IpfsModules, cid: CID, bytes: Uint8Array): Promise<boolean> {
   if (cid.multihash.code !== m.sha256.code) return false;
@@ -35,20 +49,35 @@ export async function isBlockOf(m: IpfsModules, cid: CID, bytes: Uint8Array): Pr
  * One block, from the first of `peers` (starting at `first`) that has it and sends its bytes;
  * otherwise what each peer did, for the error.
  */
-export async function blockFromPeers(m: IpfsModules, cid: CID, peers: readonly PeerClient[], options: { first?: number; signal?: AbortSignal } = {}): Promise<{ bytes?: Uint8Array; failures: string[] }> {
+export async function blockFromPeers(m: IpfsModules, cid: CID, peers: readonly PeerClient[], options: { first?: number; signal?: AbortSignal; observer?: PeerObserver } = {}): Promise<{ bytes?: Uint8Array; failures: string[] }> {
   const failures: string[] = [];
+  const observer = options.observer;
   for (let tried = 0; tried < peers.length; tried++) {
     const peer = peers[((options.first ?? 0) + tried) % peers.length];
     try {
       const bytes = await peer.block(cid, options.signal);
-      if (!bytes) failures.push(`${peer.url} does not have it`);
-      else if (await isBlockOf(m, cid, bytes)) return { bytes, failures };
-      else failures.push(`${peer.url} sent other bytes`);
+      if (!bytes) {
+        failures.push(`${peer.url} does not have it`);
+        observer?.failed(peer, 'not_found');
+      } else if (await isBlockOf(m, cid, bytes)) {
+        observer?.received(peer, bytes.byteLength);
+        return { bytes, failures };
+      } else {
+        failures.push(`${peer.url} sent other bytes`);
+        observer?.failed(peer, 'wrong_bytes');
+      }
     } catch (error) {
+      if (options.signal?.aborted) throw error;
       failures.push((error as Error).message);
+      observer?.failed(peer, failureOf(error));
     }
   }
   return { failures };
+}
+
+/** A block taken from the copy kept when it first came, or fetched alone: not one the CAR sent here. */
+interface RecalledBlock extends PeerBlock {
+  readonly recalled: true;
 }
 
 /** Nodes a CAR of a file from a byte on may send before that byte's block: the DAG's depth at most. */
@@ -89,7 +118,7 @@ class SeenBlocks {
  * The blocks of the file `root`, verified, depth-first. Peers are asked in order, starting with
  * the one that last served; BlobNotFoundError (naming why each failed) when none has a block.
  */
-export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal): AsyncGenerator<VerifiedFileBlock> {
+export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal, observer?: PeerObserver): AsyncGenerator<VerifiedFileBlock> {
   const pending: CID[] = [root];
   const seen = new SeenBlocks();
   let current = 0;
@@ -97,12 +126,13 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
   let position = 0;
   let size: number | undefined;
   /** A recurring block: the kept copy, or the block asked for alone from the peers in turn. */
-  const recall = async (cid: CID): Promise<PeerBlock> => {
+  // Recalled blocks are marked: they did not come in the CAR (blockFromPeers counts the ones it fetches).
+  const recall = async (cid: CID): Promise<RecalledBlock> => {
     const kept = seen.bytes(cid);
-    if (kept) return { cid, bytes: kept };
-    const { bytes, failures } = await blockFromPeers(m, cid, peers, { first: current, signal });
-    if (bytes) return { cid, bytes };
-    throw new PeerError(peers[current].url, `did not send block ${cid} again where it recurs, and no peer sent it alone (${failures.join('; ')})`);
+    if (kept) return { cid, bytes: kept, recalled: true };
+    const { bytes, failures } = await blockFromPeers(m, cid, peers, { first: current, signal, observer });
+    if (bytes) return { cid, bytes, recalled: true };
+    throw new PeerError(peers[current].url, `did not send block ${cid} again where it recurs, and no peer sent it alone (${failures.join('; ')})`, 'missing_block');
   };
   while (pending.length > 0) {
     const failures: string[] = [];
@@ -118,10 +148,12 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
         const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, signal, resume ? { from: position } : {});
         if (!blocks) {
           failures.push(`${peer.url} does not have ${top}`);
+          observer?.failed(peer, 'not_found');
           continue;
         }
         for await (const block of subtreeOf(blocks, pending, depth, seen, recall, resume)) {
-          if (!(await isBlockOf(m, block.cid, block.bytes))) throw new PeerError(peer.url, `sent bytes for ${block.cid} that are not that block`);
+          if (!(await isBlockOf(m, block.cid, block.bytes))) throw new PeerError(peer.url, `sent bytes for ${block.cid} that are not that block`, 'wrong_bytes');
+          if (!(block as RecalledBlock).recalled) observer?.received(peer, block.bytes.byteLength);
           pending.pop();
           seen.add(block.cid, block.bytes);
           const node = decodeFileNode(m, block.cid, block.bytes);
@@ -133,11 +165,12 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
           position += data?.byteLength ?? 0;
           yield { cid: block.cid, bytes: block.bytes, data };
         }
-        if (pending.length > depth) throw new PeerError(peer.url, `ended the CAR of ${top} before its last block`);
+        if (pending.length > depth) throw new PeerError(peer.url, `ended the CAR of ${top} before its last block`, 'cut_short');
       } catch (error) {
         if (signal?.aborted) throw error;
         const reason = error instanceof PeerError ? error.message : `peer ${peer.url}: ${(error as Error).message}`;
         failures.push(reason);
+        observer?.failed(peer, failureOf(error));
         log(`${reason}; asking ${peers.length > 1 ? 'the next peer' : 'it again'} for what is left of ${root}`);
         if (progressed) {
           // What was verified stays; the next peer is asked for the rest.
@@ -159,7 +192,7 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
  * a repeat the CAR does send is passed over. Any other block (another order) ends it as a
  * failure of this peer.
  */
-async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], depth: number, seen: SeenBlocks, recall: (cid: CID) => Promise<PeerBlock>, resumed = false): AsyncGenerator<PeerBlock> {
+async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], depth: number, seen: SeenBlocks, recall: (cid: CID) => Promise<RecalledBlock>, resumed = false): AsyncGenerator<PeerBlock | RecalledBlock> {
   // A CAR of the file from a byte on starts with the nodes above that byte, all verified before
   // (a few: one per level of the DAG; more is a peer stalling with bytes).
   let before = resumed;
@@ -168,7 +201,7 @@ async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], dept
   // with bytes, and ends its turn.
   let recalled = 0;
   let passedOver = 0;
-  async function* repeats(): AsyncGenerator<PeerBlock> {
+  async function* repeats(): AsyncGenerator<RecalledBlock> {
     while (pending.length > depth && seen.has(pending[pending.length - 1])) {
       recalled++;
       yield recall(pending[pending.length - 1]);
@@ -182,7 +215,7 @@ async function* subtreeOf(blocks: AsyncIterable<PeerBlock>, pending: CID[], dept
     before = false;
     if (block.cid.toV1().equals(expected.toV1())) yield block;
     else if (seen.has(block.cid) && ++passedOver <= recalled) continue;
-    else throw new Error(`sent ${block.cid} where ${expected} comes next depth-first`);
+    else throw new OutOfOrderError(`sent ${block.cid} where ${expected} comes next depth-first`);
     yield* repeats();
   }
 }
