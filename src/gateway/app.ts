@@ -232,6 +232,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   // The artifact front doors and API tokens, before the wallet API's /api (src/gateway/doors).
   app.use(apiTokenRoutes(context), firmwareRoutes(context), packageRoutes(context), doorsOpenApiRoutes());
   const mirror = options.mirror?.length ? new Mirror(context, options.api, options.mirror) : undefined;
+  if (mirror) metrics?.watchMirror(() => mirror.counts());
   mirror?.start().catch((error: Error) => log(`mirror: could not follow the chain's finalized blocks (${error.message})`));
   app.use(mirrorRoutes(mirror));
   const walletApi =

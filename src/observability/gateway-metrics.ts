@@ -6,6 +6,15 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** Latency buckets from 1 ms to 2 min: HEADs answer in a millisecond, a large layer takes minutes. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+/** What the metrics show of a live mirror. */
+export interface MirrorCounts {
+  readonly mirrored: number;
+  readonly missing: number;
+  /** When the tag missing longest went missing (ms since the epoch). */
+  readonly oldestMissingSince?: number;
+  readonly lastPassBlock?: number;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({ name: 'hcr_gateway_http_requests_total', help: 'HTTP requests answered, by route group, method and status', labelNames: ['route', 'method', 'status'] as const, registers: [this.registry] });
@@ -25,8 +34,50 @@ export class GatewayMetrics {
   readonly peerFailures = new Counter({ name: 'hcr_gateway_peer_failures_total', help: 'Times a peer was passed over for the next, by why: unreachable, stalled, http_error, not_found, wrong_bytes, cut_short, malformed, out_of_order, too_large, missing_block, other', labelNames: ['peer', 'reason'] as const, registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'hcr_gateway_rate_limited_total', help: 'Requests answered 429, by limit', labelNames: ['limit'] as const, registers: [this.registry] });
 
+  /** The live mirror's status, read at each scrape (watchMirror). */
+  #mirror?: () => MirrorCounts;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hcr_gateway_' });
+  }
+
+  /**
+   * Reports a live mirror's status with the metrics, read at each scrape (only a gateway that
+   * mirrors has these gauges; `counts` replaces the one given before).
+   */
+  watchMirror(counts: () => MirrorCounts): void {
+    const first = this.#mirror === undefined;
+    this.#mirror = counts;
+    if (!first) return;
+    const read = () => this.#mirror!();
+    const tags = new Gauge({
+      name: 'hcr_gateway_mirror_tags',
+      help: 'Tags the live mirror (hcr mirror, gateway.mirror) keeps, by state: mirrored (all its content pinned here) or missing',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect: () => {
+        const now = read();
+        tags.set({ state: 'mirrored' }, now.mirrored);
+        tags.set({ state: 'missing' }, now.missing);
+      },
+    });
+    const missingFor = new Gauge({
+      name: 'hcr_gateway_mirror_oldest_missing_seconds',
+      help: 'How long the tag missing longest from the live mirror has been missing (0 when none is): alert on it',
+      registers: [this.registry],
+      collect: () => {
+        const since = read().oldestMissingSince;
+        missingFor.set(since === undefined ? 0 : Math.max(0, (Date.now() - since) / 1000));
+      },
+    });
+    const lastPass = new Gauge({
+      name: 'hcr_gateway_mirror_last_pass_block',
+      help: 'The finalized block the live mirror\'s last complete pass looked at (0 before the first)',
+      registers: [this.registry],
+      collect: () => {
+        lastPass.set(read().lastPassBlock ?? 0);
+      },
+    });
   }
 
   /** The text exposition format, and its content type. */

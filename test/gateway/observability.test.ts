@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLoginToken } from '../../src/gateway';
 import { storeDigestInfo, submitTx } from '../../src/chain';
+import { GatewayMetrics } from '../../src/observability/gateway-metrics';
 import { createLogger } from '../../src/observability/logger';
 import { scrub } from '../../src/observability/redact';
 import { json, makeImage, pushImage, randomBlob } from './helpers/oci-client';
@@ -147,6 +148,22 @@ describe('gateway observability', () => {
   it('counts a CID that holds another size than the manifest gives the blob as a verification failure', async () => {
     const text = await pullRepointed(image.layers[0].digest, randomBlob(1000));
     assert.equal(sample(text, 'hcr_gateway_verification_failures_total'), 1);
+  });
+
+  it('shows a live mirror in /metrics: tags by state, how long the oldest missing one has been missing, the last pass\'s block', async () => {
+    const metrics = new GatewayMetrics();
+    const before = await metrics.expose();
+    assert.doesNotMatch(before.body, /^hcr_gateway_mirror_\w+(\{[^}]*\})? /m, 'a gateway without a mirror shows no mirror values');
+    const missingSince = Date.now() - 90_000;
+    metrics.watchMirror(() => ({ mirrored: 3, missing: 2, oldestMissingSince: missingSince, lastPassBlock: 41 }));
+    const { body } = await metrics.expose();
+    assert.match(body, /^hcr_gateway_mirror_tags\{state="mirrored"\} 3$/m);
+    assert.match(body, /^hcr_gateway_mirror_tags\{state="missing"\} 2$/m);
+    assert.match(body, /^hcr_gateway_mirror_last_pass_block 41$/m);
+    const age = Number(/^hcr_gateway_mirror_oldest_missing_seconds (\S+)$/m.exec(body)?.[1]);
+    assert.ok(age >= 90 && age < 120, `oldest missing for ${age} s`);
+    metrics.watchMirror(() => ({ mirrored: 5, missing: 0 }));
+    assert.match((await metrics.expose()).body, /^hcr_gateway_mirror_oldest_missing_seconds 0$/m);
   });
 
   it('logs each request as one JSON line with its id, status, bytes and duration, and no credentials', async () => {

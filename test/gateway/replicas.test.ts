@@ -118,6 +118,12 @@ describe('replicas, peers and offline bundles', { skip }, () => {
       const second = await buildImage(work, layout, 'v2', { randomSizes: [2 * 1024 * 1024] });
       await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v2`, `docker://${new URL(a.url).host}/acme/busybox:v2`);
       await until('the push of v2 is mirrored', (s) => s.tags.some((t) => t.tag === 'v2' && t.state === 'mirrored' && t.digest === second.digest));
+      // The same in the mirror's metrics, for alerting.
+      const [shown, metrics] = await Promise.all([status(), fetch(`${mirror.url}/metrics`).then((r) => r.text())]);
+      assert.match(metrics, new RegExp(`^hcr_gateway_mirror_tags\\{state="mirrored"\\} ${shown.tags.filter((t) => t.state === 'mirrored').length}$`, 'm'), metrics);
+      assert.match(metrics, /^hcr_gateway_mirror_tags\{state="missing"\} 0$/m);
+      assert.match(metrics, /^hcr_gateway_mirror_oldest_missing_seconds 0$/m);
+      assert.ok(Number(/^hcr_gateway_mirror_last_pass_block (\d+)$/m.exec(metrics)?.[1]) >= shown.lastPass!.block, metrics);
       const manifest = JSON.parse(readBlob(layout, second.digest).toString()) as { layers: { digest: string }[] };
       const { digestInfo } = await import('../../src/chain');
       const store = await EmbeddedBlobStore.open(embeddedIpfsDir(mirrorDir));

@@ -4,6 +4,7 @@
 // owner's records) and every byte is verified against its digest on the way in. The status says
 // what is mirrored, what is missing and why, and since when.
 import type { ApiPromise } from '@polkadot/api';
+import type { MirrorCounts } from '../../observability/gateway-metrics';
 import type { GatewayContext } from '../context';
 import { parseName, type RepositoryName } from '../oci/reference';
 
@@ -69,6 +70,23 @@ export class Mirror {
     this.#stopped = true;
     this.#unsubscribe?.();
     clearInterval(this.#retry);
+  }
+
+  /** The status in numbers, for the gateway's metrics. */
+  counts(): MirrorCounts {
+    let mirrored = 0;
+    let missing = 0;
+    let oldestMissingSince: number | undefined;
+    for (const tag of this.#tags.values()) {
+      if (tag.state === 'mirrored') {
+        mirrored++;
+        continue;
+      }
+      missing++;
+      const since = Date.parse(tag.since);
+      if (oldestMissingSince === undefined || since < oldestMissingSince) oldestMissingSince = since;
+    }
+    return { mirrored, missing, oldestMissingSince, lastPassBlock: this.#lastPass?.block };
   }
 
   status(): MirrorStatus {
