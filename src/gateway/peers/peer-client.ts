@@ -16,7 +16,7 @@ export class PeerError extends Error {
   }
 }
 
-/** A peer's URL as metrics and logs may show it: without any credentials in it. */
+/** A peer's URL as metrics show it: without any credentials in it (log lines are scrubbed of them by the logger). */
 export function peerLabel(url: string): string {
   try {
     const parsed = new URL(url);
