@@ -37,6 +37,7 @@ import { Mirror } from './mirror/mirror';
 import { mirrorRoutes } from './mirror/routes';
 import type { PeerClient, PeerFailure } from './peers/peer-client';
 import { withPeers } from './peers/peer-store';
+import { BlobNotFoundError } from '../ipfs';
 import { RecordedCids } from './trustless/recorded-cids';
 import { trustlessRoutes } from './trustless/routes';
 import { Resolver } from './resolve/resolver';
@@ -225,7 +226,8 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
   // It answers from the local store only: peers asking each other for what neither holds must
   // get a 404, not a request passed on in a circle.
-  const recorded = new RecordedCids({ chain, index, log });
+  const localBlock = (cid: string) => options.blobStore.getBlock(cid).catch((error: unknown) => (error instanceof BlobNotFoundError ? undefined : Promise.reject(error)));
+  const recorded = new RecordedCids({ chain, index, log, localBlock });
   context.recorder?.onRecorded((records) => void recorded.recordedHere([...records.digests.map((d) => d.cid), ...(records.head ? [records.head.cid] : [])]));
   app.use(trustlessRoutes({ store: timed, recorded, log }, log));
   app.use(bundleRoutes(context));

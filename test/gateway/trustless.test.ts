@@ -5,8 +5,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
 import { digestInfo } from '../../src/chain';
+import { startGateway } from '../../src/gateway';
+import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { ipfsModules } from '../../src/ipfs/esm';
 import { makeImage, pushBlob, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
@@ -125,6 +130,32 @@ describe('trustless gateway', () => {
     assert.deepEqual(fetched.body, image.layers[0].bytes);
     const refused = await fetchVerified(t.url, (await t.store.put([randomBytes(500)])).cid, 5_000);
     assert.notEqual(refused.status, 200, 'content no record points at is not served');
+  });
+
+  it('serves a block of a recorded file asked for alone, by a gateway that has not served the nodes above it (restarted)', async () => {
+    const m = await ipfsModules();
+    const root = await ipfs(layerCid, '?format=raw');
+    const links = m.dagPb.decode(new Uint8Array(await root.arrayBuffer())).Links;
+    const leaf = links[links.length - 1].Hash;
+    // A gateway started afresh on a store opened afresh on the same files: nothing of the DAG read yet.
+    const restartedStore = await EmbeddedBlobStore.open(embeddedIpfsDir(t.dataDir));
+    const restartedDir = mkdtempSync(join(tmpdir(), 'hcr-restarted-'));
+    const restarted = await startGateway({ api: t.chain.api, blobStore: restartedStore, dataDir: restartedDir, port: 0, auth: { enabled: false }, log: () => undefined });
+    try {
+      const response = await fetch(`${restarted.url}/ipfs/${leaf}?format=raw`);
+      assert.equal(response.status, 200, await response.clone().text());
+      const bytes = Buffer.from(await response.arrayBuffer());
+      assert.ok(m.CID.createV1(RAW, await m.sha256.digest(bytes)).equals(leaf));
+      assert.deepEqual(bytes, image.layers[0].bytes.subarray(image.layers[0].bytes.length - bytes.length));
+      // A block of content no record points at is still not served.
+      const unrecorded = (await t.store.put([randomBytes(300 * 1024)])).cid;
+      const unrecordedLeaf = m.dagPb.decode(await t.store.getBlock(unrecorded)).Links[0].Hash;
+      assert.equal((await fetch(`${restarted.url}/ipfs/${unrecordedLeaf}?format=raw`)).status, 404);
+    } finally {
+      await restarted.close();
+      await restartedStore.close();
+      rmSync(restartedDir, { recursive: true, force: true });
+    }
   });
 
   it('is 404 for a CID no chain record points at: content in the store, even an upload never recorded', async () => {
