@@ -9,17 +9,9 @@ import { createLogger } from '../../src/observability/logger';
 import { scrub } from '../../src/observability/redact';
 import { json, makeImage, pushImage, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
+import { sample } from './helpers/metrics';
 
 /** The value of one sample in a Prometheus text exposition, or undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = /\{(.*)\}/.exec(line)?.[1] ?? '';
-    if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
-}
-
 function captureLogs(tty = false) {
   const lines: string[] = [];
   const logger = createLogger({ format: tty ? 'auto' : 'json', service: 'gateway', stream: { isTTY: tty, write: (chunk: string) => lines.push(chunk.trimEnd()) } });

@@ -20,6 +20,7 @@ import { MAX_CAR_SECTION_BYTES } from '../../src/gateway/peers/car-stream';
 import { PeerClient, PeerError, peerLabel } from '../../src/gateway/peers/peer-client';
 import { blobOf, makeImage, ociErrors, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
+import { sample } from './helpers/metrics';
 
 type Mode = 'other-bytes' | 'cut-short' | 'cut-car' | 'stall' | 'silent' | 'repeats';
 
@@ -80,16 +81,6 @@ async function withRepeats(car: Buffer): Promise<Buffer> {
   };
   visit(root);
   return Buffer.concat(parts);
-}
-
-/** A counter's value in Prometheus text for exactly these labels; 0 when it has no such line. */
-function metricValue(text: string, name: string, labels: Record<string, string>): number {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort().join(',');
-  for (const line of text.split('\n')) {
-    const found = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
-    if (found?.[1] === name && found[2].split(',').sort().join(',') === wanted) return Number(found[3]);
-  }
-  return 0;
 }
 
 describe('peers', () => {
@@ -224,7 +215,7 @@ describe('peers', () => {
       }
       // The gateway's metrics say which peer failed how, and who sent the bytes.
       const metrics = await (await fetch(`${b.gateway.url}/metrics`)).text();
-      const failures = (peer: string, reason: string) => metricValue(metrics, 'hcr_gateway_peer_failures_total', { peer, reason });
+      const failures = (peer: string, reason: string) => sample(metrics, 'hcr_gateway_peer_failures_total', { peer, reason }) ?? 0;
       const [otherBytes, cutShort, stall, silent] = liars.map((liar) => liar.url);
       assert.ok(failures(otherBytes, 'wrong_bytes') >= 1, metrics);
       assert.ok(failures(cutShort, 'cut_short') + failures(cutShort, 'wrong_bytes') >= 1, metrics);
@@ -233,7 +224,7 @@ describe('peers', () => {
       assert.ok(failures('http://127.0.0.1:9', 'unreachable') >= 1, metrics);
       assert.equal(failures(a.url, 'wrong_bytes') + failures(a.url, 'stalled') + failures(a.url, 'unreachable'), 0, metrics);
       // What a liar sent before its lie was checked and kept: the file's bytes came from the peers together.
-      const received = [...liars.map((liar) => liar.url), a.url].map((peer) => metricValue(metrics, 'hcr_gateway_peer_received_bytes_total', { peer }));
+      const received = [...liars.map((liar) => liar.url), a.url].map((peer) => sample(metrics, 'hcr_gateway_peer_received_bytes_total', { peer }) ?? 0);
       assert.ok(received[received.length - 1] > 0, metrics);
       assert.ok(received.reduce((sum, bytes) => sum + bytes, 0) >= image.layers[0].bytes.length, metrics);
     } finally {
