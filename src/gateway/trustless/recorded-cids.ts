@@ -7,6 +7,7 @@
 // for in the recorded files the store holds: their nodes are read once, never their leaves.
 import type { CID } from 'multiformats/cid';
 import { ipfsModules, type IpfsModules } from '../../ipfs/esm';
+import { decodeFileNode, type FileNode } from '../../ipfs/file-node';
 import type { ChainReader } from '../resolve/chain-reader';
 import type { RegistryIndex } from '../resolve/registry-index';
 
@@ -19,8 +20,6 @@ const MAX_CHILDREN = 500_000;
  * pass scans chain storage, and what is recorded later is learnt as it is served meanwhile.
  */
 const LEARN_INTERVAL_MS = 30_000;
-/** dag-pb nodes are read by their CID codec; raw leaves never need to be. */
-const DAG_PB = 0x70;
 
 export class RecordedCids {
   readonly #chain: ChainReader;
@@ -91,8 +90,9 @@ export class RecordedCids {
     return done;
   }
 
-  /** Adds the blocks under `root` from its nodes; false when the store does not hold the root. */
+  /** Adds the blocks under `root` from its nodes (raw leaves are never read); false when the store does not hold the root. */
   async #learnDag(m: IpfsModules, root: CID): Promise<boolean> {
+    if (root.code === m.raw.code) return true;
     const nodes = [root];
     for (let cid = nodes.pop(); cid; cid = nodes.pop()) {
       const bytes = await this.#localBlock!(cid.toString());
@@ -100,15 +100,16 @@ export class RecordedCids {
         if (cid === root) return false;
         continue;
       }
-      let links: CID[];
+      let node: FileNode;
       try {
-        links = m.dagPb.decode(bytes).Links.map((link) => link.Hash);
+        node = decodeFileNode(m, cid, bytes);
       } catch {
         // Not a UnixFS node (anything can be recorded): nothing below it to serve.
         continue;
       }
-      this.allowChildren(links);
-      for (const link of links) if (link.code === DAG_PB) nodes.push(link);
+      if (node.kind !== 'file') continue;
+      this.allowChildren(node.links.map((link) => link.cid));
+      for (const link of node.links) if (link.cid.code !== m.raw.code) nodes.push(link.cid);
     }
     return true;
   }
