@@ -57,6 +57,38 @@ describe('the peers\' CAR reader', () => {
     assert.equal(first.bytes.buffer, car.buffer, 'the block shares the chunk\'s memory');
   });
 
+  test('a block over chunks that follow one another in one buffer is a view of it; over separate chunks, one copy', async () => {
+    const { blocks, car } = await carOf([262_144, 262_144]);
+    // Chunks read one after another into one buffer, as the peers' HTTP reader reads a socket.
+    const adjacent = await read(chunked(car, () => 65_536));
+    assert.equal(adjacent[1].bytes.buffer, car.buffer, 'the block is a view of the buffer its chunks lie in');
+    assert.deepEqual(Buffer.from(adjacent[1].bytes), Buffer.from(blocks[1].bytes));
+    // The same chunks, each in memory of its own: the block spans them and is gathered once.
+    const separate = await read((async function* () {
+      for await (const chunk of chunked(car, () => 65_536)) yield new Uint8Array(chunk);
+    })());
+    assert.notEqual(separate[1].bytes.buffer, car.buffer);
+    assert.deepEqual(Buffer.from(separate[1].bytes), Buffer.from(blocks[1].bytes));
+  });
+
+  test('a block sent as a write apart from its CID is a view of that write, and its CID a copy of its own', async () => {
+    const { blocks, car } = await carOf([1000, 300_000]);
+    const m = await ipfsModules();
+    // As this registry's trustless gateway writes a section: its length and CID, then its bytes.
+    const cidBytes = blocks[1].cid.bytes;
+    const start = car.byteLength - blocks[1].bytes.byteLength;
+    const parts = [new Uint8Array(car.subarray(0, start)), new Uint8Array(car.subarray(start))];
+    const sections: { cid: import('multiformats/cid').CID; bytes: Uint8Array }[] = [];
+    for await (const section of carSections(m, (async function* () {
+      yield* parts;
+    })())) sections.push(section);
+    assert.equal(sections[1].bytes.buffer, parts[1].buffer, 'the block\'s bytes are the write\'s');
+    assert.equal(sections[1].bytes.byteLength, blocks[1].bytes.byteLength);
+    assert.ok(sections[1].cid.equals(blocks[1].cid));
+    assert.notEqual(sections[1].cid.bytes.buffer, parts[0].buffer, 'the CID keeps no chunk alive');
+    assert.equal(sections[1].cid.bytes.byteLength, cidBytes.byteLength);
+  });
+
   test('a CAR cut short, a section longer than any block, and a header that is not one are refused', async () => {
     const { car } = await carOf([100_000, 100_000]);
     await assert.rejects(read(chunked(car.subarray(0, car.byteLength - 10), () => 4096)), (error: Error) => error instanceof CarFormatError && /the stream ends inside block 1 \(\d+ of its \d+ bytes came\)/.test(error.message));

@@ -1,11 +1,15 @@
 // A CARv1 stream read block by block, as a peer sends it. A block that lies inside one chunk of
-// the stream is a view of that chunk; one that spans chunks is copied once. (@ipld/car's
+// the stream, or across chunks that lie one after another in memory (reads into one buffer,
+// plain-http-get.ts), is a view of them; one that spans separate chunks is copied once. A
+// section's CID is read apart from its bytes, so a peer that sends the two as separate writes
+// (as this registry's trustless gateway does) does not cost a copy of the block. (@ipld/car's
 // iterator joins the chunks again for each read, copying a 256 KiB block several times over:
 // on the peer path that cost more than checking the block's hash.) Nothing here is trusted:
 // callers check each block against its CID. A section longer than any block a gateway sends is
 // refused, so a peer cannot make this buffer without bound.
 import type { CID } from 'multiformats/cid';
 import type { IpfsModules } from '../../ipfs/esm';
+import { PeerFormatError } from './format-error';
 
 export interface CarSection {
   readonly cid: CID;
@@ -17,14 +21,8 @@ export const MAX_CAR_SECTION_BYTES = 8 * 1024 * 1024;
 /** A CAR header is a few roots; more is not a header. */
 const MAX_HEADER_BYTES = 64 * 1024;
 
-export class CarFormatError extends Error {
+export class CarFormatError extends PeerFormatError {
   override readonly name = 'CarFormatError';
-  /** The stream ended before the CAR did (a cut connection), rather than saying something a CAR cannot. */
-  readonly truncated: boolean;
-  constructor(message: string, options: { truncated?: boolean } = {}) {
-    super(message);
-    this.truncated = options.truncated ?? false;
-  }
 }
 
 const TAKEN = new Uint8Array(0);
@@ -74,13 +72,33 @@ class ChunkQueue {
     throw new RangeError('peek past the buffered bytes');
   }
 
-  /** The first `n` bytes (buffered): a view when they lie in one chunk, else one copy. */
+  /** The first `n` bytes (buffered) without taking them: a view, or a copy when they span chunks (`n` is small). */
+  peekBytes(n: number): Uint8Array {
+    const first = this.#chunks[this.#head];
+    if (first.byteLength - this.#offset >= n) return first.subarray(this.#offset, this.#offset + n);
+    const out = new Uint8Array(n);
+    let filled = 0;
+    for (let c = this.#head, at = this.#offset; filled < n; c++, at = 0) {
+      const part = this.#chunks[c].subarray(at, at + n - filled);
+      out.set(part, filled);
+      filled += part.byteLength;
+    }
+    return out;
+  }
+
+  /** The first `n` bytes (buffered): a view when they lie in one chunk or in adjacent memory, else one copy. */
   take(n: number): Uint8Array {
+    if (n === 0) return TAKEN;
     const first = this.#chunks[this.#head];
     if (first && first.byteLength - this.#offset >= n) {
       const view = first.subarray(this.#offset, this.#offset + n);
       this.#advance(n);
       return view;
+    }
+    const adjacent = this.#adjacent(n);
+    if (adjacent) {
+      this.#advance(n);
+      return adjacent;
     }
     // Every byte is written below: no need to zero it first.
     const out = Buffer.allocUnsafe(n);
@@ -93,6 +111,20 @@ class ChunkQueue {
       this.#advance(part);
     }
     return out;
+  }
+
+  /** The first `n` bytes as one view when the chunks holding them follow each other in one buffer. */
+  #adjacent(n: number): Uint8Array | undefined {
+    const first = this.#chunks[this.#head];
+    let end = first.byteOffset + first.byteLength;
+    let covered = first.byteLength - this.#offset;
+    for (let c = this.#head + 1; covered < n; c++) {
+      const chunk = this.#chunks[c];
+      if (chunk.buffer !== first.buffer || chunk.byteOffset !== end) return undefined;
+      end += chunk.byteLength;
+      covered += chunk.byteLength;
+    }
+    return new Uint8Array(first.buffer, first.byteOffset + this.#offset, n);
   }
 
   async return(): Promise<void> {
@@ -153,19 +185,42 @@ export async function* carSections(m: IpfsModules, source: AsyncIterable<Uint8Ar
       if (length === undefined) return;
       if (length === 0 || length > maxSection) throw new CarFormatError(`block ${index} claims ${length} bytes; a section holds 1 to ${maxSection}`);
       if (!(await queue.fill(length))) throw new CarFormatError(`the stream ends inside block ${index} (${queue.length} of its ${length} bytes came)`, { truncated: true });
-      const section = queue.take(length);
-      let cid: CID;
-      let bytes: Uint8Array;
-      try {
-        [cid, bytes] = m.CID.decodeFirst(section);
-      } catch (error) {
-        throw new CarFormatError(`block ${index} does not start with a CID (${(error as Error).message})`);
-      }
-      yield { cid, bytes };
+      yield takeSection(m, queue, length, index);
     }
   } finally {
     await queue.return();
   }
+}
+
+/** A CID is far shorter than this (an identity CID with inline data may not be: it is read with its section). */
+const CID_PEEK_BYTES = 256;
+
+/** One section of `length` bytes (buffered): its CID, and its bytes taken apart from it. */
+function takeSection(m: IpfsModules, queue: ChunkQueue, length: number, index: number): CarSection {
+  const decode = (bytes: Uint8Array): [CID, Uint8Array] => {
+    try {
+      return m.CID.decodeFirst(bytes);
+    } catch (error) {
+      throw new CarFormatError(`block ${index} does not start with a CID (${(error as Error).message})`);
+    }
+  };
+  let cid: CID | undefined;
+  try {
+    [cid] = m.CID.decodeFirst(queue.peekBytes(Math.min(length, CID_PEEK_BYTES)));
+  } catch {
+    // Not a CID within the first bytes: the whole section is read as one and decoded, to fail or not.
+  }
+  if (!cid) {
+    // Read whole, the section is a copy or a view of its own: nothing else keeps its buffer alive.
+    const [whole, bytes] = decode(new Uint8Array(queue.take(length)));
+    return { cid: whole, bytes };
+  }
+  // The CID is copied out, and so is a node's bytes (whose links' CIDs are views of them): those
+  // may be kept long after the block, and must not keep the whole buffer it arrived in alive.
+  // A raw leaf's bytes are used and let go of as the file passes, and stay a view.
+  const own = m.CID.decode(new Uint8Array(queue.take(cid.bytes.byteLength)));
+  const bytes = queue.take(length - cid.bytes.byteLength);
+  return { cid: own, bytes: own.code === m.raw.code ? bytes : new Uint8Array(bytes) };
 }
 
 /** Checks a CARv1 header's dag-cbor bytes: version 1 with at least one root. */

@@ -3,7 +3,8 @@
 // stalls is given up on after `stallMs` without a byte, one that is down at once.
 import type { CID } from 'multiformats/cid';
 import { dagCborModule, ipfsModules } from '../../ipfs/esm';
-import { CarFormatError, carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
+import { carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
+import { PeerFormatError } from './format-error';
 import { type PeerAnswer, peerGet } from './peer-http';
 
 /** Why a peer was passed over (the reason label of hcr_gateway_peer_failures_total). */
@@ -53,7 +54,7 @@ export class PeerClient {
     // No block is larger than a CAR section may be: a peer that sends more is not sending one,
     // and is not let fill memory.
     const read = async () => {
-      const chunks: Buffer[] = [];
+      const chunks: Uint8Array[] = [];
       let length = 0;
       for await (const chunk of answer.body) {
         length += chunk.byteLength;
@@ -88,7 +89,7 @@ export class PeerClient {
         yield* carSections(m, answer.body, { onHeader: (header) => checkCarHeader(decode, header) });
       } catch (error) {
         if (error instanceof PeerError) throw error;
-        const malformed = error instanceof CarFormatError && !error.truncated;
+        const malformed = error instanceof PeerFormatError && !error.truncated;
         throw new PeerError(peer, `sent a CAR that is ${malformed ? 'malformed' : 'cut short'} (${(error as Error).message})`, malformed ? 'malformed' : 'cut_short');
       } finally {
         // However the reading ends (done, a bad block, a stall), the connection is let go of.

@@ -1,17 +1,19 @@
-// A GET to a peer over node:http(s), for the CAR streams that carry whole files and for single
-// blocks: Node's own streams hand over large Buffers without the WHATWG stream and promise per
-// read that fetch's body costs, and one timer, pushed back on every chunk, bounds a stall. The answer's headers must come
-// within `stallMs`, and after that every chunk within `stallMs` of the last.
-import http, { type IncomingMessage } from 'node:http';
+// A GET to a peer, for the CAR streams that carry whole files and for single blocks: over plain
+// HTTP read into large buffers of our own (plain-http-get.ts), over HTTPS with node:https. Both
+// hand over large pieces without the WHATWG stream and promise per read that fetch's body costs,
+// and one timer, pushed back on every read, bounds a stall. The answer's headers must come within
+// `stallMs`, and after that every read within `stallMs` of the last.
 import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { plainGet } from './plain-http-get';
 
 const MAX_REDIRECTS = 3;
 
 export interface PeerAnswer {
   readonly status: number;
-  readonly headers: IncomingMessage['headers'];
-  /** The body, chunk by chunk; a stall or a cut ends it with `stallError` or the socket's error. */
-  readonly body: AsyncIterable<Buffer>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body, piece by piece; a stall or a cut ends it with `stallError` or the socket's error. */
+  readonly body: AsyncIterable<Uint8Array>;
   /** Lets the connection go (an unread or half-read body). */
   close(): void;
 }
@@ -27,20 +29,20 @@ export interface PeerGetOptions {
 export async function peerGet(url: string, options: PeerGetOptions): Promise<PeerAnswer> {
   let target = new URL(url);
   for (let redirects = 0; ; redirects++) {
-    const response = await request(target, options);
-    const location = response.headers.location;
-    if (response.statusCode && [301, 302, 303, 307, 308].includes(response.statusCode) && location && redirects < MAX_REDIRECTS) {
-      response.destroy();
+    const answer = target.protocol === 'https:' ? answerOf(await secureRequest(target, options), options) : await plainGet(target, options);
+    const location = answer.headers.location;
+    if ([301, 302, 303, 307, 308].includes(answer.status) && typeof location === 'string' && redirects < MAX_REDIRECTS) {
+      answer.close();
       target = new URL(location, target);
       continue;
     }
-    return answerOf(response, options);
+    return answer;
   }
 }
 
-function request(url: URL, options: PeerGetOptions): Promise<IncomingMessage> {
+function secureRequest(url: URL, options: PeerGetOptions): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method: 'GET', headers: { Accept: options.accept }, signal: options.signal });
+    const req = https.request(url, { method: 'GET', headers: { Accept: options.accept }, signal: options.signal });
     const timer = setTimeout(() => req.destroy(options.stallError('answer')), options.stallMs);
     req.once('response', (response) => {
       clearTimeout(timer);
