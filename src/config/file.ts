@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { checkRateLimit, type RateLimit } from '../limits/rate-limiter';
 import { SECRET_KEYS, SETTINGS, type Setting } from './schema';
-import { checkPeerUrl, checkSpaceName, parseTrustProxy, splitList } from './values';
+import { checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from './values';
 
 export type ConfigValue = string | number | boolean | readonly string[] | RateLimit;
 
@@ -141,6 +141,15 @@ function checkValue(key: string, setting: Setting, value: unknown): ConfigValue 
         }
       }
       return items;
+    }
+    case 'size': {
+      if (typeof value !== 'string' && typeof value !== 'number') return bad('must be a size such as 8GiB, 500MB, or 0 for none');
+      try {
+        parseByteSize(value);
+      } catch {
+        return bad('must be a size such as 8GiB, 500MB, or 0 for none');
+      }
+      return value;
     }
     case 'rateLimit': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('must be { perMinute: N, burst: N }');

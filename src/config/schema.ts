@@ -12,6 +12,8 @@ export type SettingType =
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'trustProxy' }
   | { readonly kind: 'rateLimit' }
+  /** Bytes, or a number with a unit: 8GiB, 500MB. */
+  | { readonly kind: 'size' }
   /** A YAML list, or one text with commas between the items; each item checked. */
   | { readonly kind: 'list'; readonly item: 'peerUrl' | 'spaceName' };
 
@@ -79,6 +81,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'gateway.defaultSpace': { type: string, help: 'the space bare artifact names mean at the firmware, package and plugin doors', example: 'defaultSpace: acme', flag: { commands: [...GATEWAY, 'dev'], option: 'defaultSpace' }, env: 'GATEWAY_DEFAULT_SPACE' },
   'gateway.grpcPort': { type: port, help: 'the plugin registry\'s gRPC port (0: a free one; --grpc-port off serves none)', example: 'grpcPort: 50051', flag: { commands: [...GATEWAY, 'dev'], option: 'grpcPort' }, env: 'GATEWAY_GRPC_PORT' },
   'gateway.pluginDir': { type: string, help: 'where RegisterPlugin may read plugin files named by path', example: 'pluginDir: /srv/plugins', flag: { commands: [...GATEWAY, 'dev'], option: 'pluginDir' }, env: 'GATEWAY_PLUGIN_DIR' },
+  'gateway.blobCache': { type: { kind: 'size' }, help: 'disk kept for verified copies of the blobs served, so that later pulls read one plain file (least recently used dropped first; 0: none; default 8GiB)', example: 'blobCache: 20GiB', flag: { commands: GATEWAY, option: 'blobCache' }, env: 'GATEWAY_BLOB_CACHE' },
   'gateway.peers': { type: { kind: 'list', item: 'peerUrl' }, help: 'other gateways to fetch recorded content from when this one lacks it, every block checked against its CID', example: 'peers: [http://10.0.0.2:5000]', flag: { commands: GATEWAY, option: 'peer' }, env: 'GATEWAY_PEERS' },
   'gateway.mirror': { type: { kind: 'list', item: 'spaceName' }, help: 'spaces to keep a live, pinned copy of (hcr mirror names them as arguments)', example: 'mirror: [acme]', flag: { commands: ['gateway'], option: 'mirror' }, env: 'GATEWAY_MIRROR' },
   'gateway.limits.token.perIp': { type: rateLimit, help: '/token requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },

@@ -23,6 +23,17 @@ export function checkSpaceName(name: string): string {
   return checkRepoName(name, 'space');
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** A size in bytes: a whole number, or one with a unit (`8GiB`, `500 MB`, `1.5TB`); `0` is none. */
+export function parseByteSize(value: string | number): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(value));
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(bytes)) throw new Error(`"${value}" is not a size: give bytes or a number with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), for example 8GiB, 500MB, or 0 for none`);
+  return bytes;
+}
+
 /** Comma-separated items, blanks dropped. */
 export function splitList(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter(Boolean);

@@ -1,8 +1,9 @@
-// The configuration file's keys for gateway peers and mirrors, the content indexer (its IPFS API
-// and CONTENT_INDEX_* settings) and the artifact doors' publish limit: each applies from the
-// file, its environment variable wins over the file and its flag over both, and `hcr config
-// check` names a bad value with its fix (exit 2). `hcr gateway` checks its TLS pair and
-// --trust-proxy before it asks the chain anything, and `hcr dev` applies the file's rate limits.
+// The configuration file's keys for gateway peers, mirrors and the blob cache, the content
+// indexer (its IPFS API and CONTENT_INDEX_* settings) and the artifact doors' publish limit: each
+// applies from the file, its environment variable wins over the file and its flag over both, and
+// `hcr config check` names a bad value with its fix (exit 2). `hcr gateway` checks its TLS pair,
+// --trust-proxy and --blob-cache before it asks the chain anything, and `hcr dev` applies the
+// file's rate limits.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,13 +16,14 @@ import { registerGateway } from '../../src/cli/commands/gateway';
 import { registerIndexer } from '../../src/cli/commands/indexer';
 import { applyConfig } from '../../src/config/apply';
 import { parseConfig } from '../../src/config/file';
+import { parseByteSize } from '../../src/config/values';
 import { contentIndexOptionsFromEnv } from '../../src/content-index/config';
 import { freePort } from '../../src/indexer/free-port';
 import { startTestChain, type TestChain } from '../helpers/devnet';
 import { collect, expectExit, spawnHcr, stopChild, waitForOutput } from './helpers/run-hcr';
 
 /** Variables these settings read: cleared so the machine's own cannot decide a test. */
-const READ = ['HCR_CONFIG', 'CHAIN_RPC', 'IPFS_API', 'GATEWAY_PEERS', 'GATEWAY_MIRROR', 'GATEWAY_SURI', 'GATEWAY_TRUST_PROXY', 'GATEWAY_TLS_CERT', 'GATEWAY_TLS_KEY', 'HCR_DATA_DIR', 'DB_URL', 'GRAPHQL_URL', 'GATEWAY_PUBLIC_URL', 'GATEWAY_GRPC_PORT'];
+const READ = ['HCR_CONFIG', 'CHAIN_RPC', 'IPFS_API', 'GATEWAY_BLOB_CACHE', 'GATEWAY_PEERS', 'GATEWAY_MIRROR', 'GATEWAY_SURI', 'GATEWAY_TRUST_PROXY', 'GATEWAY_TLS_CERT', 'GATEWAY_TLS_KEY', 'HCR_DATA_DIR', 'DB_URL', 'GRAPHQL_URL', 'GATEWAY_PUBLIC_URL', 'GATEWAY_GRPC_PORT'];
 const CONTENT_INDEX_VARIABLES = ['CONCURRENCY', 'POLL_MS', 'RETRY_MIN_MS', 'RETRY_MAX_MS', 'IPFS_RETRY_MS', 'LOOKUP_TIMEOUT_MS'].map((name) => `CONTENT_INDEX_${name}`);
 
 const cleanEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
@@ -92,6 +94,19 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
     assert.deepEqual((await resolveCommand(['gateway'], yaml, { GATEWAY_PEERS: '' })).opts.peer, ['http://10.0.0.2:5000', 'https://peer.example.com']);
     // One text with commas is a list too.
     assert.deepEqual((await resolveCommand(['gateway'], 'gateway:\n  mirror: acme, tools\n')).opts.mirror, ['acme', 'tools']);
+  });
+
+  it('gateway.blobCache: the file, then GATEWAY_BLOB_CACHE, then --blob-cache, each a size in bytes or with a unit', async () => {
+    const yaml = 'gateway:\n  blobCache: 20GiB\n';
+    assert.equal((await resolveCommand(['gateway'], '')).opts.blobCache, '8GiB');
+    assert.equal((await resolveCommand(['gateway'], yaml)).opts.blobCache, '20GiB');
+    assert.equal((await resolveCommand(['gateway'], yaml, { GATEWAY_BLOB_CACHE: '0' })).opts.blobCache, '0');
+    assert.equal((await resolveCommand(['mirror', 'acme', '--blob-cache', '500MB'], yaml, { GATEWAY_BLOB_CACHE: '0' })).opts.blobCache, '500MB');
+    assert.equal((await resolveCommand(['gateway'], 'gateway:\n  blobCache: 1048576\n')).opts.blobCache, '1048576');
+    for (const [text, bytes] of [['8GiB', 8 * 2 ** 30], ['500 MB', 500e6], ['1.5TB', 1.5e12], ['0', 0], ['1024', 1024], ['64kib', 65_536]] as const) {
+      assert.equal(parseByteSize(text), bytes, text);
+    }
+    for (const text of ['lots', '-1GiB', '8 GiBs', '', '1e9']) assert.throws(() => parseByteSize(text), /is not a size: give bytes or a number with a unit .*for example 8GiB/, text);
   });
 
   it('hcr mirror, a gateway too, takes the gateway\'s settings from the file', async () => {
@@ -166,6 +181,7 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
         '    publish:',
         '      perAccount: { perMinute: many }',
         '    artifacts: { maxFileBytes: 1.5 }',
+        '  blobCache: lots',
         'contentIndex:',
         '  ipfsApi: kubo:5001',
         '  concurrency: 0',
@@ -182,6 +198,7 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
     assert.match(lines, /gateway\.mirror: space name "Not A Space" is not valid: use lowercase letters and digits/);
     assert.match(lines, /gateway\.trustProxy: "the proxy" is not an address, a CIDR \(10\.0\.0\.0\/8\) or one of loopback, linklocal, uniquelocal; .*for example trustProxy: \[10\.0\.0\.0\/8\]/);
     assert.match(lines, /gateway\.limits\.publish\.perAccount\.perMinute must be a number ≥ 0 .*for example perAccount: \{ perMinute: 120, burst: 30 \}/);
+    assert.match(lines, /gateway\.blobCache must be a size such as 8GiB, 500MB, or 0 for none, got "lots": for example blobCache: 20GiB/);
     assert.match(lines, /gateway\.limits\.artifacts\.maxFileBytes must be a whole number ≥ 1, got 1\.5: for example maxFileBytes: 1073741824/);
     assert.match(lines, /contentIndex\.ipfsApi must be a http, https URL, got "kubo:5001": for example ipfsApi: http:\/\/kubo:5001/);
     assert.match(lines, /contentIndex\.concurrency must be a whole number ≥ 1, got 0: for example concurrency: 4/);
@@ -203,6 +220,7 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
       { args: ['--mirror', 'Acme'], message: /space name "Acme" is not valid/ },
       { args: ['--peer', 'ftp://10.0.0.3'], message: /"ftp:\/\/10\.0\.0\.3" is not a peer's base URL/ },
       { args: ['--grpc-port', '70000'], message: /--grpc-port "70000" is neither a port \(0 to 65535\) nor off/ },
+      { args: ['--blob-cache', '5 lemons'], message: /--blob-cache \(GATEWAY_BLOB_CACHE, gateway\.blobCache\): "5 lemons" is not a size/ },
     ];
     for (const { args, env, message } of cases) {
       const result = await gateway(args, env);

@@ -15,7 +15,7 @@ import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { onReload, onShutdown } from '../shutdown';
 import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
 import { readTlsPair } from '../../gateway/server';
-import { checkPeerUrl, checkSpaceName, parseTrustProxy, splitList } from '../../config/values';
+import { checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from '../../config/values';
 import type { RateLimit } from '../../limits/rate-limiter';
 
 export interface GatewayLaunch {
@@ -48,6 +48,8 @@ export interface GatewayLaunch {
   mirror?: string[];
   /** The artifact front doors' default space (bare names). */
   defaultSpace?: string;
+  /** Disk for verified copies of blobs served (0: none); absent: the gateway's default. */
+  blobCacheBytes?: number;
 }
 
 export type GatewayLaunchLimits = GatewayOptions['limits'] & { readonly publish?: { readonly perAccount?: RateLimit }; readonly artifacts?: { readonly maxFileBytes?: number } };
@@ -76,6 +78,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     trustProxy: launch.trustProxy,
     shutdownGraceMs: launch.shutdownGraceMs,
     maxIndexLagBlocks: launch.maxIndexLagBlocks,
+    blobCacheBytes: launch.blobCacheBytes,
     limits,
     metrics: launch.metrics === false ? false : undefined,
     peers: launch.peers,
@@ -152,6 +155,7 @@ interface GatewayFlags extends DoorFlags {
   trustProxy: string;
   shutdownGrace: string;
   maxIndexLag: string;
+  blobCache: string;
   logFormat: string;
   logLevel: string;
   peer: string[];
@@ -180,6 +184,14 @@ function tlsFrom(flags: GatewayFlags): { certFile: string; keyFile: string } | u
   return { certFile: flags.tlsCert, keyFile: flags.tlsKey };
 }
 
+function blobCacheFrom(value: string): number {
+  try {
+    return parseByteSize(value);
+  } catch (error) {
+    throw new CliError(`--blob-cache (GATEWAY_BLOB_CACHE, gateway.blobCache): ${(error as Error).message}`, EXIT.usage);
+  }
+}
+
 function trustProxyFrom(value: string): TrustProxy {
   try {
     return parseTrustProxy(value);
@@ -205,6 +217,7 @@ function addGatewayOptions(command: Command): Command {
     .addOption(new Option('--trust-proxy <list>', 'which peers\' X-Forwarded-For/-Proto/-Host to believe: loopback, addresses or CIDRs separated by commas, a hop count, true or false').env('GATEWAY_TRUST_PROXY').default('loopback'))
     .addOption(new Option('--shutdown-grace <seconds>', 'on SIGTERM, how long requests in flight get to finish before they are cut').env('GATEWAY_SHUTDOWN_GRACE').default(String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
     .addOption(new Option('--max-index-lag <blocks>', '/readyz fails when the index is more blocks than this behind the chain').env('GATEWAY_MAX_INDEX_LAG').default('20'))
+    .addOption(new Option('--blob-cache <size>', 'disk kept for verified copies of the blobs served, so that later pulls read one plain file: 20GiB, 500MB, or 0 for none; the least recently used go first').env('GATEWAY_BLOB_CACHE').default('8GiB'))
     .addOption(logFormatOption())
     .addOption(logLevelOption())
     .addOption(peerOption())
@@ -232,6 +245,7 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
     trustProxy: trustProxyFrom(flags.trustProxy),
     shutdownGraceMs: parseNonNegativeInt(flags.shutdownGrace, '--shutdown-grace') * 1000,
     maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
+    blobCacheBytes: blobCacheFrom(flags.blobCache),
   };
   checkDoorFlags(flags);
   const dataDir = dataDirFrom(flags.dataDir);

@@ -28,6 +28,8 @@ export class BlobCache {
       this.#entries.set(name.replace('-', ':'), { size: stat.size, usedAt: stat.mtimeMs });
       this.#total += stat.size;
     }
+    // A limit lowered since these files were kept (to 0: none) applies now, not at the next one kept.
+    void this.#evict().catch(() => undefined);
   }
 
   get enabled(): boolean {
