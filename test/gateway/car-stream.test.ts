@@ -52,7 +52,7 @@ describe('the peers\' CAR reader', () => {
   });
 
   test('a block inside one chunk is a view of it, not a copy', async () => {
-    const { car } = await carOf([1000, 2000]);
+    const { car } = await carOf([5000, 6000]);
     const [first] = await read(chunked(car, () => car.byteLength));
     assert.equal(first.bytes.buffer, car.buffer, 'the block shares the chunk\'s memory');
   });
@@ -87,6 +87,27 @@ describe('the peers\' CAR reader', () => {
     assert.ok(sections[1].cid.equals(blocks[1].cid));
     assert.notEqual(sections[1].cid.bytes.buffer, parts[0].buffer, 'the CID keeps no chunk alive');
     assert.equal(sections[1].cid.bytes.byteLength, cidBytes.byteLength);
+  });
+
+  test('holds a section sent a byte per chunk, each in memory of its own, in a few buffers rather than a view per byte', async () => {
+    const { blocks, car } = await carOf([1024 * 1024]);
+    const m = await ipfsModules();
+    const before = process.memoryUsage();
+    let peak = 0;
+    const source = (async function* () {
+      for (let at = 0; at < car.byteLength; at++) {
+        // A copy of each byte: no two chunks share memory, as a chunked answer's tiny pieces would not.
+        yield new Uint8Array([car[at]]);
+        if (at % 65_536 === 0) {
+          const now = process.memoryUsage();
+          peak = Math.max(peak, now.heapUsed + now.arrayBuffers - before.heapUsed - before.arrayBuffers);
+        }
+      }
+    })();
+    const sections = [];
+    for await (const section of carSections(m, source)) sections.push(section);
+    assert.deepEqual(Buffer.from(sections[0].bytes), Buffer.from(blocks[0].bytes));
+    assert.ok(peak < 80 * 1024 * 1024, `reading a 1 MiB section a byte at a time took ${(peak / 1024 / 1024).toFixed(0)} MiB more memory`);
   });
 
   test('a CAR cut short, a section longer than any block, and a header that is not one are refused', async () => {

@@ -149,4 +149,33 @@ describe('the peers\' GET over plain HTTP', () => {
     for (let next = await reading.next(); !next.done; next = await reading.next()) received += next.value.byteLength;
     assert.ok(received > total - 2 * piece.byteLength, 'the rest comes once the reader reads again');
   });
+
+  test('pauses a peer that sends its body a byte per chunk too, counting each piece for more than its byte', async () => {
+    // 1 MiB pieces of one byte each, chunked: six bytes on the wire for each byte of body.
+    const pieces = Buffer.from('1\r\nX\r\n'.repeat(1024 * 1024));
+    const rounds = 6;
+    let written = 0;
+    const url = await listen(net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', async () => {
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+        // In slices, each waited for once the socket buffers are full: what was written is what
+        // the reader's side took, give or take a slice.
+        const slice = 61_440;
+        for (let at = 0; at < rounds * pieces.byteLength && !socket.destroyed; at += slice) {
+          const from = at % pieces.byteLength;
+          if (!socket.write(pieces.subarray(from, from + slice))) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+          written += slice;
+        }
+        if (!socket.destroyed) socket.end('0\r\n\r\n');
+      });
+    }));
+    const answer = await plainGet(new URL(`${url}/tiny`), { ...options, stallMs: 5000 });
+    const reading = answer.body[Symbol.asyncIterator]();
+    assert.equal(Buffer.from((await reading.next()).value as Uint8Array).toString(), 'X');
+    // Long enough for a reader that held every piece to read most of the answer.
+    await delay(1500);
+    assert.ok(written < (rounds * pieces.byteLength) / 3, `the peer wrote ${written} of ${rounds * pieces.byteLength} bytes to a reader that took one piece`);
+    answer.close();
+  });
 });

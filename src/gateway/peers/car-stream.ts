@@ -2,7 +2,9 @@
 // the stream, or across chunks that lie one after another in memory (reads into one buffer,
 // plain-http-get.ts), is a view of them; one that spans separate chunks is copied once. A
 // section's CID is read apart from its bytes, so a peer that sends the two as separate writes
-// (as this registry's trustless gateway does) does not cost a copy of the block. (@ipld/car's
+// (as this registry's trustless gateway does) does not cost a copy of the block. Small chunks
+// that do not follow one another are copied together, so that a peer sending a few bytes per
+// chunk cannot make the queue hold a view per byte. (@ipld/car's
 // iterator joins the chunks again for each read, copying a 256 KiB block several times over:
 // on the peer path that cost more than checking the block's hash.) Nothing here is trusted:
 // callers check each block against its CID. A section longer than any block a gateway sends is
@@ -27,6 +29,10 @@ export class CarFormatError extends PeerFormatError {
 
 const TAKEN = new Uint8Array(0);
 
+/** A chunk smaller than this is copied into a shared buffer, so a stream of tiny chunks is not held as a view per chunk. */
+const SMALL_CHUNK_BYTES = 4096;
+const GATHER_BYTES = 64 * 1024;
+
 /**
  * Bytes buffered from an async source, taken from the front. The chunks taken are passed by an
  * index, not shifted off the array one by one: a peer that sends a block a few bytes per chunk
@@ -39,6 +45,9 @@ class ChunkQueue {
   /** Bytes of the head chunk already taken. */
   #offset = 0;
   #length = 0;
+  /** Where small chunks are copied, one after another; the queue's last chunk may be a view of its filled part. */
+  #gather: Uint8Array | undefined;
+  #gatherUsed = 0;
   readonly #source: AsyncIterator<Uint8Array>;
 
   constructor(source: AsyncIterable<Uint8Array>) {
@@ -55,10 +64,47 @@ class ChunkQueue {
       const next = await this.#source.next();
       if (next.done) return false;
       if (next.value.byteLength === 0) continue;
-      this.#chunks.push(next.value);
+      this.#push(next.value);
       this.#length += next.value.byteLength;
     }
     return true;
+  }
+
+  /**
+   * A chunk into the queue. One that continues the last in memory (reads into one buffer) joins it
+   * as one view. A small one that does not is copied after the last small one: a peer that sends
+   * a section a few bytes per chunk costs one view per 64 KiB, not one per chunk. What was copied
+   * before is never written again, so views already taken stay as they were.
+   */
+  #push(chunk: Uint8Array): void {
+    const piece = chunk.byteLength < SMALL_CHUNK_BYTES && !this.#continuesTail(chunk) ? this.#gathered(chunk) : chunk;
+    if (this.#continuesTail(piece)) {
+      const last = this.#chunks.length - 1;
+      const tail = this.#chunks[last];
+      this.#chunks[last] = new Uint8Array(tail.buffer, tail.byteOffset, tail.byteLength + piece.byteLength);
+    } else {
+      this.#chunks.push(piece);
+    }
+  }
+
+  /** Whether `chunk` starts where the last chunk not yet taken ends, in the same buffer. */
+  #continuesTail(chunk: Uint8Array): boolean {
+    const last = this.#chunks.length - 1;
+    if (last < this.#head) return false;
+    const tail = this.#chunks[last];
+    return tail.buffer === chunk.buffer && tail.byteOffset + tail.byteLength === chunk.byteOffset;
+  }
+
+  /** A copy of a small chunk, after the last one copied when it fits. */
+  #gathered(chunk: Uint8Array): Uint8Array {
+    if (!this.#gather || this.#gatherUsed + chunk.byteLength > this.#gather.byteLength) {
+      this.#gather = new Uint8Array(GATHER_BYTES);
+      this.#gatherUsed = 0;
+    }
+    const copy = this.#gather.subarray(this.#gatherUsed, this.#gatherUsed + chunk.byteLength);
+    copy.set(chunk);
+    this.#gatherUsed += chunk.byteLength;
+    return copy;
   }
 
   /** The byte `i` places from the front (buffered; `i` is small: a varint's bytes). */
@@ -86,7 +132,7 @@ class ChunkQueue {
     return out;
   }
 
-  /** The first `n` bytes (buffered): a view when they lie in one chunk or in adjacent memory, else one copy. */
+  /** The first `n` bytes (buffered): a view when they lie in one chunk (chunks adjacent in memory are one), else one copy. */
   take(n: number): Uint8Array {
     if (n === 0) return TAKEN;
     const first = this.#chunks[this.#head];
@@ -94,11 +140,6 @@ class ChunkQueue {
       const view = first.subarray(this.#offset, this.#offset + n);
       this.#advance(n);
       return view;
-    }
-    const adjacent = this.#adjacent(n);
-    if (adjacent) {
-      this.#advance(n);
-      return adjacent;
     }
     // Every byte is written below: no need to zero it first.
     const out = Buffer.allocUnsafe(n);
@@ -111,20 +152,6 @@ class ChunkQueue {
       this.#advance(part);
     }
     return out;
-  }
-
-  /** The first `n` bytes as one view when the chunks holding them follow each other in one buffer. */
-  #adjacent(n: number): Uint8Array | undefined {
-    const first = this.#chunks[this.#head];
-    let end = first.byteOffset + first.byteLength;
-    let covered = first.byteLength - this.#offset;
-    for (let c = this.#head + 1; covered < n; c++) {
-      const chunk = this.#chunks[c];
-      if (chunk.buffer !== first.buffer || chunk.byteOffset !== end) return undefined;
-      end += chunk.byteLength;
-      covered += chunk.byteLength;
-    }
-    return new Uint8Array(first.buffer, first.byteOffset + this.#offset, n);
   }
 
   async return(): Promise<void> {

@@ -15,6 +15,12 @@ const BUFFER_BYTES = 4 * 1024 * 1024;
 const MIN_READ_BYTES = 64 * 1024;
 /** Body bytes read ahead of the reader before the socket is paused, and resumed below half. */
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+/**
+ * What a piece of the body counts for at the least: a peer that sends its body a byte per chunk
+ * must not fill the read-ahead with millions of views, each far larger than its byte.
+ */
+const PIECE_COST_BYTES = 1024;
+const costOf = (piece: Uint8Array) => Math.max(piece.byteLength, PIECE_COST_BYTES);
 
 /** The request's bytes: one GET, on a connection used for it alone. */
 function requestHead(url: URL, accept: string): string {
@@ -74,7 +80,7 @@ export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer>
       body: (bytes) => {
         if (bytes.byteLength === 0) return;
         queue.push(bytes);
-        queued += bytes.byteLength;
+        queued += costOf(bytes);
         notify();
       },
       end: () => {
@@ -140,7 +146,7 @@ export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer>
           for (;;) {
             const next = queue.shift();
             if (next) {
-              queued -= next.byteLength;
+              queued -= costOf(next);
               if (paused && queued < READ_AHEAD_BYTES / 2) {
                 paused = false;
                 arm('body');
