@@ -11,6 +11,8 @@ import type { PeerAnswer, PeerGetOptions } from './peer-http';
 
 /** Each buffer the socket reads into; a read gets what is left of it. */
 const BUFFER_BYTES = 4 * 1024 * 1024;
+/** The first one: enough for an answer of one block (256 KiB here), the most that many requests get. */
+const FIRST_BUFFER_BYTES = 512 * 1024;
 /** Less than this left in the buffer, the next read gets a new one. */
 const MIN_READ_BYTES = 64 * 1024;
 /** Body bytes read ahead of the reader before the socket is paused, and resumed below half. */
@@ -34,7 +36,7 @@ function requestHead(url: URL, accept: string): string {
 
 export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer> {
   return new Promise<PeerAnswer>((resolve, reject) => {
-    let buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    let buffer = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
     let used = 0;
     const queue: Uint8Array[] = [];
     let queued = 0;
