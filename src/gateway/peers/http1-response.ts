@@ -1,6 +1,6 @@
 // An HTTP/1.1 response read from the bytes a socket delivers, piece by piece. The body comes out
 // as views of the pieces it was fed, never copies: a peer's CAR is read into large buffers
-// (peer-socket.ts) and a block that arrived in one of them goes on as a view of it, so a cold
+// (plain-http-get.ts) and a block that arrived in one of them goes on as a view of it, so a cold
 // read does not allocate (and then collect) every byte twice. Only the head and the chunked
 // framing's size lines are decoded; everything the peer sends is untrusted and bounded.
 import { PeerFormatError } from './format-error';
@@ -157,7 +157,7 @@ function parseHead(text: string): ResponseHead {
   for (const line of lines.slice(1)) {
     if (line === '') continue;
     const colon = line.indexOf(':');
-    if (colon <= 0 || /[\s]/.test(line[0])) throw new HttpFormatError(`"${line.slice(0, 60)}" is not a header line`);
+    if (colon <= 0 || /\s/.test(line[0])) throw new HttpFormatError(`"${line.slice(0, 60)}" is not a header line`);
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
