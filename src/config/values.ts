@@ -28,7 +28,7 @@ const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 
 /** A size in bytes: a whole number, or one with a unit (`8GiB`, `500 MB`, `1.5TB`); `0` is none. */
 export function parseByteSize(value: string | number): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(value));
-  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
+  const unit = match && Object.hasOwn(SIZE_UNITS, match[2].toLowerCase()) ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
   const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
   if (!Number.isSafeInteger(bytes)) throw new Error(`"${value}" is not a size: give bytes or a number with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), for example 8GiB, 500MB, or 0 for none`);
   return bytes;
