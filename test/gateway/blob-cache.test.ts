@@ -48,11 +48,11 @@ describe('the blob cache', () => {
     await replica.close();
 
     const tight = mkdtempSync(join(a.dataDir, 'tight-'));
-    const small1 = await a.startReplica({ dataDir: tight, blobCacheBytes: 1024 * 1024 });
-    await pull(small1.url, big.digest, big.bytes);
-    await pull(small1.url, small.digest, small.bytes);
+    const tightReplica = await a.startReplica({ dataDir: tight, blobCacheBytes: 1024 * 1024 });
+    await pull(tightReplica.url, big.digest, big.bytes);
+    await pull(tightReplica.url, small.digest, small.bytes);
     await settles(tight, [small.digest]);
-    await small1.close();
+    await tightReplica.close();
   });
 
   it('keeps none with 0, and drops what an earlier run kept when it starts with a lower limit', async () => {
