@@ -1,11 +1,13 @@
 // One peer: another gateway (or any IPFS trustless gateway) asked for content over HTTP. Nothing
 // it sends is trusted: callers check every block against its CID (verified-dag.ts). A peer that
-// stalls is given up on after `stallMs` without a byte, one that is down at once.
+// stalls (no answer within `stallMs`, then less than 64 KiB of it in each `stallMs`) is given up
+// on, one that is down at once.
 import type { CID } from 'multiformats/cid';
 import { dagCborModule, ipfsModules } from '../../ipfs/esm';
 import { carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
 import { PeerFormatError } from './format-error';
 import { type PeerAnswer, peerGet } from './peer-http';
+import { MIN_PROGRESS_BYTES } from './stall-watch';
 
 /** Why a peer was passed over (the reason label of hcr_gateway_peer_failures_total). */
 export type PeerFailure = 'unreachable' | 'stalled' | 'http_error' | 'not_found' | 'wrong_bytes' | 'cut_short' | 'malformed' | 'out_of_order' | 'too_large' | 'missing_block' | 'other';
@@ -101,7 +103,7 @@ export class PeerClient {
   /**
    * The peer's answer to a GET of `path` (over node:http: the first cold read of a gateway does not
    * wait for fetch's HTTP client to load); undefined when it does not have it (404, 410). The
-   * answer's headers must come within stallMs, and then each read of the body.
+   * answer's headers must come within stallMs, and then 64 KiB of its body in each stallMs.
    */
   async #ask(path: string, accept: string, signal?: AbortSignal): Promise<PeerAnswer | undefined> {
     const stallMs = this.#stallMs;
@@ -111,7 +113,7 @@ export class PeerClient {
         accept,
         stallMs,
         // A peer that holds the answer open and sends nothing is given up on.
-        stallError: (phase) => new PeerError(peer, phase === 'answer' ? `sent no answer within ${stallMs} ms` : `sent nothing for ${stallMs} ms`, 'stalled'),
+        stallError: (phase) => new PeerError(peer, phase === 'answer' ? `sent no answer within ${stallMs} ms` : `sent less than ${MIN_PROGRESS_BYTES / 1024} KiB of its answer in ${stallMs} ms`, 'stalled'),
         signal,
       });
     let answer: PeerAnswer;

@@ -1,11 +1,12 @@
 // A GET to a peer, for the CAR streams that carry whole files and for single blocks: over plain
 // HTTP read into large buffers of our own (plain-http-get.ts), over HTTPS with node:https. Both
-// hand over large pieces without the WHATWG stream and promise per read that fetch's body costs,
-// and one timer, pushed back on every read, bounds a stall. The answer's headers must come within
-// `stallMs`, and after that every read within `stallMs` of the last.
+// hand over large pieces without the WHATWG stream and promise per read that fetch's body costs.
+// The answer's headers must come within `stallMs`, and after that enough of the body in every
+// `stallMs` (stall-watch.ts).
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { plainGet } from './plain-http-get';
+import { type StallPhase, StallWatch } from './stall-watch';
 
 const MAX_REDIRECTS = 3;
 
@@ -22,7 +23,7 @@ export interface PeerGetOptions {
   readonly accept: string;
   readonly stallMs: number;
   /** The error a stall ends the request with: no answer in time, or a body that stopped. */
-  readonly stallError: (phase: 'answer' | 'body') => Error;
+  readonly stallError: (phase: StallPhase) => Error;
   readonly signal?: AbortSignal;
 }
 
@@ -57,19 +58,21 @@ function secureRequest(url: URL, options: PeerGetOptions): Promise<IncomingMessa
 }
 
 function answerOf(response: IncomingMessage, options: PeerGetOptions): PeerAnswer {
-  let timer: NodeJS.Timeout | undefined;
-  const stop = () => clearTimeout(timer);
+  const watch = new StallWatch(options.stallMs, (phase) => response.destroy(options.stallError(phase)));
   async function* body(): AsyncGenerator<Buffer> {
-    timer = setTimeout(() => response.destroy(options.stallError('body')), options.stallMs);
+    watch.awaitBody();
     try {
       for await (const chunk of response) {
-        timer.refresh();
+        // While the caller has the chunk, the time is not the peer's.
+        watch.pause();
+        watch.progress((chunk as Buffer).byteLength);
         yield chunk as Buffer;
+        watch.resume();
       }
       // A body cut short by the peer ends the stream without an error on older Nodes.
       if (!response.complete) throw new Error('the answer was cut off before its end');
     } finally {
-      stop();
+      watch.stop();
       if (!response.complete) response.destroy();
     }
   }
@@ -78,7 +81,7 @@ function answerOf(response: IncomingMessage, options: PeerGetOptions): PeerAnswe
     headers: response.headers,
     body: body(),
     close: () => {
-      stop();
+      watch.stop();
       response.destroy();
     },
   };

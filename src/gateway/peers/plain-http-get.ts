@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { Http1Response, type ResponseHead } from './http1-response';
 import type { PeerAnswer, PeerGetOptions } from './peer-http';
+import { StallWatch } from './stall-watch';
 
 /** Each buffer the socket reads into; a read gets what is left of it. */
 const BUFFER_BYTES = 4 * 1024 * 1024;
@@ -54,40 +55,33 @@ export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer>
     const fail = (error: Error) => {
       if (failure || ended) return;
       failure = error;
-      disarm();
+      watch.stop();
       options.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       if (!headed) reject(error);
       notify();
     };
-    // The peer must answer within stallMs, and then send something every stallMs while it is read.
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (phase: 'answer' | 'body') => {
-      clearTimeout(timer);
-      timer = setTimeout(() => fail(options.stallError(phase)), options.stallMs);
-    };
-    const disarm = () => {
-      clearTimeout(timer);
-      timer = undefined;
-    };
-    arm('answer');
+    // The head within stallMs, then enough of the body in every stallMs (stall-watch.ts).
+    const watch = new StallWatch(options.stallMs, (phase) => fail(options.stallError(phase)));
+    watch.awaitAnswer();
     const onAbort = () => fail(options.signal?.reason instanceof Error ? options.signal.reason : new Error('the request was aborted'));
 
     const response = new Http1Response({
       head: (head: ResponseHead) => {
         headed = true;
-        arm('body');
+        watch.awaitBody();
         resolve(answer(head));
       },
       body: (bytes) => {
         if (bytes.byteLength === 0) return;
         queue.push(bytes);
         queued += costOf(bytes);
+        watch.progress(bytes.byteLength);
         notify();
       },
       end: () => {
         ended = true;
-        disarm();
+        watch.stop();
         // Nothing more is read from this connection.
         setImmediate(() => socket.destroy());
         notify();
@@ -108,7 +102,6 @@ export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer>
         },
         callback: (bytesRead: number, into: Uint8Array) => {
           used += bytesRead;
-          timer?.refresh();
           try {
             response.feed(into.subarray(0, bytesRead));
           } catch (error) {
@@ -118,7 +111,7 @@ export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer>
           // Returning false pauses the socket until the reader catches up.
           paused = !ended && queued >= READ_AHEAD_BYTES;
           // A paused socket is waiting on the reader, not on the peer.
-          if (paused) disarm();
+          if (paused) watch.pause();
           return !paused;
         },
       },
@@ -137,7 +130,7 @@ export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer>
     if (options.signal?.aborted) onAbort();
 
     const close = () => {
-      disarm();
+      watch.stop();
       options.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
     };
@@ -151,7 +144,7 @@ export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer>
               queued -= costOf(next);
               if (paused && queued < READ_AHEAD_BYTES / 2) {
                 paused = false;
-                arm('body');
+                watch.resume();
                 socket.resume();
               }
               yield next;
