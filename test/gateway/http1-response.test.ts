@@ -109,6 +109,18 @@ describe('the peers\' HTTP/1.1 answer reader', () => {
     }
   });
 
+  test('takes headers named like an object\'s own properties as headers, nothing more', () => {
+    const wire = Buffer.from('HTTP/1.1 200 OK\r\nConstructor: one\r\n__proto__: two\r\nToString: three\r\nContent-Length: 2\r\n\r\nok');
+    const read = feedAll(wire, wire.byteLength);
+    const headers = read.head!.headers;
+    assert.equal(headers.constructor, 'one');
+    assert.equal(headers['__proto__'], 'two');
+    assert.equal(headers.tostring, 'three');
+    assert.equal(Object.getPrototypeOf(headers), null);
+    assert.deepEqual(Object.keys(headers), ['constructor', '__proto__', 'tostring', 'content-length']);
+    assert.equal(Buffer.concat(read.body).toString(), 'ok');
+  });
+
   test('refuses what is not an HTTP/1.1 answer, naming what is wrong', () => {
     const refused = (wire: string, pattern: RegExp) => {
       assert.throws(() => feedAll(Buffer.from(wire), 7), (error: Error) => error instanceof HttpFormatError && !error.truncated && pattern.test(error.message), wire.slice(0, 40));

@@ -153,7 +153,8 @@ function parseHead(text: string): ResponseHead {
   const lines = text.split(/\r?\n/);
   const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]);
   if (!status) throw new HttpFormatError(`"${lines[0].slice(0, 60)}" is not an HTTP/1.1 status line`);
-  const headers: Record<string, string> = {};
+  // No prototype: a peer's header named "constructor" or "__proto__" is a header like any other.
+  const headers: Record<string, string> = Object.create(null);
   for (const line of lines.slice(1)) {
     if (line === '') continue;
     const colon = line.indexOf(':');
