@@ -19,6 +19,7 @@ export function toOciError(error: unknown): OciError {
   const message = String((error as Error | undefined)?.message ?? error);
   if (name === 'BlobStoreUnavailableError') return unavailable(`IPFS is unavailable (${message}); retry shortly, or check IPFS_API and the IPFS node`, error);
   if (name === 'BlobNotFoundError') return new OciError('BLOB_UNKNOWN', `the content is recorded but IPFS does not have it (${message}); it may still be propagating, retry later`, { cause: error });
+  if (name === 'NotAFileError') return new OciError('BLOB_UNKNOWN', `the content a chain record points at is not a file this registry can serve (${message}); the record needs to be pushed again`, { status: 502, cause: error });
   if (name === 'InvalidCidError') return new OciError('MANIFEST_INVALID', `a CID recorded on chain is not a valid CID (${message})`, { status: 502, cause: error });
   if (name === 'ChainUnavailableError' || name === 'ChainConnectionError') return unavailable(`${message}; retry shortly`, error);
   if (error instanceof InvalidInputError) return new OciError(INPUT_FIELDS[error.field] ?? 'MANIFEST_INVALID', message, { cause: error });

@@ -9,9 +9,9 @@
 // `dups=n`, as this registry's own trustless gateway sends them; it is taken from the copy kept
 // when it first came, or, past that memory bound, asked for alone.
 import type { CID } from 'multiformats/cid';
-import { BlobNotFoundError } from '../../ipfs';
+import { BlobNotFoundError, BlobStoreError } from '../../ipfs';
 import type { IpfsModules } from '../../ipfs/esm';
-import { decodeFileNode, fileSize } from '../../ipfs/file-node';
+import { decodeFileNode, type FileNode, fileSize } from '../../ipfs/file-node';
 import { type PeerBlock, type PeerClient, PeerError, type PeerFailure } from './peer-client';
 
 export interface VerifiedFileBlock {
@@ -33,6 +33,15 @@ export interface PeerObserver {
 
 /** A block's order was not the one the DAG gives (depth-first). */
 class OutOfOrderError extends Error {}
+
+/**
+ * A block that is the one its CID names, but not part of a UnixFS file (a directory, dag-pb
+ * without UnixFS data), or a file whose blocks hold more than its root says: the recorded content
+ * is not a file, whichever peer sends it, so no other peer is asked.
+ */
+export class NotAFileError extends BlobStoreError {
+  override readonly name = 'NotAFileError';
+}
 
 function failureOf(error: unknown): PeerFailure {
   if (error instanceof PeerError) return error.reason;
@@ -154,20 +163,23 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
         for await (const block of subtreeOf(blocks, pending, depth, seen, recall, resume)) {
           if (!(await isBlockOf(m, block.cid, block.bytes))) throw new PeerError(peer.url, `sent bytes for ${block.cid} that are not that block`, 'wrong_bytes');
           if (!(block as RecalledBlock).recalled) observer?.received(peer, block.bytes.byteLength);
+          // Decoded before it leaves `pending`: a block that is not part of a file ends the
+          // download, rather than leaving its subtree out as if a peer had failed.
+          const node = fileNodeOf(m, root, block.cid, block.bytes);
           pending.pop();
           seen.add(block.cid, block.bytes);
-          const node = decodeFileNode(m, block.cid, block.bytes);
           if (node.kind === 'file') for (let i = node.links.length - 1; i >= 0; i--) pending.push(node.links[i].cid);
           progressed = true;
           current = (current + tried) % peers.length;
           const data = node.kind === 'raw' ? node.bytes : node.data;
           if (block.cid.toV1().equals(root.toV1())) size = fileSize(node);
           position += data?.byteLength ?? 0;
+          if (size !== undefined && position > size) throw new NotAFileError(`the blocks of ${root} hold more than the ${size} bytes its root says the file has`);
           yield { cid: block.cid, bytes: block.bytes, data };
         }
         if (pending.length > depth) throw new PeerError(peer.url, `ended the CAR of ${top} before its last block`, 'cut_short');
       } catch (error) {
-        if (signal?.aborted) throw error;
+        if (signal?.aborted || error instanceof NotAFileError) throw error;
         const reason = error instanceof PeerError ? error.message : `peer ${peer.url}: ${(error as Error).message}`;
         failures.push(reason);
         observer?.failed(peer, failureOf(error));
@@ -182,6 +194,15 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
     if (!progressed) {
       throw new BlobNotFoundError(root.toString(), `no peer could send block ${pending[pending.length - 1]} of ${root}: ${failures.join('; ') || 'no peers are configured'}`);
     }
+  }
+  if (size !== undefined && position !== size) throw new NotAFileError(`the blocks of ${root} hold ${position} bytes where its root says the file has ${size}`);
+}
+
+function fileNodeOf(m: IpfsModules, root: CID, cid: CID, bytes: Uint8Array): FileNode {
+  try {
+    return decodeFileNode(m, cid, bytes);
+  } catch (error) {
+    throw new NotAFileError(`block ${cid} of ${root} is not part of a UnixFS file (${(error as Error).message})`);
   }
 }
 
