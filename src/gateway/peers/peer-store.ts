@@ -102,11 +102,32 @@ class PeerFetcher {
     const size = fileSize(decodeFileNode(m, root, first.value.bytes));
     const range = clampRange(size, options.offset, options.length);
     const channel = new BlockChannel();
+    // Once the store stops taking blocks (it failed: a full disk, a restarted IPFS node), the
+    // file still goes to the client, verified, and is just not kept: a push into a channel no one
+    // reads would wait for ever.
+    let keeping = true;
+    const stopKeeping = () => {
+      keeping = false;
+      channel.fail(new Error('the store stopped taking blocks'));
+    };
     const storing = this.#store.putBlocks(cid, channel).then(
-      () => this.#log(`fetched ${cid} (${size} bytes) from peers and pinned it`),
-      (error: Error) => this.#log(`${cid} from peers was not kept: ${error.message}`),
+      () => {
+        stopKeeping();
+        this.#log(`fetched ${cid} (${size} bytes) from peers and pinned it`);
+      },
+      (error: Error) => {
+        stopKeeping();
+        this.#log(`${cid} from peers was not kept (${error.message}); it is still sent to the client`);
+      },
     );
-    const store = async (block: DagBlock) => channel.push(block);
+    const store = async (block: DagBlock) => {
+      if (!keeping) return;
+      try {
+        await channel.push(block);
+      } catch (error) {
+        if (keeping) throw error;
+      }
+    };
     async function* bytes(): AsyncGenerator<Uint8Array> {
       let position = 0;
       let complete = false;
