@@ -137,8 +137,11 @@ export class Mirror {
   async #mirrorTag(name: RepositoryName, tag: string): Promise<void> {
     const key = `${name.full}:${tag}`;
     const before = this.#tags.get(key);
+    // The digest the tag names now: when mirroring it fails, the status names it as missing, not
+    // the one mirrored before the tag moved.
+    let digest: string | undefined;
     try {
-      const digest = await this.#ctx.resolver.tagDigest(name, tag);
+      digest = await this.#ctx.resolver.tagDigest(name, tag);
       if (!digest) return;
       if (!this.#done.has(digest)) {
         await this.#mirrorManifest(name, digest);
@@ -148,12 +151,15 @@ export class Mirror {
       if (before?.state !== 'mirrored' || before.digest !== digest) this.#tags.set(key, { repository: name.full, tag, digest, state: 'mirrored', since: new Date().toISOString() });
     } catch (error) {
       const message = (error as Error).message;
-      if (before?.state !== 'missing' || before.error !== message) this.#tags.set(key, { repository: name.full, tag, digest: before?.digest, state: 'missing', since: before?.state === 'missing' ? before.since : new Date().toISOString(), error: message });
+      const missing = digest ?? before?.digest;
+      if (before?.state !== 'missing' || before.error !== message || before.digest !== missing) {
+        this.#tags.set(key, { repository: name.full, tag, digest: missing, state: 'missing', since: before?.state === 'missing' ? before.since : new Date().toISOString(), error: message });
+      }
     }
   }
 
   /** A manifest, its children and every blob they reference, verified and pinned here. */
-  async #mirrorManifest(name: RepositoryName, digest: string): Promise<void> {
+  async #mirrorManifest(name: RepositoryName, digest: string, visited = new Set<string>([digest])): Promise<void> {
     const manifest = await this.#ctx.content.manifest(name, digest);
     await this.#pin(manifest.cid);
     this.#ctx.contents.vouchManifest(name, digest, manifest.parsed);
@@ -164,7 +170,13 @@ export class Mirror {
       await this.#pin(found.cid!);
       this.#done.add(blob.digest);
     }
-    for (const child of manifest.parsed.children) await this.#mirrorManifest(name, child.digest);
+    // Each child once per tag: an index may list another more than once, and a chain of such
+    // indexes would otherwise cost 2^depth visits in a pass that other tags wait behind.
+    for (const child of manifest.parsed.children) {
+      if (visited.has(child.digest)) continue;
+      visited.add(child.digest);
+      await this.#mirrorManifest(name, child.digest, visited);
+    }
   }
 
   async #pin(cid: string): Promise<void> {
