@@ -51,7 +51,11 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
     await ctx.uploads.remove(session);
     throw new OciError('DIGEST_INVALID', `the uploaded ${size} bytes have digest ${digest}, not ${expected}: the upload is discarded, upload the blob again`, { detail: { expected, actual: digest, size } });
   }
-  const { stored, storeFile } = await storeUpload(ctx.store, session, size, imported, ctx.log);
+  const { stored, storeFile } = await storeUpload(ctx.store, session, size, imported, ctx.log).catch((error: unknown) => {
+    // Nothing was kept: the client may send the same PUT again once IPFS is back.
+    ctx.uploads.reopen(session);
+    throw error;
+  });
   ctx.verified.markVerified(digest, stored.cid);
   await ctx.local.commit({ digest, cid: stored.cid, size, committedAt: Date.now() }, name.full);
   ctx.contents.vouch(name, digest, 'blob');

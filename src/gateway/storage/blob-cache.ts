@@ -4,7 +4,7 @@
 // verified), and the least recently used files are dropped past the size limit.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { type FileHandle, link, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, link, open, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 
 interface Entry {
@@ -55,6 +55,8 @@ export class BlobCache {
       await rm(file, { force: true });
       return;
     }
+    // Exactly the verified bytes: the size of a kept file is read from disk after a restart.
+    await truncate(file, size);
     await rename(file, this.#file(digest));
     await this.#record(digest, size);
   }

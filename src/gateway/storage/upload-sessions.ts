@@ -52,6 +52,11 @@ export class UploadSessions {
   readonly #dir: string;
   readonly #hashes = new Map<string, HashState>();
   readonly #locks = new Map<string, Promise<unknown>>();
+  /**
+   * Sessions whose bytes were committed: a chunk that waited for the lock while the commit ran
+   * must not be appended to a file about to become the verified blob.
+   */
+  readonly #committed = new Set<string>();
   readonly #startImport?: ImportStarter;
 
   /** `startImport`, when given, streams each upload to IPFS as it arrives. */
@@ -71,8 +76,8 @@ export class UploadSessions {
   }
 
   async get(name: string, id: string): Promise<UploadSession> {
-    const unknown = new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${JSON.stringify(id.slice(0, 64))} is unknown for ${name}: it finished, was cancelled or expired; start a new upload with POST /v2/${name}/blobs/uploads/`);
-    if (!UUID.test(id)) throw unknown;
+    const unknown = unknownUpload(name, id);
+    if (!UUID.test(id) || this.#committed.has(id)) throw unknown;
     let meta: { name?: string; startedAt?: number };
     try {
       meta = JSON.parse(await readFile(join(this.#dir, id, 'session.json'), 'utf8'));
@@ -94,7 +99,7 @@ export class UploadSessions {
    */
   append(session: UploadSession, body: Readable, expect: { start?: number; end?: number; length?: number } = {}): Promise<number> {
     return this.#exclusive(session.id, async () => {
-      const state = await this.#hashState(session);
+      const state = await this.#openState(session);
       if (expect.start !== undefined && expect.start !== state.offset) {
         throw new OciError('RANGE_INVALID', `chunk starts at byte ${expect.start} but the upload has ${state.offset} bytes: send the next chunk from byte ${state.offset} (GET the upload URL for its status)`, {
           headers: { Range: rangeHeader(state.offset) },
@@ -141,8 +146,10 @@ export class UploadSessions {
    */
   finish(session: UploadSession, expected: string): Promise<FinishedUpload> {
     return this.#exclusive(session.id, async () => {
-      const state = await this.#hashState(session);
+      const state = await this.#openState(session);
       const digest = `sha256:${state.hash.copy().digest('hex')}`;
+      // Matched or not, the session takes no more bytes: a match is committed, a mismatch discarded.
+      this.#committed.add(session.id);
       const importing = state.import;
       state.import = undefined;
       if (digest !== expected || !importing?.usable || importing.fed !== state.offset) {
@@ -153,10 +160,31 @@ export class UploadSessions {
     });
   }
 
+  /**
+   * A commit that failed after `finish` (IPFS down) leaves the session as it was, so the client
+   * can send its PUT again; nothing of it was adopted, so a chunk may follow again too.
+   */
+  reopen(session: UploadSession): void {
+    this.#committed.delete(session.id);
+  }
+
   async remove(session: UploadSession): Promise<void> {
     this.#hashes.get(session.id)?.import?.abandon();
     this.#hashes.delete(session.id);
     await rm(join(this.#dir, session.id), { recursive: true, force: true });
+    // Its directory is gone: a later request finds no session, and the mark is not needed.
+    this.#committed.delete(session.id);
+  }
+
+  /** The session's hash state, for a request that got the lock: refused once it was committed or removed. */
+  async #openState(session: UploadSession): Promise<HashState> {
+    if (this.#committed.has(session.id)) throw unknownUpload(session.name, session.id);
+    try {
+      return await this.#hashState(session);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unknownUpload(session.name, session.id);
+      throw error;
+    }
   }
 
   /** Sessions started before `cutoff` (ms since the epoch), for cleanup. */
@@ -204,6 +232,10 @@ export class UploadSessions {
       if (this.#locks.get(id) === settled) this.#locks.delete(id);
     }
   }
+}
+
+function unknownUpload(name: string, id: string): OciError {
+  return new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${JSON.stringify(id.slice(0, 64))} is unknown for ${name}: it finished, was cancelled or expired; start a new upload with POST /v2/${name}/blobs/uploads/`);
 }
 
 /** The Range header of upload status answers: `0-<last byte>` (`0-0` when empty, as distribution does). */
