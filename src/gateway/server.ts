@@ -14,6 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createGatewayApp, type GatewayApp, type GatewayOptions } from './app';
 import type { OciErrorCode } from './errors/codes';
 import { unavailable } from './errors/oci-error';
+import { DEFAULT_BODY_IDLE_MS, watchRequestBody } from './http/body-idle';
 
 export interface StartGatewayOptions extends GatewayOptions {
   /** Default 127.0.0.1. */
@@ -24,6 +25,8 @@ export interface StartGatewayOptions extends GatewayOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string; /** Poll the files for changes (default true). */ readonly watch?: boolean };
   /** How long close() lets requests in flight finish before cutting them; default 0 (tests), `hcr gateway` 25 s. */
   readonly shutdownGraceMs?: number;
+  /** A request whose body sends nothing for this long is given up on (408); default 60 s. */
+  readonly bodyIdleMs?: number;
 }
 
 export interface RunningGateway {
@@ -48,7 +51,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const serverOptions = { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 1_000 };
   const tls = options.tls ? readTlsPair(options.tls.certFile, options.tls.keyFile) : undefined;
   const server: Server | HttpsServer = tls ? createHttpsServer({ ...serverOptions, ...tls }) : createServer(serverOptions);
-  // Long uploads and downloads must not be cut off by Node's default 5-minute request timeout.
+  // Long uploads and downloads must not be cut off by Node's default 5-minute request timeout;
+  // a body that stops coming is given up on by watchRequestBody instead.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
@@ -93,6 +97,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     }
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
+    watchRequestBody(req, res, options.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS);
     gateway.app(req, res);
   });
 
