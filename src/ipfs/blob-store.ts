@@ -129,9 +129,10 @@ export interface BlobStore {
   /**
    * The file's blocks depth-first (the root first, the raw leaves in file order), each with its
    * CID; with `range`, only those on the way to its bytes. BlobNotFoundError when the root is
-   * missing, and from the iterator when a block under it is.
+   * missing, and from the iterator when a block under it is. With `once`, a subtree already
+   * walked whole is not walked again (see DagWalkOptions): for a CAR carrying each block once.
    */
-  blocks(cid: string, options?: { range?: ByteRange; signal?: AbortSignal }): AsyncIterable<DagBlock>;
+  blocks(cid: string, options?: { range?: ByteRange; signal?: AbortSignal; once?: boolean }): AsyncIterable<DagBlock>;
 
   /**
    * Stores the blocks of the file `root` (each already checked against its CID by the caller)

@@ -27,39 +27,71 @@ export type BlockReader = (cid: CID, place: BlockPlace) => Promise<Uint8Array | 
 const READ_AHEAD = 8;
 
 /**
+ * What a walk leaves out. `once`: a subtree walked whole before (every block under it visited,
+ * none cut off by the range) is not walked again, so repeated subtrees (what `ipfs add` gives
+ * for runs of zeros, or a crafted DAG linking one node many times) cost what their distinct
+ * blocks cost, not what the file claims to be: for a CAR that carries each block once. A reader
+ * of the file's bytes needs every position, and leaves it off.
+ */
+export interface DagWalkOptions {
+  readonly once?: boolean;
+}
+
+/**
  * The blocks of the file `root` depth-first, root first; with `range`, only those needed for
  * its bytes (and the nodes above them). BlobNotFoundError when the root is missing, and from the
  * iterator when a block under it is.
  */
-export async function* dagBlocks(m: IpfsModules, root: CID, read: BlockReader, range?: ByteRange): AsyncGenerator<DagBlock & { node: FileNode }> {
+export async function* dagBlocks(m: IpfsModules, root: CID, read: BlockReader, range?: ByteRange, options: DagWalkOptions = {}): AsyncGenerator<DagBlock & { node: FileNode }> {
   const bytes = await read(root, { offset: 0, size: Number.MAX_SAFE_INTEGER });
   if (!bytes) throw new BlobNotFoundError(root.toString(), `blob ${root} is not in this store`);
   const node = decodeFileNode(m, root, bytes);
-  yield* visit(m, root, root, bytes, node, 0, range ?? { start: 0, end: fileSize(node) }, read);
+  const walk: Walk = { m, root, read, range: range ?? { start: 0, end: fileSize(node) }, whole: options.once ? new Set() : undefined };
+  yield* visit(walk, root, bytes, node, 0);
 }
 
-async function* visit(m: IpfsModules, root: CID, cid: CID, bytes: Uint8Array, node: FileNode, at: number, range: ByteRange, read: BlockReader): AsyncGenerator<DagBlock & { node: FileNode }> {
+interface Walk {
+  readonly m: IpfsModules;
+  readonly root: CID;
+  readonly read: BlockReader;
+  readonly range: ByteRange;
+  /** With `once`: the subtrees walked whole so far. */
+  readonly whole?: Set<string>;
+}
+
+/** Yields the subtree of `cid`; returns whether every block under it was visited (or had been, whole, before). */
+async function* visit(walk: Walk, cid: CID, bytes: Uint8Array, node: FileNode, at: number): AsyncGenerator<DagBlock & { node: FileNode }, boolean> {
+  const { m, root, read, range, whole } = walk;
   yield { cid, bytes, node };
-  if (node.kind !== 'file') return;
+  if (node.kind !== 'file') return true;
+  let complete = true;
   let position = at + (node.data?.byteLength ?? 0);
   const wanted: { cid: CID; place: BlockPlace }[] = [];
   for (const link of node.links) {
-    if (position >= range.end) break;
-    if (position + link.size > range.start) wanted.push({ cid: link.cid, place: { offset: position, size: link.size } });
+    if (position < range.end && position + link.size > range.start) wanted.push({ cid: link.cid, place: { offset: position, size: link.size } });
+    else complete = false;
     position += link.size;
   }
+  const done = (i: number) => whole?.has(wanted[i].cid.toString()) ?? false;
   const reads: (Promise<Uint8Array | undefined> | undefined)[] = [];
   let requested = 0;
   for (let i = 0; i < wanted.length; i++) {
     for (; requested < wanted.length && requested <= i + READ_AHEAD; requested++) {
+      if (done(requested)) continue;
       const next = read(wanted[requested].cid, wanted[requested].place);
       // Errors surface when this read is awaited; an early stop must not leave them unhandled.
       next.catch(() => undefined);
       reads[requested] = next;
     }
-    const child = await reads[i];
+    const next = reads[i];
     reads[i] = undefined;
+    // Checked again here: an earlier sibling may have been the same subtree, walked whole since
+    // this read was asked for.
+    if (done(i)) continue;
+    const child = await next;
     if (!child) throw new BlobNotFoundError(root.toString(), `blob ${root} is incomplete here: block ${wanted[i].cid} is missing`);
-    yield* visit(m, root, wanted[i].cid, child, decodeFileNode(m, wanted[i].cid, child), wanted[i].place.offset, range, read);
+    if (!(yield* visit(walk, wanted[i].cid, child, decodeFileNode(m, wanted[i].cid, child), wanted[i].place.offset))) complete = false;
   }
+  if (complete) whole?.add(cid.toString());
+  return complete;
 }

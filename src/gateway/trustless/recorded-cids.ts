@@ -20,6 +20,27 @@ const MAX_CHILDREN = 500_000;
  * pass scans chain storage, and what is recorded later is learnt as it is served meanwhile.
  */
 const LEARN_INTERVAL_MS = 30_000;
+/**
+ * Nodes one pass reads at most: anyone can record a DAG, and one whose nodes link to the same
+ * child over and over has few blocks but countless paths. Each node is read once per walk; a walk
+ * the budget cuts short is taken up where it stopped by the next pass.
+ */
+const LEARN_NODES_PER_PASS = 10_000;
+/** How long a request for a CID not known yet waits on a pass before it is answered from what is known. */
+const LEARN_WAIT_MS = 2_000;
+
+export interface LearnLimits {
+  readonly nodesPerPass: number;
+  readonly intervalMs: number;
+  readonly waitMs: number;
+}
+
+/** A walk of a recorded DAG's nodes: those still to read, and those read (each is read once). */
+interface DagWalk {
+  readonly root: string;
+  readonly pending: CID[];
+  readonly visited: Set<string>;
+}
 
 export class RecordedCids {
   readonly #chain: ChainReader;
@@ -32,13 +53,23 @@ export class RecordedCids {
   readonly #localBlock?: (cid: string) => Promise<Uint8Array | undefined>;
   /** Recorded roots whose nodes were read (held here when they were). */
   readonly #learnt = new Set<string>();
-  #learning?: { at: number; done: Promise<void> };
+  #learning?: { at: number; done: Promise<void>; running: boolean };
+  /** The walk the last pass's budget cut short: the next pass starts with it. */
+  #unfinished?: DagWalk;
+  readonly #limits: LearnLimits;
 
-  constructor(deps: { chain: ChainReader; index?: RegistryIndex; log: (line: string) => void; localBlock?: (cid: string) => Promise<Uint8Array | undefined> }) {
+  constructor(deps: {
+    chain: ChainReader;
+    index?: RegistryIndex;
+    log: (line: string) => void;
+    localBlock?: (cid: string) => Promise<Uint8Array | undefined>;
+    limits?: Partial<LearnLimits>;
+  }) {
     this.#chain = deps.chain;
     this.#index = deps.index;
     this.#log = deps.log;
     this.#localBlock = deps.localBlock;
+    this.#limits = { nodesPerPass: LEARN_NODES_PER_PASS, intervalMs: LEARN_INTERVAL_MS, waitMs: LEARN_WAIT_MS, ...deps.limits };
   }
 
   /** Whether `cid` may be served: a recorded root, or a block of a recorded DAG. */
@@ -49,7 +80,7 @@ export class RecordedCids {
       this.#roots.add(key);
       return true;
     }
-    await this.#learnHeldDags();
+    await this.#learnHeldDagsFor(this.#limits.waitMs);
     return this.#children.has(key);
   }
 
@@ -70,34 +101,71 @@ export class RecordedCids {
     }
   }
 
+  /** Waits on a pass for at most `ms`: what it learns later is there for the next request. */
+  async #learnHeldDagsFor(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([this.#learnHeldDags(), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /**
    * The blocks of every recorded file the store holds whose nodes were not read yet. At most one
-   * pass every LEARN_INTERVAL_MS, however many unknown CIDs are asked for, and a file's nodes are
-   * read once: a client asking for CIDs at random costs a set lookup.
+   * pass every intervalMs, however many unknown CIDs are asked for, and a file's nodes are read
+   * once: a client asking for CIDs at random costs a set lookup. A pass reads at most
+   * nodesPerPass nodes; the walk it stops in is the first the next pass takes up.
    */
   #learnHeldDags(): Promise<void> {
     if (!this.#localBlock) return Promise.resolve();
-    if (this.#learning && Date.now() - this.#learning.at < LEARN_INTERVAL_MS) return this.#learning.done;
+    // One pass at a time: two would take up the same unfinished walk.
+    if (this.#learning && (this.#learning.running || Date.now() - this.#learning.at < this.#limits.intervalMs)) return this.#learning.done;
     const done = (async () => {
       const m = await ipfsModules();
-      for (const text of await this.#scanned()) {
+      const budget = { nodes: this.#limits.nodesPerPass };
+      const unfinished = this.#unfinished;
+      this.#unfinished = undefined;
+      const roots = new Set([...(unfinished ? [unfinished.root] : []), ...(await this.#scanned())]);
+      for (const text of roots) {
         if (this.#learnt.has(text) || this.#children.size >= MAX_CHILDREN) continue;
         const root = parseCid(m, text);
-        if (root && (await this.#learnDag(m, root))) this.#learnt.add(text);
+        if (!root) continue;
+        const walk = unfinished?.root === text ? unfinished : { root: text, pending: [root], visited: new Set<string>() };
+        const outcome = await this.#learnDag(m, walk, budget);
+        if (outcome === 'learnt') this.#learnt.add(text);
+        if (outcome === 'stopped') {
+          this.#unfinished = walk;
+          return;
+        }
       }
-    })().catch((error: Error) => this.#log(`trustless: could not read the recorded files held here (${error.message})`));
-    this.#learning = { at: Date.now(), done };
+    })()
+      .catch((error: Error) => this.#log(`trustless: could not read the recorded files held here (${error.message})`))
+      .finally(() => (learning.running = false));
+    const learning = { at: Date.now(), done, running: true };
+    this.#learning = learning;
     return done;
   }
 
-  /** Adds the blocks under `root` from its nodes (raw leaves are never read); false when the store does not hold the root. */
-  async #learnDag(m: IpfsModules, root: CID): Promise<boolean> {
-    if (root.code === m.raw.code) return true;
-    const nodes = [root];
-    for (let cid = nodes.pop(); cid; cid = nodes.pop()) {
+  /**
+   * Adds the blocks under the walk's root from its nodes (raw leaves are never read), each node
+   * read once. 'missing' when the store does not hold the root, 'stopped' when the budget ran out
+   * first (the walk keeps its place).
+   */
+  async #learnDag(m: IpfsModules, walk: DagWalk, budget: { nodes: number }): Promise<'learnt' | 'missing' | 'stopped'> {
+    for (let cid = walk.pending.pop(); cid; cid = walk.pending.pop()) {
+      if (cid.code === m.raw.code) continue;
+      const key = cid.toV1().toString();
+      if (walk.visited.has(key)) continue;
+      if (budget.nodes <= 0) {
+        walk.pending.push(cid);
+        return 'stopped';
+      }
+      budget.nodes--;
+      walk.visited.add(key);
       const bytes = await this.#localBlock!(cid.toString());
       if (!bytes) {
-        if (cid === root) return false;
+        if (key === walk.root) return 'missing';
         continue;
       }
       let node: FileNode;
@@ -109,9 +177,16 @@ export class RecordedCids {
       }
       if (node.kind !== 'file') continue;
       this.allowChildren(node.links.map((link) => link.cid));
-      for (const link of node.links) if (link.cid.code !== m.raw.code) nodes.push(link.cid);
+      // Each child once, however many times the node links to it.
+      const below = new Set<string>();
+      for (const link of node.links) {
+        const child = link.cid.toV1().toString();
+        if (link.cid.code === m.raw.code || walk.visited.has(child) || below.has(child)) continue;
+        below.add(child);
+        walk.pending.push(link.cid);
+      }
     }
-    return true;
+    return 'learnt';
   }
 
   async #isRecorded(cid: CID): Promise<boolean> {

@@ -8,8 +8,8 @@ import type { CID } from 'multiformats/cid';
 import { BlobNotFoundError, type BlobStore, InvalidCidError } from '../../ipfs';
 import { parseBlobCid } from '../../ipfs/cid';
 import { carBlock, carHeader } from '../../ipfs/car';
-import { ipfsModules } from '../../ipfs/esm';
-import { decodeFileNode, fileSize } from '../../ipfs/file-node';
+import { ipfsModules, type IpfsModules } from '../../ipfs/esm';
+import { decodeFileNode, type FileNode, fileSize } from '../../ipfs/file-node';
 import type { RecordedCids } from './recorded-cids';
 import { CAR_TYPE, entityRange, parseTrustlessRequest, RAW_TYPE, type TrustlessRequest, TrustlessRequestError } from './trustless-request';
 
@@ -42,9 +42,17 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
     const onlyCached = /only-if-cached/i.test(String(req.headers['cache-control'] ?? ''));
     throw new TrustlessRequestError(`${cid} is recorded, but this gateway does not hold it`, onlyCached ? 412 : 404);
   }
-  const node = decodeFileNode(m, cid, root);
-  if (node.kind === 'file') ctx.recorded.allowChildren(node.links.map((link) => link.cid));
-  const etag = etagOf(request, fileSize(node));
+  const node = fileNodeOf(m, cid, root);
+  if (!node.file) {
+    // Anything can be recorded. Its block is served as it is; a walk needs a file's links and sizes.
+    if (request.format === 'car' && request.scope !== 'block') {
+      throw new TrustlessRequestError(`${cid} is not a UnixFS file (${node.reason}): this gateway serves the DAGs of files only; ask for format=raw or dag-scope=block for its block alone`);
+    }
+  } else if (node.file.kind === 'file') {
+    ctx.recorded.allowChildren(node.file.links.map((link) => link.cid));
+  }
+  const size = node.file ? fileSize(node.file) : 0;
+  const etag = etagOf(request, size);
   res.setHeader('ETag', etag);
   res.setHeader('X-Ipfs-Path', `/ipfs/${cid}`);
   res.setHeader('X-Ipfs-Roots', cid.toString());
@@ -52,7 +60,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Vary', 'Accept');
   if (req.query.format === undefined) res.setHeader('Content-Location', `/ipfs/${cid}?format=${request.format}`);
-  if (req.headers['if-none-match'] === etag) {
+  if (noneMatch(req.headers['if-none-match'], etag)) {
     res.status(304).end();
     return;
   }
@@ -63,9 +71,9 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
     res.status(200).end(req.method === 'HEAD' ? undefined : root);
     return;
   }
-  const range = request.entityBytes ? entityRange(request.entityBytes, fileSize(node)) : undefined;
-  if (request.entityBytes && fileSize(node) > 0 && request.entityBytes.from >= fileSize(node)) {
-    throw new TrustlessRequestError(`entity-bytes ${request.entityBytes.from}:${request.entityBytes.to} lies outside the ${fileSize(node)} bytes of ${cid}`);
+  const range = request.entityBytes ? entityRange(request.entityBytes, size) : undefined;
+  if (request.entityBytes && size > 0 && request.entityBytes.from >= size) {
+    throw new TrustlessRequestError(`entity-bytes ${request.entityBytes.from}:${request.entityBytes.to} lies outside the ${size} bytes of ${cid}`);
   }
   res.setHeader('Content-Type', `${CAR_TYPE}; version=1; order=dfs; dups=n`);
   res.setHeader('Content-Disposition', `attachment; filename="${cid}.car"`);
@@ -75,7 +83,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
     res.end();
     return;
   }
-  await sendCar(ctx, res, cid, request.scope === 'block' || (range !== undefined && range.end <= range.start) ? undefined : (range ?? { start: 0, end: fileSize(node) }), root);
+  await sendCar(ctx, res, cid, request.scope === 'block' || (range !== undefined && range.end <= range.start) ? undefined : (range ?? { start: 0, end: size }), root);
 }
 
 /**
@@ -110,7 +118,9 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
       await write(carBlock(cid, root));
     } else {
       const seen = new Set<string>();
-      for await (const block of ctx.store.blocks(cid.toString(), { range })) {
+      // once: a subtree sent whole is not walked again, so a DAG of repeated subtrees costs its
+      // distinct blocks, not the size it claims (the seen set covers blocks repeated elsewhere).
+      for await (const block of ctx.store.blocks(cid.toString(), { range, once: true })) {
         if (gone) return;
         const key = block.cid.toString();
         if (seen.has(key)) continue;
@@ -127,6 +137,26 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
     ctx.log(`the CAR of ${cid} was cut short: ${(error as Error).message}`);
     res.destroy();
   }
+}
+
+/** The root decoded as a file node, or why it is not one (a directory, a dag-pb node without UnixFS data…). */
+function fileNodeOf(m: IpfsModules, cid: CID, bytes: Uint8Array): { file: FileNode; reason?: undefined } | { file?: undefined; reason: string } {
+  try {
+    return { file: decodeFileNode(m, cid, bytes) };
+  } catch (error) {
+    return { reason: error instanceof InvalidCidError ? error.message.replace(/^.*: /, '') : (error as Error).message };
+  }
+}
+
+/**
+ * If-None-Match by RFC 9110's weak comparison: `*`, or a list of entity tags any of which, W/
+ * aside, is this answer's.
+ */
+function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string) => tag.replace(/^W\//, '');
+  return (header.match(/(?:W\/)?"[^"]*"/g) ?? []).some((tag) => opaque(tag) === opaque(etag));
 }
 
 function etagOf(request: TrustlessRequest, size: number): string {

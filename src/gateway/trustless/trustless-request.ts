@@ -37,7 +37,7 @@ const single = (value: unknown, name: string): string | undefined => {
 };
 
 export function parseTrustlessRequest(req: Request, cid: string, path: string): TrustlessRequest {
-  const format = formatOf(req);
+  const { format, car: carParams } = negotiate(req);
   if (path && path !== '/') {
     throw new TrustlessRequestError(`/ipfs/${cid}${path}: the content this gateway serves is single files, which have no paths inside them; ask for /ipfs/${cid}`, format === 'car' ? 404 : 400);
   }
@@ -47,7 +47,6 @@ export function parseTrustlessRequest(req: Request, cid: string, path: string): 
     }
     return { cid, format, scope: 'block', dupsRequested: false };
   }
-  const carParams = carParameters(req);
   const version = single(req.query['car-version'], 'car-version') ?? carParams.version ?? '1';
   if (version !== '1') throw new TrustlessRequestError(`CAR version ${version} is not served here: ask for car-version=1`);
   const order = single(req.query['car-order'], 'car-order') ?? carParams.order;
@@ -62,37 +61,60 @@ export function parseTrustlessRequest(req: Request, cid: string, path: string): 
   return { cid, format, scope: entityBytes ? 'entity' : scope, entityBytes, dupsRequested: dups === 'y' };
 }
 
-function formatOf(req: Request): 'raw' | 'car' {
+interface CarParameters {
+  readonly version?: string;
+  readonly order?: string;
+  readonly dups?: string;
+}
+
+/**
+ * The format, by `?format=` or else Accept, and the CAR parameters of the Accept entry chosen:
+ * the entries in order of preference (q, then as listed; q=0 refuses), the first this gateway can
+ * serve. A CAR entry asking for a variant not served here (version=2, say) is passed over for the
+ * next; only when none can be served is the request refused.
+ */
+function negotiate(req: Request): { format: 'raw' | 'car'; car: CarParameters } {
   const format = single(req.query.format, 'format');
-  if (format !== undefined) {
-    if (format === 'raw' || format === 'car') return format;
+  if (format !== undefined && format !== 'raw' && format !== 'car') {
     throw new TrustlessRequestError(`format=${format} is not served by this trustless gateway: ask for format=raw (one block) or format=car (the DAG)`);
   }
-  const accepted = (req.headers.accept ?? '')
-    .split(',')
-    .map((part) => {
-      const [type, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
-      const q = params.find((p) => p.startsWith('q='));
-      return { type, q: q ? Number(q.slice(2)) : 1 };
-    })
-    .filter((entry) => entry.q > 0)
-    .sort((a, b) => b.q - a.q);
-  for (const { type } of accepted) {
-    if (type === RAW_TYPE) return 'raw';
-    if (type === CAR_TYPE) return 'car';
+  if (format === 'raw') return { format, car: {} };
+  let refused: string | undefined;
+  for (const { type, params } of acceptEntries(req.headers.accept ?? '')) {
+    if (type === RAW_TYPE && format === undefined) return { format: 'raw', car: {} };
+    if (type !== CAR_TYPE) continue;
+    const refusal = carRefusal(params);
+    if (!refusal) return { format: 'car', car: params };
+    refused ??= refusal;
   }
+  if (refused) throw new TrustlessRequestError(refused);
+  if (format === 'car') return { format: 'car', car: {} };
   throw new TrustlessRequestError(`this is a trustless gateway: ask for ${RAW_TYPE} or ${CAR_TYPE} (Accept header, or ?format=raw / ?format=car); it serves no deserialized responses`);
 }
 
-/** version, order and dups from the Accept header's CAR entry. */
-function carParameters(req: Request): { version?: string; order?: string; dups?: string } {
-  const entry = (req.headers.accept ?? '').split(',').find((part) => part.trim().toLowerCase().startsWith(CAR_TYPE));
-  const params: Record<string, string> = {};
-  for (const param of entry?.split(';').slice(1) ?? []) {
-    const [key, value] = param.split('=').map((p) => p.trim().toLowerCase());
-    if (key && value !== undefined) params[key] = value;
-  }
-  return { version: params.version, order: params.order, dups: params.dups };
+/** Accept's media ranges by preference: highest q first, ties as listed; those with q=0 (or no valid q) left out. */
+function acceptEntries(accept: string): { type: string; params: CarParameters; q: number }[] {
+  return accept
+    .split(',')
+    .map((part) => {
+      const [type = '', ...rest] = part.split(';').map((p) => p.trim().toLowerCase());
+      const params: Record<string, string> = Object.create(null);
+      for (const param of rest) {
+        const [key, value] = param.split('=').map((p) => p.trim());
+        if (key && value !== undefined) params[key] = value.replace(/^"(.*)"$/, '$1');
+      }
+      return { type, params: { version: params.version, order: params.order, dups: params.dups }, q: params.q === undefined ? 1 : Number(params.q) };
+    })
+    .filter((entry) => entry.q > 0)
+    .sort((a, b) => b.q - a.q);
+}
+
+/** Why this gateway cannot send a CAR with these parameters; undefined when it can. */
+function carRefusal({ version, order, dups }: CarParameters): string | undefined {
+  if (version !== undefined && version !== '1') return `CAR version ${version} is not served here: ask for car-version=1`;
+  if (order !== undefined && order !== 'dfs' && order !== 'unk') return `car order ${JSON.stringify(order)} is not known: use dfs (what this gateway sends) or unk`;
+  if (dups !== undefined && dups !== 'y' && dups !== 'n') return `car dups ${JSON.stringify(dups)} is not valid: use y or n`;
+  return undefined;
 }
 
 function parseEntityBytes(raw: string): EntityBytes {

@@ -149,12 +149,12 @@ export class EmbeddedBlobStore implements BlobStore {
     return bytes;
   }
 
-  blocks(cid: string, options: { range?: ByteRange; signal?: AbortSignal } = {}): AsyncIterable<DagBlock> {
+  blocks(cid: string, options: { range?: ByteRange; signal?: AbortSignal; once?: boolean } = {}): AsyncIterable<DagBlock> {
     this.#assertOpen();
     const root = parseBlobCid(this.#m, cid);
     const files = this.#files;
     return (async function* () {
-      for await (const block of files.blocks(root, options.range)) {
+      for await (const block of files.blocks(root, options.range, { once: options.once })) {
         options.signal?.throwIfAborted();
         yield block;
       }

@@ -10,7 +10,7 @@ import { readAt } from '../../file-io/read-at';
 import { BlobNotFoundError } from '../errors';
 import type { IpfsModules } from '../esm';
 import type { ByteRange } from '../streams';
-import { type BlockPlace, type DagBlock, dagBlocks } from '../dag-blocks';
+import { type BlockPlace, type DagBlock, dagBlocks, type DagWalkOptions } from '../dag-blocks';
 import { decodeFileNode, type FileNode } from '../file-node';
 import type { LeafFiles } from './leaf-files';
 
@@ -101,7 +101,7 @@ export class FileDag {
    * root, whose leaves are read from its leaf file when it has one, or any block under one (a
    * peer asking for the rest of a file), found as block() finds it.
    */
-  async *blocks(root: CID, range?: ByteRange): AsyncGenerator<DagBlock> {
+  async *blocks(root: CID, range?: ByteRange, options?: DagWalkOptions): AsyncGenerator<DagBlock> {
     const rootBytes = await this.block(root);
     if (!rootBytes) throw new BlobNotFoundError(root.toString(), `blob ${root} is not in the embedded IPFS store at ${this.#location}; add it first`);
     const rootNode = decodeFileNode(this.#m, root, rootBytes);
@@ -120,7 +120,7 @@ export class FileDag {
         }
         return this.block(cid);
       };
-      for await (const block of dagBlocks(this.#m, root, read, range)) yield { cid: block.cid, bytes: block.bytes };
+      for await (const block of dagBlocks(this.#m, root, read, range, options)) yield { cid: block.cid, bytes: block.bytes };
     } finally {
       await leafFile?.close();
     }

@@ -104,7 +104,7 @@ export class KuboBlobStore implements BlobStore {
     }
   }
 
-  blocks(cid: string, options: { range?: ByteRange; signal?: AbortSignal } = {}): AsyncIterable<DagBlock> {
+  blocks(cid: string, options: { range?: ByteRange; signal?: AbortSignal; once?: boolean } = {}): AsyncIterable<DagBlock> {
     const root = this.#parse(cid);
     const read = async (block: CID): Promise<Uint8Array | undefined> => {
       options.signal?.throwIfAborted();
@@ -115,7 +115,7 @@ export class KuboBlobStore implements BlobStore {
         throw error;
       }
     };
-    return dagBlocks(this.#m, root, read, options.range);
+    return dagBlocks(this.#m, root, read, options.range, { once: options.once });
   }
 
   /** One `dag/import` of the blocks as a CAR, which pins the root (Kubo checks nothing it is not told to: the caller verified them). */
