@@ -22,6 +22,11 @@ const MAX_WALK_MANIFESTS = 2_000;
 const WALK_INTERVAL_MS = 2_000;
 /** Digests remembered over all repositories; the least recently used repository goes first. */
 const MAX_REMEMBERED = 500_000;
+/**
+ * Repositories remembered, with or without digests: any request names one, and made-up names
+ * (which hold nothing) must not pile up.
+ */
+const MAX_REPOSITORIES = 50_000;
 
 interface Member {
   readonly kind: ContentKind;
@@ -41,12 +46,19 @@ export class RepositoryContents {
   readonly #log: (line: string) => void;
   readonly #repositories = new Map<string, Known>();
   #remembered = 0;
+  readonly #maxRepositories: number;
 
-  constructor(deps: { resolver: Resolver; content: VerifiedContent; local: LocalBlobs; log: (line: string) => void }) {
+  constructor(deps: { resolver: Resolver; content: VerifiedContent; local: LocalBlobs; log: (line: string) => void; maxRepositories?: number }) {
     this.#resolver = deps.resolver;
     this.#content = deps.content;
     this.#local = deps.local;
     this.#log = deps.log;
+    this.#maxRepositories = deps.maxRepositories ?? MAX_REPOSITORIES;
+  }
+
+  /** How much is remembered: repositories (with or without digests) and digests over all of them. */
+  get remembered(): { repositories: number; digests: number } {
+    return { repositories: this.#repositories.size, digests: this.#remembered };
   }
 
   /** Whether `digest` belongs to the repository as `kind` (a manifest also counts as a blob). */
@@ -89,8 +101,13 @@ export class RepositoryContents {
   }
 
   #knows(name: RepositoryName, digest: string, kind: ContentKind): boolean {
-    const found = this.#repositories.get(name.full)?.digests.get(digest);
-    return found !== undefined && (kind === 'blob' || found.kind === 'manifest');
+    const known = this.#repositories.get(name.full);
+    const found = known?.digests.get(digest);
+    if (found === undefined || (kind !== 'blob' && found.kind !== 'manifest')) return false;
+    // A repository pulled from is in use: it moves to the end of the line to be forgotten.
+    this.#repositories.delete(name.full);
+    this.#repositories.set(name.full, known!);
+    return true;
   }
 
   #known(name: RepositoryName): Known {
@@ -99,12 +116,13 @@ export class RepositoryContents {
     else known = { digests: new Map() };
     // Kept in order of use: the least recently used repository is first, and forgotten first.
     this.#repositories.set(name.full, known);
+    this.#bound();
     return known;
   }
 
   #bound(): void {
     for (const [repository, known] of this.#repositories) {
-      if (this.#remembered <= MAX_REMEMBERED || this.#repositories.size === 1) break;
+      if ((this.#remembered <= MAX_REMEMBERED && this.#repositories.size <= this.#maxRepositories) || this.#repositories.size === 1) break;
       this.#remembered -= known.digests.size;
       this.#repositories.delete(repository);
     }
@@ -165,9 +183,7 @@ export class RepositoryContents {
     }
     // Neither the chain nor the index answered: imported bundles' records stand in for them.
     if (!indexed && !owner.claim) for (const digest of (await this.#resolver.imported?.manifestsOf(name)) ?? []) roots.add(digest);
-    for (const blob of await this.#local.list()) {
-      if (blob.kind === 'manifest' && blob.repositories?.includes(name.full)) roots.add(blob.digest);
-    }
+    for (const digest of await this.#local.manifestsOf(name.full)) roots.add(digest);
     return roots;
   }
 

@@ -21,12 +21,23 @@ export interface LocalBlob {
   readonly repositories?: string[];
 }
 
+/**
+ * How long the view of which manifests were pushed to which repository may lag behind records
+ * another gateway process sharing the data dir wrote (this one's own are in it at once).
+ */
+const MANIFEST_VIEW_MS = 10_000;
+
 export class LocalBlobs {
   readonly #dir: string;
   readonly #updating = new Map<string, Promise<void>>();
+  /** Manifest digests by repository, read from every record at most every MANIFEST_VIEW_MS. */
+  #manifestView?: { at: number; byRepository: Promise<Map<string, Set<string>>> };
 
-  constructor(dir: string) {
+  readonly #viewMs: number;
+
+  constructor(dir: string, options: { manifestViewMs?: number } = {}) {
     this.#dir = dir;
+    this.#viewMs = options.manifestViewMs ?? MANIFEST_VIEW_MS;
   }
 
   // Digests reach here validated (sha256:<64 hex>), so the file name is safe.
@@ -48,6 +59,30 @@ export class LocalBlobs {
     const temporary = `${file}.${randomUUID()}.tmp`;
     await writeFile(temporary, JSON.stringify(blob));
     await rename(temporary, file);
+    const view = this.#manifestView;
+    if (view && blob.kind === 'manifest') void view.byRepository.then((byRepository) => addManifest(byRepository, blob), () => undefined);
+  }
+
+  /**
+   * The manifests pushed (or mounted) to `repository` here. Every repository a request names is
+   * looked up, however many records there are: reading them all for each would let requests for
+   * made-up names cost a read of every record each.
+   */
+  async manifestsOf(repository: string): Promise<string[]> {
+    let view = this.#manifestView;
+    if (!view || Date.now() - view.at >= this.#viewMs) {
+      const byRepository = this.list().then((blobs) => {
+        const map = new Map<string, Set<string>>();
+        for (const blob of blobs) if (blob.kind === 'manifest') addManifest(map, blob);
+        return map;
+      });
+      view = { at: Date.now(), byRepository };
+      this.#manifestView = view;
+      byRepository.catch(() => {
+        if (this.#manifestView === view) this.#manifestView = undefined;
+      });
+    }
+    return [...((await view.byRepository).get(repository) ?? [])];
   }
 
   /** Records that the content was pushed or mounted to `repository`, merging with what the record says. */
@@ -108,5 +143,13 @@ export class LocalBlobs {
     }
     const blobs = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => this.get(n.slice(0, -5).replace('-', ':'))));
     return blobs.filter((b): b is LocalBlob => b !== undefined);
+  }
+}
+
+function addManifest(byRepository: Map<string, Set<string>>, blob: LocalBlob): void {
+  for (const repository of blob.repositories ?? []) {
+    let digests = byRepository.get(repository);
+    if (!digests) byRepository.set(repository, (digests = new Set()));
+    digests.add(blob.digest);
   }
 }
