@@ -27,6 +27,8 @@ interface HashState {
   offset: number;
   /** The upload's bytes on their way to IPFS, from byte 0; absent for a rebuilt hash. */
   import?: StreamingImport;
+  /** Lets the import go once no chunk has come for a while. */
+  idle?: NodeJS.Timeout;
 }
 
 export interface FinishedUpload {
@@ -46,6 +48,13 @@ export interface FinishedUpload {
  */
 const UPLOAD_WRITE_BUFFER_BYTES = 1024 * 1024;
 
+/**
+ * How long an upload's IPFS import is kept without a chunk coming. Clients send their chunks and
+ * the commit one after the other; an upload left open holds the import's buffers (megabytes)
+ * until it expires a day later, so an idle one lets them go and its commit imports the file.
+ */
+const DEFAULT_IMPORT_IDLE_MS = 30_000;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class UploadSessions {
@@ -58,11 +67,13 @@ export class UploadSessions {
    */
   readonly #committed = new Set<string>();
   readonly #startImport?: ImportStarter;
+  readonly #importIdleMs: number;
 
   /** `startImport`, when given, streams each upload to IPFS as it arrives. */
-  constructor(dir: string, startImport?: ImportStarter) {
+  constructor(dir: string, startImport?: ImportStarter, options: { importIdleMs?: number } = {}) {
     this.#dir = dir;
     this.#startImport = startImport;
+    this.#importIdleMs = options.importIdleMs ?? DEFAULT_IMPORT_IDLE_MS;
   }
 
   async create(name: string): Promise<UploadSession> {
@@ -100,6 +111,7 @@ export class UploadSessions {
   append(session: UploadSession, body: Readable, expect: { start?: number; end?: number; length?: number } = {}): Promise<number> {
     return this.#exclusive(session.id, async () => {
       const state = await this.#openState(session);
+      clearTimeout(state.idle);
       if (expect.start !== undefined && expect.start !== state.offset) {
         throw new OciError('RANGE_INVALID', `chunk starts at byte ${expect.start} but the upload has ${state.offset} bytes: send the next chunk from byte ${state.offset} (GET the upload URL for its status)`, {
           headers: { Range: rangeHeader(state.offset) },
@@ -125,6 +137,10 @@ export class UploadSessions {
         if (expect.length !== undefined && received !== expect.length) {
           throw new OciError('SIZE_INVALID', `the chunk declared ${expect.length} bytes (Content-Length) but ${received} arrived; resend it from byte ${before}`);
         }
+        // A chunked body has no Content-Length: its Content-Range still says how long it is.
+        if (expect.start !== undefined && expect.end !== undefined && received !== expect.end - expect.start + 1) {
+          throw new OciError('SIZE_INVALID', `Content-Range ${expect.start}-${expect.end} covers ${expect.end - expect.start + 1} bytes but ${received} arrived; resend the chunk from byte ${before} with a Content-Range that covers it`);
+        }
       } catch (error) {
         // Undo the partial chunk: the file goes back to its old length and the hash is rebuilt
         // (the import has taken the partial chunk too, so it is given up).
@@ -135,6 +151,15 @@ export class UploadSessions {
         throw new OciError('BLOB_UPLOAD_INVALID', `the chunk was cut off after ${received} bytes (${(error as Error).message}); resend it from byte ${before}`, { cause: error });
       }
       state.offset = before + received;
+      if (state.import) {
+        const importing = state.import;
+        state.idle = setTimeout(() => {
+          if (state.import !== importing) return;
+          importing.abandon();
+          state.import = undefined;
+        }, this.#importIdleMs);
+        state.idle.unref();
+      }
       return state.offset;
     });
   }
@@ -147,6 +172,7 @@ export class UploadSessions {
   finish(session: UploadSession, expected: string): Promise<FinishedUpload> {
     return this.#exclusive(session.id, async () => {
       const state = await this.#openState(session);
+      clearTimeout(state.idle);
       const digest = `sha256:${state.hash.copy().digest('hex')}`;
       // Matched or not, the session takes no more bytes: a match is committed, a mismatch discarded.
       this.#committed.add(session.id);
@@ -169,6 +195,7 @@ export class UploadSessions {
   }
 
   async remove(session: UploadSession): Promise<void> {
+    clearTimeout(this.#hashes.get(session.id)?.idle);
     this.#hashes.get(session.id)?.import?.abandon();
     this.#hashes.delete(session.id);
     await rm(join(this.#dir, session.id), { recursive: true, force: true });
