@@ -32,6 +32,7 @@ import { GraphqlIndex } from './resolve/graphql-index';
 import type { RegistryIndex } from './resolve/registry-index';
 import { RepositoryContents } from './resolve/repository-contents';
 import { ImportedRecords } from './bundles/imported-records';
+import { DEFAULT_MANIFEST_LIMIT_BYTES } from './oci/manifest';
 import { bundleRoutes } from './bundles/routes';
 import { Mirror } from './mirror/mirror';
 import { mirrorRoutes } from './mirror/routes';
@@ -143,7 +144,7 @@ export interface GatewayApp {
   close(): Promise<void>;
 }
 
-export const DEFAULT_MANIFEST_LIMIT_BYTES = 4 * 1024 * 1024;
+export { DEFAULT_MANIFEST_LIMIT_BYTES } from './oci/manifest';
 export const DEFAULT_BLOB_CACHE_BYTES = 8 * 1024 * 1024 * 1024;
 
 const ROUTE_TABLE: RouteTable = {

@@ -34,17 +34,30 @@ export function parseSelection(ref: string): Selection {
   return { repo: name.repo, name, tag };
 }
 
-/** The facts the selections stand for, read at the finalized head. */
-export async function bundleRecord(ctx: GatewayContext, selections: readonly Selection[]): Promise<BundleRecord> {
+/** A selection with the images it stands for: what pull access is checked on before anything is read. */
+export interface ExportTarget {
+  readonly selection: Selection;
+  readonly names: readonly RepositoryName[];
+}
+
+/** The images each selection stands for (a space's are listed; nothing of their content is read). */
+export async function exportTargets(ctx: GatewayContext, selections: readonly Selection[]): Promise<ExportTarget[]> {
+  const targets: ExportTarget[] = [];
+  for (const selection of selections) targets.push({ selection, names: selection.name ? [selection.name] : await imagesOf(ctx, selection.repo) });
+  return targets;
+}
+
+/** The facts the targets stand for, read at the finalized head. */
+export async function bundleRecord(ctx: GatewayContext, targets: readonly ExportTarget[]): Promise<BundleRecord> {
   const block = await ctx.chain.finalizedBlock();
   const spaces = new Map<string, BundleSpace>();
   const tags: BundleTag[] = [];
   const content = new Map<string, BundleContent & { repositories: string[] }>();
-  for (const selection of selections) {
+  for (const { selection, names } of targets) {
     const claim = await ctx.chain.claimAtBlock(selection.repo, block.hash);
     if (!claim) throw unknownSpace(selection.repo);
     spaces.set(selection.repo, { name: selection.repo, id: claim.owner.id, owner: claim.owner.owner });
-    for (const name of selection.name ? [selection.name] : await imagesOf(ctx, selection.repo)) {
+    for (const name of names) {
       for (const tag of selection.tag ? [selection.tag] : await tagsOf(ctx, name)) {
         const digest = await tagAt(ctx, name, tag, block, claim.contested);
         tags.push({ repository: name.full, tag, digest, recordedBy: claim.owner.owner });

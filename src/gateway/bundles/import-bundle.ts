@@ -5,6 +5,11 @@
 // at that block). Only then is anything stored: the content pinned, the gateway's records of it
 // written (local-blobs.ts) and the record kept (imported-records.ts) for answering while the
 // chain cannot be reached.
+//
+// Nothing in the file is trusted beyond what is checked: which repositories content belongs to
+// comes from the tags that reach it, never from the record's own say; sizes are bounded before
+// anything is read into memory; and every block is checked against its CID each time it is read
+// from the file, since the file may change while it is imported.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,11 +18,13 @@ import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../ipfs';
 import { dagBlocks } from '../../ipfs/dag-blocks';
 import { carModule, ipfsModules, type IpfsModules } from '../../ipfs/esm';
-import { inferMediaType, parseManifest, parseManifestJson } from '../oci/manifest';
+import { decodeFileNode, fileSize } from '../../ipfs/file-node';
+import { DEFAULT_MANIFEST_LIMIT_BYTES, inferMediaType, parseManifest, parseManifestJson } from '../oci/manifest';
 import { parseName } from '../oci/reference';
 import type { ChainReader } from '../resolve/chain-reader';
+import { MAX_CAR_SECTION_BYTES } from '../peers/car-stream';
 import { LocalBlobs } from '../storage/local-blobs';
-import { BundleError, type BundleRecord, JSON_CODEC, parseBundleRecord } from './bundle-record';
+import { type BundleContent, BundleError, type BundleRecord, JSON_CODEC, parseBundleRecord } from './bundle-record';
 import { importedRecordsDir, type ImportedBundle } from './imported-records';
 
 export interface ImportProgress {
@@ -38,6 +45,8 @@ interface Located {
   readonly length: number;
 }
 
+type ReadBlock = (cid: CID) => Promise<Uint8Array | undefined>;
+
 /**
  * Imports `file` into `store`, keeping the gateway's state under `dataDir`. `chain` checks the
  * record when given (pass undefined when the chain cannot be reached). BundleError, with
@@ -50,44 +59,80 @@ export async function importBundle(file: string, options: { store: BlobStore; da
   progress(`read ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB); every one holds the bytes its CID names`);
   const handle = await open(file, 'r');
   try {
-    const read = async (cid: CID): Promise<Uint8Array | undefined> => {
+    // Checked again on every read, not only by indexCar: the file may be changed between the
+    // checks and the store (a share or a medium someone else writes to), and a block stored
+    // under its CID must hold the bytes the CID names.
+    const read: ReadBlock = async (cid) => {
       const at = located.get(cid.toV1().toString());
       if (!at) return undefined;
       const buffer = Buffer.allocUnsafe(at.length);
-      await handle.read(buffer, 0, at.length, at.offset);
+      const { bytesRead } = await handle.read(buffer, 0, at.length, at.offset);
+      if (bytesRead !== at.length || !m.CID.createV1(cid.code, await m.sha256.digest(buffer)).equals(cid.toV1())) {
+        throw new BundleError(`block ${cid} changed in ${file} while it was being imported: it no longer holds the bytes its CID names; import a copy nothing else writes to; nothing was imported`);
+      }
       return buffer;
     };
     if (roots.length !== 1 || roots[0].code !== JSON_CODEC) throw new BundleError('the CAR\'s root is not a bundle record: this is not a bundle made by hcr export');
     const recordBytes = await read(roots[0]);
     if (!recordBytes) throw new BundleError('the bundle\'s record block is missing: the file is cut short or altered; nothing was imported');
     const record = parseBundleRecord(recordBytes, (text) => m.CID.parse(text));
-    await checkContent(m, record, read, progress);
+    const repositories = await checkContent(m, record, read, progress);
     const confirmed = options.chain ? await checkChain(record, options.chain, progress) : false;
     if (!options.chain) progress('the chain is not reachable: the record is kept unconfirmed; the gateway answers from it only while the chain cannot be reached, and the chain decides once it can');
 
-    // Every check passed: store, pin and record.
+    // Every check passed: store and pin everything, then record it, so that a block found
+    // changed while storing leaves no record claiming the content is here.
+    await storeContent(m, record, read, options.store);
     const local = new LocalBlobs(join(options.dataDir, 'gateway', 'blobs'));
     for (const item of record.content) {
-      const cid = m.CID.parse(item.cid);
-      await options.store.putBlocks(item.cid, (async function* () {
-        for await (const block of dagBlocks(m, cid, async (c) => read(c))) yield { cid: block.cid, bytes: block.bytes };
-      })());
-      for (const repository of item.repositories) {
+      for (const repository of repositories.get(item.digest)!) {
         await local.commit({ digest: item.digest, cid: item.cid, size: item.size, committedAt: Date.now(), kind: item.kind }, repository);
       }
       await local.markReferenced([item.digest]);
     }
     const recordCid = roots[0].toString();
-    const kept: ImportedBundle = { recordCid, record, importedAt: new Date().toISOString(), confirmed };
+    // Kept with the repositories the tags establish, which is what imported-records answers from.
+    const checked: BundleRecord = { ...record, content: record.content.map((item) => ({ ...item, repositories: [...repositories.get(item.digest)!] })) };
+    const kept: ImportedBundle = { recordCid, record: checked, importedAt: new Date().toISOString(), confirmed };
     const dir = importedRecordsDir(options.dataDir);
     await mkdir(dir, { recursive: true });
     const path = join(dir, `${recordCid}.json`);
     await writeFile(`${path}.tmp`, JSON.stringify(kept));
     await rename(`${path}.tmp`, path);
     progress(`imported ${record.content.length} manifests and blobs for ${record.tags.length} tags, as of block #${record.chain.block.number}`);
-    return { recordCid, record, blocks: located.size, bytes, confirmed };
+    return { recordCid, record: checked, blocks: located.size, bytes, confirmed };
   } finally {
     await handle.close();
+  }
+}
+
+/** Stores and pins every item; if one fails, the pins this import took are released before the error goes on. */
+async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore): Promise<void> {
+  const pinnedHere: string[] = [];
+  try {
+    for (const item of record.content) {
+      const cid = m.CID.parse(item.cid);
+      const wasPinned = await store.isPinned(item.cid);
+      let changed: BundleError | undefined;
+      try {
+        await store.putBlocks(item.cid, (async function* () {
+          try {
+            for await (const block of dagBlocks(m, cid, async (c) => read(c))) yield { cid: block.cid, bytes: block.bytes };
+          } catch (error) {
+            if (error instanceof BundleError) changed = error;
+            throw error;
+          }
+        })());
+      } catch (error) {
+        // The store may wrap what the blocks' source threw; the reason is the block that changed.
+        throw changed ?? error;
+      }
+      if (!wasPinned) pinnedHere.push(item.cid);
+    }
+  } catch (error) {
+    // The blocks already written stay unpinned, for the store's collection to remove.
+    for (const cid of pinnedHere) await store.unpin(cid).catch(() => undefined);
+    throw error;
   }
 }
 
@@ -104,7 +149,13 @@ async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<st
   const handle = await open(file, 'r');
   let bytes = 0;
   try {
+    const fileBytes = (await handle.stat()).size;
     for await (const entry of indexer) {
+      // A section's length is the file's word: bounded before anything is allocated for it.
+      if (entry.blockLength > MAX_CAR_SECTION_BYTES) {
+        throw new BundleError(`block ${entry.cid} says it is ${entry.blockLength} bytes, more than any block (${MAX_CAR_SECTION_BYTES} bytes at most): the bundle is corrupt or altered; make it again with hcr export; nothing was imported`);
+      }
+      if (entry.blockOffset + entry.blockLength > fileBytes) throw new BundleError(`block ${entry.cid} is cut short: the file ends early; nothing was imported`);
       const buffer = Buffer.allocUnsafe(entry.blockLength);
       const { bytesRead } = await handle.read(buffer, 0, entry.blockLength, entry.blockOffset);
       if (bytesRead !== entry.blockLength) throw new BundleError(`block ${entry.cid} is cut short: the file ends early; nothing was imported`);
@@ -123,22 +174,36 @@ async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<st
   return { located, roots: await indexer.getRoots(), bytes };
 }
 
-/** Each manifest and blob rebuilt from its blocks matches its digest and size; each image is complete. */
-async function checkContent(m: IpfsModules, record: BundleRecord, read: (cid: CID) => Promise<Uint8Array | undefined>, progress: ImportProgress): Promise<void> {
+/**
+ * Each manifest and blob rebuilt from its blocks matches its digest and size; each image is
+ * complete; every item is reached from a tag. Returns the repositories each item belongs to:
+ * those of the tags that reach it (through an index's children to their config and layers).
+ */
+async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, progress: ImportProgress): Promise<Map<string, Set<string>>> {
   const byDigest = new Map(record.content.map((item) => [item.digest, item]));
+  const references = new Map<string, string[]>();
   for (const item of record.content) {
+    // A manifest is buffered to be parsed: no larger than a gateway takes one.
+    if (item.kind === 'manifest' && item.size > DEFAULT_MANIFEST_LIMIT_BYTES) {
+      throw new BundleError(`${item.digest} is recorded as a manifest of ${item.size} bytes, more than the ${DEFAULT_MANIFEST_LIMIT_BYTES} a gateway accepts for one: the bundle was altered; nothing was imported`);
+    }
     const hash = createHash('sha256');
     let size = 0;
     const manifestBytes: Buffer[] = [];
     try {
+      await checkDeclaredSize(m, item, read);
       for await (const block of dagBlocks(m, m.CID.parse(item.cid), async (cid) => read(cid))) {
         const data = block.node.kind === 'raw' ? block.node.bytes : block.node.data;
         if (!data) continue;
-        hash.update(data);
         size += data.byteLength;
+        // A DAG can link one block many times over; its bytes are counted against the record's
+        // size as they come, not after the walk.
+        if (size > item.size) throw new BundleError(`the blocks under ${item.cid} hold more than the ${item.size} bytes the record gives ${item.digest}: the bundle was altered; nothing was imported`);
+        hash.update(data);
         if (item.kind === 'manifest') manifestBytes.push(Buffer.from(data));
       }
     } catch (error) {
+      if (error instanceof BundleError) throw error;
       throw new BundleError(`${item.digest} cannot be put together from the bundle (${(error as Error).message}): a block is missing; nothing was imported`);
     }
     const actual = `sha256:${hash.digest('hex')}`;
@@ -146,23 +211,59 @@ async function checkContent(m: IpfsModules, record: BundleRecord, read: (cid: CI
       throw new BundleError(`the bytes under ${item.cid} are ${actual} (${size} bytes), not ${item.digest} (${item.size} bytes) as the record says; nothing was imported`);
     }
     if (item.kind === 'manifest') {
-      let references: string[];
+      let referenced: string[];
       try {
         const body = parseManifestJson(Buffer.concat(manifestBytes));
         const parsed = parseManifest(body, inferMediaType(body));
-        references = [...parsed.blobs, ...parsed.children].map((d) => d.digest);
+        referenced = [...parsed.blobs, ...parsed.children].map((d) => d.digest);
       } catch {
         throw new BundleError(`${item.digest} is recorded as a manifest but is not one; nothing was imported`);
       }
-      const missing = references.filter((digest) => !byDigest.has(digest));
+      const missing = referenced.filter((digest) => !byDigest.has(digest));
       if (missing.length) throw new BundleError(`manifest ${item.digest} references ${missing.join(', ')}, which the bundle lacks; nothing was imported`);
+      references.set(item.digest, referenced);
     }
   }
   for (const tag of record.tags) {
     parseName(tag.repository);
     if (byDigest.get(tag.digest)?.kind !== 'manifest') throw new BundleError(`${tag.repository}:${tag.tag} points at ${tag.digest}, which the bundle does not hold as a manifest; nothing was imported`);
   }
+  const repositories = repositoriesFromTags(record, references);
+  const unreached = record.content.filter((item) => repositories.get(item.digest)!.size === 0);
+  if (unreached.length) {
+    throw new BundleError(`no tag in the bundle reaches ${unreached.map((item) => item.digest).join(', ')}: hcr export bundles only what its tags reference, so the bundle was altered; nothing was imported`);
+  }
   progress(`every manifest and blob matches its digest, and every image is complete (${record.content.length} in all)`);
+  return repositories;
+}
+
+/** The root's own word on the file's size, against the record's, before any of it is walked. */
+async function checkDeclaredSize(m: IpfsModules, item: BundleContent, read: ReadBlock): Promise<void> {
+  const root = m.CID.parse(item.cid);
+  const bytes = await read(root);
+  if (!bytes) return; // dagBlocks says which block is missing.
+  const declared = fileSize(decodeFileNode(m, root, bytes));
+  if (declared !== item.size) throw new BundleError(`${item.cid} says it is a file of ${declared} bytes, but the record says ${item.digest} is ${item.size} bytes: the bundle was altered; nothing was imported`);
+}
+
+/**
+ * Each item's repositories: those of the tags whose manifests reach it. The record's own
+ * `repositories` is not taken: the chain check confirms tags, not what the record says belongs
+ * where, and a gateway serves content by digest in the repositories recorded here.
+ */
+function repositoriesFromTags(record: BundleRecord, references: Map<string, string[]>): Map<string, Set<string>> {
+  const repositories = new Map(record.content.map((item) => [item.digest, new Set<string>()]));
+  for (const tag of record.tags) {
+    const frontier = [tag.digest];
+    while (frontier.length > 0) {
+      const digest = frontier.pop()!;
+      const owners = repositories.get(digest)!;
+      if (owners.has(tag.repository)) continue;
+      owners.add(tag.repository);
+      frontier.push(...(references.get(digest) ?? []));
+    }
+  }
+  return repositories;
 }
 
 /** The record as the chain has it: the block on this chain, each name's owner and each uncontested tag at that block. */

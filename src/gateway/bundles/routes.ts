@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
-import { bundleCar, bundleRecord, parseSelection } from './export-bundle';
+import { bundleCar, bundleRecord, exportTargets, parseSelection } from './export-bundle';
 
 export const BUNDLES_PATH = '/bundles';
 
@@ -24,10 +24,13 @@ async function exportBundle(ctx: GatewayContext, req: Request, res: Response): P
   if (refs.length === 0 || !refs.every((ref): ref is string => typeof ref === 'string')) {
     throw new OciError('NAME_INVALID', `say what to export: ${BUNDLES_PATH}?ref=acme (a space), ref=acme/web (an image) or ref=acme/web:1.0 (a tag), as many as needed`);
   }
-  const record = await bundleRecord(ctx, refs.map(parseSelection));
-  for (const repository of new Set(record.tags.map((tag) => tag.repository))) {
+  const targets = await exportTargets(ctx, refs.map(parseSelection));
+  // Checked before the record is built: building it reads and hashes every manifest and blob (and
+  // may fetch them from peers), work a caller who may not pull must not be able to cause.
+  for (const repository of new Set(targets.flatMap((target) => target.names.map((name) => name.full)))) {
     await ctx.access.require(req, { type: 'repository', name: repository, action: 'pull' });
   }
+  const record = await bundleRecord(ctx, targets);
   res.setHeader('Content-Type', 'application/vnd.ipld.car; version=1');
   res.setHeader('Content-Disposition', 'attachment; filename="bundle.car"');
   res.setHeader('X-HCR-As-Of-Block', `${record.chain.block.number} ${record.chain.block.hash}`);

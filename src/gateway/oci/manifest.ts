@@ -4,6 +4,9 @@ import { OciError } from '../errors/oci-error';
 import { bareMediaType, FOREIGN_LAYER_TYPES, MANIFEST_KINDS, type ManifestKind, MEDIA_TYPES } from './media-types';
 import { isDigest } from './reference';
 
+/** The largest manifest a gateway takes by default (a push, a pull, a bundle's manifest). */
+export const DEFAULT_MANIFEST_LIMIT_BYTES = 4 * 1024 * 1024;
+
 export interface Descriptor {
   readonly mediaType: string;
   readonly digest: string;
