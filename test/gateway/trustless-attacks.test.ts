@@ -10,29 +10,11 @@ import { storeDigestInfo, submitTx } from '../../src/chain';
 import type { ChainReader } from '../../src/gateway/resolve/chain-reader';
 import { ipfsModules } from '../../src/ipfs/esm';
 import { RecordedCids } from '../../src/gateway/trustless/recorded-cids';
+import { type Block, rawBlock, unixfsNode } from './helpers/dag';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
-interface Block {
-  readonly cid: CID;
-  readonly bytes: Uint8Array;
-}
-
-const raw = async (bytes: Uint8Array): Promise<Block> => {
-  const m = await ipfsModules();
-  return { cid: m.CID.createV1(m.raw.code, await m.sha256.digest(bytes)), bytes };
-};
-
-/** A dag-pb node of UnixFS `type` whose links each cover `size` bytes (the sizes need not add up for a directory). */
-const node = async (type: 'file' | 'directory', links: { cid: CID; size: number; name?: string }[]): Promise<Block> => {
-  const m = await ipfsModules();
-  const unixfs = new m.UnixFS({ type });
-  if (type === 'file') for (const link of links) unixfs.addBlockSize(BigInt(link.size));
-  const bytes = m.dagPb.encode(m.dagPb.prepare({ Data: unixfs.marshal(), Links: links.map((l) => ({ Hash: l.cid, Tsize: l.size, Name: l.name })) }));
-  return { cid: m.CID.createV1(m.dagPb.code, await m.sha256.digest(bytes)), bytes };
-};
-
 /** A file node linking `fanout` times to the one child `child`. */
-const repeated = (child: Block, size: number, fanout: number) => node('file', Array.from({ length: fanout }, () => ({ cid: child.cid, size })));
+const repeated = (child: Block, size: number, fanout: number) => unixfsNode('file', Array.from({ length: fanout }, () => ({ cid: child.cid, size })));
 
 /** The CIDs of a CAR answer's blocks, in order. */
 async function carCids(response: Response): Promise<string[]> {
@@ -49,26 +31,26 @@ const FANOUT = 174;
 async function craft() {
   const enc = (text: string) => new TextEncoder().encode(text);
   // 5 blocks, 174^4 paths from the root to the leaf.
-  const tinyLeaf = await raw(new Uint8Array([1]));
+  const tinyLeaf = await rawBlock(new Uint8Array([1]));
   const levels = [await repeated(tinyLeaf, 1, FANOUT)];
   for (let depth = 1; depth < 4; depth++) levels.push(await repeated(levels[depth - 1], FANOUT ** depth, FANOUT));
   // 4 blocks, 174^3 leaf positions: 5 GiB of zeros by its sizes.
-  const zeros = await raw(new Uint8Array(1024));
+  const zeros = await rawBlock(new Uint8Array(1024));
   const y = await repeated(zeros, 1024, FANOUT);
   const x = await repeated(y, 1024 * FANOUT, FANOUT);
   const bomb = await repeated(x, 1024 * FANOUT * FANOUT, FANOUT);
   // A file of three times the same 8-byte subtree of two distinct leaves.
-  const a = await raw(enc('AAAA'));
-  const b = await raw(enc('BBBB'));
-  const ab = await node('file', [
+  const a = await rawBlock(enc('AAAA'));
+  const b = await rawBlock(enc('BBBB'));
+  const ab = await unixfsNode('file', [
     { cid: a.cid, size: 4 },
     { cid: b.cid, size: 4 },
   ]);
   const thrice = await repeated(ab, 8, 3);
-  const hello = await raw(enc('hello world'));
-  const dir = await node('directory', [{ cid: hello.cid, size: 11, name: 'hello' }]);
-  const smallLeaf = await raw(enc('small'));
-  const small = await node('file', [{ cid: smallLeaf.cid, size: 5 }]);
+  const hello = await rawBlock(enc('hello world'));
+  const dir = await unixfsNode('directory', [{ cid: hello.cid, size: 11, name: 'hello' }]);
+  const smallLeaf = await rawBlock(enc('small'));
+  const small = await unixfsNode('file', [{ cid: smallLeaf.cid, size: 5 }]);
   return {
     deep: { root: levels[3], levels, blocks: [tinyLeaf, ...levels] },
     bomb: { root: bomb, x, y, zeros, blocks: [zeros, y, x, bomb] },
@@ -113,9 +95,9 @@ describe('trustless gateway: crafted content and HTTP details', () => {
   });
 
   it('learns a DAG larger than one pass may read over several passes, each reading its share', async () => {
-    const leaf = await raw(new Uint8Array([2]));
-    const chain = [await node('file', [{ cid: leaf.cid, size: 1 }])];
-    for (let i = 1; i < 4; i++) chain.push(await node('file', [{ cid: chain[i - 1].cid, size: 1 }]));
+    const leaf = await rawBlock(new Uint8Array([2]));
+    const chain = [await unixfsNode('file', [{ cid: leaf.cid, size: 1 }])];
+    for (let i = 1; i < 4; i++) chain.push(await unixfsNode('file', [{ cid: chain[i - 1].cid, size: 1 }]));
     const held = new Map(chain.map((b) => [b.cid.toString(), b.bytes]));
     let reads = 0;
     const recorded = new RecordedCids({

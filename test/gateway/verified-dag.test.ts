@@ -17,25 +17,7 @@ import { ipfsModules } from '../../src/ipfs/esm';
 import { PeerClient } from '../../src/gateway/peers/peer-client';
 import { withPeers } from '../../src/gateway/peers/peer-store';
 import { NotAFileError, verifiedFile } from '../../src/gateway/peers/verified-dag';
-
-interface Block {
-  readonly cid: CID;
-  readonly bytes: Uint8Array;
-}
-
-async function leaf(bytes: Uint8Array): Promise<Block> {
-  const m = await ipfsModules();
-  return { cid: m.CID.createV1(m.raw.code, await m.sha256.digest(bytes)), bytes };
-}
-
-/** A dag-pb node of UnixFS `type` over `links`, each said to hold `size` bytes of the file. */
-async function node(type: 'file' | 'directory', links: { cid: CID; size: number; name?: string }[]): Promise<Block> {
-  const m = await ipfsModules();
-  const unixfs = new m.UnixFS({ type });
-  if (type === 'file') for (const link of links) unixfs.addBlockSize(BigInt(link.size));
-  const bytes = m.dagPb.encode(m.dagPb.prepare({ Data: unixfs.marshal(), Links: links.map((link) => ({ Hash: link.cid, Tsize: link.size, ...(link.name ? { Name: link.name } : {}) })) }));
-  return { cid: m.CID.createV1(m.dagPb.code, await m.sha256.digest(bytes)), bytes };
-}
+import { type Block, rawBlock, unixfsNode } from './helpers/dag';
 
 const servers: http.Server[] = [];
 const dirs: string[] = [];
@@ -72,11 +54,11 @@ async function drain(root: CID, peers: PeerClient[]): Promise<string> {
 
 describe('a file from peers whose DAG or store misbehaves', () => {
   test('ends at a block that is not part of a file (a directory), leaving nothing out and asking no other peer', async () => {
-    const a = await leaf(Buffer.from('AAAA'));
-    const hidden = await leaf(Buffer.from('HIDDEN'));
-    const directory = await node('directory', [{ cid: hidden.cid, size: 6, name: 'x' }]);
-    const b = await leaf(Buffer.from('BBBB'));
-    const root = await node('file', [{ cid: a.cid, size: 4 }, { cid: directory.cid, size: 6 }, { cid: b.cid, size: 4 }]);
+    const a = await rawBlock(Buffer.from('AAAA'));
+    const hidden = await rawBlock(Buffer.from('HIDDEN'));
+    const directory = await unixfsNode('directory', [{ cid: hidden.cid, size: 6, name: 'x' }]);
+    const b = await rawBlock(Buffer.from('BBBB'));
+    const root = await unixfsNode('file', [{ cid: a.cid, size: 4 }, { cid: directory.cid, size: 6 }, { cid: b.cid, size: 4 }]);
     const first = await peerWith([root, a, directory, b]);
     const second = await peerWith([root, a, directory, b]);
     await assert.rejects(drain(root.cid, [first.client, second.client]), (error: Error) => {
@@ -88,10 +70,10 @@ describe('a file from peers whose DAG or store misbehaves', () => {
   });
 
   test('refuses a file whose blocks hold more bytes than its root says it has', async () => {
-    const a = await leaf(Buffer.from('AAAA'));
-    const b = await leaf(Buffer.from('BBBBBBBBBB'));
+    const a = await rawBlock(Buffer.from('AAAA'));
+    const b = await rawBlock(Buffer.from('BBBBBBBBBB'));
     // The root says its second link holds 4 bytes (8 in all); that block holds 10.
-    const root = await node('file', [{ cid: a.cid, size: 4 }, { cid: b.cid, size: 4 }]);
+    const root = await unixfsNode('file', [{ cid: a.cid, size: 4 }, { cid: b.cid, size: 4 }]);
     const peer = await peerWith([root, a, b]);
     await assert.rejects(drain(root.cid, [peer.client]), (error: Error) => error instanceof NotAFileError && /hold more than the 8 bytes its root says/.test(error.message));
   });
@@ -99,8 +81,8 @@ describe('a file from peers whose DAG or store misbehaves', () => {
   test('sends the whole file to its reader when the local store stops taking its blocks', { timeout: 30_000 }, async () => {
     const bytes = randomBytes(12 * 256 * 1024);
     const leaves: Block[] = [];
-    for (let at = 0; at < bytes.byteLength; at += 256 * 1024) leaves.push(await leaf(bytes.subarray(at, at + 256 * 1024)));
-    const root = await node('file', leaves.map((l) => ({ cid: l.cid, size: l.bytes.byteLength })));
+    for (let at = 0; at < bytes.byteLength; at += 256 * 1024) leaves.push(await rawBlock(bytes.subarray(at, at + 256 * 1024)));
+    const root = await unixfsNode('file', leaves.map((l) => ({ cid: l.cid, size: l.bytes.byteLength })));
     const peer = await peerWith([root, ...leaves]);
     const dir = mkdtempSync(join(tmpdir(), 'hcr-full-disk-'));
     dirs.push(dir);
