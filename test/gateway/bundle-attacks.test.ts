@@ -115,6 +115,31 @@ describe('offline bundles: what a hostile bundle cannot do', () => {
     }
   });
 
+  it('does not serve what an --offline import\'s own tag of acme/web reaches once the chain is back, by tag or by digest', { timeout: 120_000 }, async () => {
+    // The tag is the bundle's word alone: the chain has no acme/web:evil.
+    const { image, blocks, content } = await attackerImage([]);
+    const file = join(work, 'unconfirmed-tag.car');
+    await writeBundle(file, offlineRecord(content, [{ repository: 'acme/web', tag: 'evil', digest: image.manifest.digest, recordedBy: null }]), blocks);
+    const target = mkdtempSync(join(work, 'unconfirmed-tag-'));
+    expectExit(await hcr(['import', file, '--data-dir', target, '--offline']), 0);
+    const store = await EmbeddedBlobStore.open(embeddedIpfsDir(target));
+    const gateway: RunningGateway = await startGateway({ api: t.chain.api, blobStore: store, dataDir: target, port: 0, auth: { enabled: false }, log: () => undefined });
+    try {
+      const accept = { Accept: 'application/vnd.oci.image.manifest.v1+json' };
+      for (const reference of ['evil', image.manifest.digest]) {
+        const manifest = await fetch(`${gateway.url}/v2/acme/web/manifests/${reference}`, { headers: accept });
+        assert.equal(manifest.status, 404, `acme/web served the bundle's manifest as ${reference}`);
+        await manifest.arrayBuffer();
+      }
+      const layer = await fetch(`${gateway.url}/v2/acme/web/blobs/${image.layers[0].digest}`);
+      assert.equal(layer.status, 404, 'acme/web served the bundle\'s layer');
+      await layer.arrayBuffer();
+    } finally {
+      await gateway.close();
+      await store.close();
+    }
+  });
+
   it('refuses a CAR section that says it is 3e9 bytes, without trying to read it', { timeout: 120_000 }, async () => {
     const block = await rawBlock(Buffer.from('x'));
     const file = join(work, 'huge-section.car');

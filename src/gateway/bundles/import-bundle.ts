@@ -24,7 +24,7 @@ import { parseName } from '../oci/reference';
 import type { ChainReader } from '../resolve/chain-reader';
 import { MAX_CAR_SECTION_BYTES } from '../peers/car-stream';
 import { LocalBlobs } from '../storage/local-blobs';
-import { type BundleContent, BundleError, type BundleRecord, JSON_CODEC, parseBundleRecord } from './bundle-record';
+import { type BundleContent, BundleError, type BundleRecord, type BundleTag, JSON_CODEC, parseBundleRecord } from './bundle-record';
 import { importedRecordsDir, type ImportedBundle } from './imported-records';
 
 export interface ImportProgress {
@@ -76,18 +76,25 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     const recordBytes = await read(roots[0]);
     if (!recordBytes) throw new BundleError('the bundle\'s record block is missing: the file is cut short or altered; nothing was imported');
     const record = parseBundleRecord(recordBytes, (text) => m.CID.parse(text));
-    const repositories = await checkContent(m, record, read, progress);
-    const confirmed = options.chain ? await checkChain(record, options.chain, progress) : false;
+    const { repositories, references } = await checkContent(m, record, read, progress);
+    const checkedTags = options.chain ? await checkChain(record, options.chain, progress) : undefined;
+    const confirmed = checkedTags !== undefined;
     if (!options.chain) progress('the chain is not reachable: the record is kept unconfirmed; the gateway answers from it only while the chain cannot be reached, and the chain decides once it can');
 
     // Every check passed: store and pin everything, then record it, so that a block found
     // changed while storing leaves no record claiming the content is here.
     await storeContent(m, record, read, options.store);
+    // The gateway serves content by digest in the repositories its records name, whether or not
+    // the chain is reachable later: only tags the chain confirmed name them. What an unconfirmed
+    // import (or a contested name's tags) reaches is served from the kept record, and only while
+    // the chain cannot be asked.
+    const attributed = repositoriesFromTags(record.content, checkedTags ?? [], references);
     const local = new LocalBlobs(join(options.dataDir, 'gateway', 'blobs'));
     for (const item of record.content) {
-      for (const repository of repositories.get(item.digest)!) {
-        await local.commit({ digest: item.digest, cid: item.cid, size: item.size, committedAt: Date.now(), kind: item.kind }, repository);
-      }
+      const blob = { digest: item.digest, cid: item.cid, size: item.size, committedAt: Date.now(), kind: item.kind };
+      const owners = attributed.get(item.digest)!;
+      if (owners.size === 0) await local.keep(blob);
+      for (const repository of owners) await local.commit(blob, repository);
       await local.markReferenced([item.digest]);
     }
     const recordCid = roots[0].toString();
@@ -179,7 +186,7 @@ async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<st
  * complete; every item is reached from a tag. Returns the repositories each item belongs to:
  * those of the tags that reach it (through an index's children to their config and layers).
  */
-async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, progress: ImportProgress): Promise<Map<string, Set<string>>> {
+async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, progress: ImportProgress): Promise<{ repositories: Map<string, Set<string>>; references: Map<string, string[]> }> {
   const byDigest = new Map(record.content.map((item) => [item.digest, item]));
   const references = new Map<string, string[]>();
   for (const item of record.content) {
@@ -228,13 +235,13 @@ async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
     parseName(tag.repository);
     if (byDigest.get(tag.digest)?.kind !== 'manifest') throw new BundleError(`${tag.repository}:${tag.tag} points at ${tag.digest}, which the bundle does not hold as a manifest; nothing was imported`);
   }
-  const repositories = repositoriesFromTags(record, references);
+  const repositories = repositoriesFromTags(record.content, record.tags, references);
   const unreached = record.content.filter((item) => repositories.get(item.digest)!.size === 0);
   if (unreached.length) {
     throw new BundleError(`no tag in the bundle reaches ${unreached.map((item) => item.digest).join(', ')}: hcr export bundles only what its tags reference, so the bundle was altered; nothing was imported`);
   }
   progress(`every manifest and blob matches its digest, and every image is complete (${record.content.length} in all)`);
-  return repositories;
+  return { repositories, references };
 }
 
 /** The root's own word on the file's size, against the record's, before any of it is walked. */
@@ -251,9 +258,9 @@ async function checkDeclaredSize(m: IpfsModules, item: BundleContent, read: Read
  * `repositories` is not taken: the chain check confirms tags, not what the record says belongs
  * where, and a gateway serves content by digest in the repositories recorded here.
  */
-function repositoriesFromTags(record: BundleRecord, references: Map<string, string[]>): Map<string, Set<string>> {
-  const repositories = new Map(record.content.map((item) => [item.digest, new Set<string>()]));
-  for (const tag of record.tags) {
+function repositoriesFromTags(content: readonly BundleContent[], tags: readonly BundleTag[], references: Map<string, string[]>): Map<string, Set<string>> {
+  const repositories = new Map(content.map((item) => [item.digest, new Set<string>()]));
+  for (const tag of tags) {
     const frontier = [tag.digest];
     while (frontier.length > 0) {
       const digest = frontier.pop()!;
@@ -266,8 +273,12 @@ function repositoriesFromTags(record: BundleRecord, references: Map<string, stri
   return repositories;
 }
 
-/** The record as the chain has it: the block on this chain, each name's owner and each uncontested tag at that block. */
-async function checkChain(record: BundleRecord, chain: ChainReader, progress: ImportProgress): Promise<boolean> {
+/**
+ * The record as the chain has it: the block on this chain, each name's owner and each uncontested
+ * tag at that block. Returns the tags it confirmed: a contested name's tags are not, whether or
+ * not the record names its space (chain storage does not say which space wrote them).
+ */
+async function checkChain(record: BundleRecord, chain: ChainReader, progress: ImportProgress): Promise<BundleTag[]> {
   const { block, genesisHash } = record.chain;
   if (genesisHash !== chain.genesisHash) throw new BundleError(`the bundle was made on the chain with genesis ${genesisHash}, not this one (${chain.genesisHash}); nothing was imported`);
   const hash = await chain.blockHash(block.number);
@@ -280,14 +291,17 @@ async function checkChain(record: BundleRecord, chain: ChainReader, progress: Im
     }
     if (claim.contested) contested.add(space.name);
   }
+  const checked: BundleTag[] = [];
   for (const tag of record.tags) {
     const name = parseName(tag.repository);
+    if (!record.spaces.some((space) => space.name === name.repo) && (await chain.claimAtBlock(name.repo, block.hash))?.contested) contested.add(name.repo);
     if (contested.has(name.repo)) continue;
     const { digest } = await chain.tagAtBlock(name, tag.tag, block.hash);
     if (digest !== tag.digest) {
       throw new BundleError(`the bundle says ${tag.repository}:${tag.tag} was ${tag.digest} at block #${block.number}, but the chain says ${digest ?? 'it had no such tag'}; nothing was imported`);
     }
+    checked.push(tag);
   }
   progress(`the record matches the chain at block #${block.number}${contested.size ? ` (the tags of contested names ${[...contested].join(', ')} are the index's to confirm)` : ''}`);
-  return true;
+  return checked;
 }

@@ -96,6 +96,19 @@ export class LocalBlobs {
   }
 
   /**
+   * Records content held here for no repository in particular (imported with no chain to confirm
+   * its tags): its CID and size, merged with what the record says, its repositories unchanged.
+   */
+  keep(blob: Omit<LocalBlob, 'repositories' | 'referencedAt'>): Promise<void> {
+    return this.#update(blob.digest, (known) => ({
+      ...blob,
+      kind: blob.kind === 'manifest' || known?.kind === 'manifest' ? 'manifest' : 'blob',
+      referencedAt: known?.referencedAt,
+      repositories: known?.repositories ?? [],
+    }));
+  }
+
+  /**
    * Records that content stored elsewhere was mounted into `repository`: added to the record of
    * it if there is one, else recorded as referenced (a manifest of the repository it came from
    * uses it), so the cleanup never unpins bytes this gateway did not store.
