@@ -155,7 +155,7 @@ describe('blobs and uploads', () => {
     assert.equal(digestOf(Buffer.from(await again.arrayBuffer())), blob.digest);
   });
 
-  it('serves byte ranges with 206, and refuses unsatisfiable ones with 416', async () => {
+  it('serves byte ranges with 206, refuses unsatisfiable ones with 416, and answers other units and several ranges with the whole blob', async () => {
     const blob = randomBlob(10_000);
     await pushBlob(t.url, 'acme/up', blob);
     const url = `${t.url}/v2/acme/up/blobs/${blob.digest}`;
@@ -167,10 +167,20 @@ describe('blobs and uploads', () => {
     assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes.subarray(9990));
     response = await fetch(url, { headers: { Range: 'bytes=-5' } });
     assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes.subarray(blob.size - 5));
-    for (const range of ['bytes=20000-', 'bytes=5-2', 'items=0-1']) {
+    response = await fetch(url, { headers: { Range: 'bytes= 10 - 19' } });
+    assert.equal(response.status, 206, 'spaces around the range');
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes.subarray(10, 20));
+    for (const range of ['bytes=20000-', 'bytes=5-2', 'bytes=abc']) {
       response = await fetch(url, { headers: { Range: range } });
       assert.equal(response.status, 416, range);
       assert.equal((await ociErrors(response))[0].code, 'RANGE_INVALID');
+    }
+    // RFC 9110: a unit the server does not know is ignored, and several ranges may be answered
+    // with the whole representation.
+    for (const range of ['items=0-1', 'bytes=0-1,5-6']) {
+      response = await fetch(url, { headers: { Range: range } });
+      assert.equal(response.status, 200, range);
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes, range);
     }
   });
 

@@ -28,10 +28,17 @@ function setBlobHeaders(res: Response, digest: string): void {
   res.setHeader('Accept-Ranges', 'bytes');
 }
 
-/** `bytes=a-b`, `bytes=a-` or `bytes=-n` → offset and length within `size`; undefined for no Range. */
+/**
+ * `bytes=a-b`, `bytes=a-` or `bytes=-n` → offset and length within `size`; undefined for no Range,
+ * or one answered with the whole blob as RFC 9110 has it: another unit (which a server must
+ * ignore) and several ranges (which it may; one whole answer serves them all).
+ */
 export function parseRange(header: string | undefined, size: number): { offset: number; length: number } | undefined {
   if (header === undefined) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  const unit = /^\s*([^=\s]+)\s*=(.*)$/.exec(header);
+  if (unit && unit[1].toLowerCase() !== 'bytes') return undefined;
+  if (unit && unit[2].includes(',')) return undefined;
+  const match = unit ? /^\s*(\d*)\s*-\s*(\d*)\s*$/.exec(unit[2]) : null;
   const refuse = () => new OciError('RANGE_INVALID', `Range ${JSON.stringify(header.slice(0, 80))} cannot be served from a blob of ${size} bytes: use bytes=<first>-<last> within it`, { headers: { 'Content-Range': `bytes */${size}` } });
   if (!match || (match[1] === '' && match[2] === '')) throw refuse();
   if (match[1] === '') {
