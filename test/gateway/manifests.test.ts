@@ -71,7 +71,7 @@ describe('manifests', () => {
     assert.deepEqual(Buffer.from(await layer.arrayBuffer()), image.layers[0].bytes);
   });
 
-  it('pushes a Docker schema 2 manifest and serves it with its own media type', async () => {
+  it('pushes a Docker schema 2 manifest and serves it with its own media type, and refuses one without the mediaType its format requires', async () => {
     const layer = randomBlob(500);
     const config = blobOf(JSON.stringify({ architecture: 'amd64', os: 'linux', docker: true }));
     const type = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -85,6 +85,14 @@ describe('manifests', () => {
     assert.equal((await pushManifest(t.url, 'acme/docker', 'latest', manifest, type)).status, 201);
     const pulled = await fetch(`${t.url}/v2/acme/docker/manifests/latest`);
     assert.equal(pulled.headers.get('content-type'), type);
+    // Without the field the format requires, a replica (or this gateway after a restart) would
+    // read the same bytes as OCI: refused, naming the fix.
+    const { mediaType: _dropped, ...fieldless } = JSON.parse(Buffer.from(manifest.bytes).toString()) as Record<string, unknown>;
+    const refused = await pushManifest(t.url, 'acme/docker', 'fieldless', blobOf(JSON.stringify(fieldless)), type);
+    assert.equal(refused.status, 400);
+    const [error] = await ociErrors(refused);
+    assert.equal(error.code, 'MANIFEST_INVALID');
+    assert.match(error.message, /has no "mediaType": add "mediaType": "application\/vnd\.docker\.distribution\.manifest\.v2\+json"/);
   });
 
   it('takes the media type from Content-Type when the manifest has none (umoci)', async () => {

@@ -72,6 +72,11 @@ export function manifestMediaType(body: Json, contentType: string | undefined): 
   if (declared && usableHeader && declared !== usableHeader) {
     throw invalid(`the manifest's mediaType ${declared} does not match the Content-Type ${usableHeader}; send the Content-Type of the manifest's own type`);
   }
+  // Docker's schema 2 requires the field. Without it, only this request's header would say the
+  // manifest is Docker's: a replica, or this gateway after a restart, reads the bytes as OCI.
+  if (!declared && (usableHeader === MEDIA_TYPES.dockerManifest || usableHeader === MEDIA_TYPES.dockerManifestList)) {
+    throw invalid(`a Docker schema 2 manifest names its own type, and this one has no "mediaType": add "mediaType": "${usableHeader}" to it (the bytes, and so the digest, change), or push it as OCI`);
+  }
   const type = declared ?? usableHeader ?? header ?? inferMediaType(body);
   if (type === MEDIA_TYPES.dockerSchema1 || type === MEDIA_TYPES.dockerSchema1Signed) {
     throw invalid('Docker schema 1 manifests are not supported: push with a current client (they write schema 2 or OCI manifests)');
