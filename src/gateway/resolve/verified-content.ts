@@ -250,6 +250,13 @@ export class VerifiedContent {
   /** Adds a manifest known to be good (pushed here) to the caches. */
   remember(manifest: VerifiedManifest): void {
     if (manifest.bytes.length > MANIFEST_CACHE_BYTES / 8) return;
+    // A digest remembered again (pushed again, read by two requests at once) replaces its entry:
+    // counted twice, the phantom bytes would in time evict every manifest as soon as it came.
+    const old = this.#manifests.get(manifest.digest);
+    if (old) {
+      this.#manifests.delete(manifest.digest);
+      this.#cachedBytes -= old.bytes.length;
+    }
     this.#manifests.set(manifest.digest, manifest);
     this.#cachedBytes += manifest.bytes.length;
     for (const [key, old] of this.#manifests) {
