@@ -77,6 +77,17 @@ describe('auth', () => {
 
   const gatewayNonce = async () => (await t.chain.api.rpc.system.accountNextIndex(t.keys.gateway.address)).toNumber();
 
+  it('gives one token for a scope asked many times, and refuses a token of more than 100 scopes, naming the limit', async () => {
+    const repeated = await fetch(`${t.url}/token?service=${encodeURIComponent(service)}${'&scope=repository:acme/web:pull'.repeat(150)}`);
+    assert.equal(repeated.status, 200);
+    const { token } = (await repeated.json()) as { token: string };
+    assert.equal((jwt.decode(token) as { access: unknown[] }).access.length, 1);
+    const many = Array.from({ length: 101 }, (_, i) => `repository:acme/image-${i}:pull`).join(' ');
+    const refused = await fetch(`${t.url}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'password', service, scope: many, username: '', password: '' }) });
+    assert.equal(refused.status, 400);
+    assert.match((await ociErrors(refused))[0].message, /101 scopes were asked for in one token, more than the 100 a token may carry/);
+  });
+
   it('answers GET /v2/ with a Bearer challenge naming the realm and service', async () => {
     const response = await fetch(`${t.url}/v2/`);
     assert.equal(response.status, 401);

@@ -18,10 +18,13 @@ import { ApiTokenError, type ApiTokenInfo, isApiToken, scopeAllows } from '../au
 import type { LoginLedger } from '../auth/login-ledger';
 import { verifyLoginToken, type LoginClaims } from '../auth/login-token';
 import { decodeBasic } from '../auth/token-service';
-import { parseScopes, type RequestedScope } from '../auth/scopes';
+import { formatScope, parseScopes, type RequestedScope } from '../auth/scopes';
 import { OciError } from '../errors/oci-error';
 import { parseName } from '../oci/reference';
 import type { GatewayContext } from '../context';
+
+/** The most distinct scopes one token request may ask for. */
+const MAX_SCOPES = 100;
 
 interface TokenRequest {
   readonly service?: string;
@@ -154,10 +157,16 @@ export async function getToken(ctx: GatewayContext, req: Request, res: Response)
   if (request.service !== undefined && request.service !== auth.service) {
     throw new OciError('DENIED', `this token service is ${JSON.stringify(auth.service)}, not ${JSON.stringify(request.service)}: ask the gateway you are pushing to or pulling from`);
   }
+  const scopes = [...new Map(parseScopes(request.scopes).map((scope) => [formatScope(scope), scope])).values()];
+  // Each scope may cost a lookup of who owns a name and lands in the token: clients ask for a
+  // few (the repository, a mount's source), never for hundreds.
+  if (scopes.length > MAX_SCOPES) {
+    throw new OciError('UNSUPPORTED', `${scopes.length} scopes were asked for in one token, more than the ${MAX_SCOPES} a token may carry: ask for the repositories this request needs`, { status: 400 });
+  }
   const { account, login, apiToken } = await authenticate(ctx, request);
   const mayPush = apiToken === undefined || scopeAllows(apiToken.scopes, 'publish');
   const access: AccessGrant[] = [];
-  for (const scope of parseScopes(request.scopes)) {
+  for (const scope of scopes) {
     const grant = await grantScope(ctx, scope, account, mayPush);
     if (grant) access.push(grant);
   }
