@@ -87,12 +87,7 @@ export class LocalBlobs {
 
   /** Records that the content was pushed or mounted to `repository`, merging with what the record says. */
   commit(blob: Omit<LocalBlob, 'repositories' | 'referencedAt'>, repository: string): Promise<void> {
-    return this.#update(blob.digest, (known) => ({
-      ...blob,
-      kind: blob.kind === 'manifest' || known?.kind === 'manifest' ? 'manifest' : 'blob',
-      referencedAt: known?.referencedAt,
-      repositories: [...new Set([...(known?.repositories ?? []), repository])],
-    }));
+    return this.#merge(blob, [repository]);
   }
 
   /**
@@ -100,11 +95,16 @@ export class LocalBlobs {
    * its tags): its CID and size, merged with what the record says, its repositories unchanged.
    */
   keep(blob: Omit<LocalBlob, 'repositories' | 'referencedAt'>): Promise<void> {
+    return this.#merge(blob, []);
+  }
+
+  /** The record of `blob` merged with what is known of it: a manifest stays one, and `repositories` join its own. */
+  #merge(blob: Omit<LocalBlob, 'repositories' | 'referencedAt'>, repositories: readonly string[]): Promise<void> {
     return this.#update(blob.digest, (known) => ({
       ...blob,
       kind: blob.kind === 'manifest' || known?.kind === 'manifest' ? 'manifest' : 'blob',
       referencedAt: known?.referencedAt,
-      repositories: known?.repositories ?? [],
+      repositories: [...new Set([...(known?.repositories ?? []), ...repositories])],
     }));
   }
 
