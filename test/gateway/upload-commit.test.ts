@@ -3,7 +3,7 @@
 // the verified blob, whose kept copy is served exactly after a restart. A commit that fails
 // because IPFS is down can be sent again.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,9 +11,8 @@ import { startGateway } from '../../src/gateway';
 import { BlobStoreUnavailableError } from '../../src/ipfs';
 import type { EmbeddedBlobStore } from '../../src/ipfs';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
-import { ociErrors } from './helpers/oci-client';
+import { digestOf, ociErrors } from './helpers/oci-client';
 
-const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 describe('an upload\'s commit', () => {
   let t: TestGateway;
@@ -28,7 +27,7 @@ describe('an upload\'s commit', () => {
     const committed: { digest: string; bytes: Buffer }[] = [];
     for (let round = 0; round < 12; round++) {
       const bytes = randomBytes(600_000);
-      const digest = sha256(bytes);
+      const digest = digestOf(bytes);
       const location = (await fetch(`${t.url}/v2/acme/racing/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
       assert.equal((await fetch(`${t.url}${location}`, { method: 'PATCH', body: bytes })).status, 202);
       const [put, patch] = await Promise.all([
@@ -55,7 +54,7 @@ describe('an upload\'s commit', () => {
         const head = await fetch(`${again.url}/v2/acme/racing/blobs/${digest}`, { method: 'HEAD' });
         assert.equal(head.headers.get('content-length'), String(bytes.byteLength));
         const got = Buffer.from(await (await fetch(`${again.url}/v2/acme/racing/blobs/${digest}`)).arrayBuffer());
-        assert.equal(sha256(got), digest);
+        assert.equal(digestOf(got), digest);
       }
     } finally {
       await again.close();
@@ -76,7 +75,7 @@ describe('an upload\'s commit', () => {
     const gateway = await startGateway({ api: t.chain.api, blobStore: store, dataDir: mkdtempSync(join(t.dataDir, 'flaky-')), gatewaySigner: t.keys.gateway, port: 0, log: () => undefined, auth: { enabled: false } });
     try {
       const bytes = randomBytes(300_000);
-      const digest = sha256(bytes);
+      const digest = digestOf(bytes);
       const location = (await fetch(`${gateway.url}/v2/acme/flaky/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
       down = true;
       assert.equal((await fetch(`${gateway.url}${location}`, { method: 'PATCH', body: bytes })).status, 202);

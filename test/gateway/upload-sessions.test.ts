@@ -2,7 +2,7 @@
 // say: an idle session lets its IPFS import (and the buffers it holds) go, and its commit imports
 // the file instead; a chunked PATCH must carry exactly the bytes its Content-Range covers.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,8 @@ import type { ImportStarter } from '../../src/gateway/storage/streaming-import';
 import { uploadImporter, storeUpload } from '../../src/gateway/storage/upload-import';
 import { UploadSessions } from '../../src/gateway/storage/upload-sessions';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
-import { ociErrors } from './helpers/oci-client';
+import { digestOf, ociErrors } from './helpers/oci-client';
 
-const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 describe('upload sessions', () => {
   const dirs: string[] = [];
@@ -49,7 +48,7 @@ describe('upload sessions', () => {
       await delay(100);
       await sessions.append(busy, Readable.from([bytes.subarray(1024 * 1024)]));
       await delay(100);
-      const finishedBusy = await sessions.finish(busy, sha256(bytes));
+      const finishedBusy = await sessions.finish(busy, digestOf(bytes));
       assert.equal(signals[0].aborted, false, 'chunks within the idle limit keep the import');
       assert.ok(finishedBusy.imported, 'the busy upload commits from its import');
       await finishedBusy.imported;
@@ -60,8 +59,8 @@ describe('upload sessions', () => {
       await delay(700);
       assert.equal(signals[1].aborted, true, 'the idle upload\'s import was let go');
       await sessions.append(idle, Readable.from([bytes.subarray(1024 * 1024)]));
-      const finished = await sessions.finish(idle, sha256(bytes));
-      assert.equal(finished.digest, sha256(bytes));
+      const finished = await sessions.finish(idle, digestOf(bytes));
+      assert.equal(finished.digest, digestOf(bytes));
       assert.equal(finished.imported, undefined, 'no import covers the upload any more');
       const { stored } = await storeUpload(store, idle, finished.size, finished.imported, () => undefined);
       const read: Buffer[] = [];
@@ -86,7 +85,7 @@ describe('upload sessions', () => {
     const status = await fetch(`${t.url}${location}`);
     assert.equal(status.headers.get('range'), '0-0', 'nothing of the refused chunk was kept');
     assert.equal((await patch(first, '0-99')).status, 202);
-    const done = await fetch(`${t.url}${location}?digest=${sha256(first)}`, { method: 'PUT' });
+    const done = await fetch(`${t.url}${location}?digest=${digestOf(first)}`, { method: 'PUT' });
     assert.equal(done.status, 201);
   });
 });
