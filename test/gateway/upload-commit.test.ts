@@ -13,7 +13,6 @@ import type { EmbeddedBlobStore } from '../../src/ipfs';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { digestOf, ociErrors } from './helpers/oci-client';
 
-
 describe('an upload\'s commit', () => {
   let t: TestGateway;
   before(async () => {

@@ -16,7 +16,6 @@ import { UploadSessions } from '../../src/gateway/storage/upload-sessions';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { digestOf, ociErrors } from './helpers/oci-client';
 
-
 describe('upload sessions', () => {
   const dirs: string[] = [];
   let t: TestGateway;
