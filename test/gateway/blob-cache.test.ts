@@ -1,13 +1,15 @@
 // The gateway's blob cache and its size (--blob-cache, gateway.blobCache): verified blobs are kept
 // as plain files up to the size given, a blob larger than it is not kept, 0 keeps none, and a
-// limit lowered since files were kept applies as the gateway starts.
+// limit lowered since files were kept applies as the gateway starts; files an older gateway kept
+// under its own names are not served.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { makeImage, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
+import { cacheFileName } from '../../src/gateway/storage/blob-cache';
 
 describe('the blob cache', () => {
   let a: TestGateway;
@@ -25,7 +27,7 @@ describe('the blob cache', () => {
 
   const cached = (dataDir: string) => {
     const dir = join(dataDir, 'gateway', 'cache');
-    return existsSync(dir) ? readdirSync(dir).filter((name) => !name.endsWith('.tmp')).map((name) => name.replace('-', ':')).sort() : [];
+    return existsSync(dir) ? readdirSync(dir).filter((name) => !name.endsWith('.tmp')).map((name) => name.replace('-', ':').replace(/\.blob$/, '')).sort() : [];
   };
   const pull = async (url: string, digest: string, bytes: Buffer) => {
     const answer = await fetch(`${url}/v2/acme/cached/blobs/${digest}`);
@@ -79,5 +81,27 @@ describe('the blob cache', () => {
     assert.deepEqual(cached(fresh), [], 'a gateway with no cache keeps no copy of what it verified');
     await none.close();
     await off.close();
+  });
+
+  it('deletes the files an older gateway kept instead of serving them, and reads the blob from IPFS again', async () => {
+    const [big] = image.layers;
+    const dataDir = mkdtempSync(join(a.dataDir, 'older-'));
+    const first = await a.startReplica({ dataDir });
+    await pull(first.url, big.digest, big.bytes);
+    await settles(dataDir, [big.digest]);
+    await first.close();
+
+    // Gateways before the cache's current names kept `sha256-<hex>`, and a chunk racing an upload's
+    // commit could leave bytes appended to such a file: one of those, with other bytes.
+    const dir = join(dataDir, 'gateway', 'cache');
+    const olderName = join(dir, big.digest.replace(':', '-'));
+    // A new file, not a write through the kept one: that is a hard link to the IPFS store's leaves.
+    rmSync(join(dir, cacheFileName(big.digest)));
+    writeFileSync(olderName, Buffer.concat([big.bytes, Buffer.from('appended by a racing chunk')]));
+
+    const upgraded = await a.startReplica({ dataDir });
+    assert.equal(existsSync(olderName), false, 'the older file is deleted as the gateway starts');
+    await pull(upgraded.url, big.digest, big.bytes);
+    await upgraded.close();
   });
 });

@@ -18,6 +18,7 @@ import { decodeFileNode } from '../../src/ipfs/file-node';
 import { type RunningGateway, startGateway } from '../../src/gateway';
 import { MAX_CAR_SECTION_BYTES } from '../../src/gateway/peers/car-stream';
 import { PeerClient, PeerError, peerLabel } from '../../src/gateway/peers/peer-client';
+import { cacheFileName } from '../../src/gateway/storage/blob-cache';
 import { blobOf, makeImage, ociErrors, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { sample } from './helpers/metrics';
@@ -135,7 +136,7 @@ describe('peers', () => {
     // The blob cache holds the layer as a second name of the file the store wrote, not a copy.
     const leafFile = await b.store.leafFileOf(layerCid);
     assert.ok(leafFile, 'the store keeps the layer as one file');
-    const cached = statSync(join(dirs[dirs.length - 1], 'gateway', 'cache', image.layers[0].digest.replace(':', '-')));
+    const cached = statSync(join(dirs[dirs.length - 1], 'gateway', 'cache', cacheFileName(image.layers[0].digest)));
     assert.equal(cached.ino, statSync(leafFile).ino, 'the cached layer is a hard link of the store\'s file');
     assert.equal(cached.size, image.layers[0].bytes.length);
 
@@ -153,7 +154,7 @@ describe('peers', () => {
     const part = await fetch(`${ranged.url}/v2/acme/web/blobs/${image.layers[0].digest}`, { headers: { Range: 'bytes=10-19' } });
     assert.equal(part.status, 206);
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), image.layers[0].bytes.subarray(10, 20));
-    assert.equal(statSync(join(rangedDir, 'gateway', 'cache', image.layers[0].digest.replace(':', '-'))).ino, statSync(leafFile).ino);
+    assert.equal(statSync(join(rangedDir, 'gateway', 'cache', cacheFileName(image.layers[0].digest))).ino, statSync(leafFile).ino);
   });
 
   it('fetches a file whose chunks repeat, from a peer that sends each block once (dups=n) and from one that repeats them', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { LocalBlobs } from '../../src/gateway/storage/local-blobs';
+import { cacheFileName } from '../../src/gateway/storage/blob-cache';
 import { type Blob, ociErrors, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
@@ -89,7 +90,7 @@ describe('uploads imported to IPFS as they arrive', () => {
     assert.equal(blockFileCount(ipfsDir) - blocksBefore, 1);
     const leafFile = statSync(join(ipfsDir, 'files', record!.cid));
     assert.equal(leafFile.size, blob.size);
-    const cached = statSync(join(t.dataDir, 'gateway', 'cache', blob.digest.replace(':', '-')));
+    const cached = statSync(join(t.dataDir, 'gateway', 'cache', cacheFileName(blob.digest)));
     assert.equal(cached.ino, leafFile.ino, 'the cached copy is the same file, not a copy');
     // Pulls read it back.
     const pulled = await fetch(`${t.url}/v2/acme/once/blobs/${blob.digest}`);

@@ -2,8 +2,13 @@
 // instead of re-assembling UnixFS blocks. IPFS stays the source of truth: a file enters the
 // cache only after its bytes were hashed and matched the digest (at upload, or while a CID was
 // verified), and the least recently used files are dropped past the size limit.
+//
+// Files are named `<algorithm>-<hex>.blob`. Gateways before this name kept `<algorithm>-<hex>`
+// without it, and could keep bytes a racing upload chunk appended after the digest was checked;
+// a file read from disk is trusted without hashing it again, so those are deleted at start (each
+// blob is read from IPFS, and verified, once more) instead of being served.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { type FileHandle, link, open, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -24,8 +29,13 @@ export class BlobCache {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
       if (name.endsWith('.tmp')) continue;
+      const digest = digestOfFileName(name);
+      if (!digest) {
+        rmSync(join(dir, name), { force: true, recursive: true });
+        continue;
+      }
       const stat = statSync(join(dir, name));
-      this.#entries.set(name.replace('-', ':'), { size: stat.size, usedAt: stat.mtimeMs });
+      this.#entries.set(digest, { size: stat.size, usedAt: stat.mtimeMs });
       this.#total += stat.size;
     }
     // A limit lowered since these files were kept (to 0: none) applies now, not at the next one kept.
@@ -37,7 +47,7 @@ export class BlobCache {
   }
 
   #file(digest: string): string {
-    return join(this.#dir, digest.replace(':', '-'));
+    return join(this.#dir, cacheFileName(digest));
   }
 
   /** A path for a file being written; pass it to adopt() once its bytes are verified. */
@@ -119,4 +129,19 @@ export class BlobCache {
       await this.remove(digest);
     }
   }
+}
+
+const FILE_SUFFIX = '.blob';
+// The gateway verifies sha256 digests only; any other name is not one this cache gave.
+const FILE_NAME = /^sha256-([0-9a-f]{64})\.blob$/;
+
+/** The name a blob's file has in the cache: `sha256-<hex>.blob`. */
+export function cacheFileName(digest: string): string {
+  return digest.replace(':', '-') + FILE_SUFFIX;
+}
+
+/** The digest a cache file holds, or undefined for a name this cache did not give (an older one's). */
+function digestOfFileName(name: string): string | undefined {
+  const match = FILE_NAME.exec(name);
+  return match ? `sha256:${match[1]}` : undefined;
 }
