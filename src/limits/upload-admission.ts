@@ -10,9 +10,15 @@ export interface UploadLimits {
   readonly perAccount?: RateLimit;
   /** Upload requests one account (or, anonymous, one IP) sends at once; 0: no bound. */
   readonly concurrentPerAccount?: number;
+  /** The most bytes one blob upload may carry (a bigger one is refused with 413, nothing kept). */
+  readonly maxBlobBytes?: number;
 }
 
-export const DEFAULT_UPLOAD_LIMITS = { perIp: { perMinute: 6000, burst: 1000 }, perAccount: { perMinute: 3000, burst: 500 }, concurrentPerAccount: 16 } as const satisfies UploadLimits;
+// 16 GiB a blob: above the layers of the largest images in common use (model weights included),
+// and a bound on the disk one upload can fill.
+export const DEFAULT_MAX_BLOB_BYTES = 16 * 1024 ** 3;
+
+export const DEFAULT_UPLOAD_LIMITS = { perIp: { perMinute: 6000, burst: 1000 }, perAccount: { perMinute: 3000, burst: 500 }, concurrentPerAccount: 16, maxBlobBytes: DEFAULT_MAX_BLOB_BYTES } as const satisfies UploadLimits;
 
 export type UploadLimitName = 'upload_ip' | 'upload_account' | 'upload_concurrency';
 

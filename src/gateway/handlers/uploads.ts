@@ -8,7 +8,7 @@ import { OciError } from '../errors/oci-error';
 import { paths } from '../http/paths';
 import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
 import { storeUpload } from '../storage/upload-import';
-import { rangeHeader, type UploadSession } from '../storage/upload-sessions';
+import { type BlobSizeLimit, rangeHeader, type UploadSession } from '../storage/upload-sessions';
 import { contentLength } from './request-body';
 
 async function authorizePush(ctx: GatewayContext, req: Request, name: RepositoryName): Promise<void> {
@@ -38,9 +38,12 @@ function parseContentRange(header: string | undefined): { start: number; end: nu
   return { start: Number(match[1]), end: Number(match[2]) };
 }
 
+/** The most bytes a blob upload may hold: gateway.limits.uploads.maxBlobBytes. */
+const blobSizeLimit = (ctx: GatewayContext): BlobSizeLimit => ({ bytes: ctx.uploadAdmission.limits.maxBlobBytes, setting: 'gateway.limits.uploads.maxBlobBytes' });
+
 async function appendChunk(ctx: GatewayContext, req: Request, session: UploadSession): Promise<number> {
   const range = parseContentRange(req.headers['content-range']);
-  return ctx.uploads.append(session, req, { start: range?.start, end: range?.end, length: contentLength(req) });
+  return ctx.uploads.append(session, req, { start: range?.start, end: range?.end, length: contentLength(req), maxSize: blobSizeLimit(ctx) });
 }
 
 async function commitUpload(ctx: GatewayContext, res: Response, name: RepositoryName, session: UploadSession, rawDigest: string | undefined): Promise<void> {
@@ -117,7 +120,7 @@ export async function postUpload(ctx: GatewayContext, req: Request, res: Respons
   if (digest !== undefined) {
     try {
       parseDigest(digest);
-      await ctx.uploads.append(session, req, { length: contentLength(req) });
+      await ctx.uploads.append(session, req, { length: contentLength(req), maxSize: blobSizeLimit(ctx) });
       await commitUpload(ctx, res, name, session, digest);
     } catch (error) {
       await ctx.uploads.remove(session).catch(() => undefined);

@@ -7,8 +7,9 @@
 import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat, truncate, writeFile, readdir } from 'node:fs/promises';
+import { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { finished, PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OciError } from '../errors/oci-error';
 import type { PutResult } from '../../ipfs/blob-store';
@@ -108,7 +109,7 @@ export class UploadSessions {
    * Appends a chunk. `start` (from Content-Range) must equal the current offset; `length`
    * (Content-Length) must match what arrives. Returns the new offset.
    */
-  append(session: UploadSession, body: Readable, expect: { start?: number; end?: number; length?: number } = {}): Promise<number> {
+  append(session: UploadSession, body: Readable, expect: { start?: number; end?: number; length?: number; maxSize?: BlobSizeLimit } = {}): Promise<number> {
     return this.#exclusive(session.id, async () => {
       const state = await this.#openState(session);
       clearTimeout(state.idle);
@@ -121,19 +122,23 @@ export class UploadSessions {
         throw new OciError('RANGE_INVALID', `Content-Range ${expect.start}-${expect.end} covers ${expect.end - expect.start + 1} bytes but Content-Length is ${expect.length}`);
       }
       const before = state.offset;
+      const limit = expect.maxSize;
+      const declared = expect.length ?? (expect.start !== undefined && expect.end !== undefined ? expect.end - expect.start + 1 : undefined);
+      if (limit && declared !== undefined && before + declared > limit.bytes) throw tooLarge(limit, before, before + declared);
       if (before === 0 && !state.import && this.#startImport) state.import = new StreamingImport(this.#startImport);
       const importing = state.import?.fed === before ? state.import : undefined;
       let received = 0;
       const hashing = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           received += chunk.length;
+          if (limit && before + received > limit.bytes) return done(tooLarge(limit, before));
           state.hash.update(chunk);
           if (!importing) return done(null, chunk);
           importing.push(chunk).then(() => done(null, chunk), done);
         },
       });
       try {
-        await pipeline(body, hashing, createWriteStream(session.dataFile, { flags: 'r+', start: before, highWaterMark: UPLOAD_WRITE_BUFFER_BYTES }));
+        await pipeline(detached(body), hashing, createWriteStream(session.dataFile, { flags: 'r+', start: before, highWaterMark: UPLOAD_WRITE_BUFFER_BYTES }));
         if (expect.length !== undefined && received !== expect.length) {
           throw new OciError('SIZE_INVALID', `the chunk declared ${expect.length} bytes (Content-Length) but ${received} arrived; resend it from byte ${before}`);
         }
@@ -268,4 +273,40 @@ function unknownUpload(name: string, id: string): OciError {
 /** The Range header of upload status answers: `0-<last byte>` (`0-0` when empty, as distribution does). */
 export function rangeHeader(offset: number): string {
   return `0-${Math.max(offset - 1, 0)}`;
+}
+
+/**
+ * A request body as a stream the upload's pipeline may destroy when it fails. Destroying the
+ * request itself destroys its socket, so the client would get no answer naming the problem (and
+ * a chunk refused as it arrives would do so inside the HTTP parser's own callback). The request
+ * is left to Node, which reads the rest or closes the connection once the answer is out.
+ */
+function detached(body: Readable): Readable {
+  if (!(body instanceof IncomingMessage)) return body;
+  const copy = new PassThrough();
+  body.pipe(copy);
+  // A client that goes away mid-chunk still fails the chunk.
+  finished(body, (error) => {
+    if (error) copy.destroy(error);
+  });
+  return copy;
+}
+
+/** The most bytes an upload may hold, and the setting that says so (for the refusal). */
+export interface BlobSizeLimit {
+  readonly bytes: number;
+  readonly setting: string;
+}
+
+/**
+ * An upload grown past its limit: 413, the partial chunk undone. The connection is closed, as
+ * the rest of the body is not read.
+ */
+function tooLarge(limit: BlobSizeLimit, offset: number, total?: number): OciError {
+  const what = total === undefined ? 'the upload grew past' : `the upload would hold ${total} bytes, more than`;
+  return new OciError('SIZE_INVALID', `${what} the ${limit.bytes} bytes a blob may have on this gateway (its operator sets the bound: ${limit.setting}); it keeps its first ${offset} bytes`, {
+    status: 413,
+    headers: { Connection: 'close' },
+    detail: { limit: limit.bytes, offset },
+  });
 }
