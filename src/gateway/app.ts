@@ -237,7 +237,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const mirror = options.mirror?.length ? new Mirror(context, options.api, options.mirror) : undefined;
   if (mirror) metrics?.watchMirror(() => mirror.counts());
   mirror?.start().catch((error: Error) => log(`mirror: could not follow the chain's finalized blocks (${error.message})`));
-  app.use(mirrorRoutes(mirror));
+  app.use(mirrorRoutes(mirror, context.access));
   const walletApi =
     options.webRoot && options.gatewaySigner
       ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: options.limits?.walletApi })

@@ -1,6 +1,7 @@
 // A live mirror against what a space member may push: indexes that list the same manifest many
 // times over, which must not make a pass endless for the tags behind them, and a tag moved to
-// content no peer can send, which the status must name by the digest it now points at.
+// content no peer can send, which the status must name by the digest it now points at; and who
+// may read the status.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
+import { createLoginToken } from '../../src/gateway';
 import type { MirrorStatus } from '../../src/gateway/mirror/mirror';
 import { settledHead } from '../helpers/devnet';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
@@ -94,5 +96,20 @@ describe('a live mirror and what members push', () => {
       proxy.closeAllConnections();
       proxy.close();
     }
+  });
+
+  test('shows its status only to a client with a token where anonymous pulls are off', async () => {
+    const mirror = await a.startReplica({ mirror: ['acme'], auth: { anonymousPull: false } });
+    const anonymous = await fetch(`${mirror.url}/mirror`);
+    assert.equal(anonymous.status, 401);
+    assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer realm="[^"]+\/token"/);
+    assert.equal((await anonymous.json()).errors[0].code, 'UNAUTHORIZED');
+
+    const login = await createLoginToken(a.keys.alice, mirror.service);
+    const basic = `Basic ${Buffer.from(`${a.keys.alice.address}:${login}`).toString('base64')}`;
+    const { token } = await (await fetch(`${mirror.url}/token?service=${encodeURIComponent(mirror.service)}`, { headers: { Authorization: basic } })).json();
+    const shown = await fetch(`${mirror.url}/mirror`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(shown.status, 200);
+    assert.deepEqual(((await shown.json()) as MirrorStatus).spaces, ['acme']);
   });
 });
