@@ -103,11 +103,11 @@ describe('a live mirror and what members push', () => {
     const anonymous = await fetch(`${mirror.url}/mirror`);
     assert.equal(anonymous.status, 401);
     assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer realm="[^"]+\/token"/);
-    assert.equal((await anonymous.json()).errors[0].code, 'UNAUTHORIZED');
+    assert.equal(((await anonymous.json()) as { errors: { code: string }[] }).errors[0].code, 'UNAUTHORIZED');
 
     const login = await createLoginToken(a.keys.alice, mirror.service);
     const basic = `Basic ${Buffer.from(`${a.keys.alice.address}:${login}`).toString('base64')}`;
-    const { token } = await (await fetch(`${mirror.url}/token?service=${encodeURIComponent(mirror.service)}`, { headers: { Authorization: basic } })).json();
+    const { token } = (await (await fetch(`${mirror.url}/token?service=${encodeURIComponent(mirror.service)}`, { headers: { Authorization: basic } })).json()) as { token: string };
     const shown = await fetch(`${mirror.url}/mirror`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(shown.status, 200);
     assert.deepEqual(((await shown.json()) as MirrorStatus).spaces, ['acme']);
