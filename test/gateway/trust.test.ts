@@ -1,9 +1,10 @@
 // A pull never serves someone else's bytes under your name. Attacks made as an attacker would,
 // with polkadot.js against the dev chain (a same-named space created in a chosen block, records
 // written directly on chain), and checked through the gateway with fetch and skopeo: name
-// squatting, a repointed record repaired by pushing again, layers passed off as manifests, and
-// blobs read through repositories they do not belong to. Runs the real indexer on an embedded
-// Postgres; gateways are one writer with the index, and read-only replicas with and without it.
+// squatting, a repointed record repaired by pushing again, layers passed off as manifests, blobs
+// read through repositories they do not belong to, and a bundle of the squatter's tag. Runs the
+// real indexer on an embedded Postgres; gateways are one writer with the index, and read-only
+// replicas with and without it.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,12 @@ import assert from 'node:assert/strict';
 import type { ApiPromise } from '@polkadot/api';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { addManifest, addSpaceMember, batchAll, createSpace, digestInfo, grantGateway, manifestDigest, spacesByName, storeDigestInfo, submitTx } from '../../src/chain';
-import { createLoginToken, type RunningGateway } from '../../src/gateway';
+import { createLoginToken, type RunningGateway, startGateway } from '../../src/gateway';
+import { parseName } from '../../src/gateway/oci/reference';
+import { ChainReader } from '../../src/gateway/resolve/chain-reader';
+import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
+import { collect, expectExit, spawnHcr } from '../cli/helpers/run-hcr';
+import { rawBlock, writeBundle } from './helpers/bundle-files';
 import { signerFromUri } from '../../src/chain';
 import { settledHead } from '../helpers/devnet';
 import { createShadowSpace, type ShadowSpace } from '../helpers/shadow-space';
@@ -174,6 +180,44 @@ describe('trust', () => {
       assert.equal((await manifestDigest(api, { repo: 'acme', image: 'app', tag: '2.0' })), undefined);
       // Uploads are refused too, now that the gateway knows.
       assert.equal((await pushBlob(writer.url, 'acme/app', next.layers[0])).status, 403);
+    });
+
+    it('an import whose record leaves the shadow\'s space out does not make the shadow\'s image acme/app\'s', { timeout: 120_000 }, async () => {
+      // Bob's own bundle of acme/app:1.0: chain storage confirms his digest (his space takes the
+      // name's writes), and the record says nothing of whose space wrote it.
+      const parts = [theirs.manifest, theirs.config, theirs.layers[0]];
+      const blocks = await Promise.all(parts.map((part) => rawBlock(part.bytes)));
+      const content = parts.map((part, i) => ({ digest: part.digest, cid: blocks[i].cid.toString(), kind: i === 0 ? 'manifest' : 'blob', size: part.size, repositories: ['acme/app'], recordedBy: null }));
+      const chain = new ChainReader(api);
+      const block = await chain.finalizedBlock();
+      assert.equal((await chain.tagAtBlock(parseName('acme/app'), '1.0', block.hash)).digest, theirs.manifest.digest, 'the shadow\'s tag is finalized');
+      const record = { format: 'hcr-bundle/1', chain: { genesisHash: chain.genesisHash, block }, exportedAt: new Date().toISOString(), spaces: [], tags: [{ repository: 'acme/app', tag: '1.0', digest: theirs.manifest.digest, recordedBy: t.keys.bob.address }], content };
+      const file = join(work, 'shadow.car');
+      await writeBundle(file, record, blocks);
+      const target = mkdtempSync(join(work, 'shadow-import-'));
+      const args = ['import', file, '--data-dir', target, '--chain', t.chain.devnet.wsUrl];
+      const imported = await collect(spawnHcr(args, { ...process.env }), args.join(' '));
+      expectExit(imported, 0);
+      assert.match(imported.stdout + imported.stderr, /the tags of contested names acme are the index's to confirm/);
+
+      const store = await EmbeddedBlobStore.open(embeddedIpfsDir(target));
+      const gateway = await startGateway({ api, blobStore: store, dataDir: target, port: 0, index: indexer.graphql.url, auth: { enabled: false }, log: () => undefined });
+      try {
+        const byDigest = await fetch(`${gateway.url}/v2/acme/app/manifests/${theirs.manifest.digest}`, { headers: { Accept: OCI_MANIFEST } });
+        assert.equal(byDigest.status, 404, 'acme/app served the shadow\'s manifest from the bundle');
+        await byDigest.arrayBuffer();
+        const layer = await fetch(`${gateway.url}/v2/acme/app/blobs/${theirs.layers[0].digest}`);
+        assert.equal(layer.status, 404, 'acme/app served the shadow\'s layer from the bundle');
+        await layer.arrayBuffer();
+        // The tag is the owner's (the index says so); the bundle did not bring those bytes.
+        const byTag = await fetch(`${gateway.url}/v2/acme/app/manifests/1.0`, { headers: { Accept: OCI_MANIFEST } });
+        assert.notEqual(byTag.headers.get('docker-content-digest'), theirs.manifest.digest);
+        if (byTag.status === 200) assert.deepEqual(await bytesOf(byTag), mine.manifest.bytes);
+        else await byTag.arrayBuffer();
+      } finally {
+        await gateway.close();
+        await store.close();
+      }
     });
 
     it('GraphQL tells the owner from the shadow, and which one takes the name\'s writes', async () => {
