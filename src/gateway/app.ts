@@ -38,6 +38,7 @@ import { Mirror } from './mirror/mirror';
 import { mirrorRoutes } from './mirror/routes';
 import type { PeerClient, PeerFailure } from './peers/peer-client';
 import { withPeers } from './peers/peer-store';
+import type { SlowPeerRule } from './peers/slow-peers';
 import { BlobNotFoundError } from '../ipfs';
 import { RecordedCids } from './trustless/recorded-cids';
 import { trustlessRoutes } from './trustless/routes';
@@ -82,6 +83,8 @@ export interface GatewayOptions {
   readonly peers?: readonly string[];
   /** A peer that sends nothing for this long is given up on; default 10 s. */
   readonly peerStallMs?: number;
+  /** When a peer is too slow to keep while another may be asked; default 5 MiB in each 5 s. */
+  readonly slowPeer?: SlowPeerRule;
   /** Spaces to keep a live, pinned copy of (src/gateway/mirror); status at GET /mirror. */
   readonly mirror?: readonly string[];
   readonly auth?: AuthOptions;
@@ -168,7 +171,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     received: (peer: PeerClient, bytes: number) => metrics.peerBytes.inc({ peer: peer.label }, bytes),
     failed: (peer: PeerClient, reason: PeerFailure) => metrics.peerFailures.inc({ peer: peer.label, reason }),
   };
-  const store = withPeers(timed, { peers: options.peers ?? [], stallMs: options.peerStallMs, log: (line) => log(`peers: ${line}`), observer: peerObserver });
+  const store = withPeers(timed, { peers: options.peers ?? [], stallMs: options.peerStallMs, slowPeer: options.slowPeer, log: (line) => log(`peers: ${line}`), observer: peerObserver });
   let stopping = false;
   const dir = join(options.dataDir, 'gateway');
   const chain = new ChainReader(options.api);

@@ -31,7 +31,7 @@ export class GatewayMetrics {
   readonly uploadsOpen = new Gauge({ name: 'hcr_gateway_upload_sessions_open', help: 'Upload sessions started and neither completed nor cancelled (in the data dir)', registers: [this.registry] });
   readonly uploadRequestsInFlight = new Gauge({ name: 'hcr_gateway_upload_requests_in_flight', help: 'Upload requests being received now (blob data, door publishes, gRPC RegisterPlugin)', registers: [this.registry] });
   readonly peerBytes = new Counter({ name: 'hcr_gateway_peer_received_bytes_total', help: 'Bytes of blocks received from each peer (--peer) that matched their CIDs', labelNames: ['peer'] as const, registers: [this.registry] });
-  readonly peerFailures = new Counter({ name: 'hcr_gateway_peer_failures_total', help: 'Times a peer was passed over for the next, by why: unreachable, stalled, http_error, not_found, wrong_bytes, cut_short, malformed, out_of_order, too_large, missing_block, other', labelNames: ['peer', 'reason'] as const, registers: [this.registry] });
+  readonly peerFailures = new Counter({ name: 'hcr_gateway_peer_failures_total', help: 'Times a peer was passed over for the next, by why: unreachable, stalled, slow, http_error, not_found, wrong_bytes, cut_short, malformed, out_of_order, too_large, missing_block, other', labelNames: ['peer', 'reason'] as const, registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'hcr_gateway_rate_limited_total', help: 'Requests answered 429, by limit', labelNames: ['limit'] as const, registers: [this.registry] });
 
   /** The live mirror's status, read at each scrape (watchMirror). */

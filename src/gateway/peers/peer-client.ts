@@ -10,7 +10,7 @@ import { type PeerAnswer, peerGet } from './peer-http';
 import { MIN_PROGRESS_BYTES } from './stall-watch';
 
 /** Why a peer was passed over (the reason label of hcr_gateway_peer_failures_total). */
-export type PeerFailure = 'unreachable' | 'stalled' | 'http_error' | 'not_found' | 'wrong_bytes' | 'cut_short' | 'malformed' | 'out_of_order' | 'too_large' | 'missing_block' | 'other';
+export type PeerFailure = 'unreachable' | 'stalled' | 'slow' | 'http_error' | 'not_found' | 'wrong_bytes' | 'cut_short' | 'malformed' | 'out_of_order' | 'too_large' | 'missing_block' | 'other';
 
 export class PeerError extends Error {
   override readonly name = 'PeerError';

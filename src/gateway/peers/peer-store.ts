@@ -12,6 +12,7 @@ import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { clampRange, toReadable } from '../../ipfs/streams';
 import { BlockChannel } from './block-channel';
 import { PeerClient } from './peer-client';
+import { DEFAULT_SLOW_PEER_RULE, type SlowPeerRule, SlowPeers } from './slow-peers';
 import { blockFromPeers, type PeerLog, type PeerObserver, verifiedFile } from './verified-dag';
 
 export interface PeerOptions {
@@ -19,6 +20,8 @@ export interface PeerOptions {
   readonly peers: readonly string[];
   /** A peer that sends nothing for this long is given up on (default 10 s). */
   readonly stallMs?: number;
+  /** When a peer is too slow to keep while another may be asked (default DEFAULT_SLOW_PEER_RULE). */
+  readonly slowPeer?: SlowPeerRule;
   readonly log: PeerLog;
   /** Told what each peer sent and each time one was passed over (the gateway's metrics). */
   readonly observer?: PeerObserver;
@@ -30,7 +33,7 @@ export function withPeers(store: BlobStore, options: PeerOptions): BlobStore {
   const peers = options.peers.map((url) => new PeerClient(url, { stallMs: options.stallMs }));
   // Loaded now, not on the first cold read, whose first byte would wait for it.
   void dagCborModule().catch(() => undefined);
-  const fetcher = new PeerFetcher(store, peers, options.log, options.observer);
+  const fetcher = new PeerFetcher(store, peers, options.log, options.observer, options.slowPeer ?? DEFAULT_SLOW_PEER_RULE);
   return Object.assign(Object.create(store) as BlobStore, {
     get: (cid: string, getOptions?: GetOptions) => local(() => store.get(cid, getOptions), () => fetcher.get(cid, getOptions)),
     stat: (cid: string) => local(() => store.stat(cid), () => fetcher.stat(cid)),
@@ -65,19 +68,28 @@ class PeerFetcher {
   readonly #store: BlobStore;
   readonly #peers: readonly PeerClient[];
   readonly #log: PeerLog;
-  readonly #observer: PeerObserver | undefined;
+  readonly #observer: PeerObserver;
+  readonly #slowRule: SlowPeerRule;
+  readonly #slow = new SlowPeers();
 
-  constructor(store: BlobStore, peers: readonly PeerClient[], log: PeerLog, observer: PeerObserver | undefined) {
+  constructor(store: BlobStore, peers: readonly PeerClient[], log: PeerLog, observer: PeerObserver | undefined, slowRule: SlowPeerRule) {
     this.#store = store;
     this.#peers = peers;
     this.#log = log;
-    this.#observer = observer;
+    this.#slowRule = slowRule;
+    this.#observer = {
+      received: (peer, bytes) => observer?.received(peer, bytes),
+      failed: (peer, reason) => {
+        if (reason === 'slow') this.#slow.found(peer);
+        observer?.failed(peer, reason);
+      },
+    };
   }
 
   /** One block from the first peer that has it and sends the right bytes. */
   async block(cid: string): Promise<Uint8Array> {
     const m = await ipfsModules();
-    const { bytes, failures } = await blockFromPeers(m, parseBlobCid(m, cid), this.#peers, { observer: this.#observer });
+    const { bytes, failures } = await blockFromPeers(m, parseBlobCid(m, cid), this.#slow.order(this.#peers), { observer: this.#observer });
     if (bytes) return bytes;
     throw new BlobNotFoundError(cid, `${cid} is not here, and no peer could send it (${failures.join('; ')})`);
   }
@@ -96,7 +108,7 @@ class PeerFetcher {
   async get(cid: string, options: GetOptions = {}): Promise<Readable> {
     const m = await ipfsModules();
     const root = parseBlobCid(m, cid);
-    const blocks = verifiedFile(m, root, this.#peers, this.#log, options.signal, this.#observer)[Symbol.asyncIterator]();
+    const blocks = verifiedFile(m, root, this.#slow.order(this.#peers), this.#log, options.signal, this.#observer, this.#slowRule)[Symbol.asyncIterator]();
     const first = await blocks.next();
     if (first.done) throw new BlobNotFoundError(cid, `no peer sent ${cid}`);
     const size = fileSize(decodeFileNode(m, root, first.value.bytes));

@@ -13,6 +13,7 @@ export type StallPhase = 'answer' | 'body';
 
 export class StallWatch {
   readonly #stallMs: number;
+  readonly #minProgressBytes: number;
   readonly #onStall: (phase: StallPhase) => void;
   #phase: StallPhase = 'answer';
   #timer: NodeJS.Timeout | undefined;
@@ -25,8 +26,10 @@ export class StallWatch {
   /** Body bytes in this window. */
   #progress = 0;
 
-  constructor(stallMs: number, onStall: (phase: StallPhase) => void) {
+  /** `minProgressBytes`: the body that must come in each stallMs (MIN_PROGRESS_BYTES unless given). */
+  constructor(stallMs: number, onStall: (phase: StallPhase) => void, minProgressBytes = MIN_PROGRESS_BYTES) {
     this.#stallMs = stallMs;
+    this.#minProgressBytes = minProgressBytes;
     this.#onStall = onStall;
   }
 
@@ -59,7 +62,7 @@ export class StallWatch {
   progress(bytes: number): void {
     if (this.#phase !== 'body') return;
     this.#progress += bytes;
-    if (this.#progress < MIN_PROGRESS_BYTES) return;
+    if (this.#progress < this.#minProgressBytes) return;
     const running = this.#runningSince !== undefined;
     this.#waited = 0;
     this.#progress = 0;

@@ -13,6 +13,8 @@ import { BlobNotFoundError, BlobStoreError } from '../../ipfs';
 import type { IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, type FileNode, fileSize } from '../../ipfs/file-node';
 import { type PeerBlock, type PeerClient, PeerError, type PeerFailure } from './peer-client';
+import { DEFAULT_SLOW_PEER_RULE, type SlowPeerRule } from './slow-peers';
+import { StallWatch } from './stall-watch';
 
 export interface VerifiedFileBlock {
   readonly cid: CID;
@@ -123,11 +125,22 @@ class SeenBlocks {
   }
 }
 
+/** An abort of `attempt` whenever `outer` aborts; returns the listener's removal. */
+function abortWith(outer: AbortSignal | undefined, attempt: AbortController): () => void {
+  if (!outer) return () => undefined;
+  const abort = () => attempt.abort(outer.reason);
+  if (outer.aborted) abort();
+  outer.addEventListener('abort', abort, { once: true });
+  return () => outer.removeEventListener('abort', abort);
+}
+
 /**
  * The blocks of the file `root`, verified, depth-first. Peers are asked in order, starting with
  * the one that last served; BlobNotFoundError (naming why each failed) when none has a block.
+ * A peer slower than `slow` (slow-peers.ts) is passed over while another has not been found slow.
  */
-export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal, observer?: PeerObserver): AsyncGenerator<VerifiedFileBlock> {
+export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal, observer?: PeerObserver, slow: SlowPeerRule = DEFAULT_SLOW_PEER_RULE): AsyncGenerator<VerifiedFileBlock> {
+  const slowHere = new Set<PeerClient>();
   const pending: CID[] = [root];
   const seen = new SeenBlocks();
   let current = 0;
@@ -153,16 +166,39 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
       // left are none (nodes without data), which a byte range cannot name.
       const resume = top !== root && size !== undefined && position < size;
       const depth = resume ? 0 : pending.length - 1;
+      // This peer's request ends when the download does, or when the peer is found slow.
+      const attempt = new AbortController();
+      const unlink = abortWith(signal, attempt);
+      // With one peer there is no other to ask: its pace is not watched.
+      const pace =
+        peers.length < 2
+          ? undefined
+          : new StallWatch(
+              slow.windowMs,
+              () => {
+                // The last peer not found slow is read at its pace: it is the best there is.
+                if (!peers.some((other) => other !== peer && !slowHere.has(other))) return pace?.awaitBody();
+                slowHere.add(peer);
+                attempt.abort(new PeerError(peer.url, `sent less than ${slow.minBytes / 1024} KiB of ${root} in ${slow.windowMs} ms, slower than another peer may be`, 'slow'));
+              },
+              slow.minBytes,
+            );
+      pace?.awaitBody();
       try {
-        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, signal, resume ? { from: position } : {});
+        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, attempt.signal, resume ? { from: position } : {});
         if (!blocks) {
           failures.push(`${peer.url} does not have ${top}`);
           observer?.failed(peer, 'not_found');
           continue;
         }
         for await (const block of subtreeOf(blocks, pending, depth, seen, recall, resume)) {
+          // Checking the block, and the client downstream taking it, is not the peer's time.
+          pace?.pause();
           if (!(await isBlockOf(m, block.cid, block.bytes))) throw new PeerError(peer.url, `sent bytes for ${block.cid} that are not that block`, 'wrong_bytes');
-          if (!(block as RecalledBlock).recalled) observer?.received(peer, block.bytes.byteLength);
+          if (!(block as RecalledBlock).recalled) {
+            observer?.received(peer, block.bytes.byteLength);
+            pace?.progress(block.bytes.byteLength);
+          }
           // Decoded before it leaves `pending`: a block that is not part of a file ends the
           // download, rather than leaving its subtree out as if a peer had failed.
           const node = fileNodeOf(m, root, block.cid, block.bytes);
@@ -176,10 +212,13 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
           position += data?.byteLength ?? 0;
           if (size !== undefined && position > size) throw new NotAFileError(`the blocks of ${root} hold more than the ${size} bytes its root says the file has`);
           yield { cid: block.cid, bytes: block.bytes, data };
+          pace?.resume();
         }
         if (pending.length > depth) throw new PeerError(peer.url, `ended the CAR of ${top} before its last block`, 'cut_short');
-      } catch (error) {
-        if (signal?.aborted || error instanceof NotAFileError) throw error;
+      } catch (caught) {
+        if (signal?.aborted || caught instanceof NotAFileError) throw caught;
+        // Given up on as slow: the request's own failure (an abort) is not what happened.
+        const error = attempt.signal.aborted ? attempt.signal.reason : caught;
         const reason = error instanceof PeerError ? error.message : `peer ${peer.url}: ${(error as Error).message}`;
         failures.push(reason);
         observer?.failed(peer, failureOf(error));
@@ -189,6 +228,9 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
           current = (current + 1) % peers.length;
           break;
         }
+      } finally {
+        pace?.stop();
+        unlink();
       }
     }
     if (!progressed) {
