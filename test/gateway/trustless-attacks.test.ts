@@ -1,15 +1,20 @@
 // The trustless gateway against content crafted to cost it: anyone can record anything, so a DAG
 // whose nodes link to the same child over and over (few blocks, countless paths) must cost what
 // its distinct blocks cost, when its nodes are learnt and when it is sent as a CAR; a recorded
-// block that is no UnixFS file is still served as a block; and If-None-Match and Accept are read
-// as the HTTP specification has them (lists, weak tags, q values).
+// block that is no UnixFS file is still served as a block; a block not known yet is a 503 to
+// retry, not a 404; and If-None-Match and Accept are read as the HTTP specification has them
+// (lists, weak tags, q values).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import type { CID } from 'multiformats/cid';
 import { storeDigestInfo, submitTx } from '../../src/chain';
 import type { ChainReader } from '../../src/gateway/resolve/chain-reader';
 import { ipfsModules } from '../../src/ipfs/esm';
 import { RecordedCids } from '../../src/gateway/trustless/recorded-cids';
+import { trustlessRoutes } from '../../src/gateway/trustless/routes';
 import { type Block, rawBlock, unixfsNode } from './helpers/dag';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
@@ -111,6 +116,42 @@ describe('trustless gateway: crafted content and HTTP details', () => {
     assert.equal(reads, 2);
     assert.equal(await recorded.allows(leaf.cid), true);
     assert.equal(reads, 4, 'the second pass takes up the walk where the first stopped');
+  });
+
+  it('answers 503 with Retry-After, not 404, for a block of a held file it has not read that far yet', async () => {
+    const leaf = await rawBlock(new Uint8Array([3]));
+    const nodes = [await unixfsNode('file', [{ cid: leaf.cid, size: 1 }])];
+    for (let i = 1; i < 4; i++) nodes.push(await unixfsNode('file', [{ cid: nodes[i - 1].cid, size: 1 }]));
+    await t.store.putBlockSet((async function* () {
+      yield* [leaf, ...nodes];
+    })());
+    const recorded = new RecordedCids({
+      chain: { recordedCids: async () => [nodes[3].cid.toString()] } as unknown as ChainReader,
+      log: () => undefined,
+      localBlock: (cid) => t.store.getBlock(cid).catch(() => undefined),
+      limits: { nodesPerPass: 2, intervalMs: 0 },
+    });
+    const app = express();
+    app.use(trustlessRoutes({ store: t.store, recorded, log: () => undefined }, () => undefined));
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // The first pass reads two of the four nodes above the leaf: it cannot say yet.
+      const early = await fetch(`${url}/ipfs/${leaf.cid}?format=raw`);
+      assert.equal(early.status, 503);
+      assert.equal(early.headers.get('retry-after'), '2');
+      assert.match(await early.text(), /not known here yet: the gateway is still reading the blocks of the recorded files it holds; retry shortly/);
+      const later = await fetch(`${url}/ipfs/${leaf.cid}?format=raw`);
+      assert.equal(later.status, 200);
+      assert.deepEqual(new Uint8Array(await later.arrayBuffer()), new Uint8Array([3]));
+      // Everything held is read now: what is still unknown is not recorded.
+      const m = await ipfsModules();
+      const stranger = m.CID.createV1(m.raw.code, await m.sha256.digest(new Uint8Array([4])));
+      assert.equal((await fetch(`${url}/ipfs/${stranger}?format=raw`)).status, 404);
+    } finally {
+      server.close();
+    }
   });
 
   it('sends a CAR of a file of repeated subtrees (174^3 leaf positions, 4 distinct blocks) in time proportional to its blocks', { timeout: 60_000 }, async () => {

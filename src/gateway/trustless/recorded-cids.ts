@@ -84,6 +84,15 @@ export class RecordedCids {
     return this.#children.has(key);
   }
 
+  /**
+   * Whether the nodes of the recorded files held here are still being read: a pass is running, or
+   * one stopped at its bound with a walk left for the next. A CID not allowed meanwhile may be
+   * allowed once they are read.
+   */
+  get learning(): boolean {
+    return this.#unfinished !== undefined || this.#learning?.running === true;
+  }
+
   /** CIDs this gateway has just recorded on chain itself: servable before any scan or index sees them. */
   async recordedHere(cids: readonly string[]): Promise<void> {
     const m = await ipfsModules();

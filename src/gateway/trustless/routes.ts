@@ -1,6 +1,7 @@
 // The trustless gateway's routes on the gateway's port: GET and HEAD /ipfs/{cid}. Errors are
 // plain text with the status the IPFS gateway specifications give (400 for a request this
-// gateway does not serve, 404 for content it does not serve or hold, 412 for only-if-cached).
+// gateway does not serve, 404 for content it does not serve or hold, 412 for only-if-cached; 503
+// with Retry-After while it cannot tell yet).
 import type { RequestHandler, Response } from 'express';
 import { IPFS_PATH, serveIpfs, type TrustlessContext } from './serve-ipfs';
 import { TrustlessRequestError } from './trustless-request';
@@ -16,7 +17,10 @@ export function trustlessRoutes(ctx: TrustlessContext, log: (line: string) => vo
     }
     serveIpfs(ctx, req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (error instanceof TrustlessRequestError) return sendText(res, error.status, error.message, req.method === 'HEAD');
+      if (error instanceof TrustlessRequestError) {
+        if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+        return sendText(res, error.status, error.message, req.method === 'HEAD');
+      }
       if ((error as Error)?.name === 'BlobStoreUnavailableError') {
         res.setHeader('Retry-After', '5');
         return sendText(res, 503, `IPFS is unavailable (${(error as Error).message}); retry shortly`, req.method === 'HEAD');

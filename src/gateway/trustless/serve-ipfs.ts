@@ -21,6 +21,9 @@ export interface TrustlessContext {
 
 export const IPFS_PATH = /^\/ipfs\/([^/]+)(\/.*)?$/;
 
+/** When to ask again for a CID the gateway is still learning about: about one learning pass. */
+const LEARNING_RETRY_SECONDS = 2;
+
 export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Response): Promise<void> {
   const m = await ipfsModules();
   const [, rawCid, path] = IPFS_PATH.exec(req.path) ?? [];
@@ -32,6 +35,11 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
   }
   const request = parseTrustlessRequest(req, cid.toString(), path ?? '');
   if (!(await ctx.recorded.allows(cid))) {
+    // Not known yet is not "not recorded": a restarted gateway reads its held files' nodes over
+    // several passes, and a client told 404 now would take the block for missing.
+    if (ctx.recorded.learning) {
+      throw new TrustlessRequestError(`${cid} is not known here yet: the gateway is still reading the blocks of the recorded files it holds; retry shortly`, 503, LEARNING_RETRY_SECONDS);
+    }
     throw new TrustlessRequestError(`no chain record points at ${cid} (nor is it a block of content one points at): this gateway serves recorded content only, it is not a pinning service`, 404);
   }
   let root: Uint8Array;

@@ -22,7 +22,7 @@ export interface TrustlessRequest {
 }
 
 export class TrustlessRequestError extends Error {
-  constructor(message: string, readonly status = 400) {
+  constructor(message: string, readonly status = 400, readonly retryAfterSeconds?: number) {
     super(message);
   }
 }
