@@ -7,6 +7,7 @@ import { dagCborModule, ipfsModules } from '../../ipfs/esm';
 import { carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
 import { PeerFormatError } from './format-error';
 import { type PeerAnswer, peerGet } from './peer-http';
+import { RedirectRefused } from './redirect-guard';
 import { MIN_PROGRESS_BYTES } from './stall-watch';
 
 /** Why a peer was passed over (the reason label of hcr_gateway_peer_failures_total). */
@@ -121,6 +122,7 @@ export class PeerClient {
       answer = await sendAgainIfClosed(ask, (error) => signal?.aborted === true || error instanceof PeerError);
     } catch (error) {
       if (signal?.aborted || error instanceof PeerError) throw error;
+      if (error instanceof RedirectRefused) throw new PeerError(this.url, error.message, 'http_error');
       throw new PeerError(this.url, `is unreachable (${(error as Error).message})`, 'unreachable');
     }
     if (answer.status === 404 || answer.status === 410) {

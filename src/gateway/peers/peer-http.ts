@@ -5,7 +5,9 @@
 // `stallMs` (stall-watch.ts).
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { plainGet } from './plain-http-get';
+import { mayRedirectAnywhere, publicOnly, RedirectRefused } from './redirect-guard';
 import { type StallPhase, StallWatch } from './stall-watch';
 
 const MAX_REDIRECTS = 3;
@@ -25,16 +27,25 @@ export interface PeerGetOptions {
   /** The error a stall ends the request with: no answer in time, or a body that stopped. */
   readonly stallError: (phase: StallPhase) => Error;
   readonly signal?: AbortSignal;
+  /** How the host is resolved (a redirect's target may be held to public addresses). */
+  readonly lookup?: LookupFunction;
 }
 
 export async function peerGet(url: string, options: PeerGetOptions): Promise<PeerAnswer> {
-  let target = new URL(url);
+  const peer = new URL(url);
+  let target = peer;
+  let asked = options;
+  let anywhere: boolean | undefined;
   for (let redirects = 0; ; redirects++) {
-    const answer = target.protocol === 'https:' ? answerOf(await secureRequest(target, options), options) : await plainGet(target, options);
+    const answer = target.protocol === 'https:' ? answerOf(await secureRequest(target, asked), asked) : await plainGet(target, asked);
     const location = answer.headers.location;
     if ([301, 302, 303, 307, 308].includes(answer.status) && typeof location === 'string' && redirects < MAX_REDIRECTS) {
       answer.close();
       target = new URL(location, target);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new RedirectRefused(`redirected the gateway to a ${target.protocol} URL; a peer may redirect only to http: and https: ones`);
+      // The first redirect decides whether this peer may send the gateway anywhere (redirect-guard.ts).
+      anywhere ??= await mayRedirectAnywhere(peer);
+      asked = anywhere ? options : { ...options, lookup: publicOnly(peer, target) };
       continue;
     }
     return answer;
@@ -43,7 +54,7 @@ export async function peerGet(url: string, options: PeerGetOptions): Promise<Pee
 
 function secureRequest(url: URL, options: PeerGetOptions): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
-    const req = https.request(url, { method: 'GET', headers: { Accept: options.accept }, signal: options.signal });
+    const req = https.request(url, { method: 'GET', headers: { Accept: options.accept }, signal: options.signal, lookup: options.lookup });
     const timer = setTimeout(() => req.destroy(options.stallError('answer')), options.stallMs);
     req.once('response', (response) => {
       clearTimeout(timer);

@@ -91,6 +91,7 @@ export function plainGet(url: URL, options: PeerGetOptions): Promise<PeerAnswer>
     const socket = net.connect({
       host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(url.port || 80),
+      lookup: options.lookup,
       onread: {
         // Each read goes after the last in the same buffer, so the body's pieces are views of it.
         buffer: () => {
