@@ -5,6 +5,11 @@ import { applyConfig } from '../config/apply';
 import { ConfigError, loadConfigFile } from '../config/file';
 import { CliError, EXIT } from './errors';
 import { hasServices, stopServices } from './shutdown';
+import { terminalLines } from './terminal-text';
+import { hideSecretsFromProcessList } from './hide-secrets';
+
+// First of all: a key or token on the command line leaves the process list (hide-secrets.ts).
+hideSecretsFromProcessList();
 
 const program = new Command('hcr')
   .description('Hippius container registry: dev chain, indexer, OCI gateway and wallet tools')
@@ -44,13 +49,15 @@ program.hook('preAction', (_program, command) => {
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
+  // Messages quote what the chain, the index or a gateway said (names, their error text): printed
+  // through terminalLines so an escape sequence or carriage return in them cannot rewrite the terminal.
   if (error instanceof CliError) {
-    console.error(`error: ${error.message}`);
+    console.error(`error: ${terminalLines(error.message)}`);
     process.exit(error.exitCode);
   }
   const message = (error as Error)?.message ?? String(error);
   // Expected start-up failures (port in use, foreign data dir) are one readable line.
   if (/EADDRINUSE/.test(message)) console.error(`error: ${message.replace(/.*EADDRINUSE:?\s*/, 'address already in use: ')} — stop the other process or pass --port`);
-  else console.error(`error: ${message}`);
+  else console.error(`error: ${terminalLines(message)}`);
   process.exit(EXIT.failed);
 });

@@ -28,7 +28,7 @@ export function registerArtifact(program: Command): void {
     .action((reference: string, files: string[], flags: PushFlags) => runCommand(flags, () => pushArtifact(reference, files, flags)));
   addRegistryOptions(artifact.command('pull').argument('<reference>', '<space>/<name>:<version>, <space>/<name>@<range> or <space>/<name>'))
     .description('download a version, checked against its digest')
-    .option('-o, --output <file>', 'where to write it (- for stdout; default the file\'s own name)')
+    .option('-o, --output <file>', 'where to write it (- for stdout; default the file\'s own name as a plain name in this directory, never replacing a file there)')
     .option('--file <title>', 'which file of the version (default the first)')
     .addHelpText('after', HELP)
     .action((reference: string, flags: PullFlags) => runCommand(flags, () => pullArtifact(reference, flags)));

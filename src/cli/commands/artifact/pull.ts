@@ -3,12 +3,13 @@
 // them under, and only then moves them into place. A version moved after it was published is
 // downloaded with a warning.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError, EXIT } from '../../errors';
+import { terminalName, terminalText } from '../../terminal-text';
 import { progressBar } from './progress';
 import { type ArtifactRef, parseArtifactRef } from './reference';
 import { authorization, registryUrl, type RegistryFlags, request } from './registry-client';
@@ -45,11 +46,16 @@ export async function pullArtifact(refText: string, flags: PullFlags): Promise<v
   const response = await request(`${base}/api/packages/${ref.name}/${encodeURIComponent(version)}/download${which}`, { headers: auth ? { authorization: auth } : {} });
   const digest = response.headers.get('docker-content-digest');
   const length = Number(response.headers.get('content-length') ?? NaN);
-  if (response.headers.get('hcr-version-moved') === 'true') process.stderr.write(`warning: ${response.headers.get('warning')?.replace(/^299 - "|"$/g, '') ?? `${ref.name} ${version} was moved after it was published`}\n`);
+  if (response.headers.get('hcr-version-moved') === 'true') process.stderr.write(`warning: ${terminalText(response.headers.get('warning')?.replace(/^299 - "|"$/g, '') ?? `${ref.name} ${version} was moved after it was published`)}\n`);
   const named = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
-  const output = flags.output ?? named ?? `${ref.name.split('/').pop()}-${version}`;
+  const output = flags.output ?? downloadFileName(named, `${ref.name.split('/').pop()}-${version}`);
+  // A name the publisher chose must not replace a file of the user's ("Makefile", "package.json"
+  // in a project directory): only -o, which the user typed, overwrites.
+  if (flags.output === undefined && existsSync(output)) {
+    throw new CliError(`${output} already exists here and its name came from the gateway, so it is not replaced: pass -o ${output} to replace it, or -o another path`, EXIT.usage);
+  }
   const hash = createHash('sha256');
-  const progress = progressBar(`pulling ${ref.name}:${version}`, Number.isFinite(length) ? length : undefined, { enabled: output === '-' ? false : undefined });
+  const progress = progressBar(`pulling ${ref.name}:${terminalName(version)}`, Number.isFinite(length) ? length : undefined, { enabled: output === '-' ? false : undefined });
   const counting = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
@@ -73,5 +79,27 @@ export async function pullArtifact(refText: string, flags: PullFlags): Promise<v
   }
   if (temporary) await rename(temporary, output);
   if (flags.json) process.stdout.write(`${JSON.stringify({ name: ref.name, version, sha256: actual, output }, null, 2)}\n`);
-  else if (output !== '-') process.stderr.write(`pulled ${ref.name}:${version} (${actual}) into ${output}\n`);
+  else if (output !== '-') process.stderr.write(`pulled ${ref.name}:${terminalName(version)} (${actual}) into ${terminalText(output)}\n`);
+}
+
+/**
+ * Where a download goes without -o. The gateway's Content-Disposition name is the layer's title
+ * annotation and the version is a tag, both chosen by whoever published (any OCI client can push
+ * a layer titled "../../.ssh/authorized_keys" or "/etc/cron.d/x"), so the name is reduced to one
+ * plain file name in the current directory: its last path component, refused when it is empty,
+ * "." or "..", hidden (".bashrc", ".envrc" would be read by shells and tools) or holds control
+ * characters. A refused title falls back to <name>-<version>, made safe the same way; a note on
+ * stderr says so, and -o chooses any path.
+ */
+export function downloadFileName(offered: string | undefined, fallback: string): string {
+  const plain = (candidate: string): string | undefined => {
+    if (/[\u0000-\u001f\u007f-\u009f]/u.test(candidate)) return undefined;
+    const base = candidate.split(/[\\/]/).pop() ?? '';
+    return base === '' || base.startsWith('.') ? undefined : base;
+  };
+  const fromGateway = offered === undefined ? undefined : plain(offered);
+  if (fromGateway !== undefined && fromGateway === offered) return fromGateway;
+  const chosen = fromGateway ?? plain(fallback.replace(/[\\/]/g, '_')) ?? 'download';
+  if (offered !== undefined) process.stderr.write(`note: the gateway named the file ${terminalText(JSON.stringify(offered))}, which is not a plain file name in this directory: writing ${terminalText(chosen)} instead (choose with -o)\n`);
+  return chosen;
 }

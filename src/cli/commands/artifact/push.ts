@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CliError, EXIT } from '../../errors';
+import { terminalText } from '../../terminal-text';
 import { progressBar } from './progress';
 import { parseArtifactRef } from './reference';
 import { authorization, failure, registryUrl, type RegistryFlags } from './registry-client';
@@ -84,7 +85,9 @@ export async function pushArtifact(refText: string, paths: string[], flags: Push
     process.stdout.write(`${JSON.stringify(published, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`pushed ${published.name}:${published.version} (${flags.kind}, ${published.size} bytes, ${published.sha256})\n  manifest ${published.manifestDigest} (CID ${published.manifestCid}), file CID ${published.cid}\n`);
-  for (const extra of (published.files ?? []).slice(1)) process.stdout.write(`  and ${extra.title} (${extra.size} bytes, ${extra.sha256})\n`);
+  // The answer is the gateway's: each value is printed escaped, so it cannot rewrite the terminal.
+  const t = (value: unknown) => terminalText(String(value));
+  process.stdout.write(`pushed ${t(published.name)}:${t(published.version)} (${t(flags.kind)}, ${t(published.size)} bytes, ${t(published.sha256)})\n  manifest ${t(published.manifestDigest)} (CID ${t(published.manifestCid)}), file CID ${t(published.cid)}\n`);
+  for (const extra of (published.files ?? []).slice(1)) process.stdout.write(`  and ${t(extra.title)} (${t(extra.size)} bytes, ${t(extra.sha256)})\n`);
   if (!published.indexed) process.stderr.write('the index has not listed it yet; listings and ranges will show it shortly\n');
 }

@@ -1,6 +1,7 @@
 // `hcr artifact ls`, `search` and `resolve`: listings and semver resolution through the gateway's
 // package door (the index underneath), as a table or, with --json, as the gateway's JSON.
 import { CliError, EXIT } from '../../errors';
+import { terminalName, terminalText } from '../../terminal-text';
 import { resolveRef } from './pull';
 import { parseArtifactRef } from './reference';
 import { authorization, registryUrl, type RegistryFlags, request } from './registry-client';
@@ -27,7 +28,8 @@ function table(rows: string[][]): string {
 function printSummaries(summaries: Summary[], json: unknown, flags: RegistryFlags): void {
   if (flags.json) return void process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   if (summaries.length === 0) return void process.stderr.write('no artifacts\n');
-  const rows = [['NAME', 'LATEST', 'VERSIONS', 'KIND', 'DESCRIPTION'], ...summaries.map((s) => [s.name, s.latest, String(s.versionCount), s.kinds.join(','), s.description ?? (s.keywords.join(', ') || '')])];
+  // Every cell is what a publisher (anyone) wrote: escape sequences, carriage returns and lookalikes are shown escaped.
+  const rows = [['NAME', 'LATEST', 'VERSIONS', 'KIND', 'DESCRIPTION'], ...summaries.map((s) => [terminalName(s.name), terminalName(s.latest), String(s.versionCount), terminalName(s.kinds.join(',')), terminalText(s.description ?? (s.keywords.join(', ') || ''))])];
   process.stdout.write(`${table(rows)}\n`);
 }
 
@@ -53,5 +55,5 @@ export async function searchArtifacts(query: string, flags: ListFlags): Promise<
 export async function resolveArtifact(refText: string, flags: RegistryFlags): Promise<void> {
   const resolved = await resolveRef(parseArtifactRef(refText), flags, await authorization(flags));
   if (flags.json) process.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
-  else process.stdout.write(`${resolved.version} ${resolved.manifestDigest}\n`);
+  else process.stdout.write(`${terminalName(String(resolved.version))} ${terminalName(String(resolved.manifestDigest))}\n`);
 }

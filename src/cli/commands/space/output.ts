@@ -1,5 +1,6 @@
 // What commands print on stdout: JSON for scripts with --json, otherwise lines for people.
 import { displayBytes, type SpaceView, type TxResult } from '../../../chain';
+import { terminalName } from '../../terminal-text';
 
 export interface SpaceJson {
   readonly id: string;
@@ -41,18 +42,20 @@ export function printResult(asJson: boolean | undefined, json: unknown, human: (
   process.stdout.write(`${text}\n`);
 }
 
+// Names and image names are whatever a stranger wrote on chain: printed for people through
+// terminalName, so escape sequences, carriage returns and lookalike letters show as escapes.
 export function spaceLines(space: SpaceJson): string[] {
   return [
-    `space ${space.id}  ${space.name}`,
+    `space ${space.id}  ${terminalName(space.name)}`,
     `  owner    ${space.owner}`,
     `  members  ${space.members.length ? space.members.join('\n           ') : '(none)'}`,
-    `  images   ${space.images.length ? space.images.join(', ') : '(none)'}`,
+    `  images   ${space.images.length ? space.images.map(terminalName).join(', ') : '(none)'}`,
   ];
 }
 
 export function spaceTable(spaces: readonly SpaceJson[]): string[] {
   if (spaces.length === 0) return ['no spaces'];
-  const rows = spaces.map((s) => [s.id, s.name, s.owner, String(s.members.length), String(s.images.length)]);
+  const rows = spaces.map((s) => [s.id, terminalName(s.name), s.owner, String(s.members.length), String(s.images.length)]);
   const header = ['ID', 'NAME', 'OWNER', 'MEMBERS', 'IMAGES'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();

@@ -3,6 +3,7 @@
 // printed once; the gateway keeps only its hash.
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors';
+import { terminalText } from '../../terminal-text';
 import { runCommand } from '../space/session';
 import { addRegistryOptions, authorization, registryUrl, type RegistryFlags, request } from '../artifact/registry-client';
 
@@ -68,7 +69,8 @@ export function registerToken(program: Command): void {
         const body = (await (await request(`${registryUrl(flags)}/api/tokens`, { headers: await authHeaders(flags) })).json()) as { account: string; tokens: TokenInfo[] };
         if (flags.json) return print(JSON.stringify(body, null, 2));
         if (body.tokens.length === 0) return void process.stderr.write(`${body.account} has no tokens\n`);
-        for (const t of body.tokens) print(`${t.id}  ${t.name}  ${t.scopes.join(',')}  ${t.revokedAt ? `revoked ${t.revokedAt}` : t.expiresAt ? `until ${t.expiresAt}` : 'no expiry'}`);
+        // Names are free text kept by the gateway: escaped so they cannot rewrite the terminal.
+        for (const t of body.tokens) print(`${terminalText(t.id)}  ${terminalText(t.name)}  ${t.scopes.join(',')}  ${t.revokedAt ? `revoked ${t.revokedAt}` : t.expiresAt ? `until ${t.expiresAt}` : 'no expiry'}`);
       }),
     );
   addRegistryOptions(token.command('revoke').argument('<id>', 'the token\'s id (hcr token ls)'))
@@ -77,7 +79,7 @@ export function registerToken(program: Command): void {
       runCommand(flags, async () => {
         const revoked = (await (await request(`${registryUrl(flags)}/api/tokens/${encodeURIComponent(id)}`, { method: 'DELETE', headers: await authHeaders(flags) })).json()) as TokenInfo;
         if (flags.json) return print(JSON.stringify(revoked, null, 2));
-        print(`revoked ${revoked.id} "${revoked.name}" at ${revoked.revokedAt}`);
+        print(`revoked ${terminalText(revoked.id)} "${terminalText(revoked.name)}" at ${revoked.revokedAt}`);
       }),
     );
 }

@@ -1,0 +1,42 @@
+// Printing untrusted text on a terminal. Names, tags, digests, descriptions and error messages
+// that came from the chain, the index, a gateway or a bundle were written by strangers: the
+// pallet stores any bytes. Printed as they are, an escape sequence (ESC [ … , OSC ESC ] … BEL)
+// can clear the screen, retitle the window, hide or recolour text or write a link, and a
+// carriage return or backspace can overwrite what was printed before it, so a stranger's space
+// could print a fake "owner" line or "finalized" result. Bidi controls (U+202E …) reorder what
+// follows, so "\u202Eemca" shows as "acme". These helpers show each such character as a visible
+// escape (\x1b, \r, \u202e) instead. JSON output is never passed through them: JSON.stringify
+// already escapes C0 controls, and scripts need the exact values.
+
+/** C0 and C1 controls, DEL, bidi embeddings/overrides/isolates/marks, zero-width and line/paragraph separators, BOM, interlinear annotations. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb]/gu;
+/** The same, with line feeds allowed (messages of several lines that the CLI itself wrote). */
+const UNSAFE_KEEPING_NEWLINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb]/gu;
+/** Anything outside printable ASCII, and the space: no valid name holds one, and in a table it could fake another column. */
+const NOT_PRINTABLE_ASCII = /[^\x21-\x7e]/gu;
+
+function escapeChar(char: string): string {
+  const code = char.codePointAt(0)!;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, '0')}`;
+  return `\\u{${code.toString(16)}}`;
+}
+
+/** Free text (a description, a label): letters of any script stay, controls and invisible or reordering characters are escaped. One line. */
+export function terminalText(value: string): string {
+  return value.replace(UNSAFE, escapeChar);
+}
+
+/** A message of several lines (errors, warnings): as terminalText, but line feeds stay. */
+export function terminalLines(value: string): string {
+  return value.replace(UNSAFE_KEEPING_NEWLINES, escapeChar);
+}
+
+/**
+ * A registry identifier (space, image or artifact name, tag, version, digest, CID): valid ones are
+ * printable ASCII without spaces, so every other character is escaped. A lookalike ("аcme" with a Cyrillic а)
+ * then prints as "\u0430cme" and cannot pass for the name it imitates.
+ */
+export function terminalName(value: string): string {
+  return value.replace(NOT_PRINTABLE_ASCII, escapeChar);
+}
