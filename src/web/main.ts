@@ -4,6 +4,7 @@ import { byId, h, shortAddress } from './dom';
 import { IndexView } from './index-view';
 import { wireManage } from './manage';
 import { errorText } from './tx-progress';
+import { nameText } from './untrusted-text';
 import { connectWallet, type WalletAccount } from './wallet';
 
 interface PageState {
@@ -84,8 +85,10 @@ async function start(): Promise<void> {
 
 function renderAccount(account: AccountInfo): void {
   byId('account-address').textContent = account.address;
-  byId('account-space').textContent = account.space ? `${account.space.name} (id ${account.space.id}, ${account.space.members.length} member${account.space.members.length === 1 ? '' : 's'})` : 'none yet';
-  byId('member-space').textContent = account.space ? `Adds to your space ${account.space.name}.` : 'Create a space first.';
+  // The name is bytes on chain, shown escaped like every other name (untrusted-text.ts).
+  const spaceName = account.space ? nameText(account.space.name) : '';
+  byId('account-space').textContent = account.space ? `${spaceName} (id ${account.space.id}, ${account.space.members.length} member${account.space.members.length === 1 ? '' : 's'})` : 'none yet';
+  byId('member-space').textContent = account.space ? `Adds to your space ${spaceName}.` : 'Create a space first.';
   const gateway = byId('account-gateway');
   gateway.textContent = account.gatewayGrant ? 'may record your pushes' : 'not granted';
   byId('gateway-state').textContent = account.gatewayGrant ? 'Granted: the gateway records your and your members\' pushes.' : 'Not granted: pushes to your space cannot be recorded by the gateway.';

