@@ -8,7 +8,7 @@ import { toAddress } from '../addresses';
 import { searchText } from '../bytes';
 import type { BatchState } from './batch-state';
 import { contextColumns } from './context-columns';
-import { imageId, manifestId, tagId } from './ids';
+import { blobId, imageId, manifestId, tagId } from './ids';
 import { claimName } from './name-ownership';
 
 export interface ApplyLog {
@@ -115,9 +115,9 @@ function storeDigestInfo(state: BatchState, action: DigestInfoStoredAction, log:
   const space = state.spaceByOwner.get(toAddress(who));
   if (!space) return log.warn(`${ctx.eventId}: a digest recorded by ${toAddress(who)}, who owns no indexed space; skipped`);
   const account = state.account(who);
-  let blob = state.blobs.get(digest.hex);
+  let blob = state.blobs.get(blobId(digest));
   if (!blob) {
-    blob = new Blob({ id: digest.hex, digest: digest.text, recordCount: 0 });
+    blob = new Blob({ id: blobId(digest), digest: digest.text, recordCount: 0 });
     state.blobs.set(blob.id, blob);
     state.created.add(blob);
   }

@@ -6,7 +6,7 @@ import { toAddress } from '../addresses';
 import { CACHED_KINDS, type CachedKind, type EntityCache } from './entity-cache';
 import type { EntityReader, SpaceName } from './entity-reader';
 import { EntityMaps } from './entity-maps';
-import { imageId, manifestId, tagId } from './ids';
+import { blobId, imageId, manifestId, tagId } from './ids';
 
 export class BatchState extends EntityMaps {
   readonly newAccounts = new Set<string>();
@@ -102,7 +102,7 @@ export class BatchState extends EntityMaps {
   private async loadSpaceContents(reader: EntityReader, actions: RegistryAction[], cached?: EntityCache): Promise<void> {
     const ids = { images: new Set<string>(), tags: new Set<string>(), manifests: new Set<string>(), blobs: new Set<string>() };
     for (const action of actions) {
-      if (action.kind === 'digestInfoStored') ids.blobs.add(action.digest.hex);
+      if (action.kind === 'digestInfoStored') ids.blobs.add(blobId(action.digest));
       if (action.kind !== 'manifestPushed') continue;
       const space = this.spaceByOwner.get(toAddress(action.who));
       if (!space) continue;
