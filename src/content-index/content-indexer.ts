@@ -82,7 +82,7 @@ export class ContentIndexer {
         }
         try {
           const result = await this.#readOne(row);
-          await writeResult(this.#pool, row.id, result);
+          await this.#write(row, result);
           if (result.state === 'indexed') indexed++;
         } catch (error) {
           if (!(error instanceof BlobStoreUnavailableError)) throw error;
@@ -99,6 +99,26 @@ export class ContentIndexer {
       this.#log(`indexed ${indexed} manifest${indexed === 1 ? '' : 's'}`);
     }
     return unreachable === undefined;
+  }
+
+  /**
+   * Writes a row's result. Verified bytes are anyone's: a manifest may hold what Postgres refuses
+   * to store (a NUL character in an annotation, a lone UTF-16 surrogate, an artifactType too long
+   * for its index). Such a write failed the whole pass, the row stayed due first in line, and a
+   * few of them stopped every worker on every pass: no one's content was indexed any more. The
+   * row is marked invalid instead, naming what Postgres refused; other failures (Postgres away)
+   * still fail the pass, to be tried again.
+   */
+  async #write(row: DueContent, result: ContentResult): Promise<void> {
+    try {
+      await writeResult(this.#pool, row.id, result);
+    } catch (error) {
+      if (result.state !== 'indexed' || !isUnstorableValue(error)) throw error;
+      const detail = (error as { detail?: unknown }).detail;
+      const reason = `its content cannot be stored in the index: Postgres refused it (${(error as Error).message}${typeof detail === 'string' ? `: ${detail}` : ''})`;
+      await writeResult(this.#pool, row.id, { state: 'invalid', cid: result.cid, mismatchedCids: result.mismatchedCids, reason });
+      this.#log(`${row.digest ?? row.id}: ${reason}`);
+    }
   }
 
   async #readOne(row: DueContent): Promise<ContentResult> {
@@ -177,4 +197,13 @@ export class ContentIndexer {
       this.#wake = done;
     });
   }
+}
+
+/**
+ * Whether Postgres refused a value itself rather than failed: SQLSTATE class 22 (data exception:
+ * NUL in text, malformed JSON escapes) or 54000 (program limit: an index entry too large).
+ */
+function isUnstorableValue(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '54000');
 }

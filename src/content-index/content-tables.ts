@@ -41,6 +41,15 @@ async function finalizedHeight(client: PoolClient): Promise<number> {
 }
 
 /**
+ * The longest digest (in hex, `0x` included) that gets a row. Rows are keyed by the digest's hex,
+ * and Postgres refuses a key above about 2.7 kB: a digest of several kB recorded on chain by
+ * anyone failed this pass's INSERT every time, so no new manifest was ever discovered again. No
+ * such digest can name bytes (a sha256 digest is 71 bytes); it gets no row, as it could only be
+ * invalid. 1024 bytes, as the processor keeps as text (src/processor/bytes.ts).
+ */
+export const MAX_DIGEST_HEX_LENGTH = 2 + 2 * 1024;
+
+/**
  * Adds a pending row for every manifest digest recorded in a block after `afterBlock` (the
  * finalized height the previous pass saw; -1 at start: everything), and makes rows due again
  * whose digest got a newer record (a new CID to try). Rows at or below a finalized height never
@@ -56,12 +65,12 @@ export async function discover(pool: Pool, afterBlock: number): Promise<{ nextAf
     const inserted = await client.query(
       `INSERT INTO manifest_content AS c (id, digest, state, attempts, next_attempt_at, last_record_block, discovered_at)
        SELECT m.digest_hex, min(m.digest), 'pending', 0, now(), max(m.block_number), now()
-         FROM manifest m WHERE m.block_number > $1 GROUP BY m.digest_hex
+         FROM manifest m WHERE m.block_number > $1 AND length(m.digest_hex) <= $2 GROUP BY m.digest_hex
        ON CONFLICT (id) DO UPDATE SET last_record_block = EXCLUDED.last_record_block,
          next_attempt_at = CASE WHEN c.state IN ('pending', 'mismatch') THEN now() ELSE c.next_attempt_at END
        WHERE EXCLUDED.last_record_block > c.last_record_block
        RETURNING (xmax = 0) AS inserted`,
-      [afterBlock],
+      [afterBlock, MAX_DIGEST_HEX_LENGTH],
     );
     // Children of an index and manifests pushed by digest are recorded as digest info: a new
     // record of a digest already known is a new CID to try.
