@@ -11,6 +11,9 @@
 // or OpenReader's own time-based `--dumb-cache` was asked for instead, and answers request bodies
 // that cannot be read with a JSON error instead of Express's HTML page (graphql-request-body.ts),
 // and adds /healthz, /readyz and /metrics with every request timed (graphql-observability.ts).
+// It also adds a validation rule that refuses queries nesting lists of entities more than
+// GQL_MAX_LIST_NESTING deep (graphql-list-nesting.ts): each level multiplies the answer's rows;
+// and it bounds each query's SQL by GQL_SQL_STATEMENT_TIMEOUT_MS (graphql-statement-timeout.ts).
 import './register-ts-sources';
 import { exitWithParent } from './exit-with-parent';
 import { dbUrlFromEnv } from './db-url';
@@ -18,6 +21,8 @@ import { answerCacheHitsFirst } from './graphql-cache-fast-path';
 import { bodyErrorHandler } from './graphql-request-body';
 import { indexVersion, ResponseCache, responseCacheMiddleware, responseCacheSettingsFromEnv } from './graphql-response-cache';
 import { graphqlObservabilityFromEnv, observeGraphql } from './graphql-observability';
+import { listNestingRule, maxListNestingFromEnv } from './graphql-list-nesting';
+import { explainStatementTimeout, withStatementTimeout } from './graphql-statement-timeout';
 import type { Application } from 'express';
 
 function responseCache(): ResponseCache | undefined {
@@ -62,9 +67,26 @@ function patchApolloServer(): void {
     console.error(`graphql: ${(error as Error).message}`);
     process.exit(2);
   }
+  let maxListNesting: number;
+  let statementTimeoutMs: number;
+  try {
+    maxListNesting = maxListNestingFromEnv();
+    // Read by OpenReader's own option parsing, which runs after this (graphql-statement-timeout.ts).
+    statementTimeoutMs = withStatementTimeout(process.argv);
+  } catch (error) {
+    console.error(`graphql: ${(error as Error).message}`);
+    process.exit(2);
+  }
   apollo.ApolloServer = class extends Base {
-    constructor(config: object) {
-      super({ ...config, debug: false });
+    constructor(config: { validationRules?: unknown[] }) {
+      // Queries that nest lists without bound are refused before any SQL runs (graphql-list-nesting.ts),
+      // and an answer stopped by the statement timeout says why (graphql-statement-timeout.ts).
+      super({
+        ...config,
+        debug: false,
+        validationRules: [...(config.validationRules ?? []), listNestingRule(maxListNesting)],
+        formatError: explainStatementTimeout(statementTimeoutMs),
+      });
     }
 
     override applyMiddleware(options: MiddlewareOptions): void {
