@@ -2,6 +2,8 @@
 // which the content indexer fills from IPFS): listings, filters, semver ranges, the moved flag.
 // Every query has a deadline; an index that does not answer is the client's 503, never a guess.
 import semver from 'semver';
+import { OciError } from '../errors/oci-error';
+import { parseName } from '../oci/reference';
 import { ArtifactError } from './errors';
 
 export interface VersionView {
@@ -77,8 +79,25 @@ interface VersionRow {
   files: { title: string | null; mediaType: string; digest: string; size: string }[];
 }
 
+/**
+ * Whether `<space>/<name>` is a name the doors can address, and one that addresses this very space.
+ * The chain takes any bytes as a space name: a stranger's space named `acme/tools` would list its
+ * `cli` as `acme/tools/cli`, which is acme's `tools/cli` (its versions, owner and CIDs shown under
+ * acme's name, while a download by that name reaches acme's records). Such rows are left out.
+ */
+function addressable(space: string | null, name: string | null): boolean {
+  if (space === null || name === null) return false;
+  try {
+    const parsed = parseName(`${space}/${name}`);
+    return parsed.repo === space && parsed.image === name;
+  } catch (error) {
+    if (error instanceof OciError) return false;
+    throw error;
+  }
+}
+
 const toVersion = (row: VersionRow): VersionView | undefined =>
-  row.version === null || row.artifactName === null || row.space.name === null
+  row.version === null || row.artifactName === null || row.space.name === null || !addressable(row.space.name, row.artifactName)
     ? undefined
     : {
         name: `${row.space.name}/${row.artifactName}`,
@@ -110,13 +129,18 @@ export class ArtifactCatalog {
 
   /** Versions, highest first (tags that are no version last). */
   async versions(query: VersionQuery): Promise<VersionView[]> {
+    return (await this.versionPage(query)).versions;
+  }
+
+  /** versions(), with how many rows the index answered: fewer than asked for is the last page (rows left out here still count). */
+  async versionPage(query: VersionQuery): Promise<{ versions: VersionView[]; rows: number }> {
     const data = await this.#query<{ artifactVersions: VersionRow[] }>(
       `query($space: String, $name: String, $kind: [String!], $label: [String!], $range: String, $limit: Int!, $offset: Int!) {
         artifactVersions(space: $space, name: $name, kind: $kind, label: $label, range: $range, limit: $limit, offset: $offset) { ${VERSION_FIELDS} }
       }`,
       { space: query.space ?? null, name: query.name ?? null, kind: query.kinds ?? null, label: query.labels ?? null, range: query.range ?? null, limit: query.limit ?? 1000, offset: query.offset ?? 0 },
     );
-    return data.artifactVersions.flatMap((row) => toVersion(row) ?? []);
+    return { versions: data.artifactVersions.flatMap((row) => toVersion(row) ?? []), rows: data.artifactVersions.length };
   }
 
   /** One exact version (tag) of an artifact, if the index has it. */
@@ -142,7 +166,7 @@ export class ArtifactCatalog {
     );
     return data.artifacts.flatMap((row) => {
       const versions = row.versions.flatMap((v) => toVersion(v) ?? []);
-      if (row.name === null || row.space.name === null || versions.length === 0) return [];
+      if (row.name === null || row.space.name === null || !addressable(row.space.name, row.name) || versions.length === 0) return [];
       const latest = versions.find((v) => semver.valid(v.version) !== null && semver.prerelease(v.version) === null) ?? versions[0];
       return [{
         name: `${row.space.name}/${row.name}`, artifactName: row.name, space: { id: row.space.id, name: row.space.name, owner: row.space.owner },
@@ -152,7 +176,12 @@ export class ArtifactCatalog {
     });
   }
 
-  /** The CIDs the space owner recorded for these digests (the newest record each), else anyone's newest. */
+  /**
+   * The CIDs the space owner recorded for these digests (the newest record each). Never another
+   * account's: any space owner can record any digest → CID, and a listing's CID is not checked
+   * against the bytes (a plugin client fetches by it alone), so a stranger's record would put the
+   * stranger's bytes under the owner's name. A digest the owner never recorded has no CID here.
+   */
   async fileCids(digests: readonly string[], owner: string): Promise<Map<string, string>> {
     if (digests.length === 0) return new Map();
     const data = await this.#query<{ digestInfoRecords: { digest: string | null; cid: string | null; account: { id: string } }[] }>(
@@ -160,11 +189,9 @@ export class ArtifactCatalog {
       { digests: [...new Set(digests)] },
     );
     const cids = new Map<string, string>();
-    for (const ownersOnly of [true, false]) {
-      for (const row of data.digestInfoRecords) {
-        if (!row.digest || !row.cid || cids.has(row.digest) || (ownersOnly && row.account.id !== owner)) continue;
-        cids.set(row.digest, row.cid);
-      }
+    for (const row of data.digestInfoRecords) {
+      if (!row.digest || !row.cid || cids.has(row.digest) || row.account.id !== owner) continue;
+      cids.set(row.digest, row.cid);
     }
     return cids;
   }

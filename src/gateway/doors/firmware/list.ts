@@ -60,9 +60,10 @@ export async function getFirmwareList(ctx: GatewayContext, req: Request, res: Re
   // The index answers at most 1000 versions a query: page through them all, up to MAX_LISTED.
   const versions = [];
   for (let offset = 0; offset < MAX_LISTED; offset += PAGE) {
-    const page = await catalog.versions({ space, name: name?.image, kinds, labels, limit: PAGE, offset });
-    versions.push(...page);
-    if (page.length < PAGE) break;
+    const page = await catalog.versionPage({ space, name: name?.image, kinds, labels, limit: PAGE, offset });
+    versions.push(...page.versions);
+    // By the rows the index answered, not those kept: a page with rows left out is not the last.
+    if (page.rows < PAGE) break;
   }
   const matching = version === undefined ? versions : versions.filter((v) => v.version === version);
   const groups = new Map<string, ReturnType<typeof firmwareRecord>[]>();

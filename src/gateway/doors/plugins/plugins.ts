@@ -40,10 +40,14 @@ function unary<Req, Res>(ctx: GatewayContext, work: (call: ServerUnaryCall<Req, 
   };
 }
 
-async function fileCid(ctx: GatewayContext, name: RepositoryName, digest: string): Promise<string> {
-  const local = await ctx.local.get(digest);
+async function fileCid(ctx: GatewayContext, name: RepositoryName, file: { digest: string; size: number }): Promise<string> {
+  const local = await ctx.local.get(file.digest);
   if (local) return local.cid;
-  return (await ctx.content.blob(name, digest, { skipCache: true, verify: 'while-streaming' })).cid ?? '';
+  // The CID is all a plugin client fetches by (Plugin has no digest to check the bytes against),
+  // and the chain lets any space owner repoint a digest to other bytes: a CID is answered only
+  // once its bytes were hashed to the file's digest here. An unchecked candidate (what
+  // `while-streaming` gives) would hand a gateway without the file a stranger's CID.
+  return (await ctx.content.blob(name, file.digest, { skipCache: true, verify: 'now', expectedSize: file.size })).cid ?? '';
 }
 
 export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegistryOptions = {}) {
@@ -113,7 +117,7 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
         if (notice.originalDigest) headers.set('hcr-original-digest', notice.originalDigest);
         call.sendMetadata(headers);
       }
-      return { plugin: { name: shown(name.repo, name.image), version, cid: await fileCid(ctx, name, file.digest), path: file.title ?? '' } };
+      return { plugin: { name: shown(name.repo, name.image), version, cid: await fileCid(ctx, name, file), path: file.title ?? '' } };
     }),
   };
 }
