@@ -41,6 +41,18 @@ export function artifactVersion(raw: unknown, requireSemver: boolean, field = 'v
   return version;
 }
 
+/**
+ * One component of a door's path, percent-decoded. A broken escape (`%E0` alone, `%ZZ`) is the
+ * client's mistake, answered as such: decodeURIComponent's URIError would be a 500.
+ */
+export function pathComponent(raw: string, field: 'name' | 'version'): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ArtifactError(field === 'name' ? 'INVALID_NAME' : 'INVALID_VERSION', `the ${field} in the path, ${JSON.stringify(shown(raw))}, has a broken percent-escape: escape each byte of UTF-8 as %XX (encodeURIComponent does it), or write the ${field} as it is`, { field });
+  }
+}
+
 function shown(text: string): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }

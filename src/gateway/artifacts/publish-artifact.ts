@@ -68,15 +68,20 @@ export async function reserveVersion(ctx: GatewayContext, name: RepositoryName, 
   }
   const release = ctx.artifacts.claim(name.full, version);
   try {
-    const existing = await ctx.resolver.tagDigest(name, version);
-    if (existing) {
-      throw new ArtifactError('VERSION_EXISTS', `${name.full} ${version} is already published (${existing}): versions are immutable, publish it as a new version`, { field: 'version' });
-    }
+    await refuseExistingVersion(ctx, name, version);
   } catch (error) {
     release();
     throw toArtifactError(error);
   }
   return { name, version, permit, release };
+}
+
+/** VERSION_EXISTS when chain records already give `name` the tag `version`. */
+async function refuseExistingVersion(ctx: GatewayContext, name: RepositoryName, version: string): Promise<void> {
+  const existing = await ctx.resolver.tagDigest(name, version);
+  if (existing) {
+    throw new ArtifactError('VERSION_EXISTS', `${name.full} ${version} is already published (${existing}): versions are immutable, publish it as a new version`, { field: 'version' });
+  }
 }
 
 /**
@@ -118,6 +123,10 @@ export async function publishArtifact(ctx: GatewayContext, reservation: Reservat
     if (bytes.length > ctx.limits.manifestBytes) throw new ArtifactError('TOO_LARGE', `the version's metadata makes a ${bytes.length}-byte manifest; at most ${ctx.limits.manifestBytes} are accepted: send fewer labels or files`);
     const digest = sha256Digest(bytes);
     const manifest = parseManifest(parseManifestJson(bytes), MEDIA_TYPES.ociManifest);
+    // Asked again just before recording: the reservation only holds off this gateway's doors, and
+    // while the files arrived (minutes, for a large one) the tag may have been set through the OCI
+    // API or another gateway. Recording now would silently move that published version.
+    await refuseExistingVersion(ctx, name, version);
     const { cid } = await publishManifest(ctx, { name, reference: { kind: 'tag', tag: version }, digest, bytes, mediaType: MEDIA_TYPES.ociManifest, manifest, permit });
     ctx.artifacts.forget(`${name.full}:${version}`);
     ctx.artifacts.forget(`moves ${name.full}:${version}`);

@@ -86,9 +86,19 @@ export function moveHeaders(version: ExactVersion, notice: MoveNotice): Record<s
 export async function sendVersionFile(ctx: GatewayContext, req: Request, res: Response, version: ExactVersion, file: ExactVersion['files'][number], options: { filename?: string; moves?: Promise<VersionView | undefined> } = {}): Promise<void> {
   for (const [header, value] of Object.entries(moveHeaders(version, await moveNotice(ctx, version, options.moves)))) res.setHeader(header, value);
   res.setHeader('Hcr-Manifest-Digest', version.digest);
-  const filename = options.filename ?? file.title ?? undefined;
-  if (filename) res.setHeader('Content-Disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`);
+  const filename = downloadName(options.filename ?? file.title ?? '');
+  if (filename) res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
   await getBlob(ctx, req, res, { name: version.name.full, digest: file.digest });
+}
+
+/**
+ * A file's title as a download offers it to be saved: its last path component only (a title is
+ * whatever the manifest's pusher wrote, `../../.ssh/authorized_keys` included, and not every
+ * client strips directories from Content-Disposition), printable ASCII without quotes.
+ */
+function downloadName(title: string): string | undefined {
+  const base = (title.split(/[/\\]/).pop() ?? '').replace(/[^\x20-\x7e]|"/g, '_').trim();
+  return base === '' || /^\.+$/.test(base) ? undefined : base;
 }
 
 /** The file a single-file door serves: the only layer, else the first one. */

@@ -3,14 +3,14 @@
 // its publish answered. A version moved after it was published says so in its headers.
 import type { Request, Response } from 'express';
 import { requireRead } from '../../artifacts/access';
-import { artifactName, artifactVersion } from '../../artifacts/coordinates';
+import { artifactName, artifactVersion, pathComponent } from '../../artifacts/coordinates';
 import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
 import type { GatewayContext } from '../../context';
 
 export async function getFirmware(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   await requireRead(ctx, req.headers.authorization);
-  const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
-  const version = artifactVersion(decodeURIComponent(params.version), false);
+  const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
+  const version = artifactVersion(pathComponent(params.version, 'version'), false);
   const moves = askMoves(ctx, name, version);
   const exact = await readExactVersion(ctx, name, version);
   await sendVersionFile(ctx, req, res, exact, mainFile(exact), { filename: 'firmware.bin', moves });

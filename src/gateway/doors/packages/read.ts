@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import semver from 'semver';
 import { requireRead } from '../../artifacts/access';
-import { artifactName, artifactVersion } from '../../artifacts/coordinates';
+import { artifactName, artifactVersion, pathComponent } from '../../artifacts/coordinates';
 import { ArtifactError } from '../../artifacts/errors';
 import { artifactTypeOf } from '../../artifacts/kinds';
 import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
@@ -37,7 +37,7 @@ export function kindsOf(req: Request): string[] | undefined {
 
 export async function getPackage(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   await requireRead(ctx, req.headers.authorization);
-  const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
+  const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
   const catalog = ctx.artifacts.requireCatalog();
   const [artifact] = await catalog.artifacts({ space: name.repo, name: name.image, versionLimit: 1000, limit: 1 });
   if (!artifact) throw new ArtifactError('NOT_FOUND', `there is no package ${name.full}: search with GET /api/search?q=${encodeURIComponent(name.image)}, or publish it`);
@@ -56,7 +56,7 @@ export async function getPackages(ctx: GatewayContext, req: Request, res: Respon
 
 export async function getResolve(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   await requireRead(ctx, req.headers.authorization);
-  const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
+  const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
   const range = single(req.query.range) ?? '*';
   const catalog = ctx.artifacts.requireCatalog();
   const version = await catalog.resolve(name.repo, name.image, range);
@@ -67,8 +67,8 @@ export async function getResolve(ctx: GatewayContext, req: Request, res: Respons
 
 export async function getDownload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   await requireRead(ctx, req.headers.authorization);
-  const name = artifactName(decodeURIComponent(params.name), ctx.artifacts.defaultSpace);
-  const asked = decodeURIComponent(params.version);
+  const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
+  const asked = pathComponent(params.version, 'version');
   let version: string;
   if (asked === 'latest' || (semver.valid(asked) === null && semver.validRange(asked) !== null)) {
     const resolved = await ctx.artifacts.requireCatalog().resolve(name.repo, name.image, asked === 'latest' ? '*' : asked);

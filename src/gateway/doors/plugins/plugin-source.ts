@@ -41,7 +41,8 @@ export async function openPluginSource(ctx: GatewayContext, plugin: string, plug
     const root = await realpath(pluginDir);
     const file = await realpath(resolve(root, text)).catch(() => undefined);
     if (!file || relative(root, file).startsWith('..') || isAbsolute(relative(root, file))) {
-      throw new ArtifactError('NOT_FOUND', `plugin ${JSON.stringify(text.slice(0, 200))} is no file under the gateway's --plugin-dir (${root}): ${USAGE}`, { field: 'plugin' });
+      // The directory itself is not named: where the operator keeps files is none of a publisher's business.
+      throw new ArtifactError('NOT_FOUND', `plugin ${JSON.stringify(text.slice(0, 200))} is no file under the gateway's --plugin-dir: ${USAGE}`, { field: 'plugin' });
     }
     if (!(await stat(file)).isFile()) throw new ArtifactError('INVALID_METADATA', `plugin ${JSON.stringify(text.slice(0, 200))} is not a regular file`, { field: 'plugin' });
     return { stream: createReadStream(file), title: basename(file) };
