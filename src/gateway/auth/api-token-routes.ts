@@ -15,7 +15,7 @@ class TokenRouteError extends Error {
   }
 }
 
-async function accountOf(ctx: GatewayContext, req: Request): Promise<{ account: string; createdBy: string }> {
+async function accountOf(ctx: GatewayContext, req: Request): Promise<{ account: string; createdBy: string; notAfter?: Date }> {
   let principal;
   try {
     principal = await principalFrom(req.headers.authorization, { auth: ctx.access.auth, tokens: ctx.apiTokens, logins: ctx.logins });
@@ -25,7 +25,10 @@ async function accountOf(ctx: GatewayContext, req: Request): Promise<{ account: 
   }
   if (!principal.account) throw new TokenRouteError(401, 'UNAUTHORIZED', 'managing API tokens needs a login: send Authorization: Basic <address>:<login token> (from `hcr login --print-token`), or an admin token as Bearer');
   if (principal.via === 'api-token' && !scopeAllows(principal.scopes, 'admin')) throw new TokenRouteError(403, 'FORBIDDEN', `the token has scope ${principal.scopes.join(', ')}: only a login or an admin token manages tokens`);
-  return { account: principal.account, createdBy: principal.tokenId ? `token:${principal.tokenId}` : 'login' };
+  // A token minted by a token lives no longer than its minter: else an admin token given out for a
+  // day (or stolen) would mint itself a successor that never expires.
+  const minter = principal.tokenId ? ctx.apiTokens.list(principal.account).find((t) => t.id === principal.tokenId) : undefined;
+  return { account: principal.account, createdBy: principal.tokenId ? `token:${principal.tokenId}` : 'login', notAfter: minter?.expiresAt ? new Date(minter.expiresAt) : undefined };
 }
 
 const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
@@ -35,7 +38,7 @@ const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: R
 export function apiTokenRoutes(ctx: GatewayContext): Router {
   const router = express.Router();
   router.post(API_TOKEN_PATHS.tokens, express.json({ limit: '16kb' }), handle(async (req, res) => {
-    const { account, createdBy } = await accountOf(ctx, req);
+    const { account, createdBy, notAfter } = await accountOf(ctx, req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const scopes = parseScopes(body.scopes ?? ['read']);
     const days = body.expiresInDays;
@@ -43,7 +46,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
       throw new TokenRouteError(400, 'INVALID_FIELD', 'expiresInDays must be a whole number of days from 1 to 3650 (leave it out for a token that does not expire)', 'expiresInDays');
     }
     if (typeof body.name !== 'string') throw new TokenRouteError(400, 'INVALID_FIELD', 'name is missing: say what the token is for, for example "ci" or "device-42"', 'name');
-    const { token, info } = ctx.apiTokens.create(account, { name: body.name, scopes, ttlSeconds: typeof days === 'number' ? days * 86_400 : undefined, createdBy });
+    const { token, info } = ctx.apiTokens.create(account, { name: body.name, scopes, ttlSeconds: typeof days === 'number' ? days * 86_400 : undefined, notAfter, createdBy });
     res.status(201).setHeader('Cache-Control', 'no-store').json({ ...info, token });
   }));
   router.get(API_TOKEN_PATHS.tokens, handle(async (req, res) => {

@@ -59,6 +59,12 @@ export function parseScopes(raw: unknown): TokenScope[] {
   return [...new Set(list)];
 }
 
+/** The earlier of `now + ttlSeconds` and `notAfter`; null (never) when neither is given. */
+function expiryOf(now: Date, ttlSeconds: number | undefined, notAfter: Date | undefined): string | null {
+  const times = [ttlSeconds ? now.getTime() + ttlSeconds * 1000 : undefined, notAfter?.getTime()].filter((t): t is number => t !== undefined);
+  return times.length === 0 ? null : new Date(Math.min(...times)).toISOString();
+}
+
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const publicInfo = ({ hash: _hash, ...info }: StoredToken): ApiTokenInfo => info;
 
@@ -71,7 +77,8 @@ export class ApiTokens {
     this.#file = file;
   }
 
-  create(account: string, options: { name: string; scopes: TokenScope[]; ttlSeconds?: number; createdBy: string; now?: Date }): { token: string; info: ApiTokenInfo } {
+  /** `notAfter`: the token expires then at the latest (the expiry of the token that mints it). */
+  create(account: string, options: { name: string; scopes: TokenScope[]; ttlSeconds?: number; notAfter?: Date; createdBy: string; now?: Date }): { token: string; info: ApiTokenInfo } {
     const tokens = this.#load();
     if (tokens.filter((t) => t.account === account && !t.revokedAt).length >= MAX_TOKENS_PER_ACCOUNT) {
       throw new ApiTokenError('invalid', `${account} has ${MAX_TOKENS_PER_ACCOUNT} tokens already: revoke some first`);
@@ -83,7 +90,7 @@ export class ApiTokens {
     const secret = randomBytes(32).toString('hex');
     const stored: StoredToken = {
       id, account, name, scopes: options.scopes, createdAt: now.toISOString(),
-      expiresAt: options.ttlSeconds ? new Date(now.getTime() + options.ttlSeconds * 1000).toISOString() : null,
+      expiresAt: expiryOf(now, options.ttlSeconds, options.notAfter),
       revokedAt: null, createdBy: options.createdBy, hash: hashOf(secret),
     };
     this.#save([...tokens, stored]);
