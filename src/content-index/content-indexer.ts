@@ -126,7 +126,7 @@ export class ContentIndexer {
       return { state: 'invalid', cid: null, mismatchedCids: [], reason: `the digest ${JSON.stringify(row.digest ?? row.id)} is not sha256:<64 hex digits>, so no bytes can match it` };
     }
     const cids = await candidateCids(this.#pool, row.digest);
-    const outcome = await readVerified(this.#store, row.digest, cids, row.mismatchedCids, { maxBytes: this.#options.maxManifestBytes, timeoutMs: this.#options.readTimeoutMs });
+    const outcome = await readVerified(this.#store, row.digest, cids, row.mismatchedCids, { maxBytes: this.#options.maxManifestBytes, timeoutMs: this.#options.readTimeoutMs, attempt: row.attempts });
     if (outcome.kind === 'mismatch') {
       return { state: 'mismatch', mismatchedCids: outcome.mismatchedCids, reason: `every recorded CID holds other bytes than ${row.digest} (${outcome.mismatchedCids.join(', ')}); read again when another CID is recorded` };
     }

@@ -1,9 +1,10 @@
-// Reads a manifest digest's bytes from IPFS, trying every CID recorded for it, and keeps only
-// bytes whose sha256 is the digest: any space owner can record any CID for any digest, so a CID
-// is never trusted. A CID known to hold other bytes is not read again (a CID names its bytes for
-// good). IPFS being unreachable is not the content's fault: it is thrown (BlobStoreUnavailableError)
-// so that the caller stops reading until IPFS answers again, instead of counting it against
-// every manifest.
+// Reads a manifest digest's bytes from IPFS, trying the CIDs recorded for it a few at a time, and
+// keeps only bytes whose sha256 is the digest: any space owner can record any CID for any digest,
+// so a CID is never trusted. An attempt has a time budget: CIDs it could not read are read on a
+// later attempt, and the indexer's workers go on to other digests meanwhile. A CID known to hold
+// other bytes is not read again (a CID names its bytes for good). IPFS being unreachable is not
+// the content's fault: it is thrown (BlobStoreUnavailableError) so that the caller stops reading
+// until IPFS answers again, instead of counting it against every manifest.
 import { createHash } from 'node:crypto';
 import { type BlobStore, BlobStoreUnavailableError } from '../ipfs';
 
@@ -20,7 +21,16 @@ export interface ReadOptions {
   maxBytes: number;
   /** Bounds one read, lookup and transfer together. */
   timeoutMs: number;
+  /** Bounds one attempt at the digest, all its reads together (default 3 × timeoutMs). */
+  budgetMs?: number;
+  /** CIDs read at once (default READS_AT_ONCE). */
+  readsAtOnce?: number;
+  /** Which attempt at this digest this is: each starts its reading further along the candidates. */
+  attempt?: number;
 }
+
+/** A few reads at once: a CID no one serves costs a lookup's full timeout, and anyone can record many. */
+export const READS_AT_ONCE = 4;
 
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
 
@@ -28,25 +38,68 @@ export function isSha256Digest(digest: string | null): digest is string {
   return digest !== null && SHA256.test(digest);
 }
 
+/**
+ * The candidates in the order they are read this attempt. Anyone can record CIDs for any digest,
+ * before or after its owner does, and a CID no one serves costs a lookup's whole timeout: read
+ * from both ends (newest, oldest, next newest…) so a flood recorded on one side of the owner's
+ * record does not come first, and begin each attempt further along, so that over attempts every
+ * candidate is read early once.
+ */
+export function readingOrder(cids: readonly string[], attempt: number, step: number): string[] {
+  const ends: string[] = [];
+  for (let low = 0, high = cids.length - 1; low <= high; low++, high--) {
+    ends.push(cids[low]);
+    if (high !== low) ends.push(cids[high]);
+  }
+  if (ends.length === 0) return ends;
+  const start = (attempt * step) % ends.length;
+  return [...ends.slice(start), ...ends.slice(0, start)];
+}
+
 export async function readVerified(store: BlobStore, digest: string, cids: string[], knownMismatched: readonly string[], options: ReadOptions): Promise<ReadOutcome> {
   const mismatched = [...knownMismatched];
   const problems: string[] = [];
-  for (const cid of cids) {
-    if (mismatched.includes(cid)) continue;
-    let read: { hash: string; bytes: Buffer; tooLarge: boolean };
-    try {
-      read = await hashBounded(store, cid, options);
-    } catch (error) {
-      if (error instanceof BlobStoreUnavailableError) throw error;
-      problems.push(`${cid}: ${(error as Error).message}`);
-      continue;
+  const readsAtOnce = Math.max(1, options.readsAtOnce ?? READS_AT_ONCE);
+  const queue = readingOrder(cids.filter((cid) => !knownMismatched.includes(cid)), options.attempt ?? 0, readsAtOnce * 3);
+  const budgetMs = options.budgetMs ?? 3 * options.timeoutMs;
+  // Ends the reads still running: a match was found, IPFS is down, or the attempt's time is up.
+  const stop = new AbortController();
+  const budget = setTimeout(() => stop.abort(), budgetMs);
+  let verified: Extract<ReadOutcome, { kind: 'verified' }> | undefined;
+  let unavailable: BlobStoreUnavailableError | undefined;
+  const reader = async () => {
+    while (!stop.signal.aborted && queue.length > 0) {
+      const cid = queue.shift()!;
+      let read: { hash: string; bytes: Buffer; tooLarge: boolean };
+      try {
+        read = await hashBounded(store, cid, options, stop.signal);
+      } catch (error) {
+        if (error instanceof BlobStoreUnavailableError) {
+          unavailable ??= error;
+          stop.abort();
+        } else if (!stop.signal.aborted) {
+          problems.push(`${cid}: ${(error as Error).message}`);
+        } else if (!verified && !unavailable) {
+          problems.push(`${cid}: not read within this attempt's ${budgetMs / 1000} s`);
+        }
+        continue;
+      }
+      if (read.hash !== digest) {
+        mismatched.push(cid);
+        continue;
+      }
+      verified ??= { kind: 'verified', cid, bytes: read.bytes, tooLarge: read.tooLarge, mismatchedCids: mismatched };
+      stop.abort();
     }
-    if (read.hash !== digest) {
-      mismatched.push(cid);
-      continue;
-    }
-    return { kind: 'verified', cid, bytes: read.bytes, tooLarge: read.tooLarge, mismatchedCids: mismatched };
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(readsAtOnce, queue.length) }, reader));
+  } finally {
+    clearTimeout(budget);
   }
+  if (unavailable) throw unavailable;
+  if (verified) return verified;
+  if (queue.length > 0) problems.push(`${queue.length} more recorded CID${queue.length === 1 ? '' : 's'} not read within this attempt's ${budgetMs / 1000} s`);
   if (cids.length > 0 && problems.length === 0) return { kind: 'mismatch', mismatchedCids: mismatched };
   const reason = cids.length === 0
     ? 'no CID is recorded for this digest yet'
@@ -55,8 +108,12 @@ export async function readVerified(store: BlobStore, digest: string, cids: strin
 }
 
 /** The sha256 of a CID's bytes, keeping at most maxBytes of them. */
-async function hashBounded(store: BlobStore, cid: string, options: ReadOptions): Promise<{ hash: string; bytes: Buffer; tooLarge: boolean }> {
-  const signal = AbortSignal.timeout(options.timeoutMs);
+async function hashBounded(store: BlobStore, cid: string, options: ReadOptions, stop: AbortSignal): Promise<{ hash: string; bytes: Buffer; tooLarge: boolean }> {
+  const reading = new AbortController();
+  const timer = setTimeout(() => reading.abort(), options.timeoutMs);
+  const onStop = () => reading.abort();
+  stop.addEventListener('abort', onStop, { once: true });
+  const signal = reading.signal;
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let size = 0;
@@ -68,8 +125,11 @@ async function hashBounded(store: BlobStore, cid: string, options: ReadOptions):
       if (size <= options.maxBytes) chunks.push(bytes);
     }
   } catch (error) {
-    if (signal.aborted) throw new Error(`reading it took longer than ${options.timeoutMs / 1000} s`);
+    if (signal.aborted && !stop.aborted) throw new Error(`reading it took longer than ${options.timeoutMs / 1000} s`);
     throw error;
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
   }
   return { hash: `sha256:${hash.digest('hex')}`, bytes: Buffer.concat(chunks), tooLarge: size > options.maxBytes };
 }
