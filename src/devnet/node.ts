@@ -2,12 +2,19 @@
 import { DevChain, type DevChainOptions } from './chain/dev-chain';
 import { createMethods } from './rpc/methods';
 import { startRpcServer } from './rpc/server';
-import type { RpcServer } from './rpc/types';
+import type { RpcServer, RpcServerOptions } from './rpc/types';
+
+/** The endpoint's limits; each defaults to what a Substrate node uses (see rpc/server.ts). */
+export type RpcLimits = Pick<
+  RpcServerOptions,
+  'maxRequestBytes' | 'maxResponseBytes' | 'maxBufferedRequestBytes' | 'maxSubscriptionsPerConnection' | 'maxWatchedKeysPerConnection' | 'maxBufferedBytesPerConnection' | 'maxConnections'
+>;
 
 export interface DevnetOptions extends DevChainOptions {
   host?: string;
   /** 9944 by default; 0 picks a free port. */
   port?: number;
+  rpcLimits?: RpcLimits;
 }
 
 export interface Devnet {
@@ -25,6 +32,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   let server: RpcServer;
   try {
     server = await startRpcServer({
+      ...options.rpcLimits,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? DEFAULT_DEVNET_PORT,
       methods: createMethods(chain),

@@ -7,10 +7,16 @@ import { RPC_METHOD_NOT_FOUND, RPC_INVALID_REQUEST, RpcError, type RpcConnection
 export interface HttpHandlerOptions {
   readonly methods: RpcMethods;
   readonly maxRequestBytes: number;
+  readonly maxResponseBytes?: number;
+  /** Request bytes all HTTP requests together may hold while they are read and answered. */
+  readonly maxBufferedRequestBytes?: number;
   readonly onInternalError?: (method: string, error: unknown) => void;
   /** Where subscriptions can be had instead; known only once the server listens. */
   readonly wsUrl: () => string;
 }
+
+/** jsonrpsee's code for a request turned away because the server is at capacity. */
+const RPC_SERVER_BUSY = -32009;
 
 // What Substrate's `system_health`-style endpoint answers for a node without peers.
 const HEALTH = JSON.stringify({ isSyncing: false, peers: 0, shouldHavePeers: false });
@@ -29,7 +35,17 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
   };
   // One HTTP request never holds subscriptions, so there is nothing to settle.
   const scope: RequestScope = { connection, settle: () => {} };
-  const context = { methods: options.methods, openScope: () => scope, onInternalError: options.onInternalError };
+  const context = {
+    methods: options.methods,
+    openScope: () => scope,
+    onInternalError: options.onInternalError,
+    maxResponseBytes: options.maxResponseBytes,
+  };
+
+  // Each body is held whole until answered. Without a bound across requests, a few thousand
+  // connections each sending 15 MiB (or trickling it) would hold tens of gigabytes; past this
+  // total a request is turned away with 503, and the others are still served.
+  const budget = { left: options.maxBufferedRequestBytes ?? 8 * options.maxRequestBytes };
 
   return (req, res) => {
     // Browser pages and wallets call the node directly, from any origin.
@@ -65,19 +81,28 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
   };
 
   async function answerPost(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req, options.maxRequestBytes);
-    if (body === undefined) {
-      sendJson(res, 413, oversizedResponse(options.maxRequestBytes));
-      return;
+    const held = { bytes: 0 };
+    try {
+      const body = await readBody(req, options.maxRequestBytes, budget, held);
+      if (body === 'too big') {
+        sendJson(res, 413, oversizedResponse(options.maxRequestBytes));
+        return;
+      }
+      if (body === 'busy') {
+        sendJson(res, 503, errorResponse(null, RPC_SERVER_BUSY, 'Server is busy, try again later', 'too many request bytes are being handled at once'));
+        return;
+      }
+      const reply = await handleMessage(body.toString('utf8'), context);
+      if (reply.text === undefined) {
+        // Only notifications: JSON-RPC sends nothing back.
+        if (!res.destroyed) res.writeHead(204).end();
+      } else {
+        sendJson(res, 200, reply.text);
+      }
+      reply.written();
+    } finally {
+      budget.left += held.bytes;
     }
-    const reply = await handleMessage(body.toString('utf8'), context);
-    if (reply.text === undefined) {
-      // Only notifications: JSON-RPC sends nothing back.
-      if (!res.destroyed) res.writeHead(204).end();
-    } else {
-      sendJson(res, 200, reply.text);
-    }
-    reply.written();
   }
 }
 
@@ -91,21 +116,30 @@ function sendJson(res: ServerResponse, status: number, body: string): void {
 }
 
 /**
- * Resolves with the body, or undefined when it exceeds `limit`. An oversized body is still read to
- * its end (and dropped), so the client is done sending and can read the 413 reply.
+ * Resolves with the body; 'too big' when it exceeds `limit`; 'busy' when the shared budget cannot
+ * hold it. A refused body is still read to its end (and dropped), so the client is done sending
+ * and can read the reply. What is kept is charged to `budget` and recorded in `held`.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+function readBody(req: IncomingMessage, limit: number, budget: { left: number }, held: { bytes: number }): Promise<Buffer | 'too big' | 'busy'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooBig = Number(req.headers['content-length'] ?? 0) > limit;
+    let refusal: 'too big' | 'busy' | undefined = Number(req.headers['content-length'] ?? 0) > limit ? 'too big' : undefined;
+    const drop = () => {
+      chunks.length = 0;
+      budget.left += held.bytes;
+      held.bytes = 0;
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooBig = true;
-      if (tooBig) chunks.length = 0;
-      else chunks.push(chunk);
+      if (!refusal && size > limit) refusal = 'too big';
+      if (!refusal && chunk.length > budget.left) refusal = 'busy';
+      if (refusal) return drop();
+      chunks.push(chunk);
+      budget.left -= chunk.length;
+      held.bytes += chunk.length;
     });
-    req.on('end', () => resolve(tooBig ? undefined : Buffer.concat(chunks)));
+    req.on('end', () => resolve(refusal ?? Buffer.concat(chunks)));
     req.on('error', reject);
     req.on('close', () => reject(new Error('request closed before its end')));
   });

@@ -16,8 +16,20 @@ import {
 /** Substrate's (jsonrpsee's) code for a request above the size limit. */
 export const RPC_OVERSIZED_REQUEST = -32007;
 
+/** Substrate's (jsonrpsee's) code for a batch whose replies together pass the response limit. */
+export const RPC_BATCH_RESPONSE_TOO_LARGE = -32011;
+
+/** Substrate's (jsonrpsee's) code for one reply above the response limit. */
+export const RPC_OVERSIZED_RESPONSE = -32008;
+
 /** Substrate's default for both request bodies and WebSocket messages. */
 export const DEFAULT_MAX_REQUEST_BYTES = 15 * 1024 * 1024;
+
+/** Substrate's default for responses (`--rpc-max-response-size`). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 15 * 1024 * 1024;
+
+/** A long batch hands the event loop to other clients (and block production) this often. */
+const BATCH_YIELD_EVERY = 256;
 
 type JsonRpcId = string | number | null;
 
@@ -37,6 +49,8 @@ export interface DispatchContext {
   /** Called once per well-formed request, before its handler runs. */
   openScope(): RequestScope;
   readonly onInternalError?: (method: string, error: unknown) => void;
+  /** Largest reply, and most bytes the replies of one batch may add up to (default 15 MiB, as Substrate). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface Reply {
@@ -48,7 +62,13 @@ export interface Reply {
 
 interface Outcome {
   readonly response: string | undefined;
-  settle(): void;
+  /** `succeeded: false` drops what the request opened even if it succeeded (its reply is not sent). */
+  settle(succeeded?: boolean): void;
+}
+
+/** What is left of a batch's response limit; below zero once passed. */
+interface ResponseBudget {
+  left: number;
 }
 
 const noop = (): void => {};
@@ -91,7 +111,31 @@ export async function handleMessage(text: string, ctx: DispatchContext): Promise
   if (payload.length === 0) {
     return { text: errorResponse(null, RPC_INVALID_REQUEST, 'Invalid request', 'empty batch'), written: noop };
   }
-  const outcomes = await Promise.all(payload.map((request) => handleRequest(request, ctx)));
+  return handleBatch(payload, ctx);
+}
+
+/**
+ * A batch multiplies what one message costs: ~60 bytes asking for the metadata bring ~48 KB back,
+ * so one 15 MiB batch would ask for about 13 GB of replies and kill the process (out of memory)
+ * before a byte was sent. Replies are therefore counted as they are made, against the response
+ * limit, and the batch stops running calls as soon as they pass it; the client gets one error
+ * (Substrate's -32011) instead. The batch also yields now and then so other clients are served.
+ */
+async function handleBatch(payload: unknown[], ctx: DispatchContext): Promise<Reply> {
+  const limit = ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const budget = { left: limit };
+  const pending: (Outcome | Promise<Outcome>)[] = [];
+  for (let i = 0; i < payload.length && budget.left >= 0; i++) {
+    if (i > 0 && i % BATCH_YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    pending.push(handleRequest(payload[i], ctx, budget));
+  }
+  const outcomes = await Promise.all(pending);
+  if (budget.left < 0) {
+    // Subscriptions opened by the batch's calls are dropped: their ids never reach the client.
+    const dropAll = () => outcomes.forEach((outcome) => outcome.settle(false));
+    const text = errorResponse(null, RPC_BATCH_RESPONSE_TOO_LARGE, 'The batch response was too large', `Exceeded max limit of ${limit}`);
+    return { text, written: dropAll };
+  }
   const parts = outcomes.flatMap((outcome) => (outcome.response === undefined ? [] : [outcome.response]));
   return {
     // A batch of notifications only gets no reply at all.
@@ -131,30 +175,57 @@ function normalizeParams(params: unknown): unknown[] {
   throw new RpcError(RPC_INVALID_PARAMS, 'Invalid params', 'params must be an array or an object');
 }
 
-async function handleRequest(raw: unknown, ctx: DispatchContext): Promise<Outcome> {
+/**
+ * Answers one request. A handler that returns a plain value is answered synchronously, so that a
+ * batch charges each reply to its budget before it runs the next call.
+ */
+function handleRequest(raw: unknown, ctx: DispatchContext, budget?: ResponseBudget): Outcome | Promise<Outcome> {
   const request = validate(raw);
   if (!request.ok) {
-    return { response: errorResponse(request.id, RPC_INVALID_REQUEST, 'Invalid request', request.reason), settle: noop };
+    const response = errorResponse(request.id, RPC_INVALID_REQUEST, 'Invalid request', request.reason);
+    if (budget) budget.left -= response.length;
+    return { response, settle: noop };
   }
 
   const { id, method } = request;
   const scope = ctx.openScope();
-  let response: string;
-  let succeeded = false;
+  const finish = (response: string, succeeded: boolean): Outcome => {
+    if (budget && !request.isNotification) budget.left -= response.length;
+    return {
+      // Notifications are never answered, not even with an error.
+      response: request.isNotification ? undefined : response,
+      settle: (keep = true) => scope.settle(succeeded && keep),
+    };
+  };
+  const succeed = (result: unknown): Outcome => {
+    try {
+      const response = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${toJson(result)}}`;
+      // One small request can ask for a huge reply (chain_getBlockHash of a million heights,
+      // state_getPairs of everything); queued for a client that reads slowly, such replies
+      // would add up across connections. A node refuses them the same way.
+      const limit = ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      if (response.length > limit) {
+        return finish(errorResponse(id, RPC_OVERSIZED_RESPONSE, 'Response is too big', `Exceeded max limit of ${limit}`), false);
+      }
+      return finish(response, true);
+    } catch (error) {
+      return finish(failureResponse(id, method, error, ctx), false);
+    }
+  };
+  let result: unknown;
   try {
     const handler = ctx.methods.get(method);
     if (handler === undefined) throw new RpcError(RPC_METHOD_NOT_FOUND, 'Method not found');
-    const result = await handler(normalizeParams(request.params), scope.connection);
-    response = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${toJson(result)}}`;
-    succeeded = true;
+    result = handler(normalizeParams(request.params), scope.connection);
   } catch (error) {
-    response = failureResponse(id, method, error, ctx);
+    return finish(failureResponse(id, method, error, ctx), false);
   }
-  return {
-    // Notifications are never answered, not even with an error.
-    response: request.isNotification ? undefined : response,
-    settle: () => scope.settle(succeeded),
-  };
+  if (!isThenable(result)) return succeed(result);
+  return Promise.resolve(result).then(succeed, (error: unknown) => finish(failureResponse(id, method, error, ctx), false));
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function failureResponse(id: JsonRpcId, method: string, error: unknown, ctx: DispatchContext): string {

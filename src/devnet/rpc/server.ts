@@ -5,23 +5,62 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createHttpHandler } from './http-handler';
-import { DEFAULT_MAX_REQUEST_BYTES } from './jsonrpc';
+import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from './jsonrpc';
 import type { RpcServer, RpcServerOptions } from './types';
 import { WsConnection } from './ws-connection';
 
+/** Substrate's defaults for subscriptions per connection and connections. */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 1024;
+export const DEFAULT_MAX_CONNECTIONS = 100;
+/** Storage keys one connection's storage subscriptions may watch together. */
+export const DEFAULT_MAX_WATCHED_KEYS_PER_CONNECTION = 16_384;
+/** Replies and notifications a WebSocket client may leave unread before it is disconnected. */
+export const DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION = 64 * 1024 * 1024;
+
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-  const shared = { methods: options.methods, maxRequestBytes, onInternalError: options.onInternalError };
+  const shared = {
+    methods: options.methods,
+    maxRequestBytes,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    onInternalError: options.onInternalError,
+  };
+  const wsOptions = {
+    ...shared,
+    maxSubscriptions: options.maxSubscriptionsPerConnection ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxBufferedBytes: options.maxBufferedBytesPerConnection ?? DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION,
+    maxWatchedKeys: options.maxWatchedKeysPerConnection ?? DEFAULT_MAX_WATCHED_KEYS_PER_CONNECTION,
+  };
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  let connections = 0;
   let urls = { http: '', ws: '' };
 
-  const server = createServer(createHttpHandler({ ...shared, wsUrl: () => urls.ws }));
+  const server = createServer(createHttpHandler({ ...shared, maxBufferedRequestBytes: options.maxBufferedRequestBytes, wsUrl: () => urls.ws }));
   // ws itself would close a client whose message passes maxPayload. Leaving headroom above our own
   // limit lets moderately oversized messages get a JSON-RPC error and keep their connection.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * maxRequestBytes });
-  wss.on('connection', (ws) => new WsConnection(ws, shared));
+  wss.on('connection', (ws) => new WsConnection(ws, wsOptions));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    // Each WebSocket may hold up to maxSubscriptions subscriptions that every new block walks; an
+    // unbounded number of connections would multiply that without limit, so a client beyond the
+    // limit is refused, as a node does, before any state is kept for it.
+    if (connections >= maxConnections) {
+      const body = `Too many connections: the dev chain serves at most ${maxConnections} WebSocket clients at once.\n`;
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    connections++;
+    let counted = true;
+    const release = () => {
+      if (counted) connections--;
+      counted = false;
+    };
+    socket.once('close', release);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', release);
+      wss.emit('connection', ws, req);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -17,6 +17,8 @@ export const RPC_INVALID_REQUEST = -32600;
 export const RPC_METHOD_NOT_FOUND = -32601;
 export const RPC_INVALID_PARAMS = -32602;
 export const RPC_INTERNAL_ERROR = -32603;
+/** Substrate's (jsonrpsee's) code for a subscription above the per-connection limit. */
+export const RPC_TOO_MANY_SUBSCRIPTIONS = -32006;
 
 /** A live subscription on one WebSocket connection. */
 export interface Subscription {
@@ -36,9 +38,10 @@ export interface RpcConnection {
   readonly transport: 'ws' | 'http';
   /**
    * Opens a subscription whose notifications use `notificationMethod`. Throws an RpcError on HTTP.
-   * `onClose` runs once, when the client unsubscribes or disconnects.
+   * `onClose` runs once, when the client unsubscribes or disconnects. `watchedKeys` is how many
+   * storage keys the subscription reads on every block; they count against a per-connection limit.
    */
-  subscribe(notificationMethod: string, onClose?: () => void): Subscription;
+  subscribe(notificationMethod: string, onClose?: () => void, watchedKeys?: number): Subscription;
   /** Closes one of this connection's subscriptions; false if the id is unknown here. */
   unsubscribe(id: string): boolean;
 }
@@ -55,6 +58,21 @@ export interface RpcServerOptions {
   methods: RpcMethods;
   /** Largest request body (HTTP) or message (WebSocket) accepted, in bytes. */
   maxRequestBytes?: number;
+  /** Largest reply, and most bytes the replies to one batch may add up to (default 15 MiB, as Substrate). */
+  maxResponseBytes?: number;
+  /** Request bytes all HTTP requests together may hold at once; more get 503 (default 8 × maxRequestBytes). */
+  maxBufferedRequestBytes?: number;
+  /** Open subscriptions one WebSocket may hold (default 1024, as Substrate). */
+  maxSubscriptionsPerConnection?: number;
+  /**
+   * Bytes queued for a WebSocket client that does not read them, beyond which the connection is
+   * closed (default 64 MiB).
+   */
+  maxBufferedBytesPerConnection?: number;
+  /** Storage keys one WebSocket's state_subscribeStorage subscriptions may watch in all (default 16,384). */
+  maxWatchedKeysPerConnection?: number;
+  /** WebSocket connections open at once; more are refused with HTTP 503 (default 100, as Substrate). */
+  maxConnections?: number;
   /** Called with unexpected handler failures, which are answered as internal errors. */
   onInternalError?: (method: string, error: unknown) => void;
 }

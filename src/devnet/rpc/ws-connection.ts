@@ -3,11 +3,18 @@
 import { randomBytes } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import { handleMessage, oversizedResponse, toJson, type RequestScope } from './jsonrpc';
-import type { RpcConnection, RpcMethods, Subscription } from './types';
+import { RPC_TOO_MANY_SUBSCRIPTIONS, RpcError, type RpcConnection, type RpcMethods, type Subscription } from './types';
 
 export interface WsConnectionOptions {
   readonly methods: RpcMethods;
   readonly maxRequestBytes: number;
+  readonly maxResponseBytes?: number;
+  /** Open subscriptions this connection may hold; the next subscribe is refused (-32006). */
+  readonly maxSubscriptions?: number;
+  /** Unread bytes queued for the client beyond which the connection is closed. */
+  readonly maxBufferedBytes?: number;
+  /** Storage keys all of this connection's subscriptions may watch together. */
+  readonly maxWatchedKeys?: number;
   readonly onInternalError?: (method: string, error: unknown) => void;
 }
 
@@ -65,6 +72,9 @@ class WsSubscription implements Subscription {
 
 export class WsConnection {
   private readonly subscriptions = new Map<string, WsSubscription>();
+  /** Storage keys watched, by subscription id, and their sum. */
+  private readonly watchedKeys = new Map<string, number>();
+  private watchedKeysTotal = 0;
   private disconnected = false;
 
   constructor(
@@ -79,8 +89,18 @@ export class WsConnection {
   }
 
   private readonly send: Send = (text) => {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // A client that subscribes (or keeps asking) but never reads would make every reply and
+    // notification pile up in this process's memory until it dies. Past the limit such a client
+    // is cut off (its subscriptions are freed on close); one large reply to a reading client
+    // still goes out, since only what is already queued counts.
+    const limit = this.options.maxBufferedBytes;
+    if (limit !== undefined && this.ws.bufferedAmount > limit) {
+      this.ws.terminate();
+      return;
+    }
     // A string is always sent as a text frame; polkadot.js drops the connection on binary ones.
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+    this.ws.send(text);
   };
 
   private readonly report: Report = (method, error) => {
@@ -102,6 +122,7 @@ export class WsConnection {
       methods: this.options.methods,
       openScope: () => this.openScope(),
       onInternalError: this.report,
+      maxResponseBytes: this.options.maxResponseBytes,
     };
     void handleMessage(bytes.toString('utf8'), context).then(
       (reply) => {
@@ -116,9 +137,30 @@ export class WsConnection {
     const opened: WsSubscription[] = [];
     const connection: RpcConnection = {
       transport: 'ws',
-      subscribe: (notificationMethod, onClose) => {
+      subscribe: (notificationMethod, onClose, watchedKeys = 0) => {
+        // Every subscription costs memory and work on each new block; without a bound one socket
+        // could open millions and wedge the chain for everyone. Substrate refuses the same way.
+        const max = this.options.maxSubscriptions;
+        if (max !== undefined && this.subscriptions.size >= max) {
+          throw new RpcError(RPC_TOO_MANY_SUBSCRIPTIONS, 'Too many subscriptions on the connection', `Exceeded max limit of ${max}`);
+        }
+        // Each watched key is held per subscription and read on every block: 1024 subscriptions
+        // of 200 keys (one 14 MB batch) took ~86 MB of heap and ~50 ms per block, so a few dozen
+        // such connections would exhaust memory. Their total per connection is bounded too.
+        const maxKeys = this.options.maxWatchedKeys;
+        if (maxKeys !== undefined && this.watchedKeysTotal + watchedKeys > maxKeys) {
+          throw new RpcError(
+            RPC_TOO_MANY_SUBSCRIPTIONS,
+            'Too many storage keys watched on the connection',
+            `Exceeded max limit of ${maxKeys} keys (${this.watchedKeysTotal} watched, ${watchedKeys} asked for)`,
+          );
+        }
         const subscription = new WsSubscription(this.freshId(), notificationMethod, this.send, this.report, onClose);
         this.subscriptions.set(subscription.id, subscription);
+        if (watchedKeys > 0) {
+          this.watchedKeys.set(subscription.id, watchedKeys);
+          this.watchedKeysTotal += watchedKeys;
+        }
         opened.push(subscription);
         return subscription;
       },
@@ -140,6 +182,8 @@ export class WsConnection {
     const subscription = this.subscriptions.get(id);
     if (subscription === undefined) return false;
     this.subscriptions.delete(id);
+    this.watchedKeysTotal -= this.watchedKeys.get(id) ?? 0;
+    this.watchedKeys.delete(id);
     subscription.close();
     return true;
   }

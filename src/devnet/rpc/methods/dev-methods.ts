@@ -12,6 +12,9 @@ interface NewBlockParams {
   extrinsics?: string[];
 }
 
+/** dev_newBlock hands the event loop to others this often while it builds many blocks. */
+const YIELD_EVERY_BLOCKS = 50;
+
 export function devMethods(chain: DevChain): Record<string, RpcHandler> {
   const resolve = (ref: string | number) => {
     const block = typeof ref === 'string' && ref.length === 66 ? chain.tree.get(ref) : chain.tree.atNumber(blockNumber(ref));
@@ -19,7 +22,7 @@ export function devMethods(chain: DevChain): Record<string, RpcHandler> {
     return block;
   };
   return {
-    dev_newBlock: ([raw]) => {
+    dev_newBlock: async ([raw]) => {
       const params = (raw ?? {}) as NewBlockParams;
       if (typeof params !== 'object' || Array.isArray(params)) throw invalidParams('dev_newBlock takes { count?, parent?, extrinsics? }');
       const count = params.count ?? 1;
@@ -30,7 +33,12 @@ export function devMethods(chain: DevChain): Record<string, RpcHandler> {
         return chain.fork(parent.hash, count, extrinsics).hash;
       }
       let last = chain.tree.best;
-      for (let i = 0; i < count; i++) last = chain.produceBlock();
+      for (let i = 0; i < count; i++) {
+        // 10,000 blocks take seconds; built in one go they would stop every other client (and a
+        // batch of such calls, the chain) for that long.
+        if (i > 0 && i % YIELD_EVERY_BLOCKS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        last = chain.produceBlock();
+      }
       return last.hash;
     },
     dev_setHead: ([ref]) => {

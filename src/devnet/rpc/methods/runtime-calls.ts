@@ -44,7 +44,9 @@ const CALLS: Record<string, RuntimeCall> = {
 export const RUNTIME_CALL_NAMES = Object.keys(CALLS);
 
 export function stateCall(chain: DevChain, method: string, args: Uint8Array, block: BlockRecord): string {
-  const call = CALLS[method];
+  // Own entries only: "constructor" or "toString" would otherwise reach Object.prototype's
+  // functions and answer with made-up bytes instead of "not found".
+  const call = Object.hasOwn(CALLS, method) ? CALLS[method] : undefined;
   if (!call) throw new RpcError(4003, `Client error: Execution failed: Other: Exported method ${method} is not found`);
   try {
     return u8aToHex(call(chain, args, block));

@@ -12,6 +12,13 @@ import { stateCall } from './runtime-calls';
 /** Substrate caps state_getKeysPaged at 1000 keys per page. */
 const MAX_KEYS_PAGE = 1000;
 
+/**
+ * Most storage values one state_queryStorage may read (keys × blocks in the range). The work is
+ * synchronous: unbounded, one request of 200,000 keys over 10,000 blocks would stop the chain
+ * (blocks, every other client) for many minutes and could build a reply too large to hold.
+ */
+export const MAX_QUERY_STORAGE_READS = 1_000_000;
+
 const read = (block: BlockRecord, key: string) => {
   const value = block.state.get(key);
   return value === undefined ? null : u8aToHex(value);
@@ -72,6 +79,10 @@ export function stateMethods(chain: DevChain): Record<string, RpcHandler> {
       const list = keysParam(keys);
       const first = blockAt(chain, from);
       const last = blockAt(chain, to);
+      const reads = list.length * Math.max(0, last.number - first.number + 1);
+      if (reads > MAX_QUERY_STORAGE_READS) {
+        throw invalidParams(`state_queryStorage would read ${reads} values (keys × blocks); ask for at most ${MAX_QUERY_STORAGE_READS} at a time (fewer keys or a shorter range)`);
+      }
       const result: { block: string; changes: [string, string | null][] }[] = [];
       let previous: (string | null)[] | undefined;
       for (let n = first.number; n <= last.number; n++) {
@@ -108,7 +119,7 @@ export function stateMethods(chain: DevChain): Record<string, RpcHandler> {
       const listener = ({ enacted }: { enacted: BlockRecord[] }) => {
         for (const block of enacted) notifyChanges(block, false);
       };
-      const sub = connection.subscribe('state_storage', () => chain.off('bestChanged', listener));
+      const sub = connection.subscribe('state_storage', () => chain.off('bestChanged', listener), list?.length ?? 0);
       notifyChanges(chain.tree.best, list !== undefined);
       chain.on('bestChanged', listener);
       return sub.id;
