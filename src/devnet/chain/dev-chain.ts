@@ -7,7 +7,7 @@ import { SPEC_VERSION } from '../runtime/constants';
 import { StateStore } from '../state/state-store';
 import { type BlockRecord, buildBlock } from '../execution/block-builder';
 import { checkExtrinsic, decodeExtrinsic } from '../execution/check-extrinsic';
-import { alreadyImported, InvalidTransaction, priorityTooLow, UnknownTransaction } from '../execution/invalid-transaction';
+import { alreadyImported, immediatelyDropped, InvalidTransaction, priorityTooLow, UnknownTransaction } from '../execution/invalid-transaction';
 import { RpcError } from '../rpc/types';
 import { readAccount } from '../runtime/accounts';
 import { BlockTree, type HeadChange } from './block-tree';
@@ -60,6 +60,9 @@ export class DevChain extends EventEmitter<ChainEvents> {
     log?: ChainLog,
   ) {
     super();
+    // Every RPC subscription is a listener here; their number is bounded by the RPC server's
+    // limits (connections × subscriptions per connection), not by EventEmitter's leak warning.
+    this.setMaxListeners(0);
     this.#log = log;
   }
 
@@ -92,8 +95,11 @@ export class DevChain extends EventEmitter<ChainEvents> {
     const checked = this.#check(best, bytes);
     if (this.pool.has(checked.hash)) throw alreadyImported();
     if (this.pool.sameNonce(checked)) throw priorityTooLow();
-    this.pool.add(checked, watcher);
-    watcher?.update(checked.future && this.pool.nextNonce(checked.signer, readAccount(this.storeAt(best), checked.signer).nonce) <= checked.nonce ? 'future' : 'ready');
+    // Future: a nonce gap remains even counting the signer's pooled transactions.
+    const future = checked.future && this.pool.nextNonce(checked.signer, readAccount(this.storeAt(best), checked.signer).nonce) < checked.nonce;
+    if (this.pool.isFull(checked.bytes.length, future)) throw immediatelyDropped();
+    this.pool.add(checked, watcher, future);
+    watcher?.update(future ? 'future' : 'ready');
     if (this.options.blockTimeMs === 0) this.#schedule();
     return checked.hash;
   }
@@ -124,7 +130,10 @@ export class DevChain extends EventEmitter<ChainEvents> {
     if (result.included.length) this.#finalityTarget = Math.max(this.#finalityTarget, result.block.number);
     this.#applyHeadChange({ best: result.block, retracted: [], enacted: [result.block] });
     if (this.options.blockTimeMs === 0) {
-      if (result.postponed.length > 0) this.#schedule();
+      // Only a block that ran out of room calls for another one at once. A future-nonce
+      // transaction stays postponed until its gap is filled (which schedules a block itself);
+      // building for it would make one such submission spin out empty blocks without end.
+      if (result.full) this.#schedule();
       else if (this.tree.finalized.number < this.#finalityTarget) this.#schedule(FINALITY_BLOCK_DELAY_MS);
     }
     return result.block;

@@ -16,12 +16,33 @@ interface PoolEntry {
   tx: CheckedExtrinsic;
   signer: string;
   watcher?: TxWatcher;
+  /** Admitted with a nonce gap before it: counted against the (smaller) future limit. */
+  future: boolean;
 }
+
+export interface PoolLimit {
+  count: number;
+  bytes: number;
+}
+
+/**
+ * What a node started with default flags holds (`--pool-limit 8192 --pool-kbytes 20480`, a tenth
+ * of that for transactions waiting on a nonce gap). Without limits any client could sign with a
+ * public dev key and park gigabytes of future-nonce transactions here, which no block ever takes.
+ */
+export const DEFAULT_POOL_LIMITS: { ready: PoolLimit; future: PoolLimit } = {
+  ready: { count: 8192, bytes: 20 * 1024 * 1024 },
+  future: { count: 819, bytes: 2 * 1024 * 1024 },
+};
 
 export class TxPool {
   readonly #byHash = new Map<string, PoolEntry>();
   /** signer hex → nonce → entry; signers in order of first arrival. */
   readonly #bySigner = new Map<string, Map<number, PoolEntry>>();
+  /** Count and bytes held in each part, against `limits`. */
+  readonly #used = { ready: { count: 0, bytes: 0 }, future: { count: 0, bytes: 0 } };
+
+  constructor(readonly limits = DEFAULT_POOL_LIMITS) {}
 
   get size(): number {
     return this.#byHash.size;
@@ -36,8 +57,18 @@ export class TxPool {
     return this.#bySigner.get(u8aToHex(tx.signer))?.get(tx.nonce)?.tx;
   }
 
-  add(tx: CheckedExtrinsic, watcher?: TxWatcher): void {
-    const entry = { tx, signer: u8aToHex(tx.signer), watcher };
+  /** True when a transaction of this size would not fit in the ready (or future) part. */
+  isFull(bytes: number, future: boolean): boolean {
+    const used = future ? this.#used.future : this.#used.ready;
+    const limit = future ? this.limits.future : this.limits.ready;
+    return used.count + 1 > limit.count || used.bytes + bytes > limit.bytes;
+  }
+
+  add(tx: CheckedExtrinsic, watcher?: TxWatcher, future = false): void {
+    const entry = { tx, signer: u8aToHex(tx.signer), watcher, future };
+    const used = future ? this.#used.future : this.#used.ready;
+    used.count++;
+    used.bytes += tx.bytes.length;
     this.#byHash.set(tx.hash, entry);
     const nonces = this.#bySigner.get(entry.signer) ?? new Map<number, PoolEntry>();
     nonces.set(tx.nonce, entry);
@@ -49,6 +80,9 @@ export class TxPool {
     const entry = this.#byHash.get(hash);
     if (!entry) return undefined;
     this.#byHash.delete(hash);
+    const used = entry.future ? this.#used.future : this.#used.ready;
+    used.count--;
+    used.bytes -= entry.tx.bytes.length;
     const nonces = this.#bySigner.get(entry.signer)!;
     nonces.delete(entry.tx.nonce);
     if (nonces.size === 0) this.#bySigner.delete(entry.signer);

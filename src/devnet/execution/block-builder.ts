@@ -12,7 +12,7 @@ import { readAccount, writeAccount } from '../runtime/accounts';
 import { withdrawFee } from '../runtime/currency';
 import { BLOCK_HASH_COUNT } from '../runtime/pallets/system';
 import { ApplyContext } from './apply-context';
-import { type CheckedExtrinsic, checkExtrinsic, type ValidityContext } from './check-extrinsic';
+import { type CheckedExtrinsic, checkExtrinsic, MAX_BLOCK_EXTRINSICS_BYTES, type ValidityContext } from './check-extrinsic';
 import { InvalidTransaction, UnknownTransaction } from './invalid-transaction';
 
 export interface HeaderJson {
@@ -51,10 +51,11 @@ export interface BuildResult {
   invalid: { tx: CheckedExtrinsic; error: InvalidTransaction | UnknownTransaction }[];
   /** Valid later (future nonce, or the block was full). */
   postponed: CheckedExtrinsic[];
+  /** Some ready extrinsic did not fit: another block can take it now (a future nonce cannot). */
+  full: boolean;
 }
 
-/** Normal-class extrinsics' share of a block, in encoded bytes (Hippius: 3,932,160). */
-export const MAX_BLOCK_EXTRINSICS_BYTES = 3_932_160;
+export { MAX_BLOCK_EXTRINSICS_BYTES };
 
 const AURA_ENGINE = new Uint8Array([0x61, 0x75, 0x72, 0x61]); // "aura"
 const SLOT_DURATION_MS = 6_000n;
@@ -84,6 +85,7 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
   const invalid: BuildResult['invalid'] = [];
   const postponed: CheckedExtrinsic[] = [];
   let usedBytes = 0;
+  let full = false;
   for (const candidate of candidates) {
     let checked: ReturnType<typeof checkExtrinsic>;
     try {
@@ -95,6 +97,7 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
       continue;
     }
     if (checked.future || usedBytes + checked.bytes.length > MAX_BLOCK_EXTRINSICS_BYTES) {
+      if (!checked.future) full = true;
       postponed.push(candidate);
       continue;
     }
@@ -117,7 +120,7 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
   store.item('System', 'ExtrinsicCount').set(extrinsics.length);
 
   const block = seal(parent, number, extrinsics, digestLogs, store, options.timestamp);
-  return { block, included, invalid, postponed };
+  return { block, included, invalid, postponed, full };
 }
 
 function initialize(store: StateStore, number: number, parentHash: string, digestLogs: Uint8Array[]): void {

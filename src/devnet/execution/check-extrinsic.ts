@@ -17,6 +17,9 @@ import { canPayFee } from '../runtime/currency';
 import { partialFee } from './fees';
 import { badFormat, InvalidTransaction, UnknownTransaction } from './invalid-transaction';
 
+/** Normal-class extrinsics' share of a block, in encoded bytes (Hippius: 3,932,160). */
+export const MAX_BLOCK_EXTRINSICS_BYTES = 3_932_160;
+
 export interface CheckedExtrinsic {
   /** The extrinsic exactly as submitted (length-prefixed), kept verbatim for the block body. */
   bytes: Uint8Array;
@@ -71,6 +74,9 @@ export function checkExtrinsic(runtime: Runtime, bytes: Uint8Array, extrinsic: E
   const nonce = Number(signature.nonce.toString());
   const account = readAccount(ctx.store, signer);
   if (nonce < account.nonce) throw new InvalidTransaction('Stale');
+  // CheckWeight: an extrinsic larger than a block can hold would never be included. Pooled, it
+  // would wait forever (holding its megabytes) and keep asking for blocks it does not fit in.
+  if (bytes.length > MAX_BLOCK_EXTRINSICS_BYTES) throw new InvalidTransaction('ExhaustsResources');
 
   const call = extrinsic.method as Call;
   const weight = runtime.weigh(call);

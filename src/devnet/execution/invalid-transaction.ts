@@ -42,4 +42,5 @@ export class UnknownTransaction extends Error {
 
 export const badFormat = (detail: string) => new RpcError(1001, `Extrinsic has invalid format: ${detail}`);
 export const alreadyImported = () => new RpcError(1013, 'Transaction Already Imported', 'The transaction is already in the pool.');
+export const immediatelyDropped = () => new RpcError(1016, 'Immediately Dropped', "The transaction couldn't enter the pool because of the limit");
 export const priorityTooLow = () => new RpcError(1014, 'Priority is too low: (0 vs 0)', 'The transaction has too low priority to replace another transaction already in the pool.');
