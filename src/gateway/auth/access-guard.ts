@@ -70,7 +70,13 @@ export class AccessGuard {
   requireToken(req: Request): void {
     if (!this.#auth.enabled) return;
     if (this.#apiToken(req, undefined)) return;
-    if (!this.#claims(req, undefined)) throw this.#unauthorized(undefined, `log in: ${this.#howToLogIn('try again')}; or request an anonymous token from ${this.#auth.publicUrl}/token`);
+    const claims = this.#claims(req, undefined);
+    if (!claims) throw this.#unauthorized(undefined, `log in: ${this.#howToLogIn('try again')}; or request an anonymous token from ${this.#auth.publicUrl}/token`);
+    // /token hands an anonymous token to anyone: where anonymous pulls are off it opens nothing
+    // (GET /mirror lists every mirrored tag to "a client with a token" — a logged-in one).
+    if (claims.subject === undefined && !this.#auth.anonymousPull) {
+      throw this.#unauthorized(undefined, `this gateway serves logged-in accounts only, and an anonymous token is no login: ${this.#howToLogIn('try again')}`, 'insufficient_scope');
+    }
   }
 
   /** The Bearer challenge that sends clients to the token endpoint at the gateway's public URL. */

@@ -52,6 +52,12 @@ export async function principalFrom(authorization: string | undefined, deps: { a
       throw new CredentialError((error as Error).message);
     }
     if (deps.logins.isRevoked(login.address, login.nonce)) throw new CredentialError('this login token was revoked: create a new one with `hcr login`');
+    // A gateway that takes each login token once (loginTokenReuse: once) takes it once here too:
+    // else a token already spent at /token (a docker password read off a machine or a log) would
+    // still mint API tokens that outlive it, or publish.
+    if (deps.auth.loginTokenReuse === 'once' && !deps.logins.use(login.address, login.nonce, login.expiresAt)) {
+      throw new CredentialError('this login token was already used (a replay), and this gateway takes each login token once: create a new one with `hcr login --print-token` for every request');
+    }
     return { account: login.address, scopes: TOKEN_SCOPES, via: 'login' };
   }
   throw new CredentialError('the credential is neither an API token (hcrt_…, from `hcr token create`) nor a login token (from `hcr login --print-token`): send Authorization: Bearer <token>');

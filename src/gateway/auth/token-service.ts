@@ -13,9 +13,40 @@ export async function discoverTokenService(gatewayUrl: string, options: { timeou
   }
   const challenge = response.headers.get('www-authenticate') ?? '';
   const service = /service="([^"]+)"/.exec(challenge)?.[1];
-  if (service) return service;
+  if (service) return checkedService(base, service);
   if (response.ok) return new URL(base).host;
   throw new Error(`${base}/v2/ answered HTTP ${response.status} without a token challenge: is it an hcr gateway?`);
+}
+
+/**
+ * The service a gateway names, only when it is the host the caller reached it at. A login token is
+ * good at every gateway whose service is the domain it names, and the caller signs one for the
+ * service and sends it to this gateway: were the gateway free to name any service, a hostile or
+ * impersonated one (plain HTTP) would name another gateway's and log in there as the caller.
+ */
+function checkedService(base: string, service: string): string {
+  const reached = new URL(base);
+  let named: string | undefined;
+  try {
+    // host[:port] only; the URL parser lowercases the host and drops the scheme's default port.
+    if (!/[/?#@\s\\]/.test(service)) named = new URL(`${reached.protocol}//${service}`).host;
+  } catch {
+    named = undefined;
+  }
+  const alias = named === undefined ? undefined : loopbackAlias(named);
+  if (named !== undefined && (named === reached.host || (alias !== undefined && alias === loopbackAlias(reached.host)))) return service;
+  throw new Error(
+    `the gateway at ${reached.origin} asks for login tokens for ${JSON.stringify(service.slice(0, 100))}, not for ${reached.host} where it was reached: a login token signed for it would let whoever runs that address log in as you at ${JSON.stringify(service.slice(0, 100))}, so none is signed. Reach the gateway at the address it names (or, if it is yours, start it with --public-url (and --public-host, if set) naming the address clients use)`,
+  );
+}
+
+/**
+ * The port of a loopback name (`localhost`, `127.0.0.1`, `[::1]`), which all reach this machine:
+ * a local gateway published as http://localhost:5000 is also reached at 127.0.0.1:5000.
+ */
+function loopbackAlias(host: string): string | undefined {
+  const match = /^(localhost|127\.0\.0\.1|\[::1\])(?::(\d+))?$/.exec(host);
+  return match ? `loopback:${match[2] ?? ''}` : undefined;
 }
 
 /** `Basic <base64 of user:password>` → its two parts; undefined when it holds no colon. The scheme is the caller's to check. */

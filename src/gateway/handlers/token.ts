@@ -13,6 +13,7 @@
 // as soon as the access tokens already issued (minutes) expire.
 import type { Request, Response } from 'express';
 import { checkAddress } from '../../chain';
+import { quotedString } from '../auth/access-guard';
 import { issueAccessToken, issueRefreshToken, verifyRefreshToken, type AccessGrant, type ApiTokenClaim } from '../auth/access-token';
 import { ApiTokenError, type ApiTokenInfo, isApiToken, scopeAllows } from '../auth/api-tokens';
 import type { LoginLedger } from '../auth/login-ledger';
@@ -78,7 +79,9 @@ interface Authenticated {
 }
 
 function refusal(ctx: GatewayContext, message: string): OciError {
-  return new OciError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': `Basic realm="${ctx.access.auth.service}"` } });
+  // Quoted as the Bearer challenge's parameters are: a service holding `"` would otherwise end the
+  // realm early and add parameters of its own (and a control character would fail the response).
+  return new OciError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': `Basic realm=${quotedString(ctx.access.auth.service)}` } });
 }
 
 /** The API token's account and scopes; refused when it is unknown, revoked or expired, or the username is another account. */
