@@ -20,7 +20,7 @@ import type { RepositoryName } from '../../oci/reference';
 import { shownName } from '../firmware/shown-name';
 import { openPluginSource } from './plugin-source';
 import { grpcError } from './status';
-import { authorizationOf } from './upload-admission';
+import { admittedAccount, authorizationOf } from './upload-admission';
 
 interface PluginMessage {
   name: string;
@@ -63,7 +63,8 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
 
   return {
     RegisterPlugin: unary(ctx, async (call: ServerUnaryCall<{ name: string; version: string; plugin: string }, { message: string; cid: string }>) => {
-      const account = await requirePublish(ctx, authorizationOf(call.metadata));
+      const admitted = admittedAccount(call.metadata);
+      const account = admitted.found ? admitted.account : await requirePublish(ctx, authorizationOf(call.metadata));
       const name = artifactName(call.request.name, ctx.artifacts.defaultSpace);
       const version = artifactVersion(call.request.version, false);
       const reservation = await reserveVersion(ctx, name, version, account);

@@ -31,6 +31,18 @@ function clientIp(ctx: GatewayContext, call: ServerInterceptingCallInterface, me
   return ctx.clientAddress(peer, forwarded.length > 0 ? forwarded.join(',') : undefined);
 }
 
+/**
+ * The account each admitted call's credential was found to be, by the call's metadata: the
+ * handler takes it from here rather than checking the credential again, which a login token
+ * that may be used once (loginTokenReuse 'once') would fail as a replay.
+ */
+const admittedAccounts = new WeakMap<Metadata, string | undefined>();
+
+/** The account the admission found for this call's metadata; `found: false` when it did not see the call. */
+export function admittedAccount(metadata: Metadata): { found: boolean; account?: string } {
+  return admittedAccounts.has(metadata) ? { found: true, account: admittedAccounts.get(metadata) } : { found: false };
+}
+
 export function admitPluginUploads(ctx: GatewayContext): ServerInterceptor {
   return (method, call) => {
     if (method.path !== REGISTER_PLUGIN_PATH) return new ServerInterceptingCall(call);
@@ -51,6 +63,7 @@ export function admitPluginUploads(ctx: GatewayContext): ServerInterceptor {
                 const admission = ctx.uploadAdmission.admit(ip, account);
                 if (!admission.admitted) return intercepted.sendStatus(refusalStatus(admission));
                 release = admission.release;
+                admittedAccounts.set(metadata, account);
                 passOn(metadata);
               },
               (error: unknown) => intercepted.sendStatus(grpcError(error, ctx.log) as { code: Status; details: string; metadata: Metadata }),
