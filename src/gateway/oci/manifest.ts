@@ -66,6 +66,9 @@ function descriptorList(value: unknown, where: string): Descriptor[] {
  * (umoci writes manifests without `mediaType`). When both are given they must agree.
  */
 export function manifestMediaType(body: Json, contentType: string | undefined): string {
+  if (body.mediaType !== undefined && typeof body.mediaType !== 'string') {
+    throw invalid(`the manifest's "mediaType" must be a string, not ${JSON.stringify(body.mediaType)}: name the manifest's type, or leave the field out`);
+  }
   const declared = typeof body.mediaType === 'string' ? body.mediaType : undefined;
   const header = bareMediaType(contentType);
   const usableHeader = header && MANIFEST_KINDS[header] ? header : undefined;
@@ -76,6 +79,15 @@ export function manifestMediaType(body: Json, contentType: string | undefined): 
   // manifest is Docker's: a replica, or this gateway after a restart, reads the bytes as OCI.
   if (!declared && (usableHeader === MEDIA_TYPES.dockerManifest || usableHeader === MEDIA_TYPES.dockerManifestList)) {
     throw invalid(`a Docker schema 2 manifest names its own type, and this one has no "mediaType": add "mediaType": "${usableHeader}" to it (the bytes, and so the digest, change), or push it as OCI`);
+  }
+  // Every reader (a replica, this gateway after a restart, the content indexer) takes a manifest
+  // without "mediaType" by its shape (inferMediaType): one with a "manifests" list is an index.
+  // A push validated as another type than the readers will see would have its references checked
+  // as one thing and served as another: an image manifest that also lists "manifests" is checked
+  // by its config and layers, then read elsewhere as an index whose children (another space's
+  // manifests, say) were never checked to be in the repository, and so become its content.
+  if (!declared && usableHeader && usableHeader !== inferMediaType(body)) {
+    throw invalid(`the manifest has no "mediaType" and its shape (${Array.isArray(body.manifests) ? 'a "manifests" list' : 'no "manifests" list'}) makes it a ${inferMediaType(body)} to every reader, not the ${usableHeader} its Content-Type says: add "mediaType": "${usableHeader}" to it (the bytes, and so the digest, change), or push it with the Content-Type of its shape`, { contentType: usableHeader, shape: inferMediaType(body) });
   }
   const type = declared ?? usableHeader ?? header ?? inferMediaType(body);
   if (type === MEDIA_TYPES.dockerSchema1 || type === MEDIA_TYPES.dockerSchema1Signed) {

@@ -11,7 +11,11 @@ import { MANIFEST_KINDS } from '../oci/media-types';
 import type { RepositoryName } from '../oci/reference';
 import { NotAManifestError, type VerifiedManifest } from '../resolve/verified-content';
 import { boundedMap } from '../bounded-map';
+import type { PushRecords } from './chain-recorder';
 import type { PushPermit } from './push-policy';
+
+/** As long as the CIDv1 the store gives a manifest (base32 sha256, `bafy…`/`bafk…`): the CID before it is known. */
+const CID_STAND_IN = `bafybei${'a'.repeat(52)}`;
 
 /** Reference checks (chain lookups, and hashing for blobs not verified yet) run this many at a time. */
 const REFERENCE_CHECKS_IN_FLIGHT = 8;
@@ -35,23 +39,30 @@ interface Present {
 export async function publishManifest(ctx: GatewayContext, push: ManifestPush): Promise<{ cid: string }> {
   if (!ctx.recorder) throw new OciError('DENIED', 'this gateway is a read-only replica (started without a key)');
   const present = await presentReferences(ctx, push.name, push.manifest);
-  const stored = await ctx.store.put(oneChunk(push.bytes));
-  ctx.verified.markVerified(push.digest, stored.cid);
-
   const owner = push.permit.space.owner;
   const needed = await boundedMap(present, REFERENCE_CHECKS_IN_FLIGHT, (item) => needsRecord(ctx, owner, item));
-  const toRecord = present.filter((_item, index) => needed[index]);
-  if (push.reference.kind === 'digest') toRecord.push({ digest: push.digest, cid: stored.cid, type: 'Json' });
-  const seen = new Set<string>();
-  const digests = toRecord.filter((r) => !seen.has(r.digest) && seen.add(r.digest));
-  const head = push.reference.kind === 'tag' ? { image: push.name.image, tag: push.reference.tag, digest: push.digest, cid: stored.cid } : undefined;
-
-  await ctx.recorder.record({ owner, repo: push.name.repo, digests, head, pushedBy: push.permit.account });
+  const records = (manifestCid: string): PushRecords => {
+    const toRecord = present.filter((_item, index) => needed[index]);
+    if (push.reference.kind === 'digest') toRecord.push({ digest: push.digest, cid: manifestCid, type: 'Json' });
+    const seen = new Set<string>();
+    const digests = toRecord.filter((r) => !seen.has(r.digest) && seen.add(r.digest));
+    const head = push.reference.kind === 'tag' ? { image: push.name.image, tag: push.reference.tag, digest: push.digest, cid: manifestCid } : undefined;
+    return { owner, repo: push.name.repo, digests, head, pushedBy: push.permit.account };
+  };
+  // Measured before the manifest is stored: a push the chain could never take (too many records
+  // for one transaction) must not leave its bytes pinned in IPFS, where no upload session or
+  // local record would ever release them, each refused PUT of a new variant adding up to the
+  // manifest limit.
+  ctx.recorder.checkFits(records(CID_STAND_IN));
+  const stored = await ctx.store.put(oneChunk(push.bytes));
+  ctx.verified.markVerified(push.digest, stored.cid);
+  const recorded = records(stored.cid);
+  await ctx.recorder.record(recorded);
 
   const now = Date.now();
   await ctx.local.commit({ digest: push.digest, cid: stored.cid, size: push.bytes.length, committedAt: now, kind: 'manifest' }, push.name.full);
   await ctx.local.markReferenced([push.digest, ...present.map((p) => p.digest)], now);
-  for (const record of digests) ctx.ownerRecords.add(owner, record.digest, record.cid);
+  for (const record of recorded.digests) ctx.ownerRecords.add(owner, record.digest, record.cid);
   ctx.content.remember({ digest: push.digest, cid: stored.cid, bytes: push.bytes, mediaType: push.mediaType, parsed: push.manifest });
   ctx.contents.vouchManifest(push.name, push.digest, push.manifest);
   rememberTag(ctx, push);
