@@ -90,6 +90,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'gateway.limits.uploads.perAccount': { type: rateLimit, help: 'upload requests per account', example: 'perAccount: { perMinute: 3000, burst: 500 }' },
   'gateway.limits.uploads.concurrentPerAccount': { type: count, help: 'uploads one account sends at once (0: no bound)', example: 'concurrentPerAccount: 16' },
   'gateway.limits.uploads.maxBlobBytes': { type: { kind: 'count', min: 1 }, help: 'the largest blob one upload may carry over the OCI API, in bytes (default 16 GiB; a bigger one is refused with 413)', example: 'maxBlobBytes: 17179869184' },
+  'gateway.limits.pushes.perAccount': { type: rateLimit, help: 'manifest pushes per account over the OCI API (each a chain transaction the gateway pays for; anonymous: per IP)', example: 'perAccount: { perMinute: 120, burst: 60 }' },
   'gateway.limits.walletApi.perIp': { type: rateLimit, help: 'wallet API requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },
   'gateway.limits.walletApi.perAccount': { type: rateLimit, help: 'wallet API requests per account named', example: 'perAccount: { perMinute: 120, burst: 60 }' },
   'gateway.limits.artifacts.maxFileBytes': { type: { kind: 'count', min: 1 }, help: 'the largest file an artifact version may carry through the firmware, package and plugin doors, in bytes (default 4 GiB)', example: 'maxFileBytes: 1073741824' },

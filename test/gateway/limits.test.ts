@@ -1,13 +1,13 @@
 // Rate limits and the bound on concurrent uploads: /token per IP (through trusted proxies only)
-// and per account, uploads per account and at once, and the wallet API; each refusal is a 429
-// with Retry-After and a message naming the limit.
+// and per account, uploads per account and at once, manifest pushes per account, and the wallet
+// API; each refusal is a 429 with Retry-After and a message naming the limit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createLoginToken } from '../../src/gateway';
 import { startWalletApiServer } from '../../src/wallet-api';
 import { RateLimiter } from '../../src/limits/rate-limiter';
-import { json, ociErrors, pushBlob, randomBlob } from './helpers/oci-client';
+import { json, makeImage, OCI_MANIFEST, ociErrors, pushBlob, pushImage, pushManifest, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -83,6 +83,23 @@ describe('rate limits', () => {
     assert.equal(refused.status, 429);
     assert.equal(refused.headers.get('retry-after'), '30');
     assert.match((await ociErrors(refused))[0].message, new RegExp(`too many upload requests by ${t.keys.alice.address}`));
+  });
+
+  it('limits manifest pushes per account, each a chain transaction the gateway pays for', async () => {
+    const replica = await t.startReplica({ limits: { pushes: { perAccount: { perMinute: 2, burst: 2 } } }, auth: {}, gatewaySigner: t.keys.gateway });
+    const login = await createLoginToken(t.keys.alice, replica.service);
+    const tokenResponse = await fetch(`${replica.url}/token?scope=repository:acme/pushes:pull,push`, { headers: { Authorization: basic(t.keys.alice.address, login) } });
+    const { token } = await json(tokenResponse);
+    const image = makeImage([randomBlob(100)]);
+    assert.equal((await pushImage(replica.url, 'acme/pushes', 'a', image, token)).status, 201);
+    assert.equal((await pushManifest(replica.url, 'acme/pushes', 'b', image.manifest, OCI_MANIFEST, token)).status, 201);
+    const refused = await pushManifest(replica.url, 'acme/pushes', 'c', image.manifest, OCI_MANIFEST, token);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get('retry-after'), '30');
+    assert.match((await ociErrors(refused))[0].message, new RegExp(`too many manifest pushes by ${t.keys.alice.address} \\(each a chain transaction the gateway pays for\\): at most 2 a minute`));
+    // Pulls and blob uploads are not counted against it.
+    assert.equal((await fetch(`${replica.url}/v2/acme/pushes/manifests/a`, { headers: { Authorization: `Bearer ${token}`, Accept: OCI_MANIFEST } })).status, 200);
+    assert.equal((await pushBlob(replica.url, 'acme/pushes', randomBlob(100), token)).status, 201);
   });
 
   it('bounds the uploads one client sends at once, and takes the next once one ends', async () => {

@@ -1,4 +1,4 @@
-// Rate limits on /token and on blob uploads, per client IP (as Express sees it, through the
+// Rate limits on /token, on blob uploads and on manifest pushes, per client IP (as Express sees it, through the
 // trusted proxies) and per account, and a bound on the uploads one account sends at once. A
 // refused request gets 429 TOOMANYREQUESTS with Retry-After. An account's /token bucket is
 // charged only for tokens actually issued to it, so failed logins naming someone else's
@@ -22,11 +22,15 @@ import { ROUTES } from './paths';
 export interface GatewayLimits {
   readonly token?: { readonly perIp?: RateLimit; readonly perAccount?: RateLimit };
   readonly uploads?: UploadLimits;
+  /** Manifest pushes per account (an anonymous push: per IP); each is a chain transaction the gateway's key pays for. */
+  readonly pushes?: { readonly perAccount?: RateLimit };
 }
 
 export const DEFAULT_GATEWAY_LIMITS = {
   token: { perIp: { perMinute: 300, burst: 100 }, perAccount: { perMinute: 120, burst: 60 } },
   uploads: DEFAULT_UPLOAD_LIMITS,
+  // A multi-platform push is a handful of manifests; a loop of pushes would drain the gateway's fees.
+  pushes: { perAccount: { perMinute: 120, burst: 60 } },
 } as const satisfies GatewayLimits;
 
 const UPLOAD_METHODS = new Set(['POST', 'PATCH', 'PUT']);
@@ -50,6 +54,7 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
   const token = { ...DEFAULT_GATEWAY_LIMITS.token, ...options.limits?.token };
   const tokenPerIp = new RateLimiter(token.perIp);
   const tokenPerAccount = new RateLimiter(token.perAccount);
+  const pushesPerAccount = new RateLimiter(options.limits?.pushes?.perAccount ?? DEFAULT_GATEWAY_LIMITS.pushes.perAccount);
   const refuse = (limit: string, error: OciError) => {
     options.metrics?.rateLimited.inc({ limit });
     return error;
@@ -83,6 +88,16 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
         });
       }
       return next();
+    }
+    // Every manifest push is a transaction the gateway's key signs and pays for (the OCI API's
+    // counterpart of the doors' publish limit). Without auth there are no accounts to count by.
+    if (req.method === 'PUT' && options.auth.enabled && ROUTES.manifest.test(req.path)) {
+      const account = accountOf(req);
+      const byAccount = pushesPerAccount.take(account ?? `ip:${ip}`);
+      if (!byAccount.allowed) {
+        const who = account ? `by ${account}` : `from ${ip}`;
+        return next(refuse('push_account', tooMany(`manifest pushes ${who} (each a chain transaction the gateway pays for)`, pushesPerAccount.limit, byAccount.retryAfterSeconds)));
+      }
     }
     const door = isDoorUpload(req);
     if (door || (UPLOAD_METHODS.has(req.method) && ROUTES.upload.test(req.path))) {
