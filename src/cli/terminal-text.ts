@@ -7,13 +7,7 @@
 // follows, so "\u202Eemca" shows as "acme". These helpers show each such character as a visible
 // escape (\x1b, \r, \u202e) instead. JSON output is never passed through them: JSON.stringify
 // already escapes C0 controls, and scripts need the exact values.
-
-/** C0 and C1 controls, DEL, bidi embeddings/overrides/isolates/marks, zero-width and line/paragraph separators, BOM, interlinear annotations. */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb]/gu;
-/** The same, with line feeds allowed (messages of several lines that the CLI itself wrote). */
-const UNSAFE_KEEPING_NEWLINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb]/gu;
-/** Anything outside printable ASCII, and the space: no valid name holds one, and in a table it could fake another column. */
-const NOT_PRINTABLE_ASCII = /[^\x21-\x7e]/gu;
+import { INVISIBLE_OR_REORDERING, INVISIBLE_OR_REORDERING_BUT_LINE_FEEDS, NOT_PRINTABLE_ASCII } from '../chain/untrusted-characters';
 
 function escapeChar(char: string): string {
   const code = char.codePointAt(0)!;
@@ -24,12 +18,12 @@ function escapeChar(char: string): string {
 
 /** Free text (a description, a label): letters of any script stay, controls and invisible or reordering characters are escaped. One line. */
 export function terminalText(value: string): string {
-  return value.replace(UNSAFE, escapeChar);
+  return value.replace(INVISIBLE_OR_REORDERING, escapeChar);
 }
 
 /** A message of several lines (errors, warnings): as terminalText, but line feeds stay. */
 export function terminalLines(value: string): string {
-  return value.replace(UNSAFE_KEEPING_NEWLINES, escapeChar);
+  return value.replace(INVISIBLE_OR_REORDERING_BUT_LINE_FEEDS, escapeChar);
 }
 
 /**

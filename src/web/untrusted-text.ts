@@ -6,12 +6,8 @@
 // valid — show every other character as an escape (\u0430), free text (descriptions, labels) has
 // its controls and invisible or reordering characters escaped, and a pull command is offered only
 // for a reference made of valid names.
+import { INVISIBLE_OR_REORDERING, NOT_PRINTABLE_ASCII } from '../chain/untrusted-characters';
 import { checkDigest, checkImageName, checkRepoName, checkTag } from '../chain/validate';
-
-/** Controls, bidi embeddings/overrides/isolates/marks, zero-width characters, line and paragraph separators, BOM. */
-const INVISIBLE_OR_REORDERING = /[\u0000-\u001f\u007f-\u009f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb]/gu;
-/** Outside printable ASCII, or a space: no valid name holds one, and it could fake the text after a name (" — owner …"). */
-const NOT_PRINTABLE_ASCII = /[^\x21-\x7e]/gu;
 
 function escapeChar(char: string): string {
   const code = char.codePointAt(0)!;
