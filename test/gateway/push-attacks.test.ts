@@ -196,6 +196,24 @@ describe('a push the node refuses, while another push waits for the next nonce',
     const landed = await smallPush;
     assert.equal(landed.status, 201, await landed.text());
     assert.equal((await manifestDigest(api, { repo: 'acme', image: 'app', tag: 'small' }))?.text, small.manifest.digest);
+
+    // The refused manifest's pin went with it; the recorded one's stays.
+    assert.equal(await t.store.isPinned((await t.store.put([big.manifest.bytes], { pin: false })).cid), false, 'the refused manifest is not kept in IPFS');
+    assert.equal(await t.store.isPinned((await t.store.put([small.manifest.bytes], { pin: false })).cid), true, 'the recorded manifest stays pinned');
+  });
+
+  it('a refused push leaves a pin it did not add: the same bytes uploaded as a blob stay pinned', { timeout: 180_000 }, async () => {
+    const api = t.chain.api;
+    const big = makeImage(Array.from({ length: 200 }, () => randomBlob(8)));
+    for (const blob of [big.config, ...big.layers, big.manifest]) assert.equal((await pushBlob(t.url, 'acme/app', blob)).status, 201);
+    const { cid } = await t.store.put([big.manifest.bytes], { pin: false });
+    assert.equal(await t.store.isPinned(cid), true, 'the upload pinned the bytes');
+    await submitTx(api, api.tx.sudo.sudo(api.tx.balances.forceSetBalance(key.address, 1_010_000_000_000_500n)), t.keys.alice);
+
+    const refused = await pushManifest(t.url, 'acme/app', 'big-again', big.manifest);
+    assert.equal(refused.status, 503);
+    assert.match((await ociErrors(refused))[0].message, /Payment/);
+    assert.equal(await t.store.isPinned(cid), true, 'the uploaded copy keeps its pin');
   });
 });
 

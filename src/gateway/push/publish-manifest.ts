@@ -3,7 +3,8 @@
 // digest and descriptor, the manifest goes to IPFS, and the records go on chain in one proxied
 // batch: every digest whose chain record is not the owner's verified CID, with a statement of who
 // pushed. Only then is anything marked as referenced.
-import type { DigestType } from '../../chain';
+import { ChainTxError, type DigestType } from '../../chain';
+import { ChainUnavailableError } from '../errors/from-internal';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import type { Descriptor, ParsedManifest } from '../oci/manifest';
@@ -54,10 +55,18 @@ export async function publishManifest(ctx: GatewayContext, push: ManifestPush): 
   // local record would ever release them, each refused PUT of a new variant adding up to the
   // manifest limit.
   ctx.recorder.checkFits(records(CID_STAND_IN));
-  const stored = await ctx.store.put(oneChunk(push.bytes));
-  ctx.verified.markVerified(push.digest, stored.cid);
-  const recorded = records(stored.cid);
-  await ctx.recorder.record(recorded);
+  const stored = await storeManifest(ctx, push.bytes);
+  let recorded: PushRecords;
+  try {
+    ctx.verified.markVerified(push.digest, stored.cid);
+    recorded = records(stored.cid);
+    await ctx.recorder.record(recorded);
+  } catch (error) {
+    await releaseRefused(ctx, push.digest, stored, error);
+    throw error;
+  } finally {
+    stored.done();
+  }
 
   const now = Date.now();
   await ctx.local.commit({ digest: push.digest, cid: stored.cid, size: push.bytes.length, committedAt: now, kind: 'manifest' }, push.name.full);
@@ -166,6 +175,68 @@ function unique(descriptors: readonly Descriptor[]): Descriptor[] {
 
 async function* oneChunk(bytes: Buffer): AsyncIterable<Uint8Array> {
   yield bytes;
+}
+
+/** Manifest CIDs being published here now, with how many pushes hold each. */
+const publishing = new Map<string, number>();
+
+interface StoredManifest {
+  readonly cid: string;
+  /** Whether the manifest was pinned before this push stored it (pushed before, uploaded as a blob, fetched, mirrored). */
+  readonly pinnedBefore: boolean;
+  /** Ends this push's hold on the CID. */
+  done(): void;
+}
+
+/**
+ * Stores and pins the manifest, noting whether it was pinned already, so a push the chain refuses
+ * can release exactly the pin it added and never one that keeps someone else's copy.
+ */
+async function storeManifest(ctx: GatewayContext, bytes: Buffer): Promise<StoredManifest> {
+  const { cid } = await ctx.store.put(oneChunk(bytes), { pin: false });
+  publishing.set(cid, (publishing.get(cid) ?? 0) + 1);
+  let held = true;
+  const done = () => {
+    if (!held) return;
+    held = false;
+    const left = (publishing.get(cid) ?? 1) - 1;
+    if (left > 0) publishing.set(cid, left);
+    else publishing.delete(cid);
+  };
+  try {
+    const pinnedBefore = await ctx.store.isPinned(cid);
+    if (!pinnedBefore) await ctx.store.pin(cid);
+    return { cid, pinnedBefore, done };
+  } catch (error) {
+    done();
+    throw error;
+  }
+}
+
+/**
+ * After a push the chain did not take, releases the manifest's pin when nothing else may need it.
+ * Each refused push of a new manifest (an unpayable fee, a proxy revoked meanwhile, a full pool)
+ * otherwise kept up to the manifest limit pinned for good: no upload session or local record
+ * refers to it, so no cleanup would ever find it. Kept when the outcome is unknown (a timeout or a
+ * lost connection: the record may still land, and its tag must then find the bytes), when it was
+ * pinned before this push, when another push of it is under way, when this gateway holds it for a
+ * repository, or when the chain records its digest at this CID.
+ */
+async function releaseRefused(ctx: GatewayContext, digest: string, stored: StoredManifest, error: unknown): Promise<void> {
+  if (stored.pinnedBefore || !refusedForCertain(error) || (publishing.get(stored.cid) ?? 0) > 1) return;
+  try {
+    if (await ctx.local.get(digest)) return;
+    if ((await ctx.chain.digestInfo(digest))?.cid.text === stored.cid) return;
+    await ctx.store.unpin(stored.cid);
+  } catch {
+    // The chain or IPFS cannot say or do it now: the pin stays, as before this check existed.
+  }
+}
+
+/** Whether nothing of the push can have been recorded: refused before or at submission, or reverted in its block. */
+function refusedForCertain(error: unknown): boolean {
+  if (error instanceof ChainTxError) return error.kind === 'invalid' || error.kind === 'dispatch' || error.kind === 'signing' || (error.kind === 'pool' && (error.chainErrorName === 'Usurped' || error.chainErrorName === 'Invalid'));
+  return error instanceof OciError || error instanceof ChainUnavailableError;
 }
 
 function rememberTag(ctx: GatewayContext, push: ManifestPush): void {
