@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
 import { BundleError } from '../../src/gateway/bundles/bundle-record';
 import { importBundle } from '../../src/gateway/bundles/import-bundle';
 import { parseName } from '../../src/gateway/oci/reference';
@@ -35,8 +36,8 @@ function assertNothingImported(dataDir: string, what: string): void {
 }
 
 /** An attacker's image (manifest, config, one layer) as raw blocks, with its record items claiming `repositories`. */
-async function attackerImage(repositories: string[]) {
-  const image = makeImage([blobOf('attacker layer bytes\n')]);
+async function attackerImage(repositories: string[], layer = 'attacker layer bytes\n') {
+  const image = makeImage([blobOf(layer)]);
   const parts = [image.manifest, image.config, image.layers[0]];
   const blocks = await Promise.all(parts.map((part) => rawBlock(part.bytes)));
   const content = parts.map((part, i) => ({ digest: part.digest, cid: blocks[i].cid.toString(), kind: i === 0 ? 'manifest' : 'blob', size: part.size, repositories, recordedBy: null }));
@@ -229,6 +230,56 @@ describe('offline bundles: what a hostile bundle cannot do', () => {
     }
     assert.equal(existsSync(join(target, 'gateway', 'imported')), false, 'a record was kept');
     assert.equal(existsSync(join(target, 'gateway', 'blobs')), false, 'the gateway recorded content');
+  });
+
+  it('while the chain is down, an --offline record naming another owner or a later block does not outrank a record the chain confirmed', { timeout: 180_000 }, async () => {
+    const target = mkdtempSync(join(work, 'outranked-'));
+    const good = join(work, 'acme-web.car');
+    const exported = await hcr(['export', 'acme/web:v1', '--gateway', t.url, '--out', good, '--json']);
+    expectExit(exported, 0);
+    const { asOfBlock } = JSON.parse(exported.stdout) as { asOfBlock: { number: number; hash: string } };
+    expectExit(await hcr(['import', good, '--data-dir', target, '--chain', t.chain.devnet.wsUrl]), 0);
+
+    // Two files from someone else, imported without the chain, each "as of" a block far ahead:
+    // one says a space of mallory's owns acme, the other agrees on acme's owner; both move v1.
+    const chain = new ChainReader(t.chain.api);
+    const acme = (await chain.claim('acme'))!.owner;
+    const attacker = await attackerImage([]);
+    const agreeing = await attackerImage([], 'another attacker layer\n');
+    const later = { genesisHash: chain.genesisHash, block: { number: 1_000_000_000, hash: `0x${'ab'.repeat(32)}` } };
+    const tags = (image: ImageParts, ...names: string[]) => names.map((tag) => ({ repository: 'acme/web', tag, digest: image.manifest.digest, recordedBy: null }));
+    const records = [
+      { name: 'another-owner', blocks: attacker.blocks, record: { ...offlineRecord(attacker.content, tags(attacker.image, 'v1', 'evil')), chain: later, spaces: [{ name: 'acme', id: '999', owner: t.keys.bob.address }] } },
+      { name: 'same-owner', blocks: agreeing.blocks, record: { ...offlineRecord(agreeing.content, tags(agreeing.image, 'v1')), chain: later, spaces: [{ name: 'acme', id: acme.id, owner: acme.owner }] } },
+    ];
+    for (const { name, blocks, record } of records) {
+      const file = join(work, `${name}.car`);
+      await writeBundle(file, record, blocks);
+      expectExit(await hcr(['import', file, '--data-dir', target, '--offline']), 0);
+    }
+
+    const api = await ApiPromise.create({ provider: new WsProvider(t.chain.devnet.wsUrl), noInitWarn: true });
+    const store = await EmbeddedBlobStore.open(embeddedIpfsDir(target));
+    const gateway: RunningGateway = await startGateway({ api, blobStore: store, dataDir: target, port: 0, auth: { enabled: false }, log: () => undefined });
+    try {
+      await api.disconnect();
+      const accept = { Accept: 'application/vnd.oci.image.manifest.v1+json' };
+      const v1 = await fetch(`${gateway.url}/v2/acme/web/manifests/v1`, { headers: accept });
+      assert.equal(v1.status, 200, await v1.clone().text());
+      assert.equal(v1.headers.get('docker-content-digest'), published.manifest.digest, 'acme/web:v1 is the confirmed record\'s');
+      assert.equal(v1.headers.get('x-hcr-as-of-block'), `${asOfBlock.number} ${asOfBlock.hash}`);
+      assert.deepEqual(Buffer.from(await v1.arrayBuffer()), published.manifest.bytes);
+      for (const reference of ['evil', attacker.image.manifest.digest]) {
+        const answer = await fetch(`${gateway.url}/v2/acme/web/manifests/${reference}`, { headers: accept });
+        assert.notEqual(answer.status, 200, `acme/web served the other owner's record's ${reference}`);
+        assert.notEqual(answer.headers.get('docker-content-digest'), attacker.image.manifest.digest);
+        await answer.arrayBuffer();
+      }
+    } finally {
+      await gateway.close();
+      await store.close();
+      await api.disconnect().catch(() => undefined);
+    }
   });
 
   it('GET /bundles checks pull access before reading anything', { timeout: 120_000 }, async () => {

@@ -27,16 +27,16 @@ export class ImportedRecords {
     this.#dir = importedRecordsDir(dataDir);
   }
 
-  /** A tag's digest in the newest imported record that has it, with the block it is as of. */
+  /** A tag's digest in the first record (see #bundles) that has it and agrees on the name's owner, with the block it is as of. */
   async tag(name: RepositoryName, tag: string): Promise<{ digest: string; asOf: BlockRef } | undefined> {
-    for (const bundle of await this.#bundles()) {
+    for (const bundle of await this.#agreeing(name.repo)) {
       const found = bundle.record.tags.find((t) => t.repository === name.full && t.tag === tag);
       if (found) return { digest: found.digest, asOf: bundle.record.chain.block };
     }
     return undefined;
   }
 
-  /** The space that owned a name, as of the newest imported record naming it. */
+  /** The space that owned a name, as of the first record (see #bundles) naming it. */
   async owner(repo: string): Promise<{ spaceId: string; account: string; asOf: BlockRef } | undefined> {
     for (const bundle of await this.#bundles()) {
       const space = bundle.record.spaces.find((s) => s.name === repo);
@@ -45,16 +45,34 @@ export class ImportedRecords {
     return undefined;
   }
 
-  /** The manifests imported for a repository (its tags' and their children's). */
+  /** The manifests imported for a repository (its tags' and their children's) by records that agree on its owner. */
   async manifestsOf(name: RepositoryName): Promise<string[]> {
     const digests = new Set<string>();
-    for (const bundle of await this.#bundles()) {
+    for (const bundle of await this.#agreeing(name.repo)) {
       for (const item of bundle.record.content) if (item.kind === 'manifest' && item.repositories.includes(name.full)) digests.add(item.digest);
     }
     return [...digests];
   }
 
-  /** Every imported bundle, newest block first; re-read when the folder changes. */
+  /**
+   * The records that name `repo`'s owner as the first record naming it does. A record is a file
+   * from elsewhere: one imported --offline (never checked against the chain) could name another
+   * space as a name's owner and add tags of its own to the owner's repositories; its tags count
+   * only where it agrees on the owner, and a record naming no owner for the name has no say in it
+   * (`hcr export` always names it).
+   */
+  async #agreeing(repo: string): Promise<ImportedBundle[]> {
+    const owner = await this.owner(repo);
+    if (!owner) return [];
+    return (await this.#bundles()).filter((bundle) => bundle.record.spaces.some((s) => s.name === repo && s.id === owner.spaceId && s.owner === owner.account));
+  }
+
+  /**
+   * Every imported bundle: those the chain confirmed at import first, then the unconfirmed ones
+   * (imported --offline), each newest block first. An unconfirmed record's block number is its own
+   * word: ordered by it alone, a made-up later block would put a record no one checked ahead of
+   * every record the chain confirmed. Re-read when the folder changes.
+   */
   async #bundles(): Promise<ImportedBundle[]> {
     let names: string[];
     try {
@@ -73,7 +91,7 @@ export class ImportedRecords {
         // A file being written (or damaged) is passed over; the next read tries again.
       }
     }
-    bundles.sort((a, b) => b.record.chain.block.number - a.record.chain.block.number);
+    bundles.sort((a, b) => Number(b.confirmed === true) - Number(a.confirmed === true) || b.record.chain.block.number - a.record.chain.block.number);
     this.#loaded = { stamp, bundles };
     return bundles;
   }
