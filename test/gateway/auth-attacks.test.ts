@@ -171,7 +171,8 @@ describe('auth attacks', () => {
     });
 
     it('takes a fresh login token at the API token routes once', async () => {
-      const login = await createLoginToken(t.keys.alice, service);
+      // Valid 10 minutes, as `hcr token create` signs it: a longer one may not mint a token that outlives it.
+      const login = await createLoginToken(t.keys.alice, service, { ttlSeconds: 600 });
       assert.equal((await mint(login)).status, 201);
       assert.equal((await mint(login)).status, 401);
       const atToken = await fetch(`${once.url}/token?service=${encodeURIComponent(service)}&scope=repository:acme/web:pull`, { headers: { Authorization: basicCredentials(t.keys.alice.address, login) } });

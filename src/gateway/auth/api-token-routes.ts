@@ -2,12 +2,22 @@
 // `hcr token` sends it) or holds an admin token: POST /api/tokens mints one (its secret is shown
 // this once), GET /api/tokens lists the account's tokens, DELETE /api/tokens/{id} revokes one.
 // Errors are the wallet API's: `{"error":{"code","message","field"}}`.
+//
+// No credential mints a token that outlives it, unless the account signed for this very request:
+// a token minted by a token expires no later than its minter, and one minted with a login no
+// later than that login, unless the login is fresh (see `signedForThis`). A docker password (a
+// 12-hour login kept in ~/.docker/config.json) read off a machine is then 12 hours of access,
+// not a token that never expires.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GatewayContext } from '../context';
 import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
 import { CredentialError, principalFrom } from './credentials';
+import type { LoginClaims } from './login-token';
 
 export const API_TOKEN_PATHS = { tokens: '/api/tokens', token: '/api/tokens/:id' } as const;
+
+/** The longest a login may be valid and still count as signed for one mint: what `hcr token create` signs. */
+export const FRESH_LOGIN_SECONDS = 600;
 
 class TokenRouteError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
@@ -15,7 +25,16 @@ class TokenRouteError extends Error {
   }
 }
 
-async function accountOf(ctx: GatewayContext, req: Request): Promise<{ account: string; createdBy: string; notAfter?: Date }> {
+interface Minter {
+  readonly account: string;
+  readonly createdBy: string;
+  /** The minting API token's expiry: the new token's latest. */
+  readonly notAfter?: Date;
+  /** The login, when one was sent. */
+  readonly login?: LoginClaims;
+}
+
+async function accountOf(ctx: GatewayContext, req: Request): Promise<Minter> {
   let principal;
   try {
     principal = await principalFrom(req.headers.authorization, { auth: ctx.access.auth, tokens: ctx.apiTokens, logins: ctx.logins });
@@ -28,7 +47,33 @@ async function accountOf(ctx: GatewayContext, req: Request): Promise<{ account: 
   // A token minted by a token lives no longer than its minter: else an admin token given out for a
   // day (or stolen) would mint itself a successor that never expires.
   const minter = principal.tokenId ? ctx.apiTokens.list(principal.account).find((t) => t.id === principal.tokenId) : undefined;
-  return { account: principal.account, createdBy: principal.tokenId ? `token:${principal.tokenId}` : 'login', notAfter: minter?.expiresAt ? new Date(minter.expiresAt) : undefined };
+  return { account: principal.account, createdBy: principal.tokenId ? `token:${principal.tokenId}` : 'login', notAfter: minter?.expiresAt ? new Date(minter.expiresAt) : undefined, login: principal.login };
+}
+
+/**
+ * Whether the login was signed for this mint: valid for ten minutes at most (a docker password
+ * is valid for hours) and never used before, which this use records. A login read off a disk, a
+ * log or a proxy is either long-lived or already spent here, so it mints nothing that outlives it.
+ * On a gateway taking each login once, principalFrom has just spent it: this is its first use.
+ */
+function signedForThis(ctx: GatewayContext, login: LoginClaims): boolean {
+  if (login.expiresAt.getTime() - login.issuedAt.getTime() > FRESH_LOGIN_SECONDS * 1000) return false;
+  return ctx.access.auth.loginTokenReuse === 'once' || ctx.logins.use(login.address, login.nonce, login.expiresAt);
+}
+
+/** Refuses a token that would outlive the login minting it, unless the login was signed for this mint. */
+function checkOutlivesLogin(ctx: GatewayContext, login: LoginClaims, days: number | undefined): void {
+  const expiresAt = days === undefined ? undefined : Date.now() + days * 86_400_000;
+  if (expiresAt !== undefined && expiresAt <= login.expiresAt.getTime()) return;
+  if (signedForThis(ctx, login)) return;
+  const lifetime = Math.round((login.expiresAt.getTime() - login.issuedAt.getTime()) / 1000);
+  const why = lifetime > FRESH_LOGIN_SECONDS
+    ? `this login is valid for ${lifetime >= 3600 ? `${Math.round(lifetime / 360) / 10} h` : `${lifetime} s`} (until ${login.expiresAt.toISOString()}), as a docker password is, so a token minted with it may not outlive it`
+    : 'this login token was used before, so it is not one signed for this request, and a token minted with it may not outlive it';
+  const wanted = days === undefined ? 'a token that never expires' : `a token valid for ${days} days`;
+  const daysLeft = Math.floor((login.expiresAt.getTime() - Date.now()) / 86_400_000);
+  const shorter = daysLeft >= 1 ? `, or ask for expiresInDays of at most ${daysLeft}` : '';
+  throw new TokenRouteError(403, 'FRESH_LOGIN_REQUIRED', `${why}, and ${wanted} was asked for: sign a login for this request, valid ${FRESH_LOGIN_SECONDS / 60} minutes at most and used once (\`hcr token create --suri <key URI>\` signs one each time; by hand, \`hcr login --ttl 10m --print-token\` sent once)${shorter}`);
 }
 
 const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
@@ -38,7 +83,7 @@ const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: R
 export function apiTokenRoutes(ctx: GatewayContext): Router {
   const router = express.Router();
   router.post(API_TOKEN_PATHS.tokens, express.json({ limit: '16kb' }), handle(async (req, res) => {
-    const { account, createdBy, notAfter } = await accountOf(ctx, req);
+    const { account, createdBy, notAfter, login } = await accountOf(ctx, req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const scopes = parseScopes(body.scopes ?? ['read']);
     const days = body.expiresInDays;
@@ -46,6 +91,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
       throw new TokenRouteError(400, 'INVALID_FIELD', 'expiresInDays must be a whole number of days from 1 to 3650 (leave it out for a token that does not expire)', 'expiresInDays');
     }
     if (typeof body.name !== 'string') throw new TokenRouteError(400, 'INVALID_FIELD', 'name is missing: say what the token is for, for example "ci" or "device-42"', 'name');
+    if (login) checkOutlivesLogin(ctx, login, typeof days === 'number' ? days : undefined);
     const { token, info } = ctx.apiTokens.create(account, { name: body.name, scopes, ttlSeconds: typeof days === 'number' ? days * 86_400 : undefined, notAfter, createdBy });
     res.status(201).setHeader('Cache-Control', 'no-store').json({ ...info, token });
   }));

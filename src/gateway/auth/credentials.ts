@@ -5,7 +5,7 @@
 import { type ApiTokens, ApiTokenError, isApiToken, TOKEN_SCOPES, type TokenScope } from './api-tokens';
 import type { ResolvedAuth } from './auth-options';
 import type { LoginLedger } from './login-ledger';
-import { verifyLoginToken } from './login-token';
+import { type LoginClaims, verifyLoginToken } from './login-token';
 import { decodeBasic } from './token-service';
 
 export interface Principal {
@@ -15,6 +15,8 @@ export interface Principal {
   readonly via: 'api-token' | 'login' | 'anonymous';
   /** The API token's id, when one was sent. */
   readonly tokenId?: string;
+  /** The login token's claims, when one was sent (its nonce and validity window). */
+  readonly login?: LoginClaims;
 }
 
 export class CredentialError extends Error {
@@ -58,7 +60,7 @@ export async function principalFrom(authorization: string | undefined, deps: { a
     if (deps.auth.loginTokenReuse === 'once' && !deps.logins.use(login.address, login.nonce, login.expiresAt)) {
       throw new CredentialError('this login token was already used (a replay), and this gateway takes each login token once: create a new one with `hcr login --print-token` for every request');
     }
-    return { account: login.address, scopes: TOKEN_SCOPES, via: 'login' };
+    return { account: login.address, scopes: TOKEN_SCOPES, via: 'login', login };
   }
   throw new CredentialError('the credential is neither an API token (hcrt_…, from `hcr token create`) nor a login token (from `hcr login --print-token`): send Authorization: Bearer <token>');
 }

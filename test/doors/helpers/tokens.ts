@@ -1,11 +1,13 @@
 // API tokens for tests, minted the way `hcr token create` does: POST /api/tokens with a login
-// token signed by the account's key.
+// token signed by the account's key for that one request (valid 10 minutes, used once), which
+// may mint a token that outlives it; a longer login (a docker password) may not.
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { createLoginToken } from '../../../src/gateway';
 import { basicCredentials } from '../../../src/gateway/auth/token-service';
 
+/** A login as `hcr token` signs one: valid 10 minutes; it mints one token that outlives it, once. */
 export async function loginHeader(pair: KeyringPair, service: string): Promise<string> {
-  return basicCredentials(pair.address, await createLoginToken(pair, service));
+  return basicCredentials(pair.address, await createLoginToken(pair, service, { ttlSeconds: 600 }));
 }
 
 export async function mintToken(url: string, service: string, pair: KeyringPair, scopes: string[], name = 'test'): Promise<{ id: string; token: string }> {
