@@ -8,12 +8,20 @@ import { OciError } from '../errors/oci-error';
 import { paths } from '../http/paths';
 import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
 import { storeUpload } from '../storage/upload-import';
-import { type BlobSizeLimit, rangeHeader, type UploadSession } from '../storage/upload-sessions';
+import { ANONYMOUS_UPLOADER, type BlobSizeLimit, rangeHeader, type UploadSession } from '../storage/upload-sessions';
 import { contentLength } from './request-body';
 
-async function authorizePush(ctx: GatewayContext, req: Request, name: RepositoryName): Promise<void> {
+/** Who pushes (the account, or ANONYMOUS_UPLOADER where pushes need no login), once they may push to `name`. */
+async function authorizePush(ctx: GatewayContext, req: Request, name: RepositoryName): Promise<string> {
   const account = await ctx.access.require(req, { type: 'repository', name: name.full, action: 'push' });
   await ctx.policy.permit(name.repo, account);
+  return account ?? ANONYMOUS_UPLOADER;
+}
+
+/** The upload `uuid` of `name`, when the requester started it: anyone else's is unknown to them. */
+async function ownUpload(ctx: GatewayContext, req: Request, name: RepositoryName, uuid: string | undefined): Promise<UploadSession> {
+  const pusher = await authorizePush(ctx, req, name);
+  return ctx.uploads.get(name.full, uuid ?? '', pusher);
 }
 
 function single(value: unknown): string | undefined {
@@ -101,7 +109,7 @@ async function mountBlob(ctx: GatewayContext, req: Request, name: RepositoryName
 export async function postUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
   if (params.uuid) throw new OciError('UNSUPPORTED', `POST starts an upload at /v2/${name.full}/blobs/uploads/; use PATCH or PUT on an upload's URL`);
-  await authorizePush(ctx, req, name);
+  const pusher = await authorizePush(ctx, req, name);
   const mount = single(req.query.mount);
   if (mount !== undefined) {
     const digest = parseDigest(mount);
@@ -116,7 +124,7 @@ export async function postUpload(ctx: GatewayContext, req: Request, res: Respons
     }
   }
   const digest = single(req.query.digest);
-  const session = await ctx.uploads.create(name.full);
+  const session = await ctx.uploads.create(name.full, pusher);
   if (digest !== undefined) {
     try {
       parseDigest(digest);
@@ -133,16 +141,14 @@ export async function postUpload(ctx: GatewayContext, req: Request, res: Respons
 
 export async function patchUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
-  await authorizePush(ctx, req, name);
-  const session = await ctx.uploads.get(name.full, params.uuid ?? '');
+  const session = await ownUpload(ctx, req, name, params.uuid);
   const offset = await appendChunk(ctx, req, session);
   sendUploadStatus(res, session, offset, 202);
 }
 
 export async function putUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
-  await authorizePush(ctx, req, name);
-  const session = await ctx.uploads.get(name.full, params.uuid ?? '');
+  const session = await ownUpload(ctx, req, name, params.uuid);
   const length = contentLength(req);
   if (length === undefined ? req.headers['transfer-encoding'] !== undefined : length > 0) await appendChunk(ctx, req, session);
   await commitUpload(ctx, res, name, session, single(req.query.digest));
@@ -150,15 +156,13 @@ export async function putUpload(ctx: GatewayContext, req: Request, res: Response
 
 export async function getUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
-  await authorizePush(ctx, req, name);
-  const session = await ctx.uploads.get(name.full, params.uuid ?? '');
+  const session = await ownUpload(ctx, req, name, params.uuid);
   sendUploadStatus(res, session, await ctx.uploads.offset(session), 204);
 }
 
 export async function deleteUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
-  await authorizePush(ctx, req, name);
-  const session = await ctx.uploads.get(name.full, params.uuid ?? '');
+  const session = await ownUpload(ctx, req, name, params.uuid);
   await ctx.uploads.remove(session);
   res.setHeader('Content-Length', '0');
   res.status(204).end();

@@ -4,6 +4,10 @@
 // the data dir. A chunk that fails halfway is cut off again, so the offset stays exact.
 // With an importer, the bytes also go to IPFS as they arrive (streaming-import.ts), while the
 // running hash is in memory from byte 0; the commit then waits only for the import's tail.
+// A session belongs to whoever started it, not to its repository: its URL turns up in logs, in
+// proxies and on shared CI runners, and only the account (or, where pushes need no login, the
+// anonymous client) that started it may add to it, commit it or cancel it. To anyone else it is
+// unknown (BLOB_UPLOAD_UNKNOWN, 404), as an upload that does not exist: that it exists is not told.
 import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat, truncate, writeFile, readdir } from 'node:fs/promises';
@@ -21,7 +25,16 @@ export interface UploadSession {
   readonly name: string;
   readonly startedAt: number;
   readonly dataFile: string;
+  /**
+   * Who started it: an account's SS58 address, or ANONYMOUS_UPLOADER. Undefined for a session no
+   * client of the OCI API started (an artifact door's, or one written before uploads had owners),
+   * which the OCI API then never hands out.
+   */
+  readonly owner?: string;
 }
+
+/** The owner of an upload started without a login (auth off, or pushes allowed without one). */
+export const ANONYMOUS_UPLOADER = 'anonymous';
 
 interface HashState {
   hash: Hash;
@@ -77,27 +90,29 @@ export class UploadSessions {
     this.#importIdleMs = options.importIdleMs ?? DEFAULT_IMPORT_IDLE_MS;
   }
 
-  async create(name: string): Promise<UploadSession> {
+  /** A new session for repository `name`; `owner` (an account, or ANONYMOUS_UPLOADER) is who may continue it through get. */
+  async create(name: string, owner?: string): Promise<UploadSession> {
     const id = randomUUID();
-    const session: UploadSession = { id, name, startedAt: Date.now(), dataFile: join(this.#dir, id, 'data') };
+    const session: UploadSession = { id, name, startedAt: Date.now(), dataFile: join(this.#dir, id, 'data'), ...(owner === undefined ? {} : { owner }) };
     await mkdir(join(this.#dir, id), { recursive: true });
     await writeFile(session.dataFile, '');
-    await writeFile(join(this.#dir, id, 'session.json'), JSON.stringify({ id, name, startedAt: session.startedAt }));
+    await writeFile(join(this.#dir, id, 'session.json'), JSON.stringify({ id, name, startedAt: session.startedAt, owner }));
     this.#hashes.set(id, { hash: createHash('sha256'), offset: 0 });
     return session;
   }
 
-  async get(name: string, id: string): Promise<UploadSession> {
+  /** The session `id` of repository `name` started by `owner`; BLOB_UPLOAD_UNKNOWN when there is none, or it is someone else's. */
+  async get(name: string, id: string, owner: string): Promise<UploadSession> {
     const unknown = unknownUpload(name, id);
     if (!UUID.test(id) || this.#committed.has(id)) throw unknown;
-    let meta: { name?: string; startedAt?: number };
+    let meta: { name?: string; startedAt?: number; owner?: unknown };
     try {
       meta = JSON.parse(await readFile(join(this.#dir, id, 'session.json'), 'utf8'));
     } catch {
       throw unknown;
     }
-    if (meta.name !== name) throw unknown;
-    return { id, name, startedAt: meta.startedAt ?? 0, dataFile: join(this.#dir, id, 'data') };
+    if (meta.name !== name || typeof meta.owner !== 'string' || meta.owner !== owner) throw unknown;
+    return { id, name, startedAt: meta.startedAt ?? 0, dataFile: join(this.#dir, id, 'data'), owner };
   }
 
   /** Bytes received so far. */
