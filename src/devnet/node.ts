@@ -3,6 +3,7 @@ import { DevChain, type DevChainOptions } from './chain/dev-chain';
 import { createMethods } from './rpc/methods';
 import { startRpcServer } from './rpc/server';
 import type { RpcServer, RpcServerOptions } from './rpc/types';
+import type { RpcMethodsPolicy } from './rpc/unsafe';
 
 /** The endpoint's limits; each defaults to what a Substrate node uses (see rpc/server.ts). */
 export type RpcLimits = Pick<
@@ -14,6 +15,12 @@ export interface DevnetOptions extends DevChainOptions {
   host?: string;
   /** 9944 by default; 0 picks a free port. */
   port?: number;
+  /**
+   * Where the unsafe methods (dev_newBlock, dev_setHead, ...) are served, as a node's
+   * --rpc-methods: `auto` (default) only when `host` is a loopback address, `safe` nowhere,
+   * `unsafe` everywhere.
+   */
+  rpcMethods?: RpcMethodsPolicy;
   rpcLimits?: RpcLimits;
 }
 
@@ -35,6 +42,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       ...options.rpcLimits,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? DEFAULT_DEVNET_PORT,
+      rpcMethods: options.rpcMethods,
       methods: createMethods(chain),
       onInternalError: (method, error) => options.log?.(`internal error in ${method}: ${(error as Error)?.stack ?? error}`),
     });

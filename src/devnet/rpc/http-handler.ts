@@ -13,6 +13,8 @@ export interface HttpHandlerOptions {
   readonly onInternalError?: (method: string, error: unknown) => void;
   /** Where subscriptions can be had instead; known only once the server listens. */
   readonly wsUrl: () => string;
+  /** Why unsafe methods are refused, or undefined; known only once the server listens. */
+  readonly unsafeRefusal: () => string | undefined;
 }
 
 /** jsonrpsee's code for a request turned away because the server is at capacity. */
@@ -24,6 +26,9 @@ const HEALTH = JSON.stringify({ isSyncing: false, peers: 0, shouldHavePeers: fal
 export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const connection: RpcConnection = {
     transport: 'http',
+    get unsafeRefusal() {
+      return options.unsafeRefusal();
+    },
     // A node registers subscriptions on its WebSocket server only, so over HTTP they are unknown.
     subscribe: () => {
       throw new RpcError(

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { createHttpHandler } from './http-handler';
 import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from './jsonrpc';
 import type { RpcServer, RpcServerOptions } from './types';
+import { isRpcMethodsPolicy, unsafeRefusal } from './unsafe';
 import { WsConnection } from './ws-connection';
 
 /** Substrate's defaults for subscriptions per connection and connections. */
@@ -18,12 +19,17 @@ export const DEFAULT_MAX_WATCHED_KEYS_PER_CONNECTION = 16_384;
 export const DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION = 64 * 1024 * 1024;
 
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+  const policy = options.rpcMethods ?? 'auto';
+  if (!isRpcMethodsPolicy(policy)) throw new Error(`rpcMethods is "${String(policy)}": give auto, safe or unsafe`);
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  // Decided from the address actually bound, once listening; nothing is answered before that.
+  let refusal: string | undefined = 'the dev chain is not listening yet';
   const shared = {
     methods: options.methods,
     maxRequestBytes,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     onInternalError: options.onInternalError,
+    unsafeRefusal: () => refusal,
   };
   const wsOptions = {
     ...shared,
@@ -73,7 +79,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   // Failures of single sockets are handled where they occur; never let one escape as a crash.
   server.on('error', () => {});
 
-  const port = (server.address() as AddressInfo).port;
+  const { port, address } = server.address() as AddressInfo;
+  refusal = unsafeRefusal(address, policy);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   urls = { http: `http://${host}:${port}`, ws: `ws://${host}:${port}` };
 
@@ -89,5 +96,5 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     return closing;
   };
 
-  return { port, httpUrl: urls.http, wsUrl: urls.ws, close };
+  return { address, port, httpUrl: urls.http, wsUrl: urls.ws, unsafeAllowed: refusal === undefined, close };
 }

@@ -1,5 +1,6 @@
 // The contract between the JSON-RPC transport (server.ts) and the method handlers (methods/).
 // The transport knows nothing of chains; handlers know nothing of sockets.
+import type { RpcMethodsPolicy } from './unsafe';
 
 /** A JSON-RPC error with a standard or Substrate-specific code (1002, 1010, 1011, ...). */
 export class RpcError extends Error {
@@ -37,6 +38,11 @@ export interface Subscription {
 export interface RpcConnection {
   readonly transport: 'ws' | 'http';
   /**
+   * Why the endpoint this connection came through refuses unsafe methods (--rpc-methods), or
+   * undefined when it serves them (unsafe.ts).
+   */
+  readonly unsafeRefusal: string | undefined;
+  /**
    * Opens a subscription whose notifications use `notificationMethod`. Throws an RpcError on HTTP.
    * `onClose` runs once, when the client unsubscribes or disconnects. `watchedKeys` is how many
    * storage keys the subscription reads on every block; they count against a per-connection limit.
@@ -56,6 +62,11 @@ export interface RpcServerOptions {
   /** 0 picks a free port. */
   port: number;
   methods: RpcMethods;
+  /**
+   * Where unsafe methods are served (unsafe.ts): `auto` (default) only when listening on a
+   * loopback address, `safe` nowhere, `unsafe` everywhere.
+   */
+  rpcMethods?: RpcMethodsPolicy;
   /** Largest request body (HTTP) or message (WebSocket) accepted, in bytes. */
   maxRequestBytes?: number;
   /** Largest reply, and most bytes the replies to one batch may add up to (default 15 MiB, as Substrate). */
@@ -78,8 +89,12 @@ export interface RpcServerOptions {
 }
 
 export interface RpcServer {
+  /** The address bound: 127.0.0.1, ::1, 0.0.0.0, ... */
+  readonly address: string;
   readonly port: number;
   readonly httpUrl: string;
   readonly wsUrl: string;
+  /** Whether unsafe methods are served (see RpcServerOptions.rpcMethods). */
+  readonly unsafeAllowed: boolean;
   close(): Promise<void>;
 }

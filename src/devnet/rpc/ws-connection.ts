@@ -16,6 +16,8 @@ export interface WsConnectionOptions {
   /** Storage keys all of this connection's subscriptions may watch together. */
   readonly maxWatchedKeys?: number;
   readonly onInternalError?: (method: string, error: unknown) => void;
+  /** Why unsafe methods are refused, or undefined when they are served. */
+  readonly unsafeRefusal: () => string | undefined;
 }
 
 type Send = (text: string) => void;
@@ -137,6 +139,7 @@ export class WsConnection {
     const opened: WsSubscription[] = [];
     const connection: RpcConnection = {
       transport: 'ws',
+      unsafeRefusal: this.options.unsafeRefusal(),
       subscribe: (notificationMethod, onClose, watchedKeys = 0) => {
         // Every subscription costs memory and work on each new block; without a bound one socket
         // could open millions and wedge the chain for everyone. Substrate refuses the same way.

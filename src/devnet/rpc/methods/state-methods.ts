@@ -5,6 +5,7 @@ import type { DevChain } from '../../chain/dev-chain';
 import type { BlockRecord } from '../../execution/block-builder';
 import { runtimeVersion } from '../../runtime/constants';
 import type { RpcHandler } from '../types';
+import { checkIfSafe } from '../unsafe';
 import { unsubscribe } from './chain-methods';
 import { blockAt, hexBytes, hexKey, invalidParams } from './params';
 import { stateCall } from './runtime-calls';
@@ -103,6 +104,8 @@ export function stateMethods(chain: DevChain): Record<string, RpcHandler> {
     },
     state_subscribeStorage: ([keys], connection) => {
       const list = keys === undefined || keys === null ? undefined : keysParam(keys);
+      // Every change to every key, as a node counts it: unsafe.
+      if (list === undefined) checkIfSafe(connection, 'state_subscribeStorage without keys');
       let last = new Map<string, string | null>();
       const notifyChanges = (block: BlockRecord, all: boolean) => {
         const watched = list ?? block.diff.map(([k]) => k);
