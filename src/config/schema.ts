@@ -57,6 +57,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'devnet.blockTime': { type: count, help: 'milliseconds between blocks; 0: a block as soon as transactions wait', example: 'blockTime: 6000', flag: { commands: ['devnet', 'dev'], option: 'blockTime' } },
   'devnet.finalityLag': { type: count, help: 'blocks finality trails the best block', example: 'finalityLag: 1', flag: { commands: ['devnet', 'dev'], option: 'finalityLag' } },
   'devnet.manualSeal': { type: bool, help: 'blocks only on dev_newBlock', example: 'manualSeal: true', flag: { commands: ['devnet', 'dev'], option: 'manualSeal' } },
+  'devnet.rpcMethods': { type: { kind: 'enum', values: ['auto', 'safe', 'unsafe'] }, help: 'where unsafe RPC methods (dev_newBlock, dev_setHead, ...) are served: auto: on a loopback host only; safe: nowhere; unsafe: everywhere', example: 'rpcMethods: safe', flag: { commands: ['devnet', 'dev'], option: 'rpcMethods' } },
   'devnet.ephemeral': { type: bool, help: 'keep the chain in memory only', example: 'ephemeral: true', flag: { commands: ['devnet', 'dev'], option: 'ephemeral' } },
 
   'dev.graphqlPort': { type: port, help: 'hcr dev\'s GraphQL port', example: 'graphqlPort: 4350', flag: { commands: ['dev'], option: 'graphqlPort' } },
