@@ -119,6 +119,8 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'graphql.responseCacheMb': { type: count, help: 'the response cache\'s memory bound', example: 'responseCacheMb: 50', env: 'GQL_RESPONSE_CACHE_MB' },
   'graphql.maxIndexLagBlocks': { type: count, help: '/readyz fails when the index is further behind', example: 'maxIndexLagBlocks: 20', env: 'GQL_MAX_INDEX_LAG_BLOCKS' },
   'graphql.maxListNesting': { type: { kind: 'count', min: 1 }, help: 'lists of entities a query may nest (deeper queries are refused before any SQL runs)', example: 'maxListNesting: 3', env: 'GQL_MAX_LIST_NESTING' },
+  'graphql.maxListFields': { type: { kind: 'count', min: 1 }, help: 'root fields and lists of entities one query may ask for, each alias and fragment spread counted (more are refused before any SQL runs)', example: 'maxListFields: 20', env: 'GQL_MAX_LIST_FIELDS' },
+  'graphql.maxFields': { type: { kind: 'count', min: 1 }, help: 'fields one query may ask for, each alias and fragment spread counted (more are refused before any SQL runs)', example: 'maxFields: 300', env: 'GQL_MAX_FIELDS' },
   'graphql.sqlStatementTimeoutMs': { type: { kind: 'count', min: 1 }, help: 'the longest one query\'s SQL may run, in ms', example: 'sqlStatementTimeoutMs: 20000', env: 'GQL_SQL_STATEMENT_TIMEOUT_MS' },
 
   'login.gateway': { type: string, help: 'the gateway hcr login names by default', example: 'gateway: registry.example.com', env: 'HCR_GATEWAY' },

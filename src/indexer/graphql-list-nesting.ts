@@ -5,8 +5,8 @@
 // it. Nothing on chain bounds how many records a space has, so the only bound that holds is on
 // the query's shape. The deepest query the web page, the gateway and the documented examples make
 // nests three lists (a space's images, their tags, each tag's history).
-import { GraphQLError, getNamedType, getNullableType, isListType, isObjectType, isInterfaceType, isUnionType, Kind } from 'graphql';
-import type { FragmentDefinitionNode, GraphQLCompositeType, GraphQLOutputType, SelectionSetNode, ValidationContext, ASTVisitor } from 'graphql';
+import { GraphQLError, getNamedType, getNullableType, isListType, isObjectType, isInterfaceType, isUnionType, Kind, SchemaMetaFieldDef, TypeMetaFieldDef } from 'graphql';
+import type { FragmentDefinitionNode, GraphQLCompositeType, GraphQLField, GraphQLOutputType, GraphQLSchema, SelectionSetNode, ValidationContext, ASTVisitor } from 'graphql';
 
 export const DEFAULT_MAX_LIST_NESTING = 3;
 
@@ -21,8 +21,19 @@ export function maxListNestingFromEnv(env: NodeJS.ProcessEnv = process.env): num
   return value;
 }
 
+/**
+ * A selection's field, introspection's `__schema` and `__type` included: they are no type's own
+ * fields, and `__type(name: "Space") { fields { type { fields { … } } } }` multiplies its answer
+ * by a type's fields at each level as surely as entity lists multiply rows.
+ */
+export function fieldOf(schema: GraphQLSchema, parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (parent === schema.getQueryType() && name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+  if (parent === schema.getQueryType() && name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+}
+
 /** Whether a field's type is a list of objects (entities), the kind that multiplies rows. */
-function isEntityList(type: GraphQLOutputType): boolean {
+export function isEntityList(type: GraphQLOutputType): boolean {
   const nullable = getNullableType(type);
   if (!isListType(nullable)) return false;
   const named = getNamedType(nullable);
@@ -38,31 +49,42 @@ export function listNestingRule(max: number) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     }
 
+    // Each fragment's deepest path is found once and reused wherever it is spread: following every
+    // spread afresh took 5.5 s of the server's one thread for 22 fragments each spreading the next
+    // twice (1.2 kB), and twice as long for each fragment more.
+    const fragmentPaths = new Map<string, string[]>();
+    const fragmentDeepest = (name: string): string[] => {
+      const known = fragmentPaths.get(name);
+      if (known) return known;
+      // A fragment that spreads itself is another rule's error: while it is measured it adds nothing.
+      fragmentPaths.set(name, []);
+      const fragment = fragments.get(name);
+      const type = fragment && schema.getType(fragment.typeCondition.name.value);
+      const path = fragment && type && (isObjectType(type) || isInterfaceType(type) || isUnionType(type)) ? deepest(fragment.selectionSet, type) : [];
+      fragmentPaths.set(name, path);
+      return path;
+    };
+
     /** The deepest path of nested entity lists under a selection set, as field names. */
-    const deepest = (selections: SelectionSetNode, parent: GraphQLCompositeType, inFragments: Set<string>): string[] => {
+    const deepest = (selections: SelectionSetNode, parent: GraphQLCompositeType): string[] => {
       let best: string[] = [];
       for (const selection of selections.selections) {
         let found: string[] = [];
         if (selection.kind === Kind.FIELD) {
-          if (!selection.selectionSet || !(isObjectType(parent) || isInterfaceType(parent))) continue;
-          const field = parent.getFields()[selection.name.value];
+          if (!selection.selectionSet) continue;
+          const field = fieldOf(schema, parent, selection.name.value);
           if (!field) continue; // Another rule reports unknown fields.
           const inner = getNamedType(field.type);
           if (!(isObjectType(inner) || isInterfaceType(inner) || isUnionType(inner))) continue;
-          const below = deepest(selection.selectionSet, inner, inFragments);
+          const below = deepest(selection.selectionSet, inner);
           const name = selection.alias ? `${selection.alias.value}:${selection.name.value}` : selection.name.value;
           found = isEntityList(field.type) ? [name, ...below] : below;
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
           const typeName = selection.typeCondition?.name.value;
           const type = typeName ? schema.getType(typeName) : parent;
-          if (type && (isObjectType(type) || isInterfaceType(type) || isUnionType(type))) found = deepest(selection.selectionSet, type, inFragments);
+          if (type && (isObjectType(type) || isInterfaceType(type) || isUnionType(type))) found = deepest(selection.selectionSet, type);
         } else {
-          const name = selection.name.value;
-          const fragment = fragments.get(name);
-          // A fragment that spreads itself is another rule's error; do not follow it around.
-          if (!fragment || inFragments.has(name)) continue;
-          const type = schema.getType(fragment.typeCondition.name.value);
-          if (type && (isObjectType(type) || isInterfaceType(type) || isUnionType(type))) found = deepest(fragment.selectionSet, type, new Set([...inFragments, name]));
+          found = fragmentDeepest(selection.name.value);
         }
         if (found.length > best.length) best = found;
       }
@@ -73,7 +95,7 @@ export function listNestingRule(max: number) {
       OperationDefinition(operation) {
         const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
         if (!root) return;
-        const path = deepest(operation.selectionSet, root, new Set());
+        const path = deepest(operation.selectionSet, root);
         if (path.length <= max) return;
         context.reportError(new GraphQLError(
           `This query nests ${path.length} lists of entities (${path.join(' > ')}); at most ${max} may nest, since each level multiplies the rows of the answer. ` +

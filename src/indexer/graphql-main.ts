@@ -13,7 +13,10 @@
 // and adds /healthz, /readyz and /metrics with every request timed (graphql-observability.ts).
 // It also adds a validation rule that refuses queries nesting lists of entities more than
 // GQL_MAX_LIST_NESTING deep (graphql-list-nesting.ts): each level multiplies the answer's rows;
-// and it bounds each query's SQL by GQL_SQL_STATEMENT_TIMEOUT_MS (graphql-statement-timeout.ts).
+// one that refuses queries asking for more than GQL_MAX_LIST_FIELDS root fields and lists, or
+// GQL_MAX_FIELDS fields, aliases and fragment spreads expanded (graphql-query-breadth.ts): each is
+// more work on the request's one connection; and it bounds each query's SQL by
+// GQL_SQL_STATEMENT_TIMEOUT_MS (graphql-statement-timeout.ts).
 import './register-ts-sources';
 import { exitWithParent } from './exit-with-parent';
 import { dbUrlFromEnv } from './db-url';
@@ -22,6 +25,7 @@ import { bodyErrorHandler } from './graphql-request-body';
 import { indexVersion, ResponseCache, responseCacheMiddleware, responseCacheSettingsFromEnv } from './graphql-response-cache';
 import { graphqlObservabilityFromEnv, observeGraphql } from './graphql-observability';
 import { listNestingRule, maxListNestingFromEnv } from './graphql-list-nesting';
+import { maxFieldsFromEnv, maxListFieldsFromEnv, queryBreadthRule } from './graphql-query-breadth';
 import { explainStatementTimeout, withStatementTimeout } from './graphql-statement-timeout';
 import type { Application } from 'express';
 
@@ -68,9 +72,13 @@ function patchApolloServer(): void {
     process.exit(2);
   }
   let maxListNesting: number;
+  let maxListFields: number;
+  let maxFields: number;
   let statementTimeoutMs: number;
   try {
     maxListNesting = maxListNestingFromEnv();
+    maxListFields = maxListFieldsFromEnv();
+    maxFields = maxFieldsFromEnv();
     // Read by OpenReader's own option parsing, which runs after this (graphql-statement-timeout.ts).
     statementTimeoutMs = withStatementTimeout(process.argv);
   } catch (error) {
@@ -79,12 +87,13 @@ function patchApolloServer(): void {
   }
   apollo.ApolloServer = class extends Base {
     constructor(config: { validationRules?: unknown[] }) {
-      // Queries that nest lists without bound are refused before any SQL runs (graphql-list-nesting.ts),
+      // Queries that nest lists without bound (graphql-list-nesting.ts), or ask for too many lists or
+      // fields side by side (graphql-query-breadth.ts), are refused before any SQL runs,
       // and an answer stopped by the statement timeout says why (graphql-statement-timeout.ts).
       super({
         ...config,
         debug: false,
-        validationRules: [...(config.validationRules ?? []), listNestingRule(maxListNesting)],
+        validationRules: [...(config.validationRules ?? []), listNestingRule(maxListNesting), queryBreadthRule(maxListFields, maxFields)],
         formatError: explainStatementTimeout(statementTimeoutMs),
       });
     }

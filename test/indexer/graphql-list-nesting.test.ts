@@ -8,39 +8,23 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { getIntrospectionQuery } from 'graphql';
 import { SPACE_DETAIL } from '../../src/web/queries';
-import { settledHead, startTestChain, type TestChain } from '../helpers/devnet';
-import { devAccounts, type DevAccounts } from './helpers/accounts';
 import { gqlResponse } from './helpers/graphql';
-import { startTestIndexer, type TestIndexer } from './helpers/indexer';
-import { startTestPostgres, type TestPostgres } from './helpers/postgres';
-import { submit } from './helpers/submit';
+import type { TestIndexer } from './helpers/indexer';
+import { indexWideSpace, type WideSpaceIndex } from './helpers/wide-space';
 
-let chain: TestChain;
-let pg: TestPostgres;
+let wide: WideSpaceIndex;
 let indexer: TestIndexer;
-let a: DevAccounts;
 let spaceId: string;
 
 const IMAGES = 20;
 
 before(async () => {
-  a = await devAccounts();
-  chain = await startTestChain();
-  pg = await startTestPostgres();
-  const cr = chain.api.tx.containerRegistry;
-  const created = await submit(cr.createSpace('wide'), a.eve);
-  spaceId = created.events.find(({ event }) => event.method === 'SpaceCreated')!.event.data[0].toString();
-  // One extrinsic gives a space many images.
-  const pushes = Array.from({ length: IMAGES }, (_, i) => cr.addManifestHeadDigestAndManifestJsonCid('wide', `img${i}`, 'v1', `sha256:${String(i).padStart(64, '0')}`, `bafy${i}`));
-  await submit(chain.api.tx.utility.batchAll(pushes), a.eve, { finalized: true });
-  indexer = await startTestIndexer({ chainRpc: chain.devnet.wsUrl, dbUrl: await pg.newDatabase('list_nesting') });
-  await indexer.waitForHead(await settledHead(chain.api), 60_000);
+  wide = await indexWideSpace('list_nesting', IMAGES);
+  ({ indexer, spaceId } = wide);
 });
 
 after(async () => {
-  await indexer?.close();
-  await pg?.close();
-  await chain?.close();
+  await wide?.close();
 });
 
 const refusal = async (query: string) => {
