@@ -21,10 +21,15 @@ export interface TagRecord {
 
 const text = (value: ChainBytes | undefined): string | undefined => value?.text;
 
+/** One image's key among every tag on chain (any text on chain may hold any character, so no separator would do). */
+const imageKey = (repo: string, image: string): string => JSON.stringify([repo, image]);
+
 export class ChainReader {
   readonly #api: ApiPromise;
   readonly #timeoutMs: number;
   readonly #spaces: SpaceDirectory;
+  /** The last scan of every tag, with the best block it was read at (#allTags). */
+  #tagScan?: { readonly hash: string; readonly tags: Promise<Map<string, TagRecord[]>> };
 
   constructor(api: ApiPromise, options: { timeoutMs?: number } = {}) {
     this.#api = api;
@@ -129,16 +134,39 @@ export class ChainReader {
    * on the name's claim.
    */
   tags(name: RepositoryName): Promise<TagRecord[]> {
-    return this.#read('the tags', async () => {
-      const entries = await this.#api.query.containerRegistry.manifestDigests.entries();
-      const tags: TagRecord[] = [];
+    return this.#read('the tags', async () => (await this.#allTags()).get(imageKey(name.repo, name.image)) ?? []);
+  }
+
+  /**
+   * Every tag on chain by image, scanned once per best block however many ask. ManifestDigests
+   * hashes (space, image, tag) whole, so one image's tags cannot be read without reading every
+   * tag: a scan per request let anyone make a gateway without an index read all of chain storage
+   * as often as they liked (each tag list, each pull's walk of a repository). A block that adds a
+   * tag has another hash, so a push is seen as soon as its block is best.
+   */
+  async #allTags(): Promise<Map<string, TagRecord[]>> {
+    const hash = (await this.#api.rpc.chain.getBlockHash()).toHex();
+    if (this.#tagScan?.hash === hash) return this.#tagScan.tags;
+    const tags = (async () => {
+      const entries = await this.#api.query.containerRegistry.manifestDigests.entriesAt(hash);
+      const byImage = new Map<string, TagRecord[]>();
       for (const [key, value] of entries) {
         const [repo, image, tag] = (key.args[0] as unknown as Bytes[]).map((b) => chainBytes(b.toU8a(true)).text);
         const digest = (value as Option<Bytes>).isSome ? chainBytes((value as Option<Bytes>).unwrap().toU8a(true)).text : undefined;
-        if (repo === name.repo && image === name.image && tag !== undefined && digest !== undefined) tags.push({ tag, digest });
+        if (repo === undefined || image === undefined || tag === undefined || digest === undefined) continue;
+        const at = imageKey(repo, image);
+        const list = byImage.get(at) ?? [];
+        list.push({ tag, digest });
+        byImage.set(at, list);
       }
-      return tags;
+      return byImage;
+    })();
+    const scan = { hash, tags };
+    this.#tagScan = scan;
+    tags.catch(() => {
+      if (this.#tagScan === scan) this.#tagScan = undefined;
     });
+    return tags;
   }
 
   /** Manifests recorded for an image with add_manifest (ImageDigestToCid under the image name). */
