@@ -159,6 +159,18 @@ describe('manifests', () => {
     assert.equal(await manifestDigest(t.chain.api, { repo: 'acme', image: 'partial', tag: 'v1' }), undefined);
   });
 
+  it('names the first missing blobs of a manifest that lacks thousands, not every one', async () => {
+    const image = makeImage(Array.from({ length: 3000 }, (_, i) => blobOf(`never pushed ${i}`)));
+    const response = await pushManifest(t.url, 'acme/partial', 'many', image.manifest);
+    assert.equal(response.status, 400);
+    const text = await response.text();
+    assert.ok(text.length < 20_000, `the refusal is ${text.length} bytes`);
+    const [error] = (JSON.parse(text) as { errors: { code: string; message: string; detail: unknown[] }[] }).errors;
+    assert.equal(error.code, 'MANIFEST_BLOB_UNKNOWN');
+    assert.match(error.message, /references 3001 blob\(s\) or manifest\(s\) that acme\/partial does not have \(sha256:[0-9a-f]{64}(, sha256:[0-9a-f]{64}){9} and 2991 more\): push them/);
+    assert.equal(error.detail.length, 100);
+  });
+
   it('refuses a manifest pushed under a digest that is not its own', async () => {
     const image = makeImage([randomBlob(64)]);
     for (const blob of [image.config, ...image.layers]) await pushBlob(t.url, 'acme/wrong', blob);

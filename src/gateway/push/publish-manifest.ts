@@ -18,6 +18,10 @@ import type { PushPermit } from './push-policy';
 /** As long as the CIDv1 the store gives a manifest (base32 sha256, `bafy…`/`bafk…`): the CID before it is known. */
 const CID_STAND_IN = `bafybei${'a'.repeat(52)}`;
 
+/** Missing references named in a refusal's message, and listed in its detail. */
+const MISSING_NAMED_IN_MESSAGE = 10;
+const MISSING_IN_DETAIL = 100;
+
 /** Reference checks (chain lookups, and hashing for blobs not verified yet) run this many at a time. */
 const REFERENCE_CHECKS_IN_FLIGHT = 8;
 
@@ -108,8 +112,11 @@ async function presentReferences(ctx: GatewayContext, name: RepositoryName, mani
     }
   }
   if (missing.length > 0) {
-    throw new OciError('MANIFEST_BLOB_UNKNOWN', `the manifest references ${missing.length} blob(s) or manifest(s) that ${name.full} does not have (${missing.map((m) => m.digest).join(', ')}): push them to ${name.full} first (or mount them from a repository you may pull from), then the manifest`, {
-      detail: missing.map((m) => ({ digest: m.digest, mediaType: m.mediaType })),
+    // Named up to a bound: a manifest may list thousands, and the answer need not be megabytes.
+    const named = missing.slice(0, MISSING_NAMED_IN_MESSAGE).map((m) => m.digest).join(', ');
+    const more = missing.length > MISSING_NAMED_IN_MESSAGE ? ` and ${missing.length - MISSING_NAMED_IN_MESSAGE} more` : '';
+    throw new OciError('MANIFEST_BLOB_UNKNOWN', `the manifest references ${missing.length} blob(s) or manifest(s) that ${name.full} does not have (${named}${more}): push them to ${name.full} first (or mount them from a repository you may pull from), then the manifest`, {
+      detail: missing.slice(0, MISSING_IN_DETAIL).map((m) => ({ digest: m.digest, mediaType: m.mediaType })),
     });
   }
   return present;
