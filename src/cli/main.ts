@@ -48,7 +48,13 @@ program.hook('preAction', (_program, command) => {
   }
 });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+program.parseAsync(process.argv).then(() => {
+  // A one-shot command has done its work: leave now. Left to the event loop, every command that
+  // read the chain waited 1.75 s more for polkadot.js to let go of its shared subscriptions (it
+  // keeps each that long after its last reader, even once disconnected). Services registered their
+  // stops and run until a signal.
+  if (!hasServices()) process.exit(process.exitCode ?? EXIT.ok);
+}, (error: unknown) => {
   // Messages quote what the chain, the index or a gateway said (names, their error text): printed
   // through terminalLines so an escape sequence or carriage return in them cannot rewrite the terminal.
   if (error instanceof CliError) {
