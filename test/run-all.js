@@ -42,7 +42,9 @@ function remember(line) {
   if (match) open = { indent: match[1], lines: [line] };
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files], { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
+// --test-force-exit: a file's process ends once its tests have, instead of waiting for timers its
+// clients leave behind (polkadot.js holds each shared subscription 1.75 s after its last reader).
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-force-exit', ...files], { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
 createInterface({ input: child.stdout }).on('line', (line) => {
   process.stdout.write(`${line}\n`);
   remember(line);
