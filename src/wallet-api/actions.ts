@@ -1,6 +1,7 @@
 // The four things a space owner signs, each as an unsigned call built from a request body, and
 // the reverse: which action a decoded call is, so only these calls are ever submitted.
 import type { ApiPromise } from '@polkadot/api';
+import { Enum } from '@polkadot/types';
 import type { AnyTuple, CallBase } from '@polkadot/types/types';
 import { u8aEq } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
@@ -79,7 +80,10 @@ export function actionOfCall(ctx: ActionContext, call: Pick<CallBase<AnyTuple>, 
   if (name === 'containerRegistry.addSpaceMember') return 'add-member';
   if (name === 'proxy.addProxy' || name === 'proxy.removeProxy') {
     const [delegate, proxyType, delay] = call.args;
-    const problem = !u8aEq(decodeAddress(delegate.toString()), decodeAddress(ctx.gatewayAddress))
+    const account = delegateAccount(delegate);
+    const problem = !account
+      ? `its delegate ${delegate.toString()} is not given as an account id (MultiAddress::Id)`
+      : !u8aEq(account, decodeAddress(ctx.gatewayAddress))
       ? `its delegate ${delegate.toString()} is not this gateway (${ctx.gatewayAddress})`
       : proxyType.toString() !== 'NonTransfer'
         ? `its proxy type is ${proxyType.toString()}, not NonTransfer`
@@ -90,4 +94,15 @@ export function actionOfCall(ctx: ActionContext, call: Pick<CallBase<AnyTuple>, 
     return name === 'proxy.addProxy' ? 'grant-gateway' : 'revoke-gateway';
   }
   throw new ApiError(422, 'CALL_NOT_ALLOWED', `the extrinsic calls ${name}, which this API does not submit: it takes only ${ALLOWED_TEXT}; submit other calls to a node directly`, 'extrinsic');
+}
+
+/**
+ * The delegate's account id when the call names one as `MultiAddress::Id` (or a plain AccountId),
+ * the form POST /calls builds. Other forms (Raw, Address32, Index) are refused: the node would
+ * resolve them differently or not at all, so the grant would not be the one the API describes.
+ */
+function delegateAccount(delegate: AnyTuple[number]): Uint8Array | undefined {
+  if (delegate instanceof Enum) return delegate.type === 'Id' ? delegate.value.toU8a() : undefined;
+  const bytes = delegate.toU8a(true);
+  return bytes.length === 32 ? bytes : undefined;
 }

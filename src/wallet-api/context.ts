@@ -1,15 +1,21 @@
 // What the API's handlers share, built once per router.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ActionContext } from './actions';
+import type { Slots } from './concurrency';
 import type { TxTracker } from './tx-tracker';
 
 export interface WalletApiContext {
   readonly actions: ActionContext;
   readonly tracker: TxTracker;
+  /** Open progress streams, by client IP, and their bounds. */
+  readonly streams: { readonly slots: Slots; readonly perIp: number; readonly total: number };
   /** The indexer's GraphQL endpoint, proxied at /api/graphql so the page stays same-origin. */
   readonly graphqlUrl?: string;
-  /** The registry's domain (host[:port]); undefined means the request's Host header. */
-  readonly registryDomain?: string;
+  /**
+   * The registry's domain (host[:port]) that login messages name: fixed by the server, never read
+   * from a request's Host or X-Forwarded-Host, which whoever sends the request chooses.
+   */
+  readonly registryDomain: string;
   readonly log: (line: string) => void;
 }
 
@@ -25,6 +31,6 @@ export function bind(ctx: WalletApiContext, handler: Handler): RequestHandler {
 }
 
 /** host[:port] that docker uses for this registry. */
-export function registryDomainOf(ctx: WalletApiContext, req: Request): string {
-  return ctx.registryDomain ?? req.headers.host ?? '127.0.0.1:5000';
+export function registryDomainOf(ctx: WalletApiContext): string {
+  return ctx.registryDomain;
 }

@@ -42,7 +42,9 @@ export async function dockerLoginFromSignature(domain: string, message: string, 
     if (!(error instanceof LoginTokenError)) throw error;
     const field = error.problem === 'bad-signature' ? 'signature' : 'message';
     const fix = error.problem === 'bad-signature' ? 'sign the message from POST /api/login/message with the account it names, unchanged' : 'get a fresh message from POST /api/login/message and sign it';
-    throw new ApiError(400, 'INVALID_FIELD', `${error.message.split(':')[0]}: ${fix}`, field);
+    // The problem without the gateway's own fix (which names `hcr login`); times hold colons.
+    const problem = error.message.includes(': ') ? error.message.slice(0, error.message.indexOf(': ')) : error.message;
+    throw new ApiError(400, 'INVALID_FIELD', `${problem}: ${fix}`, field);
   }
   const command = `printf '%s' '${token}' | docker login ${domain} --username ${address} --password-stdin`;
   return { domain, username: address, token, expiresAt: expiresAt.toISOString(), command };

@@ -39,9 +39,14 @@ export const invalidField = (field: string, message: string): ApiError => new Ap
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof InvalidInputError) return invalidField(error.field, error.message);
-  const parse = error as { type?: string; status?: number };
+  const parse = error as { type?: string; status?: number; expose?: boolean };
   if (parse?.type === 'entity.parse.failed') return new ApiError(400, 'INVALID_BODY', 'the body is not valid JSON: send a JSON object with Content-Type: application/json');
   if (parse?.type === 'entity.too.large') return new ApiError(413, 'INVALID_BODY', 'the body is too large: requests to this API are small JSON objects (under 256 KiB)');
+  // The body parser's other refusals (a compression or charset it does not read, a body cut
+  // short) are the client's to fix, not the API's failures.
+  if (parse?.expose === true && typeof parse.status === 'number' && parse.status >= 400 && parse.status < 500) {
+    return new ApiError(parse.status, 'INVALID_BODY', `the body could not be read (${(error as Error).message}): send an uncompressed UTF-8 JSON object with Content-Type: application/json`);
+  }
   return new ApiError(500, 'INTERNAL', `the wallet API failed (${(error as Error)?.message ?? String(error)}); try again, and report it if it persists`);
 }
 

@@ -2,6 +2,7 @@
 // docker login; the index. The gateway mounts createWalletApiRouter at /api and webPageRouter
 // (over the built page, see ensureWebBuild) at /.
 export { ACTION_NAMES, type ActionName } from './actions';
+export { DEFAULT_WALLET_API_CONCURRENCY, type WalletApiConcurrency } from './concurrency';
 export { ApiError, type ApiErrorCode } from './errors';
 export { openApiDocument } from './openapi';
 export { createWalletApiRouter, type WalletApiOptions, type WalletApiRouter } from './router';

@@ -104,6 +104,7 @@ export function openApiDocument(server: string) {
             400: error('malformed, unsigned or mis-signed'),
             409: error('nonce already used, ahead, or era ended: build and sign again; or a create_space of a name another space claimed first (NAME_TAKEN)'),
             422: error('a call that is not an allowed action, or refused by the node'),
+            429: error('the signer (or everyone) has as many transactions in progress here as allowed: wait for one to end'),
           },
         },
       },
@@ -112,7 +113,7 @@ export function openApiDocument(server: string) {
         get: {
           summary: 'Server-sent events: one `status` event (data: Tx) per change, ending after finalized or failed',
           parameters: [hashParam],
-          responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 404: error('unknown') },
+          responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 404: error('unknown'), 429: error('this address (or everyone) has as many streams open as allowed: close one, or poll /extrinsics/{hash}') },
         },
       },
       '/login/message': {
@@ -133,7 +134,7 @@ export function openApiDocument(server: string) {
         post: {
           summary: 'The indexer\'s GraphQL (spaces, members, images, tags, history)',
           requestBody: body({ type: 'object', required: ['query'], properties: { query: { type: 'string' }, variables: { type: 'object' }, operationName: { type: 'string' } } }),
-          responses: { 200: json({ type: 'object' }, 'GraphQL answer'), 503: error('no index') },
+          responses: { 200: json({ type: 'object' }, 'GraphQL answer'), 502: error('the answer is over 16 MiB'), 503: error('no index, or it did not answer with JSON (redirects are not followed)') },
         },
       },
     },

@@ -14,6 +14,7 @@ import { postLoginMessage, postLoginToken } from './handlers/login';
 import { openApiDocument } from './openapi';
 import { API_PATHS } from './paths';
 import { walletApiRateLimits, type WalletApiRateLimits } from './rate-limits';
+import { DEFAULT_WALLET_API_CONCURRENCY, Slots, type WalletApiConcurrency } from './concurrency';
 import { TxTracker } from './tx-tracker';
 
 export interface WalletApiOptions {
@@ -23,13 +24,15 @@ export interface WalletApiOptions {
   readonly gatewayAddress: string;
   /** The indexer's GraphQL URL, forwarded at /graphql for the page. */
   readonly graphqlUrl?: string;
-  /** The registry's domain (host[:port]) for docker commands and login tokens: the gateway's token service name. Default: the request's Host. */
-  readonly registryDomain?: string;
+  /** The registry's domain (host[:port]) for docker commands and login tokens: the gateway's token service name (never taken from a request's headers). */
+  readonly registryDomain: string;
   /** How long a submitted transaction is followed before it is reported failed; default 5 minutes. */
   readonly txTimeoutMs?: number;
   readonly log?: (line: string) => void;
   /** Per IP and per account; defaults in DEFAULT_WALLET_API_LIMITS. */
   readonly rateLimits?: WalletApiRateLimits;
+  /** How many progress streams and followed transactions are held at once; defaults in DEFAULT_WALLET_API_CONCURRENCY. */
+  readonly concurrency?: WalletApiConcurrency;
 }
 
 export interface WalletApiRouter extends Router {
@@ -38,10 +41,12 @@ export interface WalletApiRouter extends Router {
 }
 
 export function createWalletApiRouter(options: WalletApiOptions): WalletApiRouter {
-  const tracker = new TxTracker(options.api, { timeoutMs: options.txTimeoutMs });
+  const concurrency = { ...DEFAULT_WALLET_API_CONCURRENCY, ...options.concurrency };
+  const tracker = new TxTracker(options.api, { timeoutMs: options.txTimeoutMs, pendingPerSigner: concurrency.pendingPerSigner, pending: concurrency.pending });
   const ctx: WalletApiContext = {
     actions: { api: options.api, gatewayAddress: checkAddress(options.gatewayAddress, 'gatewayAddress') },
     tracker,
+    streams: { slots: new Slots(concurrency.streamsPerIp, concurrency.streams), perIp: concurrency.streamsPerIp, total: concurrency.streams },
     graphqlUrl: options.graphqlUrl,
     registryDomain: options.registryDomain,
     log: options.log ?? ((line) => console.error(`wallet-api: ${line}`)),

@@ -8,6 +8,7 @@ import { chainErrorText, txFailure } from '../chain';
 import { readInclusion } from '../chain/inclusion';
 import { rpcSubmitError } from '../chain/rpc-error';
 import type { ActionName } from './actions';
+import { DEFAULT_WALLET_API_CONCURRENCY, Slots } from './concurrency';
 import { ApiError } from './errors';
 import type { CheckedExtrinsic } from './extrinsic-check';
 
@@ -57,10 +58,14 @@ export class TxTracker {
   readonly #timeoutMs: number;
   readonly #records = new Map<string, Entry>();
   readonly #listeners = new Map<string, Set<(record: TxRecord) => void>>();
+  readonly #pending: Slots;
+  readonly #limits: { perSigner: number; total: number };
 
-  constructor(api: ApiPromise, options: { timeoutMs?: number } = {}) {
+  constructor(api: ApiPromise, options: { timeoutMs?: number; pendingPerSigner?: number; pending?: number } = {}) {
     this.#api = api;
     this.#timeoutMs = options.timeoutMs ?? 5 * 60_000;
+    this.#limits = { perSigner: options.pendingPerSigner ?? DEFAULT_WALLET_API_CONCURRENCY.pendingPerSigner, total: options.pending ?? DEFAULT_WALLET_API_CONCURRENCY.pending };
+    this.#pending = new Slots(this.#limits.perSigner, this.#limits.total);
   }
 
   get(hash: string): TxRecord | undefined {
@@ -73,7 +78,10 @@ export class TxTracker {
     const set = this.#listeners.get(key) ?? new Set();
     set.add(listener);
     this.#listeners.set(key, set);
-    return () => set.delete(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#listeners.get(key) === set) this.#listeners.delete(key);
+    };
   }
 
   /** Sends the extrinsic to the node; a refusal (bad nonce, no funds, …) throws 422 and keeps no record. */
@@ -81,6 +89,11 @@ export class TxTracker {
     this.#prune();
     const known = this.#records.get(checked.hash);
     if (known) return { record: known.record, duplicate: true };
+    // Each one followed holds a node subscription until it ends (up to the timeout), so how many
+    // are followed at once is bounded, per signer and in total.
+    const full = this.#pending.take(checked.signer);
+    if (full === 'key') throw new ApiError(429, 'RATE_LIMITED', `${checked.signer} already has ${this.#limits.perSigner} transactions in progress through this gateway, the most allowed: wait until one is finalized or failed (GET /api/extrinsics/{hash}), then submit again`, 'extrinsic');
+    if (full === 'total') throw new ApiError(429, 'RATE_LIMITED', `this gateway is following ${this.#limits.total} transactions, the most it allows at once: submit again in a minute, or to a node directly`, 'extrinsic');
     const record: TxRecord = { hash: checked.hash, action: checked.action, signer: checked.signer, nonce: checked.nonce, status: 'submitted', history: [{ status: 'submitted', at: new Date().toISOString() }] };
     const entry: Entry = { record };
     this.#records.set(checked.hash, entry);
@@ -93,6 +106,8 @@ export class TxTracker {
       else entry.stop = stop;
     } catch (error) {
       this.#records.delete(checked.hash);
+      if (entry.doneAt === undefined) this.#pending.release(checked.signer);
+      entry.doneAt ??= Date.now();
       const refused = rpcSubmitError(error, checked.signer);
       throw new ApiError(422, 'REJECTED_BY_CHAIN', `the node refused the transaction: ${chainErrorText({ module: refused.module, name: refused.chainErrorName, message: refused.message })}`, 'extrinsic');
     }
@@ -141,6 +156,7 @@ export class TxTracker {
   }
 
   #finish(entry: Entry): void {
+    if (entry.doneAt === undefined) this.#pending.release(entry.record.signer);
     entry.doneAt ??= Date.now();
     clearTimeout(entry.timer);
     entry.stop?.();

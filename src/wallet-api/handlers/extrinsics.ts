@@ -63,6 +63,19 @@ export function getExtrinsic(ctx: WalletApiContext, req: Request, res: Response)
 /** One `status` event per change, ending after finalized or failed. */
 export function streamExtrinsic(ctx: WalletApiContext, req: Request, res: Response): void {
   const record = knownRecord(ctx, req);
+  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const full = ctx.streams.slots.take(ip);
+  if (full) {
+    res.setHeader('Retry-After', '10');
+    throw new ApiError(
+      429,
+      'RATE_LIMITED',
+      full === 'key'
+        ? `${ip} already has ${ctx.streams.perIp} progress streams open, the most allowed from one address: close one (the page needs one at a time), or poll ${req.baseUrl}/extrinsics/${record.hash} instead`
+        : `this gateway has ${ctx.streams.total} progress streams open, the most it allows: poll ${req.baseUrl}/extrinsics/${record.hash} instead, or retry in a minute`,
+      'hash',
+    );
+  }
   res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.flushHeaders();
   let closed = false;
@@ -78,6 +91,7 @@ export function streamExtrinsic(ctx: WalletApiContext, req: Request, res: Respon
     closed = true;
     clearInterval(heartbeat);
     unlisten();
+    ctx.streams.slots.release(ip);
     res.end();
   };
   res.on('close', close);

@@ -8,7 +8,7 @@ export function getConfig(ctx: WalletApiContext, req: Request, res: Response): v
   const { api, gatewayAddress } = ctx.actions;
   res.json({
     gatewayAddress,
-    registry: registryDomainOf(ctx, req),
+    registry: registryDomainOf(ctx),
     graphql: ctx.graphqlUrl ? `${req.baseUrl}/graphql` : null,
     ss58Prefix: SS58_PREFIX,
     chain: {

@@ -9,12 +9,12 @@ export function postLoginMessage(ctx: WalletApiContext, req: Request, res: Respo
   const body = readBody(req, 'POST /login/message', ['address', 'ttlSeconds']);
   const address = requireString(body, 'address', 'the SS58 address of the account that logs in');
   const ttl = optionalInteger(body, 'ttlSeconds', 'a lifetime in seconds, for example 43200 (12 hours)');
-  res.json(loginChallenge(registryDomainOf(ctx, req), address, ttl));
+  res.json(loginChallenge(registryDomainOf(ctx), address, ttl));
 }
 
 export async function postLoginToken(ctx: WalletApiContext, req: Request, res: Response): Promise<void> {
   const body = readBody(req, 'POST /login/token', ['message', 'signature']);
   const message = requireString(body, 'message', 'the message from POST /login/message, unchanged');
   const signature = requireString(body, 'signature', 'the 0x-prefixed hex signature the wallet\'s signRaw returned');
-  res.json(await dockerLoginFromSignature(registryDomainOf(ctx, req), message, signature));
+  res.json(await dockerLoginFromSignature(registryDomainOf(ctx), message, signature));
 }
