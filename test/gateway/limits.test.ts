@@ -4,6 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { u8aToHex } from '@polkadot/util';
+import { encodeAddress } from '@polkadot/util-crypto';
 import { createLoginToken } from '../../src/gateway';
 import { startWalletApiServer } from '../../src/wallet-api';
 import { RateLimiter } from '../../src/limits/rate-limiter';
@@ -68,6 +70,12 @@ describe('rate limits', () => {
     const again = await fetch(`${replica.url}/token`, { headers: { Authorization: basic(alice, login) } });
     assert.equal(again.status, 429);
     assert.match((await ociErrors(again))[0].message, new RegExp(`too many tokens issued to ${alice}: at most 1 a minute`));
+    // Another spelling of the same account (another SS58 prefix, the public key) has no allowance of its own.
+    for (const spelling of [encodeAddress(t.keys.alice.publicKey, 0), u8aToHex(t.keys.alice.publicKey)]) {
+      const respelled = await fetch(`${replica.url}/token`, { headers: { Authorization: basic(spelling, login) } });
+      assert.equal(respelled.status, 429, `${spelling}: ${await respelled.clone().text()}`);
+      await respelled.arrayBuffer();
+    }
     const bobLogin = await createLoginToken(t.keys.bob, replica.service);
     assert.equal((await fetch(`${replica.url}/token`, { headers: { Authorization: basic(t.keys.bob.address, bobLogin) } })).status, 200);
   });

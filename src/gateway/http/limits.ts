@@ -7,6 +7,7 @@
 // is left in res.locals.refused for the door's router to answer in its own style. The upload
 // limits are the gateway's UploadAdmission, which the gRPC plugin door shares.
 import type { Request, RequestHandler } from 'express';
+import { checkAddress } from '../../chain';
 import { type RateLimit, RateLimiter } from '../../limits/rate-limiter';
 import { DEFAULT_UPLOAD_LIMITS, rateMessage, type UploadAdmission, type UploadLimits, type UploadRefusal } from '../../limits/upload-admission';
 import type { GatewayMetrics } from '../../observability/gateway-metrics';
@@ -44,10 +45,20 @@ function tooMany(what: string, limit: RateLimit, retryAfterSeconds: number): Oci
 
 const uploadRefused = (refusal: UploadRefusal) => new OciError('TOOMANYREQUESTS', refusal.message, { headers: { 'Retry-After': String(refusal.retryAfterSeconds) } });
 
+/**
+ * The account a /token request names, in one spelling: an address is accepted in any SS58 form or
+ * as its public key, and counted apart each spelling would have its own allowance.
+ */
 function basicUsername(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (!header || !/^basic /i.test(header)) return undefined;
-  return decodeBasic(header)?.username || undefined;
+  const username = decodeBasic(header)?.username || undefined;
+  if (username === undefined) return undefined;
+  try {
+    return checkAddress(username);
+  } catch {
+    return username;
+  }
 }
 
 export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLimits; uploads: UploadAdmission; apiTokens?: ApiTokens; metrics?: GatewayMetrics }): RequestHandler {
