@@ -141,6 +141,25 @@ describe('offline bundles: what a hostile bundle cannot do', () => {
     }
   });
 
+  it('refuses a record naming a repository or tag no registry could serve, as a bad bundle (exit 2), importing nothing', { timeout: 120_000 }, async () => {
+    const { image, blocks, content } = await attackerImage([]);
+    for (const [repository, tag, reason] of [
+      ['../../etc', 'v1', /repository name "\.\.\/\.\.\/etc" is not valid/],
+      ['Acme/Web', 'v1', /repository name "Acme\/Web" is not valid/],
+      ['acme/web', 'two words', /tag "two words" is not valid/],
+      ['acme/web', image.manifest.digest, /is a digest, not a tag/],
+    ] as const) {
+      const file = join(work, 'bad-name.car');
+      await writeBundle(file, offlineRecord(content, [{ repository, tag, digest: image.manifest.digest, recordedBy: null }]), blocks);
+      const target = mkdtempSync(join(work, 'bad-name-'));
+      const refused = await hcr(['import', file, '--data-dir', target, '--offline']);
+      expectExit(refused, 2);
+      assert.match(refused.stderr, /the bundle's record is malformed/);
+      assert.match(refused.stderr, reason);
+      assertNothingImported(target, `${repository}:${tag}`);
+    }
+  });
+
   it('refuses a CAR section that says it is 3e9 bytes, without trying to read it', { timeout: 120_000 }, async () => {
     const block = await rawBlock(Buffer.from('x'));
     const file = join(work, 'huge-section.car');

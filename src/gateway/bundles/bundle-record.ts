@@ -4,6 +4,7 @@
 // content's blocks; an importer checks it against those blocks, and against the chain when it can
 // reach it.
 import type { CID } from 'multiformats/cid';
+import { parseName, parseReference } from '../oci/reference';
 
 export const BUNDLE_FORMAT = 'hcr-bundle/1';
 /** The multicodec of plain JSON: the record block's codec. */
@@ -57,6 +58,16 @@ export class BundleError extends Error {
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
+/** Why `check` refuses, or undefined when it does not. */
+function refusalOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /** The record from its block's bytes, checked field by field: a bundle is untrusted input. */
 export function parseBundleRecord(bytes: Uint8Array, parseCid: (text: string) => CID): BundleRecord {
   let value: unknown;
@@ -73,7 +84,12 @@ export function parseBundleRecord(bytes: Uint8Array, parseCid: (text: string) =>
   if (typeof record.chain?.genesisHash !== 'string' || !Number.isSafeInteger(record.chain?.block?.number) || typeof record.chain?.block?.hash !== 'string') fail('chain');
   if (!Array.isArray(record.spaces) || !Array.isArray(record.tags) || !Array.isArray(record.content)) fail('spaces, tags or content');
   for (const space of record.spaces) if (typeof space?.name !== 'string' || typeof space.id !== 'string' || typeof space.owner !== 'string') fail('a space');
-  for (const tag of record.tags) if (typeof tag?.repository !== 'string' || typeof tag.tag !== 'string' || !DIGEST.test(String(tag.digest))) fail('a tag');
+  for (const tag of record.tags) {
+    if (typeof tag?.repository !== 'string' || typeof tag.tag !== 'string' || !DIGEST.test(String(tag.digest))) fail('a tag');
+    // Names and tags as a request would have to spell them: no registry name is anything else.
+    const problem = refusalOf(() => parseName(tag.repository)) ?? (tag.tag.includes(':') ? `tag ${JSON.stringify(tag.tag)} is a digest, not a tag` : refusalOf(() => parseReference(tag.tag)));
+    if (problem) fail(problem);
+  }
   for (const item of record.content) {
     if (!DIGEST.test(String(item?.digest)) || (item.kind !== 'manifest' && item.kind !== 'blob') || !Number.isSafeInteger(item.size) || !Array.isArray(item.repositories)) fail(`content ${JSON.stringify(item?.digest)}`);
     try {
