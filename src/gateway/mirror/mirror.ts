@@ -3,10 +3,18 @@
 // finalizes the push that records it, with no pull needed. Tags resolve as pulls do (the name
 // owner's records) and every byte is verified against its digest on the way in. The status says
 // what is mirrored, what is missing and why, and since when.
+//
+// Chain records are anyone's to write (DigestInfoStorage is last-writer-wins), so the mirror
+// trusts none of them: a blob is fetched only when its CID holds the size the manifest gives it
+// (a repointed digest cannot make it download and pin a stranger's huge file), what it verified
+// and pinned is recorded as held here (a later repoint cannot make its copy unreachable), a
+// record it cannot read (an image name no pull could ask for) is passed over rather than ending
+// the pass, and what stays missing is tried again less and less often, after newer pushes.
 import type { ApiPromise } from '@polkadot/api';
 import type { MirrorCounts } from '../../observability/gateway-metrics';
+import { scrub } from '../../observability/redact';
 import type { GatewayContext } from '../context';
-import { parseName, type RepositoryName } from '../oci/reference';
+import { parseName, parseReference, type RepositoryName } from '../oci/reference';
 
 export interface MirroredTag {
   readonly repository: string;
@@ -17,6 +25,8 @@ export interface MirroredTag {
   readonly since: string;
   /** Why it is missing. */
   readonly error?: string;
+  /** When a missing tag is tried next (ISO time): sooner after a new push of it. */
+  readonly nextTry?: string;
 }
 
 export interface MirrorStatus {
@@ -26,13 +36,26 @@ export interface MirrorStatus {
   readonly lastPass?: { readonly at: string; readonly block: number };
   readonly mirrored: number;
   readonly missing: number;
+  /** Why the last pass failed (the chain or the index unreachable), until one succeeds. */
+  readonly lastFailure?: { readonly at: string; readonly error: string };
   readonly tags: readonly MirroredTag[];
+}
+
+interface ListedTag {
+  readonly key: string;
+  readonly name: RepositoryName;
+  readonly tag: string;
 }
 
 /** Passes start at most this often, however fast blocks come. */
 const MIN_PASS_INTERVAL_MS = 1_000;
-/** While something is missing, a pass runs this often even without a new block. */
+/** While something is missing (or a pass failed), a pass runs this often even without a new block. */
 const RETRY_MISSING_MS = 5_000;
+/** A missing tag waits this long before its next try at most (the wait doubles from RETRY_MISSING_MS). */
+const MAX_RETRY_MS = 10 * 60_000;
+/** The longest reason shown for a missing tag: a digest may have any number of records, each named. */
+const MAX_ERROR_CHARS = 500;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
 
 export class Mirror {
   readonly #ctx: GatewayContext;
@@ -42,11 +65,17 @@ export class Mirror {
   readonly #tags = new Map<string, MirroredTag>();
   /** Digests whose whole tree is pinned here already: later passes skip them. */
   readonly #done = new Set<string>();
+  /** Missing tags: when each is tried next, and how long it waited last. */
+  readonly #backoff = new Map<string, { at: number; wait: number }>();
+  /** Names on chain no pull could ask for, logged once each. */
+  readonly #unreadable = new Set<string>();
   #lastPass?: { at: string; block: number };
+  #lastFailure?: { at: string; error: string };
   #running?: Promise<void>;
   #again = false;
   #unsubscribe?: () => void;
   #retry?: NodeJS.Timeout;
+  #subscribing?: NodeJS.Timeout;
   #block = 0;
   #stopped = false;
 
@@ -56,20 +85,38 @@ export class Mirror {
     this.#spaces = spaces;
   }
 
-  /** A first pass now, and one after every newly finalized block. */
+  /**
+   * A first pass now, and one after every newly finalized block. A chain that cannot be followed
+   * yet (down at start) is asked again every few seconds: the mirror starts once it answers.
+   */
   async start(): Promise<void> {
-    this.#unsubscribe = (await this.#api.rpc.chain.subscribeFinalizedHeads((header) => this.#schedule(header.number.toNumber()))) as unknown as () => void;
     // What could not be fetched (a peer down, content still propagating) is tried again.
     this.#retry = setInterval(() => {
-      if ([...this.#tags.values()].some((tag) => tag.state === 'missing')) this.#schedule(this.#block);
+      if (this.#lastFailure || [...this.#tags.values()].some((tag) => tag.state === 'missing')) this.#schedule(this.#block);
     }, RETRY_MISSING_MS);
     this.#retry.unref();
+    await this.#subscribe();
+  }
+
+  async #subscribe(): Promise<void> {
+    try {
+      const unsubscribe = (await this.#api.rpc.chain.subscribeFinalizedHeads((header) => this.#schedule(header.number.toNumber()))) as unknown as () => void;
+      if (this.#stopped) return unsubscribe();
+      this.#unsubscribe = unsubscribe;
+    } catch (error) {
+      if (this.#stopped) return;
+      this.#lastFailure = { at: new Date().toISOString(), error: shown(`could not follow the chain's finalized blocks (${(error as Error).message}); trying again`) };
+      this.#ctx.log(`mirror: ${this.#lastFailure.error}`);
+      this.#subscribing = setTimeout(() => void this.#subscribe(), RETRY_MISSING_MS);
+      this.#subscribing.unref();
+    }
   }
 
   stop(): void {
     this.#stopped = true;
     this.#unsubscribe?.();
     clearInterval(this.#retry);
+    clearTimeout(this.#subscribing);
   }
 
   /** The status in numbers, for the gateway's metrics. */
@@ -97,6 +144,7 @@ export class Mirror {
       lastPass: this.#lastPass,
       mirrored: tags.filter((t) => t.state === 'mirrored').length,
       missing: tags.filter((t) => t.state === 'missing').length,
+      ...(this.#lastFailure ? { lastFailure: this.#lastFailure } : {}),
       tags,
     };
   }
@@ -117,7 +165,13 @@ export class Mirror {
       do {
         this.#again = false;
         const started = Date.now();
-        await this.#pass(this.#block).catch((error: Error) => this.#ctx.log(`mirror: the pass at block #${block} failed (${error.message}); the next block tries again`));
+        await this.#pass(this.#block).then(
+          () => (this.#lastFailure = undefined),
+          (error: Error) => {
+            this.#lastFailure = { at: new Date().toISOString(), error: shown(error.message) };
+            this.#ctx.log(`mirror: the pass at block #${block} failed (${error.message}); it is tried again in ${RETRY_MISSING_MS / 1000} s or at the next block`);
+          },
+        );
         const wait = MIN_PASS_INTERVAL_MS - (Date.now() - started);
         block = this.#block;
         if (this.#again && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -125,49 +179,128 @@ export class Mirror {
     })().finally(() => (this.#running = undefined));
   }
 
+  /**
+   * Tags mirrored before and new ones first, then what is still missing and due another try; a
+   * new block ends the retries early, so that its pushes do not wait behind content no one serves.
+   */
   async #pass(block: number): Promise<void> {
-    for (const space of this.#spaces) {
-      for (const name of await this.#imagesOf(space)) {
-        for (const tag of await this.#tagsOf(name)) await this.#mirrorTag(name, tag);
-      }
+    const listed = await this.#listTags();
+    // What the chain no longer lists (a tag gone, an image no longer the owner's) is not shown.
+    for (const key of [...this.#tags.keys()]) {
+      if (listed.has(key)) continue;
+      this.#tags.delete(key);
+      this.#backoff.delete(key);
+    }
+    const retries: ListedTag[] = [];
+    for (const item of listed.values()) {
+      if (this.#stopped) return;
+      if (this.#tags.get(item.key)?.state === 'missing') retries.push(item);
+      else await this.#mirrorTag(item, false);
+    }
+    for (const item of retries) {
+      if (this.#stopped || this.#again) return;
+      await this.#mirrorTag(item, true);
     }
     this.#lastPass = { at: new Date().toISOString(), block };
   }
 
-  async #mirrorTag(name: RepositoryName, tag: string): Promise<void> {
-    const key = `${name.full}:${tag}`;
+  /** Every tag of the spaces' images, by `<space>/<image>:<tag>`. */
+  async #listTags(): Promise<Map<string, ListedTag>> {
+    const listed = new Map<string, ListedTag>();
+    for (const space of this.#spaces) {
+      for (const name of await this.#imagesOf(space)) {
+        let tags: string[];
+        try {
+          tags = await this.#tagsOf(name);
+        } catch (error) {
+          // This image's tags cannot be read now: the ones known stay, shown as missing and why.
+          for (const [key, known] of this.#tags) {
+            if (known.repository !== name.full) continue;
+            listed.set(key, { key, name, tag: known.tag });
+            if (known.state !== 'missing') this.#missing(key, name, known.tag, known.digest, error as Error, known);
+          }
+          continue;
+        }
+        for (const tag of tags) {
+          if (!this.#readable(`${name.full}:${tag}`, () => parseReference(tag).kind === 'tag')) continue;
+          const key = `${name.full}:${tag}`;
+          listed.set(key, { key, name, tag });
+        }
+      }
+    }
+    return listed;
+  }
+
+  async #mirrorTag({ key, name, tag }: ListedTag, retry: boolean): Promise<void> {
     const before = this.#tags.get(key);
     // The digest the tag names now: when mirroring it fails, the status names it as missing, not
     // the one mirrored before the tag moved.
     let digest: string | undefined;
+    let resolved = false;
     try {
       digest = await this.#ctx.resolver.tagDigest(name, tag);
-      if (!digest) return;
+      resolved = true;
+      if (!digest) {
+        this.#tags.delete(key);
+        this.#backoff.delete(key);
+        return;
+      }
+      if (!SHA256.test(digest)) {
+        const recorded = digest;
+        digest = undefined;
+        throw new Error(`the tag's record names ${JSON.stringify(recorded.slice(0, 80))}, which is no sha256 digest: a pull of the tag fails too, until it is pushed again`);
+      }
+      // Still missing the same content: tried again once its wait is over. A tag moved to new
+      // content is tried at once.
+      if (retry && before?.digest === digest && (this.#backoff.get(key)?.at ?? 0) > Date.now()) return;
       if (!this.#done.has(digest)) {
         await this.#mirrorManifest(name, digest);
         this.#done.add(digest);
         this.#ctx.log(`mirror: ${key} (${digest}) is pinned here`);
       }
+      this.#backoff.delete(key);
       if (before?.state !== 'mirrored' || before.digest !== digest) this.#tags.set(key, { repository: name.full, tag, digest, state: 'mirrored', since: new Date().toISOString() });
     } catch (error) {
-      const message = (error as Error).message;
-      const missing = digest ?? before?.digest;
-      if (before?.state !== 'missing' || before.error !== message || before.digest !== missing) {
-        this.#tags.set(key, { repository: name.full, tag, digest: missing, state: 'missing', since: before?.state === 'missing' ? before.since : new Date().toISOString(), error: message });
-      }
+      this.#missing(key, name, tag, resolved ? digest : before?.digest, error as Error, before);
     }
+  }
+
+  #missing(key: string, name: RepositoryName, tag: string, digest: string | undefined, error: Error, before: MirroredTag | undefined): void {
+    const message = shown(error.message);
+    const sameContent = before?.state === 'missing' && before.digest === digest;
+    const last = this.#backoff.get(key);
+    const wait = sameContent && last ? Math.min(last.wait * 2, MAX_RETRY_MS) : RETRY_MISSING_MS;
+    const at = Date.now() + wait;
+    this.#backoff.set(key, { at, wait });
+    this.#tags.set(key, {
+      repository: name.full,
+      tag,
+      digest,
+      state: 'missing',
+      since: sameContent ? before.since : new Date().toISOString(),
+      error: message,
+      nextTry: new Date(at).toISOString(),
+    });
   }
 
   /** A manifest, its children and every blob they reference, verified and pinned here. */
   async #mirrorManifest(name: RepositoryName, digest: string, visited = new Set<string>([digest])): Promise<void> {
     const manifest = await this.#ctx.content.manifest(name, digest);
-    await this.#pin(manifest.cid);
+    await this.#keep(digest, manifest.cid, manifest.bytes.length, 'manifest');
     this.#ctx.contents.vouchManifest(name, digest, manifest.parsed);
+    // A manifest recorded on chain straight, past any gateway, may give a blob any size: none is
+    // kept that is bigger than this gateway accepts in a push.
+    const limit = this.#ctx.uploadAdmission.limits.maxBlobBytes;
+    const tooBig = manifest.parsed.blobs.find((blob) => blob.size > limit);
+    if (tooBig) throw new Error(`${name.full}: blob ${tooBig.digest} of ${digest} is ${tooBig.size} bytes, more than this gateway keeps (gateway.limits.uploads.maxBlobBytes, ${limit} bytes); raise the setting to mirror it`);
     for (const blob of manifest.parsed.blobs) {
       if (this.#done.has(blob.digest)) continue;
-      // Read whole and hashed against the digest (from peers when this store lacks it), then pinned.
-      const found = await this.#ctx.content.blob(name, blob.digest, { skipCache: true });
-      await this.#pin(found.cid!);
+      // Only a CID of the size the manifest gives the blob is read (its root block says it):
+      // anyone may point the digest at a huge file, which would otherwise be fetched and pinned
+      // whole before its hash showed it is not the blob. Then read whole and hashed against the
+      // digest (from peers when this store lacks it), and pinned.
+      const found = await this.#ctx.content.blob(name, blob.digest, { skipCache: true, expectedSize: blob.size });
+      await this.#keep(blob.digest, found.cid!, found.size, 'blob');
       this.#done.add(blob.digest);
     }
     // Each child once per tag: an index may list another more than once, and a chain of such
@@ -179,8 +312,30 @@ export class Mirror {
     }
   }
 
-  async #pin(cid: string): Promise<void> {
+  /**
+   * Pinned, and recorded as held here, referenced (so the cleanup keeps it): a pull then finds
+   * this verified copy first, even after someone repoints the digest's chain record elsewhere.
+   */
+  async #keep(digest: string, cid: string, size: number, kind: 'manifest' | 'blob'): Promise<void> {
     if (!(await this.#ctx.store.isPinned(cid))) await this.#ctx.store.pin(cid);
+    const held = await this.#ctx.local.get(digest);
+    if (held?.cid === cid && held.referencedAt !== undefined && (kind === 'blob' || held.kind === 'manifest')) return;
+    await this.#ctx.local.keep({ digest, cid, size, committedAt: Date.now(), kind });
+    await this.#ctx.local.markReferenced([digest]);
+  }
+
+  /** Whether a name read from a record is one a pull could ask for; one that is not is logged once. */
+  #readable(what: string, check: () => boolean): boolean {
+    try {
+      if (check()) return true;
+    } catch {
+      // Unreadable, as below.
+    }
+    if (!this.#unreadable.has(what) && this.#unreadable.size < 1_000) {
+      this.#unreadable.add(what);
+      this.#ctx.log(`mirror: passing over ${JSON.stringify(what.slice(0, 200))}, recorded on chain: no pull can ask for it`);
+    }
+    return false;
   }
 
   async #imagesOf(space: string): Promise<RepositoryName[]> {
@@ -189,7 +344,9 @@ export class Mirror {
     const names = listed?.filter((full) => full.startsWith(`${space}/`))
       ?? (await this.#ctx.chain.claim(space))?.owner.imageNames.flatMap((image) => (image.text ? [`${space}/${image.text}`] : []))
       ?? [];
-    return names.map(parseName);
+    // Anyone who can write the name's records can write an image name no pull could ask for;
+    // it is passed over, not allowed to end every pass.
+    return names.flatMap((full) => (this.#readable(full, () => parseName(full) !== undefined) ? [parseName(full)] : []));
   }
 
   async #tagsOf(name: RepositoryName): Promise<string[]> {
@@ -197,7 +354,13 @@ export class Mirror {
     const index = this.#ctx.resolver.index;
     const listed = index ? await index.tags(name, owner.claim ? owner.spaceId : undefined).catch(() => undefined) : undefined;
     if (listed) return listed;
-    if (owner.claim?.contested) return [];
+    if (owner.claim?.contested) throw new Error(`${name.repo} is contested (another space with the name takes its writes on chain), and without the index (GRAPHQL_URL) this gateway cannot tell the owner's tags apart: they are not mirrored until it has one`);
     return (await this.#ctx.chain.tags(name)).map((record) => record.tag);
   }
+}
+
+/** An error as the status shows it: no credentials (a peer's or node's URL may hold some), and short. */
+function shown(message: string): string {
+  const clean = scrub(message);
+  return clean.length > MAX_ERROR_CHARS ? `${clean.slice(0, MAX_ERROR_CHARS)}…` : clean;
 }

@@ -27,6 +27,8 @@ export interface LocalBlob {
  */
 const MANIFEST_VIEW_MS = 10_000;
 
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+
 export class LocalBlobs {
   readonly #dir: string;
   readonly #updating = new Map<string, Promise<void>>();
@@ -40,12 +42,15 @@ export class LocalBlobs {
     this.#viewMs = options.manifestViewMs ?? MANIFEST_VIEW_MS;
   }
 
-  // Digests reach here validated (sha256:<64 hex>), so the file name is safe.
+  // Callers pass sha256:<64 hex> (put refuses anything else), so the file name is safe.
   #file(digest: string): string {
+    if (!SHA256.test(digest)) throw new Error(`${JSON.stringify(digest.slice(0, 80))} is no sha256 digest`);
     return join(this.#dir, `${digest.replace(':', '-')}.json`);
   }
 
   async get(digest: string): Promise<LocalBlob | undefined> {
+    // A digest read from a chain record is anyone's text (a tag may name "../../x"): no file.
+    if (!SHA256.test(digest)) return undefined;
     try {
       return JSON.parse(await readFile(this.#file(digest), 'utf8')) as LocalBlob;
     } catch {
