@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SignedBlock } from '@polkadot/types/interfaces';
-import { digestInfo, filterEvents, imageDigestCid, manifestDigest } from '../../src/chain';
+import { digestInfo, filterEvents, imageDigestCid, manifestDigest, submitTx } from '../../src/chain';
 import { blobOf, digestOf, makeImage, ociErrors, OCI_INDEX, OCI_MANIFEST, pushBlob, pushImage, pushManifest, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
@@ -169,6 +169,19 @@ describe('manifests', () => {
     assert.equal(error.code, 'MANIFEST_BLOB_UNKNOWN');
     assert.match(error.message, /references 3001 blob\(s\) or manifest\(s\) that acme\/partial does not have \(sha256:[0-9a-f]{64}(, sha256:[0-9a-f]{64}){9} and 2991 more\): push them/);
     assert.equal(error.detail.length, 100);
+  });
+
+  it('takes a tag whose chain record is no sha256 digest ("../../leak") for no tag, echoing nothing of it', async () => {
+    const api = t.chain.api;
+    for (const [tag, digest] of [['dots', '../../leak'], ['long', `sha256:${'a'.repeat(2000)}`]]) {
+      await submitTx(api, api.tx.containerRegistry.addManifestHeadDigestAndManifestJsonCid('acme', 'junk', tag, digest, 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku'), t.keys.alice);
+      const response = await fetch(`${t.url}/v2/acme/junk/manifests/${tag}`, { headers: { Accept: OCI_MANIFEST } });
+      assert.equal(response.status, 404);
+      const [error] = await ociErrors(response);
+      assert.equal(error.code, 'MANIFEST_UNKNOWN');
+      assert.ok(!error.message.includes(digest.slice(0, 20)), `the answer echoes the record: ${error.message}`);
+      assert.match(error.message, new RegExp(`\\b${tag}\\b`));
+    }
   });
 
   it('refuses a manifest pushed under a digest that is not its own', async () => {

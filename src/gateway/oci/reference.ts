@@ -28,6 +28,11 @@ export function parseName(raw: string): RepositoryName {
   return { full: raw, repo: raw.slice(0, slash), image: raw.slice(slash + 1) };
 }
 
+/** A sha256 digest as a client writes one: the only kind this gateway verifies or keeps files by. */
+export function isSha256Digest(value: string): boolean {
+  return SHA256.test(value);
+}
+
 export function isDigest(value: string): boolean {
   return DIGEST.test(value);
 }

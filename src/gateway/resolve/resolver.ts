@@ -6,7 +6,7 @@
 // else's records. Every candidate is still verified against the digest before a byte is served
 // (VerifiedContent).
 import type { NameClaim } from '../../chain';
-import type { RepositoryName } from '../oci/reference';
+import { isSha256Digest, type RepositoryName } from '../oci/reference';
 import type { LocalBlobs } from '../storage/local-blobs';
 import type { ChainReader } from './chain-reader';
 import { contestedName, unknownSpace } from './name-errors';
@@ -79,6 +79,17 @@ export class Resolver {
    * chain nor the index to ask): `asOf` is then the block that record was read at.
    */
   async resolveTag(name: RepositoryName, tag: string): Promise<{ digest?: string; asOf?: BlockRef }> {
+    const found = await this.#resolveTag(name, tag);
+    // A tag's digest is anyone's text on chain ("../../x", a megabyte): one no client could
+    // verify is no digest, and never reaches a cache lookup or a file name.
+    if (found.digest !== undefined && !isSha256Digest(found.digest)) {
+      this.#log(`${name.full}:${tag} is recorded as ${JSON.stringify(found.digest.slice(0, 80))}, which is no sha256 digest: taken as no tag`);
+      return { ...found, digest: undefined };
+    }
+    return found;
+  }
+
+  async #resolveTag(name: RepositoryName, tag: string): Promise<{ digest?: string; asOf?: BlockRef }> {
     let chainError: unknown;
     try {
       const { claim, digest } = await this.#chain.tagWithClaim(name, tag);
