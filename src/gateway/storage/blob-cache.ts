@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { type FileHandle, link, open, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isSha256Digest } from '../oci/reference';
 
 interface Entry {
   size: number;
@@ -137,6 +138,8 @@ const FILE_NAME = /^sha256-([0-9a-f]{64})\.blob$/;
 
 /** The name a blob's file has in the cache: `sha256-<hex>.blob`. */
 export function cacheFileName(digest: string): string {
+  // Callers pass checked digests; should one ever bring chain text ("../../x"), it names no file.
+  if (!isSha256Digest(digest)) throw new Error(`${JSON.stringify(digest.slice(0, 80))} is no sha256 digest, so it names no file in the blob cache`);
   return digest.replace(':', '-') + FILE_SUFFIX;
 }
 
