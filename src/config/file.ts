@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import { checkRateLimit, type RateLimit } from '../limits/rate-limiter';
 import { SECRET_KEYS, SETTINGS, type Setting } from './schema';
 import { checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from './values';
+import { checkMetricsAllowEntry } from '../gateway/http/metrics-access';
 
 export type ConfigValue = string | number | boolean | readonly string[] | RateLimit;
 
@@ -132,7 +133,7 @@ function checkValue(key: string, setting: Setting, value: unknown): ConfigValue 
     case 'list': {
       const items = typeof value === 'string' ? splitList(value) : Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.map((v: string) => v.trim()) : undefined;
       if (items === undefined || items.length === 0) return bad('must be a list');
-      const check = type.item === 'peerUrl' ? checkPeerUrl : checkSpaceName;
+      const check = { peerUrl: checkPeerUrl, spaceName: checkSpaceName, metricsAllow: checkMetricsAllowEntry }[type.item];
       for (const item of items) {
         try {
           check(item);

@@ -15,7 +15,7 @@ export type SettingType =
   /** Bytes, or a number with a unit: 8GiB, 500MB. */
   | { readonly kind: 'size' }
   /** A YAML list, or one text with commas between the items; each item checked. */
-  | { readonly kind: 'list'; readonly item: 'peerUrl' | 'spaceName' };
+  | { readonly kind: 'list'; readonly item: 'peerUrl' | 'spaceName' | 'metricsAllow' };
 
 export interface Setting {
   readonly type: SettingType;
@@ -77,6 +77,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'gateway.tls.cert': { type: string, help: 'PEM certificate (with chain) for HTTPS', example: 'cert: /etc/hcr/tls.crt', flag: { commands: GATEWAY, option: 'tlsCert' }, env: 'GATEWAY_TLS_CERT' },
   'gateway.tls.key': { type: string, help: 'its PEM private key', example: 'key: /etc/hcr/tls.key', flag: { commands: GATEWAY, option: 'tlsKey' }, env: 'GATEWAY_TLS_KEY' },
   'gateway.trustProxy': { type: { kind: 'trustProxy' }, help: 'which peers\' X-Forwarded-* to believe', example: 'trustProxy: [10.0.0.0/8]', flag: { commands: GATEWAY, option: 'trustProxy' }, env: 'GATEWAY_TRUST_PROXY' },
+  'gateway.metricsAllow': { type: { kind: 'list', item: 'metricsAllow' }, help: 'who may read /metrics: any, loopback, linklocal, uniquelocal, addresses or CIDRs (default loopback, linklocal, uniquelocal)', example: 'metricsAllow: [10.0.0.0/8]', flag: { commands: GATEWAY, option: 'metricsAllow' }, env: 'GATEWAY_METRICS_ALLOW' },
   'gateway.shutdownGraceSeconds': { type: count, help: 'how long requests in flight get on SIGTERM', example: 'shutdownGraceSeconds: 25', flag: { commands: GATEWAY, option: 'shutdownGrace' }, env: 'GATEWAY_SHUTDOWN_GRACE' },
   'gateway.maxIndexLagBlocks': { type: count, help: '/readyz fails when the index is further behind', example: 'maxIndexLagBlocks: 20', flag: { commands: GATEWAY, option: 'maxIndexLag' }, env: 'GATEWAY_MAX_INDEX_LAG' },
   'gateway.defaultSpace': { type: string, help: 'the space bare artifact names mean at the firmware, package and plugin doors', example: 'defaultSpace: acme', flag: { commands: [...GATEWAY, 'dev'], option: 'defaultSpace' }, env: 'GATEWAY_DEFAULT_SPACE' },

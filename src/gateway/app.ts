@@ -59,6 +59,7 @@ import { DEFAULT_MAX_INDEX_LAG_BLOCKS } from '../observability/readiness';
 import { healthRoutes } from './http/health';
 import { type GatewayLimits, limitRequests } from './http/limits';
 import { observeRequests } from './http/observe';
+import { metricsAccess, type MetricsAllow } from './http/metrics-access';
 import type { RateLimit } from '../limits/rate-limiter';
 import { UploadAdmission } from '../limits/upload-admission';
 import { forwardedClient, type TrustProxyFn } from '../limits/forwarded-client';
@@ -116,6 +117,8 @@ export interface GatewayOptions {
   readonly metrics?: GatewayMetrics | false;
   /** Which peers' X-Forwarded-For / -Proto / -Host to believe (Express's `trust proxy`); default `loopback`. */
   readonly trustProxy?: TrustProxy;
+  /** Who may read /metrics (client addresses through trustProxy); default DEFAULT_METRICS_ALLOW, `['any']` for everyone. */
+  readonly metricsAllow?: MetricsAllow;
   /** Rate limits on /token and uploads, and concurrent uploads per account (defaults: DEFAULT_GATEWAY_LIMITS). */
   readonly limits?: GatewayLimits & { readonly walletApi?: { readonly perIp?: RateLimit; readonly perAccount?: RateLimit } };
   /** /readyz fails when the index is more blocks than this behind the chain's finalized head; default 20. */
@@ -224,7 +227,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     next();
   });
   const graphqlUrl = typeof options.index === 'string' ? options.index : undefined;
-  app.use(healthRoutes({ api: options.api, store, graphqlUrl, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, stopping: () => stopping }));
+  app.use(healthRoutes({ api: options.api, store, graphqlUrl, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, metricsAllowed: metricsAccess(options.metricsAllow), stopping: () => stopping }));
   app.use(limitRequests({ auth, limits: options.limits, uploads: context.uploadAdmission, apiTokens: context.apiTokens, metrics }));
   app.use('/token', express.urlencoded({ extended: false, limit: '64kb' }));
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).

@@ -5,7 +5,7 @@
 // in place. close() stops gracefully: no new connections, requests that arrive on open ones get
 // 503 with Connection: close, requests in flight get `graceMs` to finish, then the rest are cut
 // (an upload cut off keeps every whole chunk it had; the client resumes from GET's Range).
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { X509Certificate } from 'node:crypto';
@@ -50,7 +50,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // client could hold a connection with half-sent headers for up to 90 s instead of 60.
   const serverOptions = { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 1_000 };
   const tls = options.tls ? readTlsPair(options.tls.certFile, options.tls.keyFile) : undefined;
-  const server: Server | HttpsServer = tls ? createHttpsServer({ ...serverOptions, ...tls }) : createServer(serverOptions);
+  const server: Server | HttpsServer = tls ? createHttpsServer({ ...serverOptions, ...TLS_POLICY, ...tls }) : createServer(serverOptions);
   // Long uploads and downloads must not be cut off by Node's default 5-minute request timeout;
   // a body that stops coming is given up on by watchRequestBody instead.
   server.requestTimeout = 0;
@@ -78,6 +78,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;
   }
+  if (options.tls && tls) {
+    for (const warning of [certificateProblem(tls.cert), ...tlsFileWarnings(options.tls.certFile, options.tls.keyFile)]) if (warning) gateway.logger.warn(warning);
+  }
   const inFlight = new Set<ServerResponse>();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (gateway.stopping) {
@@ -104,7 +107,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const reloadTls = async () => {
     if (!options.tls) throw new Error('the gateway serves plain HTTP: start it with a TLS certificate and key to reload them');
     const pair = readTlsPair(options.tls.certFile, options.tls.keyFile);
-    (server as HttpsServer).setSecureContext(pair);
+    // A renewal that went wrong (an old file copied back, a clock-skewed issuer) must not replace
+    // a certificate clients accept with one they refuse.
+    const problem = certificateProblem(pair.cert);
+    if (problem) throw new Error(problem);
+    // setSecureContext builds a new context from these options alone: the policy goes with it.
+    (server as HttpsServer).setSecureContext({ ...TLS_POLICY, ...pair });
+    for (const warning of tlsFileWarnings(options.tls.certFile, options.tls.keyFile)) gateway.logger.warn(warning);
     gateway.logger.info('TLS certificate loaded', { certFile: options.tls.certFile, validTo: new X509Certificate(pair.cert).validTo });
   };
   const watched = options.tls && options.tls.watch !== false ? [options.tls.certFile, options.tls.keyFile] : [];
@@ -147,6 +156,46 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   };
 }
 
+/**
+ * TLS 1.2 and 1.3 with forward-secret AEAD suites only (Mozilla's "intermediate" profile), stated
+ * here rather than left to Node's defaults, which NODE_OPTIONS (`--tls-min-v1.0`,
+ * `--tls-cipher-list`) or an openssl.cnf can lower, and which admit CBC suites with SHA-1 MACs.
+ * Every client that speaks the registry API (Docker, containerd, podman, skopeo, curl) has these.
+ */
+export const TLS_POLICY = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305', 'DHE-RSA-AES128-GCM-SHA256', 'DHE-RSA-AES256-GCM-SHA384',
+  ].join(':'),
+} as const;
+
+/** Why clients would refuse this certificate (the first of a chain) today, or undefined. */
+export function certificateProblem(cert: Buffer, now = Date.now()): string | undefined {
+  const x509 = new X509Certificate(cert);
+  if (Date.parse(x509.validTo) <= now) return `the TLS certificate expired on ${x509.validTo}: renew it (clients refuse an expired certificate)`;
+  if (Date.parse(x509.validFrom) > now) return `the TLS certificate is not valid before ${x509.validFrom}: check the clock of this machine and of the issuer`;
+  return undefined;
+}
+
+/** What is unsafe about the files' permissions: a key others may read, files others may replace (they are reloaded as they change). */
+export function tlsFileWarnings(certFile: string, keyFile: string): string[] {
+  const warnings: string[] = [];
+  const mode = (file: string) => {
+    try {
+      return statSync(file).mode;
+    } catch {
+      return 0;
+    }
+  };
+  if (mode(keyFile) & 0o004) warnings.push(`the TLS private key ${keyFile} can be read by every user of this machine: chmod 600 ${keyFile} (or 640 with a group only the gateway is in)`);
+  for (const file of [certFile, keyFile]) {
+    if (mode(file) & 0o022) warnings.push(`${file} can be written by users other than its owner, who could swap the gateway's TLS identity (it is reloaded when it changes): chmod go-w ${file}`);
+  }
+  return warnings;
+}
+
 /** The PEM pair, checked to load together (a key that does not match its certificate is refused here). */
 export function readTlsPair(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
   let cert: Buffer;
@@ -158,7 +207,7 @@ export function readTlsPair(certFile: string, keyFile: string): { cert: Buffer; 
     throw new Error(`the TLS certificate or key cannot be read (${(error as Error).message}): give PEM files the gateway may read (--tls-cert, --tls-key)`);
   }
   try {
-    createSecureContext({ cert, key });
+    createSecureContext({ ...TLS_POLICY, cert, key });
   } catch (error) {
     throw new Error(`the TLS certificate ${certFile} and key ${keyFile} do not load together (${(error as Error).message}): give the PEM certificate (with its chain) and the private key that belongs to it`);
   }

@@ -1,6 +1,7 @@
 // Readiness: named checks run together, each with a deadline, answered as JSON with the reason
 // for each failure. `/healthz` says only that the process answers; `/readyz` runs the checks.
 import type { ServerResponse } from 'node:http';
+import { scrub } from './redact';
 
 /** A check resolves with what it found ("best block #12") or throws saying what is wrong and what to do. */
 export type Check = () => Promise<string>;
@@ -41,9 +42,14 @@ export async function runChecks(checks: Readonly<Record<string, Check>>, timeout
   };
 }
 
-/** 200 when ready, else 503 with Retry-After; the body says why either way. */
+/**
+ * 200 when ready, else 503 with Retry-After; the body says why either way. Anyone may ask, so
+ * the body is scrubbed as a log line is: a CHAIN_RPC, IPFS_API or GRAPHQL_URL given with
+ * credentials is named without them.
+ */
 export function sendReadiness(res: ServerResponse, readiness: Readiness): void {
-  const body = JSON.stringify({ status: readiness.ready ? 'ready' : 'not ready', reason: readiness.reason, checks: readiness.checks });
+  const checks = Object.fromEntries(Object.entries(readiness.checks).map(([name, result]) => [name, { ok: result.ok, detail: scrub(result.detail) }]));
+  const body = JSON.stringify({ status: readiness.ready ? 'ready' : 'not ready', reason: scrub(readiness.reason), checks });
   res.statusCode = readiness.ready ? 200 : 503;
   if (!readiness.ready) res.setHeader('Retry-After', '5');
   res.setHeader('Content-Type', 'application/json; charset=utf-8');

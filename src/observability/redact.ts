@@ -12,6 +12,8 @@ const SCRUBS: readonly [RegExp, string][] = [
   [/([?&;](?:password|token|access_token|refresh_token|secret|suri)=)[^&\s"]*/gi, '$1[redacted]'],
   // user:password@ in URLs (a DB_URL, a Kubo URL with credentials).
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi, '$1***@'],
+  // A URL whose user part alone is the credential (`https://API_KEY@rpc.example.com`).
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/@"'?#]+@/gi, '$1***@'],
   // Secret URIs: a mnemonic or a hex seed followed by a derivation, or a bare hex seed.
   [/\b0x[0-9a-f]{64}\b/gi, '[redacted seed]'],
   // A mnemonic with a derivation path (`… walk//Alice`), as secret URIs are written.

@@ -15,6 +15,7 @@ import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { onReload, onShutdown } from '../shutdown';
 import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
 import { readTlsPair } from '../../gateway/server';
+import { checkMetricsAllowEntry } from '../../gateway/http/metrics-access';
 import { checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from '../../config/values';
 import type { RateLimit } from '../../limits/rate-limiter';
 
@@ -37,6 +38,8 @@ export interface GatewayLaunch {
   logger?: Logger;
   tls?: { certFile: string; keyFile: string };
   trustProxy?: TrustProxy;
+  /** Who may read /metrics; absent: DEFAULT_METRICS_ALLOW. */
+  metricsAllow?: string[];
   shutdownGraceMs?: number;
   maxIndexLagBlocks?: number;
   /** The HTTP limits, and the artifact doors' publishes per account (`publish.perAccount`) and file size (`artifacts.maxFileBytes`). */
@@ -76,6 +79,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     logger: launch.logger,
     tls: launch.tls,
     trustProxy: launch.trustProxy,
+    metricsAllow: launch.metricsAllow,
     shutdownGraceMs: launch.shutdownGraceMs,
     maxIndexLagBlocks: launch.maxIndexLagBlocks,
     blobCacheBytes: launch.blobCacheBytes,
@@ -153,6 +157,7 @@ interface GatewayFlags extends DoorFlags {
   tlsCert?: string;
   tlsKey?: string;
   trustProxy: string;
+  metricsAllow?: string[];
   shutdownGrace: string;
   maxIndexLag: string;
   blobCache: string;
@@ -215,6 +220,7 @@ function addGatewayOptions(command: Command): Command {
     .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with its chain); reloaded when the file changes or on SIGHUP').env('GATEWAY_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'the PEM private key of --tls-cert').env('GATEWAY_TLS_KEY'))
     .addOption(new Option('--trust-proxy <list>', 'which peers\' X-Forwarded-For/-Proto/-Host to believe: loopback, addresses or CIDRs separated by commas, a hop count, true or false').env('GATEWAY_TRUST_PROXY').default('loopback'))
+    .addOption(new Option('--metrics-allow <list>', 'who may read /metrics: any, loopback, linklocal, uniquelocal, addresses or CIDRs separated by commas (repeatable; default loopback,linklocal,uniquelocal)').env('GATEWAY_METRICS_ALLOW').argParser(listOf(checkMetricsAllowEntry)))
     .addOption(new Option('--shutdown-grace <seconds>', 'on SIGTERM, how long requests in flight get to finish before they are cut').env('GATEWAY_SHUTDOWN_GRACE').default(String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
     .addOption(new Option('--max-index-lag <blocks>', '/readyz fails when the index is more blocks than this behind the chain').env('GATEWAY_MAX_INDEX_LAG').default('20'))
     .addOption(new Option('--blob-cache <size>', 'disk kept for verified copies of the blobs served, so that later pulls read one plain file: 20GiB, 500MB, or 0 for none; the least recently used go first').env('GATEWAY_BLOB_CACHE').default('8GiB'))
@@ -258,6 +264,7 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
     dataDir,
     graphqlUrl: flags.graphql,
     host: flags.host,
+    metricsAllow: flags.metricsAllow,
     signerUri: process.env.GATEWAY_SURI,
     allowDevKey: flags.devKey === true,
     publicHost: flags.publicHost,

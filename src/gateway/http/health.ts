@@ -4,6 +4,7 @@ import type { ApiPromise } from '@polkadot/api';
 import type { RequestHandler } from 'express';
 import type { BlobStore } from '../../ipfs/blob-store';
 import type { GatewayMetrics } from '../../observability/gateway-metrics';
+import { OciError } from '../errors/oci-error';
 import { type Check, graphqlIndexHeight, indexLag, runChecks, sendAlive, sendReadiness } from '../../observability/readiness';
 
 export interface HealthOptions {
@@ -13,6 +14,8 @@ export interface HealthOptions {
   readonly graphqlUrl?: string;
   readonly maxIndexLagBlocks: number;
   readonly metrics?: GatewayMetrics;
+  /** Whether a client address may read /metrics (metricsAccess); default everyone. */
+  readonly metricsAllowed?: (address: string | undefined) => boolean;
   /** True once shutdown began: readiness fails so load balancers stop sending requests. */
   readonly stopping: () => boolean;
 }
@@ -55,6 +58,8 @@ export function healthRoutes(options: HealthOptions): RequestHandler {
       case HEALTH_PATHS.metrics:
         if (!options.metrics) return next();
         res.locals.route = 'metrics';
+        // Which addresses may scrape is not said: that is the operator's to know.
+        if (options.metricsAllowed && !options.metricsAllowed(req.ip)) return next(new OciError('DENIED', `/metrics is not served to ${req.ip}: scrape it from an address the gateway's --metrics-allow (GATEWAY_METRICS_ALLOW, gateway.metricsAllow) lists`));
         options.metrics.expose().then(({ contentType, body }) => {
           res.setHeader('Content-Type', contentType);
           res.setHeader('Cache-Control', 'no-store');

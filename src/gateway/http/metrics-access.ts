@@ -1,0 +1,47 @@
+// Who may read /metrics: its numbers (traffic, peers' addresses, the process's memory) are for the
+// operator's Prometheus, not for every client of a public registry. The client address is the
+// one the trust-proxy setting gives (req.ip), so behind a trusted proxy the real client counts.
+import { BlockList, isIP } from 'node:net';
+
+/** `any`, `loopback`, `linklocal`, `uniquelocal` (private networks), an address or a CIDR. */
+export type MetricsAllow = readonly string[];
+
+/** Prometheus on this machine or on a private network (a compose network, a cluster). */
+export const DEFAULT_METRICS_ALLOW: MetricsAllow = ['loopback', 'linklocal', 'uniquelocal'];
+
+const NAMED: Record<string, readonly [string, number][]> = {
+  loopback: [['127.0.0.0', 8], ['::1', 128]],
+  linklocal: [['169.254.0.0', 16], ['fe80::', 10]],
+  uniquelocal: [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['fc00::', 7]],
+};
+
+/** Checks one entry of the list; throws saying what it takes. */
+export function checkMetricsAllowEntry(entry: string): string {
+  if (entry === 'any' || NAMED[entry]) return entry;
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address);
+  const max = family === 4 ? 32 : 128;
+  if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
+    throw new Error(`"${entry}" is not an address, a CIDR (10.0.0.0/8) or one of any, loopback, linklocal, uniquelocal: list who may read /metrics, separated by commas`);
+  }
+  return entry;
+}
+
+/** Whether a client address may read /metrics. */
+export function metricsAccess(allow: MetricsAllow = DEFAULT_METRICS_ALLOW): (address: string | undefined) => boolean {
+  if (allow.includes('any')) return () => true;
+  const list = new BlockList();
+  for (const [network, bits] of allow.flatMap(subnetsOf)) list.addSubnet(network, bits, isIP(network) === 4 ? 'ipv4' : 'ipv6');
+  return (address) => {
+    const family = address ? isIP(address) : 0;
+    return family !== 0 && list.check(address!, family === 4 ? 'ipv4' : 'ipv6');
+  };
+}
+
+/** An entry as networks and prefix lengths (an address alone is its own /32 or /128). */
+function subnetsOf(entry: string): (readonly [string, number])[] {
+  checkMetricsAllowEntry(entry);
+  if (NAMED[entry]) return [...NAMED[entry]];
+  const [address, bits] = entry.split('/');
+  return [[address, bits === undefined ? (isIP(address) === 4 ? 32 : 128) : Number(bits)]];
+}
