@@ -15,10 +15,13 @@ import { Command } from 'commander';
 import { registerGateway } from '../../src/cli/commands/gateway';
 import { applyConfig } from '../../src/config/apply';
 import { parseConfig } from '../../src/config/file';
-import { KuboBlobStore } from '../../src/ipfs';
+import { KuboBlobStore, startEmbeddedIpfs } from '../../src/ipfs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { makeTestCa, type TestCa } from './helpers/tls';
 import { missingTools, run } from './helpers/tools';
+import { makeImage, pushImage, randomBlob } from './helpers/oci-client';
 
 const ROOT = resolve(__dirname, '../..');
 /** node:tls itself (not an import's read-only view), whose defaults NODE_OPTIONS can lower. */
@@ -120,6 +123,61 @@ describe('gateway production surface', () => {
     assert.match(body.checks.ipfs.detail, /http:\/\/admin:\*\*\*@127\.0\.0\.1:9/);
     assert.match(body.checks.index.detail, /http:\/\/\*\*\*@127\.0\.0\.1:9\/graphql/);
     assert.doesNotMatch(text, /\n\s+at /, 'a stack trace reached /readyz');
+  });
+
+  it('answers a pull while IPFS is down without the credentials of IPFS_API in the 503', async () => {
+    // A port nothing listens on (9, the discard port, is one fetch refuses to use at all).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const store = await KuboBlobStore.open({ url: `http://admin:hunter2@127.0.0.1:${port}` });
+    const replica = await t.startReplica({ blobStore: store });
+    const image = makeImage([randomBlob(64)]);
+    assert.equal((await pushImage(t.url, 'acme/creds', 'v1', image)).status, 201);
+    const response = await fetch(`${replica.url}/v2/acme/creds/blobs/${image.layers[0].digest}`);
+    const text = await response.text();
+    assert.equal(response.status, 503, text);
+    assert.doesNotMatch(text, /hunter2/, `a client learns IPFS_API's credentials: ${text}`);
+    assert.match(text, /IPFS is unavailable/);
+  });
+
+  it('reaches an IPFS API behind a proxy asking for a login, given as user:password@ in IPFS_API', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hcr-kubo-login-'));
+    const ipfs = await startEmbeddedIpfs({ dataDir, port: 0 });
+    const target = new URL(ipfs.apiUrl);
+    const expected = `Basic ${Buffer.from('admin:hunter2').toString('base64')}`;
+    const refused: string[] = [];
+    const proxy = createServer((req, res) => {
+      if (req.headers.authorization !== expected) {
+        refused.push(req.url ?? '');
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="ipfs"' }).end();
+        return;
+      }
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const store = await KuboBlobStore.open({ url: `http://admin:hunter2@127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+    try {
+      const bytes = Buffer.from('behind a login');
+      const { cid } = await store.put([bytes]);
+      assert.equal((await store.stat(cid)).size, bytes.length, 'kubo-rpc-client\'s calls carry the login');
+      assert.equal(await store.isPinned(cid), true);
+      const read: Buffer[] = [];
+      for await (const chunk of await store.get(cid)) read.push(chunk as Buffer);
+      assert.deepEqual(Buffer.concat(read), bytes);
+      assert.deepEqual(refused, [], 'every call carried the login');
+      assert.doesNotMatch(store.location, /hunter2/);
+    } finally {
+      await store.close();
+      await new Promise((resolve) => proxy.close(resolve));
+      await ipfs.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('serves /metrics only to loopback and private networks by default: not to a client a trusted proxy names', async () => {

@@ -18,6 +18,7 @@ import { readTlsPair } from '../../gateway/server';
 import { checkMetricsAllowEntry } from '../../gateway/http/metrics-access';
 import { checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from '../../config/values';
 import type { RateLimit } from '../../limits/rate-limiter';
+import { scrub } from '../../observability/redact';
 
 export interface GatewayLaunch {
   api: ApiPromise;
@@ -290,6 +291,6 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
   const role = gateway.gateway.context.recorder ? 'pushes recorded as the owners\' proxy' : 'read-only replica: no GATEWAY_SURI';
   console.log(`gateway: ${gateway.url}${flags.publicUrl ? `, reached at ${flags.publicUrl}` : ''} (${role})`);
   if (plugins) console.log(`plugins: ${plugins.address} (gRPC pb.PluginRegistry, with server reflection)`);
-  if (flags.peer.length) console.log(`peers: ${flags.peer.join(', ')}`);
+  if (flags.peer.length) console.log(`peers: ${flags.peer.map(scrub).join(', ')}`);
   if (flags.mirror?.length) console.log(`mirror: ${flags.mirror.join(', ')}, status at ${gateway.url}/mirror`);
 }

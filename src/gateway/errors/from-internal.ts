@@ -2,6 +2,7 @@
 // transactions and invalid input each map to an OCI code; anything else is UNKNOWN (500).
 import { ChainTxError, InvalidInputError } from '../../chain';
 import { OciError, unavailable } from './oci-error';
+import { scrub } from '../../observability/redact';
 
 /** The chain cannot be reached (disconnected, or a read timed out). */
 export class ChainUnavailableError extends Error {
@@ -16,7 +17,8 @@ const INPUT_FIELDS: Record<string, OciError['code']> = { repo: 'NAME_INVALID', i
 export function toOciError(error: unknown): OciError {
   if (error instanceof OciError) return error;
   const name = (error as Error | undefined)?.name;
-  const message = String((error as Error | undefined)?.message ?? error);
+  // Clients see it: an IPFS or chain URL in it loses any credentials it carries.
+  const message = scrub(String((error as Error | undefined)?.message ?? error));
   if (name === 'BlobStoreUnavailableError') return unavailable(`IPFS is unavailable (${message}); retry shortly, or check IPFS_API and the IPFS node`, error);
   if (name === 'BlobNotFoundError') return new OciError('BLOB_UNKNOWN', `the content is recorded but IPFS does not have it (${message}); it may still be propagating, retry later`, { cause: error });
   if (name === 'NotAFileError') return new OciError('BLOB_UNKNOWN', `the content a chain record points at is not a file this registry can serve (${message}); the record needs to be pushed again`, { status: 502, cause: error });

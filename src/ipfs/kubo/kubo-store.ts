@@ -12,6 +12,7 @@ import { type ByteRange, clampRange, CountingSource, emptyReadable } from '../st
 import { kuboAdd } from './kubo-add';
 import { kuboCat } from './kubo-cat';
 import { kuboError, unreachable } from './kubo-errors';
+import { scrub } from '../../observability/redact';
 
 export interface KuboBlobStoreOptions {
   /** Kubo's RPC address, e.g. `http://127.0.0.1:5001` (IPFS_API). */
@@ -37,7 +38,8 @@ export class KuboBlobStore implements BlobStore {
   #closed = false;
 
   private constructor(options: KuboBlobStoreOptions, m: IpfsModules, client: KuboRPCClient, apiBase: string) {
-    this.location = options.url;
+    // Named in messages and health answers: never with the password in it.
+    this.location = scrub(options.url);
     this.#apiBase = apiBase;
     this.#m = m;
     this.#client = client;
@@ -49,7 +51,11 @@ export class KuboBlobStore implements BlobStore {
   static async open(options: KuboBlobStoreOptions): Promise<KuboBlobStore> {
     const [m, { create }] = await Promise.all([ipfsModules(), kuboRpcClient()]);
     const apiBase = rpcBase(options.url);
-    return new KuboBlobStore(options, m, create({ url: apiBase }), apiBase);
+    // An API behind a proxy that asks for a login (`http://user:pass@host:5001`): node:http sends
+    // a URL's credentials as Basic auth itself, but fetch (kubo-rpc-client) refuses such a URL, so
+    // they go to it as a header on a URL without them.
+    const { url: bare, authorization } = withoutCredentials(apiBase);
+    return new KuboBlobStore(options, m, create({ url: bare, ...(authorization ? { headers: { authorization } } : {}) }), apiBase);
   }
 
   async put(source: ByteSource, options: PutOptions = {}): Promise<PutResult> {
@@ -257,6 +263,16 @@ export class KuboBlobStore implements BlobStore {
 }
 
 /** The RPC root for an IPFS_API value: `http://host:5001` means `http://host:5001/api/v0`. */
+/** `url` without its user and password, and those as a Basic Authorization header value. */
+function withoutCredentials(url: string): { url: string; authorization?: string } {
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return { url };
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString().replace(/\/+$/, ''), authorization };
+}
+
 function rpcBase(address: string): string {
   let url: URL | undefined;
   try {
