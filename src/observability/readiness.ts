@@ -2,6 +2,7 @@
 // for each failure. `/healthz` says only that the process answers; `/readyz` runs the checks.
 import type { ServerResponse } from 'node:http';
 import { scrub } from './redact';
+import { splitUrlLogin } from '../config/url-login';
 
 /** A check resolves with what it found ("best block #12") or throws saying what is wrong and what to do. */
 export type Check = () => Promise<string>;
@@ -81,10 +82,11 @@ export function indexLag(indexHeight: number, chainFinalized: number, maxLagBloc
 /** The processor's height through the index's GraphQL (`squidStatus`), which also shows Postgres answers. */
 export async function graphqlIndexHeight(graphqlUrl: string, timeoutMs = 3_000): Promise<number> {
   let response: Response;
+  const login = splitUrlLogin(graphqlUrl);
   try {
-    response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ squidStatus { height } }"}', signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(login.url, { method: 'POST', headers: { 'content-type': 'application/json', ...login.headers }, body: '{"query":"{ squidStatus { height } }"}', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new Error(`the index's GraphQL at ${graphqlUrl} cannot be reached (${(error as Error).message}): start it (hcr graphql) or fix GRAPHQL_URL`);
+    throw new Error(`the index's GraphQL at ${login.shown} cannot be reached (${(error as Error).message}): start it (hcr graphql) or fix GRAPHQL_URL`);
   }
   const body = (await response.json().catch(() => undefined)) as { data?: { squidStatus?: { height?: number } }; errors?: { message: string }[] } | undefined;
   const height = body?.data?.squidStatus?.height;

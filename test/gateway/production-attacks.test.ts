@@ -16,6 +16,7 @@ import { registerGateway } from '../../src/cli/commands/gateway';
 import { applyConfig } from '../../src/config/apply';
 import { parseConfig } from '../../src/config/file';
 import { KuboBlobStore, startEmbeddedIpfs } from '../../src/ipfs';
+import { startWalletApiServer } from '../../src/wallet-api';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
@@ -177,6 +178,36 @@ describe('gateway production surface', () => {
       await new Promise((resolve) => proxy.close(resolve));
       await ipfs.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reaches an index behind a proxy asking for a login, given as user:password@ in GRAPHQL_URL', async () => {
+    const expected = `Basic ${Buffer.from('reader:s3cret').toString('base64')}`;
+    const asked: (string | undefined)[] = [];
+    const index = createServer((req, res) => {
+      asked.push(req.headers.authorization);
+      if (req.headers.authorization !== expected) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="index"' }).end();
+        return;
+      }
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ data: { squidStatus: { height: 1 } } })));
+    });
+    await new Promise<void>((resolve) => index.listen(0, '127.0.0.1', resolve));
+    const url = `http://reader:s3cret@127.0.0.1:${(index.address() as AddressInfo).port}/graphql`;
+    const replica = await t.startReplica({ index: url });
+    const wallet = await startWalletApiServer({ api: t.chain.api, port: 0, graphqlUrl: url, page: false, gatewayAddress: t.keys.gateway.address });
+    try {
+      const ready = await fetch(`${replica.url}/readyz`);
+      const body = (await ready.json()) as { checks: { index?: { ok: boolean; detail: string } } };
+      assert.ok(!/cannot be reached|HTTP 401/.test(body.checks.index?.detail ?? ''), `the readiness check did not log in: ${JSON.stringify(body.checks.index)}`);
+      const relayed = await fetch(`${wallet.url}/api/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: '{ squidStatus { height } }' }) });
+      assert.equal(relayed.status, 200, await relayed.clone().text());
+      assert.deepEqual(await relayed.json(), { data: { squidStatus: { height: 1 } } });
+      assert.ok(asked.length >= 2 && asked.every((header) => header === expected), `every call logs in: ${JSON.stringify(asked)}`);
+    } finally {
+      await wallet.close();
+      await new Promise((resolve) => index.close(resolve));
     }
   });
 

@@ -5,6 +5,7 @@ import semver from 'semver';
 import { OciError } from '../errors/oci-error';
 import { parseName } from '../oci/reference';
 import { ArtifactError } from './errors';
+import { splitUrlLogin, type UrlLogin } from '../../config/url-login';
 
 export interface VersionView {
   /** `<space>/<name>`. */
@@ -120,10 +121,13 @@ const toVersion = (row: VersionRow): VersionView | undefined =>
 
 export class ArtifactCatalog {
   readonly #url: string;
+  readonly #login: UrlLogin;
   readonly #timeoutMs: number;
 
   constructor(url: string, options: { timeoutMs?: number } = {}) {
-    this.#url = url;
+    this.#login = splitUrlLogin(url);
+    // Named in messages without its password.
+    this.#url = this.#login.shown;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -210,7 +214,7 @@ export class ArtifactCatalog {
   async #query<T>(query: string, variables: Record<string, unknown>): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(this.#url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.#timeoutMs) });
+      response = await fetch(this.#login.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...this.#login.headers }, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.#timeoutMs) });
     } catch (error) {
       throw new ArtifactError('UNAVAILABLE', `the index at ${this.#url} did not answer (${(error as { cause?: Error }).cause?.message ?? (error as Error).message}); retry shortly`, { retryAfterSeconds: 5, cause: error });
     }

@@ -2,6 +2,7 @@
 // slow or stopped index costs a pull at most that long before chain storage answers instead.
 import type { RepositoryName } from '../oci/reference';
 import type { IndexedRecord, IndexedSpace, OwnerManifests, OwnerSpace, RegistryIndex } from './registry-index';
+import { splitUrlLogin, type UrlLogin } from '../../config/url-login';
 
 export class IndexUnavailableError extends Error {
   override readonly name = 'IndexUnavailableError';
@@ -27,10 +28,13 @@ const toSpace = (row: SpaceRow | null | undefined): IndexedSpace | undefined => 
 
 export class GraphqlIndex implements RegistryIndex {
   readonly #url: string;
+  readonly #login: UrlLogin;
   readonly #timeoutMs: number;
 
   constructor(url: string, options: { timeoutMs?: number } = {}) {
-    this.#url = url;
+    this.#login = splitUrlLogin(url);
+    // Named in messages without its password.
+    this.#url = this.#login.shown;
     this.#timeoutMs = options.timeoutMs ?? 3_000;
   }
 
@@ -114,9 +118,9 @@ export class GraphqlIndex implements RegistryIndex {
   async #query<T>(query: string, variables: Record<string, unknown>): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(this.#url, {
+      response = await fetch(this.#login.url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...this.#login.headers },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });

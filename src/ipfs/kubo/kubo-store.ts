@@ -13,6 +13,7 @@ import { kuboAdd } from './kubo-add';
 import { kuboCat } from './kubo-cat';
 import { kuboError, unreachable } from './kubo-errors';
 import { scrub } from '../../observability/redact';
+import { splitUrlLogin } from '../../config/url-login';
 
 export interface KuboBlobStoreOptions {
   /** Kubo's RPC address, e.g. `http://127.0.0.1:5001` (IPFS_API). */
@@ -54,8 +55,8 @@ export class KuboBlobStore implements BlobStore {
     // An API behind a proxy that asks for a login (`http://user:pass@host:5001`): node:http sends
     // a URL's credentials as Basic auth itself, but fetch (kubo-rpc-client) refuses such a URL, so
     // they go to it as a header on a URL without them.
-    const { url: bare, authorization } = withoutCredentials(apiBase);
-    return new KuboBlobStore(options, m, create({ url: bare, ...(authorization ? { headers: { authorization } } : {}) }), apiBase);
+    const login = splitUrlLogin(apiBase);
+    return new KuboBlobStore(options, m, create({ url: login.url.replace(/\/+$/, ''), headers: { ...login.headers } }), apiBase);
   }
 
   async put(source: ByteSource, options: PutOptions = {}): Promise<PutResult> {
@@ -263,16 +264,6 @@ export class KuboBlobStore implements BlobStore {
 }
 
 /** The RPC root for an IPFS_API value: `http://host:5001` means `http://host:5001/api/v0`. */
-/** `url` without its user and password, and those as a Basic Authorization header value. */
-function withoutCredentials(url: string): { url: string; authorization?: string } {
-  const parsed = new URL(url);
-  if (!parsed.username && !parsed.password) return { url };
-  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
-  parsed.username = '';
-  parsed.password = '';
-  return { url: parsed.toString().replace(/\/+$/, ''), authorization };
-}
-
 function rpcBase(address: string): string {
   let url: URL | undefined;
   try {

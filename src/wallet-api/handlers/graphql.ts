@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import { readBody, requireString } from '../body';
 import type { WalletApiContext } from '../context';
 import { ApiError } from '../errors';
+import { splitUrlLogin } from '../../config/url-login';
 
 const TIMEOUT_MS = 15_000;
 /** Far more than any page of the index; an answer past it is cut off rather than held whole in memory. */
@@ -15,10 +16,11 @@ export async function postGraphql(ctx: WalletApiContext, req: Request, res: Resp
   if (!ctx.graphqlUrl) throw new ApiError(503, 'INDEX_UNAVAILABLE', 'this gateway has no index configured: start it with the GraphQL URL of an indexer (hcr graphql)');
   const body = readBody(req, 'POST /graphql', ['query', 'variables', 'operationName']);
   requireString(body, 'query', 'a GraphQL query, for example "{ spaces { id name } }"');
-  const unavailable = (why: string) => new ApiError(503, 'INDEX_UNAVAILABLE', `the index ${why}: check that the GraphQL server at ${ctx.graphqlUrl} runs`);
+  const login = splitUrlLogin(ctx.graphqlUrl);
+  const unavailable = (why: string) => new ApiError(503, 'INDEX_UNAVAILABLE', `the index ${why}: check that the GraphQL server at ${login.shown} runs`);
   let answer: globalThis.Response;
   try {
-    answer = await fetch(ctx.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    answer = await fetch(login.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...login.headers }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
     throw unavailable(`did not answer (${(error as Error).message})`);
   }
