@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { checkRateLimit, type RateLimit } from '../limits/rate-limiter';
 import { SECRET_KEYS, SETTINGS, type Setting } from './schema';
-import { checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from './values';
-import { checkMetricsAllowEntry } from '../gateway/http/metrics-access';
+import { checkMetricsAllowEntry, checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from './values';
 
 export type ConfigValue = string | number | boolean | readonly string[] | RateLimit;
 

@@ -1,6 +1,7 @@
 // Values a flag, its environment variable and the configuration file all take, checked the same
 // way wherever they come from. Each check throws an Error saying what is wrong with the value and
 // what to give instead; the caller names where it came from (`--peer`, `gateway.peers`).
+import { isIP } from 'node:net';
 import { checkRepoName } from '../chain/validate';
 import type { TrustProxy } from '../gateway/app';
 
@@ -54,4 +55,19 @@ export function parseTrustProxy(value: string): TrustProxy {
   }
   if (entries.length === 0) throw new Error('it is empty: give loopback, the proxies\' addresses or CIDRs, or false to trust none');
   return entries;
+}
+
+/** The names --metrics-allow takes besides addresses and CIDRs (the gateway's metrics-access.ts says what each covers). */
+const METRICS_ALLOW_NAMES = new Set(['any', 'loopback', 'linklocal', 'uniquelocal']);
+
+/** Checks one entry of the list; throws saying what it takes. */
+export function checkMetricsAllowEntry(entry: string): string {
+  if (METRICS_ALLOW_NAMES.has(entry)) return entry;
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address);
+  const max = family === 4 ? 32 : 128;
+  if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
+    throw new Error(`"${entry}" is not an address, a CIDR (10.0.0.0/8) or one of any, loopback, linklocal, uniquelocal: list who may read /metrics, separated by commas`);
+  }
+  return entry;
 }

@@ -15,8 +15,7 @@ import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { onReload, onShutdown } from '../shutdown';
 import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
 import { readTlsPair } from '../../gateway/server';
-import { checkMetricsAllowEntry } from '../../gateway/http/metrics-access';
-import { checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from '../../config/values';
+import { checkMetricsAllowEntry, checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from '../../config/values';
 import type { RateLimit } from '../../limits/rate-limiter';
 import { scrub } from '../../observability/redact';
 

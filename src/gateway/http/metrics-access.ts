@@ -2,6 +2,7 @@
 // operator's Prometheus, not for every client of a public registry. The client address is the
 // one the trust-proxy setting gives (req.ip), so behind a trusted proxy the real client counts.
 import { BlockList, isIP } from 'node:net';
+import { checkMetricsAllowEntry } from '../../config/values';
 
 /** `any`, `loopback`, `linklocal`, `uniquelocal` (private networks), an address or a CIDR. */
 export type MetricsAllow = readonly string[];
@@ -14,18 +15,6 @@ const NAMED: Record<string, readonly [string, number][]> = {
   linklocal: [['169.254.0.0', 16], ['fe80::', 10]],
   uniquelocal: [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['fc00::', 7]],
 };
-
-/** Checks one entry of the list; throws saying what it takes. */
-export function checkMetricsAllowEntry(entry: string): string {
-  if (entry === 'any' || NAMED[entry]) return entry;
-  const [address, bits, extra] = entry.split('/');
-  const family = isIP(address);
-  const max = family === 4 ? 32 : 128;
-  if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
-    throw new Error(`"${entry}" is not an address, a CIDR (10.0.0.0/8) or one of any, loopback, linklocal, uniquelocal: list who may read /metrics, separated by commas`);
-  }
-  return entry;
-}
 
 /** Whether a client address may read /metrics. */
 export function metricsAccess(allow: MetricsAllow = DEFAULT_METRICS_ALLOW): (address: string | undefined) => boolean {
