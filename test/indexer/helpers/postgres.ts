@@ -24,10 +24,29 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       return pg.dbUrl.replace(/\/[^/]*$/, `/${name}`);
     },
     async close() {
+      await untilNoClients(pg.dbUrl.replace(/\/[^/]*$/, '/postgres'));
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits (up to two seconds) until no client is connected but this one. A pg Pool's end() resolves
+ * once its clients are told to close, not once they have: Postgres stopping meanwhile sends each
+ * "terminating connection", which a client no longer in its pool throws as an uncaught error.
+ */
+async function untilNoClients(adminUrl: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (const deadline = Date.now() + 2_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'");
+      if (Number(rows[0].n) === 0) return;
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 /**
