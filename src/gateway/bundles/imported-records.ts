@@ -38,11 +38,7 @@ export class ImportedRecords {
 
   /** The space that owned a name, as of the first record (see #bundles) naming it. */
   async owner(repo: string): Promise<{ spaceId: string; account: string; asOf: BlockRef } | undefined> {
-    for (const bundle of await this.#bundles()) {
-      const space = bundle.record.spaces.find((s) => s.name === repo);
-      if (space) return { spaceId: space.id, account: space.owner, asOf: bundle.record.chain.block };
-    }
-    return undefined;
+    return ownerIn(await this.#bundles(), repo);
   }
 
   /** The manifests imported for a repository (its tags' and their children's) by records that agree on its owner. */
@@ -62,9 +58,10 @@ export class ImportedRecords {
    * (`hcr export` always names it).
    */
   async #agreeing(repo: string): Promise<ImportedBundle[]> {
-    const owner = await this.owner(repo);
+    const bundles = await this.#bundles();
+    const owner = ownerIn(bundles, repo);
     if (!owner) return [];
-    return (await this.#bundles()).filter((bundle) => bundle.record.spaces.some((s) => s.name === repo && s.id === owner.spaceId && s.owner === owner.account));
+    return bundles.filter((bundle) => bundle.record.spaces.some((s) => s.name === repo && s.id === owner.spaceId && s.owner === owner.account));
   }
 
   /**
@@ -95,4 +92,13 @@ export class ImportedRecords {
     this.#loaded = { stamp, bundles };
     return bundles;
   }
+}
+
+/** The owner the first of `bundles` naming `repo` gives it. */
+function ownerIn(bundles: readonly ImportedBundle[], repo: string): { spaceId: string; account: string; asOf: BlockRef } | undefined {
+  for (const bundle of bundles) {
+    const space = bundle.record.spaces.find((s) => s.name === repo);
+    if (space) return { spaceId: space.id, account: space.owner, asOf: bundle.record.chain.block };
+  }
+  return undefined;
 }
