@@ -14,7 +14,7 @@ import type { ApiPromise } from '@polkadot/api';
 import type { MirrorCounts } from '../../observability/gateway-metrics';
 import { scrub } from '../../observability/redact';
 import type { GatewayContext } from '../context';
-import { parseName, parseReference, type RepositoryName } from '../oci/reference';
+import { isSha256Digest, parseName, parseReference, type RepositoryName } from '../oci/reference';
 
 export interface MirroredTag {
   readonly repository: string;
@@ -55,7 +55,6 @@ const RETRY_MISSING_MS = 5_000;
 const MAX_RETRY_MS = 10 * 60_000;
 /** The longest reason shown for a missing tag: a digest may have any number of records, each named. */
 const MAX_ERROR_CHARS = 500;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
 
 export class Mirror {
   readonly #ctx: GatewayContext;
@@ -245,7 +244,7 @@ export class Mirror {
         this.#backoff.delete(key);
         return;
       }
-      if (!SHA256.test(digest)) {
+      if (!isSha256Digest(digest)) {
         const recorded = digest;
         digest = undefined;
         throw new Error(`the tag's record names ${JSON.stringify(recorded.slice(0, 80))}, which is no sha256 digest: a pull of the tag fails too, until it is pushed again`);

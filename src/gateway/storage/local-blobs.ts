@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boundedMap } from '../bounded-map';
+import { isSha256Digest } from '../oci/reference';
 
 export interface LocalBlob {
   readonly digest: string;
@@ -27,8 +28,6 @@ export interface LocalBlob {
  */
 const MANIFEST_VIEW_MS = 10_000;
 
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
-
 export class LocalBlobs {
   readonly #dir: string;
   readonly #updating = new Map<string, Promise<void>>();
@@ -44,13 +43,13 @@ export class LocalBlobs {
 
   // Callers pass sha256:<64 hex> (put refuses anything else), so the file name is safe.
   #file(digest: string): string {
-    if (!SHA256.test(digest)) throw new Error(`${JSON.stringify(digest.slice(0, 80))} is no sha256 digest`);
+    if (!isSha256Digest(digest)) throw new Error(`${JSON.stringify(digest.slice(0, 80))} is no sha256 digest`);
     return join(this.#dir, `${digest.replace(':', '-')}.json`);
   }
 
   async get(digest: string): Promise<LocalBlob | undefined> {
     // A digest read from a chain record is anyone's text (a tag may name "../../x"): no file.
-    if (!SHA256.test(digest)) return undefined;
+    if (!isSha256Digest(digest)) return undefined;
     try {
       return JSON.parse(await readFile(this.#file(digest), 'utf8')) as LocalBlob;
     } catch {
