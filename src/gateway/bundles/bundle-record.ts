@@ -4,7 +4,7 @@
 // content's blocks; an importer checks it against those blocks, and against the chain when it can
 // reach it.
 import type { CID } from 'multiformats/cid';
-import { parseName, parseReference } from '../oci/reference';
+import { isSha256Digest, parseName, parseReference } from '../oci/reference';
 
 export const BUNDLE_FORMAT = 'hcr-bundle/1';
 /** The multicodec of plain JSON: the record block's codec. */
@@ -56,8 +56,6 @@ export class BundleError extends Error {
   override readonly name = 'BundleError';
 }
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-
 /** Why `check` refuses, or undefined when it does not. */
 function refusalOf(check: () => unknown): string | undefined {
   try {
@@ -85,13 +83,13 @@ export function parseBundleRecord(bytes: Uint8Array, parseCid: (text: string) =>
   if (!Array.isArray(record.spaces) || !Array.isArray(record.tags) || !Array.isArray(record.content)) fail('spaces, tags or content');
   for (const space of record.spaces) if (typeof space?.name !== 'string' || typeof space.id !== 'string' || typeof space.owner !== 'string') fail('a space');
   for (const tag of record.tags) {
-    if (typeof tag?.repository !== 'string' || typeof tag.tag !== 'string' || !DIGEST.test(String(tag.digest))) fail('a tag');
+    if (typeof tag?.repository !== 'string' || typeof tag.tag !== 'string' || !isSha256Digest(String(tag.digest))) fail('a tag');
     // Names and tags as a request would have to spell them: no registry name is anything else.
     const problem = refusalOf(() => parseName(tag.repository)) ?? (tag.tag.includes(':') ? `tag ${JSON.stringify(tag.tag)} is a digest, not a tag` : refusalOf(() => parseReference(tag.tag)));
     if (problem) fail(problem);
   }
   for (const item of record.content) {
-    if (!DIGEST.test(String(item?.digest)) || (item.kind !== 'manifest' && item.kind !== 'blob') || !Number.isSafeInteger(item.size) || !Array.isArray(item.repositories)) fail(`content ${JSON.stringify(item?.digest)}`);
+    if (!isSha256Digest(String(item?.digest)) || (item.kind !== 'manifest' && item.kind !== 'blob') || !Number.isSafeInteger(item.size) || !Array.isArray(item.repositories)) fail(`content ${JSON.stringify(item?.digest)}`);
     try {
       parseCid(item.cid);
     } catch {

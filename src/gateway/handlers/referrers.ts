@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../context';
 import { MEDIA_TYPES } from '../oci/media-types';
-import { parseDigest, parseName } from '../oci/reference';
+import { isSha256Digest, parseDigest, parseName } from '../oci/reference';
 import type { ManifestFacts } from '../resolve/verified-content';
 
 export async function getReferrers(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
@@ -17,7 +17,7 @@ export async function getReferrers(ctx: GatewayContext, req: Request, res: Respo
   await ctx.resolver.owner(name.repo);
   const referrers: ManifestFacts[] = [];
   for (const digest of await ctx.contents.manifests(name)) {
-    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) continue;
+    if (!isSha256Digest(digest)) continue;
     const facts = await ctx.content.facts(name, digest);
     if (facts?.subject !== subject) continue;
     if (artifactType !== undefined && facts.artifactType !== artifactType) continue;

@@ -2,7 +2,7 @@
 // what it references (blobs, child manifests, subject) and the fields the referrers API lists.
 import { OciError } from '../errors/oci-error';
 import { bareMediaType, FOREIGN_LAYER_TYPES, MANIFEST_KINDS, type ManifestKind, MEDIA_TYPES } from './media-types';
-import { isDigest } from './reference';
+import { isDigest, isSha256Digest } from './reference';
 
 /** The largest manifest a gateway takes by default (a push, a pull, a bundle's manifest). */
 export const DEFAULT_MANIFEST_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -48,7 +48,7 @@ function parseDescriptor(value: unknown, where: string): Descriptor {
   const { mediaType, digest, size, artifactType, urls } = value;
   if (typeof mediaType !== 'string' || mediaType === '') throw invalid(`${where}.mediaType is missing`);
   if (typeof digest !== 'string' || !isDigest(digest)) throw invalid(`${where}.digest ${JSON.stringify(digest)} is not a digest (sha256:<64 hex digits>)`);
-  if (!digest.startsWith('sha256:') || !/^sha256:[a-f0-9]{64}$/.test(digest)) throw invalid(`${where}.digest ${JSON.stringify(digest)} is not supported: this registry stores sha256 digests only`);
+  if (!isSha256Digest(digest)) throw invalid(`${where}.digest ${JSON.stringify(digest)} is not supported: this registry stores sha256 digests only`);
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(`${where}.size must be a non-negative whole number of bytes`);
   if (artifactType !== undefined && typeof artifactType !== 'string') throw invalid(`${where}.artifactType must be a string`);
   if (urls !== undefined && (!Array.isArray(urls) || !urls.every((u) => typeof u === 'string'))) throw invalid(`${where}.urls must be a list of strings`);
