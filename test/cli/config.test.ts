@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/indexer/free-port';
+import { freePorts } from '../../src/indexer/free-port';
 import { collect, expectExit, spawnHcr, waitForOutput } from './helpers/run-hcr';
 
 const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
@@ -82,7 +82,7 @@ describe('configuration file', () => {
   });
 
   it('services take their settings from --config; a flag, then an environment variable, win over the file', async () => {
-    const [chainPort, filePort, flagPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const [chainPort, filePort, flagPort] = await freePorts(3);
     const path = file(
       'services.yaml',
       ['chain:', `  rpc: ws://127.0.0.1:${chainPort}`, 'log:', '  format: json', 'devnet:', `  port: ${chainPort}`, '  ephemeral: true', 'gateway:', `  port: ${filePort}`, '  limits:', '    token:', '      perIp: { perMinute: 60, burst: 1 }', `dataDir: ${join(dir, 'data')}`, ''].join('\n'),

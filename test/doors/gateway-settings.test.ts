@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { freePort } from '../../src/indexer/free-port';
+import { freePorts } from '../../src/indexer/free-port';
 import { PLUGIN_REGISTRY_PROTO } from '../../src/gateway/doors/plugins/server';
 import { collect, expectExit, spawnHcr } from '../cli/helpers/run-hcr';
 
@@ -58,7 +58,7 @@ describe('the doors\' settings on hcr gateway', () => {
   });
 
   test('the file sets the default space and the gRPC port; a second gateway on the default port warns and serves HTTP', async () => {
-    const [chainPort, first, second, grpcPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [chainPort, first, second, grpcPort, secondPort, fourth] = await freePorts(6);
     const devnet = spawnHcr(['devnet', '--ephemeral', '--port', String(chainPort)], env());
     started.push(devnet);
     await waitForOutput(devnet, /chain RPC: ws:/);
@@ -79,7 +79,6 @@ describe('the doors\' settings on hcr gateway', () => {
     const a = spawnHcr(['gateway', '--chain', chain, '--port', String(second), '--data-dir', join(dir, 'two')], env());
     started.push(a);
     const out = await waitForOutput(a, /gateway: http:\/\/127\.0\.0\.1:\d+/);
-    const secondPort = await freePort();
     const b = spawnHcr(['gateway', '--chain', chain, '--port', String(secondPort), '--data-dir', join(dir, 'three')], env());
     started.push(b);
     const bOut = await waitForOutput(b, /gateway: http:\/\/127\.0\.0\.1:\d+/);
@@ -87,7 +86,7 @@ describe('the doors\' settings on hcr gateway', () => {
     assert.ok(warned, `one of the two said the default gRPC port was taken:\n${out}\n${bOut}`);
     assert.equal((await fetch(`http://127.0.0.1:${secondPort}/health`)).status, 200);
     // A port asked for explicitly must be had.
-    const c = spawnHcr(['gateway', '--chain', chain, '--port', String(await freePort()), '--grpc-port', String(grpcPort), '--data-dir', join(dir, 'four')], env());
+    const c = spawnHcr(['gateway', '--chain', chain, '--port', String(fourth), '--grpc-port', String(grpcPort), '--data-dir', join(dir, 'four')], env());
     const failed = await collect(c, 'gateway');
     expectExit(failed, 1);
     assert.match(failed.stderr, new RegExp(`gRPC port ${grpcPort} is in use by another process: pass --grpc-port with another port`));
