@@ -95,6 +95,10 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'gateway.limits.pushes.perAccount': { type: rateLimit, help: 'manifest pushes per account over the OCI API (each a chain transaction the gateway pays for; anonymous: per IP)', example: 'perAccount: { perMinute: 120, burst: 60 }' },
   'gateway.limits.walletApi.perIp': { type: rateLimit, help: 'wallet API requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },
   'gateway.limits.walletApi.perAccount': { type: rateLimit, help: 'wallet API requests per account named', example: 'perAccount: { perMinute: 120, burst: 60 }' },
+  'gateway.limits.walletApi.streamsPerIp': { type: { kind: 'count', min: 1 }, help: 'wallet API progress streams one client IP holds open at once (default 16)', example: 'streamsPerIp: 16' },
+  'gateway.limits.walletApi.streams': { type: { kind: 'count', min: 1 }, help: 'wallet API progress streams open at once from everyone (default 1024)', example: 'streams: 1024' },
+  'gateway.limits.walletApi.pendingPerSigner': { type: { kind: 'count', min: 1 }, help: 'transactions one signer has in progress through the wallet API at once (default 8)', example: 'pendingPerSigner: 8' },
+  'gateway.limits.walletApi.pending': { type: { kind: 'count', min: 1 }, help: 'transactions the wallet API follows at once for everyone (default 1024)', example: 'pending: 1024' },
   'gateway.limits.artifacts.maxFileBytes': { type: { kind: 'count', min: 1 }, help: 'the largest file an artifact version may carry through the firmware, package and plugin doors, in bytes (default 4 GiB)', example: 'maxFileBytes: 1073741824' },
   'gateway.limits.publish.perAccount': { type: rateLimit, help: 'artifact publishes per account through the firmware, package and plugin doors (each a chain transaction the gateway pays for)', example: 'perAccount: { perMinute: 120, burst: 30 }' },
 

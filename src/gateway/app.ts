@@ -2,7 +2,8 @@
 // Docker's token flow, and one error middleware that writes `{"errors":[…]}`.
 import { join } from 'node:path';
 import type { ApiPromise } from '@polkadot/api';
-import { createWalletApiRouter, webPageRouter } from '../wallet-api';
+import { createWalletApiRouter, type WalletApiConcurrency, webPageRouter } from '../wallet-api';
+import type { WalletApiRateLimits } from '../wallet-api/rate-limits';
 import express, { type Express } from 'express';
 import type { TxSigner } from '../chain';
 import { AccessGuard } from './auth/access-guard';
@@ -120,7 +121,7 @@ export interface GatewayOptions {
   /** Who may read /metrics (client addresses through trustProxy); default DEFAULT_METRICS_ALLOW, `['any']` for everyone. */
   readonly metricsAllow?: MetricsAllow;
   /** Rate limits on /token and uploads, and concurrent uploads per account (defaults: DEFAULT_GATEWAY_LIMITS). */
-  readonly limits?: GatewayLimits & { readonly walletApi?: { readonly perIp?: RateLimit; readonly perAccount?: RateLimit } };
+  readonly limits?: GatewayLimits & { readonly walletApi?: WalletApiRateLimits & WalletApiConcurrency };
   /** /readyz fails when the index is more blocks than this behind the chain's finalized head; default 20. */
   readonly maxIndexLagBlocks?: number;
   /**
@@ -244,9 +245,11 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   if (mirror) metrics?.watchMirror(() => mirror.counts());
   mirror?.start().catch((error: Error) => log(`mirror: could not follow the chain's finalized blocks (${error.message})`));
   app.use(mirrorRoutes(mirror, context.access));
+  // gateway.limits.walletApi holds both the request rates and what one client holds open at once.
+  const walletLimits = options.limits?.walletApi ?? {};
   const walletApi =
     options.webRoot && options.gatewaySigner
-      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: options.limits?.walletApi })
+      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: { perIp: walletLimits.perIp, perAccount: walletLimits.perAccount }, concurrency: walletLimits })
       : undefined;
   if (walletApi) {
     app.use('/api', walletApi);

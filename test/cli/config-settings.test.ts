@@ -147,9 +147,9 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
     assert.equal(contentIndexOptionsFromEnv(env).retryMinMs, 500);
   });
 
-  it('gateway.limits (with the artifact doors\' publish.perAccount and artifacts.maxFileBytes) reach hcr gateway and hcr dev', async () => {
-    const yaml = 'gateway:\n  limits:\n    token:\n      perIp: { perMinute: 60, burst: 1 }\n    publish:\n      perAccount: { perMinute: 10, burst: 2 }\n    artifacts: { maxFileBytes: 1048576 }\n';
-    const expected = { token: { perIp: { perMinute: 60, burst: 1 } }, publish: { perAccount: { perMinute: 10, burst: 2 } }, artifacts: { maxFileBytes: 1048576 } };
+  it('gateway.limits (with the artifact doors\' publish.perAccount and artifacts.maxFileBytes, and the wallet API\'s) reach hcr gateway and hcr dev', async () => {
+    const yaml = 'gateway:\n  limits:\n    token:\n      perIp: { perMinute: 60, burst: 1 }\n    publish:\n      perAccount: { perMinute: 10, burst: 2 }\n    artifacts: { maxFileBytes: 1048576 }\n    walletApi: { streamsPerIp: 2, pendingPerSigner: 1 }\n';
+    const expected = { token: { perIp: { perMinute: 60, burst: 1 } }, publish: { perAccount: { perMinute: 10, burst: 2 } }, artifacts: { maxFileBytes: 1048576 }, walletApi: { streamsPerIp: 2, pendingPerSigner: 1 } };
     assert.deepEqual((await resolveCommand(['gateway'], yaml)).opts.limits, expected);
     assert.deepEqual((await resolveCommand(['dev'], yaml)).opts.limits, expected);
   });
@@ -181,6 +181,7 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
         '    publish:',
         '      perAccount: { perMinute: many }',
         '    artifacts: { maxFileBytes: 1.5 }',
+        '    walletApi: { streamsPerIp: 0 }',
         '  blobCache: lots',
         'contentIndex:',
         '  ipfsApi: kubo:5001',
@@ -200,6 +201,7 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
     assert.match(lines, /gateway\.limits\.publish\.perAccount\.perMinute must be a number ≥ 0 .*for example perAccount: \{ perMinute: 120, burst: 30 \}/);
     assert.match(lines, /gateway\.blobCache must be a size such as 8GiB, 500MB, or 0 for none, got "lots": for example blobCache: 20GiB/);
     assert.match(lines, /gateway\.limits\.artifacts\.maxFileBytes must be a whole number ≥ 1, got 1\.5: for example maxFileBytes: 1073741824/);
+    assert.match(lines, /gateway\.limits\.walletApi\.streamsPerIp must be a whole number ≥ 1, got 0: for example streamsPerIp: 16/);
     assert.match(lines, /contentIndex\.ipfsApi must be a http, https URL, got "kubo:5001": for example ipfsApi: http:\/\/kubo:5001/);
     assert.match(lines, /contentIndex\.concurrency must be a whole number ≥ 1, got 0: for example concurrency: 4/);
     assert.match(lines, /contentIndex\.pollMs must be a whole number ≥ 0, got -5: for example pollMs: 1000/);
