@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiPromise } from '@polkadot/api';
-import { bytesArg, createSpace, storeDigestInfo, submitTx } from '../../src/chain';
+import { bytesArg, submitTx } from '../../src/chain';
 import type { RunningGateway } from '../../src/gateway';
 import type { GatewayContext } from '../../src/gateway/context';
 import { Mirror, type MirrorStatus } from '../../src/gateway/mirror/mirror';
@@ -18,6 +18,7 @@ import type { RepositoryName } from '../../src/gateway/oci/reference';
 import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { settledHead } from '../helpers/devnet';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
+import { createBobsSpace, repointDigest } from './helpers/repoint';
 import { makeImage, OCI_MANIFEST, pushImage, randomBlob } from './helpers/oci-client';
 
 async function statusOf(url: string): Promise<MirrorStatus> {
@@ -49,17 +50,11 @@ describe('a live mirror against chain records anyone can write', () => {
     return { mirror, store, dataDir };
   }
 
-  /** Bob, owner of another space, points `digest` at `bytes` (stored in A's IPFS, so A serves them). */
-  async function repoint(digest: string, bytes: Buffer): Promise<string> {
-    const cid = (await a.store.put([bytes])).cid;
-    await submitTx(a.chain.api, storeDigestInfo(a.chain.api, { repo: 'bobs', digest, type: 'File', cid }), a.keys.bob);
-    await settledHead(a.chain.api);
-    return cid;
-  }
+  const repoint = (digest: string, bytes: Buffer) => repointDigest(a, digest, bytes);
 
   before(async () => {
     a = await startTestGateway();
-    await submitTx(a.chain.api, createSpace(a.chain.api, 'bobs'), a.keys.bob);
+    await createBobsSpace(a);
   });
   after(async () => {
     await a?.close();

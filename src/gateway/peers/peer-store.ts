@@ -10,7 +10,9 @@ import { parseBlobCid } from '../../ipfs/cid';
 import { dagCborModule, ipfsModules } from '../../ipfs/esm';
 import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { clampRange, toReadable } from '../../ipfs/streams';
+import type { GatewayBlobStore } from '../storage/blob-store';
 import { BlockChannel } from './block-channel';
+import { attachTicket, FetchedPins, fetchTicketOf } from './fetched-pins';
 import { PeerClient } from './peer-client';
 import { DEFAULT_SLOW_PEER_RULE, type SlowPeerRule, SlowPeers } from './slow-peers';
 import { blockFromPeers, type PeerLog, type PeerObserver, verifiedFile } from './verified-dag';
@@ -28,13 +30,14 @@ export interface PeerOptions {
 }
 
 /** `store` itself when there are no peers. */
-export function withPeers(store: BlobStore, options: PeerOptions): BlobStore {
+export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobStore {
   if (options.peers.length === 0) return store;
   const peers = options.peers.map((url) => new PeerClient(url, { stallMs: options.stallMs }));
   // Loaded now, not on the first cold read, whose first byte would wait for it.
   void dagCborModule().catch(() => undefined);
   const fetcher = new PeerFetcher(store, peers, options.log, options.observer, options.slowPeer ?? DEFAULT_SLOW_PEER_RULE);
-  return Object.assign(Object.create(store) as BlobStore, {
+  return Object.assign(Object.create(store) as GatewayBlobStore, {
+    checked: (cid: string, read: Readable, matched: boolean) => fetcher.checked(cid, read, matched),
     get: (cid: string, getOptions?: GetOptions) => local(() => store.get(cid, getOptions), () => fetcher.get(cid, getOptions)),
     stat: (cid: string) => local(() => store.stat(cid), () => fetcher.stat(cid)),
     getBlock: (cid: string) => local(() => store.getBlock(cid), () => fetcher.block(cid)),
@@ -71,9 +74,11 @@ class PeerFetcher {
   readonly #observer: PeerObserver;
   readonly #slowRule: SlowPeerRule;
   readonly #slow = new SlowPeers();
+  readonly #pins: FetchedPins;
 
   constructor(store: BlobStore, peers: readonly PeerClient[], log: PeerLog, observer: PeerObserver | undefined, slowRule: SlowPeerRule) {
     this.#store = store;
+    this.#pins = new FetchedPins(store, log);
     this.#peers = peers;
     this.#log = log;
     this.#slowRule = slowRule;
@@ -84,6 +89,13 @@ class PeerFetcher {
         observer?.failed(peer, reason);
       },
     };
+  }
+
+  /** A digest check's verdict on a file read with get(): what a failed one fetched is not kept. */
+  async checked(cid: string, read: Readable, matched: boolean): Promise<void> {
+    const ticket = fetchTicketOf(read);
+    if (ticket?.cid === cid) return ticket.checked(matched);
+    if (matched) await this.#pins.matched(cid);
   }
 
   /** One block from the first peer that has it and sends the right bytes. */
@@ -114,6 +126,8 @@ class PeerFetcher {
     const size = fileSize(decodeFileNode(m, root, first.value.bytes));
     const range = clampRange(size, options.offset, options.length);
     const channel = new BlockChannel();
+    // What this fetch pins stays only if the digest check of what it read matches (fetched-pins.ts).
+    const ticket = this.#pins.open(cid);
     // Once the store stops taking blocks (it failed: a full disk, a restarted IPFS node), the
     // file still goes to the client, verified, and is just not kept: a push into a channel no one
     // reads would wait for ever.
@@ -123,12 +137,14 @@ class PeerFetcher {
       channel.fail(new Error('the store stopped taking blocks'));
     };
     const storing = this.#store.putBlocks(cid, channel).then(
-      () => {
+      async () => {
         stopKeeping();
         this.#log(`fetched ${cid} (${size} bytes) from peers and pinned it`);
+        await ticket.stored(true);
       },
-      (error: Error) => {
+      async (error: Error) => {
         stopKeeping();
+        await ticket.stored(false);
         this.#log(`${cid} from peers was not kept (${error.message}); it is still sent to the client`);
       },
     );
@@ -163,6 +179,6 @@ class PeerFetcher {
         await storing;
       }
     }
-    return toReadable(bytes(), options.signal);
+    return attachTicket(toReadable(bytes(), options.signal), ticket);
   }
 }

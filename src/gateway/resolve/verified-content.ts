@@ -90,9 +90,13 @@ export class VerifiedContent {
     const candidates = await this.#resolver.manifestCandidates(name, digest);
     const mismatches: Candidate[] = [];
     for (const candidate of candidates) {
-      const bytes = await this.#readBounded(candidate.cid);
-      if (bytes === undefined) continue;
-      if (`sha256:${createHash('sha256').update(bytes).digest('hex')}` !== digest) {
+      const found = await this.#readBounded(candidate.cid);
+      if (found === undefined) continue;
+      const { bytes, read } = found;
+      const matched = `sha256:${createHash('sha256').update(bytes).digest('hex')}` === digest;
+      // A file fetched from peers for this check is kept only if it matched (fetched-pins.ts).
+      await this.#store.checked?.(candidate.cid, read, matched);
+      if (!matched) {
         this.#verified.markMismatch(digest, candidate.cid);
         mismatches.push(candidate);
         continue;
@@ -151,7 +155,10 @@ export class VerifiedContent {
   /** A blob's verified bytes read as a manifest (one uploaded as a blob), or NotAManifestError. */
   async blobAsManifest(name: RepositoryName, digest: string): Promise<VerifiedManifest> {
     const { cid } = await this.blob(name, digest, { skipCache: true });
-    const bytes = await this.#readBounded(cid!);
+    const found = await this.#readBounded(cid!);
+    // The CID's bytes matched the digest just above: whatever was fetched again is the blob's.
+    if (found) await this.#store.checked?.(cid!, found.read, true);
+    const bytes = found?.bytes;
     const parsed = bytes && asManifest(bytes);
     if (!bytes || !parsed) throw new NotAManifestError(name, digest, { cid: cid!, source: 'a blob of this repository' });
     return { digest, cid: cid!, bytes, mediaType: parsed.mediaType, parsed };
@@ -171,7 +178,7 @@ export class VerifiedContent {
     // Located through the cache and evicted since: find it in IPFS instead.
     const found = blob.cid ? blob : await this.blob(name, blob.digest, { skipCache: true, verify: 'while-streaming' });
     const cid = found.cid!;
-    if (found.verified) return this.#store.get(cid, range);
+    if (found.verified) return this.#vouched(cid, await this.#store.get(cid, range));
     if (range && (range.offset !== 0 || range.length !== found.size)) {
       const actual = await this.#hashAndCache(found.digest, cid);
       if (actual !== found.digest) {
@@ -182,6 +189,12 @@ export class VerifiedContent {
       return this.#store.get(cid, range);
     }
     return this.#verifying(found.digest, cid, await this.#store.get(cid));
+  }
+
+  /** A read of bytes verified before: a file it fetches from peers is kept (fetched-pins.ts). */
+  #vouched(cid: string, read: Readable): Readable {
+    void this.#store.checked?.(cid, read, true).catch(() => undefined);
+    return read;
   }
 
   /** The bytes of `cid` passed through a sha256 check against `digest`, kept in the blob cache when they match. */
@@ -217,6 +230,8 @@ export class VerifiedContent {
       },
       flush(done) {
         const actual = `sha256:${hash.digest('hex')}`;
+        // A file fetched from peers for this download is kept only if it matched (fetched-pins.ts).
+        void store.checked?.(cid, source, actual === digest).catch(() => undefined);
         if (actual !== digest) {
           verified.markMismatch(digest, cid);
           discard();
@@ -279,21 +294,24 @@ export class VerifiedContent {
     return facts;
   }
 
-  async #readBounded(cid: string): Promise<Buffer | undefined> {
+  /** A CID's bytes, up to the manifest limit (past it, none), and the read they came from. */
+  async #readBounded(cid: string): Promise<{ bytes: Buffer; read: Readable } | undefined> {
     const chunks: Uint8Array[] = [];
     let size = 0;
+    let read: Readable;
     try {
-      for await (const chunk of await this.#store.get(cid)) {
+      read = await this.#store.get(cid);
+      for await (const chunk of read) {
         size += (chunk as Uint8Array).length;
         // Bigger than any manifest we accept: it cannot be the manifest.
-        if (size > this.#manifestLimit) return Buffer.alloc(0);
+        if (size > this.#manifestLimit) return { bytes: Buffer.alloc(0), read };
         chunks.push(chunk as Uint8Array);
       }
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
-    return Buffer.concat(chunks);
+    return { bytes: Buffer.concat(chunks), read };
   }
 
   /** Hashes a CID's bytes, keeping them in the blob cache when they match `digest`. */
@@ -305,8 +323,9 @@ export class VerifiedContent {
     const temporary = this.#cache.enabled && !linkable ? this.#cache.temporaryPath() : undefined;
     const out = temporary ? createWriteStream(temporary, { highWaterMark: CACHE_COPY_BUFFER_BYTES }) : undefined;
     let size = 0;
+    let source: Readable;
     try {
-      const source = await this.#store.get(cid);
+      source = await this.#store.get(cid);
       await pipeline(
         source,
         new Transform({
@@ -324,6 +343,8 @@ export class VerifiedContent {
       throw error;
     }
     const actual = `sha256:${hash.digest('hex')}`;
+    // A file fetched from peers for this check is kept only if it matched (fetched-pins.ts).
+    await this.#store.checked?.(cid, source, actual === digest);
     if (linkable && actual === digest) {
       const file = await store.leafFileOf!(cid).catch(() => undefined);
       if (file) await this.#cache.adoptLink(digest, file, size);
