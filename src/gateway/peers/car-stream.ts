@@ -250,8 +250,8 @@ function takeSection(m: IpfsModules, queue: ChunkQueue, length: number, index: n
   return { cid: own, bytes: own.code === m.raw.code ? bytes : new Uint8Array(bytes) };
 }
 
-/** Checks a CARv1 header's dag-cbor bytes: version 1 with at least one root. */
-export function checkCarHeader(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): void {
+/** Checks a CARv1 header's dag-cbor bytes: version 1 with at least one root; returns the roots. */
+export function checkCarHeader(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): unknown[] {
   let header: unknown;
   try {
     header = decode(bytes);
@@ -261,4 +261,5 @@ export function checkCarHeader(decode: (bytes: Uint8Array) => unknown, bytes: Ui
   const { version, roots } = (header ?? {}) as { version?: unknown; roots?: unknown };
   if (version !== 1) throw new CarFormatError(`the CAR is version ${JSON.stringify(version)}; only version 1 is read here`);
   if (!Array.isArray(roots) || roots.length === 0) throw new CarFormatError('the CAR header names no roots');
+  return roots;
 }

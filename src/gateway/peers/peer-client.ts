@@ -4,7 +4,7 @@
 // on, one that is down at once.
 import type { CID } from 'multiformats/cid';
 import { dagCborModule, ipfsModules } from '../../ipfs/esm';
-import { carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
+import { CarFormatError, carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
 import { PeerFormatError } from './format-error';
 import { type PeerAnswer, peerGet } from './peer-http';
 import { RedirectRefused } from './redirect-guard';
@@ -89,7 +89,16 @@ export class PeerClient {
     const { decode } = await dagCborModule();
     return (async function* () {
       try {
-        yield* carSections(m, answer.body, { onHeader: (header) => checkCarHeader(decode, header) });
+        yield* carSections(m, answer.body, {
+          onHeader: (header) => {
+            // The CAR of another DAG is not the one asked for, whatever its blocks: refused at its
+            // header, before a block of it is read.
+            const roots = checkCarHeader(decode, header);
+            if (!roots.some((root) => m.CID.asCID(root)?.toV1().equals(cid.toV1()))) {
+              throw new CarFormatError(`its CAR's root is ${roots.map((root) => String(m.CID.asCID(root) ?? '(no CID)').slice(0, 100)).join(', ')}, not ${cid}, which was asked for`);
+            }
+          },
+        });
       } catch (error) {
         if (error instanceof PeerError) throw error;
         const malformed = error instanceof PeerFormatError && !error.truncated;
@@ -123,6 +132,8 @@ export class PeerClient {
     } catch (error) {
       if (signal?.aborted || error instanceof PeerError) throw error;
       if (error instanceof RedirectRefused) throw new PeerError(this.url, error.message, 'http_error');
+      // Up, but not answering in HTTP (a head that runs on, a status line that is none).
+      if (error instanceof PeerFormatError && !error.truncated) throw new PeerError(this.url, `sent an answer that is not one (${(error as Error).message})`, 'malformed');
       throw new PeerError(this.url, `is unreachable (${(error as Error).message})`, 'unreachable');
     }
     if (answer.status === 404 || answer.status === 410) {
@@ -132,6 +143,13 @@ export class PeerClient {
     if (answer.status < 200 || answer.status >= 300) {
       answer.close();
       throw new PeerError(this.url, `answered HTTP ${answer.status}`, 'http_error');
+    }
+    // No encoding is asked for (no Accept-Encoding): a compressed body is not the block or CAR
+    // whose bytes are checked, and is not inflated here (a small body may inflate without bound).
+    const encoding = answer.headers['content-encoding'];
+    if (encoding !== undefined && !/^\s*(identity)?\s*$/i.test(String(encoding))) {
+      answer.close();
+      throw new PeerError(this.url, `answered with Content-Encoding: ${String(encoding).slice(0, 40)}, which was not asked for; a peer must send blocks and CARs as they are (check its proxy's compression settings)`, 'malformed');
     }
     return answer;
   }
