@@ -13,6 +13,7 @@ import { BlobNotFoundError, BlobStoreError } from '../../ipfs';
 import type { IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, type FileNode, fileSize } from '../../ipfs/file-node';
 import { type PeerBlock, type PeerClient, PeerError, type PeerFailure } from './peer-client';
+import { SeenBlocks } from './seen-blocks';
 import { DEFAULT_SLOW_PEER_RULE, type SlowPeerRule } from './slow-peers';
 import { StallWatch } from './stall-watch';
 
@@ -94,36 +95,14 @@ interface RecalledBlock extends PeerBlock {
 /** Nodes a CAR of a file from a byte on may send before that byte's block: the DAG's depth at most. */
 const NODES_ABOVE_A_BYTE = 64;
 
-/** Bytes of recurring blocks kept per file, beyond which a recurrence is fetched again alone. */
-const KEPT_FOR_REPEATS = 16 * 1024 * 1024;
-
-/** The blocks of one file received so far: every CID, and the bytes of the latest ones within a bound. */
-class SeenBlocks {
-  readonly #keys = new Set<string>();
-  readonly #bytes = new Map<string, Uint8Array>();
-  #held = 0;
-
-  add(cid: CID, bytes: Uint8Array): void {
-    const key = cid.toV1().toString();
-    this.#keys.add(key);
-    if (this.#bytes.has(key) || bytes.byteLength > KEPT_FOR_REPEATS) return;
-    this.#bytes.set(key, bytes);
-    this.#held += bytes.byteLength;
-    for (const [oldest, old] of this.#bytes) {
-      if (this.#held <= KEPT_FOR_REPEATS) break;
-      this.#bytes.delete(oldest);
-      this.#held -= old.byteLength;
-    }
-  }
-
-  has(cid: CID): boolean {
-    return this.#keys.has(cid.toV1().toString());
-  }
-
-  bytes(cid: CID): Uint8Array | undefined {
-    return this.#bytes.get(cid.toV1().toString());
-  }
-}
+/**
+ * Blocks in a row that may hold none of the file's bytes: the nodes on the way down to the next
+ * leaf, a few per level of the DAG. A DAG of nodes that only link nodes without bytes, each
+ * linking the last a thousand times over, would otherwise cost a walk of a thousand to the
+ * power of its depth (each repeat taken from memory, so no peer's pace would end it), for a file
+ * whose root says it is empty.
+ */
+const MAX_BLOCKS_WITHOUT_BYTES = NODES_ABOVE_A_BYTE;
 
 /** An abort of `attempt` whenever `outer` aborts; returns the listener's removal. */
 function abortWith(outer: AbortSignal | undefined, attempt: AbortController): () => void {
@@ -147,6 +126,8 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
   /** The file's bytes verified so far, and its size once the root came. */
   let position = 0;
   let size: number | undefined;
+  /** Blocks since the last that held some of the file's bytes. */
+  let barren = 0;
   /** A recurring block: the kept copy, or the block asked for alone from the peers in turn. */
   // Recalled blocks are marked: they did not come in the CAR (blockFromPeers counts the ones it fetches).
   const recall = async (cid: CID): Promise<RecalledBlock> => {
@@ -211,6 +192,8 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
           if (block.cid.toV1().equals(root.toV1())) size = fileSize(node);
           position += data?.byteLength ?? 0;
           if (size !== undefined && position > size) throw new NotAFileError(`the blocks of ${root} hold more than the ${size} bytes its root says the file has`);
+          barren = data?.byteLength ? 0 : barren + 1;
+          if (barren > MAX_BLOCKS_WITHOUT_BYTES) throw new NotAFileError(`${barren} blocks of ${root} in a row hold none of the file's bytes; no importer writes a file so, and walking it could take without end`);
           yield { cid: block.cid, bytes: block.bytes, data };
           pace?.resume();
         }

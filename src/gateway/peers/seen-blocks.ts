@@ -1,0 +1,54 @@
+// The blocks of one file received from peers so far: their CIDs, so that a block recurring in the
+// file (identical chunks: runs of zeros) is known when a CAR with `dups=n` leaves it out, and the
+// bytes of the latest ones, so that it need not be fetched again. Both are bounded: a peer may
+// send a file of millions of tiny distinct blocks (a few bytes each, a CID each to remember),
+// and the memory they take must not grow with them. Past the bound the oldest are forgotten; a
+// recurrence of one forgotten is then a block the CAR should have sent, and the peer's turn ends
+// as for any other order (the rest is asked for from where it stopped).
+import type { CID } from 'multiformats/cid';
+
+/** Bytes of recurring blocks kept per file, beyond which a recurrence is fetched again alone. */
+const KEPT_FOR_REPEATS = 16 * 1024 * 1024;
+/** CIDs remembered per file: some 100 MB at most, a file of 256 GiB in this registry's 256 KiB chunks. */
+const MAX_REMEMBERED = 1 << 20;
+
+export class SeenBlocks {
+  readonly #keys = new Set<string>();
+  readonly #bytes = new Map<string, Uint8Array>();
+  readonly #maxKeys: number;
+  #held = 0;
+
+  constructor(options: { maxKeys?: number } = {}) {
+    this.#maxKeys = options.maxKeys ?? MAX_REMEMBERED;
+  }
+
+  /** How many CIDs are remembered. */
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  add(cid: CID, bytes: Uint8Array): void {
+    const key = cid.toV1().toString();
+    this.#keys.add(key);
+    for (const oldest of this.#keys) {
+      if (this.#keys.size <= this.#maxKeys) break;
+      this.#keys.delete(oldest);
+    }
+    if (this.#bytes.has(key) || bytes.byteLength > KEPT_FOR_REPEATS) return;
+    this.#bytes.set(key, bytes);
+    this.#held += bytes.byteLength;
+    for (const [oldest, old] of this.#bytes) {
+      if (this.#held <= KEPT_FOR_REPEATS) break;
+      this.#bytes.delete(oldest);
+      this.#held -= old.byteLength;
+    }
+  }
+
+  has(cid: CID): boolean {
+    return this.#keys.has(cid.toV1().toString());
+  }
+
+  bytes(cid: CID): Uint8Array | undefined {
+    return this.#bytes.get(cid.toV1().toString());
+  }
+}
