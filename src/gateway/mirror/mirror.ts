@@ -10,11 +10,17 @@
 // and pinned is recorded as held here (a later repoint cannot make its copy unreachable), a
 // record it cannot read (an image name no pull could ask for) is passed over rather than ending
 // the pass, and what stays missing is tried again less and less often, after newer pushes.
+//
+// A new block costs a read per space and image and the one scan of every tag that block costs
+// any reader (chain-reader.ts), not a read per tag: a tag whose listed digest is the one already
+// mirrored is not resolved again. What the mirror tracks as held follows what the tags name now
+// (pinned-trees.ts): content no tag names any more stays pinned, but is no longer tracked.
 import type { ApiPromise } from '@polkadot/api';
 import type { MirrorCounts } from '../../observability/gateway-metrics';
 import { scrub } from '../../observability/redact';
 import type { GatewayContext } from '../context';
 import { isSha256Digest, parseName, parseReference, type RepositoryName } from '../oci/reference';
+import { PinnedTrees } from './pinned-trees';
 
 export interface MirroredTag {
   readonly repository: string;
@@ -45,6 +51,17 @@ interface ListedTag {
   readonly key: string;
   readonly name: RepositoryName;
   readonly tag: string;
+  /**
+   * The digest chain storage lists for it (absent when the index lists the tags): the same record
+   * a pull resolves, read in the one scan of every tag each block costs anyway.
+   */
+  readonly digest?: string;
+}
+
+/** A tag as an image's listing gives it. */
+interface TagListing {
+  readonly tag: string;
+  readonly digest?: string;
 }
 
 /** Passes start at most this often, however fast blocks come. */
@@ -62,8 +79,8 @@ export class Mirror {
   readonly #spaces: readonly string[];
   readonly #startedAt = new Date().toISOString();
   readonly #tags = new Map<string, MirroredTag>();
-  /** Digests whose whole tree is pinned here already: later passes skip them. */
-  readonly #done = new Set<string>();
+  /** The trees of the manifests listed tags name, pinned here already: later passes skip them. */
+  readonly #held = new PinnedTrees();
   /** Missing tags: when each is tried next, and how long it waited last. */
   readonly #backoff = new Map<string, { at: number; wait: number }>();
   /** Names on chain no pull could ask for, logged once each. */
@@ -136,7 +153,9 @@ export class Mirror {
   }
 
   status(): MirrorStatus {
-    const tags = [...this.#tags.values()].sort((a, b) => `${a.repository}:${a.tag}`.localeCompare(`${b.repository}:${b.tag}`));
+    // Ordered by key as strings compare, the order GET /mirror pages in (status-page.ts).
+    const key = (tag: MirroredTag) => `${tag.repository}:${tag.tag}`;
+    const tags = [...this.#tags.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     return {
       spaces: this.#spaces,
       startedAt: this.#startedAt,
@@ -193,14 +212,24 @@ export class Mirror {
     const retries: ListedTag[] = [];
     for (const item of listed.values()) {
       if (this.#stopped) return;
-      if (this.#tags.get(item.key)?.state === 'missing') retries.push(item);
-      else await this.#mirrorTag(item, false);
+      const known = this.#tags.get(item.key);
+      if (known?.state === 'missing') retries.push(item);
+      // Held, and the chain lists the same digest for it as when it was mirrored: a new block
+      // costs this tag no read of its own (its record was in the block's scan of every tag).
+      else if (item.digest === undefined || known?.digest !== item.digest || !this.#held.hasTree(item.digest)) await this.#mirrorTag(item, false);
     }
     for (const item of retries) {
       if (this.#stopped || this.#again) return;
       await this.#mirrorTag(item, true);
     }
+    // What no listed tag names any more is no longer tracked (its pins stay: pinned-trees.ts).
+    this.#held.keepOnly(new Set([...this.#tags.values()].flatMap((tag) => (tag.state === 'mirrored' && tag.digest ? [tag.digest] : []))));
     this.#lastPass = { at: new Date().toISOString(), block };
+  }
+
+  /** How many digests the mirror tracks as held (bounded by what the listed tags name). */
+  get trackedDigests(): number {
+    return this.#held.size;
   }
 
   /** Every tag of the spaces' images, by `<space>/<image>:<tag>`. */
@@ -208,7 +237,7 @@ export class Mirror {
     const listed = new Map<string, ListedTag>();
     for (const space of this.#spaces) {
       for (const name of await this.#imagesOf(space)) {
-        let tags: string[];
+        let tags: TagListing[];
         try {
           tags = await this.#tagsOf(name);
         } catch (error) {
@@ -220,10 +249,10 @@ export class Mirror {
           }
           continue;
         }
-        for (const tag of tags) {
+        for (const { tag, digest } of tags) {
           if (!this.#readable(`${name.full}:${tag}`, () => parseReference(tag).kind === 'tag')) continue;
           const key = `${name.full}:${tag}`;
-          listed.set(key, { key, name, tag });
+          listed.set(key, { key, name, tag, digest });
         }
       }
     }
@@ -252,9 +281,10 @@ export class Mirror {
       // Still missing the same content: tried again once its wait is over. A tag moved to new
       // content is tried at once.
       if (retry && before?.digest === digest && (this.#backoff.get(key)?.at ?? 0) > Date.now()) return;
-      if (!this.#done.has(digest)) {
-        await this.#mirrorManifest(name, digest);
-        this.#done.add(digest);
+      if (!this.#held.hasTree(digest)) {
+        const tree = new Set<string>();
+        await this.#mirrorManifest(name, digest, tree);
+        this.#held.add(digest, tree);
         this.#ctx.log(`mirror: ${key} (${digest}) is pinned here`);
       }
       this.#backoff.delete(key);
@@ -283,9 +313,10 @@ export class Mirror {
   }
 
   /** A manifest, its children and every blob they reference, verified and pinned here. */
-  async #mirrorManifest(name: RepositoryName, digest: string, visited = new Set<string>([digest])): Promise<void> {
+  async #mirrorManifest(name: RepositoryName, digest: string, tree: Set<string>, visited = new Set<string>([digest])): Promise<void> {
     const manifest = await this.#ctx.content.manifest(name, digest);
     await this.#keep(digest, manifest.cid, manifest.bytes.length, 'manifest');
+    tree.add(digest);
     this.#ctx.contents.vouchManifest(name, digest, manifest.parsed);
     // A manifest recorded on chain straight, past any gateway, may give a blob any size: none is
     // kept that is bigger than this gateway accepts in a push.
@@ -293,21 +324,25 @@ export class Mirror {
     const tooBig = manifest.parsed.blobs.find((blob) => blob.size > limit);
     if (tooBig) throw new Error(`${name.full}: blob ${tooBig.digest} of ${digest} is ${tooBig.size} bytes, more than this gateway keeps (gateway.limits.uploads.maxBlobBytes, ${limit} bytes); raise the setting to mirror it`);
     for (const blob of manifest.parsed.blobs) {
-      if (this.#done.has(blob.digest)) continue;
+      if (tree.has(blob.digest)) continue;
+      if (this.#held.has(blob.digest)) {
+        tree.add(blob.digest);
+        continue;
+      }
       // Only a CID of the size the manifest gives the blob is read (its root block says it):
       // anyone may point the digest at a huge file, which would otherwise be fetched and pinned
       // whole before its hash showed it is not the blob. Then read whole and hashed against the
       // digest (from peers when this store lacks it), and pinned.
       const found = await this.#ctx.content.blob(name, blob.digest, { skipCache: true, expectedSize: blob.size });
       await this.#keep(blob.digest, found.cid!, found.size, 'blob');
-      this.#done.add(blob.digest);
+      tree.add(blob.digest);
     }
     // Each child once per tag: an index may list another more than once, and a chain of such
     // indexes would otherwise cost 2^depth visits in a pass that other tags wait behind.
     for (const child of manifest.parsed.children) {
       if (visited.has(child.digest)) continue;
       visited.add(child.digest);
-      await this.#mirrorManifest(name, child.digest, visited);
+      await this.#mirrorManifest(name, child.digest, tree, visited);
     }
   }
 
@@ -348,13 +383,14 @@ export class Mirror {
     return names.flatMap((full) => (this.#readable(full, () => parseName(full) !== undefined) ? [parseName(full)] : []));
   }
 
-  async #tagsOf(name: RepositoryName): Promise<string[]> {
+  async #tagsOf(name: RepositoryName): Promise<TagListing[]> {
     const owner = await this.#ctx.resolver.owner(name.repo);
     const index = this.#ctx.resolver.index;
     const listed = index ? await index.tags(name, owner.claim ? owner.spaceId : undefined).catch(() => undefined) : undefined;
-    if (listed) return listed;
+    if (listed) return listed.map((tag) => ({ tag }));
     if (owner.claim?.contested) throw new Error(`${name.repo} is contested (another space with the name takes its writes on chain), and without the index (GRAPHQL_URL) this gateway cannot tell the owner's tags apart: they are not mirrored until it has one`);
-    return (await this.#ctx.chain.tags(name)).map((record) => record.tag);
+    // The name is not contested: its records are its owner's, as a pull resolves them.
+    return (await this.#ctx.chain.tags(name)).map((record) => ({ tag: record.tag, digest: record.digest }));
   }
 }
 

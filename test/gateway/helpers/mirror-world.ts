@@ -1,0 +1,75 @@
+// A mirror driven against a scripted chain and store: what the chain lists (tags and their
+// digests), what each manifest references, and a count of every read the mirror makes, so tests
+// can tell what a new block costs. No chain, gateway or socket: each test runs in milliseconds.
+import type { ApiPromise } from '@polkadot/api';
+import type { GatewayContext } from '../../../src/gateway/context';
+import { Mirror } from '../../../src/gateway/mirror/mirror';
+import type { RepositoryName } from '../../../src/gateway/oci/reference';
+import { OCI_MANIFEST } from './oci-client';
+
+export interface MirrorWorld {
+  /** `<space>/<image>:<tag>` → digest. */
+  readonly tags: Map<string, string>;
+  /** A manifest digest → the blob digests it references (each 10 bytes). */
+  readonly manifests: Map<string, string[]>;
+  /** Reads the mirror made, by kind. */
+  readonly reads: { tagDigest: number; tagScans: number; manifests: string[]; blobs: string[] };
+}
+
+export const digestNumbered = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+export function mirrorWorld(): MirrorWorld {
+  return { tags: new Map(), manifests: new Map(), reads: { tagDigest: 0, tagScans: 0, manifests: [], blobs: [] } };
+}
+
+/** A mirror of `acme` over `world`; `block(n)` announces a newly finalized block. */
+export function scriptedMirror(world: MirrorWorld): { mirror: Mirror; block: (n: number) => void } {
+  let onHead: ((header: { number: { toNumber(): number } }) => void) | undefined;
+  const imagesOf = () => [...new Set([...world.tags.keys()].map((key) => key.split(':')[0].split('/')[1]))];
+  const api = {
+    rpc: {
+      chain: {
+        subscribeFinalizedHeads: async (callback: typeof onHead) => {
+          onHead = callback;
+          callback!({ number: { toNumber: () => 1 } });
+          return () => (onHead = undefined);
+        },
+      },
+    },
+  } as unknown as ApiPromise;
+  const ctx = {
+    resolver: {
+      index: undefined,
+      owner: async () => ({ spaceId: '1', account: 'alice', claim: { contested: false } }),
+      tagDigest: async (name: RepositoryName, tag: string) => {
+        world.reads.tagDigest++;
+        return world.tags.get(`${name.full}:${tag}`);
+      },
+    },
+    chain: {
+      claim: async () => ({ contested: false, owner: { imageNames: imagesOf().map((text) => ({ text })) } }),
+      tags: async (name: RepositoryName) => {
+        world.reads.tagScans++;
+        return [...world.tags.entries()].filter(([key]) => key.startsWith(`${name.full}:`)).map(([key, digest]) => ({ tag: key.slice(name.full.length + 1), digest }));
+      },
+    },
+    content: {
+      manifest: async (_name: RepositoryName, wanted: string) => {
+        world.reads.manifests.push(wanted);
+        const blobs = (world.manifests.get(wanted) ?? []).map((digest) => ({ digest, size: 10 }));
+        return { digest: wanted, cid: `bafy${wanted.slice(-8)}`, bytes: Buffer.from('{}'), mediaType: OCI_MANIFEST, parsed: { blobs, children: [] } };
+      },
+      blob: async (_name: RepositoryName, wanted: string) => {
+        world.reads.blobs.push(wanted);
+        return { digest: wanted, cid: `bafk${wanted.slice(-8)}`, size: 10, verified: true };
+      },
+    },
+    contents: { vouchManifest: () => undefined },
+    uploadAdmission: { limits: { maxBlobBytes: 1 << 30 } },
+    store: { isPinned: async () => true, pin: async () => undefined },
+    local: { get: async () => undefined, keep: async () => undefined, markReferenced: async () => undefined },
+    log: () => undefined,
+  } as unknown as GatewayContext;
+  const mirror = new Mirror(ctx, api, ['acme']);
+  return { mirror, block: (n) => onHead?.({ number: { toNumber: () => n } }) };
+}
