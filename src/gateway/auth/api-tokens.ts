@@ -20,6 +20,8 @@ export interface ApiTokenInfo {
   readonly createdAt: string;
   readonly expiresAt: string | null;
   readonly revokedAt: string | null;
+  /** The id of the token whose revocation revoked this one (it was minted through it). */
+  readonly revokedWith?: string;
   /** `login`, or `token:<id>` when an admin token minted it. */
   readonly createdBy: string;
 }
@@ -65,6 +67,47 @@ function expiryOf(now: Date, ttlSeconds: number | undefined, notAfter: Date | un
   return times.length === 0 ? null : new Date(Math.min(...times)).toISOString();
 }
 
+/** Deeper than any chain of admin tokens people mint; a longer one is refused, not walked. */
+const MAX_MINTING_CHAIN = 64;
+
+const minterIdOf = (token: StoredToken) => /^token:([0-9a-f]{16})$/.exec(token.createdBy)?.[1];
+
+/** The ids of the tokens `id` minted, and of the ones those minted, and so on. */
+function mintedBy(tokens: readonly StoredToken[], id: string): string[] {
+  const found: string[] = [];
+  const pending = [id];
+  const seen = new Set(pending);
+  while (pending.length > 0) {
+    const minter = pending.pop()!;
+    for (const token of tokens) {
+      if (minterIdOf(token) !== minter || seen.has(token.id)) continue;
+      seen.add(token.id);
+      found.push(token.id);
+      pending.push(token.id);
+    }
+  }
+  return found;
+}
+
+/** Why `token` is refused for a minter up its chain (revoked, or gone), or undefined. */
+function revokedMinter(tokens: readonly StoredToken[], token: StoredToken): string | undefined {
+  const byId = new Map(tokens.map((t) => [t.id, t]));
+  // The tokens between the one used and the one found revoked, named in the refusal.
+  const through: string[] = [];
+  let current = token;
+  for (let depth = 0; depth < MAX_MINTING_CHAIN; depth++) {
+    const minterId = minterIdOf(current);
+    if (minterId === undefined) return undefined;
+    const minter = byId.get(minterId);
+    const via = through.length === 0 ? '' : ` (through ${through.join(', ')})`;
+    if (!minter) return `was minted${via} by token ${minterId}, which this gateway no longer knows`;
+    if (minter.revokedAt) return `was minted${via} by the token "${minter.name}" (${minter.id}), which was revoked at ${minter.revokedAt}`;
+    through.push(`"${minter.name}"`);
+    current = minter;
+  }
+  return `was minted through more than ${MAX_MINTING_CHAIN} admin tokens`;
+}
+
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const publicInfo = ({ hash: _hash, ...info }: StoredToken): ApiTokenInfo => info;
 
@@ -107,21 +150,35 @@ export class ApiTokens {
     if (!found) throw new ApiTokenError('unknown', `there is no token ${JSON.stringify(id.slice(0, 32))}: list your tokens with GET /api/tokens (hcr token ls)`);
     if (found.account !== account) throw new ApiTokenError('not-yours', `token ${id} belongs to another account: an account revokes its own tokens only`);
     if (found.revokedAt) return publicInfo(found);
-    const revoked = { ...found, revokedAt: now.toISOString() };
-    this.#save(tokens.map((t) => (t.id === id ? revoked : t)));
-    return publicInfo(revoked);
+    // A token goes with the token that minted it: revoking an admin token (a leaked CI secret,
+    // say) revokes what it minted and what those minted, or whoever held it would keep the
+    // account's rights through tokens minted in advance.
+    const gone = new Set([id, ...mintedBy(tokens, id)]);
+    const at = now.toISOString();
+    const updated = tokens.map((t) => (gone.has(t.id) && !t.revokedAt ? { ...t, revokedAt: at, ...(t.id === id ? {} : { revokedWith: id }) } : t));
+    this.#save(updated);
+    return publicInfo(updated.find((t) => t.id === id)!);
   }
 
   /** The token's account and scopes, or ApiTokenError saying why it is refused. */
   verify(token: string, now = new Date()): ApiTokenInfo {
     const match = FORM.exec(token.trim());
     if (!match) throw new ApiTokenError('malformed', 'the API token is malformed: it is hcrt_ followed by 16 and 64 hex digits, as `hcr token create` prints it');
-    const found = this.#load().find((t) => t.id === match[1]);
+    const tokens = this.#load();
+    const found = tokens.find((t) => t.id === match[1]);
     const expected = Buffer.from(found?.hash ?? '0'.repeat(64), 'hex');
     const matches = timingSafeEqual(expected, Buffer.from(hashOf(match[2]), 'hex'));
     if (!found || !matches) throw new ApiTokenError('unknown', 'the API token is not known to this gateway: mint one with `hcr token create` (tokens live in the data dir of the gateway that minted them)');
-    if (found.revokedAt) throw new ApiTokenError('revoked', `the API token "${found.name}" was revoked at ${found.revokedAt}: mint a new one with \`hcr token create\``);
+    if (found.revokedAt) {
+      const root = found.revokedWith === undefined ? undefined : tokens.find((t) => t.id === found.revokedWith);
+      const why = root ? ` with the token "${root.name}" (${root.id}) it was minted through` : '';
+      throw new ApiTokenError('revoked', `the API token "${found.name}" was revoked at ${found.revokedAt}${why}: mint a new one with \`hcr token create\``);
+    }
     if (found.expiresAt && new Date(found.expiresAt).getTime() <= now.getTime()) throw new ApiTokenError('expired', `the API token "${found.name}" expired at ${found.expiresAt}: mint a new one with \`hcr token create\``);
+    // Revocations cascade (revoke), but a token file written before they did, or edited by hand,
+    // may hold a token whose minter was revoked alone: the chain of minters is checked too.
+    const minterRefusal = revokedMinter(tokens, found);
+    if (minterRefusal) throw new ApiTokenError('revoked', `the API token "${found.name}" ${minterRefusal}; a token goes with the token that minted it: mint a new one with \`hcr token create\``);
     return publicInfo(found);
   }
 

@@ -74,7 +74,7 @@ export function registerToken(program: Command): void {
       }),
     );
   addRegistryOptions(token.command('revoke').argument('<id>', 'the token\'s id (hcr token ls)'))
-    .description('revoke a token: it is refused from then on')
+    .description('revoke a token, and the tokens it minted: they are refused from then on')
     .action((id: string, flags: RegistryFlags) =>
       runCommand(flags, async () => {
         const revoked = (await (await request(`${registryUrl(flags)}/api/tokens/${encodeURIComponent(id)}`, { method: 'DELETE', headers: await authHeaders(flags) })).json()) as TokenInfo;
