@@ -13,6 +13,7 @@ import { publishArtifact, type Reservation, reserveVersion } from '../../artifac
 import type { GatewayContext } from '../../context';
 import type { RepositoryName } from '../../oci/reference';
 import { declaredDigest } from '../declared-digest';
+import { fileBeforeMetadata } from '../metadata-first';
 import { multipartParts } from '../multipart';
 import { shownName } from './shown-name';
 
@@ -51,8 +52,9 @@ export async function postFirmware(ctx: GatewayContext, req: Request, res: Respo
         // Checked before the binary arrives: nothing is stored for a push that would be refused.
         reservation = await reserveVersion(ctx, metadata.name, metadata.version, account);
       } else if (part.kind === 'file' && part.name === 'firmware') {
+        if (!reservation) throw fileBeforeMetadata(part.name, 'curl -F \'metadata={"name":"base","version":"1.0.0"}\' -F "firmware=@firmware.bin", in that order');
         filename = part.filename;
-        received = await receiveFile(ctx, metadata?.name.full ?? 'firmware/pending', part.stream, { what: 'the firmware binary', maxBytes: ctx.artifacts.maxFileBytes });
+        received = await receiveFile(ctx, metadata!.name.full, part.stream, { what: 'the firmware binary', maxBytes: ctx.artifacts.maxFileBytes });
       }
     }
     if (!metadata) throw new ArtifactError('MISSING_PART', 'the metadata part is missing: send -F \'metadata={"name":"base","version":"1.0.0","labels":{"app":"base"}}\'', { field: 'metadata' });

@@ -13,6 +13,7 @@ import { publishArtifact, type Reservation, reserveVersion } from '../../artifac
 import type { GatewayContext } from '../../context';
 import type { RepositoryName } from '../../oci/reference';
 import { declaredDigest } from '../declared-digest';
+import { fileBeforeMetadata } from '../metadata-first';
 import { multipartParts } from '../multipart';
 import { packagePaths } from './paths';
 
@@ -63,8 +64,9 @@ export async function postPublish(ctx: GatewayContext, req: Request, res: Respon
         metadata = readMetadata(ctx, part.value);
         reservation = await reserveVersion(ctx, metadata.name, metadata.version, account);
       } else if (part.kind === 'file' && FILE_PARTS.has(part.name)) {
+        if (!reservation) throw fileBeforeMetadata(part.name, 'curl -F \'metadata={"name":"acme/sensor","version":"1.0.0"}\' -F "tarball=@sensor-1.0.0.tar.gz", in that order');
         const what = received.length === 0 ? 'the tarball' : `file ${received.length + 1}`;
-        received.push({ file: await receiveFile(ctx, metadata?.name.full ?? 'packages/pending', part.stream, { what, maxBytes: ctx.artifacts.maxFileBytes }), filename: part.filename, mimeType: part.mimeType });
+        received.push({ file: await receiveFile(ctx, metadata!.name.full, part.stream, { what, maxBytes: ctx.artifacts.maxFileBytes }), filename: part.filename, mimeType: part.mimeType });
       }
     }
     if (!metadata) throw new ArtifactError('MISSING_PART', 'the metadata part is missing: send -F \'metadata={"name":"acme/sensor","version":"1.0.0","description":"…","keywords":["iot"]}\'', { field: 'metadata' });
