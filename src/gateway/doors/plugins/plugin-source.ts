@@ -1,6 +1,6 @@
 // Where RegisterPlugin's `plugin` string points. The original registry read it as a path on the
 // registry's own machine; here it may be content already in IPFS (`/ipfs/<cid>` or a bare CID,
-// read from the gateway's store or its peers), the bytes themselves as a data URL
+// read only when the gateway's own IPFS node already holds it: held-content.ts), the bytes themselves as a data URL
 // (`data:application/octet-stream;base64,…`), or, only when the gateway was started with
 // --plugin-dir, a file under that directory (a registry and its publisher on one machine).
 import { createReadStream } from 'node:fs';
@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { CID } from 'multiformats/cid';
 import type { GatewayContext } from '../../context';
 import { ArtifactError } from '../../artifacts/errors';
+import { openHeldContent } from './held-content';
 
 export interface PluginSource {
   readonly stream: Readable;
@@ -17,7 +18,7 @@ export interface PluginSource {
   readonly title?: string;
 }
 
-const USAGE = 'give the plugin as /ipfs/<cid> (content the gateway can read from IPFS), as its bytes in a data URL (data:application/octet-stream;base64,…), or as a path under the gateway\'s --plugin-dir';
+const USAGE = 'give the plugin as /ipfs/<cid> (content the gateway\'s IPFS node already holds), as its bytes in a data URL (data:application/octet-stream;base64,…), or as a path under the gateway\'s --plugin-dir';
 
 export async function openPluginSource(ctx: GatewayContext, plugin: string, pluginDir: string | undefined): Promise<PluginSource> {
   const text = plugin.trim();
@@ -30,7 +31,7 @@ export async function openPluginSource(ctx: GatewayContext, plugin: string, plug
   const cidText = text.replace(/^\/ipfs\//, '').replace(/^ipfs:\/\//, '');
   if (!cidText.includes('/') && looksLikeCid(cidText)) {
     try {
-      return { stream: await ctx.store.get(cidText) };
+      return { stream: await openHeldContent(ctx, cidText) };
     } catch (error) {
       if ((error as Error).name === 'BlobNotFoundError') throw new ArtifactError('NOT_FOUND', `IPFS has no ${cidText} that this gateway can read: add it to the gateway's IPFS node (or a peer) first, or send the bytes as a data URL`, { field: 'plugin' });
       throw error;
