@@ -7,6 +7,8 @@ import { type GrpcObject, loadPackageDefinition, Server, ServerCredentials, type
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { GatewayContext } from '../../context';
+import { DEFAULT_PLUGIN_MESSAGE_BUDGET_FACTOR, MessageBudget } from './message-budget';
+import { DEFAULT_BUDGET_WAIT_MS, defaultArrivalMs } from './message-memory';
 import { pluginRegistryHandlers, type PluginRegistryOptions } from './plugins';
 import { admitPluginUploads } from './upload-admission';
 
@@ -21,6 +23,15 @@ export interface StartPluginRegistryOptions extends PluginRegistryOptions {
   readonly port?: number;
   /** The largest request accepted (a plugin sent as a data URL); default 64 MiB. */
   readonly maxMessageBytes?: number;
+  /**
+   * The most bytes of RegisterPlugin messages held in memory at once, over every publisher
+   * (message-budget.ts); default four of the largest messages.
+   */
+  readonly messageBudgetBytes?: number;
+  /** How long an admitted RegisterPlugin's message may take to arrive; default as the largest message at 512 KiB/s, 30 s at least. */
+  readonly messageArrivalMs?: number;
+  /** How long a RegisterPlugin call waits for room in that budget before it is refused; default 5 s. */
+  readonly messageBudgetWaitMs?: number;
 }
 
 export interface RunningPluginRegistry {
@@ -38,7 +49,8 @@ export async function startPluginRegistry(options: StartPluginRegistryOptions): 
   const definition = loadPluginRegistryDefinition();
   const pb = (loadPackageDefinition(definition) as GrpcObject).pb as GrpcObject;
   const max = options.maxMessageBytes ?? 64 * 1024 * 1024;
-  const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max, interceptors: [admitPluginUploads(options.context)] });
+  const budget = new MessageBudget(Math.max(options.messageBudgetBytes ?? DEFAULT_PLUGIN_MESSAGE_BUDGET_FACTOR * max, max));
+  const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max, interceptors: [admitPluginUploads(options.context, { budget, maxMessageBytes: max, arrivalMs: options.messageArrivalMs ?? defaultArrivalMs(max), waitMs: options.messageBudgetWaitMs ?? DEFAULT_BUDGET_WAIT_MS })] });
   server.addService((pb.PluginRegistry as ServiceClientConstructor).service, pluginRegistryHandlers(options.context, options));
   new ReflectionService(definition).addToServer(server);
   const host = options.host ?? '127.0.0.1';

@@ -2,11 +2,15 @@
 // gateway's upload limits like any other: a rate per client IP, then the token, then a rate per
 // account and a place among the account's uploads at once. All of it is decided on the call's
 // metadata, before the message is read: a flood, a missing token or a token without the publish
-// scope is refused without the server ever holding the plugin's bytes.
+// scope is refused without the server ever holding the plugin's bytes. An admitted call then takes
+// its share of the memory all RegisterPlugin messages may hold at once (message-budget.ts), and
+// its message must arrive in time.
 import { Metadata, type ServerInterceptingCallInterface, type ServerInterceptor, ServerInterceptingCall, status as Status } from '@grpc/grpc-js';
 import { requirePublish } from '../../artifacts/access';
 import type { GatewayContext } from '../../context';
 import type { UploadRefusal } from '../../../limits/upload-admission';
+import { type BudgetShare, messageBytes, type PendingShare } from './message-budget';
+import { budgetRefusal, lateMessage, type PluginMessageMemory } from './message-memory';
 import { grpcError } from './status';
 
 export const REGISTER_PLUGIN_PATH = '/pb.PluginRegistry/RegisterPlugin';
@@ -15,6 +19,12 @@ export const authorizationOf = (metadata: Metadata): string | undefined => {
   const value = metadata.get('authorization')[0];
   return typeof value === 'string' ? value : value?.toString('utf8');
 };
+
+function lateStatus(memory: PluginMessageMemory) {
+  const metadata = new Metadata();
+  metadata.set('hcr-error-code', 'MISSING_PART');
+  return { code: Status.DEADLINE_EXCEEDED, details: lateMessage(memory), metadata };
+}
 
 function refusalStatus(refusal: UploadRefusal) {
   const metadata = new Metadata();
@@ -43,13 +53,22 @@ export function admittedAccount(metadata: Metadata): { found: boolean; account?:
   return admittedAccounts.has(metadata) ? { found: true, account: admittedAccounts.get(metadata) } : { found: false };
 }
 
-export function admitPluginUploads(ctx: GatewayContext): ServerInterceptor {
+export function admitPluginUploads(ctx: GatewayContext, memory?: PluginMessageMemory): ServerInterceptor {
   return (method, call) => {
     if (method.path !== REGISTER_PLUGIN_PATH) return new ServerInterceptingCall(call);
     let release: (() => void) | undefined;
+    let share: BudgetShare | undefined;
+    let pending: PendingShare | undefined;
+    let late: NodeJS.Timeout | undefined;
+    let ended = false;
     const end = () => {
+      ended = true;
       release?.();
       release = undefined;
+      pending?.cancel();
+      share?.release();
+      share = undefined;
+      clearTimeout(late);
     };
     const intercepted: ServerInterceptingCall = new ServerInterceptingCall(call, {
       start: (next) =>
@@ -63,11 +82,29 @@ export function admitPluginUploads(ctx: GatewayContext): ServerInterceptor {
                 const admission = ctx.uploadAdmission.admit(ip, account);
                 if (!admission.admitted) return intercepted.sendStatus(refusalStatus(admission));
                 release = admission.release;
-                admittedAccounts.set(metadata, account);
-                passOn(metadata);
+                if (!memory) {
+                  admittedAccounts.set(metadata, account);
+                  return passOn(metadata);
+                }
+                pending = memory.budget.wait(memory.maxMessageBytes, account ?? '', memory.waitMs);
+                return pending.share.then((given) => {
+                  pending = undefined;
+                  if (ended) return given?.release();
+                  if (!given) return intercepted.sendStatus(refusalStatus(budgetRefusal(memory)));
+                  share = given;
+                  late = setTimeout(() => intercepted.sendStatus(lateStatus(memory)), memory.arrivalMs);
+                  late.unref();
+                  admittedAccounts.set(metadata, account);
+                  passOn(metadata);
+                }, (error: unknown) => ctx.log(`plugins: a RegisterPlugin call could not be admitted (${(error as Error).message})`));
               },
               (error: unknown) => intercepted.sendStatus(grpcError(error, ctx.log) as { code: Status; details: string; metadata: Metadata }),
             );
+          },
+          onReceiveMessage: (message, passOn) => {
+            clearTimeout(late);
+            share?.shrinkTo(messageBytes(message));
+            passOn(message);
           },
           onCancel: end,
         }),
