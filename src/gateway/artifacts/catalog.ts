@@ -160,10 +160,12 @@ export class ArtifactCatalog {
   }
 
   async artifacts(query: ArtifactQuery): Promise<ArtifactView[]> {
-    const data = await this.#query<{ artifacts: (Omit<ArtifactView, 'name' | 'artifactName' | 'labels' | 'latest' | 'versions' | 'space'> & { name: string | null; space: VersionRow['space']; labels: VersionRow['labels']; versions: VersionRow[] })[] }>(
+    // `latest` comes from the index, which sees every version: a listing that asks for one
+    // version per artifact (a summary) still shows the highest release, not a newer pre-release.
+    const data = await this.#query<{ artifacts: (Omit<ArtifactView, 'name' | 'artifactName' | 'labels' | 'latest' | 'versions' | 'space'> & { name: string | null; space: VersionRow['space']; labels: VersionRow['labels']; latest: VersionRow | null; versions: VersionRow[] })[] }>(
       `query($space: String, $name: String, $contains: String, $kind: [String!], $label: [String!], $limit: Int!, $offset: Int!, $versions: Int!) {
         artifacts(space: $space, name: $name, nameContains: $contains, kind: $kind, label: $label, limit: $limit, offset: $offset) {
-          name kinds versionCount description updatedAt space { id name owner } labels { key value } versions(limit: $versions) { ${VERSION_FIELDS} }
+          name kinds versionCount description updatedAt space { id name owner } labels { key value } latest { ${VERSION_FIELDS} } versions(limit: $versions) { ${VERSION_FIELDS} }
         }
       }`,
       { space: query.space ?? null, name: query.name ?? null, contains: query.nameContains ?? null, kind: query.kinds ?? null, label: query.labels ?? null, limit: query.limit ?? 100, offset: query.offset ?? 0, versions: query.versionLimit ?? 100 },
@@ -171,7 +173,7 @@ export class ArtifactCatalog {
     return data.artifacts.flatMap((row) => {
       const versions = row.versions.flatMap((v) => toVersion(v) ?? []);
       if (row.name === null || row.space.name === null || !addressable(row.space.name, row.name) || versions.length === 0) return [];
-      const latest = versions.find((v) => semver.valid(v.version) !== null && semver.prerelease(v.version) === null) ?? versions[0];
+      const latest = (row.latest ? toVersion(row.latest) : undefined) ?? versions.find((v) => semver.valid(v.version) !== null && semver.prerelease(v.version) === null) ?? versions[0];
       return [{
         name: `${row.space.name}/${row.name}`, artifactName: row.name, space: { id: row.space.id, name: row.space.name, owner: row.space.owner },
         kinds: row.kinds, versionCount: row.versionCount, description: row.description, updatedAt: row.updatedAt,

@@ -38,6 +38,9 @@ export function checkLabels(raw: unknown, field = 'labels'): Record<string, stri
   const labels: Record<string, string> = {};
   for (const [key, value] of entries) {
     if (key === '' || key.length > MAX_KEY || /[\x00-\x1f\x7f=,]/.test(key)) throw new ArtifactError('INVALID_METADATA', `label key ${JSON.stringify(key.slice(0, 80))} is not valid: use 1 to ${MAX_KEY} characters without control characters, "=" or ","`, { field });
+    // JSON.parse keeps "__proto__" as a key of its own, but assigning it (here, and in any client
+    // that copies labels into an object) sets a prototype instead: the label would vanish silently.
+    if (key === '__proto__') throw new ArtifactError('INVALID_METADATA', 'label key "__proto__" is not accepted (JavaScript objects cannot hold it as a key): choose another key', { field });
     if (RESERVED.test(key)) throw new ArtifactError('INVALID_METADATA', `label key ${JSON.stringify(key)} is reserved (org.opencontainers.* and io.hippius.* are set by the registry): choose another key`, { field });
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new ArtifactError('INVALID_METADATA', `label ${JSON.stringify(key)} must have a text value, for example "esp32"`, { field });
     const text = String(value);

@@ -1,20 +1,28 @@
-// GET /firmware, optionally `?name=`, `?version=` and `?label=key=value` (repeatable): versions
+// GET /firmware, optionally `?name=`, `?version=`, `?label=key=value` (repeatable) and `?limit=` /
+// `?offset=` (versions, for listings longer than one answer holds): versions
 // grouped by name, highest version first. Without a name the listing is the firmware of the
 // default space (every space's without one); with a name, every kind of artifact of that name,
 // so that anything published through the other doors (or by any OCI client) is found here too.
 import type { Request, Response } from 'express';
+import semver from 'semver';
 import { requireRead } from '../../artifacts/access';
 import type { VersionView } from '../../artifacts/catalog';
 import { artifactName } from '../../artifacts/coordinates';
 import { ArtifactError } from '../../artifacts/errors';
 import { ARTIFACT_KINDS, artifactTypeOf, kindNameOf, labelsOf } from '../../artifacts/kinds';
 import type { GatewayContext } from '../../context';
+import { labelFilters } from '../label-filters';
+import { INDEX_PAGE, listingPage } from '../listing-page';
+import { linkNextPage } from '../next-page';
 import { firmwarePaths } from './paths';
 import { shownName } from './shown-name';
 
-const PAGE = 1000;
-/** The most versions one listing holds (the original listed its whole table). */
-const MAX_LISTED = 50_000;
+/**
+ * The most versions a listing without `?limit=` holds. The original listed its whole table; here
+ * every page is an index query that sorts all matching versions, so one request reads a bounded
+ * number of pages, and a listing cut there links the next page (`Link: <…>; rel="next"`).
+ */
+export const MAX_LISTED = 5 * INDEX_PAGE;
 
 function strings(value: unknown): string[] {
   return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
@@ -43,8 +51,7 @@ export async function getFirmwareList(ctx: GatewayContext, req: Request, res: Re
   const catalog = ctx.artifacts.requireCatalog();
   const rawName = strings(req.query.name)[0];
   const version = strings(req.query.version)[0];
-  const labels = strings(req.query.label);
-  for (const label of labels) if (label.trim() === '') throw new ArtifactError('INVALID_METADATA', 'label= is empty: write label=key=value or label=key', { field: 'label' });
+  const labels = labelFilters(req.query.label) ?? [];
   let kinds: string[] | undefined;
   const kind = strings(req.query.kind)[0];
   if (kind === undefined) kinds = rawName === undefined ? [ARTIFACT_KINDS.firmware] : undefined;
@@ -57,14 +64,22 @@ export async function getFirmwareList(ctx: GatewayContext, req: Request, res: Re
   }
   const name = rawName === undefined ? undefined : artifactName(rawName, ctx.artifacts.defaultSpace);
   const space = name?.repo ?? ctx.artifacts.defaultSpace;
-  // The index answers at most 1000 versions a query: page through them all, up to MAX_LISTED.
+  const asked = listingPage(req);
+  // A semantic version is its own exact range: the index filters, rather than every version
+  // being read here to keep one.
+  const range = version !== undefined && semver.valid(version) !== null ? version : undefined;
+  const end = asked.offset + (asked.limit ?? MAX_LISTED);
   const versions = [];
-  for (let offset = 0; offset < MAX_LISTED; offset += PAGE) {
-    const page = await catalog.versionPage({ space, name: name?.image, kinds, labels, limit: PAGE, offset });
+  let offset = asked.offset;
+  while (offset < end) {
+    const limit = Math.min(INDEX_PAGE, end - offset);
+    const page = await catalog.versionPage({ space, name: name?.image, kinds, labels, range, limit, offset });
     versions.push(...page.versions);
+    offset += page.rows;
     // By the rows the index answered, not those kept: a page with rows left out is not the last.
-    if (page.rows < PAGE) break;
+    if (page.rows < limit) break;
   }
+  if (offset >= end) linkNextPage(req, res, { offset, limit: asked.limit ?? INDEX_PAGE });
   const matching = version === undefined ? versions : versions.filter((v) => v.version === version);
   const groups = new Map<string, ReturnType<typeof firmwareRecord>[]>();
   for (const entry of matching) {

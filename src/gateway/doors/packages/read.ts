@@ -11,6 +11,8 @@ import { ArtifactError } from '../../artifacts/errors';
 import { artifactTypeOf } from '../../artifacts/kinds';
 import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
 import type { GatewayContext } from '../../context';
+import { labelFilters } from '../label-filters';
+import { MAX_OFFSET } from '../listing-page';
 import { packageView, summaryView, versionView } from './views';
 
 function single(value: unknown): string | undefined {
@@ -21,7 +23,7 @@ function pageOf(req: Request, defaultLimit: number): { limit: number; offset: nu
   const limit = Number(single(req.query.limit) ?? defaultLimit);
   const offset = Number(single(req.query.offset) ?? 0);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ArtifactError('INVALID_METADATA', 'limit must be a whole number from 1 to 1000', { field: 'limit' });
-  if (!Number.isInteger(offset) || offset < 0) throw new ArtifactError('INVALID_METADATA', 'offset must be a whole number, 0 or more', { field: 'offset' });
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw new ArtifactError('INVALID_METADATA', `offset must be a whole number from 0 to ${MAX_OFFSET}`, { field: 'offset' });
   return { limit, offset };
 }
 
@@ -49,8 +51,10 @@ export async function getPackages(ctx: GatewayContext, req: Request, res: Respon
   await requireRead(ctx, req.headers.authorization);
   const { limit, offset } = pageOf(req, 100);
   const space = single(req.query.space);
-  const labels = typeof req.query.label === 'string' ? [req.query.label] : Array.isArray(req.query.label) ? req.query.label.filter((l): l is string => typeof l === 'string') : undefined;
-  const artifacts = await ctx.artifacts.requireCatalog().artifacts({ space, kinds: kindsOf(req), labels, limit, offset, versionLimit: 1000 });
+  const labels = labelFilters(req.query.label);
+  // A summary shows the latest version and the count only: one version per package is read, not
+  // up to 1000 (a page of 1000 packages would otherwise be up to a million versions in memory).
+  const artifacts = await ctx.artifacts.requireCatalog().artifacts({ space, kinds: kindsOf(req), labels, limit, offset, versionLimit: 1 });
   res.json({ packages: artifacts.map(summaryView), limit, offset });
 }
 
