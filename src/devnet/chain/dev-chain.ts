@@ -1,18 +1,21 @@
 // The development chain: runtime, block tree, transaction pool, block production (instant or
 // interval), finality lag, forks on request, and persistence. The RPC layer talks only to this.
 import { EventEmitter } from 'node:events';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { Runtime } from '../runtime/runtime';
 import { SPEC_VERSION } from '../runtime/constants';
 import { StateStore } from '../state/state-store';
 import { type BlockRecord, buildBlock } from '../execution/block-builder';
-import { checkExtrinsic, decodeExtrinsic } from '../execution/check-extrinsic';
-import { alreadyImported, immediatelyDropped, InvalidTransaction, priorityTooLow, UnknownTransaction } from '../execution/invalid-transaction';
+import { type CheckedExtrinsic, checkExtrinsic, decodeExtrinsic } from '../execution/check-extrinsic';
+import { transactionPriority } from '../execution/priority';
+import { alreadyImported, immediatelyDropped, InvalidTransaction, priorityTooLow, temporarilyBanned, UnknownTransaction } from '../execution/invalid-transaction';
 import { RpcError } from '../rpc/types';
 import { readAccount } from '../runtime/accounts';
 import { BlockTree, type HeadChange } from './block-tree';
 import { ChainLog } from './chain-log';
 import { buildGenesis } from './genesis';
+import { TxBans } from './tx-bans';
 import { TxPool, type TxWatcher } from './tx-pool';
 
 /**
@@ -44,6 +47,8 @@ interface ChainEvents {
 
 export class DevChain extends EventEmitter<ChainEvents> {
   readonly pool = new TxPool();
+  /** Included and invalid transactions' hashes, refused for a while as a node does (tx-bans.ts). */
+  readonly bans = new TxBans();
   readonly #watchedInBlock = new Map<string, TxWatcher[]>();
   readonly #log?: ChainLog;
   #timer: NodeJS.Timeout | undefined;
@@ -91,13 +96,27 @@ export class DevChain extends EventEmitter<ChainEvents> {
   /** Validates and pools an extrinsic; returns its hash or throws the RPC error a node gives. */
   submit(bytes: Uint8Array, watcher?: TxWatcher): string {
     if (this.#closed) throw new RpcError(-32603, 'The dev chain is shutting down.');
+    // As a node: a known hash is answered before the transaction is decoded or validated.
+    const hash = extrinsicHash(bytes);
+    if (this.bans.isBanned(hash)) throw temporarilyBanned();
+    if (this.pool.has(hash)) throw alreadyImported();
     const best = this.tree.best;
     const checked = this.#check(best, bytes);
-    if (this.pool.has(checked.hash)) throw alreadyImported();
-    if (this.pool.sameNonce(checked)) throw priorityTooLow();
+    // One transaction per signer and nonce: a later one takes the place of the pooled one only
+    // with a strictly higher priority (a higher tip); the one replaced hears "usurped".
+    const rival = this.pool.sameNonce(checked);
+    if (rival) {
+      const [old, offered] = [this.#priority(rival), this.#priority(checked)];
+      if (offered <= old) throw priorityTooLow(old, offered);
+    }
     // Future: a nonce gap remains even counting the signer's pooled transactions.
     const future = checked.future && this.pool.nextNonce(checked.signer, readAccount(this.storeAt(best), checked.signer).nonce) < checked.nonce;
-    if (this.pool.isFull(checked.bytes.length, future)) throw immediatelyDropped();
+    if (this.pool.isFull(checked.bytes.length, future, rival?.hash)) throw immediatelyDropped();
+    if (rival) {
+      const usurped = this.pool.take(rival.hash);
+      usurped?.update({ usurped: checked.hash });
+      usurped?.close();
+    }
     this.pool.add(checked, watcher, future);
     watcher?.update(future ? 'future' : 'ready');
     if (this.options.blockTimeMs === 0) this.#schedule();
@@ -109,16 +128,36 @@ export class DevChain extends EventEmitter<ChainEvents> {
     return this.pool.nextNonce(who, readAccount(this.storeAt(this.tree.best), who).nonce);
   }
 
+  /**
+   * Removes transactions from the pool as invalid, as a node does when a block finds them so,
+   * when their mortality ends, or on author_removeExtrinsic: the given hashes are banned, and the
+   * signer's transactions that waited on one of them leave with it (not banned: they may be valid
+   * again once resigned nonces fill the gap). Every watcher hears "invalid". Returns the hashes
+   * removed.
+   */
+  removeInvalid(hashes: readonly string[]): string[] {
+    this.bans.ban(hashes);
+    const removed: string[] = [];
+    for (const hash of hashes) {
+      const tx = this.pool.get(hash);
+      if (!tx) continue;
+      const stateNonce = readAccount(this.storeAt(this.tree.best), tx.signer).nonce;
+      for (const gone of [hash, ...this.pool.dependents(hash, stateNonce)]) {
+        const watcher = this.pool.take(gone);
+        watcher?.update('invalid');
+        watcher?.close();
+        removed.push(gone);
+      }
+    }
+    return removed;
+  }
+
   /** Builds one block on the best block from the pool. */
   produceBlock(): BlockRecord {
     const parent = this.tree.best;
     const result = buildBlock(this.runtime, parent, this.pool.candidates(), this.#buildOptions(parent));
-    for (const { tx, error } of result.invalid) {
-      const watcher = this.pool.take(tx.hash);
-      watcher?.update('invalid');
-      watcher?.close();
-      this.options.log(`dropped ${tx.hash}: ${error.message}`);
-    }
+    for (const { tx, error } of result.invalid) this.options.log(`dropped ${tx.hash}: ${error.message}`);
+    this.removeInvalid(result.invalid.map(({ tx }) => tx.hash));
     const watchers: TxWatcher[] = [];
     for (const tx of result.included) {
       const watcher = this.pool.take(tx.hash);
@@ -206,6 +245,10 @@ export class DevChain extends EventEmitter<ChainEvents> {
     }
   }
 
+  #priority(tx: CheckedExtrinsic): bigint {
+    return transactionPriority(tx, this.runtime.handler(tx.call).class ?? 'Normal');
+  }
+
   #descendsFromFinalized(block: BlockRecord): boolean {
     return this.tree.ancestorAt(block, this.tree.finalized.number)?.hash === this.tree.finalized.hash;
   }
@@ -219,6 +262,10 @@ export class DevChain extends EventEmitter<ChainEvents> {
   }
 
   #applyHeadChange(change: HeadChange): void {
+    // A node bans what its new best blocks include, and takes back what retracted blocks held;
+    // the dev chain drops the latter instead (see fork), so their senders may submit them again.
+    for (const block of change.retracted) this.bans.lift(signedHashes(block));
+    for (const block of change.enacted) this.bans.ban(signedHashes(block));
     for (const block of change.retracted) {
       for (const watcher of this.#watchedInBlock.get(block.hash) ?? []) {
         watcher.update({ retracted: block.hash });
@@ -265,6 +312,15 @@ export class DevChain extends EventEmitter<ChainEvents> {
       this.options.log(`block production failed: ${(error as Error).stack ?? error}`);
     }
   }
+}
+
+function extrinsicHash(bytes: Uint8Array): string {
+  return u8aToHex(blake2AsU8a(bytes));
+}
+
+/** The hashes of a block's extrinsics after the Timestamp.set inherent. */
+function signedHashes(block: BlockRecord): string[] {
+  return block.extrinsics.slice(1).map(extrinsicHash);
 }
 
 /** Replays a data dir's log onto the tree, after checking it belongs to this genesis. */

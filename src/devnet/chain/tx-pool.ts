@@ -52,16 +52,41 @@ export class TxPool {
     return this.#byHash.has(hash);
   }
 
+  get(hash: string): CheckedExtrinsic | undefined {
+    return this.#byHash.get(hash)?.tx;
+  }
+
+  /**
+   * The transactions that wait on this one: when it is ready (its signer's nonces run without a
+   * gap from the state nonce up to it), the signer's pooled transactions with the next nonces,
+   * up to the first gap. A node removes them with it when it removes it as invalid: their nonce
+   * requirement was provided by it alone.
+   */
+  dependents(hash: string, stateNonce: number): string[] {
+    const entry = this.#byHash.get(hash);
+    if (!entry) return [];
+    const nonces = this.#bySigner.get(entry.signer)!;
+    if (entry.tx.nonce < stateNonce || this.nextNonce(entry.tx.signer, stateNonce) <= entry.tx.nonce) return [];
+    const hashes: string[] = [];
+    for (let next = entry.tx.nonce + 1; nonces.has(next); next++) hashes.push(nonces.get(next)!.tx.hash);
+    return hashes;
+  }
+
   /** Another pooled transaction from the same signer with the same nonce, if any. */
   sameNonce(tx: CheckedExtrinsic): CheckedExtrinsic | undefined {
     return this.#bySigner.get(u8aToHex(tx.signer))?.get(tx.nonce)?.tx;
   }
 
-  /** True when a transaction of this size would not fit in the ready (or future) part. */
-  isFull(bytes: number, future: boolean): boolean {
+  /**
+   * True when a transaction of this size would not fit in the ready (or future) part, counting
+   * the room `replacing` (a pooled transaction it takes the place of) gives back there.
+   */
+  isFull(bytes: number, future: boolean, replacing?: string): boolean {
     const used = future ? this.#used.future : this.#used.ready;
     const limit = future ? this.limits.future : this.limits.ready;
-    return used.count + 1 > limit.count || used.bytes + bytes > limit.bytes;
+    const replaced = replacing === undefined ? undefined : this.#byHash.get(replacing);
+    const freed = replaced && replaced.future === future ? { count: 1, bytes: replaced.tx.bytes.length } : { count: 0, bytes: 0 };
+    return used.count - freed.count + 1 > limit.count || used.bytes - freed.bytes + bytes > limit.bytes;
   }
 
   add(tx: CheckedExtrinsic, watcher?: TxWatcher, future = false): void {

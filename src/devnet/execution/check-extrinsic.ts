@@ -13,6 +13,7 @@ import type { Weight } from '../runtime/dispatch';
 import { SPEC_VERSION, TRANSACTION_VERSION, encodeU32 } from '../runtime/constants';
 import type { StateStore } from '../state/state-store';
 import { readAccount } from '../runtime/accounts';
+import { BLOCK_HASH_COUNT } from '../runtime/pallets/system';
 import { canPayFee } from '../runtime/currency';
 import { partialFee } from './fees';
 import { badFormat, InvalidTransaction, UnknownTransaction } from './invalid-transaction';
@@ -56,7 +57,13 @@ export function decodeExtrinsic(runtime: Runtime, bytes: Uint8Array): Extrinsic 
 }
 
 export function checkExtrinsic(runtime: Runtime, bytes: Uint8Array, extrinsic: Extrinsic, ctx: ValidityContext): CheckedExtrinsic & { future: boolean } {
-  if (!extrinsic.isSigned) throw new UnknownTransaction('Could not find an unsigned validator for the unsigned transaction');
+  // An inherent (Timestamp.set) is never a transaction, signed or not; a node says so before it
+  // looks for an unsigned validator, and after it has checked a signature.
+  const mandatory = runtime.handler(extrinsic.method as Call).class === 'Mandatory';
+  if (!extrinsic.isSigned) {
+    if (mandatory) throw new InvalidTransaction('MandatoryValidation');
+    throw new UnknownTransaction('Could not find an unsigned validator for the unsigned transaction');
+  }
   const signature = signatureOf(extrinsic);
   // Only MultiAddress::Id resolves: the runtime has no Indices pallet.
   if (signature.signer.type !== 'Id') throw new UnknownTransaction('Could not lookup information required to validate the transaction');
@@ -70,6 +77,7 @@ export function checkExtrinsic(runtime: Runtime, bytes: Uint8Array, extrinsic: E
   const birthHash = eraBirthHash(extrinsic, ctx);
   const payload = signingPayload(bytes, extrinsic, ctx.genesisHash, birthHash);
   if (!verifySignature(payload, signature.multiSignature, signer)) throw new InvalidTransaction('BadProof');
+  if (mandatory) throw new InvalidTransaction('MandatoryValidation');
 
   const nonce = Number(signature.nonce.toString());
   const account = readAccount(ctx.store, signer);
@@ -113,8 +121,11 @@ function eraBirthHash(extrinsic: Extrinsic, ctx: ValidityContext): string {
   const era = extrinsic.era;
   if (!era.isMortalEra) return ctx.genesisHash;
   const birth = era.asMortalEra.birth(ctx.blockNumber);
-  // The birth block must be an ancestor: not the block being built, not beyond it.
-  const hash = birth < ctx.blockNumber ? ctx.blockHashAt(birth) : undefined;
+  // The birth block must be an ancestor: not the block being built, not beyond it, and one whose
+  // hash System.BlockHash still holds (the last BlockHashCount blocks, and the genesis): a node
+  // looks it up there, so a long era born earlier is as ancient as one born before genesis.
+  const remembered = birth === 0 || BigInt(ctx.blockNumber - birth) <= BLOCK_HASH_COUNT;
+  const hash = birth < ctx.blockNumber && remembered ? ctx.blockHashAt(birth) : undefined;
   if (!hash) throw new InvalidTransaction('AncientBirthBlock');
   return hash;
 }

@@ -8,7 +8,8 @@ export type InvalidReason =
   | 'Payment'
   | 'Call'
   | 'ExhaustsResources'
-  | 'BadSigner';
+  | 'BadSigner'
+  | 'MandatoryValidation';
 
 const INVALID_TEXT: Record<InvalidReason, string> = {
   BadProof: 'Transaction has a bad signature',
@@ -18,6 +19,7 @@ const INVALID_TEXT: Record<InvalidReason, string> = {
   Call: 'Transaction call is not expected',
   ExhaustsResources: 'Transaction would exhaust the block limits',
   BadSigner: 'Invalid signing address',
+  MandatoryValidation: 'Transaction dispatch is mandatory; transactions must not be validated.',
 };
 
 export class InvalidTransaction extends Error {
@@ -42,5 +44,7 @@ export class UnknownTransaction extends Error {
 
 export const badFormat = (detail: string) => new RpcError(1001, `Extrinsic has invalid format: ${detail}`);
 export const alreadyImported = () => new RpcError(1013, 'Transaction Already Imported', 'The transaction is already in the pool.');
+/** A node's answer for a hash it banned (just included, or removed as invalid): no data. */
+export const temporarilyBanned = () => new RpcError(1012, 'Transaction is temporarily banned');
 export const immediatelyDropped = () => new RpcError(1016, 'Immediately Dropped', "The transaction couldn't enter the pool because of the limit");
-export const priorityTooLow = () => new RpcError(1014, 'Priority is too low: (0 vs 0)', 'The transaction has too low priority to replace another transaction already in the pool.');
+export const priorityTooLow = (old: bigint, offered: bigint) => new RpcError(1014, `Priority is too low: (${old} vs ${offered})`, 'The transaction has too low priority to replace another transaction already in the pool.');

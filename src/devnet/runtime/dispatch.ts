@@ -33,8 +33,11 @@ export interface Weight {
 export interface CallHandlerSpec {
   /** The weight charged for this call (fees are computed from it before dispatch). */
   weight(call: Call, weigh: (inner: Call) => Weight): Weight;
-  /** Operational calls (sudo) are not special here but are reported with their class. */
-  class?: 'Normal' | 'Operational';
+  /**
+   * Operational calls (sudo) are not special here but are reported with their class; Mandatory
+   * ones (inherents) are never valid as transactions.
+   */
+  class?: 'Normal' | 'Operational' | 'Mandatory';
   run(ctx: DispatchContext, origin: Origin, args: Codec[]): void;
 }
 

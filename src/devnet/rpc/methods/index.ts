@@ -16,7 +16,7 @@ import { systemMethods } from './system-methods';
  * and move the best block, and those a Substrate node counts as unsafe. state_subscribeStorage
  * without keys is one too; state-methods.ts checks that case.
  */
-export const UNSAFE_METHODS: readonly string[] = ['dev_newBlock', 'dev_setHead', 'state_getPairs', 'state_queryStorage', 'system_peers'];
+export const UNSAFE_METHODS: readonly string[] = ['author_removeExtrinsic', 'dev_newBlock', 'dev_setHead', 'state_getPairs', 'state_queryStorage', 'system_peers'];
 
 export function createMethods(chain: DevChain): Map<string, RpcHandler> {
   const methods = new Map<string, RpcHandler>(

@@ -40,9 +40,13 @@ export function hexKey(param: unknown, what = 'storage key'): string {
 
 export function accountId(param: unknown): Uint8Array {
   if (typeof param !== 'string') throw invalidParams('expected an SS58 address or a 0x-prefixed 32-byte account id');
+  let decoded: Uint8Array;
   try {
-    return decodeAddress(param);
+    decoded = decodeAddress(param);
   } catch {
-    throw invalidParams(`"${param}" is not an SS58 address or a 32-byte hex account id`);
+    throw invalidParams(`"${param.slice(0, 100)}" is not an SS58 address or a 32-byte hex account id`);
   }
+  // decodeAddress also takes hex of any length and SS58 account indices; an AccountId32 is 32 bytes.
+  if (decoded.length !== 32) throw invalidParams(`"${param.slice(0, 100)}" is ${decoded.length} bytes, not a 32-byte account id: give an SS58 address or 0x-prefixed 32-byte hex`);
+  return decoded;
 }

@@ -25,6 +25,7 @@ export const timestamp: PalletModule = {
   },
   handlers: {
     set: {
+      class: 'Mandatory',
       weight: () => weight(10_000_000),
       run(ctx, origin, [now]) {
         if (origin.kind !== 'none') throw new DispatchFailure('BadOrigin');
