@@ -74,3 +74,15 @@ export const PUSHED_BY_PREFIX = 'hcr:pushed-by:';
 export function pushedByStatement(api: ApiPromise, pusher: string): Tx {
   return api.tx.system.remark(bytesArg(`${PUSHED_BY_PREFIX}${checkAddress(pusher, 'pusher')}`));
 }
+
+/** The text of a nonce filler's remark, so that one seen on chain explains itself. */
+export const NONCE_FILLER_TEXT = 'hcr:nonce-filler';
+
+/**
+ * A `System.remark` that only uses up a nonce: when a transaction of the gateway's key left the
+ * pool without being included, the key's later transactions wait behind its nonce until
+ * something takes it.
+ */
+export function nonceFiller(api: ApiPromise): Tx {
+  return api.tx.system.remark(bytesArg(NONCE_FILLER_TEXT));
+}

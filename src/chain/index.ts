@@ -1,6 +1,6 @@
 // The chain client: connection, call builders, the one submitTx path, signers and readers.
 export { bytesArg, type ChainBytes, chainBytes, displayBytes } from './bytes';
-export { addManifest, addSpaceMember, createSpace, type DigestRecord, type DigestType, type ManifestRecord, PUSHED_BY_PREFIX, pushedByStatement, storeDigestInfo, type Tx } from './calls';
+export { addManifest, addSpaceMember, createSpace, type DigestRecord, type DigestType, type ManifestRecord, NONCE_FILLER_TEXT, nonceFiller, PUSHED_BY_PREFIX, pushedByStatement, storeDigestInfo, type Tx } from './calls';
 export { addProxy, asProxy, batch, batchAll, forceBatch, type InnerCall, type ProxyType, removeProxy } from './composite-calls';
 export { assertRegistryPallet, type ChainConnectionProblem, ChainConnectionError, type ConnectOptions, connectChain } from './connect';
 export { type ChainErrorInfo, decodeDispatchError } from './dispatch-error';

@@ -1,11 +1,13 @@
 // Records pushes on chain: ONE extrinsic per manifest, `Proxy.proxy(owner, NonTransfer,
 // Utility.batch_all([...]))` signed by the gateway's key, so the records land all together or
-// not at all. Nonces are handed out here so concurrent pushes do not collide in the pool, and a
+// not at all. Nonces are handed out here so concurrent pushes do not collide in the pool (and a
+// nonce a dropped transaction left unused does not stall the pushes after it), and a
 // batch too large for the chain is refused before anything is signed (batch-limits.ts).
 import type { ApiPromise } from '@polkadot/api';
-import { addManifest, asProxy, batchAll, ChainTxError, type DigestType, pushedByStatement, storeDigestInfo, submitTx, type Tx, type TxResult, type TxSigner, type TxStatusName } from '../../chain';
+import { addManifest, asProxy, batchAll, ChainTxError, type DigestType, nonceFiller, pushedByStatement, storeDigestInfo, submitTx, type Tx, type TxResult, type TxSigner, type TxStatusName } from '../../chain';
 import { ChainUnavailableError } from '../errors/from-internal';
 import { checkBatchFits } from './batch-limits';
+import { NonceBook } from './nonce-book';
 
 /** How long one push may hold the turn to submit before the next one goes ahead anyway. */
 const SUBMIT_TURN_MS = 30_000;
@@ -13,6 +15,19 @@ const SUBMIT_TURN_MS = 30_000;
 const TAKEN: ReadonlySet<TxStatusName> = new Set(['ready', 'future', 'broadcast', 'inBlock', 'finalized']);
 /** Signings of one push when its nonce keeps being taken by another process with the same key. */
 const NONCE_ATTEMPTS = 4;
+
+/** Gaps filled at most after one dropped transaction (there are no more than pushes in flight). */
+const MAX_FILLERS = 16;
+
+/**
+ * Whether the transaction's nonce is still free: refused at submission, never signed, or removed
+ * from the pool as invalid or dropped. (Usurped means another transaction took it; a timeout or a
+ * lost connection leaves it unknown.)
+ */
+function leftNonceUnused(error: unknown): boolean {
+  if (!(error instanceof ChainTxError)) return true;
+  return error.kind === 'invalid' || error.kind === 'signing' || (error.kind === 'pool' && (error.chainErrorName === 'Invalid' || error.chainErrorName === 'Dropped'));
+}
 
 /** The node refused the transaction because its nonce was used or is held by another waiting transaction. */
 function isNonceCollision(error: unknown): boolean {
@@ -35,7 +50,7 @@ export class ChainRecorder {
   readonly #signer: TxSigner;
   readonly #until: 'inBlock' | 'finalized';
   readonly #timeoutMs: number;
-  #nextNonce = -1;
+  readonly #nonces = new NonceBook();
   /** Settles when the push before has been taken into the pool or refused: pushes submit in turn. */
   #turn: Promise<void> = Promise.resolve();
   readonly #listeners: ((records: PushRecords) => void)[] = [];
@@ -62,6 +77,24 @@ export class ChainRecorder {
     checkBatchFits(this.#api, calls.length, this.#batch(records, calls).encodedLength, records);
   }
 
+  /**
+   * Throws the client error `checkFits` would throw were every record in `records` needed, without
+   * building a call per record: one is measured and the rest counted alike. A manifest listing
+   * thousands of references is thus refused before any of them is looked up.
+   */
+  checkFitsAtMost(records: PushRecords): void {
+    const longest = records.digests.reduce<PushRecords['digests'][number] | undefined>((a, b) => (!a || b.digest.length + b.cid.length > a.digest.length + a.cid.length ? b : a), undefined);
+    // The batch measured holds the longest record once (a batch needs a call); the others are added by size.
+    const base = { ...records, digests: longest ? [longest] : [] };
+    const baseCalls = this.#calls(base);
+    if (baseCalls.length === 0) return;
+    const others = records.digests.length - base.digests.length;
+    const perRecord = longest ? storeDigestInfo(this.#api, { repo: records.repo, ...longest }).method.encodedLength : 0;
+    // batch_all's call count is compact-encoded: at most 4 more bytes than for the base batch.
+    const bytes = this.#batch(base, baseCalls).encodedLength + others * perRecord + 4;
+    checkBatchFits(this.#api, baseCalls.length + others, bytes, records, { upTo: true });
+  }
+
   async record(records: PushRecords): Promise<TxResult> {
     if (!this.#api.isConnected) throw new ChainUnavailableError('the chain is not connected, so the push cannot be recorded');
     const calls = this.#calls(records);
@@ -78,39 +111,83 @@ export class ChainRecorder {
    * next push to take nonce n+1 while the one holding n is still being signed and submitted, a
    * refusal of n (an unpayable fee, a full pool) would leave n+1 waiting in the pool behind a gap
    * no block fills. That push would time out with a 503 and land later, whenever another push
-   * happened to fill the gap, after its client was told it failed. Refused, a nonce is asked of
-   * the chain again before the next push takes one.
+   * happened to fill the gap, after its client was told it failed. A nonce left unused (refused,
+   * or dropped from the pool later) is taken again by the next push, and what already waits
+   * behind it gets the gap filled at once (#fillHoles).
    */
   async #submitInTurn(build: () => Tx): Promise<TxResult> {
-    const previous = this.#turn;
-    let release!: () => void;
-    const turn = new Promise<void>((resolve) => (release = resolve));
-    this.#turn = previous.then(() => turn);
-    await previous;
-    // A node that neither takes nor refuses the transaction must not stop every other push.
-    const fallback = setTimeout(release, SUBMIT_TURN_MS);
-    const done = () => {
-      clearTimeout(fallback);
-      release();
-    };
-    try {
+    return this.#inTurn(async (taken) => {
       for (let attempt = 1; ; attempt++) {
-        const nonce = await this.#takeNonce();
+        const nonce = this.#nonces.take(await this.#chainNextIndex());
+        let result: TxResult;
         try {
-          return await submitTx(this.#api, build(), this.#signer, { until: this.#until, nonce, timeoutMs: this.#timeoutMs, onStatus: (update) => (TAKEN.has(update.status) ? done() : undefined) });
+          result = await submitTx(this.#api, build(), this.#signer, { until: this.#until, nonce, timeoutMs: this.#timeoutMs, onStatus: (update) => (TAKEN.has(update.status) ? taken() : undefined) });
         } catch (error) {
-          // A refused transaction did not use its nonce: ask the chain again next time.
-          if ((error as { kind?: string }).kind !== 'dispatch') this.#nextNonce = -1;
+          this.#nonces.release(nonce);
+          if (leftNonceUnused(error)) this.#fillHolesAbove(nonce);
           // Another process signing with the same key (gateways behind one load balancer) took
           // this nonce first: nothing was recorded, so sign again with the next one rather than
           // answer the client 503 for a race it cannot see.
           if (attempt < NONCE_ATTEMPTS && isNonceCollision(error)) continue;
           throw error;
         }
+        this.#nonces.release(nonce);
+        return result;
       }
+    });
+  }
+
+  /**
+   * Runs `run` once every earlier holder of the turn has had its transaction taken or refused;
+   * `run` hands the turn on early by calling `taken`. A node that neither takes nor refuses a
+   * transaction must not stop every other push: the turn passes on after SUBMIT_TURN_MS anyway.
+   */
+  async #inTurn<T>(run: (taken: () => void) => Promise<T>): Promise<T> {
+    const previous = this.#turn;
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    this.#turn = previous.then(() => turn);
+    await previous;
+    const fallback = setTimeout(release, SUBMIT_TURN_MS);
+    const done = () => {
+      clearTimeout(fallback);
+      release();
+    };
+    try {
+      return await run(done);
     } finally {
       done();
     }
+  }
+
+  /**
+   * After `nonce` was left unused, fills the gaps that transactions of this process with higher
+   * nonces wait behind, in turn (after every push that already took a nonce has submitted). A
+   * node keeps such a transaction until something takes the nonce below it; without a filler it
+   * would time out and land whenever a later push happened to take that nonce.
+   */
+  #fillHolesAbove(nonce: number): void {
+    if (!this.#nonces.heldAbove(nonce)) return;
+    this.#inTurn((taken) => this.#fillHoles(taken)).catch(() => {
+      // The chain is unreachable or refuses the filler: the next push takes the nonce instead.
+    });
+  }
+
+  async #fillHoles(taken: () => void): Promise<void> {
+    const holes = this.#nonces.holes(await this.#chainNextIndex(), MAX_FILLERS);
+    for (const nonce of holes) {
+      this.#nonces.hold(nonce);
+      const inPool = new Promise<void>((resolve) => {
+        submitTx(this.#api, nonceFiller(this.#api), this.#signer, { until: 'inBlock', nonce, timeoutMs: this.#timeoutMs, onStatus: (update) => (TAKEN.has(update.status) ? resolve() : undefined) })
+          .catch(() => undefined)
+          .finally(() => {
+            this.#nonces.release(nonce);
+            resolve();
+          });
+      });
+      await inPool;
+    }
+    taken();
   }
 
   #calls(records: PushRecords): Tx[] {
@@ -124,11 +201,8 @@ export class ChainRecorder {
     return asProxy(this.#api, records.owner, batchAll(this.#api, calls), 'NonTransfer');
   }
 
-  /** The next nonce: the chain's (counting the pool), or past the last one this recorder handed out. */
-  async #takeNonce(): Promise<number> {
-    const onChain = (await this.#api.rpc.system.accountNextIndex(this.#signer.address)).toNumber();
-    const nonce = Math.max(onChain, this.#nextNonce);
-    this.#nextNonce = nonce + 1;
-    return nonce;
+  /** The gateway key's next index as the node counts it (its state nonce and ready transactions). */
+  async #chainNextIndex(): Promise<number> {
+    return (await this.#api.rpc.system.accountNextIndex(this.#signer.address)).toNumber();
   }
 }
