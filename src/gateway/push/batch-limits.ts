@@ -31,8 +31,12 @@ export function maxExtrinsicBytes(api: ApiPromise): number {
   return length?.max?.normal?.toNumber() ?? DEFAULT_MAX_EXTRINSIC_BYTES;
 }
 
-/** Throws a client error when the batch (of `calls` calls, `encodedLength` bytes unsigned) cannot go in one transaction. */
-export function checkBatchFits(api: ApiPromise, calls: number, encodedLength: number, records: Counted): void {
+/**
+ * Throws a client error when the batch (of `calls` calls, `encodedLength` bytes unsigned) cannot
+ * go in one transaction. `upTo`: the records are what the push may need at most (checked before
+ * knowing which the chain holds already).
+ */
+export function checkBatchFits(api: ApiPromise, calls: number, encodedLength: number, records: Counted, options: { upTo?: boolean } = {}): void {
   const limit = batchedCallsLimit(api);
   const bytes = encodedLength + SIGNATURE_BYTES;
   const maxBytes = maxExtrinsicBytes(api);
@@ -40,7 +44,7 @@ export function checkBatchFits(api: ApiPromise, calls: number, encodedLength: nu
   const what = limit !== undefined && calls > limit ? `${calls} calls, and the chain runs at most ${limit} in one batch` : `${bytes} bytes, and a block takes at most ${maxBytes} bytes of transactions`;
   throw new OciError(
     'MANIFEST_INVALID',
-    `the push needs ${records.digests.length} digest record(s)${records.head ? ' and the tag' : ''} written in one chain transaction of ${what}: nothing was recorded or paid for. Push an image with fewer layers (or an index with fewer manifests), for example by splitting it into several images; pushing it again cannot succeed`,
+    `the push needs ${options.upTo ? 'up to ' : ''}${records.digests.length} digest record(s)${records.head ? ' and the tag' : ''} written in one chain transaction of ${options.upTo ? 'up to ' : ''}${what}: nothing was recorded or paid for. Push an image with fewer layers (or an index with fewer manifests), for example by splitting it into several images; pushing it again cannot succeed`,
     { detail: { calls, bytes, maxCalls: limit ?? null, maxBytes } },
   );
 }

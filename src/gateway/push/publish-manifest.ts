@@ -43,27 +43,33 @@ interface Present {
 
 export async function publishManifest(ctx: GatewayContext, push: ManifestPush): Promise<{ cid: string }> {
   if (!ctx.recorder) throw new OciError('DENIED', 'this gateway is a read-only replica (started without a key)');
-  const present = await presentReferences(ctx, push.name, push.manifest);
   const owner = push.permit.space.owner;
-  const needed = await boundedMap(present, REFERENCE_CHECKS_IN_FLIGHT, (item) => needsRecord(ctx, owner, item));
-  const records = (manifestCid: string): PushRecords => {
-    const toRecord = present.filter((_item, index) => needed[index]);
-    if (push.reference.kind === 'digest') toRecord.push({ digest: push.digest, cid: manifestCid, type: 'Json' });
+  const records = (toRecord: Present[], manifestCid: string): PushRecords => {
+    const all = push.reference.kind === 'digest' ? [...toRecord, { digest: push.digest, cid: manifestCid, type: 'Json' as const }] : toRecord;
     const seen = new Set<string>();
-    const digests = toRecord.filter((r) => !seen.has(r.digest) && seen.add(r.digest));
+    const digests = all.filter((r) => !seen.has(r.digest) && seen.add(r.digest));
     const head = push.reference.kind === 'tag' ? { image: push.name.image, tag: push.reference.tag, digest: push.digest, cid: manifestCid } : undefined;
     return { owner, repo: push.name.repo, digests, head, pushedBy: push.permit.account };
   };
+  // What can be refused without a lookup is refused first: a manifest may list thousands of
+  // references, and each check costs a lookup (a hash for a blob not verified yet, a chain read).
+  const blobs = unique(push.manifest.blobs);
+  const children = unique(push.manifest.children);
+  push.manifest.children.forEach(checkChildType);
+  ctx.recorder.checkFitsAtMost(records([...blobs.map((b) => standIn(b, 'File')), ...children.map((c) => standIn(c, 'Json'))], CID_STAND_IN));
+  const present = await presentReferences(ctx, push.name, blobs, children);
+  const needed = await boundedMap(present, REFERENCE_CHECKS_IN_FLIGHT, (item) => needsRecord(ctx, owner, item));
+  const toRecord = present.filter((_item, index) => needed[index]);
   // Measured before the manifest is stored: a push the chain could never take (too many records
   // for one transaction) must not leave its bytes pinned in IPFS, where no upload session or
   // local record would ever release them, each refused PUT of a new variant adding up to the
   // manifest limit.
-  ctx.recorder.checkFits(records(CID_STAND_IN));
+  ctx.recorder.checkFits(records(toRecord, CID_STAND_IN));
   const stored = await storeManifest(ctx, push.bytes);
   let recorded: PushRecords;
   try {
     ctx.verified.markVerified(push.digest, stored.cid);
-    recorded = records(stored.cid);
+    recorded = records(toRecord, stored.cid);
     await ctx.recorder.record(recorded);
   } catch (error) {
     await releaseRefused(ctx, push.digest, stored, error);
@@ -82,55 +88,71 @@ export async function publishManifest(ctx: GatewayContext, push: ManifestPush): 
   return { cid: stored.cid };
 }
 
+/** A reference as the worst case would record it: every one, with a CID as long as the store's. */
+function standIn(descriptor: Descriptor, type: DigestType): Present {
+  return { digest: descriptor.digest, cid: CID_STAND_IN, type };
+}
+
 /**
  * What the manifest references, each in this repository (uploaded or mounted here, or part of a
  * manifest already in it) and matching its descriptor: blobs by size, child manifests by size and
- * by parsing as a manifest of the media type their descriptor claims.
+ * by parsing as a manifest of the media type their descriptor claims. Whether the repository
+ * holds each is asked of all first (a cheap, local question), so a manifest naming references
+ * that are not here is refused before any is read and hashed.
  */
-async function presentReferences(ctx: GatewayContext, name: RepositoryName, manifest: ParsedManifest): Promise<Present[]> {
-  const blobs = await boundedMap(unique(manifest.blobs), REFERENCE_CHECKS_IN_FLIGHT, async (blob) => ({
+async function presentReferences(ctx: GatewayContext, name: RepositoryName, blobs: Descriptor[], children: Descriptor[]): Promise<Present[]> {
+  const held = await boundedMap([...blobs, ...children], REFERENCE_CHECKS_IN_FLIGHT, (ref) => ctx.contents.holds(name, ref.digest, 'blob'));
+  const notHeld = [...blobs, ...children].filter((_ref, index) => !held[index]);
+  if (notHeld.length > 0) throw missingReferences(name, notHeld);
+  const readBlobs = await boundedMap(blobs, REFERENCE_CHECKS_IN_FLIGHT, async (blob) => ({
     blob,
-    found: (await ctx.contents.holds(name, blob.digest, 'blob')) ? await ctx.content.blob(name, blob.digest, { skipCache: true }).catch((error) => absent(error)) : undefined,
+    found: await ctx.content.blob(name, blob.digest, { skipCache: true }).catch((error) => absent(error)),
   }));
   // A child in the repository in any form is read as a manifest: a blob there that is none is refused as such.
-  const children = await boundedMap(unique(manifest.children), REFERENCE_CHECKS_IN_FLIGHT, async (child, index) => ({
+  const readChildren = await boundedMap(children, REFERENCE_CHECKS_IN_FLIGHT, async (child, index) => ({
     child,
-    found: (await ctx.contents.holds(name, child.digest, 'blob')) ? await readChild(ctx, name, child.digest).catch((error) => absentChild(error, child, index)) : undefined,
+    found: await readChild(ctx, name, child.digest).catch((error) => absentChild(error, child, index)),
   }));
   const missing: Descriptor[] = [];
   const present: Present[] = [];
-  for (const { blob, found } of blobs) {
+  for (const { blob, found } of readBlobs) {
     if (!found) missing.push(blob);
     else if (found.size !== blob.size) throw wrongSize(blob, found.size);
     else present.push({ digest: blob.digest, cid: found.cid!, type: 'File' });
   }
-  for (const [index, { child, found }] of children.entries()) {
+  for (const [index, { child, found }] of readChildren.entries()) {
     if (!found) missing.push(child);
     else {
       checkChild(child, found, index);
       present.push({ digest: child.digest, cid: found.cid, type: 'Json' });
     }
   }
-  if (missing.length > 0) {
-    // Named up to a bound: a manifest may list thousands, and the answer need not be megabytes.
-    const named = missing.slice(0, MISSING_NAMED_IN_MESSAGE).map((m) => m.digest).join(', ');
-    const more = missing.length > MISSING_NAMED_IN_MESSAGE ? ` and ${missing.length - MISSING_NAMED_IN_MESSAGE} more` : '';
-    throw new OciError('MANIFEST_BLOB_UNKNOWN', `the manifest references ${missing.length} blob(s) or manifest(s) that ${name.full} does not have (${named}${more}): push them to ${name.full} first (or mount them from a repository you may pull from), then the manifest`, {
-      detail: missing.slice(0, MISSING_IN_DETAIL).map((m) => ({ digest: m.digest, mediaType: m.mediaType })),
-    });
-  }
+  if (missing.length > 0) throw missingReferences(name, missing);
   return present;
+}
+
+function missingReferences(name: RepositoryName, missing: Descriptor[]): OciError {
+  // Named up to a bound: a manifest may list thousands, and the answer need not be megabytes.
+  const named = missing.slice(0, MISSING_NAMED_IN_MESSAGE).map((m) => m.digest).join(', ');
+  const more = missing.length > MISSING_NAMED_IN_MESSAGE ? ` and ${missing.length - MISSING_NAMED_IN_MESSAGE} more` : '';
+  return new OciError('MANIFEST_BLOB_UNKNOWN', `the manifest references ${missing.length} blob(s) or manifest(s) that ${name.full} does not have (${named}${more}): push them to ${name.full} first (or mount them from a repository you may pull from), then the manifest`, {
+    detail: missing.slice(0, MISSING_IN_DETAIL).map((m) => ({ digest: m.digest, mediaType: m.mediaType })),
+  });
 }
 
 function wrongSize(descriptor: Descriptor, actual: number): OciError {
   return new OciError('MANIFEST_INVALID', `${descriptor.digest} is ${actual} bytes but the manifest says ${descriptor.size}: fix the descriptor's size`, { detail: { digest: descriptor.digest, size: descriptor.size, actual } });
 }
 
-/** A child of an index is a manifest of the type its descriptor claims, of the size it claims. */
-function checkChild(child: Descriptor, found: VerifiedManifest, index: number): void {
+/** An index lists manifests only: a child's descriptor must claim a manifest type (no lookup needed to tell). */
+function checkChildType(child: Descriptor, index: number): void {
   if (!MANIFEST_KINDS[child.mediaType]) {
     throw new OciError('MANIFEST_INVALID', `manifests[${index}] has media type ${JSON.stringify(child.mediaType)}, which is no manifest type: an index lists manifests only (${Object.keys(MANIFEST_KINDS).join(', ')})`, { detail: { digest: child.digest, mediaType: child.mediaType } });
   }
+}
+
+/** A child of an index is a manifest of the type its descriptor claims, of the size it claims. */
+function checkChild(child: Descriptor, found: VerifiedManifest, index: number): void {
   if (found.mediaType !== child.mediaType) {
     throw new OciError('MANIFEST_INVALID', `manifests[${index}] (${child.digest}) says it is a ${child.mediaType}, but it is a ${found.mediaType}: fix the descriptor's mediaType`, { detail: { digest: child.digest, mediaType: child.mediaType, actual: found.mediaType } });
   }
