@@ -128,13 +128,11 @@ export class ContentIndexer {
     const cids = await candidateCids(this.#pool, row.digest);
     const outcome = await readVerified(this.#store, row.digest, cids, row.mismatchedCids, { maxBytes: this.#options.maxManifestBytes, timeoutMs: this.#options.readTimeoutMs, attempt: row.attempts });
     if (outcome.kind === 'mismatch') {
-      return { state: 'mismatch', mismatchedCids: outcome.mismatchedCids, reason: `every recorded CID holds other bytes than ${row.digest} (${outcome.mismatchedCids.join(', ')}); read again when another CID is recorded` };
+      const oversized = outcome.oversizedCids.length === 0 ? '' : `; more than ${this.#options.maxManifestBytes} bytes, more than any manifest, at ${outcome.oversizedCids.join(', ')}`;
+      return { state: 'mismatch', mismatchedCids: outcome.mismatchedCids, reason: `every recorded CID holds other bytes than ${row.digest} (${outcome.mismatchedCids.join(', ')})${oversized}; read again when another CID is recorded` };
     }
     if (outcome.kind === 'unavailable') {
       return { state: 'pending', mismatchedCids: outcome.mismatchedCids, reason: outcome.reason, retryInMs: this.#backoff(row.attempts) };
-    }
-    if (outcome.tooLarge) {
-      return { state: 'invalid', cid: outcome.cid, mismatchedCids: outcome.mismatchedCids, reason: `its bytes are larger than ${this.#options.maxManifestBytes} bytes, more than any manifest` };
     }
     try {
       return { state: 'indexed', cid: outcome.cid, mismatchedCids: outcome.mismatchedCids, facts: manifestFacts(outcome.bytes) };

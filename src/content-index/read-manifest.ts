@@ -5,14 +5,19 @@
 // other bytes is not read again (a CID names its bytes for good). IPFS being unreachable is not
 // the content's fault: it is thrown (BlobStoreUnavailableError) so that the caller stops reading
 // until IPFS answers again, instead of counting it against every manifest.
+// A CID is read only up to the manifest limit: anyone can record the CID of a huge blob (a public
+// multi-GB layer, an endless stream) for a manifest digest, and reading it to the end to hash it
+// cost a whole read timeout of download on every attempt, forever, since a read cut short by the
+// timeout is tried again. Bytes past the limit can never be a manifest the gateway serves, so such
+// a CID is set aside for good at the limit, like one holding other bytes.
 import { createHash } from 'node:crypto';
 import { type BlobStore, BlobStoreUnavailableError } from '../ipfs';
 
 export type ReadOutcome =
-  /** Bytes that match the digest; `tooLarge` when they exceed the manifest limit (then no manifest). */
-  | { kind: 'verified'; cid: string; bytes: Buffer; tooLarge: boolean; mismatchedCids: string[] }
-  /** Every candidate was read and held other bytes. */
-  | { kind: 'mismatch'; mismatchedCids: string[] }
+  /** Bytes that match the digest. */
+  | { kind: 'verified'; cid: string; bytes: Buffer; mismatchedCids: string[] }
+  /** Every candidate was read and held other bytes, or more than `maxBytes` (`oversizedCids`, among `mismatchedCids`). */
+  | { kind: 'mismatch'; mismatchedCids: string[]; oversizedCids: string[] }
   /** Nothing matched, and some candidates could not be read (or there are none): try again later. */
   | { kind: 'unavailable'; mismatchedCids: string[]; reason: string };
 
@@ -58,9 +63,13 @@ export function readingOrder(cids: readonly string[], attempt: number, step: num
 
 export async function readVerified(store: BlobStore, digest: string, cids: string[], knownMismatched: readonly string[], options: ReadOptions): Promise<ReadOutcome> {
   const mismatched = [...knownMismatched];
+  const oversized: string[] = [];
   const problems: string[] = [];
   const readsAtOnce = Math.max(1, options.readsAtOnce ?? READS_AT_ONCE);
-  const queue = readingOrder(cids.filter((cid) => !knownMismatched.includes(cid)), options.attempt ?? 0, readsAtOnce * 3);
+  // A set, not a list search per CID: anyone can record tens of thousands of CIDs for a digest,
+  // and both lists grow with them (60,000 each took seconds of the worker's CPU per attempt).
+  const setAside = new Set(knownMismatched);
+  const queue = readingOrder(cids.filter((cid) => !setAside.has(cid)), options.attempt ?? 0, readsAtOnce * 3);
   const budgetMs = options.budgetMs ?? 3 * options.timeoutMs;
   // Ends the reads still running: a match was found, IPFS is down, or the attempt's time is up.
   const stop = new AbortController();
@@ -70,7 +79,7 @@ export async function readVerified(store: BlobStore, digest: string, cids: strin
   const reader = async () => {
     while (!stop.signal.aborted && queue.length > 0) {
       const cid = queue.shift()!;
-      let read: { hash: string; bytes: Buffer; tooLarge: boolean };
+      let read: { hash: string; bytes: Buffer } | 'too large';
       try {
         read = await hashBounded(store, cid, options, stop.signal);
       } catch (error) {
@@ -84,11 +93,16 @@ export async function readVerified(store: BlobStore, digest: string, cids: strin
         }
         continue;
       }
+      if (read === 'too large') {
+        oversized.push(cid);
+        mismatched.push(cid);
+        continue;
+      }
       if (read.hash !== digest) {
         mismatched.push(cid);
         continue;
       }
-      verified ??= { kind: 'verified', cid, bytes: read.bytes, tooLarge: read.tooLarge, mismatchedCids: mismatched };
+      verified ??= { kind: 'verified', cid, bytes: read.bytes, mismatchedCids: mismatched };
       stop.abort();
     }
   };
@@ -100,15 +114,15 @@ export async function readVerified(store: BlobStore, digest: string, cids: strin
   if (unavailable) throw unavailable;
   if (verified) return verified;
   if (queue.length > 0) problems.push(`${queue.length} more recorded CID${queue.length === 1 ? '' : 's'} not read within this attempt's ${budgetMs / 1000} s`);
-  if (cids.length > 0 && problems.length === 0) return { kind: 'mismatch', mismatchedCids: mismatched };
+  if (cids.length > 0 && problems.length === 0) return { kind: 'mismatch', mismatchedCids: mismatched, oversizedCids: oversized };
   const reason = cids.length === 0
     ? 'no CID is recorded for this digest yet'
     : `no recorded CID could be read: ${problems.join('; ')}${mismatched.length > 0 ? `; other bytes at ${mismatched.join(', ')}` : ''}`;
   return { kind: 'unavailable', mismatchedCids: mismatched, reason };
 }
 
-/** The sha256 of a CID's bytes, keeping at most maxBytes of them. */
-async function hashBounded(store: BlobStore, cid: string, options: ReadOptions, stop: AbortSignal): Promise<{ hash: string; bytes: Buffer; tooLarge: boolean }> {
+/** The sha256 of a CID's bytes, or 'too large' as soon as they pass maxBytes (the rest is not read). */
+async function hashBounded(store: BlobStore, cid: string, options: ReadOptions, stop: AbortSignal): Promise<{ hash: string; bytes: Buffer } | 'too large'> {
   const reading = new AbortController();
   const timer = setTimeout(() => reading.abort(), options.timeoutMs);
   const onStop = () => reading.abort();
@@ -122,7 +136,12 @@ async function hashBounded(store: BlobStore, cid: string, options: ReadOptions, 
       const bytes = chunk as Buffer;
       hash.update(bytes);
       size += bytes.length;
-      if (size <= options.maxBytes) chunks.push(bytes);
+      if (size > options.maxBytes) {
+        // Leaving the loop ends the stream; aborting ends the transfer beneath it.
+        reading.abort();
+        return 'too large';
+      }
+      chunks.push(bytes);
     }
   } catch (error) {
     if (signal.aborted && !stop.aborted) throw new Error(`reading it took longer than ${options.timeoutMs / 1000} s`);
@@ -131,5 +150,5 @@ async function hashBounded(store: BlobStore, cid: string, options: ReadOptions, 
     clearTimeout(timer);
     stop.removeEventListener('abort', onStop);
   }
-  return { hash: `sha256:${hash.digest('hex')}`, bytes: Buffer.concat(chunks), tooLarge: size > options.maxBytes };
+  return { hash: `sha256:${hash.digest('hex')}`, bytes: Buffer.concat(chunks) };
 }
