@@ -126,6 +126,10 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'graphql.maxListNesting': { type: { kind: 'count', min: 1 }, help: 'lists of entities a query may nest (deeper queries are refused before any SQL runs)', example: 'maxListNesting: 3', env: 'GQL_MAX_LIST_NESTING' },
   'graphql.maxListFields': { type: { kind: 'count', min: 1 }, help: 'root fields and lists of entities one query may ask for, each alias and fragment spread counted (more are refused before any SQL runs)', example: 'maxListFields: 20', env: 'GQL_MAX_LIST_FIELDS' },
   'graphql.maxFields': { type: { kind: 'count', min: 1 }, help: 'fields one query may ask for, each alias and fragment spread counted (more are refused before any SQL runs)', example: 'maxFields: 300', env: 'GQL_MAX_FIELDS' },
+  'graphql.maxResponseRows': { type: { kind: 'count', min: 1 }, help: 'rows one answer may hold (each entity, nested object and alias, summed over its root fields); past it the request is refused', example: 'maxResponseRows: 20000', env: 'GQL_MAX_RESPONSE_ROWS' },
+  'graphql.maxConcurrentPerClient': { type: count, help: 'requests one client address may have answered at once (0: no bound; hcr dev and the embedded stack default to 0, their client being the gateway)', example: 'maxConcurrentPerClient: 8', env: 'GQL_MAX_CONCURRENT_PER_CLIENT' },
+  'graphql.trustProxy': { type: { kind: 'trustProxy' }, help: 'which reverse proxies\' X-Forwarded-For names the client (default loopback)', example: 'trustProxy: [10.0.0.0/8]', env: 'GQL_TRUST_PROXY' },
+  'graphql.metricsAllow': { type: { kind: 'list', item: 'metricsAllow' }, help: 'who may read GraphQL\'s /metrics: any, loopback, linklocal, uniquelocal, addresses or CIDRs (default loopback, linklocal, uniquelocal)', example: 'metricsAllow: [10.0.0.0/8]', env: 'GQL_METRICS_ALLOW' },
   'graphql.sqlStatementTimeoutMs': { type: { kind: 'count', min: 1 }, help: 'the longest one query\'s SQL may run, in ms', example: 'sqlStatementTimeoutMs: 20000', env: 'GQL_SQL_STATEMENT_TIMEOUT_MS' },
 
   'login.gateway': { type: string, help: 'the gateway hcr login names by default', example: 'gateway: registry.example.com', env: 'HCR_GATEWAY' },

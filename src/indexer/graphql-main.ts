@@ -16,7 +16,9 @@
 // one that refuses queries asking for more than GQL_MAX_LIST_FIELDS root fields and lists, or
 // GQL_MAX_FIELDS fields, aliases and fragment spreads expanded (graphql-query-breadth.ts): each is
 // more work on the request's one connection; and it bounds each query's SQL by
-// GQL_SQL_STATEMENT_TIMEOUT_MS (graphql-statement-timeout.ts).
+// GQL_SQL_STATEMENT_TIMEOUT_MS (graphql-statement-timeout.ts). While a query runs, the rows of its
+// answer are counted and it is stopped past GQL_MAX_RESPONSE_ROWS (graphql-response-rows.ts); and
+// each client may have GQL_MAX_CONCURRENT_PER_CLIENT requests in flight (graphql-client-concurrency.ts).
 import './register-ts-sources';
 import { exitWithParent } from './exit-with-parent';
 import { dbUrlFromEnv } from './db-url';
@@ -27,7 +29,11 @@ import { graphqlObservabilityFromEnv, observeGraphql } from './graphql-observabi
 import { listNestingRule, maxListNestingFromEnv } from './graphql-list-nesting';
 import { maxFieldsFromEnv, maxListFieldsFromEnv, queryBreadthRule } from './graphql-query-breadth';
 import { explainStatementTimeout, withStatementTimeout } from './graphql-statement-timeout';
+import { withoutInternals } from './graphql-error-details';
+import { countOpenreaderRows, maxResponseRowsFromEnv, setMaxResponseRows } from './graphql-response-rows';
+import { limitConcurrentRequests, maxConcurrentPerClientFromEnv } from './graphql-client-concurrency';
 import type { Application } from 'express';
+import type { GraphQLError } from 'graphql';
 
 function responseCache(): ResponseCache | undefined {
   let settings;
@@ -75,32 +81,41 @@ function patchApolloServer(): void {
   let maxListFields: number;
   let maxFields: number;
   let statementTimeoutMs: number;
+  let maxConcurrentPerClient: number;
   try {
     maxListNesting = maxListNestingFromEnv();
     maxListFields = maxListFieldsFromEnv();
     maxFields = maxFieldsFromEnv();
+    setMaxResponseRows(maxResponseRowsFromEnv());
+    maxConcurrentPerClient = maxConcurrentPerClientFromEnv();
     // Read by OpenReader's own option parsing, which runs after this (graphql-statement-timeout.ts).
     statementTimeoutMs = withStatementTimeout(process.argv);
   } catch (error) {
     console.error(`graphql: ${(error as Error).message}`);
     process.exit(2);
   }
+  countResponseRows();
+  const explainTimeout = explainStatementTimeout(statementTimeoutMs);
   apollo.ApolloServer = class extends Base {
     constructor(config: { validationRules?: unknown[] }) {
       // Queries that nest lists without bound (graphql-list-nesting.ts), or ask for too many lists or
       // fields side by side (graphql-query-breadth.ts), are refused before any SQL runs,
-      // and an answer stopped by the statement timeout says why (graphql-statement-timeout.ts).
+      // and an answer stopped by the statement timeout says why (graphql-statement-timeout.ts);
+      // no error answer carries the SQL or the driver's details (graphql-error-details.ts).
       super({
         ...config,
         debug: false,
         validationRules: [...(config.validationRules ?? []), listNestingRule(maxListNesting), queryBreadthRule(maxListFields, maxFields)],
-        formatError: explainStatementTimeout(statementTimeoutMs),
+        formatError: (error: GraphQLError) => withoutInternals(explainTimeout(error)),
       });
     }
 
     override applyMiddleware(options: MiddlewareOptions): void {
       // OpenReader's options: the default path and CORS, and a body size limit. Anything else
       // (a future version) would not be mirrored by the cache, so it stays out of the way.
+      // First on /graphql, so a client past its bound is refused before its body is parsed; cache
+      // hits answered before Express (the fast path) cost no SQL and pass by it.
+      if (observability.clientAddress) options.app.use('/graphql', limitConcurrentRequests(maxConcurrentPerClient, observability.clientAddress));
       const mirrorable = (options.path ?? '/graphql') === '/graphql' && options.cors === undefined && typeof options.bodyParserConfig !== 'boolean';
       if (cache && mirrorable) {
         const bodyParserConfig = options.bodyParserConfig as { limit?: unknown } | undefined;
@@ -114,6 +129,15 @@ function patchApolloServer(): void {
       observeGraphql(options.app, observability);
     }
   };
+}
+
+/** Counts the rows of every answer OpenReader reads (graphql-response-rows.ts), in both of its database contexts. */
+function countResponseRows(): void {
+  const { TypeormOpenreaderContext } = require('@subsquid/graphql-server/lib/typeorm') as { TypeormOpenreaderContext?: Parameters<typeof countOpenreaderRows>[0][number] };
+  const { PoolOpenreaderContext } = require('@subsquid/openreader/lib/db') as { PoolOpenreaderContext?: Parameters<typeof countOpenreaderRows>[0][number] };
+  if (!countOpenreaderRows([TypeormOpenreaderContext, PoolOpenreaderContext])) {
+    console.error('graphql: @subsquid/openreader changed how it reads the database; answers are not bounded by GQL_MAX_RESPONSE_ROWS');
+  }
 }
 
 exitWithParent();

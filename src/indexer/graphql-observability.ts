@@ -4,11 +4,15 @@
 //
 // /readyz: Postgres answers and holds the processor's state; with CHAIN_RPC set, the index is at
 // most GQL_MAX_INDEX_LAG_BLOCKS (default 20) blocks behind the chain's finalized head.
+// /metrics: only to the addresses GQL_METRICS_ALLOW lists (graphql-metrics-access.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Application } from 'express';
 import { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { DEFAULT_METRICS_ALLOW, metricsAccess, type MetricsAllow } from '../gateway/http/metrics-access';
+import { clientAddressReader, plainAddress, trustProxyFromEnv } from './graphql-client-address';
+import { metricsAllowFromEnv, metricsRefusal } from './graphql-metrics-access';
 import { chainFinalizedHeight, type Check, DEFAULT_MAX_INDEX_LAG_BLOCKS, indexLag, runChecks, sendAlive, sendReadiness } from '../observability/readiness';
 
 type Handle = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
@@ -18,6 +22,10 @@ export interface GraphqlObservabilityOptions {
   /** The chain's RPC, to measure the index's lag; without it only Postgres is checked. */
   readonly chainRpc?: string;
   readonly maxIndexLagBlocks?: number;
+  /** Who may read /metrics (GQL_METRICS_ALLOW); default loopback and private networks. */
+  readonly metricsAllow?: MetricsAllow;
+  /** The client address of a request (GQL_TRUST_PROXY); default the connecting address. */
+  readonly clientAddress?: (req: IncomingMessage) => string | undefined;
 }
 
 export function graphqlObservabilityFromEnv(dbUrl: string, env: NodeJS.ProcessEnv = process.env): GraphqlObservabilityOptions {
@@ -26,7 +34,7 @@ export function graphqlObservabilityFromEnv(dbUrl: string, env: NodeJS.ProcessEn
   if (maxIndexLagBlocks !== undefined && (!Number.isInteger(maxIndexLagBlocks) || maxIndexLagBlocks < 0)) {
     throw new Error(`GQL_MAX_INDEX_LAG_BLOCKS must be a whole number of blocks ≥ 0, got "${raw}": unset it for the default (${DEFAULT_MAX_INDEX_LAG_BLOCKS})`);
   }
-  return { dbUrl, chainRpc: env.CHAIN_RPC || undefined, maxIndexLagBlocks };
+  return { dbUrl, chainRpc: env.CHAIN_RPC || undefined, maxIndexLagBlocks, metricsAllow: metricsAllowFromEnv(env), clientAddress: clientAddressReader(trustProxyFromEnv(env)) };
 }
 
 /** The GraphQL server's metrics, in a registry of their own. */
@@ -46,6 +54,8 @@ export function createGraphqlMetrics() {
 
 export function observeGraphql(app: Application, options: GraphqlObservabilityOptions): void {
   const { registry, duration, requests } = createGraphqlMetrics();
+  const metricsAllowed = metricsAccess(options.metricsAllow ?? DEFAULT_METRICS_ALLOW);
+  const clientAddress = options.clientAddress ?? ((req: IncomingMessage) => (req.socket?.remoteAddress ? plainAddress(req.socket.remoteAddress) : undefined));
   // One connection is enough for health checks, and never competes with OpenReader's pool.
   const pool = new Pool({ connectionString: options.dbUrl, max: 1, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 3_000 });
   pool.on('error', () => undefined);
@@ -74,6 +84,13 @@ export function observeGraphql(app: Application, options: GraphqlObservabilityOp
       if (path === '/healthz') return sendAlive(res, 'graphql');
       if (path === '/readyz') return void runChecks(checks).then((readiness) => sendReadiness(res, readiness));
       if (path === '/metrics') {
+        const client = clientAddress(req);
+        if (!metricsAllowed(client)) {
+          res.statusCode = 403;
+          res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+          res.setHeader('Cache-Control', 'no-store');
+          return void res.end(`${metricsRefusal(client)}\n`);
+        }
         return void registry.metrics().then((body) => {
           res.setHeader('Content-Type', registry.contentType);
           res.end(body);

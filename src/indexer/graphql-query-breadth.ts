@@ -14,20 +14,11 @@
 // and 54 fields; introspection for the console asks for 10 lists and 190 fields.
 import { GraphQLError, getNamedType, isInterfaceType, isObjectType, isUnionType, Kind } from 'graphql';
 import type { ASTVisitor, FragmentDefinitionNode, GraphQLCompositeType, GraphQLSchema, SelectionSetNode, ValidationContext } from 'graphql';
+import { countFromEnv } from './env-count';
 import { fieldOf, isEntityList } from './graphql-list-nesting';
 
 export const DEFAULT_MAX_LIST_FIELDS = 20;
 export const DEFAULT_MAX_FIELDS = 300;
-
-function countFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, what: string): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name}="${env[name]}" is not a whole number of at least 1: give ${what} (default ${fallback}), or unset it.`);
-  }
-  return value;
-}
 
 /** GQL_MAX_LIST_FIELDS: root fields and lists of entities one query may ask for (default 20). */
 export function maxListFieldsFromEnv(env: NodeJS.ProcessEnv = process.env): number {

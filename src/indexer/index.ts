@@ -78,7 +78,10 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
     await waitForProcessorState(dbUrl, processor);
     if (options.ipfsApi) content = startContentIndexer({ dbUrl, ipfsApi: options.ipfsApi, log: options.log });
     // CHAIN_RPC lets GraphQL's /readyz measure how far the index is behind the chain.
-    graphql = await startGraphql({ dbUrl, port: options.graphqlPort, log: options.log, env: { CHAIN_RPC: options.chainRpc } });
+    // The embedded stack's GraphQL answers the gateway beside it, which relays everyone's queries
+    // with its own per-client limits: as one client it must not be held to one client's share.
+    const perClient = process.env.GQL_MAX_CONCURRENT_PER_CLIENT || '0';
+    graphql = await startGraphql({ dbUrl, port: options.graphqlPort, log: options.log, env: { CHAIN_RPC: options.chainRpc, GQL_MAX_CONCURRENT_PER_CLIENT: perClient } });
     const port = await Promise.race([metricsPort, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000).unref())]);
     const processorMetricsUrl = port === undefined ? undefined : `http://127.0.0.1:${port}/metrics`;
     return { dbUrl, graphqlUrl: graphql.url, processorMetricsUrl, processor, content, graphql, stop };

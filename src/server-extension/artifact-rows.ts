@@ -70,7 +70,31 @@ export interface MoveFacts {
   recordedBy: string | null;
 }
 
-export async function versionRows(manager: EntityManager, filter: VersionFilter): Promise<VersionRow[]> {
+/** What ordering, paging and version ranges need of a version: no manifest content. */
+export type VersionKey = Pick<VersionRow, 'tagId' | 'version' | 'artifactId' | 'name' | 'spaceName' | 'updatedAtBlock'>;
+
+// Every version that matches a filter is read to order them by semver (which Postgres cannot do),
+// but only these few columns: reading every match's annotations, files and platforms made each
+// listing, however small its page, cost the whole index's manifest content in memory, and anyone
+// can ask for `artifactVersions(limit: 1)` again and again. The content is read for the page only
+// (versionRowsOf).
+const KEY_COLUMNS = `t.id AS "tagId", t.name AS "version", t.updated_at_block AS "updatedAtBlock",
+            i.id AS "artifactId", i.name, s.name AS "spaceName"`;
+
+const ROW_COLUMNS = `t.id AS "tagId", t.name AS "version", t.name_hex AS "versionHex", t.digest, t.created_at AS "createdAt", t.created_at_block AS "createdAtBlock",
+            t.updated_at AS "updatedAt", t.updated_at_block AS "updatedAtBlock",
+            i.id AS "artifactId", i.name, i.name_hex AS "nameHex",
+            s.id AS "spaceId", s.name AS "spaceName", s.is_name_owner AS "isNameOwner", s.owner_id AS "owner",
+            c.artifact_type AS "artifactType", c.media_type AS "mediaType", c.cid, c.size, c.total_size::text AS "totalSize",
+            c.annotations, c.files, c.platforms`;
+
+const FROM = `FROM manifest_content c
+       JOIN tag t ON t.digest = c.digest
+       JOIN image i ON i.id = t.image_id
+       JOIN space s ON s.id = t.space_id`;
+
+/** The versions matching a filter, with only what ordering and paging need. */
+export async function versionKeys(manager: EntityManager, filter: VersionFilter): Promise<VersionKey[]> {
   const params: unknown[] = [];
   const param = (value: unknown) => `$${params.push(value)}`;
   const where = [`c.state = 'indexed'`, 'c.artifact_type IS NOT NULL'];
@@ -83,20 +107,21 @@ export async function versionRows(manager: EntityManager, filter: VersionFilter)
   const equal = Object.fromEntries((filter.labels ?? []).filter((l) => l.value !== undefined).map((l) => [l.key, l.value]));
   if (Object.keys(equal).length > 0) where.push(`c.annotations @> ${param(JSON.stringify(equal))}::jsonb`);
   for (const label of filter.labels ?? []) if (label.value === undefined) where.push(`c.annotations ? ${param(label.key)}`);
-  return manager.query(
-    `SELECT t.id AS "tagId", t.name AS "version", t.name_hex AS "versionHex", t.digest, t.created_at AS "createdAt", t.created_at_block AS "createdAtBlock",
-            t.updated_at AS "updatedAt", t.updated_at_block AS "updatedAtBlock",
-            i.id AS "artifactId", i.name, i.name_hex AS "nameHex",
-            s.id AS "spaceId", s.name AS "spaceName", s.is_name_owner AS "isNameOwner", s.owner_id AS "owner",
-            c.artifact_type AS "artifactType", c.media_type AS "mediaType", c.cid, c.size, c.total_size::text AS "totalSize",
-            c.annotations, c.files, c.platforms
-       FROM manifest_content c
-       JOIN tag t ON t.digest = c.digest
-       JOIN image i ON i.id = t.image_id
-       JOIN space s ON s.id = t.space_id
-      WHERE ${where.join(' AND ')}`,
-    params,
+  return manager.query(`SELECT ${KEY_COLUMNS}\n       ${FROM}\n      WHERE ${where.join(' AND ')}`, params);
+}
+
+/**
+ * The whole rows of these versions (tag ids), in the order given. A tag moved since its key was
+ * read to content that is not indexed, or that is no artifact, is left out.
+ */
+export async function versionRowsOf(manager: EntityManager, tagIds: readonly string[]): Promise<VersionRow[]> {
+  if (tagIds.length === 0) return [];
+  const rows: VersionRow[] = await manager.query(
+    `SELECT ${ROW_COLUMNS}\n       ${FROM}\n      WHERE c.state = 'indexed' AND c.artifact_type IS NOT NULL AND t.id = ANY($1::text[])`,
+    [tagIds],
   );
+  const byId = new Map(rows.map((row) => [row.tagId, row]));
+  return tagIds.map((id) => byId.get(id)).filter((row): row is VersionRow => row !== undefined);
 }
 
 /**

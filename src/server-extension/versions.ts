@@ -24,7 +24,8 @@ export function semverOf(tag: string | null): string | null {
 export function parseRange(text: string): semver.Range {
   const trimmed = text.trim();
   const range = trimmed === '' ? null : semver.validRange(trimmed);
-  if (range === null) throw new VersionRangeError(`${JSON.stringify(text)} is not a semver range; write one as npm does, e.g. "^1.2", "~1.0.3", ">=1.1.0 <2" or "1.x"`);
+  // Only the start of a long text is quoted back: the answer need not be as large as the question.
+  if (range === null) throw new VersionRangeError(`${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)} is not a semver range; write one as npm does, e.g. "^1.2", "~1.0.3", ">=1.1.0 <2" or "1.x"`);
   return new semver.Range(trimmed);
 }
 

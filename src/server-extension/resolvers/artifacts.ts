@@ -4,9 +4,10 @@
 // (versions.ts). OpenReader has no semver, hence custom resolvers.
 import 'reflect-metadata';
 import { GraphQLError } from 'graphql';
-import { Arg, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
-import { LabelFilterError, type MoveFacts, moveFacts, parseLabel, tagContentRows, type VersionFilter, type VersionRow, versionRows } from '../artifact-rows';
+import { LabelFilterError, type MoveFacts, moveFacts, parseLabel, tagContentRows, type VersionFilter, type VersionKey, type VersionRow, versionKeys, versionRowsOf } from '../artifact-rows';
+import { type RequestContext, chargeRows, withinRowBudget } from '../row-budget';
 import { isPrerelease, latestOf, parseRange, satisfies, semverOf, sortByVersionDescending, VersionRangeError } from '../versions';
 
 const MAX_LIMIT = 1000;
@@ -114,14 +115,16 @@ export class ArtifactResolver {
     @Arg('includeShadows', () => Boolean, { defaultValue: false, description: 'also list the artifacts of shadows (later spaces with a taken name)' }) includeShadows: boolean,
     @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Ctx() context?: RequestContext,
   ): Promise<ArtifactVersion[]> {
     checkPage(limit, offset);
     const matches = rangeTest(range);
     const manager = await this.tx();
-    const rows = sortByVersionDescending((await versionRows(manager, filterOf({ space, spaceId, name, kind, label, includeShadows }))).filter((row) => matches(row.version)));
-    const page = rows.slice(offset, offset + limit);
+    const keys = sortByVersionDescending((await versionKeys(manager, filterOf({ space, spaceId, name, kind, label, includeShadows }))).filter((key) => matches(key.version)));
+    // Ordered and paged on keys first, so that manifest content is read for the page only.
+    const page = await versionRowsOf(manager, keys.slice(offset, offset + limit).map((key) => key.tagId));
     const moves = await moveFacts(manager, page.map((row) => row.tagId));
-    return page.map((row) => toVersion(row, moves.get(row.tagId)));
+    return withinRowBudget(context, page.map((row) => toVersion(row, moves.get(row.tagId))));
   }
 
   @Query(() => [Artifact], { description: 'Artifacts (images with artifact versions), by space and name, filtered by kind, labels (any version) and name' })
@@ -135,20 +138,33 @@ export class ArtifactResolver {
     @Arg('includeShadows', () => Boolean, { defaultValue: false }) includeShadows: boolean,
     @Arg('limit', () => Int, { defaultValue: 50 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Ctx() context?: RequestContext,
   ): Promise<Artifact[]> {
     checkPage(limit, offset);
     const manager = await this.tx();
-    const rows = await versionRows(manager, { ...filterOf({ space, spaceId, name, kind, label, includeShadows }), nameContains });
-    const byArtifact = new Map<string, VersionRow[]>();
-    for (const row of rows) {
-      const list = byArtifact.get(row.artifactId);
-      if (list) list.push(row);
-      else byArtifact.set(row.artifactId, [row]);
+    const keys = await versionKeys(manager, { ...filterOf({ space, spaceId, name, kind, label, includeShadows }), nameContains });
+    const byArtifact = new Map<string, VersionKey[]>();
+    for (const key of keys) {
+      const list = byArtifact.get(key.artifactId);
+      if (list) list.push(key);
+      else byArtifact.set(key.artifactId, [key]);
     }
-    // Ordered and paged first, so that move facts are read and versions built for the page only.
-    const page = [...byArtifact.values()]
+    // Ordered and paged on keys first, so that manifest content and move facts are read, and
+    // versions built, for the page only.
+    const pagedKeys = [...byArtifact.values()]
       .sort(([a], [b]) => compare(a.spaceName, b.spaceName) || compare(a.name, b.name) || compare(a.artifactId, b.artifactId))
       .slice(offset, offset + limit);
+    const rowsOfPage = await versionRowsOf(manager, pagedKeys.flatMap((list) => list.map((key) => key.tagId)));
+    const grouped = new Map<string, VersionRow[]>();
+    for (const row of rowsOfPage) {
+      const list = grouped.get(row.artifactId);
+      if (list) list.push(row);
+      else grouped.set(row.artifactId, [row]);
+    }
+    // An artifact whose versions all moved away between the two reads has none left to show.
+    const page = pagedKeys.map(([first]) => grouped.get(first.artifactId)).filter((list): list is VersionRow[] => list !== undefined);
+    // Each artifact with its latest version; the versions asked for are counted where they are given.
+    chargeRows(context, page.length * 2);
     const moves = await moveFacts(manager, page.flatMap((list) => list.map((row) => row.tagId)));
     return page.map((list) => {
       const row = list[0];
@@ -158,7 +174,7 @@ export class ArtifactResolver {
       Object.assign(artifact, {
         id: row.artifactId, name: row.name, nameHex: row.nameHex, space: versions[0].space, kinds: [...new Set(versions.map((v) => v.artifactType))].sort(),
         versionCount: versions.length, latest, labels: latest.labels, description: latest.description,
-        updatedAt: new Date(Math.max(...versions.map((v) => new Date(v.updatedAt).getTime()))), all: versions,
+        updatedAt: lastUpdate(versions), all: versions,
       });
       return artifact;
     });
@@ -169,23 +185,24 @@ export class ArtifactResolver {
     @Root() artifact: Artifact,
     @Arg('range', () => String, { nullable: true }) range: string | null,
     @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
+    @Ctx() context?: RequestContext,
   ): ArtifactVersion[] {
     checkPage(limit, 0);
     const matches = rangeTest(range);
-    return artifact.all.filter((v) => matches(v.version)).slice(0, limit);
+    return withinRowBudget(context, artifact.all.filter((v) => matches(v.version)).slice(0, limit));
   }
 
   @Query(() => [TagContent], { description: "Tags' manifest contents: sizes, platforms, artifactType, and whether the content indexer has read them" })
-  async tagContents(@Arg('tagIds', () => [String]) tagIds: string[]): Promise<TagContent[]> {
+  async tagContents(@Arg('tagIds', () => [String]) tagIds: string[], @Ctx() context?: RequestContext): Promise<TagContent[]> {
     if (tagIds.length > MAX_LIMIT) throw badInput(`${tagIds.length} tag ids: ask for at most ${MAX_LIMIT} at a time`);
     const rows = await tagContentRows(await this.tx(), tagIds);
-    return rows.map((row) => ({
+    return withinRowBudget(context, rows.map((row) => ({
       ...row,
       state: row.state ?? 'unseen',
       attempts: row.attempts ?? 0,
       totalSize: row.totalSize === null ? null : BigInt(row.totalSize),
       platforms: row.platforms ?? [],
-    }));
+    })));
   }
 }
 
@@ -232,6 +249,17 @@ function toVersion(row: VersionRow, moves: MoveFacts | undefined): ArtifactVersi
 function checkPage(limit: number, offset: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badInput(`limit ${limit} is out of range: ask for 1 to ${MAX_LIMIT}`);
   if (!Number.isInteger(offset) || offset < 0) throw badInput(`offset ${offset} must be 0 or more`);
+}
+
+/**
+ * When its versions were last recorded. Not `Math.max(...times)`: anyone can record over 130,000
+ * tags for one artifact, and so many arguments overflow the stack, which failed every listing
+ * whose page held that artifact.
+ */
+function lastUpdate(versions: readonly ArtifactVersion[]): Date {
+  let latest = -Infinity;
+  for (const version of versions) latest = Math.max(latest, new Date(version.updatedAt).getTime());
+  return new Date(latest);
 }
 
 function compare(a: string | null, b: string | null): number {

@@ -1,0 +1,50 @@
+// Who a GraphQL request comes from, for the per-client bound (graphql-client-concurrency.ts) and
+// for who may read /metrics. It is the connecting address, or, when that is a proxy trusted by
+// GQL_TRUST_PROXY (Express's `trust proxy`, as the gateway's --trust-proxy takes it; default
+// `loopback`), the client the proxy names in X-Forwarded-For. A client's own X-Forwarded-For is
+// never believed, so no one can pick the address they are counted under.
+import type { IncomingMessage } from 'node:http';
+import { parseTrustProxy } from '../config/values';
+
+type TrustProxy = ReturnType<typeof parseTrustProxy>;
+type TrustFn = (address: string, hop: number) => boolean;
+
+// proxy-addr is what Express itself resolves `req.ip` with; it ships no types.
+const proxyaddr = require('proxy-addr') as ((req: IncomingMessage, trust: TrustFn) => string) & { compile(value: string[]): TrustFn };
+
+export const DEFAULT_GQL_TRUST_PROXY = 'loopback';
+
+/** GQL_TRUST_PROXY: the reverse proxies whose X-Forwarded-For names the client (default loopback). */
+export function trustProxyFromEnv(env: NodeJS.ProcessEnv = process.env): TrustProxy {
+  const raw = env.GQL_TRUST_PROXY?.trim() || DEFAULT_GQL_TRUST_PROXY;
+  try {
+    return parseTrustProxy(raw);
+  } catch (error) {
+    throw new Error(`GQL_TRUST_PROXY="${raw}": ${(error as Error).message.replace('the gateway', 'the GraphQL server')}.`);
+  }
+}
+
+function compileTrust(trust: TrustProxy): TrustFn {
+  if (trust === true) return () => true;
+  if (trust === false) return () => false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return proxyaddr.compile(typeof trust === 'string' ? trust.split(',').map((entry) => entry.trim()) : [...trust]);
+}
+
+/** IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; they are one client either way. */
+export function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** The client address of a request, as GQL_TRUST_PROXY says to read it. */
+export function clientAddressReader(trust: TrustProxy): (req: IncomingMessage) => string | undefined {
+  const trusted = compileTrust(trust);
+  return (req) => {
+    if (!req.socket?.remoteAddress) return undefined;
+    try {
+      return plainAddress(proxyaddr(req, trusted));
+    } catch {
+      return plainAddress(req.socket.remoteAddress);
+    }
+  };
+}
