@@ -19,10 +19,13 @@ before(async () => {
 });
 after(async () => t.close());
 
+// Finalized counts as in a block: the instant mode finalizes ~100 ms after inclusion, and
+// polkadot.js drops an inBlock result still fetching its events when finalized arrives.
 async function inBlock(tx: SubmittableExtrinsic<'promise'>, signer = alice): Promise<{ events: EventRecord[]; blockHash: string }> {
   return new Promise((resolve, reject) => {
     tx.signAndSend(signer, ({ status, events }) => {
       if (status.isInBlock) resolve({ events, blockHash: status.asInBlock.toHex() });
+      else if (status.isFinalized) resolve({ events, blockHash: status.asFinalized.toHex() });
     }).catch(reject);
   });
 }
@@ -42,7 +45,7 @@ test('the fee follows the documented formula, is withdrawn from the signer and r
   const before = await free(bob.address);
   const { events } = await new Promise<{ events: EventRecord[] }>((resolve, reject) => {
     tx.send(({ status, events: e }) => {
-      if (status.isInBlock) resolve({ events: e });
+      if (status.isInBlock || status.isFinalized) resolve({ events: e });
     }).catch(reject);
   });
   assert.deepEqual(names(events), ['balances.Withdraw', 'system.Remarked', 'transactionPayment.TransactionFeePaid', 'system.ExtrinsicSuccess']);

@@ -15,10 +15,12 @@ before(async () => {
 });
 after(async () => t.close());
 
-function inBlock(send: (cb: (r: { status: { isInBlock: boolean }; events: { event: { method: string; data: { toString(): string }[] } }[] }) => void) => Promise<unknown>) {
+// Finalized counts as in a block: the instant mode finalizes ~100 ms after inclusion, and
+// polkadot.js drops an inBlock result still fetching its events when finalized arrives.
+function inBlock(send: (cb: (r: { status: { isInBlock: boolean; isFinalized: boolean }; events: { event: { method: string; data: { toString(): string }[] } }[] }) => void) => Promise<unknown>) {
   return new Promise<{ event: { method: string; data: { toString(): string }[] } }[]>((resolve, reject) => {
     send(({ status, events }) => {
-      if (status.isInBlock) resolve(events);
+      if (status.isInBlock || status.isFinalized) resolve(events);
     }).catch(reject);
   });
 }
