@@ -1,13 +1,15 @@
 // Records pushes on chain: ONE extrinsic per manifest, `Proxy.proxy(owner, NonTransfer,
 // Utility.batch_all([...]))` signed by the gateway's key, so the records land all together or
 // not at all. Nonces are handed out here so concurrent pushes do not collide in the pool (and a
-// nonce a dropped transaction left unused does not stall the pushes after it), and a
-// batch too large for the chain is refused before anything is signed (batch-limits.ts).
+// nonce a dropped transaction left unused does not stall the pushes after it), a push the node
+// removed only because the one ahead of it left the pool is signed again (removed-behind-gap.ts),
+// and a batch too large for the chain is refused before anything is signed (batch-limits.ts).
 import type { ApiPromise } from '@polkadot/api';
-import { addManifest, asProxy, batchAll, ChainTxError, type DigestType, nonceFiller, pushedByStatement, storeDigestInfo, submitTx, type Tx, type TxResult, type TxSigner, type TxStatusName } from '../../chain';
+import { addManifest, asProxy, batchAll, ChainTxError, type DigestType, nonceFiller, pushedByStatement, storeDigestInfo, submitTx, type Tx, type TxResult, type TxSigner, type TxStatusName, type TxStatusUpdate } from '../../chain';
 import { ChainUnavailableError } from '../errors/from-internal';
 import { checkBatchFits } from './batch-limits';
 import { NonceBook } from './nonce-book';
+import { removedBehindGap } from './removed-behind-gap';
 
 /** How long one push may hold the turn to submit before the next one goes ahead anyway. */
 const SUBMIT_TURN_MS = 30_000;
@@ -15,6 +17,10 @@ const SUBMIT_TURN_MS = 30_000;
 const TAKEN: ReadonlySet<TxStatusName> = new Set(['ready', 'future', 'broadcast', 'inBlock', 'finalized']);
 /** Signings of one push when its nonce keeps being taken by another process with the same key. */
 const NONCE_ATTEMPTS = 4;
+/** Signings of one push when the node keeps removing it with a transaction ahead of it. */
+const GAP_ATTEMPTS = 3;
+/** Statuses that say the transaction was in a block: from then on, only the chain can say whether it was recorded. */
+const IN_A_BLOCK: ReadonlySet<TxStatusName> = new Set(['inBlock', 'retracted', 'finalityTimeout', 'finalized']);
 
 /** Gaps filled at most after one dropped transaction (there are no more than pushes in flight). */
 const MAX_FILLERS = 16;
@@ -32,6 +38,14 @@ function leftNonceUnused(error: unknown): boolean {
 /** The node refused the transaction because its nonce was used or is held by another waiting transaction. */
 function isNonceCollision(error: unknown): boolean {
   return error instanceof ChainTxError && error.kind === 'invalid' && (error.is('TxPool', 'PriorityTooLow') || error.is('InvalidTransaction', 'Stale'));
+}
+
+/** A submission that failed, with what is known about whether anything of it could be on chain. */
+interface FailedSubmission {
+  readonly error: unknown;
+  readonly nonce: number;
+  readonly sawBlock: boolean;
+  readonly behindGivenBack: boolean;
 }
 
 export interface PushRecords {
@@ -100,9 +114,34 @@ export class ChainRecorder {
     const calls = this.#calls(records);
     const build = () => this.#batch(records, calls);
     checkBatchFits(this.#api, calls.length, build().encodedLength, records);
-    const result = await this.#submitInTurn(build);
+    const result = await this.#submitAgainIfRemovedBehindGap(build);
     for (const listener of this.#listeners) listener(records);
     return result;
+  }
+
+  /**
+   * Submits in turn, and signs again (in a new turn, with a fresh nonce) when the node removed the
+   * transaction only because one ahead of it left the pool: the push was not at fault and nothing
+   * of it was recorded, so the client should not hear 503 for it.
+   */
+  async #submitAgainIfRemovedBehindGap(build: () => Tx): Promise<TxResult> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#submitInTurn(build);
+      if ('result' in outcome) return outcome.result;
+      if (attempt < GAP_ATTEMPTS && (await this.#wasRemovedBehindGap(outcome))) continue;
+      throw outcome.error;
+    }
+  }
+
+  async #wasRemovedBehindGap(outcome: FailedSubmission): Promise<boolean> {
+    let stateNonce: number;
+    try {
+      stateNonce = (await this.#api.query.system.account(this.#signer.address)).nonce.toNumber();
+    } catch {
+      return false; // Without the chain's word the push may have been recorded: report the failure.
+    }
+    // Read after the state: a removal notice for a transaction ahead of this one has had time to arrive.
+    return removedBehindGap({ ...outcome, stateNonce, heldBelow: this.#nonces.heldBelow(outcome.nonce) });
   }
 
   /**
@@ -115,24 +154,30 @@ export class ChainRecorder {
    * or dropped from the pool later) is taken again by the next push, and what already waits
    * behind it gets the gap filled at once (#fillHoles).
    */
-  async #submitInTurn(build: () => Tx): Promise<TxResult> {
+  async #submitInTurn(build: () => Tx): Promise<{ result: TxResult } | FailedSubmission> {
     return this.#inTurn(async (taken) => {
       for (let attempt = 1; ; attempt++) {
         const nonce = this.#nonces.take(await this.#chainNextIndex());
+        let sawBlock = false;
+        const onStatus = (update: TxStatusUpdate) => {
+          if (IN_A_BLOCK.has(update.status)) sawBlock = true;
+          if (TAKEN.has(update.status)) taken();
+        };
         let result: TxResult;
         try {
-          result = await submitTx(this.#api, build(), this.#signer, { until: this.#until, nonce, timeoutMs: this.#timeoutMs, onStatus: (update) => (TAKEN.has(update.status) ? taken() : undefined) });
+          result = await submitTx(this.#api, build(), this.#signer, { until: this.#until, nonce, timeoutMs: this.#timeoutMs, onStatus });
         } catch (error) {
-          this.#nonces.release(nonce);
-          if (leftNonceUnused(error)) this.#fillHolesAbove(nonce);
+          const unused = leftNonceUnused(error);
+          const behindGivenBack = this.#nonces.release(nonce, { unused });
+          if (unused) this.#fillHolesAbove(nonce);
           // Another process signing with the same key (gateways behind one load balancer) took
           // this nonce first: nothing was recorded, so sign again with the next one rather than
           // answer the client 503 for a race it cannot see.
           if (attempt < NONCE_ATTEMPTS && isNonceCollision(error)) continue;
-          throw error;
+          return { error, nonce, sawBlock, behindGivenBack };
         }
         this.#nonces.release(nonce);
-        return result;
+        return { result };
       }
     });
   }
