@@ -12,9 +12,10 @@
 // the pass, and what stays missing is tried again less and less often, after newer pushes.
 //
 // A new block costs a read per space and image and the one scan of every tag that block costs
-// any reader (chain-reader.ts), not a read per tag: a tag whose listed digest is the one already
-// mirrored is not resolved again. What the mirror tracks as held follows what the tags name now
-// (pinned-trees.ts): content no tag names any more stays pinned, but is no longer tracked.
+// any reader (chain-reader.ts), or with the index one query per image, not a read per tag: a tag
+// whose listed digest is the one already mirrored is not resolved again. What the mirror tracks
+// as held follows what the tags name now (pinned-trees.ts): content no tag names any more stays
+// pinned, but is no longer tracked.
 import type { ApiPromise } from '@polkadot/api';
 import type { MirrorCounts } from '../../observability/gateway-metrics';
 import { scrub } from '../../observability/redact';
@@ -52,8 +53,9 @@ interface ListedTag {
   readonly name: RepositoryName;
   readonly tag: string;
   /**
-   * The digest chain storage lists for it (absent when the index lists the tags): the same record
-   * a pull resolves, read in the one scan of every tag each block costs anyway.
+   * The digest the owner's records give it: from chain storage's one scan of every tag each block
+   * costs anyway, or from the index's listing of the image. Only ever compared with the digest a
+   * pull resolved before, to tell the tag has not moved; absent when that cannot be told.
    */
   readonly digest?: string;
 }
@@ -202,7 +204,7 @@ export class Mirror {
    * new block ends the retries early, so that its pushes do not wait behind content no one serves.
    */
   async #pass(block: number): Promise<void> {
-    const listed = await this.#listTags();
+    const listed = await this.#listTags(block);
     // What the chain no longer lists (a tag gone, an image no longer the owner's) is not shown.
     for (const key of [...this.#tags.keys()]) {
       if (listed.has(key)) continue;
@@ -232,14 +234,14 @@ export class Mirror {
     return this.#held.size;
   }
 
-  /** Every tag of the spaces' images, by `<space>/<image>:<tag>`. */
-  async #listTags(): Promise<Map<string, ListedTag>> {
+  /** Every tag of the spaces' images, by `<space>/<image>:<tag>`, as of finalized block `block`. */
+  async #listTags(block: number): Promise<Map<string, ListedTag>> {
     const listed = new Map<string, ListedTag>();
     for (const space of this.#spaces) {
       for (const name of await this.#imagesOf(space)) {
         let tags: TagListing[];
         try {
-          tags = await this.#tagsOf(name);
+          tags = await this.#tagsOf(name, block);
         } catch (error) {
           // This image's tags cannot be read now: the ones known stay, shown as missing and why.
           for (const [key, known] of this.#tags) {
@@ -383,11 +385,16 @@ export class Mirror {
     return names.flatMap((full) => (this.#readable(full, () => parseName(full) !== undefined) ? [parseName(full)] : []));
   }
 
-  async #tagsOf(name: RepositoryName): Promise<TagListing[]> {
+  async #tagsOf(name: RepositoryName, block: number): Promise<TagListing[]> {
     const owner = await this.#ctx.resolver.owner(name.repo);
     const index = this.#ctx.resolver.index;
-    const listed = index ? await index.tags(name, owner.claim ? owner.spaceId : undefined).catch(() => undefined) : undefined;
-    if (listed) return listed.map((tag) => ({ tag }));
+    const listed = index ? await index.tagDigests(name, owner.claim ? owner.spaceId : undefined).catch(() => undefined) : undefined;
+    if (listed) {
+      // An index that has not seen this block yet may list a tag moved in it at its old digest:
+      // its digests then tell nothing, and every tag is resolved as a pull would.
+      const current = listed.indexedBlock >= block;
+      return listed.tags.map(({ tag, digest }) => ({ tag, digest: current ? digest : undefined }));
+    }
     if (owner.claim?.contested) throw new Error(`${name.repo} is contested (another space with the name takes its writes on chain), and without the index (GRAPHQL_URL) this gateway cannot tell the owner's tags apart: they are not mirrored until it has one`);
     // The name is not contested: its records are its owner's, as a pull resolves them.
     return (await this.#ctx.chain.tags(name)).map((record) => ({ tag: record.tag, digest: record.digest }));

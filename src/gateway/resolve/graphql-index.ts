@@ -1,7 +1,7 @@
 // RegistryIndex over the indexer's GraphQL API (OpenReader). Every query has a deadline, so a
 // slow or stopped index costs a pull at most that long before chain storage answers instead.
 import type { RepositoryName } from '../oci/reference';
-import type { IndexedRecord, IndexedSpace, OwnerManifests, OwnerSpace, RegistryIndex } from './registry-index';
+import type { IndexedRecord, IndexedSpace, IndexedTags, OwnerManifests, OwnerSpace, RegistryIndex } from './registry-index';
 import { splitUrlLogin, type UrlLogin } from '../../config/url-login';
 
 export class IndexUnavailableError extends Error {
@@ -80,12 +80,21 @@ export class GraphqlIndex implements RegistryIndex {
   }
 
   async tags(name: RepositoryName, ownerSpace: OwnerSpace): Promise<string[] | undefined> {
-    const data = await this.#query<{ images: { tags: { name: string | null }[] }[] }>(
-      `query($image: String!) { images(where: { name_eq: $image, space: ${ownerWhere(name.repo, ownerSpace)} }) { tags { name } } }`,
+    return (await this.tagDigests(name, ownerSpace))?.tags.map((t) => t.tag);
+  }
+
+  async tagDigests(name: RepositoryName, ownerSpace: OwnerSpace): Promise<IndexedTags | undefined> {
+    // The status comes in the same answer as the tags, so the height is the one they were read at.
+    const data = await this.#query<{ images: { tags: { name: string | null; digest: string | null }[] }[]; squidStatus: { height: number | null } | null }>(
+      `query($image: String!) {
+        images(where: { name_eq: $image, space: ${ownerWhere(name.repo, ownerSpace)} }) { tags { name digest } }
+        squidStatus { height }
+      }`,
       { image: name.image },
     );
     if (data.images.length === 0) return undefined;
-    return data.images.flatMap((image) => image.tags.flatMap((t) => (t.name ? [t.name] : [])));
+    const tags = data.images.flatMap((image) => image.tags.flatMap((t) => (t.name ? [{ tag: t.name, ...(t.digest ? { digest: t.digest } : {}) }] : [])));
+    return { tags, indexedBlock: data.squidStatus?.height ?? -1 };
   }
 
   async repositories(): Promise<string[]> {

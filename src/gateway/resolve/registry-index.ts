@@ -28,6 +28,13 @@ export interface OwnerManifests {
   readonly json: { digest: string; cid: string }[];
 }
 
+export interface IndexedTags {
+  /** A tag's digest is absent when its record is no text (the index keeps such a digest as hex only). */
+  readonly tags: readonly { readonly tag: string; readonly digest?: string }[];
+  /** The last block the index has processed: its digests may trail chain storage by the blocks after it. */
+  readonly indexedBlock: number;
+}
+
 export interface RegistryIndex {
   /** The space that owns the name `repo` (claimed it first), as far as the index has seen. */
   nameOwner(repo: string): Promise<IndexedSpace | undefined>;
@@ -45,6 +52,12 @@ export interface RegistryIndex {
   digestRecords(digest: string): Promise<IndexedRecord[]>;
   /** The owner's tags of an image, or undefined when the index does not know the image. */
   tags(name: RepositoryName, ownerSpace: OwnerSpace): Promise<string[] | undefined>;
+  /**
+   * The owner's tags of an image with the digest each points at in the owner's records (what
+   * ownerTag answers for each), and the block the index has seen up to; undefined when the index
+   * does not know the image. One query for every tag: a mirror tells from it which tags moved.
+   */
+  tagDigests(name: RepositoryName, ownerSpace: OwnerSpace): Promise<IndexedTags | undefined>;
   /** `<space>/<image>` for every image of every name's owner. */
   repositories(): Promise<string[]>;
   /** Whether chain storage points at any of these spellings of a CID now, as far as the index has seen. */
