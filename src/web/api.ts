@@ -1,4 +1,5 @@
 // The page's calls to the wallet API (same origin, /api) and to the index through it.
+import { freeText } from './untrusted-text';
 export interface ApiErrorBody {
   readonly code: string;
   readonly message: string;
@@ -66,6 +67,7 @@ export const apiPost = <T>(path: string, body: unknown): Promise<T> => request<T
 /** Runs a query against the index; GraphQL errors become exceptions. */
 export async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const answer = await apiPost<{ data?: T; errors?: { message: string }[] }>('/graphql', { query, variables });
-  if (answer.errors?.length) throw new Error(`The index refused the query: ${answer.errors.map((e) => e.message).join('; ')}`);
+  // The index's words, shown to people: cut short, and invisible or reordering characters escaped.
+  if (answer.errors?.length) throw new Error(freeText(`The index refused the query: ${answer.errors.slice(0, 3).map((e) => String(e.message).slice(0, 300)).join('; ')}`));
   return answer.data as T;
 }

@@ -4,36 +4,43 @@
 // A shadow (a later space with a name another space owns, docs/name-ownership.md) is marked as
 // one and gets no `docker pull` lines: they would pull the owner's images.
 import { copyable, formatBytes, formatTime, h, shortAddress, shortHash } from './dom';
+import { type Bounded, bounded, LIST_BOUNDS, moreNote } from './list-bounds';
 import type { ArtifactVersionView, ArtifactView, ImageSummary, SpaceDetail, SpaceSummary, TagContent, TagView } from './queries';
 import { sizeText } from './sizes';
 import { freeText, isSpaceName, nameText, pullCommand } from './untrusted-text';
 
 // Names are shown through nameText (untrusted-text.ts): a lookalike or a bidi trick shows as escapes.
-const nameOf = (item: { name: string | null; nameHex: string }) => (item.name === null ? `${item.nameHex} (not text)` : nameText(item.name));
+const nameOf = (item: { name: string | null; nameHex: string }) => (item.name === null ? `${nameText(item.nameHex)} (not text)` : nameText(item.name));
+// Account ids are the index's word like everything else it says: shown escaped too, so an answer
+// holding a bidi control or a lookalike letter cannot make one address read as another.
+const accountText = (id: string) => nameText(String(id));
+const shortAccount = (id: string) => shortAddress(accountText(id));
 
-export function spaceList(title: string, spaces: SpaceSummary[], empty: string, open: (id: string) => void): HTMLElement {
+export function spaceList(title: string, all: SpaceSummary[], empty: string, open: (id: string) => void, limit: number = LIST_BOUNDS.memberships): HTMLElement {
   const heading = h('h3', {}, title);
-  if (spaces.length === 0) return h('div', { class: 'space-list' }, heading, h('p', { class: 'hint' }, empty));
-  const items = spaces.map((space) => {
+  const spaces = bounded(all, limit);
+  if (spaces.shown.length === 0) return h('div', { class: 'space-list' }, heading, h('p', { class: 'hint' }, empty));
+  const items = spaces.shown.map((space) => {
     const button = h('button', { type: 'button', class: 'link' }, nameOf(space));
     button.addEventListener('click', () => open(space.id));
     const counts = `${space.memberCount} member${space.memberCount === 1 ? '' : 's'}, ${space.imageCount} image${space.imageCount === 1 ? '' : 's'}, ${space.tagCount} tag${space.tagCount === 1 ? '' : 's'}`;
-    return h('li', { 'data-space': space.name ?? space.nameHex, 'data-space-id': space.id }, button, invalidNameMark(space), h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAddress(space.owner.id)}`), shadowMark(space));
+    return h('li', { 'data-space': space.name ?? space.nameHex, 'data-space-id': space.id }, button, invalidNameMark(space), h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAccount(space.owner.id)}`), shadowMark(space));
   });
-  return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
+  return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items), moreNote(spaces, 'spaces'));
 }
 
 /** Images as `space/image` links that open their space (where the docker pull lines are). */
-export function imageList(title: string, images: ImageSummary[], empty: string, open: (spaceId: string) => void): HTMLElement {
+export function imageList(title: string, all: ImageSummary[], empty: string, open: (spaceId: string) => void): HTMLElement {
   const heading = h('h3', {}, title);
-  if (images.length === 0) return h('div', { class: 'space-list' }, heading, h('p', { class: 'hint' }, empty));
-  const items = images.map((image) => {
+  const images = bounded(all, LIST_BOUNDS.memberships);
+  if (images.shown.length === 0) return h('div', { class: 'space-list' }, heading, h('p', { class: 'hint' }, empty));
+  const items = images.shown.map((image) => {
     const name = `${nameOf(image.space)}/${nameOf(image)}`;
     const button = h('button', { type: 'button', class: 'link' }, name);
     button.addEventListener('click', () => open(image.space.id));
     return h('li', { 'data-image': name }, button, invalidNameMark(image.space), h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}, updated ${formatTime(image.updatedAt)}`), shadowMark(image.space));
   });
-  return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items));
+  return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items), moreNote(images, 'images'));
 }
 
 /** After a space whose name no registry client can use: it can only imitate another name. */
@@ -43,7 +50,7 @@ function invalidNameMark(space: SpaceSummary): HTMLElement | null {
 
 /** ` (shadow of space N)` after a shadow in a list; nothing for an owner. */
 function shadowMark(space: SpaceSummary): HTMLElement | null {
-  return space.shadowOf ? h('span', { class: 'shadow-mark' }, ` (shadow of space ${space.shadowOf.id})`) : null;
+  return space.shadowOf ? h('span', { class: 'shadow-mark' }, ` (shadow of space ${nameText(space.shadowOf.id)})`) : null;
 }
 
 /** What a person should know about the space's name before pulling: whose it is, and who took its writes. */
@@ -52,7 +59,7 @@ function nameNotice(space: SpaceSummary, name: string, registry: string): HTMLEl
     return h(
       'p',
       { class: 'warning', role: 'note', 'data-notice': 'shadow' },
-      `This space is a shadow: the name "${name}" belongs to space ${space.shadowOf.id} (owner ${space.shadowOf.owner.id}), which claimed it first. `,
+      `This space is a shadow: the name "${name}" belongs to space ${nameText(space.shadowOf.id)} (owner ${accountText(space.shadowOf.owner.id)}), which claimed it first. `,
       `docker pull ${registry}/${name}/… pulls that space's images, never these, so no pull commands are shown here.`,
       space.takesNameWrites ? ' It sorts first in chain storage, so the chain records the name\'s writes in it: gateways refuse pushes to the name.' : '',
     );
@@ -69,7 +76,7 @@ function nameNotice(space: SpaceSummary, name: string, registry: string): HTMLEl
     return h(
       'p',
       { class: 'warning', role: 'note', 'data-notice': 'contested' },
-      `The name "${name}" is contested: space ${space.nameTakenBy.id} (owner ${space.nameTakenBy.owner.id}), created later with the same name in block #${space.nameTakenBy.blockNumber}, sorts first in chain storage, so the chain records the name's writes there. `,
+      `The name "${name}" is contested: space ${nameText(space.nameTakenBy.id)} (owner ${accountText(space.nameTakenBy.owner.id)}), created later with the same name in block #${space.nameTakenBy.blockNumber}, sorts first in chain storage, so the chain records the name's writes there. `,
       'The pull commands below still pull this space\'s images through a gateway with the index (which follows the owner\'s records only); a gateway without it refuses them, and pushes to the name are refused.',
     );
   }
@@ -85,27 +92,33 @@ export interface SpaceContents {
 export function spaceDetail(space: SpaceDetail, registry: string, me: string | undefined, contents: SpaceContents): HTMLElement {
   const name = nameOf(space);
   const shadow = space.shadowOf !== null;
+  const memberList = bounded(space.members, LIST_BOUNDS.members, space.memberCount);
   const members = h(
     'ul',
     { class: 'members', 'aria-label': `Members of ${name}` },
-    ...space.members.map((m) => h('li', { 'data-member': m.account.id }, h('code', { title: m.account.id }, m.account.id), m.isOwner ? ' (owner)' : '', m.account.id === me ? ' — you' : '')),
+    ...memberList.shown.map((m) => h('li', { 'data-member': m.account.id }, h('code', { title: accountText(m.account.id) }, accountText(m.account.id)), m.isOwner ? ' (owner)' : '', m.account.id === me ? ' — you' : '')),
   );
-  const images = space.images.length
-    ? space.images.map((image) => imageSection(registry, space, image, !shadow, contents.tags))
+  const imageBound = bounded(space.images, LIST_BOUNDS.images, space.imageCount);
+  const artifacts = bounded(contents.artifacts, LIST_BOUNDS.artifacts);
+  const images = imageBound.shown.length
+    ? imageBound.shown.map((image) => imageSection(registry, space, image, !shadow, contents.tags))
     : [h('p', { class: 'hint' }, shadow || !isSpaceName(space.name) ? 'No images.' : `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
   return h(
     'article',
     { class: 'space', 'aria-labelledby': `space-${space.id}`, 'data-space-id': space.id },
     h('h3', { id: `space-${space.id}` }, shadow ? `Space ${name} (a shadow)` : `Space ${name}`),
     nameNotice(space, name, registry),
-    h('dl', { class: 'facts' }, h('dt', {}, 'Id'), h('dd', {}, space.id), h('dt', {}, 'Owner'), h('dd', {}, h('code', {}, space.owner.id)), h('dt', {}, 'Created'), h('dd', {}, formatTime(space.timestamp))),
-    h('h4', {}, `Members (${space.members.length})`),
+    h('dl', { class: 'facts' }, h('dt', {}, 'Id'), h('dd', {}, nameText(space.id)), h('dt', {}, 'Owner'), h('dd', {}, h('code', {}, accountText(space.owner.id))), h('dt', {}, 'Created'), h('dd', {}, formatTime(space.timestamp))),
+    h('h4', {}, `Members (${countOf(memberList)})`),
     members,
-    h('h4', {}, `Images (${space.images.length})`),
+    moreNote(memberList, 'members'),
+    h('h4', {}, `Images (${countOf(imageBound)})`),
     ...images,
-    h('h4', {}, `Artifacts (${contents.artifacts.length})`),
-    ...(contents.artifacts.length
-      ? contents.artifacts.map((artifact) => artifactSection(artifact))
+    moreNote(imageBound, 'images'),
+    h('h4', {}, `Artifacts (${countOf(artifacts)})`),
+    moreNote(artifacts, 'artifacts'),
+    ...(artifacts.shown.length
+      ? artifacts.shown.map((artifact) => artifactSection(artifact))
       : [h('p', { class: 'hint' }, 'No artifacts: no manifest of this space names an artifactType (plugins, firmware, packages…).')]),
   );
 }
@@ -113,22 +126,27 @@ export function spaceDetail(space: SpaceDetail, registry: string, me: string | u
 /** An artifact: its kinds, the latest version's labels, and its versions, highest first. */
 function artifactSection(artifact: ArtifactView): HTMLElement {
   const name = nameOf(artifact);
-  const labels = artifact.labels.length
-    ? h('ul', { class: 'labels', 'aria-label': `Labels of ${name}` }, ...artifact.labels.map((label) => h('li', { 'data-label': label.key }, h('code', {}, freeText(`${label.key}=${label.value}`)))))
+  const labelList = bounded(artifact.labels, LIST_BOUNDS.labels);
+  const versions = bounded(artifact.versions, LIST_BOUNDS.versions, artifact.versionCount);
+  const labels = labelList.shown.length
+    ? h('ul', { class: 'labels', 'aria-label': `Labels of ${name}` }, ...labelList.shown.map((label) => h('li', { 'data-label': label.key }, h('code', {}, freeText(`${label.key}=${label.value}`)))))
     : h('p', { class: 'hint' }, 'No labels.');
   return h(
     'section',
     { class: 'artifact', 'data-artifact': name },
     h('h5', {}, name),
-    h('p', { class: 'hint' }, `${artifact.kinds.map(nameText).join(', ')} — ${artifact.versionCount} version${artifact.versionCount === 1 ? '' : 's'}`),
+    h('p', { class: 'hint' }, `${bounded(artifact.kinds, LIST_BOUNDS.labels).shown.map(nameText).join(', ')} — ${artifact.versionCount} version${artifact.versionCount === 1 ? '' : 's'}`),
     artifact.description ? h('p', {}, freeText(artifact.description)) : null,
     labels,
-    h('ol', { class: 'versions', 'aria-label': `Versions of ${name}` }, ...artifact.versions.map(versionItem)),
+    moreNote(labelList, 'labels'),
+    h('ol', { class: 'versions', 'aria-label': `Versions of ${name}` }, ...versions.shown.map(versionItem)),
+    moreNote(versions, 'versions'),
   );
 }
 
 function versionItem(version: ArtifactVersionView): HTMLElement {
-  const files = freeText(version.files.map((file) => file.title ?? 'untitled').join(', '));
+  const fileList = bounded(version.files, LIST_BOUNDS.labels);
+  const files = freeText(fileList.shown.map((file) => file.title ?? 'untitled').join(', ') + (fileList.hidden > 0 ? ', …' : ''));
   const size = version.totalSize === null ? '' : `, ${formatBytes(Number(version.totalSize))}`;
   return h(
     'li',
@@ -145,11 +163,13 @@ function versionItem(version: ArtifactVersionView): HTMLElement {
 
 function imageSection(registry: string, space: SpaceDetail, image: SpaceDetail['images'][number], pullable: boolean, contents: Map<string, TagContent>): HTMLElement {
   const name = nameOf(image);
+  const tags = bounded(image.tags, LIST_BOUNDS.tags, image.tagCount);
   return h(
     'section',
     { class: 'image', 'data-image': name },
     h('h5', {}, `${nameOf(space)}/${name}`),
-    ...image.tags.map((tag) => tagCard(registry, space, image, tag, pullable, contents.get(tag.id))),
+    ...tags.shown.map((tag) => tagCard(registry, space, image, tag, pullable, contents.get(tag.id))),
+    moreNote(tags, 'tags'),
   );
 }
 
@@ -173,8 +193,8 @@ function tagCard(registry: string, space: SpaceDetail, image: SpaceDetail['image
     h(
       'ol',
       {},
-      ...tag.history.map((u) =>
-        h('li', {}, `${formatTime(u.timestamp)}, block #${u.blockNumber}: `, h('code', { title: nameText(u.digest ?? '') }, shortHash(u.digest && nameText(u.digest))), u.previousDigest ? h('span', {}, ' (was ', h('code', { title: nameText(u.previousDigest) }, shortHash(nameText(u.previousDigest))), ')') : ' (new tag)', u.proxy ? ` — pushed through ${shortAddress(u.proxy)}` : ''),
+      ...bounded(tag.history, 10).shown.map((u) =>
+        h('li', {}, `${formatTime(u.timestamp)}, block #${u.blockNumber}: `, h('code', { title: nameText(u.digest ?? '') }, shortHash(u.digest && nameText(u.digest))), u.previousDigest ? h('span', {}, ' (was ', h('code', { title: nameText(u.previousDigest) }, shortHash(nameText(u.previousDigest))), ')') : ' (new tag)', u.proxy ? ` — pushed through ${shortAccount(u.proxy)}` : ''),
       ),
     ),
   );
@@ -201,4 +221,15 @@ function tagCard(registry: string, space: SpaceDetail, image: SpaceDetail['image
     pullable && !byTag ? h('p', { class: 'hint', 'data-notice': 'no-pull' }, byDigest ? 'No pull command by tag: the tag holds characters no tag may have. Pull by digest instead.' : 'No pull command: this reference holds characters no registry name or tag may have.') : null,
     history,
   );
+}
+
+/** A list's length as the index counted it, or what arrived when it gave no count. */
+function countOf(list: Bounded<unknown>): string {
+  const total = list.shown.length + list.hidden;
+  return list.atLeast ? `${total}+` : total.toLocaleString('en');
+}
+
+/** The tag ids the page shows of a space (only their contents are asked of the index). */
+export function shownTagIds(space: SpaceDetail): string[] {
+  return bounded(space.images, LIST_BOUNDS.images).shown.flatMap((image) => bounded(image.tags, LIST_BOUNDS.tags).shown.map((tag) => tag.id));
 }

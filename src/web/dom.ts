@@ -1,5 +1,7 @@
 // Tiny DOM helpers: building elements without innerHTML (chain data is untrusted text), finding
 // required elements, and copy buttons.
+import { nameText } from './untrusted-text';
+
 type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -69,5 +71,6 @@ export function formatBytes(size: number): string {
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  // Not a date: the index's raw text, shown escaped like any name.
+  return Number.isNaN(date.getTime()) ? nameText(String(iso)) : date.toLocaleString();
 }

@@ -2,10 +2,12 @@
 // or not), my spaces, the ones I am a member of, search, and one space in detail.
 // After a transaction the page waits for the index to reach its block before reading again.
 import { graphql } from './api';
-import { imageList, spaceDetail, spaceList } from './browse';
+import { imageList, shownTagIds, spaceDetail, spaceList } from './browse';
 import { byId, h } from './dom';
+import { LIST_BOUNDS } from './list-bounds';
 import { type ArtifactView, INDEX_HEIGHT, MY_SPACES, type MySpaces, RECENT, type RecentResult, SEARCH, type SearchResult, SPACE_ARTIFACTS, SPACE_DETAIL, type SpaceDetail } from './queries';
 import { tagContents } from './sizes';
+import { freeText } from './untrusted-text';
 
 const INDEX_WAIT_MS = 60_000;
 const RECENT_LIMIT = 10;
@@ -33,23 +35,35 @@ export class IndexView {
     if (!this.enabled) return;
     const me = this.#me();
     const open = (id: string) => void this.show(id);
-    try {
-      const [recent, mine] = await Promise.all([graphql<RecentResult>(RECENT, { limit: RECENT_LIMIT }), me ? graphql<MySpaces>(MY_SPACES, { me }) : undefined]);
-      byId('recent').replaceChildren(
-        spaceList('Newest spaces', recent.spaces, 'No space has been created yet.', open),
-        imageList('Recently updated images', recent.images, 'No image has been pushed yet.', open),
-      );
-      if (mine) {
-        const { owned, memberships } = mine;
-        byId('my-spaces').replaceChildren(spaceList('My spaces', owned, 'You own no space yet.', open));
-        byId('member-spaces').replaceChildren(spaceList('Spaces I am a member of', memberships.map((m) => m.space), 'You are not a member of another space.', open));
-        if (!this.#openSpace && owned[0]) this.#openSpace = owned[0].id;
+    // Each part is read and shown on its own: what one stranger did to one list (a space with
+    // thousands of tags, an account made a member of thousands of spaces) must not blank the rest.
+    const failures: string[] = [];
+    const part = async (what: string, run: () => Promise<void>) => {
+      try {
+        await run();
+      } catch (error) {
+        failures.push(`${what}: ${(error as Error).message}`);
       }
-      if (this.#openSpace) await this.#renderSpace(this.#openSpace, focus);
-      this.#status.textContent = '';
-    } catch (error) {
-      this.#status.textContent = `The index could not be read: ${(error as Error).message}`;
-    }
+    };
+    await Promise.all([
+      part('recent spaces and images', async () => {
+        const recent = await graphql<RecentResult>(RECENT, { limit: RECENT_LIMIT });
+        byId('recent').replaceChildren(
+          spaceList('Newest spaces', recent.spaces, 'No space has been created yet.', open, RECENT_LIMIT),
+          imageList('Recently updated images', recent.images, 'No image has been pushed yet.', open),
+        );
+      }),
+      me
+        ? part('your spaces', async () => {
+            const { owned, memberships } = await graphql<MySpaces>(MY_SPACES, { me });
+            byId('my-spaces').replaceChildren(spaceList('My spaces', owned ?? [], 'You own no space yet.', open, LIST_BOUNDS.owned));
+            byId('member-spaces').replaceChildren(spaceList('Spaces I am a member of', (memberships ?? []).map((m) => m.space), 'You are not a member of another space.', open, LIST_BOUNDS.memberships));
+            if (!this.#openSpace && owned?.[0]) this.#openSpace = owned[0].id;
+          })
+        : undefined,
+    ]);
+    if (this.#openSpace) await part('the open space', () => this.#renderSpace(this.#openSpace!, focus));
+    this.#status.textContent = failures.length ? freeText(`The index could not be read (${failures.join('; ')}).`) : '';
   }
 
   /** Waits until the index has processed `blockNumber`, then refreshes. */
@@ -81,7 +95,7 @@ export class IndexView {
       this.#detail.replaceChildren(h('p', { class: 'hint' }, `Space ${id} is not in the index yet.`));
       return;
     }
-    const tags = await tagContents(spaceById.images.flatMap((image) => image.tags.map((tag) => tag.id)));
+    const tags = await tagContents(shownTagIds(spaceById));
     this.#detail.replaceChildren(spaceDetail(spaceById, this.registry, this.#me(), { tags, artifacts }));
     if (focus) this.#detail.focus();
   }
@@ -98,7 +112,7 @@ export class IndexView {
       results.replaceChildren(h('h3', {}, `Results for “${text}”`), spaceList('Spaces', spaces, 'No space matches.', open), imageList('Images', images, 'No image matches.', open));
       this.#status.textContent = `${spaces.length} space${spaces.length === 1 ? '' : 's'} and ${images.length} image${images.length === 1 ? '' : 's'} found.`;
     } catch (error) {
-      this.#status.textContent = `Search failed: ${(error as Error).message}`;
+      this.#status.textContent = freeText(`Search failed: ${(error as Error).message}`);
     }
   }
 }

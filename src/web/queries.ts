@@ -1,4 +1,8 @@
-// The index queries the page runs (schema.graphql; examples in docs/graphql-examples.md).
+// The index queries the page runs (schema.graphql; examples in docs/graphql-examples.md). Every
+// list is asked for with a limit one past what the page shows (list-bounds.ts says why).
+import { LIST_BOUNDS } from './list-limits';
+
+const past = (limit: number) => limit + 1;
 const SPACE_SUMMARY = `fragment SpaceSummary on Space {
   id name nameHex owner { id } memberCount imageCount tagCount timestamp
   isNameOwner takesNameWrites shadowOf { id owner { id } } nameTakenBy { id owner { id } blockNumber }
@@ -23,8 +27,8 @@ export interface SpaceSummary {
 }
 
 export const MY_SPACES = `query MySpaces($me: String!) {
-  owned: spaces(where: { owner: { id_eq: $me } }, orderBy: blockNumber_ASC) { ...SpaceSummary }
-  memberships: spaceMembers(where: { account: { id_eq: $me }, isOwner_eq: false }, orderBy: blockNumber_ASC) { space { ...SpaceSummary } }
+  owned: spaces(where: { owner: { id_eq: $me } }, orderBy: blockNumber_ASC, limit: ${past(LIST_BOUNDS.owned)}) { ...SpaceSummary }
+  memberships: spaceMembers(where: { account: { id_eq: $me }, isOwner_eq: false }, orderBy: blockNumber_ASC, limit: ${past(LIST_BOUNDS.memberships)}) { space { ...SpaceSummary } }
 } ${SPACE_SUMMARY}`;
 
 export interface MySpaces {
@@ -64,10 +68,10 @@ export type RecentResult = SearchResult;
 export const SPACE_DETAIL = `query SpaceDetail($id: String!) {
   spaceById(id: $id) {
     ...SpaceSummary
-    members(orderBy: position_ASC) { id isOwner position blockNumber timestamp account { id } }
-    images(orderBy: name_ASC) {
+    members(orderBy: position_ASC, limit: ${past(LIST_BOUNDS.members)}) { id isOwner position blockNumber timestamp account { id } }
+    images(orderBy: name_ASC, limit: ${past(LIST_BOUNDS.images)}) {
       id name nameHex tagCount manifestCount updatedAt
-      tags(orderBy: name_ASC) {
+      tags(orderBy: name_ASC, limit: ${past(LIST_BOUNDS.tags)}) {
         id name nameHex digest updatedAt updateCount
         manifest { cid digest }
         history(orderBy: id_DESC, limit: 10) { id digest previousDigest blockNumber timestamp signer proxy }
@@ -112,10 +116,10 @@ export interface TagContent {
 
 /** A space's artifacts, with their labels and versions (highest first). */
 export const SPACE_ARTIFACTS = `query SpaceArtifacts($id: String!) {
-  artifacts(spaceId: $id, limit: 200) {
+  artifacts(spaceId: $id, limit: ${past(LIST_BOUNDS.artifacts)}) {
     id name nameHex kinds versionCount description
     labels { key value }
-    versions(limit: 50) { id version prerelease artifactType digest totalSize moved moveCount lastMovedAt originalDigest updatedAt files { title size } }
+    versions(limit: ${past(LIST_BOUNDS.versions)}) { id version prerelease artifactType digest totalSize moved moveCount lastMovedAt originalDigest updatedAt files { title size } }
   }
 }`;
 
