@@ -3,12 +3,14 @@
 // them under, and only then moves them into place. A version moved after it was published is
 // downloaded with a warning.
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { jsonAnswer } from '../../bounded-answer';
 import { CliError, EXIT } from '../../errors';
+import { jsonText } from '../../json-output';
+import { partialFileFor } from '../../partial-file';
+import { stallGuard } from '../../stall-guard';
 import { terminalName, terminalText } from '../../terminal-text';
 import { progressBar } from './progress';
 import { type ArtifactRef, parseArtifactRef } from './reference';
@@ -31,7 +33,7 @@ export async function resolveRef(ref: ArtifactRef, flags: RegistryFlags, auth: s
   const base = registryUrl(flags);
   const range = ref.version ? `=${ref.version}` : ref.range ?? '*';
   const response = await request(`${base}/api/packages/${ref.name}/resolve?range=${encodeURIComponent(range)}`, { headers: auth ? { authorization: auth } : {} });
-  const resolved = (await response.json()) as Resolved;
+  const resolved = await jsonAnswer<Resolved>(response);
   if (ref.version && resolved.version !== ref.version) throw new CliError(`${ref.name} has no version ${ref.version} (the nearest is ${resolved.version})`, EXIT.failed);
   return resolved;
 }
@@ -56,29 +58,32 @@ export async function pullArtifact(refText: string, flags: PullFlags): Promise<v
   }
   const hash = createHash('sha256');
   const progress = progressBar(`pulling ${ref.name}:${terminalName(version)}`, Number.isFinite(length) ? length : undefined, { enabled: output === '-' ? false : undefined });
-  const counting = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      progress.add(chunk.length);
-      done(null, chunk);
-    },
+  const counting = stallGuard((chunk) => {
+    hash.update(chunk);
+    progress.add(chunk.length);
   });
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
-  const temporary = output === '-' ? undefined : join(dirname(output), `.${output.split('/').pop()}.${process.pid}.part`);
+  // Written beside the output under a name no one can plant a symlink at first (partial-file.ts).
+  const temporary = output === '-' ? undefined : partialFileFor(output);
   try {
-    await pipeline(body, counting, temporary ? createWriteStream(temporary) : process.stdout);
+    await pipeline(body, counting, temporary ? temporary.stream : process.stdout);
   } catch (error) {
-    if (temporary) await rm(temporary, { force: true });
+    await temporary?.discard();
     throw new CliError(`the download of ${ref.name}:${version} broke off (${(error as Error).message}); run the pull again`, EXIT.failed);
   }
   progress.done();
   const actual = `sha256:${hash.digest('hex')}`;
   if (digest && actual !== digest) {
-    if (temporary) await rm(temporary, { force: true });
+    await temporary?.discard();
     throw new CliError(`the bytes of ${ref.name}:${version} have digest ${actual}, not ${digest} as the gateway said: nothing was written; pull again`, EXIT.failed);
   }
-  if (temporary) await rename(temporary, output);
-  if (flags.json) process.stdout.write(`${JSON.stringify({ name: ref.name, version, sha256: actual, output }, null, 2)}\n`);
+  try {
+    await temporary?.commit();
+  } catch (error) {
+    await temporary?.discard();
+    throw new CliError(`cannot write ${output} (${(error as Error).message}): choose another path with -o`, EXIT.failed);
+  }
+  if (flags.json) process.stdout.write(`${jsonText({ name: ref.name, version, sha256: actual, output }, 2)}\n`);
   else if (output !== '-') process.stderr.write(`pulled ${ref.name}:${terminalName(version)} (${actual}) into ${terminalText(output)}\n`);
 }
 

@@ -1,13 +1,17 @@
 // `hcr export REF… --out FILE.car`: an offline bundle from a gateway (GET /bundles): every block
 // of the selected spaces', images' or tags' manifests and blobs, and the chain facts they were
-// taken from. Progress on stderr; the file appears only once it is whole.
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+// taken from. Progress on stderr; the file appears only once it is whole (partial-file.ts).
+import { statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { DEFAULTS } from '../../../config/defaults';
+import { errorAnswerText, STALL_MS } from '../../bounded-answer';
 import { CliError, EXIT } from '../../errors';
+import { jsonText } from '../../json-output';
+import { partialFileFor } from '../../partial-file';
+import { stallGuard } from '../../stall-guard';
+import { terminalLines } from '../../terminal-text';
+import { asOfBlockFrom } from './as-of-block';
 import { progressMeter } from './progress-meter';
 
 interface ExportFlags {
@@ -27,38 +31,53 @@ export function registerExport(program: Command): void {
     .option('--json', 'print the result as JSON on stdout')
     .description('write an offline bundle: the content of spaces, images or tags, and the chain facts it was taken from')
     .action(async (refs: string[], flags: ExportFlags) => {
+      if (isDirectory(flags.out)) throw new CliError(`--out ${flags.out} is a directory: give the path of the file to write, for example ${flags.out.replace(/\/+$/, '')}/bundle.car`, EXIT.usage);
       const url = new URL('/bundles', flags.gateway);
       for (const ref of refs) url.searchParams.append('ref', ref);
       let response: Response;
+      const headers = new AbortController();
+      const headersTimer = setTimeout(() => headers.abort(), STALL_MS);
       try {
-        response = await fetch(url, { headers: flags.token ? { Authorization: `Bearer ${flags.token}` } : {} });
+        response = await fetch(url, { headers: flags.token ? { Authorization: `Bearer ${flags.token}` } : {}, signal: headers.signal });
       } catch (error) {
+        if (headers.signal.aborted) throw new CliError(`the gateway at ${flags.gateway} did not answer within ${STALL_MS / 1000} s: check that it runs, or pass --gateway`, EXIT.unreachable);
         throw new CliError(`cannot reach the gateway at ${flags.gateway} (${(error as { cause?: Error }).cause?.message ?? (error as Error).message}): start it, or pass --gateway`, EXIT.unreachable);
+      } finally {
+        clearTimeout(headersTimer);
       }
       if (!response.ok || !response.body) {
-        const body = (await response.json().catch(() => undefined)) as { errors?: { message: string }[] } | undefined;
-        throw new CliError(`the gateway refused the export (HTTP ${response.status}): ${body?.errors?.[0]?.message ?? response.statusText}`, response.status >= 500 ? EXIT.failed : EXIT.usage);
+        // Bounded: an error page may be huge or never end.
+        const text = await errorAnswerText(response);
+        let message = response.statusText;
+        try {
+          message = (JSON.parse(text) as { errors?: { message?: string }[] }).errors?.[0]?.message ?? message;
+        } catch {
+          // Not the gateway's JSON error: its status line says enough.
+        }
+        throw new CliError(`the gateway refused the export (HTTP ${response.status}): ${message}`, response.status >= 500 ? EXIT.failed : EXIT.usage);
       }
-      const asOf = response.headers.get('x-hcr-as-of-block') ?? '';
-      const partial = `${flags.out}.partial`;
+      const asOf = asOfBlockFrom(response.headers.get('x-hcr-as-of-block'));
+      const partial = partialFileFor(flags.out);
       const meter = progressMeter('exported');
-      const count = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          meter.add(chunk.length);
-          done(null, chunk);
-        },
-      });
+      const count = stallGuard((chunk) => meter.add(chunk.length));
       try {
-        await pipeline(response.body, count, createWriteStream(partial));
-        await rename(partial, flags.out);
+        await pipeline(response.body, count, partial.stream);
+        await partial.commit();
       } catch (error) {
-        await rm(partial, { force: true });
-        throw new CliError(`the export broke off (${(error as Error).message}); nothing was written to ${flags.out}: try again`, EXIT.failed);
+        await partial.discard();
+        throw new CliError(`the export broke off (${terminalLines((error as Error).message)}); nothing was written to ${flags.out}: try again`, EXIT.failed);
       } finally {
         meter.done();
       }
-      const [number, hash] = asOf.split(' ');
-      if (flags.json) console.log(JSON.stringify({ file: flags.out, bytes: meter.total, asOfBlock: { number: Number(number), hash } }));
-      else console.log(`wrote ${flags.out} (${meter.text()}), as of block #${number} ${hash}`);
+      if (flags.json) console.log(jsonText({ file: flags.out, bytes: meter.total, asOfBlock: asOf ?? null }));
+      else console.log(`wrote ${flags.out} (${meter.text()}), ${asOf ? `as of block #${asOf.number} ${asOf.hash}` : 'as of a block the gateway did not name'}`);
     });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

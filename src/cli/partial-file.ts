@@ -1,0 +1,59 @@
+// Writing a file whole or not at all. The bytes go to a new file beside the target, which is
+// renamed over it only once complete. That file is created exclusively under a random name: a
+// fixed name ("out.car.partial", "out.<pid>.part") in a directory others can write (/tmp, a
+// shared download folder) can be planted in advance as a symlink to ~/.bashrc or another file
+// of the user's, and writing through it would overwrite that file with a stranger's bytes.
+// Ctrl-C (or a SIGTERM) while it is written removes it, so no half-written file is left behind.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** 128 + the signal's number, as shells report a command a signal stopped. */
+const EXIT_ON: Record<(typeof INTERRUPTS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+export interface PartialFile {
+  /** Where the bytes go until commit(). */
+  readonly path: string;
+  /** A stream that creates the file; it fails (EEXIST) rather than open anything already there. */
+  readonly stream: WriteStream;
+  /** Renames the finished file over the target. */
+  commit(): Promise<void>;
+  /** Removes what was written (after a failure). */
+  discard(): Promise<void>;
+}
+
+export function partialFileFor(target: string): PartialFile {
+  const path = join(dirname(target), `.${basename(target)}.${randomBytes(8).toString('hex')}.partial`);
+  // 'wx': O_CREAT | O_EXCL, which also refuses a symlink at the path instead of following it.
+  const stream = createWriteStream(path, { flags: 'wx' });
+  // Only a file this process created is ever removed (never one that was at the path first).
+  let created = false;
+  stream.once('open', () => (created = true));
+  const onInterrupt = (signal: (typeof INTERRUPTS)[number]) => {
+    if (created) rmSync(path, { force: true });
+    process.stderr.write(`\n${signal}: stopped; the unfinished ${target} was removed\n`);
+    process.exit(EXIT_ON[signal]);
+  };
+  for (const signal of INTERRUPTS) process.on(signal, onInterrupt);
+  const settle = () => {
+    for (const signal of INTERRUPTS) process.removeListener(signal, onInterrupt);
+  };
+  return {
+    path,
+    stream,
+    async commit() {
+      try {
+        await rename(path, target);
+      } finally {
+        settle();
+      }
+    },
+    async discard() {
+      stream.destroy();
+      if (created) await rm(path, { force: true });
+      settle();
+    },
+  };
+}
