@@ -4,6 +4,9 @@
 // Linux (libuv overwrites the original argv), so once the CLI has started the process list shows
 // the command with those values replaced by ***. The few moments before this runs stay exposed:
 // the help text still says to prefer the environment (HCR_SURI, HCR_TOKEN) for real keys.
+// A URL's password is a secret too (`--graphql http://reader:PASSWORD@…`, `--peer`, `--chain
+// wss://API_KEY@rpc…`, which `hcr gateway` holds for days): it is starred out as logs do it.
+import { scrub } from '../observability/redact';
 
 const SECRET_FLAGS = ['--suri', '--token'] as const;
 const HIDDEN = '***';
@@ -19,7 +22,7 @@ export function argsWithoutSecrets(args: readonly string[]): string[] {
     }
     const flag = SECRET_FLAGS.find((name) => arg === name || arg.startsWith(`${name}=`));
     if (!flag) {
-      shown.push(arg);
+      shown.push(scrub(arg));
     } else if (arg === flag) {
       shown.push(arg);
       if (i + 1 < args.length) {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { modulesFor } from './command-table';
 import { applyConfig } from '../config/apply';
 import { ConfigError, loadConfigFile } from '../config/file';
+import { scrub } from '../observability/redact';
 import { CliError, EXIT } from './errors';
 import { hasServices, stopServices } from './shutdown';
 import { terminalLines } from './terminal-text';
@@ -43,8 +44,9 @@ program.hook('preAction', (_program, command) => {
   try {
     applyConfig(command, loadConfigFile(file));
   } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
-    throw new CliError((error as Error).message, EXIT.usage);
+    // Messages quote bad values: a URL's password in one is starred out.
+    if (error instanceof ConfigError) throw new CliError(scrub(error.message), EXIT.usage);
+    throw new CliError(scrub((error as Error).message), EXIT.usage);
   }
 });
 

@@ -5,8 +5,8 @@
 // carriage return or backspace can overwrite what was printed before it, so a stranger's space
 // could print a fake "owner" line or "finalized" result. Bidi controls (U+202E …) reorder what
 // follows, so "\u202Eemca" shows as "acme". These helpers show each such character as a visible
-// escape (\x1b, \r, \u202e) instead. JSON output is never passed through them: JSON.stringify
-// already escapes C0 controls, and scripts need the exact values.
+// escape (\x1b, \r, \u202e) instead. JSON output is never passed through them (scripts need the
+// exact values): it is written by json-output.ts, as printable ASCII with \u escapes.
 import { INVISIBLE_OR_REORDERING, INVISIBLE_OR_REORDERING_BUT_LINE_FEEDS, NOT_PRINTABLE_ASCII } from '../chain/untrusted-characters';
 
 function escapeChar(char: string): string {

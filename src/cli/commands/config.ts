@@ -4,7 +4,9 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../../config/file';
 import { SETTINGS } from '../../config/schema';
+import { scrub } from '../../observability/redact';
 import { CliError, EXIT } from '../errors';
+import { jsonText } from '../json-output';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('the configuration file (YAML): every setting that has a flag or an environment variable');
@@ -16,14 +18,17 @@ export function registerConfig(program: Command): void {
       try {
         loaded = loadConfigFile(file);
       } catch (error) {
-        if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
+        // A bad value is quoted in the message: a password in it is starred out all the same.
+        if (error instanceof ConfigError) throw new CliError(scrub(error.message), EXIT.usage);
         throw error;
       }
       console.log(`${file}: valid, ${loaded.values.size} setting${loaded.values.size === 1 ? '' : 's'}`);
       for (const [key, value] of loaded.values) {
         const setting = SETTINGS[key];
         const overridden = [setting.flag ? `--${setting.flag.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : undefined, setting.env].filter(Boolean).join(', ');
-        console.log(`  ${key} = ${JSON.stringify(value)}${overridden ? `   (overridden by ${overridden})` : ''}`);
+        // A URL's password (database.url, a peer's or the index's login) is starred out: this
+        // listing is what people paste into tickets and chat.
+        console.log(`  ${key} = ${scrub(jsonText(value))}${overridden ? `   (overridden by ${overridden})` : ''}`);
       }
     });
 }

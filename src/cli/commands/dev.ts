@@ -11,6 +11,7 @@ import { type GatewayLaunchLimits, launchGateway, publicUrlOption } from './gate
 import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
 import { checkContentIndexEnv } from './indexer';
 import { parseNonNegativeInt } from '../errors';
+import { printLogLine } from '../log-stream';
 import { onShutdown } from '../shutdown';
 
 interface DevFlags extends DevnetFlags, DoorFlags {
@@ -38,7 +39,8 @@ export function registerDev(program: Command): void {
     .action(async (flags: DevFlags) => {
       checkDoorFlags(flags);
       checkContentIndexEnv();
-      const log = (line: string) => console.error(line);
+      // Service logs quote names from the chain and clients' requests: escaped for the terminal.
+      const log = printLogLine;
       const quiet = flags.verbose ? log : undefined;
       // A fresh chain (--ephemeral) needs a fresh index and store beside it.
       const dataDir = flags.ephemeral ? `${dataDirFrom(flags.dataDir)}/ephemeral-${process.pid}` : dataDirFrom(flags.dataDir);

@@ -5,6 +5,7 @@ import { startDevnet, type Devnet } from '../../devnet/node';
 import { isLoopback, RPC_METHODS_POLICIES, type RpcMethodsPolicy } from '../../devnet/rpc/unsafe';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { parseNonNegativeInt } from '../errors';
+import { printLogLine } from '../log-stream';
 import { onShutdown } from '../shutdown';
 
 export interface DevnetFlags {
@@ -57,7 +58,7 @@ export async function launchDevnet(flags: DevnetFlags, log: (line: string) => vo
 
 export function registerDevnet(program: Command): void {
   addDevnetOptions(program.command('devnet').description('run the development chain (a Substrate-compatible Hippius chain with ContainerRegistry)')).action(async (flags: DevnetFlags) => {
-    const devnet = await launchDevnet(flags, (line) => console.error(`devnet: ${line}`));
+    const devnet = await launchDevnet(flags, (line) => printLogLine(`devnet: ${line}`));
     const where = flags.ephemeral ? 'in memory' : join(dataDirFrom(flags.dataDir), 'chain');
     console.log(`dev chain ${devnet.chain.genesisHash} (${where}), best block #${devnet.chain.tree.best.number}`);
     console.log(`chain RPC: ${devnet.wsUrl} (HTTP ${devnet.httpUrl})`);

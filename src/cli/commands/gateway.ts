@@ -6,6 +6,7 @@ import { openBlobStore } from '../../ipfs';
 import { startGateway, type RunningGateway } from '../../gateway';
 import type { GatewayOptions, TrustProxy } from '../../gateway/app';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../../observability/logger';
+import { printLogLine, terminalSafeLogStream } from '../log-stream';
 import { PUBLIC_URL_FIX, publicUrlOrigin } from '../../gateway/auth/auth-options';
 import { ensureWebBuild } from '../../wallet-api';
 import type { BlobStore } from '../../ipfs/blob-store';
@@ -269,14 +270,15 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
     allowDevKey: flags.devKey === true,
     publicHost: flags.publicHost,
     publicUrl: flags.publicUrl,
-    log: (line) => console.error(line),
-    logger: createLogger({ service: 'gateway', format: flags.logFormat as LogFormat, level: flags.logLevel as LogLevel }),
+    log: printLogLine,
+    // Log lines quote clients' request paths and names from the chain: escaped for the terminal (log-stream.ts).
+    logger: createLogger({ service: 'gateway', format: flags.logFormat as LogFormat, level: flags.logLevel as LogLevel, stream: terminalSafeLogStream(flags.logFormat) }),
     limits: flags.limits,
     peers: flags.peer,
     mirror: flags.mirror,
     defaultSpace: flags.defaultSpace,
   });
-  const plugins = await launchPluginRegistry(gateway, flags, flags.host, (line) => console.error(line)).catch(async (error: Error) => {
+  const plugins = await launchPluginRegistry(gateway, flags, flags.host, printLogLine).catch(async (error: Error) => {
     await gateway.close();
     throw error;
   });

@@ -7,6 +7,7 @@ import { contentIndexOptionsFromEnv, DEFAULT_IPFS_API } from '../../content-inde
 import { DEFAULTS } from '../../config/defaults';
 import { DEFAULT_MAX_BATCH_BLOCKS } from '../../processor/batch-coalescing';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
+import { printLogLine } from '../log-stream';
 import { onShutdown } from '../shutdown';
 
 const defaultChain = () => process.env.CHAIN_RPC ?? `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`;
@@ -33,11 +34,11 @@ export function registerIndexer(program: Command): void {
         to: flags.to === undefined ? undefined : parseNonNegativeInt(flags.to, '--to'),
         rateLimit: flags.rateLimit === undefined ? undefined : parseNonNegativeInt(flags.rateLimit, '--rate-limit'),
         maxBatchBlocks: flags.maxBatchBlocks === undefined ? undefined : parseNonNegativeInt(flags.maxBatchBlocks, '--max-batch-blocks'),
-        log: (line) => console.error(line),
+        log: printLogLine,
       });
       console.log(`processor: ${flags.chain} → ${redactDbUrl(dbUrl)}`);
       // Its own process: reading IPFS never holds up the processor's batches.
-      const content = flags.contentIndex ? keepRunning(() => startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: (line) => console.error(line) })) : undefined;
+      const content = flags.contentIndex ? keepRunning(() => startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: printLogLine })) : undefined;
       if (content) console.log(`content index: ${flags.ipfsApi} → ${redactDbUrl(dbUrl)}`);
       onShutdown(async () => {
         await content?.stop();
@@ -55,7 +56,7 @@ export function registerIndexer(program: Command): void {
     .action(async (flags: { ipfsApi: string }) => {
       checkContentIndexEnv();
       const dbUrl = dbUrlFromEnv();
-      const content = startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: (line) => console.error(line) });
+      const content = startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: printLogLine });
       console.log(`content index: ${flags.ipfsApi} → ${redactDbUrl(dbUrl)}`);
       onShutdown(async () => void (await content.stop()));
       const { code } = await content.exited;
@@ -67,7 +68,7 @@ export function registerIndexer(program: Command): void {
     .description('serve the index as GraphQL (OpenReader, with its console)')
     .option('--port <port>', 'GraphQL port (env GQL_PORT)', process.env.GQL_PORT ?? String(DEFAULT_GRAPHQL_PORT))
     .action(async (flags: { port: string }) => {
-      const graphql = await startGraphql({ dbUrl: dbUrlFromEnv(), port: parseNonNegativeInt(flags.port, '--port'), log: (line) => console.error(line) });
+      const graphql = await startGraphql({ dbUrl: dbUrlFromEnv(), port: parseNonNegativeInt(flags.port, '--port'), log: printLogLine });
       console.log(`GraphQL: ${graphql.url}`);
       onShutdown(() => graphql.stop());
     });

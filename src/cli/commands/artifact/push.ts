@@ -9,7 +9,9 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { MAX_JSON_BYTES } from '../../bounded-answer';
 import { CliError, EXIT } from '../../errors';
+import { jsonText } from '../../json-output';
 import { terminalText } from '../../terminal-text';
 import { progressBar } from './progress';
 import { parseArtifactRef } from './reference';
@@ -62,7 +64,14 @@ export async function pushArtifact(refText: string, paths: string[], flags: Push
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        // The answer is a short JSON document: a gateway sending more is cut off, not held in memory.
+        if (body.length > MAX_JSON_BYTES) {
+          res.destroy();
+          reject(new CliError(`the gateway at ${url.origin} answered the push with more than ${MAX_JSON_BYTES / 2 ** 20} MiB, more than any answer it sends: check --registry names a registry gateway`, EXIT.failed));
+        }
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
@@ -80,9 +89,14 @@ export async function pushArtifact(refText: string, paths: string[], flags: Push
   });
   progress.done();
   if (answer.status !== 201) throw await failure(new Response(answer.body, { status: answer.status }));
-  const published = JSON.parse(answer.body);
+  let published;
+  try {
+    published = JSON.parse(answer.body);
+  } catch {
+    throw new CliError(`the gateway at ${url.origin} answered the push with something that is not JSON: check --registry names a registry gateway`, EXIT.failed);
+  }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(published, null, 2)}\n`);
+    process.stdout.write(`${jsonText(published, 2)}\n`);
     return;
   }
   // The answer is the gateway's: each value is printed escaped, so it cannot rewrite the terminal.

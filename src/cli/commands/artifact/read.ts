@@ -1,6 +1,8 @@
 // `hcr artifact ls`, `search` and `resolve`: listings and semver resolution through the gateway's
 // package door (the index underneath), as a table or, with --json, as the gateway's JSON.
+import { jsonAnswer } from '../../bounded-answer';
 import { CliError, EXIT } from '../../errors';
+import { jsonText } from '../../json-output';
 import { terminalName, terminalText } from '../../terminal-text';
 import { resolveRef } from './pull';
 import { parseArtifactRef } from './reference';
@@ -26,7 +28,7 @@ function table(rows: string[][]): string {
 }
 
 function printSummaries(summaries: Summary[], json: unknown, flags: RegistryFlags): void {
-  if (flags.json) return void process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  if (flags.json) return void process.stdout.write(`${jsonText(json, 2)}\n`);
   if (summaries.length === 0) return void process.stderr.write('no artifacts\n');
   // Every cell is what a publisher (anyone) wrote: escape sequences, carriage returns and lookalikes are shown escaped.
   const rows = [['NAME', 'LATEST', 'VERSIONS', 'KIND', 'DESCRIPTION'], ...summaries.map((s) => [terminalName(s.name), terminalName(s.latest), String(s.versionCount), terminalName(s.kinds.join(',')), terminalText(s.description ?? (s.keywords.join(', ') || ''))])];
@@ -39,7 +41,7 @@ export async function listArtifacts(space: string | undefined, flags: ListFlags)
   if (flags.kind) params.set('kind', flags.kind);
   for (const label of flags.label) params.append('label', label);
   const auth = await authorization(flags);
-  const body = (await (await request(`${registryUrl(flags)}/api/packages?${params}`, { headers: auth ? { authorization: auth } : {} })).json()) as { packages: Summary[] };
+  const body = await jsonAnswer<{ packages: Summary[] }>(await request(`${registryUrl(flags)}/api/packages?${params}`, { headers: auth ? { authorization: auth } : {} }));
   printSummaries(body.packages, body, flags);
 }
 
@@ -48,12 +50,12 @@ export async function searchArtifacts(query: string, flags: ListFlags): Promise<
   const params = new URLSearchParams({ q: query });
   if (flags.kind) params.set('kind', flags.kind);
   const auth = await authorization(flags);
-  const body = (await (await request(`${registryUrl(flags)}/api/search?${params}`, { headers: auth ? { authorization: auth } : {} })).json()) as { results: Summary[] };
+  const body = await jsonAnswer<{ results: Summary[] }>(await request(`${registryUrl(flags)}/api/search?${params}`, { headers: auth ? { authorization: auth } : {} }));
   printSummaries(body.results, body, flags);
 }
 
 export async function resolveArtifact(refText: string, flags: RegistryFlags): Promise<void> {
   const resolved = await resolveRef(parseArtifactRef(refText), flags, await authorization(flags));
-  if (flags.json) process.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
+  if (flags.json) process.stdout.write(`${jsonText(resolved, 2)}\n`);
   else process.stdout.write(`${terminalName(String(resolved.version))} ${terminalName(String(resolved.manifestDigest))}\n`);
 }

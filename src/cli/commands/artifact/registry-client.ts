@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import { createLoginToken } from '../../../gateway/auth/login-token';
 import { basicCredentials, discoverTokenService } from '../../../gateway/auth/token-service';
 import { DEFAULTS } from '../../../config/defaults';
+import { errorAnswerText, STALL_MS } from '../../bounded-answer';
 import { CliError, EXIT } from '../../errors';
 import { addKeyOptions, type KeyFlags } from '../space/options';
 import { loadSigningKey } from '../space/signing-key';
@@ -53,17 +54,25 @@ export async function authorization(flags: RegistryFlags, options: { required?: 
 /** fetch with the gateway's errors as CliErrors: its JSON message, exit 2 for a bad request, 1 for a refusal, 3 unreachable or unavailable. */
 export async function request(url: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
+  // A gateway that accepts the connection and never answers must not hold the command forever;
+  // the body is read under its own stall limit (bounded-answer.ts), so a long download goes on.
+  const headers = new AbortController();
+  const timer = setTimeout(() => headers.abort(), STALL_MS);
   try {
-    response = await fetch(url, init);
+    response = await fetch(url, { ...init, signal: headers.signal });
   } catch (error) {
+    if (headers.signal.aborted) throw new CliError(`the gateway at ${new URL(url).origin} did not answer within ${STALL_MS / 1000} s: check --registry and that the gateway runs`, EXIT.unreachable);
     throw new CliError(`cannot reach the gateway at ${new URL(url).origin} (${(error as { cause?: Error }).cause?.message ?? (error as Error).message}): check --registry and that the gateway runs`, EXIT.unreachable);
+  } finally {
+    clearTimeout(timer);
   }
   if (response.ok) return response;
   throw await failure(response);
 }
 
 export async function failure(response: Response): Promise<CliError> {
-  const text = await response.text().catch(() => '');
+  // Bounded: a hostile gateway's error page may be gigabytes long, or never end.
+  const text = await errorAnswerText(response);
   let message = text.trim();
   try {
     const body = JSON.parse(text) as { error?: { message?: string; code?: string } };

@@ -10,6 +10,7 @@ import { importBundle } from '../../../gateway/bundles/import-bundle';
 import { ChainReader } from '../../../gateway/resolve/chain-reader';
 import { openBlobStore } from '../../../ipfs';
 import { CliError, EXIT } from '../../errors';
+import { jsonText } from '../../json-output';
 import { terminalLines, terminalName } from '../../terminal-text';
 
 interface ImportFlags {
@@ -41,8 +42,8 @@ export function registerImport(program: Command): void {
         // A bundle comes from elsewhere: its repository and tag names are printed escaped (terminal-text.ts).
         const result = await importBundle(file, { store, dataDir, chain: api ? new ChainReader(api) : undefined, progress: (line) => console.error(terminalLines(line)) });
         const summary = { recordCid: result.recordCid, tags: result.record.tags.map((t) => `${t.repository}:${t.tag}`), blocks: result.blocks, bytes: result.bytes, asOfBlock: result.record.chain.block, confirmed: result.confirmed };
-        if (flags.json) console.log(JSON.stringify(summary));
-        else console.log(`imported ${summary.tags.map(terminalName).join(', ')} (${result.blocks} blocks) as of block #${summary.asOfBlock.number}${result.confirmed ? ', checked against the chain' : ', unconfirmed: the chain decides once it can be reached'}`);
+        if (flags.json) console.log(jsonText(summary));
+        else console.log(`imported ${summary.tags.map(terminalName).join(', ')} (${result.blocks} blocks) as of block #${terminalName(String(summary.asOfBlock.number))}${result.confirmed ? ', checked against the chain' : ', unconfirmed: the chain decides once it can be reached'}`);
       } catch (error) {
         if (error instanceof BundleError) throw new CliError(`refused ${file}: ${error.message}`, EXIT.usage);
         throw error;

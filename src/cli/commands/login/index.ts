@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { createLoginToken, DEFAULT_LOGIN_TTL_SECONDS } from '../../../gateway/auth/login-token';
 import { DEFAULTS } from '../../../config/defaults';
 import { CliError, EXIT } from '../../errors';
+import { jsonText } from '../../json-output';
 import { addKeyOptions, type KeyFlags } from '../space/options';
 import { runCommand } from '../space/session';
 import { loadSigningKey } from '../space/signing-key';
@@ -47,7 +48,7 @@ export function registerLogin(program: Command): void {
         const configFile = flags.write ? dockerConfigPath() : undefined;
         if (configFile) writeDockerLogin(configFile, domain, pair.address, token);
 
-        if (flags.json) return print(JSON.stringify({ gateway: domain, username: pair.address, token, expiresAt, dockerLogin: command, configFile }, null, 2));
+        if (flags.json) return print(jsonText({ gateway: domain, username: pair.address, token, expiresAt, dockerLogin: command, configFile }, 2));
         if (flags.printToken) return print(token);
         if (configFile) return print(`logged in to ${domain} as ${pair.address} in ${configFile}, until ${expiresAt}`);
         process.stderr.write(`login token for ${pair.address} at ${domain}, valid until ${expiresAt}; log docker in with (or pass --write):\n`);

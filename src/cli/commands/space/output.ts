@@ -1,5 +1,6 @@
 // What commands print on stdout: JSON for scripts with --json, otherwise lines for people.
 import { displayBytes, type SpaceView, type TxResult } from '../../../chain';
+import { jsonText } from '../../json-output';
 import { terminalName } from '../../terminal-text';
 
 export interface SpaceJson {
@@ -38,7 +39,7 @@ export function txJson(result: TxResult, status: string): TxJson {
 
 /** Writes `json` with --json, the human lines otherwise. */
 export function printResult(asJson: boolean | undefined, json: unknown, human: () => string[]): void {
-  const text = asJson ? JSON.stringify(json, null, 2) : human().join('\n');
+  const text = asJson ? jsonText(json, 2) : human().join('\n');
   process.stdout.write(`${text}\n`);
 }
 

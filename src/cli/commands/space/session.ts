@@ -5,6 +5,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import { ChainConnectionError, chainErrorText, ChainTxError, connectChain, InvalidInputError } from '../../../chain';
 import { CliError, EXIT } from '../../errors';
+import { jsonText } from '../../json-output';
 import { chainUrl, type ReadFlags } from './options';
 
 /** Few retries: a person is waiting, and an unreachable chain should be reported within seconds. */
@@ -45,7 +46,7 @@ export async function runCommand(flags: ReadFlags, body: () => Promise<void>): P
     await body();
   } catch (error) {
     const failure = toCliError(error);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ error: errorJson(error, failure) }, null, 2)}\n`);
+    if (flags.json) process.stdout.write(`${jsonText({ error: errorJson(error, failure) }, 2)}\n`);
     throw failure;
   }
 }

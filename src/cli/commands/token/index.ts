@@ -3,7 +3,9 @@
 // printed once; the gateway keeps only its hash.
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../../errors';
-import { terminalText } from '../../terminal-text';
+import { jsonAnswer } from '../../bounded-answer';
+import { jsonText } from '../../json-output';
+import { terminalName, terminalText } from '../../terminal-text';
 import { runCommand } from '../space/session';
 import { addRegistryOptions, authorization, registryUrl, type RegistryFlags, request } from '../artifact/registry-client';
 
@@ -33,6 +35,7 @@ Exit codes: 0 done; 1 the gateway refused; 2 bad usage; 3 the gateway is unreach
 
 const repeat = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const print = (text: string): void => void process.stdout.write(`${text}\n`);
+const scopesText = (scopes: unknown, separator: string): string => terminalText(Array.isArray(scopes) ? scopes.map(String).join(separator) : String(scopes));
 
 async function authHeaders(flags: RegistryFlags): Promise<Record<string, string>> {
   const auth = await authorization(flags, { required: 'managing tokens' });
@@ -56,30 +59,31 @@ export function registerToken(program: Command): void {
           headers: { ...(await authHeaders(flags)), 'content-type': 'application/json' },
           body: JSON.stringify({ name: flags.name, scopes: flags.scope.length > 0 ? flags.scope : ['read'], expiresInDays: days }),
         });
-        const created = (await response.json()) as TokenInfo;
-        if (flags.json) return print(JSON.stringify(created, null, 2));
-        process.stderr.write(`token ${created.id} "${created.name}" (${created.scopes.join(', ')}${created.expiresAt ? `, until ${created.expiresAt}` : ''}); it is shown once, keep it like a password:\n`);
-        print(created.token!);
+        const created = await jsonAnswer<TokenInfo>(response);
+        if (flags.json) return print(jsonText(created, 2));
+        // Every field is the gateway's answer: escaped so it cannot rewrite the terminal.
+        process.stderr.write(`token ${terminalText(String(created.id))} "${terminalText(String(created.name))}" (${scopesText(created.scopes, ', ')}${created.expiresAt ? `, until ${terminalText(String(created.expiresAt))}` : ''}); it is shown once, keep it like a password:\n`);
+        print(terminalName(String(created.token)));
       }),
     );
   addRegistryOptions(token.command('ls'))
     .description('list the account\'s tokens')
     .action((flags: RegistryFlags) =>
       runCommand(flags, async () => {
-        const body = (await (await request(`${registryUrl(flags)}/api/tokens`, { headers: await authHeaders(flags) })).json()) as { account: string; tokens: TokenInfo[] };
-        if (flags.json) return print(JSON.stringify(body, null, 2));
-        if (body.tokens.length === 0) return void process.stderr.write(`${body.account} has no tokens\n`);
+        const body = await jsonAnswer<{ account: string; tokens: TokenInfo[] }>(await request(`${registryUrl(flags)}/api/tokens`, { headers: await authHeaders(flags) }));
+        if (flags.json) return print(jsonText(body, 2));
+        if (body.tokens.length === 0) return void process.stderr.write(`${terminalText(String(body.account))} has no tokens\n`);
         // Names are free text kept by the gateway: escaped so they cannot rewrite the terminal.
-        for (const t of body.tokens) print(`${terminalText(t.id)}  ${terminalText(t.name)}  ${t.scopes.join(',')}  ${t.revokedAt ? `revoked ${t.revokedAt}` : t.expiresAt ? `until ${t.expiresAt}` : 'no expiry'}`);
+        for (const t of body.tokens) print(`${terminalText(String(t.id))}  ${terminalText(String(t.name))}  ${scopesText(t.scopes, ',')}  ${t.revokedAt ? `revoked ${terminalText(String(t.revokedAt))}` : t.expiresAt ? `until ${terminalText(String(t.expiresAt))}` : 'no expiry'}`);
       }),
     );
   addRegistryOptions(token.command('revoke').argument('<id>', 'the token\'s id (hcr token ls)'))
     .description('revoke a token, and the tokens it minted: they are refused from then on')
     .action((id: string, flags: RegistryFlags) =>
       runCommand(flags, async () => {
-        const revoked = (await (await request(`${registryUrl(flags)}/api/tokens/${encodeURIComponent(id)}`, { method: 'DELETE', headers: await authHeaders(flags) })).json()) as TokenInfo;
-        if (flags.json) return print(JSON.stringify(revoked, null, 2));
-        print(`revoked ${terminalText(revoked.id)} "${terminalText(revoked.name)}" at ${revoked.revokedAt}`);
+        const revoked = await jsonAnswer<TokenInfo>(await request(`${registryUrl(flags)}/api/tokens/${encodeURIComponent(id)}`, { method: 'DELETE', headers: await authHeaders(flags) }));
+        if (flags.json) return print(jsonText(revoked, 2));
+        print(`revoked ${terminalText(String(revoked.id))} "${terminalText(String(revoked.name))}" at ${terminalText(String(revoked.revokedAt))}`);
       }),
     );
 }
