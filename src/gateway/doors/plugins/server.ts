@@ -10,10 +10,13 @@ import type { GatewayContext } from '../../context';
 import { DEFAULT_PLUGIN_MESSAGE_BUDGET_FACTOR, MessageBudget } from './message-budget';
 import { DEFAULT_BUDGET_WAIT_MS, defaultArrivalMs } from './message-memory';
 import { pluginRegistryHandlers, type PluginRegistryOptions } from './plugins';
+import { limitCallMessages, READ_CALL_MESSAGE_BYTES } from './receive-limits';
 import { admitPluginUploads } from './upload-admission';
 
 export const PLUGIN_REGISTRY_PROTO = join(__dirname, 'spacecore.proto');
 export const DEFAULT_PLUGIN_REGISTRY_PORT = 50051;
+/** Calls one connection may have open at once (HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS): clients have a few, each call holds memory. */
+const MAX_CALLS_PER_CONNECTION = 100;
 
 export interface StartPluginRegistryOptions extends PluginRegistryOptions {
   readonly context: GatewayContext;
@@ -50,7 +53,17 @@ export async function startPluginRegistry(options: StartPluginRegistryOptions): 
   const pb = (loadPackageDefinition(definition) as GrpcObject).pb as GrpcObject;
   const max = options.maxMessageBytes ?? 64 * 1024 * 1024;
   const budget = new MessageBudget(Math.max(options.messageBudgetBytes ?? DEFAULT_PLUGIN_MESSAGE_BUDGET_FACTOR * max, max));
-  const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max, interceptors: [admitPluginUploads(options.context, { budget, maxMessageBytes: max, arrivalMs: options.messageArrivalMs ?? defaultArrivalMs(max), waitMs: options.messageBudgetWaitMs ?? DEFAULT_BUDGET_WAIT_MS })] });
+  // Every call is held to the small limit of the anonymous read calls, RegisterPlugin alone to
+  // `max` (receive-limits.ts, first so that it reaches the call's own limits).
+  const server = new Server({
+    'grpc.max_receive_message_length': Math.min(READ_CALL_MESSAGE_BYTES, max),
+    'grpc.max_send_message_length': max,
+    'grpc.max_concurrent_streams': MAX_CALLS_PER_CONNECTION,
+    interceptors: [
+      limitCallMessages({ registerPluginBytes: max, log: options.context.log }),
+      admitPluginUploads(options.context, { budget, maxMessageBytes: max, arrivalMs: options.messageArrivalMs ?? defaultArrivalMs(max), waitMs: options.messageBudgetWaitMs ?? DEFAULT_BUDGET_WAIT_MS }),
+    ],
+  });
   server.addService((pb.PluginRegistry as ServiceClientConstructor).service, pluginRegistryHandlers(options.context, options));
   new ReflectionService(definition).addToServer(server);
   const host = options.host ?? '127.0.0.1';
