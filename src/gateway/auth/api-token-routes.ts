@@ -8,11 +8,17 @@
 // later than that login, unless the login is fresh (see `signedForThis`). A docker password (a
 // 12-hour login kept in ~/.docker/config.json) read off a machine is then 12 hours of access,
 // not a token that never expires.
+//
+// A token minted with a login records that login, and revoking the login revokes it
+// (login-revocation.ts, linked to the gateway's login ledger here, where such tokens are minted).
+// One client mints at most so many tokens a minute (mint-rate.ts).
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GatewayContext } from '../context';
 import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
 import { CredentialError, principalFrom } from './credentials';
 import type { LoginClaims } from './login-token';
+import { revokeTokensWithTheirLogin } from './login-revocation';
+import { MintRate } from './mint-rate';
 
 export const API_TOKEN_PATHS = { tokens: '/api/tokens', token: '/api/tokens/:id' } as const;
 
@@ -20,7 +26,7 @@ export const API_TOKEN_PATHS = { tokens: '/api/tokens', token: '/api/tokens/:id'
 export const FRESH_LOGIN_SECONDS = 600;
 
 class TokenRouteError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string, readonly retryAfterSeconds?: number) {
     super(message);
   }
 }
@@ -28,6 +34,8 @@ class TokenRouteError extends Error {
 interface Minter {
   readonly account: string;
   readonly createdBy: string;
+  /** The minting login's nonce: revoking that login revokes the token. */
+  readonly loginNonce?: string;
   /** The minting API token's expiry: the new token's latest. */
   readonly notAfter?: Date;
   /** The login, when one was sent. */
@@ -47,7 +55,13 @@ async function accountOf(ctx: GatewayContext, req: Request): Promise<Minter> {
   // A token minted by a token lives no longer than its minter: else an admin token given out for a
   // day (or stolen) would mint itself a successor that never expires.
   const minter = principal.tokenId ? ctx.apiTokens.list(principal.account).find((t) => t.id === principal.tokenId) : undefined;
-  return { account: principal.account, createdBy: principal.tokenId ? `token:${principal.tokenId}` : 'login', notAfter: minter?.expiresAt ? new Date(minter.expiresAt) : undefined, login: principal.login };
+  return {
+    account: principal.account,
+    createdBy: principal.tokenId ? `token:${principal.tokenId}` : 'login',
+    loginNonce: principal.login?.nonce,
+    notAfter: minter?.expiresAt ? new Date(minter.expiresAt) : undefined,
+    login: principal.login,
+  };
 }
 
 /**
@@ -82,8 +96,12 @@ const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: R
 
 export function apiTokenRoutes(ctx: GatewayContext): Router {
   const router = express.Router();
+  revokeTokensWithTheirLogin(ctx.logins, ctx.apiTokens, ctx.log);
+  const mints = new MintRate();
   router.post(API_TOKEN_PATHS.tokens, express.json({ limit: '16kb' }), handle(async (req, res) => {
-    const { account, createdBy, notAfter, login } = await accountOf(ctx, req);
+    const tooMany = mints.take(req);
+    if (tooMany) throw new TokenRouteError(429, 'TOO_MANY_REQUESTS', tooMany.message, undefined, tooMany.retryAfterSeconds);
+    const { account, createdBy, loginNonce, notAfter, login } = await accountOf(ctx, req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const scopes = parseScopes(body.scopes ?? ['read']);
     const days = body.expiresInDays;
@@ -92,7 +110,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
     }
     if (typeof body.name !== 'string') throw new TokenRouteError(400, 'INVALID_FIELD', 'name is missing: say what the token is for, for example "ci" or "device-42"', 'name');
     if (login) checkOutlivesLogin(ctx, login, typeof days === 'number' ? days : undefined);
-    const { token, info } = ctx.apiTokens.create(account, { name: body.name, scopes, ttlSeconds: typeof days === 'number' ? days * 86_400 : undefined, notAfter, createdBy });
+    const { token, info } = ctx.apiTokens.create(account, { name: body.name, scopes, ttlSeconds: typeof days === 'number' ? days * 86_400 : undefined, notAfter, createdBy, loginNonce });
     res.status(201).setHeader('Cache-Control', 'no-store').json({ ...info, token });
   }));
   router.get(API_TOKEN_PATHS.tokens, handle(async (req, res) => {
@@ -105,6 +123,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
   }));
   router.use(API_TOKEN_PATHS.tokens, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
+    if (error instanceof TokenRouteError && error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof TokenRouteError) return void res.status(error.status).json({ error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } });
     if (error instanceof ApiTokenError) {
       const status = error.reason === 'unknown' ? 404 : error.reason === 'not-yours' ? 403 : 400;

@@ -3,10 +3,12 @@
 // A token stands for its account and never for more: the push policy still decides, per push,
 // whether the account may write to the space. Only a hash of each token's secret is kept, in
 // `<dataDir>/gateway/api-tokens.json`, read again whenever another process (a replica on the
-// same data dir) changed it.
+// same data dir) changed it; revoked and expired tokens leave it after a while (token-pruning.ts).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { revokedMinter, revokeWith } from './minting-chain';
+import { deadSince, pruneTokens } from './token-pruning';
 
 export const TOKEN_SCOPES = ['read', 'publish', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
@@ -22,12 +24,16 @@ export interface ApiTokenInfo {
   readonly revokedAt: string | null;
   /** The id of the token whose revocation revoked this one (it was minted through it). */
   readonly revokedWith?: string;
+  /** Revoked because the login that minted it was revoked (logged out). */
+  readonly revokedWithLogin?: true;
   /** `login`, or `token:<id>` when an admin token minted it. */
   readonly createdBy: string;
 }
 
 interface StoredToken extends ApiTokenInfo {
   readonly hash: string;
+  /** The nonce of the login that minted it (createdBy `login`): revoking that login revokes the token. */
+  readonly loginNonce?: string;
 }
 
 export class ApiTokenError extends Error {
@@ -67,53 +73,13 @@ function expiryOf(now: Date, ttlSeconds: number | undefined, notAfter: Date | un
   return times.length === 0 ? null : new Date(Math.min(...times)).toISOString();
 }
 
-/** Deeper than any chain of admin tokens people mint; a longer one is refused, not walked. */
-const MAX_MINTING_CHAIN = 64;
-
-const minterIdOf = (token: StoredToken) => /^token:([0-9a-f]{16})$/.exec(token.createdBy)?.[1];
-
-/** The ids of the tokens `id` minted, and of the ones those minted, and so on. */
-function mintedBy(tokens: readonly StoredToken[], id: string): string[] {
-  const found: string[] = [];
-  const pending = [id];
-  const seen = new Set(pending);
-  while (pending.length > 0) {
-    const minter = pending.pop()!;
-    for (const token of tokens) {
-      if (minterIdOf(token) !== minter || seen.has(token.id)) continue;
-      seen.add(token.id);
-      found.push(token.id);
-      pending.push(token.id);
-    }
-  }
-  return found;
-}
-
-/** Why `token` is refused for a minter up its chain (revoked, or gone), or undefined. */
-function revokedMinter(tokens: readonly StoredToken[], token: StoredToken): string | undefined {
-  const byId = new Map(tokens.map((t) => [t.id, t]));
-  // The tokens between the one used and the one found revoked, named in the refusal.
-  const through: string[] = [];
-  let current = token;
-  for (let depth = 0; depth < MAX_MINTING_CHAIN; depth++) {
-    const minterId = minterIdOf(current);
-    if (minterId === undefined) return undefined;
-    const minter = byId.get(minterId);
-    const via = through.length === 0 ? '' : ` (through ${through.join(', ')})`;
-    if (!minter) return `was minted${via} by token ${minterId}, which this gateway no longer knows`;
-    if (minter.revokedAt) return `was minted${via} by the token "${minter.name}" (${minter.id}), which was revoked at ${minter.revokedAt}`;
-    through.push(`"${minter.name}"`);
-    current = minter;
-  }
-  return `was minted through more than ${MAX_MINTING_CHAIN} admin tokens`;
-}
-
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
-const publicInfo = ({ hash: _hash, ...info }: StoredToken): ApiTokenInfo => info;
+const publicInfo = ({ hash: _hash, loginNonce: _loginNonce, ...info }: StoredToken): ApiTokenInfo => info;
 
 export class ApiTokens {
   readonly #file: string;
   #tokens: StoredToken[] = [];
+  #byId = new Map<string, StoredToken>();
   #mtimeMs = -1;
 
   constructor(file: string) {
@@ -121,22 +87,23 @@ export class ApiTokens {
   }
 
   /** `notAfter`: the token expires then at the latest (the expiry of the token that mints it). */
-  create(account: string, options: { name: string; scopes: TokenScope[]; ttlSeconds?: number; notAfter?: Date; createdBy: string; now?: Date }): { token: string; info: ApiTokenInfo } {
+  create(account: string, options: { name: string; scopes: TokenScope[]; ttlSeconds?: number; notAfter?: Date; createdBy: string; loginNonce?: string; now?: Date }): { token: string; info: ApiTokenInfo } {
     const tokens = this.#load();
-    if (tokens.filter((t) => t.account === account && !t.revokedAt).length >= MAX_TOKENS_PER_ACCOUNT) {
-      throw new ApiTokenError('invalid', `${account} has ${MAX_TOKENS_PER_ACCOUNT} tokens already: revoke some first`);
+    const now = options.now ?? new Date();
+    // Tokens that still work: revoked and expired ones leave the file after a while.
+    if (tokens.filter((t) => t.account === account && deadSince(t, now) === undefined).length >= MAX_TOKENS_PER_ACCOUNT) {
+      throw new ApiTokenError('invalid', `${account} has ${MAX_TOKENS_PER_ACCOUNT} tokens that work already, the most one account may have: revoke some first (hcr token ls, hcr token revoke <id>)`);
     }
     const name = options.name.trim();
     if (name === '' || name.length > 100 || /[\x00-\x1f\x7f]/.test(name)) throw new ApiTokenError('invalid', 'name must be 1 to 100 characters without control characters, for example "ci" or "device-42"');
-    const now = options.now ?? new Date();
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('hex');
     const stored: StoredToken = {
       id, account, name, scopes: options.scopes, createdAt: now.toISOString(),
       expiresAt: expiryOf(now, options.ttlSeconds, options.notAfter),
-      revokedAt: null, createdBy: options.createdBy, hash: hashOf(secret),
+      revokedAt: null, createdBy: options.createdBy, ...(options.loginNonce ? { loginNonce: options.loginNonce } : {}), hash: hashOf(secret),
     };
-    this.#save([...tokens, stored]);
+    this.#save([...tokens, stored], now);
     return { token: `${PREFIX}${id}_${secret}`, info: publicInfo(stored) };
   }
 
@@ -153,31 +120,43 @@ export class ApiTokens {
     // A token goes with the token that minted it: revoking an admin token (a leaked CI secret,
     // say) revokes what it minted and what those minted, or whoever held it would keep the
     // account's rights through tokens minted in advance.
-    const gone = new Set([id, ...mintedBy(tokens, id)]);
-    const at = now.toISOString();
-    const updated = tokens.map((t) => (gone.has(t.id) && !t.revokedAt ? { ...t, revokedAt: at, ...(t.id === id ? {} : { revokedWith: id }) } : t));
-    this.#save(updated);
+    const updated = revokeWith(tokens, new Set([id]), now.toISOString(), {});
+    this.#save(updated, now);
     return publicInfo(updated.find((t) => t.id === id)!);
+  }
+
+  /**
+   * Revokes the tokens a login minted (and what those minted): its account logged it out, or
+   * whoever read it off a machine did. Either way what it minted goes with it, as a token goes
+   * with the token that minted it. Returns the tokens revoked.
+   */
+  revokeMintedWithLogin(account: string, loginNonce: string, now = new Date()): ApiTokenInfo[] {
+    const tokens = this.#load();
+    const roots = new Set(tokens.filter((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt).map((t) => t.id));
+    if (roots.size === 0) return [];
+    const updated = revokeWith(tokens, roots, now.toISOString(), { revokedWithLogin: true });
+    this.#save(updated, now);
+    return updated.filter((t, i) => t.revokedAt && !tokens[i].revokedAt).map(publicInfo);
   }
 
   /** The token's account and scopes, or ApiTokenError saying why it is refused. */
   verify(token: string, now = new Date()): ApiTokenInfo {
     const match = FORM.exec(token.trim());
     if (!match) throw new ApiTokenError('malformed', 'the API token is malformed: it is hcrt_ followed by 16 and 64 hex digits, as `hcr token create` prints it');
-    const tokens = this.#load();
-    const found = tokens.find((t) => t.id === match[1]);
+    this.#load();
+    const found = this.#byId.get(match[1]);
     const expected = Buffer.from(found?.hash ?? '0'.repeat(64), 'hex');
     const matches = timingSafeEqual(expected, Buffer.from(hashOf(match[2]), 'hex'));
     if (!found || !matches) throw new ApiTokenError('unknown', 'the API token is not known to this gateway: mint one with `hcr token create` (tokens live in the data dir of the gateway that minted them)');
     if (found.revokedAt) {
-      const root = found.revokedWith === undefined ? undefined : tokens.find((t) => t.id === found.revokedWith);
-      const why = root ? ` with the token "${root.name}" (${root.id}) it was minted through` : '';
+      const root = found.revokedWith === undefined ? undefined : this.#byId.get(found.revokedWith);
+      const why = found.revokedWithLogin ? ' with the login it was minted with (logged out)' : root ? ` with the token "${root.name}" (${root.id}) it was minted through` : '';
       throw new ApiTokenError('revoked', `the API token "${found.name}" was revoked at ${found.revokedAt}${why}: mint a new one with \`hcr token create\``);
     }
     if (found.expiresAt && new Date(found.expiresAt).getTime() <= now.getTime()) throw new ApiTokenError('expired', `the API token "${found.name}" expired at ${found.expiresAt}: mint a new one with \`hcr token create\``);
     // Revocations cascade (revoke), but a token file written before they did, or edited by hand,
     // may hold a token whose minter was revoked alone: the chain of minters is checked too.
-    const minterRefusal = revokedMinter(tokens, found);
+    const minterRefusal = revokedMinter(this.#byId, found);
     if (minterRefusal) throw new ApiTokenError('revoked', `the API token "${found.name}" ${minterRefusal}; a token goes with the token that minted it: mint a new one with \`hcr token create\``);
     return publicInfo(found);
   }
@@ -187,21 +166,29 @@ export class ApiTokens {
     try {
       mtimeMs = statSync(this.#file).mtimeMs;
     } catch {
-      return (this.#tokens = []);
+      this.#remember([]);
+      return this.#tokens;
     }
     if (mtimeMs !== this.#mtimeMs) {
-      this.#tokens = (JSON.parse(readFileSync(this.#file, 'utf8')) as { tokens: StoredToken[] }).tokens;
+      this.#remember((JSON.parse(readFileSync(this.#file, 'utf8')) as { tokens: StoredToken[] }).tokens);
       this.#mtimeMs = mtimeMs;
     }
     return this.#tokens;
   }
 
-  #save(tokens: StoredToken[]): void {
+  /** Writes the tokens to keep (pruneTokens) whole, through a temporary file: never half a file. */
+  #save(tokens: StoredToken[], now: Date): void {
+    const kept = pruneTokens(tokens, now);
     mkdirSync(dirname(this.#file), { recursive: true });
     const temporary = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ tokens }, null, 1), { mode: 0o600 });
+    writeFileSync(temporary, JSON.stringify({ tokens: kept }, null, 1), { mode: 0o600 });
     renameSync(temporary, this.#file);
-    this.#tokens = tokens;
+    this.#remember(kept);
     this.#mtimeMs = statSync(this.#file).mtimeMs;
+  }
+
+  #remember(tokens: StoredToken[]): void {
+    this.#tokens = tokens;
+    this.#byId = new Map(tokens.map((t) => [t.id, t]));
   }
 }

@@ -1,20 +1,31 @@
 // Login nonces the gateway has seen: revoked ones (logout) are refused until they would have
 // expired anyway; in single-use mode every nonce works once, so a replayed token is refused.
-// Kept in a log file in the data dir so a restart does not forget them.
+// Kept in a log file in the data dir so a restart does not forget them. What else a login made
+// (API tokens it minted) is told of its revocation through onRevoked.
 import { LineLog } from '../storage/line-log';
+import { compactLoginLog } from './login-log-compaction';
 
 type Mark = 'used' | 'revoked';
+
+const SWEEP_EVERY_RECORDS = 1000;
 
 export class LoginLedger {
   readonly #log: LineLog;
   readonly #marks = new Map<string, { mark: Mark; expiresAt: number }>();
+  readonly #revokedListeners: ((address: string, nonce: string) => void)[] = [];
+  #recordsSinceSweep = 0;
 
   constructor(file: string) {
     this.#log = new LineLog(file);
     const now = Date.now();
-    for (const line of this.#log.lines()) {
+    const parsed = (line: string) => {
       const [mark, key, expires] = line.split(' ');
-      if ((mark === 'used' || mark === 'revoked') && key && Number(expires) > now) this.#set(key, mark, Number(expires));
+      return (mark === 'used' || mark === 'revoked') && key && Number(expires) > now ? { mark: mark as Mark, key, expiresAt: Number(expires) } : undefined;
+    };
+    compactLoginLog(file, (line) => parsed(line) !== undefined);
+    for (const line of this.#log.lines()) {
+      const entry = parsed(line);
+      if (entry) this.#set(entry.key, entry.mark, entry.expiresAt);
     }
   }
 
@@ -31,6 +42,12 @@ export class LoginLedger {
 
   revoke(address: string, nonce: string, expiresAt: Date): void {
     this.#record(`${address}:${nonce}`, 'revoked', expiresAt.getTime());
+    for (const listener of this.#revokedListeners) listener(address, nonce);
+  }
+
+  /** Calls `listener` with each login revoked from now on, once it is recorded. */
+  onRevoked(listener: (address: string, nonce: string) => void): void {
+    this.#revokedListeners.push(listener);
   }
 
   #get(address: string, nonce: string): Mark | undefined {
@@ -46,6 +63,13 @@ export class LoginLedger {
   #record(key: string, mark: Mark, expiresAt: number): void {
     this.#set(key, mark, expiresAt);
     this.#log.append(`${mark} ${key} ${expiresAt}`);
+    // Marks of expired logins are dropped now and then, not only when their nonce is seen again
+    // (most never are): memory holds the logins still valid.
+    if (++this.#recordsSinceSweep >= SWEEP_EVERY_RECORDS) {
+      this.#recordsSinceSweep = 0;
+      const now = Date.now();
+      for (const [known, entry] of this.#marks) if (entry.expiresAt <= now) this.#marks.delete(known);
+    }
   }
 
   #set(key: string, mark: Mark, expiresAt: number): void {
