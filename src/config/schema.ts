@@ -100,6 +100,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'gateway.limits.walletApi.pendingPerSigner': { type: { kind: 'count', min: 1 }, help: 'transactions one signer has in progress through the wallet API at once (default 8)', example: 'pendingPerSigner: 8' },
   'gateway.limits.walletApi.pending': { type: { kind: 'count', min: 1 }, help: 'transactions the wallet API follows at once for everyone (default 1024)', example: 'pending: 1024' },
   'gateway.limits.artifacts.maxFileBytes': { type: { kind: 'count', min: 1 }, help: 'the largest file an artifact version may carry through the firmware, package and plugin doors, in bytes (default 4 GiB)', example: 'maxFileBytes: 1073741824' },
+  'gateway.limits.artifacts.maxVersionBytes': { type: { kind: 'count', min: 1 }, help: 'the most bytes all files of one artifact version carry together (a package may have 16; default maxFileBytes)', example: 'maxVersionBytes: 4294967296' },
   'gateway.limits.publish.perAccount': { type: rateLimit, help: 'artifact publishes per account through the firmware, package and plugin doors (each a chain transaction the gateway pays for)', example: 'perAccount: { perMinute: 120, burst: 30 }' },
 
   'processor.from': { type: count, help: 'first block to index', example: 'from: 0', flag: { commands: ['processor'], option: 'from' }, env: 'FROM_BLOCK' },

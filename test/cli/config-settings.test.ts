@@ -148,8 +148,8 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
   });
 
   it('gateway.limits (with the artifact doors\' publish.perAccount and artifacts.maxFileBytes, and the wallet API\'s) reach hcr gateway and hcr dev', async () => {
-    const yaml = 'gateway:\n  limits:\n    token:\n      perIp: { perMinute: 60, burst: 1 }\n    publish:\n      perAccount: { perMinute: 10, burst: 2 }\n    artifacts: { maxFileBytes: 1048576 }\n    walletApi: { streamsPerIp: 2, pendingPerSigner: 1 }\n';
-    const expected = { token: { perIp: { perMinute: 60, burst: 1 } }, publish: { perAccount: { perMinute: 10, burst: 2 } }, artifacts: { maxFileBytes: 1048576 }, walletApi: { streamsPerIp: 2, pendingPerSigner: 1 } };
+    const yaml = 'gateway:\n  limits:\n    token:\n      perIp: { perMinute: 60, burst: 1 }\n    publish:\n      perAccount: { perMinute: 10, burst: 2 }\n    artifacts: { maxFileBytes: 1048576, maxVersionBytes: 2097152 }\n    walletApi: { streamsPerIp: 2, pendingPerSigner: 1 }\n';
+    const expected = { token: { perIp: { perMinute: 60, burst: 1 } }, publish: { perAccount: { perMinute: 10, burst: 2 } }, artifacts: { maxFileBytes: 1048576, maxVersionBytes: 2097152 }, walletApi: { streamsPerIp: 2, pendingPerSigner: 1 } };
     assert.deepEqual((await resolveCommand(['gateway'], yaml)).opts.limits, expected);
     assert.deepEqual((await resolveCommand(['dev'], yaml)).opts.limits, expected);
   });

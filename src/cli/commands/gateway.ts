@@ -43,7 +43,7 @@ export interface GatewayLaunch {
   metricsAllow?: string[];
   shutdownGraceMs?: number;
   maxIndexLagBlocks?: number;
-  /** The HTTP limits, and the artifact doors' publishes per account (`publish.perAccount`) and file size (`artifacts.maxFileBytes`). */
+  /** The HTTP limits, and the artifact doors' publishes per account (`publish.perAccount`), file size (`artifacts.maxFileBytes`) and version size (`artifacts.maxVersionBytes`). */
   limits?: GatewayLaunchLimits;
   metrics?: boolean;
   /** Other gateways' base URLs: what the local store lacks is fetched from them (verified). */
@@ -56,7 +56,7 @@ export interface GatewayLaunch {
   blobCacheBytes?: number;
 }
 
-export type GatewayLaunchLimits = GatewayOptions['limits'] & { readonly publish?: { readonly perAccount?: RateLimit }; readonly artifacts?: { readonly maxFileBytes?: number } };
+export type GatewayLaunchLimits = GatewayOptions['limits'] & { readonly publish?: { readonly perAccount?: RateLimit }; readonly artifacts?: { readonly maxFileBytes?: number; readonly maxVersionBytes?: number } };
 
 export async function launchGateway(launch: GatewayLaunch): Promise<RunningGateway> {
   const { publish, artifacts, ...limits } = launch.limits ?? {};
@@ -88,7 +88,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     metrics: launch.metrics === false ? false : undefined,
     peers: launch.peers,
     mirror: launch.mirror,
-    artifacts: { defaultSpace: launch.defaultSpace, publishLimit: publish?.perAccount, maxFileBytes: artifacts?.maxFileBytes },
+    artifacts: { defaultSpace: launch.defaultSpace, publishLimit: publish?.perAccount, maxFileBytes: artifacts?.maxFileBytes, maxVersionBytes: artifacts?.maxVersionBytes },
   });
   if (!launch.publicUrl && !launch.publicHost && /^(0\.0\.0\.0|::|\[::\])$/.test(launch.host)) {
     const port = new URL(gateway.url).port;

@@ -17,6 +17,8 @@ export interface ArtifactDoorOptions {
   readonly publishLimit?: RateLimit;
   /** The largest file one artifact version may carry, in bytes; default 4 GiB. */
   readonly maxFileBytes?: number;
+  /** The most bytes of all files of one version together (a package has up to 16); default maxFileBytes. */
+  readonly maxVersionBytes?: number;
 }
 
 export const DEFAULT_PUBLISH_LIMIT: RateLimit = { perMinute: 120, burst: 30 };
@@ -30,6 +32,7 @@ export class ArtifactDoors {
   readonly catalog?: ArtifactCatalog;
   readonly indexWaitMs: number;
   readonly maxFileBytes: number;
+  readonly maxVersionBytes: number;
   readonly #publishing = new Set<string>();
   readonly #publishes: RateLimiter;
   readonly #recent = new Map<string, { at: number; value: Promise<unknown> }>();
@@ -39,6 +42,9 @@ export class ArtifactDoors {
     this.catalog = options.graphqlUrl ? new ArtifactCatalog(options.graphqlUrl) : undefined;
     this.indexWaitMs = options.indexWaitMs ?? 30_000;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_ARTIFACT_FILE_BYTES;
+    // A version's files together are as large as one file may be, unless the operator says more:
+    // sixteen files of the largest size would be 64 GiB taken by one request.
+    this.maxVersionBytes = options.maxVersionBytes ?? this.maxFileBytes;
     this.#publishes = new RateLimiter(options.publishLimit ?? DEFAULT_PUBLISH_LIMIT);
   }
 

@@ -27,8 +27,11 @@ export interface CommittedBlob {
   readonly isNew: boolean;
 }
 
-/** Streams `source` into a new upload session, hashing it on the way; refuses more than `maxBytes`. */
-export async function receiveFile(ctx: GatewayContext, repository: string, source: Readable | AsyncIterable<Uint8Array>, options: { maxBytes?: number; what?: string } = {}): Promise<ReceivedFile> {
+/**
+ * Streams `source` into a new upload session, hashing it on the way; refuses more than `maxBytes`
+ * (413), saying so with `tooLarge` when given (another bound than the file size is in force).
+ */
+export async function receiveFile(ctx: GatewayContext, repository: string, source: Readable | AsyncIterable<Uint8Array>, options: { maxBytes?: number; what?: string; tooLarge?: string } = {}): Promise<ReceivedFile> {
   const session = await ctx.uploads.create(repository);
   const hash = createHash('sha256');
   let size = 0;
@@ -40,7 +43,7 @@ export async function receiveFile(ctx: GatewayContext, repository: string, sourc
   async function* counted(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of input) {
       size += chunk.length;
-      if (size > max) throw new OciError('SIZE_INVALID', `${what} is larger than ${max} bytes, the most this gateway accepts (its operator sets the bound: gateway.limits.artifacts.maxFileBytes); nothing was stored`, { status: 413 });
+      if (size > max) throw new OciError('SIZE_INVALID', options.tooLarge ?? `${what} is larger than ${max} bytes, the most this gateway accepts (its operator sets the bound: gateway.limits.artifacts.maxFileBytes); nothing was stored`, { status: 413 });
       hash.update(chunk);
       yield chunk;
     }

@@ -10,6 +10,7 @@ import { ArtifactError } from '../../artifacts/errors';
 import { ARTIFACT_KINDS, artifactTypeOf } from '../../artifacts/kinds';
 import { annotationsOf, checkDescription, checkKeywords, checkLabels, MAX_METADATA_BYTES, parseMetadataJson } from '../../artifacts/metadata';
 import { publishArtifact, type Reservation, reserveVersion } from '../../artifacts/publish-artifact';
+import { nextFileAllowance } from '../../artifacts/version-bytes';
 import type { GatewayContext } from '../../context';
 import type { RepositoryName } from '../../oci/reference';
 import { declaredDigest } from '../declared-digest';
@@ -66,7 +67,8 @@ export async function postPublish(ctx: GatewayContext, req: Request, res: Respon
       } else if (part.kind === 'file' && FILE_PARTS.has(part.name)) {
         if (!reservation) throw fileBeforeMetadata(part.name, 'curl -F \'metadata={"name":"acme/sensor","version":"1.0.0"}\' -F "tarball=@sensor-1.0.0.tar.gz", in that order');
         const what = received.length === 0 ? 'the tarball' : `file ${received.length + 1}`;
-        received.push({ file: await receiveFile(ctx, metadata!.name.full, part.stream, { what, maxBytes: ctx.artifacts.maxFileBytes }), filename: part.filename, mimeType: part.mimeType });
+        const allowance = nextFileAllowance(ctx, received.reduce((sum, { file }) => sum + file.size, 0), what);
+        received.push({ file: await receiveFile(ctx, metadata!.name.full, part.stream, { what, ...allowance }), filename: part.filename, mimeType: part.mimeType });
       }
     }
     if (!metadata) throw new ArtifactError('MISSING_PART', 'the metadata part is missing: send -F \'metadata={"name":"acme/sensor","version":"1.0.0","description":"…","keywords":["iot"]}\'', { field: 'metadata' });
