@@ -96,7 +96,7 @@ export async function sendVersionFile(ctx: GatewayContext, req: Request, res: Re
  * whatever the manifest's pusher wrote, `../../.ssh/authorized_keys` included, and not every
  * client strips directories from Content-Disposition), printable ASCII without quotes.
  */
-function downloadName(title: string): string | undefined {
+export function downloadName(title: string): string | undefined {
   const base = (title.split(/[/\\]/).pop() ?? '').replace(/[^\x20-\x7e]|"/g, '_').trim();
   return base === '' || /^\.+$/.test(base) ? undefined : base;
 }

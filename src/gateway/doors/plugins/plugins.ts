@@ -14,7 +14,7 @@ import { artifactName, artifactVersion } from '../../artifacts/coordinates';
 import { ARTIFACT_KINDS } from '../../artifacts/kinds';
 import { annotationsOf } from '../../artifacts/metadata';
 import { publishArtifact, reserveVersion } from '../../artifacts/publish-artifact';
-import { mainFile, moveNotice, readExactVersion } from '../../artifacts/read-version';
+import { downloadName, mainFile, moveNotice, readExactVersion } from '../../artifacts/read-version';
 import type { GatewayContext } from '../../context';
 import type { RepositoryName } from '../../oci/reference';
 import { shownName } from '../firmware/shown-name';
@@ -33,6 +33,13 @@ export interface PluginRegistryOptions {
   /** Where RegisterPlugin may read plugin files named by path; absent: no paths. */
   readonly pluginDir?: string;
 }
+
+/**
+ * `Plugin.path`, the name a client saves the plugin as: the file's title without directories. A
+ * title is whatever the manifest's pusher wrote (any OCI client may push a plugin), and a client
+ * writing to `../../.bashrc` would write outside its plugin directory.
+ */
+const pluginPath = (title: string | null | undefined) => downloadName(title ?? '') ?? '';
 
 function unary<Req, Res>(ctx: GatewayContext, work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
@@ -58,7 +65,7 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
     for (const v of versions) for (const f of v.files.slice(0, 1)) byOwner.set(v.space.owner, [...(byOwner.get(v.space.owner) ?? []), f.digest]);
     const cids = new Map<string, string>();
     for (const [owner, digests] of byOwner) for (const [digest, cid] of await catalog.fileCids(digests, owner)) cids.set(digest, cid);
-    return versions.map((v) => ({ name: shown(v.space.name, v.artifactName), version: v.version, cid: v.files[0] ? cids.get(v.files[0].digest) ?? '' : '', path: v.files[0]?.title ?? '' }));
+    return versions.map((v) => ({ name: shown(v.space.name, v.artifactName), version: v.version, cid: v.files[0] ? cids.get(v.files[0].digest) ?? '' : '', path: pluginPath(v.files[0]?.title) }));
   };
 
   return {
@@ -118,7 +125,7 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
         if (notice.originalDigest) headers.set('hcr-original-digest', notice.originalDigest);
         call.sendMetadata(headers);
       }
-      return { plugin: { name: shown(name.repo, name.image), version, cid: await fileCid(ctx, name, file), path: file.title ?? '' } };
+      return { plugin: { name: shown(name.repo, name.image), version, cid: await fileCid(ctx, name, file), path: pluginPath(file.title) } };
     }),
   };
 }

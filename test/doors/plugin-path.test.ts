@@ -1,0 +1,48 @@
+// `Plugin.path` is the name a plugin client saves the file as. The file's title is whatever the
+// manifest's pusher wrote, and any OCI client may push a plugin: the door answers the title's
+// last path component only, never a path that climbs out of the client's plugin directory.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
+import { blobOf, OCI_MANIFEST, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
+
+describe('the path GetPlugin answers', () => {
+  let t: TestGateway;
+  let registry: RunningPluginRegistry;
+  let client: grpc.Client & Record<string, any>;
+
+  before(async () => {
+    t = await startTestGateway({ artifacts: { defaultSpace: 'acme', indexWaitMs: 0 } });
+    registry = await startPluginRegistry({ context: t.gateway.gateway.context, port: 0 });
+    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
+    client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(registry.address, grpc.credentials.createInsecure()) as typeof client;
+  });
+  after(async () => {
+    client?.close();
+    await registry?.close();
+    await t?.close();
+  });
+
+  test('is the title\'s last component, whatever directories the pusher put in it', async () => {
+    // A plugin pushed over the OCI API (as oras would), its file titled with a climbing path.
+    const config = blobOf('{}');
+    const file = blobOf(randomBytes(200));
+    for (const blob of [config, file]) assert.equal((await pushBlob(t.url, 'acme/climber', blob)).status, 201);
+    const manifest = blobOf(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: 'application/vnd.hcr.plugin.v1',
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config.digest, size: config.size },
+      layers: [{ mediaType: 'application/octet-stream', digest: file.digest, size: file.size, annotations: { 'org.opencontainers.image.title': '../../../home/user/.bashrc' } }],
+    }));
+    const pushed = await pushManifest(t.url, 'acme/climber', '1.0.0', manifest);
+    assert.equal(pushed.status, 201, await pushed.clone().text());
+    const found = await new Promise<{ plugin: { path: string; cid: string } }>((resolve, reject) => client.GetPlugin({ name: 'climber', version: '1.0.0' }, (error: grpc.ServiceError | null, answer: any) => (error ? reject(error) : resolve(answer))));
+    assert.equal(found.plugin.path, '.bashrc');
+    assert.ok(found.plugin.cid, 'the file is still answered, with its CID');
+  });
+});
