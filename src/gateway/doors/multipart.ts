@@ -57,12 +57,6 @@ export async function* multipartParts(req: Request, limits: MultipartLimits): As
     }
   } finally {
     req.unpipe(parser);
-    if (!req.readableEnded) {
-      // Refused before the body ended (a part out of order, a limit): the rest is read and
-      // dropped so that the answer can go out, and the connection is closed after the answer
-      // rather than kept reading what may be gigabytes nobody will store.
-      if (req.res && !req.res.headersSent) req.res.setHeader('Connection', 'close');
-      req.resume();
-    }
+    if (!req.readableEnded) req.resume();
   }
 }
