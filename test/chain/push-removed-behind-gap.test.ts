@@ -5,77 +5,28 @@
 // itself is not signed again. Dev chain over a real WebSocket, blocks only on request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import type { Signer, SignerPayloadJSON } from '@polkadot/types/types';
-import { startTestChain, type TestChain } from '../helpers/devnet';
-import { ChainTxError, createSpace, grantGateway, manifestDigest, submitTx } from '../../src/chain';
-import { ChainRecorder, type PushRecords } from '../../src/gateway/push/chain-recorder';
+import { type ManualPushChain, startManualPushChain } from './helpers/manual-pushes';
+import { ChainTxError } from '../../src/chain';
+import { ChainRecorder } from '../../src/gateway/push/chain-recorder';
 
-let t: TestChain;
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-const CID = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku';
-
-const send = <T>(method: string, params: unknown[]) => (t.api as unknown as { _rpcCore: { provider: { send(m: string, p: unknown[]): Promise<T> } } })._rpcCore.provider.send(method, params);
-const pending = () => send<string[]>('author_pendingExtrinsics', []);
-
-/** Builds a block whenever transactions wait, until `work` settles (or `ms` pass). */
-async function sealUntil<T>(work: Promise<T>, ms = 15_000): Promise<PromiseSettledResult<T>> {
-  let settled: PromiseSettledResult<T> | undefined;
-  void work.then(
-    (value) => (settled = { status: 'fulfilled', value }),
-    (reason: unknown) => (settled = { status: 'rejected', reason }),
-  );
-  const end = Date.now() + ms;
-  while (!settled && Date.now() < end) {
-    if ((await pending()).length > 0) await send('dev_newBlock', [{}]);
-    await delay(50);
-  }
-  return settled ?? { status: 'rejected', reason: new Error(`still waiting after ${ms} ms`) };
-}
-
-async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (const end = Date.now() + 10_000; Date.now() < end; await delay(20)) if (await check()) return;
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** The gateway's key behind a signer that counts its signatures. */
-function countingSigner(pair: KeyringPair) {
-  let signings = 0;
-  const signer: Signer = {
-    signPayload: async (payload: SignerPayloadJSON) => {
-      signings++;
-      const raw = t.api.registry.createType('ExtrinsicPayload', payload, { version: payload.version });
-      return { id: signings, signature: raw.sign(pair).signature };
-    },
-  };
-  return {
-    account: { address: pair.address, signer },
-    get signings() {
-      return signings;
-    },
-  };
-}
-
-const head = (tag: string): PushRecords => ({ owner: keyring.addFromUri('//Alice').address, repo: 'acme', digests: [], head: { image: 'app', tag, digest: `sha256:${tag.repeat(64).slice(0, 64)}`, cid: CID } });
-const recordedDigest = async (tag: string) => (await manifestDigest(t.api, { repo: 'acme', image: 'app', tag }))?.text;
-const isPoolInvalid = (error: unknown) => error instanceof ChainTxError && error.kind === 'pool' && error.chainErrorName === 'Invalid';
+let chain: ManualPushChain;
 
 before(async () => {
-  t = await startTestChain({ manualSeal: true });
-  const alice = keyring.addFromUri('//Alice');
-  const gateway = keyring.addFromUri('//Gateway');
-  for (const setup of [() => submitTx(t.api, createSpace(t.api, 'acme'), alice), () => grantGateway(t.api, alice, gateway.address)]) {
-    const done = await sealUntil(setup());
-    assert.equal(done.status, 'fulfilled', done.status === 'rejected' ? String(done.reason) : '');
-  }
+  chain = await startManualPushChain();
 });
-after(async () => t.close());
+after(async () => chain.t.close());
+
+const send = <T>(method: string, params: unknown[]) => chain.send<T>(method, params);
+const pending = () => chain.pending();
+const sealUntil = <T>(work: Promise<T>) => chain.sealUntil(work);
+const until = (check: () => Promise<boolean> | boolean, what: string) => chain.until(check, what);
+const head = (tag: string) => chain.head(tag);
+const recordedDigest = async (tag: string) => chain.recordedDigest(tag);
+const isPoolInvalid = (error: unknown) => error instanceof ChainTxError && error.kind === 'pool' && error.chainErrorName === 'Invalid';
 
 test('a push the node removes together with the transaction ahead of it is signed again and recorded', async () => {
-  const gateway = countingSigner(keyring.addFromUri('//Gateway'));
-  const recorder = new ChainRecorder(t.api, gateway.account, { timeoutMs: 8_000 });
+  const gateway = chain.gatedSigner();
+  const recorder = new ChainRecorder(chain.t.api, gateway.account, { timeoutMs: 8_000 });
 
   const first = recorder.record(head('a1'));
   first.catch(() => undefined);
@@ -98,8 +49,8 @@ test('a push the node removes together with the transaction ahead of it is signe
 });
 
 test('a push the node removes while the transaction ahead of it stays is not signed again', async () => {
-  const gateway = countingSigner(keyring.addFromUri('//Gateway'));
-  const recorder = new ChainRecorder(t.api, gateway.account, { timeoutMs: 8_000 });
+  const gateway = chain.gatedSigner();
+  const recorder = new ChainRecorder(chain.t.api, gateway.account, { timeoutMs: 8_000 });
 
   const first = recorder.record(head('a2'));
   first.catch(() => undefined);
