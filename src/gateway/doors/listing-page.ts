@@ -8,7 +8,8 @@ export const INDEX_PAGE = 1000;
 /** GraphQL's Int is 32 bits: a larger offset would fail in the index as if it were down (503). */
 export const MAX_OFFSET = 2 ** 31 - 1 - 5 * INDEX_PAGE;
 
-function single(value: unknown): string | undefined {
+/** A query parameter given once, as text (repeated or absent: undefined). */
+export function single(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 

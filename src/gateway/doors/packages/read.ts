@@ -12,19 +12,12 @@ import { artifactTypeOf } from '../../artifacts/kinds';
 import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
 import type { GatewayContext } from '../../context';
 import { labelFilters } from '../label-filters';
-import { MAX_OFFSET } from '../listing-page';
+import { listingPage, single } from '../listing-page';
 import { packageView, summaryView, versionView } from './views';
 
-function single(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 function pageOf(req: Request, defaultLimit: number): { limit: number; offset: number } {
-  const limit = Number(single(req.query.limit) ?? defaultLimit);
-  const offset = Number(single(req.query.offset) ?? 0);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ArtifactError('INVALID_METADATA', 'limit must be a whole number from 1 to 1000', { field: 'limit' });
-  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw new ArtifactError('INVALID_METADATA', `offset must be a whole number from 0 to ${MAX_OFFSET}`, { field: 'offset' });
-  return { limit, offset };
+  const { limit, offset } = listingPage(req);
+  return { limit: limit ?? defaultLimit, offset };
 }
 
 export function kindsOf(req: Request): string[] | undefined {
