@@ -2,15 +2,11 @@
 // index: the gateway's real GraphqlIndex asks a stand-in GraphQL server that answers from the
 // tags it is given, at the block the test says the index has processed. Tags resolve through a
 // counted stand-in for the resolver, so tests can tell what a new block costs with an index.
-import type { ApiPromise } from '@polkadot/api';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GatewayContext } from '../../../src/gateway/context';
-import { Mirror } from '../../../src/gateway/mirror/mirror';
-import type { RepositoryName } from '../../../src/gateway/oci/reference';
+import type { Mirror } from '../../../src/gateway/mirror/mirror';
 import { GraphqlIndex } from '../../../src/gateway/resolve/graphql-index';
-import type { MirrorWorld } from './mirror-world';
-import { OCI_MANIFEST } from './oci-client';
+import { mirrorOver, type MirrorWorld } from './mirror-world';
 
 export interface IndexedWorld {
   /** What chain storage holds: what a pull (and the mirror) resolves a tag to. */
@@ -53,49 +49,12 @@ export async function standInIndex(indexed: IndexedWorld): Promise<{ url: string
 
 /** A mirror of `acme` whose tags are listed by the index at `indexUrl`; `block(n)` announces a newly finalized block. */
 export function indexedMirror(world: MirrorWorld, indexUrl: string): { mirror: Mirror; block: (n: number) => void } {
-  let onHead: ((header: { number: { toNumber(): number } }) => void) | undefined;
-  const api = {
-    rpc: {
-      chain: {
-        subscribeFinalizedHeads: async (callback: typeof onHead) => {
-          onHead = callback;
-          callback!({ number: { toNumber: () => 1 } });
-          return () => (onHead = undefined);
-        },
-      },
-    },
-  } as unknown as ApiPromise;
-  const ctx = {
-    resolver: {
-      index: new GraphqlIndex(indexUrl),
-      owner: async () => ({ spaceId: '1', account: 'alice', claim: { contested: false } }),
-      tagDigest: async (name: RepositoryName, tag: string) => {
-        world.reads.tagDigest++;
-        return world.tags.get(`${name.full}:${tag}`);
-      },
-    },
+  return mirrorOver(world, {
+    index: new GraphqlIndex(indexUrl),
     chain: {
       tags: async () => {
         throw new Error('with an index, the mirror lists tags through it');
       },
     },
-    content: {
-      manifest: async (_name: RepositoryName, wanted: string) => {
-        world.reads.manifests.push(wanted);
-        const blobs = (world.manifests.get(wanted) ?? []).map((digest) => ({ digest, size: 10 }));
-        return { digest: wanted, cid: `bafy${wanted.slice(-8)}`, bytes: Buffer.from('{}'), mediaType: OCI_MANIFEST, parsed: { blobs, children: [] } };
-      },
-      blob: async (_name: RepositoryName, wanted: string) => {
-        world.reads.blobs.push(wanted);
-        return { digest: wanted, cid: `bafk${wanted.slice(-8)}`, size: 10, verified: true };
-      },
-    },
-    contents: { vouchManifest: () => undefined },
-    uploadAdmission: { limits: { maxBlobBytes: 1 << 30 } },
-    store: { isPinned: async () => true, pin: async () => undefined },
-    local: { get: async () => undefined, keep: async () => undefined, markReferenced: async () => undefined },
-    log: () => undefined,
-  } as unknown as GatewayContext;
-  const mirror = new Mirror(ctx, api, ['acme']);
-  return { mirror, block: (n) => onHead?.({ number: { toNumber: () => n } }) };
+  });
 }

@@ -24,8 +24,26 @@ export function mirrorWorld(): MirrorWorld {
 
 /** A mirror of `acme` over `world`; `block(n)` announces a newly finalized block. */
 export function scriptedMirror(world: MirrorWorld): { mirror: Mirror; block: (n: number) => void } {
-  let onHead: ((header: { number: { toNumber(): number } }) => void) | undefined;
   const imagesOf = () => [...new Set([...world.tags.keys()].map((key) => key.split(':')[0].split('/')[1]))];
+  return mirrorOver(world, {
+    index: undefined,
+    chain: {
+      claim: async () => ({ contested: false, owner: { imageNames: imagesOf().map((text) => ({ text })) } }),
+      tags: async (name: RepositoryName) => {
+        world.reads.tagScans++;
+        return [...world.tags.entries()].filter(([key]) => key.startsWith(`${name.full}:`)).map(([key, digest]) => ({ tag: key.slice(name.full.length + 1), digest }));
+      },
+    },
+  });
+}
+
+/**
+ * A mirror of `acme` over `world` that lists tags through `index` (none: chain storage, as
+ * `chain` answers) and resolves them through a counted stand-in for the resolver; manifests and
+ * blobs come from `world`, every read counted.
+ */
+export function mirrorOver(world: MirrorWorld, listing: { index: unknown; chain: unknown }): { mirror: Mirror; block: (n: number) => void } {
+  let onHead: ((header: { number: { toNumber(): number } }) => void) | undefined;
   const api = {
     rpc: {
       chain: {
@@ -39,20 +57,14 @@ export function scriptedMirror(world: MirrorWorld): { mirror: Mirror; block: (n:
   } as unknown as ApiPromise;
   const ctx = {
     resolver: {
-      index: undefined,
+      index: listing.index,
       owner: async () => ({ spaceId: '1', account: 'alice', claim: { contested: false } }),
       tagDigest: async (name: RepositoryName, tag: string) => {
         world.reads.tagDigest++;
         return world.tags.get(`${name.full}:${tag}`);
       },
     },
-    chain: {
-      claim: async () => ({ contested: false, owner: { imageNames: imagesOf().map((text) => ({ text })) } }),
-      tags: async (name: RepositoryName) => {
-        world.reads.tagScans++;
-        return [...world.tags.entries()].filter(([key]) => key.startsWith(`${name.full}:`)).map(([key, digest]) => ({ tag: key.slice(name.full.length + 1), digest }));
-      },
-    },
+    chain: listing.chain,
     content: {
       manifest: async (_name: RepositoryName, wanted: string) => {
         world.reads.manifests.push(wanted);
