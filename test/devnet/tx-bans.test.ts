@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { startTestChain, type TestChain } from '../helpers/devnet';
+import { rpcSend, startTestChain, type TestChain } from '../helpers/devnet';
 import { TxBans } from '../../src/devnet/chain/tx-bans';
 
 let t: TestChain;
@@ -17,7 +17,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-const send = <T>(method: string, params: unknown[]) => (t.api as unknown as { _rpcCore: { provider: { send(m: string, p: unknown[]): Promise<T> } } })._rpcCore.provider.send(method, params);
+const send = <T>(method: string, params: unknown[]) => rpcSend<T>(t.api, method, params);
 
 async function remark(pair: KeyringPair, text: string, nonce: number): Promise<string> {
   const tx = t.api.tx.system.remark(text);

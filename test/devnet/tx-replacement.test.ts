@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Keyring } from '@polkadot/keyring';
-import { startTestChain, type TestChain } from '../helpers/devnet';
+import { rpcSend, startTestChain, type TestChain } from '../helpers/devnet';
 
 let t: TestChain;
 const keyring = new Keyring({ type: 'sr25519' });
@@ -16,7 +16,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-const send = <T>(method: string, params: unknown[]) => (t.api as unknown as { _rpcCore: { provider: { send(m: string, p: unknown[]): Promise<T> } } })._rpcCore.provider.send(method, params);
+const send = <T>(method: string, params: unknown[]) => rpcSend<T>(t.api, method, params);
 
 test('a higher tip replaces a pooled transaction with the same nonce; an equal one is refused', async () => {
   const charlie = keyring.addFromUri('//Charlie');

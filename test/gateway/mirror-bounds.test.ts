@@ -9,17 +9,7 @@ import express from 'express';
 import type { AccessGuard } from '../../src/gateway/auth/access-guard';
 import type { Mirror, MirrorStatus } from '../../src/gateway/mirror/mirror';
 import { mirrorRoutes } from '../../src/gateway/mirror/routes';
-import { digestNumbered, mirrorWorld, scriptedMirror } from './helpers/mirror-world';
-
-async function until<T>(what: string, read: () => T, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = read();
-    if (done(value)) return value;
-    assert.ok(Date.now() < deadline, `${what}; last seen ${JSON.stringify(value).slice(0, 1_000)}`);
-    await delay(20);
-  }
-}
+import { digestNumbered, mirrorWorld, scriptedMirror, until } from './helpers/mirror-world';
 
 const mirrors: Mirror[] = [];
 after(() => {

@@ -7,18 +7,8 @@ import type { Server } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Mirror, MirrorStatus } from '../../src/gateway/mirror/mirror';
-import { digestNumbered, mirrorWorld } from './helpers/mirror-world';
+import { digestNumbered, mirrorWorld, until } from './helpers/mirror-world';
 import { indexedMirror, standInIndex, type IndexedWorld } from './helpers/mirror-index-world';
-
-async function until<T>(what: string, read: () => T, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = read();
-    if (done(value)) return value;
-    assert.ok(Date.now() < deadline, `${what}; last seen ${JSON.stringify(value).slice(0, 1_000)}`);
-    await delay(20);
-  }
-}
 
 const mirrors: Mirror[] = [];
 const servers: Server[] = [];

@@ -37,3 +37,8 @@ export async function settledHead(api: ApiPromise): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 400));
   }
 }
+
+/** Calls an RPC method polkadot.js has no decoration for (dev_newBlock, author_removeExtrinsic) over the chain's own connection. */
+export function rpcSend<T>(api: ApiPromise, method: string, params: unknown[]): Promise<T> {
+  return (api as unknown as { _rpcCore: { provider: { send(m: string, p: unknown[]): Promise<T> } } })._rpcCore.provider.send(method, params);
+}

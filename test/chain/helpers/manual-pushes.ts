@@ -9,7 +9,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Signer, SignerPayloadJSON } from '@polkadot/types/types';
 import { createSpace, grantGateway, manifestDigest, submitTx } from '../../../src/chain';
 import type { PushRecords } from '../../../src/gateway/push/chain-recorder';
-import { startTestChain, type TestChain } from '../../helpers/devnet';
+import { rpcSend, startTestChain, type TestChain } from '../../helpers/devnet';
 
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 const CID = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku';
@@ -40,7 +40,7 @@ export interface GatedSigner {
 
 export async function startManualPushChain(): Promise<ManualPushChain> {
   const t = await startTestChain({ manualSeal: true });
-  const send = <T>(method: string, params: unknown[]) => (t.api as unknown as { _rpcCore: { provider: { send(m: string, p: unknown[]): Promise<T> } } })._rpcCore.provider.send(method, params);
+  const send = <T>(method: string, params: unknown[]) => rpcSend<T>(t.api, method, params);
   const pending = () => send<string[]>('author_pendingExtrinsics', []);
   const gatewayPair = keyring.addFromUri('//Gateway');
   const chain: ManualPushChain = {

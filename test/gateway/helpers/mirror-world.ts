@@ -1,6 +1,8 @@
 // A mirror driven against a scripted chain and store: what the chain lists (tags and their
 // digests), what each manifest references, and a count of every read the mirror makes, so tests
 // can tell what a new block costs. No chain, gateway or socket: each test runs in milliseconds.
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiPromise } from '@polkadot/api';
 import type { GatewayContext } from '../../../src/gateway/context';
 import { Mirror } from '../../../src/gateway/mirror/mirror';
@@ -14,6 +16,17 @@ export interface MirrorWorld {
   readonly manifests: Map<string, string[]>;
   /** Reads the mirror made, by kind. */
   readonly reads: { tagDigest: number; tagScans: number; manifests: string[]; blobs: string[] };
+}
+
+/** What `read` gives once `done` holds for it, polled every 20 ms; fails naming `what` and the last value after `ms`. */
+export async function until<T>(what: string, read: () => T, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = read();
+    if (done(value)) return value;
+    assert.ok(Date.now() < deadline, `${what}; last seen ${JSON.stringify(value).slice(0, 1_000)}`);
+    await delay(20);
+  }
 }
 
 export const digestNumbered = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
