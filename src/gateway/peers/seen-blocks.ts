@@ -30,10 +30,9 @@ export class SeenBlocks {
   add(cid: CID, bytes: Uint8Array): void {
     const key = cid.toV1().toString();
     this.#keys.add(key);
-    for (const oldest of this.#keys) {
-      if (this.#keys.size <= this.#maxKeys) break;
-      this.#keys.delete(oldest);
-    }
+    // Past the bound, the oldest goes (a Set iterates in insertion order); checked first, as this
+    // runs for every block of a file.
+    if (this.#keys.size > this.#maxKeys) this.#keys.delete(this.#keys.values().next().value!);
     if (this.#bytes.has(key) || bytes.byteLength > KEPT_FOR_REPEATS) return;
     this.#bytes.set(key, bytes);
     this.#held += bytes.byteLength;
