@@ -1,7 +1,12 @@
 // (digest, CID) pairs whose bytes were hashed and matched, so repeated pulls skip re-hashing;
 // kept in a log file in the data dir so a restart does not lose them. CIDs name immutable
-// content, so a verified pair stays verified. Mismatches are remembered in memory only.
+// content, so a verified pair stays verified. Mismatches are remembered in memory only, and only
+// the most recent ones: anyone can record pairs on chain, so their number is the chain's, and one
+// forgotten costs a second hash of its bytes, never a wrong answer.
 import { LineLog } from './line-log';
+
+/** Mismatched pairs remembered (about 20 MB of keys); past it the oldest is forgotten first. */
+export const MAX_REMEMBERED_MISMATCHES = 100_000;
 
 export class VerifiedPairs {
   readonly #good = new Map<string, Set<string>>();
@@ -36,7 +41,11 @@ export class VerifiedPairs {
   }
 
   markMismatch(digest: string, cid: string): void {
-    this.#bad.add(`${digest} ${cid}`);
+    const key = `${digest} ${cid}`;
+    // Re-added at the end, so that the oldest is the one least recently found wrong.
+    this.#bad.delete(key);
+    this.#bad.add(key);
+    if (this.#bad.size > MAX_REMEMBERED_MISMATCHES) this.#bad.delete(this.#bad.values().next().value!);
   }
 
   #remember(digest: string, cid: string): void {
