@@ -8,7 +8,8 @@
 // store's sweep, or Kubo's GC, then drops its blocks). A file a check matched is kept for good,
 // and one unpinned while another check was still reading it is pinned again when that check
 // matches. Nothing is unpinned that no peer fetch of this process pinned, nor while another
-// fetch of the same file is still open or awaiting its verdict.
+// fetch of the same file is still open or awaiting its verdict, nor once a write here (a push, an
+// upload, an import, the mirror) kept the same file for its own sake: that vouches for it too.
 import type { Readable } from 'node:stream';
 
 /** Files whose verdicts are remembered at most; past it the oldest is forgotten, and stays as it is (pinned). */

@@ -4,7 +4,7 @@
 // to the local store unchanged. Sizes come from the file's root block (fetched alone, checked).
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
-import { type BlobStat, BlobNotFoundError, type BlobStore, type GetOptions } from '../../ipfs';
+import { type BlobStat, BlobNotFoundError, type BlobStore, type ByteSource, type GetOptions } from '../../ipfs';
 import type { DagBlock } from '../../ipfs/blob-store';
 import { parseBlobCid } from '../../ipfs/cid';
 import { dagCborModule, ipfsModules } from '../../ipfs/esm';
@@ -41,19 +41,48 @@ export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobSt
     get: (cid: string, getOptions?: GetOptions) => local(() => store.get(cid, getOptions), () => fetcher.get(cid, getOptions)),
     stat: (cid: string) => local(() => store.stat(cid), () => fetcher.stat(cid)),
     getBlock: (cid: string) => local(() => store.getBlock(cid), () => fetcher.block(cid)),
+    // A write that keeps a file for its own sake (a push, an upload, an import, the mirror) vouches
+    // for it: a failed check of a peer fetch of the same file, running meanwhile, must not unpin
+    // what the write pinned. Marked before a pin of a known CID, so that no unpin lands after it;
+    // after a put, whose CID is known only then (a file let go meanwhile is pinned again).
+    put: async (source: Parameters<BlobStore['put']>[0], putOptions?: Parameters<BlobStore['put']>[1]) => {
+      const stored = await store.put(source, putOptions);
+      if (putOptions?.pin !== false) await fetcher.keptHere(stored.cid);
+      return stored;
+    },
+    pin: async (cid: string) => {
+      await fetcher.keptHere(cid);
+      await store.pin(cid);
+    },
+    putBlocks: async (root: string, blocks: AsyncIterable<DagBlock>, putOptions?: { signal?: AbortSignal }) => {
+      await fetcher.keptHere(root);
+      return store.putBlocks(root, blocks, putOptions);
+    },
     // Methods the prototype chain would call with the wrong `this`.
-    put: store.put.bind(store),
     has: store.has.bind(store),
-    pin: store.pin.bind(store),
     unpin: store.unpin.bind(store),
     isPinned: store.isPinned.bind(store),
     blocks: store.blocks.bind(store),
-    putBlocks: store.putBlocks.bind(store),
     ping: store.ping.bind(store),
     close: store.close.bind(store),
     ...(store.collectGarbage ? { collectGarbage: store.collectGarbage.bind(store) } : {}),
-    ...(store.importLeavesElsewhere ? { importLeavesElsewhere: store.importLeavesElsewhere.bind(store) } : {}),
-    ...(store.adoptFile ? { adoptFile: store.adoptFile.bind(store) } : {}),
+    ...(store.importLeavesElsewhere
+      ? {
+          importLeavesElsewhere: async (source: ByteSource, importOptions?: { signal?: AbortSignal }) => {
+            const stored = await store.importLeavesElsewhere!(source, importOptions);
+            await fetcher.keptHere(stored.cid);
+            return stored;
+          },
+        }
+      : {}),
+    ...(store.adoptFile
+      ? {
+          adoptFile: async (cid: string, file: string) => {
+            await fetcher.keptHere(cid);
+            return store.adoptFile!(cid, file);
+          },
+        }
+      : {}),
     ...(store.leafFileOf ? { leafFileOf: store.leafFileOf.bind(store) } : {}),
   });
 }
@@ -96,6 +125,11 @@ class PeerFetcher {
     const ticket = fetchTicketOf(read);
     if (ticket?.cid === cid) return ticket.checked(matched);
     if (matched) await this.#pins.matched(cid);
+  }
+
+  /** A write here keeps `cid` for its own sake: a failed check of a fetch of it lets nothing go. */
+  keptHere(cid: string): Promise<void> {
+    return this.#pins.matched(cid);
   }
 
   /** One block from the first peer that has it and sends the right bytes. */
