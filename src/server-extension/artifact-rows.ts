@@ -70,16 +70,19 @@ export interface MoveFacts {
   recordedBy: string | null;
 }
 
-/** What ordering, paging and version ranges need of a version: no manifest content. */
-export type VersionKey = Pick<VersionRow, 'tagId' | 'version' | 'artifactId' | 'name' | 'spaceName' | 'updatedAtBlock'>;
+/**
+ * What ordering, paging and version ranges need of a version, and what an artifact says of all
+ * its versions (kinds, when it was last updated): no manifest content.
+ */
+export type VersionKey = Pick<VersionRow, 'tagId' | 'version' | 'artifactId' | 'name' | 'spaceName' | 'updatedAtBlock' | 'updatedAt' | 'artifactType'>;
 
 // Every version that matches a filter is read to order them by semver (which Postgres cannot do),
 // but only these few columns: reading every match's annotations, files and platforms made each
 // listing, however small its page, cost the whole index's manifest content in memory, and anyone
 // can ask for `artifactVersions(limit: 1)` again and again. The content is read for the page only
 // (versionRowsOf).
-const KEY_COLUMNS = `t.id AS "tagId", t.name AS "version", t.updated_at_block AS "updatedAtBlock",
-            i.id AS "artifactId", i.name, s.name AS "spaceName"`;
+const KEY_COLUMNS = `t.id AS "tagId", t.name AS "version", t.updated_at_block AS "updatedAtBlock", t.updated_at AS "updatedAt",
+            i.id AS "artifactId", i.name, s.name AS "spaceName", c.artifact_type AS "artifactType"`;
 
 const ROW_COLUMNS = `t.id AS "tagId", t.name AS "version", t.name_hex AS "versionHex", t.digest, t.created_at AS "createdAt", t.created_at_block AS "createdAtBlock",
             t.updated_at AS "updatedAt", t.updated_at_block AS "updatedAtBlock",

@@ -7,8 +7,8 @@
 // rows with content it hands out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EntityManager } from 'typeorm';
 import { ArtifactResolver } from '../../src/server-extension/resolvers';
+import { artifactStandIn } from './helpers/artifact-stand-in';
 
 const ARTIFACTS = 300;
 const VERSIONS = 5;
@@ -28,20 +28,9 @@ for (let a = 0; a < ARTIFACTS; a += 1) {
   for (let v = 0; v < VERSIONS; v += 1) many.push(row(name, `${name}:${v}`, `1.${v}.${a}`, 'x'.repeat(10_000)));
 }
 
-/** Serves `rows` as Postgres would for the listing's statements, counting the rows handed out with content. */
+/** The resolver over a stand-in serving `rows`, counting the rows handed out with content. */
 function standIn(rows: Row[] = many) {
-  const handed = { withContent: 0 };
-  const manager = {
-    query: async (sql: string, params: unknown[]) => {
-      if (sql.includes('FROM tag_update')) return [];
-      const withContent = /c\.annotations,\s*c\.files/.test(sql);
-      const ids = /t\.id = ANY\(\$1/.test(sql) ? new Set(params[0] as string[]) : undefined;
-      const chosen = ids ? rows.filter((row) => ids.has(row.tagId)) : rows;
-      if (!withContent) return chosen.map(({ tagId, version, artifactId, name, spaceName, updatedAtBlock }) => ({ tagId, version, artifactId, name, spaceName, updatedAtBlock }));
-      handed.withContent += chosen.length;
-      return chosen.map((row) => ({ ...row }));
-    },
-  } as unknown as EntityManager;
+  const { manager, handed } = artifactStandIn(rows);
   return { resolver: new ArtifactResolver(async () => manager), handed };
 }
 

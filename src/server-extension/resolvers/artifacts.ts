@@ -3,11 +3,13 @@
 // manifest has an artifactType (artifact-rows.ts); versions are matched and ordered by semver
 // (versions.ts). OpenReader has no semver, hence custom resolvers.
 import 'reflect-metadata';
-import { GraphQLError } from 'graphql';
-import { Arg, Ctx, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Field, FieldResolver, Info, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import { LabelFilterError, type MoveFacts, moveFacts, parseLabel, tagContentRows, type VersionFilter, type VersionKey, type VersionRow, versionKeys, versionRowsOf } from '../artifact-rows';
 import { type RequestContext, chargeRows, withinRowBudget } from '../row-budget';
+import { selectedFields, versionRows } from '../selected-rows';
+import { tagIdsAsked, versionsAsked } from '../versions-asked';
 import { isPrerelease, latestOf, parseRange, satisfies, semverOf, sortByVersionDescending, VersionRangeError } from '../versions';
 
 const MAX_LIMIT = 1000;
@@ -80,7 +82,12 @@ export class Artifact {
   @Field(() => String, { nullable: true }) description!: string | null;
   @Field(() => Date) updatedAt!: Date;
   /** Every version that matched the query's filters, highest first (not a field: see `versions`). */
-  all!: ArtifactVersion[];
+  all!: { id: string; version: string | null }[];
+  /**
+   * The versions read whole for the page (its latest, and those its `versions` selections show),
+   * by tag id; without it, `all` holds whole versions.
+   */
+  shown?: Map<string, ArtifactVersion>;
 }
 
 @ObjectType({ description: "An image tag's manifest content, as the content indexer read it" })
@@ -116,6 +123,7 @@ export class ArtifactResolver {
     @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
     @Ctx() context?: RequestContext,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<ArtifactVersion[]> {
     checkPage(limit, offset);
     const matches = rangeTest(range);
@@ -124,7 +132,7 @@ export class ArtifactResolver {
     // Ordered and paged on keys first, so that manifest content is read for the page only.
     const page = await versionRowsOf(manager, keys.slice(offset, offset + limit).map((key) => key.tagId));
     const moves = await moveFacts(manager, page.map((row) => row.tagId));
-    return withinRowBudget(context, page.map((row) => toVersion(row, moves.get(row.tagId))));
+    return chargedVersions(context, info, page.map((row) => toVersion(row, moves.get(row.tagId))));
   }
 
   @Query(() => [Artifact], { description: 'Artifacts (images with artifact versions), by space and name, filtered by kind, labels (any version) and name' })
@@ -139,6 +147,7 @@ export class ArtifactResolver {
     @Arg('limit', () => Int, { defaultValue: 50 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
     @Ctx() context?: RequestContext,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<Artifact[]> {
     checkPage(limit, offset);
     const manager = await this.tx();
@@ -149,35 +158,41 @@ export class ArtifactResolver {
       if (list) list.push(key);
       else byArtifact.set(key.artifactId, [key]);
     }
-    // Ordered and paged on keys first, so that manifest content and move facts are read, and
-    // versions built, for the page only.
-    const pagedKeys = [...byArtifact.values()]
+    // Ordered and paged on keys first; then manifest content and move facts are read, and
+    // versions built, only for what the page shows: each artifact's latest version and the
+    // versions its `versions` selections ask for (all of them when the query is not known).
+    const lists = [...byArtifact.values()]
       .sort(([a], [b]) => compare(a.spaceName, b.spaceName) || compare(a.name, b.name) || compare(a.artifactId, b.artifactId))
-      .slice(offset, offset + limit);
-    const rowsOfPage = await versionRowsOf(manager, pagedKeys.flatMap((list) => list.map((key) => key.tagId)));
-    const grouped = new Map<string, VersionRow[]>();
-    for (const row of rowsOfPage) {
-      const list = grouped.get(row.artifactId);
-      if (list) list.push(row);
-      else grouped.set(row.artifactId, [row]);
+      .slice(offset, offset + limit)
+      .map((list) => sortByVersionDescending(list));
+    const asks = versionsAsked(info);
+    const shownIds = new Set<string>();
+    for (const list of lists) {
+      shownIds.add(latestOf(list)!.tagId);
+      for (const id of asks ? tagIdsAsked(list, asks, MAX_LIMIT, rangeTest) : list.map((key) => key.tagId)) shownIds.add(id);
     }
-    // An artifact whose versions all moved away between the two reads has none left to show.
-    const page = pagedKeys.map(([first]) => grouped.get(first.artifactId)).filter((list): list is VersionRow[] => list !== undefined);
-    // Each artifact with its latest version; the versions asked for are counted where they are given.
-    chargeRows(context, page.length * 2);
-    const moves = await moveFacts(manager, page.flatMap((list) => list.map((row) => row.tagId)));
-    return page.map((list) => {
-      const row = list[0];
-      const versions = sortByVersionDescending(list).map((r) => toVersion(r, moves.get(r.tagId)));
-      const latest = latestOf(versions.map((v) => ({ ...v, tagId: v.id })))!;
+    const rows = await versionRowsOf(manager, [...shownIds]);
+    const moves = await moveFacts(manager, rows.map((row) => row.tagId));
+    const rowById = new Map(rows.map((row) => [row.tagId, row]));
+    const shown = new Map(rows.map((row) => [row.tagId, toVersion(row, moves.get(row.tagId))]));
+    // An artifact whose latest version moved away between the two reads is left out of the page.
+    const page = lists.flatMap((list) => {
+      const latestKey = latestOf(list)!;
+      const latest = shown.get(latestKey.tagId);
+      if (!latest) return [];
       const artifact = new Artifact();
       Object.assign(artifact, {
-        id: row.artifactId, name: row.name, nameHex: row.nameHex, space: versions[0].space, kinds: [...new Set(versions.map((v) => v.artifactType))].sort(),
-        versionCount: versions.length, latest, labels: latest.labels, description: latest.description,
-        updatedAt: lastUpdate(versions), all: versions,
+        id: latestKey.artifactId, name: latestKey.name, nameHex: rowById.get(latestKey.tagId)!.nameHex, space: latest.space,
+        kinds: [...new Set(list.map((key) => key.artifactType))].sort(),
+        versionCount: list.length, latest, labels: latest.labels, description: latest.description,
+        updatedAt: lastUpdate(list), all: list.map((key) => ({ id: key.tagId, version: key.version })), shown,
       });
-      return artifact;
+      return [artifact];
     });
+    // Each artifact with its latest version; the versions asked for are counted where they are given.
+    if (info) chargeRows(context, artifactRows(page, info));
+    else chargeRows(context, page.length * 2);
+    return page;
   }
 
   @FieldResolver(() => [ArtifactVersion], { description: 'its versions that match the query, highest first' })
@@ -186,10 +201,14 @@ export class ArtifactResolver {
     @Arg('range', () => String, { nullable: true }) range: string | null,
     @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
     @Ctx() context?: RequestContext,
+    @Info() info?: GraphQLResolveInfo,
   ): ArtifactVersion[] {
     checkPage(limit, 0);
     const matches = rangeTest(range);
-    return withinRowBudget(context, artifact.all.filter((v) => matches(v.version)).slice(0, limit));
+    const picked = artifact.all.filter((v) => matches(v.version)).slice(0, limit);
+    // A version that moved away between the reads has no content to show.
+    const versions = artifact.shown ? picked.flatMap((v) => artifact.shown!.get(v.id) ?? []) : (picked as ArtifactVersion[]);
+    return chargedVersions(context, info, versions);
   }
 
   @Query(() => [TagContent], { description: "Tags' manifest contents: sizes, platforms, artifactType, and whether the content indexer has read them" })
@@ -246,6 +265,27 @@ function toVersion(row: VersionRow, moves: MoveFacts | undefined): ArtifactVersi
   };
 }
 
+/** Versions counted against the request's budget as the query selects them (all their objects when it is not known). */
+function chargedVersions(context: RequestContext | undefined, info: GraphQLResolveInfo | undefined, versions: ArtifactVersion[]): ArtifactVersion[] {
+  if (!info) return withinRowBudget(context, versions);
+  chargeRows(context, versionRows(versions, selectedFields(info)));
+  return versions;
+}
+
+/** Rows of a page of artifacts as selected: each artifact, its space, labels and latest version where asked for. */
+function artifactRows(page: readonly Artifact[], info: GraphQLResolveInfo): number {
+  const selected = selectedFields(info);
+  const times = (field: string) => selected.get(field)?.keys.size ?? 0;
+  const latest = selected.get('latest');
+  const latestFields = latest ? selectedFields(info, latest.nodes) : undefined;
+  let rows = 0;
+  for (const artifact of page) {
+    rows += 1 + times('space') + times('labels') * artifact.labels.length;
+    if (latestFields) rows += times('latest') * versionRows([artifact.latest], latestFields);
+  }
+  return rows;
+}
+
 function checkPage(limit: number, offset: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badInput(`limit ${limit} is out of range: ask for 1 to ${MAX_LIMIT}`);
   if (!Number.isInteger(offset) || offset < 0) throw badInput(`offset ${offset} must be 0 or more`);
@@ -256,7 +296,7 @@ function checkPage(limit: number, offset: number): void {
  * tags for one artifact, and so many arguments overflow the stack, which failed every listing
  * whose page held that artifact.
  */
-function lastUpdate(versions: readonly ArtifactVersion[]): Date {
+function lastUpdate(versions: readonly { updatedAt: Date }[]): Date {
   let latest = -Infinity;
   for (const version of versions) latest = Math.max(latest, new Date(version.updatedAt).getTime());
   return new Date(latest);
