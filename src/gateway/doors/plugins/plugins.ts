@@ -47,7 +47,20 @@ function unary<Req, Res>(ctx: GatewayContext, work: (call: ServerUnaryCall<Req, 
   };
 }
 
-async function fileCid(ctx: GatewayContext, name: RepositoryName, file: { digest: string; size: number }): Promise<string> {
+/** How long a plugin file's answered CID is shared by the GetPlugin calls that ask for it. */
+const SHARED_CID_MS = 2_000;
+
+/**
+ * The file's CID, one lookup shared by the calls asking at the same time. Until a file's bytes were
+ * verified once, a lookup reads and hashes the whole file (up to the doors' file bound): anyone may
+ * call GetPlugin, and each of a few hundred small calls sent at once would otherwise read the same
+ * gigabytes again, side by side, before the first one recorded the file as verified.
+ */
+function fileCid(ctx: GatewayContext, name: RepositoryName, file: { digest: string; size: number }): Promise<string> {
+  return ctx.artifacts.recently(`plugin-cid:${name.full}@${file.digest}:${file.size}`, SHARED_CID_MS, () => lookUpFileCid(ctx, name, file));
+}
+
+async function lookUpFileCid(ctx: GatewayContext, name: RepositoryName, file: { digest: string; size: number }): Promise<string> {
   const local = await ctx.local.get(file.digest);
   if (local) return local.cid;
   // The CID is all a plugin client fetches by (Plugin has no digest to check the bytes against),
