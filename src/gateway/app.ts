@@ -8,8 +8,7 @@ import express, { type Express } from 'express';
 import type { TxSigner } from '../chain';
 import { AccessGuard } from './auth/access-guard';
 import { type AuthOptions, resolveAuth } from './auth/auth-options';
-import { LoginLedger } from './auth/login-ledger';
-import { ApiTokens } from './auth/api-tokens';
+import { openLoginsAndTokens } from './auth/login-revocation';
 import { apiTokenRoutes } from './auth/api-token-routes';
 import { ArtifactDoors, type ArtifactDoorOptions } from './artifacts/artifact-doors';
 import { firmwareRoutes } from './doors/firmware/routes';
@@ -63,6 +62,7 @@ import { observeRequests } from './http/observe';
 import { metricsAccess, type MetricsAllow } from './http/metrics-access';
 import type { RateLimit } from '../limits/rate-limiter';
 import { UploadAdmission } from '../limits/upload-admission';
+import { ListingAdmission, type ListingLimits } from '../limits/listing-admission';
 import { forwardedClient, type TrustProxyFn } from '../limits/forwarded-client';
 
 /** Express's `trust proxy`: `loopback`, addresses or CIDRs (`10.0.0.0/8, 192.168.1.7`), a hop count, or true/false. */
@@ -120,8 +120,11 @@ export interface GatewayOptions {
   readonly trustProxy?: TrustProxy;
   /** Who may read /metrics (client addresses through trustProxy); default DEFAULT_METRICS_ALLOW, `['any']` for everyone. */
   readonly metricsAllow?: MetricsAllow;
-  /** Rate limits on /token and uploads, and concurrent uploads per account (defaults: DEFAULT_GATEWAY_LIMITS). */
-  readonly limits?: GatewayLimits & { readonly walletApi?: WalletApiRateLimits & WalletApiConcurrency };
+  /**
+   * Rate limits on /token and uploads, and concurrent uploads per account (defaults: DEFAULT_GATEWAY_LIMITS);
+   * the doors' listings and searches per client IP (`listings`, default DEFAULT_LISTING_LIMITS).
+   */
+  readonly limits?: GatewayLimits & { readonly walletApi?: WalletApiRateLimits & WalletApiConcurrency; readonly listings?: ListingLimits };
   /** /readyz fails when the index is more blocks than this behind the chain's finalized head; default 20. */
   readonly maxIndexLagBlocks?: number;
   /**
@@ -187,7 +190,8 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const content = new VerifiedContent({ store, verified, resolver, cache, manifestLimit: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES });
   const policy = new PushPolicy(chain, options.gatewaySigner?.address, index);
   const auth = resolveAuth(options.auth, { service: options.service ?? '127.0.0.1:5000', secretFile: join(dir, 'token-secret'), publicUrl: options.publicUrl });
-  const apiTokens = new ApiTokens(join(dir, 'api-tokens.json'));
+  // Opened together so that revoking a login revokes the tokens it minted, whatever mints them.
+  const { logins, apiTokens } = openLoginsAndTokens(dir, log);
   const context: GatewayContext = {
     chain,
     store,
@@ -204,9 +208,11 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     access: new AccessGuard(auth, policy, apiTokens),
     apiTokens,
     artifacts: new ArtifactDoors({ ...options.artifacts, graphqlUrl: typeof options.index === 'string' ? options.index : undefined }),
-    logins: new LoginLedger(join(dir, 'login-nonces.log')),
+    logins,
     recent: { tags: new Map() },
     limits: { manifestBytes: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES },
+    // One bound on listings and searches for every door, the gRPC one included.
+    listingAdmission: new ListingAdmission(options.limits?.listings, { refused: (limit) => metrics?.rateLimited.inc({ limit }) }),
     uploadAdmission: new UploadAdmission(options.limits?.uploads, {
       refused: (limit) => metrics?.rateLimited.inc({ limit }),
       started: () => metrics?.uploadRequestsInFlight.inc(),

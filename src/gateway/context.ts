@@ -16,6 +16,7 @@ import type { OwnerRecords } from './storage/owner-records';
 import type { UploadSessions } from './storage/upload-sessions';
 import type { VerifiedPairs } from './storage/verified-pairs';
 import type { UploadAdmission } from '../limits/upload-admission';
+import type { ListingAdmission } from '../limits/listing-admission';
 
 /** What this gateway recorded in this process, so lists include it before the index catches up. */
 export interface RecentPushes {
@@ -52,6 +53,8 @@ export interface GatewayContext {
   readonly limits: GatewayLimits;
   /** Who may start an upload now: shared by the OCI upload routes and every door. */
   readonly uploadAdmission: UploadAdmission;
+  /** Listings and searches at the artifact doors, per client address, every door together (the gRPC one too). */
+  readonly listingAdmission: ListingAdmission;
   /** A client's address from its connection's peer and X-Forwarded-For, under the gateway's trust-proxy setting (for doors outside Express). */
   readonly clientAddress: (peerAddress: string, forwardedFor: string | undefined) => string;
   readonly log: (line: string) => void;

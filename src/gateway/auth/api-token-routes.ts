@@ -10,14 +10,13 @@
 // not a token that never expires.
 //
 // A token minted with a login records that login, and revoking the login revokes it
-// (login-revocation.ts, linked to the gateway's login ledger here, where such tokens are minted).
+// (login-revocation.ts, which links the ledger and the tokens as the gateway opens them).
 // One client mints at most so many tokens a minute (mint-rate.ts).
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GatewayContext } from '../context';
 import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
 import { CredentialError, principalFrom } from './credentials';
 import type { LoginClaims } from './login-token';
-import { revokeTokensWithTheirLogin } from './login-revocation';
 import { MintRate } from './mint-rate';
 
 export const API_TOKEN_PATHS = { tokens: '/api/tokens', token: '/api/tokens/:id' } as const;
@@ -96,7 +95,6 @@ const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: R
 
 export function apiTokenRoutes(ctx: GatewayContext): Router {
   const router = express.Router();
-  revokeTokensWithTheirLogin(ctx.logins, ctx.apiTokens, ctx.log);
   const mints = new MintRate();
   router.post(API_TOKEN_PATHS.tokens, express.json({ limit: '16kb' }), handle(async (req, res) => {
     const tooMany = mints.take(req);

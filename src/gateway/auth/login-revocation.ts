@@ -2,15 +2,23 @@
 // a machine) revokes the API tokens that login minted, and what those minted: whoever held the
 // login keeps nothing through tokens minted with it in advance, as with an admin token
 // (api-tokens.ts). Tokens minted with another login of the same account stay.
-import type { ApiTokens } from './api-tokens';
-import type { LoginLedger } from './login-ledger';
+//
+// The ledger and the tokens are opened together, here, and linked as they are opened: whatever
+// then mints tokens with a login or revokes one (the token routes, /token/revoke, anything added
+// later) works on a linked pair, whether or not the token routes are mounted.
+import { join } from 'node:path';
+import { ApiTokens } from './api-tokens';
+import { LoginLedger } from './login-ledger';
 
-const linked = new WeakSet<LoginLedger>();
+/** The gateway's login ledger and API tokens in `dir` (`login-nonces.log`, `api-tokens.json`), revoking a login revoking what it minted. */
+export function openLoginsAndTokens(dir: string, log: (line: string) => void): { logins: LoginLedger; apiTokens: ApiTokens } {
+  const logins = new LoginLedger(join(dir, 'login-nonces.log'));
+  const apiTokens = new ApiTokens(join(dir, 'api-tokens.json'));
+  revokeTokensWithTheirLogin(logins, apiTokens, log);
+  return { logins, apiTokens };
+}
 
-/** Makes revoking a login in `logins` revoke what it minted in `tokens`; once per ledger. */
-export function revokeTokensWithTheirLogin(logins: LoginLedger, tokens: ApiTokens, log: (line: string) => void): void {
-  if (linked.has(logins)) return;
-  linked.add(logins);
+function revokeTokensWithTheirLogin(logins: LoginLedger, tokens: ApiTokens, log: (line: string) => void): void {
   logins.onRevoked((address, nonce) => {
     try {
       const revoked = tokens.revokeMintedWithLogin(address, nonce);

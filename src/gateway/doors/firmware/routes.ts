@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import type { GatewayContext } from '../../context';
+import { boundListing } from '../listing-bound';
 import { getFirmware } from './download';
 import { firmwareErrorMiddleware } from './errors';
 import { getHealth } from './health';
@@ -13,7 +14,7 @@ import { postFirmware } from './upload';
 type FirmwareHandler = (ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>) => Promise<void>;
 
 const TABLE: [RegExp, Partial<Record<'GET' | 'HEAD' | 'POST', FirmwareHandler>>][] = [
-  [FIRMWARE_ROUTES.firmware, { GET: getFirmwareList, POST: postFirmware }],
+  [FIRMWARE_ROUTES.firmware, { GET: boundListing(getFirmwareList), POST: postFirmware }],
   [FIRMWARE_ROUTES.download, { GET: getFirmware, HEAD: getFirmware }],
   [FIRMWARE_ROUTES.health, { GET: getHealth }],
 ];

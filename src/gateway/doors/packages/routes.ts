@@ -2,6 +2,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import type { GatewayContext } from '../../context';
+import { boundListing } from '../listing-bound';
 import { packageErrorMiddleware } from './errors';
 import { PACKAGE_ROUTES } from './paths';
 import { postPublish } from './publish';
@@ -12,11 +13,11 @@ type PackageHandler = (ctx: GatewayContext, req: Request, res: Response, params:
 
 const TABLE: [RegExp, Partial<Record<'GET' | 'HEAD' | 'POST', PackageHandler>>][] = [
   [PACKAGE_ROUTES.publish, { POST: postPublish }],
-  [PACKAGE_ROUTES.list, { GET: getPackages }],
+  [PACKAGE_ROUTES.list, { GET: boundListing(getPackages) }],
   [PACKAGE_ROUTES.resolve, { GET: getResolve }],
   [PACKAGE_ROUTES.download, { GET: getDownload, HEAD: getDownload }],
-  [PACKAGE_ROUTES.info, { GET: getPackage }],
-  [PACKAGE_ROUTES.search, { GET: getSearch }],
+  [PACKAGE_ROUTES.info, { GET: boundListing(getPackage) }],
+  [PACKAGE_ROUTES.search, { GET: boundListing(getSearch) }],
 ];
 
 export function packageRoutes(ctx: GatewayContext): Router {

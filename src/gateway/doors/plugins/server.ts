@@ -7,6 +7,7 @@ import { type GrpcObject, loadPackageDefinition, Server, ServerCredentials, type
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { GatewayContext } from '../../context';
+import { admitPluginListings } from './listing-admission';
 import { DEFAULT_PLUGIN_MESSAGE_BUDGET_FACTOR, MessageBudget } from './message-budget';
 import { DEFAULT_BUDGET_WAIT_MS, defaultArrivalMs } from './message-memory';
 import { pluginRegistryHandlers, type PluginRegistryOptions } from './plugins';
@@ -54,7 +55,8 @@ export async function startPluginRegistry(options: StartPluginRegistryOptions): 
   const max = options.maxMessageBytes ?? 64 * 1024 * 1024;
   const budget = new MessageBudget(Math.max(options.messageBudgetBytes ?? DEFAULT_PLUGIN_MESSAGE_BUDGET_FACTOR * max, max));
   // Every call is held to the small limit of the anonymous read calls, RegisterPlugin alone to
-  // `max` (receive-limits.ts, first so that it reaches the call's own limits).
+  // `max` (receive-limits.ts, first so that it reaches the call's own limits). DiscoverPlugins
+  // counts against the listing limits the HTTP doors' listings share (listing-admission.ts).
   const server = new Server({
     'grpc.max_receive_message_length': Math.min(READ_CALL_MESSAGE_BYTES, max),
     'grpc.max_send_message_length': max,
@@ -62,6 +64,7 @@ export async function startPluginRegistry(options: StartPluginRegistryOptions): 
     interceptors: [
       limitCallMessages({ registerPluginBytes: max, log: options.context.log }),
       admitPluginUploads(options.context, { budget, maxMessageBytes: max, arrivalMs: options.messageArrivalMs ?? defaultArrivalMs(max), waitMs: options.messageBudgetWaitMs ?? DEFAULT_BUDGET_WAIT_MS }),
+      admitPluginListings(options.context),
     ],
   });
   server.addService((pb.PluginRegistry as ServiceClientConstructor).service, pluginRegistryHandlers(options.context, options));

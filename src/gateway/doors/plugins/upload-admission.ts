@@ -26,7 +26,8 @@ function lateStatus(memory: PluginMessageMemory) {
   return { code: Status.DEADLINE_EXCEEDED, details: lateMessage(memory), metadata };
 }
 
-function refusalStatus(refusal: UploadRefusal) {
+/** A refusal by a gateway limit: RESOURCE_EXHAUSTED, with when to retry as `retry-after` metadata. */
+export function refusalStatus(refusal: Pick<UploadRefusal, 'message' | 'retryAfterSeconds'>) {
   const metadata = new Metadata();
   metadata.set('hcr-error-code', 'TOO_MANY_REQUESTS');
   metadata.set('retry-after', String(refusal.retryAfterSeconds));
@@ -34,7 +35,7 @@ function refusalStatus(refusal: UploadRefusal) {
 }
 
 /** The caller's address: the connection's peer, or behind a trusted proxy the client it names in x-forwarded-for. */
-function clientIp(ctx: GatewayContext, call: ServerInterceptingCallInterface, metadata: Metadata): string {
+export function clientIp(ctx: GatewayContext, call: ServerInterceptingCallInterface, metadata: Metadata): string {
   const peer = call.getConnectionInfo().remoteAddress;
   if (!peer) return call.getPeer();
   const forwarded = metadata.get('x-forwarded-for').map((value) => (typeof value === 'string' ? value : value.toString('utf8')));
