@@ -24,10 +24,15 @@ export interface PartialFile {
   discard(): Promise<void>;
 }
 
-export function partialFileFor(target: string): PartialFile {
+export interface PartialFileOptions {
+  /** The file's permissions from its creation on (0o600 for credentials), so no one can open it while it is written. Default 0o666 less the umask. */
+  readonly mode?: number;
+}
+
+export function partialFileFor(target: string, options: PartialFileOptions = {}): PartialFile {
   const path = join(dirname(target), `.${basename(target)}.${randomBytes(8).toString('hex')}.partial`);
   // 'wx': O_CREAT | O_EXCL, which also refuses a symlink at the path instead of following it.
-  const stream = createWriteStream(path, { flags: 'wx' });
+  const stream = createWriteStream(path, { flags: 'wx', mode: options.mode ?? 0o666 });
   // Only a file this process created is ever removed (never one that was at the path first).
   let created = false;
   stream.once('open', () => (created = true));

@@ -1,9 +1,15 @@
 // Writing a login into Docker's config file (what `docker login` itself writes when no credential
-// store is configured), keeping every other entry and setting.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// store is configured), keeping every other entry and setting. DOCKER_CONFIG may name a
+// directory others can write (a shared CI workspace, /tmp): the new file is written under a
+// random name created exclusively (partial-file.ts), so a symlink planted at a name known in
+// advance cannot redirect the credentials, with mode 0600 from its creation on, and renamed
+// over config.json once whole. A failure or a signal removes it.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { CliError, EXIT } from '../../errors';
+import { partialFileFor } from '../../partial-file';
 
 interface DockerConfig {
   auths?: Record<string, Record<string, unknown>>;
@@ -17,7 +23,7 @@ export function dockerConfigPath(): string {
   return join(process.env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
 }
 
-export function writeDockerLogin(file: string, domain: string, username: string, password: string): void {
+export async function writeDockerLogin(file: string, domain: string, username: string, password: string): Promise<void> {
   const config = readConfig(file);
   // With a credential store docker reads logins from the store, never from `auths` in the file.
   const store = config.credHelpers?.[domain] ?? config.credsStore;
@@ -29,13 +35,20 @@ export function writeDockerLogin(file: string, domain: string, username: string,
   }
   // A fresh entry: an identity token left from an earlier login would be used instead of this one.
   config.auths = { ...config.auths, [domain]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } };
+  const cannotWrite = (error: unknown) => new CliError(`cannot write ${file} (${(error as Error).message}): check its permissions, or set DOCKER_CONFIG to another directory`, EXIT.failed);
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, `${JSON.stringify(config, null, '\t')}\n`, { mode: 0o600 });
-    renameSync(partial, file);
   } catch (error) {
-    throw new CliError(`cannot write ${file} (${(error as Error).message}): check its permissions, or set DOCKER_CONFIG to another directory`, EXIT.failed);
+    throw cannotWrite(error);
+  }
+  const partial = partialFileFor(file, { mode: 0o600 });
+  try {
+    partial.stream.end(`${JSON.stringify(config, null, '\t')}\n`);
+    await finished(partial.stream);
+    await partial.commit();
+  } catch (error) {
+    await partial.discard();
+    throw cannotWrite(error);
   }
 }
 

@@ -46,7 +46,7 @@ export function registerLogin(program: Command): void {
         const expiresAt = new Date((Math.floor(now.getTime() / 1000) + ttlSeconds) * 1000).toISOString();
         const command = `printf '%s' '${token}' | docker login ${domain} --username ${pair.address} --password-stdin`;
         const configFile = flags.write ? dockerConfigPath() : undefined;
-        if (configFile) writeDockerLogin(configFile, domain, pair.address, token);
+        if (configFile) await writeDockerLogin(configFile, domain, pair.address, token);
 
         if (flags.json) return print(jsonText({ gateway: domain, username: pair.address, token, expiresAt, dockerLogin: command, configFile }, 2));
         if (flags.printToken) return print(token);
