@@ -8,13 +8,8 @@
 // escape (\x1b, \r, \u202e) instead. JSON output is never passed through them (scripts need the
 // exact values): it is written by json-output.ts, as printable ASCII with \u escapes.
 import { INVISIBLE_OR_REORDERING, INVISIBLE_OR_REORDERING_BUT_LINE_FEEDS, NOT_PRINTABLE_ASCII } from '../chain/untrusted-characters';
-
-function escapeChar(char: string): string {
-  const code = char.codePointAt(0)!;
-  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
-  if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, '0')}`;
-  return `\\u{${code.toString(16)}}`;
-}
+// The services' text log lines escape the same characters the same way.
+import { visibleEscape as escapeChar } from '../observability/log-escapes';
 
 /** Free text (a description, a label): letters of any script stay, controls and invisible or reordering characters are escaped. One line. */
 export function terminalText(value: string): string {

@@ -1,6 +1,9 @@
 // Structured logs: one JSON object a line (time, level, service, msg and fields such as the
 // request id) for log collectors, or a readable line when the output is a terminal. Every line
-// passes through redact(): no tokens, passwords or secret URIs reach the log.
+// passes through redact(): no tokens, passwords or secret URIs reach the log. Messages and
+// fields quote what strangers wrote, so each record stays one line in its order, whatever
+// controls they hold (log-escapes.ts), and a JSON line stays valid JSON.
+import { escapeJsonLine, escapeTextLine, logJson } from './log-escapes';
 import { redact, scrub } from './redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -39,12 +42,8 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
   const write = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold) return;
     const all = redact({ ...bound, ...fields }) as LogFields;
-    if (format === 'json') {
-      const record = { time: new Date().toISOString(), level, ...(options.service ? { service: options.service } : {}), msg: scrub(msg), ...all };
-      stream.write(`${JSON.stringify(record)}\n`);
-    } else {
-      stream.write(`${textLine(level, options.service, scrub(msg), all)}\n`);
-    }
+    const line = format === 'json' ? jsonLine(level, options.service, scrub(msg), all) : textLine(level, options.service, scrub(msg), all);
+    stream.write(`${line}\n`);
   };
   const logger: Logger = {
     debug: (msg, fields) => write('debug', msg, fields),
@@ -74,16 +73,34 @@ export function loggerFromLines(log: (line: string) => void, bound: LogFields = 
   };
 }
 
+function jsonLine(level: LogLevel, service: string | undefined, msg: string, fields: LogFields): string {
+  const head = { time: new Date().toISOString(), level, ...(service ? { service } : {}), msg };
+  let json: string;
+  try {
+    json = logJson({ ...head, ...fields });
+  } catch (error) {
+    // A field JSON cannot hold (an object that refers to itself): the record is still logged.
+    json = logJson({ ...head, fieldsNotLogged: firstLine(error) });
+  }
+  return escapeJsonLine(json);
+}
+
 function textLine(level: LogLevel, service: string | undefined, msg: string, fields: LogFields): string {
   const time = new Date().toISOString().slice(11, 23);
   const rest = Object.entries(fields).filter(([, value]) => value !== undefined).map(([key, value]) => `${key}=${formatValue(value)}`);
-  return [time, level.toUpperCase().padEnd(5), service ? `${service}:` : '', msg, ...rest].filter(Boolean).join(' ');
+  return escapeTextLine([time, level.toUpperCase().padEnd(5), service ? `${service}:` : '', msg, ...rest].filter(Boolean).join(' '));
 }
 
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return /^[^\s"=]*$/.test(value) && value !== '' ? value : JSON.stringify(value);
-  return JSON.stringify(value);
+  try {
+    return logJson(value);
+  } catch (error) {
+    return `[not logged: ${firstLine(error)}]`;
+  }
 }
+
+const firstLine = (error: unknown): string => String((error as Error)?.message ?? error).split('\n')[0];
 
 /** Plain lines from older parts: failures are errors, the rest information. */
 function levelOfLine(line: string): LogLevel {
