@@ -4,6 +4,7 @@ import { modulesFor } from './command-table';
 import { applyConfig } from '../config/apply';
 import { ConfigError, loadConfigFile } from '../config/file';
 import { scrub } from '../observability/redact';
+import { hideUrlLogins } from '../observability/url-logins';
 import { CliError, EXIT } from './errors';
 import { hasServices, stopServices } from './shutdown';
 import { terminalLines } from './terminal-text';
@@ -59,11 +60,12 @@ program.parseAsync(process.argv).then(() => {
 }, (error: unknown) => {
   // Messages quote what the chain, the index or a gateway said (names, their error text): printed
   // through terminalLines so an escape sequence or carriage return in them cannot rewrite the terminal.
+  // They also quote the URLs they were given, whose password or API key stays out of terminals and CI logs.
   if (error instanceof CliError) {
-    console.error(`error: ${terminalLines(error.message)}`);
+    console.error(`error: ${terminalLines(hideUrlLogins(error.message))}`);
     process.exit(error.exitCode);
   }
-  const message = (error as Error)?.message ?? String(error);
+  const message = hideUrlLogins((error as Error)?.message ?? String(error));
   // Expected start-up failures (port in use, foreign data dir) are one readable line.
   if (/EADDRINUSE/.test(message)) console.error(`error: ${message.replace(/.*EADDRINUSE:?\s*/, 'address already in use: ')} — stop the other process or pass --port`);
   else console.error(`error: ${terminalLines(message)}`);

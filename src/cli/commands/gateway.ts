@@ -12,6 +12,7 @@ import { ensureWebBuild } from '../../wallet-api';
 import type { BlobStore } from '../../ipfs/blob-store';
 import type { ApiPromise } from '@polkadot/api';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
+import { optionFromEnv } from '../env-default';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { onReload, onShutdown } from '../shutdown';
 import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
@@ -209,9 +210,9 @@ function trustProxyFrom(value: string): TrustProxy {
 /** The options `hcr gateway` and `hcr mirror` share. */
 function addGatewayOptions(command: Command): Command {
   return command
-    .option('--chain <url>', 'chain RPC (env CHAIN_RPC)', process.env.CHAIN_RPC ?? `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`)
-    .option('--ipfs-api <url>', 'Kubo RPC API, e.g. http://127.0.0.1:5001 (env IPFS_API); absent: the embedded store in the data dir', process.env.IPFS_API)
-    .option('--graphql <url>', 'the index\'s GraphQL endpoint (env GRAPHQL_URL); absent: chain storage only', process.env.GRAPHQL_URL)
+    .addOption(optionFromEnv('--chain <url>', 'chain RPC (env CHAIN_RPC)', { variable: 'CHAIN_RPC', fallback: `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}` }))
+    .addOption(optionFromEnv('--ipfs-api <url>', 'Kubo RPC API, e.g. http://127.0.0.1:5001 (env IPFS_API); absent: the embedded store in the data dir', { variable: 'IPFS_API' }))
+    .addOption(optionFromEnv('--graphql <url>', 'the index\'s GraphQL endpoint (env GRAPHQL_URL); absent: chain storage only', { variable: 'GRAPHQL_URL' }))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port', String(DEFAULTS.gatewayPort))
     .option('--data-dir <dir>', `uploads and the gateway's state (env HCR_DATA_DIR, default ${DEFAULTS.dataDir})`)

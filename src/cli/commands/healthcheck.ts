@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Command } from 'commander';
 import { DEFAULTS } from '../../config/defaults';
+import { hideUrlLogins } from '../../observability/url-logins';
 import { EXIT } from '../errors';
 
 function probe(url: string, timeoutMs: number): Promise<string | undefined> {
@@ -43,10 +44,11 @@ export function registerHealthcheck(program: Command): void {
           ];
       const failures = await Promise.all(candidates.map((candidate) => probe(candidate, timeoutMs)));
       if (failures.some((failure) => failure === undefined)) {
-        console.log(`healthy: ${candidates[failures.indexOf(undefined)]}`);
+        console.log(`healthy: ${hideUrlLogins(candidates[failures.indexOf(undefined)])}`);
         process.exit(EXIT.ok);
       }
-      console.error(`unhealthy: ${failures.join('; ')}`);
+      // The container's health log is shown by `docker inspect`: a URL's password is starred out.
+      console.error(`unhealthy: ${hideUrlLogins(failures.join('; '))}`);
       process.exit(EXIT.failed);
     });
 }

@@ -6,6 +6,7 @@ import { createLoginToken } from '../../../gateway/auth/login-token';
 import { basicCredentials, discoverTokenService } from '../../../gateway/auth/token-service';
 import { DEFAULTS } from '../../../config/defaults';
 import { errorAnswerText, STALL_MS } from '../../bounded-answer';
+import { hideUrlLogins } from '../../../observability/url-logins';
 import { CliError, EXIT } from '../../errors';
 import { addKeyOptions, type KeyFlags } from '../space/options';
 import { loadSigningKey } from '../space/signing-key';
@@ -29,10 +30,15 @@ export function addRegistryOptions(command: Command, options: { keys?: boolean }
 export function registryUrl(flags: RegistryFlags): string {
   const raw = (flags.registry || process.env.HCR_REGISTRY || DEFAULT_REGISTRY).trim().replace(/\/+$/, '');
   const url = /^https?:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let parsed: URL;
   try {
-    new URL(url);
+    parsed = new URL(url);
   } catch {
-    throw new CliError(`--registry ${JSON.stringify(raw)} is not a gateway address: give http(s)://host[:port] or host[:port], for example ${DEFAULT_REGISTRY}`, EXIT.usage);
+    throw new CliError(`--registry ${JSON.stringify(hideUrlLogins(raw))} is not a gateway address: give http(s)://host[:port] or host[:port], for example ${DEFAULT_REGISTRY}`, EXIT.usage);
+  }
+  // fetch refuses such a URL, and its error would quote the password.
+  if (parsed.username || parsed.password) {
+    throw new CliError(`--registry ${JSON.stringify(hideUrlLogins(raw))} holds a login, which is never sent: give the gateway as http(s)://host[:port], and sign in with --token (or HCR_TOKEN) or --suri/--keyring`, EXIT.usage);
   }
   return url;
 }

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { DEFAULTS } from '../../../config/defaults';
 import { errorAnswerText, STALL_MS } from '../../bounded-answer';
+import { optionFromEnv } from '../../env-default';
 import { CliError, EXIT } from '../../errors';
 import { jsonText } from '../../json-output';
 import { partialFileFor } from '../../partial-file';
@@ -26,8 +27,8 @@ export function registerExport(program: Command): void {
     .command('export')
     .argument('<ref...>', 'what to export: a space (acme), an image (acme/web) or a tag (acme/web:1.0)')
     .requiredOption('--out <file>', 'the bundle to write (a CAR file)')
-    .option('--gateway <url>', 'the gateway to export from (env HCR_GATEWAY)', process.env.HCR_GATEWAY ?? `http://127.0.0.1:${DEFAULTS.gatewayPort}`)
-    .option('--token <token>', 'a bearer token, for a gateway that does not allow anonymous pulls (env HCR_TOKEN)', process.env.HCR_TOKEN)
+    .addOption(optionFromEnv('--gateway <url>', 'the gateway to export from (env HCR_GATEWAY)', { variable: 'HCR_GATEWAY', fallback: `http://127.0.0.1:${DEFAULTS.gatewayPort}` }))
+    .addOption(optionFromEnv('--token <token>', 'a bearer token, for a gateway that does not allow anonymous pulls (env HCR_TOKEN)', { variable: 'HCR_TOKEN', secret: true }))
     .option('--json', 'print the result as JSON on stdout')
     .description('write an offline bundle: the content of spaces, images or tags, and the chain facts it was taken from')
     .action(async (refs: string[], flags: ExportFlags) => {

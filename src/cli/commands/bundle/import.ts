@@ -9,6 +9,8 @@ import { BundleError } from '../../../gateway/bundles/bundle-record';
 import { importBundle } from '../../../gateway/bundles/import-bundle';
 import { ChainReader } from '../../../gateway/resolve/chain-reader';
 import { openBlobStore } from '../../../ipfs';
+import { hideUrlLogins } from '../../../observability/url-logins';
+import { optionFromEnv } from '../../env-default';
 import { CliError, EXIT } from '../../errors';
 import { jsonText } from '../../json-output';
 import { terminalLines, terminalName } from '../../terminal-text';
@@ -26,8 +28,8 @@ export function registerImport(program: Command): void {
     .command('import')
     .argument('<file>', 'a bundle written by hcr export')
     .option('--data-dir <dir>', `the gateway's data dir to import into (env HCR_DATA_DIR, default ${DEFAULTS.dataDir})`)
-    .option('--ipfs-api <url>', 'the gateway\'s Kubo RPC API, when it uses Kubo (env IPFS_API); absent: the embedded store in the data dir', process.env.IPFS_API)
-    .option('--chain <url>', 'the chain to check the bundle\'s record against (env CHAIN_RPC)', process.env.CHAIN_RPC ?? `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`)
+    .addOption(optionFromEnv('--ipfs-api <url>', 'the gateway\'s Kubo RPC API, when it uses Kubo (env IPFS_API); absent: the embedded store in the data dir', { variable: 'IPFS_API' }))
+    .addOption(optionFromEnv('--chain <url>', 'the chain to check the bundle\'s record against (env CHAIN_RPC)', { variable: 'CHAIN_RPC', fallback: `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}` }))
     .option('--offline', 'do not try the chain: import unconfirmed (the gateway answers from the record only while the chain cannot be reached)')
     .option('--json', 'print the result as JSON on stdout')
     .description('load an offline bundle into a gateway\'s store, checking every block, blob and (when the chain is reachable) record first')
@@ -35,7 +37,7 @@ export function registerImport(program: Command): void {
       const dataDir = dataDirFrom(flags.dataDir);
       const store = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
       const api = flags.offline ? undefined : await connectChain(flags.chain, { retries: 1, timeoutMs: 5_000 }).catch((error: Error) => {
-        console.error(`note: ${error.message}`);
+        console.error(`note: ${terminalLines(hideUrlLogins(error.message))}`);
         return undefined;
       });
       try {

@@ -5,6 +5,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import { ChainConnectionError, chainErrorText, ChainTxError, connectChain, InvalidInputError } from '../../../chain';
 import { CliError, EXIT } from '../../errors';
+import { hideUrlLogins } from '../../../observability/url-logins';
 import { jsonText } from '../../json-output';
 import { chainUrl, type ReadFlags } from './options';
 
@@ -64,7 +65,8 @@ export function toCliError(error: unknown): CliError {
 }
 
 function errorJson(error: unknown, failure: CliError) {
-  if (!(error instanceof ChainTxError)) return { exitCode: failure.exitCode, message: failure.message };
+  // A URL's password or API key in the message (an unreachable --chain) is starred out, as on stderr.
+  if (!(error instanceof ChainTxError)) return { exitCode: failure.exitCode, message: hideUrlLogins(failure.message) };
   return { exitCode: failure.exitCode, code: error.code, message: chainErrorText(error), chainMessage: error.message, txHash: error.txHash, blockHash: error.blockHash };
 }
 
