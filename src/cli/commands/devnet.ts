@@ -1,10 +1,17 @@
 // `hcr devnet`: the development chain alone, on ws://127.0.0.1:9944 (and HTTP on the same port).
 import { type Command, Option } from 'commander';
 import { join } from 'node:path';
-import { startDevnet, type Devnet } from '../../devnet/node';
+import { type RpcLimits, startDevnet, type Devnet } from '../../devnet/node';
+import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../../devnet/rpc/jsonrpc';
+import {
+  DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+  DEFAULT_MAX_WATCHED_KEYS_PER_CONNECTION,
+} from '../../devnet/rpc/server';
 import { isLoopback, RPC_METHODS_POLICIES, type RpcMethodsPolicy } from '../../devnet/rpc/unsafe';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
-import { parseNonNegativeInt } from '../errors';
+import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { printLogLine } from '../log-stream';
 import { onShutdown } from '../shutdown';
 
@@ -17,10 +24,54 @@ export interface DevnetFlags {
   ephemeral?: boolean;
   manualSeal?: boolean;
   rpcMethods: RpcMethodsPolicy;
+  rpcMaxConnections: string;
+  rpcMaxSubscriptionsPerConnection: string;
+  rpcMaxRequestSize: string;
+  rpcMaxResponseSize: string;
+  rpcMaxWatchedKeysPerConnection: string;
+  rpcMaxUnreadPerConnection: string;
+  rpcMaxBufferedRequests?: string;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The RPC endpoint's limits, named as a Substrate node names those it has (--rpc-max-connections,
+ * --rpc-max-subscriptions-per-connection, --rpc-max-request-size and --rpc-max-response-size, in
+ * MiB as its "megabytes"), with the node's defaults.
+ */
+function addRpcLimitOptions(command: Command): Command {
+  return command
+    .option('--rpc-max-connections <n>', 'WebSocket connections served at once; more are refused with HTTP 503', String(DEFAULT_MAX_CONNECTIONS))
+    .option('--rpc-max-subscriptions-per-connection <n>', 'subscriptions one WebSocket connection may hold', String(DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION))
+    .option('--rpc-max-request-size <MiB>', 'largest request: an HTTP body or a WebSocket message', String(DEFAULT_MAX_REQUEST_BYTES / MIB))
+    .option('--rpc-max-response-size <MiB>', 'largest reply, and most that the replies to one batch may add up to', String(DEFAULT_MAX_RESPONSE_BYTES / MIB))
+    .option('--rpc-max-watched-keys-per-connection <n>', 'storage keys the state_subscribeStorage subscriptions of one connection may watch in all', String(DEFAULT_MAX_WATCHED_KEYS_PER_CONNECTION))
+    .option('--rpc-max-unread-per-connection <MiB>', 'replies a WebSocket client may leave unread before it is disconnected', String(DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION / MIB))
+    .option('--rpc-max-buffered-requests <MiB>', 'HTTP request bodies held at once, all clients together; more get HTTP 503 (default: 8 × --rpc-max-request-size)');
+}
+
+/** A limit of 0 would refuse everything: each takes a whole number from 1 (of `unit` bytes). */
+function limit(value: string, flag: string, unit = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || !Number.isSafeInteger(n * unit)) throw new CliError(`${flag} takes a whole number ≥ 1${unit === MIB ? ' (MiB)' : ''}, got "${value}"`, EXIT.usage);
+  return n * unit;
+}
+
+function rpcLimitsFrom(flags: DevnetFlags): RpcLimits {
+  return {
+    maxConnections: limit(flags.rpcMaxConnections, '--rpc-max-connections'),
+    maxSubscriptionsPerConnection: limit(flags.rpcMaxSubscriptionsPerConnection, '--rpc-max-subscriptions-per-connection'),
+    maxRequestBytes: limit(flags.rpcMaxRequestSize, '--rpc-max-request-size', MIB),
+    maxResponseBytes: limit(flags.rpcMaxResponseSize, '--rpc-max-response-size', MIB),
+    maxWatchedKeysPerConnection: limit(flags.rpcMaxWatchedKeysPerConnection, '--rpc-max-watched-keys-per-connection'),
+    maxBufferedBytesPerConnection: limit(flags.rpcMaxUnreadPerConnection, '--rpc-max-unread-per-connection', MIB),
+    maxBufferedRequestBytes: flags.rpcMaxBufferedRequests === undefined ? undefined : limit(flags.rpcMaxBufferedRequests, '--rpc-max-buffered-requests', MIB),
+  };
 }
 
 export function addDevnetOptions(command: Command): Command {
-  return command
+  const withChainOptions = command
     .option('--host <host>', 'address to listen on', DEFAULTS.devnetHost)
     .option('--port <port>', 'JSON-RPC port (WebSocket and HTTP)', String(DEFAULTS.devnetPort))
     .option('--data-dir <dir>', `where the chain is kept (env HCR_DATA_DIR, default ${DEFAULTS.dataDir})`)
@@ -33,6 +84,7 @@ export function addDevnetOptions(command: Command): Command {
         .default('auto'),
     )
     .option('--ephemeral', 'keep the chain in memory only (a new chain every start)');
+  return addRpcLimitOptions(withChainOptions);
 }
 
 export async function launchDevnet(flags: DevnetFlags, log: (line: string) => void): Promise<Devnet> {
@@ -45,6 +97,7 @@ export async function launchDevnet(flags: DevnetFlags, log: (line: string) => vo
     finalityLag: parseNonNegativeInt(flags.finalityLag, '--finality-lag'),
     manualSeal: flags.manualSeal,
     rpcMethods: flags.rpcMethods,
+    rpcLimits: rpcLimitsFrom(flags),
     log,
   });
   const mode = flags.rpcMethods ?? 'auto';

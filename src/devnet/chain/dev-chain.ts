@@ -4,7 +4,6 @@ import { EventEmitter } from 'node:events';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { Runtime } from '../runtime/runtime';
-import { SPEC_VERSION } from '../runtime/constants';
 import { StateStore } from '../state/state-store';
 import { type BlockRecord, buildBlock } from '../execution/block-builder';
 import { type CheckedExtrinsic, checkExtrinsic, decodeExtrinsic } from '../execution/check-extrinsic';
@@ -14,8 +13,10 @@ import { RpcError } from '../rpc/types';
 import { readAccount } from '../runtime/accounts';
 import { BlockTree, type HeadChange } from './block-tree';
 import { ChainLog } from './chain-log';
+import { restore } from './restore';
 import { buildGenesis } from './genesis';
 import { TxBans } from './tx-bans';
+import { BlockWatchers } from './block-watchers';
 import { TxPool, type TxWatcher } from './tx-pool';
 
 /**
@@ -24,6 +25,13 @@ import { TxPool, type TxWatcher } from './tx-pool';
  * back to back.
  */
 const FINALITY_BLOCK_DELAY_MS = 100;
+
+/**
+ * What a reorg does with the transactions of the blocks it retracts that the new best chain does
+ * not hold: `resubmit` puts them back into the pool, re-validated on the new best block, as a
+ * node's pool does; `drop` forgets them, so that a test decides alone what each branch holds.
+ */
+export type RetractedPolicy = 'drop' | 'resubmit';
 
 export interface DevChainOptions {
   /** Where blocks are kept across restarts; in memory only when absent. */
@@ -49,7 +57,7 @@ export class DevChain extends EventEmitter<ChainEvents> {
   readonly pool = new TxPool();
   /** Included and invalid transactions' hashes, refused for a while as a node does (tx-bans.ts). */
   readonly bans = new TxBans();
-  readonly #watchedInBlock = new Map<string, TxWatcher[]>();
+  readonly #inBlock = new BlockWatchers();
   readonly #log?: ChainLog;
   #timer: NodeJS.Timeout | undefined;
   #scheduled = false;
@@ -100,25 +108,8 @@ export class DevChain extends EventEmitter<ChainEvents> {
     const hash = extrinsicHash(bytes);
     if (this.bans.isBanned(hash)) throw temporarilyBanned();
     if (this.pool.has(hash)) throw alreadyImported();
-    const best = this.tree.best;
-    const checked = this.#check(best, bytes);
-    // One transaction per signer and nonce: a later one takes the place of the pooled one only
-    // with a strictly higher priority (a higher tip); the one replaced hears "usurped".
-    const rival = this.pool.sameNonce(checked);
-    if (rival) {
-      const [old, offered] = [this.#priority(rival), this.#priority(checked)];
-      if (offered <= old) throw priorityTooLow(old, offered);
-    }
-    // Future: a nonce gap remains even counting the signer's pooled transactions.
-    const future = checked.future && this.pool.nextNonce(checked.signer, readAccount(this.storeAt(best), checked.signer).nonce) < checked.nonce;
-    if (this.pool.isFull(checked.bytes.length, future, rival?.hash)) throw immediatelyDropped();
-    if (rival) {
-      const usurped = this.pool.take(rival.hash);
-      usurped?.update({ usurped: checked.hash });
-      usurped?.close();
-    }
-    this.pool.add(checked, watcher, future);
-    watcher?.update(future ? 'future' : 'ready');
+    const checked = this.#check(this.tree.best, bytes);
+    this.#admit(checked, watcher);
     if (this.options.blockTimeMs === 0) this.#schedule();
     return checked.hash;
   }
@@ -158,15 +149,9 @@ export class DevChain extends EventEmitter<ChainEvents> {
     const result = buildBlock(this.runtime, parent, this.pool.candidates(), this.#buildOptions(parent));
     for (const { tx, error } of result.invalid) this.options.log(`dropped ${tx.hash}: ${error.message}`);
     this.removeInvalid(result.invalid.map(({ tx }) => tx.hash));
-    const watchers: TxWatcher[] = [];
-    for (const tx of result.included) {
-      const watcher = this.pool.take(tx.hash);
-      if (watcher) watchers.push(watcher);
-    }
     this.#import(result.block);
-    if (watchers.length) this.#watchedInBlock.set(result.block.hash, watchers);
-    for (const watcher of watchers) watcher.update({ inBlock: result.block.hash });
     if (result.included.length) this.#finalityTarget = Math.max(this.#finalityTarget, result.block.number);
+    // The included transactions leave the pool as the new best block is applied.
     this.#applyHeadChange({ best: result.block, retracted: [], enacted: [result.block] });
     if (this.options.blockTimeMs === 0) {
       // Only a block that ran out of room calls for another one at once. A future-nonce
@@ -181,10 +166,11 @@ export class DevChain extends EventEmitter<ChainEvents> {
   /**
    * Builds `count` blocks on `parentHash` (an unfinalized block, or the finalized one) and makes
    * the last one best: a fork when the parent is not the best block. The first new block
-   * carries `extrinsics`; pooled transactions are not used, and those of retracted blocks are
-   * dropped, so a test controls exactly what each branch holds.
+   * carries `extrinsics`; pooled transactions are not used. The transactions of the blocks a
+   * fork retracts are dropped (a test controls exactly what each branch holds) or, with
+   * `resubmit`, go back into the pool as on a node.
    */
-  fork(parentHash: string, count: number, extrinsics: Uint8Array[] = []): BlockRecord {
+  fork(parentHash: string, count: number, extrinsics: Uint8Array[] = [], retracted: RetractedPolicy = 'drop'): BlockRecord {
     let parent = this.tree.get(parentHash);
     if (!parent) throw new RpcError(-32602, `Block ${parentHash} not found`);
     if (parent.number < this.tree.finalized.number || !this.#descendsFromFinalized(parent)) {
@@ -199,13 +185,13 @@ export class DevChain extends EventEmitter<ChainEvents> {
       if (this.#import(result.block)) extended.push(result.block);
       parent = result.block;
     }
-    this.#applyHeadChange(extended.length ? { best: parent, retracted: [], enacted: extended } : this.tree.setHead(parent.hash));
+    this.#applyHeadChange(extended.length ? { best: parent, retracted: [], enacted: extended } : this.tree.setHead(parent.hash), retracted);
     return parent;
   }
 
-  /** Makes a known block best (dev_setHead). */
-  setHead(hash: string): BlockRecord {
-    this.#applyHeadChange(this.tree.setHead(hash));
+  /** Makes a known block best (dev_setHead); `retracted` as for fork. */
+  setHead(hash: string, retracted: RetractedPolicy = 'drop'): BlockRecord {
+    this.#applyHeadChange(this.tree.setHead(hash), retracted);
     return this.tree.best;
   }
 
@@ -213,7 +199,7 @@ export class DevChain extends EventEmitter<ChainEvents> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#delayed) clearTimeout(this.#delayed);
-    for (const watchers of this.#watchedInBlock.values()) for (const w of watchers) w.close();
+    this.#inBlock.closeAll();
     this.#log?.close();
   }
 
@@ -261,30 +247,104 @@ export class DevChain extends EventEmitter<ChainEvents> {
     return extended;
   }
 
-  #applyHeadChange(change: HeadChange): void {
-    // A node bans what its new best blocks include, and takes back what retracted blocks held;
-    // the dev chain drops the latter instead (see fork), so their senders may submit them again.
-    for (const block of change.retracted) this.bans.lift(signedHashes(block));
-    for (const block of change.enacted) this.bans.ban(signedHashes(block));
+  /**
+   * Pools a checked transaction as a node's pool imports it, or throws the RPC error it gives.
+   * One transaction per signer and nonce: a later one takes the place of the pooled one only with
+   * a strictly higher priority (a higher tip); the one replaced hears "usurped".
+   */
+  #admit(checked: CheckedExtrinsic & { future: boolean }, watcher?: TxWatcher): void {
+    const rival = this.pool.sameNonce(checked);
+    if (rival) {
+      const [old, offered] = [this.#priority(rival), this.#priority(checked)];
+      if (offered <= old) throw priorityTooLow(old, offered);
+    }
+    // Future: a nonce gap remains even counting the signer's pooled transactions.
+    const future = checked.future && this.pool.nextNonce(checked.signer, readAccount(this.storeAt(this.tree.best), checked.signer).nonce) < checked.nonce;
+    if (this.pool.isFull(checked.bytes.length, future, rival?.hash)) throw immediatelyDropped();
+    if (rival) {
+      const usurped = this.pool.take(rival.hash);
+      usurped?.update({ usurped: checked.hash });
+      usurped?.close();
+    }
+    this.pool.add(checked, watcher, future);
+    watcher?.update(future ? 'future' : 'ready');
+  }
+
+  /**
+   * Applies a new best block to the pool and the watchers, in a node's order: the retracted
+   * blocks' watchers hear "retracted"; the transactions of the new best chain leave the pool (or
+   * the retracted set) and their watchers hear "inBlock"; then what the retracted blocks held and
+   * the new chain does not is dropped or resubmitted (`retracted`). Bans follow: a node bans what
+   * its best chain includes and takes back what retracted blocks held.
+   */
+  #applyHeadChange(change: HeadChange, retracted: RetractedPolicy = 'drop'): void {
+    const followed = new Map<string, TxWatcher>();
     for (const block of change.retracted) {
-      for (const watcher of this.#watchedInBlock.get(block.hash) ?? []) {
+      for (const [hash, watcher] of this.#inBlock.take(block.hash)) {
         watcher.update({ retracted: block.hash });
+        followed.set(hash, watcher);
+      }
+      this.bans.lift(signedHashes(block));
+    }
+    const onBestChain = new Set<string>();
+    for (const block of change.enacted) {
+      const hashes = signedHashes(block);
+      this.bans.ban(hashes);
+      for (const hash of hashes) {
+        onBestChain.add(hash);
+        const watcher = this.pool.has(hash) ? this.pool.take(hash) : followed.get(hash);
+        followed.delete(hash);
+        if (!watcher) continue;
+        this.#inBlock.add(block.hash, hash, watcher);
+        watcher.update({ inBlock: block.hash });
+      }
+    }
+    if (retracted === 'resubmit') this.#resubmit(change.retracted, onBestChain, followed);
+    else {
+      for (const watcher of followed.values()) {
         watcher.update('dropped');
         watcher.close();
       }
-      this.#watchedInBlock.delete(block.hash);
     }
     this.emit('bestChanged', change);
     const newlyFinal = this.tree.finalizeTo(change.best.number - this.options.finalityLag);
     this.#log?.writeHead(this.tree.best.hash, this.tree.finalized.hash);
     for (const block of newlyFinal) {
-      for (const watcher of this.#watchedInBlock.get(block.hash) ?? []) {
+      for (const watcher of this.#inBlock.take(block.hash).values()) {
         watcher.update({ finalized: block.hash });
         watcher.close();
       }
-      this.#watchedInBlock.delete(block.hash);
     }
     if (newlyFinal.length) this.emit('finalized', this.tree.finalized);
+  }
+
+  /**
+   * Puts the retracted blocks' transactions that the new best chain does not hold back into the
+   * pool, oldest block first, checked again on the new best block (sc-transaction-pool's
+   * resubmission: no ban check, since the retracted block's inclusion banned them). Their
+   * watchers carry on ("ready", later "inBlock"); one now invalid is banned and its watcher hears
+   * "invalid"; one the pool refuses otherwise (a rival with a higher tip, a full pool) "dropped".
+   */
+  #resubmit(blocks: readonly BlockRecord[], onBestChain: ReadonlySet<string>, watchers: ReadonlyMap<string, TxWatcher>): void {
+    let ready = false;
+    for (const block of [...blocks].sort((a, b) => a.number - b.number)) {
+      for (const bytes of block.extrinsics.slice(1)) {
+        const hash = extrinsicHash(bytes);
+        if (onBestChain.has(hash)) continue;
+        const watcher = watchers.get(hash);
+        try {
+          this.#admit(this.#check(this.tree.best, bytes), watcher);
+          ready = true;
+        } catch (error) {
+          const invalid = error instanceof RpcError && error.code === 1010;
+          if (invalid) this.bans.ban([hash]);
+          this.options.log(`dropped ${hash} of retracted block #${block.number}: ${(error as Error).message}${error instanceof RpcError && error.data ? `: ${error.data}` : ''}`);
+          watcher?.update(invalid ? 'invalid' : 'dropped');
+          watcher?.close();
+        }
+      }
+    }
+    if (ready && this.options.blockTimeMs === 0) this.#schedule();
   }
 
   /** Schedules the next block; a transaction arriving cuts a finality-only pause short. */
@@ -321,28 +381,4 @@ function extrinsicHash(bytes: Uint8Array): string {
 /** The hashes of a block's extrinsics after the Timestamp.set inherent. */
 function signedHashes(block: BlockRecord): string[] {
   return block.extrinsics.slice(1).map(extrinsicHash);
-}
-
-/** Replays a data dir's log onto the tree, after checking it belongs to this genesis. */
-function restore(log: ChainLog, tree: BlockTree, genesis: BlockRecord): void {
-  const loaded = log.load();
-  if (!loaded.genesisHash) {
-    log.writeGenesis(genesis.hash, SPEC_VERSION);
-    return;
-  }
-  if (loaded.genesisHash !== genesis.hash) {
-    throw new Error(
-      `The data dir holds a chain with genesis ${loaded.genesisHash} (spec ${loaded.specVersion}), but this build's genesis is ${genesis.hash} (spec ${SPEC_VERSION}). ` +
-        `Start with another --data-dir, or move ${log.path} away to begin a new chain (an index built on the old chain must be reset too).`,
-    );
-  }
-  for (const stored of loaded.blocks) {
-    const parent = tree.get(stored.parentHash);
-    if (!parent) continue;
-    let state = parent.state;
-    for (const [key, value] of stored.diff) state = state.set(key, value ?? undefined);
-    tree.add({ ...stored, state });
-  }
-  if (loaded.best && tree.has(loaded.best)) tree.setHead(loaded.best);
-  if (loaded.finalized) tree.restoreFinalized(loaded.finalized);
 }

@@ -12,6 +12,7 @@ import { readAccount, writeAccount } from '../runtime/accounts';
 import { withdrawFee } from '../runtime/currency';
 import { BLOCK_HASH_COUNT } from '../runtime/pallets/system';
 import { ApplyContext } from './apply-context';
+import { BlockUsage } from './block-limits';
 import { type CheckedExtrinsic, checkExtrinsic, MAX_BLOCK_EXTRINSICS_BYTES, type ValidityContext } from './check-extrinsic';
 import { InvalidTransaction, UnknownTransaction } from './invalid-transaction';
 
@@ -74,9 +75,12 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
     else ctx.deposit('System', 'ExtrinsicSuccess', [info]);
   };
 
+  // What the block uses, from its base weight on; an extrinsic it has no room for waits.
+  const usage = BlockUsage.forBlock();
   // The Timestamp.set inherent is always extrinsic 0.
   const timestampCall = runtime.registry.createType('Call', { callIndex: [2, 0], args: { now: options.timestamp } });
   extrinsics.push(runtime.registry.createType('Extrinsic', timestampCall).toU8a());
+  usage.add(runtime.weigh(timestampCall), 'Mandatory', extrinsics[0].length);
   ctx.setPhase({ applyExtrinsic: 0 });
   applyOutcome(runtime.weigh(timestampCall), 'Mandatory', ctx.dispatch({ kind: 'none' }, timestampCall));
 
@@ -84,7 +88,6 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
   const included: CheckedExtrinsic[] = [];
   const invalid: BuildResult['invalid'] = [];
   const postponed: CheckedExtrinsic[] = [];
-  let usedBytes = 0;
   let full = false;
   for (const candidate of candidates) {
     let checked: ReturnType<typeof checkExtrinsic>;
@@ -96,21 +99,21 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
       else throw error;
       continue;
     }
-    if (checked.future || usedBytes + checked.bytes.length > MAX_BLOCK_EXTRINSICS_BYTES) {
+    const dispatchClass = runtime.handler(checked.call).class ?? 'Normal';
+    if (checked.future || !usage.fits(checked.weight, dispatchClass, checked.bytes.length)) {
       if (!checked.future) full = true;
       postponed.push(candidate);
       continue;
     }
-    usedBytes += checked.bytes.length;
+    usage.add(checked.weight, dispatchClass, checked.bytes.length);
     ctx.setPhase({ applyExtrinsic: extrinsics.length });
     extrinsics.push(checked.bytes);
     const account = readAccount(store, checked.signer);
     writeAccount(store, checked.signer, { ...account, nonce: account.nonce + 1 });
     withdrawFee(ctx, checked.signer, checked.fee);
-    const handler = runtime.handler(checked.call);
     const failure = ctx.dispatch({ kind: 'signed', who: checked.signer }, checked.call);
     ctx.deposit('TransactionPayment', 'TransactionFeePaid', [checked.signer, checked.fee, checked.tip]);
-    applyOutcome(checked.weight, handler.class ?? 'Normal', failure);
+    applyOutcome(checked.weight, dispatchClass, failure);
     included.push(checked);
   }
 
@@ -118,6 +121,8 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
   store.setRaw(store.item('System', 'Events').key(), u8aConcat(compactToU8a(events.length), ...events));
   store.item('System', 'EventCount').set(events.length);
   store.item('System', 'ExtrinsicCount').set(extrinsics.length);
+  // What the block consumed stays readable until the next block starts, as on a node.
+  store.item('System', 'BlockWeight').set({ normal: usage.weight.Normal, operational: usage.weight.Operational, mandatory: usage.weight.Mandatory });
 
   const block = seal(parent, number, extrinsics, digestLogs, store, options.timestamp);
   return { block, included, invalid, postponed, full };

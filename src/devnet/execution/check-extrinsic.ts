@@ -15,11 +15,12 @@ import type { StateStore } from '../state/state-store';
 import { readAccount } from '../runtime/accounts';
 import { BLOCK_HASH_COUNT } from '../runtime/pallets/system';
 import { canPayFee } from '../runtime/currency';
+import { BLOCK_LENGTH, BlockUsage } from './block-limits';
 import { partialFee } from './fees';
 import { badFormat, InvalidTransaction, UnknownTransaction } from './invalid-transaction';
 
 /** Normal-class extrinsics' share of a block, in encoded bytes (Hippius: 3,932,160). */
-export const MAX_BLOCK_EXTRINSICS_BYTES = 3_932_160;
+export const MAX_BLOCK_EXTRINSICS_BYTES = BLOCK_LENGTH.Normal;
 
 export interface CheckedExtrinsic {
   /** The extrinsic exactly as submitted (length-prefixed), kept verbatim for the block body. */
@@ -82,12 +83,12 @@ export function checkExtrinsic(runtime: Runtime, bytes: Uint8Array, extrinsic: E
   const nonce = Number(signature.nonce.toString());
   const account = readAccount(ctx.store, signer);
   if (nonce < account.nonce) throw new InvalidTransaction('Stale');
-  // CheckWeight: an extrinsic larger than a block can hold would never be included. Pooled, it
-  // would wait forever (holding its megabytes) and keep asking for blocks it does not fit in.
-  if (bytes.length > MAX_BLOCK_EXTRINSICS_BYTES) throw new InvalidTransaction('ExhaustsResources');
-
   const call = extrinsic.method as Call;
   const weight = runtime.weigh(call);
+  // CheckWeight: an extrinsic heavier or longer than its class may be in one block would never
+  // be included. Pooled, it would wait forever (holding its megabytes) and keep asking for blocks
+  // it does not fit in.
+  new BlockUsage().validate(weight, runtime.handler(call).class ?? 'Normal', bytes.length);
   const tip = BigInt(signature.tip.toString());
   const fee = partialFee(bytes.length, weight) + tip;
   if (!canPayFee(ctx.store, signer, fee)) throw new InvalidTransaction('Payment');

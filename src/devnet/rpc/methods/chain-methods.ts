@@ -3,7 +3,7 @@ import { u8aToHex } from '@polkadot/util';
 import type { DevChain } from '../../chain/dev-chain';
 import type { BlockRecord } from '../../execution/block-builder';
 import type { RpcConnection, RpcHandler } from '../types';
-import { blockAt, blockNumber } from './params';
+import { blockAt, blockNumber, notListOrValue } from './params';
 
 const blockJson = (block: BlockRecord) => ({
   block: { header: block.header, extrinsics: block.extrinsics.map((x) => u8aToHex(x)) },
@@ -18,8 +18,14 @@ function optionalBlock(chain: DevChain, param: unknown): BlockRecord | null {
 
 function getBlockHash(chain: DevChain, param: unknown): string | null | (string | null)[] {
   if (param === undefined || param === null) return chain.tree.best.hash;
-  if (Array.isArray(param)) return param.map((p) => chain.tree.atNumber(blockNumber(p))?.hash ?? null);
-  return chain.tree.atNumber(blockNumber(param))?.hash ?? null;
+  let numbers: number | number[];
+  try {
+    numbers = Array.isArray(param) ? param.map(blockNumber) : blockNumber(param);
+  } catch {
+    throw notListOrValue();
+  }
+  const hashAt = (n: number) => chain.tree.atNumber(n)?.hash ?? null;
+  return Array.isArray(numbers) ? numbers.map(hashAt) : hashAt(numbers);
 }
 
 type Subscribe = (chain: DevChain, connection: RpcConnection) => string;

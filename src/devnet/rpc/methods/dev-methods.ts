@@ -1,6 +1,6 @@
 // dev_*: controls for tests, in the spirit of Chopsticks: build blocks now, build a fork from an
 // earlier unfinalized block and make it best, or switch the best block.
-import type { DevChain } from '../../chain/dev-chain';
+import type { DevChain, RetractedPolicy } from '../../chain/dev-chain';
 import type { RpcHandler } from '../types';
 import { blockNumber, hexBytes, invalidParams } from './params';
 
@@ -10,6 +10,14 @@ interface NewBlockParams {
   parent?: string | number;
   /** Hex extrinsics for the first new block (fork mode only). */
   extrinsics?: string[];
+  /** What a reorg does with the retracted blocks' transactions: `drop` (default) or `resubmit`. */
+  retracted?: RetractedPolicy;
+}
+
+/** `retracted` of dev_newBlock and of dev_setHead's options. */
+function retractedPolicy(value: unknown): RetractedPolicy {
+  if (value === undefined || value === 'drop' || value === 'resubmit') return value ?? 'drop';
+  throw invalidParams(`retracted must be "drop" (the default) or "resubmit", got ${JSON.stringify(value)?.slice(0, 100)}`);
 }
 
 /** dev_newBlock hands the event loop to others this often while it builds many blocks. */
@@ -24,13 +32,14 @@ export function devMethods(chain: DevChain): Record<string, RpcHandler> {
   return {
     dev_newBlock: async ([raw]) => {
       const params = (raw ?? {}) as NewBlockParams;
-      if (typeof params !== 'object' || Array.isArray(params)) throw invalidParams('dev_newBlock takes { count?, parent?, extrinsics? }');
+      if (typeof params !== 'object' || Array.isArray(params)) throw invalidParams('dev_newBlock takes { count?, parent?, extrinsics?, retracted? }');
       const count = params.count ?? 1;
       if (!Number.isInteger(count) || count < 1 || count > 10_000) throw invalidParams('count must be an integer from 1 to 10000');
+      const retracted = retractedPolicy(params.retracted);
       if (params.parent !== undefined || params.extrinsics) {
         const parent = params.parent === undefined ? chain.tree.best : resolve(params.parent);
         const extrinsics = (params.extrinsics ?? []).map((x) => hexBytes(x, 'each extrinsic'));
-        return chain.fork(parent.hash, count, extrinsics).hash;
+        return chain.fork(parent.hash, count, extrinsics, retracted).hash;
       }
       let last = chain.tree.best;
       for (let i = 0; i < count; i++) {
@@ -41,10 +50,13 @@ export function devMethods(chain: DevChain): Record<string, RpcHandler> {
       }
       return last.hash;
     },
-    dev_setHead: ([ref]) => {
-      if (typeof ref !== 'string' && typeof ref !== 'number') throw invalidParams('dev_setHead takes a block hash or number');
+    dev_setHead: ([ref, options]) => {
+      if (typeof ref !== 'string' && typeof ref !== 'number') throw invalidParams('dev_setHead takes a block hash or number, then optionally { retracted }');
+      if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) throw invalidParams('dev_setHead\'s second parameter is { retracted? }');
+      const retracted = retractedPolicy((options as { retracted?: unknown } | null | undefined)?.retracted);
+      const block = resolve(ref);
       try {
-        return chain.setHead(resolve(ref).hash).hash;
+        return chain.setHead(block.hash, retracted).hash;
       } catch (error) {
         throw invalidParams((error as Error).message);
       }

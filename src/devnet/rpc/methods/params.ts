@@ -19,13 +19,22 @@ export function blockAt(chain: DevChain, param: unknown): BlockRecord {
   return block;
 }
 
-/** A block number given as a number or a hex string. */
+/**
+ * A block number given as a JSON number or a 0x-prefixed hex string: a node's NumberOrHex, which
+ * a decimal string such as "12" is not.
+ */
 export function blockNumber(param: unknown): number {
   if (typeof param === 'number' && Number.isSafeInteger(param) && param >= 0) return param;
   if (typeof param === 'string' && /^0x[0-9a-fA-F]+$/.test(param)) return Number.parseInt(param.slice(2), 16);
-  if (typeof param === 'string' && /^[0-9]+$/.test(param)) return Number(param);
-  throw invalidParams(`expected a block number (a number or 0x hex), got ${JSON.stringify(param)}`);
+  throw invalidParams(`expected a block number (a number or 0x hex), got ${JSON.stringify(param)?.slice(0, 100)}`);
 }
+
+/**
+ * What a node answers when chain_getBlockHash's parameter is neither a block number nor a list of
+ * them (a decimal string, a negative number, an object): jsonrpsee's invalid params, serde's
+ * reason as data.
+ */
+export const notListOrValue = () => new RpcError(RPC_INVALID_PARAMS, 'Invalid params', 'data did not match any variant of untagged enum ListOrValue');
 
 export function hexBytes(param: unknown, what: string): Uint8Array {
   if (typeof param !== 'string' || !isHex(param)) throw invalidParams(`${what} must be 0x-prefixed hex with an even number of digits`);
