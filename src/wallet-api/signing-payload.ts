@@ -20,9 +20,14 @@ const capturingSigner: Signer = {
   },
 };
 
-export async function signingPayload(tx: Tx, signer: string): Promise<SignerPayloadJSON> {
+export async function signingPayload(api: ApiPromise, tx: Tx, signer: string): Promise<SignerPayloadJSON> {
+  // Left to itself, polkadot.js takes the nonce from chain state (or the runtime's
+  // AccountNonceApi), which does not count the signer's transactions waiting in the pool: a
+  // second call built right after the first was submitted would reuse its nonce and be refused.
+  // The node's system_accountNextIndex counts them.
+  const nonce = await api.rpc.system.accountNextIndex(signer);
   try {
-    await tx.signAsync(signer, { signer: capturingSigner });
+    await tx.signAsync(signer, { signer: capturingSigner, nonce });
   } catch (error) {
     if (error instanceof PayloadCaptured) return error.payload;
     throw error;
