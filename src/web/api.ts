@@ -39,7 +39,8 @@ export interface TxRecord {
 
 export interface CallAnswer {
   readonly description: string;
-  readonly payload: Record<string, unknown> & { address: string; version: number };
+  /** Checked against what was asked for before a wallet sees it (payload-check.ts). */
+  readonly payload: unknown;
 }
 
 const BASE = new URL('api/', document.baseURI).pathname.replace(/\/$/, '');

@@ -1,7 +1,9 @@
 // "Docker login": the registry's sign-in message, signed in the wallet with signRaw, becomes
-// the docker login password. The API checks the signature before handing out the command.
+// the docker login password. The page checks the message before the wallet signs it
+// (login-message-check.ts); the API checks the signature before handing out the command.
 import { apiPost } from './api';
 import { copyable, h } from './dom';
+import { checkLoginMessage, LOGIN_TTL_SECONDS } from './login-message-check';
 import { errorText } from './tx-progress';
 import { signMessage } from './wallet';
 
@@ -21,7 +23,8 @@ interface DockerLogin {
 /** What an action asked for before any account was picked (the Manage section is hidden until then). */
 export const NO_WALLET = 'Connect a wallet first: use "Connect wallet" at the top of the page and pick an account.';
 
-export async function dockerLogin(address: string | undefined, status: HTMLElement, result: HTMLElement): Promise<void> {
+/** `registry`: the domain the page's docker commands name (GET /api/config), which the message must name too. */
+export async function dockerLogin(address: string | undefined, registry: string, status: HTMLElement, result: HTMLElement): Promise<void> {
   result.hidden = true;
   if (!address) {
     status.textContent = '';
@@ -31,9 +34,10 @@ export async function dockerLogin(address: string | undefined, status: HTMLEleme
   }
   try {
     status.textContent = 'Approve the sign-in message in your wallet…';
-    const challenge = await apiPost<Challenge>('/login/message', { address });
-    const signature = await signMessage(address, challenge.message);
-    const login = await apiPost<DockerLogin>('/login/token', { message: challenge.message, signature });
+    const challenge = await apiPost<Challenge>('/login/message', { address, ttlSeconds: LOGIN_TTL_SECONDS });
+    const message = checkLoginMessage(challenge?.message, { registry, address });
+    const signature = await signMessage(address, message);
+    const login = await apiPost<DockerLogin>('/login/token', { message, signature });
     status.textContent = `Signed in as ${login.username}; the login is valid until ${new Date(login.expiresAt).toLocaleString()}.`;
     result.replaceChildren(
       h('p', {}, 'Run this in a terminal:'),

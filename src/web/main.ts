@@ -39,7 +39,9 @@ async function start(): Promise<void> {
   };
 
   wireManage({
+    config,
     address: () => state.address,
+    walletAccount: () => state.accounts.find((a) => a.address === state.address),
     account: () => state.account,
     async changed(blockNumber) {
       await showAccount();

@@ -1,13 +1,19 @@
 // The "Manage" forms: create a space, add a member (address checked before signing), grant or
-// revoke the gateway, docker login. Each transaction reports its progress in its own card.
+// revoke the gateway, docker login. Each transaction reports its progress in its own card, and
+// is checked against what was asked for before the wallet signs it (payload-check.ts).
 import { checkAddress, checkRepoName, InvalidInputError } from '../chain/validate';
-import type { AccountInfo } from './api';
+import type { AccountInfo, Config, TxRecord } from './api';
+import type { RequestedCall } from './call-bytes';
 import { dockerLogin, NO_WALLET } from './docker-login';
 import { byId } from './dom';
 import { runTransaction, TxProgress } from './tx-progress';
+import type { WalletAccount } from './wallet';
 
 export interface ManageContext {
+  readonly config: Config;
   address(): string | undefined;
+  /** The picked account as the wallet shared it. */
+  walletAccount(): WalletAccount | undefined;
   account(): AccountInfo | undefined;
   /** Called after a transaction finalized in `blockNumber`. */
   changed(blockNumber: number | undefined): Promise<void>;
@@ -25,7 +31,7 @@ export function wireManage(ctx: ManageContext): void {
     if (name === undefined) return;
     const signer = ctx.address();
     if (!signer) return createProgress.fail(NO_WALLET);
-    const done = await runTransaction(createProgress, 'create-space', { signer, name });
+    const done = await run(ctx, createProgress, signer, { action: 'create-space', name });
     if (done) await ctx.changed(done.blockNumber);
   });
 
@@ -39,7 +45,7 @@ export function wireManage(ctx: ManageContext): void {
       memberProgress.fail('You own no space yet. Create one first.');
       return;
     }
-    const done = await runTransaction(memberProgress, 'add-member', { signer, spaceId: space.id, member });
+    const done = await run(ctx, memberProgress, signer, { action: 'add-member', spaceId: space.id, member });
     if (done) {
       byId<HTMLInputElement>('member-address').value = '';
       await ctx.changed(done.blockNumber);
@@ -53,7 +59,7 @@ export function wireManage(ctx: ManageContext): void {
       if (!signer) return gatewayProgress.fail(NO_WALLET);
       button.disabled = true;
       try {
-        const done = await runTransaction(gatewayProgress, action, { signer });
+        const done = await run(ctx, gatewayProgress, signer, { action, gateway: ctx.config.gatewayAddress });
         if (done) await ctx.changed(done.blockNumber);
       } finally {
         button.disabled = false;
@@ -65,11 +71,22 @@ export function wireManage(ctx: ManageContext): void {
     const button = event.currentTarget as HTMLButtonElement;
     button.disabled = true;
     try {
-      await dockerLogin(ctx.address(), byId('login-status'), byId('login-result'));
+      await dockerLogin(ctx.address(), ctx.config.registry, byId('login-status'), byId('login-result'));
     } finally {
       button.disabled = false;
     }
   });
+}
+
+/** Runs `call` signed by `signer`, unless the wallet keeps that account for another chain. */
+function run(ctx: ManageContext, progress: TxProgress, signer: string, call: RequestedCall): Promise<TxRecord | undefined> {
+  const genesisHash = ctx.config.chain.genesisHash;
+  const only = ctx.walletAccount()?.genesisHash;
+  if (only && only.toLowerCase() !== genesisHash.toLowerCase()) {
+    progress.fail(`Your wallet keeps this account for another chain (genesis ${only}); this registry's chain is ${genesisHash}. Pick an account your wallet allows on this chain, or on any chain.`);
+    return Promise.resolve(undefined);
+  }
+  return runTransaction(progress, { signer, call, genesisHash });
 }
 
 function onSubmit(id: string, run: () => Promise<void>): void {

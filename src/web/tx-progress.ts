@@ -1,9 +1,11 @@
 // One transaction from the page: build the call, sign it in the wallet, submit it, and follow it
 // (server-sent events, with polling as the fallback) while a step list and a live region show
 // signing → ready → in block → finalized, or the failure in words.
-import type { SignerPayloadJSON } from '@polkadot/types/types';
 import { apiGet, apiPost, apiUrl, type ApiErrorBody, ApiRequestError, type CallAnswer, type TxRecord } from './api';
+import { callDescription, callRequestBody } from './call-bytes';
 import { h } from './dom';
+import { LoginMessageMismatchError } from './login-message-check';
+import { checkSigningPayload, PayloadMismatchError, type SigningExpectation } from './payload-check';
 import { signTransaction, WalletError } from './wallet';
 
 const STEPS = [
@@ -52,14 +54,20 @@ export class TxProgress {
   }
 }
 
-/** Describes the call, asks the wallet to sign it and follows it; resolves with the final record, or undefined when it failed. */
-export async function runTransaction(progress: TxProgress, action: string, body: Record<string, unknown> & { signer: string }): Promise<TxRecord | undefined> {
+/**
+ * Has the API build the call, checks that what it built is `expected` (checkSigningPayload),
+ * asks the wallet to sign it and follows it; resolves with the final record, or undefined when it
+ * failed.
+ */
+export async function runTransaction(progress: TxProgress, expected: SigningExpectation): Promise<TxRecord | undefined> {
   try {
     progress.show('signing', 'Preparing the transaction…');
-    const call = await apiPost<CallAnswer>(`/calls/${action}`, body);
-    progress.show('signing', `Approve in your wallet: ${call.description}.`);
-    const signed = await signTransaction(body.signer, call.payload as unknown as SignerPayloadJSON);
-    const submission = signed.signedTransaction ? { extrinsic: signed.signedTransaction } : { payload: call.payload, signature: signed.signature };
+    const call = await apiPost<CallAnswer>(`/calls/${expected.call.action}`, callRequestBody(expected.call, expected.signer));
+    const payload = checkSigningPayload(call?.payload, expected);
+    // The page's own words for what it checked, not the API's description.
+    progress.show('signing', `Approve in your wallet: ${callDescription(expected.call)}.`);
+    const signed = await signTransaction(expected.signer, payload);
+    const submission = signed.signedTransaction ? { extrinsic: signed.signedTransaction } : { payload, signature: signed.signature };
     const record = await apiPost<TxRecord>('/extrinsics', submission);
     const final = await follow(record, (current) => progress.show(STEP_OF[current.status] ?? 'ready', describe(current)));
     if (final.status === 'failed') {
@@ -89,7 +97,7 @@ function describe(record: TxRecord): string {
 
 export function errorText(error: unknown): string {
   if (error instanceof ApiRequestError) return fieldText(error.body);
-  if (error instanceof WalletError) return error.message;
+  if (error instanceof WalletError || error instanceof PayloadMismatchError || error instanceof LoginMessageMismatchError) return error.message;
   return `Something went wrong: ${String((error as Error)?.message ?? error)}`;
 }
 

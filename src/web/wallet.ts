@@ -11,6 +11,8 @@ export interface WalletAccount {
   readonly address: string;
   readonly name?: string;
   readonly source: string;
+  /** Set when the wallet keeps the account for one chain only. */
+  readonly genesisHash?: string | null;
 }
 
 export class WalletError extends Error {}
@@ -24,7 +26,7 @@ export async function connectWallet(ss58Prefix: number): Promise<WalletAccount[]
   if (accounts.length === 0) {
     throw new WalletError(`${extensions.map((e) => e.name).join(', ')} shared no accounts with this page. Create or import an account, or allow this site to see it, then connect again.`);
   }
-  return accounts.map((account) => ({ address: account.address, name: account.meta.name, source: account.meta.source }));
+  return accounts.map((account) => ({ address: account.address, name: account.meta.name, source: account.meta.source, genesisHash: account.meta.genesisHash }));
 }
 
 export async function signTransaction(address: string, payload: SignerPayloadJSON): Promise<{ signature: string; signedTransaction?: string }> {
