@@ -2,11 +2,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ActionContext } from './actions';
 import type { Slots } from './concurrency';
+import type { SpaceDirectory } from '../gateway/resolve/space-directory';
 import type { TxTracker } from './tx-tracker';
 
 export interface WalletApiContext {
   readonly actions: ActionContext;
   readonly tracker: TxTracker;
+  /** Every space by name, from chain state, listed again only when a new space exists. */
+  readonly spaces: SpaceDirectory;
   /** Open progress streams, by client IP, and their bounds. */
   readonly streams: { readonly slots: Slots; readonly perIp: number; readonly total: number };
   /** The indexer's GraphQL endpoint, proxied at /api/graphql so the page stays same-origin. */

@@ -84,6 +84,17 @@ export function openApiDocument(server: string) {
           responses: { 200: json({ type: 'object', properties: { address: { type: 'string' }, nonce: { type: 'integer' }, free: { type: 'string' }, gatewayGrant: { type: 'boolean' }, space: { type: 'object', nullable: true } } }, 'the account'), 400: error('not an address') },
         },
       },
+      '/spaces/{id}/name': {
+        get: {
+          summary: 'Who owns the space\'s name, from chain state: the space that claimed it first owns it, later ones with the name are shadows',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } }],
+          responses: {
+            200: json({ type: 'object', properties: { id: { type: 'string' }, owner: { type: 'object' }, name: { type: 'string', nullable: true }, nameHex: hex, isNameOwner: { type: 'boolean' }, takesNameWrites: { type: 'boolean' }, shadowOf: { type: 'object', nullable: true }, nameTakenBy: { type: 'object', nullable: true } } }, 'the space\'s claim on its name'),
+            400: error('not a space id'),
+            404: error('no such space on chain'),
+          },
+        },
+      },
       '/calls/{action}': {
         post: {
           summary: 'Build the unsigned call for an action and the payload the signer\'s wallet signs',

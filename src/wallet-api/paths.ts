@@ -3,6 +3,7 @@ export const API_PATHS = {
   openapi: '/openapi.json',
   config: '/config',
   account: '/accounts/:address',
+  spaceName: '/spaces/:id/name',
   call: '/calls/:action',
   extrinsics: '/extrinsics',
   extrinsic: '/extrinsics/:hash',

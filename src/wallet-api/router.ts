@@ -11,6 +11,8 @@ import { getExtrinsic, postExtrinsic, streamExtrinsic } from './handlers/extrins
 import { postGraphql } from './handlers/graphql';
 import { getAccount, getConfig } from './handlers/info';
 import { postLoginMessage, postLoginToken } from './handlers/login';
+import { getSpaceName } from './handlers/spaces';
+import { SpaceDirectory } from '../gateway/resolve/space-directory';
 import { openApiDocument } from './openapi';
 import { API_PATHS } from './paths';
 import { walletApiRateLimits, type WalletApiRateLimits } from './rate-limits';
@@ -46,6 +48,7 @@ export function createWalletApiRouter(options: WalletApiOptions): WalletApiRoute
   const ctx: WalletApiContext = {
     actions: { api: options.api, gatewayAddress: checkAddress(options.gatewayAddress, 'gatewayAddress') },
     tracker,
+    spaces: new SpaceDirectory(options.api),
     streams: { slots: new Slots(concurrency.streamsPerIp, concurrency.streams), perIp: concurrency.streamsPerIp, total: concurrency.streams },
     graphqlUrl: options.graphqlUrl,
     registryDomain: options.registryDomain,
@@ -60,6 +63,7 @@ export function createWalletApiRouter(options: WalletApiOptions): WalletApiRoute
   });
   router.get(API_PATHS.config, bind(ctx, getConfig));
   router.get(API_PATHS.account, limits.byAccount, bind(ctx, getAccount));
+  router.get(API_PATHS.spaceName, bind(ctx, getSpaceName));
   router.post(API_PATHS.call, limits.byAccount, bind(ctx, postCall));
   router.post(API_PATHS.extrinsics, limits.byAccount, bind(ctx, postExtrinsic));
   router.get(API_PATHS.extrinsic, bind(ctx, getExtrinsic));

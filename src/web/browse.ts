@@ -2,9 +2,11 @@
 // size and platforms as the index read them, history), its artifacts with their labels and
 // versions, and copyable `docker pull` lines. Everything from the chain is shown as text.
 // A shadow (a later space with a name another space owns, docs/name-ownership.md) is marked as
-// one and gets no `docker pull` lines: they would pull the owner's images.
+// one and gets no `docker pull` lines: they would pull the owner's images. Which space is one is
+// the chain's word where it could be asked (name-owner-check.ts), not only the index's.
 import { copyable, formatBytes, formatTime, h, shortAddress, shortHash } from './dom';
 import { type Bounded, bounded, LIST_BOUNDS, moreNote } from './list-bounds';
+import type { CheckedSpace } from './name-owner-check';
 import type { ArtifactVersionView, ArtifactView, ImageSummary, SpaceDetail, SpaceSummary, TagContent, TagView } from './queries';
 import { sizeText } from './sizes';
 import { freeText, isSpaceName, nameText, pullCommand } from './untrusted-text';
@@ -76,7 +78,7 @@ function nameNotice(space: SpaceSummary, name: string, registry: string): HTMLEl
     return h(
       'p',
       { class: 'warning', role: 'note', 'data-notice': 'contested' },
-      `The name "${name}" is contested: space ${nameText(space.nameTakenBy.id)} (owner ${accountText(space.nameTakenBy.owner.id)}), created later with the same name in block #${space.nameTakenBy.blockNumber}, sorts first in chain storage, so the chain records the name's writes there. `,
+      `The name "${name}" is contested: space ${nameText(space.nameTakenBy.id)} (owner ${accountText(space.nameTakenBy.owner.id)}), created later with the same name${space.nameTakenBy.blockNumber === null ? '' : ` in block #${space.nameTakenBy.blockNumber}`}, sorts first in chain storage, so the chain records the name's writes there. `,
       'The pull commands below still pull this space\'s images through a gateway with the index (which follows the owner\'s records only); a gateway without it refuses them, and pushes to the name are refused.',
     );
   }
@@ -87,11 +89,27 @@ export interface SpaceContents {
   /** Each tag's manifest content by tag id. */
   tags: Map<string, TagContent>;
   artifacts: ArtifactView[];
+  /** The index's word on the name's owner checked against the chain (name-owner-check.ts). */
+  ownership: Pick<CheckedSpace, 'pullable' | 'differences' | 'unchecked'>;
+}
+
+/** Where the index said otherwise than the chain, or that the chain could not be asked. */
+function ownershipNotice(ownership: SpaceContents['ownership']): HTMLElement | null {
+  if (ownership.differences.length) {
+    return h(
+      'p',
+      { class: 'warning', role: 'note', 'data-notice': 'index-disagrees' },
+      `The index disagrees with the chain about this space: ${ownership.differences.join('; ')}. Where they differ, the chain's word is shown${ownership.pullable ? '.' : ', and no pull commands.'}`,
+    );
+  }
+  if (ownership.unchecked) return h('p', { class: 'hint', 'data-notice': 'ownership-unchecked' }, freeText(`Who owns this name is shown as the index says: the chain could not be asked (${ownership.unchecked}).`));
+  return null;
 }
 
 export function spaceDetail(space: SpaceDetail, registry: string, me: string | undefined, contents: SpaceContents): HTMLElement {
   const name = nameOf(space);
   const shadow = space.shadowOf !== null;
+  const pullable = contents.ownership.pullable && !shadow;
   const memberList = bounded(space.members, LIST_BOUNDS.members, space.memberCount);
   const members = h(
     'ul',
@@ -101,13 +119,14 @@ export function spaceDetail(space: SpaceDetail, registry: string, me: string | u
   const imageBound = bounded(space.images, LIST_BOUNDS.images, space.imageCount);
   const artifacts = bounded(contents.artifacts, LIST_BOUNDS.artifacts);
   const images = imageBound.shown.length
-    ? imageBound.shown.map((image) => imageSection(registry, space, image, !shadow, contents.tags))
-    : [h('p', { class: 'hint' }, shadow || !isSpaceName(space.name) ? 'No images.' : `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
+    ? imageBound.shown.map((image) => imageSection(registry, space, image, pullable, contents.tags))
+    : [h('p', { class: 'hint' }, !pullable || !isSpaceName(space.name) ? 'No images.' : `No images yet. Push one with: docker push ${registry}/${name}/<image>:<tag>`)];
   return h(
     'article',
     { class: 'space', 'aria-labelledby': `space-${space.id}`, 'data-space-id': space.id },
     h('h3', { id: `space-${space.id}` }, shadow ? `Space ${name} (a shadow)` : `Space ${name}`),
     nameNotice(space, name, registry),
+    ownershipNotice(contents.ownership),
     h('dl', { class: 'facts' }, h('dt', {}, 'Id'), h('dd', {}, nameText(space.id)), h('dt', {}, 'Owner'), h('dd', {}, h('code', {}, accountText(space.owner.id))), h('dt', {}, 'Created'), h('dd', {}, formatTime(space.timestamp))),
     h('h4', {}, `Members (${countOf(memberList)})`),
     members,

@@ -5,6 +5,7 @@ import { graphql } from './api';
 import { imageList, shownTagIds, spaceDetail, spaceList } from './browse';
 import { byId, h } from './dom';
 import { LIST_BOUNDS } from './list-bounds';
+import { checkNameOwner } from './name-owner-check';
 import { type ArtifactView, INDEX_HEIGHT, MY_SPACES, type MySpaces, RECENT, type RecentResult, SEARCH, type SearchResult, SPACE_ARTIFACTS, SPACE_DETAIL, type SpaceDetail } from './queries';
 import { tagContents } from './sizes';
 import { freeText } from './untrusted-text';
@@ -95,8 +96,8 @@ export class IndexView {
       this.#detail.replaceChildren(h('p', { class: 'hint' }, `Space ${id} is not in the index yet.`));
       return;
     }
-    const tags = await tagContents(shownTagIds(spaceById));
-    this.#detail.replaceChildren(spaceDetail(spaceById, this.registry, this.#me(), { tags, artifacts }));
+    const [tags, checked] = await Promise.all([tagContents(shownTagIds(spaceById)), checkNameOwner(spaceById)]);
+    this.#detail.replaceChildren(spaceDetail(checked.space, this.registry, this.#me(), { tags, artifacts, ownership: checked }));
     if (focus) this.#detail.focus();
   }
 

@@ -23,7 +23,7 @@ export interface SpaceSummary {
   /** For a shadow: the space that owns the name. */
   shadowOf: { id: string; owner: { id: string } } | null;
   /** For an owner: the shadow that takes the name's writes on chain, if one does. */
-  nameTakenBy: { id: string; owner: { id: string }; blockNumber: number } | null;
+  nameTakenBy: { id: string; owner: { id: string }; blockNumber: number | null } | null;
 }
 
 export const MY_SPACES = `query MySpaces($me: String!) {

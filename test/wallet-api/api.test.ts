@@ -61,7 +61,7 @@ describe('building calls', () => {
     const { status, body } = await requestJson(`${api}/openapi.json`);
     assert.equal(status, 200);
     assert.equal(body.openapi, '3.0.3');
-    assert.deepEqual(Object.keys(body.paths).sort(), ['/accounts/{address}', '/calls/{action}', '/config', '/extrinsics', '/extrinsics/{hash}', '/extrinsics/{hash}/events', '/graphql', '/login/message', '/login/token']);
+    assert.deepEqual(Object.keys(body.paths).sort(), ['/accounts/{address}', '/calls/{action}', '/config', '/extrinsics', '/extrinsics/{hash}', '/extrinsics/{hash}/events', '/graphql', '/login/message', '/login/token', '/spaces/{id}/name']);
     assert.equal(body.servers[0].url, '/api');
   });
 
