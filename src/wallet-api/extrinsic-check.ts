@@ -10,6 +10,7 @@ import { checkAddress } from '../chain';
 import { type ActionContext, type ActionName, actionOfCall } from './actions';
 import { ApiError, invalidField } from './errors';
 import { refuseTakenName } from './name-check';
+import type { SpaceDirectory } from '../gateway/resolve/space-directory';
 
 export interface CheckedExtrinsic {
   readonly hex: string;
@@ -24,11 +25,11 @@ const MAX_EXTRINSIC_BYTES = 64 * 1024;
 const BUILD_HINT = 'build the call with POST /api/calls/{action}, sign its payload with the wallet, and send the result';
 
 /** `field` names where the extrinsic came from: `extrinsic`, or `signature` when the API assembled it. */
-export async function checkExtrinsic(ctx: ActionContext, hex: unknown, field = 'extrinsic'): Promise<CheckedExtrinsic> {
+export async function checkExtrinsic(ctx: ActionContext, spaces: SpaceDirectory, hex: unknown, field = 'extrinsic'): Promise<CheckedExtrinsic> {
   const extrinsic = decode(ctx.api, hex, field);
   if (!extrinsic.isSigned) throw new ApiError(400, 'NOT_SIGNED', `the extrinsic is not signed: ${BUILD_HINT}`, field);
   const action = actionOfCall(ctx, extrinsic.method);
-  if (action === 'create-space') await refuseTakenName(ctx.api, (extrinsic.method.args[0] as Bytes).toU8a(true), field);
+  if (action === 'create-space') await refuseTakenName(spaces, (extrinsic.method.args[0] as Bytes).toU8a(true), field);
   const signer = signerOf(extrinsic, field);
   await verifySignature(ctx.api, extrinsic, signer, field);
   const nonce = extrinsic.nonce.toNumber();

@@ -9,6 +9,8 @@ interface Listing {
   /** NextSpaceId read before the spaces were listed: the listing holds every space up to it. */
   readonly next: bigint;
   readonly byName: Map<string, SpaceView[]>;
+  /** Space ids by owner: one space per owner, and no call changes a space's owner. */
+  readonly byOwner: Map<string, string>;
 }
 
 export class SpaceDirectory {
@@ -35,6 +37,11 @@ export class SpaceDirectory {
     return this.named(name, BigInt(await nextSpaceId(this.#api)));
   }
 
+  /** The id of the space `owner` (an SS58 address as chain reads give it) has now, if any. */
+  async idOwnedBy(owner: string): Promise<string | undefined> {
+    return (await this.#listingFrom(BigInt(await nextSpaceId(this.#api)))).byOwner.get(owner);
+  }
+
   /** Every space by name as of `next` or newer. */
   async all(next?: bigint): Promise<Map<string, SpaceView[]>> {
     return (await this.#listingFrom(next ?? BigInt(await nextSpaceId(this.#api)))).byName;
@@ -59,11 +66,13 @@ export class SpaceDirectory {
   async #load(): Promise<Listing> {
     const next = BigInt(await nextSpaceId(this.#api));
     const byName = new Map<string, SpaceView[]>();
+    const byOwner = new Map<string, string>();
     for (const space of await listSpaces(this.#api)) {
       const named = byName.get(space.repoName.hex) ?? [];
       named.push(space);
       byName.set(space.repoName.hex, named);
+      byOwner.set(space.owner, space.id);
     }
-    return { next, byName };
+    return { next, byName, byOwner };
   }
 }

@@ -15,7 +15,7 @@ export async function postCall(ctx: WalletApiContext, req: Request, res: Respons
   const body = readBody(req, `POST /calls/${action}`, ['signer', ...definition.fields]);
   const signer = checkAddress(requireString(body, 'signer', 'the SS58 address of the account that signs'), 'signer');
   const { tx, description } = definition.build(ctx.actions, body);
-  if (action === 'create-space') await refuseTakenName(ctx.actions.api, body.name as string, 'name');
+  if (action === 'create-space') await refuseTakenName(ctx.spaces, body.name as string, 'name');
   const payload = await signingPayload(ctx.actions.api, tx, signer);
   res.json({
     action,

@@ -14,7 +14,7 @@ const HEARTBEAT_MS = 15_000;
 export async function postExtrinsic(ctx: WalletApiContext, req: Request, res: Response): Promise<void> {
   const body = readBody(req, 'POST /extrinsics', ['extrinsic', 'payload', 'signature']);
   const hex = body.extrinsic !== undefined ? signedHexOf(body) : assembled(ctx, body);
-  const checked = await checkExtrinsic(ctx.actions, hex, body.extrinsic !== undefined ? 'extrinsic' : 'signature');
+  const checked = await checkExtrinsic(ctx.actions, ctx.spaces, hex, body.extrinsic !== undefined ? 'extrinsic' : 'signature');
   const { record, duplicate } = await ctx.tracker.submit(checked);
   const base = req.baseUrl;
   res.status(duplicate ? 200 : 202).location(`${base}/extrinsics/${record.hash}`).json(withLinks(base, record));

@@ -1,7 +1,7 @@
 // GET /config (what the page and scripts need to know about this chain and gateway) and
 // GET /accounts/{address} (an account's space, gateway grant and nonce, from chain state).
 import type { Request, Response } from 'express';
-import { checkAddress, displayBytes, hasGatewayGrant, SS58_PREFIX, spaceByOwner } from '../../chain';
+import { checkAddress, displayBytes, getSpace, hasGatewayGrant, SS58_PREFIX } from '../../chain';
 import { registryDomainOf, type WalletApiContext } from '../context';
 
 export function getConfig(ctx: WalletApiContext, req: Request, res: Response): void {
@@ -25,7 +25,9 @@ export async function getAccount(ctx: WalletApiContext, req: Request, res: Respo
   const { api, gatewayAddress } = ctx.actions;
   const address = checkAddress(req.params.address, 'address');
   const [space, gatewayGrant, nonce, account] = await Promise.all([
-    spaceByOwner(api, address),
+    // The owner's space id from the listing of spaces (read again only once a new space exists),
+    // then the space itself, for its members now.
+    ctx.spaces.idOwnedBy(address).then((id) => (id === undefined ? undefined : getSpace(api, id))),
     hasGatewayGrant(api, address, gatewayAddress),
     api.rpc.system.accountNextIndex(address),
     api.query.system.account(address),
