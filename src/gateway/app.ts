@@ -29,6 +29,7 @@ import { ChainRecorder } from './push/chain-recorder';
 import { PushPolicy } from './push/push-policy';
 import { ChainReader } from './resolve/chain-reader';
 import { GraphqlIndex } from './resolve/graphql-index';
+import { IndexHttp } from './resolve/index-http';
 import type { RegistryIndex } from './resolve/registry-index';
 import { RepositoryContents } from './resolve/repository-contents';
 import { ImportedRecords } from './bundles/imported-records';
@@ -133,7 +134,7 @@ export interface GatewayOptions {
    */
   readonly webRoot?: string;
   /** The artifact front doors (firmware, packages, plugins): default space, how long a publish waits for the index. */
-  readonly artifacts?: Omit<ArtifactDoorOptions, 'graphqlUrl'>;
+  readonly artifacts?: Omit<ArtifactDoorOptions, 'graphqlUrl' | 'index'>;
 }
 
 export interface GatewayApp {
@@ -182,7 +183,10 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   let stopping = false;
   const dir = join(options.dataDir, 'gateway');
   const chain = new ChainReader(options.api);
-  const index = typeof options.index === 'string' ? new GraphqlIndex(options.index) : options.index;
+  // One client of the index for the whole gateway: pulls, the doors, the page's relay and /readyz
+  // share its places, so together they stay within the index's bound per client.
+  const indexHttp = typeof options.index === 'string' ? new IndexHttp(options.index) : undefined;
+  const index = indexHttp ? new GraphqlIndex(indexHttp) : (options.index as RegistryIndex | undefined);
   const local = new LocalBlobs(join(dir, 'blobs'));
   const cache = new BlobCache(join(dir, 'cache'), options.blobCacheBytes ?? DEFAULT_BLOB_CACHE_BYTES);
   const verified = new VerifiedPairs(join(dir, 'verified-pairs.log'));
@@ -207,7 +211,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     recorder: options.gatewaySigner ? new ChainRecorder(options.api, options.gatewaySigner, { until: options.recordUntil }) : undefined,
     access: new AccessGuard(auth, policy, apiTokens),
     apiTokens,
-    artifacts: new ArtifactDoors({ ...options.artifacts, graphqlUrl: typeof options.index === 'string' ? options.index : undefined }),
+    artifacts: new ArtifactDoors({ ...options.artifacts, index: indexHttp }),
     logins,
     recent: { tags: new Map() },
     limits: { manifestBytes: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES },
@@ -234,7 +238,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     next();
   });
   const graphqlUrl = typeof options.index === 'string' ? options.index : undefined;
-  app.use(healthRoutes({ api: options.api, store, graphqlUrl, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, metricsAllowed: metricsAccess(options.metricsAllow), stopping: () => stopping }));
+  app.use(healthRoutes({ api: options.api, store, index: indexHttp, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, metricsAllowed: metricsAccess(options.metricsAllow), stopping: () => stopping }));
   app.use(limitRequests({ auth, limits: options.limits, uploads: context.uploadAdmission, apiTokens: context.apiTokens, metrics }));
   app.use('/token', express.urlencoded({ extended: false, limit: '64kb' }));
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
@@ -255,7 +259,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const walletLimits = options.limits?.walletApi ?? {};
   const walletApi =
     options.webRoot && options.gatewaySigner
-      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, registryDomain: auth.service, log, rateLimits: { perIp: walletLimits.perIp, perAccount: walletLimits.perAccount }, concurrency: walletLimits })
+      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, index: indexHttp, registryDomain: auth.service, log, rateLimits: { perIp: walletLimits.perIp, perAccount: walletLimits.perAccount }, concurrency: walletLimits })
       : undefined;
   if (walletApi) {
     app.use('/api', walletApi);

@@ -2,6 +2,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ActionContext } from './actions';
 import type { Slots } from './concurrency';
+import type { IndexHttp } from '../gateway/resolve/index-http';
 import type { SpaceDirectory } from '../gateway/resolve/space-directory';
 import type { TxTracker } from './tx-tracker';
 
@@ -14,6 +15,8 @@ export interface WalletApiContext {
   readonly streams: { readonly slots: Slots; readonly perIp: number; readonly total: number };
   /** The indexer's GraphQL endpoint, proxied at /api/graphql so the page stays same-origin. */
   readonly graphqlUrl?: string;
+  /** The client /api/graphql relays through: on a gateway, the one its pulls and listings share. */
+  readonly index?: IndexHttp;
   /**
    * The registry's domain (host[:port]) that login messages name: fixed by the server, never read
    * from a request's Host or X-Forwarded-Host, which whoever sends the request chooses.

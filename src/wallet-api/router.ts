@@ -18,6 +18,7 @@ import { API_PATHS } from './paths';
 import { walletApiRateLimits, type WalletApiRateLimits } from './rate-limits';
 import { DEFAULT_WALLET_API_CONCURRENCY, Slots, type WalletApiConcurrency } from './concurrency';
 import { TxTracker } from './tx-tracker';
+import { IndexHttp } from '../gateway/resolve/index-http';
 
 export interface WalletApiOptions {
   /** A connected polkadot.js API over WebSocket (status is followed by subscription). */
@@ -26,6 +27,8 @@ export interface WalletApiOptions {
   readonly gatewayAddress: string;
   /** The indexer's GraphQL URL, forwarded at /graphql for the page. */
   readonly graphqlUrl?: string;
+  /** The index client to forward through (a gateway's shared one); default one of its own for graphqlUrl. */
+  readonly index?: IndexHttp;
   /** The registry's domain (host[:port]) for docker commands and login tokens: the gateway's token service name (never taken from a request's headers). */
   readonly registryDomain: string;
   /** How long a submitted transaction is followed before it is reported failed; default 5 minutes. */
@@ -51,6 +54,7 @@ export function createWalletApiRouter(options: WalletApiOptions): WalletApiRoute
     spaces: new SpaceDirectory(options.api),
     streams: { slots: new Slots(concurrency.streamsPerIp, concurrency.streams), perIp: concurrency.streamsPerIp, total: concurrency.streams },
     graphqlUrl: options.graphqlUrl,
+    index: options.index ?? (options.graphqlUrl ? new IndexHttp(options.graphqlUrl) : undefined),
     registryDomain: options.registryDomain,
     log: options.log ?? ((line) => console.error(`wallet-api: ${line}`)),
   };

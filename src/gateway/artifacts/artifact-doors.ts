@@ -4,13 +4,16 @@
 // trip to be refused).
 import { type RateLimit, RateLimiter } from '../../limits/rate-limiter';
 import { ArtifactCatalog } from './catalog';
+import type { IndexHttp } from '../resolve/index-http';
 import { ArtifactError } from './errors';
 
 export interface ArtifactDoorOptions {
   /** Bare names (`sensor`) mean `<defaultSpace>/sensor`; without one only `<space>/<name>` works. */
   readonly defaultSpace?: string;
-  /** The index's GraphQL URL; without it listings, searches and ranges answer 503. */
+  /** The index's GraphQL URL; without it (or `index`) listings, searches and ranges answer 503. */
   readonly graphqlUrl?: string;
+  /** The gateway's shared index client, used instead of graphqlUrl (its bound counts every query the gateway sends). */
+  readonly index?: IndexHttp;
   /** How long a publish waits for the index to list the new version before answering; default 30 s. */
   readonly indexWaitMs?: number;
   /** Publishes per account (each is a chain transaction the gateway's key pays for); default 120 a minute, bursts of 30. */
@@ -39,7 +42,8 @@ export class ArtifactDoors {
 
   constructor(options: ArtifactDoorOptions = {}) {
     this.defaultSpace = options.defaultSpace;
-    this.catalog = options.graphqlUrl ? new ArtifactCatalog(options.graphqlUrl) : undefined;
+    const index = options.index ?? options.graphqlUrl;
+    this.catalog = index ? new ArtifactCatalog(index) : undefined;
     this.indexWaitMs = options.indexWaitMs ?? 30_000;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_ARTIFACT_FILE_BYTES;
     // A version's files together are as large as one file may be, unless the operator says more:

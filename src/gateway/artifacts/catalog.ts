@@ -1,11 +1,13 @@
 // Reading artifacts from the index (the GraphQL server's `artifacts` and `artifactVersions`,
 // which the content indexer fills from IPFS): listings, filters, semver ranges, the moved flag.
 // Every query has a deadline; an index that does not answer is the client's 503, never a guess.
+// Queries go through the gateway's one index client (resolve/index-http.ts): the doors' listings
+// and the pulls' lookups are one client to the index, held to its bound per client together.
 import semver from 'semver';
 import { OciError } from '../errors/oci-error';
 import { parseName } from '../oci/reference';
 import { ArtifactError } from './errors';
-import { splitUrlLogin, type UrlLogin } from '../../config/url-login';
+import { IndexHttp, IndexUnavailableError } from '../resolve/index-http';
 
 export interface VersionView {
   /** `<space>/<name>`. */
@@ -119,15 +121,16 @@ const toVersion = (row: VersionRow): VersionView | undefined =>
         files: row.files.map((f) => ({ title: f.title, mediaType: f.mediaType, digest: f.digest, size: Number(f.size) })),
       };
 
+/** How long the doors ask a client to wait when the index did not say. */
+const UNAVAILABLE_RETRY_SECONDS = 5;
+
 export class ArtifactCatalog {
-  readonly #url: string;
-  readonly #login: UrlLogin;
+  readonly #http: IndexHttp;
   readonly #timeoutMs: number;
 
-  constructor(url: string, options: { timeoutMs?: number } = {}) {
-    this.#login = splitUrlLogin(url);
-    // Named in messages without its password.
-    this.#url = this.#login.shown;
+  /** `index`: the GraphQL URL, or the gateway's shared index client. */
+  constructor(index: string | IndexHttp, options: { timeoutMs?: number } = {}) {
+    this.#http = typeof index === 'string' ? new IndexHttp(index) : index;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -160,6 +163,11 @@ export class ArtifactCatalog {
   }
 
   async artifacts(query: ArtifactQuery): Promise<ArtifactView[]> {
+    return (await this.artifactPage(query)).artifacts;
+  }
+
+  /** artifacts(), with how many rows the index answered: as many as asked for means there may be more (rows left out here still count). */
+  async artifactPage(query: ArtifactQuery): Promise<{ artifacts: ArtifactView[]; rows: number }> {
     // `latest` comes from the index, which sees every version: a listing that asks for one
     // version per artifact (a summary) still shows the highest release, not a newer pre-release.
     const data = await this.#query<{ artifacts: (Omit<ArtifactView, 'name' | 'artifactName' | 'labels' | 'latest' | 'versions' | 'space'> & { name: string | null; space: VersionRow['space']; labels: VersionRow['labels']; latest: VersionRow | null; versions: VersionRow[] })[] }>(
@@ -170,7 +178,7 @@ export class ArtifactCatalog {
       }`,
       { space: query.space ?? null, name: query.name ?? null, contains: query.nameContains ?? null, kind: query.kinds ?? null, label: query.labels ?? null, limit: query.limit ?? 100, offset: query.offset ?? 0, versions: query.versionLimit ?? 100 },
     );
-    return data.artifacts.flatMap((row) => {
+    const artifacts = data.artifacts.flatMap((row): ArtifactView[] => {
       const versions = row.versions.flatMap((v) => toVersion(v) ?? []);
       if (row.name === null || row.space.name === null || !addressable(row.space.name, row.name) || versions.length === 0) return [];
       const latest = (row.latest ? toVersion(row.latest) : undefined) ?? versions.find((v) => semver.valid(v.version) !== null && semver.prerelease(v.version) === null) ?? versions[0];
@@ -180,6 +188,7 @@ export class ArtifactCatalog {
         labels: Object.fromEntries(row.labels.map((l) => [l.key, l.value])), latest, versions,
       }];
     });
+    return { artifacts, rows: data.artifacts.length };
   }
 
   /**
@@ -189,15 +198,28 @@ export class ArtifactCatalog {
    * stranger's bytes under the owner's name. A digest the owner never recorded has no CID here.
    */
   async fileCids(digests: readonly string[], owner: string): Promise<Map<string, string>> {
-    if (digests.length === 0) return new Map();
+    return (await this.ownedFileCids(digests.map((digest) => ({ digest, owner })))).get(owner) ?? new Map();
+  }
+
+  /**
+   * fileCids() for files of many owners (a listing across spaces) in one query: owner → digest →
+   * the CID that owner recorded last. Each file is answered only from its own owner's records,
+   * even when another owner in the same listing recorded the same digest.
+   */
+  async ownedFileCids(files: readonly { readonly digest: string; readonly owner: string }[]): Promise<Map<string, Map<string, string>>> {
+    const cids = new Map<string, Map<string, string>>();
+    if (files.length === 0) return cids;
+    const wanted = new Set(files.map((f) => `${f.owner} ${f.digest}`));
     const data = await this.#query<{ digestInfoRecords: { digest: string | null; cid: string | null; account: { id: string } }[] }>(
-      'query($digests: [String!]!) { digestInfoRecords(where: { digest_in: $digests }, orderBy: blockNumber_DESC) { digest cid account { id } } }',
-      { digests: [...new Set(digests)] },
+      'query($digests: [String!]!, $owners: [String!]!) { digestInfoRecords(where: { digest_in: $digests, account: { id_in: $owners } }, orderBy: blockNumber_DESC) { digest cid account { id } } }',
+      { digests: [...new Set(files.map((f) => f.digest))], owners: [...new Set(files.map((f) => f.owner))] },
     );
-    const cids = new Map<string, string>();
     for (const row of data.digestInfoRecords) {
-      if (!row.digest || !row.cid || cids.has(row.digest) || row.account.id !== owner) continue;
-      cids.set(row.digest, row.cid);
+      // The query asks for every owner's records of every digest: only the pairs asked for count.
+      if (!row.digest || !row.cid || !wanted.has(`${row.account.id} ${row.digest}`)) continue;
+      const owned = cids.get(row.account.id) ?? new Map<string, string>();
+      cids.set(row.account.id, owned);
+      if (!owned.has(row.digest)) owned.set(row.digest, row.cid);
     }
     return cids;
   }
@@ -214,17 +236,18 @@ export class ArtifactCatalog {
   }
 
   async #query<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    let response: Response;
+    let answer;
     try {
-      response = await fetch(this.#login.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...this.#login.headers }, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.#timeoutMs) });
+      answer = await this.#http.graphql<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>(query, variables, this.#timeoutMs);
     } catch (error) {
-      throw new ArtifactError('UNAVAILABLE', `the index at ${this.#url} did not answer (${(error as { cause?: Error }).cause?.message ?? (error as Error).message}); retry shortly`, { retryAfterSeconds: 5, cause: error });
+      if (!(error instanceof IndexUnavailableError)) throw error;
+      throw new ArtifactError('UNAVAILABLE', `${error.message}; retry shortly`, { retryAfterSeconds: error.retryAfterSeconds ?? UNAVAILABLE_RETRY_SECONDS, cause: error });
     }
-    const body = (await response.json().catch(() => undefined)) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } | undefined;
+    const { body } = answer;
     const userError = body?.errors?.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
     if (userError) throw new ArtifactError(/range/.test(userError.message) ? 'INVALID_VERSION' : 'INVALID_METADATA', userError.message, { field: /range/.test(userError.message) ? 'range' : undefined });
-    if (!response.ok || !body?.data || body.errors?.length) {
-      throw new ArtifactError('UNAVAILABLE', `the index at ${this.#url} answered HTTP ${response.status}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}; retry shortly`, { retryAfterSeconds: 5 });
+    if (!answer.ok || !body?.data || body.errors?.length) {
+      throw new ArtifactError('UNAVAILABLE', `the index at ${this.#http.shown} answered HTTP ${answer.status}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}; retry shortly`, { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
     }
     return body.data;
   }

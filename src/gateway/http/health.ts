@@ -5,13 +5,15 @@ import type { RequestHandler } from 'express';
 import type { BlobStore } from '../../ipfs/blob-store';
 import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { OciError } from '../errors/oci-error';
-import { type Check, graphqlIndexHeight, indexLag, runChecks, sendAlive, sendReadiness } from '../../observability/readiness';
+import { type Check, indexLag, runChecks, sendAlive, sendReadiness } from '../../observability/readiness';
+import type { IndexHttp } from '../resolve/index-http';
+import { indexHeight } from './index-height';
 
 export interface HealthOptions {
   readonly api: ApiPromise;
   readonly store: BlobStore;
-  /** The index's GraphQL URL; its reachability and lag count only when it is given. */
-  readonly graphqlUrl?: string;
+  /** The gateway's client of the index's GraphQL; its reachability and lag count only when it is given. */
+  readonly index?: IndexHttp;
   readonly maxIndexLagBlocks: number;
   readonly metrics?: GatewayMetrics;
   /** Whether a client address may read /metrics (metricsAccess); default everyone. */
@@ -37,10 +39,10 @@ export function healthRoutes(options: HealthOptions): RequestHandler {
       return `answers at ${options.store.location}`;
     },
   };
-  if (options.graphqlUrl) {
-    const url = options.graphqlUrl;
+  if (options.index) {
+    const index = options.index;
     checks.index = async () => {
-      const [height, head] = await Promise.all([graphqlIndexHeight(url), finalized()]);
+      const [height, head] = await Promise.all([indexHeight(index), finalized()]);
       return indexLag(height, head, options.maxIndexLagBlocks);
     };
   }

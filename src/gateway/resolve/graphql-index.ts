@@ -1,21 +1,12 @@
 // RegistryIndex over the indexer's GraphQL API (OpenReader). Every query has a deadline, so a
 // slow or stopped index costs a pull at most that long before chain storage answers instead.
-//
-// The gateway is one client of `hcr graphql` relaying every user's pulls, and the server answers
-// each client at most GQL_MAX_CONCURRENT_PER_CLIENT requests at once (default 8), refusing the
-// next with 429 and Retry-After. So the gateway sends at most that many queries at once (others
-// wait for a place, within their deadline), takes a smaller bound named by a 429 as its own, and
-// sends a refused query again after the wait the server asks for: at most a few times, and only
-// while the wait ends before the query's deadline. A relay that only retried would turn a busy
-// index into a storm of refused requests; one that waited as long as told could hold a pull for
-// as long as anyone's answer says.
+// Queries go through the gateway's one index client (index-http.ts), which keeps the gateway as a
+// whole within the index's bound per client and follows its Retry-After.
 import type { RepositoryName } from '../oci/reference';
 import type { IndexedRecord, IndexedSpace, IndexedTags, OwnerManifests, OwnerSpace, RegistryIndex } from './registry-index';
-import { splitUrlLogin, type UrlLogin } from '../../config/url-login';
+import { IndexHttp, type IndexHttpOptions, IndexUnavailableError } from './index-http';
 
-export class IndexUnavailableError extends Error {
-  override readonly name = 'IndexUnavailableError';
-}
+export { DEFAULT_INDEX_CONCURRENCY, DEFAULT_INDEX_RETRIES, IndexHttp, IndexUnavailableError, retryAfterMs } from './index-http';
 
 interface RecordRow {
   cid: string | null;
@@ -35,41 +26,27 @@ const SPACE_FIELDS = 'id blockNumber owner { id }';
 type SpaceRow = { id: string; blockNumber: number; owner: { id: string } };
 const toSpace = (row: SpaceRow | null | undefined): IndexedSpace | undefined => (row ? { id: row.id, owner: row.owner.id, blockNumber: row.blockNumber } : undefined);
 
-/** Queries in flight at once unless told: `hcr graphql`'s default GQL_MAX_CONCURRENT_PER_CLIENT. */
-export const DEFAULT_INDEX_CONCURRENCY = 8;
-/** Times a query refused with 429 is sent again unless told. */
-export const DEFAULT_INDEX_RETRIES = 3;
-/** The wait after a 429 without a readable Retry-After, as `hcr graphql` asks for. */
-const DEFAULT_RETRY_AFTER_MS = 1_000;
-
-export interface GraphqlIndexOptions {
+export interface GraphqlIndexOptions extends IndexHttpOptions {
   /** One query's deadline (ms): waiting for a place, every attempt and every wait between them. */
   timeoutMs?: number;
-  /** Queries sent at once: at most the server's per-client bound (a 429 naming a smaller one lowers it). */
-  maxConcurrent?: number;
-  /** Times a query refused with 429 is sent again. */
-  maxRetries?: number;
 }
 
 export class GraphqlIndex implements RegistryIndex {
-  readonly #url: string;
-  readonly #login: UrlLogin;
+  readonly #http: IndexHttp;
   readonly #timeoutMs: number;
-  readonly #maxRetries: number;
-  readonly #places: QueryPlaces;
 
-  constructor(url: string, options: GraphqlIndexOptions = {}) {
-    this.#login = splitUrlLogin(url);
-    // Named in messages without its password.
-    this.#url = this.#login.shown;
+  /**
+   * `index`: the GraphQL URL, or the gateway's shared client (then `maxConcurrent` and
+   * `maxRetries` are that client's own).
+   */
+  constructor(index: string | IndexHttp, options: GraphqlIndexOptions = {}) {
+    this.#http = typeof index === 'string' ? new IndexHttp(index, options) : index;
     this.#timeoutMs = options.timeoutMs ?? 3_000;
-    this.#maxRetries = wholeNumber('maxRetries', options.maxRetries ?? DEFAULT_INDEX_RETRIES, 0);
-    this.#places = new QueryPlaces(wholeNumber('maxConcurrent', options.maxConcurrent ?? DEFAULT_INDEX_CONCURRENCY, 1));
   }
 
   /** How many queries it sends at once now (lowered by a 429 that names a smaller bound). */
   get maxConcurrent(): number {
-    return this.#places.limit;
+    return this.#http.maxConcurrent;
   }
 
   async nameOwner(repo: string): Promise<IndexedSpace | undefined> {
@@ -159,122 +136,11 @@ export class GraphqlIndex implements RegistryIndex {
   }
 
   async #query<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const deadline = AbortSignal.timeout(this.#timeoutMs);
-    const endsAt = Date.now() + this.#timeoutMs;
-    const body = JSON.stringify({ query, variables });
-    let release = await this.#place(deadline, false);
-    try {
-      for (let retries = 0; ; retries += 1) {
-        const response = await this.#post(body, deadline);
-        if (response.status !== 429) return await this.#data<T>(response);
-        const refusal = (await response.json().catch(() => undefined)) as Refusal | undefined;
-        this.#places.lower(refusal?.errors?.[0]?.extensions?.maxConcurrentPerClient);
-        const waitMs = retryAfterMs(response.headers.get('retry-after'));
-        const busy = `the index at ${this.#url} answered 429 (too many requests at once from this gateway)`;
-        if (retries >= this.#maxRetries) throw new IndexUnavailableError(`${busy} ${retries + 1} times in a row: other clients at this gateway's address share its bound; raise GQL_MAX_CONCURRENT_PER_CLIENT on the index (0: no bound), or give the gateway an index of its own`);
-        if (Date.now() + waitMs >= endsAt) throw new IndexUnavailableError(`${busy} and asked to wait ${Math.ceil(waitMs / 1000)} s, past this query's deadline of ${this.#timeoutMs} ms`);
-        // While it waits, its place goes to a query within the (maybe lowered) bound; then it
-        // is first in line. Queries refused together and sent again together would be refused again.
-        release();
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-        release = await this.#place(deadline, true);
-      }
-    } finally {
-      release();
-    }
-  }
-
-  async #place(deadline: AbortSignal, first: boolean): Promise<() => void> {
-    try {
-      return await this.#places.take(deadline, first);
-    } catch {
-      throw new IndexUnavailableError(`the index at ${this.#url} was not asked: this gateway's ${this.#places.limit} queries at a time (the index's bound per client) were all running until this query's deadline of ${this.#timeoutMs} ms`);
-    }
-  }
-
-  async #post(body: string, deadline: AbortSignal): Promise<Response> {
-    try {
-      return await fetch(this.#login.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...this.#login.headers }, body, signal: deadline });
-    } catch (error) {
-      throw new IndexUnavailableError(`the index at ${this.#url} did not answer (${(error as { cause?: Error }).cause?.message ?? (error as Error).message})`);
-    }
-  }
-
-  async #data<T>(response: Response): Promise<T> {
-    const body = (await response.json().catch(() => undefined)) as { data?: T; errors?: { message: string }[] } | undefined;
-    if (!response.ok || !body?.data || body.errors?.length) {
-      throw new IndexUnavailableError(`the index at ${this.#url} answered HTTP ${response.status}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
+    const answer = await this.#http.graphql<{ data?: T; errors?: { message: string }[] }>(query, variables, this.#timeoutMs);
+    const body = answer.body;
+    if (!answer.ok || !body?.data || body.errors?.length) {
+      throw new IndexUnavailableError(`the index at ${this.#http.shown} answered HTTP ${answer.status}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
     }
     return body.data;
-  }
-}
-
-/** The body of `hcr graphql`'s 429: its error names the bound per client. */
-type Refusal = { errors?: { extensions?: { maxConcurrentPerClient?: unknown } }[] };
-
-/** Retry-After as seconds or an HTTP date; anything else waits as `hcr graphql` asks by default. */
-export function retryAfterMs(header: string | null): number {
-  const text = header?.trim() ?? '';
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, at - Date.now());
-}
-
-function wholeNumber(name: string, value: number, least: number): number {
-  if (!Number.isInteger(value) || value < least) throw new Error(`the index client's ${name} must be a whole number of at least ${least}, got ${value}`);
-  return value;
-}
-
-/**
- * At most `limit` queries at once, the others waiting in order of arrival (a query sent again
- * after a 429 first) until a place is free or their deadline passes. A waiting query that gives up
- * leaves the line; a place is given back once.
- */
-class QueryPlaces {
-  #limit: number;
-  #running = 0;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(limit: number) {
-    this.#limit = limit;
-  }
-
-  get limit(): number {
-    return this.#limit;
-  }
-
-  /** Takes a server's bound as this client's own when it is smaller (never 0: that means no bound). */
-  lower(bound: unknown): void {
-    if (typeof bound === 'number' && Number.isInteger(bound) && bound >= 1 && bound < this.#limit) this.#limit = bound;
-  }
-
-  take(deadline: AbortSignal, first = false): Promise<() => void> {
-    if (deadline.aborted) return Promise.reject(deadline.reason);
-    if (this.#running < this.#limit && this.#waiting.length === 0) return Promise.resolve(this.#hold());
-    return new Promise((resolve, reject) => {
-      const turn = () => {
-        deadline.removeEventListener('abort', giveUp);
-        resolve(this.#hold());
-      };
-      const giveUp = () => {
-        const at = this.#waiting.indexOf(turn);
-        if (at >= 0) this.#waiting.splice(at, 1);
-        reject(deadline.reason);
-      };
-      deadline.addEventListener('abort', giveUp, { once: true });
-      if (first) this.#waiting.unshift(turn);
-      else this.#waiting.push(turn);
-    });
-  }
-
-  #hold(): () => void {
-    this.#running += 1;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this.#running -= 1;
-      while (this.#running < this.#limit && this.#waiting.length > 0) this.#waiting.shift()!();
-    };
   }
 }

@@ -73,12 +73,11 @@ async function lookUpFileCid(ctx: GatewayContext, name: RepositoryName, file: { 
 export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegistryOptions = {}) {
   const shown = (space: string, name: string) => shownName(space, name, ctx.artifacts.defaultSpace);
   const toMessages = async (versions: VersionView[]): Promise<PluginMessage[]> => {
-    const catalog = ctx.artifacts.requireCatalog();
-    const byOwner = new Map<string, string[]>();
-    for (const v of versions) for (const f of v.files.slice(0, 1)) byOwner.set(v.space.owner, [...(byOwner.get(v.space.owner) ?? []), f.digest]);
-    const cids = new Map<string, string>();
-    for (const [owner, digests] of byOwner) for (const [digest, cid] of await catalog.fileCids(digests, owner)) cids.set(digest, cid);
-    return versions.map((v) => ({ name: shown(v.space.name, v.artifactName), version: v.version, cid: v.files[0] ? cids.get(v.files[0].digest) ?? '' : '', path: pluginPath(v.files[0]?.title) }));
+    // One index query for the files of every version listed (up to 1,000, of as many owners),
+    // each answered from its own version's owner's records only.
+    const owned = await ctx.artifacts.requireCatalog().ownedFileCids(versions.flatMap((v) => v.files.slice(0, 1).map((f) => ({ digest: f.digest, owner: v.space.owner }))));
+    const cidOf = (v: VersionView) => (v.files[0] ? owned.get(v.space.owner)?.get(v.files[0].digest) ?? '' : '');
+    return versions.map((v) => ({ name: shown(v.space.name, v.artifactName), version: v.version, cid: cidOf(v), path: pluginPath(v.files[0]?.title) }));
   };
 
   return {
