@@ -28,6 +28,8 @@ export function firmwareRoutes(ctx: GatewayContext): Router {
       const handler = methods[req.method as keyof typeof methods];
       if (!handler) {
         res.setHeader('Allow', Object.keys(methods).join(', '));
+        // The answer repeats the request's path: a browser must not sniff it into HTML.
+        res.setHeader('X-Content-Type-Options', 'nosniff');
         res.status(405).type('text/plain').send(`${req.method} is not supported on ${req.path}: use ${Object.keys(methods).join(', ')}\n`);
         return;
       }

@@ -1,5 +1,7 @@
 // The plugin registry answers errors as gRPC statuses: each ArtifactError's code as the status
-// that means it, the message naming the problem and the fix.
+// that means it, the message naming the problem and the fix. A failure that says when to try again
+// (a publish past its account's rate, an index that is busy or down) carries `retry-after`
+// metadata in seconds, as the HTTP doors send Retry-After and the admission refusals do.
 import { type ServiceError, status as Status, Metadata } from '@grpc/grpc-js';
 import { type ArtifactErrorCode, toArtifactError } from '../../artifacts/errors';
 
@@ -27,5 +29,7 @@ export function grpcError(error: unknown, log: (line: string) => void): Partial<
   const metadata = new Metadata();
   metadata.set('hcr-error-code', failure.code);
   if (failure.options.field) metadata.set('hcr-error-field', failure.options.field);
+  const retryAfter = failure.options.retryAfterSeconds;
+  if (retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0) metadata.set('retry-after', String(Math.ceil(retryAfter)));
   return { code: STATUS[failure.code], details: failure.message, metadata };
 }
