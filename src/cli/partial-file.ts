@@ -4,10 +4,10 @@
 // shared download folder) can be planted in advance as a symlink to ~/.bashrc or another file
 // of the user's, and writing through it would overwrite that file with a stranger's bytes.
 // Ctrl-C (or a SIGTERM) while it is written removes it, so no half-written file is left behind.
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+// The name and the exclusive create are shared with the gateway's own files (exclusive-file.ts).
+import { createWriteStream, existsSync, rmSync, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { EXCLUSIVE_CREATE, temporaryPathBeside } from '../file-io/exclusive-file';
 
 const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** 128 + the signal's number, as shells report a command a signal stopped. */
@@ -30,15 +30,15 @@ export interface PartialFileOptions {
 }
 
 export function partialFileFor(target: string, options: PartialFileOptions = {}): PartialFile {
-  const path = join(dirname(target), `.${basename(target)}.${randomBytes(8).toString('hex')}.partial`);
-  // 'wx': O_CREAT | O_EXCL, which also refuses a symlink at the path instead of following it.
-  const stream = createWriteStream(path, { flags: 'wx', mode: options.mode ?? 0o666 });
+  const path = temporaryPathBeside(target);
+  // O_CREAT | O_EXCL, which also refuses a symlink at the path instead of following it.
+  const stream = createWriteStream(path, { flags: EXCLUSIVE_CREATE, mode: options.mode ?? 0o666 });
   // Only a file this process created is ever removed (never one that was at the path first).
   let created = false;
   stream.once('open', () => (created = true));
   const onInterrupt = (signal: (typeof INTERRUPTS)[number]) => {
     if (created) rmSync(path, { force: true });
-    process.stderr.write(`\n${signal}: stopped; the unfinished ${target} was removed\n`);
+    process.stderr.write(`\n${signal}: stopped; ${interruptedWrite(target, created)}\n`);
     process.exit(EXIT_ON[signal]);
   };
   for (const signal of INTERRUPTS) process.on(signal, onInterrupt);
@@ -61,4 +61,14 @@ export function partialFileFor(target: string, options: PartialFileOptions = {})
       settle();
     },
   };
+}
+
+/**
+ * What an interrupted write left. The target is only ever replaced whole, so it is as it was:
+ * said outright, since "the unfinished config.json was removed" reads as if the user's own
+ * config.json had been deleted.
+ */
+export function interruptedWrite(target: string, created: boolean): string {
+  const left = existsSync(target) ? `${target} itself was not changed` : `${target} was not created`;
+  return created ? `the unfinished new copy of ${target} was removed: ${left}` : `nothing was written: ${left}`;
 }

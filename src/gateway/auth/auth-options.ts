@@ -1,7 +1,5 @@
 // How the gateway authenticates: Docker's token flow with login tokens signed by accounts.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { secretFromFile } from './token-secret-file';
 
 export interface AuthOptions {
   /** Off: anyone may pull, and push as the space owner's proxy (for local development only). Default on. */
@@ -75,47 +73,13 @@ export function publicUrlOrigin(value: string): string {
   return url.origin;
 }
 
-/** RFC 7518 §3.2: an HS256 key is at least as long as the hash, 32 bytes (what a new file gets). */
-const MIN_SECRET_FILE_BYTES = 32;
-
 /**
  * An empty key signs and verifies like any other, so a gateway running on one would take tokens
- * anyone can make (a push as any account): refused, as is a key file too short to resist guessing
- * (an empty file a crash or a `touch` left, or an unset secret mounted as a file).
+ * anyone can make (a push as any account): refused, as a key file too short to resist guessing
+ * is (token-secret-file.ts).
  */
 function givenSecret(secret: string | Buffer): Buffer {
   const bytes = Buffer.from(secret);
   if (bytes.length === 0) throw new Error('auth.secret is empty, and anyone could sign access tokens with an empty key: give at least 32 random bytes, or leave it out for a secret generated into the data dir');
   return bytes;
-}
-
-function secretFromFile(file: string): Buffer {
-  if (existsSync(file)) return readSecretFile(file);
-  mkdirSync(dirname(file), { recursive: true });
-  const secret = randomBytes(32);
-  // Written whole under another name, then linked into place only if no file is there yet: a
-  // process starting at the same time on this data dir never reads a half-written (empty) file,
-  // and both end up with the same secret.
-  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(partial, secret, { mode: 0o600 });
-  chmodSync(partial, 0o600);
-  try {
-    linkSync(partial, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readSecretFile(file);
-  } finally {
-    rmSync(partial, { force: true });
-  }
-  return secret;
-}
-
-function readSecretFile(file: string): Buffer {
-  const secret = readFileSync(file);
-  if (secret.length < MIN_SECRET_FILE_BYTES) {
-    throw new Error(
-      `the token secret ${file} holds ${secret.length} bytes, fewer than the ${MIN_SECRET_FILE_BYTES} an access-token key needs (with a short or empty key anyone could sign tokens and push as any account): delete it to have a new one generated (login tokens stay valid; access and refresh tokens issued before do not, so docker clients log in again), or write the secret the other replicas share into it (head -c 32 /dev/urandom > ${file})`,
-    );
-  }
-  return secret;
 }

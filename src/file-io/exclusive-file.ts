@@ -1,0 +1,37 @@
+// New files written beside their target, to be renamed or linked over it once whole. A name known
+// in advance ("token-secret.tmp", "out.<pid>.part") in a directory someone else can write (a
+// shared data dir, /tmp, DOCKER_CONFIG in a CI workspace) can be planted first as a symlink to a
+// file of the user's, or to a place the planter can read, and opening it to write would follow the
+// link. So the name carries 128 random bits, and the file is created exclusively: O_CREAT|O_EXCL
+// fails on anything already at the path, a symlink included, instead of opening it.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** The open flags of an exclusive create (O_WRONLY | O_CREAT | O_EXCL); for fs.open and write streams. */
+export const EXCLUSIVE_CREATE = 'wx';
+
+/** A hidden name beside `target` that no one can guess: `.<name>.<32 hex digits>.partial`. */
+export function temporaryPathBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${randomBytes(16).toString('hex')}.partial`);
+}
+
+/**
+ * Creates `path`, which must not exist, with `mode` from its creation (fixed with fchmod too, so
+ * the umask cannot leave it looser or stricter), writes `bytes` and flushes them to the disk, so
+ * that a crash never leaves a short file under the target's name once it is linked or renamed
+ * there. On failure a file this call created is removed; one that was there first is left alone.
+ */
+export function writeNewFileSync(path: string, bytes: Uint8Array, mode: number): void {
+  const fd = openSync(path, EXCLUSIVE_CREATE, mode);
+  try {
+    fchmodSync(fd, mode);
+    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(path, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+}
