@@ -9,6 +9,7 @@ import { CliError, EXIT } from './errors';
 import { hasServices, stopServices } from './shutdown';
 import { terminalLines } from './terminal-text';
 import { hideSecretsFromProcessList } from './hide-secrets';
+import { checkUrlOptions, withQuotedLoginsStarred } from './url-flags';
 
 // First of all: a key or token on the command line leaves the process list (hide-secrets.ts).
 hideSecretsFromProcessList();
@@ -17,7 +18,10 @@ const program = new Command('hcr')
   .description('Hippius container registry: dev chain, indexer, OCI gateway and wallet tools')
   .showHelpAfterError()
   .option('--config <file>', 'a configuration file (YAML) with any setting that has a flag or an environment variable; flags, then environment variables, win over it (env HCR_CONFIG)')
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage))
+  // Commander quotes a refused value whole (`--peer 'https://u:PASSWORD@…' is invalid`); the
+  // commands registered below inherit this.
+  .configureOutput({ outputError: (text, write) => write(withQuotedLoginsStarred(text)) });
 
 // A reader that goes away early (`hcr login --print-token | head -c1`, a `podman login` that
 // fails) closes the pipe under stdout. A C program would die of SIGPIPE without a word; Node
@@ -50,6 +54,9 @@ program.hook('preAction', (_program, command) => {
     throw new CliError(scrub((error as Error).message), EXIT.usage);
   }
 });
+
+// After the configuration file, so that its values are checked too: a malformed URL is a usage error naming its flag.
+program.hook('preAction', (_program, command) => checkUrlOptions(command));
 
 program.parseAsync(process.argv).then(() => {
   // A one-shot command has done its work: leave now. Left to the event loop, every command that

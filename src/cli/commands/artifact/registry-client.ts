@@ -6,8 +6,8 @@ import { createLoginToken } from '../../../gateway/auth/login-token';
 import { basicCredentials, discoverTokenService } from '../../../gateway/auth/token-service';
 import { DEFAULTS } from '../../../config/defaults';
 import { errorAnswerText, STALL_MS } from '../../bounded-answer';
-import { hideUrlLogins } from '../../../observability/url-logins';
 import { CliError, EXIT } from '../../errors';
+import { checkedUrl, URL_FLAGS } from '../../url-flags';
 import { addKeyOptions, type KeyFlags } from '../space/options';
 import { loadSigningKey } from '../space/signing-key';
 
@@ -27,20 +27,11 @@ export function addRegistryOptions(command: Command, options: { keys?: boolean }
   return options.keys === false ? command : addKeyOptions(command);
 }
 
+/** The gateway's base URL: --registry, else HCR_REGISTRY, else the default, checked as every URL flag is (url-flags.ts). */
 export function registryUrl(flags: RegistryFlags): string {
-  const raw = (flags.registry || process.env.HCR_REGISTRY || DEFAULT_REGISTRY).trim().replace(/\/+$/, '');
-  const url = /^https?:\/\//i.test(raw) ? raw : `http://${raw}`;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new CliError(`--registry ${JSON.stringify(hideUrlLogins(raw))} is not a gateway address: give http(s)://host[:port] or host[:port], for example ${DEFAULT_REGISTRY}`, EXIT.usage);
-  }
-  // fetch refuses such a URL, and its error would quote the password.
-  if (parsed.username || parsed.password) {
-    throw new CliError(`--registry ${JSON.stringify(hideUrlLogins(raw))} holds a login, which is never sent: give the gateway as http(s)://host[:port], and sign in with --token (or HCR_TOKEN) or --suri/--keyring`, EXIT.usage);
-  }
-  return url;
+  if (flags.registry?.trim()) return checkedUrl('--registry', '', flags.registry, URL_FLAGS.registry);
+  if (process.env.HCR_REGISTRY?.trim()) return checkedUrl('--registry', ' (from HCR_REGISTRY)', process.env.HCR_REGISTRY, URL_FLAGS.registry);
+  return DEFAULT_REGISTRY;
 }
 
 /** The Authorization header: the API token, else a login token signed now, else none (anonymous). */
