@@ -73,16 +73,37 @@ export function loggerFromLines(log: (line: string) => void, bound: LogFields = 
   };
 }
 
+/** The keys a JSON line's record owns, whether or not the line has them (a logger without a service). */
+const RECORD_KEYS: ReadonlySet<string> = new Set(['time', 'level', 'service', 'msg']);
+
 function jsonLine(level: LogLevel, service: string | undefined, msg: string, fields: LogFields): string {
   const head = { time: new Date().toISOString(), level, ...(service ? { service } : {}), msg };
   let json: string;
   try {
-    json = logJson({ ...head, ...fields });
+    json = logJson({ ...head, ...renamedClashes(fields) });
   } catch (error) {
     // A field JSON cannot hold (an object that refers to itself): the record is still logged.
     json = logJson({ ...head, fieldsNotLogged: firstLine(error) });
   }
   return escapeJsonLine(json);
+}
+
+/**
+ * Fields named as the record's own keys, renamed `field.time`, `field.level`…: spread after the
+ * head they replaced it, so a field (a request's or a chain record's value passed on as one) could
+ * make an error line read as `info`, move it in time, or pass it off as another service's. A
+ * renamed key that is taken too gets `field.` once more; nothing is dropped.
+ */
+function renamedClashes(fields: LogFields): LogFields {
+  if (!Object.keys(fields).some((key) => RECORD_KEYS.has(key))) return fields;
+  const renamed = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(fields)) {
+    let name = key;
+    while (RECORD_KEYS.has(name) || renamed.has(name) || (name !== key && Object.hasOwn(fields, name))) name = `field.${name}`;
+    renamed.set(name, value);
+  }
+  // fromEntries defines each key, so even a field named __proto__ stays a field.
+  return Object.fromEntries(renamed);
 }
 
 function textLine(level: LogLevel, service: string | undefined, msg: string, fields: LogFields): string {
