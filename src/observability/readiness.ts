@@ -2,7 +2,6 @@
 // for each failure. `/healthz` says only that the process answers; `/readyz` runs the checks.
 import type { ServerResponse } from 'node:http';
 import { scrub } from './redact';
-import { splitUrlLogin } from '../config/url-login';
 
 /** A check resolves with what it found ("best block #12") or throws saying what is wrong and what to do. */
 export type Check = () => Promise<string>;
@@ -77,24 +76,6 @@ export function indexLag(indexHeight: number, chainFinalized: number, maxLagBloc
     throw new Error(`the index is at block #${indexHeight}, ${lag} blocks behind the chain's finalized #${chainFinalized} (more than ${maxLagBlocks}): check that the processor runs and reaches the chain, or raise the threshold`);
   }
   return `at block #${indexHeight}, ${lag} behind the chain's finalized #${chainFinalized}`;
-}
-
-/** The processor's height through the index's GraphQL (`squidStatus`), which also shows Postgres answers. */
-export async function graphqlIndexHeight(graphqlUrl: string, timeoutMs = 3_000): Promise<number> {
-  let response: Response;
-  const login = splitUrlLogin(graphqlUrl);
-  try {
-    response = await fetch(login.url, { method: 'POST', headers: { 'content-type': 'application/json', ...login.headers }, body: '{"query":"{ squidStatus { height } }"}', signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    throw new Error(`the index's GraphQL at ${login.shown} cannot be reached (${(error as Error).message}): start it (hcr graphql) or fix GRAPHQL_URL`);
-  }
-  const body = (await response.json().catch(() => undefined)) as { data?: { squidStatus?: { height?: number } }; errors?: { message: string }[] } | undefined;
-  const height = body?.data?.squidStatus?.height;
-  if (!response.ok || typeof height !== 'number') {
-    const why = body?.errors?.[0]?.message ?? `HTTP ${response.status}`;
-    throw new Error(`the index's GraphQL at ${graphqlUrl} could not say how far it is (${why}): check that its Postgres is up`);
-  }
-  return height;
 }
 
 /** The chain's finalized height over JSON-RPC on HTTP (a node serves it on the WebSocket port too). */
