@@ -1,12 +1,20 @@
 // Spaces by name, read from chain state once per new space. Every new space changes NextSpaceId
 // (it only grows), and nothing else adds or removes a space, so a listing made when NextSpaceId
-// was N holds every space of any state whose NextSpaceId is N or less. Members can change without
-// a new space: callers that need them read the space again (getSpace).
+// was N holds every space of any later state of the same chain whose NextSpaceId is N or less.
+// Members can change without a new space: callers that need them read the space again (getSpace).
+//
+// "The same chain": a reorg can drop the block a listing was read at, and the new branch's
+// NextSpaceId (it depends on the blocks' numbers) can be no higher than the listing's while its
+// spaces differ: the listing would then hold a space the chain no longer has, which could own a
+// name someone else claimed on the new branch. So a listing is read at one block and reused only
+// while that block is still on the node's best chain.
 import type { ApiPromise } from '@polkadot/api';
 import { bytesArg, listSpaces, nextSpaceId, type SpaceView } from '../../chain';
 
 interface Listing {
-  /** NextSpaceId read before the spaces were listed: the listing holds every space up to it. */
+  /** The block the listing was read at. */
+  readonly block: { readonly number: number; readonly hash: string };
+  /** NextSpaceId at that block: the listing holds every space up to it. */
   readonly next: bigint;
   readonly byName: Map<string, SpaceView[]>;
   /** Space ids by owner: one space per owner, and no call changes a space's owner. */
@@ -48,7 +56,7 @@ export class SpaceDirectory {
   }
 
   async #listingFrom(next: bigint): Promise<Listing> {
-    if (this.#listing && this.#listing.next >= next) return this.#listing;
+    if (this.#listing && this.#listing.next >= next && (await this.#onBestChain(this.#listing))) return this.#listing;
     // One listing at a time; a caller that needs a newer state than the one loading waits for it, then lists again.
     while (this.#loading) {
       const loaded = await this.#loading.catch(() => undefined);
@@ -63,16 +71,25 @@ export class SpaceDirectory {
     }
   }
 
+  /** Whether the block `listing` was read at is still on the node's best chain (no reorg dropped it). */
+  async #onBestChain(listing: Listing): Promise<boolean> {
+    return (await this.#api.rpc.chain.getBlockHash(listing.block.number)).toHex() === listing.block.hash;
+  }
+
   async #load(): Promise<Listing> {
-    const next = BigInt(await nextSpaceId(this.#api));
+    const header = await this.#api.rpc.chain.getHeader();
+    const block = { number: header.number.toNumber(), hash: header.hash.toHex() };
+    // Both read at that one block, whatever the node imports meanwhile.
+    const at = await this.#api.at(block.hash);
+    const next = BigInt(await nextSpaceId(at));
     const byName = new Map<string, SpaceView[]>();
     const byOwner = new Map<string, string>();
-    for (const space of await listSpaces(this.#api)) {
+    for (const space of await listSpaces(at)) {
       const named = byName.get(space.repoName.hex) ?? [];
       named.push(space);
       byName.set(space.repoName.hex, named);
       byOwner.set(space.owner, space.id);
     }
-    return { next, byName, byOwner };
+    return { block, next, byName, byOwner };
   }
 }
