@@ -11,19 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { addManifest, storeDigestInfo, submitTx } from '../../src/chain';
-import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import { blobOf, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
 import { waitFor } from '../indexer/helpers/wait';
 import { type DoorsFixture, startDoors } from './helpers/doors';
 import { loginHeader, mintToken } from './helpers/tokens';
+import { pluginRegistryClient } from './helpers/plugin-client';
 
 type Client = grpc.Client & Record<string, (request: unknown, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, response: any) => void) => grpc.ClientUnaryCall>;
 
 function pluginClient(address: string): Client {
-  const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-  return new (pb.PluginRegistry as grpc.ServiceClientConstructor)(address, grpc.credentials.createInsecure()) as unknown as Client;
+  return pluginRegistryClient<Client>(address);
 }
 
 function call(client: Client, method: string, request: unknown, token?: string): Promise<any> {

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { freePorts } from '../../src/indexer/free-port';
-import { PLUGIN_REGISTRY_PROTO } from '../../src/gateway/doors/plugins/server';
 import { collect, expectExit, spawnHcr } from '../cli/helpers/run-hcr';
+import { pluginRegistryClient } from './helpers/plugin-client';
 
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
   let output = '';
@@ -69,8 +68,7 @@ describe('the doors\' settings on hcr gateway', () => {
     await waitForOutput(configured, new RegExp(`plugins: 127\\.0\\.0\\.1:${grpcPort} \\(gRPC pb\\.PluginRegistry`));
     const health = (await (await fetch(`http://127.0.0.1:${first}/health`)).json()) as { status: string; default_space: string; read_only: boolean };
     assert.deepEqual([health.status, health.default_space, health.read_only], ['healthy', 'acme', true]);
-    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-    const client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure()) as any;
+    const client = pluginRegistryClient<any>(`127.0.0.1:${grpcPort}`);
     const refused = await new Promise<grpc.ServiceError>((resolve) => client.RegisterPlugin({ name: 'p', version: '1.0.0', plugin: 'data:;base64,AA==' }, new grpc.Metadata(), (error: grpc.ServiceError) => resolve(error)));
     client.close();
     assert.equal(refused.code, grpc.status.UNAUTHENTICATED, refused.details);

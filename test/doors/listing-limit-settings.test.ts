@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { PLUGIN_REGISTRY_PROTO } from '../../src/gateway/doors/plugins/server';
 import { freePorts } from '../../src/indexer/free-port';
 import { collect, expectExit, spawnHcr, stopChild, waitForOutput } from '../cli/helpers/run-hcr';
 import { type HeldIndex, startHeldIndex } from './helpers/held-index';
+import { pluginRegistryClient } from './helpers/plugin-client';
 
 describe('gateway.limits.listings in the configuration file', () => {
   let dir: string;
@@ -72,8 +71,7 @@ describe('gateway.limits.listings in the configuration file', () => {
     assert.equal(search.headers.get('retry-after'), '1');
     const setting = /already has 1 listings or searches in progress, the most one client may have at once: .*gateway\.limits\.listings\.concurrentPerIp in the configuration file raises it/;
     assert.match(((await search.json()) as { error: { message: string } }).error.message, setting);
-    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-    const client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(grpcAddress, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, (request: unknown, callback: (error: grpc.ServiceError | null) => void) => void>;
+    const client = pluginRegistryClient<grpc.Client & Record<string, (request: unknown, callback: (error: grpc.ServiceError | null) => void) => void>>(grpcAddress);
     try {
       const refused = await new Promise<grpc.ServiceError | null>((resolve) => client.DiscoverPlugins({}, resolve));
       assert.equal(refused?.code, grpc.status.RESOURCE_EXHAUSTED, refused?.details);

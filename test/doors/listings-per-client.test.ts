@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
 import { type HeldIndex, startHeldIndex } from './helpers/held-index';
+import { pluginRegistryClient } from './helpers/plugin-client';
 
 type Callback = (error: grpc.ServiceError | null, response: unknown) => void;
 type Client = grpc.Client & { DiscoverPlugins(request: unknown, metadata: grpc.Metadata, callback: Callback): grpc.ClientUnaryCall };
@@ -29,8 +29,7 @@ describe('listings and searches from one client', () => {
     index = await startHeldIndex();
     t = await startTestGateway({ index: index.url, artifacts: { defaultSpace: 'acme' }, limits: { listings: LIMITS } });
     registry = await startPluginRegistry({ context: t.gateway.gateway.context, port: 0 });
-    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-    client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(registry.address, grpc.credentials.createInsecure()) as unknown as Client;
+    client = pluginRegistryClient<Client>(registry.address);
   });
   after(async () => {
     client?.close();

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import type { RunningGateway } from '../../src/gateway';
-import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import type { EmbeddedBlobStore } from '../../src/ipfs';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
 import { blobOf, OCI_MANIFEST, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
+import { pluginRegistryClient } from './helpers/plugin-client';
 
 const CALLS = 8;
 
@@ -45,8 +45,7 @@ describe('GetPlugin on a gateway that has not verified the file yet', () => {
     reads = counted.reads;
     replica = await t.startReplica({ blobStore: counted.store, artifacts: { defaultSpace: 'acme', indexWaitMs: 0 } });
     registry = await startPluginRegistry({ context: replica.gateway.context, port: 0 });
-    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-    client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(registry.address, grpc.credentials.createInsecure()) as typeof client;
+    client = pluginRegistryClient<typeof client>(registry.address);
   });
   after(async () => {
     client?.close();

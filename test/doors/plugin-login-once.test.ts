@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { createLoginToken } from '../../src/gateway';
-import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
+import { pluginRegistryClient } from './helpers/plugin-client';
 
 type Client = grpc.Client & Record<string, (request: unknown, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, response: any) => void) => grpc.ClientUnaryCall>;
 
@@ -20,8 +20,7 @@ describe('RegisterPlugin with a login token taken once', () => {
   before(async () => {
     t = await startTestGateway({ auth: { enabled: true, loginTokenReuse: 'once' }, artifacts: { defaultSpace: 'acme', indexWaitMs: 0 } });
     registry = await startPluginRegistry({ context: t.gateway.gateway.context, port: 0 });
-    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-    client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(registry.address, grpc.credentials.createInsecure()) as unknown as Client;
+    client = pluginRegistryClient<Client>(registry.address);
   });
   after(async () => {
     client?.close();

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { MessageBudget } from '../../src/gateway/doors/plugins/message-budget';
-import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
 import { mintToken } from './helpers/tokens';
+import { pluginRegistryService } from './helpers/plugin-client';
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
 const dataUrl = (bytes: number) => `data:application/octet-stream;base64,${randomBytes(bytes).toString('base64')}`;
@@ -36,8 +36,7 @@ describe('the memory RegisterPlugin messages hold at once', () => {
     registry = await startPluginRegistry({ context: t.gateway.gateway.context, port: 0, maxMessageBytes: MAX_MESSAGE_BYTES, messageBudgetBytes: 2 * MAX_MESSAGE_BYTES, messageBudgetWaitMs: 300 });
     // One that waits half a second for a message after the metadata.
     hasty = await startPluginRegistry({ context: t.gateway.gateway.context, port: 0, maxMessageBytes: MAX_MESSAGE_BYTES, messageBudgetBytes: MAX_MESSAGE_BYTES, messageArrivalMs: 500 });
-    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-    service = pb.PluginRegistry as grpc.ServiceClientConstructor;
+    service = pluginRegistryService();
     method = service.service.RegisterPlugin as grpc.MethodDefinition<unknown, unknown>;
     alice = (await mintToken(t.url, t.gateway.service, t.keys.alice, ['publish'], 'ci')).token;
     bob = (await mintToken(t.url, t.gateway.service, t.keys.bob, ['publish'], 'bob-ci')).token;

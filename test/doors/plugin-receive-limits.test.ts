@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { READ_CALL_MESSAGE_BYTES } from '../../src/gateway/doors/plugins/receive-limits';
-import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
 import { mintToken } from './helpers/tokens';
+import { pluginRegistryService } from './helpers/plugin-client';
 
 const REFLECTION_PATH = '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo';
 const ONE_MIB = 1024 * 1024;
@@ -41,8 +41,7 @@ describe('the size of anonymous gRPC requests', () => {
     t = await startTestGateway({ auth: { enabled: true }, artifacts: { defaultSpace: 'acme', indexWaitMs: 0 } });
     // The default largest message (64 MiB), as `hcr gateway` serves it.
     registry = await startPluginRegistry({ context: t.gateway.gateway.context, port: 0 });
-    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-    service = pb.PluginRegistry as grpc.ServiceClientConstructor;
+    service = pluginRegistryService();
     client = new service(registry.address, grpc.credentials.createInsecure());
     publish = (await mintToken(t.url, t.gateway.service, t.keys.alice, ['publish'], 'ci')).token;
   });

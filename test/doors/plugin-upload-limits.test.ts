@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { PLUGIN_REGISTRY_PROTO, type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
+import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
 import { startSlowPackagePublish } from './helpers/slow-publish';
 import { mintToken } from './helpers/tokens';
+import { pluginRegistryClient } from './helpers/plugin-client';
 
 type Client = grpc.Client & Record<string, (request: unknown, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, response: any) => void) => grpc.ClientUnaryCall>;
 
@@ -51,8 +51,7 @@ describe('upload limits on the gRPC plugin door', () => {
       limits: { uploads: { perIp: { perMinute: 1, burst: 8 }, concurrentPerAccount: 1 } },
     });
     registry = await startPluginRegistry({ context: t.gateway.gateway.context, port: 0, maxMessageBytes: MAX_MESSAGE_BYTES });
-    const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-    client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(registry.address, grpc.credentials.createInsecure()) as unknown as Client;
+    client = pluginRegistryClient<Client>(registry.address);
     publish = (await mintToken(t.url, t.gateway.service, t.keys.alice, ['publish'], 'ci')).token;
     read = (await mintToken(t.url, t.gateway.service, t.keys.alice, ['read'], 'reader')).token;
   });

@@ -5,11 +5,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { ArtifactDoors } from '../../../src/gateway/artifacts/artifact-doors';
 import type { GatewayContext } from '../../../src/gateway/context';
-import { PLUGIN_REGISTRY_PROTO, startPluginRegistry } from '../../../src/gateway/doors/plugins/server';
+import { startPluginRegistry } from '../../../src/gateway/doors/plugins/server';
 import { ListingAdmission } from '../../../src/limits/listing-admission';
+import { pluginRegistryClient } from './plugin-client';
 
 export interface IndexAnswer {
   readonly status?: number;
@@ -45,8 +45,7 @@ export async function startScriptedPluginDoor(answer: (query: string, variables:
     log: () => undefined,
   } as unknown as GatewayContext;
   const registry = await startPluginRegistry({ context: ctx, port: 0 });
-  const pb = grpc.loadPackageDefinition(loadSync(PLUGIN_REGISTRY_PROTO, { keepCase: true, defaults: true, oneofs: true })).pb as grpc.GrpcObject;
-  const client = new (pb.PluginRegistry as grpc.ServiceClientConstructor)(registry.address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+  const client = pluginRegistryClient<grpc.Client & Record<string, Function>>(registry.address);
   return {
     queries,
     call: (method, request) => new Promise((resolve, reject) => client[method](request, new grpc.Metadata(), (error: grpc.ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response)))),
