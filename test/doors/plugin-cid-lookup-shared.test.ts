@@ -10,8 +10,7 @@ import type { RunningGateway } from '../../src/gateway';
 import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import type { EmbeddedBlobStore } from '../../src/ipfs';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
-import { blobOf, OCI_MANIFEST, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
-import { pluginRegistryClient } from './helpers/plugin-client';
+import { pluginRegistryClient, pushPluginOverOci } from './helpers/plugin-client';
 
 const CALLS = 8;
 
@@ -56,17 +55,7 @@ describe('GetPlugin on a gateway that has not verified the file yet', () => {
   test(`${CALLS} calls at once read the file's bytes once, and all get its CID`, async () => {
     // A plugin pushed through the first gateway (as oras would push it): the replica has its
     // bytes in the shared store, but never hashed them.
-    const config = blobOf('{}');
-    const file = blobOf(randomBytes(4 * 1024 * 1024));
-    for (const blob of [config, file]) assert.equal((await pushBlob(t.url, 'acme/big', blob)).status, 201);
-    const manifest = blobOf(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      artifactType: 'application/vnd.hcr.plugin.v1',
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config.digest, size: config.size },
-      layers: [{ mediaType: 'application/octet-stream', digest: file.digest, size: file.size, annotations: { 'org.opencontainers.image.title': 'big.so' } }],
-    }));
-    const pushed = await pushManifest(t.url, 'acme/big', '1.0.0', manifest);
+    const pushed = await pushPluginOverOci(t.url, 'acme/big', '1.0.0', 'big.so', randomBytes(4 * 1024 * 1024));
     assert.equal(pushed.status, 201, await pushed.clone().text());
 
     const getPlugin = () => new Promise<{ plugin: { cid: string } }>((resolve, reject) => client.GetPlugin({ name: 'big', version: '1.0.0' }, (error: grpc.ServiceError | null, answer: any) => (error ? reject(error) : resolve(answer))));

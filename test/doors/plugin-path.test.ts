@@ -7,8 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gateway/doors/plugins/server';
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
-import { blobOf, OCI_MANIFEST, pushBlob, pushManifest } from '../gateway/helpers/oci-client';
-import { pluginRegistryClient } from './helpers/plugin-client';
+import { pluginRegistryClient, pushPluginOverOci } from './helpers/plugin-client';
 
 describe('the path GetPlugin answers', () => {
   let t: TestGateway;
@@ -28,17 +27,7 @@ describe('the path GetPlugin answers', () => {
 
   test('is the title\'s last component, whatever directories the pusher put in it', async () => {
     // A plugin pushed over the OCI API (as oras would), its file titled with a climbing path.
-    const config = blobOf('{}');
-    const file = blobOf(randomBytes(200));
-    for (const blob of [config, file]) assert.equal((await pushBlob(t.url, 'acme/climber', blob)).status, 201);
-    const manifest = blobOf(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      artifactType: 'application/vnd.hcr.plugin.v1',
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config.digest, size: config.size },
-      layers: [{ mediaType: 'application/octet-stream', digest: file.digest, size: file.size, annotations: { 'org.opencontainers.image.title': '../../../home/user/.bashrc' } }],
-    }));
-    const pushed = await pushManifest(t.url, 'acme/climber', '1.0.0', manifest);
+    const pushed = await pushPluginOverOci(t.url, 'acme/climber', '1.0.0', '../../../home/user/.bashrc', randomBytes(200));
     assert.equal(pushed.status, 201, await pushed.clone().text());
     const found = await new Promise<{ plugin: { path: string; cid: string } }>((resolve, reject) => client.GetPlugin({ name: 'climber', version: '1.0.0' }, (error: grpc.ServiceError | null, answer: any) => (error ? reject(error) : resolve(answer))));
     assert.equal(found.plugin.path, '.bashrc');
