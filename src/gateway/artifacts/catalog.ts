@@ -7,7 +7,7 @@ import semver from 'semver';
 import { OciError } from '../errors/oci-error';
 import { parseName } from '../oci/reference';
 import { ArtifactError } from './errors';
-import { IndexHttp, IndexUnavailableError } from '../resolve/index-http';
+import { IndexHttp, IndexUnavailableError, unansweredText } from '../resolve/index-http';
 
 export interface VersionView {
   /** `<space>/<name>`. */
@@ -247,7 +247,7 @@ export class ArtifactCatalog {
     const userError = body?.errors?.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
     if (userError) throw new ArtifactError(/range/.test(userError.message) ? 'INVALID_VERSION' : 'INVALID_METADATA', userError.message, { field: /range/.test(userError.message) ? 'range' : undefined });
     if (!answer.ok || !body?.data || body.errors?.length) {
-      throw new ArtifactError('UNAVAILABLE', `the index at ${this.#http.shown} answered HTTP ${answer.status}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}; retry shortly`, { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
+      throw new ArtifactError('UNAVAILABLE', `${unansweredText(this.#http.shown, answer)}; retry shortly`, { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS });
     }
     return body.data;
   }

@@ -4,7 +4,7 @@
 // whole within the index's bound per client and follows its Retry-After.
 import type { RepositoryName } from '../oci/reference';
 import type { IndexedRecord, IndexedSpace, IndexedTags, OwnerManifests, OwnerSpace, RegistryIndex } from './registry-index';
-import { IndexHttp, type IndexHttpOptions, IndexUnavailableError } from './index-http';
+import { IndexHttp, type IndexHttpOptions, IndexUnavailableError, unansweredText } from './index-http';
 
 export { DEFAULT_INDEX_CONCURRENCY, DEFAULT_INDEX_RETRIES, IndexHttp, IndexUnavailableError, retryAfterMs } from './index-http';
 
@@ -139,7 +139,7 @@ export class GraphqlIndex implements RegistryIndex {
     const answer = await this.#http.graphql<{ data?: T; errors?: { message: string }[] }>(query, variables, this.#timeoutMs);
     const body = answer.body;
     if (!answer.ok || !body?.data || body.errors?.length) {
-      throw new IndexUnavailableError(`the index at ${this.#http.shown} answered HTTP ${answer.status}${body?.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
+      throw new IndexUnavailableError(unansweredText(this.#http.shown, answer));
     }
     return body.data;
   }

@@ -134,6 +134,12 @@ export class IndexHttp {
   }
 }
 
+/** What an index answer that carries no data says: its HTTP status, and its errors' messages when it has any. */
+export function unansweredText(shown: string, answer: { status: number; body?: { errors?: { message: string }[] } }): string {
+  const errors = answer.body?.errors ?? [];
+  return `the index at ${shown} answered HTTP ${answer.status}${errors.length ? `: ${errors.map((e) => e.message).join('; ')}` : ''}`;
+}
+
 /** Retry-After as seconds or an HTTP date; anything else waits as `hcr graphql` asks by default. */
 export function retryAfterMs(header: string | null): number {
   const text = header?.trim() ?? '';
