@@ -2,7 +2,8 @@
 // which the content indexer fills from IPFS): listings, filters, semver ranges, the moved flag.
 // Every query has a deadline; an index that does not answer is the client's 503, never a guess.
 // Queries go through the gateway's one index client (resolve/index-http.ts): the doors' listings
-// and the pulls' lookups are one client to the index, held to its bound per client together.
+// and the pulls' lookups are one client to the index, held to its bound per client together. Anyone
+// can ask for listings, so they ask as listings and leave the places kept for pulls alone.
 import semver from 'semver';
 import { OciError } from '../errors/oci-error';
 import { parseName } from '../oci/reference';
@@ -238,7 +239,7 @@ export class ArtifactCatalog {
   async #query<T>(query: string, variables: Record<string, unknown>): Promise<T> {
     let answer;
     try {
-      answer = await this.#http.graphql<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>(query, variables, this.#timeoutMs);
+      answer = await this.#http.graphql<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>(query, variables, this.#timeoutMs, 'listing');
     } catch (error) {
       if (!(error instanceof IndexUnavailableError)) throw error;
       throw new ArtifactError('UNAVAILABLE', `${error.message}; retry shortly`, { retryAfterSeconds: error.retryAfterSeconds ?? UNAVAILABLE_RETRY_SECONDS, cause: error });

@@ -1,13 +1,14 @@
 // /readyz's question to the index (how far it has read the chain), asked through the gateway's one
 // index client: a probe sent beside the gateway's own queries would be one more request from the
 // same address past the index's bound per client, refused (a gateway reported not ready because
-// it is busy) or taking the place of a pull's lookup.
+// it is busy) or taking the place of a pull's lookup. Anyone can ask for /readyz, so it asks as
+// `readiness`, which leaves the places kept for pulls alone.
 import { type IndexHttp, IndexUnavailableError } from '../resolve/index-http';
 
 export async function indexHeight(index: IndexHttp, timeoutMs = 3_000): Promise<number> {
   let answer;
   try {
-    answer = await index.graphql<{ data?: { squidStatus?: { height?: number } }; errors?: { message: string }[] }>('{ squidStatus { height } }', {}, timeoutMs);
+    answer = await index.graphql<{ data?: { squidStatus?: { height?: number } }; errors?: { message: string }[] }>('{ squidStatus { height } }', {}, timeoutMs, 'readiness');
   } catch (error) {
     if (!(error instanceof IndexUnavailableError)) throw error;
     // A refusal or a full queue names its own fix; a connection that failed needs the index started.

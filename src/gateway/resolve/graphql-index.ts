@@ -1,10 +1,12 @@
 // RegistryIndex over the indexer's GraphQL API (OpenReader). Every query has a deadline, so a
 // slow or stopped index costs a pull at most that long before chain storage answers instead.
 // Queries go through the gateway's one index client (index-http.ts), which keeps the gateway as a
-// whole within the index's bound per client and follows its Retry-After.
+// whole within the index's bound per client and follows its Retry-After. A pull's lookups ask as
+// pulls, which have places kept for them; the listings here (the catalog, an image's tags) are
+// asked for by anyone and a mirror's scans, so they ask as listings and leave those places alone.
 import type { RepositoryName } from '../oci/reference';
 import type { IndexedRecord, IndexedSpace, IndexedTags, OwnerManifests, OwnerSpace, RegistryIndex } from './registry-index';
-import { IndexHttp, type IndexHttpOptions, IndexUnavailableError, unansweredText } from './index-http';
+import { IndexHttp, type IndexHttpOptions, IndexUnavailableError, type QueryKind, unansweredText } from './index-http';
 
 export { DEFAULT_INDEX_CONCURRENCY, DEFAULT_INDEX_RETRIES, IndexHttp, IndexUnavailableError, retryAfterMs } from './index-http';
 
@@ -102,6 +104,7 @@ export class GraphqlIndex implements RegistryIndex {
         squidStatus { height }
       }`,
       { image: name.image },
+      'listing',
     );
     if (data.images.length === 0) return undefined;
     const tags = data.images.flatMap((image) => image.tags.flatMap((t) => (t.name ? [{ tag: t.name, ...(t.digest ? { digest: t.digest } : {}) }] : [])));
@@ -109,7 +112,7 @@ export class GraphqlIndex implements RegistryIndex {
   }
 
   async repositories(): Promise<string[]> {
-    const data = await this.#query<{ images: { name: string | null; space: { name: string | null } }[] }>('{ images(where: { space: { isNameOwner_eq: true } }) { name space { name } } }', {});
+    const data = await this.#query<{ images: { name: string | null; space: { name: string | null } }[] }>('{ images(where: { space: { isNameOwner_eq: true } }) { name space { name } } }', {}, 'listing');
     return data.images.flatMap((i) => (i.name && i.space.name ? [`${i.space.name}/${i.name}`] : []));
   }
 
@@ -135,8 +138,8 @@ export class GraphqlIndex implements RegistryIndex {
     return { image: pairs(data.manifests), json: pairs(data.digestInfoRecords) };
   }
 
-  async #query<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const answer = await this.#http.graphql<{ data?: T; errors?: { message: string }[] }>(query, variables, this.#timeoutMs);
+  async #query<T>(query: string, variables: Record<string, unknown>, kind: QueryKind = 'pull'): Promise<T> {
+    const answer = await this.#http.graphql<{ data?: T; errors?: { message: string }[] }>(query, variables, this.#timeoutMs, kind);
     const body = answer.body;
     if (!answer.ok || !body?.data || body.errors?.length) {
       throw new IndexUnavailableError(unansweredText(this.#http.shown, answer));

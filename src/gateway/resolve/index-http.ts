@@ -8,9 +8,12 @@
 // request again after the wait the server asks for: at most a few times, and only while the wait
 // ends before the request's deadline. A relay that only retried would turn a busy index into a
 // storm of refused requests; one that waited as long as told could hold a pull for as long as
-// anyone's answer says.
+// anyone's answer says. Each request says who asks (QueryKind): pulls' lookups have places kept
+// for them and go first in line, so listings and relayed queries from anyone cannot hold them all.
 import { splitUrlLogin, type UrlLogin } from '../../config/url-login';
-import { QueryPlaces } from './query-places';
+import { keptForPulls, type QueryKind, QueryPlaces } from './query-places';
+
+export type { QueryKind } from './query-places';
 
 export class IndexUnavailableError extends Error {
   override readonly name = 'IndexUnavailableError';
@@ -45,6 +48,8 @@ export interface IndexRequest {
   /** The deadline (ms): waiting for a place, every attempt, every wait between them and reading the answer. */
   readonly timeoutMs: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Who asks; default `listing`, which leaves the places kept for pulls to them. */
+  readonly kind?: QueryKind;
   /** Default `follow`, as fetch. */
   readonly redirect?: 'follow' | 'manual' | 'error';
 }
@@ -71,9 +76,9 @@ export class IndexHttp {
     return this.#places.limit;
   }
 
-  /** A GraphQL query's HTTP status and parsed JSON body (undefined when it is not JSON). */
-  graphql<B>(query: string, variables: Record<string, unknown>, timeoutMs: number): Promise<{ status: number; ok: boolean; body: B | undefined }> {
-    return this.exchange(JSON.stringify({ query, variables }), { timeoutMs }, async (response) => ({
+  /** A GraphQL query's HTTP status and parsed JSON body (undefined when it is not JSON); `kind` as IndexRequest's. */
+  graphql<B>(query: string, variables: Record<string, unknown>, timeoutMs: number, kind?: QueryKind): Promise<{ status: number; ok: boolean; body: B | undefined }> {
+    return this.exchange(JSON.stringify({ query, variables }), { timeoutMs, kind }, async (response) => ({
       status: response.status,
       ok: response.ok,
       body: (await response.json().catch(() => undefined)) as B | undefined,
@@ -87,7 +92,8 @@ export class IndexHttp {
   async exchange<T>(body: string, request: IndexRequest, read: (response: Response) => Promise<T>): Promise<T> {
     const deadline = AbortSignal.timeout(request.timeoutMs);
     const endsAt = Date.now() + request.timeoutMs;
-    let release = await this.#place(deadline, request.timeoutMs, false);
+    const kind = request.kind ?? 'listing';
+    let release = await this.#place(deadline, request.timeoutMs, kind, false);
     try {
       for (let retries = 0; ; retries += 1) {
         const response = await this.#post(body, request, deadline);
@@ -103,18 +109,22 @@ export class IndexHttp {
         // is first in line. Requests refused together and sent again together would be refused again.
         release();
         await new Promise((resolve) => setTimeout(resolve, waitMs));
-        release = await this.#place(deadline, request.timeoutMs, true);
+        release = await this.#place(deadline, request.timeoutMs, kind, true);
       }
     } finally {
       release();
     }
   }
 
-  async #place(deadline: AbortSignal, timeoutMs: number, first: boolean): Promise<() => void> {
+  async #place(deadline: AbortSignal, timeoutMs: number, kind: QueryKind, first: boolean): Promise<() => void> {
     try {
-      return await this.#places.take(deadline, first);
+      return await this.#places.take(deadline, kind, first);
     } catch {
-      throw new IndexUnavailableError(`the index at ${this.shown} was not asked: this gateway's ${this.#places.limit} queries at a time (the index's bound per client) were all running until this query's deadline of ${timeoutMs} ms`);
+      const limit = this.#places.limit;
+      const until = `until this query's deadline of ${timeoutMs} ms`;
+      if (kind === 'pull' || keptForPulls(limit) === 0) throw new IndexUnavailableError(`the index at ${this.shown} was not asked: this gateway's ${limit} queries at a time (the index's bound per client) were all running ${until}`);
+      const places = this.#places.placesFor(kind);
+      throw new IndexUnavailableError(`the index at ${this.shown} was not asked: listings, the page's queries and /readyz may have ${places} of this gateway's ${limit} queries at a time (the others are kept for pulls), and none was free ${until}`);
     }
   }
 

@@ -7,8 +7,9 @@
 // pulls, listings and /readyz share, so the page's queries, which come from the gateway's address
 // as they do, keep the whole gateway within the index's bound per client (sent on their own they
 // passed it under load, their 429s went on to browsers, and the gateway's lookups were refused
-// beside them). A request the index cannot take within the deadline is 503 INDEX_UNAVAILABLE, with
-// Retry-After when the index named a wait.
+// beside them). They ask as `relay`, which leaves the places kept for pulls alone: anyone may
+// send them, from any number of addresses. A request the index cannot take within the deadline is
+// 503 INDEX_UNAVAILABLE, with Retry-After when the index named a wait.
 import type { Request, Response } from 'express';
 import { type IndexHttp, IndexUnavailableError } from '../../gateway/resolve/index-http';
 import { readBody, requireString } from '../body';
@@ -38,7 +39,7 @@ async function relayQuery(index: IndexHttp | undefined, req: Request, res: Respo
   const unavailable = (why: string) => new ApiError(503, 'INDEX_UNAVAILABLE', `the index ${why}: check that the GraphQL server at ${index.shown} runs`);
   try {
     // Only the query goes on (no client headers), only to the configured URL (no redirect followed).
-    return await index.exchange(JSON.stringify(body), { timeoutMs: TIMEOUT_MS, headers: { accept: 'application/json' }, redirect: 'manual' }, (answer) => readAnswer(answer, unavailable));
+    return await index.exchange(JSON.stringify(body), { timeoutMs: TIMEOUT_MS, kind: 'relay', headers: { accept: 'application/json' }, redirect: 'manual' }, (answer) => readAnswer(answer, unavailable));
   } catch (error) {
     if (!(error instanceof IndexUnavailableError)) throw error;
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
