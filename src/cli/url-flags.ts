@@ -6,7 +6,8 @@
 // password in it included. Here it is refused with exit 2 (usage), naming the flag, the value with
 // its login starred out, where it came from, and the form expected.
 import type { Command, Option } from 'commander';
-import { hideUrlLogins } from '../observability/url-logins';
+import { hideUrlLogins, withoutLogin } from '../observability/url-logins';
+import { schemesUrl } from '../config/url-schemes';
 import { CliError, EXIT } from './errors';
 
 export interface UrlFlag {
@@ -22,6 +23,8 @@ export interface UrlFlag {
   readonly noLogin?: string;
   /** Why the value is refused beyond its scheme (`is a URL with a path`), if it is. */
   readonly problem?: (url: URL, value: string) => string | undefined;
+  /** How a value that is no URL at all is refused, where "is not a URL" would mislead (hcr login documents host[:port]). */
+  readonly notUrl?: string;
 }
 
 const HTTP = ['http', 'https'];
@@ -92,16 +95,16 @@ export function checkedUrl(flagName: string, where: string, value: string, flag:
   const raw = value.trim();
   if (raw === '') return value;
   const refuse = (reason: string, fix = typeof flag.fix === 'string' ? flag.fix : flag.fix()) => new CliError(`${flagName} ${JSON.stringify(withLoginStarred(raw))}${where} ${reason}: ${fix}`, EXIT.usage);
-  if (/[\x00-\x20\x7f]/.test(raw)) throw refuse('is not a URL (it holds spaces or control characters)');
+  if (/[\x00-\x20\x7f]/.test(raw)) throw refuse(flag.notUrl ?? 'is not a URL (it holds spaces or control characters)');
   const text = flag.bareHost && !/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? `http://${raw}` : raw;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw refuse('is not a URL');
+    throw refuse(flag.notUrl ?? 'is not a URL');
   }
   const scheme = url.protocol.replace(/:$/, '');
-  if (!flag.schemes.includes(scheme)) throw refuse(`is not ${/^[aeiouh]/.test(flag.schemes[0]) ? 'an' : 'a'} ${orList(flag.schemes)} URL`);
+  if (!flag.schemes.includes(scheme)) throw refuse(`is not ${schemesUrl(flag.schemes)}`);
   if (flag.noLogin && (url.username || url.password)) throw refuse('holds a login, which is never sent', flag.noLogin);
   const problem = flag.problem?.(url, text);
   if (problem) throw refuse(problem);
@@ -110,17 +113,12 @@ export function checkedUrl(flagName: string, where: string, value: string, flag:
 
 /**
  * The value with any login starred out, as it is quoted in the error. A malformed URL is exactly
- * what the usual patterns (url-logins.ts) may not recognise, so everything between the scheme and
- * the last `@` before a query or fragment goes, the user name before a `:` kept.
+ * what a parser cannot split, so url-logins.ts's rule serves: everything between the scheme and
+ * the last `@` goes (the user name before a `:` kept), unless a plain host[:port] comes first.
  */
 export function withLoginStarred(value: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
-  const rest = value.slice(scheme.length);
-  const at = rest.split(/[?#]/, 1)[0].lastIndexOf('@');
-  if (at < 0) return value;
-  const login = rest.slice(0, at);
-  const colon = login.indexOf(':');
-  return `${scheme}${colon < 0 ? '***' : `${login.slice(0, colon)}:***`}${rest.slice(at)}`;
+  return `${scheme}${withoutLogin(value.slice(scheme.length))}`;
 }
 
 /** The gateway's own rule for its public URL; loaded only when one is checked (hcr space loads no gateway code). */
@@ -141,8 +139,4 @@ function publicUrlProblem(value: string): string | undefined {
  */
 export function withQuotedLoginsStarred(text: string): string {
   return hideUrlLogins(text.replace(/(['"])([^'"\n]*@[^'"\n]*)\1/g, (_match, quote: string, value: string) => `${quote}${withLoginStarred(value)}${quote}`));
-}
-
-function orList(items: readonly string[]): string {
-  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }

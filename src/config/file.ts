@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { checkRateLimit, type RateLimit } from '../limits/rate-limiter';
 import { SECRET_KEYS, SETTINGS, type Setting } from './schema';
+import { articleFor } from './url-schemes';
 import { checkMetricsAllowEntry, checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from './values';
 
 export type ConfigValue = string | number | boolean | readonly string[] | RateLimit;
@@ -116,7 +117,7 @@ function checkValue(key: string, setting: Setting, value: unknown): ConfigValue 
       } catch {
         return bad('must be a URL');
       }
-      return type.schemes.includes(scheme) ? value : bad(`must be a ${type.schemes.join(', ')} URL`);
+      return type.schemes.includes(scheme) ? value : bad(`must be ${articleFor(type.schemes[0])} ${type.schemes.join(', ')} URL`);
     }
     case 'trustProxy': {
       if (typeof value === 'boolean' || (Number.isInteger(value) && (value as number) >= 0)) return String(value);

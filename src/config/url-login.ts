@@ -2,6 +2,8 @@
 // one for a service behind an authenticating proxy. fetch refuses such a URL, and it must never be
 // shown whole: this splits it into the URL to request, the header carrying the login, and the URL
 // to name in messages.
+import { hideUrlLogins } from '../observability/url-logins';
+
 export interface UrlLogin {
   /** The URL without user and password. */
   readonly url: string;
@@ -16,12 +18,15 @@ export function splitUrlLogin(raw: string): UrlLogin {
   try {
     parsed = new URL(raw);
   } catch {
-    return { url: raw, headers: {}, shown: raw };
+    // A URL that does not parse is named in the error that follows: its login must not be.
+    return { url: raw, headers: {}, shown: hideUrlLogins(raw) };
   }
   if (!parsed.username && !parsed.password) return { url: raw, headers: {}, shown: raw };
   const authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
   const shown = new URL(parsed);
+  // A user part alone is an API key (`https://KEY@ipfs.example`): it goes whole.
   if (shown.password) shown.password = '***';
+  else shown.username = '***';
   parsed.username = '';
   parsed.password = '';
   return { url: parsed.toString(), headers: { authorization }, shown: shown.toString() };

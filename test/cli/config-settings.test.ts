@@ -202,7 +202,7 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
     assert.match(lines, /gateway\.blobCache must be a size such as 8GiB, 500MB, or 0 for none, got "lots": for example blobCache: 20GiB/);
     assert.match(lines, /gateway\.limits\.artifacts\.maxFileBytes must be a whole number ≥ 1, got 1\.5: for example maxFileBytes: 1073741824/);
     assert.match(lines, /gateway\.limits\.walletApi\.streamsPerIp must be a whole number ≥ 1, got 0: for example streamsPerIp: 16/);
-    assert.match(lines, /contentIndex\.ipfsApi must be a http, https URL, got "kubo:5001": for example ipfsApi: http:\/\/kubo:5001/);
+    assert.match(lines, /contentIndex\.ipfsApi must be an http, https URL, got "kubo:5001": for example ipfsApi: http:\/\/kubo:5001/);
     assert.match(lines, /contentIndex\.concurrency must be a whole number ≥ 1, got 0: for example concurrency: 4/);
     assert.match(lines, /contentIndex\.pollMs must be a whole number ≥ 0, got -5: for example pollMs: 1000/);
     assert.match(lines, /contentIndex\.retryMaxMs must be a whole number ≥ 0, got "soon"/);

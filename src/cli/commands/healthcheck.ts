@@ -8,6 +8,13 @@ import type { Command } from 'commander';
 import { DEFAULTS } from '../../config/defaults';
 import { hideUrlLogins } from '../../observability/url-logins';
 import { EXIT } from '../errors';
+import { checkedUrl, type UrlFlag } from '../url-flags';
+
+/** What the probe URL may be: a service's HTTP endpoint, or a chain node's RPC (asked system_health). */
+const PROBE_URL: UrlFlag = {
+  schemes: ['http', 'https', 'ws', 'wss'],
+  fix: 'give the address to probe, http(s)://host:port/path of a service\'s /healthz or /metrics, or ws://host:port of a chain node, for example http://127.0.0.1:5000/healthz',
+};
 
 function probe(url: string, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -34,8 +41,14 @@ export function registerHealthcheck(program: Command): void {
     .action(async (url: string | undefined, flags: { timeout: string }) => {
       const timeoutMs = Math.max(1, Number(flags.timeout) || 4) * 1000;
       const gatewayScheme = process.env.GATEWAY_TLS_CERT ? 'https' : 'http';
-      const candidates = url ?? process.env.HCR_HEALTHCHECK_URL
-        ? [url ?? process.env.HCR_HEALTHCHECK_URL!]
+      // A malformed URL is the probe's configuration, not the service's health: a usage error
+      // (exit 2) naming the argument or variable and the form, never "Invalid URL" as if unhealthy.
+      const given = url?.trim() || undefined;
+      const fromEnv = given === undefined ? process.env.HCR_HEALTHCHECK_URL?.trim() || undefined : undefined;
+      const chosen = given ?? fromEnv;
+      if (chosen !== undefined) checkedUrl('healthcheck URL', given === undefined ? ' (from HCR_HEALTHCHECK_URL)' : '', chosen, PROBE_URL);
+      const candidates = chosen !== undefined
+        ? [chosen]
         : [
             `${gatewayScheme}://127.0.0.1:${DEFAULTS.gatewayPort}/healthz`,
             `http://127.0.0.1:${process.env.GQL_PORT || DEFAULTS.graphqlPort}/healthz`,

@@ -7,6 +7,7 @@ import { createLoginToken, DEFAULT_LOGIN_TTL_SECONDS } from '../../../gateway/au
 import { DEFAULTS } from '../../../config/defaults';
 import { CliError, EXIT } from '../../errors';
 import { jsonText } from '../../json-output';
+import { checkedUrl, type UrlFlag, withLoginStarred } from '../../url-flags';
 import { addKeyOptions, type KeyFlags } from '../space/options';
 import { runCommand } from '../space/session';
 import { loadSigningKey } from '../space/signing-key';
@@ -38,7 +39,7 @@ export function registerLogin(program: Command): void {
     .addHelpText('after', HELP)
     .action((gatewayArg: string | undefined, flags: LoginFlags) =>
       runCommand(flags, async () => {
-        const domain = gatewayDomain(gatewayArg ?? (process.env.HCR_GATEWAY || DEFAULT_GATEWAY));
+        const domain = gatewayArg !== undefined ? gatewayDomain(gatewayArg) : process.env.HCR_GATEWAY?.trim() ? gatewayDomain(process.env.HCR_GATEWAY, ' (from HCR_GATEWAY)') : DEFAULT_GATEWAY;
         const ttlSeconds = parseTtl(flags.ttl);
         const pair = await loadSigningKey(flags);
         const now = new Date();
@@ -61,11 +62,27 @@ const print = (text: string) => {
   process.stdout.write(`${text}\n`);
 };
 
-/** host[:port] as docker names registries; a URL is accepted and reduced to that. */
-export function gatewayDomain(value: string): string {
-  const domain = value.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+const REGISTRY_ADDRESS_FIX = `give host[:port] as you would to docker, for example ${DEFAULT_GATEWAY} or registry.example.org`;
+
+/**
+ * The gateway, checked by the rule every URL flag follows (url-flags.ts): the value quoted with its
+ * login starred out and where it came from. Docker names a registry by host[:port] alone, so a
+ * path is refused, and so is a login: docker's username and password are the account and the token.
+ */
+const LOGIN_GATEWAY: UrlFlag = {
+  schemes: ['http', 'https'],
+  bareHost: true,
+  notUrl: 'is not a registry address',
+  noLogin: 'give the gateway as host[:port] alone (hcr login signs the password docker sends, for the account of --suri or --keyring)',
+  problem: (url) => (url.pathname !== '/' || url.search || url.hash ? 'is not a registry address (it has a path, query or fragment)' : undefined),
+  fix: REGISTRY_ADDRESS_FIX,
+};
+
+/** host[:port] as docker names registries; a URL is accepted and reduced to that. `where`: the variable it came from. */
+export function gatewayDomain(value: string, where = ''): string {
+  const domain = checkedUrl('gateway', where, value, LOGIN_GATEWAY).replace(/^https?:\/\//i, '');
   if (/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$/.test(domain)) return domain;
-  throw new CliError(`gateway ${JSON.stringify(value)} is not a registry address: give host[:port] as you would to docker, for example ${DEFAULT_GATEWAY} or registry.example.org`, EXIT.usage);
+  throw new CliError(`gateway ${JSON.stringify(withLoginStarred(value.trim()))}${where} is not a registry address: ${REGISTRY_ADDRESS_FIX}`, EXIT.usage);
 }
 
 const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
