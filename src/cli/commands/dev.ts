@@ -7,7 +7,7 @@ import { startContentIndexer, startIndexer } from '../../indexer';
 import { startEmbeddedIpfs } from '../../ipfs';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { addDevnetOptions, type DevnetFlags, launchDevnet } from './devnet';
-import { type GatewayLaunchLimits, launchGateway, publicUrlOption } from './gateway';
+import { type GatewayLaunchLimits, launchGateway, openGatewayDataDir, publicUrlOption } from './gateway';
 import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
 import { checkContentIndexEnv } from './indexer';
 import { parseNonNegativeInt } from '../errors';
@@ -44,6 +44,9 @@ export function registerDev(program: Command): void {
       const quiet = flags.verbose ? log : undefined;
       // A fresh chain (--ephemeral) needs a fresh index and store beside it.
       const dataDir = flags.ephemeral ? `${dataDirFrom(flags.dataDir)}/ephemeral-${process.pid}` : dataDirFrom(flags.dataDir);
+      // Checked before anything starts: the gateway trusts what it finds there (gateway.ts). The
+      // data dir itself stays enterable: embedded Postgres runs as its own user under root.
+      openGatewayDataDir(dataDir, true, 0o755);
       const devnet = await launchDevnet(flags, (line) => log(`devnet: ${line}`));
       onShutdown(() => devnet.close());
       console.error('starting Postgres, the processor, GraphQL, IPFS and the gateway…');

@@ -2,7 +2,9 @@
 // embedded IPFS store, the index's GraphQL (optional) and GATEWAY_SURI (absent: read-only).
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { connectChain, gatewaySigner } from '../../chain';
-import { openBlobStore } from '../../ipfs';
+import { embeddedIpfsDir, openBlobStore } from '../../ipfs';
+import { join } from 'node:path';
+import { DataDirError, openDataDir } from '../../file-io/data-dir';
 import { startGateway, type RunningGateway } from '../../gateway';
 import type { GatewayOptions, TrustProxy } from '../../gateway/app';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../../observability/logger';
@@ -98,6 +100,21 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     );
   }
   return gateway;
+}
+
+/**
+ * The data dir, its `gateway/` folder and (when the gateway keeps it) the embedded IPFS store,
+ * created closed to others when missing, and refused before anything starts when others may write
+ * them or the gateway's user cannot (file-io/data-dir.ts says why). `dirMode`: the data dir's own
+ * mode when created (hcr dev's Postgres, run as its own user under root, must enter it).
+ */
+export function openGatewayDataDir(dataDir: string, embeddedStore: boolean, dirMode = 0o700): void {
+  try {
+    openDataDir(dataDir, [join(dataDir, 'gateway'), ...(embeddedStore ? [embeddedIpfsDir(dataDir)] : [])], dirMode);
+  } catch (error) {
+    if (error instanceof DataDirError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
 }
 
 /** `--public-url` (env GATEWAY_PUBLIC_URL), for `hcr gateway` and `hcr dev`; checked as it is parsed. */
@@ -257,6 +274,7 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
   };
   checkDoorFlags(flags);
   const dataDir = dataDirFrom(flags.dataDir);
+  openGatewayDataDir(dataDir, !(flags.ipfsApi ?? process.env.IPFS_API ?? '').trim());
   const api = await connectChain(flags.chain);
   const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
   const gateway = await launchGateway({
