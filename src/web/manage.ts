@@ -25,6 +25,14 @@ export function wireManage(ctx: ManageContext): void {
   const createProgress = progressFor('create-space');
   const memberProgress = progressFor('add-member');
   const gatewayProgress = progressFor('gateway');
+  // The highest block a transaction of this page was included in: a payload whose era ended
+  // before it has already expired (payload-check.ts).
+  let knownHead: number | undefined;
+  const run = async (ctx: ManageContext, progress: TxProgress, signer: string, call: RequestedCall) => {
+    const done = await runChecked(ctx, progress, signer, call, knownHead);
+    if (done?.blockNumber !== undefined) knownHead = Math.max(knownHead ?? 0, done.blockNumber);
+    return done;
+  };
 
   onSubmit('create-space', async () => {
     const name = checked('space-name', 'space-name-error', (value) => checkRepoName(value, 'name'));
@@ -79,14 +87,14 @@ export function wireManage(ctx: ManageContext): void {
 }
 
 /** Runs `call` signed by `signer`, unless the wallet keeps that account for another chain. */
-function run(ctx: ManageContext, progress: TxProgress, signer: string, call: RequestedCall): Promise<TxRecord | undefined> {
+function runChecked(ctx: ManageContext, progress: TxProgress, signer: string, call: RequestedCall, knownHead: number | undefined): Promise<TxRecord | undefined> {
   const genesisHash = ctx.config.chain.genesisHash;
   const only = ctx.walletAccount()?.genesisHash;
   if (only && only.toLowerCase() !== genesisHash.toLowerCase()) {
     progress.fail(`Your wallet keeps this account for another chain (genesis ${only}); this registry's chain is ${genesisHash}. Pick an account your wallet allows on this chain, or on any chain.`);
     return Promise.resolve(undefined);
   }
-  return runTransaction(progress, { signer, call, genesisHash });
+  return runTransaction(progress, { signer, call, genesisHash, knownHead });
 }
 
 function onSubmit(id: string, run: () => Promise<void>): void {
