@@ -1,5 +1,5 @@
 // The page's calls to the wallet API (same origin, /api) and to the index through it.
-import { freeText } from './untrusted-text';
+import { apiText, freeText } from './untrusted-text';
 export interface ApiErrorBody {
   readonly code: string;
   readonly message: string;
@@ -7,8 +7,13 @@ export interface ApiErrorBody {
 }
 
 export class ApiRequestError extends Error {
-  constructor(readonly status: number, readonly body: ApiErrorBody) {
-    super(body.message);
+  /** The API's error, its message already cut and escaped (apiText): every place that shows it shows it safely. */
+  readonly body: ApiErrorBody;
+
+  constructor(readonly status: number, body: ApiErrorBody) {
+    const message = apiText(body.message);
+    super(message);
+    this.body = { ...body, message };
   }
 }
 
@@ -27,15 +32,7 @@ export interface AccountInfo {
   readonly gatewayGrant: boolean;
 }
 
-export type TxStatus = 'submitted' | 'future' | 'ready' | 'broadcast' | 'inBlock' | 'retracted' | 'finalized' | 'failed';
-
-export interface TxRecord {
-  readonly hash: string;
-  readonly status: TxStatus;
-  readonly blockNumber?: number;
-  readonly error?: { code: string; message: string; docs: string };
-  readonly links: { status: string; events: string };
-}
+export type { TxRecord, TxStatus } from './tx-record';
 
 export interface CallAnswer {
   readonly description: string;
@@ -55,11 +52,18 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   } catch {
     throw new ApiRequestError(0, { code: 'NETWORK', message: 'The registry did not answer. Check your connection and try again.' });
   }
-  const body = (await response.json().catch(() => undefined)) as (T & { error?: ApiErrorBody }) | undefined;
+  const body = (await response.json().catch(() => undefined)) as (T & { error?: unknown }) | undefined;
   if (!response.ok || body === undefined) {
-    throw new ApiRequestError(response.status, body?.error ?? { code: 'HTTP', message: `The registry answered ${response.status} ${response.statusText}. Try again later.` });
+    throw new ApiRequestError(response.status, errorBodyOf(body?.error) ?? { code: 'HTTP', message: `The registry answered ${response.status} ${response.statusText}. Try again later.` });
   }
   return body;
+}
+
+/** The API's `{"error":{code,message,field}}`, when that is what it sent. */
+function errorBodyOf(error: unknown): ApiErrorBody | undefined {
+  const wire = error as Partial<Record<keyof ApiErrorBody, unknown>> | null | undefined;
+  if (typeof wire?.message !== 'string' || wire.message.trim() === '') return undefined;
+  return { code: typeof wire.code === 'string' ? wire.code : 'UNKNOWN', message: wire.message, field: typeof wire.field === 'string' ? wire.field : undefined };
 }
 
 export const apiGet = <T>(path: string): Promise<T> => request<T>(path);

@@ -6,6 +6,8 @@ import { callDescription, callRequestBody } from './call-bytes';
 import { h } from './dom';
 import { LoginMessageMismatchError } from './login-message-check';
 import { checkSigningPayload, PayloadMismatchError, type SigningExpectation } from './payload-check';
+import { submittedRecordOf, txRecordOf } from './tx-record';
+import { apiText } from './untrusted-text';
 import { signTransaction, WalletError } from './wallet';
 
 const STEPS = [
@@ -68,12 +70,16 @@ export async function runTransaction(progress: TxProgress, expected: SigningExpe
     progress.show('signing', `Approve in your wallet: ${callDescription(expected.call)}.`);
     const signed = await signTransaction(expected.signer, payload);
     const submission = signed.signedTransaction ? { extrinsic: signed.signedTransaction } : { payload, signature: signed.signature };
-    const record = await apiPost<TxRecord>('/extrinsics', submission);
+    const record = submittedRecordOf(await apiPost<unknown>('/extrinsics', submission));
+    if (!record) {
+      progress.fail('The registry\'s API answered the signed transaction with something other than its record, so the page cannot follow it. It may have been submitted: check your account before trying again.');
+      return undefined;
+    }
     const final = await follow(record, (current) => progress.show(STEP_OF[current.status] ?? 'ready', describe(current)));
     if (final.status === 'failed') {
       // Failed calls are still included (and pay their fee): mark the block step as the failed one.
       if (final.blockNumber !== undefined) progress.show('inBlock', '');
-      progress.fail(final.error?.message ?? 'The transaction failed.');
+      progress.fail(final.error?.message || 'The transaction failed.');
       return undefined;
     }
     progress.show('finalized', describe(final));
@@ -98,36 +104,56 @@ function describe(record: TxRecord): string {
 export function errorText(error: unknown): string {
   if (error instanceof ApiRequestError) return fieldText(error.body);
   if (error instanceof WalletError || error instanceof PayloadMismatchError || error instanceof LoginMessageMismatchError) return error.message;
-  return `Something went wrong: ${String((error as Error)?.message ?? error)}`;
+  // Whatever else failed may quote anything it was handed (an answer that did not parse).
+  return `Something went wrong: ${apiText(String((error as Error)?.message ?? error))}`;
 }
 
-const sentence = (text: string) => `${text[0].toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+const sentence = (text: string) => (text ? `${text[0].toUpperCase()}${text.slice(1)}${/[.!?…]$/.test(text) ? '' : '.'}` : 'The registry refused without saying why. Try again later.');
+/** The message is already cut and escaped (ApiRequestError). */
 const fieldText = (body: ApiErrorBody) => sentence(body.message);
 
-/** Server-sent events until finalized or failed; polling if the stream breaks. */
+/**
+ * Server-sent events until finalized or failed; polling once the stream breaks or sends an event
+ * that is not a record of this transaction. Such an event is not skipped: it may have been the
+ * one that said the transaction was final, after which the stream sends nothing more but
+ * keep-alives for as long as it (or a proxy) holds it open, and the page would show a stale step
+ * all that while. A poll reads the whole current record, so nothing the bad event said is lost.
+ */
 function follow(first: TxRecord, onChange: (record: TxRecord) => void): Promise<TxRecord> {
   onChange(first);
   if (first.status === 'finalized' || first.status === 'failed') return Promise.resolve(first);
   return new Promise((resolve) => {
     const source = new EventSource(apiUrl(first.links.events));
     let done = false;
-    const finish = (record: TxRecord) => {
+    const stop = () => {
       done = true;
       source.close();
-      resolve(record);
+    };
+    const fallBack = () => {
+      if (done) return;
+      stop();
+      poll(first, onChange).then(resolve);
     };
     source.addEventListener('status', (event) => {
-      const record = { ...first, ...(JSON.parse((event as MessageEvent<string>).data) as TxRecord) };
-      onChange(record);
-      if (record.status === 'finalized' || record.status === 'failed') finish(record);
-    });
-    source.addEventListener('error', () => {
       if (done) return;
-      source.close();
-      done = true;
-      poll(first, onChange).then(resolve);
+      const record = txRecordOf(parsed((event as MessageEvent<string>).data), first);
+      if (!record) return fallBack();
+      onChange(record);
+      if (record.status === 'finalized' || record.status === 'failed') {
+        stop();
+        resolve(record);
+      }
     });
+    source.addEventListener('error', fallBack);
   });
+}
+
+function parsed(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
 }
 
 const POLL_LIMIT_MS = 10 * 60_000;
@@ -136,7 +162,8 @@ async function poll(first: TxRecord, onChange: (record: TxRecord) => void): Prom
   const deadline = Date.now() + POLL_LIMIT_MS;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const record = await apiGet<TxRecord>(first.links.status).catch(() => undefined);
+    // An answer that is not this transaction's record counts as no answer: asked again next second.
+    const record = txRecordOf(await apiGet<unknown>(first.links.status).catch(() => undefined), first);
     if (!record) continue;
     onChange(record);
     if (record.status === 'finalized' || record.status === 'failed') return record;

@@ -20,6 +20,21 @@ export const nameText = (value: string): string => value.replace(NOT_PRINTABLE_A
 /** A description or label: any script stays readable; controls and invisible or reordering characters are escaped. */
 export const freeText = (value: string): string => value.replace(INVISIBLE_OR_REORDERING, escapeChar);
 
+/** The most characters of the registry's API's own words (an error message) the page shows; its real messages are shorter. */
+export const API_TEXT_LIMIT = 500;
+
+/**
+ * Words from the registry's API (its error messages, a failed transaction's reason), shown like
+ * free text written by strangers: what the API says may come from anywhere (a proxy, an altered
+ * answer, text it quotes), and a long one would bury the page. Cut to API_TEXT_LIMIT characters
+ * (never inside a surrogate pair), then escaped.
+ */
+export function apiText(value: unknown): string {
+  const text = typeof value === 'string' ? value : '';
+  const kept = Array.from(text.slice(0, API_TEXT_LIMIT * 2)).slice(0, API_TEXT_LIMIT).join('');
+  return freeText(kept.length < text.length ? `${kept}…` : kept);
+}
+
 function passes(check: (value: unknown) => string, value: string | null | undefined): boolean {
   if (value === null || value === undefined) return false;
   try {
