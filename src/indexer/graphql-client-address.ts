@@ -1,10 +1,12 @@
-// Who a GraphQL request comes from, for the per-client bound (graphql-client-concurrency.ts) and
-// for who may read /metrics. It is the connecting address, or, when that is a proxy trusted by
-// GQL_TRUST_PROXY (Express's `trust proxy`, as the gateway's --trust-proxy takes it; default
-// `loopback`), the client the proxy names in X-Forwarded-For. A client's own X-Forwarded-For is
-// never believed, so no one can pick the address they are counted under.
+// Who a GraphQL request comes from, for the per-client bound (graphql-client-concurrency.ts, by
+// clientKeyReader: an IPv6 client by its whole /64) and for who may read /metrics (by its own
+// address). It is the connecting address, or, when that is a proxy trusted by GQL_TRUST_PROXY
+// (Express's `trust proxy`, as the gateway's --trust-proxy takes it; default `loopback`), the
+// client the proxy names in X-Forwarded-For. A client's own X-Forwarded-For is never believed, so
+// no one can pick the address they are counted under.
 import type { IncomingMessage } from 'node:http';
 import { parseTrustProxy } from '../config/values';
+import { clientKey } from '../limits/client-key';
 
 type TrustProxy = ReturnType<typeof parseTrustProxy>;
 type TrustFn = (address: string, hop: number) => boolean;
@@ -46,5 +48,17 @@ export function clientAddressReader(trust: TrustProxy): (req: IncomingMessage) =
     } catch {
       return plainAddress(req.socket.remoteAddress);
     }
+  };
+}
+
+/**
+ * Who a request counts as for the per-client bound: its client address (as clientAddressReader
+ * reads it), an IPv6 client by its /64, which a host may send from in full (client-key.ts).
+ */
+export function clientKeyReader(trust: TrustProxy): (req: IncomingMessage) => string | undefined {
+  const address = clientAddressReader(trust);
+  return (req) => {
+    const client = address(req);
+    return client === undefined ? undefined : clientKey(client);
   };
 }

@@ -115,7 +115,7 @@ function patchApolloServer(): void {
       // (a future version) would not be mirrored by the cache, so it stays out of the way.
       // First on /graphql, so a client past its bound is refused before its body is parsed; cache
       // hits answered before Express (the fast path) cost no SQL and pass by it.
-      if (observability.clientAddress) options.app.use('/graphql', limitConcurrentRequests(maxConcurrentPerClient, observability.clientAddress));
+      if (observability.clientKey) options.app.use('/graphql', limitConcurrentRequests(maxConcurrentPerClient, observability.clientKey));
       const mirrorable = (options.path ?? '/graphql') === '/graphql' && options.cors === undefined && typeof options.bodyParserConfig !== 'boolean';
       if (cache && mirrorable) {
         const bodyParserConfig = options.bodyParserConfig as { limit?: unknown } | undefined;

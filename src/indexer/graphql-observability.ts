@@ -11,7 +11,7 @@ import type { Application } from 'express';
 import { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { DEFAULT_METRICS_ALLOW, metricsAccess, type MetricsAllow } from '../gateway/http/metrics-access';
-import { clientAddressReader, plainAddress, trustProxyFromEnv } from './graphql-client-address';
+import { clientAddressReader, clientKeyReader, plainAddress, trustProxyFromEnv } from './graphql-client-address';
 import { metricsAllowFromEnv, metricsRefusal } from './graphql-metrics-access';
 import { chainFinalizedHeight, type Check, DEFAULT_MAX_INDEX_LAG_BLOCKS, indexLag, runChecks, sendAlive, sendReadiness } from '../observability/readiness';
 
@@ -24,7 +24,12 @@ export interface GraphqlObservabilityOptions {
   readonly maxIndexLagBlocks?: number;
   /** Who may read /metrics (GQL_METRICS_ALLOW); default loopback and private networks. */
   readonly metricsAllow?: MetricsAllow;
-  /** The client address of a request (GQL_TRUST_PROXY); default the connecting address. */
+  /**
+   * Who a request counts as for the per-client bound (GQL_TRUST_PROXY): its client's address,
+   * an IPv6 client's /64 (clientKeyReader). Not for /metrics: a /64 is not an address to allow.
+   */
+  readonly clientKey?: (req: IncomingMessage) => string | undefined;
+  /** The client's own address (GQL_TRUST_PROXY), for who may read /metrics; default the connecting address. */
   readonly clientAddress?: (req: IncomingMessage) => string | undefined;
 }
 
@@ -34,7 +39,8 @@ export function graphqlObservabilityFromEnv(dbUrl: string, env: NodeJS.ProcessEn
   if (maxIndexLagBlocks !== undefined && (!Number.isInteger(maxIndexLagBlocks) || maxIndexLagBlocks < 0)) {
     throw new Error(`GQL_MAX_INDEX_LAG_BLOCKS must be a whole number of blocks ≥ 0, got "${raw}": unset it for the default (${DEFAULT_MAX_INDEX_LAG_BLOCKS})`);
   }
-  return { dbUrl, chainRpc: env.CHAIN_RPC || undefined, maxIndexLagBlocks, metricsAllow: metricsAllowFromEnv(env), clientAddress: clientAddressReader(trustProxyFromEnv(env)) };
+  const trust = trustProxyFromEnv(env);
+  return { dbUrl, chainRpc: env.CHAIN_RPC || undefined, maxIndexLagBlocks, metricsAllow: metricsAllowFromEnv(env), clientKey: clientKeyReader(trust), clientAddress: clientAddressReader(trust) };
 }
 
 /** The GraphQL server's metrics, in a registry of their own. */

@@ -2,6 +2,7 @@
 // `signer`, `address` or the path's address). An account is charged only for requests that
 // succeed, so requests that fail on someone else's address count against the sender's IP alone.
 import type { Request, RequestHandler } from 'express';
+import { requestClientKey } from '../limits/client-key';
 import { type RateLimit, RateLimiter } from '../limits/rate-limiter';
 import { ApiError } from './errors';
 
@@ -30,7 +31,7 @@ export function walletApiRateLimits(limits: WalletApiRateLimits = {}): { byIp: R
   const accounts = new RateLimiter(perAccount);
   return {
     byIp: (req, res, next) => {
-      const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const ip = requestClientKey(req);
       const decision = ips.take(ip);
       if (decision.allowed) return next();
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));

@@ -3,6 +3,7 @@
 // verification reads: the minting client's address is counted too. CI and device provisioning
 // mint one token at a time, far below this.
 import type { Request } from 'express';
+import { requestClientKey } from '../../limits/client-key';
 import { type RateLimit, RateLimiter } from '../../limits/rate-limiter';
 import { rateMessage } from '../../limits/upload-admission';
 
@@ -17,7 +18,7 @@ export class MintRate {
 
   /** Counts a mint by the request's client; the refusal's message and Retry-After when it is one too many. */
   take(req: Request): { message: string; retryAfterSeconds: number } | undefined {
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const ip = requestClientKey(req);
     const decision = this.#perIp.take(ip);
     if (decision.allowed) return undefined;
     return { message: rateMessage(`API tokens minted from ${ip}`, this.#perIp.limit, decision.retryAfterSeconds), retryAfterSeconds: decision.retryAfterSeconds };

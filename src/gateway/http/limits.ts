@@ -8,6 +8,7 @@
 // limits are the gateway's UploadAdmission, which the gRPC plugin door shares.
 import type { Request, RequestHandler } from 'express';
 import { checkAddress } from '../../chain';
+import { requestClientKey } from '../../limits/client-key';
 import { type RateLimit, RateLimiter } from '../../limits/rate-limiter';
 import { DEFAULT_UPLOAD_LIMITS, rateMessage, type UploadAdmission, type UploadLimits, type UploadRefusal } from '../../limits/upload-admission';
 import type { GatewayMetrics } from '../../observability/gateway-metrics';
@@ -86,7 +87,8 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
   };
 
   return (req, res, next) => {
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    // An IPv6 client's whole /64, not each of its addresses (client-key.ts).
+    const ip = requestClientKey(req);
     if (ROUTES.token.test(req.path)) {
       const byIp = tokenPerIp.take(ip);
       if (!byIp.allowed) return next(refuse('token_ip', tooMany(`token requests from ${ip}`, token.perIp, byIp.retryAfterSeconds)));

@@ -2,6 +2,7 @@
 // (polling) and GET /extrinsics/{hash}/events (server-sent events).
 import type { Request, Response } from 'express';
 import type { SignerPayloadJSON } from '@polkadot/types/types';
+import { requestClientKey } from '../../limits/client-key';
 import { readBody } from '../body';
 import type { WalletApiContext } from '../context';
 import { ApiError, invalidField } from '../errors';
@@ -63,7 +64,7 @@ export function getExtrinsic(ctx: WalletApiContext, req: Request, res: Response)
 /** One `status` event per change, ending after finalized or failed. */
 export function streamExtrinsic(ctx: WalletApiContext, req: Request, res: Response): void {
   const record = knownRecord(ctx, req);
-  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const ip = requestClientKey(req);
   const full = ctx.streams.slots.take(ip);
   if (full) {
     res.setHeader('Retry-After', '10');

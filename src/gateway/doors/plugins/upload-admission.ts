@@ -8,6 +8,7 @@
 import { Metadata, type ServerInterceptingCallInterface, type ServerInterceptor, ServerInterceptingCall, status as Status } from '@grpc/grpc-js';
 import { requirePublish } from '../../artifacts/access';
 import type { GatewayContext } from '../../context';
+import { clientKey, grpcPeerAddress } from '../../../limits/client-key';
 import type { UploadRefusal } from '../../../limits/upload-admission';
 import { type BudgetShare, messageBytes, type PendingShare } from './message-budget';
 import { budgetRefusal, lateMessage, type PluginMessageMemory } from './message-memory';
@@ -34,12 +35,15 @@ export function refusalStatus(refusal: Pick<UploadRefusal, 'message' | 'retryAft
   return { code: Status.RESOURCE_EXHAUSTED, details: refusal.message, metadata };
 }
 
-/** The caller's address: the connection's peer, or behind a trusted proxy the client it names in x-forwarded-for. */
+/**
+ * Who the caller counts as for the per-client limits: the connection's peer, or behind a trusted
+ * proxy the client it names in x-forwarded-for, keyed as on HTTP (an IPv6 client by its /64).
+ */
 export function clientIp(ctx: GatewayContext, call: ServerInterceptingCallInterface, metadata: Metadata): string {
   const peer = call.getConnectionInfo().remoteAddress;
-  if (!peer) return call.getPeer();
+  if (!peer) return clientKey(grpcPeerAddress(call.getPeer()));
   const forwarded = metadata.get('x-forwarded-for').map((value) => (typeof value === 'string' ? value : value.toString('utf8')));
-  return ctx.clientAddress(peer, forwarded.length > 0 ? forwarded.join(',') : undefined);
+  return clientKey(ctx.clientAddress(peer, forwarded.length > 0 ? forwarded.join(',') : undefined));
 }
 
 /**
