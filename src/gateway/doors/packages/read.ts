@@ -11,7 +11,9 @@ import { ArtifactError } from '../../artifacts/errors';
 import { artifactTypeOf } from '../../artifacts/kinds';
 import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
 import type { GatewayContext } from '../../context';
+import type { RepositoryName } from '../../oci/reference';
 import { labelFilters } from '../label-filters';
+import { admitListing } from '../listing-bound';
 import { listingPage, single } from '../listing-page';
 import { packageView, summaryView, versionView } from './views';
 
@@ -63,16 +65,26 @@ export async function getResolve(ctx: GatewayContext, req: Request, res: Respons
 }
 
 export async function getDownload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  await requireRead(ctx, req.headers.authorization);
-  const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
   const asked = pathComponent(params.version, 'version');
+  const range = asked === 'latest' ? '*' : semver.valid(asked) === null && semver.validRange(asked) !== null ? asked : undefined;
+  // Resolving a range is GET …/resolve's index query: it counts as a listing, so that the bound
+  // on those cannot be got round through downloads, but only while it runs. An exact version is
+  // a pull, and no download holds a listing's place while its bytes stream.
+  const release = range === undefined ? undefined : admitListing(ctx, req);
+  let name: RepositoryName;
   let version: string;
-  if (asked === 'latest' || (semver.valid(asked) === null && semver.validRange(asked) !== null)) {
-    const resolved = await ctx.artifacts.requireCatalog().resolve(name.repo, name.image, asked === 'latest' ? '*' : asked);
-    if (!resolved) throw new ArtifactError('NO_MATCH', `no version of ${name.full} satisfies ${JSON.stringify(asked)}: list its versions with GET /api/packages/${name.full}`, { field: 'version' });
-    version = resolved.version;
-  } else {
-    version = artifactVersion(asked, false);
+  try {
+    await requireRead(ctx, req.headers.authorization);
+    name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
+    if (range !== undefined) {
+      const resolved = await ctx.artifacts.requireCatalog().resolve(name.repo, name.image, range);
+      if (!resolved) throw new ArtifactError('NO_MATCH', `no version of ${name.full} satisfies ${JSON.stringify(asked)}: list its versions with GET /api/packages/${name.full}`, { field: 'version' });
+      version = resolved.version;
+    } else {
+      version = artifactVersion(asked, false);
+    }
+  } finally {
+    release?.();
   }
   const moves = askMoves(ctx, name, version);
   const exact = await readExactVersion(ctx, name, version);

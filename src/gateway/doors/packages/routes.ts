@@ -14,7 +14,7 @@ type PackageHandler = (ctx: GatewayContext, req: Request, res: Response, params:
 const TABLE: [RegExp, Partial<Record<'GET' | 'HEAD' | 'POST', PackageHandler>>][] = [
   [PACKAGE_ROUTES.publish, { POST: postPublish }],
   [PACKAGE_ROUTES.list, { GET: boundListing(getPackages) }],
-  [PACKAGE_ROUTES.resolve, { GET: getResolve }],
+  [PACKAGE_ROUTES.resolve, { GET: boundListing(getResolve) }],
   [PACKAGE_ROUTES.download, { GET: getDownload, HEAD: getDownload }],
   [PACKAGE_ROUTES.info, { GET: boundListing(getPackage) }],
   [PACKAGE_ROUTES.search, { GET: boundListing(getSearch) }],
