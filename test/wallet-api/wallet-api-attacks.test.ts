@@ -278,7 +278,7 @@ describe('what one client holds open at once', () => {
     assert.equal(third.status, 429, third.body);
     const refused = JSON.parse(third.body);
     assert.equal(refused.error.code, 'RATE_LIMITED');
-    assert.match(refused.error.message, /127\.0\.0\.1 already has 2 progress streams open, the most allowed from one address: close one .*or poll \/api\/extrinsics\/0x/);
+    assert.match(refused.error.message, /127\.0\.0\.1 already has 2 progress streams open, the most allowed from one client \(an IPv4 address or an IPv6 \/64\): close one .*or poll \/api\/extrinsics\/0x/);
 
     const other = await openStream(hashes.eve, '127.0.0.2');
     assert.equal(other.status, 200, other.body);

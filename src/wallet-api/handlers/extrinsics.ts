@@ -72,7 +72,7 @@ export function streamExtrinsic(ctx: WalletApiContext, req: Request, res: Respon
       429,
       'RATE_LIMITED',
       full === 'key'
-        ? `${ip} already has ${ctx.streams.perIp} progress streams open, the most allowed from one address: close one (the page needs one at a time), or poll ${req.baseUrl}/extrinsics/${record.hash} instead`
+        ? `${ip} already has ${ctx.streams.perIp} progress streams open, the most allowed from one client (an IPv4 address or an IPv6 /64): close one (the page needs one at a time), or poll ${req.baseUrl}/extrinsics/${record.hash} instead`
         : `this gateway has ${ctx.streams.total} progress streams open, the most it allows: poll ${req.baseUrl}/extrinsics/${record.hash} instead, or retry in a minute`,
       'hash',
     );
