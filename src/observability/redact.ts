@@ -1,6 +1,8 @@
 // Keeps secrets out of logs: fields whose names say they hold one are replaced, and text is
 // scrubbed of what looks like a credential (Authorization values, JWTs, login tokens, URL
 // passwords, secret URIs and query parameters that carry tokens).
+import { hideUrlLogins } from './url-logins';
+
 const SECRET_FIELD = /^(authorization|cookie|set-cookie|password|passwd|pass|secret|token|access_token|refresh_token|id_token|suri|seed|mnemonic|private_?key|api_?key|db_pass)$/i;
 
 const SCRUBS: readonly [RegExp, string][] = [
@@ -10,10 +12,6 @@ const SCRUBS: readonly [RegExp, string][] = [
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[redacted jwt]'],
   // Query and form parameters that carry credentials.
   [/([?&;](?:password|token|access_token|refresh_token|secret|suri)=)[^&\s"]*/gi, '$1[redacted]'],
-  // user:password@ in URLs (a DB_URL, a Kubo URL with credentials).
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi, '$1***@'],
-  // A URL whose user part alone is the credential (`https://API_KEY@rpc.example.com`).
-  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s:/@"'?#]+@/gi, '$1***@'],
   // Secret URIs: a mnemonic or a hex seed followed by a derivation, or a bare hex seed.
   [/\b0x[0-9a-f]{64}\b/gi, '[redacted seed]'],
   // A mnemonic with a derivation path (`… walk//Alice`), as secret URIs are written.
@@ -22,7 +20,9 @@ const SCRUBS: readonly [RegExp, string][] = [
 
 /** Text with credentials replaced by `[redacted]`. */
 export function scrub(text: string): string {
-  let out = text;
+  // URL logins (a DB_URL's password, `https://API_KEY@rpc…`) as every message hides them: up to the
+  // URL's last `@`, since a password may hold `@` or `/` (url-logins.ts).
+  let out = hideUrlLogins(text);
   for (const [pattern, replacement] of SCRUBS) out = out.replace(pattern, replacement);
   return out;
 }

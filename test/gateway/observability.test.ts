@@ -201,6 +201,9 @@ describe('gateway observability', () => {
     assert.equal(scrub(`Authorization: Bearer ${jwt}`), 'Authorization: Bearer [redacted]');
     assert.equal(scrub(`token ${jwt} used`), 'token [redacted jwt] used');
     assert.equal(scrub('postgres://squid:hunter2@db:5432/squid'), 'postgres://squid:***@db:5432/squid');
+    // A password holding `@` or `/` is hidden whole, not up to its first `@`.
+    assert.equal(scrub('DB_URL=postgres://squid:hun@ter/2@db:5432/squid failed'), 'DB_URL=postgres://squid:***@db:5432/squid failed');
+    assert.equal(scrub('wss://API_KEY@rpc.example.com'), 'wss://***@rpc.example.com');
     assert.equal(scrub('/token?scope=x&refresh_token=abc.def'), '/token?scope=x&refresh_token=[redacted]');
     assert.equal(scrub('GATEWAY_SURI=bottom drive obey lake curtain smoke basket hold race lonely fit walk//Gateway'), 'GATEWAY_SURI=[redacted secret uri]');
     const { lines, logger } = captureLogs();

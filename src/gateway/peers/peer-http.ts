@@ -9,6 +9,7 @@ import type { LookupFunction } from 'node:net';
 import { plainGet } from './plain-http-get';
 import { mayRedirectAnywhere, publicOnly, RedirectRefused } from './redirect-guard';
 import { type StallPhase, StallWatch } from './stall-watch';
+import { articleFor } from '../../config/url-schemes';
 
 const MAX_REDIRECTS = 3;
 
@@ -42,7 +43,7 @@ export async function peerGet(url: string, options: PeerGetOptions): Promise<Pee
     if ([301, 302, 303, 307, 308].includes(answer.status) && typeof location === 'string' && redirects < MAX_REDIRECTS) {
       answer.close();
       target = new URL(location, target);
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new RedirectRefused(`redirected the gateway to a ${target.protocol} URL; a peer may redirect only to http: and https: ones`);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new RedirectRefused(`redirected the gateway to ${articleFor(target.protocol.replace(/:$/, ''))} ${target.protocol} URL; a peer may redirect only to http: and https: ones`);
       // The first redirect decides whether this peer may send the gateway anywhere (redirect-guard.ts).
       anywhere ??= await mayRedirectAnywhere(peer);
       asked = anywhere ? options : { ...options, lookup: publicOnly(peer, target) };
