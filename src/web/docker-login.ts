@@ -3,6 +3,7 @@
 // (login-message-check.ts); the API checks the signature before handing out the command.
 import { apiPost } from './api';
 import { copyable, h } from './dom';
+import { dockerLoginOf } from './docker-login-answer';
 import { checkLoginMessage, LOGIN_TTL_SECONDS } from './login-message-check';
 import { errorText } from './tx-progress';
 import { signMessage } from './wallet';
@@ -10,14 +11,6 @@ import { signMessage } from './wallet';
 interface Challenge {
   message: string;
   expiresAt: string;
-}
-
-interface DockerLogin {
-  domain: string;
-  username: string;
-  token: string;
-  expiresAt: string;
-  command: string;
 }
 
 /** What an action asked for before any account was picked (the Manage section is hidden until then). */
@@ -37,7 +30,8 @@ export async function dockerLogin(address: string | undefined, registry: string,
     const challenge = await apiPost<Challenge>('/login/message', { address, ttlSeconds: LOGIN_TTL_SECONDS });
     const message = checkLoginMessage(challenge?.message, { registry, address });
     const signature = await signMessage(address, message);
-    const login = await apiPost<DockerLogin>('/login/token', { message, signature });
+    // The API checks the signature; what is shown is built here (docker-login-answer.ts says why).
+    const login = dockerLoginOf(await apiPost<unknown>('/login/token', { message, signature }), { registry, address, message, signature });
     status.textContent = `Signed in as ${login.username}; the login is valid until ${new Date(login.expiresAt).toLocaleString()}.`;
     result.replaceChildren(
       h('p', {}, 'Run this in a terminal:'),

@@ -5,7 +5,7 @@
 // a command the shell runs. So names, tags, digests and CIDs — printable ASCII whenever they are
 // valid — show every other character as an escape (\u0430), free text (descriptions, labels) has
 // its controls and invisible or reordering characters escaped, and a pull command is offered only
-// for a reference made of valid names.
+// for a reference made of valid names at a registry address that is host[:port].
 import { INVISIBLE_OR_REORDERING, NOT_PRINTABLE_ASCII } from '../chain/untrusted-characters';
 import { checkDigest, checkImageName, checkRepoName, checkTag } from '../chain/validate';
 
@@ -45,6 +45,12 @@ function passes(check: (value: unknown) => string, value: string | null | undefi
   }
 }
 
+/** host[:port] (a name, IPv4 or [IPv6]): nothing a shell reads as more than one word. */
+const REGISTRY_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
+
+/** Whether the registry's address (from /api/config) may go into a command offered for a shell. */
+export const isRegistryAddress = (value: string): boolean => REGISTRY_ADDRESS.test(value);
+
 export const isSpaceName = (value: string | null | undefined): boolean => passes(checkRepoName, value);
 
 /**
@@ -52,7 +58,7 @@ export const isSpaceName = (value: string | null | undefined): boolean => passes
  * name: otherwise undefined, and the page offers no command to copy into a shell.
  */
 export function pullCommand(registry: string, space: string | null, image: string | null, ref: { tag: string } | { digest: string | null }): string | undefined {
-  if (!passes(checkRepoName, space) || !passes(checkImageName, image)) return undefined;
+  if (!isRegistryAddress(registry) || !passes(checkRepoName, space) || !passes(checkImageName, image)) return undefined;
   if ('tag' in ref) return passes(checkTag, ref.tag) ? `docker pull ${registry}/${space}/${image}:${ref.tag}` : undefined;
   return passes(checkDigest, ref.digest) ? `docker pull ${registry}/${space}/${image}@${ref.digest}` : undefined;
 }

