@@ -59,6 +59,14 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'devnet.manualSeal': { type: bool, help: 'blocks only on dev_newBlock', example: 'manualSeal: true', flag: { commands: ['devnet', 'dev'], option: 'manualSeal' } },
   'devnet.rpcMethods': { type: { kind: 'enum', values: ['auto', 'safe', 'unsafe'] }, help: 'where unsafe RPC methods (dev_newBlock, dev_setHead, ...) are served: auto: on a loopback host only; safe: nowhere; unsafe: everywhere', example: 'rpcMethods: safe', flag: { commands: ['devnet', 'dev'], option: 'rpcMethods' } },
   'devnet.ephemeral': { type: bool, help: 'keep the chain in memory only', example: 'ephemeral: true', flag: { commands: ['devnet', 'dev'], option: 'ephemeral' } },
+  // The RPC endpoint's limits (devnet.ts's flags), for an endpoint run for others from a file.
+  'devnet.rpcMaxConnections': { type: count, help: 'WebSocket connections served at once (--rpc-max-connections)', example: 'rpcMaxConnections: 100', flag: { commands: ['devnet', 'dev'], option: 'rpcMaxConnections' } },
+  'devnet.rpcMaxSubscriptionsPerConnection': { type: count, help: 'subscriptions one WebSocket connection may hold (--rpc-max-subscriptions-per-connection)', example: 'rpcMaxSubscriptionsPerConnection: 1024', flag: { commands: ['devnet', 'dev'], option: 'rpcMaxSubscriptionsPerConnection' } },
+  'devnet.rpcMaxRequestSize': { type: count, help: 'largest request in MiB (--rpc-max-request-size)', example: 'rpcMaxRequestSize: 15', flag: { commands: ['devnet', 'dev'], option: 'rpcMaxRequestSize' } },
+  'devnet.rpcMaxResponseSize': { type: count, help: 'largest reply in MiB (--rpc-max-response-size)', example: 'rpcMaxResponseSize: 15', flag: { commands: ['devnet', 'dev'], option: 'rpcMaxResponseSize' } },
+  'devnet.rpcMaxWatchedKeysPerConnection': { type: count, help: 'storage keys one connection\'s subscriptions may watch (--rpc-max-watched-keys-per-connection)', example: 'rpcMaxWatchedKeysPerConnection: 16384', flag: { commands: ['devnet', 'dev'], option: 'rpcMaxWatchedKeysPerConnection' } },
+  'devnet.rpcMaxUnreadPerConnection': { type: count, help: 'MiB of replies a client may leave unread (--rpc-max-unread-per-connection)', example: 'rpcMaxUnreadPerConnection: 64', flag: { commands: ['devnet', 'dev'], option: 'rpcMaxUnreadPerConnection' } },
+  'devnet.rpcMaxBufferedRequests': { type: count, help: 'MiB of HTTP request bodies held at once (--rpc-max-buffered-requests)', example: 'rpcMaxBufferedRequests: 120', flag: { commands: ['devnet', 'dev'], option: 'rpcMaxBufferedRequests' } },
 
   'dev.graphqlPort': { type: port, help: 'hcr dev\'s GraphQL port', example: 'graphqlPort: 4350', flag: { commands: ['dev'], option: 'graphqlPort' } },
   'dev.gatewayPort': { type: port, help: 'hcr dev\'s gateway port', example: 'gatewayPort: 5000', flag: { commands: ['dev'], option: 'gatewayPort' } },
