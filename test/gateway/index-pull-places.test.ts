@@ -14,7 +14,7 @@ import { ArtifactCatalog } from '../../src/gateway/artifacts/catalog';
 import { indexHeight } from '../../src/gateway/http/index-height';
 import { GraphqlIndex } from '../../src/gateway/resolve/graphql-index';
 import { IndexHttp } from '../../src/gateway/resolve/index-http';
-import { keptForPulls, QueryPlaces } from '../../src/gateway/resolve/query-places';
+import { keptForPulls, LOWERED_FOR_MS, QueryPlaces } from '../../src/gateway/resolve/query-places';
 import type { WalletApiContext } from '../../src/wallet-api/context';
 import { postGraphql } from '../../src/wallet-api/handlers/graphql';
 
@@ -175,6 +175,35 @@ test('places kept for pulls: a quarter of the bound, at least one, none with a s
   assert.equal(places.placesFor('listing'), 1);
   places.lower(1);
   assert.equal(places.placesFor('readiness'), 1);
+});
+
+test('a bound named in a 429 is kept while the index keeps naming it, then the configured one applies again', async () => {
+  let now = 1_000_000;
+  const places = new QueryPlaces(8, () => now);
+  places.lower(2);
+  assert.equal(places.limit, 2);
+  now += LOWERED_FOR_MS - 1;
+  places.lower(3);
+  assert.equal(places.limit, 2, 'a larger bound named later does not raise the lowered one');
+  now += LOWERED_FOR_MS - 1;
+  assert.equal(places.limit, 2, 'named again within the time: still kept');
+  const open = new AbortController().signal;
+  const held = [await places.take(open, 'pull'), await places.take(open, 'pull')];
+  let third = false;
+  const waiting = places.take(open, 'pull').then((release) => {
+    third = true;
+    return release;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(third, false, 'a third query waits under the lowered bound');
+  now += 1;
+  assert.equal(places.limit, 8, 'an index restarted with a higher bound is asked at the configured one again');
+  assert.equal(places.placesFor('listing'), 6);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(third, true, 'the waiting query was given a place once the bound rose');
+  for (const release of [...held, await waiting]) release();
+  places.lower(9);
+  assert.equal(places.limit, 8, 'a bound above the configured one is not taken');
 });
 
 test('waiting pulls go first, a request sent again after a 429 first in its line, one that gives up leaves it, and a place is given back once', async () => {

@@ -31,6 +31,9 @@ export function keptForPulls(limit: number): number {
  * each line in order of arrival (a request sent again after a 429 first in its line). A waiting
  * request that gives up leaves the line; a place is given back once.
  */
+/** How long a bound named in a 429 is kept after it was last named. */
+export const LOWERED_FOR_MS = 10 * 60_000;
+
 export class QueryPlaces {
   #limit: number;
   #running = 0;
@@ -39,22 +42,38 @@ export class QueryPlaces {
   readonly #pulls: (() => void)[] = [];
   readonly #others: (() => void)[] = [];
 
-  constructor(limit: number) {
+  /** The limit configured; a lowered one returns to it once it has not been named again for a while. */
+  readonly #configured: number;
+  #loweredAt = 0;
+  readonly #now: () => number;
+
+  constructor(limit: number, now: () => number = Date.now) {
     this.#limit = limit;
+    this.#configured = limit;
+    this.#now = now;
   }
 
   get limit(): number {
+    // An index restarted with a higher bound (or none) never says so: after LOWERED_FOR_MS without
+    // a 429 naming a bound, the configured limit applies again, and a 429 lowers it again if need be.
+    if (this.#limit < this.#configured && this.#now() - this.#loweredAt >= LOWERED_FOR_MS) {
+      this.#limit = this.#configured;
+      this.#serve();
+    }
     return this.#limit;
   }
 
   /** How many places requests of `kind` may hold at once now. */
   placesFor(kind: QueryKind): number {
-    return kind === 'pull' ? this.#limit : this.#limit - keptForPulls(this.#limit);
+    const limit = this.limit;
+    return kind === 'pull' ? limit : limit - keptForPulls(limit);
   }
 
   /** Takes a server's bound as this client's own when it is smaller (never 0: that means no bound). */
   lower(bound: unknown): void {
-    if (typeof bound === 'number' && Number.isInteger(bound) && bound >= 1 && bound < this.#limit) this.#limit = bound;
+    if (typeof bound !== 'number' || !Number.isInteger(bound) || bound < 1 || bound >= this.#configured) return;
+    this.#limit = Math.min(this.#limit, bound);
+    this.#loweredAt = this.#now();
   }
 
   take(deadline: AbortSignal, kind: QueryKind, first = false): Promise<() => void> {
@@ -79,7 +98,7 @@ export class QueryPlaces {
   }
 
   #serve(): void {
-    while (this.#running < this.#limit) {
+    while (this.#running < this.limit) {
       if (this.#pulls.length > 0) this.#pulls.shift()!();
       else if (this.#others.length > 0 && this.#othersRunning < this.placesFor('listing')) this.#others.shift()!();
       else return;
