@@ -41,6 +41,11 @@ export class ChainReader {
     return this.#api;
   }
 
+  /** The listing of spaces by name, for what else in the process asks who owns a name (the wallet API it mounts). */
+  get spaces(): SpaceDirectory {
+    return this.#spaces;
+  }
+
   get isConnected(): boolean {
     return this.#api.isConnected;
   }

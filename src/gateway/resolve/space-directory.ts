@@ -8,6 +8,12 @@
 // spaces differ: the listing would then hold a space the chain no longer has, which could own a
 // name someone else claimed on the new branch. So a listing is read at one block and reused only
 // while that block is still on the node's best chain.
+//
+// Asking the node that at every lookup cost a round trip on each pull resolved without the index.
+// Instead the directory follows the node's best heads: a head whose parent is the head before it
+// extends that chain, so a listing on the one is on the other, and nothing more need be asked. Any
+// other head (a reorg, a head skipped, a reconnection) makes the next lookup ask the node once, as
+// it does whenever no head is being followed.
 import type { ApiPromise } from '@polkadot/api';
 import { bytesArg, listSpaces, nextSpaceId, type SpaceView } from '../../chain';
 
@@ -21,13 +27,39 @@ interface Listing {
   readonly byOwner: Map<string, string>;
 }
 
+/** The last best head the node announced. */
+interface Head {
+  readonly hash: string;
+  readonly parent: string;
+  /** A listing whose block is this head or one of its ancestors, as far as the heads followed show. */
+  readonly holds?: Listing;
+}
+
 export class SpaceDirectory {
   readonly #api: ApiPromise;
   #listing?: Listing;
   #loading?: Promise<Listing>;
+  #head?: Head;
+  /** Settles once the head subscription is made, or could not be (tried again at the next lookup). */
+  #following?: Promise<void>;
+  #unsubscribe?: () => void;
+  #closed = false;
+  /** Heads announced before a disconnection say nothing of the chain after it. */
+  readonly #forgetHead = (): void => {
+    this.#head = undefined;
+  };
 
   constructor(api: ApiPromise) {
     this.#api = api;
+  }
+
+  /** Stops following the node's heads (the caller owns the API connection). */
+  close(): void {
+    this.#closed = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#api.off('disconnected', this.#forgetHead);
+    this.#head = undefined;
   }
 
   /**
@@ -56,6 +88,7 @@ export class SpaceDirectory {
   }
 
   async #listingFrom(next: bigint): Promise<Listing> {
+    await this.#follow();
     if (this.#listing && this.#listing.next >= next && (await this.#onBestChain(this.#listing))) return this.#listing;
     // One listing at a time; a caller that needs a newer state than the one loading waits for it, then lists again.
     while (this.#loading) {
@@ -64,8 +97,12 @@ export class SpaceDirectory {
     }
     this.#loading = this.#load();
     try {
-      this.#listing = await this.#loading;
-      return this.#listing;
+      const listing = await this.#loading;
+      this.#listing = listing;
+      // Heads announced while it loaded: the listing's block, or its child, vouch for it.
+      const head = this.#head;
+      if (head && (head.hash === listing.block.hash || head.parent === listing.block.hash)) this.#head = { ...head, holds: listing };
+      return listing;
     } finally {
       this.#loading = undefined;
     }
@@ -73,7 +110,39 @@ export class SpaceDirectory {
 
   /** Whether the block `listing` was read at is still on the node's best chain (no reorg dropped it). */
   async #onBestChain(listing: Listing): Promise<boolean> {
-    return (await this.#api.rpc.chain.getBlockHash(listing.block.number)).toHex() === listing.block.hash;
+    const head = this.#head;
+    if (head?.holds === listing && this.#unsubscribe && this.#api.isConnected) return true;
+    const onChain = (await this.#api.rpc.chain.getBlockHash(listing.block.number)).toHex() === listing.block.hash;
+    // The node answered at its best head, which is the last one announced or a later one: heads
+    // extending the last one keep the listing. A head announced meanwhile may be on another branch.
+    if (onChain && head && this.#head === head) this.#head = { ...head, holds: listing };
+    return onChain;
+  }
+
+  /** Subscribes to the node's best heads once; lookups check each time until it is made. */
+  #follow(): Promise<void> {
+    if (this.#following || this.#closed || !this.#api.isConnected) return this.#following ?? Promise.resolve();
+    this.#api.off('disconnected', this.#forgetHead).on('disconnected', this.#forgetHead);
+    const following = this.#api.rpc.chain
+      .subscribeNewHeads((header) => this.#onHead(header.hash.toHex(), header.parentHash.toHex()))
+      .then((unsubscribe) => {
+        if (this.#closed) unsubscribe();
+        else this.#unsubscribe = unsubscribe;
+      })
+      .catch(() => {
+        if (this.#following === following) this.#following = undefined;
+      });
+    this.#following = following;
+    return following;
+  }
+
+  #onHead(hash: string, parent: string): void {
+    const previous = this.#head;
+    if (previous?.hash === hash) return;
+    const listing = this.#listing;
+    const extendsPrevious = previous !== undefined && previous.hash === parent && previous.holds === listing;
+    const holds = listing && (extendsPrevious || listing.block.hash === hash || listing.block.hash === parent) ? listing : undefined;
+    this.#head = { hash, parent, holds };
   }
 
   async #load(): Promise<Listing> {
