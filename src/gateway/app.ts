@@ -259,7 +259,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const walletLimits = options.limits?.walletApi ?? {};
   const walletApi =
     options.webRoot && options.gatewaySigner
-      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, index: indexHttp, registryDomain: auth.service, log, rateLimits: { perIp: walletLimits.perIp, perAccount: walletLimits.perAccount }, concurrency: walletLimits })
+      ? createWalletApiRouter({ api: options.api, gatewayAddress: options.gatewaySigner.address, graphqlUrl, index: indexHttp, spaces: chain.spaces, registryDomain: auth.service, log, rateLimits: { perIp: walletLimits.perIp, perAccount: walletLimits.perAccount }, concurrency: walletLimits })
       : undefined;
   if (walletApi) {
     app.use('/api', walletApi);
@@ -301,6 +301,8 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
       if (timer) clearInterval(timer);
       mirror?.stop();
       walletApi?.close();
+      // The listing of spaces follows the node's heads on the API connection, which may outlive the app.
+      chain.spaces.close();
     },
   };
 }

@@ -29,6 +29,11 @@ export interface WalletApiOptions {
   readonly graphqlUrl?: string;
   /** The index client to forward through (a gateway's shared one); default one of its own for graphqlUrl. */
   readonly index?: IndexHttp;
+  /**
+   * The listing of spaces by name to ask (a gateway's own, so one process lists the chain's spaces
+   * once and holds them once); default one of its own, closed with the router.
+   */
+  readonly spaces?: SpaceDirectory;
   /** The registry's domain (host[:port]) for docker commands and login tokens: the gateway's token service name (never taken from a request's headers). */
   readonly registryDomain: string;
   /** How long a submitted transaction is followed before it is reported failed; default 5 minutes. */
@@ -47,11 +52,12 @@ export interface WalletApiRouter extends Router {
 
 export function createWalletApiRouter(options: WalletApiOptions): WalletApiRouter {
   const concurrency = { ...DEFAULT_WALLET_API_CONCURRENCY, ...options.concurrency };
+  const spaces = options.spaces ?? new SpaceDirectory(options.api);
   const tracker = new TxTracker(options.api, { timeoutMs: options.txTimeoutMs, pendingPerSigner: concurrency.pendingPerSigner, pending: concurrency.pending });
   const ctx: WalletApiContext = {
     actions: { api: options.api, gatewayAddress: checkAddress(options.gatewayAddress, 'gatewayAddress') },
     tracker,
-    spaces: new SpaceDirectory(options.api),
+    spaces,
     streams: { slots: new Slots(concurrency.streamsPerIp, concurrency.streams), perIp: concurrency.streamsPerIp, total: concurrency.streams },
     graphqlUrl: options.graphqlUrl,
     index: options.index ?? (options.graphqlUrl ? new IndexHttp(options.graphqlUrl) : undefined),
@@ -79,5 +85,11 @@ export function createWalletApiRouter(options: WalletApiOptions): WalletApiRoute
     next(new ApiError(404, 'NOT_FOUND', `there is no ${req.method} ${req.baseUrl}${req.path}: the routes are listed in ${req.baseUrl}${API_PATHS.openapi}`));
   });
   router.use(apiErrorMiddleware(ctx.log));
-  return Object.assign(router, { close: () => tracker.close() });
+  return Object.assign(router, {
+    close: () => {
+      tracker.close();
+      // A directory passed in is its owner's to close.
+      if (spaces !== options.spaces) spaces.close();
+    },
+  });
 }
