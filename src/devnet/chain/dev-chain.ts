@@ -232,7 +232,7 @@ export class DevChain extends EventEmitter<ChainEvents> {
   }
 
   #priority(tx: CheckedExtrinsic): bigint {
-    return transactionPriority(tx, this.runtime.handler(tx.call).class ?? 'Normal');
+    return transactionPriority(tx, this.runtime.classify(tx.call));
   }
 
   #descendsFromFinalized(block: BlockRecord): boolean {
@@ -254,9 +254,10 @@ export class DevChain extends EventEmitter<ChainEvents> {
    */
   #admit(checked: CheckedExtrinsic & { future: boolean }, watcher?: TxWatcher): void {
     const rival = this.pool.sameNonce(checked);
+    const priority = this.#priority(checked);
     if (rival) {
-      const [old, offered] = [this.#priority(rival), this.#priority(checked)];
-      if (offered <= old) throw priorityTooLow(old, offered);
+      const old = this.#priority(rival);
+      if (priority <= old) throw priorityTooLow(old, priority);
     }
     // Future: a nonce gap remains even counting the signer's pooled transactions.
     const future = checked.future && this.pool.nextNonce(checked.signer, readAccount(this.storeAt(this.tree.best), checked.signer).nonce) < checked.nonce;
@@ -266,7 +267,7 @@ export class DevChain extends EventEmitter<ChainEvents> {
       usurped?.update({ usurped: checked.hash });
       usurped?.close();
     }
-    this.pool.add(checked, watcher, future);
+    this.pool.add(checked, watcher, future, priority);
     watcher?.update(future ? 'future' : 'ready');
   }
 

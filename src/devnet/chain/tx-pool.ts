@@ -1,7 +1,8 @@
-// Transactions waiting for a block, in arrival order, with the watchers of
-// author_submitAndWatchExtrinsic. Ready and future transactions (a nonce gap) wait together;
-// the block builder tells which can go in. Indexed by signer so that checks stay O(1) per
-// transaction however full the pool is.
+// Transactions waiting for a block, with the watchers of author_submitAndWatchExtrinsic. Ready
+// and future transactions (a nonce gap) wait together; the block builder tells which can go in.
+// They are offered as a node's ready queue yields them: highest priority first, each signer's in
+// nonce order (a transaction is not ready before the one it follows), earlier arrival first among
+// equals. Indexed by signer so that checks stay O(1) per transaction however full the pool is.
 import { u8aToHex } from '@polkadot/util';
 import type { CheckedExtrinsic } from '../execution/check-extrinsic';
 
@@ -18,6 +19,10 @@ interface PoolEntry {
   watcher?: TxWatcher;
   /** Admitted with a nonce gap before it: counted against the (smaller) future limit. */
   future: boolean;
+  /** What the runtime's validation gave it (pallet-transaction-payment's priority). */
+  priority: bigint;
+  /** Arrival order, which breaks ties between equal priorities. */
+  arrival: number;
 }
 
 export interface PoolLimit {
@@ -41,6 +46,7 @@ export class TxPool {
   readonly #bySigner = new Map<string, Map<number, PoolEntry>>();
   /** Count and bytes held in each part, against `limits`. */
   readonly #used = { ready: { count: 0, bytes: 0 }, future: { count: 0, bytes: 0 } };
+  #arrivals = 0;
 
   constructor(readonly limits = DEFAULT_POOL_LIMITS) {}
 
@@ -89,8 +95,8 @@ export class TxPool {
     return used.count - freed.count + 1 > limit.count || used.bytes - freed.bytes + bytes > limit.bytes;
   }
 
-  add(tx: CheckedExtrinsic, watcher?: TxWatcher, future = false): void {
-    const entry = { tx, signer: u8aToHex(tx.signer), watcher, future };
+  add(tx: CheckedExtrinsic, watcher?: TxWatcher, future = false, priority = 0n): void {
+    const entry = { tx, signer: u8aToHex(tx.signer), watcher, future, priority, arrival: this.#arrivals++ };
     const used = future ? this.#used.future : this.#used.ready;
     used.count++;
     used.bytes += tx.bytes.length;
@@ -114,9 +120,21 @@ export class TxPool {
     return entry.watcher;
   }
 
-  /** Candidates for the next block: per signer by nonce, signers in order of first arrival. */
+  /**
+   * Candidates for the next block, best first: of each signer's next transaction (by nonce), the
+   * one with the highest priority, then the earliest arrival; taking one makes its signer's next
+   * nonce the signer's candidate.
+   */
   candidates(): CheckedExtrinsic[] {
-    return [...this.#bySigner.values()].flatMap((nonces) => [...nonces.values()].map((e) => e.tx).sort((a, b) => a.nonce - b.nonce));
+    const queues = [...this.#bySigner.values()].map((nonces) => [...nonces.values()].sort((a, b) => a.tx.nonce - b.tx.nonce));
+    const heads = new Heap<{ queue: PoolEntry[]; next: number }>((a, b) => before(a.queue[a.next], b.queue[b.next]));
+    for (const queue of queues) heads.push({ queue, next: 0 });
+    const ordered: CheckedExtrinsic[] = [];
+    for (let head = heads.pop(); head; head = heads.pop()) {
+      ordered.push(head.queue[head.next].tx);
+      if (++head.next < head.queue.length) heads.push(head);
+    }
+    return ordered;
   }
 
   /** The next nonce a signer should use: past its state nonce and every contiguous pooled one. */
@@ -127,7 +145,47 @@ export class TxPool {
     return next;
   }
 
+  /** What author_pendingExtrinsics lists, in the order a block would take it. */
   hexes(): string[] {
-    return [...this.#byHash.values()].map(({ tx }) => u8aToHex(tx.bytes));
+    return this.candidates().map((tx) => u8aToHex(tx.bytes));
+  }
+}
+
+/** Whether `a` goes before `b`: higher priority, then earlier arrival. */
+const before = (a: PoolEntry, b: PoolEntry) => a.priority > b.priority || (a.priority === b.priority && a.arrival < b.arrival);
+
+/** A binary heap: `pop` gives the item that goes before all others. */
+class Heap<T> {
+  readonly #items: T[] = [];
+
+  constructor(private readonly first: (a: T, b: T) => boolean) {}
+
+  push(item: T): void {
+    const items = this.#items;
+    items.push(item);
+    for (let i = items.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.first(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const items = this.#items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    items[0] = last;
+    for (let i = 0; ; ) {
+      const [l, r] = [2 * i + 1, 2 * i + 2];
+      let best = i;
+      if (l < items.length && this.first(items[l], items[best])) best = l;
+      if (r < items.length && this.first(items[r], items[best])) best = r;
+      if (best === i) break;
+      [items[i], items[best]] = [items[best], items[i]];
+      i = best;
+    }
+    return top;
   }
 }

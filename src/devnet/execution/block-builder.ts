@@ -5,14 +5,14 @@ import { bnToU8a, compactToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import type { Call } from '@polkadot/types/interfaces';
 import type { Runtime } from '../runtime/runtime';
-import type { Weight } from '../runtime/dispatch';
+import { addWeights, type DispatchClass, type Weight } from '../runtime/dispatch';
 import { StateStore } from '../state/state-store';
 import type { StateMap } from '../state/state-map';
 import { readAccount, writeAccount } from '../runtime/accounts';
 import { withdrawFee } from '../runtime/currency';
 import { BLOCK_HASH_COUNT } from '../runtime/pallets/system';
 import { ApplyContext } from './apply-context';
-import { BlockUsage } from './block-limits';
+import { BLOCK_WEIGHTS, BlockUsage } from './block-limits';
 import { type CheckedExtrinsic, checkExtrinsic, MAX_BLOCK_EXTRINSICS_BYTES, type ValidityContext } from './check-extrinsic';
 import { InvalidTransaction, UnknownTransaction } from './invalid-transaction';
 
@@ -69,8 +69,11 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
   initialize(store, number, parent.hash, digestLogs);
 
   const extrinsics: Uint8Array[] = [];
-  const applyOutcome = (weight: Weight, klass: 'Normal' | 'Mandatory' | 'Operational', failure: { error: unknown } | null) => {
-    const info = { weight, class: klass, paysFee: 'Yes' };
+  // The weight an outcome event reports is what frame_system notes for the extrinsic: the call's
+  // weight plus its class's base extrinsic weight (System.BlockWeights), the same sum CheckWeight
+  // counted into System.BlockWeight for it.
+  const applyOutcome = (weight: Weight, klass: DispatchClass, failure: { error: unknown } | null) => {
+    const info = { weight: addWeights(weight, BLOCK_WEIGHTS.perClass[klass].baseExtrinsic), class: klass, paysFee: 'Yes' };
     if (failure) ctx.deposit('System', 'ExtrinsicFailed', [failure.error, info]);
     else ctx.deposit('System', 'ExtrinsicSuccess', [info]);
   };
@@ -99,7 +102,7 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
       else throw error;
       continue;
     }
-    const dispatchClass = runtime.handler(checked.call).class ?? 'Normal';
+    const dispatchClass = runtime.classify(checked.call);
     if (checked.future || !usage.fits(checked.weight, dispatchClass, checked.bytes.length)) {
       if (!checked.future) full = true;
       postponed.push(candidate);

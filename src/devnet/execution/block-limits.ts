@@ -4,10 +4,10 @@
 // wait for the next block). The numbers are Hippius's `System.BlockWeights` and
 // `System.BlockLength` constants (test/devnet/block-limits.test.ts reads them from the real
 // metadata).
-import type { Weight } from '../runtime/dispatch';
+import type { DispatchClass, Weight } from '../runtime/dispatch';
 import { InvalidTransaction } from './invalid-transaction';
 
-export type DispatchClass = 'Normal' | 'Operational' | 'Mandatory';
+export type { DispatchClass };
 
 /** frame_system::limits::WeightsPerClass; an absent limit is `None` (unlimited). */
 export interface ClassWeights {

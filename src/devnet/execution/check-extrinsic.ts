@@ -58,9 +58,10 @@ export function decodeExtrinsic(runtime: Runtime, bytes: Uint8Array): Extrinsic 
 }
 
 export function checkExtrinsic(runtime: Runtime, bytes: Uint8Array, extrinsic: Extrinsic, ctx: ValidityContext): CheckedExtrinsic & { future: boolean } {
-  // An inherent (Timestamp.set) is never a transaction, signed or not; a node says so before it
-  // looks for an unsigned validator, and after it has checked a signature.
-  const mandatory = runtime.handler(extrinsic.method as Call).class === 'Mandatory';
+  // A Mandatory call (the Timestamp.set inherent, or a wrapper such as sudo that takes its class)
+  // is never a transaction, signed or not; a node says so before it looks for an unsigned
+  // validator, and after it has checked a signature.
+  const mandatory = runtime.classify(extrinsic.method as Call) === 'Mandatory';
   if (!extrinsic.isSigned) {
     if (mandatory) throw new InvalidTransaction('MandatoryValidation');
     throw new UnknownTransaction('Could not find an unsigned validator for the unsigned transaction');
@@ -88,7 +89,7 @@ export function checkExtrinsic(runtime: Runtime, bytes: Uint8Array, extrinsic: E
   // CheckWeight: an extrinsic heavier or longer than its class may be in one block would never
   // be included. Pooled, it would wait forever (holding its megabytes) and keep asking for blocks
   // it does not fit in.
-  new BlockUsage().validate(weight, runtime.handler(call).class ?? 'Normal', bytes.length);
+  new BlockUsage().validate(weight, runtime.classify(call), bytes.length);
   const tip = BigInt(signature.tip.toString());
   const fee = partialFee(bytes.length, weight) + tip;
   if (!canPayFee(ctx.store, signer, fee)) throw new InvalidTransaction('Payment');

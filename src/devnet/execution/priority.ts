@@ -1,31 +1,48 @@
-// A transaction's priority in the pool, as pallet-transaction-payment gives it: the tip scaled by
-// how many such transactions a block could hold, so that a tip buys the same priority per unit of
-// block space whatever the transaction's size; operational calls add a virtual tip of their fee
-// times OperationalFeeMultiplier. A transaction replaces a pooled one with its signer and nonce
-// only with a strictly higher priority (a higher tip), as on a node.
-import type { CheckedExtrinsic } from './check-extrinsic';
-import { MAX_BLOCK_EXTRINSICS_BYTES } from './check-extrinsic';
+// A transaction's priority in the pool, as pallet-transaction-payment gives it: the tip plus one
+// (so that, tips being equal, the smaller transaction ranks first), times how many transactions
+// of this weight and length an empty block could hold (the scarcer of the two), so that a tip
+// buys the same priority per unit of block space whatever the transaction's size. Operational
+// calls add a virtual tip, their whole fee (tip included) times OperationalFeeMultiplier, scaled
+// the same way. A transaction replaces a pooled one with its signer and nonce only with a
+// strictly higher priority, as on a node.
+import type { DispatchClass, Weight } from '../runtime/dispatch';
+import { OPERATIONAL_FEE_MULTIPLIER } from '../runtime/pallets/transaction-payment';
+import { BLOCK_LENGTH, BLOCK_WEIGHTS } from './block-limits';
 
-/** Normal calls' share of a block's ref time (Substrate's usual 75% of 2 s). */
-export const MAX_NORMAL_BLOCK_REF_TIME = 1_500_000_000_000n;
+const U64_MAX = (1n << 64n) - 1n;
 
-/** pallet-transaction-payment's usual OperationalFeeMultiplier. */
-export const OPERATIONAL_FEE_MULTIPLIER = 5n;
+export interface PricedTransaction {
+  /** The call's declared weight (without the base extrinsic weight, as the pallet takes it). */
+  weight: Weight;
+  /** Encoded length of the whole extrinsic. */
+  bytes: Uint8Array;
+  tip: bigint;
+  /** What the signer pays: partial fee plus tip. */
+  fee: bigint;
+}
 
-export function transactionPriority(tx: CheckedExtrinsic, dispatchClass: 'Normal' | 'Operational' | 'Mandatory'): bigint {
-  const refTime = tx.weight.refTime < 1n ? 1n : tx.weight.refTime > MAX_NORMAL_BLOCK_REF_TIME ? MAX_NORMAL_BLOCK_REF_TIME : tx.weight.refTime;
-  const length = BigInt(Math.min(Math.max(tx.bytes.length, 1), MAX_BLOCK_EXTRINSICS_BYTES));
-  const byWeight = MAX_NORMAL_BLOCK_REF_TIME / refTime;
-  const byLength = BigInt(MAX_BLOCK_EXTRINSICS_BYTES) / length;
-  const perBlock = byWeight < byLength ? byWeight : byLength;
-  const scaledTip = perBlock * tx.tip;
+export function transactionPriority(tx: PricedTransaction, dispatchClass: DispatchClass): bigint {
+  const perBlock = maxPerBlock(tx.weight, tx.bytes.length, dispatchClass);
+  const scaledTip = (tx.tip + 1n) * perBlock;
   if (dispatchClass !== 'Operational') return clampU64(scaledTip);
-  // The fee without the tip, as the pallet computes the virtual tip from it.
-  return clampU64(scaledTip + (tx.fee - tx.tip) * OPERATIONAL_FEE_MULTIPLIER * perBlock);
+  return clampU64(scaledTip + tx.fee * OPERATIONAL_FEE_MULTIPLIER * perBlock);
+}
+
+/**
+ * How many such transactions fit an empty block: the block's whole maximum weight divided by the
+ * call's (per component, the smaller quotient; each component at least 1 and at most the
+ * block's), and the class's maximum length divided by the extrinsic's (at least 1 byte).
+ */
+function maxPerBlock(weight: Weight, length: number, dispatchClass: DispatchClass): bigint {
+  const max = BLOCK_WEIGHTS.maxBlock;
+  const bound = (value: bigint, limit: bigint) => (value < 1n ? 1n : value > limit ? limit : value);
+  const byWeight = [max.refTime / bound(weight.refTime, max.refTime), max.proofSize / bound(weight.proofSize, max.proofSize)];
+  const maxLength = BigInt(BLOCK_LENGTH[dispatchClass]);
+  const byLength = maxLength / bound(BigInt(length), maxLength);
+  return [...byWeight, byLength].reduce((a, b) => (a < b ? a : b));
 }
 
 /** Priorities are u64 on a node (saturating). */
 function clampU64(value: bigint): bigint {
-  const max = (1n << 64n) - 1n;
-  return value > max ? max : value;
+  return value > U64_MAX ? U64_MAX : value;
 }

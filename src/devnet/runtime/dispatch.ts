@@ -30,14 +30,18 @@ export interface Weight {
   proofSize: bigint;
 }
 
+export type DispatchClass = 'Normal' | 'Operational' | 'Mandatory';
+
 export interface CallHandlerSpec {
   /** The weight charged for this call (fees are computed from it before dispatch). */
   weight(call: Call, weigh: (inner: Call) => Weight): Weight;
   /**
-   * Operational calls (sudo) are not special here but are reported with their class; Mandatory
-   * ones (inherents) are never valid as transactions.
+   * The call's dispatch class: which share of the block it may use, and how the pool ranks it.
+   * Absent means Normal. A function when the class is the wrapped call's, as FRAME's wrappers
+   * declare it (sudo, proxy, utility's with_weight, as_derivative and batches). Mandatory calls
+   * (inherents) are never valid as transactions.
    */
-  class?: 'Normal' | 'Operational' | 'Mandatory';
+  class?: DispatchClass | ((call: Call, classify: (inner: Call) => DispatchClass) => DispatchClass);
   run(ctx: DispatchContext, origin: Origin, args: Codec[]): void;
 }
 

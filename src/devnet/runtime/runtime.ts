@@ -6,7 +6,7 @@ import type { Call } from '@polkadot/types/interfaces';
 import { compactToU8a, u8aConcat } from '@polkadot/util';
 import { defineCommonTypes, type CommonTypes } from './common-types';
 import { RuntimeCodec } from './codec';
-import type { CallHandlerSpec, Weight } from './dispatch';
+import type { CallHandlerSpec, DispatchClass, Weight } from './dispatch';
 import { LookupBuilder, type TypeId } from './lookup';
 import { defineExtrinsicTypes, defineOuterEnums, type DescribedPallet, metadataV14Json, metadataV15Json, type RuntimeApiSpec } from './metadata';
 import type { PalletModule } from './pallet';
@@ -99,6 +99,12 @@ export class Runtime {
 
   /** The weight a call declares, including the calls nested in it. */
   weigh = (call: Call): Weight => this.handler(call).weight(call, this.weigh);
+
+  /** The dispatch class a call declares (a wrapper's may be the class of the call it wraps). */
+  classify = (call: Call): DispatchClass => {
+    const declared = this.handler(call).class ?? 'Normal';
+    return typeof declared === 'function' ? declared(call, this.classify) : declared;
+  };
 
   encodeEvent(pallet: string, event: string, fields: unknown[]): Uint8Array {
     const layout = this.#events.get(`${pallet}.${event}`);

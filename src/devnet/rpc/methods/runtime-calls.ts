@@ -4,6 +4,7 @@ import type { DevChain } from '../../chain/dev-chain';
 import type { BlockRecord } from '../../execution/block-builder';
 import { decodeExtrinsic } from '../../execution/check-extrinsic';
 import { partialFee } from '../../execution/fees';
+import { validateTransaction } from '../../execution/validate-transaction';
 import { readAccount } from '../../runtime/accounts';
 import { encodeRuntimeVersionConstant } from '../../runtime/constants';
 import { Runtime } from '../../runtime/runtime';
@@ -14,7 +15,7 @@ export function queryInfo(chain: DevChain, extrinsicBytes: Uint8Array) {
   const extrinsic = decodeExtrinsic(chain.runtime, extrinsicBytes);
   const call = extrinsic.method;
   const weight = chain.runtime.weigh(call as never);
-  const klass = chain.runtime.handler(call as never).class ?? 'Normal';
+  const klass = chain.runtime.classify(call as never);
   return { weight, class: klass, partialFee: extrinsic.isSigned ? partialFee(extrinsicBytes.length, weight) : 0n };
 }
 
@@ -33,6 +34,18 @@ const CALLS: Record<string, RuntimeCall> = {
   AccountNonceApi_account_nonce: (chain, args, block) => {
     if (args.length !== 32) throw new RpcError(4003, 'Client error: Execution failed: AccountNonceApi_account_nonce takes a 32-byte account id');
     return bnToU8a(readAccount(chain.storeAt(block), args).nonce, { bitLength: 32 });
+  },
+  TaggedTransactionQueue_validate_transaction: (chain, args, block) => {
+    // Arguments: the source (one byte), the extrinsic (with its own length prefix), then the hash
+    // of the block to validate it on top of (the state is the call's block's, as a node's pool
+    // calls it).
+    if (args.length < 1 + 1 + 32 || args[0] > 2) throw new RpcError(4003, 'could not decode the arguments of TaggedTransactionQueue_validate_transaction');
+    return validateTransaction(chain.runtime, args.subarray(1, args.length - 32), {
+      genesisHash: chain.genesisHash,
+      blockNumber: block.number + 1,
+      blockHashAt: (n) => chain.tree.ancestorAt(block, n)?.hash,
+      store: chain.storeAt(block),
+    });
   },
   TransactionPaymentApi_query_info: (chain, args) => {
     // Arguments: the extrinsic (with its own length prefix) then its length as u32.

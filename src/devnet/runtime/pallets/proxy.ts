@@ -144,6 +144,8 @@ export const proxy: PalletModule = {
   handlers: {
     proxy: {
       weight: (call, weigh) => addWeights(weigh(call.args[2] as unknown as Call), weight(20_000_000, 3_700)),
+      // pallet_proxy declares the proxied call's class as its own.
+      class: (call, classify) => classify(call.args[2] as unknown as Call),
       run(ctx, origin, [real, forceType, call]) {
         const who = ensureSigned(origin);
         const realId = lookupAddress(real);

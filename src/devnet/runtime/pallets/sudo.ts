@@ -1,8 +1,12 @@
 // Sudo (index 3): the dev chain's root key (//Alice at genesis) dispatches calls as Root.
+// As pallet_sudo declares them, sudo and sudo_as weigh their own part plus the call they
+// dispatch and take that call's dispatch class (sudo of an Operational call is Operational, of a
+// Normal one Normal); sudo_unchecked_weight takes the weight it is given and the call's class;
+// set_key and remove_key are Normal calls.
 import { u8aEq } from '@polkadot/util';
 import type { Call } from '@polkadot/types/interfaces';
 import type { Codec } from '@polkadot/types/types';
-import { addWeights, type DispatchContext, ensureSigned, moduleError, weight } from '../dispatch';
+import { addWeights, type DispatchClass, type DispatchContext, ensureSigned, moduleError, weight } from '../dispatch';
 import type { PalletModule } from '../pallet';
 import { NONE_FALLBACK } from '../pallet';
 import { lookupAddress } from '../address';
@@ -15,6 +19,9 @@ function ensureSudo(ctx: DispatchContext, who: Uint8Array): void {
 }
 
 const result = (failure: { error: unknown } | null) => (failure ? { Err: failure.error } : { Ok: null });
+
+/** The class of the call in argument `index`. */
+const classOfArg = (index: number) => (call: Call, classify: (inner: Call) => DispatchClass) => classify(call.args[index] as unknown as Call);
 
 export const sudo: PalletModule = {
   name: 'Sudo',
@@ -45,7 +52,7 @@ export const sudo: PalletModule = {
   },
   handlers: {
     sudo: {
-      class: 'Operational',
+      class: classOfArg(0),
       weight: (c, weigh) => addWeights(weigh(c.args[0] as unknown as Call), weight(10_000_000)),
       run(ctx, origin, [call]) {
         ensureSudo(ctx, ensureSigned(origin));
@@ -53,7 +60,7 @@ export const sudo: PalletModule = {
       },
     },
     sudo_unchecked_weight: {
-      class: 'Operational',
+      class: classOfArg(0),
       weight: (c) => {
         const w = c.args[1] as unknown as { refTime: Codec; proofSize: Codec };
         return { refTime: BigInt(w.refTime.toString()), proofSize: BigInt(w.proofSize.toString()) };
@@ -64,7 +71,6 @@ export const sudo: PalletModule = {
       },
     },
     set_key: {
-      class: 'Operational',
       weight: () => weight(10_000_000),
       run(ctx, origin, [address]) {
         const who = ensureSigned(origin);
@@ -75,7 +81,7 @@ export const sudo: PalletModule = {
       },
     },
     sudo_as: {
-      class: 'Operational',
+      class: classOfArg(1),
       weight: (c, weigh) => addWeights(weigh(c.args[1] as unknown as Call), weight(10_000_000)),
       run(ctx, origin, [address, call]) {
         ensureSudo(ctx, ensureSigned(origin));
@@ -84,7 +90,6 @@ export const sudo: PalletModule = {
       },
     },
     remove_key: {
-      class: 'Operational',
       weight: () => weight(10_000_000),
       run(ctx, origin) {
         ensureSudo(ctx, ensureSigned(origin));

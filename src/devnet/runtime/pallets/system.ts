@@ -145,6 +145,8 @@ export const system: PalletModule = {
     },
     set_storage: {
       weight: () => weight(10_000_000),
+      // frame_system declares its root-only storage calls Operational.
+      class: 'Operational',
       run(ctx, origin, [items]) {
         ensureRoot(origin);
         for (const [key, value] of items as unknown as [Codec, Codec][]) ctx.store.setRaw(key.toHex(), value.toU8a(true));
@@ -152,6 +154,7 @@ export const system: PalletModule = {
     },
     kill_storage: {
       weight: () => weight(10_000_000),
+      class: 'Operational',
       run(ctx, origin, [keys]) {
         ensureRoot(origin);
         for (const key of keys as unknown as Codec[]) ctx.store.setRaw(key.toHex(), undefined);
@@ -159,6 +162,7 @@ export const system: PalletModule = {
     },
     kill_prefix: {
       weight: () => weight(10_000_000),
+      class: 'Operational',
       run(ctx, origin, [prefix]) {
         ensureRoot(origin);
         for (const key of ctx.store.state.sortedKeys(prefix.toHex())) ctx.store.setRaw(key, undefined);

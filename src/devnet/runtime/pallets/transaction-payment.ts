@@ -2,6 +2,12 @@
 // paid (see ../fees.ts for the formula).
 import type { PalletModule } from '../pallet';
 
+/**
+ * Hippius's OperationalFeeMultiplier: how many times its fee an Operational transaction adds to
+ * its tip when the pool ranks it (see ../../execution/priority.ts).
+ */
+export const OPERATIONAL_FEE_MULTIPLIER = 2n;
+
 export const transactionPayment: PalletModule = {
   name: 'TransactionPayment',
   index: 7,
@@ -33,7 +39,7 @@ export const transactionPayment: PalletModule = {
         },
       ],
       errors: [],
-      constants: [{ name: 'OperationalFeeMultiplier', type: t.u8, value: new Uint8Array([2]), docs: [] }],
+      constants: [{ name: 'OperationalFeeMultiplier', type: t.u8, value: new Uint8Array([Number(OPERATIONAL_FEE_MULTIPLIER)]), docs: [] }],
     };
   },
   handlers: {},

@@ -1,10 +1,12 @@
 // Utility (index 31): batch (stops at the first failure, keeps what succeeded), batch_all
-// (all or nothing) and force_batch (runs everything), with their events.
+// (all or nothing) and force_batch (runs everything), with their events. Dispatch classes are
+// pallet_utility's: a batch is Operational when none of its calls is Normal (an empty batch
+// too), Normal otherwise; as_derivative and with_weight take the class of the call they wrap.
 import type { Call } from '@polkadot/types/interfaces';
 import type { Codec } from '@polkadot/types/types';
 import { u8aConcat, stringToU8a, bnToU8a } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
-import { addWeights, DispatchFailure, ensureSigned, type Weight, weight } from '../dispatch';
+import { addWeights, type DispatchClass, DispatchFailure, ensureSigned, type Weight, weight } from '../dispatch';
 import type { PalletModule } from '../pallet';
 import { encodeU32 } from '../constants';
 
@@ -21,6 +23,12 @@ const callsOf = (arg: Codec) => arg as unknown as Call[];
 function batchWeight(call: Call, weigh: (inner: Call) => Weight): Weight {
   return callsOf(call.args[0]).reduce((sum, inner) => addWeights(sum, weigh(inner)), weight(5_000_000));
 }
+
+function batchClass(call: Call, classify: (inner: Call) => DispatchClass): DispatchClass {
+  return callsOf(call.args[0]).some((inner) => classify(inner) === 'Normal') ? 'Normal' : 'Operational';
+}
+
+const classOfArg = (index: number) => (call: Call, classify: (inner: Call) => DispatchClass) => classify(call.args[index] as unknown as Call);
 
 function ensureLimit(calls: Call[]): void {
   if (calls.length > BATCHED_CALLS_LIMIT) throw new DispatchFailure({ Module: { index: 31, error: [0, 0, 0, 0] } });
@@ -58,6 +66,7 @@ export const utility: PalletModule = {
   handlers: {
     batch: {
       weight: batchWeight,
+      class: batchClass,
       run(ctx, origin, [arg]) {
         const calls = callsOf(arg);
         ensureLimit(calls);
@@ -74,6 +83,7 @@ export const utility: PalletModule = {
     },
     batch_all: {
       weight: batchWeight,
+      class: batchClass,
       run(ctx, origin, [arg]) {
         const calls = callsOf(arg);
         ensureLimit(calls);
@@ -88,6 +98,7 @@ export const utility: PalletModule = {
     },
     force_batch: {
       weight: batchWeight,
+      class: batchClass,
       run(ctx, origin, [arg]) {
         const calls = callsOf(arg);
         ensureLimit(calls);
@@ -103,6 +114,7 @@ export const utility: PalletModule = {
       },
     },
     as_derivative: {
+      class: classOfArg(1),
       weight: (call, weigh) => addWeights(weigh(call.args[1] as unknown as Call), weight(5_000_000)),
       run(ctx, origin, [index, call]) {
         const who = ensureSigned(origin);
@@ -113,6 +125,7 @@ export const utility: PalletModule = {
       },
     },
     with_weight: {
+      class: classOfArg(0),
       weight: (call) => {
         const w = call.args[1] as unknown as { refTime: Codec; proofSize: Codec };
         return { refTime: BigInt(w.refTime.toString()), proofSize: BigInt(w.proofSize.toString()) };
