@@ -56,7 +56,9 @@ export async function* multipartParts(req: Request, limits: MultipartLimits): As
       if (item.kind === 'file' && !item.stream.readableEnded) item.stream.resume();
     }
   } finally {
+    // The rest of a body given up on is not read here: that would take all of it (gigabytes, for a
+    // refused upload) before the refusal is sent. The server reads off a small rest after the
+    // answer and closes the connection over a large one (src/gateway/http/body-idle.ts).
     req.unpipe(parser);
-    if (!req.readableEnded) req.resume();
   }
 }
