@@ -133,6 +133,15 @@ describe('a request refused before its body ended', () => {
     assertCutShort('POST /api/calls/create-space', await refused(t, head, { pace: 'fast' }), /^HTTP\/1\.1 415 /);
   });
 
+  test('a form or JSON body declared over its parser\'s limit (POST /token, POST /api/tokens, the wallet API) gets its 413 before any of it is read', { timeout: 30_000 }, async () => {
+    const post = (path: string, type: string) => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${GiB}\r\n\r\n`;
+    assertCutShort('POST /token', await refused(t, post('/token', 'application/x-www-form-urlencoded'), { pace: 'fast' }), /^HTTP\/1\.1 4(00|13) /);
+    const tokens = await refused(t, post('/api/tokens', 'application/json'), { pace: 'fast' });
+    assertCutShort('POST /api/tokens', tokens, /^HTTP\/1\.1 413 /);
+    assert.match(tokens.answer, /"code":"BODY_TOO_LARGE"/);
+    assertCutShort('POST /api/calls/create-space (JSON)', await refused(t, post('/api/calls/create-space', 'application/json'), { pace: 'fast' }), /^HTTP\/1\.1 413 /);
+  });
+
   test('a small refused body is read off and its connection serves the next request', { timeout: 30_000 }, async () => {
     const { hostname, port } = new URL(t.url);
     const socket = net.connect(Number(port), hostname);

@@ -18,6 +18,7 @@ import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
 import { CredentialError, principalFrom } from './credentials';
 import type { LoginClaims } from './login-token';
 import { MintRate } from './mint-rate';
+import { refuseDeclaredBodyOver } from '../http/declared-body-limit';
 
 export const API_TOKEN_PATHS = { tokens: '/api/tokens', token: '/api/tokens/:id' } as const;
 
@@ -96,7 +97,7 @@ const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: R
 export function apiTokenRoutes(ctx: GatewayContext): Router {
   const router = express.Router();
   const mints = new MintRate();
-  router.post(API_TOKEN_PATHS.tokens, express.json({ limit: '16kb' }), handle(async (req, res) => {
+  router.post(API_TOKEN_PATHS.tokens, refuseDeclaredBodyOver(16 * 1024, 'application/json'), express.json({ limit: '16kb' }), handle(async (req, res) => {
     const tooMany = mints.take(req);
     if (tooMany) throw new TokenRouteError(429, 'TOO_MANY_REQUESTS', tooMany.message, undefined, tooMany.retryAfterSeconds);
     const { account, createdBy, loginNonce, notAfter, login } = await accountOf(ctx, req);
@@ -128,6 +129,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
       return void res.status(status).json({ error: { code: status === 404 ? 'NOT_FOUND' : status === 403 ? 'FORBIDDEN' : 'INVALID_FIELD', message: error.message } });
     }
     const parse = error as { type?: string };
+    if (parse?.type === 'entity.too.large') return void res.status(413).json({ error: { code: 'BODY_TOO_LARGE', message: 'the body is too large: a token request is a small JSON object (under 16 KiB), such as {"name":"ci","scopes":["publish"]}' } });
     if (parse?.type === 'entity.parse.failed') return void res.status(400).json({ error: { code: 'INVALID_BODY', message: 'the body is not valid JSON: send {"name":"ci","scopes":["publish"]}' } });
     ctx.log(`api tokens: ${(error as Error)?.stack ?? error}`);
     res.status(500).json({ error: { code: 'INTERNAL', message: 'the token could not be handled; the gateway log has the details' } });
