@@ -13,6 +13,7 @@ import { type RunningGateway, startGateway } from '../../src/gateway';
 import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { startTestChain, type TestChain } from '../helpers/devnet';
 import { postJson, requestJson } from './helpers/http';
+import { countSpaceListings } from '../helpers/space-listings';
 
 let chain: TestChain;
 let store: EmbeddedBlobStore;
@@ -22,27 +23,13 @@ let alice: KeyringPair;
 let bob: KeyringPair;
 let ferdie: KeyringPair;
 /** Listings of every space on chain since the gateway started. */
-let listings = 0;
+let listings: { readonly count: number };
 
 before(async () => {
   chain = await startTestChain();
   [alice, bob, ferdie] = await Promise.all(['//Alice', '//Bob', '//Ferdie'].map((uri) => signerFromUri(uri)));
   await submitTx(chain.api, createSpace(chain.api, 'acme'), alice);
-  // Every listing reads the spaces map's entries in the state of one block (api.at(hash)).
-  const at = chain.api.at.bind(chain.api);
-  const counted = new WeakSet<object>();
-  Object.assign(chain.api, {
-    at: async (...args: Parameters<typeof at>) => {
-      const decorated = await at(...args);
-      const spaces = decorated.query.containerRegistry.spaces;
-      if (!counted.has(spaces)) {
-        counted.add(spaces);
-        const entries = spaces.entries.bind(spaces);
-        Object.assign(spaces, { entries: (...more: Parameters<typeof entries>) => ((listings += 1), entries(...more)) });
-      }
-      return decorated;
-    },
-  });
+  listings = countSpaceListings(chain.api);
   dataDir = mkdtempSync(join(tmpdir(), 'hcr-gateway-space-listing-'));
   // The API is mounted beside a page; an empty one does (no build needed).
   const webRoot = join(dataDir, 'web');
@@ -69,11 +56,11 @@ test('the wallet API a gateway mounts asks the gateway\'s listing of spaces: a n
   await pull('acme');
   assert.equal((await requestJson(`${gateway.url}/api/accounts/${alice.address}`)).body.space?.name, 'acme');
   assert.equal((await postJson(`${gateway.url}/api/calls/create-space`, { signer: ferdie.address, name: 'acme' })).status, 409);
-  assert.equal(listings, 1, 'the pull and the wallet API each listed the spaces');
+  assert.equal(listings.count, 1, 'the pull and the wallet API each listed the spaces');
 
   await submitTx(chain.api, createSpace(chain.api, 'bobs'), bob);
   assert.equal((await requestJson(`${gateway.url}/api/accounts/${bob.address}`)).body.space?.name, 'bobs');
   await pull('bobs');
   assert.equal((await postJson(`${gateway.url}/api/calls/create-space`, { signer: ferdie.address, name: 'bobs' })).status, 409);
-  assert.equal(listings, 2, 'a new space was listed by the pull and by the wallet API');
+  assert.equal(listings.count, 2, 'a new space was listed by the pull and by the wallet API');
 });
