@@ -16,6 +16,7 @@ import { startWalletApiServer, type WalletApiServer } from '../../src/wallet-api
 import { startTestChain, type TestChain } from '../helpers/devnet';
 import { browserSkipReason, launchChromium, type TestBrowser } from './helpers/browser';
 import { injectIntoChromium, type TestWallet, testWallet } from './helpers/test-wallet';
+import { alterJsonAnswers, openConnected } from './helpers/altered-answers';
 
 type Payload = Record<string, unknown>;
 
@@ -82,28 +83,12 @@ describe('a tampered call answer in Chromium', { skip: browserSkipReason() }, ()
     page = await browser.context.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
     // The answer as a proxy between the page and the API could change it.
-    await page.route('**/api/calls/*', async (route) => {
-      const response = await route.fetch();
-      const body = (await response.json()) as { payload: Payload };
-      tamper?.(body.payload);
-      await route.fulfill({ response, json: body });
-    });
-    await page.route('**/api/login/message', async (route) => {
-      const response = await route.fetch();
-      const body = (await response.json()) as { message: string };
+    await alterJsonAnswers<{ payload: Payload }>(page, '**/api/calls/*', (body) => tamper?.(body.payload));
+    await alterJsonAnswers<{ message: string }>(page, '**/api/login/message', (body) => {
       if (tamperLogin) body.message = tamperLogin(body.message);
-      await route.fulfill({ response, json: body });
     });
-    await page.route('**/api/login/token', async (route) => {
-      const response = await route.fetch();
-      const body = (await response.json()) as { token: string; command: string };
-      tamperToken?.(body);
-      await route.fulfill({ response, json: body });
-    });
-    await page.goto(server.url);
-    await page.locator('#connect:enabled').waitFor();
-    await page.getByRole('button', { name: 'Connect wallet' }).click();
-    await page.locator('#account-address', { hasText: dave.address }).waitFor();
+    await alterJsonAnswers<{ token: string; command: string }>(page, '**/api/login/token', (body) => tamperToken?.(body));
+    await openConnected(page, server.url, dave.address);
   });
 
   after(async () => {

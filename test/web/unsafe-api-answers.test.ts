@@ -17,6 +17,7 @@ import { startWalletApiServer, type WalletApiServer } from '../../src/wallet-api
 import { rpcSend, startTestChain, type TestChain } from '../helpers/devnet';
 import { browserSkipReason, launchChromium, type TestBrowser } from './helpers/browser';
 import { injectIntoChromium, type TestWallet, testWallet } from './helpers/test-wallet';
+import { openConnected } from './helpers/altered-answers';
 
 type Payload = Record<string, unknown>;
 
@@ -101,10 +102,7 @@ describe('unsafe answers of the registry\'s API in Chromium', { skip: browserSki
       await route.fulfill({ response, json: body });
     });
     await page.route('**/api/extrinsics/*/events', (route) => (holdStreams ? route.continue({ url: streams.url }) : route.continue()));
-    await page.goto(server.url);
-    await page.locator('#connect:enabled').waitFor();
-    await page.getByRole('button', { name: 'Connect wallet' }).click();
-    await page.locator('#account-address', { hasText: dave.address }).waitFor();
+    await openConnected(page, server.url, dave.address);
   });
 
   after(async () => {
