@@ -88,7 +88,8 @@ export class SpaceDirectory {
   }
 
   async #listingFrom(next: bigint): Promise<Listing> {
-    await this.#follow();
+    // Not awaited: a lookup never waits for the subscription; until it is made, lookups check each time.
+    void this.#follow();
     if (this.#listing && this.#listing.next >= next && (await this.#onBestChain(this.#listing))) return this.#listing;
     // One listing at a time; a caller that needs a newer state than the one loading waits for it, then lists again.
     while (this.#loading) {
