@@ -16,7 +16,7 @@ import { startWalletApiServer, type WalletApiServer } from '../../src/wallet-api
 import { startTestChain, type TestChain } from '../helpers/devnet';
 import { browserSkipReason, launchChromium, type TestBrowser } from './helpers/browser';
 import { injectIntoChromium, type TestWallet, testWallet } from './helpers/test-wallet';
-import { alterJsonAnswers, openConnected } from './helpers/altered-answers';
+import { alterJsonAnswers, openConnected, refusedCreate as refusedCreateCall } from './helpers/altered-answers';
 
 type Payload = Record<string, unknown>;
 
@@ -59,17 +59,7 @@ describe('a tampered call answer in Chromium', { skip: browserSkipReason() }, ()
   const progress = (name: string) => page.locator(`.progress[data-for="${name}"]`);
 
   /** Submits the create-space form with `name` and waits for the refusal, which must hold `expected`. */
-  async function refusedCreate(name: string, expected: RegExp): Promise<void> {
-    const asked = wallet.requests.length;
-    await page.getByLabel('Space name').fill(name);
-    await page.getByRole('button', { name: 'Create space' }).click();
-    const alert = progress('create-space').getByRole('alert');
-    await alert.filter({ hasText: 'not the one you asked for' }).waitFor();
-    const text = await alert.innerText();
-    assert.match(text, expected);
-    assert.match(text, /Nothing was signed\. Reload the page and try again/);
-    assert.equal(wallet.requests.length, asked, 'the wallet was asked to sign');
-  }
+  const refusedCreate = (name: string, expected: RegExp) => refusedCreateCall(page, wallet, name, 'not the one you asked for', expected);
 
   before(async () => {
     chain = await startTestChain();

@@ -17,7 +17,7 @@ import { startWalletApiServer, type WalletApiServer } from '../../src/wallet-api
 import { rpcSend, startTestChain, type TestChain } from '../helpers/devnet';
 import { browserSkipReason, launchChromium, type TestBrowser } from './helpers/browser';
 import { injectIntoChromium, type TestWallet, testWallet } from './helpers/test-wallet';
-import { openConnected } from './helpers/altered-answers';
+import { createSpaceAlert as createSpaceAlertOn, openConnected, refusedCreate as refusedCreateCall } from './helpers/altered-answers';
 
 type Payload = Record<string, unknown>;
 
@@ -65,23 +65,8 @@ describe('unsafe answers of the registry\'s API in Chromium', { skip: browserSki
 
   const progress = (name: string) => page.locator(`.progress[data-for="${name}"]`);
 
-  /** Waits for the create-space card's alert holding `marker`, and returns its text. */
-  async function createSpaceAlert(name: string, marker: string): Promise<string> {
-    await page.getByLabel('Space name').fill(name);
-    await page.getByRole('button', { name: 'Create space' }).click();
-    const alert = progress('create-space').getByRole('alert').filter({ hasText: marker });
-    await alert.waitFor();
-    return alert.innerText();
-  }
-
-  /** Creates `name` and waits for the refusal, which must hold `expected`. */
-  async function refusedCreate(name: string, marker: string, expected: RegExp): Promise<void> {
-    const asked = wallet.requests.length;
-    const text = await createSpaceAlert(name, marker);
-    assert.match(text, expected);
-    assert.match(text, /Nothing was signed\. Reload the page and try again/);
-    assert.equal(wallet.requests.length, asked, 'the wallet was asked to sign');
-  }
+  const createSpaceAlert = (name: string, marker: string) => createSpaceAlertOn(page, name, marker);
+  const refusedCreate = (name: string, marker: string, expected: RegExp) => refusedCreateCall(page, wallet, name, marker, expected);
 
   before(async () => {
     chain = await startTestChain();
