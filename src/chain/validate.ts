@@ -1,9 +1,22 @@
 // Checks made before a call is built, so a bad argument fails here with a message saying what
 // to type instead, not later as a fee-charging chain error. Names follow the OCI distribution
 // grammar because every record must stay reachable as `<gateway>/<repo>/<image>:<tag>`.
+import { u8aEq } from '@polkadot/util';
 import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
 
 export const SS58_PREFIX = 42;
+
+/** Whether two addresses (any SS58 prefix, or hex) name one account; false when either is not an address. */
+export function sameAccount(a: string, b: string): boolean {
+  try {
+    return u8aEq(decodeAddress(a), decodeAddress(b));
+  } catch {
+    return false;
+  }
+}
+
+/** host[:port] (a name, IPv4 or [IPv6]) as docker names a registry: nothing a shell reads as more than one word. */
+export const isRegistryAddress = (value: string): boolean => /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/.test(value);
 
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';

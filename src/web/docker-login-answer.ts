@@ -4,9 +4,9 @@
 // login token: `hcr1.<message>.<signature>`, both base64url), which the page has in hand, so the
 // page builds the token and the command from what it checked and signed, and takes from the API
 // only its word that the signature verifies, refusing an answer that names anything else.
-import { hexToU8a, isHex, stringToU8a, u8aEq } from '@polkadot/util';
-import { decodeAddress } from '@polkadot/util-crypto';
-import { isRegistryAddress, nameText } from './untrusted-text';
+import { hexToU8a, isHex, stringToU8a } from '@polkadot/util';
+import { isRegistryAddress, sameAccount } from '../chain/validate';
+import { nameText } from './untrusted-text';
 
 export interface DockerLoginShown {
   readonly username: string;
@@ -52,12 +52,4 @@ export function dockerLoginOf(answer: unknown, signed: { registry: string; addre
     expiresAt: expires,
     command: `printf '%s' '${token}' | docker login ${signed.registry} --username ${signed.address} --password-stdin`,
   };
-}
-
-function sameAccount(address: string, picked: string): boolean {
-  try {
-    return u8aEq(decodeAddress(address), decodeAddress(picked));
-  } catch {
-    return false;
-  }
 }

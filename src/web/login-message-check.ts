@@ -3,8 +3,7 @@
 // the sign-in message of the registry this page shows (the domain in its docker commands), for
 // the account picked, for no longer than the page asked for: a message naming another registry
 // would hand whoever asked for it a login there as you.
-import { u8aEq } from '@polkadot/util';
-import { decodeAddress } from '@polkadot/util-crypto';
+import { sameAccount } from '../chain/validate';
 import { nameText } from './untrusted-text';
 
 /** What the page asks POST /api/login/message for (the API's default). */
@@ -28,12 +27,4 @@ export function checkLoginMessage(message: unknown, expected: { registry: string
   const lifetime = (Date.parse(expires) - Date.parse(issued)) / 1000;
   if (!(lifetime > 0 && lifetime <= LOGIN_TTL_SECONDS)) throw new LoginMessageMismatchError(`it is valid from ${nameText(issued)} to ${nameText(expires)}, not for ${LOGIN_TTL_SECONDS / 3600} hours`);
   return message as string;
-}
-
-function sameAccount(address: string, picked: string): boolean {
-  try {
-    return u8aEq(decodeAddress(address), decodeAddress(picked));
-  } catch {
-    return false;
-  }
 }

@@ -5,7 +5,7 @@
 // soon. A payload that differs is refused here and never reaches the wallet.
 import type { SignerPayloadJSON } from '@polkadot/types/types';
 import { hexToBigInt, hexToU8a, isHex, u8aEq } from '@polkadot/util';
-import { decodeAddress } from '@polkadot/util-crypto';
+import { sameAccount } from '../chain/validate';
 import { callBytes, callName, type RequestedCall } from './call-bytes';
 import { nameText } from './untrusted-text';
 
@@ -130,14 +130,6 @@ const duration = (blocks: number): string => {
   const minutes = Math.round((blocks * BLOCK_SECONDS) / 60);
   return minutes < 120 ? `about ${minutes} minutes` : `about ${Math.round(minutes / 6) / 10} hours`;
 };
-
-function sameAccount(address: string, signer: string): boolean {
-  try {
-    return u8aEq(decodeAddress(address), decodeAddress(signer));
-  } catch {
-    return false;
-  }
-}
 
 /** The API's words in a message: cut short, every character outside printable ASCII escaped. */
 const shown = (value: string): string => `${nameText(value.slice(0, 80))}${value.length > 80 ? '…' : ''}`;

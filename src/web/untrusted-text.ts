@@ -7,7 +7,7 @@
 // its controls and invisible or reordering characters escaped, and a pull command is offered only
 // for a reference made of valid names at a registry address that is host[:port].
 import { INVISIBLE_OR_REORDERING, NOT_PRINTABLE_ASCII } from '../chain/untrusted-characters';
-import { checkDigest, checkImageName, checkRepoName, checkTag } from '../chain/validate';
+import { checkDigest, checkImageName, checkRepoName, checkTag, isRegistryAddress } from '../chain/validate';
 
 function escapeChar(char: string): string {
   const code = char.codePointAt(0)!;
@@ -44,12 +44,6 @@ function passes(check: (value: unknown) => string, value: string | null | undefi
     return false;
   }
 }
-
-/** host[:port] (a name, IPv4 or [IPv6]): nothing a shell reads as more than one word. */
-const REGISTRY_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
-
-/** Whether the registry's address (from /api/config) may go into a command offered for a shell. */
-export const isRegistryAddress = (value: string): boolean => REGISTRY_ADDRESS.test(value);
 
 export const isSpaceName = (value: string | null | undefined): boolean => passes(checkRepoName, value);
 

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 // The token module alone: the gateway's server code is not needed to sign a login.
 import { createLoginToken, DEFAULT_LOGIN_TTL_SECONDS } from '../../../gateway/auth/login-token';
+import { isRegistryAddress } from '../../../chain/validate';
 import { DEFAULTS } from '../../../config/defaults';
 import { CliError, EXIT } from '../../errors';
 import { jsonText } from '../../json-output';
@@ -81,7 +82,7 @@ const LOGIN_GATEWAY: UrlFlag = {
 /** host[:port] as docker names registries; a URL is accepted and reduced to that. `where`: the variable it came from. */
 export function gatewayDomain(value: string, where = ''): string {
   const domain = checkedUrl('gateway', where, value, LOGIN_GATEWAY).replace(/^https?:\/\//i, '');
-  if (/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$/.test(domain)) return domain;
+  if (isRegistryAddress(domain)) return domain;
   throw new CliError(`gateway ${JSON.stringify(withLoginStarred(value.trim()))}${where} is not a registry address: ${REGISTRY_ADDRESS_FIX}`, EXIT.usage);
 }
 
