@@ -65,7 +65,7 @@ import type { RateLimit } from '../limits/rate-limiter';
 import { UploadAdmission } from '../limits/upload-admission';
 import { ListingAdmission, type ListingLimits } from '../limits/listing-admission';
 import { forwardedClient, type TrustProxyFn } from '../limits/forwarded-client';
-import { refuseDeclaredBodyOver } from './http/declared-body-limit';
+import { boundedBody } from './http/bounded-body';
 
 /** Express's `trust proxy`: `loopback`, addresses or CIDRs (`10.0.0.0/8, 192.168.1.7`), a hop count, or true/false. */
 export type TrustProxy = boolean | number | string | readonly string[];
@@ -241,7 +241,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const graphqlUrl = typeof options.index === 'string' ? options.index : undefined;
   app.use(healthRoutes({ api: options.api, store, index: indexHttp, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, metricsAllowed: metricsAccess(options.metricsAllow), stopping: () => stopping }));
   app.use(limitRequests({ auth, limits: options.limits, uploads: context.uploadAdmission, apiTokens: context.apiTokens, metrics }));
-  app.use('/token', refuseDeclaredBodyOver(64 * 1024, 'application/x-www-form-urlencoded'), express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use('/token', boundedBody(64 * 1024, 'application/x-www-form-urlencoded', express.urlencoded({ extended: false, limit: '64kb' })));
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
   // It answers from the local store only: peers asking each other for what neither holds must
   // get a 404, not a request passed on in a circle.

@@ -19,7 +19,7 @@ import { walletApiRateLimits, type WalletApiRateLimits } from './rate-limits';
 import { DEFAULT_WALLET_API_CONCURRENCY, Slots, type WalletApiConcurrency } from './concurrency';
 import { TxTracker } from './tx-tracker';
 import { IndexHttp } from '../gateway/resolve/index-http';
-import { refuseDeclaredBodyOver } from '../gateway/http/declared-body-limit';
+import { boundedBody } from '../gateway/http/bounded-body';
 
 export interface WalletApiOptions {
   /** A connected polkadot.js API over WebSocket (status is followed by subscription). */
@@ -68,7 +68,7 @@ export function createWalletApiRouter(options: WalletApiOptions): WalletApiRoute
   const router = express.Router();
   const limits = walletApiRateLimits(options.rateLimits);
   router.use(limits.byIp);
-  router.use(refuseDeclaredBodyOver(256 * 1024, 'application/json'), express.json({ limit: '256kb' }));
+  router.use(boundedBody(256 * 1024, 'application/json', express.json({ limit: '256kb' })));
   router.get(API_PATHS.openapi, (req, res) => {
     res.json(openApiDocument(req.baseUrl));
   });

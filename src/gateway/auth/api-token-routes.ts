@@ -18,7 +18,7 @@ import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
 import { CredentialError, principalFrom } from './credentials';
 import type { LoginClaims } from './login-token';
 import { MintRate } from './mint-rate';
-import { refuseDeclaredBodyOver } from '../http/declared-body-limit';
+import { boundedBody } from '../http/bounded-body';
 
 export const API_TOKEN_PATHS = { tokens: '/api/tokens', token: '/api/tokens/:id' } as const;
 
@@ -97,7 +97,7 @@ const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: R
 export function apiTokenRoutes(ctx: GatewayContext): Router {
   const router = express.Router();
   const mints = new MintRate();
-  router.post(API_TOKEN_PATHS.tokens, refuseDeclaredBodyOver(16 * 1024, 'application/json'), express.json({ limit: '16kb' }), handle(async (req, res) => {
+  router.post(API_TOKEN_PATHS.tokens, boundedBody(16 * 1024, 'application/json', express.json({ limit: '16kb' })), handle(async (req, res) => {
     const tooMany = mints.take(req);
     if (tooMany) throw new TokenRouteError(429, 'TOO_MANY_REQUESTS', tooMany.message, undefined, tooMany.retryAfterSeconds);
     const { account, createdBy, loginNonce, notAfter, login } = await accountOf(ctx, req);
