@@ -38,7 +38,9 @@ test('a future-nonce transaction waits in the pool without making the chain buil
   await delay(3000);
   const built = t.devnet.chain.tree.best.number - start;
   assert.ok(built <= 1, `${built} blocks were built for a transaction that cannot go in yet`);
-  assert.ok((await t.api.rpc.author.pendingExtrinsics()).some((x) => x.toHex() === future));
+  // Held, but not ready: a node lists its ready transactions only, and knows this one already.
+  assert.ok(!(await t.api.rpc.author.pendingExtrinsics()).some((x) => x.toHex() === future), 'a transaction waiting for a gap is listed as pending');
+  await assert.rejects(submit(future), /1013: Transaction Already Imported/);
 });
 
 test('an extrinsic larger than a block can hold is refused as exhausting resources', async () => {

@@ -114,6 +114,12 @@ export class DevChain extends EventEmitter<ChainEvents> {
     return checked.hash;
   }
 
+  /** The pool's ready transactions as author_pendingExtrinsics lists them. */
+  pendingExtrinsics(): string[] {
+    const store = this.storeAt(this.tree.best);
+    return this.pool.readyHexes((signer) => readAccount(store, signer).nonce);
+  }
+
   /** The nonce a signer should use next, counting its pooled transactions (system_accountNextIndex). */
   nextNonce(who: Uint8Array): number {
     return this.pool.nextNonce(who, readAccount(this.storeAt(this.tree.best), who).nonce);

@@ -145,9 +145,22 @@ export class TxPool {
     return next;
   }
 
-  /** What author_pendingExtrinsics lists, in the order a block would take it. */
-  hexes(): string[] {
-    return this.candidates().map((tx) => u8aToHex(tx.bytes));
+  /**
+   * What author_pendingExtrinsics lists: the ready transactions (each signer's run of nonces from
+   * its state nonce up to the first gap), in the order a block would take them. A node lists its
+   * ready queue only; a transaction waiting for a gap to be filled stays in the pool unlisted.
+   */
+  readyHexes(stateNonce: (signer: Uint8Array) => number): string[] {
+    const expected = new Map<string, number>();
+    const ready: string[] = [];
+    for (const tx of this.candidates()) {
+      const signer = u8aToHex(tx.signer);
+      const next = expected.get(signer) ?? stateNonce(tx.signer);
+      // Past a gap nothing of this signer's is ready: -1 matches no nonce.
+      expected.set(signer, tx.nonce === next ? next + 1 : -1);
+      if (tx.nonce === next) ready.push(u8aToHex(tx.bytes));
+    }
+    return ready;
   }
 }
 

@@ -42,7 +42,7 @@ export function authorMethods(chain: DevChain): Record<string, RpcHandler> {
       return sub.id;
     },
     author_unwatchExtrinsic: unsubscribe,
-    author_pendingExtrinsics: () => chain.pool.hexes(),
+    author_pendingExtrinsics: () => chain.pendingExtrinsics(),
     // Unsafe (methods/index.ts): removes the transactions and bans them, as a node does.
     author_removeExtrinsic: ([items]) => chain.removeInvalid(hashesToRemove(chain, items)),
   };
