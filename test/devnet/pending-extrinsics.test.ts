@@ -1,7 +1,8 @@
 // author_pendingExtrinsics lists what a node lists: its ready transactions, in the order a block
 // would take them. A transaction whose nonce leaves a gap waits in the pool unlisted (and known:
 // submitted again, it is "already imported") until the gap is filled; then both are listed, in
-// nonce order. polkadot.js over a real WebSocket; blocks on request only.
+// nonce order. Of equal priorities, the one that expires first is listed (and included) first.
+// polkadot.js over a real WebSocket; blocks on request only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
@@ -43,4 +44,22 @@ test('a transaction behind a nonce gap is held but not listed, and listed after 
   await rpcSend(t.api, 'dev_newBlock', [{ count: 1 }]);
   assert.deepEqual(await pending(), []);
   assert.equal((await t.api.query.system.account(ferdie.address)).nonce.toNumber(), nonce + 3, 'the block took all three');
+});
+
+test('of two transactions with equal priorities, the one whose era ends first goes first, whichever came first', async () => {
+  const signed = async (uri: string, period: number) => {
+    const pair = keyring.addFromUri(uri);
+    const nonce = (await t.api.rpc.system.accountNextIndex(pair.address)).toNumber();
+    // The same call, length and tip from two fresh signers: the same priority.
+    return (await t.api.tx.system.remark('0x0102').signAsync(pair, { nonce, era: period })).toHex();
+  };
+  const longer = await signed('//Charlie', 64);
+  const shorter = await signed('//Dave', 16);
+  assert.equal(longer.length, shorter.length);
+  await submit(longer);
+  await submit(shorter);
+  assert.deepEqual(await pending(), [shorter, longer]);
+  await rpcSend(t.api, 'dev_newBlock', [{ count: 1 }]);
+  const body = (await t.api.rpc.chain.getBlock()).block.extrinsics.map((x) => x.toHex());
+  assert.deepEqual(body.filter((x) => x === shorter || x === longer), [shorter, longer], 'the block took them in another order');
 });

@@ -164,8 +164,12 @@ export class TxPool {
   }
 }
 
-/** Whether `a` goes before `b`: higher priority, then earlier arrival. */
-const before = (a: PoolEntry, b: PoolEntry) => a.priority > b.priority || (a.priority === b.priority && a.arrival < b.arrival);
+/**
+ * Whether `a` goes before `b`, as a node's ready queue orders them: higher priority, then the
+ * one that expires first (its era ends sooner), then earlier arrival.
+ */
+const before = (a: PoolEntry, b: PoolEntry) =>
+  a.priority !== b.priority ? a.priority > b.priority : a.tx.validTill !== b.tx.validTill ? a.tx.validTill < b.tx.validTill : a.arrival < b.arrival;
 
 /** A binary heap: `pop` gives the item that goes before all others. */
 class Heap<T> {

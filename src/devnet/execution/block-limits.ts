@@ -23,7 +23,8 @@ export interface BlockWeights {
   perClass: Record<DispatchClass, ClassWeights>;
 }
 
-const U64_MAX = (1n << 64n) - 1n;
+/** The largest u64: weights, priorities and block numbers saturate at it. */
+export const U64_MAX = (1n << 64n) - 1n;
 const w = (refTime: bigint, proofSize: bigint): Weight => ({ refTime, proofSize });
 
 /**

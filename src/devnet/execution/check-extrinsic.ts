@@ -15,7 +15,7 @@ import type { StateStore } from '../state/state-store';
 import { readAccount } from '../runtime/accounts';
 import { BLOCK_HASH_COUNT } from '../runtime/pallets/system';
 import { canPayFee } from '../runtime/currency';
-import { BLOCK_LENGTH, BlockUsage } from './block-limits';
+import { BLOCK_LENGTH, BlockUsage, U64_MAX } from './block-limits';
 import { partialFee } from './fees';
 import { badFormat, InvalidTransaction, UnknownTransaction } from './invalid-transaction';
 
@@ -32,6 +32,11 @@ export interface CheckedExtrinsic {
   tip: bigint;
   fee: bigint;
   weight: Weight;
+  /**
+   * The first block it may not be in (its era's death), or u64::MAX for an immortal one: a
+   * node's pool takes, of two equal priorities, the one that expires first.
+   */
+  validTill: bigint;
 }
 
 /** What the checks need to know of the chain at the block the extrinsic is checked against. */
@@ -94,7 +99,8 @@ export function checkExtrinsic(runtime: Runtime, bytes: Uint8Array, extrinsic: E
   const fee = partialFee(bytes.length, weight) + tip;
   if (!canPayFee(ctx.store, signer, fee)) throw new InvalidTransaction('Payment');
 
-  return { bytes, hash: u8aToHex(blake2AsU8a(bytes)), call, signer, nonce, tip, fee, weight, future: nonce > account.nonce };
+  const validTill = extrinsic.era.isMortalEra ? BigInt(extrinsic.era.asMortalEra.death(ctx.blockNumber)) : U64_MAX;
+  return { bytes, hash: u8aToHex(blake2AsU8a(bytes)), call, signer, nonce, tip, fee, weight, validTill, future: nonce > account.nonce };
 }
 
 interface MultiSignature extends Codec {

@@ -7,9 +7,7 @@
 // strictly higher priority, as on a node.
 import type { DispatchClass, Weight } from '../runtime/dispatch';
 import { OPERATIONAL_FEE_MULTIPLIER } from '../runtime/pallets/transaction-payment';
-import { BLOCK_LENGTH, BLOCK_WEIGHTS } from './block-limits';
-
-const U64_MAX = (1n << 64n) - 1n;
+import { BLOCK_LENGTH, BLOCK_WEIGHTS, U64_MAX } from './block-limits';
 
 export interface PricedTransaction {
   /** The call's declared weight (without the base extrinsic weight, as the pallet takes it). */

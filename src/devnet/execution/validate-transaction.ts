@@ -12,8 +12,6 @@ import { checkExtrinsic, decodeExtrinsic, type ValidityContext } from './check-e
 import { type InvalidReason, InvalidTransaction, UnknownTransaction } from './invalid-transaction';
 import { transactionPriority } from './priority';
 
-const U64_MAX = (1n << 64n) - 1n;
-
 /** sp_runtime's InvalidTransaction variant indices. */
 const INVALID_INDEX: Record<InvalidReason, number> = {
   Call: 0,
@@ -52,8 +50,7 @@ export function validateTransaction(runtime: Runtime, bytes: Uint8Array, ctx: Va
   const tag = (nonce: number) => u8aConcat(checked.signer, encodeU32(nonce));
   const requires = checked.future ? [tag(checked.nonce - 1)] : [];
   const current = BigInt(ctx.blockNumber);
-  const death = extrinsic.era.isMortalEra ? BigInt(extrinsic.era.asMortalEra.death(ctx.blockNumber)) : U64_MAX;
-  const longevity = death > current ? death - current : 0n;
+  const longevity = checked.validTill > current ? checked.validTill - current : 0n;
   const priority = transactionPriority(checked, runtime.classify(checked.call as Call));
   return u8aConcat([0], encodeU64(priority), encodeTags(requires), encodeTags([tag(checked.nonce)]), encodeU64(longevity), [1]);
 }
