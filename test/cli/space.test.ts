@@ -51,7 +51,9 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('hcr space', { timeout: 300_000 }, () => {
+// Thirteen tests that each start hcr several times: about a minute alone, several on a machine
+// busy with other suites (each start compiles and loads the CLI), hence ten minutes' bound.
+describe('hcr space', { timeout: 600_000 }, () => {
   let acmeId: string;
 
   test('--help documents the exit codes scripts can rely on', async () => {
