@@ -16,6 +16,14 @@ interface RecordRow {
   account: { id: string };
 }
 
+/**
+ * How many records one list of a pull's lookup asks for (newest first). A lookup asks for at most
+ * four lists (the owner's and everyone else's, of two kinds), each record with its account: at most
+ * 4 × 16 × 2 = 128 rows, whatever strangers write.
+ */
+export const RECORDS_LIMIT = 16;
+const RECORD_FIELDS = 'cid blockNumber account { id }';
+
 const toRecords = (rows: RecordRow[]): IndexedRecord[] =>
   rows.flatMap((row) => (row.cid ? [{ cid: row.cid, account: row.account.id, blockNumber: row.blockNumber }] : [])).sort((a, b) => b.blockNumber - a.blockNumber);
 
@@ -73,23 +81,30 @@ export class GraphqlIndex implements RegistryIndex {
     return { spaceKnown: data.spaces.length > 0, digest: data.tags[0]?.digest ?? undefined };
   }
 
-  async manifestRecords(name: RepositoryName, digest: string): Promise<IndexedRecord[]> {
-    const data = await this.#query<{ manifests: RecordRow[]; digestInfoRecords: RecordRow[] }>(
-      `query($image: String!, $digest: String!) {
-        manifests(where: { digest_eq: $digest, image: { name_eq: $image } }) { cid blockNumber account { id } }
-        digestInfoRecords(where: { digest_eq: $digest, digestType_eq: Json }, orderBy: blockNumber_DESC) { cid blockNumber account { id } }
-      }`,
-      { image: name.image, digest },
-    );
-    return toRecords([...data.manifests, ...data.digestInfoRecords]);
+  async manifestRecords(name: RepositoryName, digest: string, owner?: string): Promise<IndexedRecord[]> {
+    const lists = (alias: string, where: string) => `
+      ${alias}Manifests: manifests(where: { digest_eq: $digest, image: { name_eq: $image }${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }
+      ${alias}Json: digestInfoRecords(where: { digest_eq: $digest, digestType_eq: Json${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }`;
+    return this.#records('$image: String!, $digest: String!', lists, { image: name.image, digest }, owner);
   }
 
-  async digestRecords(digest: string): Promise<IndexedRecord[]> {
-    const data = await this.#query<{ digestInfoRecords: RecordRow[] }>(
-      'query($digest: String!) { digestInfoRecords(where: { digest_eq: $digest }, orderBy: blockNumber_DESC) { cid blockNumber account { id } } }',
-      { digest },
-    );
-    return toRecords(data.digestInfoRecords);
+  async digestRecords(digest: string, owner?: string): Promise<IndexedRecord[]> {
+    const lists = (alias: string, where: string) => `
+      ${alias}: digestInfoRecords(where: { digest_eq: $digest${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }`;
+    return this.#records('$digest: String!', lists, { digest }, owner);
+  }
+
+  /**
+   * Records, newest first. With `owner` (SS58), the owner's and everyone else's come in separate
+   * lists of at most RECORDS_LIMIT each: however many records strangers write, they neither crowd
+   * the owner's out nor grow the answer past the index's row bound. Without, the newest of anyone's.
+   */
+  async #records(params: string, lists: (alias: string, where: string) => string, variables: Record<string, unknown>, owner: string | undefined): Promise<IndexedRecord[]> {
+    const query = owner === undefined
+      ? `query(${params}) {${lists('any', '')}\n}`
+      : `query(${params}, $owner: String!) {${lists('owner', ', account: { id_eq: $owner }')}${lists('others', ', account: { id_not_eq: $owner }')}\n}`;
+    const data = await this.#query<Record<string, RecordRow[]>>(query, owner === undefined ? variables : { ...variables, owner });
+    return toRecords(Object.values(data).flat());
   }
 
   async tags(name: RepositoryName, ownerSpace: OwnerSpace): Promise<string[] | undefined> {

@@ -46,10 +46,15 @@ export interface RegistryIndex {
    * that space at all (it may lag behind the chain).
    */
   ownerTag(name: RepositoryName, tag: string, ownerSpace: OwnerSpace): Promise<{ spaceKnown: boolean; digest?: string }>;
-  /** CIDs recorded for a manifest digest of this image (add_manifest) or as Json digest info, newest first. */
-  manifestRecords(name: RepositoryName, digest: string): Promise<IndexedRecord[]>;
-  /** Every CID recorded for a digest with store_digest_info, newest first. */
-  digestRecords(digest: string): Promise<IndexedRecord[]>;
+  /**
+   * CIDs recorded for a manifest digest of this image (add_manifest) or as Json digest info,
+   * newest first: a bounded number of them. With `owner` (the SS58 of the name's owner), the
+   * owner's newest and everyone else's newest, each bounded apart, so that no number of strangers'
+   * records can crowd the owner's out.
+   */
+  manifestRecords(name: RepositoryName, digest: string, owner?: string): Promise<IndexedRecord[]>;
+  /** CIDs recorded for a digest with store_digest_info, newest first, bounded as manifestRecords'. */
+  digestRecords(digest: string, owner?: string): Promise<IndexedRecord[]>;
   /** The owner's tags of an image, or undefined when the index does not know the image. */
   tags(name: RepositoryName, ownerSpace: OwnerSpace): Promise<string[] | undefined>;
   /**

@@ -35,6 +35,14 @@ export interface NameOwner {
 
 const OWNER_TTL_MS = 5_000;
 
+/**
+ * How many of the CIDs the owner recorded, and of those anyone else recorded, one lookup tries
+ * (newest first, after what this gateway holds; chain storage's are always tried). Strangers may
+ * record any number of CIDs for any digest: a pull tries, and an error names, at most this many.
+ */
+export const MAX_OWNER_CANDIDATES = 8;
+export const MAX_OTHER_CANDIDATES = 8;
+
 export class Resolver {
   readonly #chain: ChainReader;
   readonly #index?: RegistryIndex;
@@ -163,7 +171,7 @@ export class Resolver {
 
   async manifestCandidates(name: RepositoryName, digest: string): Promise<Candidate[]> {
     return this.#candidates(name, digest, 'manifest', [
-      this.#fromIndex('index', () => this.#index!.manifestRecords(name, digest)),
+      this.#fromIndex(name, 'index', (owner) => this.#index!.manifestRecords(name, digest, owner)),
       this.#fromChain(async () => {
         const byImage = await this.#chain.imageManifestCid(name, digest);
         const info = await this.#chain.digestInfo(digest);
@@ -178,7 +186,7 @@ export class Resolver {
 
   async blobCandidates(name: RepositoryName, digest: string): Promise<Candidate[]> {
     return this.#candidates(name, digest, 'blob', [
-      this.#fromIndex('index', () => this.#index!.digestRecords(digest)),
+      this.#fromIndex(name, 'index', (owner) => this.#index!.digestRecords(digest, owner)),
       this.#fromChain(async () => {
         const info = await this.#chain.digestInfo(digest);
         return info?.cid.text ? [{ cid: info.cid.text, source: `chain DigestInfoStorage (${info.digestType})` }] : [];
@@ -189,31 +197,39 @@ export class Resolver {
   async #candidates(name: RepositoryName, digest: string, kind: 'manifest' | 'blob', sources: Promise<SourceResult>[]): Promise<Candidate[]> {
     const local = await this.#local.get(digest);
     const [indexed, chained] = await Promise.all(sources);
-    const owner = indexed.records.length > 0 ? (await this.owner(name.repo).catch(() => undefined))?.account : undefined;
+    const owner = indexed.owner;
     const byOwner = indexed.records.filter((r) => owner !== undefined && r.account === owner);
     const others = indexed.records.filter((r) => !(owner !== undefined && r.account === owner));
     // Content committed here as a blob is not a manifest's candidate (a layer is no manifest).
     const usableLocal = local && (kind === 'blob' || local.kind === 'manifest') ? local : undefined;
-    const ordered: Candidate[] = [
+    const ordered: (Candidate & { cap?: 'owner' | 'others' })[] = [
       ...(usableLocal ? [{ cid: usableLocal.cid, source: 'held by this gateway (pushed or imported here)' }] : []),
-      ...byOwner.map((r) => ({ cid: r.cid, source: `recorded by the owner of ${name.repo} in block ${r.blockNumber}` })),
+      ...byOwner.map((r) => ({ cid: r.cid, source: `recorded by the owner of ${name.repo} in block ${r.blockNumber}`, cap: 'owner' as const })),
       ...chained.candidates,
-      ...others.map((r) => ({ cid: r.cid, source: `recorded by ${r.account} in block ${r.blockNumber}` })),
+      ...others.map((r) => ({ cid: r.cid, source: `recorded by ${r.account} in block ${r.blockNumber}`, cap: 'others' as const })),
     ];
     const seen = new Set<string>();
-    const unique = ordered.filter((c) => !seen.has(c.cid) && seen.add(c.cid));
+    const left = { owner: MAX_OWNER_CANDIDATES, others: MAX_OTHER_CANDIDATES };
+    const unique: Candidate[] = ordered
+      .filter((c) => !seen.has(c.cid) && seen.add(c.cid) && (c.cap === undefined || left[c.cap]-- > 0))
+      .map(({ cid, source }) => ({ cid, source }));
     // Without any candidate, an unreachable chain means "unknown", not "absent".
     if (unique.length === 0 && chained.error) throw chained.error;
     return unique;
   }
 
-  async #fromIndex(label: string, read: () => Promise<IndexedRecord[]>): Promise<SourceResult> {
+  /**
+   * The index's records, asked with the name owner's account when it is known, so that the
+   * owner's records come in a list of their own that no one else's can grow or crowd out.
+   */
+  async #fromIndex(name: RepositoryName, label: string, read: (owner: string | undefined) => Promise<IndexedRecord[]>): Promise<SourceResult> {
     if (!this.#index) return { records: [], candidates: [] };
+    const owner = (await this.owner(name.repo).catch(() => undefined))?.account;
     try {
-      return { records: await read(), candidates: [] };
+      return { records: await read(owner), candidates: [], owner };
     } catch (error) {
       this.#log(`${label}: ${(error as Error).message}; resolving through chain storage`);
-      return { records: [], candidates: [] };
+      return { records: [], candidates: [], owner };
     }
   }
 
@@ -230,5 +246,7 @@ interface SourceResult {
   readonly records: IndexedRecord[];
   readonly candidates: Candidate[];
   readonly error?: unknown;
+  /** SS58 of the name's owner, as the index was asked with (undefined when it could not be told). */
+  readonly owner?: string;
 }
 
