@@ -7,14 +7,19 @@ import { OciError } from '../errors/oci-error';
 import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
 import { ClientGoneError, sendFileRange } from '../../file-io/send-file';
 
-async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>) {
+/**
+ * `while-streaming` for downloads, which start at once and are verified as they stream
+ * (VerifiedContent.stream); `now` for HEAD, whose 200 nothing checks afterwards (docker push
+ * takes it for "the layer is here" and skips uploading it), so a CID not yet verified for the
+ * digest is hashed first. A blob in the cache, or a pair verified before, answers at once.
+ */
+async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>, verify: 'now' | 'while-streaming') {
   const name = parseName(params.name);
   const digest = parseDigest(params.digest);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
   await ctx.resolver.owner(name.repo);
   if (!(await ctx.contents.holds(name, digest, 'blob'))) throw blobNotInRepository(name, digest);
-  // Downloads start at once and are verified as they stream (VerifiedContent.stream).
-  return { name, blob: await ctx.content.blob(name, digest, { verify: 'while-streaming', expectedSize: ctx.contents.expectedSize(name, digest) }) };
+  return { name, blob: await ctx.content.blob(name, digest, { verify, expectedSize: ctx.contents.expectedSize(name, digest) }) };
 }
 
 export function blobNotInRepository(name: RepositoryName, digest: string): OciError {
@@ -54,7 +59,7 @@ export function parseRange(header: string | undefined, size: number): { offset: 
 }
 
 export async function getBlob(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  const { name, blob } = await locateBlob(ctx, req, params);
+  const { name, blob } = await locateBlob(ctx, req, params, 'while-streaming');
   const range = parseRange(req.headers.range, blob.size);
   setBlobHeaders(res, blob.digest);
   if (range) {
@@ -85,7 +90,7 @@ export async function getBlob(ctx: GatewayContext, req: Request, res: Response, 
 }
 
 export async function headBlob(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  const { blob } = await locateBlob(ctx, req, params);
+  const { blob } = await locateBlob(ctx, req, params, 'now');
   setBlobHeaders(res, blob.digest);
   res.setHeader('Content-Length', blob.size);
   res.status(200).end();

@@ -175,20 +175,22 @@ export class VerifiedContent {
    * short, so no client takes it for the blob); a range of them is verified whole first.
    */
   async stream(name: RepositoryName, blob: VerifiedBlob, range?: { offset: number; length: number }): Promise<Readable> {
-    // Located through the cache and evicted since: find it in IPFS instead.
-    const found = blob.cid ? blob : await this.blob(name, blob.digest, { skipCache: true, verify: 'while-streaming' });
+    // Located through the cache and evicted since: find it in IPFS instead, of the size the
+    // response already announced (its Content-Length): a CID of another size recorded for the
+    // digest is passed over, not streamed up to that length.
+    const found = blob.cid ? blob : await this.blob(name, blob.digest, { skipCache: true, verify: 'while-streaming', expectedSize: blob.size });
     const cid = found.cid!;
     if (found.verified) return this.#vouched(cid, await this.#store.get(cid, range));
     if (range && (range.offset !== 0 || range.length !== found.size)) {
       const actual = await this.#hashAndCache(found.digest, cid);
       if (actual !== found.digest) {
         if (actual !== undefined) this.#verified.markMismatch(found.digest, cid);
-        return this.stream(name, await this.blob(name, found.digest, { skipCache: true }), range);
+        return this.stream(name, await this.blob(name, found.digest, { skipCache: true, expectedSize: found.size }), range);
       }
       this.#verified.markVerified(found.digest, cid);
       return this.#store.get(cid, range);
     }
-    return this.#verifying(found.digest, cid, await this.#store.get(cid));
+    return this.#verifying(found.digest, cid, found.size, await this.#store.get(cid));
   }
 
   /** A read of bytes verified before: a file it fetches from peers is kept (fetched-pins.ts). */
@@ -197,8 +199,12 @@ export class VerifiedContent {
     return read;
   }
 
-  /** The bytes of `cid` passed through a sha256 check against `digest`, kept in the blob cache when they match. */
-  #verifying(digest: string, cid: string, source: Readable): Readable {
+  /**
+   * The bytes of `cid` passed through a sha256 check against `digest`, kept in the blob cache when
+   * they match. `length` is the size the response announced: no byte past it is passed on, and a
+   * source longer or shorter fails as wrong bytes do, before the last byte goes out.
+   */
+  #verifying(digest: string, cid: string, length: number, source: Readable): Readable {
     const hash = createHash('sha256');
     // A store that keeps a file's bytes as one file (the embedded store, also behind peers, which
     // writes what they send into it) is linked into the cache once the bytes are verified, rather
@@ -216,10 +222,25 @@ export class VerifiedContent {
       if (temporary) void rm(temporary, { force: true });
     };
     // The last chunk is held back until the hash is known: if the bytes are wrong, the response
-    // ends short of its Content-Length, which every client takes as a failed download.
+    // ends short of its Content-Length, which every client takes as a failed download. That holds
+    // only for a source of exactly that length, so a longer one fails at its first byte past it
+    // (the chunk held then is never sent) and a shorter one at its end.
     let held: Buffer | undefined;
+    const refuse = (done: (error: Error) => void, why: string) => {
+      verified.markMismatch(digest, cid);
+      void store.checked?.(cid, source, false).catch(() => undefined);
+      discard();
+      held = undefined;
+      done(new BlobMismatchError(`the bytes of ${cid} ${why}: the record was repointed; the download is cut short so that no client takes them for the blob`));
+    };
     const check = new Transform({
       transform(chunk: Buffer, _encoding, done) {
+        // An empty chunk held back would let the one before it, perhaps the last, go out.
+        if (chunk.length === 0) return done();
+        if (size + chunk.length > length) {
+          source.destroy();
+          return refuse(done, `run past the ${length} bytes announced for ${digest}`);
+        }
         hash.update(chunk);
         size += chunk.length;
         const previous = held;
@@ -229,15 +250,11 @@ export class VerifiedContent {
         else done(null, previous);
       },
       flush(done) {
+        if (size !== length) return refuse(done, `end after ${size} of the ${length} bytes announced for ${digest}`);
         const actual = `sha256:${hash.digest('hex')}`;
+        if (actual !== digest) return refuse(done, `are ${actual}, not ${digest}`);
         // A file fetched from peers for this download is kept only if it matched (fetched-pins.ts).
-        void store.checked?.(cid, source, actual === digest).catch(() => undefined);
-        if (actual !== digest) {
-          verified.markMismatch(digest, cid);
-          discard();
-          done(new BlobMismatchError(`the bytes of ${cid} are ${actual}, not ${digest}: the record was repointed; the download is cut short so that no client takes them for the blob`));
-          return;
-        }
+        void store.checked?.(cid, source, true).catch(() => undefined);
         verified.markVerified(digest, cid);
         if (linkable) {
           void store
