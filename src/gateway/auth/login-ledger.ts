@@ -2,8 +2,13 @@
 // expired anyway; in single-use mode every nonce works once, so a replayed token is refused.
 // Kept in a log file in the data dir so a restart does not forget them. What else a login made
 // (API tokens it minted) is told of its revocation through onRevoked.
+//
+// A nonce revoked again is not written again (a loop of logouts with one token would otherwise
+// grow the log a line at a time). The log is read line by line; one that exists but cannot be
+// read stops the constructor, and so the gateway's start, with LoginLogUnreadableError naming the
+// file and the fix: never a start that has forgotten the logouts in it.
 import { LineLog } from '../storage/line-log';
-import { compactLoginLog } from './login-log-compaction';
+import { compactLoginLog, forEachLoginLine } from './login-log-compaction';
 
 type Mark = 'used' | 'revoked';
 
@@ -23,10 +28,10 @@ export class LoginLedger {
       return (mark === 'used' || mark === 'revoked') && key && Number(expires) > now ? { mark: mark as Mark, key, expiresAt: Number(expires) } : undefined;
     };
     compactLoginLog(file, (line) => parsed(line) !== undefined);
-    for (const line of this.#log.lines()) {
+    forEachLoginLine(file, (line) => {
       const entry = parsed(line);
       if (entry) this.#set(entry.key, entry.mark, entry.expiresAt);
-    }
+    });
   }
 
   isRevoked(address: string, nonce: string): boolean {
@@ -41,7 +46,9 @@ export class LoginLedger {
   }
 
   revoke(address: string, nonce: string, expiresAt: Date): void {
-    this.#record(`${address}:${nonce}`, 'revoked', expiresAt.getTime());
+    // Already revoked: nothing is written, but the listeners are told again (a logout whose
+    // listener failed is sent again to finish what the login minted).
+    if (!this.isRevoked(address, nonce)) this.#record(`${address}:${nonce}`, 'revoked', expiresAt.getTime());
     for (const listener of this.#revokedListeners) listener(address, nonce);
   }
 

@@ -1,8 +1,9 @@
-// Rate limits on /token, on blob uploads and on manifest pushes, per client IP (as Express sees it, through the
-// trusted proxies) and per account, and a bound on the uploads one account sends at once. A
-// refused request gets 429 TOOMANYREQUESTS with Retry-After. An account's /token bucket is
-// charged only for tokens actually issued to it, so failed logins naming someone else's
-// address cannot lock that account out (they count against the sender's IP). The artifact
+// Rate limits on /token and /token/revoke (which share buckets), on blob uploads and on manifest
+// pushes, per client IP (as Express sees it, through the trusted proxies) and per account, and a
+// bound on the uploads one account sends at once. A refused request gets 429 TOOMANYREQUESTS with
+// Retry-After. An account's /token bucket is charged only for tokens actually issued to it (or
+// logins actually revoked for it), so failed logins naming someone else's address cannot lock
+// that account out (they count against the sender's IP). The artifact
 // doors' uploads (POST /firmware, POST /api/packages/publish) count as uploads too; their refusal
 // is left in res.locals.refused for the door's router to answer in its own style. The upload
 // limits are the gateway's UploadAdmission, which the gRPC plugin door shares.
@@ -89,15 +90,18 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
   return (req, res, next) => {
     // An IPv6 client's whole /64, not each of its addresses (client-key.ts).
     const ip = requestClientKey(req);
-    if (ROUTES.token.test(req.path)) {
+    // A logout (POST /token/revoke) shares /token's buckets: each one verifies a signature and
+    // may write to the login ledger, and login tokens cost an attacker nothing to sign.
+    if (ROUTES.token.test(req.path) || ROUTES.tokenRevoke.test(req.path)) {
       const byIp = tokenPerIp.take(ip);
       if (!byIp.allowed) return next(refuse('token_ip', tooMany(`token requests from ${ip}`, token.perIp, byIp.retryAfterSeconds)));
       const account = basicUsername(req);
       if (account !== undefined) {
         const byAccount = tokenPerAccount.peek(account);
-        if (!byAccount.allowed) return next(refuse('token_account', tooMany(`tokens issued to ${account}`, token.perAccount, byAccount.retryAfterSeconds)));
+        if (!byAccount.allowed) return next(refuse('token_account', tooMany(`${ROUTES.token.test(req.path) ? 'tokens issued to' : 'logins revoked for'} ${account}`, token.perAccount, byAccount.retryAfterSeconds)));
         res.once('finish', () => {
-          if (res.statusCode === 200) tokenPerAccount.take(account);
+          // A token issued (200), or a login revoked (204).
+          if (res.statusCode === 200 || res.statusCode === 204) tokenPerAccount.take(account);
         });
       }
       return next();
