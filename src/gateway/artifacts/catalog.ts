@@ -122,6 +122,25 @@ const toVersion = (row: VersionRow): VersionView | undefined =>
         files: row.files.map((f) => ({ title: f.title, mediaType: f.mediaType, digest: f.digest, size: Number(f.size) })),
       };
 
+/**
+ * Why the index's answer to resolve(space, name, range) is not one (undefined when it is): the
+ * version it picked is checked against the range by the index's own rule (node-semver's, a
+ * pre-release matching only a comparator with one on the same major.minor.patch, a `v1.2.3` tag
+ * read as 1.2.3), and the artifact must be the one asked for.
+ */
+export function checkResolved(version: VersionView, space: string, name: string, range: string): string | undefined {
+  if (version.space.name !== space || version.artifactName !== name) return `the index answered ${JSON.stringify(version.name)} for ${JSON.stringify(`${space}/${name}`)}`;
+  const parsed = semver.valid(version.version);
+  let satisfied = false;
+  try {
+    satisfied = parsed !== null && semver.satisfies(parsed, new semver.Range(range.trim()));
+  } catch {
+    satisfied = false;
+  }
+  if (!satisfied) return `the index picked version ${JSON.stringify(version.version)}, which does not satisfy ${JSON.stringify(range)}`;
+  return undefined;
+}
+
 /** How long the doors ask a client to wait when the index did not say. */
 const UNAVAILABLE_RETRY_SECONDS = 5;
 
@@ -158,7 +177,7 @@ export class ArtifactCatalog {
     return (await this.versions({ space, name, range })).find((v) => v.version === version);
   }
 
-  /** The highest version in a semver range. */
+  /** The highest version in a semver range, as the index picked it (checkResolved says whether to trust it). */
   async resolve(space: string, name: string, range: string): Promise<VersionView | undefined> {
     return (await this.versions({ space, name, range, limit: 1 }))[0];
   }

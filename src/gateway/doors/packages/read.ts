@@ -7,6 +7,7 @@ import type { Request, Response } from 'express';
 import semver from 'semver';
 import { requireRead } from '../../artifacts/access';
 import { artifactName, artifactVersion, pathComponent } from '../../artifacts/coordinates';
+import { checkResolved, type VersionView } from '../../artifacts/catalog';
 import { ArtifactError } from '../../artifacts/errors';
 import { artifactTypeOf } from '../../artifacts/kinds';
 import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
@@ -53,12 +54,39 @@ export async function getPackages(ctx: GatewayContext, req: Request, res: Respon
   res.json({ packages: artifacts.map(summaryView), limit, offset });
 }
 
+/** The longest range text taken, and the most comparators in one: the index matches every version against each. */
+export const MAX_RANGE_CHARS = 256;
+export const MAX_RANGE_COMPARATORS = 32;
+
+/** Refuses a range too long or with too many comparators to hand to the index (400, naming the limit). */
+function boundRange(range: string, field: string): void {
+  if (range.length > MAX_RANGE_CHARS) {
+    throw new ArtifactError('INVALID_VERSION', `a version range of ${range.length} characters is longer than the ${MAX_RANGE_CHARS} taken: write it shorter, e.g. "^1.2" or ">=1.1.0 <2"`, { field });
+  }
+  const parsed = semver.validRange(range.trim()) === null ? undefined : new semver.Range(range.trim());
+  const comparators = parsed?.set.reduce((sum, set) => sum + set.length, 0) ?? 0;
+  if (comparators > MAX_RANGE_COMPARATORS) {
+    throw new ArtifactError('INVALID_VERSION', `a version range of ${comparators} comparators has more than the ${MAX_RANGE_COMPARATORS} taken: write it with fewer, e.g. "^1.2 || ^2"`, { field });
+  }
+}
+
+/** The version the index resolved `range` to, if the gateway agrees it is one; a disagreement is logged and counts as none. */
+async function resolveRange(ctx: GatewayContext, name: RepositoryName, range: string): Promise<VersionView | undefined> {
+  const resolved = await ctx.artifacts.requireCatalog().resolve(name.repo, name.image, range);
+  if (!resolved) return undefined;
+  const wrong = checkResolved(resolved, name.repo, name.image, range);
+  if (wrong === undefined) return resolved;
+  ctx.log(`packages: resolving ${JSON.stringify(range)} of ${name.full}: ${wrong}; answered as no matching version`);
+  return undefined;
+}
+
 export async function getResolve(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   await requireRead(ctx, req.headers.authorization);
   const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
   const range = single(req.query.range) ?? '*';
+  boundRange(range, 'range');
   const catalog = ctx.artifacts.requireCatalog();
-  const version = await catalog.resolve(name.repo, name.image, range);
+  const version = await resolveRange(ctx, name, range);
   if (!version) throw new ArtifactError('NO_MATCH', `no version of ${name.full} satisfies ${JSON.stringify(range)}: list its versions with GET /api/packages/${name.full}`, { field: 'range' });
   const cids = await catalog.fileCids(version.files.slice(0, 1).map((f) => f.digest), version.space.owner);
   res.json({ name: version.name, range, ...versionView(version, cids) });
@@ -66,6 +94,8 @@ export async function getResolve(ctx: GatewayContext, req: Request, res: Respons
 
 export async function getDownload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const asked = pathComponent(params.version, 'version');
+  // Checked before it is parsed: a tag is at most 128 characters, so no exact version is refused.
+  if (semver.valid(asked) === null) boundRange(asked, 'version');
   const range = asked === 'latest' ? '*' : semver.valid(asked) === null && semver.validRange(asked) !== null ? asked : undefined;
   // Resolving a range is GET …/resolve's index query: it counts as a listing, so that the bound
   // on those cannot be got round through downloads, but only while it runs. An exact version is
@@ -77,7 +107,7 @@ export async function getDownload(ctx: GatewayContext, req: Request, res: Respon
     await requireRead(ctx, req.headers.authorization);
     name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
     if (range !== undefined) {
-      const resolved = await ctx.artifacts.requireCatalog().resolve(name.repo, name.image, range);
+      const resolved = await resolveRange(ctx, name, range);
       if (!resolved) throw new ArtifactError('NO_MATCH', `no version of ${name.full} satisfies ${JSON.stringify(asked)}: list its versions with GET /api/packages/${name.full}`, { field: 'version' });
       version = resolved.version;
     } else {
