@@ -103,7 +103,9 @@ describe('peers', () => {
     const store = await EmbeddedBlobStore.open(embeddedIpfsDir(dir));
     stores.push(store);
     const logs: string[] = [];
-    const gateway = await startGateway({ api: a.chain.api, blobStore: store, dataDir: dir, port: 0, auth: { enabled: false }, peers, peerStallMs: 1_000, log: (line) => logs.push(line) });
+    // A stalling peer is given up on after 3 s: quick enough for the tests of stalling peers, and
+    // long enough that an honest one serving 45 MiB on a busy machine is not taken for one.
+    const gateway = await startGateway({ api: a.chain.api, blobStore: store, dataDir: dir, port: 0, auth: { enabled: false }, peers, peerStallMs: 3_000, log: (line) => logs.push(line) });
     gateways.push(gateway);
     return { gateway, store, logs };
   }
