@@ -7,31 +7,49 @@
 // grow the log a line at a time). The log is read line by line; one that exists but cannot be
 // read stops the constructor, and so the gateway's start, with LoginLogUnreadableError naming the
 // file and the fix: never a start that has forgotten the logouts in it.
+//
+// Several gateway processes may share one data dir (as with api-tokens.json): before each answer
+// (isRevoked, use, revoke) the lines other processes appended since the last read are taken in,
+// read from the byte offset read up to (a stat when nothing changed). A log replaced (compacted
+// by a process starting: another inode) or cut shorter is read whole again; marks are only ever
+// added, so reading a line twice changes nothing. A last line without its newline yet (being
+// appended) is left for the next read, never taken half.
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { LineLog } from '../storage/line-log';
-import { compactLoginLog, forEachLoginLine } from './login-log-compaction';
+import { compactLoginLog, LoginLogUnreadableError } from './login-log-compaction';
 
 type Mark = 'used' | 'revoked';
 
 const SWEEP_EVERY_RECORDS = 1000;
+const CHUNK_BYTES = 1 << 20;
+/** A line longer than this is no line the ledger writes: it is skipped, not held whole. */
+const MAX_LINE_BYTES = 64 * 1024;
+
+function parseLine(line: string, now: number): { mark: Mark; key: string; expiresAt: number } | undefined {
+  const [mark, key, expires] = line.split(' ');
+  return (mark === 'used' || mark === 'revoked') && key && Number(expires) > now ? { mark: mark as Mark, key, expiresAt: Number(expires) } : undefined;
+}
+
+function unreadable(file: string, error: unknown): LoginLogUnreadableError {
+  return new LoginLogUnreadableError(file, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+}
 
 export class LoginLedger {
   readonly #log: LineLog;
   readonly #marks = new Map<string, { mark: Mark; expiresAt: number }>();
   readonly #revokedListeners: ((address: string, nonce: string) => void)[] = [];
   #recordsSinceSweep = 0;
+  /** The log file read (its inode; undefined: none yet) and the byte offset its lines were taken up to. */
+  #ino: bigint | undefined;
+  #offset = 0;
+  /** The bytes up to #offset end inside an over-long line, skipped up to its newline. */
+  #skipping = false;
 
   constructor(file: string) {
     this.#log = new LineLog(file);
     const now = Date.now();
-    const parsed = (line: string) => {
-      const [mark, key, expires] = line.split(' ');
-      return (mark === 'used' || mark === 'revoked') && key && Number(expires) > now ? { mark: mark as Mark, key, expiresAt: Number(expires) } : undefined;
-    };
-    compactLoginLog(file, (line) => parsed(line) !== undefined);
-    forEachLoginLine(file, (line) => {
-      const entry = parsed(line);
-      if (entry) this.#set(entry.key, entry.mark, entry.expiresAt);
-    });
+    compactLoginLog(file, (line) => parseLine(line, now) !== undefined);
+    this.#catchUp();
   }
 
   isRevoked(address: string, nonce: string): boolean {
@@ -58,6 +76,7 @@ export class LoginLedger {
   }
 
   #get(address: string, nonce: string): Mark | undefined {
+    this.#catchUp();
     const entry = this.#marks.get(`${address}:${nonce}`);
     if (!entry) return undefined;
     if (entry.expiresAt <= Date.now()) {
@@ -83,5 +102,90 @@ export class LoginLedger {
     const known = this.#marks.get(key);
     if (known?.mark === 'revoked') return;
     this.#marks.set(key, { mark, expiresAt });
+  }
+
+  /**
+   * Takes in the lines appended to the log since it was last read (by this process or another
+   * sharing the data dir): a stat when nothing changed. A log replaced or shortened is read whole.
+   */
+  #catchUp(): void {
+    const file = this.#log.file;
+    let size: number;
+    try {
+      const stat = statSync(file, { bigint: true });
+      size = Number(stat.size);
+      if (stat.ino === this.#ino && size === this.#offset) return;
+    } catch (error) {
+      // None (yet, or for the moment another process compacting it takes to write it back): what
+      // was read stays known, and the log found next is read whole.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#ino = undefined;
+        return;
+      }
+      throw unreadable(file, error);
+    }
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#ino = undefined;
+        return;
+      }
+      throw unreadable(file, error);
+    }
+    try {
+      const stat = fstatSync(fd, { bigint: true });
+      size = Number(stat.size);
+      if (stat.ino !== this.#ino || size < this.#offset) {
+        this.#ino = stat.ino;
+        this.#offset = 0;
+        this.#skipping = false;
+      }
+      this.#readLines(fd, size);
+    } catch (error) {
+      throw error instanceof LoginLogUnreadableError ? error : unreadable(file, error);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Takes in the complete lines between #offset and `size`, in bounded chunks; #offset ends after the last newline. */
+  #readLines(fd: number, size: number): void {
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, size - this.#offset)));
+    const now = Date.now();
+    let carry: Buffer[] = [];
+    let carryBytes = 0;
+    let at = this.#offset;
+    while (at < size) {
+      const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - at), at);
+      if (read === 0) break;
+      const chunk = buffer.subarray(0, read);
+      let start = 0;
+      for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+        if (!this.#skipping) {
+          const line = (carry.length === 0 ? chunk.subarray(start, newline) : Buffer.concat([...carry, chunk.subarray(start, newline)])).toString('utf8');
+          const entry = line === '' ? undefined : parseLine(line, now);
+          if (entry) this.#set(entry.key, entry.mark, entry.expiresAt);
+        }
+        this.#skipping = false;
+        carry = [];
+        carryBytes = 0;
+        start = newline + 1;
+        this.#offset = at + start;
+      }
+      if (!this.#skipping && start < read) {
+        carry.push(Buffer.from(chunk.subarray(start)));
+        carryBytes += read - start;
+        if (carryBytes > MAX_LINE_BYTES) {
+          carry = [];
+          carryBytes = 0;
+          this.#skipping = true;
+        }
+      }
+      at += read;
+      // Inside an over-long line, its bytes read are done with: never read again.
+      if (this.#skipping) this.#offset = at;
+    }
   }
 }

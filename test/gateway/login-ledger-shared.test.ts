@@ -1,0 +1,110 @@
+// Gateway processes sharing one data dir share the login ledger's log: a login revoked through one
+// is refused by the others, a login taken once (loginTokenReuse: once) through one is a replay for
+// the others, and a log compacted (replaced) by a process starting, or a line another process is
+// still appending, is read right.
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { LoginLedger } from '../../src/gateway/auth/login-ledger';
+
+const ALICE = '5GrwvaDefr8GFAAsygQEw6wTT7Fg6JcGoy55ECRWPGoQ3xJV';
+const nonce = (c: string) => c.repeat(32);
+
+describe('one login ledger log shared by two gateway processes', () => {
+  let dir: string;
+  let n = 0;
+  const freshFile = () => join(dir, `login-nonces-${++n}.log`);
+  const future = () => new Date(Date.now() + 3_600_000);
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hcr-login-ledger-shared-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a login revoked through one is revoked for the other, and not written again', () => {
+    const file = freshFile();
+    const a = new LoginLedger(file);
+    const b = new LoginLedger(file);
+    assert.equal(b.isRevoked(ALICE, nonce('a')), false);
+    a.revoke(ALICE, nonce('a'), future());
+    assert.equal(b.isRevoked(ALICE, nonce('a')), true, 'B refuses the login A revoked');
+    assert.equal(b.isRevoked(ALICE, nonce('b')), false, 'other logins still work');
+    let told = 0;
+    b.onRevoked(() => told++);
+    b.revoke(ALICE, nonce('a'), future());
+    assert.equal(told, 1, 'listeners are told again');
+    assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1, 'a login revoked again is not written again');
+    assert.equal(b.use(ALICE, nonce('a'), future()), false, 'a revoked login is not taken');
+  });
+
+  test('in single-use mode a login taken through one is a replay for the other', () => {
+    const file = freshFile();
+    const a = new LoginLedger(file);
+    const b = new LoginLedger(file);
+    assert.equal(a.use(ALICE, nonce('c'), future()), true);
+    assert.equal(b.use(ALICE, nonce('c'), future()), false, 'B refuses the login A took');
+    assert.equal(a.use(ALICE, nonce('c'), future()), false);
+    assert.equal(b.use(ALICE, nonce('d'), future()), true);
+    assert.equal(a.use(ALICE, nonce('d'), future()), false, 'and A the one B took');
+    // Expired marks written elsewhere are not taken in.
+    appendFileSync(file, `revoked ${ALICE}:${nonce('e')} ${Date.now() - 1000}\n`);
+    assert.equal(a.isRevoked(ALICE, nonce('e')), false);
+  });
+
+  test('a log replaced by a compaction is read whole again', () => {
+    const file = freshFile();
+    const a = new LoginLedger(file);
+    const b = new LoginLedger(file);
+    a.revoke(ALICE, nonce('1'), future());
+    assert.equal(b.isRevoked(ALICE, nonce('1')), true);
+    // Another process compacts: the log is set aside and a fresh, shorter file written in its
+    // place (another inode), holding marks B has not seen.
+    const expiry = future().getTime();
+    renameSync(file, `${file}.aside-test`);
+    writeFileSync(file, `revoked ${ALICE}:${nonce('2')} ${expiry}\n`);
+    assert.equal(b.isRevoked(ALICE, nonce('2')), true, 'a mark in the replacing file is taken in');
+    assert.equal(b.isRevoked(ALICE, nonce('1')), true, 'marks read before stay');
+    // Replaced in place, shorter than what was read (the same inode, cut and rewritten).
+    writeFileSync(file, `used ${ALICE}:${nonce('3')} ${expiry}\n`);
+    assert.equal(b.use(ALICE, nonce('3'), future()), false, 'a log cut shorter is read from its start');
+    // The log gone for a moment (set aside, not yet written back): what was read is kept.
+    rmSync(file);
+    assert.equal(b.isRevoked(ALICE, nonce('2')), true);
+    writeFileSync(file, `revoked ${ALICE}:${nonce('4')} ${expiry}\n`);
+    assert.equal(b.isRevoked(ALICE, nonce('4')), true, 'the log written back is read');
+  });
+
+  test('a line still being appended is taken once complete, not half', () => {
+    const file = freshFile();
+    const b = new LoginLedger(file);
+    const expiry = String(future().getTime());
+    const line = `revoked ${ALICE}:${nonce('5')} ${expiry}`;
+    // Half the line: its nonce cut short would be another (unknown) key, its expiry cut short a
+    // past time. Neither is taken, and the half is not consumed.
+    appendFileSync(file, line.slice(0, line.length - 6));
+    assert.equal(b.isRevoked(ALICE, nonce('5')), false, 'no newline yet: not taken');
+    appendFileSync(file, line.slice(line.length - 6));
+    assert.equal(b.isRevoked(ALICE, nonce('5')), false, 'still no newline: not taken');
+    appendFileSync(file, '\n');
+    assert.equal(b.isRevoked(ALICE, nonce('5')), true, 'the completed line is taken whole');
+    // Cut inside the nonce: the key read early would be another one.
+    const cut = `revoked ${ALICE}:${nonce('6')} ${expiry}\n`;
+    appendFileSync(file, cut.slice(0, 60));
+    assert.equal(b.isRevoked(ALICE, nonce('6')), false);
+    appendFileSync(file, cut.slice(60));
+    assert.equal(b.isRevoked(ALICE, nonce('6')), true);
+    // And a new process reading the log at its start takes in both.
+    assert.equal(new LoginLedger(file).isRevoked(ALICE, nonce('6')), true);
+  });
+
+  test('an over-long garbage line is skipped, and the lines after it are taken', () => {
+    const file = freshFile();
+    const b = new LoginLedger(file);
+    appendFileSync(file, 'x'.repeat(200_000));
+    assert.equal(b.isRevoked(ALICE, nonce('7')), false);
+    appendFileSync(file, `${'y'.repeat(100)}\nrevoked ${ALICE}:${nonce('7')} ${future().getTime()}\n`);
+    assert.equal(b.isRevoked(ALICE, nonce('7')), true);
+  });
+});
