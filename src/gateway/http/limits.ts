@@ -5,8 +5,9 @@
 // logins actually revoked for it), so failed logins naming someone else's address cannot lock
 // that account out (they count against the sender's IP). The artifact
 // doors' uploads (POST /firmware, POST /api/packages/publish) count as uploads too; their refusal
-// is left in res.locals.refused for the door's router to answer in its own style. The upload
-// limits are the gateway's UploadAdmission, which the gRPC plugin door shares.
+// is left in res.locals.refused for the door's router to answer in its own style; one sent with a
+// login token counts against the login's account (its signature verified, the token not used).
+// The upload limits are the gateway's UploadAdmission, which the gRPC plugin door shares.
 import type { Request, RequestHandler } from 'express';
 import { checkAddress } from '../../chain';
 import { requestClientKey } from '../../limits/client-key';
@@ -16,6 +17,7 @@ import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { verifyAccessToken } from '../auth/access-token';
 import { type ApiTokens, isApiToken } from '../auth/api-tokens';
 import type { ResolvedAuth } from '../auth/auth-options';
+import { verifyLoginToken } from '../auth/login-token';
 import { decodeBasic } from '../auth/token-service';
 import { OciError } from '../errors/oci-error';
 import { FIRMWARE_ROUTES } from '../doors/firmware/paths';
@@ -72,16 +74,36 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
     options.metrics?.rateLimited.inc({ limit });
     return error;
   };
-  // The account an upload counts against: a registry access token's subject, or an API token's
-  // account (as a bearer token or as docker login's password); anything else counts by IP.
-  const accountOf = (req: Request): string | undefined => {
-    const header = req.headers.authorization;
+  // The account an upload counts against: a registry access token's subject, an API token's
+  // account (as a bearer token or as docker login's password), or, at the artifact doors, a login
+  // token's account (`Bearer hcr1.…` or `Basic <address>:hcr1.…`) once its signature, domain and
+  // validity check out. The login is only verified, not used: a gateway that takes each login
+  // token once (loginTokenReuse: once) spends it where the door authenticates, not here. Anything
+  // else (and an invalid login) counts by IP.
+  const credentialOf = (req: Request): { secret: string; username?: string } | undefined => {
+    const header = req.headers.authorization?.trim();
     if (!options.auth.enabled || !header) return undefined;
-    const secret = /^bearer /i.test(header) ? header.slice(7).trim() : /^basic /i.test(header) ? decodeBasic(header)?.password : undefined;
+    if (/^bearer /i.test(header)) return { secret: header.slice(7).trim() };
+    if (!/^basic /i.test(header)) return undefined;
+    const basic = decodeBasic(header);
+    return basic ? { secret: basic.password, username: basic.username || undefined } : undefined;
+  };
+  const accountOf = (req: Request): string | undefined => {
+    const secret = credentialOf(req)?.secret;
     if (!secret) return undefined;
     try {
       if (isApiToken(secret)) return options.apiTokens?.verify(secret).account;
       return verifyAccessToken({ secret: options.auth.secret, service: options.auth.service }, secret).subject;
+    } catch {
+      return undefined;
+    }
+  };
+  const loginAccountOf = async (req: Request): Promise<string | undefined> => {
+    const credential = credentialOf(req);
+    if (!credential?.secret.startsWith('hcr1.')) return undefined;
+    try {
+      const login = await verifyLoginToken(credential.secret, { domain: options.auth.service, address: credential.username, maxLifetimeSeconds: options.auth.maxLoginLifetimeSeconds });
+      return login.address;
     } catch {
       return undefined;
     }
@@ -126,9 +148,26 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
       };
       const byIp = options.uploads.checkIp(ip);
       if (byIp) return refused(uploadRefused(byIp));
-      const admission = options.uploads.admit(ip, accountOf(req));
-      if (!admission.admitted) return refused(uploadRefused(admission));
-      res.once('close', admission.release);
+      const admit = (account: string | undefined) => {
+        const admission = options.uploads.admit(ip, account);
+        if (!admission.admitted) return refused(uploadRefused(admission));
+        res.once('close', admission.release);
+        next();
+      };
+      const account = accountOf(req);
+      // Only the doors take login tokens (the OCI API takes the JWTs /token issues for them), so
+      // only their uploads pay for a signature check; after the per-IP check, which bounds them.
+      if (account !== undefined || !door || !credentialOf(req)?.secret.startsWith('hcr1.')) return admit(account);
+      // The client may hang up while the signature is checked: its upload is then not admitted.
+      let closed = false;
+      const onClose = () => (closed = true);
+      res.once('close', onClose);
+      loginAccountOf(req).then((login) => {
+        res.off('close', onClose);
+        if (closed) return;
+        admit(login);
+      }, next);
+      return;
     }
     next();
   };
