@@ -14,16 +14,13 @@
 // by a process starting: another inode) or cut shorter is read whole again; marks are only ever
 // added, so reading a line twice changes nothing. A last line without its newline yet (being
 // appended) is left for the next read, never taken half.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { LineLog } from '../storage/line-log';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { type LineCursor, LineLog, readCompleteLines } from '../storage/line-log';
 import { compactLoginLog, LoginLogUnreadableError } from './login-log-compaction';
 
 type Mark = 'used' | 'revoked';
 
 const SWEEP_EVERY_RECORDS = 1000;
-const CHUNK_BYTES = 1 << 20;
-/** A line longer than this is no line the ledger writes: it is skipped, not held whole. */
-const MAX_LINE_BYTES = 64 * 1024;
 
 function parseLine(line: string, now: number): { mark: Mark; key: string; expiresAt: number } | undefined {
   const [mark, key, expires] = line.split(' ');
@@ -39,11 +36,9 @@ export class LoginLedger {
   readonly #marks = new Map<string, { mark: Mark; expiresAt: number }>();
   readonly #revokedListeners: ((address: string, nonce: string) => void)[] = [];
   #recordsSinceSweep = 0;
-  /** The log file read (its inode; undefined: none yet) and the byte offset its lines were taken up to. */
+  /** The log file read (its inode; undefined: none yet) and how far its lines were taken in. */
   #ino: bigint | undefined;
-  #offset = 0;
-  /** The bytes up to #offset end inside an over-long line, skipped up to its newline. */
-  #skipping = false;
+  #read: LineCursor = { offset: 0, skipping: false };
 
   constructor(file: string) {
     this.#log = new LineLog(file);
@@ -114,7 +109,7 @@ export class LoginLedger {
     try {
       const stat = statSync(file, { bigint: true });
       size = Number(stat.size);
-      if (stat.ino === this.#ino && size === this.#offset) return;
+      if (stat.ino === this.#ino && size === this.#read.offset) return;
     } catch (error) {
       // None (yet, or for the moment another process compacting it takes to write it back): what
       // was read stays known, and the log found next is read whole.
@@ -137,55 +132,20 @@ export class LoginLedger {
     try {
       const stat = fstatSync(fd, { bigint: true });
       size = Number(stat.size);
-      if (stat.ino !== this.#ino || size < this.#offset) {
+      if (stat.ino !== this.#ino || size < this.#read.offset) {
         this.#ino = stat.ino;
-        this.#offset = 0;
-        this.#skipping = false;
+        this.#read = { offset: 0, skipping: false };
       }
-      this.#readLines(fd, size);
+      const now = Date.now();
+      // A last line without its newline yet is being appended: it is read once complete.
+      readCompleteLines(fd, this.#read, size, (line) => {
+        const entry = parseLine(line, now);
+        if (entry) this.#set(entry.key, entry.mark, entry.expiresAt);
+      });
     } catch (error) {
       throw error instanceof LoginLogUnreadableError ? error : unreadable(file, error);
     } finally {
       closeSync(fd);
-    }
-  }
-
-  /** Takes in the complete lines between #offset and `size`, in bounded chunks; #offset ends after the last newline. */
-  #readLines(fd: number, size: number): void {
-    const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, size - this.#offset)));
-    const now = Date.now();
-    let carry: Buffer[] = [];
-    let carryBytes = 0;
-    let at = this.#offset;
-    while (at < size) {
-      const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - at), at);
-      if (read === 0) break;
-      const chunk = buffer.subarray(0, read);
-      let start = 0;
-      for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
-        if (!this.#skipping) {
-          const line = (carry.length === 0 ? chunk.subarray(start, newline) : Buffer.concat([...carry, chunk.subarray(start, newline)])).toString('utf8');
-          const entry = line === '' ? undefined : parseLine(line, now);
-          if (entry) this.#set(entry.key, entry.mark, entry.expiresAt);
-        }
-        this.#skipping = false;
-        carry = [];
-        carryBytes = 0;
-        start = newline + 1;
-        this.#offset = at + start;
-      }
-      if (!this.#skipping && start < read) {
-        carry.push(Buffer.from(chunk.subarray(start)));
-        carryBytes += read - start;
-        if (carryBytes > MAX_LINE_BYTES) {
-          carry = [];
-          carryBytes = 0;
-          this.#skipping = true;
-        }
-      }
-      at += read;
-      // Inside an over-long line, its bytes read are done with: never read again.
-      if (this.#skipping) this.#offset = at;
     }
   }
 }

@@ -2,13 +2,12 @@
 // (verified pairs, owner records, login nonces) survive a restart this way. A log is read in
 // bounded chunks, never as one string: a file past Node's largest string (~512 MiB) would
 // otherwise fail to read at all.
-import { appendFileSync, closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 
 const CHUNK_BYTES = 1 << 20;
 /** A line longer than this is no line any log here writes: it is skipped, not held whole. */
-const MAX_LINE_CHARS = 64 * 1024;
+const MAX_LINE_BYTES = 64 * 1024;
 
 /** A log that exists but cannot be read (a directory in its place, no permission, an I/O error). */
 export class UnreadableLogError extends Error {
@@ -16,6 +15,53 @@ export class UnreadableLogError extends Error {
   constructor(readonly file: string, override readonly cause: NodeJS.ErrnoException) {
     super(`${file} cannot be read (${cause.code ?? cause.message})`);
   }
+}
+
+/** Where a reading of a log stands: the byte after the last line taken, and whether that is inside an over-long line. */
+export interface LineCursor {
+  offset: number;
+  skipping: boolean;
+}
+
+/**
+ * Calls `visit` with each complete non-empty line of the open file `fd` between `cursor.offset`
+ * and `end`, read in bounded chunks, and moves the cursor past the last newline (or past the bytes
+ * read of an over-long line, which are never read again). Returns the bytes after the last newline:
+ * a line still being written, or a file's last line without its newline.
+ */
+export function readCompleteLines(fd: number, cursor: LineCursor, end: number, visit: (line: string) => void): Buffer {
+  const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, end - cursor.offset)));
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  for (let at = cursor.offset; at < end; ) {
+    const read = readSync(fd, buffer, 0, Math.min(buffer.length, end - at), at);
+    if (read === 0) break;
+    const chunk = buffer.subarray(0, read);
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      if (!cursor.skipping) {
+        const line = (carry.length === 0 ? chunk.subarray(start, newline) : Buffer.concat([...carry, chunk.subarray(start, newline)])).toString('utf8');
+        if (line !== '') visit(line);
+      }
+      cursor.skipping = false;
+      carry = [];
+      carryBytes = 0;
+      start = newline + 1;
+      cursor.offset = at + start;
+    }
+    at += read;
+    if (!cursor.skipping && start < read) {
+      carry.push(Buffer.from(chunk.subarray(start)));
+      carryBytes += read - start;
+      if (carryBytes > MAX_LINE_BYTES) {
+        carry = [];
+        carryBytes = 0;
+        cursor.skipping = true;
+      }
+    }
+    if (cursor.skipping) cursor.offset = at;
+  }
+  return Buffer.concat(carry, carryBytes);
 }
 
 /**
@@ -31,34 +77,12 @@ export function forEachLine(file: string, visit: (line: string) => void): boolea
     throw new UnreadableLogError(file, error as NodeJS.ErrnoException);
   }
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    const decoder = new StringDecoder('utf8');
-    let carry = '';
-    let skipping = false;
-    const take = (text: string, last: boolean) => {
-      const parts = (carry + text).split('\n');
-      carry = last ? '' : parts.pop()!;
-      for (const line of parts) {
-        if (!skipping && line !== '') visit(line);
-        skipping = false;
-      }
-      if (carry.length > MAX_LINE_CHARS) {
-        carry = '';
-        skipping = true;
-      }
-    };
-    for (;;) {
-      let read: number;
-      try {
-        read = readSync(fd, buffer, 0, CHUNK_BYTES, null);
-      } catch (error) {
-        throw new UnreadableLogError(file, error as NodeJS.ErrnoException);
-      }
-      if (read === 0) break;
-      take(decoder.write(buffer.subarray(0, read)), false);
-    }
-    take(decoder.end(), true);
+    const last = readCompleteLines(fd, { offset: 0, skipping: false }, fstatSync(fd).size, visit);
+    // The last line of a file whose writer stopped before its newline.
+    if (last.length > 0) visit(last.toString('utf8'));
     return true;
+  } catch (error) {
+    throw error instanceof UnreadableLogError ? error : new UnreadableLogError(file, error as NodeJS.ErrnoException);
   } finally {
     closeSync(fd);
   }
@@ -78,14 +102,6 @@ export class LineLog {
       return [];
     }
     return lines;
-  }
-
-  /**
-   * Calls `visit` with every non-empty line, read in bounded chunks; UnreadableLogError when the
-   * file exists but cannot be read (where forgetting its lines is not an option).
-   */
-  forEach(visit: (line: string) => void): void {
-    forEachLine(this.file, visit);
   }
 
   append(line: string): void {
