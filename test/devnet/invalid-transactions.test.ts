@@ -68,7 +68,9 @@ test('a stale nonce is outdated; a future nonce waits until the gap is filled', 
   const futureHash = await submitRaw(future);
   assert.match(futureHash, /^0x[0-9a-f]{64}$/);
   assert.ok(!(await nextBlockExtrinsics()).includes(future), 'a future transaction waits');
-  assert.ok((await t.api.rpc.author.pendingExtrinsics()).some((x) => x.toHex() === future));
+  // Held, but not ready: as on a node, it is not listed as pending, and sent again it is known.
+  assert.ok(!(await t.api.rpc.author.pendingExtrinsics()).some((x) => x.toHex() === future), 'a transaction waiting for a gap is listed as pending');
+  await assert.rejects(submitRaw(future), /1013: Transaction Already Imported/);
 
   const gap = await signed(t.api.tx.system.remark('gap'), { nonce: nonce + 1 });
   await submitRaw(gap);
