@@ -20,6 +20,7 @@ import type { DevAccounts } from './helpers/accounts';
 import { gqlResponse } from './helpers/graphql';
 import type { TestIndexer } from './helpers/indexer';
 import { indexWideSpace, type WideSpaceIndex } from './helpers/wide-space';
+import { digestRecordsQuery, manifestRecordsQuery } from '../../src/gateway/resolve/graphql-index';
 
 let wide: WideSpaceIndex;
 let indexer: TestIndexer;
@@ -132,14 +133,15 @@ test('the settings raise the bounds, and a bad setting is refused by name', asyn
   assert.equal(SETTINGS['graphql.maxFields']?.env, 'GQL_MAX_FIELDS');
 });
 
-/** The queries the gateway sends (src/gateway), as its source writes them. */
+/** The queries the gateway sends (src/gateway), as its source writes them, and those it builds (a pull's record lists). */
 function gatewayQueries(): string[] {
+  const built = [true, false].flatMap((withOwner) => [manifestRecordsQuery(withOwner), digestRecordsQuery(withOwner)]);
   return ['src/gateway/resolve/graphql-index.ts', 'src/gateway/artifacts/catalog.ts'].flatMap((file) => {
     const source = readFileSync(path.join(ROOT, file), 'utf8');
     const constants = new Map([...source.matchAll(/const (\w+_FIELDS) = (['`])([\s\S]*?)\2;/g)].map((m) => [m[1], m[3]]));
     return [...source.matchAll(/#query<[\s\S]*?>\(\s*(['`])([\s\S]*?)\1/g)].map((m) =>
       m[2].replace(/\$\{(\w+_FIELDS)\}/g, (_, name: string) => constants.get(name)!).replace(/\$\{(owner|ownerWhere\([^)]*\))\}/g, '{ id_eq: "1" }'));
-  });
+  }).concat(built);
 }
 
 test('what the web page, the CLI, the gateway and the documented examples send answers', async () => {
@@ -164,7 +166,7 @@ test('what the web page, the CLI, the gateway and the documented examples send a
   const schema = await ok(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
   // The gateway's queries take variables it fills at run time: checked against the same rules.
   const queries = gatewayQueries();
-  assert.equal(queries.length, 12);
+  assert.equal(queries.length, 14);
   const rules = [...specifiedRules, listNestingRule(3), queryBreadthRule(maxListFieldsFromEnv({}), maxFieldsFromEnv({}))];
   for (const query of queries) assert.deepEqual(validate(buildClientSchema(schema), parse(query), rules).map((e) => e.message), [], query);
 });

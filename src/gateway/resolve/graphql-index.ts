@@ -24,6 +24,33 @@ interface RecordRow {
 export const RECORDS_LIMIT = 16;
 const RECORD_FIELDS = 'cid blockNumber account { id }';
 
+/**
+ * A query for records by `lists` (each list's GraphQL, given its alias and an extra filter). With
+ * the owner ($owner, SS58), the owner's and everyone else's come in separate lists of at most
+ * RECORDS_LIMIT each: however many records strangers write, they neither crowd the owner's out nor
+ * grow the answer past the index's row bound. Without, the newest of anyone's.
+ */
+function recordsQuery(params: string, lists: (alias: string, where: string) => string, withOwner: boolean): string {
+  return withOwner
+    ? `query(${params}, $owner: String!) {${lists('owner', ', account: { id_eq: $owner }')}${lists('others', ', account: { id_not_eq: $owner }')}\n}`
+    : `query(${params}) {${lists('any', '')}\n}`;
+}
+
+/** CIDs recorded for a manifest digest of an image ($image, $digest): add_manifest's and Json digest info's. */
+export const manifestRecordsQuery = (withOwner: boolean): string =>
+  recordsQuery(
+    '$image: String!, $digest: String!',
+    (alias, where) => `
+      ${alias}Manifests: manifests(where: { digest_eq: $digest, image: { name_eq: $image }${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }
+      ${alias}Json: digestInfoRecords(where: { digest_eq: $digest, digestType_eq: Json${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }`,
+    withOwner,
+  );
+
+/** CIDs recorded for a digest ($digest) with store_digest_info. */
+export const digestRecordsQuery = (withOwner: boolean): string =>
+  recordsQuery('$digest: String!', (alias, where) => `
+      ${alias}: digestInfoRecords(where: { digest_eq: $digest${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }`, withOwner);
+
 const toRecords = (rows: RecordRow[]): IndexedRecord[] =>
   rows.flatMap((row) => (row.cid ? [{ cid: row.cid, account: row.account.id, blockNumber: row.blockNumber }] : [])).sort((a, b) => b.blockNumber - a.blockNumber);
 
@@ -82,27 +109,15 @@ export class GraphqlIndex implements RegistryIndex {
   }
 
   async manifestRecords(name: RepositoryName, digest: string, owner?: string): Promise<IndexedRecord[]> {
-    const lists = (alias: string, where: string) => `
-      ${alias}Manifests: manifests(where: { digest_eq: $digest, image: { name_eq: $image }${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }
-      ${alias}Json: digestInfoRecords(where: { digest_eq: $digest, digestType_eq: Json${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }`;
-    return this.#records('$image: String!, $digest: String!', lists, { image: name.image, digest }, owner);
+    return this.#records(manifestRecordsQuery(owner !== undefined), { image: name.image, digest }, owner);
   }
 
   async digestRecords(digest: string, owner?: string): Promise<IndexedRecord[]> {
-    const lists = (alias: string, where: string) => `
-      ${alias}: digestInfoRecords(where: { digest_eq: $digest${where} }, orderBy: blockNumber_DESC, limit: ${RECORDS_LIMIT}) { ${RECORD_FIELDS} }`;
-    return this.#records('$digest: String!', lists, { digest }, owner);
+    return this.#records(digestRecordsQuery(owner !== undefined), { digest }, owner);
   }
 
-  /**
-   * Records, newest first. With `owner` (SS58), the owner's and everyone else's come in separate
-   * lists of at most RECORDS_LIMIT each: however many records strangers write, they neither crowd
-   * the owner's out nor grow the answer past the index's row bound. Without, the newest of anyone's.
-   */
-  async #records(params: string, lists: (alias: string, where: string) => string, variables: Record<string, unknown>, owner: string | undefined): Promise<IndexedRecord[]> {
-    const query = owner === undefined
-      ? `query(${params}) {${lists('any', '')}\n}`
-      : `query(${params}, $owner: String!) {${lists('owner', ', account: { id_eq: $owner }')}${lists('others', ', account: { id_not_eq: $owner }')}\n}`;
+  /** Records, newest first, from every list of `query` (see recordsQuery). */
+  async #records(query: string, variables: Record<string, unknown>, owner: string | undefined): Promise<IndexedRecord[]> {
     const data = await this.#query<Record<string, RecordRow[]>>(query, owner === undefined ? variables : { ...variables, owner });
     return toRecords(Object.values(data).flat());
   }
