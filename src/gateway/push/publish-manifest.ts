@@ -193,7 +193,9 @@ async function needsRecord(ctx: GatewayContext, owner: string, item: Present): P
   const cid = current?.cid.text;
   if (!cid || current.digestType !== item.type || !ctx.verified.isVerified(item.digest, cid)) return true;
   if (ctx.ownerRecords.has(owner, item.digest, cid)) return false;
-  const records = ctx.resolver.index ? await ctx.resolver.index.digestRecords(item.digest).catch(() => undefined) : undefined;
+  // Asked with the owner, so strangers' records of the same digest (anyone may write them, newest
+  // first) cannot crowd the owner's out of the answer and make every push write its records again.
+  const records = ctx.resolver.index ? await ctx.resolver.index.digestRecords(item.digest, owner).catch(() => undefined) : undefined;
   return !records?.some((record) => record.account === owner && record.cid === cid);
 }
 
