@@ -15,6 +15,7 @@ import { createGatewayApp, type GatewayApp, type GatewayOptions } from './app';
 import type { OciErrorCode } from './errors/codes';
 import { unavailable } from './errors/oci-error';
 import { DEFAULT_BODY_IDLE_MS, watchRequestBody } from './http/body-idle';
+import { continueOnRead, holdContinue } from './http/expect-continue';
 
 export interface StartGatewayOptions extends GatewayOptions {
   /** Default 127.0.0.1. */
@@ -57,6 +58,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, server.headersTimeout));
+  holdContinue(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_GATEWAY_PORT, host, () => {
@@ -101,6 +103,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     watchRequestBody(req, res, options.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS);
+    continueOnRead(req, res);
     gateway.app(req, res);
   });
 
