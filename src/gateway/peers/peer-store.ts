@@ -38,7 +38,7 @@ export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobSt
   const fetcher = new PeerFetcher(store, peers, options.log, options.observer, options.slowPeer ?? DEFAULT_SLOW_PEER_RULE);
   return Object.assign(Object.create(store) as GatewayBlobStore, {
     checked: (cid: string, read: Readable, matched: boolean) => fetcher.checked(cid, read, matched),
-    get: (cid: string, getOptions?: GetOptions) => local(() => store.get(cid, getOptions), () => fetcher.get(cid, getOptions)),
+    get: (cid: string, getOptions?: GetOptions) => local(() => wholeHere(store, cid).then(() => store.get(cid, getOptions)), () => fetcher.get(cid, getOptions)),
     stat: (cid: string) => local(() => store.stat(cid), () => fetcher.stat(cid)),
     getBlock: (cid: string) => local(() => store.getBlock(cid), () => fetcher.block(cid)),
     // A write that keeps a file for its own sake (a push, an upload, an import, the mirror) vouches
@@ -85,6 +85,17 @@ export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobSt
       : {}),
     ...(store.leafFileOf ? { leafFileOf: store.leafFileOf.bind(store) } : {}),
   });
+}
+
+/**
+ * BlobNotFoundError unless the local store holds the file whole. A peer fetch cut short (its
+ * client hung up, its peer failed) leaves the root and some blocks here, unpinned: read from
+ * here, such a file would fail mid-way, after the status line, on every pull until a sweep
+ * removed it, where the peers could send it all.
+ */
+async function wholeHere(store: BlobStore, cid: string): Promise<void> {
+  // A pin holds a whole file, and answers without the walk has() may take.
+  if (!(await store.isPinned(cid)) && !(await store.has(cid))) throw new BlobNotFoundError(cid, `${cid} is not held whole here`);
 }
 
 async function local<T>(here: () => Promise<T>, elsewhere: () => Promise<T>): Promise<T> {

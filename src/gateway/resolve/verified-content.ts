@@ -272,6 +272,10 @@ export class VerifiedContent {
       },
       destroy(error, done) {
         if (error) discard();
+        // pipe() does not pass a destroy upstream: a client that hangs up would leave the source
+        // paused for good: its read of the store, or its peer fetch with the connection to the peer
+        // and the write into the store.
+        source.destroy();
         done(error);
       },
     });

@@ -48,7 +48,8 @@ export class RecordedCids {
   readonly #log: (line: string) => void;
   readonly #roots = new Set<string>();
   readonly #children = new Set<string>();
-  #scan?: { at: number; cids: Promise<Set<string>> };
+  /** The last scan of chain storage: `at` is when it ended, undefined while it runs. */
+  #scan?: { at?: number; cids: Promise<Set<string>> };
   /** A block of the local store, undefined when it does not hold it. */
   readonly #localBlock?: (cid: string) => Promise<Uint8Array | undefined>;
   /** Recorded roots whose nodes were read (held here when they were). */
@@ -210,9 +211,15 @@ export class RecordedCids {
     return (await this.#scanned()).has(spellings[0]);
   }
 
-  /** Every CID chain storage points at, as CIDv1 text; scanned again at most every few seconds. */
+  /**
+   * Every CID chain storage points at, as CIDv1 text; scanned again at most every few seconds
+   * after the last scan ended. One scan at a time: on a large chain a scan outlasts the interval,
+   * and a client asking for unknown CIDs would otherwise start another every few seconds, each
+   * reading the whole of chain storage, while the earlier ones still run.
+   */
   #scanned(): Promise<Set<string>> {
-    if (this.#scan && Date.now() - this.#scan.at < CHAIN_SCAN_INTERVAL_MS) return this.#scan.cids;
+    const last = this.#scan;
+    if (last && (last.at === undefined || Date.now() - last.at < CHAIN_SCAN_INTERVAL_MS)) return last.cids;
     const cids = this.#chain.recordedCids().then(async (recorded) => {
       const m = await ipfsModules();
       const set = new Set<string>();
@@ -222,8 +229,15 @@ export class RecordedCids {
       }
       return set;
     });
-    this.#scan = { at: Date.now(), cids };
-    cids.catch(() => (this.#scan = undefined));
+    const scan: { at?: number; cids: Promise<Set<string>> } = { cids };
+    this.#scan = scan;
+    cids.then(
+      () => (scan.at = Date.now()),
+      () => {
+        // A failed scan is not kept: the next request tries again.
+        if (this.#scan === scan) this.#scan = undefined;
+      },
+    );
     return cids;
   }
 }

@@ -1,10 +1,13 @@
 // The trustless gateway's routes on the gateway's port: GET and HEAD /ipfs/{cid}. Errors are
 // plain text with the status the IPFS gateway specifications give (400 for a request this
 // gateway does not serve, 404 for content it does not serve or hold, 412 for only-if-cached; 503
-// with Retry-After while it cannot tell yet).
+// with Retry-After while it cannot tell yet, or while IPFS or the chain is unavailable).
 import type { RequestHandler, Response } from 'express';
 import { IPFS_PATH, serveIpfs, type TrustlessContext } from './serve-ipfs';
 import { TrustlessRequestError } from './trustless-request';
+
+/** The chain reader's errors for a chain it cannot reach or that does not answer in time. */
+const CHAIN_DOWN = new Set(['ChainUnavailableError', 'ChainConnectionError']);
 
 export function trustlessRoutes(ctx: TrustlessContext, log: (line: string) => void): RequestHandler {
   return (req, res, next) => {
@@ -24,6 +27,12 @@ export function trustlessRoutes(ctx: TrustlessContext, log: (line: string) => vo
       if ((error as Error)?.name === 'BlobStoreUnavailableError') {
         res.setHeader('Retry-After', '5');
         return sendText(res, 503, `IPFS is unavailable (${(error as Error).message}); retry shortly`, req.method === 'HEAD');
+      }
+      // Whether a CID is recorded cannot be told while the chain is down: an outage to retry,
+      // not an internal error (nor a stack trace logged for every CID a client asks for).
+      if (CHAIN_DOWN.has((error as Error)?.name)) {
+        res.setHeader('Retry-After', '5');
+        return sendText(res, 503, `whether a chain record points at this CID cannot be told now (${(error as Error).message}); retry shortly`, req.method === 'HEAD');
       }
       log(`${req.method} ${req.originalUrl}: ${(error as Error)?.stack ?? error}`);
       sendText(res, 500, 'internal error; the gateway log has the details', req.method === 'HEAD');
