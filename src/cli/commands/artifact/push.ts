@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { MAX_JSON_BYTES } from '../../bounded-answer';
+import { MAX_JSON_BYTES, STALL_MS } from '../../bounded-answer';
 import { CliError, EXIT } from '../../errors';
 import { jsonText } from '../../json-output';
 import { terminalText } from '../../terminal-text';
@@ -76,6 +76,13 @@ export async function pushArtifact(refText: string, paths: string[], flags: Push
       res.on('error', reject);
     });
     req.on('error', (error) => reject(new CliError(`cannot reach the gateway at ${url.origin} (${error.message}): check --registry and that the gateway runs`, EXIT.unreachable)));
+    // A gateway that stops reading the upload, or takes it and never answers (or stops halfway
+    // through its answer), would hold the command forever: the connection may be quiet for
+    // STALL_MS at most, as every other answer `hcr` reads (bounded-answer.ts).
+    req.setTimeout(STALL_MS, () => {
+      reject(new CliError(`the gateway at ${url.origin} went quiet during the push (nothing sent or received for ${STALL_MS / 1000} s): check that it runs, then push again (a version that was published meanwhile is refused as existing: see hcr artifact resolve)`, EXIT.unreachable));
+      req.destroy();
+    });
     const send = (i: number) => {
       if (i === paths.length) return void req.end(tail);
       req.write(parts[i]);

@@ -5,6 +5,7 @@ import { addTxOptions, type TxFlags } from './options';
 import { blockLine, printResult, txJson } from './output';
 import { submitWithProgress } from './progress';
 import { runCommand, withChain } from './session';
+import { pinnedCall } from './pinned-calls';
 import { loadSigningKey } from './signing-key';
 import { ownSpaceId, parseSpaceRef } from './space-ref';
 
@@ -30,7 +31,8 @@ export function registerAddMember(space: Command): Command {
             printResult(flags.json, { spaceId, member, added: false, alreadyMember: true }, () => [`${member} is already a member of space ${spaceId}; nothing to do`]);
             return;
           }
-          const result = await submitWithProgress(api, addSpaceMember(api, spaceId, member), signer, flags.wait);
+          const tx = pinnedCall(addSpaceMember(api, spaceId, member), { action: 'add-member', spaceId, member });
+          const result = await submitWithProgress(api, tx, signer, flags.wait);
           printResult(flags.json, { spaceId, member, added: true, alreadyMember: false, ...txJson(result, flags.wait) }, () => [
             `added ${member} to space ${spaceId}`,
             blockLine(result, flags.wait),

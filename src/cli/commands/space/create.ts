@@ -7,6 +7,7 @@ import { addTxOptions, type TxFlags } from './options';
 import { blockLine, printResult, txJson } from './output';
 import { submitWithProgress } from './progress';
 import { runCommand, withChain } from './session';
+import { pinnedCall } from './pinned-calls';
 import { loadSigningKey } from './signing-key';
 
 interface CreateFlags extends TxFlags {
@@ -27,7 +28,8 @@ export function registerCreate(space: Command): Command {
             throw new CliError(`${nameTakenText(spaceName, taken)}. Pick another name, or pass --allow-shadow to create the shadow anyway.`, EXIT.usage);
           }
           if (taken) console.error(`warning: ${nameTakenText(spaceName, taken)}.`);
-          const result = await submitWithProgress(api, createSpace(api, spaceName), signer, flags.wait);
+          const tx = pinnedCall(createSpace(api, spaceName), { action: 'create-space', name: spaceName });
+          const result = await submitWithProgress(api, tx, signer, flags.wait);
           const created = findEvent(result.events, 'containerRegistry', 'SpaceCreated');
           if (!created) throw new CliError(`the transaction was included in block #${result.blockNumber} but no SpaceCreated event was found: check the chain with hcr space ls --owner ${signer.address}`);
           const id = created.data[0].toString();

@@ -1,12 +1,13 @@
 // `hcr space grant-gateway`: the signer lets the gateway record pushes for it, by granting the
 // gateway's account a NonTransfer proxy (it cannot move the signer's funds).
 import type { Command } from 'commander';
-import { grantGateway, hasGatewayGrant, spaceByOwner } from '../../../chain';
-import { devGatewayNote, gatewayAccount } from './gateway-address';
+import { addProxy, grantGateway, hasGatewayGrant, spaceByOwner } from '../../../chain';
+import { devGatewayNote, devGatewayOnDevChain, gatewayAccount } from './gateway-address';
 import { addGatewayOption, addTxOptions, type GatewayFlags, type TxFlags } from './options';
 import { blockLine, printResult, txJson } from './output';
 import { say, withProgress } from './progress';
 import { runCommand, withChain } from './session';
+import { pinnedCall } from './pinned-calls';
 import { loadSigningKey } from './signing-key';
 
 export function registerGrantGateway(space: Command): Command {
@@ -16,9 +17,12 @@ export function registerGrantGateway(space: Command): Command {
       runCommand(flags, async () => {
         const gateway = await gatewayAccount(flags);
         const signer = await loadSigningKey(flags);
-        if (gateway.devDefault) say(`note: granting to ${devGatewayNote(gateway)}`);
         await withChain(flags, async (api) => {
+          await devGatewayOnDevChain(api, gateway);
+          if (gateway.devDefault) say(`note: granting to ${devGatewayNote(gateway)}`);
           if (!(await spaceByOwner(api, signer.address))) say(`note: ${signer.address} owns no space yet; the gateway records pushes only to spaces their owner granted it, so create one with hcr space create NAME`);
+          // grantGateway builds this same call; checked here, before anything is signed.
+          pinnedCall(addProxy(api, gateway.address, 'NonTransfer', 0), { action: 'grant-gateway', gateway: gateway.address });
           const already = await hasGatewayGrant(api, signer.address, gateway.address);
           const result = already ? undefined : await withProgress(api, signer, flags.wait, (options) => grantGateway(api, signer, gateway.address, options));
           if (!result) {

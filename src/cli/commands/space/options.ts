@@ -44,7 +44,7 @@ export function addTxOptions(command: Command): Command {
 }
 
 export function addGatewayOption(command: Command): Command {
-  return command.option('--gateway <address>', 'the gateway\'s account address (env GATEWAY_ADDRESS, default the dev chain\'s //Gateway account)');
+  return command.option('--gateway <address>', 'the gateway\'s account address (env GATEWAY_ADDRESS, default the dev chain\'s //Gateway account, on a development chain only: elsewhere its key is public)');
 }
 
 export function chainUrl(flags: ReadFlags): string {
