@@ -5,15 +5,14 @@
 // node would: each command refuses before anything is signed (exit 1, naming the difference),
 // and the chain sees no transaction from the signer.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { Metadata, TypeRegistry } from '@polkadot/types';
 import { hexToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { WebSocket, WebSocketServer } from 'ws';
 import { hasGatewayGrant } from '../../src/chain';
 import { startTestChain, type TestChain } from '../helpers/devnet';
+import { startRpcRelay } from '../helpers/rpc-relay';
 import { collect, expectExit, type Run, spawnHcr } from './helpers/run-hcr';
 
 type MetadataJson = { metadata: Record<string, { pallets: { name: string; index: number }[]; lookup: { types: { type: { path: string[]; def: { variant?: { variants: { name: string; index: number }[] } } } }[] } }> };
@@ -44,51 +43,24 @@ function alteredMetadata(hex: `0x${string}`, alter: Alteration): string {
 
 /** A relay to `target` that alters the metadata it answers (state_getMetadata, and Metadata_metadata_at_version through state_call). */
 async function startMetadataRelay(target: string) {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', resolve));
   const relay: { alter?: Alteration; altered: number } = { altered: 0 };
   const registry = new TypeRegistry();
-  server.on('connection', (client) => {
-    const upstream = new WebSocket(target);
-    const queued: string[] = [];
-    const asked = new Map<unknown, string>();
-    upstream.on('open', () => queued.splice(0).forEach((message) => upstream.send(message)));
-    upstream.on('message', (data) => {
-      const answer = JSON.parse(data.toString()) as { id?: unknown; result?: unknown };
-      const method = answer.id === undefined ? undefined : asked.get(answer.id);
-      if (relay.alter && typeof answer.result === 'string' && answer.result !== '0x') {
-        if (method === 'state_getMetadata') {
-          answer.result = alteredMetadata(answer.result as `0x${string}`, relay.alter);
+  const node = await startRpcRelay(target, {
+    alter(answer, request) {
+      if (!relay.alter || typeof answer.result !== 'string' || answer.result === '0x') return;
+      if (request.method === 'state_getMetadata') {
+        answer.result = alteredMetadata(answer.result as `0x${string}`, relay.alter);
+        relay.altered++;
+      } else if (request.method === 'state_call' && request.params?.[0] === 'Metadata_metadata_at_version') {
+        const opaque = registry.createType('Option<Bytes>', hexToU8a(answer.result));
+        if (opaque.isSome) {
+          answer.result = registry.createType('Option<Bytes>', alteredMetadata(opaque.unwrap().toHex(), relay.alter)).toHex();
           relay.altered++;
-        } else if (method === 'Metadata_metadata_at_version') {
-          const opaque = registry.createType('Option<Bytes>', hexToU8a(answer.result));
-          if (opaque.isSome) {
-            answer.result = registry.createType('Option<Bytes>', alteredMetadata(opaque.unwrap().toHex(), relay.alter)).toHex();
-            relay.altered++;
-          }
         }
       }
-      if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(answer));
-    });
-    upstream.on('close', () => client.close());
-    upstream.on('error', () => client.close());
-    client.on('close', () => upstream.close());
-    client.on('message', (data) => {
-      const text = data.toString();
-      const request = JSON.parse(text) as { id: unknown; method: string; params?: unknown[] };
-      asked.set(request.id, request.method === 'state_call' && typeof request.params?.[0] === 'string' ? request.params[0] : request.method);
-      if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
-      else queued.push(text);
-    });
-  });
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    relay,
-    async close() {
-      for (const client of server.clients) client.terminate();
-      await new Promise((resolve) => server.close(resolve));
     },
-  };
+  });
+  return { ...node, relay };
 }
 
 describe('hcr space against a node that alters its metadata', { timeout: 240_000 }, () => {

@@ -4,46 +4,25 @@
 // nothing is signed. The live chain is the dev chain behind a WebSocket relay that answers
 // system_chainType as a production node does ("Live"); everything else reaches the dev chain.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { WebSocket, WebSocketServer } from 'ws';
 import { hasGatewayGrant } from '../../src/chain';
 import { startTestChain, type TestChain } from '../helpers/devnet';
+import { startRpcRelay } from '../helpers/rpc-relay';
 import { collect, expectExit, type Run, spawnHcr } from './helpers/run-hcr';
 
 /** A relay to `target` that answers system_chainType with `chainType` itself. */
 async function startChainTypeRelay(target: string, chainType: string) {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', resolve));
   const asked = { chainType: 0 };
-  server.on('connection', (client) => {
-    const upstream = new WebSocket(target);
-    const queued: string[] = [];
-    upstream.on('open', () => queued.splice(0).forEach((message) => upstream.send(message)));
-    upstream.on('message', (data) => client.readyState === WebSocket.OPEN && client.send(data.toString()));
-    upstream.on('close', () => client.close());
-    upstream.on('error', () => client.close());
-    client.on('close', () => upstream.close());
-    client.on('message', (data) => {
-      const text = data.toString();
-      const request = JSON.parse(text) as { id: number; method: string };
-      if (request.method === 'system_chainType') {
-        asked.chainType++;
-        client.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, result: chainType }));
-      } else if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
-      else queued.push(text);
-    });
-  });
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    asked,
-    async close() {
-      for (const client of server.clients) client.terminate();
-      await new Promise((resolve) => server.close(resolve));
+  const node = await startRpcRelay(target, {
+    answer(request) {
+      if (request.method !== 'system_chainType') return undefined;
+      asked.chainType++;
+      return chainType;
     },
-  };
+  });
+  return { ...node, asked };
 }
 
 describe('hcr space grant-gateway on a live chain', { timeout: 180_000 }, () => {
