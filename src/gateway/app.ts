@@ -244,11 +244,15 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   app.use('/token', boundedBody(64 * 1024, 'application/x-www-form-urlencoded', express.urlencoded({ extended: false, limit: '64kb' })));
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
   // It answers from the local store only: peers asking each other for what neither holds must
-  // get a 404, not a request passed on in a circle.
-  const localBlock = (cid: string) => options.blobStore.getBlock(cid).catch((error: unknown) => (error instanceof BlobNotFoundError ? undefined : Promise.reject(error)));
+  // get a 404, not a request passed on in a circle. A Kubo node's store reads here offline: online,
+  // any CID someone records would be fetched from the IPFS network and served (an open gateway
+  // for anything recorded), and each one nobody has would hold up RecordedCids' passes for the
+  // lookup timeout. (The OCI pull path keeps its online reads.)
+  const held = options.blobStore.localOnly?.() ?? options.blobStore;
+  const localBlock = (cid: string) => held.getBlock(cid).catch((error: unknown) => (error instanceof BlobNotFoundError ? undefined : Promise.reject(error)));
   const recorded = new RecordedCids({ chain, index, log, localBlock });
   context.recorder?.onRecorded((records) => void recorded.recordedHere([...records.digests.map((d) => d.cid), ...(records.head ? [records.head.cid] : [])]));
-  app.use(trustlessRoutes({ store: timed, recorded, log }, log));
+  app.use(trustlessRoutes({ store: metrics ? timedBlobStore(held, metrics) : held, recorded, log }, log));
   app.use(bundleRoutes(context));
   // The artifact front doors and API tokens, before the wallet API's /api (src/gateway/doors).
   app.use(apiTokenRoutes(context), firmwareRoutes(context), packageRoutes(context), doorsOpenApiRoutes());

@@ -140,6 +140,13 @@ export interface BlobStore {
    */
   putBlocks(root: string, blocks: AsyncIterable<DagBlock>, options?: { signal?: AbortSignal }): Promise<PutResult>;
 
+  /**
+   * Only stores that may fetch content from elsewhere (Kubo, from the IPFS network): the same
+   * store with every call confined to what it holds, so a missing block is an answer at once
+   * rather than a search. A store without it only ever reads what it holds.
+   */
+  localOnly?(): BlobStore;
+
   /** Resolves when the store answers; rejects with BlobStoreUnavailableError otherwise. */
   ping(): Promise<void>;
 

@@ -10,6 +10,8 @@ export interface CatOptions {
   readonly offset: number;
   readonly length: number;
   readonly signal?: AbortSignal;
+  /** Kubo's `offline`: only what the node holds, never a search of the IPFS network. */
+  readonly offline?: boolean;
   /** Turns a failure while streaming into the store's typed error. */
   readonly mapError: (error: unknown) => unknown;
 }
@@ -17,6 +19,7 @@ export interface CatOptions {
 /** `apiBase` is the RPC root, e.g. `http://127.0.0.1:5001/api/v0`. Rejects when Kubo refuses. */
 export async function kuboCat(apiBase: string, cid: string, options: CatOptions): Promise<Readable> {
   const params = new URLSearchParams({ arg: cid, offset: String(options.offset), length: String(options.length) });
+  if (options.offline) params.set('offline', 'true');
   const request = kuboRequest(apiBase, 'cat', params, { signal: options.signal });
   request.end();
   const response = await responseOf(request);

@@ -36,16 +36,20 @@ export class KuboBlobStore implements BlobStore {
   readonly #apiBase: string;
   readonly #lookupTimeoutMs: number;
   readonly #offline: boolean;
-  #closed = false;
+  readonly #options: KuboBlobStoreOptions;
+  /** Shared with the store's local-only view: closing one closes both. */
+  readonly #state: { closed: boolean };
 
-  private constructor(options: KuboBlobStoreOptions, m: IpfsModules, client: KuboRPCClient, apiBase: string) {
+  private constructor(options: KuboBlobStoreOptions, m: IpfsModules, client: KuboRPCClient, apiBase: string, state = { closed: false }) {
     // Named in messages and health answers: never with the password in it.
     this.location = scrub(options.url);
+    this.#options = options;
     this.#apiBase = apiBase;
     this.#m = m;
     this.#client = client;
     this.#lookupTimeoutMs = options.lookupTimeoutMs ?? 30_000;
     this.#offline = options.offline ?? false;
+    this.#state = state;
   }
 
   /** Does not contact the node: a gateway may start before its IPFS node is up. */
@@ -57,6 +61,16 @@ export class KuboBlobStore implements BlobStore {
     // they go to it as a header on a URL without them.
     const login = splitUrlLogin(apiBase);
     return new KuboBlobStore(options, m, create({ url: login.url.replace(/\/+$/, ''), headers: { ...login.headers } }), apiBase);
+  }
+
+  /**
+   * The same node and client with every call offline: what the node does not hold is not found
+   * at once, never looked for on the IPFS network. For what must answer from the local store only
+   * (the trustless gateway: online, anything someone records would be fetched and served).
+   */
+  localOnly(): KuboBlobStore {
+    if (this.#offline) return this;
+    return new KuboBlobStore({ ...this.#options, offline: true }, this.#m, this.#client, this.#apiBase, this.#state);
   }
 
   async put(source: ByteSource, options: PutOptions = {}): Promise<PutResult> {
@@ -72,6 +86,7 @@ export class KuboBlobStore implements BlobStore {
         pin: String(options.pin ?? true),
         'stream-channels': 'true',
         progress: 'false',
+        ...(this.#offline ? { offline: 'true' } : {}),
       }, options.signal);
       return { cid: cidText(parseBlobCid(this.#m, added.Hash)), size: counted.size };
     } catch (error) {
@@ -90,6 +105,7 @@ export class KuboBlobStore implements BlobStore {
       return await kuboCat(this.#apiBase, cidText(root), {
         offset: start,
         length: end - start,
+        offline: this.#offline,
         signal: options.signal,
         mapError: (error) => kuboError(error, this.location, what, cidText(root)),
       });
@@ -101,11 +117,10 @@ export class KuboBlobStore implements BlobStore {
   async getBlock(cid: string): Promise<Uint8Array> {
     const parsed = this.#parse(cid);
     try {
-      return await this.#client.block.get(parsed, {
+      return await this.#client.block.get(parsed, this.#flags({
         timeout: this.#lookupTimeoutMs,
-        searchParams: this.#offline ? new URLSearchParams({ offline: 'true' }) : undefined,
         signal: AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS),
-      });
+      }));
     } catch (error) {
       throw this.#lookupError(error, parsed);
     }
@@ -153,11 +168,10 @@ export class KuboBlobStore implements BlobStore {
     const root = this.#parse(cid);
     try {
       // Offline, so a missing block is an answer rather than a network search.
-      const stat = await this.#client.files.stat(`/ipfs/${root}`, {
+      const stat = await this.#client.files.stat(`/ipfs/${root}`, offline({
         withLocal: true,
-        searchParams: new URLSearchParams({ offline: 'true' }),
         signal: AbortSignal.timeout(this.#lookupTimeoutMs),
-      });
+      }));
       this.#assertFile(root, stat.type);
       return stat.local === true;
     } catch (error) {
@@ -171,7 +185,7 @@ export class KuboBlobStore implements BlobStore {
     const root = this.#parse(cid);
     await this.#lookup(root);
     try {
-      await this.#client.pin.add(root, { recursive: true });
+      await this.#client.pin.add(root, this.#flags({ recursive: true }));
     } catch (error) {
       throw kuboError(error, this.location, `pin of ${root}`, cidText(root));
     }
@@ -180,7 +194,7 @@ export class KuboBlobStore implements BlobStore {
   async unpin(cid: string): Promise<void> {
     const root = this.#parse(cid);
     try {
-      await this.#client.pin.rm(root, { recursive: true });
+      await this.#client.pin.rm(root, this.#flags({ recursive: true }));
     } catch (error) {
       if (isNotPinned(error)) return;
       throw kuboError(error, this.location, `unpin of ${root}`, cidText(root));
@@ -190,7 +204,7 @@ export class KuboBlobStore implements BlobStore {
   async isPinned(cid: string): Promise<boolean> {
     const root = this.#parse(cid);
     try {
-      for await (const pin of this.#client.pin.ls({ paths: [root], type: 'recursive' })) if (pin.cid.equals(root)) return true;
+      for await (const pin of this.#client.pin.ls(this.#flags({ paths: [root], type: 'recursive' as const }))) if (pin.cid.equals(root)) return true;
       return false;
     } catch (error) {
       if (isNotPinned(error)) return false;
@@ -205,7 +219,7 @@ export class KuboBlobStore implements BlobStore {
   async ping(): Promise<void> {
     this.#assertOpen();
     try {
-      await this.#client.version({ signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+      await this.#client.version(this.#flags({ signal: AbortSignal.timeout(PING_TIMEOUT_MS) }));
     } catch (error) {
       if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
         throw unreachable(this.location, `no answer within ${PING_TIMEOUT_MS / 1000} s`, error);
@@ -216,18 +230,22 @@ export class KuboBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#state.closed = true;
   }
 
-  /** The file's size, letting Kubo search the network for at most lookupTimeoutMs. */
+  /** The call's options, with Kubo's `offline` flag when this store never reads from the network. */
+  #flags<T extends object>(options: T): T {
+    return this.#offline ? offline(options) : options;
+  }
+
+  /** The file's size, letting Kubo search the network (unless offline) for at most lookupTimeoutMs. */
   async #lookup(root: CID, signal?: AbortSignal): Promise<BlobStat> {
     try {
-      const stat = await this.#client.files.stat(`/ipfs/${root}`, {
+      const stat = await this.#client.files.stat(`/ipfs/${root}`, this.#flags({
         timeout: this.#lookupTimeoutMs,
-        searchParams: this.#offline ? new URLSearchParams({ offline: 'true' }) : undefined,
         // Kubo enforces `timeout`; this bounds a node that does not answer at all.
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS)]) : AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS),
-      });
+      }));
       this.#assertFile(root, stat.type);
       return { size: stat.size };
     } catch (error) {
@@ -259,7 +277,7 @@ export class KuboBlobStore implements BlobStore {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new BlobStoreUnavailableError(`the Kubo blob store for ${this.location} is closed; open it again to use it`);
+    if (this.#state.closed) throw new BlobStoreUnavailableError(`the Kubo blob store for ${this.location} is closed; open it again to use it`);
   }
 }
 
@@ -276,6 +294,15 @@ function rpcBase(address: string): string {
   }
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/api/v0';
   return url.toString().replace(/\/+$/, '');
+}
+
+/**
+ * Options with Kubo's `offline=true`. kubo-rpc-client sends the options it does not know as query
+ * parameters; its `searchParams` option is spread like an object, so a URLSearchParams there is
+ * silently dropped. (`dag/import` sends none of its options: the one call that never carries it.)
+ */
+function offline<T extends object>(options: T): T {
+  return { ...options, offline: true };
 }
 
 /** Kubo's answer for a CID without a (recursive) pin. */
