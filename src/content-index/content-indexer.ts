@@ -8,10 +8,13 @@
 import type { Pool } from 'pg';
 import { type BlobStore, BlobStoreUnavailableError } from '../ipfs';
 import type { ContentIndexOptions } from './config';
-import { candidateCids, type ContentResult, contentTablesExist, type DueContent, discover, dueContents, ensureStatus, postponeAll, setIpfsReachable, sumIndexTotals, writeResult } from './content-tables';
+import { candidateCids, type ContentResult, NO_CID_YET, contentTablesExist, type DueContent, discover, dueContents, ensureStatus, postponeAll, setIpfsReachable, sumIndexTotals, writeResult } from './content-tables';
 import { manifestFacts, NotAManifestError } from './manifest-facts';
 import { PlannerStatistics } from './planner-statistics';
 import { isSha256Digest, readVerified } from './read-manifest';
+
+/** A worker reads from the batch it was given for this long, then leaves the rest for a fresh pass. */
+const QUEUE_FRESH_MS = 5_000;
 
 export interface ContentIndexerDeps {
   pool: Pool;
@@ -27,8 +30,18 @@ export class ContentIndexer {
   readonly #log: (line: string) => void;
   #stopped = false;
   #wake: (() => void) | undefined;
+  #wakeAsked = false;
+  readonly #stopping = new AbortController();
   #ipfsReachable = true;
   readonly #statistics: PlannerStatistics;
+  /** Workers reading now. */
+  #workers = 0;
+  readonly #running = new Set<Promise<void>>();
+  /** Rows taken by a worker's batch and not yet read, or being read: not handed out again. */
+  readonly #claimed = new Set<string>();
+  #indexedSinceSum = 0;
+  /** A worker's failure other than IPFS's (Postgres away), for the loop to report and wait on. */
+  #workerFailure: Error | undefined;
 
   constructor(deps: ContentIndexerDeps) {
     this.#pool = deps.pool;
@@ -40,65 +53,120 @@ export class ContentIndexer {
 
   stop(): void {
     this.#stopped = true;
+    this.#stopping.abort();
     this.#wake?.();
   }
 
-  /** Runs until stop(); failures of a pass (Postgres away) are logged and the pass is tried again. */
+  /**
+   * Runs until stop(); failures of a pass (Postgres away) are logged and the pass is tried again.
+   *
+   * Reads run beside the passes, not inside them: a pass finds new digests and starts reads of
+   * due rows on the workers that are free, and the next pass begins as soon as one is free again
+   * (or after pollMs), whatever the others are still reading. A read may take its whole budget
+   * (three read timeouts) whenever its CIDs are not served or served slowly, and anyone can record
+   * such CIDs for digests of their own: while each pass waited for all of its reads, a few such
+   * digests in a batch held every worker's next read and the discovery of every new push until
+   * the slowest had ended, pass after pass. A worker also leaves the rest of its batch after
+   * QUEUE_FRESH_MS, so that what was pushed meanwhile is read first (dueContents' order).
+   */
   async run(): Promise<void> {
     await this.#waitForTables();
     if (this.#stopped) return;
     await ensureStatus(this.#pool, this.#options.ipfsApi);
     let after = -1;
     while (!this.#stopped) {
-      let busy = false;
+      let wait = this.#options.pollMs;
       try {
+        const failure = this.#workerFailure;
+        this.#workerFailure = undefined;
+        if (failure) throw failure;
         const found = await discover(this.#pool, after);
         after = found.nextAfter;
         if (found.added > 0) this.#log(`${found.added} new manifest digest${found.added === 1 ? '' : 's'} to read`);
-        const due = await dueContents(this.#pool, this.#options.batchSize);
-        if (due.length > 0) busy = (await this.#readDue(due)) && due.length === this.#options.batchSize;
-        if (!busy && (await this.#statistics.refreshIfGrown())) this.#log('refreshed the planner\'s statistics of the listed tables');
+        const free = this.#options.concurrency - this.#workers;
+        if (free > 0) {
+          const due = (await dueContents(this.#pool, this.#options.batchSize + this.#claimed.size)).filter((row) => !this.#claimed.has(row.id)).slice(0, free * 8);
+          if (due.length > 0) {
+            if (await this.#checkIpfs(due)) this.#startReads(due, free);
+            else wait = this.#options.ipfsRetryMs;
+          }
+        }
+        await this.#sumIndexed();
+        if (this.#workers === 0 && (await this.#statistics.refreshIfGrown())) this.#log('refreshed the planner\'s statistics of the listed tables');
       } catch (error) {
         this.#log(`a pass failed, trying again: ${(error as Error).message}`);
-        await this.#sleep(this.#options.pollMs * 5);
-        continue;
+        wait = this.#options.pollMs * 5;
       }
-      if (!busy) await this.#sleep(this.#options.pollMs);
+      await this.#sleep(wait);
+    }
+    await Promise.allSettled(this.#running);
+  }
+
+  /** Reads `due` on up to `free` workers, in the background; each wakes the loop when it ends. */
+  #startReads(due: DueContent[], free: number): void {
+    const queue = [...due];
+    for (const row of queue) this.#claimed.add(row.id);
+    const takeUntil = Date.now() + QUEUE_FRESH_MS;
+    const workers = Math.min(free, queue.length);
+    let live = workers;
+    for (let i = 0; i < workers; i++) {
+      this.#workers += 1;
+      const running: Promise<void> = this.#worker(queue, takeUntil).finally(() => {
+        this.#workers -= 1;
+        this.#running.delete(running);
+        // The last worker of a batch gives back what none of them took: due again next pass.
+        if (--live === 0) for (const row of queue.splice(0)) this.#claimed.delete(row.id);
+        this.#wakeUp();
+      });
+      this.#running.add(running);
     }
   }
 
-  /** Reads a batch of due contents; false when IPFS did not answer (the rest wait for it). */
-  async #readDue(due: DueContent[]): Promise<boolean> {
-    if (!(await this.#checkIpfs(due))) return false;
-    const queue = [...due];
-    const postponed: string[] = [];
-    let unreachable: string | undefined;
-    let indexed = 0;
-    const worker = async () => {
-      for (let row = queue.shift(); row && !this.#stopped; row = queue.shift()) {
-        if (unreachable) {
-          postponed.push(row.id);
-          continue;
+  async #worker(queue: DueContent[], takeUntil: number): Promise<void> {
+    for (let row = queue.shift(); row; row = queue.shift()) {
+      try {
+        if (this.#stopped || !this.#ipfsReachable) {
+          queue.unshift(row);
+          return;
         }
         try {
           const result = await this.#readOne(row);
+          // Reads cut short by stop() found nothing about the content: the row stays as it was.
+          if (this.#stopped) return;
           await this.#write(row, result);
-          if (result.state === 'indexed') indexed++;
+          if (result.state === 'indexed') this.#indexedSinceSum += 1;
         } catch (error) {
-          if (!(error instanceof BlobStoreUnavailableError)) throw error;
-          unreachable = error.message;
-          postponed.push(row.id);
+          if (!(error instanceof BlobStoreUnavailableError)) {
+            // Postgres away, say: the row stays due, and the loop pauses as for a failed pass.
+            this.#workerFailure ??= error as Error;
+            return;
+          }
+          // IPFS does not answer: this row and the batch's others wait for it, without blame.
+          const postponed = [row, ...queue.splice(0)];
+          await this.#ipfsDown(postponed.map((r) => r.id), error.message).catch((failure: Error) => (this.#workerFailure ??= failure));
+          for (const other of postponed) this.#claimed.delete(other.id);
+          return;
         }
+      } finally {
+        this.#claimed.delete(row.id);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#options.concurrency, due.length) }, worker));
-    if (unreachable) await this.#ipfsDown(postponed, unreachable);
-    if (indexed > 0) {
-      this.#statistics.noteIndexed(indexed);
-      await sumIndexTotals(this.#pool);
-      this.#log(`indexed ${indexed} manifest${indexed === 1 ? '' : 's'}`);
+      if (Date.now() > takeUntil) return;
     }
-    return unreachable === undefined;
+  }
+
+  /** After content was indexed: index totals, planner statistics, a line in the log. */
+  async #sumIndexed(): Promise<void> {
+    const indexed = this.#indexedSinceSum;
+    if (indexed === 0) return;
+    this.#indexedSinceSum = 0;
+    try {
+      await sumIndexTotals(this.#pool);
+    } catch (error) {
+      this.#indexedSinceSum += indexed;
+      throw error;
+    }
+    this.#statistics.noteIndexed(indexed);
+    this.#log(`indexed ${indexed} manifest${indexed === 1 ? '' : 's'}`);
   }
 
   /**
@@ -126,7 +194,11 @@ export class ContentIndexer {
       return { state: 'invalid', cid: null, mismatchedCids: [], reason: `the digest ${JSON.stringify(row.digest ?? row.id)} is not sha256:<64 hex digits>, so no bytes can match it` };
     }
     const cids = await candidateCids(this.#pool, row.digest);
-    const outcome = await readVerified(this.#store, row.digest, cids, row.mismatchedCids, { maxBytes: this.#options.maxManifestBytes, timeoutMs: this.#options.readTimeoutMs, attempt: row.attempts });
+    // Nothing to read until a CID is recorded, and recording one makes the row due again
+    // (discover): retried on a timer instead, each digest an index lists that no one recorded
+    // (anyone can list tens of thousands in one manifest) was read every few minutes for good.
+    if (cids.length === 0) return { state: 'pending', mismatchedCids: row.mismatchedCids, reason: NO_CID_YET, retryInMs: null };
+    const outcome = await readVerified(this.#store, row.digest, cids, row.mismatchedCids, { maxBytes: this.#options.maxManifestBytes, timeoutMs: this.#options.readTimeoutMs, attempt: row.attempts, signal: this.#stopping.signal });
     if (outcome.kind === 'mismatch') {
       const oversized = outcome.oversizedCids.length === 0 ? '' : `; more than ${this.#options.maxManifestBytes} bytes, more than any manifest, at ${outcome.oversizedCids.join(', ')}`;
       return { state: 'mismatch', mismatchedCids: outcome.mismatchedCids, reason: `every recorded CID holds other bytes than ${row.digest} (${outcome.mismatchedCids.join(', ')})${oversized}; read again when another CID is recorded` };
@@ -158,11 +230,11 @@ export class ContentIndexer {
     return true;
   }
 
+  /** IPFS does not answer: `ids` wait for it; the loop asks IPFS again before reading more. */
   async #ipfsDown(ids: string[], reason: string): Promise<void> {
     if (this.#ipfsReachable) this.#log(`IPFS cannot be read (${reason}); the chain index goes on, contents wait`);
     this.#ipfsReachable = false;
     await postponeAll(this.#pool, ids, reason, this.#options.ipfsRetryMs);
-    await this.#sleep(this.#options.ipfsRetryMs);
   }
 
   /** Delay before the next read of content that could not be read `attempts` times before. */
@@ -185,13 +257,24 @@ export class ContentIndexer {
     }
   }
 
+  /** Ends the loop's wait now, or its next one at once if it is not waiting. */
+  #wakeUp(): void {
+    if (this.#wake) this.#wake();
+    else this.#wakeAsked = true;
+  }
+
   #sleep(ms: number): Promise<void> {
+    if (this.#wakeAsked || this.#stopped) {
+      this.#wakeAsked = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        if (this.#wake === done) this.#wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.#wake = done;
     });
   }

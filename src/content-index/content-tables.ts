@@ -120,7 +120,10 @@ export type ContentResult =
   | { state: 'indexed'; cid: string; mismatchedCids: string[]; facts: ManifestFacts }
   | { state: 'invalid'; cid: string | null; mismatchedCids: string[]; reason: string }
   | { state: 'mismatch'; mismatchedCids: string[]; reason: string }
-  | { state: 'pending'; mismatchedCids: string[]; reason: string; retryInMs: number };
+  /** `retryInMs` null: read again once a CID is recorded for the digest (discover makes it due). */
+  | { state: 'pending'; mismatchedCids: string[]; reason: string; retryInMs: number | null };
+
+export const NO_CID_YET = 'no CID is recorded for this digest yet; read once one is';
 
 export async function writeResult(pool: Pool, id: string, result: ContentResult): Promise<void> {
   await inTransaction(pool, async (client) => {
@@ -136,14 +139,20 @@ export async function writeResult(pool: Pool, id: string, result: ContentResult)
           facts.size, facts.totalSize?.toString() ?? null, facts.layerCount, json(facts.annotations), json(facts.files), json(facts.children), facts.platforms, facts.subject,
         ],
       );
-      // An index's children are manifests too; their CIDs come from the digest info the push recorded.
+      // An index's children are manifests too; their CIDs come from the digest info the push
+      // recorded. A child no one recorded a CID for is not due until someone does (discover makes
+      // it due then): anyone can list tens of thousands of made-up digests in one index, and each
+      // was read before the manifests pushed after it.
       const children = [...new Set((facts.children ?? []).map((child) => child.digest))];
       if (children.length > 0) {
         await client.query(
-          `INSERT INTO manifest_content (id, digest, state, attempts, next_attempt_at, last_record_block, discovered_at)
-           SELECT '0x' || encode(convert_to(d, 'UTF8'), 'hex'), d, 'pending', 0, now(), 0, now() FROM unnest($1::text[]) AS d
+          `INSERT INTO manifest_content (id, digest, state, attempts, next_attempt_at, last_error, last_record_block, discovered_at)
+           SELECT '0x' || encode(convert_to(d, 'UTF8'), 'hex'), d, 'pending', 0, CASE WHEN r.recorded THEN now() END, CASE WHEN NOT r.recorded THEN $2 END, 0, now()
+             FROM unnest($1::text[]) AS d,
+                  LATERAL (SELECT EXISTS (SELECT 1 FROM digest_info_record WHERE digest = d AND cid IS NOT NULL)
+                               OR EXISTS (SELECT 1 FROM manifest WHERE digest = d AND cid IS NOT NULL) AS recorded) r
            ON CONFLICT (id) DO NOTHING`,
-          [children],
+          [children, NO_CID_YET],
         );
       }
     } else if (result.state === 'invalid') {
@@ -158,7 +167,8 @@ export async function writeResult(pool: Pool, id: string, result: ContentResult)
       );
     } else {
       await client.query(
-        `UPDATE manifest_content SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000), last_error = $3, checked_at = now(), mismatched_cids = $4 WHERE id = $1`,
+        `UPDATE manifest_content SET attempts = attempts + 1, next_attempt_at = CASE WHEN $2::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $2::float8 / 1000) END,
+           last_error = $3, checked_at = now(), mismatched_cids = $4 WHERE id = $1`,
         [id, result.retryInMs, result.reason, emptyToNull(result.mismatchedCids)],
       );
     }

@@ -32,6 +32,8 @@ export interface ReadOptions {
   readsAtOnce?: number;
   /** Which attempt at this digest this is: each starts its reading further along the candidates. */
   attempt?: number;
+  /** Ends the attempt's reads (the indexer is stopping); what they found then is not to be kept. */
+  signal?: AbortSignal;
 }
 
 /** A few reads at once: a CID no one serves costs a lookup's full timeout, and anyone can record many. */
@@ -74,6 +76,9 @@ export async function readVerified(store: BlobStore, digest: string, cids: strin
   // Ends the reads still running: a match was found, IPFS is down, or the attempt's time is up.
   const stop = new AbortController();
   const budget = setTimeout(() => stop.abort(), budgetMs);
+  const onAbort = () => stop.abort();
+  if (options.signal?.aborted) stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   let verified: Extract<ReadOutcome, { kind: 'verified' }> | undefined;
   let unavailable: BlobStoreUnavailableError | undefined;
   const reader = async () => {
@@ -110,6 +115,7 @@ export async function readVerified(store: BlobStore, digest: string, cids: strin
     await Promise.all(Array.from({ length: Math.min(readsAtOnce, queue.length) }, reader));
   } finally {
     clearTimeout(budget);
+    options.signal?.removeEventListener('abort', onAbort);
   }
   if (unavailable) throw unavailable;
   if (verified) return verified;

@@ -21,11 +21,23 @@ export function semverOf(tag: string | null): string | null {
   return tag === null ? null : semver.valid(tag);
 }
 
+/**
+ * The longest range taken, in characters (as node-semver bounds a version). Every version listed
+ * is tested against each of a range's `||` alternatives, in the GraphQL server's one thread, where
+ * no statement timeout reaches: a range as long as a request body (256 kB, 10,000 alternatives)
+ * took about 0.9 ms per version and a second to parse, so one request naming it in 20 aliases
+ * over 10,000 versions held the server for everyone for minutes. Ranges people write are far
+ * shorter.
+ */
+export const MAX_RANGE_LENGTH = 256;
+
 export function parseRange(text: string): semver.Range {
   const trimmed = text.trim();
-  const range = trimmed === '' ? null : semver.validRange(trimmed);
   // Only the start of a long text is quoted back: the answer need not be as large as the question.
-  if (range === null) throw new VersionRangeError(`${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)} is not a semver range; write one as npm does, e.g. "^1.2", "~1.0.3", ">=1.1.0 <2" or "1.x"`);
+  const quoted = JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+  if (trimmed.length > MAX_RANGE_LENGTH) throw new VersionRangeError(`the range ${quoted} is ${trimmed.length} characters long; write one of at most ${MAX_RANGE_LENGTH}, as npm does, e.g. "^1.2" or ">=1.1.0 <2"`);
+  const range = trimmed === '' ? null : semver.validRange(trimmed);
+  if (range === null) throw new VersionRangeError(`${quoted} is not a semver range; write one as npm does, e.g. "^1.2", "~1.0.3", ">=1.1.0 <2" or "1.x"`);
   return new semver.Range(trimmed);
 }
 
