@@ -5,7 +5,7 @@
 // the `hcr` CLI.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
@@ -21,18 +21,10 @@ import { settledHead } from '../helpers/devnet';
 import { fileNode, rawBlock, writeBundle } from './helpers/bundle-files';
 import { blobOf, digestOf, type ImageParts, makeImage, ociErrors, pushImage, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
+import { assertNothingImported } from './helpers/nothing-imported';
 
 function hcr(args: string[]) {
   return collect(spawnHcr(args, { ...process.env }), args.join(' '));
-}
-
-/** Nothing of a refused import is kept: no record, no gateway records, no blocks, no pins. */
-function assertNothingImported(dataDir: string, what: string): void {
-  assert.equal(existsSync(join(dataDir, 'gateway', 'imported')), false, `${what}: a record was kept`);
-  assert.equal(existsSync(join(dataDir, 'gateway', 'blobs')), false, `${what}: the gateway recorded content`);
-  const blocksDir = join(dataDir, 'ipfs', 'blocks');
-  const stored = existsSync(blocksDir) ? readdirSync(blocksDir).flatMap((shard) => readdirSync(join(blocksDir, shard))).filter((f) => f.endsWith('.data')) : [];
-  assert.deepEqual(stored, [], `${what}: blocks were stored`);
 }
 
 /** An attacker's image (manifest, config, one layer) as raw blocks, with its record items claiming `repositories`. */

@@ -257,7 +257,14 @@ export function registerGateway(program: Command): void {
     .addOption(mirrorOption())
     .action((flags: GatewayFlags) => runGateway(flags));
   addGatewayOptions(program.command('mirror'))
-    .argument('<space...>', 'the spaces to mirror')
+    .argument('<space...>', 'the spaces to mirror', (value: string, previous: string[] | undefined) => {
+      // Checked as --mirror's values are, before the chain is asked: an image (acme/web) given as a space would mirror nothing.
+      try {
+        return [...(previous ?? []), checkSpaceName(value)];
+      } catch (error) {
+        throw new InvalidArgumentError(`${(error as Error).message}; hcr mirror takes spaces (acme) and mirrors every image of each.`);
+      }
+    })
     .description('run a gateway that keeps a live, pinned copy of everything these spaces\' tags reference, fetched (with --peer, from other gateways) as each push is finalized; status at GET /mirror')
     .action((spaces: string[], flags: GatewayFlags) => runGateway({ ...flags, mirror: [...(flags.mirror ?? []), ...spaces] }));
 }

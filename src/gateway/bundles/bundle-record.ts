@@ -88,6 +88,26 @@ export function parseBundleRecord(bytes: Uint8Array, parseCid: (text: string) =>
     const problem = refusalOf(() => parseName(tag.repository)) ?? (tag.tag.includes(':') ? `tag ${JSON.stringify(tag.tag)} is a digest, not a tag` : refusalOf(() => parseReference(tag.tag)));
     if (problem) fail(problem);
   }
+  // Each once, as hcr export writes them: an item listed again would be read and hashed again
+  // (a bundle holding one large blob could list it a hundred thousand times over), and a name
+  // given twice would say two things of it.
+  const once = (what: string, keys: string[]) => {
+    const seen = new Set<string>();
+    for (const key of keys) {
+      if (seen.has(key)) fail(`${what} ${JSON.stringify(key.slice(0, 200))} is listed more than once`);
+      seen.add(key);
+    }
+  };
+  once('space', record.spaces.map((space) => space.name));
+  // A tag twice with one digest is taken once (exports whose selections overlapped wrote it so);
+  // with two, the record says two things of it.
+  const tags = new Map<string, BundleTag>();
+  for (const tag of record.tags) {
+    const key = `${tag.repository}:${tag.tag}`;
+    const known = tags.get(key);
+    if (known && known.digest !== tag.digest) fail(`tag ${JSON.stringify(key.slice(0, 200))} is listed with two digests`);
+    if (!known) tags.set(key, tag);
+  }
   for (const item of record.content) {
     if (!isSha256Digest(String(item?.digest)) || (item.kind !== 'manifest' && item.kind !== 'blob') || !Number.isSafeInteger(item.size) || !Array.isArray(item.repositories)) fail(`content ${JSON.stringify(item?.digest)}`);
     try {
@@ -96,5 +116,6 @@ export function parseBundleRecord(bytes: Uint8Array, parseCid: (text: string) =>
       fail(`the CID of ${item.digest}`);
     }
   }
-  return record;
+  once('content', record.content.map((item) => item.digest));
+  return { ...record, tags: [...tags.values()] };
 }

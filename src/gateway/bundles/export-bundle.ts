@@ -59,6 +59,9 @@ export async function bundleRecord(ctx: GatewayContext, targets: readonly Export
     spaces.set(selection.repo, { name: selection.repo, id: claim.owner.id, owner: claim.owner.owner });
     for (const name of names) {
       for (const tag of selection.tag ? [selection.tag] : await tagsOf(ctx, name)) {
+        // Each tag once, however many selections name it (`acme` and `acme/web:1.0`): an
+        // import refuses a record that lists one twice.
+        if (tags.some((known) => known.repository === name.full && known.tag === tag)) continue;
         const digest = await tagAt(ctx, name, tag, block, claim.contested);
         tags.push({ repository: name.full, tag, digest, recordedBy: claim.owner.owner });
         await addManifest(ctx, name, digest, content);
@@ -68,8 +71,17 @@ export async function bundleRecord(ctx: GatewayContext, targets: readonly Export
   return { format: BUNDLE_FORMAT, chain: { genesisHash: ctx.chain.genesisHash, block }, exportedAt: new Date().toISOString(), spaces: [...spaces.values()], tags, content: [...content.values()] };
 }
 
-/** The bundle as CAR bytes: the record (the root), then every block of its content, each once. */
-export async function* bundleCar(ctx: GatewayContext, record: BundleRecord): AsyncGenerator<Uint8Array> {
+/**
+ * Blocks an export remembers having written, to write each once. A set of every block of a large
+ * space (four million for a terabyte of 256 KiB leaves) would hold hundreds of megabytes for as
+ * long as the client takes to read the bundle, and anyone allowed to pull may start several
+ * exports: past this many (some 60 MB), a block met again is written again, which an import takes
+ * as well (it keeps one place per block).
+ */
+export const MAX_REMEMBERED_BLOCKS = 500_000;
+
+/** The bundle as CAR bytes: the record (the root), then every block of its content, each once (see MAX_REMEMBERED_BLOCKS). */
+export async function* bundleCar(ctx: Pick<GatewayContext, 'store'>, record: BundleRecord, rememberedBlocks = MAX_REMEMBERED_BLOCKS): AsyncGenerator<Uint8Array> {
   const m = await ipfsModules();
   const recordBytes = Buffer.from(JSON.stringify(record));
   const recordCid = m.CID.createV1(JSON_CODEC, await m.sha256.digest(recordBytes));
@@ -80,7 +92,7 @@ export async function* bundleCar(ctx: GatewayContext, record: BundleRecord): Asy
     for await (const block of ctx.store.blocks(item.cid)) {
       const key = (block.cid as CID).toString();
       if (seen.has(key)) continue;
-      seen.add(key);
+      if (seen.size < rememberedBlocks) seen.add(key);
       yield* carBlock(block.cid, block.bytes);
     }
   }
@@ -125,7 +137,10 @@ async function addManifest(ctx: GatewayContext, name: RepositoryName, digest: st
       if (!had.repositories.includes(name.full)) had.repositories.push(name.full);
       continue;
     }
-    const found = await ctx.content.blob(name, blob.digest, { skipCache: true });
+    // Only a CID of the size the manifest gives the blob is read: anyone may point the digest's
+    // chain record at a huge file, which a replica would otherwise fetch from its peers and hash
+    // whole (for any caller of GET /bundles) before its digest showed it is not the blob.
+    const found = await ctx.content.blob(name, blob.digest, { skipCache: true, expectedSize: blob.size });
     content.set(blob.digest, { digest: blob.digest, cid: found.cid!, kind: 'blob', size: found.size, repositories: [name.full], recordedBy: await recordedBy(ctx, name, blob.digest, found.cid!, 'blob') });
   }
   for (const child of manifest.parsed.children) await addManifest(ctx, name, child.digest, content);

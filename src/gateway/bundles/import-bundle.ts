@@ -10,19 +10,21 @@
 // comes from the tags that reach it, never from the record's own say; sizes are bounded before
 // anything is read into memory; and every block is checked against its CID each time it is read
 // from the file, since the file may change while it is imported.
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../ipfs';
 import { dagBlocks } from '../../ipfs/dag-blocks';
-import { carModule, ipfsModules, type IpfsModules } from '../../ipfs/esm';
+import { dagCborModule, ipfsModules, type IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { DEFAULT_MANIFEST_LIMIT_BYTES, inferMediaType, parseManifest, parseManifestJson } from '../oci/manifest';
 import { parseName } from '../oci/reference';
 import type { ChainReader } from '../resolve/chain-reader';
-import { MAX_CAR_SECTION_BYTES } from '../peers/car-stream';
+import { checkCarHeader, MAX_CAR_SECTION_BYTES } from '../peers/car-stream';
+import { DEFAULT_MAX_BLOB_BYTES } from '../../limits/upload-admission';
 import { LocalBlobs } from '../storage/local-blobs';
 import { type BundleContent, BundleError, type BundleRecord, type BundleTag, JSON_CODEC, parseBundleRecord } from './bundle-record';
 import { importedRecordsDir, type ImportedBundle } from './imported-records';
@@ -47,13 +49,32 @@ interface Located {
 
 type ReadBlock = (cid: CID) => Promise<Uint8Array | undefined>;
 
+/** A CAR header is a few roots (a bundle's, one): a longer one is not a header. */
+const MAX_HEADER_BYTES = 64 * 1024;
+/** A section's length (a varint of 7 bytes at most) and its CID (a sha2-256 one is 36 bytes) fit in this. */
+const SECTION_HEAD_BYTES = 256;
+/**
+ * Blocks a bundle may hold. Each costs the import an entry in memory (about 200 bytes) before
+ * anything is checked, so a file of millions of tiny blocks would exhaust it; this many 256 KiB
+ * leaves (what `ipfs add` and this registry write) are a terabyte.
+ */
+export const MAX_BUNDLE_BLOCKS = 4_000_000;
+/**
+ * Blocks in a row, in the walk of one file, that hold none of its bytes: the nodes on the way
+ * down to the next leaf, a few per level. Nodes that only link nodes without bytes, each linking
+ * the next twice over, would otherwise cost a walk of 2^depth blocks, read from a file of a few
+ * kilobytes, for a file whose record gives it any size (the peers' walk has the same bound).
+ */
+const MAX_BLOCKS_WITHOUT_BYTES = 64;
+
 /**
  * Imports `file` into `store`, keeping the gateway's state under `dataDir`. `chain` checks the
  * record when given (pass undefined when the chain cannot be reached). BundleError, with
  * nothing stored, for a bundle that fails any check.
  */
-export async function importBundle(file: string, options: { store: BlobStore; dataDir: string; chain?: ChainReader; progress?: ImportProgress }): Promise<ImportResult> {
+export async function importBundle(file: string, options: { store: BlobStore; dataDir: string; chain?: ChainReader; progress?: ImportProgress; maxBlobBytes?: number }): Promise<ImportResult> {
   const progress = options.progress ?? (() => undefined);
+  const maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
   const m = await ipfsModules();
   const { located, roots, bytes } = await indexCar(file, m);
   progress(`read ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB); every one holds the bytes its CID names`);
@@ -76,7 +97,7 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     const recordBytes = await read(roots[0]);
     if (!recordBytes) throw new BundleError('the bundle\'s record block is missing: the file is cut short or altered; nothing was imported');
     const record = parseBundleRecord(recordBytes, (text) => m.CID.parse(text));
-    const { repositories, references } = await checkContent(m, record, read, progress);
+    const { repositories, references } = await checkContent(m, record, read, progress, maxBlobBytes);
     const checkedTags = options.chain ? await checkChain(record, options.chain, progress) : undefined;
     const confirmed = checkedTags !== undefined;
     if (!options.chain) progress('the chain is not reachable: the record is kept unconfirmed; the gateway answers from it only while the chain cannot be reached, and the chain decides once it can');
@@ -104,8 +125,16 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     const dir = importedRecordsDir(options.dataDir);
     await mkdir(dir, { recursive: true });
     const path = join(dir, `${recordCid}.json`);
-    await writeFile(`${path}.tmp`, JSON.stringify(kept));
-    await rename(`${path}.tmp`, path);
+    // A temporary name of this import's own: two imports of one bundle do not write one file, and
+    // a failed write leaves nothing the gateway or a later import would trip over.
+    const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, JSON.stringify(kept), { flag: 'wx' });
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
+    }
     progress(`imported ${record.content.length} manifests and blobs for ${record.tags.length} tags, as of block #${record.chain.block.number}`);
     return { recordCid, record: checked, blocks: located.size, bytes, confirmed };
   } finally {
@@ -143,42 +172,94 @@ async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
   }
 }
 
-/** Where each block lies in the file, every one checked against its CID (sha2-256 only). */
+/**
+ * Where each block lies in the file, every one checked against its CID (sha2-256 only). Read
+ * here section by section with reads of known, bounded sizes: the file's own lengths (of its
+ * header, of a CID's hash) are not taken as how much to buffer, so a header or CID that says it
+ * is gigabytes long cannot make the import hold the rest of a large file in memory.
+ */
 async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<string, Located>; roots: CID[]; bytes: number }> {
-  const { CarIndexer } = await carModule();
-  let indexer: Awaited<ReturnType<typeof CarIndexer.fromIterable>>;
+  const notCar = (why: string) => new BundleError(`${file} is not a CAR file (${why}): give a bundle written by hcr export; nothing was imported`);
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    indexer = await CarIndexer.fromIterable(createReadStream(file));
+    // Without blocking: a pipe named as the bundle would wait for a writer before its refusal below.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new BundleError(`${file} is not a CAR file (${(error as Error).message})`);
+    throw new BundleError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give the path of a bundle written by hcr export; nothing was imported`);
   }
   const located = new Map<string, Located>();
-  const handle = await open(file, 'r');
   let bytes = 0;
   try {
-    const fileBytes = (await handle.stat()).size;
-    for await (const entry of indexer) {
-      // A section's length is the file's word: bounded before anything is allocated for it.
-      if (entry.blockLength > MAX_CAR_SECTION_BYTES) {
-        throw new BundleError(`block ${entry.cid} says it is ${entry.blockLength} bytes, more than any block (${MAX_CAR_SECTION_BYTES} bytes at most): the bundle is corrupt or altered; make it again with hcr export; nothing was imported`);
-      }
-      if (entry.blockOffset + entry.blockLength > fileBytes) throw new BundleError(`block ${entry.cid} is cut short: the file ends early; nothing was imported`);
-      const buffer = Buffer.allocUnsafe(entry.blockLength);
-      const { bytesRead } = await handle.read(buffer, 0, entry.blockLength, entry.blockOffset);
-      if (bytesRead !== entry.blockLength) throw new BundleError(`block ${entry.cid} is cut short: the file ends early; nothing was imported`);
-      if (entry.cid.multihash.code !== m.sha256.code || !m.CID.createV1(entry.cid.code, await m.sha256.digest(buffer)).equals(entry.cid.toV1())) {
-        throw new BundleError(`block ${entry.cid} does not hold the bytes its CID names: the bundle was altered; nothing was imported`);
-      }
-      located.set(entry.cid.toV1().toString(), { offset: entry.blockOffset, length: entry.blockLength });
-      bytes += entry.blockLength;
+    const stats = await handle.stat();
+    // Read twice (checked, then stored): a pipe or device cannot be read again.
+    if (!stats.isFile()) throw new BundleError(`${file} is not a regular file: copy the bundle to a file and import that; nothing was imported`);
+    const fileBytes = stats.size;
+    const head = Buffer.alloc(SECTION_HEAD_BYTES);
+    const readHead = async (at: number) => head.subarray(0, (await handle.read(head, 0, SECTION_HEAD_BYTES, at)).bytesRead);
+    const header = varintAt(await readHead(0));
+    if (!header || header.value === 0 || header.value > MAX_HEADER_BYTES) throw notCar(`its header is ${header ? `${header.value} bytes, not 1 to ${MAX_HEADER_BYTES}` : 'missing'}`);
+    if (header.length + header.value > fileBytes) throw notCar('the file ends inside its header');
+    const headerBytes = Buffer.alloc(header.value);
+    await handle.read(headerBytes, 0, header.value, header.length);
+    const dagCbor = await dagCborModule();
+    let roots: CID[];
+    try {
+      roots = checkCarHeader((b) => dagCbor.decode(b), headerBytes).map((root) => {
+        const cid = m.CID.asCID(root);
+        if (!cid) throw new Error('a root is not a CID');
+        return cid;
+      });
+    } catch (error) {
+      throw notCar((error as Error).message);
     }
+    for (let at = header.length + header.value; at < fileBytes; ) {
+      const sectionHead = await readHead(at);
+      const length = varintAt(sectionHead);
+      if (!length || length.value === 0) throw new BundleError(`${file} is not a whole CAR file (the section at byte ${at} has no valid length); nothing was imported`);
+      let cid: CID;
+      try {
+        [cid] = m.CID.decodeFirst(sectionHead.subarray(length.length));
+      } catch (error) {
+        throw new BundleError(`${file} is not a whole CAR file (the section at byte ${at} does not start with a CID: ${(error as Error).message}); nothing was imported`);
+      }
+      const blockOffset = at + length.length + cid.bytes.byteLength;
+      const blockLength = length.value - cid.bytes.byteLength;
+      // A section's length is the file's word: bounded before anything is allocated for it.
+      if (blockLength > MAX_CAR_SECTION_BYTES) {
+        throw new BundleError(`block ${cid} says it is ${blockLength} bytes, more than any block (${MAX_CAR_SECTION_BYTES} bytes at most): the bundle is corrupt or altered; make it again with hcr export; nothing was imported`);
+      }
+      if (blockLength < 0 || blockOffset + blockLength > fileBytes) throw new BundleError(`block ${cid} is cut short: the file ends early; nothing was imported`);
+      const key = cid.toV1().toString();
+      if (located.size >= MAX_BUNDLE_BLOCKS && !located.has(key)) {
+        throw new BundleError(`${file} holds more than ${MAX_BUNDLE_BLOCKS} blocks, more than hcr export writes for a terabyte: the bundle is corrupt or altered; export fewer images per bundle; nothing was imported`);
+      }
+      const buffer = Buffer.allocUnsafe(blockLength);
+      const { bytesRead } = await handle.read(buffer, 0, blockLength, blockOffset);
+      if (bytesRead !== blockLength) throw new BundleError(`block ${cid} is cut short: the file ends early; nothing was imported`);
+      if (cid.multihash.code !== m.sha256.code || !m.CID.createV1(cid.code, await m.sha256.digest(buffer)).equals(cid.toV1())) {
+        throw new BundleError(`block ${cid} does not hold the bytes its CID names: the bundle was altered; nothing was imported`);
+      }
+      located.set(key, { offset: blockOffset, length: blockLength });
+      bytes += blockLength;
+      at = blockOffset + blockLength;
+    }
+    return { located, roots, bytes };
   } catch (error) {
     if (error instanceof BundleError) throw error;
     throw new BundleError(`${file} is not a whole CAR file (${(error as Error).message}); nothing was imported`);
   } finally {
     await handle.close();
   }
-  return { located, roots: await indexer.getRoots(), bytes };
+}
+
+/** An unsigned LEB128 varint at the front of `bytes` (7 bytes at most: no honest length is longer), or undefined. */
+function varintAt(bytes: Uint8Array): { value: number; length: number } | undefined {
+  let value = 0;
+  for (let i = 0; i < Math.min(bytes.byteLength, 7); i++) {
+    value += (bytes[i] & 0x7f) * 2 ** (7 * i);
+    if ((bytes[i] & 0x80) === 0) return { value, length: i + 1 };
+  }
+  return undefined;
 }
 
 /**
@@ -186,7 +267,7 @@ async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<st
  * complete; every item is reached from a tag. Returns the repositories each item belongs to:
  * those of the tags that reach it (through an index's children to their config and layers).
  */
-async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, progress: ImportProgress): Promise<{ repositories: Map<string, Set<string>>; references: Map<string, string[]> }> {
+async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, progress: ImportProgress, maxBlobBytes: number): Promise<{ repositories: Map<string, Set<string>>; references: Map<string, string[]> }> {
   const byDigest = new Map(record.content.map((item) => [item.digest, item]));
   const references = new Map<string, string[]>();
   for (const item of record.content) {
@@ -194,13 +275,24 @@ async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
     if (item.kind === 'manifest' && item.size > DEFAULT_MANIFEST_LIMIT_BYTES) {
       throw new BundleError(`${item.digest} is recorded as a manifest of ${item.size} bytes, more than the ${DEFAULT_MANIFEST_LIMIT_BYTES} a gateway accepts for one: the bundle was altered; nothing was imported`);
     }
+    // A blob is hashed whole before its digest can refuse it, and a DAG may link one leaf of the
+    // file any number of times: a record giving a blob a petabyte would have the import hash a
+    // petabyte read from a few megabytes. No larger than a gateway takes in a push.
+    if (item.kind === 'blob' && item.size > maxBlobBytes) {
+      throw new BundleError(`${item.digest} is recorded as a blob of ${item.size} bytes, more than the ${maxBlobBytes} this gateway accepts for one (gateway.limits.uploads.maxBlobBytes; hcr import --max-blob-bytes): raise it if the blob is real; nothing was imported`);
+    }
     const hash = createHash('sha256');
     let size = 0;
+    let barren = 0;
     const manifestBytes: Buffer[] = [];
     try {
       await checkDeclaredSize(m, item, read);
       for await (const block of dagBlocks(m, m.CID.parse(item.cid), async (cid) => read(cid))) {
         const data = block.node.kind === 'raw' ? block.node.bytes : block.node.data;
+        barren = data?.byteLength ? 0 : barren + 1;
+        if (barren > MAX_BLOCKS_WITHOUT_BYTES) {
+          throw new BundleError(`${barren} blocks in a row under ${item.cid} hold none of ${item.digest}'s bytes: no importer writes a file so, and walking it could take without end; the bundle was altered; nothing was imported`);
+        }
         if (!data) continue;
         size += data.byteLength;
         // A DAG can link one block many times over; its bytes are counted against the record's

@@ -18,6 +18,7 @@
 // pinned, but is no longer tracked.
 import type { ApiPromise } from '@polkadot/api';
 import type { MirrorCounts } from '../../observability/gateway-metrics';
+import { checkRepoName } from '../../chain/validate';
 import { scrub } from '../../observability/redact';
 import type { GatewayContext } from '../context';
 import { isSha256Digest, parseName, parseReference, type RepositoryName } from '../oci/reference';
@@ -100,7 +101,17 @@ export class Mirror {
   constructor(ctx: GatewayContext, api: ApiPromise, spaces: readonly string[]) {
     this.#ctx = ctx;
     this.#api = api;
-    this.#spaces = spaces;
+    // Checked at start: an image (`acme/web`) or a capitalised name given as a space would match
+    // no image, and the mirror would run holding nothing, its status saying nothing is missing.
+    for (const space of spaces) {
+      try {
+        checkRepoName(space);
+      } catch (error) {
+        throw new Error(`cannot mirror ${JSON.stringify(space)}: ${(error as Error).message}; --mirror and hcr mirror take spaces (acme), and mirror every image of each`);
+      }
+    }
+    // Each once: a space named twice would be read twice a pass.
+    this.#spaces = [...new Set(spaces)];
   }
 
   /**

@@ -8,6 +8,7 @@ import { dataDirFrom, DEFAULTS } from '../../../config/defaults';
 import { BundleError } from '../../../gateway/bundles/bundle-record';
 import { importBundle } from '../../../gateway/bundles/import-bundle';
 import { ChainReader } from '../../../gateway/resolve/chain-reader';
+import { DEFAULT_MAX_BLOB_BYTES } from '../../../limits/upload-admission';
 import { openBlobStore } from '../../../ipfs';
 import { hideUrlLogins } from '../../../observability/url-logins';
 import { optionFromEnv } from '../../env-default';
@@ -20,6 +21,7 @@ interface ImportFlags {
   ipfsApi?: string;
   chain: string;
   offline?: boolean;
+  maxBlobBytes?: number;
   json?: boolean;
 }
 
@@ -31,6 +33,7 @@ export function registerImport(program: Command): void {
     .addOption(optionFromEnv('--ipfs-api <url>', 'the gateway\'s Kubo RPC API, when it uses Kubo (env IPFS_API); absent: the embedded store in the data dir', { variable: 'IPFS_API' }))
     .addOption(optionFromEnv('--chain <url>', 'the chain to check the bundle\'s record against (env CHAIN_RPC)', { variable: 'CHAIN_RPC', fallback: `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}` }))
     .option('--offline', 'do not try the chain: import unconfirmed (the gateway answers from the record only while the chain cannot be reached)')
+    .option('--max-blob-bytes <bytes>', `the largest blob to take, in bytes (default ${DEFAULT_MAX_BLOB_BYTES}, as gateway.limits.uploads.maxBlobBytes): a bundle recording a larger one is refused before it is read`, wholeBytes)
     .option('--json', 'print the result as JSON on stdout')
     .description('load an offline bundle into a gateway\'s store, checking every block, blob and (when the chain is reachable) record first')
     .action(async (file: string, flags: ImportFlags) => {
@@ -42,7 +45,7 @@ export function registerImport(program: Command): void {
       });
       try {
         // A bundle comes from elsewhere: its repository and tag names are printed escaped (terminal-text.ts).
-        const result = await importBundle(file, { store, dataDir, chain: api ? new ChainReader(api) : undefined, progress: (line) => console.error(terminalLines(line)) });
+        const result = await importBundle(file, { store, dataDir, chain: api ? new ChainReader(api) : undefined, progress: (line) => console.error(terminalLines(line)), maxBlobBytes: flags.maxBlobBytes });
         const summary = { recordCid: result.recordCid, tags: result.record.tags.map((t) => `${t.repository}:${t.tag}`), blocks: result.blocks, bytes: result.bytes, asOfBlock: result.record.chain.block, confirmed: result.confirmed };
         if (flags.json) console.log(jsonText(summary));
         else console.log(`imported ${summary.tags.map(terminalName).join(', ')} (${result.blocks} blocks) as of block #${terminalName(String(summary.asOfBlock.number))}${result.confirmed ? ', checked against the chain' : ', unconfirmed: the chain decides once it can be reached'}`);
@@ -54,4 +57,10 @@ export function registerImport(program: Command): void {
         await store.close();
       }
     });
+}
+
+function wholeBytes(text: string): number {
+  const bytes = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(bytes) || bytes < 1) throw new CliError(`--max-blob-bytes ${JSON.stringify(text)} is not a number of bytes: give a whole number, for example ${DEFAULT_MAX_BLOB_BYTES}`, EXIT.usage);
+  return bytes;
 }
