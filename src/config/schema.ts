@@ -41,8 +41,8 @@ const GATEWAY = ['gateway', 'mirror'];
 const CONTENT_INDEX = ['processor', 'content-index'];
 
 export const SETTINGS: Readonly<Record<string, Setting>> = {
-  dataDir: { type: string, help: 'the data dir: chain, Postgres, IPFS blocks, uploads', example: 'dataDir: /var/lib/hcr', flag: { commands: ['dev', 'devnet', ...GATEWAY], option: 'dataDir' }, env: 'HCR_DATA_DIR' },
-  'chain.rpc': { type: ws, help: 'the chain node\'s RPC', example: 'rpc: wss://node.example.com', flag: { commands: [...GATEWAY, 'processor', 'login', ...SPACE_COMMANDS], option: 'chain' }, env: 'CHAIN_RPC' },
+  dataDir: { type: string, help: 'the data dir: chain, Postgres, IPFS blocks, uploads', example: 'dataDir: /var/lib/hcr', flag: { commands: ['dev', 'devnet', ...GATEWAY, 'import'], option: 'dataDir' }, env: 'HCR_DATA_DIR' },
+  'chain.rpc': { type: ws, help: 'the chain node\'s RPC', example: 'rpc: wss://node.example.com', flag: { commands: [...GATEWAY, 'processor', 'login', ...SPACE_COMMANDS, 'import'], option: 'chain' }, env: 'CHAIN_RPC' },
   'log.format': { type: { kind: 'enum', values: ['json', 'text', 'auto'] }, help: 'log lines as JSON, readable text, or text on a terminal only', example: 'format: json', flag: { commands: GATEWAY, option: 'logFormat' }, env: 'HCR_LOG_FORMAT' },
   'log.level': { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, help: 'the least severe lines written', example: 'level: info', flag: { commands: GATEWAY, option: 'logLevel' }, env: 'HCR_LOG_LEVEL' },
 
@@ -76,7 +76,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
 
   'gateway.host': { type: string, help: 'the gateway\'s listen address', example: 'host: 0.0.0.0', flag: { commands: GATEWAY, option: 'host' } },
   'gateway.port': { type: port, help: 'the gateway\'s port', example: 'port: 5000', flag: { commands: GATEWAY, option: 'port' } },
-  'gateway.ipfsApi': { type: http, help: 'Kubo\'s RPC API; absent: the embedded store', example: 'ipfsApi: http://kubo:5001', flag: { commands: GATEWAY, option: 'ipfsApi' }, env: 'IPFS_API' },
+  'gateway.ipfsApi': { type: http, help: 'Kubo\'s RPC API; absent: the embedded store', example: 'ipfsApi: http://kubo:5001', flag: { commands: [...GATEWAY, 'import'], option: 'ipfsApi' }, env: 'IPFS_API' },
   'gateway.graphqlUrl': { type: http, help: 'the index\'s GraphQL endpoint', example: 'graphqlUrl: http://graphql:4350/graphql', flag: { commands: GATEWAY, option: 'graphql' }, env: 'GRAPHQL_URL' },
   'gateway.publicUrl': { type: http, help: 'where clients reach the gateway (auth challenges, login tokens)', example: 'publicUrl: https://registry.example.com', flag: { commands: [...GATEWAY, 'dev'], option: 'publicUrl' }, env: 'GATEWAY_PUBLIC_URL' },
   'gateway.publicHost': { type: string, help: 'the domain login tokens name, when not publicUrl\'s host', example: 'publicHost: registry.example.com', flag: { commands: GATEWAY, option: 'publicHost' } },
@@ -99,7 +99,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   'gateway.limits.uploads.perIp': { type: rateLimit, help: 'upload requests per client IP', example: 'perIp: { perMinute: 6000, burst: 1000 }' },
   'gateway.limits.uploads.perAccount': { type: rateLimit, help: 'upload requests per account', example: 'perAccount: { perMinute: 3000, burst: 500 }' },
   'gateway.limits.uploads.concurrentPerAccount': { type: count, help: 'uploads one account sends at once (0: no bound)', example: 'concurrentPerAccount: 16' },
-  'gateway.limits.uploads.maxBlobBytes': { type: { kind: 'count', min: 1 }, help: 'the largest blob one upload may carry over the OCI API, in bytes (default 16 GiB; a bigger one is refused with 413)', example: 'maxBlobBytes: 17179869184' },
+  'gateway.limits.uploads.maxBlobBytes': { type: { kind: 'count', min: 1 }, help: 'the largest blob one upload may carry over the OCI API, in bytes (default 16 GiB; a bigger one is refused with 413)', example: 'maxBlobBytes: 17179869184', flag: { commands: ['import'], option: 'maxBlobBytes' } },
   'gateway.limits.pushes.perAccount': { type: rateLimit, help: 'manifest pushes per account over the OCI API (each a chain transaction the gateway pays for; anonymous: per IP)', example: 'perAccount: { perMinute: 120, burst: 60 }' },
   'gateway.limits.walletApi.perIp': { type: rateLimit, help: 'wallet API requests per client IP', example: 'perIp: { perMinute: 300, burst: 100 }' },
   'gateway.limits.walletApi.perAccount': { type: rateLimit, help: 'wallet API requests per account named', example: 'perAccount: { perMinute: 120, burst: 60 }' },

@@ -14,7 +14,7 @@ import { BundleError } from '../../src/gateway/bundles/bundle-record';
 import { importBundle } from '../../src/gateway/bundles/import-bundle';
 import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { carHeader, varint } from '../../src/ipfs/car';
-import { expectExit, type Run, spawnHcr } from '../cli/helpers/run-hcr';
+import { collect, expectExit, type Run, spawnHcr } from '../cli/helpers/run-hcr';
 import { type Block, fileNode, rawBlock, writeBundle } from './helpers/bundle-files';
 import { blobOf, digestOf, makeImage } from './helpers/oci-client';
 import { assertNothingImported } from './helpers/nothing-imported';
@@ -144,6 +144,15 @@ describe('hcr import against a bundle built to exhaust it', () => {
     expectExit(tooBig, 2);
     assert.match(tooBig.stderr, new RegExp(`${image.layers[0].digest} is recorded as a blob of 2048 bytes, more than the 1000 this gateway accepts`));
     assertNothingImported(bounded, small);
+
+    // The same bound and data dir from the configuration file (HCR_CONFIG) the gateway runs with.
+    const configured = mkdtempSync(join(work, 'configured-'));
+    const config = join(work, 'hcr.yaml');
+    writeFileSync(config, `dataDir: ${configured}\ngateway:\n  limits:\n    uploads:\n      maxBlobBytes: 1000\n`);
+    const fromConfig = await collect(spawnHcr(['import', small, '--offline'], { ...process.env, HCR_CONFIG: config }), 'hcr import with HCR_CONFIG');
+    expectExit(fromConfig, 2);
+    assert.match(fromConfig.stderr, /is recorded as a blob of 2048 bytes, more than the 1000 this gateway accepts/);
+    assertNothingImported(configured, small);
   });
 
   it('refuses a record that lists an item or a space more than once, or a tag with two digests, reading none of it', { timeout: 60_000 }, async () => {

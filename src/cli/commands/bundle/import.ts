@@ -21,7 +21,8 @@ interface ImportFlags {
   ipfsApi?: string;
   chain: string;
   offline?: boolean;
-  maxBlobBytes?: number;
+  /** A number of bytes, as given on the command line or by the configuration file. */
+  maxBlobBytes?: string;
   json?: boolean;
 }
 
@@ -33,10 +34,11 @@ export function registerImport(program: Command): void {
     .addOption(optionFromEnv('--ipfs-api <url>', 'the gateway\'s Kubo RPC API, when it uses Kubo (env IPFS_API); absent: the embedded store in the data dir', { variable: 'IPFS_API' }))
     .addOption(optionFromEnv('--chain <url>', 'the chain to check the bundle\'s record against (env CHAIN_RPC)', { variable: 'CHAIN_RPC', fallback: `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}` }))
     .option('--offline', 'do not try the chain: import unconfirmed (the gateway answers from the record only while the chain cannot be reached)')
-    .option('--max-blob-bytes <bytes>', `the largest blob to take, in bytes (default ${DEFAULT_MAX_BLOB_BYTES}, as gateway.limits.uploads.maxBlobBytes): a bundle recording a larger one is refused before it is read`, wholeBytes)
+    .option('--max-blob-bytes <bytes>', `the largest blob to take, in bytes (default ${DEFAULT_MAX_BLOB_BYTES}, as gateway.limits.uploads.maxBlobBytes): a bundle recording a larger one is refused before it is read`)
     .option('--json', 'print the result as JSON on stdout')
     .description('load an offline bundle into a gateway\'s store, checking every block, blob and (when the chain is reachable) record first')
     .action(async (file: string, flags: ImportFlags) => {
+      const maxBlobBytes = flags.maxBlobBytes === undefined ? undefined : wholeBytes(String(flags.maxBlobBytes));
       const dataDir = dataDirFrom(flags.dataDir);
       const store = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
       const api = flags.offline ? undefined : await connectChain(flags.chain, { retries: 1, timeoutMs: 5_000 }).catch((error: Error) => {
@@ -45,7 +47,7 @@ export function registerImport(program: Command): void {
       });
       try {
         // A bundle comes from elsewhere: its repository and tag names are printed escaped (terminal-text.ts).
-        const result = await importBundle(file, { store, dataDir, chain: api ? new ChainReader(api) : undefined, progress: (line) => console.error(terminalLines(line)), maxBlobBytes: flags.maxBlobBytes });
+        const result = await importBundle(file, { store, dataDir, chain: api ? new ChainReader(api) : undefined, progress: (line) => console.error(terminalLines(line)), maxBlobBytes });
         const summary = { recordCid: result.recordCid, tags: result.record.tags.map((t) => `${t.repository}:${t.tag}`), blocks: result.blocks, bytes: result.bytes, asOfBlock: result.record.chain.block, confirmed: result.confirmed };
         if (flags.json) console.log(jsonText(summary));
         else console.log(`imported ${summary.tags.map(terminalName).join(', ')} (${result.blocks} blocks) as of block #${terminalName(String(summary.asOfBlock.number))}${result.confirmed ? ', checked against the chain' : ', unconfirmed: the chain decides once it can be reached'}`);
