@@ -9,6 +9,7 @@ import { paths } from '../http/paths';
 import { parseDigest, parseName, type RepositoryName } from '../oci/reference';
 import { storeUpload } from '../storage/upload-import';
 import { ANONYMOUS_UPLOADER, type BlobSizeLimit, rangeHeader, type UploadSession } from '../storage/upload-sessions';
+import { requestClientKey } from '../../limits/client-key';
 import { contentLength } from './request-body';
 
 /** Who pushes (the account, or ANONYMOUS_UPLOADER where pushes need no login), once they may push to `name`. */
@@ -124,7 +125,8 @@ export async function postUpload(ctx: GatewayContext, req: Request, res: Respons
     }
   }
   const digest = single(req.query.digest);
-  const session = await ctx.uploads.create(name.full, pusher);
+  // Anonymous uploads share one owner: each client counts on its own among the uploads open at once.
+  const session = await ctx.uploads.create(name.full, pusher, pusher === ANONYMOUS_UPLOADER ? `${ANONYMOUS_UPLOADER} ${requestClientKey(req)}` : pusher);
   if (digest !== undefined) {
     try {
       parseDigest(digest);

@@ -71,6 +71,16 @@ const DEFAULT_IMPORT_IDLE_MS = 30_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * Unfinished uploads one uploader (an account; an anonymous client's IP) keeps open at once here.
+ * Starting one costs a request and no bytes, yet each is a directory and two files kept until the
+ * cleanup a day later, and every metrics scrape and sweep reads each one: without a bound, one
+ * account at its request rate leaves millions. Clients keep a handful open (docker five at a
+ * time); past the bound the uploader's oldest idle upload is dropped, so a client that lost track
+ * of its uploads never locks itself out, and one uploader can drop no one else's.
+ */
+export const DEFAULT_MAX_OPEN_UPLOADS_PER_UPLOADER = 128;
+
 export class UploadSessions {
   readonly #dir: string;
   readonly #hashes = new Map<string, HashState>();
@@ -82,23 +92,62 @@ export class UploadSessions {
   readonly #committed = new Set<string>();
   readonly #startImport?: ImportStarter;
   readonly #importIdleMs: number;
+  readonly #maxOpenPerUploader: number;
+  /** The uploads each uploader started here and has not finished, oldest first (id → repository). */
+  readonly #open = new Map<string, Map<string, string>>();
+  /** The uploader each of those uploads counts against. */
+  readonly #uploaderOf = new Map<string, string>();
 
   /** `startImport`, when given, streams each upload to IPFS as it arrives. */
-  constructor(dir: string, startImport?: ImportStarter, options: { importIdleMs?: number } = {}) {
+  constructor(dir: string, startImport?: ImportStarter, options: { importIdleMs?: number; maxOpenPerUploader?: number } = {}) {
     this.#dir = dir;
     this.#startImport = startImport;
     this.#importIdleMs = options.importIdleMs ?? DEFAULT_IMPORT_IDLE_MS;
+    this.#maxOpenPerUploader = options.maxOpenPerUploader ?? DEFAULT_MAX_OPEN_UPLOADS_PER_UPLOADER;
   }
 
-  /** A new session for repository `name`; `owner` (an account, or ANONYMOUS_UPLOADER) is who may continue it through get. */
-  async create(name: string, owner?: string): Promise<UploadSession> {
+  /**
+   * A new session for repository `name`; `owner` (an account, or ANONYMOUS_UPLOADER) is who may
+   * continue it through get. `uploader` (default: the owner) is whom it counts against among the
+   * uploads open at once: the anonymous owner is everyone's, so anonymous uploads count per client.
+   */
+  async create(name: string, owner?: string, uploader: string | undefined = owner): Promise<UploadSession> {
     const id = randomUUID();
     const session: UploadSession = { id, name, startedAt: Date.now(), dataFile: join(this.#dir, id, 'data'), ...(owner === undefined ? {} : { owner }) };
-    await mkdir(join(this.#dir, id), { recursive: true });
-    await writeFile(session.dataFile, '');
-    await writeFile(join(this.#dir, id, 'session.json'), JSON.stringify({ id, name, startedAt: session.startedAt, owner }));
+    if (uploader !== undefined) {
+      await this.#makeRoom(uploader);
+      // Counted in the same turn as the room was made, so uploads started at once stay within the bound.
+      let open = this.#open.get(uploader);
+      if (!open) this.#open.set(uploader, (open = new Map()));
+      open.set(id, name);
+      this.#uploaderOf.set(id, uploader);
+    }
+    try {
+      await mkdir(join(this.#dir, id), { recursive: true });
+      await writeFile(session.dataFile, '');
+      await writeFile(join(this.#dir, id, 'session.json'), JSON.stringify({ id, name, startedAt: session.startedAt, owner }));
+    } catch (error) {
+      await this.remove(session).catch(() => undefined);
+      throw error;
+    }
     this.#hashes.set(id, { hash: createHash('sha256'), offset: 0 });
     return session;
+  }
+
+  /** Drops the uploader's oldest idle uploads until a new one stays within the bound. */
+  async #makeRoom(uploader: string): Promise<void> {
+    const open = this.#open.get(uploader);
+    while (open && open.size >= this.#maxOpenPerUploader) {
+      // One receiving a chunk or being committed is not dropped under it.
+      const oldest = [...open].find(([id]) => !this.#locks.has(id) && !this.#committed.has(id));
+      if (!oldest) {
+        throw new OciError('TOOMANYREQUESTS', `${uploader} already has ${open.size} uploads open at once on this gateway, the most allowed, and each is busy: finish or cancel (DELETE) one of them, then start the next`, {
+          headers: { 'Retry-After': '1' },
+        });
+      }
+      const [id, name] = oldest;
+      await this.remove({ id, name, startedAt: 0, dataFile: join(this.#dir, id, 'data') });
+    }
   }
 
   /** The session `id` of repository `name` started by `owner`; BLOB_UPLOAD_UNKNOWN when there is none, or it is someone else's. */
@@ -138,7 +187,8 @@ export class UploadSessions {
       }
       const before = state.offset;
       const limit = expect.maxSize;
-      const declared = expect.length ?? (expect.start !== undefined && expect.end !== undefined ? expect.end - expect.start + 1 : undefined);
+      const ranged = expect.start !== undefined && expect.end !== undefined ? expect.end - expect.start + 1 : undefined;
+      const declared = expect.length ?? ranged;
       if (limit && declared !== undefined && before + declared > limit.bytes) throw tooLarge(limit, before, before + declared);
       if (before === 0 && !state.import && this.#startImport) state.import = new StreamingImport(this.#startImport);
       const importing = state.import?.fed === before ? state.import : undefined;
@@ -147,6 +197,9 @@ export class UploadSessions {
         transform(chunk: Buffer, _encoding, done) {
           received += chunk.length;
           if (limit && before + received > limit.bytes) return done(tooLarge(limit, before));
+          // A chunked body has no Content-Length to end it: past what its Content-Range covers it
+          // is refused at once, not written (and imported) up to the blob bound only to be undone.
+          if (ranged !== undefined && received > ranged) return done(pastRange(expect.start!, expect.end!, received, before));
           state.hash.update(chunk);
           if (!importing) return done(null, chunk);
           importing.push(chunk).then(() => done(null, chunk), done);
@@ -215,6 +268,13 @@ export class UploadSessions {
   }
 
   async remove(session: UploadSession): Promise<void> {
+    const uploader = this.#uploaderOf.get(session.id);
+    if (uploader !== undefined) {
+      this.#uploaderOf.delete(session.id);
+      const open = this.#open.get(uploader);
+      open?.delete(session.id);
+      if (open?.size === 0) this.#open.delete(uploader);
+    }
     clearTimeout(this.#hashes.get(session.id)?.idle);
     this.#hashes.get(session.id)?.import?.abandon();
     this.#hashes.delete(session.id);
@@ -305,6 +365,13 @@ function detached(body: Readable): Readable {
     if (error) copy.destroy(error);
   });
   return copy;
+}
+
+/** A chunk that ran past the bytes its Content-Range covers: the rest of it is not read, so the connection is closed. */
+function pastRange(start: number, end: number, received: number, offset: number): OciError {
+  return new OciError('SIZE_INVALID', `Content-Range ${start}-${end} covers ${end - start + 1} bytes but ${received} arrived; resend the chunk from byte ${offset} with a Content-Range that covers it`, {
+    headers: { Connection: 'close' },
+  });
 }
 
 /** The most bytes an upload may hold, and the setting that says so (for the refusal). */
