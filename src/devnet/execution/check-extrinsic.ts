@@ -18,6 +18,7 @@ import { canPayFee } from '../runtime/currency';
 import { BLOCK_LENGTH, BlockUsage, U64_MAX } from './block-limits';
 import { partialFee } from './fees';
 import { badFormat, InvalidTransaction, UnknownTransaction } from './invalid-transaction';
+import { RpcError } from '../rpc/types';
 
 /** Normal-class extrinsics' share of a block, in encoded bytes (Hippius: 3,932,160). */
 export const MAX_BLOCK_EXTRINSICS_BYTES = BLOCK_LENGTH.Normal;
@@ -49,15 +50,53 @@ export interface ValidityContext {
   store: StateStore;
 }
 
+/**
+ * Most calls one extrinsic may hold, nested ones included: a Utility batch at its limit
+ * (BATCHED_CALLS_LIMIT, 10,922 calls) inside a few wrappers fits. @polkadot/types takes about
+ * 50-100 µs per call it decodes, synchronously, so an unsigned 300 KB batch of 100,000
+ * `System.remark`s, which anyone may send, stopped the chain and every client for seconds, and a
+ * 1.5 MB one for a minute. A node decodes such bytes in microseconds; the dev chain stops here.
+ */
+export const MAX_EXTRINSIC_CALLS = 11_000;
+
+/** A decode failure's text is cut to this length: nested calls repeat their path at every level. */
+const MAX_FORMAT_DETAIL = 300;
+
 export function decodeExtrinsic(runtime: Runtime, bytes: Uint8Array): Extrinsic {
+  const registry = runtime.registry;
+  // @polkadot/types looks up every call it decodes here, before decoding its arguments; counting
+  // the lookups stops a decode as soon as it passes the limit. Decoding is synchronous, so no
+  // other decode sees the counter.
+  const findMetaCall = registry.findMetaCall;
+  const ownMethod = Object.hasOwn(registry, 'findMetaCall');
+  let callsLeft = MAX_EXTRINSIC_CALLS;
+  let tooManyCalls = false;
+  registry.findMetaCall = (callIndex) => {
+    if (--callsLeft < 0) {
+      tooManyCalls = true;
+      throw new Error(`more than ${MAX_EXTRINSIC_CALLS} calls`);
+    }
+    return findMetaCall.call(registry, callIndex);
+  };
   let extrinsic: Extrinsic;
   try {
     const [total, body] = compactStripLength(bytes);
     if (body.length === 0 || total !== bytes.length) throw new Error('length prefix does not match the bytes');
-    extrinsic = runtime.registry.createType('Extrinsic', bytes);
+    extrinsic = registry.createType('Extrinsic', bytes);
     if (extrinsic.encodedLength !== bytes.length) throw new Error('trailing bytes after the extrinsic');
   } catch (error) {
-    throw badFormat((error as Error).message.split('\n')[0]);
+    if (tooManyCalls) {
+      throw new RpcError(
+        1010,
+        'Invalid Transaction',
+        `Transaction would exhaust the block limits: it holds more than ${MAX_EXTRINSIC_CALLS} calls (nested ones included), the most the dev chain decodes in one extrinsic; split it into several transactions`,
+      );
+    }
+    const detail = (error as Error).message.split('\n')[0];
+    throw badFormat(detail.length > MAX_FORMAT_DETAIL ? `${detail.slice(0, MAX_FORMAT_DETAIL)}…` : detail);
+  } finally {
+    if (ownMethod) registry.findMetaCall = findMetaCall;
+    else delete (registry as { findMetaCall?: unknown }).findMetaCall;
   }
   return extrinsic;
 }

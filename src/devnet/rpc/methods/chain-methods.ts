@@ -1,5 +1,5 @@
 // chain_*: block hashes, headers, blocks, and the head subscriptions.
-import { u8aToHex } from '@polkadot/util';
+import { isHex, u8aToHex } from '@polkadot/util';
 import type { DevChain } from '../../chain/dev-chain';
 import type { BlockRecord } from '../../execution/block-builder';
 import type { RpcConnection, RpcHandler } from '../types';
@@ -11,8 +11,9 @@ const blockJson = (block: BlockRecord) => ({
 });
 
 function optionalBlock(chain: DevChain, param: unknown): BlockRecord | null {
-  // An unknown hash answers null here, as a node does for headers and blocks.
-  if (typeof param === 'string' && !chain.tree.has(param)) return null;
+  // An unknown hash answers null here, as a node does for headers and blocks; a string that is
+  // no hash at all is invalid params there (blockAt says so), as a node cannot read it as one.
+  if (typeof param === 'string' && isHex(param, 256) && !chain.tree.has(param)) return null;
   return blockAt(chain, param);
 }
 

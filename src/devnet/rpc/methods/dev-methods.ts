@@ -2,7 +2,7 @@
 // earlier unfinalized block and make it best, or switch the best block.
 import type { DevChain, RetractedPolicy } from '../../chain/dev-chain';
 import type { RpcHandler } from '../types';
-import { blockNumber, hexBytes, invalidParams } from './params';
+import { blockNumber, hexBytes, invalidParams, quoted } from './params';
 
 interface NewBlockParams {
   count?: number;
@@ -17,7 +17,7 @@ interface NewBlockParams {
 /** `retracted` of dev_newBlock and of dev_setHead's options. */
 function retractedPolicy(value: unknown): RetractedPolicy {
   if (value === undefined || value === 'drop' || value === 'resubmit') return value ?? 'drop';
-  throw invalidParams(`retracted must be "drop" (the default) or "resubmit", got ${JSON.stringify(value)?.slice(0, 100)}`);
+  throw invalidParams(`retracted must be "drop" (the default) or "resubmit", got ${quoted(value)}`);
 }
 
 /** dev_newBlock hands the event loop to others this often while it builds many blocks. */
@@ -26,7 +26,7 @@ const YIELD_EVERY_BLOCKS = 50;
 export function devMethods(chain: DevChain): Record<string, RpcHandler> {
   const resolve = (ref: string | number) => {
     const block = typeof ref === 'string' && ref.length === 66 ? chain.tree.get(ref) : chain.tree.atNumber(blockNumber(ref));
-    if (!block) throw invalidParams(`block ${ref} is unknown`);
+    if (!block) throw invalidParams(`block ${quoted(ref)} is unknown`);
     return block;
   };
   return {
