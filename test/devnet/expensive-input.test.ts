@@ -8,6 +8,7 @@ import { compactToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { startDevnet, type Devnet } from '../../src/devnet/node';
 import { MAX_EXTRINSIC_CALLS } from '../../src/devnet/execution/check-extrinsic';
 import { BATCHED_CALLS_LIMIT } from '../../src/devnet/runtime/pallets/utility';
+import { watchEventLoop } from '../helpers/event-loop-watch';
 
 let devnet: Devnet;
 const internalErrors: string[] = [];
@@ -91,23 +92,6 @@ test('a block hash parameter nested 100,000 deep or 5 MB long is invalid params,
   assert.deepEqual(internalErrors, []);
   await assertStillServing();
 });
-
-/** The longest the event loop went without running a 10 ms timer, from now until stop(). */
-function watchEventLoop(): { stop(): number } {
-  let longest = 0;
-  let last = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 10);
-  return {
-    stop: () => {
-      clearInterval(ticker);
-      return longest;
-    },
-  };
-}
 
 test('a batch of slow calls hands the event loop to others between calls, not only every 256 calls', async () => {
   // Each call decodes 3,000 calls (100-300 ms); 20 of them held the loop for seconds in one go.

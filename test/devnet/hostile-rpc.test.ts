@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { startDevnet, type Devnet } from '../../src/devnet/node';
+import { watchEventLoop } from '../helpers/event-loop-watch';
 
 let devnet: Devnet;
 
@@ -156,23 +157,6 @@ test('state_queryStorage over too many keys × blocks is refused before doing th
   assert.ok(Array.isArray(small.json.result));
   await assertStillServing();
 });
-
-/** Measures the longest the event loop went without running a 10 ms timer, until `stop`. */
-function watchEventLoop(): { stop(): number } {
-  let longest = 0;
-  let last = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 10);
-  return {
-    stop: () => {
-      clearInterval(ticker);
-      return longest;
-    },
-  };
-}
 
 test('a long batch shares the event loop: other clients and timers are not held up for its whole run', async () => {
   // 100,000 cheap calls (~12 MB of request, ~4 MB of reply) take seconds in all.
