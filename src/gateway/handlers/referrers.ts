@@ -3,27 +3,58 @@
 // (RepositoryContents: recorded by the name's owner, or pushed here) are listed, so nobody else
 // can attach an artifact to an image by recording one with its subject; each manifest is read
 // (verified) once and its facts are cached.
+//
+// The owner decides how many manifests the repository has: an index recorded on chain can name
+// thousands of digests that exist nowhere, and each is a manifest of the repository to look at.
+// So a request looks up (reads, verifies) at most MAX_LOOKUPS manifests whose facts are not known
+// yet, LOOKUP_CONCURRENCY at a time; failed lookups are remembered for a minute
+// (VerifiedContent.knownFacts). Manifests already known cost nothing, so an answer is whole unless
+// more than MAX_LOOKUPS manifests were never looked at: then it lists the referrers among the
+// manifests looked at so far (in digest order) and links the rest as the next page, as the
+// distribution spec allows (`Link: <…>; rel="next"`, followed by oras and other clients).
 import type { Request, Response } from 'express';
+import { boundedMap } from '../bounded-map';
 import type { GatewayContext } from '../context';
+import { OciError } from '../errors/oci-error';
 import { MEDIA_TYPES } from '../oci/media-types';
 import { isSha256Digest, parseDigest, parseName } from '../oci/reference';
 import type { ManifestFacts } from '../resolve/verified-content';
+
+/** Manifests one request looks up at most (those whose facts are known already do not count). */
+export const MAX_REFERRER_LOOKUPS = 512;
+/** Lookups in flight at once for one request: one by one, their round trips add up; all at once, they swamp the chain and IPFS. */
+const LOOKUP_CONCURRENCY = 8;
 
 export async function getReferrers(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
   const subject = parseDigest(params.digest);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
   const artifactType = typeof req.query.artifactType === 'string' ? req.query.artifactType : undefined;
+  const rawLast = req.query.last;
+  if (rawLast !== undefined && typeof rawLast !== 'string') throw new OciError('PAGINATION_NUMBER_INVALID', 'give `last` once');
   await ctx.resolver.owner(name.repo);
-  const referrers: ManifestFacts[] = [];
-  for (const digest of await ctx.contents.manifests(name)) {
-    if (!isSha256Digest(digest)) continue;
-    const facts = await ctx.content.facts(name, digest);
-    if (facts?.subject !== subject) continue;
-    if (artifactType !== undefined && facts.artifactType !== artifactType) continue;
-    referrers.push(facts);
+  // In digest order, so that a page continues after the last digest the previous one looked at.
+  const candidates = (await ctx.contents.manifests(name)).filter((digest) => isSha256Digest(digest) && (rawLast === undefined || digest > rawLast)).sort();
+  const found: ManifestFacts[] = [];
+  const lookups: string[] = [];
+  let end = candidates.length;
+  for (let i = 0; i < candidates.length; i++) {
+    const known = ctx.content.knownFacts(name, candidates[i]);
+    if (known === undefined) {
+      if (lookups.length === MAX_REFERRER_LOOKUPS) {
+        end = i;
+        break;
+      }
+      lookups.push(candidates[i]);
+    } else if (known) found.push(known);
   }
+  for (const facts of await boundedMap(lookups, LOOKUP_CONCURRENCY, (digest) => ctx.content.facts(name, digest))) if (facts) found.push(facts);
+  const referrers = found.filter((facts) => facts.subject === subject && (artifactType === undefined || facts.artifactType === artifactType));
   referrers.sort((a, b) => (a.digest < b.digest ? -1 : 1));
+  if (end < candidates.length) {
+    const query = new URLSearchParams({ last: candidates[end - 1], ...(artifactType !== undefined ? { artifactType } : {}) });
+    res.setHeader('Link', `</v2/${name.full}/referrers/${subject}?${query}>; rel="next"`);
+  }
   if (artifactType !== undefined) res.setHeader('OCI-Filters-Applied', 'artifactType');
   res.setHeader('Content-Type', MEDIA_TYPES.ociIndex);
   res.status(200).end(

@@ -187,13 +187,12 @@ export class RepositoryContents {
     return roots;
   }
 
-  /** A verified manifest, or undefined when it cannot be found or is not a manifest (4xx); outages throw. */
+  /**
+   * A verified manifest, or undefined when it cannot be found or is not a manifest (4xx); outages
+   * throw. A miss is remembered for a minute (VerifiedContent.manifestIfAny): an index naming
+   * thousands of digests that exist nowhere would otherwise cost a lookup of each on every walk.
+   */
   async #read(name: RepositoryName, digest: string): Promise<VerifiedManifest | undefined> {
-    try {
-      return await this.#content.manifest(name, digest);
-    } catch (error) {
-      if ((error as { status?: number }).status !== undefined && (error as { status: number }).status < 500) return undefined;
-      throw error;
-    }
+    return this.#content.manifestIfAny(name, digest);
   }
 }

@@ -60,6 +60,16 @@ export interface ManifestFacts {
 
 const MANIFEST_CACHE_BYTES = 32 * 1024 * 1024;
 /**
+ * How long a manifest that could not be read (not recorded, not in IPFS, no manifest) is not
+ * looked up again by the referrers API and the repository walks. An owner can record an index
+ * naming thousands of digests that exist nowhere: every one is a manifest of the repository, and
+ * each failed lookup costs a local read, an index query and chain reads. Remembered briefly, so
+ * that bytes still propagating show up soon; pulls (manifest()) never consult it.
+ */
+const MISS_TTL_MS = 60_000;
+/** Misses remembered at most (the oldest go first): made-up digests must not pile up. */
+const MAX_MISSES = 100_000;
+/**
  * How far the blob cache's copy may lag behind a download before the download waits for the
  * disk. With the default 16 KiB every chunk would wait for its write, so reading, writing and
  * sending would take turns instead of overlapping.
@@ -73,7 +83,9 @@ export class VerifiedContent {
   readonly #cache: BlobCache;
   readonly #manifestLimit: number;
   readonly #manifests = new Map<string, VerifiedManifest>();
-  readonly #facts = new Map<string, ManifestFacts | null>();
+  readonly #facts = new Map<string, ManifestFacts>();
+  /** `<repository> <digest>` → until when a failed manifest lookup is not repeated (insertion order is expiry order). */
+  readonly #misses = new Map<string, number>();
   #cachedBytes = 0;
 
   constructor(deps: { store: GatewayBlobStore; verified: VerifiedPairs; resolver: Resolver; cache: BlobCache; manifestLimit: number }) {
@@ -302,17 +314,67 @@ export class VerifiedContent {
     }
   }
 
-  /** The referrers facts of a manifest digest, or null when it cannot be read. */
+  /** The referrers facts of a manifest digest, or null when it cannot be read (remembered for MISS_TTL_MS). */
   async facts(name: RepositoryName, digest: string): Promise<ManifestFacts | null> {
-    if (this.#facts.has(digest)) return this.#facts.get(digest)!;
-    let facts: ManifestFacts | null = null;
-    try {
-      facts = factsOf(await this.manifest(name, digest));
-    } catch (error) {
-      if (!(error instanceof OciError) || error.status >= 500) throw error;
-    }
-    if (facts) this.#facts.set(digest, facts);
+    const known = this.knownFacts(name, digest);
+    if (known !== undefined) return known;
+    const manifest = await this.manifestIfAny(name, digest);
+    if (!manifest) return null;
+    const facts = factsOf(manifest);
+    this.#facts.set(digest, facts);
     return facts;
+  }
+
+  /**
+   * What facts() answers without a lookup: the facts of a manifest read before, null for one that
+   * could not be read a moment ago, undefined when it takes a lookup (the referrers API bounds
+   * how many of those one request makes).
+   */
+  knownFacts(name: RepositoryName, digest: string): ManifestFacts | null | undefined {
+    const facts = this.#facts.get(digest);
+    if (facts) return facts;
+    // Pushed here (remembered) wins over a miss recorded before the push.
+    const manifest = this.#manifests.get(digest);
+    if (manifest) return factsOf(manifest);
+    return this.#missed(name, digest) ? null : undefined;
+  }
+
+  /**
+   * A verified manifest, or undefined when none can be read (a 4xx: not recorded, not in IPFS,
+   * not a manifest), for lookups a stranger can multiply (referrers, repository walks): such a
+   * miss is remembered for MISS_TTL_MS. Outages (5xx) throw and are not remembered.
+   */
+  async manifestIfAny(name: RepositoryName, digest: string): Promise<VerifiedManifest | undefined> {
+    const cached = this.#manifests.get(digest);
+    if (cached) return cached;
+    if (this.#missed(name, digest)) return undefined;
+    try {
+      return await this.manifest(name, digest);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === undefined || status >= 500) throw error;
+      this.#miss(name, digest);
+      return undefined;
+    }
+  }
+
+  #missed(name: RepositoryName, digest: string): boolean {
+    const key = `${name.full} ${digest}`;
+    const until = this.#misses.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.#misses.delete(key);
+    return false;
+  }
+
+  #miss(name: RepositoryName, digest: string): void {
+    const key = `${name.full} ${digest}`;
+    this.#misses.delete(key);
+    this.#misses.set(key, Date.now() + MISS_TTL_MS);
+    for (const first of this.#misses.keys()) {
+      if (this.#misses.size <= MAX_MISSES) break;
+      this.#misses.delete(first);
+    }
   }
 
   /** A CID's bytes, up to the manifest limit (past it, none), and the read they came from. */
