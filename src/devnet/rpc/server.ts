@@ -8,7 +8,7 @@ import { createHttpHandler } from './http-handler';
 import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from './jsonrpc';
 import type { RpcServer, RpcServerOptions } from './types';
 import { isRpcMethodsPolicy, unsafeRefusal } from './unsafe';
-import { WsConnection } from './ws-connection';
+import { DEFAULT_PAUSE_BUFFERED_BYTES, WsConnection } from './ws-connection';
 
 /** Substrate's defaults for subscriptions per connection and connections. */
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 1024;
@@ -31,10 +31,13 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     onInternalError: options.onInternalError,
     unsafeRefusal: () => refusal,
   };
+  const maxBufferedBytes = options.maxBufferedBytesPerConnection ?? DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION;
   const wsOptions = {
     ...shared,
     maxSubscriptions: options.maxSubscriptionsPerConnection ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
-    maxBufferedBytes: options.maxBufferedBytesPerConnection ?? DEFAULT_MAX_BUFFERED_BYTES_PER_CONNECTION,
+    maxBufferedBytes,
+    // Reading stops well before the cut; a cut set lower than that is reached first, as asked.
+    pauseBufferedBytes: Math.min(DEFAULT_PAUSE_BUFFERED_BYTES, maxBufferedBytes),
     maxWatchedKeys: options.maxWatchedKeysPerConnection ?? DEFAULT_MAX_WATCHED_KEYS_PER_CONNECTION,
   };
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
@@ -96,5 +99,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     return closing;
   };
 
-  return { address, port, httpUrl: urls.http, wsUrl: urls.ws, unsafeAllowed: refusal === undefined, close };
+  const unsentBytesPerConnection = (): number[] => [...wss.clients].map((client) => client.bufferedAmount);
+
+  return { address, port, httpUrl: urls.http, wsUrl: urls.ws, unsafeAllowed: refusal === undefined, unsentBytesPerConnection, close };
 }

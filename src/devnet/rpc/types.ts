@@ -96,5 +96,7 @@ export interface RpcServer {
   readonly wsUrl: string;
   /** Whether unsafe methods are served (see RpcServerOptions.rpcMethods). */
   readonly unsafeAllowed: boolean;
+  /** Bytes of replies and notifications queued, not yet handed to the kernel, per open WebSocket. */
+  unsentBytesPerConnection(): number[];
   close(): Promise<void>;
 }

@@ -13,12 +13,33 @@ export interface WsConnectionOptions {
   readonly maxSubscriptions?: number;
   /** Unread bytes queued for the client beyond which the connection is closed. */
   readonly maxBufferedBytes?: number;
+  /**
+   * Unsent bytes queued for the client beyond which no more of its requests are read until they
+   * drain (default DEFAULT_PAUSE_BUFFERED_BYTES, or maxBufferedBytes when that is lower).
+   */
+  readonly pauseBufferedBytes?: number;
   /** Storage keys all of this connection's subscriptions may watch together. */
   readonly maxWatchedKeys?: number;
   readonly onInternalError?: (method: string, error: unknown) => void;
   /** Why unsafe methods are refused, or undefined when they are served. */
   readonly unsafeRefusal: () => string | undefined;
 }
+
+/**
+ * Replies a client may leave unsent before the server stops reading its requests. A client that
+ * reads keeps this near zero (the kernel's socket buffers take what is in flight); one that does
+ * not is held here instead of at the 64 MiB cut, as a Substrate node stops reading a connection
+ * whose replies are not taken.
+ */
+export const DEFAULT_PAUSE_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * Requests of one connection handled at once. Replies are only known once made, so this is what
+ * bounds the replies made after the connection is paused: a connection holds at most
+ * pauseBufferedBytes plus this many replies. Handlers do not wait on outside events (a long
+ * dev_newBlock or batch yields but finishes), so later requests wait, never forever; a node
+ * (jsonrpsee's 64 messages per connection, pending calls included) bounds the same way.
+ */
+export const MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION = 16;
 
 type Send = (text: string) => void;
 type Report = (method: string, error: unknown) => void;
@@ -78,6 +99,9 @@ export class WsConnection {
   private readonly watchedKeys = new Map<string, number>();
   private watchedKeysTotal = 0;
   private disconnected = false;
+  /** Messages received but not yet handled, because the connection is full (see pump). */
+  private readonly waiting: Buffer[] = [];
+  private inFlight = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -102,8 +126,38 @@ export class WsConnection {
       return;
     }
     // A string is always sent as a text frame; polkadot.js drops the connection on binary ones.
-    this.ws.send(text);
+    // The callback runs once the message has been handed to the kernel, when a connection paused
+    // for its unsent replies may have drained enough to be read again (see pump).
+    this.ws.send(text, this.afterWrite);
   };
+
+  private readonly afterWrite = (): void => this.pump();
+
+  /** Whether no more requests should be started until replies drain or handlers finish. */
+  private full(): boolean {
+    const pause = this.options.pauseBufferedBytes ?? DEFAULT_PAUSE_BUFFERED_BYTES;
+    return this.inFlight >= MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION || this.ws.bufferedAmount > pause;
+  }
+
+  /**
+   * Starts the waiting requests the connection has room for, and reads from the socket only while
+   * it has room. The 64 MiB cut alone let a client that asks and never reads hold 64 MiB of
+   * replies per connection (6.4 GB over 100 connections); paused, its further requests stay in
+   * its own socket and TCP stops it, so it holds at most pauseBufferedBytes and the replies of the
+   * requests already started. A reading client is not paused for its replies, which leave at once
+   * (the kernel's buffers take them), and past 16 requests at once only waits for earlier ones.
+   * Notifications still go out while paused (they were not asked for one by one); the cut stays
+   * for a client whose subscriptions alone pile up.
+   */
+  private pump(): void {
+    if (this.disconnected || this.ws.readyState !== WebSocket.OPEN) return;
+    while (this.waiting.length > 0 && !this.full()) this.dispatch(this.waiting.shift()!);
+    // Messages ws had already read when the socket was paused still arrive and wait in `waiting`:
+    // at most what one read took from the socket.
+    const stop = this.waiting.length > 0 || this.full();
+    if (stop && !this.ws.isPaused) this.ws.pause();
+    else if (!stop && this.ws.isPaused) this.ws.resume();
+  }
 
   private readonly report: Report = (method, error) => {
     try {
@@ -117,22 +171,34 @@ export class WsConnection {
     // Binary frames are accepted too, as UTF-8 text.
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (bytes.length > this.options.maxRequestBytes) {
+      // Answered without being kept: the reply is small and the request may be large.
       this.send(oversizedResponse(this.options.maxRequestBytes));
       return;
     }
+    this.waiting.push(bytes);
+    this.pump();
+  }
+
+  private dispatch(bytes: Buffer): void {
+    this.inFlight++;
     const context = {
       methods: this.options.methods,
       openScope: () => this.openScope(),
       onInternalError: this.report,
       maxResponseBytes: this.options.maxResponseBytes,
     };
-    void handleMessage(bytes.toString('utf8'), context).then(
-      (reply) => {
-        if (reply.text !== undefined) this.send(reply.text);
-        reply.written();
-      },
-      (error: unknown) => this.report('<message>', error),
-    );
+    void handleMessage(bytes.toString('utf8'), context)
+      .then(
+        (reply) => {
+          if (reply.text !== undefined) this.send(reply.text);
+          reply.written();
+        },
+        (error: unknown) => this.report('<message>', error),
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
   }
 
   private openScope(): RequestScope {
@@ -201,6 +267,7 @@ export class WsConnection {
 
   private onDisconnect(): void {
     this.disconnected = true;
+    this.waiting.length = 0;
     for (const id of [...this.subscriptions.keys()]) this.unsubscribe(id);
   }
 }
