@@ -192,25 +192,109 @@ export async function setIpfsReachable(pool: Pool, reachable: boolean, reason: s
   await inTransaction(pool, (client) => touchStatus(client, { ipfs_reachable: reachable, last_error: reason }));
 }
 
+/** What a sum of index totals did: totals it set, and indexes whose children it looked up. */
+export interface IndexTotals {
+  set: number;
+  examined: number;
+}
+
+/** Digests per parent lookup: one containment test each, OR-ed (see parentLookup). */
+const PARENT_LOOKUP_CHUNK = 100;
+
 /**
- * Sets the total size of indexes whose children are all indexed with a total (an index of indexes
- * gets one a round after its children do). Returns how many it set.
+ * Sets the total size of indexes whose children are all indexed with a total, looking only at
+ * what `changed` can complete: the indexes among those rows, and the indexes that list one of
+ * them as a child (`'all'`: every index still without a total, for a catch-up after a restart).
+ * An index whose total it sets can complete its own parents, so those are summed next, in the
+ * same call, until nothing more is set. Returns how many totals it set and how many indexes it
+ * examined.
+ *
+ * It used to expand the children of every indexed index without a total on every pass that
+ * indexed anything. Anyone can push an index listing some 40,000 made-up digests (never indexed,
+ * so its total stays unset for good): a hundred of them meant millions of child lookups per pass,
+ * for everyone. Now a pass examines only the indexes it indexed and those listing a manifest it
+ * indexed (each such index's children are read once per pass that indexes one of them).
  */
-export async function sumIndexTotals(pool: Pool): Promise<number> {
+export async function sumIndexTotals(pool: Pool, changed: Iterable<string> | 'all'): Promise<IndexTotals> {
   return inTransaction(pool, async (client) => {
-    const { rowCount } = await client.query(
-      `UPDATE manifest_content p SET total_size = s.total
-         FROM (SELECT p.id, sum(c.total_size) AS total, bool_and(coalesce(c.state = 'indexed' AND c.total_size IS NOT NULL, false)) AS complete
-                 FROM manifest_content p
-                 CROSS JOIN LATERAL jsonb_array_elements(p.children) AS e(child)
-                 LEFT JOIN manifest_content c ON c.id = '0x' || encode(convert_to(e.child->>'digest', 'UTF8'), 'hex')
-                WHERE p.kind = 'index' AND p.state = 'indexed' AND p.total_size IS NULL
-                GROUP BY p.id) s
-        WHERE p.id = s.id AND s.complete`,
-    );
-    if (rowCount) await touchStatus(client, {});
-    return rowCount ?? 0;
+    const totals: IndexTotals = { set: 0, examined: 0 };
+    let candidates: string[];
+    if (changed === 'all') {
+      const { rows } = await client.query(`SELECT id FROM manifest_content WHERE kind = 'index' AND state = 'indexed' AND total_size IS NULL`);
+      candidates = rows.map((row) => row.id as string);
+    } else {
+      candidates = await affectedIndexes(client, [...new Set(changed)]);
+    }
+    // Each round's totals are new children with a total for the indexes that list them; a total
+    // is set once (total_size IS NULL), so this ends, at the latest once nothing is left unset.
+    while (candidates.length > 0) {
+      totals.examined += candidates.length;
+      // The children of each are read once (each use of a toasted list reads it again): summed,
+      // and complete once each is indexed with a total. An index with no children gets no total.
+      const { rows } = await client.query(
+        `UPDATE manifest_content p SET total_size = s.total
+           FROM (SELECT p.id, sum(c.total_size) AS total, bool_and(coalesce(c.state = 'indexed' AND c.total_size IS NOT NULL, false)) AS complete
+                   FROM manifest_content p
+                   CROSS JOIN LATERAL jsonb_array_elements(p.children) AS e(child)
+                   LEFT JOIN manifest_content c ON c.id = '0x' || encode(convert_to(e.child->>'digest', 'UTF8'), 'hex')
+                  WHERE p.id = ANY($1::text[]) AND p.kind = 'index' AND p.state = 'indexed' AND p.total_size IS NULL
+                  GROUP BY p.id) s
+          WHERE p.id = s.id AND s.complete
+          RETURNING p.id`,
+        [candidates],
+      );
+      totals.set += rows.length;
+      candidates = await affectedIndexes(client, rows.map((row) => row.id as string));
+    }
+    if (totals.set > 0) await touchStatus(client, {});
+    return totals;
   });
+}
+
+/**
+ * The indexes without a total that `ids` (rows just indexed, or just given a total) may complete:
+ * those among them, and those listing one of them with a total as a child.
+ */
+async function affectedIndexes(client: PoolClient, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await client.query(
+    `SELECT id, digest, kind = 'index' AND total_size IS NULL AS "isOpenIndex", total_size IS NOT NULL AS "hasTotal"
+       FROM manifest_content WHERE id = ANY($1::text[]) AND state = 'indexed'`,
+    [ids],
+  );
+  const found = new Set<string>(rows.filter((row) => row.isOpenIndex).map((row) => row.id as string));
+  // A child without a total completes no parent; a row without a digest (not UTF-8) is no one's child.
+  const digests = rows.filter((row) => row.hasTotal && typeof row.digest === 'string').map((row) => row.digest as string);
+  if (digests.length > 0) {
+    // The planner counts the table's pages, not its children (kept aside, TOAST): on a table of
+    // few rows it would scan every index and decompress every children list, a flood's included,
+    // rather than ask the GIN index. Only for this transaction.
+    await client.query('SET LOCAL enable_seqscan = off');
+    for (let i = 0; i < digests.length; i += PARENT_LOOKUP_CHUNK) {
+      const lookup = parentLookup(digests.slice(i, i + PARENT_LOOKUP_CHUNK));
+      for (const row of (await client.query(lookup)).rows) found.add(row.id as string);
+    }
+    await client.query('SET LOCAL enable_seqscan TO DEFAULT');
+  }
+  return [...found];
+}
+
+/**
+ * The statement that finds the indexes without a total listing any of `digests` as a child. One
+ * jsonb containment test per digest, OR-ed: the GIN index on children
+ * (db/migrations/1796329046852-ContentChildren.search.js) serves each as a bitmap scan, where
+ * `children @> ANY(array)` it cannot serve, and a lateral expansion would read every index again.
+ * Exported for a test to read its plan.
+ */
+export function parentLookup(digests: string[]): { text: string; values: string[] } {
+  const tests = digests.map((_, i) => `p.children @> $${i + 1}::jsonb`);
+  return {
+    // The containment tests alone in a materialized CTE: beside `state = 'indexed'` the planner
+    // could choose the state index instead and test the children of every indexed row.
+    text: `WITH listing AS MATERIALIZED (SELECT p.id, p.kind, p.state, p.total_size FROM manifest_content p WHERE ${tests.join(' OR ')})
+           SELECT id FROM listing WHERE kind = 'index' AND state = 'indexed' AND total_size IS NULL`,
+    values: digests.map((digest) => JSON.stringify([{ digest }])),
+  };
 }
 
 async function touchStatus(client: PoolClient, changes: { ipfs_reachable?: boolean; last_error?: string | null; discovered_to_block?: number }): Promise<void> {
