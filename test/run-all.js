@@ -17,11 +17,14 @@ function find(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = find(__dirname)
-  .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
-  .sort();
+// HCR_TEST_EXCLUDE leaves out files whose path contains any of its comma-separated parts: CI's
+// second pass, on another Node, leaves out the page's browser suites, whose code runs in the browser.
+const excluded = (process.env.HCR_TEST_EXCLUDE ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+const matching = find(__dirname).filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
+const files = matching.filter((file) => !excluded.some((part) => file.includes(part))).sort();
+if (files.length < matching.length) console.error(`leaving out ${matching.length - files.length} test files matching HCR_TEST_EXCLUDE (${excluded.join(', ')})`);
 if (files.length === 0) {
-  console.error(`no test files match ${filters.join(', ')}`);
+  console.error(`no test files match ${filters.join(', ')}${excluded.length ? ` outside HCR_TEST_EXCLUDE (${excluded.join(', ')})` : ''}`);
   process.exit(2);
 }
 
