@@ -10,7 +10,6 @@ export const invalidParams = (message: string) => new RpcError(RPC_INVALID_PARAM
 /** A Substrate client error for an unknown block; Subsquid retries on " not found". */
 export const unknownBlock = (hash: string) => new RpcError(4003, `Client error: UnknownBlock: Header was not found in the local database: ${hash}`);
 
-/** `null`/absent means the best block; otherwise a known block hash. */
 /**
  * A parameter as an error message quotes it: at most 100 characters. Echoed whole, a 15 MB
  * string came back in full, and an array nested 100,000 deep overflowed JSON.stringify's stack,
@@ -26,6 +25,7 @@ export function quoted(param: unknown): string {
   return json === undefined ? String(param) : json.length > 100 ? `${json.slice(0, 100)}…` : json;
 }
 
+/** `null`/absent means the best block; otherwise a known block hash. */
 export function blockAt(chain: DevChain, param: unknown): BlockRecord {
   if (param === undefined || param === null) return chain.tree.best;
   if (typeof param !== 'string' || !isHex(param, 256)) throw invalidParams(`expected a 32-byte block hash as 0x-prefixed hex, got ${quoted(param)}`);
