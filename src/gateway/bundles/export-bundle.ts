@@ -51,7 +51,8 @@ export async function exportTargets(ctx: GatewayContext, selections: readonly Se
 export async function bundleRecord(ctx: GatewayContext, targets: readonly ExportTarget[]): Promise<BundleRecord> {
   const block = await ctx.chain.finalizedBlock();
   const spaces = new Map<string, BundleSpace>();
-  const tags: BundleTag[] = [];
+  // By `<repository>:<tag>`: each tag once, however many selections name it (`acme` and `acme/web:1.0`).
+  const tags = new Map<string, BundleTag>();
   const content = new Map<string, BundleContent & { repositories: string[] }>();
   for (const { selection, names } of targets) {
     const claim = await ctx.chain.claimAtBlock(selection.repo, block.hash);
@@ -59,16 +60,15 @@ export async function bundleRecord(ctx: GatewayContext, targets: readonly Export
     spaces.set(selection.repo, { name: selection.repo, id: claim.owner.id, owner: claim.owner.owner });
     for (const name of names) {
       for (const tag of selection.tag ? [selection.tag] : await tagsOf(ctx, name)) {
-        // Each tag once, however many selections name it (`acme` and `acme/web:1.0`): an
-        // import refuses a record that lists one twice.
-        if (tags.some((known) => known.repository === name.full && known.tag === tag)) continue;
+        const key = `${name.full}:${tag}`;
+        if (tags.has(key)) continue;
         const digest = await tagAt(ctx, name, tag, block, claim.contested);
-        tags.push({ repository: name.full, tag, digest, recordedBy: claim.owner.owner });
+        tags.set(key, { repository: name.full, tag, digest, recordedBy: claim.owner.owner });
         await addManifest(ctx, name, digest, content);
       }
     }
   }
-  return { format: BUNDLE_FORMAT, chain: { genesisHash: ctx.chain.genesisHash, block }, exportedAt: new Date().toISOString(), spaces: [...spaces.values()], tags, content: [...content.values()] };
+  return { format: BUNDLE_FORMAT, chain: { genesisHash: ctx.chain.genesisHash, block }, exportedAt: new Date().toISOString(), spaces: [...spaces.values()], tags: [...tags.values()], content: [...content.values()] };
 }
 
 /**
