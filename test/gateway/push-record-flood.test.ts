@@ -3,11 +3,16 @@
 // and CID more times than that answer holds (store_digest_info is open to anyone with a space)
 // hid the owner's record, and every push from a gateway without its own note of the record (a
 // fresh data dir, another gateway) paid for writing it again. Now the push asks for the owner's
-// records apart from everyone else's.
+// records apart from everyone else's. An export, which names who recorded each manifest and blob
+// it carries, named the stranger for the owner's content the same way; it asks for the owner's
+// records (per the chain, at the bundle's block) apart too.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { batchAll, createSpace, digestInfo, storeDigestInfo, submitTx } from '../../src/chain';
+import type { BundleRecord } from '../../src/gateway/bundles/bundle-record';
+import { carSections } from '../../src/gateway/peers/car-stream';
 import { GraphqlIndex, RECORDS_LIMIT } from '../../src/gateway/resolve/graphql-index';
+import { ipfsModules } from '../../src/ipfs/esm';
 import { settledHead } from '../helpers/devnet';
 import { startTestIndexer, type TestIndexer } from '../indexer/helpers/indexer';
 import { startTestPostgres, type TestPostgres } from '../indexer/helpers/postgres';
@@ -62,5 +67,20 @@ describe('a stranger writing the owner digests again and again', () => {
     for (const blob of [image.config, image.layers[0]]) {
       assert.equal((await aliceRecords(blob.digest)).length, 1, `records of ${blob.digest} by the owner`);
     }
+  });
+
+  it('does not name the stranger as the recorder of the owner content in an export', async () => {
+    const replica = await t.startReplica({ index: indexer.graphql.url });
+    const response = await fetch(`${replica.url}/bundles?ref=acme/app:1.0`);
+    assert.equal(response.status, 200, await response.clone().text());
+    let record: BundleRecord | undefined;
+    for await (const section of carSections(await ipfsModules(), response.body!)) {
+      record ??= JSON.parse(Buffer.from(section.bytes).toString('utf8')) as BundleRecord;
+    }
+    assert.ok(record, 'the bundle has no record');
+    assert.deepEqual(
+      record.content.map((item) => [item.digest, item.recordedBy]).sort(),
+      [image.manifest, image.config, image.layers[0]].map((part) => [part.digest, t.keys.alice.address]).sort(),
+    );
   });
 });

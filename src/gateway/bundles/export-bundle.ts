@@ -64,7 +64,7 @@ export async function bundleRecord(ctx: GatewayContext, targets: readonly Export
         if (tags.has(key)) continue;
         const digest = await tagAt(ctx, name, tag, block, claim.contested);
         tags.set(key, { repository: name.full, tag, digest, recordedBy: claim.owner.owner });
-        await addManifest(ctx, name, digest, content);
+        await addManifest(ctx, name, digest, content, claim.owner.owner);
       }
     }
   }
@@ -122,15 +122,15 @@ async function tagAt(ctx: GatewayContext, name: RepositoryName, tag: string, blo
   return digest;
 }
 
-/** A manifest, what it references, and its children's, verified, into `content`. */
-async function addManifest(ctx: GatewayContext, name: RepositoryName, digest: string, content: Map<string, BundleContent & { repositories: string[] }>): Promise<void> {
+/** A manifest, what it references, and its children's, verified, into `content`; `owner` is the SS58 of the space's owner at the block. */
+async function addManifest(ctx: GatewayContext, name: RepositoryName, digest: string, content: Map<string, BundleContent & { repositories: string[] }>, owner: string): Promise<void> {
   const known = content.get(digest);
   if (known) {
     if (!known.repositories.includes(name.full)) known.repositories.push(name.full);
     if (known.kind === 'manifest') return;
   }
   const manifest = await ctx.content.manifest(name, digest);
-  content.set(digest, { digest, cid: manifest.cid, kind: 'manifest', size: manifest.bytes.length, repositories: [name.full], recordedBy: await recordedBy(ctx, name, digest, manifest.cid, 'manifest') });
+  content.set(digest, { digest, cid: manifest.cid, kind: 'manifest', size: manifest.bytes.length, repositories: [name.full], recordedBy: await recordedBy(ctx, name, digest, manifest.cid, 'manifest', owner) });
   for (const blob of manifest.parsed.blobs) {
     const had = content.get(blob.digest);
     if (had) {
@@ -141,14 +141,21 @@ async function addManifest(ctx: GatewayContext, name: RepositoryName, digest: st
     // chain record at a huge file, which a replica would otherwise fetch from its peers and hash
     // whole (for any caller of GET /bundles) before its digest showed it is not the blob.
     const found = await ctx.content.blob(name, blob.digest, { skipCache: true, expectedSize: blob.size });
-    content.set(blob.digest, { digest: blob.digest, cid: found.cid!, kind: 'blob', size: found.size, repositories: [name.full], recordedBy: await recordedBy(ctx, name, blob.digest, found.cid!, 'blob') });
+    content.set(blob.digest, { digest: blob.digest, cid: found.cid!, kind: 'blob', size: found.size, repositories: [name.full], recordedBy: await recordedBy(ctx, name, blob.digest, found.cid!, 'blob', owner) });
   }
-  for (const child of manifest.parsed.children) await addManifest(ctx, name, child.digest, content);
+  for (const child of manifest.parsed.children) await addManifest(ctx, name, child.digest, content, owner);
 }
 
-/** The account whose record (the newest, as the index keeps them) names this CID for the digest; null without an index. */
-async function recordedBy(ctx: GatewayContext, name: RepositoryName, digest: string, cid: string, kind: 'manifest' | 'blob'): Promise<string | null> {
+/**
+ * The account whose record names this CID for the digest: the space owner's when the owner has
+ * one, else the newest other; null without an index. The owner's records are asked for apart
+ * from everyone else's: anyone may record any digest (with this CID or another) as often as they
+ * like, and a list of the newest from anyone would then hold only theirs, naming a stranger (or
+ * no one) as the recorder of the owner's content.
+ */
+async function recordedBy(ctx: GatewayContext, name: RepositoryName, digest: string, cid: string, kind: 'manifest' | 'blob', owner: string): Promise<string | null> {
   const index = ctx.resolver.index;
-  const records = await (kind === 'manifest' ? index?.manifestRecords(name, digest) : index?.digestRecords(digest))?.catch(() => undefined);
-  return records?.find((record) => record.cid === cid)?.account ?? null;
+  const records = await (kind === 'manifest' ? index?.manifestRecords(name, digest, owner) : index?.digestRecords(digest, owner))?.catch(() => undefined);
+  const naming = records?.filter((record) => record.cid === cid) ?? [];
+  return (naming.find((record) => record.account === owner) ?? naming[0])?.account ?? null;
 }
