@@ -4,15 +4,15 @@
 // record is checked against it (the block on this chain, each name's owner and each tag's digest
 // at that block). Only then is anything stored: the content pinned, the gateway's records of it
 // written (local-blobs.ts) and the record kept (imported-records.ts) for answering while the
-// chain cannot be reached.
+// chain cannot be reached; the records all or none (staged-records.ts), and the pins this import
+// took released if they cannot be written.
 //
 // Nothing in the file is trusted beyond what is checked: which repositories content belongs to
 // comes from the tags that reach it, never from the record's own say; sizes are bounded before
 // anything is read into memory; and every block is checked against its CID each time it is read
 // from the file, since the file may change while it is imported.
 import { constants } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
 import { createHash } from 'node:crypto';
@@ -27,7 +27,8 @@ import { checkCarHeader, MAX_CAR_SECTION_BYTES } from '../peers/car-stream';
 import { DEFAULT_MAX_BLOB_BYTES } from '../../limits/upload-admission';
 import { LocalBlobs } from '../storage/local-blobs';
 import { type BundleContent, BundleError, type BundleRecord, type BundleTag, JSON_CODEC, parseBundleRecord } from './bundle-record';
-import { importedRecordsDir, type ImportedBundle } from './imported-records';
+import type { ImportedBundle } from './imported-records';
+import { RecordWriteError, StagedRecords } from './staged-records';
 
 export interface ImportProgress {
   (line: string): void;
@@ -104,36 +105,24 @@ export async function importBundle(file: string, options: { store: BlobStore; da
 
     // Every check passed: store and pin everything, then record it, so that a block found
     // changed while storing leaves no record claiming the content is here.
-    await storeContent(m, record, read, options.store);
+    const pinnedHere = await storeContent(m, record, read, options.store);
+    const recordCid = roots[0].toString();
+    // Kept with the repositories the tags establish, which is what imported-records answers from.
+    const checked: BundleRecord = { ...record, content: record.content.map((item) => ({ ...item, repositories: [...repositories.get(item.digest)!] })) };
+    const kept: ImportedBundle = { recordCid, record: checked, importedAt: new Date().toISOString(), confirmed };
     // The gateway serves content by digest in the repositories its records name, whether or not
     // the chain is reachable later: only tags the chain confirmed name them. What an unconfirmed
     // import (or a contested name's tags) reaches is served from the kept record, and only while
     // the chain cannot be asked.
     const attributed = repositoriesFromTags(record.content, checkedTags ?? [], references);
-    const local = new LocalBlobs(join(options.dataDir, 'gateway', 'blobs'));
-    for (const item of record.content) {
-      const blob = { digest: item.digest, cid: item.cid, size: item.size, committedAt: Date.now(), kind: item.kind };
-      const owners = attributed.get(item.digest)!;
-      if (owners.size === 0) await local.keep(blob);
-      for (const repository of owners) await local.commit(blob, repository);
-      await local.markReferenced([item.digest]);
-    }
-    const recordCid = roots[0].toString();
-    // Kept with the repositories the tags establish, which is what imported-records answers from.
-    const checked: BundleRecord = { ...record, content: record.content.map((item) => ({ ...item, repositories: [...repositories.get(item.digest)!] })) };
-    const kept: ImportedBundle = { recordCid, record: checked, importedAt: new Date().toISOString(), confirmed };
-    const dir = importedRecordsDir(options.dataDir);
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, `${recordCid}.json`);
-    // A temporary name of this import's own: two imports of one bundle do not write one file, and
-    // a failed write leaves nothing the gateway or a later import would trip over.
-    const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await writeFile(temporary, JSON.stringify(kept), { flag: 'wx' });
-      await rename(temporary, path);
+      await writeRecords(options.dataDir, record.content, attributed, kept);
     } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
-      throw error;
+      // Records a failed commit could not put back may point at the content: its pins stay.
+      if (error instanceof RecordWriteError) throw new RecordWriteError(`the gateway's records of the import could not all be written or put back under ${join(options.dataDir, 'gateway')}: ${error.message}`);
+      // Pins without records would hold the content with nothing to serve or ever release it.
+      for (const cid of pinnedHere) await options.store.unpin(cid).catch(() => undefined);
+      throw recordWriteError(options.dataDir, error);
     }
     progress(`imported ${record.content.length} manifests and blobs for ${record.tags.length} tags, as of block #${record.chain.block.number}`);
     return { recordCid, record: checked, blocks: located.size, bytes, confirmed };
@@ -142,8 +131,46 @@ export async function importBundle(file: string, options: { store: BlobStore; da
   }
 }
 
-/** Stores and pins every item; if one fails, the pins this import took are released before the error goes on. */
-async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore): Promise<void> {
+/**
+ * The gateway's records of the import, all or none (staged-records.ts): each item's digest → CID
+ * (for the repositories `attributed` gives it, or none) merged with the record the gateway already
+ * has of it, and the kept bundle record.
+ */
+async function writeRecords(dataDir: string, content: readonly BundleContent[], attributed: Map<string, Set<string>>, kept: ImportedBundle): Promise<void> {
+  const gatewayDir = join(dataDir, 'gateway');
+  const staged = await StagedRecords.open(gatewayDir);
+  try {
+    const current = new LocalBlobs(join(gatewayDir, 'blobs'));
+    const next = new LocalBlobs(staged.folder('blobs'));
+    for (const item of content) {
+      // Merged in the staging folder from the record as it is, so LocalBlobs' own rules of merging apply.
+      const known = await current.get(item.digest);
+      if (known) await next.put(known);
+      const blob = { digest: item.digest, cid: item.cid, size: item.size, committedAt: Date.now(), kind: item.kind };
+      const owners = attributed.get(item.digest)!;
+      if (owners.size === 0) await next.keep(blob);
+      for (const repository of owners) await next.commit(blob, repository);
+      await next.markReferenced([item.digest]);
+    }
+    await writeFile(join(staged.folder('imported'), `${kept.recordCid}.json`), JSON.stringify(kept), { flag: 'wx' });
+    await staged.commit();
+  } finally {
+    await staged.discard();
+  }
+}
+
+/** What a failed write of the records says: the cause, that nothing was kept, and what to do. */
+function recordWriteError(dataDir: string, error: unknown): RecordWriteError {
+  const cause = error as NodeJS.ErrnoException;
+  const where = cause.path ? ` at ${cause.path}` : '';
+  const fix = cause.code === 'ENOSPC' || cause.code === 'EDQUOT'
+    ? `free space on the disk of ${dataDir}`
+    : `check that ${join(dataDir, 'gateway')} and its folders blobs/ and imported/ are folders this user may write to${where ? ` (the failure was${where})` : ''}`;
+  return new RecordWriteError(`the gateway's records of the import could not be written under ${join(dataDir, 'gateway')} (${cause.message}); no record was changed and nothing this import pinned stays pinned: ${fix}, then import again`);
+}
+
+/** Stores and pins every item; if one fails, the pins this import took are released before the error goes on. Returns the CIDs it pinned that were not pinned before. */
+async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore): Promise<string[]> {
   const pinnedHere: string[] = [];
   try {
     for (const item of record.content) {
@@ -170,6 +197,7 @@ async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
     for (const cid of pinnedHere) await store.unpin(cid).catch(() => undefined);
     throw error;
   }
+  return pinnedHere;
 }
 
 /**

@@ -7,6 +7,7 @@ import { connectChain } from '../../../chain';
 import { dataDirFrom, DEFAULTS } from '../../../config/defaults';
 import { BundleError } from '../../../gateway/bundles/bundle-record';
 import { importBundle } from '../../../gateway/bundles/import-bundle';
+import { RecordWriteError } from '../../../gateway/bundles/staged-records';
 import { ChainReader } from '../../../gateway/resolve/chain-reader';
 import { DEFAULT_MAX_BLOB_BYTES } from '../../../limits/upload-admission';
 import { openBlobStore } from '../../../ipfs';
@@ -53,6 +54,8 @@ export function registerImport(program: Command): void {
         else console.log(`imported ${summary.tags.map(terminalName).join(', ')} (${result.blocks} blocks) as of block #${terminalName(String(summary.asOfBlock.number))}${result.confirmed ? ', checked against the chain' : ', unconfirmed: the chain decides once it can be reached'}`);
       } catch (error) {
         if (error instanceof BundleError) throw new CliError(`refused ${file}: ${error.message}`, EXIT.usage);
+        // Not the bundle's fault: the same import can be run again once the data dir is fixed.
+        if (error instanceof RecordWriteError) throw new CliError(`could not import ${file}: ${error.message}`, EXIT.failed);
         throw error;
       } finally {
         await api?.disconnect();
