@@ -7,10 +7,10 @@
 // the body is complete, so a client never accepts wrong bytes (and the next request tries the
 // next candidate). Memory stays bounded either way.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { type FileHandle, rm } from 'node:fs/promises';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { AppendFile } from '../../file-io/append-file';
 import { OciError } from '../errors/oci-error';
 import { inferMediaType, type ParsedManifest, parseManifest, parseManifestJson } from '../oci/manifest';
 import type { RepositoryName } from '../oci/reference';
@@ -69,13 +69,6 @@ const MANIFEST_CACHE_BYTES = 32 * 1024 * 1024;
 const MISS_TTL_MS = 60_000;
 /** Misses remembered at most (the oldest go first): made-up digests must not pile up. */
 const MAX_MISSES = 100_000;
-/**
- * How far the blob cache's copy may lag behind a download before the download waits for the
- * disk. With the default 16 KiB every chunk would wait for its write, so reading, writing and
- * sending would take turns instead of overlapping.
- */
-const CACHE_COPY_BUFFER_BYTES = 8 * 1024 * 1024;
-
 export class VerifiedContent {
   readonly #store: GatewayBlobStore;
   readonly #verified: VerifiedPairs;
@@ -224,14 +217,27 @@ export class VerifiedContent {
     const store = this.#store;
     const linkable = this.#cache.enabled && store.leafFileOf !== undefined;
     const temporary = this.#cache.enabled && !linkable ? this.#cache.temporaryPath() : undefined;
-    const copy = temporary ? createWriteStream(temporary, { highWaterMark: CACHE_COPY_BUFFER_BYTES }) : undefined;
-    copy?.on('error', () => undefined);
+    // The copy for the cache: a write error ends the copy (nothing is cached), never the download.
+    let copy: AppendFile | undefined;
+    let copyFailed = false;
+    const opening = temporary
+      ? AppendFile.create(temporary).then(
+          (file) => (copy = file),
+          () => (copyFailed = true),
+        )
+      : undefined;
     let size = 0;
     const verified = this.#verified;
     const cache = this.#cache;
     const discard = () => {
-      copy?.destroy();
-      if (temporary) void rm(temporary, { force: true });
+      copyFailed = true;
+      if (temporary) void opening!.then(() => copy?.discard()).catch(() => rm(temporary, { force: true }));
+    };
+    /** Appends a chunk to the copy: it waits only while a full piece of it is still being written. */
+    const keep = async (chunk: Buffer) => {
+      if (!opening) return;
+      await opening;
+      if (copy && !copyFailed) await copy.append(chunk).catch(() => discard());
     };
     // The last chunk is held back until the hash is known: if the bytes are wrong, the response
     // ends short of its Content-Length, which every client takes as a failed download. That holds
@@ -257,9 +263,9 @@ export class VerifiedContent {
         size += chunk.length;
         const previous = held;
         held = chunk;
-        // The copy for the cache follows at the pace of the disk, holding no more than its buffer.
-        if (copy && !copy.write(chunk)) copy.once('drain', () => done(null, previous));
-        else done(null, previous);
+        // The copy for the cache follows at the pace of the disk, holding no more than its pieces.
+        if (!opening) return done(null, previous);
+        void keep(chunk).then(() => done(null, previous));
       },
       flush(done) {
         if (size !== length) return refuse(done, `end after ${size} of the ${length} bytes announced for ${digest}`);
@@ -276,11 +282,16 @@ export class VerifiedContent {
             .finally(() => done(null, held));
           return;
         }
-        if (!copy || !temporary) return done(null, held);
-        copy.end(() => {
-          void cache.adopt(digest, temporary, size).catch(() => rm(temporary, { force: true }));
-          done(null, held);
-        });
+        if (!opening || !temporary) return done(null, held);
+        void opening
+          .then(async () => {
+            if (!copy || copyFailed) return;
+            await copy.finish();
+            // Only a copy that took every byte is kept: it is served later without a check.
+            if (!copyFailed) void cache.adopt(digest, temporary, size).catch(() => rm(temporary, { force: true }));
+          })
+          .catch(() => discard())
+          .finally(() => done(null, held));
       },
       destroy(error, done) {
         if (error) discard();
@@ -404,10 +415,11 @@ export class VerifiedContent {
     const store = this.#store;
     const linkable = this.#cache.enabled && store.leafFileOf !== undefined;
     const temporary = this.#cache.enabled && !linkable ? this.#cache.temporaryPath() : undefined;
-    const out = temporary ? createWriteStream(temporary, { highWaterMark: CACHE_COPY_BUFFER_BYTES }) : undefined;
     let size = 0;
     let source: Readable;
+    let out: AppendFile | undefined;
     try {
+      if (temporary) out = await AppendFile.create(temporary);
       source = await this.#store.get(cid);
       await pipeline(
         source,
@@ -418,9 +430,10 @@ export class VerifiedContent {
             done(null, chunk);
           },
         }),
-        out ?? new Writable({ write: (_chunk, _encoding, done) => done() }),
+        out ? out.writable() : new Writable({ write: (_chunk, _encoding, done) => done() }),
       );
     } catch (error) {
+      await out?.discard().catch(() => undefined);
       if (temporary) await rm(temporary, { force: true });
       if (isMissing(error)) return undefined;
       throw error;

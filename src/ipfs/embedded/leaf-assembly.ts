@@ -8,16 +8,13 @@
 // ever written at its own place, with the bytes of its CID, so the file cannot end up wrong; at
 // worst it is incomplete, and then the store keeps the blocks as before (EmbeddedBlobStore.putBlocks).
 import { randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
-import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
+import { AppendFile } from '../../file-io/append-file';
 import type { DagBlock } from '../dag-blocks';
 import type { IpfsModules } from '../esm';
 import { decodeFileNode, type FileNode } from '../file-node';
-
-/** Bytes gathered before a write to the leaf file; one such write runs while the next fills. */
-const WRITE_BUFFER = 8 * 1024 * 1024;
 
 /**
  * Blocks remembered (by CID) to recognise a repeat: about 64 GiB of distinct 256 KiB leaves.
@@ -28,106 +25,15 @@ const MAX_REMEMBERED = 262_144;
 /** Prefix of the files being assembled: not CIDs, so a collection removes ones left by a crash. */
 const INCOMING_PREFIX = '.incoming-';
 
-/** Appends bytes to a new file in `dir` through a large buffer, with one write in flight. */
-export class LeafSpool {
-  readonly path: string;
-  readonly #handle: FileHandle;
-  #buffer: Buffer = Buffer.allocUnsafe(WRITE_BUFFER);
-  /** The buffer of the write in flight, reused once it is done. */
-  #spare: Buffer | undefined;
-  #buffered = 0;
-  /** Bytes handed to writes so far (in flight or done). */
-  #handed = 0;
-  #writing: Promise<void> = Promise.resolve();
-  #closed = false;
+/** The file an assembly writes the leaves into (append-file.ts), a new one in `dir`. */
+export type LeafSpool = AppendFile;
 
-  private constructor(path: string, handle: FileHandle) {
-    this.path = path;
-    this.#handle = handle;
-  }
-
-  static async create(dir: string): Promise<LeafSpool> {
+export const LeafSpool = {
+  async create(dir: string): Promise<LeafSpool> {
     await mkdir(dir, { recursive: true });
-    const path = join(dir, `${INCOMING_PREFIX}${randomUUID()}`);
-    return new LeafSpool(path, await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL));
-  }
-
-  /** Bytes appended so far, written or not. */
-  get length(): number {
-    return this.#handed + this.#buffered;
-  }
-
-  async append(bytes: Uint8Array): Promise<void> {
-    // Gathered into the buffer, so that the file gets few large writes.
-    for (let at = 0; at < bytes.byteLength;) {
-      const copied = Math.min(bytes.byteLength - at, WRITE_BUFFER - this.#buffered);
-      this.#buffer.set(bytes.subarray(at, at + copied), this.#buffered);
-      this.#buffered += copied;
-      at += copied;
-      if (this.#buffered === WRITE_BUFFER) await this.#flush();
-    }
-  }
-
-  /** `size` bytes at `offset` (within length), read back from the file. */
-  async readAt(offset: number, size: number): Promise<Uint8Array> {
-    if (offset + size > this.#handed) await this.#flush();
-    await this.#writing;
-    const bytes = Buffer.allocUnsafe(size);
-    const handle = await open(this.path, constants.O_RDONLY);
-    try {
-      const { bytesRead } = await handle.read(bytes, 0, size, offset);
-      if (bytesRead !== size) throw new Error(`${this.path} is shorter than the ${offset + size} bytes written to it`);
-    } finally {
-      await handle.close();
-    }
-    return bytes;
-  }
-
-  /** Writes what is buffered and closes the file. */
-  async finish(): Promise<void> {
-    await this.#flush();
-    await this.#writing;
-    await this.#close();
-  }
-
-  /** Closes and deletes the file, whatever state it is in. */
-  async discard(): Promise<void> {
-    await this.#writing.catch(() => undefined);
-    await this.#close().catch(() => undefined);
-    await unlink(this.path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-  }
-
-  async #flush(): Promise<void> {
-    // One write at a time: the previous one must be done before its buffer is filled again.
-    await this.#writing;
-    if (this.#buffered === 0) return;
-    const full = this.#buffer;
-    const size = this.#buffered;
-    const at = this.#handed;
-    this.#buffer = this.#spare ?? Buffer.allocUnsafe(WRITE_BUFFER);
-    this.#spare = full;
-    this.#buffered = 0;
-    this.#handed += size;
-    this.#writing = writeAll(this.#handle, full.subarray(0, size), at);
-    // A failure surfaces at the next flush, read or finish; none is left unhandled meanwhile.
-    this.#writing.catch(() => undefined);
-  }
-
-  async #close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#handle.close();
-  }
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let at = 0; at < bytes.byteLength;) {
-    const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at, position + at);
-    at += bytesWritten;
-  }
-}
+    return AppendFile.create(join(dir, `${INCOMING_PREFIX}${randomUUID()}`));
+  },
+};
 
 /** A block the file needs next: its CID, and where its bytes lie in the file. */
 interface Place {

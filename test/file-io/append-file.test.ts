@@ -1,0 +1,102 @@
+// AppendFile: a new file written front to back in large pieces, the full ones past the page cache
+// (O_DIRECT) where the filesystem takes them, the last one and any on a filesystem without
+// O_DIRECT (tmpfs) through it. Whichever way, the file holds exactly the bytes appended, and a
+// read back sees them, written yet or not.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ALIGNED_BUFFER_BYTES } from '../../src/file-io/aligned-buffers';
+import { AppendFile } from '../../src/file-io/append-file';
+
+const PAGE = 4096;
+
+/** Pages of `path` in the page cache, by util-linux's fincore; undefined where it is missing. */
+function cachedPages(path: string): number | undefined {
+  try {
+    return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'PAGES', path], { encoding: 'utf8' }).trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether files in `dir` can be opened with O_DIRECT (not on tmpfs, nor off Linux). */
+function takesDirectIo(dir: string): boolean {
+  const flag = (constants as Record<string, number>).O_DIRECT;
+  if (flag === undefined) return false;
+  try {
+    closeSync(openSync(join(dir, 'probe'), constants.O_WRONLY | constants.O_CREAT | flag));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Appends `bytes` in pieces of `piece`, reading back a few spans on the way; returns the file's bytes. */
+async function writeInPieces(path: string, bytes: Buffer, piece: number): Promise<Buffer> {
+  const file = await AppendFile.create(path);
+  for (let at = 0; at < bytes.length; at += piece) {
+    await file.append(bytes.subarray(at, Math.min(at + piece, bytes.length)));
+    // Back from the part written (after a full piece) and from the part still buffered.
+    const end = Math.min(at + piece, bytes.length);
+    if (end > 100) assert.deepEqual(await file.readAt(end - 100, 100), bytes.subarray(end - 100, end));
+    assert.equal(file.length, end);
+  }
+  await file.finish();
+  return readFileSync(path);
+}
+
+describe('AppendFile', () => {
+  const dirs: string[] = [];
+  const dirIn = (parent: string) => {
+    const dir = mkdtempSync(join(parent, 'hcr-append-'));
+    dirs.push(dir);
+    return dir;
+  };
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [where, parent] of [['a disk filesystem', tmpdir()], ['tmpfs, which has no O_DIRECT', '/dev/shm']] as const) {
+    it(`holds exactly the bytes appended on ${where}, whatever their length`, async (t) => {
+      if (!existsSync(parent)) return t.skip(`${parent} is not on this machine`);
+      const dir = dirIn(parent);
+      for (const length of [0, 1, PAGE - 1, ALIGNED_BUFFER_BYTES, ALIGNED_BUFFER_BYTES + 1, 2 * ALIGNED_BUFFER_BYTES + 12_345]) {
+        const bytes = randomBytes(length);
+        // Pieces that straddle the writes' boundaries, as a peer's 256 KiB leaves plus a little do.
+        const written = await writeInPieces(join(dir, `file-${length}`), bytes, 256 * 1024 + 7);
+        assert.equal(written.length, length);
+        assert.ok(written.equals(bytes), `a file of ${length} bytes holds other bytes`);
+      }
+    });
+  }
+
+  it('leaves the full pieces of a large file out of the page cache, where the disk takes O_DIRECT', async (t) => {
+    const dir = dirIn(tmpdir());
+    if (!takesDirectIo(dir)) return t.skip(`${tmpdir()} does not take O_DIRECT`);
+    const path = join(dir, 'large');
+    const tail = 123_456;
+    const bytes = randomBytes(4 * ALIGNED_BUFFER_BYTES + tail);
+    const file = await AppendFile.create(path);
+    for (let at = 0; at < bytes.length; at += 1024 * 1024) await file.append(bytes.subarray(at, Math.min(at + 1024 * 1024, bytes.length)));
+    await file.finish();
+    const pages = cachedPages(path);
+    if (pages === undefined) return t.skip('fincore (util-linux) is not installed');
+    // The last piece, at most a write's worth, goes through the page cache; the four full ones do not.
+    assert.ok(pages <= Math.ceil(tail / PAGE) + 1, `${pages} of the file's ${Math.ceil(bytes.length / PAGE)} pages are in the page cache`);
+    assert.ok(readFileSync(path).equals(bytes));
+  });
+
+  it('creates only a new file, and deletes it when discarded, written or not', async () => {
+    const dir = dirIn(tmpdir());
+    const path = join(dir, 'discarded');
+    const file = await AppendFile.create(path);
+    await assert.rejects(AppendFile.create(path), { code: 'EEXIST' });
+    await file.append(randomBytes(ALIGNED_BUFFER_BYTES + 5));
+    await file.discard();
+    assert.equal(existsSync(path), false);
+  });
+});
