@@ -51,6 +51,8 @@ import { LocalBlobs } from './storage/local-blobs';
 import { OwnerRecords } from './storage/owner-records';
 import { uploadImporter } from './storage/upload-import';
 import { UploadSessions } from './storage/upload-sessions';
+import { DEFAULT_UPLOAD_QUOTA_BYTES, UploadQuota } from './storage/upload-quota';
+import { heldOnDisk } from './storage/upload-quota-recount';
 import { VerifiedPairs } from './storage/verified-pairs';
 import { GatewayMetrics } from '../observability/gateway-metrics';
 import { instrumentGatewayContext } from '../observability/gateway-hooks';
@@ -105,6 +107,11 @@ export interface GatewayOptions {
   readonly manifestLimitBytes?: number;
   /** Verified blob bytes kept as files for fast repeated pulls; default 8 GiB, 0 turns it off. */
   readonly blobCacheBytes?: number;
+  /**
+   * The most bytes one uploader (an account; an anonymous client) may hold in open uploads and in
+   * blobs no recorded manifest references yet; default 64 GiB, 0 for no bound.
+   */
+  readonly uploadQuotaBytes?: number;
   /** Unreferenced uploads and blobs are removed after this long; default 24 h. */
   readonly unreferencedTtlMs?: number;
   /** How often to look for them; default an hour (0 turns the sweeper off). */
@@ -188,7 +195,10 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   // share its places, so together they stay within the index's bound per client.
   const indexHttp = typeof options.index === 'string' ? new IndexHttp(options.index) : undefined;
   const index = indexHttp ? new GraphqlIndex(indexHttp) : (options.index as RegistryIndex | undefined);
-  const local = new LocalBlobs(join(dir, 'blobs'));
+  const quota: UploadQuota = new UploadQuota(options.uploadQuotaBytes ?? DEFAULT_UPLOAD_QUOTA_BYTES, () => heldOnDisk(join(dir, 'uploads'), local));
+  const local: LocalBlobs = new LocalBlobs(join(dir, 'blobs'), { quota });
+  // Counted now, so the first upload does not wait for it (a failure is counted again by the next one).
+  quota.ready().catch((error: Error) => log(`uploads: could not count what uploaders hold on disk (${error.message}); trying again with the next upload`));
   const cache = new BlobCache(join(dir, 'cache'), options.blobCacheBytes ?? DEFAULT_BLOB_CACHE_BYTES);
   const verified = new VerifiedPairs(join(dir, 'verified-pairs.log'));
   const resolver = new Resolver({ chain, index, local, imported: new ImportedRecords(options.dataDir), log });
@@ -203,7 +213,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     resolver,
     content,
     contents: new RepositoryContents({ resolver, content, local, log }),
-    uploads: new UploadSessions(join(dir, 'uploads'), uploadImporter(store)),
+    uploads: new UploadSessions(join(dir, 'uploads'), uploadImporter(store), { quota }),
     local,
     cache,
     verified,

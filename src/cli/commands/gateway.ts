@@ -57,6 +57,8 @@ export interface GatewayLaunch {
   defaultSpace?: string;
   /** Disk for verified copies of blobs served (0: none); absent: the gateway's default. */
   blobCacheBytes?: number;
+  /** Bytes one uploader may hold in open uploads and unreferenced blobs (0: no quota); absent: the gateway's default. */
+  uploadQuotaBytes?: number;
 }
 
 export type GatewayLaunchLimits = GatewayOptions['limits'] & { readonly publish?: { readonly perAccount?: RateLimit }; readonly artifacts?: { readonly maxFileBytes?: number; readonly maxVersionBytes?: number } };
@@ -87,6 +89,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     shutdownGraceMs: launch.shutdownGraceMs,
     maxIndexLagBlocks: launch.maxIndexLagBlocks,
     blobCacheBytes: launch.blobCacheBytes,
+    uploadQuotaBytes: launch.uploadQuotaBytes,
     limits,
     metrics: launch.metrics === false ? false : undefined,
     peers: launch.peers,
@@ -180,6 +183,7 @@ interface GatewayFlags extends DoorFlags {
   shutdownGrace: string;
   maxIndexLag: string;
   blobCache: string;
+  uploadQuota: string;
   logFormat: string;
   logLevel: string;
   peer: string[];
@@ -216,6 +220,14 @@ function blobCacheFrom(value: string): number {
   }
 }
 
+function uploadQuotaFrom(value: string): number {
+  try {
+    return parseByteSize(value);
+  } catch (error) {
+    throw new CliError(`--upload-quota (GATEWAY_UPLOAD_QUOTA, gateway.uploadQuota): ${(error as Error).message}`, EXIT.usage);
+  }
+}
+
 function trustProxyFrom(value: string): TrustProxy {
   try {
     return parseTrustProxy(value);
@@ -243,6 +255,7 @@ function addGatewayOptions(command: Command): Command {
     .addOption(new Option('--shutdown-grace <seconds>', 'on SIGTERM, how long requests in flight get to finish before they are cut').env('GATEWAY_SHUTDOWN_GRACE').default(String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
     .addOption(new Option('--max-index-lag <blocks>', '/readyz fails when the index is more blocks than this behind the chain').env('GATEWAY_MAX_INDEX_LAG').default('20'))
     .addOption(new Option('--blob-cache <size>', 'disk kept for verified copies of the blobs served, so that later pulls read one plain file: 20GiB, 500MB, or 0 for none; the least recently used go first').env('GATEWAY_BLOB_CACHE').default('8GiB'))
+    .addOption(new Option('--upload-quota <size>', 'the most one uploader (an account; an anonymous client) may hold here in open uploads and in pushed blobs no recorded manifest references yet: 200GiB, 500MB, or 0 for no quota').env('GATEWAY_UPLOAD_QUOTA').default('64GiB'))
     .addOption(logFormatOption())
     .addOption(logLevelOption())
     .addOption(peerOption())
@@ -278,6 +291,7 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
     shutdownGraceMs: parseNonNegativeInt(flags.shutdownGrace, '--shutdown-grace') * 1000,
     maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
     blobCacheBytes: blobCacheFrom(flags.blobCache),
+    uploadQuotaBytes: uploadQuotaFrom(flags.uploadQuota),
   };
   checkDoorFlags(flags);
   const dataDir = dataDirFrom(flags.dataDir);

@@ -69,7 +69,8 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
     throw error;
   });
   ctx.verified.markVerified(digest, stored.cid);
-  await ctx.local.commit({ digest, cid: stored.cid, size, committedAt: Date.now() }, name.full);
+  // The upload's bytes go on counting against its uploader's quota as the blob's, until a recorded manifest references it.
+  await ctx.local.commit({ digest, cid: stored.cid, size, committedAt: Date.now() }, name.full, session.id);
   ctx.contents.vouch(name, digest, 'blob');
   // The upload file was hashed on the way in: it becomes the cached copy (a second name for it
   // when the IPFS store took it).

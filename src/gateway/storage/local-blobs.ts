@@ -2,12 +2,15 @@
 // committed, whether a recorded manifest references them, and the repositories they were pushed
 // (or mounted) to: a blob is served in a repository it was uploaded to even before a manifest
 // there references it (RepositoryContents). A manifest may reference them before they are on
-// chain; blobs no manifest references are removed after a configurable time.
+// chain; blobs no manifest references are removed after a configurable time. Until a recorded
+// manifest references it, a blob counts against the upload quota of whoever first uploaded it
+// here (`heldBy`, upload-quota.ts).
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boundedMap } from '../bounded-map';
 import { isSha256Digest } from '../oci/reference';
+import type { UploadQuota } from './upload-quota';
 
 export interface LocalBlob {
   readonly digest: string;
@@ -20,7 +23,12 @@ export interface LocalBlob {
   readonly kind?: 'manifest' | 'blob';
   /** `<space>/<image>` names it was uploaded, mounted or pushed to here. */
   readonly repositories?: string[];
+  /** The uploader whose upload quota the blob counts against until a recorded manifest references it. */
+  readonly heldBy?: string;
 }
+
+/** What a caller records of content; the record's own fields are kept by merging. */
+type CommittedBlob = Omit<LocalBlob, 'repositories' | 'referencedAt' | 'heldBy'>;
 
 /**
  * How long the view of which manifests were pushed to which repository may lag behind records
@@ -35,10 +43,13 @@ export class LocalBlobs {
   #manifestView?: { at: number; byRepository: Promise<Map<string, Set<string>>> };
 
   readonly #viewMs: number;
+  readonly #quota?: UploadQuota;
 
-  constructor(dir: string, options: { manifestViewMs?: number } = {}) {
+  /** `quota`, when given, is told which blobs uploaders hold and when they stop holding them. */
+  constructor(dir: string, options: { manifestViewMs?: number; quota?: UploadQuota } = {}) {
     this.#dir = dir;
     this.#viewMs = options.manifestViewMs ?? MANIFEST_VIEW_MS;
+    this.#quota = options.quota;
   }
 
   // Callers pass sha256:<64 hex> (put refuses anything else), so the file name is safe.
@@ -89,27 +100,39 @@ export class LocalBlobs {
     return [...((await view.byRepository).get(repository) ?? [])];
   }
 
-  /** Records that the content was pushed or mounted to `repository`, merging with what the record says. */
-  commit(blob: Omit<LocalBlob, 'repositories' | 'referencedAt'>, repository: string): Promise<void> {
-    return this.#merge(blob, [repository]);
+  /**
+   * Records that the content was pushed or mounted to `repository`, merging with what the record
+   * says. `fromUpload` names the upload session the bytes were committed from: its uploader then
+   * holds the blob (the upload's bytes go on counting as the blob's) unless a recorded manifest
+   * already references it or another uploader held it first; otherwise the upload stops counting.
+   */
+  commit(blob: CommittedBlob, repository: string, fromUpload?: string): Promise<void> {
+    if (fromUpload === undefined || !this.#quota) return this.#merge(blob, [repository]);
+    const quota = this.#quota;
+    const uploader = quota.uploaderOf(fromUpload);
+    let holds = false;
+    return this.#update(
+      blob.digest,
+      (known) => {
+        const merged = mergeRecord(known, blob, [repository]);
+        holds = uploader !== undefined && merged.referencedAt === undefined && merged.heldBy === undefined;
+        return holds ? { ...merged, heldBy: uploader } : merged;
+      },
+      () => (holds ? quota.uploadBecameBlob(fromUpload, blob.digest, blob.size) : quota.closeUpload(fromUpload)),
+    );
   }
 
   /**
    * Records content held here for no repository in particular (imported with no chain to confirm
    * its tags): its CID and size, merged with what the record says, its repositories unchanged.
    */
-  keep(blob: Omit<LocalBlob, 'repositories' | 'referencedAt'>): Promise<void> {
+  keep(blob: CommittedBlob): Promise<void> {
     return this.#merge(blob, []);
   }
 
   /** The record of `blob` merged with what is known of it: a manifest stays one, and `repositories` join its own. */
-  #merge(blob: Omit<LocalBlob, 'repositories' | 'referencedAt'>, repositories: readonly string[]): Promise<void> {
-    return this.#update(blob.digest, (known) => ({
-      ...blob,
-      kind: blob.kind === 'manifest' || known?.kind === 'manifest' ? 'manifest' : 'blob',
-      referencedAt: known?.referencedAt,
-      repositories: [...new Set([...(known?.repositories ?? []), ...repositories])],
-    }));
+  #merge(blob: CommittedBlob, repositories: readonly string[]): Promise<void> {
+    return this.#update(blob.digest, (known) => mergeRecord(known, blob, repositories));
   }
 
   /**
@@ -124,20 +147,32 @@ export class LocalBlobs {
     }));
   }
 
+  /** A recorded manifest references these: kept past the cleanup, and no longer counted against anyone's upload quota. */
   async markReferenced(digests: Iterable<string>, at = Date.now()): Promise<void> {
     // A few at a time: a manifest's layers each cost a read and a write of a small file.
-    await boundedMap([...new Set(digests)], 8, (digest) => this.#update(digest, (blob) => (blob && !blob.referencedAt ? { ...blob, referencedAt: at } : undefined)));
+    await boundedMap([...new Set(digests)], 8, (digest) =>
+      this.#update(
+        digest,
+        (blob) => (blob && !blob.referencedAt ? { ...blob, referencedAt: at, heldBy: undefined } : undefined),
+        () => this.#quota?.releaseBlob(digest),
+      ),
+    );
   }
 
   /**
    * One read-modify-write at a time per digest: two repositories committing the same layer at
-   * once must both stay in the record. `change` returns the new record, or undefined to keep it.
+   * once must both stay in the record. `change` returns the new record, or undefined to keep it;
+   * `then` runs once the record is written, before the next change to it (the quota follows the
+   * records in the order they change). Waits for the quota's count of the disk, which must not
+   * see a record half-way through a change.
    */
-  #update(digest: string, change: (known: LocalBlob | undefined) => LocalBlob | undefined): Promise<void> {
+  #update(digest: string, change: (known: LocalBlob | undefined) => LocalBlob | undefined, then?: () => void): Promise<void> {
     const previous = this.#updating.get(digest) ?? Promise.resolve();
     const update = previous.then(async () => {
+      await this.#quotaCounted();
       const next = change(await this.get(digest));
       if (next) await this.put(next);
+      then?.();
     });
     const settled = update.catch(() => undefined);
     this.#updating.set(digest, settled);
@@ -147,8 +182,15 @@ export class LocalBlobs {
     return update;
   }
 
+  /** Waits for the quota's count of the disk; a record is written even when that count failed (it is tried again later). */
+  async #quotaCounted(): Promise<void> {
+    await this.#quota?.ready().catch(() => undefined);
+  }
+
   async remove(digest: string): Promise<void> {
+    await this.#quotaCounted();
     await rm(this.#file(digest), { force: true });
+    this.#quota?.releaseBlob(digest);
   }
 
   async list(): Promise<LocalBlob[]> {
@@ -161,6 +203,17 @@ export class LocalBlobs {
     const blobs = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => this.get(n.slice(0, -5).replace('-', ':'))));
     return blobs.filter((b): b is LocalBlob => b !== undefined);
   }
+}
+
+/** The record of `blob` merged with what is known of it: a manifest stays one, `repositories` join its own, and who holds it stays. */
+function mergeRecord(known: LocalBlob | undefined, blob: CommittedBlob, repositories: readonly string[]): LocalBlob {
+  return {
+    ...blob,
+    kind: blob.kind === 'manifest' || known?.kind === 'manifest' ? 'manifest' : 'blob',
+    referencedAt: known?.referencedAt,
+    repositories: [...new Set([...(known?.repositories ?? []), ...repositories])],
+    heldBy: known?.heldBy,
+  };
 }
 
 function addManifest(byRepository: Map<string, Set<string>>, blob: LocalBlob): void {

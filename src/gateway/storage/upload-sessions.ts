@@ -8,6 +8,9 @@
 // proxies and on shared CI runners, and only the account (or, where pushes need no login, the
 // anonymous client) that started it may add to it, commit it or cancel it. To anyone else it is
 // unknown (BLOB_UPLOAD_UNKNOWN, 404), as an upload that does not exist: that it exists is not told.
+// With a quota (upload-quota.ts), an upload's bytes count against its uploader from the chunk that
+// brings them until it is committed, cancelled, dropped or expired; session.json names the
+// uploader, so a restarted gateway counts them again.
 import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat, truncate, writeFile, readdir } from 'node:fs/promises';
@@ -18,6 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { OciError } from '../errors/oci-error';
 import type { PutResult } from '../../ipfs/blob-store';
 import { type ImportStarter, StreamingImport } from './streaming-import';
+import type { UploadQuota } from './upload-quota';
 
 export interface UploadSession {
   readonly id: string;
@@ -97,13 +101,15 @@ export class UploadSessions {
   readonly #open = new Map<string, Map<string, string>>();
   /** The uploader each of those uploads counts against. */
   readonly #uploaderOf = new Map<string, string>();
+  readonly #quota?: UploadQuota;
 
-  /** `startImport`, when given, streams each upload to IPFS as it arrives. */
-  constructor(dir: string, startImport?: ImportStarter, options: { importIdleMs?: number; maxOpenPerUploader?: number } = {}) {
+  /** `startImport`, when given, streams each upload to IPFS as it arrives; `quota`, when given, bounds the bytes each uploader holds. */
+  constructor(dir: string, startImport?: ImportStarter, options: { importIdleMs?: number; maxOpenPerUploader?: number; quota?: UploadQuota } = {}) {
     this.#dir = dir;
     this.#startImport = startImport;
     this.#importIdleMs = options.importIdleMs ?? DEFAULT_IMPORT_IDLE_MS;
     this.#maxOpenPerUploader = options.maxOpenPerUploader ?? DEFAULT_MAX_OPEN_UPLOADS_PER_UPLOADER;
+    this.#quota = options.quota;
   }
 
   /**
@@ -114,6 +120,7 @@ export class UploadSessions {
   async create(name: string, owner?: string, uploader: string | undefined = owner): Promise<UploadSession> {
     const id = randomUUID();
     const session: UploadSession = { id, name, startedAt: Date.now(), dataFile: join(this.#dir, id, 'data'), ...(owner === undefined ? {} : { owner }) };
+    await this.#quota?.ready();
     if (uploader !== undefined) {
       await this.#makeRoom(uploader);
       // Counted in the same turn as the room was made, so uploads started at once stay within the bound.
@@ -121,11 +128,12 @@ export class UploadSessions {
       if (!open) this.#open.set(uploader, (open = new Map()));
       open.set(id, name);
       this.#uploaderOf.set(id, uploader);
+      this.#quota?.openUpload(id, uploader);
     }
     try {
       await mkdir(join(this.#dir, id), { recursive: true });
       await writeFile(session.dataFile, '');
-      await writeFile(join(this.#dir, id, 'session.json'), JSON.stringify({ id, name, startedAt: session.startedAt, owner }));
+      await writeFile(join(this.#dir, id, 'session.json'), JSON.stringify({ id, name, startedAt: session.startedAt, owner, uploader }));
     } catch (error) {
       await this.remove(session).catch(() => undefined);
       throw error;
@@ -175,6 +183,8 @@ export class UploadSessions {
    */
   append(session: UploadSession, body: Readable, expect: { start?: number; end?: number; length?: number; maxSize?: BlobSizeLimit } = {}): Promise<number> {
     return this.#exclusive(session.id, async () => {
+      const quota = this.#quota;
+      await quota?.ready();
       const state = await this.#openState(session);
       clearTimeout(state.idle);
       if (expect.start !== undefined && expect.start !== state.offset) {
@@ -190,6 +200,15 @@ export class UploadSessions {
       const ranged = expect.start !== undefined && expect.end !== undefined ? expect.end - expect.start + 1 : undefined;
       const declared = expect.length ?? ranged;
       if (limit && declared !== undefined && before + declared > limit.bytes) throw tooLarge(limit, before, before + declared);
+      // The bytes count against the uploader's quota before they are written: a declared length
+      // at once (refused before the body is read), a chunk of unknown length as it arrives.
+      let counted = 0;
+      const count = (bytes: number) => {
+        if (!quota || bytes <= counted) return;
+        quota.addToUpload(session.id, bytes - counted, before);
+        counted = bytes;
+      };
+      if (declared !== undefined) count(declared);
       if (before === 0 && !state.import && this.#startImport) state.import = new StreamingImport(this.#startImport);
       const importing = state.import?.fed === before ? state.import : undefined;
       let received = 0;
@@ -200,6 +219,11 @@ export class UploadSessions {
           // A chunked body has no Content-Length to end it: past what its Content-Range covers it
           // is refused at once, not written (and imported) up to the blob bound only to be undone.
           if (ranged !== undefined && received > ranged) return done(pastRange(expect.start!, expect.end!, received, before));
+          try {
+            count(received);
+          } catch (error) {
+            return done(error as Error);
+          }
           state.hash.update(chunk);
           if (!importing) return done(null, chunk);
           importing.push(chunk).then(() => done(null, chunk), done);
@@ -220,10 +244,12 @@ export class UploadSessions {
         state.import?.abandon();
         this.#hashes.delete(session.id);
         await truncate(session.dataFile, before).catch(() => undefined);
+        quota?.takeFromUpload(session.id, counted);
         if (error instanceof OciError) throw error;
         throw new OciError('BLOB_UPLOAD_INVALID', `the chunk was cut off after ${received} bytes (${(error as Error).message}); resend it from byte ${before}`, { cause: error });
       }
       state.offset = before + received;
+      quota?.takeFromUpload(session.id, counted - received);
       if (state.import) {
         const importing = state.import;
         state.idle = setTimeout(() => {
@@ -278,7 +304,11 @@ export class UploadSessions {
     clearTimeout(this.#hashes.get(session.id)?.idle);
     this.#hashes.get(session.id)?.import?.abandon();
     this.#hashes.delete(session.id);
+    // After the quota's count of the disk, which must not count a session half removed; a removal
+    // goes on when that count failed (it is tried again later).
+    await this.#quota?.ready().catch(() => undefined);
     await rm(join(this.#dir, session.id), { recursive: true, force: true });
+    this.#quota?.closeUpload(session.id);
     // Its directory is gone: a later request finds no session, and the mark is not needed.
     this.#committed.delete(session.id);
   }
