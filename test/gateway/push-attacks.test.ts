@@ -220,23 +220,18 @@ describe('a push the node refuses, while another push waits for the next nonce',
 describe('a manifest with more layers than one chain transaction records', () => {
   let t: TestGateway;
   before(async () => {
-    const plenty = { perMinute: 1_000_000, burst: 1_000_000 };
-    t = await startTestGateway({ limits: { uploads: { perIp: plenty, perAccount: plenty, concurrentPerAccount: 0 } } });
+    t = await startTestGateway();
   });
   after(async () => {
     await t?.close();
   });
 
-  it('is refused with what to change before its bytes are pinned or a fee is paid', { timeout: 600_000 }, async () => {
+  it('is refused with what to change before its bytes are pinned or a fee is paid', async () => {
     const api = t.chain.api;
-    // config + 10,921 layers + the tag: 10,923 calls, one past Utility.batched_calls_limit.
+    // config + 10,921 layers + the tag: 10,923 calls, one past Utility.batched_calls_limit. The
+    // count is refused before any reference is looked up, so the layers need not be uploaded.
     const layers = Array.from({ length: 10_921 }, (_, i) => blobOf(`layer ${i}`));
     const image = makeImage(layers);
-    const blobs = [image.config, ...layers];
-    for (let next = 0; next < blobs.length; next += 32) {
-      const answers = await Promise.all(blobs.slice(next, next + 32).map((blob) => pushBlob(t.url, 'acme/layered', blob)));
-      for (const answer of answers) assert.equal(answer.status, 201, await answer.text());
-    }
     const before = await account(api, t.keys.gateway.address);
 
     const response = await pushManifest(t.url, 'acme/layered', 'v1', image.manifest);
