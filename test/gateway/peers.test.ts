@@ -6,22 +6,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestInfo } from '../../src/chain';
 import type { CID } from 'multiformats/cid';
-import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { carBlock, carHeader } from '../../src/ipfs/car';
 import { carModule, ipfsModules } from '../../src/ipfs/esm';
 import { decodeFileNode } from '../../src/ipfs/file-node';
-import { type RunningGateway, startGateway } from '../../src/gateway';
+import { startGateway } from '../../src/gateway';
 import { MAX_CAR_SECTION_BYTES } from '../../src/gateway/peers/car-stream';
 import { PeerClient, PeerError, peerLabel } from '../../src/gateway/peers/peer-client';
 import { cacheFileName } from '../../src/gateway/storage/blob-cache';
 import { blobOf, makeImage, ociErrors, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { sample } from './helpers/metrics';
+import { PeerReplicas } from './helpers/peer-replicas';
 
 type Mode = 'other-bytes' | 'cut-short' | 'cut-car' | 'stall' | 'silent' | 'repeats';
 
@@ -92,23 +91,8 @@ describe('peers', () => {
 
   let a: TestGateway;
   let image: ImageParts;
-  const dirs: string[] = [];
-  const stores: EmbeddedBlobStore[] = [];
-  const gateways: RunningGateway[] = [];
-
-  /** A read-only gateway with a store of its own, fetching from `peers`. */
-  async function gatewayWith(peers: string[]): Promise<{ gateway: RunningGateway; store: EmbeddedBlobStore; logs: string[] }> {
-    const dir = mkdtempSync(join(tmpdir(), 'hcr-peer-gateway-'));
-    dirs.push(dir);
-    const store = await EmbeddedBlobStore.open(embeddedIpfsDir(dir));
-    stores.push(store);
-    const logs: string[] = [];
-    // A stalling peer is given up on after 3 s: quick enough for the tests of stalling peers, and
-    // long enough that an honest one serving 45 MiB on a busy machine is not taken for one.
-    const gateway = await startGateway({ api: a.chain.api, blobStore: store, dataDir: dir, port: 0, auth: { enabled: false }, peers, peerStallMs: 3_000, log: (line) => logs.push(line) });
-    gateways.push(gateway);
-    return { gateway, store, logs };
-  }
+  const replicas = new PeerReplicas(() => a.chain.api);
+  const gatewayWith = (peers: string[]) => replicas.start(peers);
 
   before(async () => {
     a = await startTestGateway();
@@ -116,10 +100,8 @@ describe('peers', () => {
     await pushImage(a.url, 'acme/web', 'v1', image);
   });
   after(async () => {
-    for (const gateway of gateways) await gateway.close();
-    for (const store of stores) await store.close().catch(() => undefined);
+    await replicas.close();
     await a?.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('fetches what it lacks from a peer, verified, keeps it pinned, and serves it once the peer is gone', async () => {
@@ -138,21 +120,19 @@ describe('peers', () => {
     // The blob cache holds the layer as a second name of the file the store wrote, not a copy.
     const leafFile = await b.store.leafFileOf(layerCid);
     assert.ok(leafFile, 'the store keeps the layer as one file');
-    const cached = statSync(join(dirs[dirs.length - 1], 'gateway', 'cache', cacheFileName(image.layers[0].digest)));
+    const cached = statSync(join(b.dataDir, 'gateway', 'cache', cacheFileName(image.layers[0].digest)));
     assert.equal(cached.ino, statSync(leafFile).ino, 'the cached layer is a hard link of the store\'s file');
     assert.equal(cached.size, image.layers[0].bytes.length);
 
     // Without A: B serves from its own store (its blob cache cleared, so IPFS is read).
-    const fresh = await startGateway({ api: a.chain.api, blobStore: b.store, dataDir: mkdtempSync(join(dirs[dirs.length - 1], 'again-')), port: 0, auth: { enabled: false }, peers: ['http://127.0.0.1:9'], peerStallMs: 1_000 });
-    gateways.push(fresh);
+    const fresh = replicas.adopt(await startGateway({ api: a.chain.api, blobStore: b.store, dataDir: mkdtempSync(join(b.dataDir, 'again-')), port: 0, auth: { enabled: false }, peers: ['http://127.0.0.1:9'], peerStallMs: 1_000 }));
     const layer = await fetch(`${fresh.url}/v2/acme/web/blobs/${image.layers[0].digest}`);
     assert.deepEqual(Buffer.from(await layer.arrayBuffer()), image.layers[0].bytes);
 
     // A range first: the whole blob is checked against its digest before the range goes out, and
     // then cached as a link too.
-    const rangedDir = mkdtempSync(join(dirs[dirs.length - 1], 'ranged-'));
-    const ranged = await startGateway({ api: a.chain.api, blobStore: b.store, dataDir: rangedDir, port: 0, auth: { enabled: false }, peers: ['http://127.0.0.1:9'], peerStallMs: 1_000 });
-    gateways.push(ranged);
+    const rangedDir = mkdtempSync(join(b.dataDir, 'ranged-'));
+    const ranged = replicas.adopt(await startGateway({ api: a.chain.api, blobStore: b.store, dataDir: rangedDir, port: 0, auth: { enabled: false }, peers: ['http://127.0.0.1:9'], peerStallMs: 1_000 }));
     const part = await fetch(`${ranged.url}/v2/acme/web/blobs/${image.layers[0].digest}`, { headers: { Range: 'bytes=10-19' } });
     assert.equal(part.status, 206);
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), image.layers[0].bytes.subarray(10, 20));

@@ -1,21 +1,23 @@
 // The gateway's BlobStore with peers behind it: what the local store lacks is fetched from the
 // peers' trustless endpoints (verified-dag.ts), stored and pinned here as it passes, and streamed
-// on at once: the first bytes of a pull-through do not wait for the last. Everything else goes
-// to the local store unchanged. Sizes come from the file's root block (fetched alone, checked).
+// on at once: the first bytes of a pull-through do not wait for the last. Pulls of one file at
+// the same time share one fetch (shared-fetch.ts). Everything else goes to the local store
+// unchanged. Sizes come from the file's root block (fetched alone, checked).
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
 import { type BlobStat, BlobNotFoundError, type BlobStore, type ByteSource, type GetOptions } from '../../ipfs';
 import type { DagBlock } from '../../ipfs/blob-store';
 import { parseBlobCid } from '../../ipfs/cid';
-import { dagCborModule, ipfsModules } from '../../ipfs/esm';
+import { dagCborModule, type IpfsModules, ipfsModules } from '../../ipfs/esm';
 import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { clampRange, toReadable } from '../../ipfs/streams';
 import type { GatewayBlobStore } from '../storage/blob-store';
-import { BlockChannel } from './block-channel';
 import { attachTicket, FetchedPins, fetchTicketOf } from './fetched-pins';
 import { PeerClient } from './peer-client';
+import { SharedFetch } from './shared-fetch';
 import { DEFAULT_SLOW_PEER_RULE, type SlowPeerRule, SlowPeers } from './slow-peers';
-import { blockFromPeers, type PeerLog, type PeerObserver, verifiedFile } from './verified-dag';
+import { storedFetch } from './stored-fetch';
+import { blockFromPeers, type PeerLog, type PeerObserver, verifiedFile, type VerifiedFileBlock } from './verified-dag';
 
 export interface PeerOptions {
   /** Base URLs of other gateways (or any IPFS trustless gateway). */
@@ -115,6 +117,8 @@ class PeerFetcher {
   readonly #slowRule: SlowPeerRule;
   readonly #slow = new SlowPeers();
   readonly #pins: FetchedPins;
+  /** Fetches of whole files that reads may join, by CID. */
+  readonly #shared = new Map<string, SharedFetch>();
 
   constructor(store: BlobStore, peers: readonly PeerClient[], log: PeerLog, observer: PeerObserver | undefined, slowRule: SlowPeerRule) {
     this.#store = store;
@@ -160,68 +164,61 @@ class PeerFetcher {
   /**
    * The file's bytes (or a range of them) from peers, stored and pinned here on the way when the
    * whole file passes. Resolves once the root block has arrived, so a file no peer has rejects
-   * here, before a response is started.
+   * here, before a response is started. Reads of the whole file share one fetch while they can
+   * (shared-fetch.ts); a range has a fetch of its own.
    */
   async get(cid: string, options: GetOptions = {}): Promise<Readable> {
     const m = await ipfsModules();
     const root = parseBlobCid(m, cid);
-    const blocks = verifiedFile(m, root, this.#slow.order(this.#peers), this.#log, options.signal, this.#observer, this.#slowRule)[Symbol.asyncIterator]();
-    const first = await blocks.next();
-    if (first.done) throw new BlobNotFoundError(cid, `no peer sent ${cid}`);
-    const size = fileSize(decodeFileNode(m, root, first.value.bytes));
-    const range = clampRange(size, options.offset, options.length);
-    const channel = new BlockChannel();
+    if ((options.offset ?? 0) !== 0 || options.length !== undefined) return this.#fetchAlone(m, cid, root, options);
+    const openTicket = () => this.#pins.open(cid);
+    const running = this.#shared.get(cid);
+    const joined = (running?.joinable ? await running.join(openTicket, options.signal) : undefined) ?? (await this.#share(m, cid, root).join(openTicket, options.signal));
+    // A fetch just started ended before this read could join it (another read of it failed at once): read alone.
+    return joined ?? this.#fetchAlone(m, cid, root, options);
+  }
+
+  /** A fetch of `cid` that whole-file reads starting from now on join, while it holds the file's start. */
+  #share(m: IpfsModules, cid: string, root: CID): SharedFetch {
+    const shared = new SharedFetch({
+      cid,
+      log: this.#log,
+      start: (signal) => storedFetch(this.#store, this.#log, m, cid, root, this.#verifiedFile(m, root, signal)[Symbol.asyncIterator]()),
+      rest: (from, signal) => this.#rest(m, root, from, signal),
+    });
+    this.#shared.set(cid, shared);
+    void shared.ended.then(() => {
+      if (this.#shared.get(cid) === shared) this.#shared.delete(cid);
+    });
+    return shared;
+  }
+
+  /** The file's bytes from `from` on, verified, on a fetch of their own: a reader that fell behind a shared fetch goes on with them. */
+  async *#rest(m: IpfsModules, root: CID, from: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    for await (const block of this.#verifiedFile(m, root, signal, from)) {
+      const skip = Math.max(from - block.at, 0);
+      if (block.data && skip < block.data.byteLength) yield block.data.subarray(skip);
+    }
+  }
+
+  #verifiedFile(m: IpfsModules, root: CID, signal?: AbortSignal, from = 0): AsyncIterable<VerifiedFileBlock> {
+    return verifiedFile(m, root, this.#slow.order(this.#peers), this.#log, signal, this.#observer, this.#slowRule, from);
+  }
+
+  /** A fetch of the file for this read alone (a range of it: cut from the whole, which is stored). */
+  async #fetchAlone(m: IpfsModules, cid: string, root: CID, options: GetOptions): Promise<Readable> {
+    const fetch = await storedFetch(this.#store, this.#log, m, cid, root, this.#verifiedFile(m, root, options.signal)[Symbol.asyncIterator]());
+    const range = clampRange(fetch.size, options.offset, options.length);
     // What this fetch pins stays only if the digest check of what it read matches (fetched-pins.ts).
     const ticket = this.#pins.open(cid);
-    // Once the store stops taking blocks (it failed: a full disk, a restarted IPFS node), the
-    // file still goes to the client, verified, and is just not kept: a push into a channel no one
-    // reads would wait for ever.
-    let keeping = true;
-    const stopKeeping = () => {
-      keeping = false;
-      channel.fail(new Error('the store stopped taking blocks'));
-    };
-    const storing = this.#store.putBlocks(cid, channel).then(
-      async () => {
-        stopKeeping();
-        this.#log(`fetched ${cid} (${size} bytes) from peers and pinned it`);
-        await ticket.stored(true);
-      },
-      async (error: Error) => {
-        stopKeeping();
-        await ticket.stored(false);
-        this.#log(`${cid} from peers was not kept (${error.message}); it is still sent to the client`);
-      },
-    );
-    const store = async (block: DagBlock) => {
-      if (!keeping) return;
-      try {
-        await channel.push(block);
-      } catch (error) {
-        if (keeping) throw error;
-      }
-    };
+    fetch.follow(ticket);
     async function* bytes(): AsyncGenerator<Uint8Array> {
       let position = 0;
-      let complete = false;
-      try {
-        for (let next: IteratorResult<{ cid: CID; bytes: Uint8Array; data?: Uint8Array }> = first; !next.done; next = await blocks.next()) {
-          await store({ cid: next.value.cid, bytes: next.value.bytes });
-          const data = next.value.data;
-          if (!data) continue;
-          const from = Math.max(range.start - position, 0);
-          const to = Math.min(range.end - position, data.byteLength);
-          if (to > from) yield data.subarray(from, to);
-          position += data.byteLength;
-        }
-        complete = true;
-      } finally {
-        if (complete) channel.close();
-        else {
-          channel.fail(new Error('the download stopped before the whole file arrived'));
-          await blocks.return?.(undefined).catch(() => undefined);
-        }
-        await storing;
+      for await (const data of fetch.bytes) {
+        const from = Math.max(range.start - position, 0);
+        const to = Math.min(range.end - position, data.byteLength);
+        if (to > from) yield data.subarray(from, to);
+        position += data.byteLength;
       }
     }
     return attachTicket(toReadable(bytes(), options.signal), ticket);

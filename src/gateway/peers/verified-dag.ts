@@ -8,6 +8,9 @@
 // A block that recurs in the file (identical chunks: runs of zeros) is sent once by a CAR with
 // `dups=n`, as this registry's own trustless gateway sends them; it is taken from the copy kept
 // when it first came, or, past that memory bound, asked for alone.
+// A walk may also start at a byte of the file (a reader that continues on its own from where it
+// was): the subtrees wholly before it are passed over by the sizes their parents give them, and
+// the first peer is asked for the file from that byte on, as after a failure.
 import type { CID } from 'multiformats/cid';
 import { BlobNotFoundError, BlobStoreError } from '../../ipfs';
 import type { IpfsModules } from '../../ipfs/esm';
@@ -22,6 +25,8 @@ export interface VerifiedFileBlock {
   readonly bytes: Uint8Array;
   /** The file's bytes this block holds (a raw leaf's bytes, a node's inline data), in file order. */
   readonly data?: Uint8Array;
+  /** Where `data` starts in the file. */
+  readonly at: number;
 }
 
 export interface PeerLog {
@@ -117,8 +122,10 @@ function abortWith(outer: AbortSignal | undefined, attempt: AbortController): ()
  * The blocks of the file `root`, verified, depth-first. Peers are asked in order, starting with
  * the one that last served; BlobNotFoundError (naming why each failed) when none has a block.
  * A peer slower than `slow` (slow-peers.ts) is passed over while another has not been found slow.
+ * With `from`, the walk leaves out the subtrees that lie wholly before that byte (the root and
+ * the nodes on the way down still come): the first block with data may start before it.
  */
-export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal, observer?: PeerObserver, slow: SlowPeerRule = DEFAULT_SLOW_PEER_RULE): AsyncGenerator<VerifiedFileBlock> {
+export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal, observer?: PeerObserver, slow: SlowPeerRule = DEFAULT_SLOW_PEER_RULE, from = 0): AsyncGenerator<VerifiedFileBlock> {
   const slowHere = new Set<PeerClient>();
   const pending: CID[] = [root];
   const seen = new SeenBlocks();
@@ -145,7 +152,7 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
       const top = pending[pending.length - 1];
       // The rest of the file from where the last peer stopped; a subtree alone when the bytes
       // left are none (nodes without data), which a byte range cannot name.
-      const resume = top !== root && size !== undefined && position < size;
+      const resume = (top !== root && size !== undefined && position < size) || (top === root && from > 0);
       const depth = resume ? 0 : pending.length - 1;
       // This peer's request ends when the download does, or when the peer is found slow.
       const attempt = new AbortController();
@@ -166,7 +173,7 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
             );
       pace?.awaitBody();
       try {
-        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, attempt.signal, resume ? { from: position } : {});
+        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, attempt.signal, resume ? { from: top === root ? from : position } : {});
         if (!blocks) {
           failures.push(`${peer.url} does not have ${top}`);
           observer?.failed(peer, 'not_found');
@@ -185,16 +192,21 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
           const node = fileNodeOf(m, root, block.cid, block.bytes);
           pending.pop();
           seen.add(block.cid, block.bytes);
-          if (node.kind === 'file') for (let i = node.links.length - 1; i >= 0; i--) pending.push(node.links[i].cid);
           progressed = true;
           current = (current + tried) % peers.length;
           const data = node.kind === 'raw' ? node.bytes : node.data;
           if (block.cid.toV1().equals(root.toV1())) size = fileSize(node);
+          const at = position;
           position += data?.byteLength ?? 0;
+          if (node.kind === 'file') {
+            const passedOver = position < from ? linksBefore(node, from - position) : { count: 0, bytes: 0 };
+            position += passedOver.bytes;
+            for (let i = node.links.length - 1; i >= passedOver.count; i--) pending.push(node.links[i].cid);
+          }
           if (size !== undefined && position > size) throw new NotAFileError(`the blocks of ${root} hold more than the ${size} bytes its root says the file has`);
           barren = data?.byteLength ? 0 : barren + 1;
           if (barren > MAX_BLOCKS_WITHOUT_BYTES) throw new NotAFileError(`${barren} blocks of ${root} in a row hold none of the file's bytes; no importer writes a file so, and walking it could take without end`);
-          yield { cid: block.cid, bytes: block.bytes, data };
+          yield { cid: block.cid, bytes: block.bytes, data, at };
           pace?.resume();
         }
         if (pending.length > depth) throw new PeerError(peer.url, `ended the CAR of ${top} before its last block`, 'cut_short');
@@ -221,6 +233,19 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
     }
   }
   if (size !== undefined && position !== size) throw new NotAFileError(`the blocks of ${root} hold ${position} bytes where its root says the file has ${size}`);
+}
+
+/**
+ * How many of a node's first links lie wholly within the next `bytes` of the file, and the bytes
+ * they hold, by the sizes the node gives them (as a peer answering entity-bytes reads them too).
+ * Sizes that lie put the walk at another byte than the one asked for: the bytes then fail the
+ * digest check of the read, as any other wrong bytes do.
+ */
+function linksBefore(node: Extract<FileNode, { kind: 'file' }>, bytes: number): { count: number; bytes: number } {
+  let count = 0;
+  let passed = 0;
+  while (count < node.links.length && passed + node.links[count].size <= bytes) passed += node.links[count++].size;
+  return { count, bytes: passed };
 }
 
 function fileNodeOf(m: IpfsModules, root: CID, cid: CID, bytes: Uint8Array): FileNode {
