@@ -3,27 +3,12 @@
 // a size (64GiB by default, 0 for no quota), and a value that is none is named with its fix.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Command } from 'commander';
-import { registerGateway } from '../../src/cli/commands/gateway';
-import { applyConfig } from '../../src/config/apply';
 import { ConfigError, parseConfig } from '../../src/config/file';
+import { gatewayCommandOptions } from './helpers/gateway-command-options';
 
-/** `--upload-quota` as `hcr --config FILE gateway <argv>` would get it, its action replaced by a capture. */
+/** `--upload-quota` as `hcr --config FILE <argv>` would get it. */
 async function uploadQuotaFlag(argv: string[], yaml: string, env: NodeJS.ProcessEnv = {}): Promise<unknown> {
-  const saved = process.env;
-  process.env = { ...saved, ...env };
-  if (!('GATEWAY_UPLOAD_QUOTA' in env)) delete process.env.GATEWAY_UPLOAD_QUOTA;
-  try {
-    const program = new Command('hcr').exitOverride();
-    registerGateway(program);
-    let opts: Record<string, unknown> | undefined;
-    for (const command of program.commands) command.action((...args: unknown[]) => void (opts = (args.at(-1) as Command).opts()));
-    program.hook('preAction', (_program, command) => applyConfig(command, parseConfig(yaml), process.env));
-    await program.parseAsync(argv, { from: 'user' });
-    return opts?.uploadQuota;
-  } finally {
-    process.env = saved;
-  }
+  return (await gatewayCommandOptions(argv, yaml, env, ['GATEWAY_UPLOAD_QUOTA'])).uploadQuota;
 }
 
 describe('gateway.uploadQuota', () => {

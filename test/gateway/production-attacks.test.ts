@@ -11,10 +11,8 @@ import { createRequire } from 'node:module';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { parse } from 'yaml';
-import { Command } from 'commander';
-import { registerGateway } from '../../src/cli/commands/gateway';
-import { applyConfig } from '../../src/config/apply';
 import { parseConfig } from '../../src/config/file';
+import { gatewayCommandOptions } from '../cli/helpers/gateway-command-options';
 import { KuboBlobStore, startEmbeddedIpfs } from '../../src/ipfs';
 import { startWalletApiServer } from '../../src/wallet-api';
 import { createServer, request as httpRequest } from 'node:http';
@@ -58,21 +56,8 @@ async function issueDated(caDir: string, out: string, start: string, end: string
 }
 
 /** The options `hcr gateway <argv>` would run with, the configuration file `yaml` applied as the CLI applies it. */
-async function gatewayFlags(argv: string[], yaml: string, vars: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
-  const saved = { ...process.env };
-  process.env = { ...process.env, ...vars };
-  if (!('GATEWAY_METRICS_ALLOW' in vars)) delete process.env.GATEWAY_METRICS_ALLOW;
-  try {
-    const program = new Command('hcr').exitOverride();
-    registerGateway(program);
-    let opts: Record<string, unknown> | undefined;
-    for (const command of program.commands) command.action((...args: unknown[]) => void (opts = (args.at(-1) as Command).opts()));
-    program.hook('preAction', (_program, command) => applyConfig(command, parseConfig(yaml), process.env));
-    await program.parseAsync(['gateway', ...argv], { from: 'user' });
-    return opts!;
-  } finally {
-    process.env = saved;
-  }
+function gatewayFlags(argv: string[], yaml: string, vars: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
+  return gatewayCommandOptions(['gateway', ...argv], yaml, vars, ['GATEWAY_METRICS_ALLOW']);
 }
 
 /** The label values a metric's samples carry for `label`. */
