@@ -39,6 +39,7 @@ import { Mirror } from './mirror/mirror';
 import { mirrorRoutes } from './mirror/routes';
 import type { PeerClient, PeerFailure } from './peers/peer-client';
 import { withPeers } from './peers/peer-store';
+import { sharedFetchMemory } from './peers/shared-fetch';
 import type { SlowPeerRule } from './peers/slow-peers';
 import { BlobNotFoundError } from '../ipfs';
 import { RecordedCids } from './trustless/recorded-cids';
@@ -187,6 +188,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     received: (peer: PeerClient, bytes: number) => metrics.peerBytes.inc({ peer: peer.label }, bytes),
     failed: (peer: PeerClient, reason: PeerFailure) => metrics.peerFailures.inc({ peer: peer.label, reason }),
   };
+  if (metrics && options.peers?.length) metrics.watchSharedFetches(() => sharedFetchMemory.held);
   const store = withPeers(timed, { peers: options.peers ?? [], stallMs: options.peerStallMs, slowPeer: options.slowPeer, log: (line) => log(`peers: ${line}`), observer: peerObserver });
   let stopping = false;
   const dir = join(options.dataDir, 'gateway');

@@ -36,6 +36,7 @@ export class GatewayMetrics {
 
   /** The live mirror's status, read at each scrape (watchMirror). */
   #mirror?: () => MirrorCounts;
+  #sharedFetchesWatched = false;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hcr_gateway_' });
@@ -76,6 +77,24 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect: () => {
         lastPass.set(read().lastPassBlock ?? 0);
+      },
+    });
+  }
+
+  /**
+   * Reports what the shared peer fetches of this process hold in memory, read at each scrape:
+   * bytes kept for readers behind a fetch's fastest one and for reads yet to join, bounded by
+   * the process's bound on all of them together.
+   */
+  watchSharedFetches(heldBytes: () => number): void {
+    if (this.#sharedFetchesWatched) return;
+    this.#sharedFetchesWatched = true;
+    const held = new Gauge({
+      name: 'hcr_gateway_peer_shared_fetch_bytes',
+      help: 'Bytes the shared peer fetches of this process hold in memory now, for clients behind the fastest one and pulls yet to join (at most 256 MiB together)',
+      registers: [this.registry],
+      collect: () => {
+        held.set(heldBytes());
       },
     });
   }

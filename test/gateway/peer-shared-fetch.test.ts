@@ -217,6 +217,32 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
     await eventually('the blob is pinned', () => b.store.isPinned(cid));
   });
 
+  it('what the shared fetches hold is on /metrics, and goes when their clients do', { timeout: 60_000 }, async () => {
+    const { layer } = await pushed('acme/metered', 16 * MiB);
+    const peer = await relayOfA();
+    const b = await replica([peer.url]);
+    const held = async () => sample(await (await fetch(`${b.url}/metrics`)).text(), 'hcr_gateway_peer_shared_fetch_bytes');
+    const base = await held();
+    assert.notEqual(base, undefined, 'a gateway with peers reports what its shared fetches hold');
+    // A client reads 8 MiB and stops: its fetch keeps the blob's start for pulls yet to join.
+    const stopped = await open(`${b.url}/v2/acme/metered/blobs/${layer.digest}`);
+    let got = 0;
+    await new Promise<void>((resolve) => {
+      const take = (chunk: Buffer) => {
+        got += chunk.length;
+        if (got < 8 * MiB) return;
+        stopped.pause();
+        stopped.off('data', take);
+        resolve();
+      };
+      stopped.on('data', take);
+    });
+    const holding = (await held())! - base!;
+    assert.ok(holding >= 6 * MiB && holding <= SHARED_WINDOW_BYTES + 2 * MiB, `the metric says ${(holding / MiB).toFixed(1)} MiB held`);
+    stopped.destroy();
+    await eventually('what the fetch held is let go of', async () => (await held())! <= base!);
+  });
+
   it('past the bound on what all shared fetches hold, a client that stopped reading holds none of what it read', { timeout: 60_000 }, async () => {
     const { layer } = await pushed('acme/bounded', 24 * MiB);
     const peer = await relayOfA();
