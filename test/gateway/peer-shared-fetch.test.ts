@@ -94,6 +94,23 @@ function bodyOf(response: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** Reads at least `bytes` of a response's body, then pauses it; resolves with what was read. */
+function readThenStop(response: IncomingMessage, bytes: number): Promise<Buffer[]> {
+  const read: Buffer[] = [];
+  let got = 0;
+  return new Promise((resolve) => {
+    const take = (chunk: Buffer) => {
+      read.push(chunk);
+      got += chunk.length;
+      if (got < bytes) return;
+      response.pause();
+      response.off('data', take);
+      resolve(read);
+    };
+    response.on('data', take);
+  });
+}
+
 async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -226,17 +243,7 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
     assert.notEqual(base, undefined, 'a gateway with peers reports what its shared fetches hold');
     // A client reads 8 MiB and stops: its fetch keeps the blob's start for pulls yet to join.
     const stopped = await open(`${b.url}/v2/acme/metered/blobs/${layer.digest}`);
-    let got = 0;
-    await new Promise<void>((resolve) => {
-      const take = (chunk: Buffer) => {
-        got += chunk.length;
-        if (got < 8 * MiB) return;
-        stopped.pause();
-        stopped.off('data', take);
-        resolve();
-      };
-      stopped.on('data', take);
-    });
+    await readThenStop(stopped, 8 * MiB);
     const holding = (await held())! - base!;
     assert.ok(holding >= 6 * MiB && holding <= SHARED_WINDOW_BYTES + 2 * MiB, `the metric says ${(holding / MiB).toFixed(1)} MiB held`);
     stopped.destroy();
@@ -254,19 +261,7 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
       const base = sharedFetchMemory.held;
       // A client reads 12 MiB and stops: its fetch would keep all of it for reads yet to join.
       const stopped = await open(url);
-      const read: Buffer[] = [];
-      let got = 0;
-      await new Promise<void>((resolve) => {
-        const take = (chunk: Buffer) => {
-          read.push(chunk);
-          got += chunk.length;
-          if (got < 12 * MiB) return;
-          stopped.pause();
-          stopped.off('data', take);
-          resolve();
-        };
-        stopped.on('data', take);
-      });
+      const read = await readThenStop(stopped, 12 * MiB);
       await delay(300);
       assert.ok(sharedFetchMemory.held - base <= sharedFetchBounds.memoryBytes, `shared fetches hold ${((sharedFetchMemory.held - base) / MiB).toFixed(1)} MiB`);
       // A pull starting now gets the blob (on a fetch of its own), and the stopped one the rest.
