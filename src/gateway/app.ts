@@ -287,15 +287,17 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   app.use(ociErrorMiddleware(log));
 
   const ttl = options.unreferencedTtlMs ?? 24 * 60 * 60 * 1000;
-  const sweep = (now?: number) => sweepUnreferenced({ uploads: context.uploads, local, cache, store, chain }, ttl, now);
+  const sweep = (now?: number) => sweepUnreferenced({ gatewayDir: dir, uploads: context.uploads, local, cache, store, chain }, ttl, now);
   const interval = options.cleanupIntervalMs ?? 60 * 60 * 1000;
   const sweepAndReport = () =>
     sweep()
-      .then(({ uploads, blobs, ipfs }) => {
+      .then(({ uploads, blobs, ipfs, imports, importsCutShort }) => {
+        for (const folder of importsCutShort) log(`cleanup: ${folder} is left by an import cut short while it moved its records in, so some of its records are in place and some are not: import the same bundle again, which writes them whole, then remove the folder (the earlier versions of the records it replaced are in its previous/ folder, by folder and name)`);
         const files = ipfs?.removedLeafFiles ?? 0;
-        if (uploads + blobs + (ipfs?.removedBlocks ?? 0) + files === 0) return;
+        if (uploads + blobs + imports + (ipfs?.removedBlocks ?? 0) + files === 0) return;
         const blocks = ipfs ? `, ${ipfs.removedBlocks} unpinned IPFS blocks${files ? ` and ${files} leaf files` : ''} (${(ipfs.freedBytes / 2 ** 20).toFixed(1)} MiB)` : '';
-        log(`cleanup: removed ${uploads} unfinished uploads, ${blobs} unreferenced blobs${blocks}`);
+        const staging = imports ? `, ${imports} staging folders of imports that never ended` : '';
+        log(`cleanup: removed ${uploads} unfinished uploads, ${blobs} unreferenced blobs${staging}${blocks}`);
       })
       .catch((error) => log(`cleanup: ${(error as Error).message}`));
   const timer = interval > 0 ? setInterval(sweepAndReport, interval) : undefined;

@@ -5,8 +5,10 @@
 // the chain or IPFS cannot answer, the blob is left for the next sweep. With the embedded IPFS
 // store, which has no GC of its own, the sweep then deletes the blocks no pin reaches that are
 // older than the same limit (younger ones may belong to an upload still arriving); with Kubo,
-// that is left to Kubo's GC.
+// that is left to Kubo's GC. Imports killed before they ended left their staging folders: those
+// go too, after the same time (bundles/abandoned-imports.ts).
 import type { GarbageCollection } from '../ipfs';
+import { sweepAbandonedImports } from './bundles/abandoned-imports';
 import type { ChainReader } from './resolve/chain-reader';
 import type { BlobCache } from './storage/blob-cache';
 import type { GatewayBlobStore } from './storage/blob-store';
@@ -18,9 +20,13 @@ export interface SweepResult {
   readonly blobs: number;
   /** What the embedded IPFS store's garbage collection removed (absent with Kubo). */
   readonly ipfs?: GarbageCollection;
+  /** Staging folders of killed imports removed. */
+  readonly imports: number;
+  /** Staging folders kept because their import was cut short while it moved its records in. */
+  readonly importsCutShort: readonly string[];
 }
 
-export async function sweepUnreferenced(deps: { uploads: UploadSessions; local: LocalBlobs; cache: BlobCache; store: GatewayBlobStore; chain: ChainReader }, maxAgeMs: number, now = Date.now()): Promise<SweepResult> {
+export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: UploadSessions; local: LocalBlobs; cache: BlobCache; store: GatewayBlobStore; chain: ChainReader }, maxAgeMs: number, now = Date.now()): Promise<SweepResult> {
   const cutoff = now - maxAgeMs;
   const stale = await deps.uploads.startedBefore(cutoff);
   for (const session of stale) await deps.uploads.remove(session);
@@ -37,6 +43,7 @@ export async function sweepUnreferenced(deps: { uploads: UploadSessions; local: 
     await deps.cache.remove(blob.digest);
     blobs++;
   }
+  const imports = await sweepAbandonedImports(deps.gatewayDir, cutoff);
   const ipfs = await deps.store.collectGarbage?.(cutoff);
-  return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}) };
+  return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}), imports: imports.removed, importsCutShort: imports.cutShort };
 }

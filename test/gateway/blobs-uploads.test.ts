@@ -1,9 +1,10 @@
 // Blobs and uploads: monolithic, POST then PUT, chunked PATCH with Content-Range (416 for
 // out-of-order and repeated chunks), upload status, cancel, cross-repository mount, digest
-// checks, GET with Range, HEAD, and the cleanup of blobs no manifest references.
+// checks, GET with Range, HEAD, and the cleanup of blobs no manifest references (and of what killed
+// imports left).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { storeDigestInfo, submitTx } from '../../src/chain';
 import { join } from 'node:path';
 import { digestOf, ociErrors, pushBlob, randomBlob } from './helpers/oci-client';
@@ -210,8 +211,14 @@ describe('blobs and uploads', () => {
     await startUpload('acme/sweep');
     const uploadsDir = join(t.dataDir, 'gateway', 'uploads');
     assert.ok(readdirSync(uploadsDir).length > 0);
+    // A staging folder an import killed before it moved its records in left behind.
+    const staging = join(t.dataDir, 'gateway', '.import-killed');
+    mkdirSync(join(staging, 'blobs'), { recursive: true });
+    writeFileSync(join(staging, 'blobs', `${blob.digest.replace(':', '-')}.json`), '{}');
     const result = await t.gateway.gateway.sweep(Date.now() + 48 * 3600_000);
     assert.ok(result.blobs >= 2 && result.uploads >= 1);
+    assert.equal(result.imports, 1);
+    assert.equal(existsSync(staging), false, 'the staging folder of a killed import stays');
     assert.equal(readdirSync(uploadsDir).length, 0);
     assert.equal(existsSync(join(t.dataDir, 'gateway', 'blobs', `${blob.digest.replace(':', '-')}.json`)), false);
     assert.equal(await t.store.isPinned(cid), false, 'the unreferenced blob is still pinned');

@@ -15,9 +15,13 @@ export class RecordWriteError extends Error {
 
 /** The folders under `<data dir>/gateway/` an import writes records to. */
 export type RecordFolder = 'blobs' | 'imported';
-const FOLDERS: readonly RecordFolder[] = ['blobs', 'imported'];
+export const RECORD_FOLDERS: readonly RecordFolder[] = ['blobs', 'imported'];
+/** How a staging folder's name begins (`<data dir>/gateway/.import-<random>`). */
+export const STAGING_PREFIX = '.import-';
 
 interface Move {
+  readonly folder: RecordFolder;
+  readonly name: string;
   readonly from: string;
   readonly to: string;
 }
@@ -31,13 +35,13 @@ export class StagedRecords {
 
   private constructor(gatewayDir: string) {
     this.#gatewayDir = gatewayDir;
-    this.#stagingDir = join(gatewayDir, `.import-${randomBytes(6).toString('hex')}`);
+    this.#stagingDir = join(gatewayDir, `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
   }
 
   /** A staging area under `gatewayDir` (`<data dir>/gateway`), with a folder for each of the record folders. */
   static async open(gatewayDir: string): Promise<StagedRecords> {
     const staged = new StagedRecords(gatewayDir);
-    for (const folder of FOLDERS) await mkdir(join(staged.#stagingDir, folder), { recursive: true });
+    for (const folder of RECORD_FOLDERS) await mkdir(join(staged.#stagingDir, folder), { recursive: true });
     return staged;
   }
 
@@ -53,18 +57,20 @@ export class StagedRecords {
    */
   async commit(): Promise<void> {
     const moves: Move[] = [];
-    for (const folder of FOLDERS) {
+    for (const folder of RECORD_FOLDERS) {
       const target = join(this.#gatewayDir, folder);
       await mkdir(target, { recursive: true });
       const names = (await readdir(this.folder(folder))).filter((name) => name.endsWith('.json')).sort();
-      for (const name of names) moves.push({ from: join(this.folder(folder), name), to: join(target, name) });
+      for (const name of names) moves.push({ folder, name, from: join(this.folder(folder), name), to: join(target, name) });
     }
+    // Kept under their folder and name (previous/blobs/x.json was gateway/blobs/x.json), so that
+    // what a commit cut short leaves here says where each file goes back.
     const previous = join(this.#stagingDir, 'previous');
-    await mkdir(previous);
+    for (const folder of RECORD_FOLDERS) await mkdir(join(previous, folder), { recursive: true });
     const done: { to: string; kept?: string }[] = [];
     try {
-      for (const [i, move] of moves.entries()) {
-        const kept = join(previous, String(i));
+      for (const move of moves) {
+        const kept = join(previous, move.folder, move.name);
         const replaces = await link(move.to, kept).then(
           () => true,
           (error: NodeJS.ErrnoException) => {
@@ -87,7 +93,7 @@ export class StagedRecords {
       }
       if (unrestored.length) {
         this.#holdsEarlierVersions = true;
-        throw new RecordWriteError(`${(error as Error).message}; and ${unrestored.join(', ')} could not be put back as they were (their earlier versions are in ${previous}): move them back by hand before importing again`);
+        throw new RecordWriteError(`${(error as Error).message}; and ${unrestored.join(', ')} could not be put back as they were (their earlier versions are in ${previous}, under the same folder and name): move them back by hand before importing again`);
       }
       throw error;
     }
