@@ -120,6 +120,11 @@ describe('GET /mirror, a page at a time', () => {
       path = next.next;
     }
     assert.equal(seen.size, 250);
+    // A `last` that names no tag: the page starts at the first tag after it.
+    const between = (await (await fetch(`${url}/mirror?n=2&last=${encodeURIComponent('acme/paged:t0995')}`)).json()) as MirrorStatus;
+    assert.deepEqual(between.tags.map((tag) => tag.tag), ['t100', 't101']);
+    const past = (await (await fetch(`${url}/mirror?last=${encodeURIComponent('acme/paged:u')}`)).json()) as MirrorStatus & { next?: string };
+    assert.deepEqual([past.tags.length, past.next], [0, undefined]);
 
     const big = (await (await fetch(`${url}/mirror?n=100000`)).json()) as MirrorStatus;
     assert.equal(big.tags.length, 250, 'n is capped at 1000, which is more than there are');

@@ -82,6 +82,12 @@ export class Mirror {
   readonly #spaces: readonly string[];
   readonly #startedAt = new Date().toISOString();
   readonly #tags = new Map<string, MirroredTag>();
+  /**
+   * The tags ordered by key (`repository:tag`), kept until the next change: GET /mirror pages
+   * through them, and sorting every tag for each request cost a large mirror's gateway
+   * O(n log n) per request, which anyone allowed to read the status could ask for at will.
+   */
+  #ordered?: readonly MirroredTag[];
   /** The trees of the manifests listed tags name, pinned here already: later passes skip them. */
   readonly #held = new PinnedTrees();
   /** Missing tags: when each is tried next, and how long it waited last. */
@@ -167,8 +173,8 @@ export class Mirror {
 
   status(): MirrorStatus {
     // Ordered by key as strings compare, the order GET /mirror pages in (status-page.ts).
-    const key = (tag: MirroredTag) => `${tag.repository}:${tag.tag}`;
-    const tags = [...this.#tags.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    this.#ordered ??= [...this.#tags.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, tag]) => tag);
+    const tags = this.#ordered;
     return {
       spaces: this.#spaces,
       startedAt: this.#startedAt,
@@ -219,7 +225,7 @@ export class Mirror {
     // What the chain no longer lists (a tag gone, an image no longer the owner's) is not shown.
     for (const key of [...this.#tags.keys()]) {
       if (listed.has(key)) continue;
-      this.#tags.delete(key);
+      this.#deleteTag(key);
       this.#backoff.delete(key);
     }
     const retries: ListedTag[] = [];
@@ -282,7 +288,7 @@ export class Mirror {
       digest = await this.#ctx.resolver.tagDigest(name, tag);
       resolved = true;
       if (!digest) {
-        this.#tags.delete(key);
+        this.#deleteTag(key);
         this.#backoff.delete(key);
         return;
       }
@@ -301,10 +307,19 @@ export class Mirror {
         this.#ctx.log(`mirror: ${key} (${digest}) is pinned here`);
       }
       this.#backoff.delete(key);
-      if (before?.state !== 'mirrored' || before.digest !== digest) this.#tags.set(key, { repository: name.full, tag, digest, state: 'mirrored', since: new Date().toISOString() });
+      if (before?.state !== 'mirrored' || before.digest !== digest) this.#setTag(key, { repository: name.full, tag, digest, state: 'mirrored', since: new Date().toISOString() });
     } catch (error) {
       this.#missing(key, name, tag, resolved ? digest : before?.digest, error as Error, before);
     }
+  }
+
+  #setTag(key: string, tag: MirroredTag): void {
+    this.#tags.set(key, tag);
+    this.#ordered = undefined;
+  }
+
+  #deleteTag(key: string): void {
+    if (this.#tags.delete(key)) this.#ordered = undefined;
   }
 
   #missing(key: string, name: RepositoryName, tag: string, digest: string | undefined, error: Error, before: MirroredTag | undefined): void {
@@ -314,7 +329,7 @@ export class Mirror {
     const wait = sameContent && last ? Math.min(last.wait * 2, MAX_RETRY_MS) : RETRY_MISSING_MS;
     const at = Date.now() + wait;
     this.#backoff.set(key, { at, wait });
-    this.#tags.set(key, {
+    this.#setTag(key, {
       repository: name.full,
       tag,
       digest,

@@ -29,8 +29,20 @@ export function pageQuery(query: Record<string, unknown>): { n: number; last?: s
 
 /** The status with only one page of its tags (which it gives ordered by tagKey). */
 export function statusPage(status: MirrorStatus, page: { n: number; last?: string }, path = '/mirror'): MirrorStatusPage {
-  const after = page.last === undefined ? status.tags : status.tags.filter((tag) => tagKey(tag) > page.last!);
-  const tags = after.slice(0, page.n);
-  const more = after.length > tags.length;
+  const from = page.last === undefined ? 0 : firstAfter(status.tags, page.last);
+  const tags = status.tags.slice(from, from + page.n);
+  const more = status.tags.length > from + tags.length;
   return { ...status, tags, ...(more ? { next: `${path}?n=${page.n}&last=${encodeURIComponent(tagKey(tags[tags.length - 1]))}` } : {}) };
+}
+
+/** The index of the first of `tags` (ordered by tagKey) whose key is after `last`: a binary search, not a pass over every tag. */
+function firstAfter(tags: readonly MirroredTag[], last: string): number {
+  let low = 0;
+  let high = tags.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (tagKey(tags[middle]) > last) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
