@@ -1,6 +1,7 @@
 // Connecting to a chain: check the endpoint answers (a plain probe, so an unreachable node
 // gives one clear message instead of polkadot.js reconnect logs), build the ApiPromise with a
-// deadline, retry with backoff, and refuse chains without the ContainerRegistry pallet.
+// deadline, retry with backoff, and refuse chains without the ContainerRegistry pallet or, when
+// the caller pins one, with another genesis hash.
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApiPromise, HttpProvider, WsProvider } from '@polkadot/api';
 import { WebSocket } from 'ws';
@@ -12,9 +13,11 @@ export interface ConnectOptions {
   readonly retryDelayMs?: number;
   /** Deadline for each attempt; default 10 s. */
   readonly timeoutMs?: number;
+  /** chain.genesisHash: refuse a node that serves another chain (0x and 64 hex digits). */
+  readonly genesisHash?: string;
 }
 
-export type ChainConnectionProblem = 'bad-url' | 'unreachable' | 'not-a-chain' | 'no-registry';
+export type ChainConnectionProblem = 'bad-url' | 'unreachable' | 'not-a-chain' | 'no-registry' | 'wrong-chain';
 
 export class ChainConnectionError extends Error {
   override readonly name = 'ChainConnectionError';
@@ -27,7 +30,7 @@ export class ChainConnectionError extends Error {
 const MAX_RETRY_DELAY_MS = 8_000;
 
 export async function connectChain(url: string, options: ConnectOptions = {}): Promise<ApiPromise> {
-  const { retries = 4, retryDelayMs = 500, timeoutMs = 10_000 } = options;
+  const { retries = 4, retryDelayMs = 500, timeoutMs = 10_000, genesisHash } = options;
   const protocol = protocolOf(url);
   let lastProblem: { problem: ChainConnectionProblem; reason: string } | undefined;
   for (let attempt = 0; attempt <= retries; attempt++) {
@@ -45,7 +48,9 @@ export async function connectChain(url: string, options: ConnectOptions = {}): P
       lastProblem = { problem: 'not-a-chain', reason: String((error as Error)?.message ?? error) };
       continue;
     }
+    // Checked before anything is read or signed, and never retried: another chain stays another chain.
     try {
+      if (genesisHash) assertGenesisHash(api, url, genesisHash);
       assertRegistryPallet(api, url);
     } catch (error) {
       await api.disconnect().catch(() => undefined);
@@ -72,6 +77,17 @@ export function assertRegistryPallet(api: ApiPromise, url: string): void {
     url,
     'no-registry',
     `the chain at ${url} (${runtime}) has no ContainerRegistry pallet (it left Hippius mainnet at spec 9176): run \`hcr devnet\`, or set CHAIN_RPC to a Hippius-based node that still runs the pallet`,
+  );
+}
+
+/** Throws unless the connected chain's genesis hash is the pinned one (chain.genesisHash). */
+function assertGenesisHash(api: ApiPromise, url: string, pinned: string): void {
+  const served = api.genesisHash.toHex();
+  if (served === pinned.trim().toLowerCase()) return;
+  throw new ChainConnectionError(
+    url,
+    'wrong-chain',
+    `the chain at ${url} is another chain than the one pinned: its genesis hash is ${served}, not ${pinned} (chain.genesisHash, --genesis-hash, CHAIN_GENESIS_HASH): point chain.rpc (--chain, CHAIN_RPC) at a node of the pinned chain, or change or remove chain.genesisHash if the chain was meant to change`,
   );
 }
 

@@ -2,11 +2,11 @@
 // and the fix: an unknown key (with the nearest known one), a value of the wrong kind (with an
 // example), a secret that belongs elsewhere, a TLS certificate without its key.
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { type Document, isScalar, parseDocument } from 'yaml';
 import { checkRateLimit, type RateLimit } from '../limits/rate-limiter';
 import { SECRET_KEYS, SETTINGS, type Setting } from './schema';
 import { articleFor } from './url-schemes';
-import { checkMetricsAllowEntry, checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from './values';
+import { checkGenesisHash, checkMetricsAllowEntry, checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from './values';
 
 export type ConfigValue = string | number | boolean | readonly string[] | RateLimit;
 
@@ -37,6 +37,7 @@ export function parseConfig(text: string, file = 'the configuration'): LoadedCon
   if (document.errors.length > 0) {
     throw new ConfigError(file, document.errors.map((error) => `it is not valid YAML: ${error.message.split('\n')[0].replace(/:$/, '')}`));
   }
+  hashesAsWritten(document);
   const root: unknown = document.toJS() ?? {};
   const problems: string[] = [];
   const values = new Map<string, ConfigValue>();
@@ -47,6 +48,15 @@ export function parseConfig(text: string, file = 'the configuration'): LoadedCon
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
   return { file, values };
+}
+
+/** YAML reads an unquoted 0x… as a number, which loses a hash's digits: a hash setting is taken as written. */
+function hashesAsWritten(document: Document): void {
+  for (const [key, setting] of Object.entries(SETTINGS)) {
+    if (setting.type.kind !== 'hash') continue;
+    const node = document.getIn(key.split('.'), true);
+    if (isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'number' && node.source) node.value = node.source;
+  }
 }
 
 const PREFIXES = new Set(Object.keys(SETTINGS).flatMap((key) => key.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
@@ -142,6 +152,14 @@ function checkValue(key: string, setting: Setting, value: unknown): ConfigValue 
         }
       }
       return items;
+    }
+    case 'hash': {
+      if (typeof value !== 'string') return bad('must be a genesis hash, 0x and 64 hex digits');
+      try {
+        return checkGenesisHash(value);
+      } catch (error) {
+        throw new Problem(`${key}: ${(error as Error).message}`);
+      }
     }
     case 'size': {
       if (typeof value !== 'string' && typeof value !== 'number') return bad('must be a size such as 8GiB, 500MB, or 0 for none');

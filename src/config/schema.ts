@@ -14,6 +14,8 @@ export type SettingType =
   | { readonly kind: 'rateLimit' }
   /** Bytes, or a number with a unit: 8GiB, 500MB. */
   | { readonly kind: 'size' }
+  /** A block hash: 0x and 64 hex digits (an unquoted one in YAML is taken as written, not as a number). */
+  | { readonly kind: 'hash' }
   /** A YAML list, or one text with commas between the items; each item checked. */
   | { readonly kind: 'list'; readonly item: 'peerUrl' | 'spaceName' | 'metricsAllow' };
 
@@ -39,10 +41,13 @@ const SPACE_COMMANDS = ['create', 'add-member', 'grant-gateway', 'revoke-gateway
 const GATEWAY = ['gateway', 'mirror'];
 /** The commands that run the content indexer with a flag for its IPFS API. */
 const CONTENT_INDEX = ['processor', 'content-index'];
+/** The commands that connect to the chain and can pin it (`hcr login` never connects). */
+const CHAIN_CLIENTS = [...GATEWAY, ...SPACE_COMMANDS, 'import', 'processor'];
 
 export const SETTINGS: Readonly<Record<string, Setting>> = {
   dataDir: { type: string, help: 'the data dir: chain, Postgres, IPFS blocks, uploads', example: 'dataDir: /var/lib/hcr', flag: { commands: ['dev', 'devnet', ...GATEWAY, 'import'], option: 'dataDir' }, env: 'HCR_DATA_DIR' },
   'chain.rpc': { type: ws, help: 'the chain node\'s RPC', example: 'rpc: wss://node.example.com', flag: { commands: [...GATEWAY, 'processor', 'login', ...SPACE_COMMANDS, 'import'], option: 'chain' }, env: 'CHAIN_RPC' },
+  'chain.genesisHash': { type: { kind: 'hash' }, help: 'the genesis (block #0) hash of the chain to trust: a node that serves another chain is refused before anything is read or signed', example: 'genesisHash: 0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', flag: { commands: CHAIN_CLIENTS, option: 'genesisHash' }, env: 'CHAIN_GENESIS_HASH' },
   'log.format': { type: { kind: 'enum', values: ['json', 'text', 'auto'] }, help: 'log lines as JSON, readable text, or text on a terminal only', example: 'format: json', flag: { commands: GATEWAY, option: 'logFormat' }, env: 'HCR_LOG_FORMAT' },
   'log.level': { type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, help: 'the least severe lines written', example: 'level: info', flag: { commands: GATEWAY, option: 'logLevel' }, env: 'HCR_LOG_LEVEL' },
 

@@ -24,6 +24,15 @@ export function checkSpaceName(name: string): string {
   return checkRepoName(name, 'space');
 }
 
+/** A chain's genesis hash as chain.genesisHash pins it: 0x and 64 hex digits, returned in lower case. */
+export function checkGenesisHash(value: string): string {
+  const hash = value.trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) {
+    throw new Error(`"${value}" is not a genesis hash: give 0x and 64 hex digits (32 bytes), the hash of block #0 of the chain to trust (its node answers chain_getBlockHash with [0]), or leave chain.genesisHash unset to take any chain`);
+  }
+  return hash.toLowerCase();
+}
+
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
 
 /** A size in bytes: a whole number, or one with a unit (`8GiB`, `500 MB`, `1.5TB`); `0` is none. */

@@ -32,6 +32,7 @@ export function startProcessor(options: StartProcessorOptions): ProcessorHandle 
     if (value === undefined) delete env[name];
     else env[name] = String(value);
   }
+  if (options.genesisHash !== undefined) env.CHAIN_GENESIS_HASH = options.genesisHash;
   const main = path.join(PROJECT_ROOT, 'src', 'processor', 'main.ts');
   // A larger young generation lets a batch's short-lived objects die young instead of being
   // copied into the old generation: 32 MB instead of 16 took about a tenth off the sync time in

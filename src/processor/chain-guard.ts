@@ -1,5 +1,7 @@
 // Refuses to index into a database built from another chain, before Subsquid's terser
-// "already indexed block … was not found on chain" and with the way out.
+// "already indexed block … was not found on chain" and with the way out; and, when
+// chain.genesisHash pins the chain, a node of another chain before anything is written (the
+// gateway trusts its index: an index filled from another chain would name that chain's owners).
 import { Client } from 'pg';
 import { connectChainRpc } from '../indexer/chain-rpc';
 
@@ -24,6 +26,22 @@ export async function assertSameChain(dbUrl: string, chainRpc: string, stateSche
   throw new ChainMismatchError(
     `The index database holds another chain: it indexed block #${indexed.height} as ${indexed.hash}, but the chain at ${chainRpc} has ${onChain ?? 'no block'} at that height. ` +
       `Point DB_URL at an empty database for this chain (with hcr dev: start with a fresh --data-dir, or delete its postgres directory along with the chain), or point CHAIN_RPC at the chain this index was built from.`,
+  );
+}
+
+/** Throws unless the chain at `chainRpc` has the genesis hash `pinned` (0x and 64 hex digits, lower case). */
+export async function assertPinnedChain(chainRpc: string, pinned: string): Promise<void> {
+  const rpc = await connectChainRpc(chainRpc);
+  let served: string | null;
+  try {
+    served = await rpc.call<string | null>('chain_getBlockHash', [0]);
+  } finally {
+    await rpc.close();
+  }
+  if (served?.toLowerCase() === pinned) return;
+  throw new ChainMismatchError(
+    `the chain at ${chainRpc} is another chain than the one pinned: its genesis hash is ${served ?? 'unknown'}, not ${pinned} (chain.genesisHash, --genesis-hash, CHAIN_GENESIS_HASH). ` +
+      `Point CHAIN_RPC (--chain) at a node of the pinned chain, or change or remove chain.genesisHash if the chain was meant to change; nothing was indexed.`,
   );
 }
 

@@ -1,4 +1,5 @@
 // The processor's settings from the environment (DB_URL / DB_* are read by Subsquid itself).
+import { checkGenesisHash } from '../config/values';
 import type { ProcessorOptions } from './processor';
 
 export const DEFAULT_CHAIN_RPC = 'ws://127.0.0.1:9944';
@@ -6,6 +7,7 @@ export const DEFAULT_CHAIN_RPC = 'ws://127.0.0.1:9944';
 export function processorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorOptions {
   return {
     chainRpc: env.CHAIN_RPC || DEFAULT_CHAIN_RPC,
+    genesisHash: env.CHAIN_GENESIS_HASH?.trim() ? genesisHashFrom(env.CHAIN_GENESIS_HASH) : undefined,
     rateLimit: optionalInt(env, 'RPC_RATE_LIMIT'),
     from: optionalInt(env, 'FROM_BLOCK'),
     to: optionalInt(env, 'TO_BLOCK'),
@@ -13,6 +15,14 @@ export function processorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): P
     prometheusPort: optionalInt(env, 'PROMETHEUS_PORT'),
     maxBatchBlocks: optionalInt(env, 'PROCESSOR_MAX_BATCH_BLOCKS'),
   };
+}
+
+function genesisHashFrom(raw: string): string {
+  try {
+    return checkGenesisHash(raw);
+  } catch (error) {
+    throw new Error(`CHAIN_GENESIS_HASH: ${(error as Error).message}`);
+  }
 }
 
 /** A whole number ≥ 0 from the environment, or undefined when unset; anything else is refused. */

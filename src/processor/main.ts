@@ -6,7 +6,7 @@ import { TypeormDatabase } from '@subsquid/typeorm-store';
 import { dbUrlFromEnv } from '../indexer/db-url';
 import { runMigrations } from '../indexer/migrations';
 import { PROJECT_ROOT } from '../indexer/project-paths';
-import { assertSameChain } from './chain-guard';
+import { assertPinnedChain, assertSameChain } from './chain-guard';
 import { processorOptionsFromEnv } from './config';
 import { BatchLookahead } from './batch-coalescing';
 import { createBatchHandler } from './handler';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const dbUrl = dbUrlFromEnv();
   // Subsquid's store reads the same variables; make it read exactly this URL.
   process.env.DB_URL = dbUrl;
+  if (options.genesisHash) await assertPinnedChain(options.chainRpc, options.genesisHash);
   await runMigrations(dbUrl);
   await assertSameChain(dbUrl, options.chainRpc);
   const database = new TypeormDatabase({ supportHotBlocks: true, projectDir: PROJECT_ROOT });

@@ -22,6 +22,8 @@ export const REGISTRY_EVENTS = [
 export interface ProcessorOptions {
   /** The node's JSON-RPC endpoint (ws:// or http://). */
   chainRpc: string;
+  /** chain.genesisHash: the genesis hash the node's chain must have (refused before anything is indexed). */
+  genesisHash?: string;
   /** Requests per second to the node; unlimited when absent. */
   rateLimit?: number;
   /** First block to index (default 0). */

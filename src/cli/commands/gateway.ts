@@ -15,6 +15,7 @@ import type { BlobStore } from '../../ipfs/blob-store';
 import type { ApiPromise } from '@polkadot/api';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { optionFromEnv } from '../env-default';
+import { genesisHashOption } from '../genesis-hash-option';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { onReload, onShutdown } from '../shutdown';
 import { checkDoorFlags, type DoorFlags, doorOptions, launchPluginRegistry } from './artifact-doors';
@@ -168,6 +169,7 @@ function listOf(check: (item: string) => string): (value: string, previous: stri
 
 interface GatewayFlags extends DoorFlags {
   chain: string;
+  genesisHash?: string;
   ipfsApi?: string;
   graphql?: string;
   host: string;
@@ -240,6 +242,7 @@ function trustProxyFrom(value: string): TrustProxy {
 function addGatewayOptions(command: Command): Command {
   return command
     .addOption(optionFromEnv('--chain <url>', 'chain RPC (env CHAIN_RPC)', { variable: 'CHAIN_RPC', fallback: `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}` }))
+    .addOption(genesisHashOption())
     .addOption(optionFromEnv('--ipfs-api <url>', 'Kubo RPC API, e.g. http://127.0.0.1:5001 (env IPFS_API); absent: the embedded store in the data dir', { variable: 'IPFS_API' }))
     .addOption(optionFromEnv('--graphql <url>', 'the index\'s GraphQL endpoint (env GRAPHQL_URL); absent: chain storage only', { variable: 'GRAPHQL_URL' }))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -296,7 +299,7 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
   checkDoorFlags(flags);
   const dataDir = dataDirFrom(flags.dataDir);
   openGatewayDataDir(dataDir, !(flags.ipfsApi ?? process.env.IPFS_API ?? '').trim());
-  const api = await connectChain(flags.chain);
+  const api = await connectChain(flags.chain, { genesisHash: flags.genesisHash });
   const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
   const gateway = await launchGateway({
     ...checked,

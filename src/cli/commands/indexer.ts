@@ -7,6 +7,7 @@ import { contentIndexOptionsFromEnv, DEFAULT_IPFS_API } from '../../content-inde
 import { DEFAULTS } from '../../config/defaults';
 import { DEFAULT_MAX_BATCH_BLOCKS } from '../../processor/batch-coalescing';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
+import { genesisHashOption } from '../genesis-hash-option';
 import { printLogLine } from '../log-stream';
 import { onShutdown } from '../shutdown';
 
@@ -17,18 +18,20 @@ export function registerIndexer(program: Command): void {
     .command('processor')
     .description('index the ContainerRegistry pallet into Postgres (DB_URL or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASS)')
     .option('--chain <url>', 'chain RPC (env CHAIN_RPC)', defaultChain())
+    .addOption(genesisHashOption())
     .option('--from <block>', 'first block to index (env FROM_BLOCK)')
     .option('--to <block>', 'last block to index, then exit (env TO_BLOCK)')
     .option('--rate-limit <n>', 'RPC requests per second (env RPC_RATE_LIMIT)')
     .option('--max-batch-blocks <n>', `most finalized blocks written in one transaction; 0 for Subsquid's splits of 10 (env PROCESSOR_MAX_BATCH_BLOCKS, default ${DEFAULT_MAX_BATCH_BLOCKS})`)
     .option('--ipfs-api <url>', 'Kubo RPC API the content indexer reads manifests from (env IPFS_API)', ipfsApiDefault())
     .option('--no-content-index', 'index the chain only, without reading manifests from IPFS (run `hcr content-index` elsewhere)')
-    .action(async (flags: { chain: string; from?: string; to?: string; rateLimit?: string; maxBatchBlocks?: string; ipfsApi: string; contentIndex: boolean }) => {
+    .action(async (flags: { chain: string; genesisHash?: string; from?: string; to?: string; rateLimit?: string; maxBatchBlocks?: string; ipfsApi: string; contentIndex: boolean }) => {
       if (flags.contentIndex) checkContentIndexEnv();
       const dbUrl = dbUrlFromEnv();
       await runMigrations(dbUrl);
       const processor = startProcessor({
         chainRpc: flags.chain,
+        genesisHash: flags.genesisHash || undefined,
         dbUrl,
         from: flags.from === undefined ? undefined : parseNonNegativeInt(flags.from, '--from'),
         to: flags.to === undefined ? undefined : parseNonNegativeInt(flags.to, '--to'),

@@ -3,7 +3,7 @@
 // the record against the chain when it can be reached. A gateway on that data dir then serves
 // the bundle's tags while the chain cannot be reached (saying as of which block).
 import type { Command } from 'commander';
-import { connectChain } from '../../../chain';
+import { ChainConnectionError, connectChain } from '../../../chain';
 import { dataDirFrom, DEFAULTS } from '../../../config/defaults';
 import { BundleError } from '../../../gateway/bundles/bundle-record';
 import { importBundle } from '../../../gateway/bundles/import-bundle';
@@ -13,6 +13,7 @@ import { DEFAULT_MAX_BLOB_BYTES } from '../../../limits/upload-admission';
 import { openBlobStore } from '../../../ipfs';
 import { hideUrlLogins } from '../../../observability/url-logins';
 import { optionFromEnv } from '../../env-default';
+import { genesisHashOption } from '../../genesis-hash-option';
 import { CliError, EXIT } from '../../errors';
 import { jsonText } from '../../json-output';
 import { terminalLines, terminalName } from '../../terminal-text';
@@ -21,6 +22,7 @@ interface ImportFlags {
   dataDir?: string;
   ipfsApi?: string;
   chain: string;
+  genesisHash?: string;
   offline?: boolean;
   /** A number of bytes, as given on the command line or by the configuration file. */
   maxBlobBytes?: string;
@@ -34,6 +36,7 @@ export function registerImport(program: Command): void {
     .option('--data-dir <dir>', `the gateway's data dir to import into (env HCR_DATA_DIR, default ${DEFAULTS.dataDir})`)
     .addOption(optionFromEnv('--ipfs-api <url>', 'the gateway\'s Kubo RPC API, when it uses Kubo (env IPFS_API); absent: the embedded store in the data dir', { variable: 'IPFS_API' }))
     .addOption(optionFromEnv('--chain <url>', 'the chain to check the bundle\'s record against (env CHAIN_RPC)', { variable: 'CHAIN_RPC', fallback: `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}` }))
+    .addOption(genesisHashOption())
     .option('--offline', 'do not try the chain: import unconfirmed (the gateway answers from the record only while the chain cannot be reached)')
     .option('--max-blob-bytes <bytes>', `the largest blob to take, in bytes (default ${DEFAULT_MAX_BLOB_BYTES}, as gateway.limits.uploads.maxBlobBytes): a bundle recording a larger one is refused before it is read`)
     .option('--json', 'print the result as JSON on stdout')
@@ -42,7 +45,12 @@ export function registerImport(program: Command): void {
       const maxBlobBytes = flags.maxBlobBytes === undefined ? undefined : wholeBytes(String(flags.maxBlobBytes));
       const dataDir = dataDirFrom(flags.dataDir);
       const store = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
-      const api = flags.offline ? undefined : await connectChain(flags.chain, { retries: 1, timeoutMs: 5_000 }).catch((error: Error) => {
+      const api = flags.offline ? undefined : await connectChain(flags.chain, { retries: 1, timeoutMs: 5_000, genesisHash: flags.genesisHash }).catch(async (error: Error) => {
+        // An unreachable chain leaves the bundle unconfirmed; a node of another chain than the pinned one is a mistake to fix first.
+        if (error instanceof ChainConnectionError && error.problem === 'wrong-chain') {
+          await store.close();
+          throw new CliError(`nothing was imported: ${error.message}`, EXIT.unreachable);
+        }
         console.error(`note: ${terminalLines(hideUrlLogins(error.message))}`);
         return undefined;
       });

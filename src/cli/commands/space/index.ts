@@ -13,7 +13,7 @@ Exit codes (stable, for scripts):
   1  the chain refused the transaction: the reason in words, then its code (e.g. ContainerRegistry.UserAlreadyHasSpace);
      also when its outcome is unknown (no block within the time allowed)
   2  bad usage or input: an invalid address, space name or id, no key, a keystore that cannot be unlocked
-  3  the chain cannot be reached (or is not a registry chain) at --chain / CHAIN_RPC
+  3  the chain cannot be reached (or is not a registry chain) at --chain / CHAIN_RPC, or is not the chain --genesis-hash pins
 
 Progress goes to stderr and the result to stdout; with --json the result (or {"error": …}) is JSON.
 The key: --suri URI or env HCR_SURI, or --keyring FILE (password from env HCR_KEYRING_PASSWORD or typed).`;

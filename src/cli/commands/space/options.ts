@@ -2,6 +2,7 @@
 // the dev chain's default). Resolved when a command runs, so the environment is read then.
 import { type Command, Option } from 'commander';
 import { DEFAULTS } from '../../../config/defaults';
+import { genesisHashOption } from '../../genesis-hash-option';
 
 export const DEFAULT_CHAIN_URL = `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`;
 
@@ -9,6 +10,8 @@ export type WaitFor = 'inBlock' | 'finalized';
 
 export interface ReadFlags {
   chain?: string;
+  /** The chain's genesis hash to insist on (--genesis-hash, CHAIN_GENESIS_HASH, chain.genesisHash). */
+  genesisHash?: string;
   json?: boolean;
 }
 
@@ -28,6 +31,7 @@ export interface GatewayFlags {
 export function addReadOptions(command: Command): Command {
   return command
     .option('--chain <url>', `chain RPC URL (env CHAIN_RPC, default ${DEFAULT_CHAIN_URL})`)
+    .addOption(genesisHashOption())
     .option('--json', 'print the result as JSON on stdout (for scripts)');
 }
 

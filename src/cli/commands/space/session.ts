@@ -15,7 +15,7 @@ const CONNECT = { retries: 2, retryDelayMs: 500, timeoutMs: 10_000 } as const;
 export async function withChain<T>(flags: ReadFlags, use: (api: ApiPromise) => Promise<T>): Promise<T> {
   const restoreLogs = quietRpcErrorLogs();
   try {
-    const api = await connectChain(chainUrl(flags), CONNECT);
+    const api = await connectChain(chainUrl(flags), { ...CONNECT, genesisHash: flags.genesisHash });
     try {
       return await use(api);
     } finally {
@@ -57,7 +57,7 @@ export function toCliError(error: unknown): CliError {
   // Fields named as typed (NAME, --owner, GATEWAY_ADDRESS) say where the bad value came from.
   if (error instanceof InvalidInputError) return new CliError(/^(--|[A-Z])/.test(error.field) ? `${error.field}: ${error.message}` : error.message, EXIT.usage);
   if (error instanceof ChainConnectionError) {
-    const hint = error.problem === 'bad-url' ? '' : ' (or pass --chain URL)';
+    const hint = error.problem === 'bad-url' || error.problem === 'wrong-chain' ? '' : ' (or pass --chain URL)';
     return new CliError(`${error.message}${hint}`, error.problem === 'bad-url' ? EXIT.usage : EXIT.unreachable);
   }
   if (error instanceof ChainTxError) return new CliError(chainTxMessage(error), error.kind === 'disconnected' ? EXIT.unreachable : EXIT.failed);
