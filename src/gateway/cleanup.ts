@@ -43,7 +43,8 @@ export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: Upl
     await deps.cache.remove(blob.digest);
     blobs++;
   }
-  const imports = await sweepAbandonedImports(deps.gatewayDir, cutoff);
+  // A folder that cannot be read or removed now is left for the next sweep; the rest goes on.
+  const imports = await sweepAbandonedImports(deps.gatewayDir, cutoff).catch(() => ({ removed: 0, cutShort: [] }));
   const ipfs = await deps.store.collectGarbage?.(cutoff);
   return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}), imports: imports.removed, importsCutShort: imports.cutShort };
 }
