@@ -29,6 +29,7 @@ import { ChainRecorder } from './push/chain-recorder';
 import { PushPolicy } from './push/push-policy';
 import { ChainReader } from './resolve/chain-reader';
 import { GraphqlIndex } from './resolve/graphql-index';
+import { IndexChainCheck } from './resolve/index-chain-check';
 import { IndexHttp } from './resolve/index-http';
 import type { RegistryIndex } from './resolve/registry-index';
 import { RepositoryContents } from './resolve/repository-contents';
@@ -194,8 +195,9 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const dir = join(options.dataDir, 'gateway');
   const chain = new ChainReader(options.api);
   // One client of the index for the whole gateway: pulls, the doors, the page's relay and /readyz
-  // share its places, so together they stay within the index's bound per client.
-  const indexHttp = typeof options.index === 'string' ? new IndexHttp(options.index) : undefined;
+  // share its places, so together they stay within the index's bound per client. None of them
+  // is sent to an index of another chain.
+  const indexHttp = typeof options.index === 'string' ? new IndexHttp(options.index, { admission: (http) => new IndexChainCheck(http, chain, log) }) : undefined;
   const index = indexHttp ? new GraphqlIndex(indexHttp) : (options.index as RegistryIndex | undefined);
   const quota: UploadQuota = new UploadQuota(options.uploadQuotaBytes ?? DEFAULT_UPLOAD_QUOTA_BYTES, () => heldOnDisk(join(dir, 'uploads'), local));
   const local: LocalBlobs = new LocalBlobs(join(dir, 'blobs'), { quota });

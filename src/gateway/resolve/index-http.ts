@@ -10,6 +10,8 @@
 // storm of refused requests; one that waited as long as told could hold a pull for as long as
 // anyone's answer says. Each request says who asks (QueryKind): pulls' lookups have places kept
 // for them and go first in line, so listings and relayed queries from anyone cannot hold them all.
+// The gateway's client sends nothing before its admission says the index is of the gateway's
+// chain (index-chain-check.ts).
 import { splitUrlLogin, type UrlLogin } from '../../config/url-login';
 import { keptForPulls, type QueryKind, QueryPlaces } from './query-places';
 
@@ -22,12 +24,28 @@ export class IndexUnavailableError extends Error {
   readonly retryAfterSeconds?: number;
   /** Why the index could not be reached at all (the connection's error), when that was the failure. */
   readonly unreachable?: string;
+  /** Logged where it was found, once per change of state (an index of another chain): a log per request leaves it out. */
+  readonly reported?: boolean;
 
-  constructor(message: string, details: { retryAfterSeconds?: number; unreachable?: string } = {}) {
+  constructor(message: string, details: { retryAfterSeconds?: number; unreachable?: string; reported?: boolean } = {}) {
     super(message);
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.unreachable = details.unreachable;
+    this.reported = details.reported;
   }
+}
+
+/** Whether a failure to ask the index was logged already where it was found (IndexUnavailableError.reported). */
+export function reportedAlready(error: unknown): boolean {
+  return error instanceof IndexUnavailableError && error.reported === true;
+}
+
+/**
+ * What every request waits for before it is sent (index-chain-check.ts): `admit` resolves when
+ * the index's answers may be used and throws IndexUnavailableError when they may not.
+ */
+export interface IndexAdmission {
+  admit(): Promise<void>;
 }
 
 /** Requests in flight at once unless told: `hcr graphql`'s default GQL_MAX_CONCURRENT_PER_CLIENT. */
@@ -42,6 +60,8 @@ export interface IndexHttpOptions {
   readonly maxConcurrent?: number;
   /** Times a request refused with 429 is sent again. */
   readonly maxRetries?: number;
+  /** Given this client, what its requests wait for before they are sent (an index of another chain is asked nothing). */
+  readonly admission?: (index: IndexHttp) => IndexAdmission;
 }
 
 export interface IndexRequest {
@@ -52,6 +72,8 @@ export interface IndexRequest {
   readonly kind?: QueryKind;
   /** Default `follow`, as fetch. */
   readonly redirect?: 'follow' | 'manual' | 'error';
+  /** Sent without waiting for the admission: only its own query, which asks whether the index may be used. */
+  readonly unchecked?: boolean;
 }
 
 /** The body of `hcr graphql`'s 429: its error names the bound per client. */
@@ -63,12 +85,14 @@ export class IndexHttp {
   readonly #login: UrlLogin;
   readonly #maxRetries: number;
   readonly #places: QueryPlaces;
+  readonly #admission?: IndexAdmission;
 
   constructor(url: string, options: IndexHttpOptions = {}) {
     this.#login = splitUrlLogin(url);
     this.shown = this.#login.shown;
     this.#maxRetries = wholeNumber('maxRetries', options.maxRetries ?? DEFAULT_INDEX_RETRIES, 0);
     this.#places = new QueryPlaces(wholeNumber('maxConcurrent', options.maxConcurrent ?? DEFAULT_INDEX_CONCURRENCY, 1));
+    this.#admission = options.admission?.(this);
   }
 
   /** How many requests it sends at once now (lowered by a 429 that names a smaller bound). */
@@ -93,6 +117,7 @@ export class IndexHttp {
     const deadline = AbortSignal.timeout(request.timeoutMs);
     const endsAt = Date.now() + request.timeoutMs;
     const kind = request.kind ?? 'listing';
+    if (!request.unchecked) await this.#admitted(deadline, request.timeoutMs);
     let release = await this.#place(deadline, request.timeoutMs, kind, false);
     try {
       for (let retries = 0; ; retries += 1) {
@@ -113,6 +138,21 @@ export class IndexHttp {
       }
     } finally {
       release();
+    }
+  }
+
+  /** Waits for the admission within the request's deadline; the check it waits for goes on for the next request. */
+  async #admitted(deadline: AbortSignal, timeoutMs: number): Promise<void> {
+    if (!this.#admission) return;
+    let onAbort = () => undefined as void;
+    const late = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new IndexUnavailableError(`the index at ${this.shown} was not asked: whether it is of this gateway's chain was not known within this query's deadline of ${timeoutMs} ms`));
+      deadline.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#admission.admit(), late]);
+    } finally {
+      deadline.removeEventListener('abort', onAbort);
     }
   }
 

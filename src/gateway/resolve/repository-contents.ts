@@ -11,6 +11,7 @@
 import type { ParsedManifest } from '../oci/manifest';
 import type { RepositoryName } from '../oci/reference';
 import type { LocalBlobs } from '../storage/local-blobs';
+import { reportedAlready } from './index-http';
 import type { Resolver } from './resolver';
 import type { VerifiedContent, VerifiedManifest } from './verified-content';
 
@@ -175,7 +176,7 @@ export class RepositoryContents {
         for (const { digest } of [...records.image, ...records.json]) roots.add(digest);
         indexed = true;
       } catch (error) {
-        this.#log(`index: ${(error as Error).message}; walking ${name.full} through chain storage`);
+        if (!reportedAlready(error)) this.#log(`index: ${(error as Error).message}; walking ${name.full} through chain storage`);
       }
     }
     if (!indexed && owner.claim && !owner.claim.contested) {

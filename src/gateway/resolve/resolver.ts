@@ -13,6 +13,7 @@ import { contestedName, unknownSpace } from './name-errors';
 import type { BlockRef } from '../bundles/bundle-record';
 import type { ImportedRecords } from '../bundles/imported-records';
 import type { IndexedRecord, IndexedSpace, OwnerSpace, RegistryIndex } from './registry-index';
+import { reportedAlready } from './index-http';
 
 export interface Candidate {
   readonly cid: string;
@@ -113,7 +114,7 @@ export class Resolver {
         const { digest } = await this.#index.ownerTag(name, tag, undefined);
         if (digest) return { digest };
       } catch (error) {
-        this.#log(`index: ${(error as Error).message}`);
+        if (!reportedAlready(error)) this.#log(`index: ${(error as Error).message}`);
       }
     }
     const imported = await this.#imported?.tag(name, tag);
@@ -228,7 +229,7 @@ export class Resolver {
     try {
       return { records: await read(owner), candidates: [], owner };
     } catch (error) {
-      this.#log(`${label}: ${(error as Error).message}; resolving through chain storage`);
+      if (!reportedAlready(error)) this.#log(`${label}: ${(error as Error).message}; resolving through chain storage`);
       return { records: [], candidates: [], owner };
     }
   }

@@ -9,6 +9,7 @@ import type { CID } from 'multiformats/cid';
 import { ipfsModules, type IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, type FileNode } from '../../ipfs/file-node';
 import type { ChainReader } from '../resolve/chain-reader';
+import { reportedAlready } from '../resolve/index-http';
 import type { RegistryIndex } from '../resolve/registry-index';
 
 /** How often chain storage may be scanned for a CID neither the index nor a past scan knew. */
@@ -205,7 +206,7 @@ export class RecordedCids {
       try {
         if (await this.#index.isRecordedCid(spellings)) return true;
       } catch (error) {
-        this.#log(`index: ${(error as Error).message}; looking for ${cid} in chain storage`);
+        if (!reportedAlready(error)) this.#log(`index: ${(error as Error).message}; looking for ${cid} in chain storage`);
       }
     }
     return (await this.#scanned()).has(spellings[0]);
