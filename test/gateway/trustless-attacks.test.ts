@@ -118,6 +118,30 @@ describe('trustless gateway: crafted content and HTTP details', () => {
     assert.equal(reads, 4, 'the second pass takes up the walk where the first stopped');
   });
 
+  it('learns again the blocks of held files it had to forget for newer ones, and keeps a block asked for while it does', async () => {
+    const leavesOf = (tag: number) => Promise.all([0, 1, 2].map((i) => rawBlock(new Uint8Array([tag, i]))));
+    const [aLeaves, bLeaves] = await Promise.all([leavesOf(10), leavesOf(11)]);
+    const fileOf = (leaves: Block[]) => unixfsNode('file', leaves.map((leaf) => ({ cid: leaf.cid, size: 2 })));
+    const [fileA, fileB] = await Promise.all([fileOf(aLeaves), fileOf(bLeaves)]);
+    const held = new Map([fileA, fileB].map((b) => [b.cid.toString(), b.bytes]));
+    let reads = 0;
+    const recorded = new RecordedCids({
+      chain: { recordedCids: async () => [fileA.cid.toString(), fileB.cid.toString()] } as unknown as ChainReader,
+      log: () => undefined,
+      localBlock: async (cid) => (reads++, held.get(cid)),
+      limits: { intervalMs: 0, maxChildren: 4 },
+    });
+    // Six leaves, four remembered: learning B's pushed out A's first two.
+    assert.equal(await recorded.allows(bLeaves[2].cid), true);
+    assert.equal(reads, 2);
+    // Asked for, A's first leaf is learnt again, and kept while B's leaves come after it.
+    assert.equal(await recorded.allows(aLeaves[0].cid), true, 'a block forgotten for newer ones is never served again');
+    assert.equal(reads, 4, 'both files are read again');
+    assert.equal(await recorded.allows(bLeaves[0].cid), true);
+    // What no held file names is still refused.
+    assert.equal(await recorded.allows((await rawBlock(new Uint8Array([12]))).cid), false);
+  });
+
   it('answers 503 with Retry-After, not 404, for a block of a held file it has not read that far yet', async () => {
     const leaf = await rawBlock(new Uint8Array([3]));
     const nodes = [await unixfsNode('file', [{ cid: leaf.cid, size: 1 }])];

@@ -4,7 +4,8 @@
 // walking it asks for one by one (it learns their CIDs from the nodes above them, and so does
 // this gateway, as it serves those nodes). A block asked for before this gateway served the nodes
 // above it (after a restart, or by a client that spreads one DAG over several gateways) is looked
-// for in the recorded files the store holds: their nodes are read once, never their leaves.
+// for in the recorded files the store holds: their nodes are read once, never their leaves (and
+// again when blocks learnt from them had to be forgotten for newer ones).
 import type { CID } from 'multiformats/cid';
 import { ipfsModules, type IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, type FileNode } from '../../ipfs/file-node';
@@ -14,7 +15,12 @@ import type { RegistryIndex } from '../resolve/registry-index';
 
 /** How often chain storage may be scanned for a CID neither the index nor a past scan knew. */
 const CHAIN_SCAN_INTERVAL_MS = 1_500;
-/** Blocks of recorded DAGs remembered (child CIDs learnt from served nodes). */
+/**
+ * Blocks of recorded DAGs remembered (child CIDs learnt from served nodes), the oldest forgotten
+ * first past it. A store of more than about 128 GiB of files has more blocks than this, and anyone
+ * can record DAGs of many links; a block forgotten so is learnt again from the held files when it
+ * is asked for (#learnHeldDags).
+ */
 const MAX_CHILDREN = 500_000;
 /**
  * How often the recorded files held here may be looked through for a block asked for alone: each
@@ -31,6 +37,7 @@ const LEARN_NODES_PER_PASS = 10_000;
 const LEARN_WAIT_MS = 2_000;
 
 export interface LearnLimits {
+  readonly maxChildren: number;
   readonly nodesPerPass: number;
   readonly intervalMs: number;
   readonly waitMs: number;
@@ -59,6 +66,10 @@ export class RecordedCids {
   /** The walk the last pass's budget cut short: the next pass starts with it. */
   #unfinished?: DagWalk;
   readonly #limits: LearnLimits;
+  /** Set when a remembered block was forgotten for a newer one: the files learnt since may have lost blocks. */
+  #forgotten = false;
+  /** Blocks asked for that a pass is looking for now: not the ones forgotten for others while it does. */
+  readonly #wanted = new Set<string>();
 
   constructor(deps: {
     chain: ChainReader;
@@ -71,7 +82,7 @@ export class RecordedCids {
     this.#index = deps.index;
     this.#log = deps.log;
     this.#localBlock = deps.localBlock;
-    this.#limits = { nodesPerPass: LEARN_NODES_PER_PASS, intervalMs: LEARN_INTERVAL_MS, waitMs: LEARN_WAIT_MS, ...deps.limits };
+    this.#limits = { maxChildren: MAX_CHILDREN, nodesPerPass: LEARN_NODES_PER_PASS, intervalMs: LEARN_INTERVAL_MS, waitMs: LEARN_WAIT_MS, ...deps.limits };
   }
 
   /** Whether `cid` may be served: a recorded root, or a block of a recorded DAG. */
@@ -82,7 +93,12 @@ export class RecordedCids {
       this.#roots.add(key);
       return true;
     }
-    await this.#learnHeldDagsFor(this.#limits.waitMs);
+    this.#wanted.add(key);
+    try {
+      await this.#learnHeldDagsFor(this.#limits.waitMs);
+    } finally {
+      this.#wanted.delete(key);
+    }
     return this.#children.has(key);
   }
 
@@ -106,9 +122,19 @@ export class RecordedCids {
 
   /** The links of a node of an allowed DAG: blocks a client will ask for next. */
   allowChildren(links: readonly CID[]): void {
+    const max = this.#limits.maxChildren;
+    // Blocks being asked for are kept while fewer than half the places (they are few: one per request waiting).
+    const keepWanted = this.#wanted.size < max / 2;
     for (const link of links) {
-      if (this.#children.size >= MAX_CHILDREN) this.#children.delete(this.#children.values().next().value as string);
-      this.#children.add(link.toV1().toString());
+      const key = link.toV1().toString();
+      if (this.#children.has(key)) continue;
+      while (this.#children.size >= max) {
+        const oldest = this.#children.values().next().value as string;
+        this.#children.delete(oldest);
+        if (keepWanted && this.#wanted.has(oldest)) this.#children.add(oldest);
+        else this.#forgotten = true;
+      }
+      this.#children.add(key);
     }
   }
 
@@ -125,7 +151,8 @@ export class RecordedCids {
   /**
    * The blocks of every recorded file the store holds whose nodes were not read yet. At most one
    * pass every intervalMs, however many unknown CIDs are asked for, and a file's nodes are read
-   * once: a client asking for CIDs at random costs a set lookup. A pass reads at most
+   * once while none of their blocks was forgotten: a client asking for CIDs at random costs a set
+   * lookup (once forgetting began, a pass every intervalMs at most). A pass reads at most
    * nodesPerPass nodes; the walk it stops in is the first the next pass takes up.
    */
   #learnHeldDags(): Promise<void> {
@@ -135,11 +162,17 @@ export class RecordedCids {
     const done = (async () => {
       const m = await ipfsModules();
       const budget = { nodes: this.#limits.nodesPerPass };
+      // Blocks of files learnt before were forgotten since: every held file is read again (a
+      // pass's budget at a time), or a block forgotten once would never be served again.
+      if (this.#forgotten) {
+        this.#forgotten = false;
+        this.#learnt.clear();
+      }
       const unfinished = this.#unfinished;
       this.#unfinished = undefined;
       const roots = new Set([...(unfinished ? [unfinished.root] : []), ...(await this.#scanned())]);
       for (const text of roots) {
-        if (this.#learnt.has(text) || this.#children.size >= MAX_CHILDREN) continue;
+        if (this.#learnt.has(text)) continue;
         const root = parseCid(m, text);
         if (!root) continue;
         const walk = unfinished?.root === text ? unfinished : { root: text, pending: [root], visited: new Set<string>() };
