@@ -62,6 +62,21 @@ describe('what the gateway remembers of repositories', () => {
     assert.equal(lists(), 2);
   });
 
+  test('reads the records again, when its view is due, only if their folder changed since', async () => {
+    const dir = recordsDir();
+    const { local, lists } = counted(new LocalBlobs(dir, { manifestViewMs: 0 }));
+    const pushed = manifest('acme/web');
+    await local.put(pushed);
+    // Past the time within which the folder may change again without its time moving.
+    await delay(1_100);
+    for (let i = 0; i < 5; i++) assert.deepEqual(await local.manifestsOf('acme/web'), [pushed.digest]);
+    assert.equal(lists(), 1, 'the records were read again though nothing changed');
+    const theirs = manifest('acme/web');
+    await new LocalBlobs(dir).put(theirs);
+    assert.deepEqual((await local.manifestsOf('acme/web')).sort(), [pushed.digest, theirs.digest].sort(), 'another process\'s push is not seen');
+    assert.equal(lists(), 2);
+  });
+
   test('forgets names that hold nothing past its bound, and keeps the repository in use', async () => {
     const local = new LocalBlobs(recordsDir());
     // Nothing is recorded for any name: what a request for a made-up one finds.

@@ -6,7 +6,7 @@
 // manifest references it, a blob counts against the upload quota of whoever first uploaded it
 // here (`heldBy`, upload-quota.ts).
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boundedMap } from '../bounded-map';
 import { isSha256Digest } from '../oci/reference';
@@ -27,6 +27,14 @@ export interface LocalBlob {
   readonly heldBy?: string;
 }
 
+/** Which manifests were pushed to which repository, as the records said at `at`. */
+interface ManifestView {
+  at: number;
+  /** The records folder's modification time when they were read, unless it had just changed then. */
+  folderTime?: number;
+  byRepository: Promise<Map<string, Set<string>>>;
+}
+
 /** What a caller records of content; the record's own fields are kept by merging. */
 type CommittedBlob = Omit<LocalBlob, 'repositories' | 'referencedAt' | 'heldBy'>;
 
@@ -35,12 +43,21 @@ type CommittedBlob = Omit<LocalBlob, 'repositories' | 'referencedAt' | 'heldBy'>
  * another gateway process sharing the data dir wrote (this one's own are in it at once).
  */
 const MANIFEST_VIEW_MS = 10_000;
+/**
+ * A folder changed this recently when the view was read may have changed again within the same
+ * tick of the filesystem's clock without its time moving: such a view is read again next time.
+ */
+const SETTLED_FOLDER_MS = 1_000;
 
 export class LocalBlobs {
   readonly #dir: string;
   readonly #updating = new Map<string, Promise<void>>();
-  /** Manifest digests by repository, read from every record at most every MANIFEST_VIEW_MS. */
-  #manifestView?: { at: number; byRepository: Promise<Map<string, Set<string>>> };
+  /**
+   * Manifest digests by repository, read from every record at most every MANIFEST_VIEW_MS, and
+   * then only when the folder changed since (`folderTime`, its modification time when the view
+   * was read, unless it had just changed): every write creates and renames a file in it.
+   */
+  #manifestView?: ManifestView;
 
   readonly #viewMs: number;
   readonly #quota?: UploadQuota;
@@ -86,18 +103,37 @@ export class LocalBlobs {
   async manifestsOf(repository: string): Promise<string[]> {
     let view = this.#manifestView;
     if (!view || Date.now() - view.at >= this.#viewMs) {
-      const byRepository = this.list().then((blobs) => {
-        const map = new Map<string, Set<string>>();
-        for (const blob of blobs) if (blob.kind === 'manifest') addManifest(map, blob);
-        return map;
-      });
-      view = { at: Date.now(), byRepository };
-      this.#manifestView = view;
-      byRepository.catch(() => {
-        if (this.#manifestView === view) this.#manifestView = undefined;
+      // Set before anything is awaited: requests arriving together share one view.
+      const previous = view;
+      const next: ManifestView = { at: Date.now(), byRepository: Promise.resolve(new Map()) };
+      next.byRepository = this.#manifestsByRepository(previous, next);
+      view = next;
+      this.#manifestView = next;
+      next.byRepository.catch(() => {
+        if (this.#manifestView === next) this.#manifestView = undefined;
       });
     }
     return [...((await view.byRepository).get(repository) ?? [])];
+  }
+
+  /** The previous view's manifests when the folder did not change since it was read, else every record's, read again. */
+  async #manifestsByRepository(previous: ManifestView | undefined, next: ManifestView): Promise<Map<string, Set<string>>> {
+    const folderTime = await stat(this.#dir).then(
+      (info) => info.mtimeMs,
+      () => undefined,
+    );
+    const settled = folderTime !== undefined && Date.now() - folderTime > SETTLED_FOLDER_MS ? folderTime : undefined;
+    if (previous?.folderTime !== undefined && previous.folderTime === folderTime) {
+      const byRepository = await previous.byRepository.catch(() => undefined);
+      if (byRepository) {
+        next.folderTime = settled;
+        return byRepository;
+      }
+    }
+    const byRepository = new Map<string, Set<string>>();
+    for (const blob of await this.list()) if (blob.kind === 'manifest') addManifest(byRepository, blob);
+    next.folderTime = settled;
+    return byRepository;
   }
 
   /**
