@@ -19,7 +19,8 @@ import { parseConfig } from '../../src/config/file';
 import { parseByteSize } from '../../src/config/values';
 import { contentIndexOptionsFromEnv } from '../../src/content-index/config';
 import { freePort } from '../../src/indexer/free-port';
-import { startTestChain, type TestChain } from '../helpers/devnet';
+import { type Devnet, startDevnet } from '../../src/devnet/node';
+import { atMost } from './helpers/at-most';
 import { collect, expectExit, spawnHcr, stopChild, waitForOutput } from './helpers/run-hcr';
 
 /** Variables these settings read: cleared so the machine's own cannot decide a test. */
@@ -154,156 +155,165 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
     assert.deepEqual((await resolveCommand(['dev'], yaml)).opts.limits, expected);
   });
 
-  it('hcr config check lists the new settings with what overrides them', async () => {
-    const path = file(
-      'good.yaml',
-      ['gateway:', '  peers: [http://10.0.0.2:5000]', '  mirror: acme', '  limits:', '    publish:', '      perAccount: { perMinute: 30, burst: 5 }', 'contentIndex:', '  ipfsApi: http://kubo:5001', '  concurrency: 2', '  lookupTimeoutMs: 0', ''].join('\n'),
-    );
-    const result = await collect(spawnHcr(['config', 'check', path], cleanEnv()), 'config check');
-    expectExit(result, 0);
-    assert.match(result.stdout, /valid, 6 settings/);
-    assert.match(result.stdout, /gateway\.peers = \["http:\/\/10\.0\.0\.2:5000"\] {3}\(overridden by --peer, GATEWAY_PEERS\)/);
-    assert.match(result.stdout, /gateway\.mirror = \["acme"\] {3}\(overridden by --mirror, GATEWAY_MIRROR\)/);
-    assert.match(result.stdout, /gateway\.limits\.publish\.perAccount = \{"perMinute":30,"burst":5\}\n/);
-    assert.match(result.stdout, /contentIndex\.ipfsApi = "http:\/\/kubo:5001" {3}\(overridden by --ipfs-api, IPFS_API\)/);
-    assert.match(result.stdout, /contentIndex\.concurrency = 2 {3}\(overridden by CONTENT_INDEX_CONCURRENCY\)/);
-  });
+  // The runs of the real binary (config check, hcr gateway, hcr dev) are independent of each other:
+  // each has its own files, ports and data directory, so they overlap (the in-process cases above
+  // change process.env while they run, so they stay one at a time, before these).
+  describe('hcr in a child process', { concurrency: true }, () => {
+    it('hcr config check lists the new settings with what overrides them', async () => {
+      const path = file(
+        'good.yaml',
+        ['gateway:', '  peers: [http://10.0.0.2:5000]', '  mirror: acme', '  limits:', '    publish:', '      perAccount: { perMinute: 30, burst: 5 }', 'contentIndex:', '  ipfsApi: http://kubo:5001', '  concurrency: 2', '  lookupTimeoutMs: 0', ''].join('\n'),
+      );
+      const result = await collect(spawnHcr(['config', 'check', path], cleanEnv()), 'config check');
+      expectExit(result, 0);
+      assert.match(result.stdout, /valid, 6 settings/);
+      assert.match(result.stdout, /gateway\.peers = \["http:\/\/10\.0\.0\.2:5000"\] {3}\(overridden by --peer, GATEWAY_PEERS\)/);
+      assert.match(result.stdout, /gateway\.mirror = \["acme"\] {3}\(overridden by --mirror, GATEWAY_MIRROR\)/);
+      assert.match(result.stdout, /gateway\.limits\.publish\.perAccount = \{"perMinute":30,"burst":5\}\n/);
+      assert.match(result.stdout, /contentIndex\.ipfsApi = "http:\/\/kubo:5001" {3}\(overridden by --ipfs-api, IPFS_API\)/);
+      assert.match(result.stdout, /contentIndex\.concurrency = 2 {3}\(overridden by CONTENT_INDEX_CONCURRENCY\)/);
+    });
 
-  it('hcr config check exits 2 naming each bad value of these settings and its fix', async () => {
-    const path = file(
-      'bad.yaml',
-      [
-        'gateway:',
-        '  peers: [http://10.0.0.2:5000, ftp://10.0.0.3]',
-        '  mirror: [acme, Not A Space]',
-        '  trustProxy: [10.0.0.0/8, the proxy]',
-        '  limits:',
-        '    publish:',
-        '      perAccount: { perMinute: many }',
-        '    artifacts: { maxFileBytes: 1.5 }',
-        '    walletApi: { streamsPerIp: 0 }',
-        '  blobCache: lots',
-        'contentIndex:',
-        '  ipfsApi: kubo:5001',
-        '  concurrency: 0',
-        '  pollMs: -5',
-        '  retryMaxMs: soon',
-        '  concurency: 4',
-        '',
-      ].join('\n'),
-    );
-    const result = await collect(spawnHcr(['config', 'check', path], cleanEnv()), 'config check');
-    expectExit(result, 2);
-    const lines = result.stderr;
-    assert.match(lines, /gateway\.peers: "ftp:\/\/10\.0\.0\.3" is not a peer's base URL: give http\(s\):\/\/host\[:port\] of a gateway that serves \/ipfs\/, for example http:\/\/10\.0\.0\.2:5000/);
-    assert.match(lines, /gateway\.mirror: space name "Not A Space" is not valid: use lowercase letters and digits/);
-    assert.match(lines, /gateway\.trustProxy: "the proxy" is not an address, a CIDR \(10\.0\.0\.0\/8\) or one of loopback, linklocal, uniquelocal; .*for example trustProxy: \[10\.0\.0\.0\/8\]/);
-    assert.match(lines, /gateway\.limits\.publish\.perAccount\.perMinute must be a number ≥ 0 .*for example perAccount: \{ perMinute: 120, burst: 30 \}/);
-    assert.match(lines, /gateway\.blobCache must be a size such as 8GiB, 500MB, or 0 for none, got "lots": for example blobCache: 20GiB/);
-    assert.match(lines, /gateway\.limits\.artifacts\.maxFileBytes must be a whole number ≥ 1, got 1\.5: for example maxFileBytes: 1073741824/);
-    assert.match(lines, /gateway\.limits\.walletApi\.streamsPerIp must be a whole number ≥ 1, got 0: for example streamsPerIp: 16/);
-    assert.match(lines, /contentIndex\.ipfsApi must be an http, https URL, got "kubo:5001": for example ipfsApi: http:\/\/kubo:5001/);
-    assert.match(lines, /contentIndex\.concurrency must be a whole number ≥ 1, got 0: for example concurrency: 4/);
-    assert.match(lines, /contentIndex\.pollMs must be a whole number ≥ 0, got -5: for example pollMs: 1000/);
-    assert.match(lines, /contentIndex\.retryMaxMs must be a whole number ≥ 0, got "soon"/);
-    assert.match(lines, /contentIndex\.concurency is not a setting: did you mean contentIndex\.concurrency\?/);
-  });
-
-  it('hcr gateway refuses a bad --trust-proxy, TLS pair, --mirror or --grpc-port at once, before it asks the chain', async () => {
-    // Nothing listens on the chain's port: had the gateway asked it first, it would exit 3 after its retries.
-    const chain = `ws://127.0.0.1:${await freePort()}`;
-    const gateway = (args: string[], extra: NodeJS.ProcessEnv = {}) => collect(spawnHcr(['gateway', '--chain', chain, '--data-dir', join(dir, 'data'), ...args], cleanEnv(extra)), 'gateway');
-    const cases: { args: string[]; env?: NodeJS.ProcessEnv; message: RegExp }[] = [
-      { args: ['--trust-proxy', '10.0.0.0/8,the proxy'], message: /--trust-proxy \(GATEWAY_TRUST_PROXY, gateway\.trustProxy\): "the proxy" is not an address/ },
-      { args: [], env: { GATEWAY_TRUST_PROXY: 'loopbak' }, message: /"loopbak" is not an address, a CIDR/ },
-      { args: ['--tls-cert', join(dir, 'absent.crt'), '--tls-key', join(dir, 'absent.key')], message: /the TLS certificate or key cannot be read \(ENOENT.*\): give PEM files the gateway may read \(--tls-cert, --tls-key\)/ },
-      { args: ['--config', file('tls.yaml', `gateway:\n  tls: { cert: ${join(dir, 'tls.yaml')}, key: ${join(dir, 'tls.yaml')} }\n`)], message: /the TLS certificate .* and key .* do not load together/ },
-      { args: ['--tls-cert', join(dir, 'absent.crt')], message: /--tls-cert and --tls-key go together: give --tls-key/ },
-      { args: ['--mirror', 'Acme'], message: /space name "Acme" is not valid/ },
-      { args: ['--peer', 'ftp://10.0.0.3'], message: /"ftp:\/\/10\.0\.0\.3" is not a peer's base URL/ },
-      { args: ['--grpc-port', '70000'], message: /--grpc-port "70000" is neither a port \(0 to 65535\) nor off/ },
-      { args: ['--blob-cache', '5 lemons'], message: /--blob-cache \(GATEWAY_BLOB_CACHE, gateway\.blobCache\): "5 lemons" is not a size/ },
-    ];
-    for (const { args, env, message } of cases) {
-      const result = await gateway(args, env);
+    it('hcr config check exits 2 naming each bad value of these settings and its fix', async () => {
+      const path = file(
+        'bad.yaml',
+        [
+          'gateway:',
+          '  peers: [http://10.0.0.2:5000, ftp://10.0.0.3]',
+          '  mirror: [acme, Not A Space]',
+          '  trustProxy: [10.0.0.0/8, the proxy]',
+          '  limits:',
+          '    publish:',
+          '      perAccount: { perMinute: many }',
+          '    artifacts: { maxFileBytes: 1.5 }',
+          '    walletApi: { streamsPerIp: 0 }',
+          '  blobCache: lots',
+          'contentIndex:',
+          '  ipfsApi: kubo:5001',
+          '  concurrency: 0',
+          '  pollMs: -5',
+          '  retryMaxMs: soon',
+          '  concurency: 4',
+          '',
+        ].join('\n'),
+      );
+      const result = await collect(spawnHcr(['config', 'check', path], cleanEnv()), 'config check');
       expectExit(result, 2);
-      assert.match(result.stderr, message);
-      assert.doesNotMatch(result.stderr, /cannot reach the chain/);
-    }
-  });
-
-  describe('against a chain', () => {
-    let chain: TestChain;
-    before(async () => {
-      chain = await startTestChain();
+      const lines = result.stderr;
+      assert.match(lines, /gateway\.peers: "ftp:\/\/10\.0\.0\.3" is not a peer's base URL: give http\(s\):\/\/host\[:port\] of a gateway that serves \/ipfs\/, for example http:\/\/10\.0\.0\.2:5000/);
+      assert.match(lines, /gateway\.mirror: space name "Not A Space" is not valid: use lowercase letters and digits/);
+      assert.match(lines, /gateway\.trustProxy: "the proxy" is not an address, a CIDR \(10\.0\.0\.0\/8\) or one of loopback, linklocal, uniquelocal; .*for example trustProxy: \[10\.0\.0\.0\/8\]/);
+      assert.match(lines, /gateway\.limits\.publish\.perAccount\.perMinute must be a number ≥ 0 .*for example perAccount: \{ perMinute: 120, burst: 30 \}/);
+      assert.match(lines, /gateway\.blobCache must be a size such as 8GiB, 500MB, or 0 for none, got "lots": for example blobCache: 20GiB/);
+      assert.match(lines, /gateway\.limits\.artifacts\.maxFileBytes must be a whole number ≥ 1, got 1\.5: for example maxFileBytes: 1073741824/);
+      assert.match(lines, /gateway\.limits\.walletApi\.streamsPerIp must be a whole number ≥ 1, got 0: for example streamsPerIp: 16/);
+      assert.match(lines, /contentIndex\.ipfsApi must be an http, https URL, got "kubo:5001": for example ipfsApi: http:\/\/kubo:5001/);
+      assert.match(lines, /contentIndex\.concurrency must be a whole number ≥ 1, got 0: for example concurrency: 4/);
+      assert.match(lines, /contentIndex\.pollMs must be a whole number ≥ 0, got -5: for example pollMs: 1000/);
+      assert.match(lines, /contentIndex\.retryMaxMs must be a whole number ≥ 0, got "soon"/);
+      assert.match(lines, /contentIndex\.concurency is not a setting: did you mean contentIndex\.concurrency\?/);
     });
-    after(async () => {
-      await chain?.close();
+
+    it('hcr gateway refuses a bad --trust-proxy, TLS pair, --mirror or --grpc-port at once, before it asks the chain', async () => {
+      // Nothing listens on the chain's port: had the gateway asked it first, it would exit 3 after its retries.
+      const chain = `ws://127.0.0.1:${await freePort()}`;
+      // Each case its own data directory: they run at the same time.
+      const gateway = (i: number, args: string[], extra: NodeJS.ProcessEnv = {}) => collect(spawnHcr(['gateway', '--chain', chain, '--data-dir', join(dir, `data-${i}`), ...args], cleanEnv(extra)), 'gateway');
+      const cases: { args: string[]; env?: NodeJS.ProcessEnv; message: RegExp }[] = [
+        { args: ['--trust-proxy', '10.0.0.0/8,the proxy'], message: /--trust-proxy \(GATEWAY_TRUST_PROXY, gateway\.trustProxy\): "the proxy" is not an address/ },
+        { args: [], env: { GATEWAY_TRUST_PROXY: 'loopbak' }, message: /"loopbak" is not an address, a CIDR/ },
+        { args: ['--tls-cert', join(dir, 'absent.crt'), '--tls-key', join(dir, 'absent.key')], message: /the TLS certificate or key cannot be read \(ENOENT.*\): give PEM files the gateway may read \(--tls-cert, --tls-key\)/ },
+        { args: ['--config', file('tls.yaml', `gateway:\n  tls: { cert: ${join(dir, 'tls.yaml')}, key: ${join(dir, 'tls.yaml')} }\n`)], message: /the TLS certificate .* and key .* do not load together/ },
+        { args: ['--tls-cert', join(dir, 'absent.crt')], message: /--tls-cert and --tls-key go together: give --tls-key/ },
+        { args: ['--mirror', 'Acme'], message: /space name "Acme" is not valid/ },
+        { args: ['--peer', 'ftp://10.0.0.3'], message: /"ftp:\/\/10\.0\.0\.3" is not a peer's base URL/ },
+        { args: ['--grpc-port', '70000'], message: /--grpc-port "70000" is neither a port \(0 to 65535\) nor off/ },
+        { args: ['--blob-cache', '5 lemons'], message: /--blob-cache \(GATEWAY_BLOB_CACHE, gateway\.blobCache\): "5 lemons" is not a size/ },
+      ];
+      // Three at a time: each is a process start of a couple of seconds' CPU on a 2-core machine.
+      const threeAtATime = atMost(3);
+      const results = await Promise.all(cases.map(({ args, env }, i) => threeAtATime(() => gateway(i, args, env))));
+      cases.forEach(({ message }, i) => {
+        expectExit(results[i], 2);
+        assert.match(results[i].stderr, message);
+        assert.doesNotMatch(results[i].stderr, /cannot reach the chain/);
+      });
     });
 
-    it('hcr gateway serves the file\'s peers and mirrors; GATEWAY_MIRROR and --peer win over it', async () => {
-      const port = await freePort();
-      const path = file('gateway.yaml', [`chain: { rpc: "${chain.devnet.wsUrl}" }`, `dataDir: ${join(dir, 'gateway-data')}`, 'gateway:', `  port: ${port}`, '  grpcPort: 0', '  peers: [http://127.0.0.1:9]', '  mirror: [acme]', ''].join('\n'));
-      const fromFile = spawnHcr(['--config', path, 'gateway'], cleanEnv());
-      started.push(fromFile);
-      const out = await waitForOutput(fromFile, /mirror: .*status at/);
-      assert.match(out, /peers: http:\/\/127\.0\.0\.1:9\n/);
-      assert.match(out, /mirror: acme, status at /);
-      assert.deepEqual(((await (await fetch(`http://127.0.0.1:${port}/mirror`)).json()) as { spaces: string[] }).spaces, ['acme']);
-      await stopChild(fromFile);
+    describe('against a chain', () => {
+      // The dev chain alone: the gateways are its only clients (no client of the test's own to decode its metadata).
+      let devnet: Devnet;
+      before(async () => {
+        devnet = await startDevnet({ port: 0 });
+      });
+      after(async () => {
+        await devnet?.close();
+      });
 
-      const overridden = spawnHcr(['--config', path, 'gateway', '--peer', 'http://127.0.0.1:10'], cleanEnv({ GATEWAY_MIRROR: 'beta,gamma' }));
-      started.push(overridden);
-      const text = await waitForOutput(overridden, /mirror: .*status at/);
-      assert.match(text, /peers: http:\/\/127\.0\.0\.1:10\n/);
-      assert.match(text, /mirror: beta, gamma, status at /);
-      await stopChild(overridden);
+      it('hcr gateway serves the file\'s peers and mirrors; GATEWAY_MIRROR and --peer win over it', async () => {
+        const port = await freePort();
+        const path = file('gateway.yaml', [`chain: { rpc: "${devnet.wsUrl}" }`, `dataDir: ${join(dir, 'gateway-data')}`, 'gateway:', `  port: ${port}`, '  grpcPort: 0', '  peers: [http://127.0.0.1:9]', '  mirror: [acme]', ''].join('\n'));
+        const fromFile = spawnHcr(['--config', path, 'gateway'], cleanEnv());
+        started.push(fromFile);
+        const out = await waitForOutput(fromFile, /mirror: .*status at/);
+        assert.match(out, /peers: http:\/\/127\.0\.0\.1:9\n/);
+        assert.match(out, /mirror: acme, status at /);
+        assert.deepEqual(((await (await fetch(`http://127.0.0.1:${port}/mirror`)).json()) as { spaces: string[] }).spaces, ['acme']);
+        await stopChild(fromFile);
+
+        const overridden = spawnHcr(['--config', path, 'gateway', '--peer', 'http://127.0.0.1:10'], cleanEnv({ GATEWAY_MIRROR: 'beta,gamma' }));
+        started.push(overridden);
+        const text = await waitForOutput(overridden, /mirror: .*status at/);
+        assert.match(text, /peers: http:\/\/127\.0\.0\.1:10\n/);
+        assert.match(text, /mirror: beta, gamma, status at /);
+        await stopChild(overridden);
+      });
     });
-  });
 
-  it('hcr dev applies the file\'s rate limits (/token, the doors\' publishes) and its content indexer settings', async () => {
-    const path = file(
-      'dev.yaml',
-      [
-        'dev: { graphqlPort: 0, gatewayPort: 0, ipfsPort: 0, processorMetricsPort: 0, verbose: true }',
-        'devnet: { port: 0, ephemeral: true }',
-        'gateway:',
-        '  grpcPort: 0',
-        '  limits:',
-        '    token: { perIp: { perMinute: 60, burst: 1 } }',
-        '    publish: { perAccount: { perMinute: 1, burst: 1 } }',
-        'contentIndex: { concurrency: 3 }',
-        `dataDir: ${join(dir, 'dev-data')}`,
-        '',
-      ].join('\n'),
-    );
-    const dev = spawnHcr(['--config', path, 'dev'], cleanEnv());
-    started.push(dev);
-    try {
-      const out = await waitForOutput(dev, /Ctrl-C stops everything/, 120_000);
-      const gateway = /gateway {5}(http:\/\/[\d.:]+)/.exec(out)![1];
-      assert.equal((await fetch(`${gateway}/token`)).status, 200);
-      const limited = await fetch(`${gateway}/token`);
-      assert.equal(limited.status, 429, 'the file\'s /token limit was not applied');
+    it('hcr dev applies the file\'s rate limits (/token, the doors\' publishes) and its content indexer settings', async () => {
+      const path = file(
+        'dev.yaml',
+        [
+          'dev: { graphqlPort: 0, gatewayPort: 0, ipfsPort: 0, processorMetricsPort: 0, verbose: true }',
+          'devnet: { port: 0, ephemeral: true }',
+          'gateway:',
+          '  grpcPort: 0',
+          '  limits:',
+          '    token: { perIp: { perMinute: 60, burst: 1 } }',
+          '    publish: { perAccount: { perMinute: 1, burst: 1 } }',
+          'contentIndex: { concurrency: 3 }',
+          `dataDir: ${join(dir, 'dev-data')}`,
+          '',
+        ].join('\n'),
+      );
+      const dev = spawnHcr(['--config', path, 'dev'], cleanEnv());
+      started.push(dev);
+      try {
+        const out = await waitForOutput(dev, /Ctrl-C stops everything/, 120_000);
+        const gateway = /gateway {5}(http:\/\/[\d.:]+)/.exec(out)![1];
+        assert.equal((await fetch(`${gateway}/token`)).status, 200);
+        const limited = await fetch(`${gateway}/token`);
+        assert.equal(limited.status, 429, 'the file\'s /token limit was not applied');
 
-      const token = await collect(spawnHcr(['token', 'create', '--name', 'ci', '--scope', 'publish', '--suri', '//Alice', '--registry', gateway], cleanEnv()), 'token create');
-      expectExit(token, 0);
-      const publish = async (version: string) => {
-        const form = new FormData();
-        form.append('metadata', JSON.stringify({ name: 'acme/limited', version }));
-        form.append('firmware', new Blob([Buffer.from('firmware')]), 'firmware.bin');
-        const response = await fetch(`${gateway}/firmware`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token.stdout.trim()}` } });
-        return { status: response.status, body: await response.text() };
-      };
-      // The first publish takes the one the burst allows (and is refused: Alice has no space acme).
-      assert.notEqual((await publish('1.0.0')).status, 429);
-      const refused = await publish('1.0.1');
-      assert.equal(refused.status, 429, refused.body);
-      assert.match(refused.body, /too many publishes by 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY: at most 1 a minute \(bursts of 1\)/);
+        const token = await collect(spawnHcr(['token', 'create', '--name', 'ci', '--scope', 'publish', '--suri', '//Alice', '--registry', gateway], cleanEnv()), 'token create');
+        expectExit(token, 0);
+        const publish = async (version: string) => {
+          const form = new FormData();
+          form.append('metadata', JSON.stringify({ name: 'acme/limited', version }));
+          form.append('firmware', new Blob([Buffer.from('firmware')]), 'firmware.bin');
+          const response = await fetch(`${gateway}/firmware`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+          return { status: response.status, body: await response.text() };
+        };
+        // The first publish takes the one the burst allows (and is refused: Alice has no space acme).
+        assert.notEqual((await publish('1.0.0')).status, 429);
+        const refused = await publish('1.0.1');
+        assert.equal(refused.status, 429, refused.body);
+        assert.match(refused.body, /too many publishes by 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY: at most 1 a minute \(bursts of 1\)/);
 
-      await waitForOutput(dev, /content-index: reading manifests from IPFS at .* \(3 at a time\)/);
-    } finally {
-      await stopChild(dev);
-    }
+        await waitForOutput(dev, /content-index: reading manifests from IPFS at .* \(3 at a time\)/);
+      } finally {
+        await stopChild(dev);
+      }
+    });
   });
 });
