@@ -175,12 +175,13 @@ export class Mirror {
     // Ordered by key as strings compare, the order GET /mirror pages in (status-page.ts).
     this.#ordered ??= [...this.#tags.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, tag]) => tag);
     const tags = this.#ordered;
+    const { mirrored, missing } = this.counts();
     return {
       spaces: this.#spaces,
       startedAt: this.#startedAt,
       lastPass: this.#lastPass,
-      mirrored: tags.filter((t) => t.state === 'mirrored').length,
-      missing: tags.filter((t) => t.state === 'missing').length,
+      mirrored,
+      missing,
       ...(this.#lastFailure ? { lastFailure: this.#lastFailure } : {}),
       tags,
     };
