@@ -134,7 +134,8 @@ async function probeHttp(url: string, timeoutMs: number): Promise<string | undef
   }
 }
 
-async function withDeadline<T>(promise: Promise<T>, ms: number, reason: string): Promise<T> {
+/** `promise`, or an Error saying `reason` once `ms` have passed without it settling. */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, reason: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(reason)), ms);

@@ -10,6 +10,7 @@
 // (the URL may come to name another index): one small query a minute at most, shared by the
 // uses waiting for it. An index of another chain is asked nothing else, so it fails as an
 // unreachable index does (pulls resolve through chain storage, /readyz says why).
+import { withDeadline } from '../../chain/connect';
 import type { ChainReader } from './chain-reader';
 import { type IndexAdmission, type IndexHttp, IndexUnavailableError, unansweredText } from './index-http';
 
@@ -80,7 +81,7 @@ export class IndexChainCheck implements IndexAdmission {
     const indexed = await this.#indexedBlock();
     let verdict: Verdict;
     try {
-      verdict = await within(CHECK_TIMEOUT_MS, this.#compare(indexed));
+      verdict = await withDeadline(this.#compare(indexed), CHECK_TIMEOUT_MS, `no answer within ${CHECK_TIMEOUT_MS} ms`);
     } catch {
       // The chain cannot say now: the last verdict stands (the index is what answers while the chain is down).
       verdict = this.#verdict?.value ?? { kind: 'unchecked' };
@@ -159,16 +160,4 @@ function otherChainText(shown: string, block: IndexedBlock, onChain: string): st
     `and a finalized block never changes on one chain. None of its answers are used (pulls resolve through chain storage; a contested name cannot be pulled): ` +
     `point --graphql / GRAPHQL_URL at the index of this chain, or re-index: run the processor (hcr processor) against this chain's node (CHAIN_RPC) with an empty database (DB_URL)`
   );
-}
-
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
