@@ -3,8 +3,11 @@
 // deadline, retry with backoff, and refuse chains without the ContainerRegistry pallet or, when
 // the caller pins one, with another genesis hash.
 import { setTimeout as delay } from 'node:timers/promises';
-import { ApiPromise, HttpProvider, WsProvider } from '@polkadot/api';
+import { ApiPromise, HttpProvider } from '@polkadot/api';
 import { WebSocket } from 'ws';
+import { ChainConnectionError, type ChainConnectionProblem } from './chain-connection-error';
+import { GenesisCheckedWsProvider } from './genesis-checked-provider';
+import { withDeadline } from '../limits/deadline';
 
 export interface ConnectOptions {
   /** Further attempts after the first; default 4. */
@@ -17,14 +20,17 @@ export interface ConnectOptions {
   readonly genesisHash?: string;
 }
 
-export type ChainConnectionProblem = 'bad-url' | 'unreachable' | 'not-a-chain' | 'no-registry' | 'wrong-chain';
+export { type ChainConnectionProblem, ChainConnectionError } from './chain-connection-error';
 
-export class ChainConnectionError extends Error {
-  override readonly name = 'ChainConnectionError';
+/** The providers of WebSocket connections, for chainMismatch. */
+const checkedProviders = new WeakMap<ApiPromise, GenesisCheckedWsProvider>();
 
-  constructor(readonly url: string, readonly problem: ChainConnectionProblem, message: string) {
-    super(message);
-  }
+/**
+ * Why `api`'s calls are refused right now: the node behind its URL serves another chain than at
+ * the first connection (genesis-checked-provider.ts); undefined otherwise.
+ */
+export function chainMismatch(api: ApiPromise): ChainConnectionError | undefined {
+  return checkedProviders.get(api)?.mismatch;
 }
 
 const MAX_RETRY_DELAY_MS = 8_000;
@@ -40,7 +46,12 @@ export async function connectChain(url: string, options: ConnectOptions = {}): P
       lastProblem = { problem: 'unreachable', reason: probeFailure };
       continue;
     }
-    const api = new ApiPromise({ provider: protocol === 'ws' ? new WsProvider(url) : new HttpProvider(url), throwOnConnect: true, noInitWarn: true });
+    // Over WebSocket, every later connection polkadot.js makes on its own is checked to serve the
+    // chain this first one serves (and so the pinned one). An HTTP endpoint is asked afresh per
+    // call, which no check per connection can follow: pin a WebSocket URL where that matters.
+    const provider = protocol === 'ws' ? new GenesisCheckedWsProvider(url) : new HttpProvider(url);
+    const api = new ApiPromise({ provider, throwOnConnect: true, noInitWarn: true });
+    if (provider instanceof GenesisCheckedWsProvider) checkedProviders.set(api, provider);
     try {
       await withDeadline(api.isReadyOrError, timeoutMs, 'no answer to the initial RPC calls');
     } catch (error) {
@@ -131,18 +142,5 @@ async function probeHttp(url: string, timeoutMs: number): Promise<string | undef
   } catch (error) {
     const cause = (error as { cause?: { message?: string } }).cause?.message;
     return cause ?? (error as Error).message;
-  }
-}
-
-/** `promise`, or an Error saying `reason` once `ms` have passed without it settling. */
-export async function withDeadline<T>(promise: Promise<T>, ms: number, reason: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(reason)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -2,11 +2,12 @@
 export { bytesArg, type ChainBytes, chainBytes, displayBytes } from './bytes';
 export { addManifest, addSpaceMember, createSpace, type DigestRecord, type DigestType, type ManifestRecord, NONCE_FILLER_TEXT, nonceFiller, PUSHED_BY_PREFIX, pushedByStatement, storeDigestInfo, type Tx } from './calls';
 export { addProxy, asProxy, batch, batchAll, forceBatch, type InnerCall, type ProxyType, removeProxy } from './composite-calls';
-export { assertRegistryPallet, type ChainConnectionProblem, ChainConnectionError, type ConnectOptions, connectChain } from './connect';
+export { assertRegistryPallet, type ChainConnectionProblem, ChainConnectionError, chainMismatch, type ConnectOptions, connectChain } from './connect';
 export { type ChainErrorInfo, decodeDispatchError } from './dispatch-error';
 export { chainErrorText, type ChainErrorWords, chainErrorWords } from './error-messages';
 export { grantGateway, hasGatewayGrant, type ProxyGrant, proxiesOf, revokeGateway } from './gateway-proxy';
 export { claimOf, nameClaim, type NameClaim, nameTakenText, spaceCreationBlock } from './name-claims';
+export { shownHash } from './shown-hash';
 export { sortsBefore, spaceKeySuffix } from './space-order';
 export { type DigestInfoView, digestInfo, imageDigestCid, type KeyBytes, manifestDigest } from './record-readers';
 export { DEV_GATEWAY_URI, type ExternalAccount, gatewaySigner, InjectedWalletSigner, isKeyringPair, type KeyType, signerFromUri, type TxSigner, walletAccount } from './signers';

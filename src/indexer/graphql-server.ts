@@ -2,7 +2,7 @@
 // its database and port from the environment, like `squid-graphql-server` does.
 import path from 'node:path';
 import { type ManagedChild, startChild } from './child-process';
-import { withTimeout } from './chain-rpc';
+import { withDeadline } from '../limits/deadline';
 import { PROJECT_ROOT } from './project-paths';
 import { TYPESCRIPT_NODE_ARGS } from '../config/typescript-runner';
 
@@ -48,8 +48,8 @@ export async function startGraphql(options: StartGraphqlOptions): Promise<Graphq
   let port = requested;
   try {
     const exited = child.exited.then(() => Promise.reject(new Error('it exited')));
-    port = await withTimeout(Promise.race([announced, exited]), timeoutMs, `it did not start within ${timeoutMs / 1000} s`);
-    await withTimeout(Promise.race([waitUntilAnswering(`http://127.0.0.1:${port}/graphql`), exited]), timeoutMs, `it did not answer within ${timeoutMs / 1000} s`);
+    port = await withDeadline(Promise.race([announced, exited]), timeoutMs, `it did not start within ${timeoutMs / 1000} s`);
+    await withDeadline(Promise.race([waitUntilAnswering(`http://127.0.0.1:${port}/graphql`), exited]), timeoutMs, `it did not answer within ${timeoutMs / 1000} s`);
   } catch (error) {
     await child.stop();
     throw new Error(`The GraphQL server on port ${requested || 'any free port'} did not start (${(error as Error).message}). Its last output:\n${child.recentOutput()}\nIf the port is taken, choose another (GQL_PORT / --graphql-port).`);

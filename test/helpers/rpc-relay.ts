@@ -18,6 +18,8 @@ export interface RelayRules {
 
 export interface RpcRelay {
   readonly url: string;
+  /** Cuts every client's connection (as a node restart or a moved load balancer does); new ones are taken. */
+  dropClients(): void;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,9 @@ export async function startRpcRelay(target: string, rules: RelayRules): Promise<
   });
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    dropClients() {
+      for (const client of server.clients) client.terminate();
+    },
     async close() {
       for (const client of server.clients) client.terminate();
       await new Promise((resolve) => server.close(resolve));

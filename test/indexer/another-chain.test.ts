@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startTestChain } from '../helpers/devnet';
 import { startProcessor } from '../../src/indexer/processor-process';
-import { withTimeout } from '../../src/indexer/chain-rpc';
+import { withDeadline } from '../../src/limits/deadline';
 import { devAccounts } from './helpers/accounts';
 import { startTestIndexer } from './helpers/indexer';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
@@ -35,7 +35,7 @@ test('the processor refuses a database built from another chain, saying how to f
     await submit(second.api.tx.containerRegistry.createSpace('second'), a.bob);
     await submit(second.api.tx.containerRegistry.createSpace('third'), a.charlie, { finalized: true });
     const processor = startProcessor({ chainRpc: second.devnet.wsUrl, dbUrl });
-    const exit = await withTimeout(processor.exited, 60_000, 'the processor did not stop').finally(() => processor.stop());
+    const exit = await withDeadline(processor.exited, 60_000, 'the processor did not stop').finally(() => processor.stop());
     assert.equal(exit.code, 1);
     const output = processor.recentOutput();
     assert.match(output, /The index database holds another chain: it indexed block #\d+ as 0x[0-9a-f]{64}, but the chain at ws:\/\/127\.0\.0\.1:\d+ has (0x[0-9a-f]{64}|no block) at that height/);

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import { Client } from 'pg';
 import { startTestChain, type TestChain } from '../helpers/devnet';
-import { withTimeout } from '../../src/indexer/chain-rpc';
+import { withDeadline } from '../../src/limits/deadline';
 import { runMigrations } from '../../src/indexer/migrations';
 import { startProcessor } from '../../src/indexer/processor-process';
 import { devAccounts } from './helpers/accounts';
@@ -84,7 +84,7 @@ test(`SIGKILLed at least ${MIN_KILLS} times mid-sync, the processor resumes to a
   // coalesce them, prepare each on the state thread and the next one while the last is written
   // (the defaults): the comparison also shows that both ways give the same index.
   const cleanRun = startProcessor({ chainRpc: chain.devnet.wsUrl, dbUrl: clean, to: lastBlock, maxBatchBlocks: 0, env: { PROCESSOR_STATE_THREAD: 'main' } });
-  const cleanExit = await withTimeout(cleanRun.exited, 120_000, 'the clean run did not finish').finally(() => cleanRun.stop());
+  const cleanExit = await withDeadline(cleanRun.exited, 120_000, 'the clean run did not finish').finally(() => cleanRun.stop());
   assert.equal(cleanExit.code, 0, cleanRun.recentOutput());
   const expected = await dump(clean);
   assert.ok(expected.tag_update.length >= BLOCKS / 2 * 3, 'the clean run indexed the pushes');
@@ -102,7 +102,7 @@ test(`SIGKILLed at least ${MIN_KILLS} times mid-sync, the processor resumes to a
     if (attempt % 2 === 0) await sleep(1_500 + Math.random() * 3_500);
     else await waitFor(async () => (await indexedHeight(crashy)) > start, 'the run to commit a batch', 60_000).then(() => sleep(Math.random() * 1_000));
     run.kill('SIGKILL');
-    const exit = await withTimeout(run.exited, 10_000, 'a killed processor did not exit');
+    const exit = await withDeadline(run.exited, 10_000, 'a killed processor did not exit');
     const height = await indexedHeight(crashy);
     if (exit.signal === 'SIGKILL' && height < lastBlock) heights.push(height);
     if (height >= lastBlock) break;
@@ -111,7 +111,7 @@ test(`SIGKILLed at least ${MIN_KILLS} times mid-sync, the processor resumes to a
   assert.ok(heights.at(-1)! > heights[0], `the index advanced between kills: ${heights.join(', ')}`);
 
   const finalRun = startProcessor({ chainRpc: chain.devnet.wsUrl, dbUrl: crashy, to: lastBlock });
-  const finalExit = await withTimeout(finalRun.exited, 120_000, 'the resumed run did not finish').finally(() => finalRun.stop());
+  const finalExit = await withDeadline(finalRun.exited, 120_000, 'the resumed run did not finish').finally(() => finalRun.stop());
   assert.equal(finalExit.code, 0, finalRun.recentOutput());
   assert.deepEqual(await dump(crashy), expected);
   assert.deepEqual(await danglingReferences(crashy), []);

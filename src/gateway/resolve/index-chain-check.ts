@@ -10,7 +10,8 @@
 // (the URL may come to name another index): one small query a minute at most, shared by the
 // uses waiting for it. An index of another chain is asked nothing else, so it fails as an
 // unreachable index does (pulls resolve through chain storage, /readyz says why).
-import { withDeadline } from '../../chain/connect';
+import { withDeadline } from '../../limits/deadline';
+import { shownHash } from '../../chain/shown-hash';
 import type { ChainReader } from './chain-reader';
 import { type IndexAdmission, type IndexHttp, IndexUnavailableError, unansweredText } from './index-http';
 
@@ -148,11 +149,7 @@ export class IndexChainCheck implements IndexAdmission {
   }
 }
 
-/**
- * A block hash as messages name it: shortened, as block explorers show hashes, since logs and
- * /readyz redact any 0x and 64 hex digits as a possible secret seed (observability/redact.ts).
- */
-export const shownHash = (hash: string): string => (hash.length > 20 ? `${hash.slice(0, 10)}…${hash.slice(-8)}` : hash);
+export { shownHash };
 
 function otherChainText(shown: string, block: IndexedBlock, onChain: string): string {
   return (

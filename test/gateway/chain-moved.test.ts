@@ -1,0 +1,50 @@
+// A gateway whose chain URL starts serving another chain after a reconnect (a moved load balancer
+// or DNS name) reads nothing from it: /readyz fails naming both chains, and a pull that needs the
+// chain is a retryable 503 with the same words, not an answer from the other chain's storage.
+// Once the URL serves the chain again, the gateway is ready again on its own.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { chainMismatch, connectChain, shownHash } from '../../src/chain';
+import type { RunningGateway } from '../../src/gateway';
+import { type MovingChainUrl, startMovingChainUrl, until } from '../helpers/moving-chain-url';
+import { startTestGateway, type TestGateway } from './helpers/gateway';
+
+const OTHER_GENESIS = `0x${'cd'.repeat(32)}`;
+
+let t: TestGateway;
+let url: MovingChainUrl;
+
+before(async () => {
+  t = await startTestGateway();
+  url = await startMovingChainUrl(t.chain.devnet.wsUrl, OTHER_GENESIS);
+});
+
+after(async () => {
+  await t?.close();
+  await url?.close();
+});
+
+test('a gateway refuses a chain URL that moved to another chain, and is ready again when it moves back', async (context) => {
+  const api = await connectChain(url.url);
+  context.after(() => api.disconnect());
+  const replica: RunningGateway = await t.startReplica({ api });
+  assert.equal((await fetch(`${replica.url}/readyz`)).status, 200);
+
+  url.move(true);
+  await until('the reconnect to be refused', () => chainMismatch(api) !== undefined);
+  const readiness = await fetch(`${replica.url}/readyz`);
+  assert.equal(readiness.status, 503);
+  const readinessText = await readiness.text();
+  assert.ok(readinessText.includes(`now serves another chain: its genesis hash is ${shownHash(OTHER_GENESIS)}, not ${shownHash(t.chain.api.genesisHash.toHex())}`), readinessText);
+
+  const pull = await fetch(`${replica.url}/v2/acme/app/manifests/latest`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  const pullText = await pull.text();
+  assert.equal(pull.status, 503, pullText);
+  assert.ok(pull.headers.get('retry-after'), 'a 503 the client may retry');
+  assert.match(pullText, /now serves another chain/);
+
+  url.move(false);
+  await until('the gateway to be ready again', async () => (await fetch(`${replica.url}/readyz`)).status === 200);
+  const after = await fetch(`${replica.url}/v2/acme/app/manifests/latest`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  assert.equal(after.status, 404, await after.text());
+});
