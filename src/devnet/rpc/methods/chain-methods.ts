@@ -2,8 +2,8 @@
 import { isHex, u8aToHex } from '@polkadot/util';
 import type { DevChain } from '../../chain/dev-chain';
 import type { BlockRecord } from '../../execution/block-builder';
-import type { RpcConnection, RpcHandler } from '../types';
-import { blockAt, blockNumber, notListOrValue } from './params';
+import { type RpcConnection, RpcError, type RpcHandler } from '../types';
+import { blockAt, notListOrValue } from './params';
 
 const blockJson = (block: BlockRecord) => ({
   block: { header: block.header, extrinsics: block.extrinsics.map((x) => u8aToHex(x)) },
@@ -19,15 +19,35 @@ function optionalBlock(chain: DevChain, param: unknown): BlockRecord | null {
 
 function getBlockHash(chain: DevChain, param: unknown): string | null | (string | null)[] {
   if (param === undefined || param === null) return chain.tree.best.hash;
-  let numbers: number | number[];
-  try {
-    numbers = Array.isArray(param) ? param.map(blockNumber) : blockNumber(param);
-  } catch {
-    throw notListOrValue();
-  }
+  const numbers = Array.isArray(param) ? param.map(blockHashNumber) : blockHashNumber(param);
   const hashAt = (n: number) => chain.tree.atNumber(n)?.hash ?? null;
   return Array.isArray(numbers) ? numbers.map(hashAt) : hashAt(numbers);
 }
+
+/**
+ * A node's NumberOrHex for chain_getBlockHash: a JSON number up to u64 or 0x hex of at most 64
+ * digits (a U256), anything else invalid params; then a block number, which is a u32 in its
+ * database: past u32::MAX it errs (3001, sc-rpc's chain error), where the dev chain answered null.
+ */
+function blockHashNumber(param: unknown): number {
+  let value: bigint;
+  let written: string;
+  if (typeof param === 'number' && Number.isInteger(param) && param >= 0 && param < 2 ** 64) {
+    value = BigInt(param);
+    written = `Number(${value})`;
+  } else if (typeof param === 'string' && /^0x[0-9a-fA-F]{1,64}$/.test(param)) {
+    value = BigInt(param);
+    written = `Hex(${value})`;
+  } else {
+    throw notListOrValue();
+  }
+  if (value > U32_MAX) throw new RpcError(CHAIN_OTHER_ERROR, `\`${written}\` > u32::MAX, the max block number is u32.`);
+  return Number(value);
+}
+
+const U32_MAX = 0xffff_ffffn;
+/** sc-rpc-api's chain errors start at 3000; Error::Other is 3001. */
+const CHAIN_OTHER_ERROR = 3001;
 
 type Subscribe = (chain: DevChain, connection: RpcConnection) => string;
 

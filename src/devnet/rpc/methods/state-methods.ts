@@ -7,7 +7,7 @@ import { runtimeVersion } from '../../runtime/constants';
 import type { RpcHandler } from '../types';
 import { checkIfSafe } from '../unsafe';
 import { unsubscribe } from './chain-methods';
-import { blockAt, hexBytes, hexKey, invalidParams } from './params';
+import { blockAt, hexBytes, hexKey, invalidParams, quoted } from './params';
 import { stateCall } from './runtime-calls';
 
 /** Substrate caps state_getKeysPaged at 1000 keys per page. */
@@ -42,8 +42,9 @@ export function stateMethods(chain: DevChain): Record<string, RpcHandler> {
   };
   const getStorageSize: RpcHandler = ([key, at]) => blockAt(chain, at).state.get(hexKey(key))?.length ?? null;
   const getKeysPaged: RpcHandler = ([prefix, count, startKey, at]) => {
-    const limit = Number(count);
-    if (!Number.isInteger(limit) || limit < 0) throw invalidParams('count must be a non-negative integer');
+    // A u32 in a node, which takes a JSON number only: "10" is invalid params there.
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 0xffff_ffff) throw invalidParams(`count must be a number from 0 to ${MAX_KEYS_PAGE}, got ${quoted(count)}`);
+    const limit = count;
     if (limit > MAX_KEYS_PAGE) throw invalidParams(`count exceeds maximum value. value: ${limit}, max: ${MAX_KEYS_PAGE}`);
     const start = startKey === undefined || startKey === null ? '' : hexKey(startKey, 'start key');
     return blockAt(chain, at).state.sortedKeys(hexKey(prefix ?? '0x', 'key prefix')).filter((k) => k > start).slice(0, limit);
