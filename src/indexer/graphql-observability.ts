@@ -2,8 +2,9 @@
 // everything else the server does (the response cache's fast path included), so every request
 // is timed and health checks never wait behind Apollo.
 //
-// /readyz: Postgres answers and holds the processor's state; with CHAIN_RPC set, the index is at
-// most GQL_MAX_INDEX_LAG_BLOCKS (default 20) blocks behind the chain's finalized head.
+// /readyz: Postgres answers and holds the processor's state; with CHAIN_RPC set, the index is of
+// that chain (it has the block the index last indexed) and at most GQL_MAX_INDEX_LAG_BLOCKS
+// (default 20) blocks behind the chain's finalized head.
 // /metrics: only to the addresses GQL_METRICS_ALLOW lists (graphql-metrics-access.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,7 +14,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { DEFAULT_METRICS_ALLOW, metricsAccess, type MetricsAllow } from '../gateway/http/metrics-access';
 import { clientAddressReader, clientKeyReader, plainAddress, trustProxyFromEnv } from './graphql-client-address';
 import { metricsAllowFromEnv, metricsRefusal } from './graphql-metrics-access';
-import { chainFinalizedHeight, type Check, DEFAULT_MAX_INDEX_LAG_BLOCKS, indexLag, runChecks, sendAlive, sendReadiness } from '../observability/readiness';
+import { assertIndexedBlockOnChain, chainFinalizedHeight, type Check, DEFAULT_MAX_INDEX_LAG_BLOCKS, indexLag, runChecks, sendAlive, sendReadiness } from '../observability/readiness';
 
 type Handle = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
@@ -65,20 +66,22 @@ export function observeGraphql(app: Application, options: GraphqlObservabilityOp
   // One connection is enough for health checks, and never competes with OpenReader's pool.
   const pool = new Pool({ connectionString: options.dbUrl, max: 1, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 3_000 });
   pool.on('error', () => undefined);
-  const indexHeight = async (): Promise<number> => {
+  const indexed = async (): Promise<{ height: number; hash: string }> => {
     try {
-      const { rows } = await pool.query<{ height: number | null }>('SELECT height FROM squid_processor.status WHERE id = 0');
-      return rows[0]?.height ?? -1;
+      const { rows } = await pool.query<{ height: number | null; hash: string | null }>('SELECT height, hash FROM squid_processor.status WHERE id = 0');
+      return { height: rows[0]?.height ?? -1, hash: rows[0]?.hash ?? '0x' };
     } catch (error) {
       throw new Error(`Postgres does not answer (${(error as Error).message}): check DB_URL (or DB_HOST…) and that the database is up`);
     }
   };
-  const checks: Record<string, Check> = { postgres: async () => `the index is at block #${await indexHeight()}` };
+  const checks: Record<string, Check> = { postgres: async () => `the index is at block #${(await indexed()).height}` };
   if (options.chainRpc) {
     const chainRpc = options.chainRpc;
     checks.index = async () => {
-      const [height, head] = await Promise.all([indexHeight(), chainFinalizedHeight(chainRpc)]);
-      return indexLag(height, head, options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS);
+      const [block, head] = await Promise.all([indexed(), chainFinalizedHeight(chainRpc)]);
+      // Heights alone pass an index of another chain that keeps pace with this one.
+      if (block.height >= 0 && block.hash !== '0x') await assertIndexedBlockOnChain(chainRpc, block);
+      return indexLag(block.height, head, options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS);
     };
   }
 

@@ -1,6 +1,7 @@
 // Readiness: named checks run together, each with a deadline, answered as JSON with the reason
 // for each failure. `/healthz` says only that the process answers; `/readyz` runs the checks.
 import type { ServerResponse } from 'node:http';
+import { shownHash } from '../chain/shown-hash';
 import { scrub } from './redact';
 
 /** A check resolves with what it found ("best block #12") or throws saying what is wrong and what to do. */
@@ -78,20 +79,42 @@ export function indexLag(indexHeight: number, chainFinalized: number, maxLagBloc
   return `at block #${indexHeight}, ${lag} behind the chain's finalized #${chainFinalized}`;
 }
 
-/** The chain's finalized height over JSON-RPC on HTTP (a node serves it on the WebSocket port too). */
-export async function chainFinalizedHeight(chainRpc: string, timeoutMs = 3_000): Promise<number> {
+/** One JSON-RPC call over HTTP (a node serves HTTP on its WebSocket port too). */
+async function chainCall(chainRpc: string, method: string, params: unknown[], timeoutMs: number): Promise<unknown> {
   const url = chainRpc.replace(/^ws(s?):/, 'http$1:');
-  const call = async (method: string, params: unknown[]) => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-    if (body.error) throw new Error(body.error.message);
-    return body.result;
-  };
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), signal: AbortSignal.timeout(timeoutMs) });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(body.error.message);
+  return body.result;
+}
+
+const unreachable = (chainRpc: string, error: unknown) => new Error(`the chain at ${chainRpc} cannot be reached (${(error as Error).message}): check CHAIN_RPC and the node`);
+
+/** The chain's finalized height over JSON-RPC on HTTP. */
+export async function chainFinalizedHeight(chainRpc: string, timeoutMs = 3_000): Promise<number> {
   try {
-    const hash = await call('chain_getFinalizedHead', []);
-    const header = (await call('chain_getHeader', [hash])) as { number: string };
+    const hash = await chainCall(chainRpc, 'chain_getFinalizedHead', [], timeoutMs);
+    const header = (await chainCall(chainRpc, 'chain_getHeader', [hash], timeoutMs)) as { number: string };
     return Number.parseInt(header.number, 16);
   } catch (error) {
-    throw new Error(`the chain at ${chainRpc} cannot be reached (${(error as Error).message}): check CHAIN_RPC and the node`);
+    throw unreachable(chainRpc, error);
   }
+}
+
+/**
+ * Throws unless the chain has the block the index last indexed, at its height: an index built
+ * from another chain (a database kept after a chain reset, the wrong DB_URL or CHAIN_RPC) keeps
+ * pace with this chain's height while naming that chain's owners and records.
+ */
+export async function assertIndexedBlockOnChain(chainRpc: string, indexed: { height: number; hash: string }, timeoutMs = 3_000): Promise<void> {
+  let onChain: unknown;
+  try {
+    onChain = await chainCall(chainRpc, 'chain_getBlockHash', [indexed.height], timeoutMs);
+  } catch (error) {
+    throw unreachable(chainRpc, error);
+  }
+  if (typeof onChain === 'string' && onChain.toLowerCase() === indexed.hash.toLowerCase()) return;
+  throw new Error(
+    `the index holds another chain: it indexed block #${indexed.height} as ${shownHash(indexed.hash)}, but the chain at ${chainRpc} has ${typeof onChain === 'string' ? shownHash(onChain) : 'no block'} at that height: point DB_URL at this chain's index, or CHAIN_RPC at the chain the index was built from (after a chain reset, re-index into an empty database)`,
+  );
 }

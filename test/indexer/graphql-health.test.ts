@@ -1,8 +1,11 @@
 // The GraphQL server's /healthz, /readyz and /metrics: ready while Postgres answers and the index
 // keeps up with the chain; not ready, saying how far behind, when the processor stops and the
-// chain moves on; every request timed in /metrics.
+// chain moves on, or when its database holds another chain's index; every request timed in
+// /metrics.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Client } from 'pg';
+import { shownHash } from '../../src/chain';
 import { runMigrations } from '../../src/indexer/migrations';
 import { waitForProcessorState } from '../../src/indexer/processor-state';
 import { startProcessor, type ProcessorHandle } from '../../src/indexer/processor-process';
@@ -11,16 +14,19 @@ import { startTestChain, type TestChain } from '../helpers/devnet';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
 import { waitFor } from './helpers/wait';
 
+const OTHER_CHAIN_BLOCK = `0x${'ef'.repeat(32)}`;
+
 let chain: TestChain;
 let pg: TestPostgres;
 let processor: ProcessorHandle;
 let graphql: GraphqlServer;
 let base: string;
+let dbUrl: string;
 
 before(async () => {
   chain = await startTestChain({ finalityLag: 0 });
   pg = await startTestPostgres();
-  const dbUrl = await pg.newDatabase('graphql_health');
+  dbUrl = await pg.newDatabase('graphql_health');
   await runMigrations(dbUrl);
   processor = startProcessor({ chainRpc: chain.devnet.wsUrl, dbUrl, headPollIntervalMs: 200 });
   await waitForProcessorState(dbUrl, processor);
@@ -76,4 +82,25 @@ test('is not ready when the index falls behind, saying by how much and what to c
   assert.equal(body.checks.postgres.ok, true);
   assert.equal(body.checks.index.ok, false);
   assert.match(body.reason, /^index: the index is at block #\d+, \d+ blocks behind the chain's finalized #\d+ \(more than 3\): check that the processor runs and reaches the chain, or raise the threshold$/);
+});
+
+test('is not ready when its database holds another chain\'s index, though the heights match', async () => {
+  // The processor was stopped above: its state row is changed here as another chain's index would have it.
+  const client = new Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ height: number; hash: string }>('SELECT height, hash FROM squid_processor.status WHERE id = 0');
+    await client.query("UPDATE squid_processor.status SET height = $1, hash = $2 WHERE id = 0", [rows[0].height + 10, OTHER_CHAIN_BLOCK]);
+    const { status, body } = await readyz();
+    assert.equal(status, 503);
+    assert.equal(body.checks.postgres.ok, true);
+    assert.equal(
+      body.checks.index.detail,
+      `the index holds another chain: it indexed block #${rows[0].height + 10} as ${shownHash(OTHER_CHAIN_BLOCK)}, but the chain at ${chain.devnet.wsUrl} has ${shownHash((await chain.api.rpc.chain.getBlockHash(rows[0].height + 10)).toHex())} at that height: point DB_URL at this chain's index, or CHAIN_RPC at the chain the index was built from (after a chain reset, re-index into an empty database)`,
+    );
+    await client.query('UPDATE squid_processor.status SET height = $1, hash = $2 WHERE id = 0', [rows[0].height, rows[0].hash]);
+    assert.equal((await readyz()).body.checks.index.detail.startsWith('the index holds another chain'), false, 'its own chain\'s row passes that check');
+  } finally {
+    await client.end();
+  }
 });
