@@ -29,10 +29,14 @@ export interface LocalBlob {
 
 /** Which manifests were pushed to which repository, as the records said at `at`. */
 interface ManifestView {
-  at: number;
+  readonly at: number;
+  readonly read: Promise<ManifestViewContents>;
+}
+
+interface ManifestViewContents {
+  readonly byRepository: Map<string, Set<string>>;
   /** The records folder's modification time when they were read, unless it had just changed then. */
-  folderTime?: number;
-  byRepository: Promise<Map<string, Set<string>>>;
+  readonly folderTime?: number;
 }
 
 /** What a caller records of content; the record's own fields are kept by merging. */
@@ -92,7 +96,7 @@ export class LocalBlobs {
     await writeFile(temporary, JSON.stringify(blob));
     await rename(temporary, file);
     const view = this.#manifestView;
-    if (view && blob.kind === 'manifest') void view.byRepository.then((byRepository) => addManifest(byRepository, blob), () => undefined);
+    if (view && blob.kind === 'manifest') void view.read.then(({ byRepository }) => addManifest(byRepository, blob), () => undefined);
   }
 
   /**
@@ -104,36 +108,28 @@ export class LocalBlobs {
     let view = this.#manifestView;
     if (!view || Date.now() - view.at >= this.#viewMs) {
       // Set before anything is awaited: requests arriving together share one view.
-      const previous = view;
-      const next: ManifestView = { at: Date.now(), byRepository: Promise.resolve(new Map()) };
-      next.byRepository = this.#manifestsByRepository(previous, next);
+      const next: ManifestView = { at: Date.now(), read: this.#readManifestView(view) };
       view = next;
       this.#manifestView = next;
-      next.byRepository.catch(() => {
+      next.read.catch(() => {
         if (this.#manifestView === next) this.#manifestView = undefined;
       });
     }
-    return [...((await view.byRepository).get(repository) ?? [])];
+    return [...((await view.read).byRepository.get(repository) ?? [])];
   }
 
   /** The previous view's manifests when the folder did not change since it was read, else every record's, read again. */
-  async #manifestsByRepository(previous: ManifestView | undefined, next: ManifestView): Promise<Map<string, Set<string>>> {
+  async #readManifestView(previous: ManifestView | undefined): Promise<ManifestViewContents> {
     const folderTime = await stat(this.#dir).then(
       (info) => info.mtimeMs,
       () => undefined,
     );
     const settled = folderTime !== undefined && Date.now() - folderTime > SETTLED_FOLDER_MS ? folderTime : undefined;
-    if (previous?.folderTime !== undefined && previous.folderTime === folderTime) {
-      const byRepository = await previous.byRepository.catch(() => undefined);
-      if (byRepository) {
-        next.folderTime = settled;
-        return byRepository;
-      }
-    }
+    const earlier = await previous?.read.catch(() => undefined);
+    if (earlier?.folderTime !== undefined && earlier.folderTime === folderTime) return { byRepository: earlier.byRepository, folderTime: settled };
     const byRepository = new Map<string, Set<string>>();
     for (const blob of await this.list()) if (blob.kind === 'manifest') addManifest(byRepository, blob);
-    next.folderTime = settled;
-    return byRepository;
+    return { byRepository, folderTime: settled };
   }
 
   /**
