@@ -1,9 +1,12 @@
 // A WebSocket provider that checks, on every connection it makes, that the node still serves the
-// chain it served first. polkadot.js reconnects on its own when a socket drops and then goes on
-// as if nothing changed: it reads the genesis hash and metadata once, at the first connection.
-// Behind the same URL there may then be another chain (a load balancer or DNS name moved to
-// another network's node, a node restarted on another chain spec), whose storage the process
-// would read as this chain's, under the names, digests and CIDs it already trusts.
+// chain it served first: the same genesis hash, and the block it had finalized at the last check.
+// polkadot.js reconnects on its own when a socket drops and then goes on as if nothing changed:
+// it reads the genesis hash and metadata once, at the first connection. Behind the same URL there
+// may then be another chain (a load balancer or DNS name moved to another network's node, a node
+// restarted on another chain spec), whose storage the process would read as this chain's, under
+// the names, digests and CIDs it already trusts; or the same chain started again from its genesis
+// (a dev chain restarted without its data), whose spaces and records are others than those the
+// process has cached.
 //
 // Every call waits for the check of the connection it goes out on. On another chain, calls fail
 // with ChainConnectionError ('wrong-chain', a retryable 503 at the gateway), the socket is closed,
@@ -27,6 +30,8 @@ export class GenesisCheckedWsProvider extends WsProvider {
   #check: Promise<void> | undefined;
   /** Settles when a connection is found to serve the chain (subscriptions wait for it). */
   #good = deferred();
+  /** The chain's finalized block when a connection was last found to serve it. */
+  #finalized: { number: number; hash: string } | undefined;
   #mismatch: ChainConnectionError | undefined;
   /** Set once a mismatch closed a socket: polkadot.js no longer reconnects, this class does. */
   #reconnecting = false;
@@ -71,16 +76,15 @@ export class GenesisCheckedWsProvider extends WsProvider {
   }
 
   async #verify(): Promise<void> {
-    let served: string;
+    let refusal: string | undefined;
     try {
-      served = String(await super.send<string>('chain_getBlockHash', [0])).toLowerCase();
+      refusal = await this.#refusal();
     } catch (error) {
       // Not an answer about the chain (the socket dropped, the node erred): the next call asks again.
       this.#check = undefined;
       throw error;
     }
-    this.#genesis ??= served;
-    if (served === this.#genesis) {
+    if (refusal === undefined) {
       this.#mismatch = undefined;
       this.#good.resolve();
       return;
@@ -88,12 +92,35 @@ export class GenesisCheckedWsProvider extends WsProvider {
     this.#mismatch = new ChainConnectionError(
       this.#url,
       'wrong-chain',
-      `the node at ${this.#url} now serves another chain: its genesis hash is ${shownHash(served)}, not ${shownHash(this.#genesis)} as when this process connected; nothing is read from it, and the connection is tried again every ${this.#reconnectMs / 1000} s: point chain.rpc (--chain, CHAIN_RPC) back at a node of that chain, or restart to take the new chain`,
+      `${refusal}; nothing is read from it, and the connection is tried again every ${this.#reconnectMs / 1000} s: point chain.rpc (--chain, CHAIN_RPC) back at a node of the chain this process connected to, or restart to take the new chain`,
     );
     this.#reconnecting = true;
     // polkadot.js's own disconnect also ends its reconnecting; this class reconnects from here on.
     await super.disconnect().catch(() => undefined);
     throw this.#mismatch;
+  }
+
+  /**
+   * Why this connection's node is not the chain's, or undefined when it is. The genesis hash
+   * tells another network; a chain started again from the same genesis (a dev chain restarted
+   * without its data, a fork) is told by the block it had finalized when last checked, which a
+   * node of the chain has, at that height, for good.
+   */
+  async #refusal(): Promise<string | undefined> {
+    const call = <T>(method: string, params: unknown[]) => super.send<T>(method, params);
+    const genesis = String(await call<string>('chain_getBlockHash', [0])).toLowerCase();
+    this.#genesis ??= genesis;
+    if (genesis !== this.#genesis) return `the node at ${this.#url} now serves another chain: its genesis hash is ${shownHash(genesis)}, not ${shownHash(this.#genesis)} as when this process connected`;
+    const known = this.#finalized;
+    if (known) {
+      const there = await call<string | null>('chain_getBlockHash', [known.number]);
+      if (typeof there !== 'string') return `the node at ${this.#url} has no block #${known.number}, which its chain had finalized (${shownHash(known.hash)}) when this process last connected: a node still catching up, or a chain started again`;
+      if (there.toLowerCase() !== known.hash) return `the node at ${this.#url} now serves another chain from the same genesis (started again, or a fork): its block #${known.number} is ${shownHash(there)}, not ${shownHash(known.hash)}, finalized when this process last connected`;
+    }
+    const head = await call<string>('chain_getFinalizedHead', []);
+    const number = Number.parseInt((await call<{ number: string }>('chain_getHeader', [head])).number, 16);
+    if (Number.isSafeInteger(number) && typeof head === 'string') this.#finalized = { number, hash: head.toLowerCase() };
+    return undefined;
   }
 
   #onDisconnected(): void {

@@ -1,12 +1,15 @@
 // A chain URL whose node "moves" to another chain: a relay in front of a dev chain that, once
-// moved, answers the genesis hash of another chain (all a client can check a connection by) and
-// cuts every connection, as a load balancer or DNS name switched to another network's node would.
+// moved, answers the genesis hash of another chain (all a client can tell another network by) and
+// cuts every connection, as a load balancer or DNS name switched to another network's node would;
+// or that relays to another node from then on (a chain started again from the same genesis).
 import { type RpcRelay, startRpcRelay } from './rpc-relay';
 
 export interface MovingChainUrl {
   readonly url: string;
   /** To the other chain (connections cut) or, with false, back to the dev chain for new connections. */
   move(toOtherChain: boolean): void;
+  /** To another node (connections cut): a chain started again from the same genesis, say. */
+  moveToNode(target: string): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +23,7 @@ export async function startMovingChainUrl(target: string, otherGenesis: string):
       moved = toOtherChain;
       if (toOtherChain) relay.dropClients();
     },
+    moveToNode: (target) => relay.retarget(target),
     close: () => relay.close(),
   };
 }

@@ -20,10 +20,13 @@ export interface RpcRelay {
   readonly url: string;
   /** Cuts every client's connection (as a node restart or a moved load balancer does); new ones are taken. */
   dropClients(): void;
+  /** Relays new connections to another node from now on, cutting the current ones. */
+  retarget(target: string): void;
   close(): Promise<void>;
 }
 
-export async function startRpcRelay(target: string, rules: RelayRules): Promise<RpcRelay> {
+export async function startRpcRelay(firstTarget: string, rules: RelayRules): Promise<RpcRelay> {
+  let target = firstTarget;
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   server.on('connection', (client) => {
@@ -56,6 +59,10 @@ export async function startRpcRelay(target: string, rules: RelayRules): Promise<
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     dropClients() {
+      for (const client of server.clients) client.terminate();
+    },
+    retarget(next) {
+      target = next;
       for (const client of server.clients) client.terminate();
     },
     async close() {
