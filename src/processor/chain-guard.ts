@@ -4,6 +4,7 @@
 // gateway trusts its index: an index filled from another chain would name that chain's owners).
 import { Client } from 'pg';
 import { connectChainRpc } from '../indexer/chain-rpc';
+import { withDeadline } from '../limits/deadline';
 
 export class ChainMismatchError extends Error {
   constructor(message: string) {
@@ -27,6 +28,21 @@ export async function assertSameChain(dbUrl: string, chainRpc: string, stateSche
     `The index database holds another chain: it indexed block #${indexed.height} as ${indexed.hash}, but the chain at ${chainRpc} has ${onChain ?? 'no block'} at that height. ` +
       `Point DB_URL at an empty database for this chain (with hcr dev: start with a fresh --data-dir, or delete its postgres directory along with the chain), or point CHAIN_RPC at the chain this index was built from.`,
   );
+}
+
+/**
+ * Why a processor that stopped on an error stopped, when the reason is that the chain behind its
+ * URL changed while it ran (a node of another chain, a dev chain started again): Subsquid then
+ * stops on an internal assertion that names neither. Undefined when the index is still of that
+ * chain, or when that cannot be found out within `timeoutMs`.
+ */
+export async function chainChangeAfterExit(dbUrl: string, chainRpc: string, timeoutMs = 10_000): Promise<string | undefined> {
+  try {
+    await withDeadline(assertSameChain(dbUrl, chainRpc), timeoutMs, 'no answer');
+    return undefined;
+  } catch (error) {
+    return error instanceof ChainMismatchError ? error.message : undefined;
+  }
 }
 
 /** Throws unless the chain at `chainRpc` has the genesis hash `pinned` (0x and 64 hex digits, lower case). */

@@ -1,10 +1,14 @@
 // A database that holds another chain's blocks is refused with the problem and the fix, and the
-// index is left as it was.
+// index is left as it was; and `hcr processor`, stopped by the chain changing under it (its URL
+// moved to a dev chain started again), says so rather than only Subsquid's internal assertion.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { startTestChain } from '../helpers/devnet';
+import { rpcSend, startTestChain } from '../helpers/devnet';
 import { startProcessor } from '../../src/indexer/processor-process';
 import { withDeadline } from '../../src/limits/deadline';
+import { Client } from 'pg';
+import { collect, spawnHcr } from '../cli/helpers/run-hcr';
+import { startMovingChainUrl } from '../helpers/moving-chain-url';
 import { devAccounts } from './helpers/accounts';
 import { startTestIndexer } from './helpers/indexer';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
@@ -43,4 +47,43 @@ test('the processor refuses a database built from another chain, saying how to f
   } finally {
     await second.close();
   }
+});
+
+test('hcr processor stopped by the chain changing under it says so, with the fix', async (t) => {
+  const a = await devAccounts();
+  pg ??= await startTestPostgres();
+  const dbUrl = await pg.newDatabase('moved');
+  const [first, again] = await Promise.all([startTestChain(), startTestChain()]);
+  const url = await startMovingChainUrl(first.devnet.wsUrl, `0x${'ab'.repeat(32)}`);
+  t.after(async () => {
+    await url.close();
+    await first.close();
+    await again.close();
+  });
+  await submit(first.api.tx.containerRegistry.createSpace('first'), a.alice, { finalized: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, DB_URL: dbUrl, HEAD_POLL_INTERVAL_MS: '200' };
+  for (const name of ['HCR_CONFIG', 'CHAIN_RPC', 'CHAIN_GENESIS_HASH']) delete env[name];
+  const child = spawnHcr(['processor', '--chain', url.url, '--no-content-index'], env);
+  const run = collect(child, 'processor');
+  const indexed = async () => {
+    const client = new Client({ connectionString: dbUrl });
+    try {
+      await client.connect();
+      return (await client.query<{ height: number }>('SELECT height FROM squid_processor.status WHERE id = 0')).rows[0]?.height ?? -1;
+    } catch {
+      return -1;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  const deadline = Date.now() + 60_000;
+  while ((await indexed()) < 1) {
+    assert.ok(Date.now() < deadline && child.exitCode === null, 'the processor did not index the first chain');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await rpcSend(again.api, 'dev_newBlock', [{ count: 10 }]);
+  url.moveToNode(again.devnet.wsUrl);
+  const { code, stderr } = await run;
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /processor: the chain changed under it: The index database holds another chain: it indexed block #\d+ as 0x[0-9a-f]{64}, but the chain at ws:\/\/127\.0\.0\.1:\d+ has 0x[0-9a-f]{64} at that height\. Point DB_URL at an empty database for this chain/);
 });

@@ -6,6 +6,7 @@ import type { ManagedChild } from '../../indexer/child-process';
 import { contentIndexOptionsFromEnv, DEFAULT_IPFS_API } from '../../content-index/config';
 import { DEFAULTS } from '../../config/defaults';
 import { DEFAULT_MAX_BATCH_BLOCKS } from '../../processor/batch-coalescing';
+import { chainChangeAfterExit } from '../../processor/chain-guard';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { genesisHashOption } from '../genesis-hash-option';
 import { printLogLine } from '../log-stream';
@@ -49,6 +50,10 @@ export function registerIndexer(program: Command): void {
       });
       const { code } = await processor.exited;
       await content?.stop();
+      if (code !== 0) {
+        const changed = await chainChangeAfterExit(dbUrl, flags.chain);
+        if (changed) console.error(`processor: the chain changed under it: ${changed}`);
+      }
       process.exit(code ?? 1);
     });
 
