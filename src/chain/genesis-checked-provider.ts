@@ -47,11 +47,6 @@ export class GenesisCheckedWsProvider extends WsProvider {
     this.on('connected', () => void this.#checked(false).catch(() => undefined));
   }
 
-  /** The chain the first connection served (0x-prefixed, lower case), once known. */
-  get genesisHash(): string | undefined {
-    return this.#genesis;
-  }
-
   /** Why calls are refused: the node behind the URL serves another chain (until it serves this one again). */
   get mismatch(): ChainConnectionError | undefined {
     return this.#mismatch;
