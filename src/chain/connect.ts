@@ -1,7 +1,8 @@
 // Connecting to a chain: check the endpoint answers (a plain probe, so an unreachable node
 // gives one clear message instead of polkadot.js reconnect logs), build the ApiPromise with a
 // deadline, retry with backoff, and refuse chains without the ContainerRegistry pallet or, when
-// the caller pins one, with another genesis hash.
+// the caller pins one, with another genesis hash. Every later WebSocket connection is checked to
+// serve the same chain (genesis-checked-provider.ts).
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApiPromise, HttpProvider } from '@polkadot/api';
 import { WebSocket } from 'ws';
@@ -48,7 +49,7 @@ export async function connectChain(url: string, options: ConnectOptions = {}): P
     }
     // Over WebSocket, every later connection polkadot.js makes on its own is checked to serve the
     // chain this first one serves (and so the pinned one). An HTTP endpoint is asked afresh per
-    // call, which no check per connection can follow: pin a WebSocket URL where that matters.
+    // call, which no check per connection can follow: use a WebSocket URL where that matters.
     const provider = protocol === 'ws' ? new GenesisCheckedWsProvider(url) : new HttpProvider(url);
     const api = new ApiPromise({ provider, throwOnConnect: true, noInitWarn: true });
     if (provider instanceof GenesisCheckedWsProvider) checkedProviders.set(api, provider);
