@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ApiPromise, HttpProvider } from '@polkadot/api';
 import { WebSocket } from 'ws';
 import { ChainConnectionError, type ChainConnectionProblem } from './chain-connection-error';
-import { GenesisCheckedWsProvider } from './genesis-checked-provider';
+import { type ChainNotice, GenesisCheckedWsProvider } from './genesis-checked-provider';
 import { withDeadline } from '../limits/deadline';
 
 export interface ConnectOptions {
@@ -19,6 +19,8 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
   /** chain.genesisHash: refuse a node that serves another chain (0x and 64 hex digits). */
   readonly genesisHash?: string;
+  /** Told when a later connection is refused for serving another chain, and when the chain is back. */
+  readonly onChainChange?: ChainNotice;
 }
 
 export { type ChainConnectionProblem, ChainConnectionError } from './chain-connection-error';
@@ -37,7 +39,7 @@ export function chainMismatch(api: ApiPromise): ChainConnectionError | undefined
 const MAX_RETRY_DELAY_MS = 8_000;
 
 export async function connectChain(url: string, options: ConnectOptions = {}): Promise<ApiPromise> {
-  const { retries = 4, retryDelayMs = 500, timeoutMs = 10_000, genesisHash } = options;
+  const { retries = 4, retryDelayMs = 500, timeoutMs = 10_000, genesisHash, onChainChange } = options;
   const protocol = protocolOf(url);
   let lastProblem: { problem: ChainConnectionProblem; reason: string } | undefined;
   for (let attempt = 0; attempt <= retries; attempt++) {
@@ -50,7 +52,7 @@ export async function connectChain(url: string, options: ConnectOptions = {}): P
     // Over WebSocket, every later connection polkadot.js makes on its own is checked to serve the
     // chain this first one serves (and so the pinned one). An HTTP endpoint is asked afresh per
     // call, which no check per connection can follow: use a WebSocket URL where that matters.
-    const provider = protocol === 'ws' ? new GenesisCheckedWsProvider(url) : new HttpProvider(url);
+    const provider = protocol === 'ws' ? new GenesisCheckedWsProvider(url, { notice: onChainChange }) : new HttpProvider(url);
     const api = new ApiPromise({ provider, throwOnConnect: true, noInitWarn: true });
     if (provider instanceof GenesisCheckedWsProvider) checkedProviders.set(api, provider);
     try {

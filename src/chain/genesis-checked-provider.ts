@@ -21,6 +21,9 @@ export const RECONNECT_MS = 2_500;
 
 type Subscription = Parameters<WsProvider['send']>[3];
 
+/** Told when calls start being refused (with why) and when the chain is served again (undefined). */
+export type ChainNotice = (refused: ChainConnectionError | undefined) => void;
+
 export class GenesisCheckedWsProvider extends WsProvider {
   readonly #url: string;
   readonly #reconnectMs: number;
@@ -38,10 +41,15 @@ export class GenesisCheckedWsProvider extends WsProvider {
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(url: string, reconnectMs = RECONNECT_MS) {
+  readonly #notice?: ChainNotice;
+
+  /** `notice` hears each change: a connection refused (its error), and the chain served again. */
+  constructor(url: string, options: { reconnectMs?: number; notice?: ChainNotice } = {}) {
+    const reconnectMs = options.reconnectMs ?? RECONNECT_MS;
     super(url, reconnectMs);
     this.#url = url;
     this.#reconnectMs = reconnectMs;
+    this.#notice = options.notice;
     this.on('disconnected', () => this.#onDisconnected());
     // Checked as soon as a connection opens, so subscriptions waiting for the chain need no other call.
     this.on('connected', () => void this.#checked(false).catch(() => undefined));
@@ -80,15 +88,18 @@ export class GenesisCheckedWsProvider extends WsProvider {
       throw error;
     }
     if (refusal === undefined) {
+      if (this.#mismatch) this.#notice?.(undefined);
       this.#mismatch = undefined;
       this.#good.resolve();
       return;
     }
+    const before = this.#mismatch?.message;
     this.#mismatch = new ChainConnectionError(
       this.#url,
       'wrong-chain',
       `${refusal}; nothing is read from it, and the connection is tried again every ${this.#reconnectMs / 1000} s: point chain.rpc (--chain, CHAIN_RPC) back at a node of the chain this process connected to, or restart to take the new chain`,
     );
+    if (this.#mismatch.message !== before) this.#notice?.(this.#mismatch);
     this.#reconnecting = true;
     // polkadot.js's own disconnect also ends its reconnecting; this class reconnects from here on.
     await super.disconnect().catch(() => undefined);

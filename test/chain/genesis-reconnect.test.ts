@@ -33,7 +33,8 @@ const newBlock = async (): Promise<number> => {
 
 test('a node that serves another chain after a reconnect is refused, and taken again once it serves the chain', async (t) => {
   const genesis = chain.api.genesisHash.toHex();
-  const api: ApiPromise = await connectChain(url.url);
+  const notices: (string | undefined)[] = [];
+  const api: ApiPromise = await connectChain(url.url, { onChainChange: (refused) => notices.push(refused?.message) });
   t.after(() => api.disconnect());
   const heads: number[] = [];
   const unsubscribe = await api.rpc.chain.subscribeNewHeads((head) => void heads.push(head.number.toNumber()));
@@ -61,6 +62,7 @@ test('a node that serves another chain after a reconnect is refused, and taken a
   url.move(false);
   await until('the chain to be taken again', () => chainMismatch(api) === undefined && api.isConnected);
   assert.ok((await api.query.system.number()).toNumber() >= before);
+  assert.deepEqual(notices, [mismatch?.message, undefined], 'told once of the refusal (not at every attempt) and once of the chain back');
   const after = await newBlock();
   await until(`block #${after} on the subscription`, () => heads.includes(after));
 });

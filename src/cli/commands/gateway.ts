@@ -299,7 +299,12 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
   checkDoorFlags(flags);
   const dataDir = dataDirFrom(flags.dataDir);
   openGatewayDataDir(dataDir, !(flags.ipfsApi ?? process.env.IPFS_API ?? '').trim());
-  const api = await connectChain(flags.chain, { genesisHash: flags.genesisHash });
+  // Log lines quote clients' request paths and names from the chain: escaped for the terminal (log-stream.ts).
+  const logger = createLogger({ service: 'gateway', format: flags.logFormat as LogFormat, level: flags.logLevel as LogLevel, stream: terminalSafeLogStream(flags.logFormat) });
+  const api = await connectChain(flags.chain, {
+    genesisHash: flags.genesisHash,
+    onChainChange: (refused) => (refused ? logger.error(`chain: ${refused.message}`) : logger.info(`chain: ${flags.chain} serves this gateway's chain again; reading from it again`)),
+  });
   const blobStore = await openBlobStore({ dataDir, ipfsApi: flags.ipfsApi });
   const gateway = await launchGateway({
     ...checked,
@@ -314,8 +319,7 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
     publicHost: flags.publicHost,
     publicUrl: flags.publicUrl,
     log: printLogLine,
-    // Log lines quote clients' request paths and names from the chain: escaped for the terminal (log-stream.ts).
-    logger: createLogger({ service: 'gateway', format: flags.logFormat as LogFormat, level: flags.logLevel as LogLevel, stream: terminalSafeLogStream(flags.logFormat) }),
+    logger,
     limits: flags.limits,
     peers: flags.peer,
     mirror: flags.mirror,
