@@ -31,6 +31,49 @@ export async function assertSameChain(dbUrl: string, chainRpc: string, stateSche
 }
 
 /**
+ * Writes the chain's genesis hash into the index (`indexed_chain`, id 0) the first time, and
+ * refuses a database that was filled from a chain with another genesis. The gateway compares this
+ * hash with its own chain's before it uses the index: a finalized block (what assertSameChain and
+ * the gateway compare besides) can only be compared once both chains have reached its height.
+ * Needs the migrations applied.
+ */
+export async function recordIndexedGenesis(dbUrl: string, chainRpc: string): Promise<string> {
+  const genesis = await genesisOf(chainRpc);
+  const client = new Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    // An index built before the table existed gets its row now: assertSameChain has just checked
+    // its blocks against this chain.
+    await client.query('INSERT INTO indexed_chain (id, genesis_hash) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [INDEXED_CHAIN_ID, genesis]);
+    const { rows } = await client.query<{ genesis_hash: string }>('SELECT genesis_hash FROM indexed_chain WHERE id = $1', [INDEXED_CHAIN_ID]);
+    const recorded = rows[0]?.genesis_hash;
+    if (recorded === genesis) return genesis;
+    throw new ChainMismatchError(
+      `The index database holds another chain: it was built from the chain whose genesis hash is ${recorded}, but the chain at ${chainRpc} has the genesis hash ${genesis}. ` +
+        `Point DB_URL at an empty database for this chain, or point CHAIN_RPC at the chain this index was built from; nothing was indexed.`,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+/** The id of the one row of `indexed_chain`. */
+export const INDEXED_CHAIN_ID = '0';
+
+async function genesisOf(chainRpc: string): Promise<string> {
+  const rpc = await connectChainRpc(chainRpc);
+  try {
+    const hash = await rpc.call<string | null>('chain_getBlockHash', [0]);
+    if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) {
+      throw new ChainMismatchError(`the chain at ${chainRpc} answered ${JSON.stringify(hash)} for its genesis hash (block #0), not a block hash: is CHAIN_RPC the node of a Substrate chain?`);
+    }
+    return hash.toLowerCase();
+  } finally {
+    await rpc.close();
+  }
+}
+
+/**
  * Why a processor that stopped on an error stopped, when the reason is that the chain behind its
  * URL changed while it ran (a node of another chain, a dev chain started again): Subsquid then
  * stops on an internal assertion that names neither. Undefined when the index is still of that
@@ -47,16 +90,10 @@ export async function chainChangeAfterExit(dbUrl: string, chainRpc: string, time
 
 /** Throws unless the chain at `chainRpc` has the genesis hash `pinned` (0x and 64 hex digits, lower case). */
 export async function assertPinnedChain(chainRpc: string, pinned: string): Promise<void> {
-  const rpc = await connectChainRpc(chainRpc);
-  let served: string | null;
-  try {
-    served = await rpc.call<string | null>('chain_getBlockHash', [0]);
-  } finally {
-    await rpc.close();
-  }
-  if (served?.toLowerCase() === pinned) return;
+  const served = await genesisOf(chainRpc);
+  if (served === pinned) return;
   throw new ChainMismatchError(
-    `the chain at ${chainRpc} is another chain than the one pinned: its genesis hash is ${served ?? 'unknown'}, not ${pinned} (chain.genesisHash, --genesis-hash, CHAIN_GENESIS_HASH). ` +
+    `the chain at ${chainRpc} is another chain than the one pinned: its genesis hash is ${served}, not ${pinned} (chain.genesisHash, --genesis-hash, CHAIN_GENESIS_HASH). ` +
       `Point CHAIN_RPC (--chain) at a node of the pinned chain, or change or remove chain.genesisHash if the chain was meant to change; nothing was indexed.`,
   );
 }

@@ -1,5 +1,6 @@
-// A gateway refuses an index built from another chain: the index's last finalized block
-// (squidStatus) must have the hash the gateway's chain has at that height. Two dev chains, A and
+// A gateway refuses an index built from another chain: the genesis hash the processor recorded
+// (indexedChain) must be the gateway's chain's, and the index's last finalized block (squidStatus)
+// must have the hash the gateway's chain has at that height. Two dev chains, A and
 // B, each with `acme` (the same space id) and an image the other does not have (an index of a
 // taller chain, ahead of this chain's finalized head, is caught by its first space's block); chain B is
 // indexed by the real processor and GraphQL server on an embedded Postgres, and gateways of
@@ -16,7 +17,7 @@ import type { ApiPromise } from '@polkadot/api';
 import { createSpace, grantGateway, spacesByName, submitTx } from '../../src/chain';
 import { type RunningGateway, startGateway } from '../../src/gateway';
 import { ChainReader } from '../../src/gateway/resolve/chain-reader';
-import { INDEX_CHAIN_QUERY, IndexChainCheck, shownHash } from '../../src/gateway/resolve/index-chain-check';
+import { INDEX_CHAIN_QUERY, INDEX_CHAIN_QUERY_WITHOUT_GENESIS, IndexChainCheck, shownHash } from '../../src/gateway/resolve/index-chain-check';
 import { IndexHttp, IndexUnavailableError } from '../../src/gateway/resolve/index-http';
 import { rpcSend, settledHead, startTestChain, type TestChain } from '../helpers/devnet';
 import { startTestIndexer, type TestIndexer } from '../indexer/helpers/indexer';
@@ -32,6 +33,10 @@ interface IndexProxy {
   readonly queries: string[];
   /** Rewrites a squidStatus answer's finalized block, when set. */
   rewrite?: (status: Status) => Promise<Partial<Status>>;
+  /** Answers indexedChainById with this genesis hash, when set. */
+  genesis?: string;
+  /** Refuses every query that names indexedChainById, as a GraphQL server built before it existed does. */
+  withoutGenesis?: boolean;
   close(): Promise<void>;
 }
 
@@ -42,10 +47,19 @@ async function indexProxy(upstream: string): Promise<IndexProxy> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString();
-      proxy.queries.push((JSON.parse(body) as { query: string }).query);
+      const { query } = JSON.parse(body) as { query: string };
+      proxy.queries.push(query);
+      if (proxy.withoutGenesis && query.includes('indexedChainById')) {
+        res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'Cannot query field "indexedChainById" on type "Query".' }] }));
+        return;
+      }
       const answer = await fetch(upstream, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
       let text = await answer.text();
-      const parsed = JSON.parse(text) as { data?: { squidStatus?: Status } };
+      const parsed = JSON.parse(text) as { data?: { squidStatus?: Status; indexedChainById?: { genesisHash: string } } };
+      if (proxy.genesis && parsed.data?.indexedChainById) {
+        parsed.data.indexedChainById = { genesisHash: proxy.genesis };
+        text = JSON.stringify(parsed);
+      }
       if (proxy.rewrite && parsed.data?.squidStatus?.finalizedHeight !== undefined) {
         parsed.data.squidStatus = { ...parsed.data.squidStatus, ...(await proxy.rewrite(parsed.data.squidStatus)) };
         text = JSON.stringify(parsed);
@@ -128,6 +142,11 @@ describe('a gateway and an index of another chain', () => {
     assert.equal(squidStatus.finalizedHash, (await b.api.rpc.chain.getBlockHash(squidStatus.finalizedHeight)).toHex());
   });
 
+  it('the real GraphQL server says the genesis hash the processor recorded, and it is the chain\'s', async () => {
+    const { indexedChainById } = await indexB.query<{ indexedChainById: { genesisHash: string } | null }>('{ indexedChainById(id: "0") { genesisHash } }');
+    assert.equal(indexedChainById?.genesisHash, b.api.genesisHash.toHex());
+  });
+
   it('an index of its own chain is used: the tag list comes from it, and /readyz is ready', async () => {
     const proxy = await proxiedIndex();
     const gateway = await gatewayOnB(proxy.url);
@@ -191,6 +210,33 @@ describe('a gateway and an index of another chain', () => {
     assert.equal(ready.status, 503);
     assert.ok(ready.body.reason.includes(`#${spaces[0].blockNumber} is ${shownHash(spaces[0].blockHash)}`), ready.body.reason);
     assert.deepEqual(proxy.queries, [STATUS_QUERY], 'the index was asked more than which chain it is of');
+  });
+
+  it('an index built from a chain with another genesis is refused by it, although its blocks are this chain\'s', async () => {
+    const proxy = await proxiedIndex();
+    const otherGenesis = `0x${'ef'.repeat(32)}`;
+    proxy.genesis = otherGenesis;
+    // Ahead of the chain too: no block of it can be compared yet.
+    proxy.rewrite = async () => ({ finalizedHeight: (await finalizedHeight(b.api)) + 1000, finalizedHash: `0x${'cd'.repeat(32)}` });
+    const gateway = await gatewayOnB(proxy.url);
+    // Chain B's storage answers: its own tag, never through the index.
+    assert.deepEqual(await tagsOf(gateway), ['only-on-b']);
+    const ready = await readyz(gateway);
+    assert.equal(ready.status, 503);
+    for (const part of [`the index at ${proxy.url} is of another chain`, `genesis hash is ${shownHash(otherGenesis)}`, `this gateway's chain has the genesis hash ${shownHash(b.api.genesisHash.toHex())}`, 'point --graphql / GRAPHQL_URL at the index of this chain']) {
+      assert.ok(ready.body.reason.includes(part), `/readyz's reason lacks ${JSON.stringify(part)}: ${ready.body.reason}`);
+    }
+    assert.deepEqual(proxy.queries, [STATUS_QUERY], 'the index was asked more than which chain it is of');
+  });
+
+  it('an index served by a GraphQL server without the genesis record is checked by its blocks, and used', async () => {
+    const proxy = await proxiedIndex();
+    proxy.withoutGenesis = true;
+    const gateway = await gatewayOnB(proxy.url);
+    assert.deepEqual(await tagsOf(gateway), ['only-on-b']);
+    assert.deepEqual(proxy.queries.slice(0, 2), [STATUS_QUERY, INDEX_CHAIN_QUERY_WITHOUT_GENESIS]);
+    assert.ok(proxy.queries.some((q) => q.includes('images(')), `the tag list did not ask the index: ${proxy.queries.join(' | ')}`);
+    assert.equal((await readyz(gateway)).status, 200);
   });
 
   it('an index ahead of the chain\'s finalized head is not refused for that, and is checked once the chain reaches it', async () => {

@@ -1,5 +1,5 @@
-// A database that holds another chain's blocks is refused with the problem and the fix, and the
-// index is left as it was; and `hcr processor`, stopped by the chain changing under it (its URL
+// A database that holds another chain's blocks, or was built from a chain with another genesis, is
+// refused with the problem and the fix, and the index is left as it was; and `hcr processor`, stopped by the chain changing under it (its URL
 // moved to a dev chain started again), says so rather than only Subsquid's internal assertion.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -47,6 +47,54 @@ test('the processor refuses a database built from another chain, saying how to f
   } finally {
     await second.close();
   }
+});
+
+test('the processor records the genesis hash of its chain in the index, and refuses a database built from a chain with another genesis', async (t) => {
+  const a = await devAccounts();
+  pg ??= await startTestPostgres();
+  const dbUrl = await pg.newDatabase('genesis');
+  const chain = await startTestChain();
+  const otherGenesis = `0x${'cd'.repeat(32)}`;
+  const url = await startMovingChainUrl(chain.devnet.wsUrl, otherGenesis);
+  t.after(async () => {
+    await url.close();
+    await chain.close();
+  });
+  const recorded = async () => {
+    const client = new Client({ connectionString: dbUrl });
+    await client.connect();
+    try {
+      return (await client.query<{ id: string; genesis_hash: string }>('SELECT id, genesis_hash FROM indexed_chain')).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  await submit(chain.api.tx.containerRegistry.createSpace('first'), a.alice, { finalized: true });
+  const indexer = await startTestIndexer({ chainRpc: url.url, dbUrl });
+  try {
+    await indexer.waitForHead((await chain.api.rpc.chain.getHeader()).hash.toHex());
+    const genesis = chain.api.genesisHash.toHex();
+    assert.deepEqual(await recorded(), [{ id: '0', genesis_hash: genesis }]);
+    // As the gateway reads it.
+    const answer = await indexer.query<{ indexedChainById: { genesisHash: string } | null }>('{ indexedChainById(id: "0") { genesisHash } }');
+    assert.equal(answer.indexedChainById?.genesisHash, genesis);
+  } finally {
+    await indexer.close();
+  }
+
+  // The same URL now serves a chain with another genesis whose blocks, at the heights the index
+  // holds, are the same: only the genesis tells them apart.
+  url.move(true);
+  const processor = startProcessor({ chainRpc: url.url, dbUrl });
+  const exit = await withDeadline(processor.exited, 60_000, 'the processor did not stop').finally(() => processor.stop());
+  assert.equal(exit.code, 1);
+  const output = processor.recentOutput();
+  assert.ok(
+    output.includes(`The index database holds another chain: it was built from the chain whose genesis hash is ${chain.api.genesisHash.toHex()}, but the chain at ${url.url} has the genesis hash ${otherGenesis}`),
+    output,
+  );
+  assert.match(output, /Point DB_URL at an empty database for this chain, or point CHAIN_RPC at the chain this index was built from; nothing was indexed/);
+  assert.deepEqual(await recorded(), [{ id: '0', genesis_hash: chain.api.genesisHash.toHex() }], 'the recorded genesis changed');
 });
 
 test('hcr processor stopped by the chain changing under it says so, with the fix', async (t) => {

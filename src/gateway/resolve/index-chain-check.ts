@@ -1,7 +1,10 @@
 // Whether the index the gateway asks (--graphql, GRAPHQL_URL) is of the gateway's own chain. An
 // index of another chain (a staging index behind a production gateway, a mistyped host, a
 // database kept after the chain was reset) would name that chain's owners, tags and CIDs under
-// this chain's names. A finalized block never changes on one chain, so the index's last finalized
+// this chain's names. The processor records the genesis hash of the chain it indexes
+// (indexedChain): one of another chain is refused at once, whatever the heights. A chain started
+// again from the same genesis (a dev chain) is told by its blocks: a finalized block never
+// changes on one chain, so the index's last finalized
 // block (Subsquid's squidStatus) must have the hash this chain has at that height, and so must the
 // block its first space was created in: an index of a taller chain is ahead of this one's
 // finalized head, so its last block cannot be compared yet, but its first space most likely can
@@ -20,7 +23,7 @@ export const INDEX_CHAIN_CHECK_MS = 60_000;
 /** The deadline (ms) of the status query, and apart from it of the chain's reads. */
 const CHECK_TIMEOUT_MS = 3_000;
 
-export type ChainBlocks = Pick<ChainReader, 'finalizedBlock' | 'blockHash'>;
+export type ChainBlocks = Pick<ChainReader, 'finalizedBlock' | 'blockHash' | 'genesisHash'>;
 
 interface IndexedBlock {
   readonly height: number;
@@ -34,17 +37,21 @@ type Verdict =
   | { readonly kind: 'other'; readonly error: IndexUnavailableError };
 
 type StatusBody = {
-  data?: { squidStatus?: { finalizedHeight?: number | null; finalizedHash?: string | null } | null; spaces?: { blockNumber?: number | null; blockHash?: string | null }[] | null };
+  data?: { indexedChainById?: { genesisHash?: string | null } | null; squidStatus?: { finalizedHeight?: number | null; finalizedHash?: string | null } | null; spaces?: { blockNumber?: number | null; blockHash?: string | null }[] | null };
   errors?: { message: string }[];
 };
 
 /** What the check compares: the index's last finalized block, and the block of its first space when the index holds it as finalized. */
 interface IndexedBlocks {
+  /** The genesis hash the processor recorded: absent from an index built before it recorded one (or served by an older server). */
+  readonly genesis?: string;
   readonly finalized?: IndexedBlock;
   readonly firstSpace?: IndexedBlock;
 }
 
-export const INDEX_CHAIN_QUERY = '{ squidStatus { finalizedHeight finalizedHash } spaces(limit: 1, orderBy: blockNumber_ASC) { blockNumber blockHash } }';
+export const INDEX_CHAIN_QUERY = '{ indexedChainById(id: "0") { genesisHash } squidStatus { finalizedHeight finalizedHash } spaces(limit: 1, orderBy: blockNumber_ASC) { blockNumber blockHash } }';
+/** The same, for a GraphQL server older than the genesis record (it refuses a query that names it). */
+export const INDEX_CHAIN_QUERY_WITHOUT_GENESIS = '{ squidStatus { finalizedHeight finalizedHash } spaces(limit: 1, orderBy: blockNumber_ASC) { blockNumber blockHash } }';
 
 const isBlockHash = (hash: unknown): hash is string => typeof hash === 'string' && /^0x[0-9a-f]{64}$/i.test(hash);
 
@@ -95,6 +102,10 @@ export class IndexChainCheck implements IndexAdmission {
   }
 
   async #compare(blocks: IndexedBlocks): Promise<Verdict> {
+    const ours = this.#chain.genesisHash.toLowerCase();
+    if (blocks.genesis !== undefined && blocks.genesis !== ours) {
+      return { kind: 'other', error: new IndexUnavailableError(otherGenesisText(this.#index.shown, blocks.genesis, ours), { reported: true }) };
+    }
     const indexed = blocks.finalized;
     const finalized = (await this.#chain.finalizedBlock()).number;
     const first = blocks.firstSpace;
@@ -132,24 +143,39 @@ export class IndexChainCheck implements IndexAdmission {
    * compare.
    */
   async #indexedBlock(): Promise<IndexedBlocks> {
-    const body = JSON.stringify({ query: INDEX_CHAIN_QUERY, variables: {} });
-    // Asked as a pull: pulls wait for it, and it must not wait behind listings.
-    const answer = await this.#index.exchange(body, { timeoutMs: CHECK_TIMEOUT_MS, kind: 'pull', unchecked: true }, async (response) => ({
-      status: response.status,
-      ok: response.ok,
-      body: (await response.json().catch(() => undefined)) as StatusBody | undefined,
-    }));
+    let answer = await this.#ask(INDEX_CHAIN_QUERY);
+    if (answer.body?.errors?.some((error) => /indexedChainById/.test(error.message))) answer = await this.#ask(INDEX_CHAIN_QUERY_WITHOUT_GENESIS);
     if (!answer.ok || !answer.body?.data || answer.body.errors?.length) throw new IndexUnavailableError(unansweredText(this.#index.shown, answer));
+    const recorded = answer.body.data.indexedChainById?.genesisHash;
+    const genesis = isBlockHash(recorded) ? recorded.toLowerCase() : undefined;
     const { finalizedHeight: height, finalizedHash: hash } = answer.body.data.squidStatus ?? {};
     const finalized = typeof height === 'number' && height >= 0 && isBlockHash(hash) ? { height, hash } : undefined;
     const space = answer.body.data.spaces?.[0];
     // Only a space of a block the index holds as finalized: a newer one may be on a branch this chain dropped.
     const firstSpace = finalized && typeof space?.blockNumber === 'number' && space.blockNumber <= finalized.height && isBlockHash(space.blockHash) ? { height: space.blockNumber, hash: space.blockHash } : undefined;
-    return { finalized, firstSpace };
+    return { genesis, finalized, firstSpace };
+  }
+
+  #ask(query: string) {
+    const body = JSON.stringify({ query, variables: {} });
+    // Asked as a pull: pulls wait for it, and it must not wait behind listings.
+    return this.#index.exchange(body, { timeoutMs: CHECK_TIMEOUT_MS, kind: 'pull', unchecked: true }, async (response) => ({
+      status: response.status,
+      ok: response.ok,
+      body: (await response.json().catch(() => undefined)) as StatusBody | undefined,
+    }));
   }
 }
 
 export { shownHash };
+
+function otherGenesisText(shown: string, indexed: string, ours: string): string {
+  return (
+    `the index at ${shown} is of another chain: it was built from the chain whose genesis hash is ${shownHash(indexed)}, but this gateway's chain has the genesis hash ${shownHash(ours)}. ` +
+    `None of its answers are used (pulls resolve through chain storage; a contested name cannot be pulled): ` +
+    `point --graphql / GRAPHQL_URL at the index of this chain, or re-index: run the processor (hcr processor) against this chain's node (CHAIN_RPC) with an empty database (DB_URL)`
+  );
+}
 
 function otherChainText(shown: string, block: IndexedBlock, onChain: string): string {
   return (
