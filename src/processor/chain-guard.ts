@@ -37,14 +37,24 @@ export async function assertSameChain(dbUrl: string, chainRpc: string, stateSche
  * the gateway compare besides) can only be compared once both chains have reached its height.
  * Needs the migrations applied.
  */
-export async function recordIndexedGenesis(dbUrl: string, chainRpc: string): Promise<string> {
+export async function recordIndexedGenesis(dbUrl: string, chainRpc: string, stateSchema = 'squid_processor'): Promise<string> {
   const genesis = await genesisOf(chainRpc);
   const client = new Client({ connectionString: dbUrl });
   await client.connect();
   try {
     // An index built before the table existed gets its row now: assertSameChain has just checked
-    // its blocks against this chain.
-    await client.query('INSERT INTO indexed_chain (id, genesis_hash) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [INDEXED_CHAIN_ID, genesis]);
+    // its blocks against this chain. Its status row is written again with the same values, so
+    // that GraphQL answers cached for the index as it was (graphql-response-cache.ts: without the
+    // row) are not served until the processor's next commit.
+    await client.query('BEGIN');
+    try {
+      const inserted = await client.query('INSERT INTO indexed_chain (id, genesis_hash) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [INDEXED_CHAIN_ID, genesis]);
+      if (inserted.rowCount && (await hasStatusTable(client, stateSchema))) await client.query(`UPDATE ${client.escapeIdentifier(stateSchema)}.status SET height = height WHERE id = 0`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
     const { rows } = await client.query<{ genesis_hash: string }>('SELECT genesis_hash FROM indexed_chain WHERE id = $1', [INDEXED_CHAIN_ID]);
     const recorded = rows[0]?.genesis_hash;
     if (recorded === genesis) return genesis;
@@ -102,12 +112,16 @@ async function lastIndexedFinalBlock(dbUrl: string, schema: string): Promise<{ h
   const client = new Client({ connectionString: dbUrl });
   await client.connect();
   try {
-    const exists = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'status']);
-    if (!exists.rowCount) return undefined;
+    if (!(await hasStatusTable(client, schema))) return undefined;
     const { rows } = await client.query(`SELECT height, hash FROM ${client.escapeIdentifier(schema)}.status WHERE id = 0`);
     const row = rows[0] as { height: number; hash: string } | undefined;
     return row && row.height >= 0 && row.hash !== '0x' ? row : undefined;
   } finally {
     await client.end();
   }
+}
+
+async function hasStatusTable(client: Client, schema: string): Promise<boolean> {
+  const exists = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'status']);
+  return Boolean(exists.rowCount);
 }

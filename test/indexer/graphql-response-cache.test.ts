@@ -1,11 +1,13 @@
 // The GraphQL response cache: a repeated query is answered from memory, an answer never shows
-// the index older than it was when the query arrived, errors are not cached, it can be turned
-// off, and a broken database only turns it off.
+// the index older than it was when the query arrived (the genesis record a processor adds on
+// start included), errors are not cached, it can be turned off, and a broken database only turns
+// it off.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
 import { startGraphql } from '../../src/indexer/graphql-server';
 import { indexVersion } from '../../src/indexer/graphql-response-cache';
+import { recordIndexedGenesis } from '../../src/processor/chain-guard';
 import { startTestChain, type TestChain } from '../helpers/devnet';
 import { devAccounts, type DevAccounts } from './helpers/accounts';
 import { startTestIndexer, type TestIndexer } from './helpers/indexer';
@@ -192,6 +194,33 @@ test('the index version changes with every commit of the processor or of the con
   } finally {
     await client.end();
     await version.close();
+  }
+});
+
+test('the genesis record a processor adds to an index built before it is answered at once, not after the next commit', async () => {
+  const GENESIS = '{ indexedChainById(id: "0") { genesisHash } }';
+  const client = new Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    // The index as one built before the record existed, its answer without it cached.
+    await client.query('DELETE FROM indexed_chain');
+    const version = indexVersion(dbUrl);
+    const before = await version.read().finally(() => version.close());
+    await ask(indexer.graphql.url, GENESIS);
+    const cached = await ask(indexer.graphql.url, GENESIS);
+    assert.notEqual(cached.age, null, 'the answer without the record was not cached');
+    assert.equal(cached.body.data.indexedChainById, null);
+
+    // What the processor does when it starts on such an index.
+    await recordIndexedGenesis(dbUrl, chain.devnet.wsUrl);
+    const answer = await ask(indexer.graphql.url, GENESIS);
+    assert.equal(answer.body.data.indexedChainById?.genesisHash, chain.api.genesisHash.toHex());
+    const height = await client.query<{ height: number }>('SELECT height FROM squid_processor.status WHERE id = 0');
+    assert.ok(height.rows[0].height >= 0, 'the status row lost its height');
+    const after = indexVersion(dbUrl);
+    assert.notEqual(await after.read().finally(() => after.close()), before, 'the index version did not change');
+  } finally {
+    await client.end();
   }
 });
 
