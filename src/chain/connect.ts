@@ -36,6 +36,16 @@ export function chainMismatch(api: ApiPromise): ChainConnectionError | undefined
   return checkedProviders.get(api)?.mismatch;
 }
 
+/**
+ * Throws unless `api` can be used now: the node behind its URL serving another chain is named as
+ * such (chainMismatch) before a connection that is down, which `down` words for the caller.
+ */
+export function assertChainUsable(api: ApiPromise, down: () => Error): void {
+  const mismatch = chainMismatch(api);
+  if (mismatch) throw mismatch;
+  if (!api.isConnected) throw down();
+}
+
 const MAX_RETRY_DELAY_MS = 8_000;
 
 export async function connectChain(url: string, options: ConnectOptions = {}): Promise<ApiPromise> {

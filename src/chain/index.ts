@@ -2,7 +2,7 @@
 export { bytesArg, type ChainBytes, chainBytes, displayBytes } from './bytes';
 export { addManifest, addSpaceMember, createSpace, type DigestRecord, type DigestType, type ManifestRecord, NONCE_FILLER_TEXT, nonceFiller, PUSHED_BY_PREFIX, pushedByStatement, storeDigestInfo, type Tx } from './calls';
 export { addProxy, asProxy, batch, batchAll, forceBatch, type InnerCall, type ProxyType, removeProxy } from './composite-calls';
-export { assertRegistryPallet, type ChainConnectionProblem, ChainConnectionError, chainMismatch, type ConnectOptions, connectChain } from './connect';
+export { assertChainUsable, assertRegistryPallet, type ChainConnectionProblem, ChainConnectionError, chainMismatch, type ConnectOptions, connectChain } from './connect';
 export { type ChainErrorInfo, decodeDispatchError } from './dispatch-error';
 export { chainErrorText, type ChainErrorWords, chainErrorWords } from './error-messages';
 export { grantGateway, hasGatewayGrant, type ProxyGrant, proxiesOf, revokeGateway } from './gateway-proxy';

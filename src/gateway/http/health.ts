@@ -2,7 +2,7 @@
 // reachable and the index is not too far behind) and /metrics (Prometheus) on the gateway.
 import type { ApiPromise } from '@polkadot/api';
 import type { RequestHandler } from 'express';
-import { chainMismatch } from '../../chain';
+import { assertChainUsable } from '../../chain';
 import type { BlobStore } from '../../ipfs/blob-store';
 import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { OciError } from '../errors/oci-error';
@@ -32,9 +32,7 @@ export function healthRoutes(options: HealthOptions): RequestHandler {
   };
   const checks: Record<string, Check> = {
     chain: async () => {
-      const mismatch = chainMismatch(options.api);
-      if (mismatch) throw mismatch;
-      if (!options.api.isConnected) throw new Error('the chain connection is down (the client keeps reconnecting): check CHAIN_RPC and the node');
+      assertChainUsable(options.api, () => new Error('the chain connection is down (the client keeps reconnecting): check CHAIN_RPC and the node'));
       return `finalized block #${await finalized()}`;
     },
     ipfs: async () => {

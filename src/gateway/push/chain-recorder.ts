@@ -5,7 +5,7 @@
 // removed only because the one ahead of it left the pool is signed again (removed-behind-gap.ts),
 // and a batch too large for the chain is refused before anything is signed (batch-limits.ts).
 import type { ApiPromise } from '@polkadot/api';
-import { addManifest, asProxy, batchAll, chainMismatch, ChainTxError, type DigestType, nonceFiller, pushedByStatement, storeDigestInfo, submitTx, type Tx, type TxResult, type TxSigner, type TxStatusName, type TxStatusUpdate } from '../../chain';
+import { addManifest, asProxy, assertChainUsable, batchAll, ChainTxError, type DigestType, nonceFiller, pushedByStatement, storeDigestInfo, submitTx, type Tx, type TxResult, type TxSigner, type TxStatusName, type TxStatusUpdate } from '../../chain';
 import { ChainUnavailableError } from '../errors/from-internal';
 import { checkBatchFits } from './batch-limits';
 import { NonceBook } from './nonce-book';
@@ -110,9 +110,7 @@ export class ChainRecorder {
   }
 
   async record(records: PushRecords): Promise<TxResult> {
-    const mismatch = chainMismatch(this.#api);
-    if (mismatch) throw mismatch;
-    if (!this.#api.isConnected) throw new ChainUnavailableError('the chain is not connected, so the push cannot be recorded');
+    assertChainUsable(this.#api, () => new ChainUnavailableError('the chain is not connected, so the push cannot be recorded'));
     const calls = this.#calls(records);
     const build = () => this.#batch(records, calls);
     checkBatchFits(this.#api, calls.length, build().encodedLength, records);

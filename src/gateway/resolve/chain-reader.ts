@@ -4,7 +4,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { Bytes, Option } from '@polkadot/types';
 import type { Codec } from '@polkadot/types/types';
-import { bytesArg, chainBytes, type ChainBytes, chainMismatch, claimOf, digestInfo, getSpace, hasGatewayGrant, type DigestInfoView, imageDigestCid, manifestDigest, nameClaim, type NameClaim, spaceCreationBlock, type SpaceView } from '../../chain';
+import { assertChainUsable, bytesArg, chainBytes, type ChainBytes, claimOf, digestInfo, getSpace, hasGatewayGrant, type DigestInfoView, imageDigestCid, manifestDigest, nameClaim, type NameClaim, spaceCreationBlock, type SpaceView } from '../../chain';
 import { ChainUnavailableError } from '../errors/from-internal';
 import type { RepositoryName } from '../oci/reference';
 import { SpaceDirectory } from './space-directory';
@@ -222,9 +222,7 @@ export class ChainReader {
 
   async #read<T>(what: string, read: () => Promise<T>): Promise<T> {
     // A node that now serves another chain is named as such (a ChainConnectionError, also a 503).
-    const mismatch = chainMismatch(this.#api);
-    if (mismatch) throw mismatch;
-    if (!this.#api.isConnected) throw new ChainUnavailableError(`the chain is not connected, so ${what} cannot be read from chain storage`);
+    assertChainUsable(this.#api, () => new ChainUnavailableError(`the chain is not connected, so ${what} cannot be read from chain storage`));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ChainUnavailableError(`the chain did not answer within ${this.#timeoutMs} ms while reading ${what}`)), this.#timeoutMs);

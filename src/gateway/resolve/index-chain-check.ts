@@ -167,7 +167,6 @@ export class IndexChainCheck implements IndexAdmission {
   }
 }
 
-export { shownHash };
 
 function otherGenesisText(shown: string, indexed: string, ours: string): string {
   return (
