@@ -8,8 +8,11 @@ export class CliError extends Error {
   }
 }
 
-/** Exit codes: 0 ok, 1 failure reported by the chain or a service, 2 bad usage or input, 3 unreachable dependency. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+/**
+ * Exit codes: 0 ok, 1 failure reported by the chain or a service, 2 bad usage or input, 3
+ * unreachable dependency, 130 stopped by a signal before the work was done (as shells report Ctrl-C).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, stopped: 130 } as const;
 
 export function parseNonNegativeInt(value: string, flag: string): number {
   const n = Number(value);

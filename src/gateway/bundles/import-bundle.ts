@@ -34,6 +34,20 @@ export interface ImportProgress {
   (line: string): void;
 }
 
+/**
+ * The import was asked to stop (`signal`) before it began to write its records: nothing of it is
+ * kept (the pins it took are released, the blocks it wrote left for the store's collection).
+ */
+export class ImportStoppedError extends Error {
+  constructor() {
+    super('the import was stopped before it finished: nothing was imported, and the content it had stored so far is no longer pinned; run it again to import the bundle');
+    this.name = 'ImportStoppedError';
+  }
+}
+
+/** Throws ImportStoppedError once `signal` asks the import to stop. */
+type StopCheck = () => void;
+
 export interface ImportResult {
   readonly recordCid: string;
   readonly record: BundleRecord;
@@ -71,13 +85,18 @@ const MAX_BLOCKS_WITHOUT_BYTES = 64;
 /**
  * Imports `file` into `store`, keeping the gateway's state under `dataDir`. `chain` checks the
  * record when given (pass undefined when the chain cannot be reached). BundleError, with
- * nothing stored, for a bundle that fails any check.
+ * nothing stored, for a bundle that fails any check. `signal` stops it, with ImportStoppedError
+ * and nothing kept, at any point before its records are written (that last step is short and
+ * all or none: it is finished, not cut).
  */
-export async function importBundle(file: string, options: { store: BlobStore; dataDir: string; chain?: ChainReader; progress?: ImportProgress; maxBlobBytes?: number }): Promise<ImportResult> {
+export async function importBundle(file: string, options: { store: BlobStore; dataDir: string; chain?: ChainReader; progress?: ImportProgress; maxBlobBytes?: number; signal?: AbortSignal }): Promise<ImportResult> {
   const progress = options.progress ?? (() => undefined);
   const maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
+  const stopIfAsked: StopCheck = () => {
+    if (options.signal?.aborted) throw new ImportStoppedError();
+  };
   const m = await ipfsModules();
-  const { located, roots, bytes } = await indexCar(file, m);
+  const { located, roots, bytes } = await indexCar(file, m, stopIfAsked);
   progress(`read ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB); every one holds the bytes its CID names`);
   const handle = await open(file, 'r');
   try {
@@ -98,14 +117,15 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     const recordBytes = await read(roots[0]);
     if (!recordBytes) throw new BundleError('the bundle\'s record block is missing: the file is cut short or altered; nothing was imported');
     const record = parseBundleRecord(recordBytes, (text) => m.CID.parse(text));
-    const { repositories, references } = await checkContent(m, record, read, progress, maxBlobBytes);
+    const { repositories, references } = await checkContent(m, record, read, progress, maxBlobBytes, stopIfAsked);
     const checkedTags = options.chain ? await checkChain(record, options.chain, progress) : undefined;
     const confirmed = checkedTags !== undefined;
     if (!options.chain) progress('the chain is not reachable: the record is kept unconfirmed; the gateway answers from it only while the chain cannot be reached, and the chain decides once it can');
 
     // Every check passed: store and pin everything, then record it, so that a block found
     // changed while storing leaves no record claiming the content is here.
-    const pinnedHere = await storeContent(m, record, read, options.store);
+    stopIfAsked();
+    const pinnedHere = await storeContent(m, record, read, options.store, progress, stopIfAsked);
     const recordCid = roots[0].toString();
     // Kept with the repositories the tags establish, which is what imported-records answers from.
     const checked: BundleRecord = { ...record, content: record.content.map((item) => ({ ...item, repositories: [...repositories.get(item.digest)!] })) };
@@ -116,12 +136,15 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     // the chain cannot be asked.
     const attributed = repositoriesFromTags(record.content, checkedTags ?? [], references);
     try {
+      // The last point at which a stop is taken: past it, the records are written whole.
+      stopIfAsked();
       await writeRecords(options.dataDir, record.content, attributed, kept);
     } catch (error) {
       // Records a failed commit could not put back may point at the content: its pins stay.
       if (error instanceof RecordWriteError) throw new RecordWriteError(`the gateway's records of the import could not all be written or put back under ${join(options.dataDir, 'gateway')}: ${error.message}`);
       // Pins without records would hold the content with nothing to serve or ever release it.
       for (const cid of pinnedHere) await options.store.unpin(cid).catch(() => undefined);
+      if (error instanceof ImportStoppedError) throw error;
       throw recordWriteError(options.dataDir, error);
     }
     progress(`imported ${record.content.length} manifests and blobs for ${record.tags.length} tags, as of block #${record.chain.block.number}`);
@@ -169,20 +192,27 @@ function recordWriteError(dataDir: string, error: unknown): RecordWriteError {
   return new RecordWriteError(`the gateway's records of the import could not be written under ${join(dataDir, 'gateway')} (${cause.message}); no record was changed and nothing this import pinned stays pinned: ${fix}, then import again`);
 }
 
-/** Stores and pins every item; if one fails, the pins this import took are released before the error goes on. Returns the CIDs it pinned that were not pinned before. */
-async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore): Promise<string[]> {
+/**
+ * Stores and pins every item; if one fails (or the import is asked to stop, checked at every
+ * block), the pins this import took are released before the error goes on. Returns the CIDs it
+ * pinned that were not pinned before.
+ */
+async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore, progress: ImportProgress, stopIfAsked: StopCheck): Promise<string[]> {
   const pinnedHere: string[] = [];
   try {
-    for (const item of record.content) {
+    for (const [index, item] of record.content.entries()) {
       const cid = m.CID.parse(item.cid);
       const wasPinned = await store.isPinned(item.cid);
-      let changed: BundleError | undefined;
+      let changed: BundleError | ImportStoppedError | undefined;
       try {
         await store.putBlocks(item.cid, (async function* () {
           try {
-            for await (const block of dagBlocks(m, cid, async (c) => read(c))) yield { cid: block.cid, bytes: block.bytes };
+            for await (const block of dagBlocks(m, cid, async (c) => read(c))) {
+              stopIfAsked();
+              yield { cid: block.cid, bytes: block.bytes };
+            }
           } catch (error) {
-            if (error instanceof BundleError) changed = error;
+            if (error instanceof BundleError || error instanceof ImportStoppedError) changed = error;
             throw error;
           }
         })());
@@ -191,6 +221,7 @@ async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
         throw changed ?? error;
       }
       if (!wasPinned) pinnedHere.push(item.cid);
+      progress(`stored ${index + 1} of ${record.content.length}: ${item.digest} (${item.size} bytes)`);
     }
   } catch (error) {
     // The blocks already written stay unpinned, for the store's collection to remove.
@@ -206,7 +237,7 @@ async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
  * header, of a CID's hash) are not taken as how much to buffer, so a header or CID that says it
  * is gigabytes long cannot make the import hold the rest of a large file in memory.
  */
-async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<string, Located>; roots: CID[]; bytes: number }> {
+async function indexCar(file: string, m: IpfsModules, stopIfAsked: StopCheck): Promise<{ located: Map<string, Located>; roots: CID[]; bytes: number }> {
   const notCar = (why: string) => new BundleError(`${file} is not a CAR file (${why}): give a bundle written by hcr export; nothing was imported`);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
@@ -241,6 +272,7 @@ async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<st
       throw notCar((error as Error).message);
     }
     for (let at = header.length + header.value; at < fileBytes; ) {
+      stopIfAsked();
       const sectionHead = await readHead(at);
       const length = varintAt(sectionHead);
       if (!length || length.value === 0) throw new BundleError(`${file} is not a whole CAR file (the section at byte ${at} has no valid length); nothing was imported`);
@@ -273,7 +305,7 @@ async function indexCar(file: string, m: IpfsModules): Promise<{ located: Map<st
     }
     return { located, roots, bytes };
   } catch (error) {
-    if (error instanceof BundleError) throw error;
+    if (error instanceof BundleError || error instanceof ImportStoppedError) throw error;
     throw new BundleError(`${file} is not a whole CAR file (${(error as Error).message}); nothing was imported`);
   } finally {
     await handle.close();
@@ -295,7 +327,7 @@ function varintAt(bytes: Uint8Array): { value: number; length: number } | undefi
  * complete; every item is reached from a tag. Returns the repositories each item belongs to:
  * those of the tags that reach it (through an index's children to their config and layers).
  */
-async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, progress: ImportProgress, maxBlobBytes: number): Promise<{ repositories: Map<string, Set<string>>; references: Map<string, string[]> }> {
+async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, progress: ImportProgress, maxBlobBytes: number, stopIfAsked: StopCheck): Promise<{ repositories: Map<string, Set<string>>; references: Map<string, string[]> }> {
   const byDigest = new Map(record.content.map((item) => [item.digest, item]));
   const references = new Map<string, string[]>();
   for (const item of record.content) {
@@ -316,6 +348,7 @@ async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
     try {
       await checkDeclaredSize(m, item, read);
       for await (const block of dagBlocks(m, m.CID.parse(item.cid), async (cid) => read(cid))) {
+        stopIfAsked();
         const data = block.node.kind === 'raw' ? block.node.bytes : block.node.data;
         barren = data?.byteLength ? 0 : barren + 1;
         if (barren > MAX_BLOCKS_WITHOUT_BYTES) {
@@ -330,7 +363,7 @@ async function checkContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
         if (item.kind === 'manifest') manifestBytes.push(Buffer.from(data));
       }
     } catch (error) {
-      if (error instanceof BundleError) throw error;
+      if (error instanceof BundleError || error instanceof ImportStoppedError) throw error;
       throw new BundleError(`${item.digest} cannot be put together from the bundle (${(error as Error).message}): a block is missing; nothing was imported`);
     }
     const actual = `sha256:${hash.digest('hex')}`;

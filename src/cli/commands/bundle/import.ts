@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ChainConnectionError, connectChain } from '../../../chain';
 import { dataDirFrom, DEFAULTS } from '../../../config/defaults';
 import { BundleError } from '../../../gateway/bundles/bundle-record';
-import { importBundle } from '../../../gateway/bundles/import-bundle';
+import { importBundle, ImportStoppedError } from '../../../gateway/bundles/import-bundle';
 import { RecordWriteError } from '../../../gateway/bundles/staged-records';
 import { ChainReader } from '../../../gateway/resolve/chain-reader';
 import { DEFAULT_MAX_BLOB_BYTES } from '../../../limits/upload-admission';
@@ -54,22 +54,46 @@ export function registerImport(program: Command): void {
         console.error(`note: ${terminalLines(hideUrlLogins(error.message))}`);
         return undefined;
       });
+      const stopping = stopOnSignal();
       try {
         // A bundle comes from elsewhere: its repository and tag names are printed escaped (terminal-text.ts).
-        const result = await importBundle(file, { store, dataDir, chain: api ? new ChainReader(api) : undefined, progress: (line) => console.error(terminalLines(line)), maxBlobBytes });
+        const result = await importBundle(file, { store, dataDir, chain: api ? new ChainReader(api) : undefined, progress: (line) => console.error(terminalLines(line)), maxBlobBytes, signal: stopping.signal });
+        if (stopping.signal.aborted) console.error('note: the import had begun to write its records when it was asked to stop, so it was finished: the bundle is imported');
         const summary = { recordCid: result.recordCid, tags: result.record.tags.map((t) => `${t.repository}:${t.tag}`), blocks: result.blocks, bytes: result.bytes, asOfBlock: result.record.chain.block, confirmed: result.confirmed };
         if (flags.json) console.log(jsonText(summary));
         else console.log(`imported ${summary.tags.map(terminalName).join(', ')} (${result.blocks} blocks) as of block #${terminalName(String(summary.asOfBlock.number))}${result.confirmed ? ', checked against the chain' : ', unconfirmed: the chain decides once it can be reached'}`);
       } catch (error) {
         if (error instanceof BundleError) throw new CliError(`refused ${file}: ${error.message}`, EXIT.usage);
+        if (error instanceof ImportStoppedError) throw new CliError(`stopped: ${error.message}`, EXIT.stopped);
         // Not the bundle's fault: the same import can be run again once the data dir is fixed.
         if (error instanceof RecordWriteError) throw new CliError(`could not import ${file}: ${error.message}`, EXIT.failed);
         throw error;
       } finally {
+        stopping.release();
         await api?.disconnect();
         await store.close();
       }
     });
+}
+
+/**
+ * Ctrl-C or SIGTERM during an import: the first asks it to stop, which releases what it pinned
+ * (the default, ending the process at once, left the content it had stored pinned with no record
+ * to serve or ever release it); a second ends the process at once, saying what that leaves.
+ */
+function stopOnSignal(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      console.error(`\n${name} again: stopped at once; what the import stored so far may stay pinned until the same bundle is imported again`);
+      process.exit(EXIT.stopped);
+    }
+    console.error(`\n${name}: stopping the import and releasing what it stored (again to stop at once)`);
+    controller.abort();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const name of signals) process.on(name, onSignal);
+  return { signal: controller.signal, release: () => signals.forEach((name) => process.off(name, onSignal)) };
 }
 
 function wholeBytes(text: string): number {
