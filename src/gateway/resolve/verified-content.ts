@@ -17,6 +17,7 @@ import type { RepositoryName } from '../oci/reference';
 import type { BlobCache } from '../storage/blob-cache';
 import type { GatewayBlobStore } from '../storage/blob-store';
 import type { VerifiedPairs } from '../storage/verified-pairs';
+import { FactsCache } from './facts-cache';
 import type { Candidate, Resolver } from './resolver';
 
 export interface VerifiedManifest {
@@ -76,13 +77,14 @@ export class VerifiedContent {
   readonly #cache: BlobCache;
   readonly #manifestLimit: number;
   readonly #manifests = new Map<string, VerifiedManifest>();
-  readonly #facts = new Map<string, ManifestFacts>();
+  readonly #facts: FactsCache;
   /** `<repository> <digest>` → until when a failed manifest lookup is not repeated (insertion order is expiry order). */
   readonly #misses = new Map<string, number>();
   #cachedBytes = 0;
 
-  constructor(deps: { store: GatewayBlobStore; verified: VerifiedPairs; resolver: Resolver; cache: BlobCache; manifestLimit: number }) {
+  constructor(deps: { store: GatewayBlobStore; verified: VerifiedPairs; resolver: Resolver; cache: BlobCache; manifestLimit: number; factsCacheBytes?: number }) {
     this.#store = deps.store;
+    this.#facts = new FactsCache(deps.factsCacheBytes);
     this.#cache = deps.cache;
     this.#verified = deps.verified;
     this.#resolver = deps.resolver;
