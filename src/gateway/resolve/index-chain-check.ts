@@ -3,12 +3,11 @@
 // database kept after the chain was reset) would name that chain's owners, tags and CIDs under
 // this chain's names. The processor records the genesis hash of the chain it indexes
 // (indexedChain): one of another chain is refused at once, whatever the heights. A chain started
-// again from the same genesis (a dev chain) is told by its blocks: a finalized block never
-// changes on one chain, so the index's last finalized
-// block (Subsquid's squidStatus) must have the hash this chain has at that height, and so must the
-// block its first space was created in: an index of a taller chain is ahead of this one's
-// finalized head, so its last block cannot be compared yet, but its first space most likely can
-// (a chain's first spaces come early). Checked before
+// again from the same genesis (a dev chain) is told by its blocks: a finalized block never changes
+// on one chain, so the index's last finalized block (Subsquid's squidStatus) must have the hash
+// this chain has at that height, and so must the block its first space was created in: an index
+// of a taller chain is ahead of this one's finalized head, so its last block cannot be compared
+// yet, but its first space most likely can (a chain's first spaces come early). Checked before
 // the index's answers are first used and again on the next use once the verdict is a minute old
 // (the URL may come to name another index): one small query a minute at most, shared by the
 // uses waiting for it. An index of another chain is asked nothing else, so it fails as an
@@ -166,7 +165,6 @@ export class IndexChainCheck implements IndexAdmission {
     }));
   }
 }
-
 
 function otherGenesisText(shown: string, indexed: string, ours: string): string {
   return (
