@@ -7,9 +7,10 @@
 // The owner decides how many manifests the repository has: an index recorded on chain can name
 // thousands of digests that exist nowhere, and each is a manifest of the repository to look at.
 // So a request looks up (reads, verifies) at most MAX_LOOKUPS manifests whose facts are not known
-// yet, LOOKUP_CONCURRENCY at a time; failed lookups are remembered for a minute
+// yet, and at most REFERRER_LOOKUP_BUDGET_MANIFESTS manifests' worth of bytes (the owner decides
+// their size too), LOOKUP_CONCURRENCY at a time; failed lookups are remembered for a minute
 // (VerifiedContent.knownFacts). Manifests already known cost nothing, so an answer is whole unless
-// more than MAX_LOOKUPS manifests were never looked at: then it lists the referrers among the
+// more than those bounds allow were never looked at: then it lists the referrers among the
 // manifests looked at so far (in digest order) and links the rest as the next page, as the
 // distribution spec allows (`Link: <…>; rel="next"`, followed by oras and other clients).
 import type { Request, Response } from 'express';
@@ -24,6 +25,14 @@ import type { ManifestFacts } from '../resolve/verified-content';
 export const MAX_REFERRER_LOOKUPS = 512;
 /** Lookups in flight at once for one request: one by one, their round trips add up; all at once, they swamp the chain and IPFS. */
 const LOOKUP_CONCURRENCY = 8;
+/**
+ * The manifest bytes one request reads at most, in manifests of the largest size the gateway
+ * takes (64 MiB at the default 4 MiB): the repository's owner decides how large its manifests
+ * are, and most of a large one is annotations that the answer repeats and that the facts cache
+ * does not keep (facts-cache.ts), so each request would read them again. Past it, the rest is
+ * linked as the next page.
+ */
+export const REFERRER_LOOKUP_BUDGET_MANIFESTS = 16;
 
 export async function getReferrers(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
@@ -36,19 +45,30 @@ export async function getReferrers(ctx: GatewayContext, req: Request, res: Respo
   // In digest order, so that a page continues after the last digest the previous one looked at.
   const candidates = (await ctx.contents.manifests(name)).filter((digest) => isSha256Digest(digest) && (rawLast === undefined || digest > rawLast)).sort();
   const found: ManifestFacts[] = [];
-  const lookups: string[] = [];
+  const budget = REFERRER_LOOKUP_BUDGET_MANIFESTS * ctx.limits.manifestBytes;
+  let lookups = 0;
+  let readBytes = 0;
   let end = candidates.length;
-  for (let i = 0; i < candidates.length; i++) {
-    const known = ctx.content.knownFacts(name, candidates[i]);
-    if (known === undefined) {
-      if (lookups.length === MAX_REFERRER_LOOKUPS) {
-        end = i;
-        break;
-      }
-      lookups.push(candidates[i]);
-    } else if (known) found.push(known);
+  // Known facts cost nothing; the others are looked up a batch at a time, until either bound.
+  for (let i = 0; i < candidates.length && end === candidates.length; ) {
+    const batch: string[] = [];
+    for (; i < candidates.length && batch.length < LOOKUP_CONCURRENCY; i++) {
+      const known = ctx.content.knownFacts(name, candidates[i]);
+      if (known === undefined) {
+        if (lookups + batch.length === MAX_REFERRER_LOOKUPS || readBytes >= budget) {
+          end = i;
+          break;
+        }
+        batch.push(candidates[i]);
+      } else if (known) found.push(known);
+    }
+    for (const facts of await boundedMap(batch, LOOKUP_CONCURRENCY, (digest) => ctx.content.facts(name, digest))) {
+      if (!facts) continue;
+      found.push(facts);
+      readBytes += facts.size;
+    }
+    lookups += batch.length;
   }
-  for (const facts of await boundedMap(lookups, LOOKUP_CONCURRENCY, (digest) => ctx.content.facts(name, digest))) if (facts) found.push(facts);
   const referrers = found.filter((facts) => facts.subject === subject && (artifactType === undefined || facts.artifactType === artifactType));
   referrers.sort((a, b) => (a.digest < b.digest ? -1 : 1));
   if (end < candidates.length) {
