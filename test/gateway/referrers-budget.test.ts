@@ -19,7 +19,7 @@ const SUBJECT = `sha256:${'a'.repeat(64)}`;
 const digestOf = (i: number) => `sha256:${createHash('sha256').update(String(i)).digest('hex')}`;
 
 /** A context whose repository holds `sizes.length` referrers of SUBJECT, of those sizes, none known yet. */
-function contextOf(sizes: number[]): { ctx: GatewayContext; lookedUp: () => number } {
+function contextOf(sizes: number[], stalled?: { digest: string; until: Promise<void> }): { ctx: GatewayContext; lookedUp: () => number } {
   const facts = new Map(sizes.map((size, i): [string, ManifestFacts] => [digestOf(i), { digest: digestOf(i), mediaType: 'application/vnd.oci.image.manifest.v1+json', size, subject: SUBJECT }]));
   let lookups = 0;
   const ctx = {
@@ -32,6 +32,7 @@ function contextOf(sizes: number[]): { ctx: GatewayContext; lookedUp: () => numb
       knownFacts: () => undefined,
       facts: async (_name: unknown, digest: string) => {
         lookups += 1;
+        if (digest === stalled?.digest) await stalled.until;
         return facts.get(digest) ?? null;
       },
     },
@@ -64,7 +65,7 @@ test('a request reads at most the budget\'s bytes of manifests it does not know,
     const before = lookedUp();
     const answer = await page(ctx, last);
     const read = lookedUp() - before;
-    // At most the budget, and the batch of 8 that crossed it.
+    // At most the budget, and the lookups in flight when it was crossed (8 at most).
     assert.ok(read * sizes[0] <= (REFERRER_LOOKUP_BUDGET_MANIFESTS + 8) * MANIFEST_LIMIT, `page ${pages + 1} read ${read} manifests of ${sizes[0]} bytes`);
     seen.push(...answer.digests);
     last = answer.next;
@@ -81,4 +82,24 @@ test('small manifests are bounded by their number as before, not by the bytes', 
   assert.equal(lookedUp(), MAX_REFERRER_LOOKUPS);
   assert.equal(first.digests.length, MAX_REFERRER_LOOKUPS);
   assert.ok(first.next, 'the rest is linked');
+});
+
+test('a slow lookup holds up no other: the rest go on while it waits', async () => {
+  const count = 40;
+  const first = Array.from({ length: count }, (_, i) => digestOf(i)).sort()[0];
+  let release!: () => void;
+  const { ctx, lookedUp } = contextOf(
+    Array.from({ length: count }, () => 1024),
+    { digest: first, until: new Promise<void>((resolve) => (release = resolve)) },
+  );
+  const answer = page(ctx);
+  // Lookups a batch at a time would wait for the stalled one after the first 8.
+  const deadline = Date.now() + 5_000;
+  while (lookedUp() < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  const whileStalled = lookedUp();
+  release();
+  const { digests, next } = await answer;
+  assert.equal(whileStalled, count, 'every other manifest was looked up while the first one waited');
+  assert.equal(digests.length, count);
+  assert.equal(next, undefined);
 });

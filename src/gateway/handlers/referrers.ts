@@ -14,7 +14,6 @@
 // manifests looked at so far (in digest order) and links the rest as the next page, as the
 // distribution spec allows (`Link: <…>; rel="next"`, followed by oras and other clients).
 import type { Request, Response } from 'express';
-import { boundedMap } from '../bounded-map';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { MEDIA_TYPES } from '../oci/media-types';
@@ -48,27 +47,41 @@ export async function getReferrers(ctx: GatewayContext, req: Request, res: Respo
   const budget = REFERRER_LOOKUP_BUDGET_MANIFESTS * ctx.limits.manifestBytes;
   let lookups = 0;
   let readBytes = 0;
+  /** The next candidate to take, and where the page ends once a bound is reached (every one before it was taken). */
+  let next = 0;
   let end = candidates.length;
-  // Known facts cost nothing; the others are looked up a batch at a time, until either bound.
-  for (let i = 0; i < candidates.length && end === candidates.length; ) {
-    const batch: string[] = [];
-    for (; i < candidates.length && batch.length < LOOKUP_CONCURRENCY; i++) {
-      const known = ctx.content.knownFacts(name, candidates[i]);
-      if (known === undefined) {
-        if (lookups + batch.length === MAX_REFERRER_LOOKUPS || readBytes >= budget) {
-          end = i;
-          break;
-        }
-        batch.push(candidates[i]);
-      } else if (known) found.push(known);
+  let failed = false;
+  // Known facts cost nothing; the others are looked up by a pool of workers, each taking the next
+  // candidate as soon as its lookup ends (one slow lookup holds up no other), until either bound.
+  // The bounds are checked before each lookup starts, so the bytes read pass the budget by the
+  // lookups in flight at most.
+  const worker = async () => {
+    while (!failed && next < end) {
+      const digest = candidates[next];
+      const known = ctx.content.knownFacts(name, digest);
+      if (known !== undefined) {
+        next++;
+        if (known) found.push(known);
+        continue;
+      }
+      if (lookups === MAX_REFERRER_LOOKUPS || readBytes >= budget) {
+        end = next;
+        return;
+      }
+      next++;
+      lookups++;
+      try {
+        const facts = await ctx.content.facts(name, digest);
+        if (!facts) continue;
+        found.push(facts);
+        readBytes += facts.size;
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
-    for (const facts of await boundedMap(batch, LOOKUP_CONCURRENCY, (digest) => ctx.content.facts(name, digest))) {
-      if (!facts) continue;
-      found.push(facts);
-      readBytes += facts.size;
-    }
-    lookups += batch.length;
-  }
+  };
+  await Promise.all(Array.from({ length: LOOKUP_CONCURRENCY }, worker));
   const referrers = found.filter((facts) => facts.subject === subject && (artifactType === undefined || facts.artifactType === artifactType));
   referrers.sort((a, b) => (a.digest < b.digest ? -1 : 1));
   if (end < candidates.length) {
