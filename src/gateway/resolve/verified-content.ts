@@ -17,7 +17,7 @@ import type { RepositoryName } from '../oci/reference';
 import type { BlobCache } from '../storage/blob-cache';
 import type { GatewayBlobStore } from '../storage/blob-store';
 import type { VerifiedPairs } from '../storage/verified-pairs';
-import { FactsCache } from './facts-cache';
+import { type FactsCache, factsCache } from './facts-cache';
 import type { Candidate, Resolver } from './resolver';
 
 export interface VerifiedManifest {
@@ -84,7 +84,7 @@ export class VerifiedContent {
 
   constructor(deps: { store: GatewayBlobStore; verified: VerifiedPairs; resolver: Resolver; cache: BlobCache; manifestLimit: number; factsCacheBytes?: number }) {
     this.#store = deps.store;
-    this.#facts = new FactsCache(deps.factsCacheBytes);
+    this.#facts = factsCache(deps.factsCacheBytes);
     this.#cache = deps.cache;
     this.#verified = deps.verified;
     this.#resolver = deps.resolver;
