@@ -3,13 +3,15 @@
 // up neither the others nor the gateway's memory (it falls behind, is let go of, and goes on by
 // itself from its byte); clients that hang up leave the others be, and when all have gone the
 // fetch ends, with nothing of it kept pinned. Wrong bytes from a peer reach no client. What all
-// shared fetches hold together is bounded too.
+// shared fetches hold together is bounded too. A cold pull asks the peer once: the blob's size
+// (for the response's headers) comes from the root block of the fetch the pull then reads, and a
+// fetch started for a size that no read follows is cancelled.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, get, request, type IncomingMessage, type Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { digestInfo } from '../../src/chain';
-import { SHARED_WINDOW_BYTES, sharedFetchBounds, sharedFetchMemory } from '../../src/gateway/peers/shared-fetch';
+import { SHARED_WINDOW_BYTES, sharedFetchBounds, sharedFetchMemory, unjoinedFetch } from '../../src/gateway/peers/shared-fetch';
 import { type Blob, makeImage, pushImage, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { sample } from './helpers/metrics';
@@ -24,14 +26,18 @@ interface Relay {
   sent: number;
   /** Answers still open. */
   open: number;
+  /** The paths asked for, in order. */
+  readonly asked: string[];
   close(): Promise<void>;
 }
 
 async function relay(target: string, options: { flipCarByteAt?: number } = {}): Promise<Relay> {
   let flipped = false;
   const state = { sent: 0, open: 0 };
+  const asked: string[] = [];
   const server: Server = createServer((req, res) => {
     state.open++;
+    asked.push(req.url ?? '');
     res.on('close', () => state.open--);
     const upstream = request(`${target}${req.url}`, { headers: { accept: req.headers.accept ?? '*/*' } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -64,6 +70,7 @@ async function relay(target: string, options: { flipCarByteAt?: number } = {}): 
     get open() {
       return state.open;
     },
+    asked,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -186,6 +193,37 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
     paused.resume();
     assert.ok((await rest).equals(layer.bytes));
     assert.ok(peer.sent < layer.bytes.length * 3, `the peer sent ${(peer.sent / MiB).toFixed(1)} MiB`);
+  });
+
+  it('a cold pull asks the peer once: its size comes from the root block of the fetch it reads', { timeout: 60_000 }, async () => {
+    const { layer, cid } = await pushed('acme/asked-once', 8 * MiB);
+    const peer = await relayOfA();
+    const b = await replica([peer.url]);
+    assert.ok((await pullWhole(`${b.url}/v2/acme/asked-once/blobs/${layer.digest}`)).equals(layer.bytes));
+    const forBlob = peer.asked.filter((path) => path.startsWith(`/ipfs/${cid}`));
+    assert.equal(forBlob.length, 1, `the peer was asked: ${peer.asked.join(', ')}`);
+    assert.match(forBlob[0], /format=car/);
+    await eventually('the blob is pinned', () => b.store.isPinned(cid));
+  });
+
+  it('a fetch started for a size that no read follows is cancelled: its connection to the peer closes and nothing stays pinned', { timeout: 60_000 }, async () => {
+    const { layer, cid } = await pushed('acme/size-alone', 24 * MiB);
+    const peer = await relayOfA();
+    const b = await replica([peer.url]);
+    const wait = unjoinedFetch.ms;
+    unjoinedFetch.ms = 300;
+    try {
+      // What a lookup of the blob does first (the size for the headers), with no read after it.
+      assert.equal((await b.gateway.gateway.context.store.stat(cid)).size, layer.bytes.length);
+      await eventually('the fetch ends', () => linesWith(b.logs, `${cid} from peers was not kept`) > 0);
+      await eventually('the connection to the peer is closed', () => peer.open === 0, 5_000);
+      assert.ok(peer.sent < layer.bytes.length, `the peer sent ${(peer.sent / MiB).toFixed(1)} MiB`);
+      assert.equal(await b.store.isPinned(cid), false);
+    } finally {
+      unjoinedFetch.ms = wait;
+    }
+    // A pull afterwards is served whole, on a fetch of its own.
+    assert.ok((await pullWhole(`${b.url}/v2/acme/size-alone/blobs/${layer.digest}`)).equals(layer.bytes));
   });
 
   it('a client that hangs up leaves the others be', { timeout: 60_000 }, async () => {

@@ -2,14 +2,15 @@
 // peers' trustless endpoints (verified-dag.ts), stored and pinned here as it passes, and streamed
 // on at once: the first bytes of a pull-through do not wait for the last. Pulls of one file at
 // the same time share one fetch (shared-fetch.ts). Everything else goes to the local store
-// unchanged. Sizes come from the file's root block (fetched alone, checked).
+// unchanged. A file's size comes from its root block, the first block of a fetch of the whole
+// file, which the read that follows joins: a cold pull asks the peers once, not once for the
+// size and again for the bytes.
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
-import { type BlobStat, BlobNotFoundError, type BlobStore, type ByteSource, type GetOptions } from '../../ipfs';
+import { type BlobStat, BlobNotFoundError, type BlobStore, type ByteSource, type GetOptions, InvalidCidError } from '../../ipfs';
 import type { DagBlock } from '../../ipfs/blob-store';
 import { parseBlobCid } from '../../ipfs/cid';
 import { dagCborModule, type IpfsModules, ipfsModules } from '../../ipfs/esm';
-import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { clampRange, toReadable } from '../../ipfs/streams';
 import type { GatewayBlobStore } from '../storage/blob-store';
 import { attachTicket, FetchedPins, fetchTicketOf } from './fetched-pins';
@@ -17,7 +18,7 @@ import { PeerClient } from './peer-client';
 import { SharedFetch } from './shared-fetch';
 import { DEFAULT_SLOW_PEER_RULE, type SlowPeerRule, SlowPeers } from './slow-peers';
 import { storedFetch } from './stored-fetch';
-import { blockFromPeers, type PeerLog, type PeerObserver, verifiedFile, type VerifiedFileBlock } from './verified-dag';
+import { blockFromPeers, NotAFileError, type PeerLog, type PeerObserver, verifiedFile, type VerifiedFileBlock } from './verified-dag';
 
 export interface PeerOptions {
   /** Base URLs of other gateways (or any IPFS trustless gateway). */
@@ -155,10 +156,18 @@ class PeerFetcher {
     throw new BlobNotFoundError(cid, `${cid} is not here, and no peer could send it (${failures.join('; ')})`);
   }
 
+  /** The file's size from the root block of a shared fetch of it (started now unless one is running that a read may join). */
   async stat(cid: string): Promise<BlobStat> {
     const m = await ipfsModules();
     const root = parseBlobCid(m, cid);
-    return { size: fileSize(decodeFileNode(m, root, await this.block(cid))) };
+    const running = this.#shared.get(cid);
+    try {
+      return { size: await (running?.joinable ? running : this.#share(m, cid, root)).size };
+    } catch (error) {
+      // What the local store says of a root that is no file (a lookup passes over such a CID).
+      if (error instanceof NotAFileError) throw new InvalidCidError(cid, error.message);
+      throw error;
+    }
   }
 
   /**

@@ -7,7 +7,9 @@
 // holds up neither the others nor the fetch, nor memory. A read that starts once the fetch has
 // let go of the file's start gets a fetch of its own. A reader that hangs up leaves the others
 // as they were; when the last one has gone, the fetch is cancelled (its connection to the peer
-// closed, nothing it stored kept pinned).
+// closed, nothing it stored kept pinned). A fetch may also be started for the file's size (the
+// root block, which comes first): the read that follows joins it instead of asking the peers
+// again, and one that no read joins within unjoinedFetch.ms is cancelled.
 import { Readable } from 'node:stream';
 import { attachTicket, type FetchTicket } from './fetched-pins';
 import type { StoredFetch } from './stored-fetch';
@@ -42,6 +44,13 @@ function keepWithinBounds(): void {
 
 const READ_BUFFER_BYTES = 1 << 20;
 
+/**
+ * How long a fetch started for the file's size waits for a read to join it before it is
+ * cancelled: a read follows its size within moments (the response's headers need the size), and
+ * until one joins, the peer's connection is held and the store's write is open. Exported for tests.
+ */
+export const unjoinedFetch = { ms: 5_000 };
+
 interface Piece {
   /** Where `data` starts in the file. */
   readonly at: number;
@@ -73,6 +82,8 @@ export class SharedFetch {
   #done = false;
   #failure: Error | undefined;
   #cancelled = false;
+  /** Cancels the fetch if no read has joined it in time. */
+  #unjoined: NodeJS.Timeout | undefined;
   #ended!: () => void;
   /** Resolves once the fetch has ended: read whole, failed, or cancelled. */
   readonly ended = new Promise<void>((resolve) => (this.#ended = resolve));
@@ -82,6 +93,15 @@ export class SharedFetch {
     holding.add(this);
     this.#started = options.start(this.#abort.signal);
     this.#started.catch((error: Error) => this.#end(error));
+    this.#unjoined = setTimeout(() => {
+      if (this.#readers.size === 0) this.#cancel(new Error(`no read joined the fetch within ${unjoinedFetch.ms} ms`));
+    }, unjoinedFetch.ms);
+    this.#unjoined.unref();
+  }
+
+  /** The file's size, from its root block (verified); rejects as the fetch does when no peer has the file. */
+  get size(): Promise<number> {
+    return this.#started.then((fetch) => fetch.size);
   }
 
   /** The bytes this fetch holds now. */
@@ -110,6 +130,8 @@ export class SharedFetch {
    * longer take it (it let go of the file's start, or ended meanwhile).
    */
   async join(openTicket: () => FetchTicket, signal?: AbortSignal): Promise<Readable | undefined> {
+    // A read is on its way: the fetch is no longer one started for its size alone.
+    clearTimeout(this.#unjoined);
     const fetch = await this.#started;
     if (!this.joinable) return undefined;
     const ticket = openTicket();
@@ -135,10 +157,15 @@ export class SharedFetch {
     if (!this.#readers.delete(read)) return;
     this.#letGoBehind();
     if (this.#readers.size > 0) return;
+    this.#cancel(new Error('every reader of the shared fetch has gone'));
+  }
+
+  /** Ends the fetch (its connection to the peer closed, nothing it stored kept pinned) unless it ended already. */
+  #cancel(reason: Error): void {
     this.#release();
     if (this.#done || this.#failure || this.#cancelled) return;
     this.#cancelled = true;
-    this.#abort.abort(new Error('every reader of the shared fetch has gone'));
+    this.#abort.abort(reason);
     void this.#started.then((fetch) => fetch.cancel()).catch(() => undefined).finally(() => this.#end());
   }
 
@@ -210,6 +237,7 @@ export class SharedFetch {
   }
 
   #end(failure?: Error): void {
+    clearTimeout(this.#unjoined);
     if (failure) this.#failure ??= failure;
     // Read by no one (it failed before any read joined), it holds nothing and never will.
     if (this.#readers.size === 0) this.#release();
