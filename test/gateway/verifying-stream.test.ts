@@ -1,8 +1,7 @@
-// A blob read from IPFS that was not verified before is hashed as it goes out: the chunk that
-// completes the announced length is held back until the hash is known, and every chunk before
-// it goes out at once, so the first byte of a cold read waits for no second chunk. Wrong bytes,
-// a longer source or a shorter one end the response short of its length, so that no client takes
-// them for the blob.
+// A blob read from IPFS that was not verified before is hashed as it goes out: the last chunk is
+// held back until the hash is known, and the first goes out at once, so the first byte of a cold
+// read waits for no second chunk. Wrong bytes, a longer source or a shorter one end the response
+// short of its length, so that no client takes them for the blob.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -42,7 +41,7 @@ async function drain(read: Readable): Promise<{ bytes: Buffer; error?: Error }> 
   }
 }
 
-test('the first chunk goes out before the second comes; the last waits for the hash', async () => {
+test('the first chunk goes out before the second comes, and the last waits for the hash', async () => {
   const { source, read, marks } = verifyingRead();
   const stream = await read;
   source.write(CHUNKS[0]);
