@@ -1,6 +1,7 @@
 // The gateway's memory of verified manifests: a manifest remembered again (pushed again, or read
-// by two requests at once) takes its place once, so the cache keeps holding what fits in it; and
-// the referrers facts of manifests read stay within their own bound.
+// by two requests at once) takes its place once, so the cache keeps holding what fits in it, and
+// the least recently used goes first; the referrers facts of manifests read stay within their own
+// bound.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -28,6 +29,21 @@ test('a manifest remembered many times counts once, and the manifests that fit s
   for (const manifest of others) content.remember(manifest);
   const name = parseName('acme/web');
   for (const manifest of [again, ...others]) assert.equal(await content.manifest(name, manifest.digest), manifest);
+});
+
+test('a manifest read again stays remembered when others come: the least recently used goes first', async () => {
+  const lookedFor: string[] = [];
+  const resolver = { manifestCandidates: async (_name: unknown, digest: string) => (lookedFor.push(digest), []) } as unknown as Resolver;
+  const content = new VerifiedContent({ store: {} as GatewayBlobStore, verified: {} as VerifiedPairs, resolver, cache: {} as BlobCache, manifestLimit: 4 * 1024 * 1024 });
+  const name = parseName('acme/web');
+  // 32 MiB of manifests: as many as are kept.
+  const kept = Array.from({ length: 32 }, () => manifestOf(randomBytes(1024 * 1024 - 64)));
+  for (const manifest of kept) content.remember(manifest);
+  assert.equal(await content.manifest(name, kept[0].digest), kept[0], 'the oldest, read again');
+  content.remember(manifestOf(randomBytes(1024 * 1024)));
+  assert.equal(await content.manifest(name, kept[0].digest), kept[0]);
+  await assert.rejects(content.manifest(name, kept[1].digest), /no manifest/);
+  assert.deepEqual(lookedFor, [kept[1].digest], 'only the least recently used was let go');
 });
 
 test('the referrers facts of manifests are kept within a bound: the most recent stay, the oldest are read again', async () => {

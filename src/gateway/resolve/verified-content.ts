@@ -11,6 +11,7 @@ import { type FileHandle, rm } from 'node:fs/promises';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppendFile } from '../../file-io/append-file';
+import { CostLru } from '../../limits/cost-lru';
 import { OciError } from '../errors/oci-error';
 import { inferMediaType, type ParsedManifest, parseManifest, parseManifestJson } from '../oci/manifest';
 import type { RepositoryName } from '../oci/reference';
@@ -59,6 +60,7 @@ export interface ManifestFacts {
   readonly annotations?: Record<string, string>;
 }
 
+/** Manifests kept whole (the least recently used go first), one at most an eighth of it. */
 const MANIFEST_CACHE_BYTES = 32 * 1024 * 1024;
 /**
  * How long a manifest that could not be read (not recorded, not in IPFS, no manifest) is not
@@ -76,11 +78,10 @@ export class VerifiedContent {
   readonly #resolver: Resolver;
   readonly #cache: BlobCache;
   readonly #manifestLimit: number;
-  readonly #manifests = new Map<string, VerifiedManifest>();
+  readonly #manifests = new CostLru<VerifiedManifest>(MANIFEST_CACHE_BYTES, (_digest, manifest) => manifest.bytes.length, MANIFEST_CACHE_BYTES / 8);
   readonly #facts: FactsCache;
   /** `<repository> <digest>` → until when a failed manifest lookup is not repeated (insertion order is expiry order). */
   readonly #misses = new Map<string, number>();
-  #cachedBytes = 0;
 
   constructor(deps: { store: GatewayBlobStore; verified: VerifiedPairs; resolver: Resolver; cache: BlobCache; manifestLimit: number; factsCacheBytes?: number }) {
     this.#store = deps.store;
@@ -314,21 +315,8 @@ export class VerifiedContent {
 
   /** Adds a manifest known to be good (pushed here) to the caches. */
   remember(manifest: VerifiedManifest): void {
-    if (manifest.bytes.length > MANIFEST_CACHE_BYTES / 8) return;
-    // A digest remembered again (pushed again, read by two requests at once) replaces its entry:
-    // counted twice, the phantom bytes would in time evict every manifest as soon as it came.
-    const old = this.#manifests.get(manifest.digest);
-    if (old) {
-      this.#manifests.delete(manifest.digest);
-      this.#cachedBytes -= old.bytes.length;
-    }
+    // A digest remembered again (pushed again, read by two requests at once) replaces its entry.
     this.#manifests.set(manifest.digest, manifest);
-    this.#cachedBytes += manifest.bytes.length;
-    for (const [key, old] of this.#manifests) {
-      if (this.#cachedBytes <= MANIFEST_CACHE_BYTES) break;
-      this.#manifests.delete(key);
-      this.#cachedBytes -= old.bytes.length;
-    }
   }
 
   /** The referrers facts of a manifest digest, or null when it cannot be read (remembered for MISS_TTL_MS). */
