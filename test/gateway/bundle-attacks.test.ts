@@ -243,6 +243,34 @@ describe('offline bundles: what a hostile bundle cannot do', () => {
     assert.equal(existsSync(join(target, 'gateway', 'blobs')), false, 'the gateway recorded content');
   });
 
+  it('refuses a changed byte in a block no item reaches, or in a second copy of a block, importing none of it', { timeout: 90_000 }, async () => {
+    // The blocks an item reaches are checked as the item is put together; these two are read by
+    // no item, and a changed byte in them still refuses the file.
+    const { image, blocks, content } = await attackerImage(['acme/web'], 'checked once layer\n');
+    const tags = [{ repository: 'acme/web', tag: 'v1', digest: image.manifest.digest, recordedBy: null }];
+    const stray = await rawBlock(Buffer.from('a block no item links\n'));
+    const altered = (block: typeof stray) => ({ cid: block.cid, bytes: Buffer.from(block.bytes).fill(0x21, 0, 1) });
+    const cases: [string, typeof blocks][] = [
+      ['a block no item reaches', [...blocks, altered(stray)]],
+      ['a second copy of the layer', [...blocks, altered(blocks[2])]],
+    ];
+    for (const [what, written] of cases) {
+      const file = join(work, `unread-${cases.findIndex(([w]) => w === what)}.car`);
+      await writeBundle(file, offlineRecord(content, tags), written);
+      const target = mkdtempSync(join(work, 'unread-'));
+      const refused = await hcr(['import', file, '--data-dir', target, '--offline']);
+      expectExit(refused, 2);
+      assert.match(refused.stderr, /block \S+ does not hold the bytes its CID names: the bundle was altered; nothing was imported/, what);
+      assertNothingImported(target, what);
+    }
+    // The same bundle with those blocks as they should be is imported: only the changed byte refused it.
+    const file = join(work, 'unread-honest.car');
+    await writeBundle(file, offlineRecord(content, tags), [...blocks, stray, blocks[2]]);
+    const imported = await hcr(['import', file, '--data-dir', mkdtempSync(join(work, 'unread-honest-')), '--offline']);
+    expectExit(imported, 0);
+    assert.match(imported.stderr, /every one of the 5 blocks holds the bytes its CID names/);
+  });
+
   it('while the chain is down, an --offline record naming another owner or a later block does not outrank a record the chain confirmed', { timeout: 180_000 }, async () => {
     const target = mkdtempSync(join(work, 'outranked-'));
     const good = join(work, 'acme-web.car');

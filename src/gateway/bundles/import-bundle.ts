@@ -1,6 +1,7 @@
-// Loading an offline bundle into a gateway's store, all or nothing. First every block is checked
-// against its CID, every manifest and blob is put together from its blocks and checked against
-// its digest and size, every image is checked complete, and, when the chain can be reached, the
+// Loading an offline bundle into a gateway's store, all or nothing. First every manifest and blob
+// is put together from its blocks, each checked against its CID, and checked against its digest
+// and size; every image is checked complete; every block no item reached is checked against its
+// CID too (a changed byte anywhere refuses the file); and, when the chain can be reached, the
 // record is checked against it (the block on this chain, each name's owner and each tag's digest
 // at that block). Only then is anything stored: the content pinned, the gateway's records of it
 // written (local-blobs.ts) and the record kept (imported-records.ts) for answering while the
@@ -12,7 +13,7 @@
 // anything is read into memory; and every block is checked against its CID each time it is read
 // from the file, since the file may change while it is imported.
 import { constants } from 'node:fs';
-import { open, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
 import { createHash } from 'node:crypto';
@@ -60,6 +61,8 @@ export interface ImportResult {
 interface Located {
   readonly offset: number;
   readonly length: number;
+  /** Found to hold the bytes its CID names: a later read that does not has seen the file change. */
+  checked: boolean;
 }
 
 type ReadBlock = (cid: CID) => Promise<Uint8Array | undefined>;
@@ -97,7 +100,7 @@ export async function importBundle(file: string, options: { store: BlobStore; da
   };
   const m = await ipfsModules();
   const { located, roots, bytes } = await indexCar(file, m, stopIfAsked);
-  progress(`read ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB); every one holds the bytes its CID names`);
+  progress(`found ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB)`);
   const handle = await open(file, 'r');
   try {
     // Checked again on every read, not only by indexCar: the file may be changed between the
@@ -106,18 +109,15 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     const read: ReadBlock = async (cid) => {
       const at = located.get(cid.toV1().toString());
       if (!at) return undefined;
-      const buffer = Buffer.allocUnsafe(at.length);
-      const { bytesRead } = await handle.read(buffer, 0, at.length, at.offset);
-      if (bytesRead !== at.length || !m.CID.createV1(cid.code, await m.sha256.digest(buffer)).equals(cid.toV1())) {
-        throw new BundleError(`block ${cid} changed in ${file} while it was being imported: it no longer holds the bytes its CID names; import a copy nothing else writes to; nothing was imported`);
-      }
-      return buffer;
+      return readChecked(handle, m, cid, at, file);
     };
     if (roots.length !== 1 || roots[0].code !== JSON_CODEC) throw new BundleError('the CAR\'s root is not a bundle record: this is not a bundle made by hcr export');
     const recordBytes = await read(roots[0]);
     if (!recordBytes) throw new BundleError('the bundle\'s record block is missing: the file is cut short or altered; nothing was imported');
     const record = parseBundleRecord(recordBytes, (text) => m.CID.parse(text));
     const { repositories, references } = await checkContent(m, record, read, progress, maxBlobBytes, stopIfAsked);
+    await checkUnread(handle, m, located, file, stopIfAsked);
+    progress(`every one of the ${located.size} blocks holds the bytes its CID names`);
     const checkedTags = options.chain ? await checkChain(record, options.chain, progress) : undefined;
     const confirmed = checkedTags !== undefined;
     if (!options.chain) progress('the chain is not reachable: the record is kept unconfirmed; the gateway answers from it only while the chain cannot be reached, and the chain decides once it can');
@@ -232,8 +232,9 @@ async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
 }
 
 /**
- * Where each block lies in the file, every one checked against its CID (sha2-256 only). Read
- * here section by section with reads of known, bounded sizes: the file's own lengths (of its
+ * Where each block lies in the file (sha2-256 CIDs only), found from the sections' heads alone:
+ * the bytes are checked when they are read (readChecked), so the file is read once for the checks,
+ * not twice. Read section by section with reads of known, bounded sizes: the file's own lengths (of its
  * header, of a CID's hash) are not taken as how much to buffer, so a header or CID that says it
  * is gigabytes long cannot make the import hold the rest of a large file in memory.
  */
@@ -293,13 +294,13 @@ async function indexCar(file: string, m: IpfsModules, stopIfAsked: StopCheck): P
       if (located.size >= MAX_BUNDLE_BLOCKS && !located.has(key)) {
         throw new BundleError(`${file} holds more than ${MAX_BUNDLE_BLOCKS} blocks, more than hcr export writes for a terabyte: the bundle is corrupt or altered; export fewer images per bundle; nothing was imported`);
       }
-      const buffer = Buffer.allocUnsafe(blockLength);
-      const { bytesRead } = await handle.read(buffer, 0, blockLength, blockOffset);
-      if (bytesRead !== blockLength) throw new BundleError(`block ${cid} is cut short: the file ends early; nothing was imported`);
-      if (cid.multihash.code !== m.sha256.code || !m.CID.createV1(cid.code, await m.sha256.digest(buffer)).equals(cid.toV1())) {
-        throw new BundleError(`block ${cid} does not hold the bytes its CID names: the bundle was altered; nothing was imported`);
-      }
-      located.set(key, { offset: blockOffset, length: blockLength });
+      if (cid.multihash.code !== m.sha256.code) throw alteredBlock(cid);
+      const section: Located = { offset: blockOffset, length: blockLength, checked: false };
+      // A block's bytes are checked when they are first read (the walk of its item, or the
+      // check of blocks no item reached); a second section of the same CID is read by neither,
+      // so it is checked here.
+      if (located.has(key)) await readChecked(handle, m, cid, section, file);
+      else located.set(key, section);
       bytes += blockLength;
       at = blockOffset + blockLength;
     }
@@ -309,6 +310,35 @@ async function indexCar(file: string, m: IpfsModules, stopIfAsked: StopCheck): P
     throw new BundleError(`${file} is not a whole CAR file (${(error as Error).message}); nothing was imported`);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * A block's bytes, read from the file and checked against its CID, every time: the file may change
+ * while it is imported. A block not checked before is the file's own fault; one checked before
+ * has changed since.
+ */
+async function readChecked(handle: FileHandle, m: IpfsModules, cid: CID, at: Located, file: string): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(at.length);
+  const { bytesRead } = await handle.read(buffer, 0, at.length, at.offset);
+  if (bytesRead === at.length && m.CID.createV1(cid.code, await m.sha256.digest(buffer)).equals(cid.toV1())) {
+    at.checked = true;
+    return buffer;
+  }
+  if (!at.checked) throw alteredBlock(cid);
+  throw new BundleError(`block ${cid} changed in ${file} while it was being imported: it no longer holds the bytes its CID names; import a copy nothing else writes to; nothing was imported`);
+}
+
+function alteredBlock(cid: CID): BundleError {
+  return new BundleError(`block ${cid} does not hold the bytes its CID names: the bundle was altered; nothing was imported`);
+}
+
+/** Checks the blocks that no manifest or blob reached (an honest bundle has none): a changed byte anywhere refuses the file. */
+async function checkUnread(handle: FileHandle, m: IpfsModules, located: Map<string, Located>, file: string, stopIfAsked: StopCheck): Promise<void> {
+  for (const [key, at] of located) {
+    if (at.checked) continue;
+    stopIfAsked();
+    await readChecked(handle, m, m.CID.parse(key), at, file);
   }
 }
 
