@@ -31,7 +31,7 @@ interface Relay {
   close(): Promise<void>;
 }
 
-async function relay(target: string, options: { flipCarByteAt?: number } = {}): Promise<Relay> {
+async function relay(target: string, options: { flipCarByteAt?: number; answerAfterMs?: number } = {}): Promise<Relay> {
   let flipped = false;
   const state = { sent: 0, open: 0 };
   const asked: string[] = [];
@@ -59,7 +59,8 @@ async function relay(target: string, options: { flipCarByteAt?: number } = {}): 
       res.on('close', () => answer.destroy());
     });
     upstream.on('error', () => res.destroy());
-    upstream.end();
+    // A slow peer: the request reaches A only after this long.
+    setTimeout(() => upstream.end(), options.answerAfterMs ?? 0);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -132,7 +133,7 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
   const replicas = new PeerReplicas(() => a.chain.api);
   const replica = (peers: string[]) => replicas.start(peers);
 
-  async function relayOfA(options: { flipCarByteAt?: number } = {}): Promise<Relay> {
+  async function relayOfA(options: { flipCarByteAt?: number; answerAfterMs?: number } = {}): Promise<Relay> {
     const made = await relay(a.url, options);
     relays.push(made);
     return made;
@@ -224,6 +225,25 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
     }
     // A pull afterwards is served whole, on a fetch of its own.
     assert.ok((await pullWhole(`${b.url}/v2/acme/size-alone/blobs/${layer.digest}`)).equals(layer.bytes));
+  });
+
+  it('a peer slower to send the root block than a read has to join its fetch still gives the size, and the read that follows joins', { timeout: 60_000 }, async () => {
+    const { layer, cid } = await pushed('acme/slow-root', 4 * MiB);
+    const peer = await relayOfA({ answerAfterMs: 600 });
+    const b = await replica([peer.url]);
+    const wait = unjoinedFetch.ms;
+    unjoinedFetch.ms = 300;
+    try {
+      // The wait for a read starts once the size is known: the peer's slowness before it is not the read's.
+      assert.equal((await b.gateway.gateway.context.store.stat(cid)).size, layer.bytes.length);
+      const read = await b.gateway.gateway.context.store.get(cid);
+      const chunks: Buffer[] = [];
+      for await (const chunk of read) chunks.push(chunk as Buffer);
+      assert.ok(Buffer.concat(chunks).equals(layer.bytes));
+      assert.equal(peer.asked.length, 1, `the peer was asked ${peer.asked.join(', ')}`);
+    } finally {
+      unjoinedFetch.ms = wait;
+    }
   });
 
   it('a client that hangs up leaves the others be', { timeout: 60_000 }, async () => {

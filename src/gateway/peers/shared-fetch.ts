@@ -45,9 +45,11 @@ function keepWithinBounds(): void {
 const READ_BUFFER_BYTES = 1 << 20;
 
 /**
- * How long a fetch started for the file's size waits for a read to join it before it is
- * cancelled: a read follows its size within moments (the response's headers need the size), and
- * until one joins, the peer's connection is held and the store's write is open. Exported for tests.
+ * How long a fetch started for the file's size waits, once the size is known, for a read to join
+ * it before it is cancelled: a read follows its size within moments (the response's headers need
+ * the size), and until one joins, the peer's connection is held and the store's write is open.
+ * Counted from the root block's arrival, not the fetch's start: a peer slow to send it must not
+ * cancel the fetch the read is about to join. Exported for tests.
  */
 export const unjoinedFetch = { ms: 5_000 };
 
@@ -84,6 +86,8 @@ export class SharedFetch {
   #cancelled = false;
   /** Cancels the fetch if no read has joined it in time. */
   #unjoined: NodeJS.Timeout | undefined;
+  /** A read has come to join (the wait for one is over, or never starts). */
+  #joining = false;
   #ended!: () => void;
   /** Resolves once the fetch has ended: read whole, failed, or cancelled. */
   readonly ended = new Promise<void>((resolve) => (this.#ended = resolve));
@@ -92,9 +96,17 @@ export class SharedFetch {
     this.#options = options;
     holding.add(this);
     this.#started = options.start(this.#abort.signal);
-    this.#started.catch((error: Error) => this.#end(error));
+    this.#started.then(
+      () => this.#awaitRead(),
+      (error: Error) => this.#end(error),
+    );
+  }
+
+  /** Once the size is known: cancels the fetch unless a read joins within unjoinedFetch.ms. */
+  #awaitRead(): void {
+    if (this.#joining || this.#cancelled || this.#done || this.#failure) return;
     this.#unjoined = setTimeout(() => {
-      if (this.#readers.size === 0) this.#cancel(new Error(`no read joined the fetch within ${unjoinedFetch.ms} ms`));
+      if (this.#readers.size === 0) this.#cancel(new Error(`no read joined the fetch within ${unjoinedFetch.ms} ms of its size`));
     }, unjoinedFetch.ms);
     this.#unjoined.unref();
   }
@@ -131,6 +143,7 @@ export class SharedFetch {
    */
   async join(openTicket: () => FetchTicket, signal?: AbortSignal): Promise<Readable | undefined> {
     // A read is on its way: the fetch is no longer one started for its size alone.
+    this.#joining = true;
     clearTimeout(this.#unjoined);
     const fetch = await this.#started;
     if (!this.joinable) return undefined;
