@@ -3,37 +3,16 @@
 // O_DIRECT (tmpfs) through it. Whichever way, the file holds exactly the bytes appended, and a
 // read back sees them, written yet or not.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ALIGNED_BUFFER_BYTES } from '../../src/file-io/aligned-buffers';
 import { AppendFile } from '../../src/file-io/append-file';
+import { cachedPages, takesDirectIo } from './helpers/page-cache';
 
 const PAGE = 4096;
-
-/** Pages of `path` in the page cache, by util-linux's fincore; undefined where it is missing. */
-function cachedPages(path: string): number | undefined {
-  try {
-    return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'PAGES', path], { encoding: 'utf8' }).trim());
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether files in `dir` can be opened with O_DIRECT (not on tmpfs, nor off Linux). */
-function takesDirectIo(dir: string): boolean {
-  const flag = (constants as Record<string, number>).O_DIRECT;
-  if (flag === undefined) return false;
-  try {
-    closeSync(openSync(join(dir, 'probe'), constants.O_WRONLY | constants.O_CREAT | flag));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Appends `bytes` in pieces of `piece`, reading back a few spans on the way; returns the file's bytes. */
 async function writeInPieces(path: string, bytes: Buffer, piece: number): Promise<Buffer> {

@@ -58,7 +58,8 @@ export function registerExport(program: Command): void {
         throw new CliError(`the gateway refused the export (HTTP ${response.status}): ${message}`, response.status >= 500 ? EXIT.failed : EXIT.usage);
       }
       const asOf = asOfBlockFrom(response.headers.get('x-hcr-as-of-block'));
-      const partial = partialFileFor(flags.out);
+      // A bundle is large: written past the page cache, which costs less here than the download.
+      const partial = partialFileFor(flags.out, { unbuffered: true });
       const meter = progressMeter('exported');
       const count = stallGuard((chunk) => meter.add(chunk.length));
       try {
