@@ -103,9 +103,9 @@ export async function importBundle(file: string, options: { store: BlobStore; da
   progress(`found ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB)`);
   const handle = await open(file, 'r');
   try {
-    // Checked again on every read, not only by indexCar: the file may be changed between the
-    // checks and the store (a share or a medium someone else writes to), and a block stored
-    // under its CID must hold the bytes the CID names.
+    // Checked on every read, the checks' and the store's alike: the file may be changed between
+    // them (a share or a medium someone else writes to), and a block stored under its CID must
+    // hold the bytes the CID names.
     const read: ReadBlock = async (cid) => {
       const at = located.get(cid.toV1().toString());
       if (!at) return undefined;
