@@ -44,9 +44,10 @@ export class AppendFile {
 
   /** Creates `path`, which must not exist. */
   static async create(path: string): Promise<AppendFile> {
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+    // Read and write: reads back (readAt) go through this handle, never through the path again.
+    const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL);
     let direct: FileHandle | undefined;
-    if (O_DIRECT !== undefined) direct = await open(path, constants.O_WRONLY | O_DIRECT).catch(() => undefined);
+    if (O_DIRECT !== undefined) direct = await openSameFile(handle, path, constants.O_WRONLY | O_DIRECT).catch(() => undefined);
     return new AppendFile(path, handle, direct);
   }
 
@@ -77,14 +78,10 @@ export class AppendFile {
   async readAt(offset: number, size: number): Promise<Buffer> {
     if (offset + size > this.#handed) await this.#flush();
     await this.#writing;
+    if (this.#closed) throw new Error(`${this.path} is closed: it cannot be read back through this AppendFile`);
     const bytes = Buffer.allocUnsafe(size);
-    const handle = await open(this.path, constants.O_RDONLY);
-    try {
-      const { bytesRead } = await handle.read(bytes, 0, size, offset);
-      if (bytesRead !== size) throw new Error(`${this.path} is shorter than the ${offset + size} bytes written to it`);
-    } finally {
-      await handle.close();
-    }
+    const { bytesRead } = await this.#handle.read(bytes, 0, size, offset);
+    if (bytesRead !== size) throw new Error(`${this.path} is shorter than the ${offset + size} bytes written to it`);
     return bytes;
   }
 
@@ -147,6 +144,27 @@ export class AppendFile {
     await direct?.close().catch(() => undefined);
     await this.#handle.close();
   }
+}
+
+/**
+ * A second handle, with other flags, on the file `handle` has open at `path`; it fails if the path
+ * names another file by now. Between the exclusive create and this open,
+ * whoever can write the directory (a shared download folder without the sticky bit) could rename
+ * the new file away and put a symlink, or a hard link to a file of the user's, in its place;
+ * writing through that handle would overwrite their target. A symlink is not followed
+ * (O_NOFOLLOW), and the file opened must be the very one created (same device and inode).
+ */
+export async function openSameFile(handle: FileHandle, path: string, flags: number): Promise<FileHandle> {
+  const other = await open(path, flags | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const [created, opened] = await Promise.all([handle.stat({ bigint: true }), other.stat({ bigint: true })]);
+    if (created.dev === opened.dev && created.ino === opened.ino) return other;
+  } catch (error) {
+    await other.close().catch(() => undefined);
+    throw error;
+  }
+  await other.close().catch(() => undefined);
+  throw Object.assign(new Error(`${path} is no longer the file that was created there: it was replaced`), { code: 'ESTALE' });
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {

@@ -4,12 +4,13 @@
 // read back sees them, written yet or not.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { constants, existsSync, linkSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ALIGNED_BUFFER_BYTES } from '../../src/file-io/aligned-buffers';
-import { AppendFile } from '../../src/file-io/append-file';
+import { AppendFile, openSameFile } from '../../src/file-io/append-file';
 import { cachedPages, takesDirectIo } from './helpers/page-cache';
 
 const PAGE = 4096;
@@ -77,5 +78,45 @@ describe('AppendFile', () => {
     await file.append(randomBytes(ALIGNED_BUFFER_BYTES + 5));
     await file.discard();
     assert.equal(existsSync(path), false);
+  });
+
+  it('opens its second handle only on the file it created: a symlink or hard link put in its place meanwhile is refused, and its target left as it was', async () => {
+    const dir = dirIn(tmpdir());
+    const victim = join(dir, 'bashrc');
+    writeFileSync(victim, 'the user\'s own file\n');
+    const path = join(dir, 'created');
+    for (const swap of [(at: string) => symlinkSync(victim, at), (at: string) => linkSync(victim, at)]) {
+      const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL);
+      try {
+        // Unchanged, the path gives a handle on the same file.
+        const same = await openSameFile(handle, path, constants.O_WRONLY);
+        await same.write(Buffer.from('mine'), 0, 4, 0);
+        await same.close();
+        assert.equal(readFileSync(path, 'utf8'), 'mine');
+        // The new file renamed away, and a link to the user's file put at its name.
+        renameSync(path, `${path}.moved`);
+        swap(path);
+        await assert.rejects(openSameFile(handle, path, constants.O_WRONLY), (error: NodeJS.ErrnoException) => ['ELOOP', 'ESTALE'].includes(error.code ?? ''));
+        assert.equal(readFileSync(victim, 'utf8'), 'the user\'s own file\n');
+      } finally {
+        await handle.close();
+        rmSync(path, { force: true });
+        rmSync(`${path}.moved`, { force: true });
+      }
+    }
+  });
+
+  it('reads back through the file it created, even once its name is taken by another', async () => {
+    const dir = dirIn(tmpdir());
+    const path = join(dir, 'spool');
+    const bytes = randomBytes(ALIGNED_BUFFER_BYTES + 777);
+    const file = await AppendFile.create(path);
+    await file.append(bytes);
+    renameSync(path, `${path}.moved`);
+    writeFileSync(path, Buffer.alloc(bytes.length, 0x41));
+    assert.deepEqual(await file.readAt(bytes.length - 1000, 1000), bytes.subarray(bytes.length - 1000));
+    await file.finish();
+    assert.ok(readFileSync(`${path}.moved`).equals(bytes));
+    await assert.rejects(file.readAt(0, 10), /is closed/);
   });
 });
