@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { importBundle } from '../../src/gateway/bundles/import-bundle';
 import { RecordWriteError } from '../../src/gateway/bundles/staged-records';
-import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
+import { type BlobStore, EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { collect, spawnHcr } from '../cli/helpers/run-hcr';
 import { type Block, rawBlock, writeBundle } from './helpers/bundle-files';
 import { blobOf, type ImageParts, makeImage } from './helpers/oci-client';
@@ -79,6 +79,41 @@ describe('hcr import when the gateway records cannot all be written', () => {
       for (const block of blocks) assert.equal(await store.isPinned(block.cid.toString()), true);
     } finally {
       await store.close();
+    }
+  });
+
+  it('keeps the pin of content a push here recorded while the import ran, whether the record came before the release or just after it', { timeout: 30_000 }, async () => {
+    for (const when of ['while storing', 'just after the unpin'] as const) {
+      const dataDir = mkdtempSync(join(work, 'pushed-meanwhile-'));
+      // A folder where the kept bundle record must go: the import fails at its last record.
+      mkdirSync(join(dataDir, 'gateway', 'imported', `${recordCid}.json`), { recursive: true });
+      const layerCid = blocks[2].cid.toString();
+      // What a push of the same layer writes once its upload is stored: it found the layer pinned (by the import) and took no pin of its own.
+      const pushRecord = () => {
+        mkdirSync(join(dataDir, 'gateway', 'blobs'), { recursive: true });
+        writeFileSync(recordFile(dataDir, parts[2].digest), JSON.stringify({ digest: parts[2].digest, cid: layerCid, size: parts[2].size, committedAt: Date.now(), kind: 'blob', repositories: ['acme/pushed'] }));
+      };
+      const store = await EmbeddedBlobStore.open(embeddedIpfsDir(dataDir));
+      const overrides: Partial<BlobStore> = {
+        putBlocks: async (cid, source, options) => {
+          const result = await store.putBlocks(cid, source, options);
+          if (cid === layerCid && when === 'while storing') pushRecord();
+          return result;
+        },
+        unpin: async (cid) => {
+          await store.unpin(cid);
+          if (cid === layerCid && when === 'just after the unpin') pushRecord();
+        },
+      };
+      const racing = new Proxy(store, { get: (target, name) => overrides[name as keyof BlobStore] ?? Reflect.get(target, name).bind(target) }) as BlobStore;
+      try {
+        await assert.rejects(importBundle(bundle, { store: racing, dataDir }), RecordWriteError);
+        assert.equal(await store.isPinned(layerCid), true, `the layer a push recorded ${when} lost its pin`);
+        assert.equal(await store.isPinned(blocks[0].cid.toString()), false, `the manifest this import pinned stays pinned (${when})`);
+        assert.equal(JSON.parse(readFileSync(recordFile(dataDir, parts[2].digest), 'utf8')).repositories[0], 'acme/pushed');
+      } finally {
+        await store.close();
+      }
     }
   });
 

@@ -29,6 +29,7 @@ import { DEFAULT_MAX_BLOB_BYTES } from '../../limits/upload-admission';
 import { LocalBlobs } from '../storage/local-blobs';
 import { type BundleContent, BundleError, type BundleRecord, type BundleTag, JSON_CODEC, parseBundleRecord } from './bundle-record';
 import type { ImportedBundle } from './imported-records';
+import { type ImportPin, releaseImportPins } from './release-import-pins';
 import { RecordWriteError, StagedRecords } from './staged-records';
 
 export interface ImportProgress {
@@ -125,7 +126,8 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     // Every check passed: store and pin everything, then record it, so that a block found
     // changed while storing leaves no record claiming the content is here.
     stopIfAsked();
-    const pinnedHere = await storeContent(m, record, read, options.store, progress, stopIfAsked);
+    const release = (pins: readonly ImportPin[]) => releaseImportPins(pins, options.store, options.dataDir);
+    const pinnedHere = await storeContent(m, record, read, options.store, progress, stopIfAsked, release);
     const recordCid = roots[0].toString();
     // Kept with the repositories the tags establish, which is what imported-records answers from.
     const checked: BundleRecord = { ...record, content: record.content.map((item) => ({ ...item, repositories: [...repositories.get(item.digest)!] })) };
@@ -143,7 +145,7 @@ export async function importBundle(file: string, options: { store: BlobStore; da
       // Records a failed commit could not put back may point at the content: its pins stay.
       if (error instanceof RecordWriteError) throw new RecordWriteError(`the gateway's records of the import could not all be written or put back under ${join(options.dataDir, 'gateway')}: ${error.message}`);
       // Pins without records would hold the content with nothing to serve or ever release it.
-      for (const cid of pinnedHere) await options.store.unpin(cid).catch(() => undefined);
+      await release(pinnedHere);
       if (error instanceof ImportStoppedError) throw error;
       throw recordWriteError(options.dataDir, error);
     }
@@ -197,8 +199,8 @@ function recordWriteError(dataDir: string, error: unknown): RecordWriteError {
  * block), the pins this import took are released before the error goes on. Returns the CIDs it
  * pinned that were not pinned before.
  */
-async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore, progress: ImportProgress, stopIfAsked: StopCheck): Promise<string[]> {
-  const pinnedHere: string[] = [];
+async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore, progress: ImportProgress, stopIfAsked: StopCheck, release: (pins: readonly ImportPin[]) => Promise<void>): Promise<ImportPin[]> {
+  const pinnedHere: ImportPin[] = [];
   try {
     for (const [index, item] of record.content.entries()) {
       const cid = m.CID.parse(item.cid);
@@ -220,12 +222,12 @@ async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
         // The store may wrap what the blocks' source threw; the reason is the block that changed.
         throw changed ?? error;
       }
-      if (!wasPinned) pinnedHere.push(item.cid);
+      if (!wasPinned) pinnedHere.push({ digest: item.digest, cid: item.cid });
       progress(`stored ${index + 1} of ${record.content.length}: ${item.digest} (${item.size} bytes)`);
     }
   } catch (error) {
     // The blocks already written stay unpinned, for the store's collection to remove.
-    for (const cid of pinnedHere) await store.unpin(cid).catch(() => undefined);
+    await release(pinnedHere);
     throw error;
   }
   return pinnedHere;
