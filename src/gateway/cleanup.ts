@@ -5,14 +5,16 @@
 // the chain or IPFS cannot answer, the blob is left for the next sweep. With the embedded IPFS
 // store, which has no GC of its own, the sweep then deletes the blocks no pin reaches that are
 // older than the same limit (younger ones may belong to an upload still arriving); with Kubo,
-// that is left to Kubo's GC. Imports killed before they ended left their staging folders: those
-// go too, after the same time (bundles/abandoned-imports.ts).
+// that is left to Kubo's GC. Before that, every blob the records keep has its pin put back if it
+// lost it (storage/recorded-pins.ts). Imports killed before they ended left their staging folders:
+// those go too, after the same time (bundles/abandoned-imports.ts).
 import type { GarbageCollection } from '../ipfs';
 import { sweepAbandonedImports } from './bundles/abandoned-imports';
 import type { ChainReader } from './resolve/chain-reader';
 import type { BlobCache } from './storage/blob-cache';
 import type { GatewayBlobStore } from './storage/blob-store';
-import type { LocalBlobs } from './storage/local-blobs';
+import type { LocalBlob, LocalBlobs } from './storage/local-blobs';
+import { pinRecorded, type RecordedPins } from './storage/recorded-pins';
 import type { UploadSessions } from './storage/upload-sessions';
 
 export interface SweepResult {
@@ -24,6 +26,8 @@ export interface SweepResult {
   readonly imports: number;
   /** Staging folders kept because their import was cut short while it moved its records in. */
   readonly importsCutShort: readonly string[];
+  /** Pins put back on content the records hold, and records whose content is gone (storage/recorded-pins.ts). */
+  readonly pins: RecordedPins;
 }
 
 export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: UploadSessions; local: LocalBlobs; cache: BlobCache; store: GatewayBlobStore; chain: ChainReader }, maxAgeMs: number, now = Date.now()): Promise<SweepResult> {
@@ -31,20 +35,27 @@ export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: Upl
   const stale = await deps.uploads.startedBefore(cutoff);
   for (const session of stale) await deps.uploads.remove(session);
   let blobs = 0;
+  const kept: LocalBlob[] = [];
   for (const blob of await deps.local.list()) {
-    if (blob.referencedAt !== undefined || blob.committedAt >= cutoff) continue;
+    if (blob.referencedAt !== undefined || blob.committedAt >= cutoff) {
+      kept.push(blob);
+      continue;
+    }
     try {
       const recorded = await deps.chain.digestInfo(blob.digest);
       if (recorded?.cid.text !== blob.cid) await deps.store.unpin(blob.cid);
     } catch {
+      kept.push(blob);
       continue;
     }
     await deps.local.remove(blob.digest);
     await deps.cache.remove(blob.digest);
     blobs++;
   }
+  // Before anything is collected: content a record still points at holds its pin.
+  const pins = await pinRecorded(kept, deps.store);
   // A folder that cannot be read or removed now is left for the next sweep; the rest goes on.
   const imports = await sweepAbandonedImports(deps.gatewayDir, cutoff).catch(() => ({ removed: 0, cutShort: [] }));
   const ipfs = await deps.store.collectGarbage?.(cutoff);
-  return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}), imports: imports.removed, importsCutShort: imports.cutShort };
+  return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}), imports: imports.removed, importsCutShort: imports.cutShort, pins };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { storeDigestInfo, submitTx } from '../../src/chain';
 import { join } from 'node:path';
-import { digestOf, ociErrors, pushBlob, randomBlob } from './helpers/oci-client';
+import { digestOf, makeImage, ociErrors, pushBlob, pushImage, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 
 describe('blobs and uploads', () => {
@@ -229,5 +229,32 @@ describe('blobs and uploads', () => {
     assert.equal(await t.store.has(keptCid), true, 'a blob recorded on chain lost its blocks');
     const gone = await fetch(`${t.url}/v2/acme/sweep/blobs/${blob.digest}`);
     assert.equal(gone.status, 404);
+  });
+
+  it('pins again, before collecting anything, the content of records whose pins were released under them, and reports records whose content is gone', async () => {
+    const image = makeImage([randomBlob(3000), randomBlob(4000)]);
+    assert.equal((await pushImage(t.url, 'acme/repin', 'v1', image)).status, 201);
+    const cidOf = (digest: string) => JSON.parse(readFileSync(join(t.dataDir, 'gateway', 'blobs', `${digest.replace(':', '-')}.json`), 'utf8')).cid as string;
+    const [released, deleted] = image.layers.map((layer) => cidOf(layer.digest));
+    // Both pins released under the records (as a failed import beside the gateway, or `ipfs pin rm`,
+    // can); the second layer's blocks collected too, before any sweep put its pin back.
+    await t.store.unpin(released);
+    await t.store.unpin(deleted);
+    await t.store.unpin(cidOf(image.manifest.digest));
+    await t.store.collectGarbage(Date.now() + 1000, () => undefined);
+    assert.equal(await t.store.has(released), false, 'garbage collection kept an unpinned blob');
+    // Only the second layer is gone for this check: the first and the manifest are put back from the bytes pushed.
+    await t.store.put([image.layers[0].bytes]);
+    await t.store.put([image.manifest.bytes], { pin: false });
+    await t.store.unpin(released);
+    const result = await t.gateway.gateway.sweep(Date.now() + 48 * 3600_000);
+    assert.ok(result.pins.repinned >= 2, `pinned again: ${result.pins.repinned}`);
+    assert.equal(await t.store.isPinned(released), true, 'a recorded blob whose pin was released is still unpinned');
+    assert.equal(await t.store.isPinned(cidOf(image.manifest.digest)), true, 'a recorded manifest whose pin was released is still unpinned');
+    assert.equal(await t.store.has(released), true, 'the sweep collected a recorded blob');
+    assert.ok(result.pins.gone >= 1 && result.pins.goneDigests.includes(image.layers[1].digest), `content gone: ${JSON.stringify(result.pins)}`);
+    const pulled = await fetch(`${t.url}/v2/acme/repin/blobs/${image.layers[0].digest}`);
+    assert.equal(pulled.status, 200);
+    assert.ok(Buffer.from(await pulled.arrayBuffer()).equals(image.layers[0].bytes));
   });
 });
