@@ -6,10 +6,13 @@
 // store, which has no GC of its own, the sweep then deletes the blocks no pin reaches that are
 // older than the same limit (younger ones may belong to an upload still arriving); with Kubo,
 // that is left to Kubo's GC. Before that, every blob the records keep has its pin put back if it
-// lost it (storage/recorded-pins.ts). Imports killed before they ended left their staging folders:
-// those go too, after the same time (bundles/abandoned-imports.ts).
+// lost it (storage/recorded-pins.ts). Imports killed before they ended left their staging folders
+// and the journals of the pins they took: the folders go, and the pins no record holds are
+// released, after the same time (bundles/abandoned-imports.ts, bundles/import-pins-journal.ts).
 import type { GarbageCollection } from '../ipfs';
 import { sweepAbandonedImports } from './bundles/abandoned-imports';
+import { releaseKilledImportPins } from './bundles/import-pins-journal';
+import { releaseImportPins } from './bundles/release-import-pins';
 import type { ChainReader } from './resolve/chain-reader';
 import type { BlobCache } from './storage/blob-cache';
 import type { GatewayBlobStore } from './storage/blob-store';
@@ -28,6 +31,8 @@ export interface SweepResult {
   readonly importsCutShort: readonly string[];
   /** Pins put back on content the records hold, and records whose content is gone (storage/recorded-pins.ts). */
   readonly pins: RecordedPins;
+  /** Journals of imports killed before they released their pins, released and removed (bundles/import-pins-journal.ts). */
+  readonly killedImportPins: number;
 }
 
 export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: UploadSessions; local: LocalBlobs; cache: BlobCache; store: GatewayBlobStore; chain: ChainReader }, maxAgeMs: number, now = Date.now()): Promise<SweepResult> {
@@ -52,10 +57,12 @@ export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: Upl
     await deps.cache.remove(blob.digest);
     blobs++;
   }
+  // Imports killed before they could release their pins: released now, unless a record holds them.
+  const killed = await releaseKilledImportPins(deps.gatewayDir, cutoff, (pins) => releaseImportPins(pins, deps.store, deps.gatewayDir));
   // Before anything is collected: content a record still points at holds its pin.
   const pins = await pinRecorded(kept, deps.store);
   // A folder that cannot be read or removed now is left for the next sweep; the rest goes on.
   const imports = await sweepAbandonedImports(deps.gatewayDir, cutoff).catch(() => ({ removed: 0, cutShort: [] }));
   const ipfs = await deps.store.collectGarbage?.(cutoff);
-  return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}), imports: imports.removed, importsCutShort: imports.cutShort, pins };
+  return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}), imports: imports.removed, importsCutShort: imports.cutShort, pins, killedImportPins: killed.journals };
 }

@@ -29,6 +29,7 @@ import { DEFAULT_MAX_BLOB_BYTES } from '../../limits/upload-admission';
 import { LocalBlobs } from '../storage/local-blobs';
 import { type BundleContent, BundleError, type BundleRecord, type BundleTag, JSON_CODEC, parseBundleRecord } from './bundle-record';
 import type { ImportedBundle } from './imported-records';
+import { ImportPinsJournal } from './import-pins-journal';
 import { type ImportPin, releaseImportPins } from './release-import-pins';
 import { RecordWriteError, StagedRecords } from './staged-records';
 
@@ -126,31 +127,48 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     // Every check passed: store and pin everything, then record it, so that a block found
     // changed while storing leaves no record claiming the content is here.
     stopIfAsked();
-    const release = (pins: readonly ImportPin[]) => releaseImportPins(pins, options.store, options.dataDir);
-    const pinnedHere = await storeContent(m, record, read, options.store, progress, stopIfAsked, release);
-    const recordCid = roots[0].toString();
-    // Kept with the repositories the tags establish, which is what imported-records answers from.
-    const checked: BundleRecord = { ...record, content: record.content.map((item) => ({ ...item, repositories: [...repositories.get(item.digest)!] })) };
-    const kept: ImportedBundle = { recordCid, record: checked, importedAt: new Date().toISOString(), confirmed };
-    // The gateway serves content by digest in the repositories its records name, whether or not
-    // the chain is reachable later: only tags the chain confirmed name them. What an unconfirmed
-    // import (or a contested name's tags) reaches is served from the kept record, and only while
-    // the chain cannot be asked.
-    const attributed = repositoriesFromTags(record.content, checkedTags ?? [], references);
-    try {
-      // The last point at which a stop is taken: past it, the records are written whole.
-      stopIfAsked();
-      await writeRecords(options.dataDir, record.content, attributed, kept);
-    } catch (error) {
-      // Records a failed commit could not put back may point at the content: its pins stay.
-      if (error instanceof RecordWriteError) throw new RecordWriteError(`the gateway's records of the import could not all be written or put back under ${join(options.dataDir, 'gateway')}: ${error.message}`);
-      // Pins without records would hold the content with nothing to serve or ever release it.
-      await release(pinnedHere);
-      if (error instanceof ImportStoppedError) throw error;
+    // Each pin is written down before it is taken, so that an import killed before it could
+    // release them does not keep them for good (import-pins-journal.ts).
+    const journal = await ImportPinsJournal.create(join(options.dataDir, 'gateway')).catch((error: unknown) => {
       throw recordWriteError(options.dataDir, error);
+    });
+    // Left for the cleanup when a pin could not be released now, or when a failed commit left
+    // records that may point at the content (the cleanup releases only the pins no record holds).
+    let journalStays = false;
+    const release = async (pins: readonly ImportPin[]) => {
+      if (!(await releaseImportPins(pins, options.store, join(options.dataDir, 'gateway')))) journalStays = true;
+    };
+    try {
+      const pinnedHere = await storeContent(m, record, read, options.store, progress, stopIfAsked, release, journal);
+      const recordCid = roots[0].toString();
+      // Kept with the repositories the tags establish, which is what imported-records answers from.
+      const checked: BundleRecord = { ...record, content: record.content.map((item) => ({ ...item, repositories: [...repositories.get(item.digest)!] })) };
+      const kept: ImportedBundle = { recordCid, record: checked, importedAt: new Date().toISOString(), confirmed };
+      // The gateway serves content by digest in the repositories its records name, whether or not
+      // the chain is reachable later: only tags the chain confirmed name them. What an unconfirmed
+      // import (or a contested name's tags) reaches is served from the kept record, and only while
+      // the chain cannot be asked.
+      const attributed = repositoriesFromTags(record.content, checkedTags ?? [], references);
+      try {
+        // The last point at which a stop is taken: past it, the records are written whole.
+        stopIfAsked();
+        await writeRecords(options.dataDir, record.content, attributed, kept);
+      } catch (error) {
+        // Records a failed commit could not put back may point at the content: its pins stay.
+        if (error instanceof RecordWriteError) {
+          journalStays = true;
+          throw new RecordWriteError(`the gateway's records of the import could not all be written or put back under ${join(options.dataDir, 'gateway')}: ${error.message}`);
+        }
+        // Pins without records would hold the content with nothing to serve or ever release it.
+        await release(pinnedHere);
+        if (error instanceof ImportStoppedError) throw error;
+        throw recordWriteError(options.dataDir, error);
+      }
+      progress(`imported ${record.content.length} manifests and blobs for ${record.tags.length} tags, as of block #${record.chain.block.number}`);
+      return { recordCid, record: checked, blocks: located.size, bytes, confirmed };
+    } finally {
+      if (!journalStays) await journal.remove().catch(() => undefined);
     }
-    progress(`imported ${record.content.length} manifests and blobs for ${record.tags.length} tags, as of block #${record.chain.block.number}`);
-    return { recordCid, record: checked, blocks: located.size, bytes, confirmed };
   } finally {
     await handle.close();
   }
@@ -199,12 +217,14 @@ function recordWriteError(dataDir: string, error: unknown): RecordWriteError {
  * block), the pins this import took are released before the error goes on. Returns the CIDs it
  * pinned that were not pinned before.
  */
-async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore, progress: ImportProgress, stopIfAsked: StopCheck, release: (pins: readonly ImportPin[]) => Promise<void>): Promise<ImportPin[]> {
+async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBlock, store: BlobStore, progress: ImportProgress, stopIfAsked: StopCheck, release: (pins: readonly ImportPin[]) => Promise<void>, journal: ImportPinsJournal): Promise<ImportPin[]> {
   const pinnedHere: ImportPin[] = [];
   try {
     for (const [index, item] of record.content.entries()) {
       const cid = m.CID.parse(item.cid);
       const wasPinned = await store.isPinned(item.cid);
+      const pin = { digest: item.digest, cid: item.cid };
+      if (!wasPinned) await journal.add(pin);
       let changed: BundleError | ImportStoppedError | undefined;
       try {
         await store.putBlocks(item.cid, (async function* () {
@@ -222,7 +242,7 @@ async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
         // The store may wrap what the blocks' source threw; the reason is the block that changed.
         throw changed ?? error;
       }
-      if (!wasPinned) pinnedHere.push({ digest: item.digest, cid: item.cid });
+      if (!wasPinned) pinnedHere.push(pin);
       progress(`stored ${index + 1} of ${record.content.length}: ${item.digest} (${item.size} bytes)`);
     }
   } catch (error) {

@@ -16,18 +16,23 @@ export interface ImportPin {
   readonly cid: string;
 }
 
-/** Unpins each of `pins` that the records under `<dataDir>/gateway/blobs` do not hold; failures are left for the sweep. */
-export async function releaseImportPins(pins: readonly ImportPin[], store: Pick<BlobStore, 'pin' | 'unpin'>, dataDir: string): Promise<void> {
-  const records = new LocalBlobs(join(dataDir, 'gateway', 'blobs'));
+/**
+ * Unpins each of `pins` that the gateway's records (`<gatewayDir>/blobs`) do not hold. False when
+ * the store could not do it for some (it is down): their pins stay, for the import's journal to
+ * have the cleanup release them (import-pins-journal.ts).
+ */
+export async function releaseImportPins(pins: readonly ImportPin[], store: Pick<BlobStore, 'pin' | 'unpin'>, gatewayDir: string): Promise<boolean> {
+  const records = new LocalBlobs(join(gatewayDir, 'blobs'));
   const recorded = async (pin: ImportPin) => (await records.get(pin.digest).catch(() => undefined))?.cid === pin.cid;
+  let all = true;
   for (const pin of pins) {
     try {
       if (await recorded(pin)) continue;
       await store.unpin(pin.cid);
       if (await recorded(pin)) await store.pin(pin.cid);
     } catch {
-      // The store cannot say or do it now: the pin stays, as one a killed import leaves does
-      // (the sweep releases no pin that nothing records; importing the bundle again uses it).
+      all = false;
     }
   }
+  return all;
 }

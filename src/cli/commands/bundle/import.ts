@@ -85,7 +85,7 @@ function stopOnSignal(): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      console.error(`\n${name} again: stopped at once; what the import stored so far may stay pinned until the same bundle is imported again`);
+      console.error(`\n${name} again: stopped at once; what the import stored so far stays pinned until the gateway's cleanup releases it (after unfinished uploads' time, a day by default) or the same bundle is imported again`);
       process.exit(EXIT.stopped);
     }
     console.error(`\n${name}: stopping the import and releasing what it stored (again to stop at once)`);
