@@ -2,13 +2,14 @@
 // it: anything in that folder is a file of the data dir that someone else may have written or
 // replaced. A line cut short by a kill is passed over; a symlink is not followed and a FIFO not
 // waited on; a journal whose pins cannot all be released now is kept for the next sweep; a young
-// one (a running import's) is left alone. No chain or store: the release is the caller's.
+// one (a running import's, which touches it) is left alone. No chain or store: the release is the caller's.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import { ImportPinsJournal, releaseKilledImportPins } from '../../src/gateway/bundles/import-pins-journal';
 import type { ImportPin } from '../../src/gateway/bundles/release-import-pins';
 
@@ -52,6 +53,25 @@ describe('the journal of the pins an import takes', () => {
     assert.equal((await releaseKilledImportPins(gatewayDir, Date.now() - DAY, refuse)).journals, 0);
     assert.equal(asked, 1);
     assert.equal(existsSync(journal.path), true, 'a journal whose pins stay was removed');
+  });
+
+  it('is touched while its import runs, so a long one is not taken for a killed one, and no longer once it stops', async () => {
+    const gatewayDir = mkdtempSync(join(work, 'gateway-'));
+    const journal = await ImportPinsJournal.create(gatewayDir, { heartbeatMs: 50 });
+    await journal.add(pin(6));
+    try {
+      aged(journal.path);
+      await setTimeout(300);
+      assert.ok(statSync(journal.path).mtimeMs > Date.now() - DAY, 'a running import\'s journal was not touched');
+      assert.equal((await releaseKilledImportPins(gatewayDir, Date.now() - DAY, async () => true)).journals, 0, 'a running import\'s pins were released');
+      journal.stop();
+      await setTimeout(100);
+      aged(journal.path);
+      await setTimeout(300);
+      assert.ok(statSync(journal.path).mtimeMs < Date.now() - DAY, 'a stopped journal was still touched');
+    } finally {
+      await journal.remove();
+    }
   });
 
   it('neither follows a symlink nor waits on a FIFO put in the folder', { timeout: 10_000 }, async () => {

@@ -167,6 +167,7 @@ export async function importBundle(file: string, options: { store: BlobStore; da
       progress(`imported ${record.content.length} manifests and blobs for ${record.tags.length} tags, as of block #${record.chain.block.number}`);
       return { recordCid, record: checked, blocks: located.size, bytes, confirmed };
     } finally {
+      journal.stop();
       if (!journalStays) await journal.remove().catch(() => undefined);
     }
   } finally {

@@ -6,10 +6,11 @@
 // gateway's cleanup releases the pins of a journal nothing has written to for as long as it keeps
 // an unfinished upload (a running import adds a line per item, each stored in moments to minutes),
 // by the same rule as a failed import (release-import-pins.ts: a pin the records hold stays), then
-// removes it.
+// removes it. A running import also touches its journal every minute, so that one storing a single
+// large item in another process or container is never taken for a killed one.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { appendFile, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImportPin } from './release-import-pins';
 
@@ -21,19 +22,28 @@ const FOLDER = 'import-pins';
  */
 const MAX_JOURNAL_BYTES = 16 * 2 ** 20;
 
+/** How often a running import touches its journal. */
+const HEARTBEAT_MS = 60_000;
+
 export class ImportPinsJournal {
   readonly path: string;
+  readonly #heartbeat: NodeJS.Timeout;
 
-  private constructor(path: string) {
+  private constructor(path: string, heartbeatMs: number) {
     this.path = path;
+    this.#heartbeat = setInterval(() => {
+      const now = new Date();
+      void utimes(this.path, now, now).catch(() => undefined);
+    }, heartbeatMs);
+    this.#heartbeat.unref();
   }
 
-  static async create(gatewayDir: string): Promise<ImportPinsJournal> {
+  static async create(gatewayDir: string, options: { heartbeatMs?: number } = {}): Promise<ImportPinsJournal> {
     const folder = join(gatewayDir, FOLDER);
     await mkdir(folder, { recursive: true });
-    const journal = new ImportPinsJournal(join(folder, `${randomBytes(8).toString('hex')}.jsonl`));
-    await appendFile(journal.path, '', { flag: 'wx' });
-    return journal;
+    const path = join(folder, `${randomBytes(8).toString('hex')}.jsonl`);
+    await appendFile(path, '', { flag: 'wx' });
+    return new ImportPinsJournal(path, options.heartbeatMs ?? HEARTBEAT_MS);
   }
 
   /** Written before the pin is taken: a pin taken is always in the journal. */
@@ -41,7 +51,13 @@ export class ImportPinsJournal {
     await appendFile(this.path, `${JSON.stringify({ digest: pin.digest, cid: pin.cid })}\n`);
   }
 
+  /** The import ended with pins left for the cleanup: the journal stays, no longer touched. */
+  stop(): void {
+    clearInterval(this.#heartbeat);
+  }
+
   async remove(): Promise<void> {
+    this.stop();
     await rm(this.path, { force: true });
   }
 }
