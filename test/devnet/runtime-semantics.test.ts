@@ -78,6 +78,41 @@ test('sudo dispatches as root; others get Sudo.RequireSudo', async () => {
   assert.equal(`${meta.section}.${meta.name}`, 'sudo.RequireSudo');
 });
 
+test('a sudo call that succeeds pays the tip alone (Pays::No): the rest of the fee goes back; one refused pays in full', async () => {
+  const tip = 1_000_000n;
+  const payments = async (tx: SubmittableExtrinsic<'promise'>, signer: typeof alice) => {
+    const { partialFee } = await tx.paymentInfo(signer, { tip });
+    const before = await free(signer.address);
+    const { events } = await new Promise<{ events: EventRecord[] }>((resolve, reject) => {
+      tx.signAndSend(signer, { tip }, ({ status, events: e }) => {
+        if (status.isInBlock || status.isFinalized) resolve({ events: e });
+      }).catch(reject);
+    });
+    const amount = (method: string) => events.filter(({ event }) => event.section === 'balances' && event.method === method && event.data[0].toString() === signer.address).map(({ event }) => BigInt(event.data[1].toString()));
+    const paid = events.find(({ event }) => event.method === 'TransactionFeePaid')!.event.data;
+    const outcome = events.find(({ event }) => event.section === 'system' && event.method.startsWith('Extrinsic'))!.event;
+    const info = (outcome.method === 'ExtrinsicSuccess' ? outcome.data[0] : outcome.data[1]) as unknown as { paysFee: { type: string } };
+    return { partialFee: partialFee.toBigInt(), spent: before - (await free(signer.address)), withdrawn: amount('Withdraw'), deposited: amount('Deposit'), paid: BigInt(paid[1].toString()), tipReported: BigInt(paid[2].toString()), paysFee: info.paysFee.type, names: names(events) };
+  };
+
+  const sudo = await payments(t.api.tx.sudo.sudo(t.api.tx.balances.forceSetBalance(dave.address, 6n * 10n ** 18n)), alice);
+  assert.deepEqual(sudo.withdrawn, [sudo.partialFee + tip], 'the whole fee is withdrawn before dispatch');
+  assert.deepEqual(sudo.deposited, [sudo.partialFee], 'all but the tip goes back after it');
+  assert.deepEqual([sudo.paid, sudo.tipReported, sudo.spent, sudo.paysFee], [tip, tip, tip, 'No']);
+  assert.deepEqual(sudo.names, ['balances.Withdraw', 'balances.BalanceSet', 'sudo.Sudid', 'balances.Deposit', 'transactionPayment.TransactionFeePaid', 'system.ExtrinsicSuccess']);
+
+  // The call sudo dispatched failing (a signed-only call, from Root) does not make sudo fail: still the tip alone.
+  const innerFails = await payments(t.api.tx.sudo.sudo(t.api.tx.system.remarkWithEvent('as root')), alice);
+  assert.deepEqual([innerFails.spent, innerFails.paysFee], [tip, 'No']);
+
+  // Not the sudo key: RequireSudo, and the full fee.
+  const refused = await payments(t.api.tx.sudo.sudo(t.api.tx.system.remark('x')), bob);
+  assert.deepEqual([refused.spent, refused.paid, refused.paysFee, refused.deposited], [refused.partialFee + tip, refused.partialFee + tip, 'Yes', []]);
+  // Wrapped in a batch, sudo's Pays::No is not the transaction's: the batch pays as usual.
+  const batched = await payments(t.api.tx.utility.batch([t.api.tx.sudo.sudo(t.api.tx.system.remark('y'))]), alice);
+  assert.deepEqual([batched.spent, batched.paysFee], [batched.partialFee + tip, 'Yes']);
+});
+
 test('a NonTransfer proxy may not move balances (System.CallFiltered) but may do the rest', async () => {
   await inBlock(t.api.tx.proxy.addProxy(charlie.address, 'NonTransfer', 0), bob);
   const transfer = await inBlock(t.api.tx.proxy.proxy(bob.address, null, t.api.tx.balances.transferKeepAlive(charlie.address, 10n ** 18n)), charlie);

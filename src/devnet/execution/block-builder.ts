@@ -9,7 +9,7 @@ import { addWeights, type DispatchClass, type Weight } from '../runtime/dispatch
 import { StateStore } from '../state/state-store';
 import type { StateMap } from '../state/state-map';
 import { readAccount, writeAccount } from '../runtime/accounts';
-import { withdrawFee } from '../runtime/currency';
+import { refundFee, withdrawFee } from '../runtime/currency';
 import { BLOCK_HASH_COUNT } from '../runtime/pallets/system';
 import { ApplyContext } from './apply-context';
 import { BLOCK_WEIGHTS, BlockUsage } from './block-limits';
@@ -72,8 +72,8 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
   // The weight an outcome event reports is what frame_system notes for the extrinsic: the call's
   // weight plus its class's base extrinsic weight (System.BlockWeights), the same sum CheckWeight
   // counted into System.BlockWeight for it.
-  const applyOutcome = (weight: Weight, klass: DispatchClass, failure: { error: unknown } | null) => {
-    const info = { weight: addWeights(weight, BLOCK_WEIGHTS.perClass[klass].baseExtrinsic), class: klass, paysFee: 'Yes' };
+  const applyOutcome = (weight: Weight, klass: DispatchClass, failure: { error: unknown } | null, paysFee: 'Yes' | 'No' = 'Yes') => {
+    const info = { weight: addWeights(weight, BLOCK_WEIGHTS.perClass[klass].baseExtrinsic), class: klass, paysFee };
     if (failure) ctx.deposit('System', 'ExtrinsicFailed', [failure.error, info]);
     else ctx.deposit('System', 'ExtrinsicSuccess', [info]);
   };
@@ -115,8 +115,12 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
     writeAccount(store, checked.signer, { ...account, nonce: account.nonce + 1 });
     withdrawFee(ctx, checked.signer, checked.fee);
     const failure = ctx.dispatch({ kind: 'signed', who: checked.signer }, checked.call);
-    ctx.deposit('TransactionPayment', 'TransactionFeePaid', [checked.signer, checked.fee, checked.tip]);
-    applyOutcome(checked.weight, dispatchClass, failure);
+    // A call that succeeded with `Pays::No` owes the tip alone; the rest of the fee goes back.
+    const paysNo = !failure && runtime.handler(checked.call).paysNoOnSuccess === true;
+    const paid = paysNo ? checked.tip : checked.fee;
+    refundFee(ctx, checked.signer, checked.fee - paid);
+    ctx.deposit('TransactionPayment', 'TransactionFeePaid', [checked.signer, paid, checked.tip]);
+    applyOutcome(checked.weight, dispatchClass, failure, paysNo ? 'No' : 'Yes');
     included.push(checked);
   }
 

@@ -75,6 +75,20 @@ export function withdrawFee(ctx: DispatchContext, who: Uint8Array, fee: bigint):
   ctx.deposit('Balances', 'Withdraw', [who, fee]);
 }
 
+/**
+ * transaction-payment's correction after dispatch: the part of the withdrawn fee the call did not
+ * owe goes back to the payer (Balances.Deposit), no longer burnt. The payer is alive: it kept the
+ * existential deposit to pay the fee at all.
+ */
+export function refundFee(ctx: DispatchContext, who: Uint8Array, refund: bigint): void {
+  if (refund <= 0n) return;
+  const account = readAccount(ctx.store, who);
+  account.free += refund;
+  writeAccount(ctx.store, who, account);
+  adjustIssuance(ctx.store, refund);
+  ctx.deposit('Balances', 'Deposit', [who, refund]);
+}
+
 /** Genesis endowment: balance, provider reference and issuance, no events. */
 export function endow(store: StateStore, who: Uint8Array, amount: bigint): void {
   const account = readAccount(store, who);

@@ -42,6 +42,13 @@ export interface CallHandlerSpec {
    * (inherents) are never valid as transactions.
    */
   class?: DispatchClass | ((call: Call, classify: (inner: Call) => DispatchClass) => DispatchClass);
+  /**
+   * Whether the call, dispatched as a transaction and succeeding, returns `Pays::No` in its
+   * post-dispatch info, as pallet_sudo's calls all do: transaction-payment then takes the tip
+   * alone and refunds the rest of the fee it withdrew. A failed call pays in full. Only the
+   * transaction's own call counts: a batch or proxy wrapping such a call pays as usual.
+   */
+  paysNoOnSuccess?: boolean;
   run(ctx: DispatchContext, origin: Origin, args: Codec[]): void;
 }
 

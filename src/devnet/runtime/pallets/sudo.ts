@@ -2,7 +2,8 @@
 // As pallet_sudo declares them, sudo and sudo_as weigh their own part plus the call they
 // dispatch and take that call's dispatch class (sudo of an Operational call is Operational, of a
 // Normal one Normal); sudo_unchecked_weight takes the weight it is given and the call's class;
-// set_key and remove_key are Normal calls.
+// set_key and remove_key are Normal calls. Each returns `Pays::No` when it succeeds (whatever the
+// call it dispatched did): the sudo key pays only the tip.
 import { u8aEq } from '@polkadot/util';
 import type { Call } from '@polkadot/types/interfaces';
 import type { Codec } from '@polkadot/types/types';
@@ -52,6 +53,7 @@ export const sudo: PalletModule = {
   },
   handlers: {
     sudo: {
+      paysNoOnSuccess: true,
       class: classOfArg(0),
       weight: (c, weigh) => addWeights(weigh(c.args[0] as unknown as Call), weight(10_000_000)),
       run(ctx, origin, [call]) {
@@ -60,6 +62,7 @@ export const sudo: PalletModule = {
       },
     },
     sudo_unchecked_weight: {
+      paysNoOnSuccess: true,
       class: classOfArg(0),
       weight: (c) => {
         const w = c.args[1] as unknown as { refTime: Codec; proofSize: Codec };
@@ -71,6 +74,7 @@ export const sudo: PalletModule = {
       },
     },
     set_key: {
+      paysNoOnSuccess: true,
       weight: () => weight(10_000_000),
       run(ctx, origin, [address]) {
         const who = ensureSigned(origin);
@@ -81,6 +85,7 @@ export const sudo: PalletModule = {
       },
     },
     sudo_as: {
+      paysNoOnSuccess: true,
       class: classOfArg(1),
       weight: (c, weigh) => addWeights(weigh(c.args[1] as unknown as Call), weight(10_000_000)),
       run(ctx, origin, [address, call]) {
@@ -90,6 +95,7 @@ export const sudo: PalletModule = {
       },
     },
     remove_key: {
+      paysNoOnSuccess: true,
       weight: () => weight(10_000_000),
       run(ctx, origin) {
         ensureSudo(ctx, ensureSigned(origin));
