@@ -1,8 +1,9 @@
 // Gateway processes sharing one data dir share the login ledger's log: a login revoked through one
 // is refused by the others, a login taken once (loginTokenReuse: once) through one is a replay for
-// the others, and a log compacted (replaced) by a process starting, or a line another process is
-// still appending, is read right.
+// the others, even when they take it at the same moment, and a log compacted (replaced) by a
+// process starting, or a line another process is still appending, is read right.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +98,36 @@ describe('one login ledger log shared by two gateway processes', () => {
     assert.equal(b.isRevoked(ALICE, nonce('6')), true);
     // And a new process reading the log at its start takes in both.
     assert.equal(new LoginLedger(file).isRevoked(ALICE, nonce('6')), true);
+  });
+
+  test('in single-use mode a login taken at the same moment through several processes is taken by one of them alone', { timeout: 60_000 }, async () => {
+    const file = freshFile();
+    new LoginLedger(file);
+    const NONCES = 300;
+    const PROCESSES = 4;
+    // Each process takes the same nonces in the same order from the same instant: without a
+    // decision by the log itself, two would often both find a nonce unused and both take it.
+    const startAt = Date.now() + 1500;
+    const script = `
+      const { LoginLedger } = require(${JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'))});
+      const ledger = new LoginLedger(${JSON.stringify(file)});
+      const expires = new Date(Date.now() + 3_600_000);
+      while (Date.now() < ${startAt});
+      const taken = [];
+      for (let i = 0; i < ${NONCES}; i++) if (ledger.use(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires)) taken.push(i);
+      process.stdout.write(JSON.stringify(taken));
+    `;
+    const runs = await Promise.all(
+      Array.from({ length: PROCESSES }, () => new Promise<number[]>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', '-e', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as number[])));
+      })),
+    );
+    const takers = new Map<number, number>();
+    for (const taken of runs) for (const i of taken) takers.set(i, (takers.get(i) ?? 0) + 1);
+    const twice = [...takers].filter(([, count]) => count > 1).map(([i]) => i);
+    assert.deepEqual(twice, [], `nonces taken by more than one process: ${twice.length}`);
+    assert.equal(takers.size, NONCES, 'a nonce no process took');
+    assert.equal(new LoginLedger(file).use(ALICE, '0'.repeat(32), future()), false, 'a nonce taken is a replay afterwards');
   });
 
   test('an over-long garbage line is skipped, and the lines after it are taken', () => {

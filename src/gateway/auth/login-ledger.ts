@@ -14,6 +14,13 @@
 // by a process starting: another inode) or cut shorter is read whole again; marks are only ever
 // added, so reading a line twice changes nothing. A last line without its newline yet (being
 // appended) is left for the next read, never taken half.
+//
+// Taking a login once is decided by the log itself, not by a look before writing: two processes
+// could both look, find the nonce unused, and both take it. Each `used` line carries a random
+// claim; a process appends its own and reads the log on, and the first `used` line of the nonce in
+// the log (appends to one file are ordered) is the one that took it. The process whose claim that
+// is answers true, any other false.
+import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { type LineCursor, LineLog, readCompleteLines } from '../storage/line-log';
 import { compactLoginLog, LoginLogUnreadableError } from './login-log-compaction';
@@ -22,10 +29,14 @@ type Mark = 'used' | 'revoked';
 
 const SWEEP_EVERY_RECORDS = 1000;
 
-function parseLine(line: string, now: number): { mark: Mark; key: string; expiresAt: number } | undefined {
-  const [mark, key, expires] = line.split(' ');
-  return (mark === 'used' || mark === 'revoked') && key && Number(expires) > now ? { mark: mark as Mark, key, expiresAt: Number(expires) } : undefined;
+/** A line: `<mark> <address>:<nonce> <expiry ms>`, and for `used` the claim of whoever wrote it (absent in older logs). */
+function parseLine(line: string, now: number): { mark: Mark; key: string; expiresAt: number; claim?: string } | undefined {
+  const [mark, key, expires, claim] = line.split(' ');
+  return (mark === 'used' || mark === 'revoked') && key && Number(expires) > now ? { mark: mark as Mark, key, expiresAt: Number(expires), claim } : undefined;
 }
+
+/** How often a `used` line lost to another process's compaction of the log is written again. */
+const CLAIM_ATTEMPTS = 3;
 
 function unreadable(file: string, error: unknown): LoginLogUnreadableError {
   return new LoginLogUnreadableError(file, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
@@ -33,7 +44,7 @@ function unreadable(file: string, error: unknown): LoginLogUnreadableError {
 
 export class LoginLedger {
   readonly #log: LineLog;
-  readonly #marks = new Map<string, { mark: Mark; expiresAt: number }>();
+  readonly #marks = new Map<string, { mark: Mark; expiresAt: number; claim?: string }>();
   readonly #revokedListeners: ((address: string, nonce: string) => void)[] = [];
   #recordsSinceSweep = 0;
   /** The log file read (its inode; undefined: none yet) and how far its lines were taken in. */
@@ -51,11 +62,22 @@ export class LoginLedger {
     return this.#get(address, nonce) === 'revoked';
   }
 
-  /** Marks a nonce used; false when it was used or revoked before (a replay). */
+  /** Marks a nonce used; false when it was used or revoked before (a replay), here or by another process. */
   use(address: string, nonce: string, expiresAt: Date): boolean {
-    if (this.#get(address, nonce)) return false;
-    this.#record(`${address}:${nonce}`, 'used', expiresAt.getTime());
-    return true;
+    const key = `${address}:${nonce}`;
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      if (this.#get(address, nonce)) return false;
+      const claim = randomBytes(9).toString('base64url');
+      this.#log.append(`used ${key} ${expiresAt.getTime()} ${claim}`);
+      this.#counted();
+      // Read on past this process's own line: whichever `used` line of the nonce came first took it.
+      this.#catchUp();
+      const entry = this.#marks.get(key);
+      if (entry) return entry.mark === 'used' && entry.claim === claim;
+      // No line of the nonce at all: the log was replaced (compacted by a process starting) after
+      // this line went into the file set aside. Written again.
+    }
+    return false;
   }
 
   revoke(address: string, nonce: string, expiresAt: Date): void {
@@ -84,6 +106,10 @@ export class LoginLedger {
   #record(key: string, mark: Mark, expiresAt: number): void {
     this.#set(key, mark, expiresAt);
     this.#log.append(`${mark} ${key} ${expiresAt}`);
+    this.#counted();
+  }
+
+  #counted(): void {
     // Marks of expired logins are dropped now and then, not only when their nonce is seen again
     // (most never are): memory holds the logins still valid.
     if (++this.#recordsSinceSweep >= SWEEP_EVERY_RECORDS) {
@@ -93,10 +119,12 @@ export class LoginLedger {
     }
   }
 
-  #set(key: string, mark: Mark, expiresAt: number): void {
+  #set(key: string, mark: Mark, expiresAt: number, claim?: string): void {
     const known = this.#marks.get(key);
     if (known?.mark === 'revoked') return;
-    this.#marks.set(key, { mark, expiresAt });
+    // The first `used` line of a nonce is the one that took it: later claims do not replace it.
+    if (known?.mark === 'used' && mark === 'used') return;
+    this.#marks.set(key, { mark, expiresAt, claim });
   }
 
   /**
@@ -140,7 +168,7 @@ export class LoginLedger {
       // A last line without its newline yet is being appended: it is read once complete.
       readCompleteLines(fd, this.#read, size, (line) => {
         const entry = parseLine(line, now);
-        if (entry) this.#set(entry.key, entry.mark, entry.expiresAt);
+        if (entry) this.#set(entry.key, entry.mark, entry.expiresAt, entry.claim);
       });
     } catch (error) {
       throw error instanceof LoginLogUnreadableError ? error : unreadable(file, error);
