@@ -295,7 +295,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     sweep()
       .then(({ uploads, blobs, ipfs, imports, importsCutShort, pins, killedImportPins }) => {
         if (killedImportPins > 0) log(`cleanup: released the pins that ${killedImportPins} imports killed before they ended had taken, but for content the records hold`);
-        if (pins.repinned > 0) log(`cleanup: pinned again the content of ${pins.repinned} blobs and manifests this gateway records, whose pins had been released (by a failed import beside it, a refused push of the same manifest, or an \`ipfs pin rm\` on its IPFS node)`);
+        if (pins.repinned > 0) log(`cleanup: pinned again the content of ${pins.repinned} blobs and manifests this gateway records, whose pins had been released (by a failed import beside it, a refused push of the same manifest in another process, or an \`ipfs pin rm\` on its IPFS node)`);
         if (pins.gone > 0) log(`cleanup: the content of ${pins.gone} blobs and manifests this gateway records is no longer whole in its IPFS store (${pins.goneDigests.join(', ')}${pins.gone > pins.goneDigests.length ? ', …' : ''}): pulls of them fail until they are pushed or imported again`);
         for (const folder of importsCutShort) log(`cleanup: ${folder} is left by an import cut short while it moved its records in, so some of its records are in place and some are not: import the same bundle again, which writes them whole, then remove the folder (the earlier versions of the records it replaced are in its previous/ folder, by folder and name)`);
         const files = ipfs?.removedLeafFiles ?? 0;

@@ -3,8 +3,8 @@
 // the same data dir, the mirror, peer fetches) and none counts the others, so a pin can be
 // released under a record: a failed import releasing a pin a push of the same bytes found already
 // taken (bundles/release-import-pins.ts narrows that to a moment), a refused push's manifest
-// released while another push of it waited on the chain, or an `ipfs pin rm` run by hand on a
-// shared Kubo node. The cleanup's sweep pins what the records hold again before it collects
+// released while another gateway process on the data dir pushed it too, or an `ipfs pin rm` run
+// by hand on a shared Kubo node. The cleanup's sweep pins what the records hold again before it collects
 // anything, so no content a record points at is collected for a pin lost meanwhile. Content no
 // longer in the store at all cannot be pinned from here: it is reported, with what to do.
 import type { BlobStore } from '../../ipfs';
