@@ -2,16 +2,20 @@
 // it: anything in that folder is a file of the data dir that someone else may have written or
 // replaced. A line cut short by a kill is passed over; a symlink is not followed and a FIFO not
 // waited on; a journal whose pins cannot all be released now is kept for the next sweep; a young
-// one (a running import's, which touches it) is left alone. No chain or store: the release is the caller's.
+// one (a running import's, which touches it) is left alone. No chain; the release is the
+// caller's, and is run once against a real embedded store.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import { ImportPinsJournal, releaseKilledImportPins } from '../../src/gateway/bundles/import-pins-journal';
-import type { ImportPin } from '../../src/gateway/bundles/release-import-pins';
+import { type ImportPin, releaseImportPins } from '../../src/gateway/bundles/release-import-pins';
+import { LocalBlobs } from '../../src/gateway/storage/local-blobs';
+import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 
 const DAY = 24 * 3600_000;
 const pin = (n: number): ImportPin => ({ digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, cid: `bafkrei${n}` });
@@ -71,6 +75,24 @@ describe('the journal of the pins an import takes', () => {
       assert.ok(statSync(journal.path).mtimeMs < Date.now() - DAY, 'a stopped journal was still touched');
     } finally {
       await journal.remove();
+    }
+  });
+
+  it('releases through a real store, keeping what the records hold and passing over a CID no store takes', async () => {
+    const dataDir = mkdtempSync(join(work, 'data-'));
+    const gatewayDir = join(dataDir, 'gateway');
+    const store = await EmbeddedBlobStore.open(embeddedIpfsDir(dataDir));
+    try {
+      const [kept, released] = [randomBytes(100), randomBytes(200)];
+      const [keptCid, releasedCid] = [(await store.put([kept])).cid, (await store.put([released])).cid];
+      const keptDigest = `sha256:${createHash('sha256').update(kept).digest('hex')}`;
+      await new LocalBlobs(join(gatewayDir, 'blobs')).put({ digest: keptDigest, cid: keptCid, size: kept.length, committedAt: Date.now() });
+      const done = await releaseImportPins([{ digest: keptDigest, cid: keptCid }, { digest: pin(8).digest, cid: releasedCid }, { digest: pin(9).digest, cid: 'not a CID' }], store, gatewayDir);
+      assert.equal(done, true, 'a CID no store takes kept the journal for good');
+      assert.equal(await store.isPinned(keptCid), true, 'a pin the records hold was released');
+      assert.equal(await store.isPinned(releasedCid), false);
+    } finally {
+      await store.close();
     }
   });
 

@@ -8,7 +8,7 @@
 // right by the cleanup's sweep, which pins what the records hold before it collects anything
 // (storage/recorded-pins.ts).
 import { join } from 'node:path';
-import type { BlobStore } from '../../ipfs';
+import { type BlobStore, InvalidCidError } from '../../ipfs';
 import { LocalBlobs } from '../storage/local-blobs';
 
 export interface ImportPin {
@@ -30,8 +30,9 @@ export async function releaseImportPins(pins: readonly ImportPin[], store: Pick<
       if (await recorded(pin)) continue;
       await store.unpin(pin.cid);
       if (await recorded(pin)) await store.pin(pin.cid);
-    } catch {
-      all = false;
+    } catch (error) {
+      // A CID no store takes (a journal line someone else wrote) holds no pin: nothing to keep trying.
+      if (!(error instanceof InvalidCidError)) all = false;
     }
   }
   return all;
