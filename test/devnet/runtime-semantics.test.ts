@@ -113,6 +113,22 @@ test('a sudo call that succeeds pays the tip alone (Pays::No): the rest of the f
   assert.deepEqual([batched.spent, batched.paysFee], [batched.partialFee + tip, 'Yes']);
 });
 
+test('a sudo key that its own sudo_as call reaped gets no refund: its account stays gone', async (tt) => {
+  // A chain of its own: the sudo key is emptied here.
+  const own = await startTestChain();
+  tt.after(() => own.close());
+  const tx = own.api.tx.sudo.sudoAs(alice.address, own.api.tx.balances.transferAll(bob.address, false));
+  const { events } = await new Promise<{ events: EventRecord[] }>((resolve, reject) => {
+    tx.signAndSend(alice, ({ status, events: e }) => {
+      if (status.isInBlock || status.isFinalized) resolve({ events: e });
+    }).catch(reject);
+  });
+  assert.ok(names(events).includes('system.KilledAccount'), `the sudo key was not reaped: ${names(events).join(', ')}`);
+  assert.equal(names(events).includes('balances.Deposit'), false, 'a reaped payer was refunded');
+  const account = await own.api.query.system.account(alice.address);
+  assert.deepEqual([account.data.free.toBigInt(), account.providers.toNumber()], [0n, 0]);
+});
+
 test('a NonTransfer proxy may not move balances (System.CallFiltered) but may do the rest', async () => {
   await inBlock(t.api.tx.proxy.addProxy(charlie.address, 'NonTransfer', 0), bob);
   const transfer = await inBlock(t.api.tx.proxy.proxy(bob.address, null, t.api.tx.balances.transferKeepAlive(charlie.address, 10n ** 18n)), charlie);

@@ -77,12 +77,14 @@ export function withdrawFee(ctx: DispatchContext, who: Uint8Array, fee: bigint):
 
 /**
  * transaction-payment's correction after dispatch: the part of the withdrawn fee the call did not
- * owe goes back to the payer (Balances.Deposit), no longer burnt. The payer is alive: it kept the
- * existential deposit to pay the fee at all.
+ * owe goes back to the payer (Balances.Deposit), no longer burnt. A payer the call itself reaped
+ * (sudo_as moving the sudo key's whole balance) gets nothing back, as a node refunds only an
+ * account that still has a balance.
  */
 export function refundFee(ctx: DispatchContext, who: Uint8Array, refund: bigint): void {
   if (refund <= 0n) return;
   const account = readAccount(ctx.store, who);
+  if (account.providers === 0) return;
   account.free += refund;
   writeAccount(ctx.store, who, account);
   adjustIssuance(ctx.store, refund);
