@@ -5,6 +5,7 @@ const { readdirSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
 const { spawn } = require('node:child_process');
 const { createInterface } = require('node:readline');
+const { testRunnerArgs } = require('./helpers/test-runner-args.cjs');
 
 const root = join(__dirname, '..');
 
@@ -54,9 +55,7 @@ if (!/^[1-9][0-9]?$/.test(concurrency)) {
   process.exit(2);
 }
 
-// --test-force-exit: a file's process ends once its tests have, instead of waiting for timers its
-// clients leave behind (polkadot.js holds each shared subscription 1.75 s after its last reader).
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', '--test-force-exit', ...files], { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, testRunnerArgs(concurrency, files), { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
 createInterface({ input: child.stdout }).on('line', (line) => {
   process.stdout.write(`${line}\n`);
   remember(line);
