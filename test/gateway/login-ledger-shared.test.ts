@@ -130,6 +130,66 @@ describe('one login ledger log shared by two gateway processes', () => {
     assert.equal(new LoginLedger(file).use(ALICE, '0'.repeat(32), future()), false, 'a nonce taken is a replay afterwards');
   });
 
+  test('in single-use mode a login taken just before another process starts is a replay while that start compacts the log', () => {
+    const file = freshFile();
+    const a = new LoginLedger(file);
+    const b = new LoginLedger(file);
+    assert.equal(a.use(ALICE, nonce('8'), future()), true);
+    // A third process starting has set the log aside (compaction's first step) and not yet
+    // written its live lines back: b, which has not read a's line, finds a new, empty log.
+    renameSync(file, `${file}.0123456789ab.aside`);
+    assert.equal(b.use(ALICE, nonce('8'), future()), false, 'the line in the log set aside came first');
+    // The start finishes (here: the next start reads every set-aside log back): still one taker.
+    const c = new LoginLedger(file);
+    assert.equal(c.use(ALICE, nonce('8'), future()), false);
+    assert.equal(a.use(ALICE, nonce('8'), future()), false);
+    assert.equal(b.use(ALICE, nonce('9'), future()), true, 'another login is taken as before');
+  });
+
+  test('in single-use mode no login is taken twice, and none used once is refused, while other processes start and compact the log', { timeout: 90_000 }, async () => {
+    const file = freshFile();
+    new LoginLedger(file);
+    const NONCES = 400;
+    const startAt = Date.now() + 1500;
+    const taker = (from: number) => `
+      const { LoginLedger } = require(${JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'))});
+      const ledger = new LoginLedger(${JSON.stringify(file)});
+      const expires = new Date(Date.now() + 3_600_000);
+      while (Date.now() < ${startAt});
+      const taken = [];
+      for (let i = ${from}; i < ${from + NONCES}; i++) if (ledger.use(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires)) taken.push(i);
+      process.stdout.write(JSON.stringify(taken));
+    `;
+    // Starts a gateway process every few milliseconds (each compacts the log) while the takers run:
+    // hundreds of starts where a deployment sees one now and then.
+    const starter = `
+      const { LoginLedger } = require(${JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'))});
+      while (Date.now() < ${startAt});
+      let starts = 0;
+      while (Date.now() < ${startAt} + 3000) {
+        new LoginLedger(${JSON.stringify(file)});
+        starts++;
+        for (const until = Date.now() + 5; Date.now() < until;);
+      }
+      process.stdout.write(JSON.stringify(starts));
+    `;
+    const run = (script: string) => new Promise<unknown>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', '-e', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
+    });
+    // Three processes take the same nonces at once (a token replayed through each), a fourth takes
+    // nonces no other process uses (one login each, as a client does).
+    const [starts, alone, ...runs] = (await Promise.all([run(starter), run(taker(NONCES)), run(taker(0)), run(taker(0)), run(taker(0))])) as [number, number[], ...number[][]];
+    assert.ok(starts > 10, `the log was compacted again and again meanwhile (${starts} starts)`);
+    const takers = new Map<number, number>();
+    for (const taken of runs) for (const i of taken) takers.set(i, (takers.get(i) ?? 0) + 1);
+    const twice = [...takers].filter(([, count]) => count > 1).map(([i]) => i);
+    assert.deepEqual(twice, [], `nonces taken by more than one process: ${twice.length}`);
+    // A nonce claimed by several at the very moment a start moves the log can be refused to all of
+    // them (the safe side of a replay); one claimed once is never refused.
+    assert.equal(alone.length, NONCES, `logins used once that were refused: ${NONCES - alone.length}`);
+    assert.ok(takers.size > 0);
+  });
+
   test('an over-long garbage line is skipped, and the lines after it are taken', () => {
     const file = freshFile();
     const b = new LoginLedger(file);

@@ -11,7 +11,7 @@
 // Several gateway processes may share one data dir (as with api-tokens.json): before each answer
 // (isRevoked, use, revoke) the lines other processes appended since the last read are taken in,
 // read from the byte offset read up to (a stat when nothing changed). A log replaced (compacted
-// by a process starting: another inode) or cut shorter is read whole again; marks are only ever
+// by a process starting: another file) or cut shorter is read whole again; marks are only ever
 // added, so reading a line twice changes nothing. A last line without its newline yet (being
 // appended) is left for the next read, never taken half.
 //
@@ -20,23 +20,82 @@
 // claim; a process appends its own and reads the log on, and the first `used` line of the nonce in
 // the log (appends to one file are ordered) is the one that took it. The process whose claim that
 // is answers true, any other false.
+//
+// A process starting compacts the log (login-log-compaction.ts): it sets the log aside and writes
+// its live lines back after whatever other processes appended meanwhile, so the file's order no
+// longer says which `used` line came first. Each line written back counts how many times it has
+// been (its last field), and a line written back more times is older: a `used` line with a higher
+// count beats one with a lower count wherever it stands. Two starts at once can each write back a
+// line once though one is older, so two lines of another claim written back as many times are a
+// contest that neither claim wins; lines never written back are ordered by the file. A line still
+// in a log set aside is older than every line of the log, so a process whose line came first also
+// reads the logs set aside, then the log again (a start that has just finished wrote its lines
+// back there), and decides only once neither the log nor the logs set aside changed meanwhile.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { type BigIntStats, closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { type LineCursor, LineLog, readCompleteLines } from '../storage/line-log';
-import { compactLoginLog, LoginLogUnreadableError } from './login-log-compaction';
+import { compactLoginLog, forEachLoginLine, LoginLogUnreadableError, setAsideLogs } from './login-log-compaction';
 
 type Mark = 'used' | 'revoked';
 
 const SWEEP_EVERY_RECORDS = 1000;
 
-/** A line: `<mark> <address>:<nonce> <expiry ms>`, and for `used` the claim of whoever wrote it (absent in older logs). */
-function parseLine(line: string, now: number): { mark: Mark; key: string; expiresAt: number; claim?: string } | undefined {
-  const [mark, key, expires, claim] = line.split(' ');
-  return (mark === 'used' || mark === 'revoked') && key && Number(expires) > now ? { mark: mark as Mark, key, expiresAt: Number(expires), claim } : undefined;
+interface Entry {
+  mark: Mark;
+  expiresAt: number;
+  /** For `used`: the random claim of whoever wrote it (absent in older logs). */
+  claim?: string;
+  /** How many times a compaction has written the line back: the higher, the older. */
+  carried: number;
+  /** For `used`: another claim's line was written back as many times (not 0): neither took it. */
+  contested?: boolean;
 }
+
+/**
+ * A line: `<mark> <address>:<nonce> <expiry ms>`; for `used` then the claim (`-`: none) and how many
+ * times it was written back (absent: none).
+ */
+function parseLine(line: string, now: number): (Entry & { key: string }) | undefined {
+  const [mark, key, expires, claim, carried] = line.split(' ');
+  if ((mark !== 'used' && mark !== 'revoked') || !key || !(Number(expires) > now)) return undefined;
+  const count = Number(carried ?? 0);
+  return { mark, key, expiresAt: Number(expires), claim: claim === '-' ? undefined : claim, carried: Number.isSafeInteger(count) && count > 0 ? count : 0 };
+}
+
+/** The line a compaction writes back for `line` (undefined: expired or not a mark, dropped). */
+function carriedLine(line: string, now: number): string | undefined {
+  const entry = parseLine(line, now);
+  if (!entry) return undefined;
+  if (entry.mark === 'revoked') return `revoked ${entry.key} ${entry.expiresAt}`;
+  return `used ${entry.key} ${entry.expiresAt} ${entry.claim ?? '-'} ${entry.carried + 1}`;
+}
+
+/** The first `used` line of a nonce, given the one known so far and the next one read. */
+function firstUsed(known: Entry | undefined, next: Entry): Entry {
+  if (!known || next.carried > known.carried) return next;
+  if (next.carried === known.carried && next.carried > 0 && next.claim !== known.claim) return { ...known, contested: true };
+  return known;
+}
+
+/** How many times the check of a claim is made again while starts keep moving the log. */
+const STABLE_CHECKS = 100;
 
 /** How often a `used` line lost to another process's compaction of the log is written again. */
 const CLAIM_ATTEMPTS = 3;
+
+/**
+ * Which file a log is. Its inode alone is not enough: compaction removes a log set aside once it is
+ * written back, and the next log created can be given the same inode, which would then be read on
+ * from the old one's offset, missing its first lines. Its creation time tells them apart (where the
+ * file system keeps one; elsewhere it is 0 and the inode decides alone).
+ */
+function logIdentity(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.birthtimeNs}`;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name) => b.includes(name));
+}
 
 function unreadable(file: string, error: unknown): LoginLogUnreadableError {
   return new LoginLogUnreadableError(file, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
@@ -44,17 +103,17 @@ function unreadable(file: string, error: unknown): LoginLogUnreadableError {
 
 export class LoginLedger {
   readonly #log: LineLog;
-  readonly #marks = new Map<string, { mark: Mark; expiresAt: number; claim?: string }>();
+  readonly #marks = new Map<string, Entry>();
   readonly #revokedListeners: ((address: string, nonce: string) => void)[] = [];
   #recordsSinceSweep = 0;
-  /** The log file read (its inode; undefined: none yet) and how far its lines were taken in. */
-  #ino: bigint | undefined;
+  /** The log file read (logIdentity; undefined: none yet) and how far its lines were taken in. */
+  #logId: string | undefined;
   #read: LineCursor = { offset: 0, skipping: false };
 
   constructor(file: string) {
     this.#log = new LineLog(file);
     const now = Date.now();
-    compactLoginLog(file, (line) => parseLine(line, now) !== undefined);
+    compactLoginLog(file, (line) => carriedLine(line, now));
     this.#catchUp();
   }
 
@@ -65,17 +124,35 @@ export class LoginLedger {
   /** Marks a nonce used; false when it was used or revoked before (a replay), here or by another process. */
   use(address: string, nonce: string, expiresAt: Date): boolean {
     const key = `${address}:${nonce}`;
+    // Every claim this call wrote: one that went into a log set aside is still this call's.
+    const claims = new Set<string>();
+    const ours = (entry: Entry | undefined) => entry?.mark === 'used' && !entry.contested && entry.claim !== undefined && claims.has(entry.claim);
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       if (this.#get(address, nonce)) return false;
       const claim = randomBytes(9).toString('base64url');
+      claims.add(claim);
       this.#log.append(`used ${key} ${expiresAt.getTime()} ${claim}`);
       this.#counted();
-      // Read on past this process's own line: whichever `used` line of the nonce came first took it.
-      this.#catchUp();
-      const entry = this.#marks.get(key);
-      if (entry) return entry.mark === 'used' && entry.claim === claim;
-      // No line of the nonce at all: the log was replaced (compacted by a process starting) after
-      // this line went into the file set aside. Written again.
+      // Read on past this process's own line, in the log and in the logs set aside (where it may
+      // have gone, and where older lines wait to be written back): whichever `used` line of the
+      // nonce came first took it. Decided on a look during which neither changed.
+      let lost = false;
+      for (let check = 0; check < STABLE_CHECKS && !lost; check++) {
+        this.#catchUp();
+        const logRead = this.#logId;
+        const asides = setAsideLogs(this.#log.file);
+        const setAside = this.#firstInSetAsideLogs(asides, key);
+        this.#catchUp();
+        if (logRead === undefined || this.#logId !== logRead || !sameNames(setAsideLogs(this.#log.file), asides)) continue;
+        const known = this.#marks.get(key);
+        if (known?.mark === 'revoked' || setAside?.mark === 'revoked') return false;
+        const first = known && setAside ? firstUsed(known, setAside) : (known ?? setAside);
+        if (first) return ours(first);
+        lost = true; // Nowhere: its log was replaced and its lines dropped meanwhile. Written again.
+      }
+      // Starts one after another for the whole time: refused (the client logs in again) rather
+      // than taken on a look that may have missed an older line.
+      if (!lost) return false;
     }
     return false;
   }
@@ -104,7 +181,7 @@ export class LoginLedger {
   }
 
   #record(key: string, mark: Mark, expiresAt: number): void {
-    this.#set(key, mark, expiresAt);
+    this.#set(key, { mark, expiresAt, carried: 0 });
     this.#log.append(`${mark} ${key} ${expiresAt}`);
     this.#counted();
   }
@@ -119,12 +196,30 @@ export class LoginLedger {
     }
   }
 
-  #set(key: string, mark: Mark, expiresAt: number, claim?: string): void {
+  #set(key: string, entry: Entry): void {
     const known = this.#marks.get(key);
     if (known?.mark === 'revoked') return;
-    // The first `used` line of a nonce is the one that took it: later claims do not replace it.
-    if (known?.mark === 'used' && mark === 'used') return;
-    this.#marks.set(key, { mark, expiresAt, claim });
+    // The first `used` line of a nonce is the one that took it: a later one does not replace it.
+    this.#marks.set(key, known?.mark === 'used' && entry.mark === 'used' ? firstUsed(known, entry) : entry);
+  }
+
+  /**
+   * The first mark of `key` in the logs set aside, `asides`, as it will stand once they are written
+   * back into the log (once more than now): a revocation, or the first `used` line.
+   */
+  #firstInSetAsideLogs(asides: readonly string[], key: string): Entry | undefined {
+    const now = Date.now();
+    let first: Entry | undefined;
+    for (const aside of asides) {
+      // Gone meanwhile: its start has written it back into the log (the look is then made again).
+      forEachLoginLine(aside, (line) => {
+        const entry = parseLine(line, now);
+        if (entry?.key !== key || first?.mark === 'revoked') return;
+        const carried = { ...entry, carried: entry.carried + 1 };
+        first = entry.mark === 'revoked' ? carried : firstUsed(first, carried);
+      });
+    }
+    return first;
   }
 
   /**
@@ -137,12 +232,12 @@ export class LoginLedger {
     try {
       const stat = statSync(file, { bigint: true });
       size = Number(stat.size);
-      if (stat.ino === this.#ino && size === this.#read.offset) return;
+      if (logIdentity(stat) === this.#logId && size === this.#read.offset) return;
     } catch (error) {
       // None (yet, or for the moment another process compacting it takes to write it back): what
       // was read stays known, and the log found next is read whole.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.#ino = undefined;
+        this.#logId = undefined;
         return;
       }
       throw unreadable(file, error);
@@ -152,7 +247,7 @@ export class LoginLedger {
       fd = openSync(file, 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.#ino = undefined;
+        this.#logId = undefined;
         return;
       }
       throw unreadable(file, error);
@@ -160,15 +255,15 @@ export class LoginLedger {
     try {
       const stat = fstatSync(fd, { bigint: true });
       size = Number(stat.size);
-      if (stat.ino !== this.#ino || size < this.#read.offset) {
-        this.#ino = stat.ino;
+      if (logIdentity(stat) !== this.#logId || size < this.#read.offset) {
+        this.#logId = logIdentity(stat);
         this.#read = { offset: 0, skipping: false };
       }
       const now = Date.now();
       // A last line without its newline yet is being appended: it is read once complete.
       readCompleteLines(fd, this.#read, size, (line) => {
         const entry = parseLine(line, now);
-        if (entry) this.#set(entry.key, entry.mark, entry.expiresAt, entry.claim);
+        if (entry) this.#set(entry.key, entry);
       });
     } catch (error) {
       throw error instanceof LoginLogUnreadableError ? error : unreadable(file, error);

@@ -3,7 +3,9 @@
 // start the log is set aside (renamed, so that appends by another process sharing the data dir
 // begin a new log rather than being lost), the lines whose login has not expired yet are appended
 // back, and the set-aside file is removed. A start cut short leaves the set-aside file, which the
-// next start reads too; a mark's order does not matter (a revocation always wins).
+// next start reads too. A revocation always wins, whatever the order; for a login taken once, which
+// `used` line came first matters, and lines written back come after lines appended meanwhile: the
+// ledger says how it tells them apart (login-ledger.ts).
 //
 // The files are read line by line in bounded chunks (line-log.ts), never whole. One that exists
 // but cannot be read stops the start (LoginLogUnreadableError): skipping it would forget every
@@ -55,8 +57,14 @@ export function forEachLoginLine(file: string, visit: (line: string) => void): b
   }
 }
 
-/** Rewrites `file` with only the lines `live` keeps; a line's expiry is its third field. */
-export function compactLoginLog(file: string, live: (line: string) => boolean): void {
+/** The logs of `file` set aside by starts that have not finished writing them back (or were cut short). */
+export function setAsideLogs(file: string): string[] {
+  const prefix = `${basename(file)}.`;
+  return readdirSync(dirname(file)).filter((name) => name.startsWith(prefix) && ASIDE.test(name)).map((name) => join(dirname(file), name));
+}
+
+/** Rewrites `file` with the lines `keep` gives back for its lines (undefined: the line goes). */
+export function compactLoginLog(file: string, keep: (line: string) => string | undefined): void {
   // Checked before it is set aside, so that the error names the file the operator knows.
   requireReadableLog(file);
   try {
@@ -65,9 +73,7 @@ export function compactLoginLog(file: string, live: (line: string) => boolean): 
     // No log yet (or another process set it aside a moment ago): its set-aside files are read below.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(file, error);
   }
-  const prefix = `${basename(file)}.`;
-  const asides = readdirSync(dirname(file)).filter((name) => name.startsWith(prefix) && ASIDE.test(name)).map((name) => join(dirname(file), name));
-  for (const aside of asides) {
+  for (const aside of setAsideLogs(file)) {
     requireReadableLog(aside);
     let batch: string[] = [];
     let batchChars = 0;
@@ -78,9 +84,10 @@ export function compactLoginLog(file: string, live: (line: string) => boolean): 
     };
     // Gone: read by another process starting at the same moment, which appended the lines back already.
     const found = forEachLoginLine(aside, (line) => {
-      if (!live(line)) return;
-      batch.push(line);
-      batchChars += line.length + 1;
+      const kept = keep(line);
+      if (kept === undefined) return;
+      batch.push(kept);
+      batchChars += kept.length + 1;
       if (batchChars >= BATCH_CHARS) flush();
     });
     flush();
