@@ -9,6 +9,7 @@ import { storeDigestInfo, submitTx } from '../../src/chain';
 import { join } from 'node:path';
 import { digestOf, makeImage, ociErrors, pushBlob, pushImage, randomBlob } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
+import { releaseBlobs } from '../../src/gateway/artifacts/blob-intake';
 
 describe('blobs and uploads', () => {
   let t: TestGateway;
@@ -256,5 +257,29 @@ describe('blobs and uploads', () => {
     const pulled = await fetch(`${t.url}/v2/acme/repin/blobs/${image.layers[0].digest}`);
     assert.equal(pulled.status, 200);
     assert.ok(Buffer.from(await pulled.arrayBuffer()).equals(image.layers[0].bytes));
+  });
+
+  it("a failed publish's blob is released whole even when a sweep runs while it is released: no pin is left that no record holds", async () => {
+    const { context } = t.gateway.gateway;
+    const bytes = randomBlob(5000).bytes;
+    const digest = digestOf(bytes);
+    const { cid } = await t.store.put([bytes]);
+    await context.local.commit({ digest, cid, size: bytes.length, committedAt: Date.now() }, 'acme/released');
+    // The cleanup of this process (or of another on the same data dir) runs as the blob's pin is
+    // released: its first step pins again the content of every record it finds.
+    let swept = false;
+    const store = new Proxy(context.store, {
+      get: (target, property, receiver) => property === 'unpin'
+        ? async (unpinned: string) => {
+          await target.unpin(unpinned);
+          await t.gateway.gateway.sweep(Date.now() - 3600_000);
+          swept = true;
+        }
+        : Reflect.get(target, property, receiver),
+    });
+    await releaseBlobs({ ...context, store }, [{ digest, cid, size: bytes.length, isNew: true }]);
+    assert.equal(swept, true, 'the pin was released');
+    assert.equal(await context.local.get(digest), undefined, 'the record is gone');
+    assert.equal(await t.store.isPinned(cid), false, 'a pin no record holds was left');
   });
 });

@@ -108,8 +108,10 @@ export async function releaseBlobs(ctx: GatewayContext, blobs: readonly Committe
       if ((await ctx.local.get(blob.digest))?.referencedAt !== undefined) continue;
       const recorded = await ctx.chain.digestInfo(blob.digest);
       if (recorded?.cid.text === blob.cid) continue;
-      await ctx.store.unpin(blob.cid);
+      // The record first: the cleanup pins again what the records hold (recorded-pins.ts), so a
+      // sweep between an unpin and the record's removal would leave a pin that nothing holds.
       await ctx.local.remove(blob.digest);
+      await ctx.store.unpin(blob.cid);
       await ctx.cache.remove(blob.digest);
     } catch (error) {
       ctx.log(`artifacts: ${blob.digest} of a failed publish is left for the cleanup sweep (${(error as Error).message})`);
