@@ -48,6 +48,15 @@ export interface GarbageCollection {
   readonly keptRecent: number;
 }
 
+export interface StatOptions {
+  /**
+   * Whether a read of the whole file follows (default true). A store that fetches what it lacks
+   * (from peers) starts that fetch for the size, for the read to join; when none follows (a HEAD,
+   * a range) it asks for the root block alone.
+   */
+  readonly wholeReadFollows?: boolean;
+}
+
 export interface BlobStat {
   /** File size in bytes. */
   readonly size: number;
@@ -89,7 +98,7 @@ export interface BlobStore {
   isPinned(cid: string): Promise<boolean>;
 
   /** The file's size; BlobNotFoundError when it cannot be found. */
-  stat(cid: string): Promise<BlobStat>;
+  stat(cid: string, options?: StatOptions): Promise<BlobStat>;
 
   /**
    * Only for stores whose unpinned blocks nobody else removes (the embedded one): deletes the

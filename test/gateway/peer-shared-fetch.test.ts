@@ -227,6 +227,40 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
     assert.ok((await pullWhole(`${b.url}/v2/acme/size-alone/blobs/${layer.digest}`)).equals(layer.bytes));
   });
 
+  it('a HEAD, or a range, of a blob checked before whose bytes have gone from here asks the peer for its root block alone, not the whole blob', { timeout: 60_000 }, async () => {
+    const { layer, cid } = await pushed('acme/checked-gone', 24 * MiB);
+    const peer = await relayOfA();
+    const b = await replica([peer.url]);
+    const blobUrl = `${b.url}/v2/acme/checked-gone/blobs/${layer.digest}`;
+    // Pulled once: the pair is checked, and the blob stored and pinned here; then its bytes go
+    // (an operator's `ipfs pin rm` and collection, a store wiped) and so does the blob cache's copy.
+    assert.ok((await pullWhole(blobUrl)).equals(layer.bytes));
+    await eventually('the blob is pinned', () => b.store.isPinned(cid));
+    await b.store.unpin(cid);
+    await b.store.collectGarbage!(Date.now() + 1000);
+    await b.gateway.gateway.context.cache.remove(layer.digest);
+    assert.equal(await b.store.has(cid), false);
+
+    const asked = peer.asked.length;
+    const sent = peer.sent;
+    const head = await fetch(blobUrl, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(layer.bytes.length));
+    const forHead = peer.asked.slice(asked);
+    assert.equal(forHead.length, 1, `the peer was asked: ${forHead.join(', ')}`);
+    assert.doesNotMatch(forHead[0], /format=car/, 'a block, not the blob');
+    assert.ok(peer.sent - sent < MiB, `the peer sent ${((peer.sent - sent) / MiB).toFixed(1)} MiB for a HEAD`);
+    await eventually('no answer of the peer stays open', () => peer.open === 0, 2_000);
+
+    // A range: the size from the root block, the bytes from a fetch of their own (stored whole).
+    const range = await fetch(blobUrl, { headers: { Range: 'bytes=100-199' } });
+    assert.equal(range.status, 206);
+    assert.ok(Buffer.from(await range.arrayBuffer()).equals(layer.bytes.subarray(100, 200)));
+    const forRange = peer.asked.slice(asked + 1);
+    assert.equal(forRange.filter((path) => /format=car/.test(path)).length, 1, `the peer was asked: ${forRange.join(', ')}`);
+    assert.ok(peer.sent - sent < layer.bytes.length * 1.2, `the peer sent ${((peer.sent - sent) / MiB).toFixed(1)} MiB for a HEAD and a range of a ${layer.bytes.length / MiB} MiB blob`);
+  });
+
   it('a peer slower to send the root block than a read has to join its fetch still gives the size, and the read that follows joins', { timeout: 60_000 }, async () => {
     const { layer, cid } = await pushed('acme/slow-root', 4 * MiB);
     const peer = await relayOfA({ answerAfterMs: 600 });

@@ -14,12 +14,14 @@ import { ClientGoneError, sendFileRange } from '../../file-io/send-file';
  * digest is hashed first. A blob in the cache, or a pair verified before, answers at once.
  */
 async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>, verify: 'now' | 'while-streaming') {
+  // A HEAD reads nothing afterwards, a GET with a Range (most likely) a part.
+  const thenReads = req.method === 'HEAD' ? 'nothing' : req.headers.range !== undefined ? 'part' : 'whole';
   const name = parseName(params.name);
   const digest = parseDigest(params.digest);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
   await ctx.resolver.owner(name.repo);
   if (!(await ctx.contents.holds(name, digest, 'blob'))) throw blobNotInRepository(name, digest);
-  return { name, blob: await ctx.content.blob(name, digest, { verify, expectedSize: ctx.contents.expectedSize(name, digest) }) };
+  return { name, blob: await ctx.content.blob(name, digest, { verify, expectedSize: ctx.contents.expectedSize(name, digest), thenReads }) };
 }
 
 export function blobNotInRepository(name: RepositoryName, digest: string): OciError {

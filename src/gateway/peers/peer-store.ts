@@ -8,7 +8,8 @@
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
 import { type BlobStat, BlobNotFoundError, type BlobStore, type ByteSource, type GetOptions, InvalidCidError } from '../../ipfs';
-import type { DagBlock } from '../../ipfs/blob-store';
+import type { DagBlock, StatOptions } from '../../ipfs/blob-store';
+import { decodeFileNode, fileSize } from '../../ipfs/file-node';
 import { parseBlobCid } from '../../ipfs/cid';
 import { dagCborModule, type IpfsModules, ipfsModules } from '../../ipfs/esm';
 import { clampRange, toReadable } from '../../ipfs/streams';
@@ -42,7 +43,7 @@ export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobSt
   return Object.assign(Object.create(store) as GatewayBlobStore, {
     checked: (cid: string, read: Readable, matched: boolean) => fetcher.checked(cid, read, matched),
     get: (cid: string, getOptions?: GetOptions) => local(() => wholeHere(store, cid).then(() => store.get(cid, getOptions)), () => fetcher.get(cid, getOptions)),
-    stat: (cid: string) => local(() => store.stat(cid), () => fetcher.stat(cid)),
+    stat: (cid: string, statOptions?: StatOptions) => local(() => store.stat(cid), () => fetcher.stat(cid, statOptions)),
     getBlock: (cid: string) => local(() => store.getBlock(cid), () => fetcher.block(cid)),
     // A write that keeps a file for its own sake (a push, an upload, an import, the mirror) vouches
     // for it: a failed check of a peer fetch of the same file, running meanwhile, must not unpin
@@ -156,13 +157,25 @@ class PeerFetcher {
     throw new BlobNotFoundError(cid, `${cid} is not here, and no peer could send it (${failures.join('; ')})`);
   }
 
-  /** The file's size from the root block of a shared fetch of it (started now unless one is running that a read may join). */
-  async stat(cid: string): Promise<BlobStat> {
+  /**
+   * The file's size from the root block of a shared fetch of it (started now unless one is running
+   * that a read may join). When no whole read follows (a HEAD, a range), from the root block alone:
+   * a fetch started for a read that never joins it would take the peer's bytes and connection
+   * until it is given up (unjoinedFetch).
+   */
+  async stat(cid: string, options: StatOptions = {}): Promise<BlobStat> {
     const m = await ipfsModules();
     const root = parseBlobCid(m, cid);
     const running = this.#shared.get(cid);
     try {
-      return { size: await (running?.joinable ? running : this.#share(m, cid, root)).size };
+      if (running?.joinable || options.wholeReadFollows !== false) return { size: await (running?.joinable ? running : this.#share(m, cid, root)).size };
+      const block = await this.block(cid);
+      try {
+        return { size: fileSize(decodeFileNode(m, root, block)) };
+      } catch (error) {
+        if (error instanceof InvalidCidError) throw error;
+        throw new NotAFileError(`block ${cid} is not the root of a UnixFS file (${(error as Error).message})`);
+      }
     } catch (error) {
       // What the local store says of a root that is no file (a lookup passes over such a CID).
       if (error instanceof NotAFileError) throw new InvalidCidError(cid, error.message);

@@ -48,6 +48,12 @@ export interface BlobLookup {
   readonly verify?: 'now' | 'while-streaming';
   /** The size the repository's manifests give the blob: candidates of another size are passed over. */
   readonly expectedSize?: number;
+  /**
+   * What the caller reads of the blob afterwards (default `whole`): a HEAD reads nothing, a range
+   * GET a part. A candidate's size then comes without starting a fetch of the whole file from
+   * peers for a read to join, unless the candidate is hashed here first (`verify: 'now'`).
+   */
+  readonly thenReads?: 'whole' | 'part' | 'nothing';
 }
 
 /** What the referrers API lists about a manifest. */
@@ -130,7 +136,8 @@ export class VerifiedContent {
         mismatches.push(candidate);
         continue;
       }
-      const size = await this.#size(candidate.cid);
+      const wholeReadFollows = (options.thenReads ?? 'whole') === 'whole' || (options.verify !== 'while-streaming' && !this.#verified.isVerified(digest, candidate.cid));
+      const size = await this.#size(candidate.cid, wholeReadFollows);
       if (size === undefined) continue;
       if (options.expectedSize !== undefined && size !== options.expectedSize) {
         mismatches.push(this.sizeMismatch(candidate, size, options.expectedSize));
@@ -446,9 +453,9 @@ export class VerifiedContent {
     return actual;
   }
 
-  async #size(cid: string): Promise<number | undefined> {
+  async #size(cid: string, wholeReadFollows: boolean): Promise<number | undefined> {
     try {
-      return (await this.#store.stat(cid)).size;
+      return (await this.#store.stat(cid, { wholeReadFollows })).size;
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
