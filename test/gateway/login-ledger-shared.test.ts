@@ -146,16 +146,20 @@ describe('one login ledger log shared by two gateway processes', () => {
     assert.equal(b.use(ALICE, nonce('9'), future()), true, 'another login is taken as before');
   });
 
-  test('in single-use mode no login is taken twice, and none used once is refused, while other processes start and compact the log', { timeout: 90_000 }, async () => {
+  test('in single-use mode no login is taken twice, and none used once is refused, while other processes start and compact the log', { timeout: 120_000 }, async () => {
     const file = freshFile();
     new LoginLedger(file);
     const NONCES = 400;
-    const startAt = Date.now() + 1500;
+    // The takers go once the starter runs, and it runs until they are done: however long each
+    // process takes to load on a busy machine, the log is compacted all the while they take.
+    const ready = `${file}.starter-ready`;
+    const done = `${file}.takers-done`;
     const taker = (from: number) => `
+      const { existsSync } = require('node:fs');
       const { LoginLedger } = require(${JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'))});
       const ledger = new LoginLedger(${JSON.stringify(file)});
       const expires = new Date(Date.now() + 3_600_000);
-      while (Date.now() < ${startAt});
+      while (!existsSync(${JSON.stringify(ready)}));
       const taken = [];
       for (let i = ${from}; i < ${from + NONCES}; i++) if (ledger.use(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires)) taken.push(i);
       process.stdout.write(JSON.stringify(taken));
@@ -163,10 +167,12 @@ describe('one login ledger log shared by two gateway processes', () => {
     // Starts a gateway process every few milliseconds (each compacts the log) while the takers run:
     // hundreds of starts where a deployment sees one now and then.
     const starter = `
+      const { existsSync, writeFileSync } = require('node:fs');
       const { LoginLedger } = require(${JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'))});
-      while (Date.now() < ${startAt});
       let starts = 0;
-      while (Date.now() < ${startAt} + 3000) {
+      writeFileSync(${JSON.stringify(ready)}, '');
+      const giveUpAt = Date.now() + 100_000;
+      while (!existsSync(${JSON.stringify(done)}) && Date.now() < giveUpAt) {
         new LoginLedger(${JSON.stringify(file)});
         starts++;
         for (const until = Date.now() + 5; Date.now() < until;);
@@ -176,9 +182,11 @@ describe('one login ledger log shared by two gateway processes', () => {
     const run = (script: string) => new Promise<unknown>((resolve, reject) => {
       execFile(process.execPath, ['--import', 'tsx', '-e', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
     });
+    const starting = run(starter);
     // Three processes take the same nonces at once (a token replayed through each), a fourth takes
     // nonces no other process uses (one login each, as a client does).
-    const [starts, alone, ...runs] = (await Promise.all([run(starter), run(taker(NONCES)), run(taker(0)), run(taker(0)), run(taker(0))])) as [number, number[], ...number[][]];
+    const [alone, ...runs] = (await Promise.all([run(taker(NONCES)), run(taker(0)), run(taker(0)), run(taker(0))]).finally(() => writeFileSync(done, ''))) as [number[], ...number[][]];
+    const starts = (await starting) as number;
     assert.ok(starts > 10, `the log was compacted again and again meanwhile (${starts} starts)`);
     const takers = new Map<number, number>();
     for (const taken of runs) for (const i of taken) takers.set(i, (takers.get(i) ?? 0) + 1);

@@ -143,7 +143,9 @@ export class LoginLedger {
         const asides = setAsideLogs(this.#log.file);
         const setAside = this.#firstInSetAsideLogs(asides, key);
         this.#catchUp();
-        if (logRead === undefined || this.#logId !== logRead || !sameNames(setAsideLogs(this.#log.file), asides)) continue;
+        // No log at either end (a start has set it aside and written nothing back yet) is a look
+        // too: every line is then in the logs set aside, or was read before.
+        if (this.#logId !== logRead || !sameNames(setAsideLogs(this.#log.file), asides)) continue;
         const known = this.#marks.get(key);
         if (known?.mark === 'revoked' || setAside?.mark === 'revoked') return false;
         const first = known && setAside ? firstUsed(known, setAside) : (known ?? setAside);
