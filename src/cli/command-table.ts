@@ -2,8 +2,9 @@
 // needs (polkadot.js, the dev chain, the gateway, Postgres), and loading all of them took about
 // 1.5 s before any command ran: a `hcr healthcheck` that a container runs every few seconds, or a
 // script's `hcr space show`, paid for the dev chain and the gateway each time. So only the command
-// the line names is loaded; a line that names none (`hcr --help`, `hcr help space`) or a name
-// that is no command (so that commander can suggest the right one) loads them all.
+// the line names is loaded (`hcr help space` names space too); a line that names none (`hcr
+// --help`) or a word that is no command loads none, and gets the list of commands
+// (command-summaries.ts), enough for the help and for commander to suggest the right name.
 import type { Command } from 'commander';
 
 type Register = (program: Command) => void;
@@ -36,22 +37,32 @@ const PROGRAM_OPTIONS_WITH_VALUE = new Set(['--config']);
 
 /** The first word of `args` (process.argv without node and the script) that is not an option of the program. */
 export function commandWord(args: readonly string[]): string | undefined {
+  const at = commandWordAt(args);
+  return at === undefined ? undefined : args[at];
+}
+
+/** Where commandWord is in `args`. */
+function commandWordAt(args: readonly string[]): number | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === '--') return args[i + 1];
+    if (arg === '--') return i + 1 < args.length ? i + 1 : undefined;
     if (PROGRAM_OPTIONS_WITH_VALUE.has(arg)) {
       i++;
       continue;
     }
     if (arg.startsWith('-')) continue;
-    return arg;
+    return i;
   }
   return undefined;
 }
 
-/** The modules a command line needs: the one that registers its command, else all of them. */
-export function modulesFor(args: readonly string[]): readonly CommandModule[] {
-  const word = commandWord(args);
-  const named = COMMAND_MODULES.find((module) => word !== undefined && module.names.includes(word));
-  return named ? [named] : COMMAND_MODULES;
+/**
+ * The module a command line needs: the one that registers its command (for `help X`, X's), or
+ * undefined when the line names no command.
+ */
+export function moduleFor(args: readonly string[]): CommandModule | undefined {
+  const at = commandWordAt(args);
+  let word = at === undefined ? undefined : args[at];
+  if (word === 'help') word = commandWord(args.slice(at! + 1));
+  return COMMAND_MODULES.find((module) => word !== undefined && module.names.includes(word));
 }

@@ -1,6 +1,7 @@
 // The `hcr` command line.
 import { Command } from 'commander';
-import { modulesFor } from './command-table';
+import { moduleFor } from './command-table';
+import { registerSummaries } from './command-summaries';
 import { applyConfig } from '../config/apply';
 import { ConfigError, loadConfigFile } from '../config/file';
 import { scrub } from '../observability/redact';
@@ -40,8 +41,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// Only the command the line names is loaded (command-table.ts says why).
-for (const module of modulesFor(process.argv.slice(2))) module.load()(program);
+// Only the command the line names is loaded (command-table.ts says why); a line that names none
+// gets the list of commands without their code.
+const named = moduleFor(process.argv.slice(2));
+if (named) named.load()(program);
+else registerSummaries(program);
 
 program.hook('preAction', (_program, command) => {
   const file = (program.opts().config as string | undefined) ?? process.env.HCR_CONFIG;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { describe, test } from 'node:test';
-import { COMMAND_MODULES, modulesFor } from '../../src/cli/command-table';
+import { COMMAND_MODULES, moduleFor } from '../../src/cli/command-table';
 import { checkUrlOptions, URL_FLAGS, withLoginStarred, withQuotedLoginsStarred } from '../../src/cli/url-flags';
 import { collect, expectExit, type Run, spawnHcr } from './helpers/run-hcr';
 
@@ -31,7 +31,9 @@ async function refusal(args: string[], env: Record<string, string> = {}): Promis
   Object.assign(process.env, env);
   try {
     const program = new Command('hcr').exitOverride();
-    for (const module of modulesFor(args)) module.load()(program);
+    const named = moduleFor(args);
+    if (!named) return assert.fail(`hcr ${args.join(' ')} names no command`);
+    named.load()(program);
     program.hook('preAction', (_program, command) => checkUrlOptions(command));
     program.hook('preAction', () => {
       throw new Accepted();

@@ -7,9 +7,10 @@ import { SETTINGS } from '../../config/schema';
 import { scrub } from '../../observability/redact';
 import { CliError, EXIT } from '../errors';
 import { jsonText } from '../json-output';
+import { describeCommand } from '../command-summaries';
 
 export function registerConfig(program: Command): void {
-  const config = program.command('config').description('the configuration file (YAML): every setting that has a flag or an environment variable');
+  const config = program.command('config').description(describeCommand('config'));
   config
     .command('check <file>')
     .description('check a configuration file: exit 0 when valid, 2 naming each bad key and its fix')

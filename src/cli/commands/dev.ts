@@ -13,6 +13,7 @@ import { checkContentIndexEnv } from './indexer';
 import { parseNonNegativeInt } from '../errors';
 import { printLogLine } from '../log-stream';
 import { onShutdown } from '../shutdown';
+import { describeCommand } from '../command-summaries';
 
 interface DevFlags extends DevnetFlags, DoorFlags {
   graphqlPort: string;
@@ -26,7 +27,7 @@ interface DevFlags extends DevnetFlags, DoorFlags {
 }
 
 export function registerDev(program: Command): void {
-  addDevnetOptions(program.command('dev').description('run everything on embedded defaults: dev chain, Postgres, processor, GraphQL, IPFS, gateway'))
+  addDevnetOptions(program.command('dev').description(describeCommand('dev')))
     .option('--graphql-port <port>', 'GraphQL port', String(DEFAULTS.graphqlPort))
     .option('--gateway-port <port>', 'gateway port (OCI API, /token)', String(DEFAULTS.gatewayPort))
     .option('--ipfs-port <port>', 'embedded IPFS Kubo RPC port', String(DEFAULTS.ipfsApiPort))

@@ -14,6 +14,7 @@ import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { printLogLine } from '../log-stream';
 import { onShutdown } from '../shutdown';
+import { describeCommand } from '../command-summaries';
 
 export interface DevnetFlags {
   host: string;
@@ -110,7 +111,7 @@ export async function launchDevnet(flags: DevnetFlags, log: (line: string) => vo
 }
 
 export function registerDevnet(program: Command): void {
-  addDevnetOptions(program.command('devnet').description('run the development chain (a Substrate-compatible Hippius chain with ContainerRegistry)')).action(async (flags: DevnetFlags) => {
+  addDevnetOptions(program.command('devnet').description(describeCommand('devnet'))).action(async (flags: DevnetFlags) => {
     const devnet = await launchDevnet(flags, (line) => printLogLine(`devnet: ${line}`));
     const where = flags.ephemeral ? 'in memory' : join(dataDirFrom(flags.dataDir), 'chain');
     console.log(`dev chain ${devnet.chain.genesisHash} (${where}), best block #${devnet.chain.tree.best.number}`);

@@ -23,6 +23,7 @@ import { readTlsPair } from '../../gateway/server';
 import { checkMetricsAllowEntry, checkPeerUrl, checkSpaceName, parseByteSize, parseTrustProxy, splitList } from '../../config/values';
 import type { RateLimit } from '../../limits/rate-limiter';
 import { scrub } from '../../observability/redact';
+import { describeCommand } from '../command-summaries';
 
 export interface GatewayLaunch {
   api: ApiPromise;
@@ -269,7 +270,7 @@ function addGatewayOptions(command: Command): Command {
 
 export function registerGateway(program: Command): void {
   addGatewayOptions(program.command('gateway'))
-    .description('serve the OCI distribution API (docker/podman/skopeo pull and push) over the chain and IPFS')
+    .description(describeCommand('gateway'))
     .addOption(mirrorOption())
     .action((flags: GatewayFlags) => runGateway(flags));
   addGatewayOptions(program.command('mirror'))
@@ -281,7 +282,7 @@ export function registerGateway(program: Command): void {
         throw new InvalidArgumentError(`${(error as Error).message}; hcr mirror takes spaces (acme) and mirrors every image of each.`);
       }
     })
-    .description('run a gateway that keeps a live, pinned copy of everything these spaces\' tags reference, fetched (with --peer, from other gateways) as each push is finalized; status at GET /mirror')
+    .description(describeCommand('mirror'))
     .action((spaces: string[], flags: GatewayFlags) => runGateway({ ...flags, mirror: [...(flags.mirror ?? []), ...spaces] }));
 }
 

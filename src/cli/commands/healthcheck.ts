@@ -9,6 +9,7 @@ import { DEFAULTS } from '../../config/defaults';
 import { hideUrlLogins } from '../../observability/url-logins';
 import { EXIT } from '../errors';
 import { checkedUrl, type UrlFlag } from '../url-flags';
+import { describeCommand } from '../command-summaries';
 
 /** What the probe URL may be: a service's HTTP endpoint, or a chain node's RPC (asked system_health). */
 const PROBE_URL: UrlFlag = {
@@ -36,7 +37,7 @@ function probe(url: string, timeoutMs: number): Promise<string | undefined> {
 export function registerHealthcheck(program: Command): void {
   program
     .command('healthcheck [url]')
-    .description('exit 0 when the service in this container answers (for a container HEALTHCHECK); URL default: HCR_HEALTHCHECK_URL, else each service\'s local port')
+    .description(describeCommand('healthcheck'))
     .option('--timeout <seconds>', 'how long each probe waits', '4')
     .action(async (url: string | undefined, flags: { timeout: string }) => {
       const timeoutMs = Math.max(1, Number(flags.timeout) || 4) * 1000;

@@ -11,13 +11,14 @@ import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { genesisHashOption } from '../genesis-hash-option';
 import { printLogLine } from '../log-stream';
 import { onShutdown } from '../shutdown';
+import { describeCommand } from '../command-summaries';
 
 const defaultChain = () => process.env.CHAIN_RPC ?? `ws://${DEFAULTS.devnetHost}:${DEFAULTS.devnetPort}`;
 
 export function registerIndexer(program: Command): void {
   program
     .command('processor')
-    .description('index the ContainerRegistry pallet into Postgres (DB_URL or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASS)')
+    .description(describeCommand('processor'))
     .option('--chain <url>', 'chain RPC (env CHAIN_RPC)', defaultChain())
     .addOption(genesisHashOption())
     .option('--from <block>', 'first block to index (env FROM_BLOCK)')
@@ -59,7 +60,7 @@ export function registerIndexer(program: Command): void {
 
   program
     .command('content-index')
-    .description('read the manifests the index holds from IPFS (labels, sizes, platforms) into the index; `hcr processor` runs it too')
+    .description(describeCommand('content-index'))
     .option('--ipfs-api <url>', 'Kubo RPC API to read from (env IPFS_API)', ipfsApiDefault())
     .action(async (flags: { ipfsApi: string }) => {
       checkContentIndexEnv();
@@ -73,7 +74,7 @@ export function registerIndexer(program: Command): void {
 
   program
     .command('graphql')
-    .description('serve the index as GraphQL (OpenReader, with its console)')
+    .description(describeCommand('graphql'))
     .option('--port <port>', 'GraphQL port (env GQL_PORT)', process.env.GQL_PORT ?? String(DEFAULT_GRAPHQL_PORT))
     .action(async (flags: { port: string }) => {
       const graphql = await startGraphql({ dbUrl: dbUrlFromEnv(), port: parseNonNegativeInt(flags.port, '--port'), log: printLogLine });

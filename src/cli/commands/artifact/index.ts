@@ -6,6 +6,7 @@ import { pullArtifact, type PullFlags } from './pull';
 import { pushArtifact, type PushFlags } from './push';
 import { type ListFlags, listArtifacts, resolveArtifact, searchArtifacts } from './read';
 import { addRegistryOptions, type RegistryFlags } from './registry-client';
+import { describeCommand } from '../../command-summaries';
 
 const repeat = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -17,7 +18,7 @@ Exit codes: 0 done; 1 the gateway refused (an existing version, no permission, n
 usage or input; 3 the gateway is unreachable or unavailable.`;
 
 export function registerArtifact(program: Command): void {
-  const artifact = program.command('artifact').description('push, pull, list, search and resolve versioned artifacts (firmware, plugins, packages, any kind)').addHelpText('after', HELP);
+  const artifact = program.command('artifact').description(describeCommand('artifact')).addHelpText('after', HELP);
   addRegistryOptions(artifact.command('push').argument('<reference>', '<space>/<name>:<version>').argument('<file...>', 'the file(s) to publish, the main one first'))
     .description('publish files as a new version (versions are immutable)')
     .option('--kind <kind>', 'firmware, plugin, package, or a media type (the OCI artifactType)', 'package')

@@ -14,6 +14,7 @@ import { stallGuard } from '../../stall-guard';
 import { terminalLines } from '../../terminal-text';
 import { asOfBlockFrom } from './as-of-block';
 import { progressMeter } from './progress-meter';
+import { describeCommand } from '../../command-summaries';
 
 interface ExportFlags {
   out: string;
@@ -30,7 +31,7 @@ export function registerExport(program: Command): void {
     .addOption(optionFromEnv('--gateway <url>', 'the gateway to export from (env HCR_GATEWAY)', { variable: 'HCR_GATEWAY', fallback: `http://127.0.0.1:${DEFAULTS.gatewayPort}` }))
     .addOption(optionFromEnv('--token <token>', 'a bearer token, for a gateway that does not allow anonymous pulls (env HCR_TOKEN)', { variable: 'HCR_TOKEN', secret: true }))
     .option('--json', 'print the result as JSON on stdout')
-    .description('write an offline bundle: the content of spaces, images or tags, and the chain facts it was taken from')
+    .description(describeCommand('export'))
     .action(async (refs: string[], flags: ExportFlags) => {
       if (isDirectory(flags.out)) throw new CliError(`--out ${flags.out} is a directory: give the path of the file to write, for example ${flags.out.replace(/\/+$/, '')}/bundle.car`, EXIT.usage);
       const url = new URL('/bundles', flags.gateway);

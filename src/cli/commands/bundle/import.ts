@@ -17,6 +17,7 @@ import { genesisHashOption } from '../../genesis-hash-option';
 import { CliError, EXIT } from '../../errors';
 import { jsonText } from '../../json-output';
 import { terminalLines, terminalName } from '../../terminal-text';
+import { describeCommand } from '../../command-summaries';
 
 interface ImportFlags {
   dataDir?: string;
@@ -40,7 +41,7 @@ export function registerImport(program: Command): void {
     .option('--offline', 'do not try the chain: import unconfirmed (the gateway answers from the record only while the chain cannot be reached)')
     .option('--max-blob-bytes <bytes>', `the largest blob to take, in bytes (default ${DEFAULT_MAX_BLOB_BYTES}, as gateway.limits.uploads.maxBlobBytes): a bundle recording a larger one is refused before it is read`)
     .option('--json', 'print the result as JSON on stdout')
-    .description('load an offline bundle into a gateway\'s store, checking every block, blob and (when the chain is reachable) record first')
+    .description(describeCommand('import'))
     .action(async (file: string, flags: ImportFlags) => {
       const maxBlobBytes = flags.maxBlobBytes === undefined ? undefined : wholeBytes(String(flags.maxBlobBytes));
       const dataDir = dataDirFrom(flags.dataDir);

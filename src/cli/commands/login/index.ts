@@ -13,6 +13,7 @@ import { addKeyOptions, type KeyFlags } from '../space/options';
 import { runCommand } from '../space/session';
 import { loadSigningKey } from '../space/signing-key';
 import { dockerConfigPath, writeDockerLogin } from './docker-config';
+import { describeCommand } from '../../command-summaries';
 
 interface LoginFlags extends KeyFlags {
   ttl: string;
@@ -32,7 +33,7 @@ gateway that is not host[:port], a Docker config that uses a credential store wi
 
 export function registerLogin(program: Command): void {
   addKeyOptions(program.command('login').argument('[gateway]', `the gateway as docker addresses it, host[:port] (env HCR_GATEWAY, default ${DEFAULT_GATEWAY})`))
-    .description('sign a login token for a gateway and print the docker login command (or write the Docker config)')
+    .description(describeCommand('login'))
     .option('--ttl <duration>', 'how long the token is valid: seconds, or a number with s, m, h or d (gateways refuse more than they allow, 30 days by default)', `${DEFAULT_LOGIN_TTL_SECONDS / 3600}h`)
     .option('--print-token', 'print only the token (for docker login --password-stdin)')
     .option('--write', 'write the login into the Docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json)')

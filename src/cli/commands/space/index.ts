@@ -6,6 +6,7 @@ import { registerGrantGateway } from './grant-gateway';
 import { registerLs } from './ls';
 import { registerRevokeGateway } from './revoke-gateway';
 import { registerShow } from './show';
+import { describeCommand } from '../../command-summaries';
 
 const EXIT_CODES = `
 Exit codes (stable, for scripts):
@@ -21,7 +22,7 @@ The key: --suri URI or env HCR_SURI, or --keyring FILE (password from env HCR_KE
 export function registerSpace(program: Command): void {
   const space = program
     .command('space')
-    .description('create a space, add members, grant the gateway, and list or show spaces on the chain')
+    .description(describeCommand('space'))
     .addHelpText('after', EXIT_CODES);
   for (const register of [registerCreate, registerAddMember, registerGrantGateway, registerRevokeGateway, registerLs, registerShow]) {
     register(space).addHelpText('after', EXIT_CODES);

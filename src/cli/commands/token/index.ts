@@ -8,6 +8,7 @@ import { jsonText } from '../../json-output';
 import { terminalName, terminalText } from '../../terminal-text';
 import { runCommand } from '../space/session';
 import { addRegistryOptions, authorization, registryUrl, type RegistryFlags, request } from '../artifact/registry-client';
+import { describeCommand } from '../../command-summaries';
 
 interface CreateFlags extends RegistryFlags {
   name: string;
@@ -43,7 +44,7 @@ async function authHeaders(flags: RegistryFlags): Promise<Record<string, string>
 }
 
 export function registerToken(program: Command): void {
-  const token = program.command('token').description('mint, list and revoke API tokens with scopes (read, publish, admin) for CI and devices').addHelpText('after', HELP);
+  const token = program.command('token').description(describeCommand('token')).addHelpText('after', HELP);
   addRegistryOptions(token.command('create'))
     .description('mint a token (its secret is printed once)')
     .requiredOption('--name <name>', 'what the token is for, for example ci or device-42')
