@@ -261,6 +261,27 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
     assert.ok(peer.sent - sent < layer.bytes.length * 1.2, `the peer sent ${((peer.sent - sent) / MiB).toFixed(1)} MiB for a HEAD and a range of a ${layer.bytes.length / MiB} MiB blob`);
   });
 
+  it('a GET whose Range asks for the whole blob (from byte 0 on, several ranges, another unit) asks the peer once, for the blob', { timeout: 60_000 }, async () => {
+    const cases: Array<{ range: string; status: number }> = [
+      // A client able to resume asks so on its first try.
+      { range: 'bytes=0-', status: 206 },
+      // Answered with the whole blob (RFC 9110 allows it).
+      { range: 'bytes=0-9, 100-199', status: 200 },
+      { range: 'lines=1-2', status: 200 },
+    ];
+    for (const [index, { range, status }] of cases.entries()) {
+      const { layer, cid } = await pushed(`acme/whole-range-${index}`, 4 * MiB);
+      const peer = await relayOfA();
+      const b = await replica([peer.url]);
+      const answer = await fetch(`${b.url}/v2/acme/whole-range-${index}/blobs/${layer.digest}`, { headers: { Range: range } });
+      assert.equal(answer.status, status, range);
+      assert.ok(Buffer.from(await answer.arrayBuffer()).equals(layer.bytes), range);
+      // (The peer is asked for the image's manifest too: it says which blobs the repository has.)
+      const forBlob = peer.asked.filter((path) => path.startsWith(`/ipfs/${cid}`));
+      assert.deepEqual(forBlob.map((path) => /format=car/.test(path)), [true], `${range}: the peer was asked ${peer.asked.join(', ')}`);
+    }
+  });
+
   it('a peer slower to send the root block than a read has to join its fetch still gives the size, and the read that follows joins', { timeout: 60_000 }, async () => {
     const { layer, cid } = await pushed('acme/slow-root', 4 * MiB);
     const peer = await relayOfA({ answerAfterMs: 600 });

@@ -15,13 +15,27 @@ import { ClientGoneError, sendFileRange } from '../../file-io/send-file';
  */
 async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>, verify: 'now' | 'while-streaming') {
   // A HEAD reads nothing afterwards, a GET with a Range (most likely) a part.
-  const thenReads = req.method === 'HEAD' ? 'nothing' : req.headers.range !== undefined ? 'part' : 'whole';
+  const thenReads = req.method === 'HEAD' ? 'nothing' : readsPart(req.headers.range) ? 'part' : 'whole';
   const name = parseName(params.name);
   const digest = parseDigest(params.digest);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
   await ctx.resolver.owner(name.repo);
   if (!(await ctx.contents.holds(name, digest, 'blob'))) throw blobNotInRepository(name, digest);
   return { name, blob: await ctx.content.blob(name, digest, { verify, expectedSize: ctx.contents.expectedSize(name, digest), thenReads }) };
+}
+
+/**
+ * Whether a GET with this Range header may read less than the whole blob: not when it has none,
+ * nor when parseRange answers it whole (another unit, several ranges) or it asks for every byte
+ * from the first on (`bytes=0-`, what a client that can resume sends on its first try). Told
+ * before the blob's size is known, so that a read of the whole blob from peers is fetched once.
+ */
+function readsPart(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const unit = /^\s*([^=\s]+)\s*=(.*)$/.exec(header);
+  if (!unit) return true;
+  if (unit[1].toLowerCase() !== 'bytes' || unit[2].includes(',')) return false;
+  return !/^\s*0+\s*-\s*$/.test(unit[2]);
 }
 
 export function blobNotInRepository(name: RepositoryName, digest: string): OciError {
