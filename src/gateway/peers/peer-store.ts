@@ -168,7 +168,8 @@ class PeerFetcher {
     const root = parseBlobCid(m, cid);
     const running = this.#shared.get(cid);
     try {
-      if (running?.joinable || options.wholeReadFollows !== false) return { size: await (running?.joinable ? running : this.#share(m, cid, root)).size };
+      if (running?.joinable) return { size: await running.size };
+      if (options.wholeReadFollows !== false) return { size: await this.#share(m, cid, root).size };
       const block = await this.block(cid);
       try {
         return { size: fileSize(decodeFileNode(m, root, block)) };
