@@ -261,6 +261,22 @@ describe('pulls of one blob at the same time share one fetch from the peers', ()
     assert.ok(peer.sent - sent < layer.bytes.length * 1.2, `the peer sent ${((peer.sent - sent) / MiB).toFixed(1)} MiB for a HEAD and a range of a ${layer.bytes.length / MiB} MiB blob`);
   });
 
+  it('a cold pull joins the fetch its size started without asking the store whether the file is whole here, which walks what the fetch stored so far', { timeout: 60_000 }, async () => {
+    const { layer, cid } = await pushed('acme/join-at-once', 8 * MiB);
+    const peer = await relayOfA();
+    const b = await replica([peer.url]);
+    const asked: string[] = [];
+    const has = b.store.has.bind(b.store);
+    b.store.has = (asking: string) => {
+      asked.push(asking);
+      return has(asking);
+    };
+    assert.ok((await pullWhole(`${b.url}/v2/acme/join-at-once/blobs/${layer.digest}`)).equals(layer.bytes));
+    assert.deepEqual(asked.filter((asking) => asking === cid), [], 'the store was asked whether it holds the file the fetch was bringing');
+    assert.equal(peer.asked.filter((path) => path.startsWith(`/ipfs/${cid}`)).length, 1, `the peer was asked ${peer.asked.join(', ')}`);
+    await eventually('the blob is pinned', () => b.store.isPinned(cid));
+  });
+
   it('a GET whose Range asks for the whole blob (from byte 0 on, several ranges, another unit) asks the peer once, for the blob', { timeout: 60_000 }, async () => {
     const cases: Array<{ range: string; status: number }> = [
       // A client able to resume asks so on its first try.
