@@ -24,6 +24,32 @@ describe('one login ledger log shared by two gateway processes', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  const LEDGER_MODULE = JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'));
+
+  /**
+   * A process starting a gateway every few milliseconds on `file` (each start compacts the log),
+   * from when it writes `ready` until `done` exists: hundreds of starts where a deployment sees one
+   * now and then. It prints how many it made.
+   */
+  const starterScript = (file: string, ready: string, done: string) => `
+    const { existsSync, writeFileSync } = require('node:fs');
+    const { LoginLedger } = require(${LEDGER_MODULE});
+    let starts = 0;
+    writeFileSync(${JSON.stringify(ready)}, '');
+    const giveUpAt = Date.now() + 100_000;
+    while (!existsSync(${JSON.stringify(done)}) && Date.now() < giveUpAt) {
+      new LoginLedger(${JSON.stringify(file)});
+      starts++;
+      for (const until = Date.now() + 5; Date.now() < until;);
+    }
+    process.stdout.write(JSON.stringify(starts));
+  `;
+
+  /** Runs `script` in a process of its own; what it printed, as JSON. */
+  const run = (script: string) => new Promise<unknown>((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', '-e', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
+  });
+
   test('a login revoked through one is revoked for the other, and not written again', () => {
     const file = freshFile();
     const a = new LoginLedger(file);
@@ -156,7 +182,7 @@ describe('one login ledger log shared by two gateway processes', () => {
     const done = `${file}.takers-done`;
     const taker = (from: number) => `
       const { existsSync } = require('node:fs');
-      const { LoginLedger } = require(${JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'))});
+      const { LoginLedger } = require(${LEDGER_MODULE});
       const ledger = new LoginLedger(${JSON.stringify(file)});
       const expires = new Date(Date.now() + 3_600_000);
       while (!existsSync(${JSON.stringify(ready)}));
@@ -164,24 +190,7 @@ describe('one login ledger log shared by two gateway processes', () => {
       for (let i = ${from}; i < ${from + NONCES}; i++) if (ledger.use(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires)) taken.push(i);
       process.stdout.write(JSON.stringify(taken));
     `;
-    // Starts a gateway process every few milliseconds (each compacts the log) while the takers run:
-    // hundreds of starts where a deployment sees one now and then.
-    const starter = `
-      const { existsSync, writeFileSync } = require('node:fs');
-      const { LoginLedger } = require(${JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'))});
-      let starts = 0;
-      writeFileSync(${JSON.stringify(ready)}, '');
-      const giveUpAt = Date.now() + 100_000;
-      while (!existsSync(${JSON.stringify(done)}) && Date.now() < giveUpAt) {
-        new LoginLedger(${JSON.stringify(file)});
-        starts++;
-        for (const until = Date.now() + 5; Date.now() < until;);
-      }
-      process.stdout.write(JSON.stringify(starts));
-    `;
-    const run = (script: string) => new Promise<unknown>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', '-e', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
-    });
+    const starter = starterScript(file, ready, done);
     const starting = run(starter);
     // Three processes take the same nonces at once (a token replayed through each), a fourth takes
     // nonces no other process uses (one login each, as a client does).
@@ -196,6 +205,31 @@ describe('one login ledger log shared by two gateway processes', () => {
     // them (the safe side of a replay); one claimed once is never refused.
     assert.equal(alone.length, NONCES, `logins used once that were refused: ${NONCES - alone.length}`);
     assert.ok(takers.size > 0);
+  });
+
+  test('no logout made while other processes start is lost: every one is in force afterwards, in every process', { timeout: 120_000 }, async () => {
+    const file = freshFile();
+    new LoginLedger(file);
+    const NONCES = 2000;
+    const ready = `${file}.starter-ready`;
+    const done = `${file}.revokers-done`;
+    // A start sets the log aside and removes it once written back: a line whose write landed in it
+    // after the start had read it would go with it, and the login it revoked work again.
+    const revoker = (from: number) => `
+      const { existsSync } = require('node:fs');
+      const { LoginLedger } = require(${LEDGER_MODULE});
+      const ledger = new LoginLedger(${JSON.stringify(file)});
+      const expires = new Date(Date.now() + 3_600_000);
+      while (!existsSync(${JSON.stringify(ready)}));
+      for (let i = ${from}; i < ${from + NONCES}; i++) ledger.revoke(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires);
+      process.stdout.write('0');
+    `;
+    const starting = run(starterScript(file, ready, done));
+    await Promise.all([run(revoker(0)), run(revoker(NONCES))]).finally(() => writeFileSync(done, ''));
+    assert.ok(((await starting) as number) > 10, 'the log was compacted again and again meanwhile');
+    const afterwards = new LoginLedger(file);
+    const forgotten = Array.from({ length: 2 * NONCES }, (_, i) => i).filter((i) => !afterwards.isRevoked(ALICE, String(i).padStart(32, '0')));
+    assert.deepEqual(forgotten.slice(0, 10), [], `logouts forgotten: ${forgotten.length}`);
   });
 
   test('an over-long garbage line is skipped, and the lines after it are taken', () => {

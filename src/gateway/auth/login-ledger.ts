@@ -30,11 +30,14 @@
 // contest that neither claim wins; lines never written back are ordered by the file. A line still
 // in a log set aside is older than every line of the log, so a process whose line came first also
 // reads the logs set aside, then the log again (a start that has just finished wrote its lines
-// back there), and decides only once neither the log nor the logs set aside changed meanwhile.
+// back there), and decides only once neither the log nor the logs set aside changed meanwhile, and
+// only on its line read in the log itself: one seen only in a log set aside can have landed there
+// after the start read that file, and go with it (login-log-compaction.ts).
 import { randomBytes } from 'node:crypto';
-import { type BigIntStats, closeSync, fstatSync, openSync, statSync } from 'node:fs';
-import { type LineCursor, LineLog, readCompleteLines } from '../storage/line-log';
-import { compactLoginLog, forEachLoginLine, LoginLogUnreadableError, setAsideLogs } from './login-log-compaction';
+import { closeSync, fstatSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type LineCursor, readCompleteLines } from '../storage/line-log';
+import { appendToLoginLog, compactLoginLog, forEachLoginLine, LoginLogUnreadableError, logIdentity, setAsideLogs } from './login-log-compaction';
 
 type Mark = 'used' | 'revoked';
 
@@ -83,14 +86,13 @@ const STABLE_CHECKS = 100;
 /** How often a `used` line lost to another process's compaction of the log is written again. */
 const CLAIM_ATTEMPTS = 3;
 
-/**
- * Which file a log is. Its inode alone is not enough: compaction removes a log set aside once it is
- * written back, and the next log created can be given the same inode, which would then be read on
- * from the old one's offset, missing its first lines. Its creation time tells them apart (where the
- * file system keeps one; elsewhere it is 0 and the inode decides alone).
- */
-function logIdentity(stat: BigIntStats): string {
-  return `${stat.dev}:${stat.ino}:${stat.birthtimeNs}`;
+/** How long a look waits before the next when this process's line is, for now, only in a log set aside. */
+const SET_ASIDE_WAIT_MS = 1;
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks for `ms` (use() answers synchronously; a start writes a log back within milliseconds). */
+function pause(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
@@ -102,7 +104,7 @@ function unreadable(file: string, error: unknown): LoginLogUnreadableError {
 }
 
 export class LoginLedger {
-  readonly #log: LineLog;
+  readonly #file: string;
   readonly #marks = new Map<string, Entry>();
   readonly #revokedListeners: ((address: string, nonce: string) => void)[] = [];
   #recordsSinceSweep = 0;
@@ -111,7 +113,8 @@ export class LoginLedger {
   #read: LineCursor = { offset: 0, skipping: false };
 
   constructor(file: string) {
-    this.#log = new LineLog(file);
+    this.#file = file;
+    mkdirSync(dirname(file), { recursive: true });
     const now = Date.now();
     compactLoginLog(file, (line) => carriedLine(line, now));
     this.#catchUp();
@@ -131,7 +134,8 @@ export class LoginLedger {
       if (this.#get(address, nonce)) return false;
       const claim = randomBytes(9).toString('base64url');
       claims.add(claim);
-      this.#log.append(`used ${key} ${expiresAt.getTime()} ${claim}`);
+      // Not placed after every attempt (starts moving the log all the while): the look below finds it nowhere.
+      appendToLoginLog(this.#file, `used ${key} ${expiresAt.getTime()} ${claim}\n`);
       this.#counted();
       // Read on past this process's own line, in the log and in the logs set aside (where it may
       // have gone, and where older lines wait to be written back): whichever `used` line of the
@@ -140,17 +144,26 @@ export class LoginLedger {
       for (let check = 0; check < STABLE_CHECKS && !lost; check++) {
         this.#catchUp();
         const logRead = this.#logId;
-        const asides = setAsideLogs(this.#log.file);
+        const asides = setAsideLogs(this.#file);
         const setAside = this.#firstInSetAsideLogs(asides, key);
         this.#catchUp();
         // No log at either end (a start has set it aside and written nothing back yet) is a look
         // too: every line is then in the logs set aside, or was read before.
-        if (this.#logId !== logRead || !sameNames(setAsideLogs(this.#log.file), asides)) continue;
+        if (this.#logId !== logRead || !sameNames(setAsideLogs(this.#file), asides)) continue;
         const known = this.#marks.get(key);
         if (known?.mark === 'revoked' || setAside?.mark === 'revoked') return false;
         const first = known && setAside ? firstUsed(known, setAside) : (known ?? setAside);
-        if (first) return ours(first);
-        lost = true; // Nowhere: its log was replaced and its lines dropped meanwhile. Written again.
+        if (!first) {
+          lost = true; // Nowhere: its log was replaced and its lines dropped meanwhile. Written again.
+          continue;
+        }
+        if (!ours(first)) return false;
+        // Taken only on a line read in the log itself. One seen only in a log set aside may have
+        // landed there after the start that moved it read it (appendToLoginLog writes it again
+        // then, into the new log, where another claim may come before it), and goes with that
+        // file: decided once the start has written it back, or the line is found lost.
+        if (ours(known) && known!.claim === first.claim) return true;
+        pause(SET_ASIDE_WAIT_MS);
       }
       // Starts one after another for the whole time: refused (the client logs in again) rather
       // than taken on a look that may have missed an older line.
@@ -183,8 +196,12 @@ export class LoginLedger {
   }
 
   #record(key: string, mark: Mark, expiresAt: number): void {
+    // A logout that other processes (and the next start) would not see could be undone by them:
+    // refused, and kept nowhere, so that the logout asked again writes it.
+    if (!appendToLoginLog(this.#file, `${mark} ${key} ${expiresAt}\n`)) {
+      throw new Error(`the login ledger ${this.#file} was moved by starting gateway processes during every write of a ${mark} mark: try again once they have started`);
+    }
     this.#set(key, { mark, expiresAt, carried: 0 });
-    this.#log.append(`${mark} ${key} ${expiresAt}`);
     this.#counted();
   }
 
@@ -229,7 +246,7 @@ export class LoginLedger {
    * sharing the data dir): a stat when nothing changed. A log replaced or shortened is read whole.
    */
   #catchUp(): void {
-    const file = this.#log.file;
+    const file = this.#file;
     let size: number;
     try {
       const stat = statSync(file, { bigint: true });

@@ -10,14 +10,52 @@
 // The files are read line by line in bounded chunks (line-log.ts), never whole. One that exists
 // but cannot be read stops the start (LoginLogUnreadableError): skipping it would forget every
 // logout in it, and the logins it revoked would work again.
+//
+// An append opens the log by its name and writes: a start that sets the log aside between the two
+// may read the file before the line lands in it, and remove it after, and the line is gone. So
+// every append (appendToLoginLog), a start's writing back included, checks once written that the
+// name still leads to the file it wrote to, and writes again to the new log when it does not: a
+// line that was in the log when its write ended is in every later reading, the start that sets
+// the log aside next reading it whole after its move. A line written twice changes nothing.
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { type BigIntStats, closeSync, fstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { forEachLine, UnreadableLogError } from '../storage/line-log';
 
 const ASIDE = /\.[0-9a-f]{12}\.aside$/;
 /** Kept lines are appended back in batches of about this many characters. */
 const BATCH_CHARS = 1 << 20;
+/** Writes of one append made before it is given up: each is lost only to a start moving the log during it. */
+const APPEND_ATTEMPTS = 100;
+
+/**
+ * Which file a log is. Its inode alone is not enough: compaction removes a log set aside once it is
+ * written back, and the next log created can be given the same inode, which would then be read on
+ * from the old one's offset, missing its first lines. Its creation time tells them apart (where the
+ * file system keeps one; elsewhere it is 0 and the inode decides alone).
+ */
+export function logIdentity(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.birthtimeNs}`;
+}
+
+/**
+ * Appends `text` (whole lines) to the log `file`, and makes sure it is in the file that name leads
+ * to once written (above): false when starts moved the log during each of APPEND_ATTEMPTS writes.
+ */
+export function appendToLoginLog(file: string, text: string): boolean {
+  const bytes = Buffer.from(text);
+  for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+    const fd = openSync(file, 'a');
+    try {
+      for (let written = 0; written < bytes.byteLength; ) written += writeSync(fd, bytes, written);
+      const now = statSync(file, { bigint: true, throwIfNoEntry: false });
+      if (now && logIdentity(now) === logIdentity(fstatSync(fd, { bigint: true }))) return true;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return false;
+}
 
 export class LoginLogUnreadableError extends Error {
   override readonly name = 'LoginLogUnreadableError';
@@ -77,8 +115,11 @@ export function compactLoginLog(file: string, keep: (line: string) => string | u
     requireReadableLog(aside);
     let batch: string[] = [];
     let batchChars = 0;
+    // A batch that could not be put in the log leaves the file set aside, where every process
+    // still reads it, for the next start.
+    let writtenBack = true;
     const flush = () => {
-      if (batch.length > 0) appendFileSync(file, `${batch.join('\n')}\n`);
+      if (batch.length > 0 && !appendToLoginLog(file, `${batch.join('\n')}\n`)) writtenBack = false;
       batch = [];
       batchChars = 0;
     };
@@ -91,7 +132,7 @@ export function compactLoginLog(file: string, keep: (line: string) => string | u
       if (batchChars >= BATCH_CHARS) flush();
     });
     flush();
-    if (found) {
+    if (found && writtenBack) {
       try {
         unlinkSync(aside);
       } catch (error) {
