@@ -45,6 +45,19 @@ describe('one login ledger log shared by two gateway processes', () => {
     process.stdout.write(JSON.stringify(starts));
   `;
 
+  /**
+   * A gateway process's ledger on `file`, which waits for `ready` and then runs `body` (with
+   * `ledger`, and `expires` an hour ahead, in scope).
+   */
+  const ledgerScript = (file: string, ready: string, body: string) => `
+    const { existsSync } = require('node:fs');
+    const { LoginLedger } = require(${LEDGER_MODULE});
+    const ledger = new LoginLedger(${JSON.stringify(file)});
+    const expires = new Date(Date.now() + 3_600_000);
+    while (!existsSync(${JSON.stringify(ready)}));
+    ${body}
+  `;
+
   /** Runs `script` in a process of its own; what it printed, as JSON. */
   const run = (script: string) => new Promise<unknown>((resolve, reject) => {
     execFile(process.execPath, ['--import', 'tsx', '-e', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
@@ -180,18 +193,12 @@ describe('one login ledger log shared by two gateway processes', () => {
     // process takes to load on a busy machine, the log is compacted all the while they take.
     const ready = `${file}.starter-ready`;
     const done = `${file}.takers-done`;
-    const taker = (from: number) => `
-      const { existsSync } = require('node:fs');
-      const { LoginLedger } = require(${LEDGER_MODULE});
-      const ledger = new LoginLedger(${JSON.stringify(file)});
-      const expires = new Date(Date.now() + 3_600_000);
-      while (!existsSync(${JSON.stringify(ready)}));
+    const taker = (from: number) => ledgerScript(file, ready, `
       const taken = [];
       for (let i = ${from}; i < ${from + NONCES}; i++) if (ledger.use(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires)) taken.push(i);
       process.stdout.write(JSON.stringify(taken));
-    `;
-    const starter = starterScript(file, ready, done);
-    const starting = run(starter);
+    `);
+    const starting = run(starterScript(file, ready, done));
     // Three processes take the same nonces at once (a token replayed through each), a fourth takes
     // nonces no other process uses (one login each, as a client does).
     const [alone, ...runs] = (await Promise.all([run(taker(NONCES)), run(taker(0)), run(taker(0)), run(taker(0))]).finally(() => writeFileSync(done, ''))) as [number[], ...number[][]];
@@ -215,15 +222,10 @@ describe('one login ledger log shared by two gateway processes', () => {
     const done = `${file}.revokers-done`;
     // A start sets the log aside and removes it once written back: a line whose write landed in it
     // after the start had read it would go with it, and the login it revoked work again.
-    const revoker = (from: number) => `
-      const { existsSync } = require('node:fs');
-      const { LoginLedger } = require(${LEDGER_MODULE});
-      const ledger = new LoginLedger(${JSON.stringify(file)});
-      const expires = new Date(Date.now() + 3_600_000);
-      while (!existsSync(${JSON.stringify(ready)}));
+    const revoker = (from: number) => ledgerScript(file, ready, `
       for (let i = ${from}; i < ${from + NONCES}; i++) ledger.revoke(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires);
       process.stdout.write('0');
-    `;
+    `);
     const starting = run(starterScript(file, ready, done));
     await Promise.all([run(revoker(0)), run(revoker(NONCES))]).finally(() => writeFileSync(done, ''));
     assert.ok(((await starting) as number) > 10, 'the log was compacted again and again meanwhile');
