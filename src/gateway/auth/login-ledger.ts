@@ -88,6 +88,12 @@ const CLAIM_ATTEMPTS = 3;
 
 /** How long a look waits before the next when this process's line is, for now, only in a log set aside. */
 const SET_ASIDE_WAIT_MS = 1;
+/**
+ * How long a call waits in all for a start to write its line back from a log set aside (a few
+ * milliseconds, unless the starting process is held up): past it, it refuses. Counted apart from
+ * STABLE_CHECKS, which a busy machine could use up within one start's writing back.
+ */
+const SET_ASIDE_WAIT_LIMIT_MS = 2_000;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks for `ms` (use() answers synchronously; a start writes a log back within milliseconds). */
@@ -141,6 +147,7 @@ export class LoginLedger {
       // have gone, and where older lines wait to be written back): whichever `used` line of the
       // nonce came first took it. Decided on a look during which neither changed.
       let lost = false;
+      const waitUntil = Date.now() + SET_ASIDE_WAIT_LIMIT_MS;
       for (let check = 0; check < STABLE_CHECKS && !lost; check++) {
         this.#catchUp();
         const logRead = this.#logId;
@@ -163,7 +170,9 @@ export class LoginLedger {
         // then, into the new log, where another claim may come before it), and goes with that
         // file: decided once the start has written it back, or the line is found lost.
         if (ours(known) && known!.claim === first.claim) return true;
+        if (Date.now() >= waitUntil) return false;
         pause(SET_ASIDE_WAIT_MS);
+        check--;
       }
       // Starts one after another for the whole time: refused (the client logs in again) rather
       // than taken on a look that may have missed an older line.
