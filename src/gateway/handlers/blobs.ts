@@ -25,17 +25,27 @@ async function locateBlob(ctx: GatewayContext, req: Request, params: Record<stri
 }
 
 /**
+ * What a Range header asks for: one byte range (`a-b`, `a-` or `-n`, as written), the whole blob
+ * (another unit, which a server must ignore, or several ranges, which it may answer whole: RFC
+ * 9110), or nothing it can be read as.
+ */
+function rangeAsked(header: string): { readonly one: string } | 'whole' | 'unreadable' {
+  const unit = /^\s*([^=\s]+)\s*=(.*)$/.exec(header);
+  if (!unit) return 'unreadable';
+  if (unit[1].toLowerCase() !== 'bytes' || unit[2].includes(',')) return 'whole';
+  return { one: unit[2] };
+}
+
+/**
  * Whether a GET with this Range header may read less than the whole blob: not when it has none,
- * nor when parseRange answers it whole (another unit, several ranges) or it asks for every byte
- * from the first on (`bytes=0-`, what a client that can resume sends on its first try). Told
- * before the blob's size is known, so that a read of the whole blob from peers is fetched once.
+ * is answered whole, or asks for every byte from the first on (`bytes=0-`, what a client that can
+ * resume sends on its first try). Told before the blob's size is known, so that a read of the
+ * whole blob from peers is fetched once.
  */
 function readsPart(header: string | undefined): boolean {
   if (header === undefined) return false;
-  const unit = /^\s*([^=\s]+)\s*=(.*)$/.exec(header);
-  if (!unit) return true;
-  if (unit[1].toLowerCase() !== 'bytes' || unit[2].includes(',')) return false;
-  return !/^\s*0+\s*-\s*$/.test(unit[2]);
+  const asked = rangeAsked(header);
+  return asked !== 'whole' && (asked === 'unreadable' || !/^\s*0+\s*-\s*$/.test(asked.one));
 }
 
 export function blobNotInRepository(name: RepositoryName, digest: string): OciError {
@@ -51,15 +61,13 @@ function setBlobHeaders(res: Response, digest: string): void {
 
 /**
  * `bytes=a-b`, `bytes=a-` or `bytes=-n` → offset and length within `size`; undefined for no Range,
- * or one answered with the whole blob as RFC 9110 has it: another unit (which a server must
- * ignore) and several ranges (which it may; one whole answer serves them all).
+ * or one answered with the whole blob (rangeAsked: one whole answer serves several ranges).
  */
 export function parseRange(header: string | undefined, size: number): { offset: number; length: number } | undefined {
   if (header === undefined) return undefined;
-  const unit = /^\s*([^=\s]+)\s*=(.*)$/.exec(header);
-  if (unit && unit[1].toLowerCase() !== 'bytes') return undefined;
-  if (unit && unit[2].includes(',')) return undefined;
-  const match = unit ? /^\s*(\d*)\s*-\s*(\d*)\s*$/.exec(unit[2]) : null;
+  const asked = rangeAsked(header);
+  if (asked === 'whole') return undefined;
+  const match = asked === 'unreadable' ? null : /^\s*(\d*)\s*-\s*(\d*)\s*$/.exec(asked.one);
   const refuse = () => new OciError('RANGE_INVALID', `Range ${JSON.stringify(header.slice(0, 80))} cannot be served from a blob of ${size} bytes: use bytes=<first>-<last> within it`, { headers: { 'Content-Range': `bytes */${size}` } });
   if (!match || (match[1] === '' && match[2] === '')) throw refuse();
   if (match[1] === '') {
