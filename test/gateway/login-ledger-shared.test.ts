@@ -63,6 +63,18 @@ describe('one login ledger log shared by two gateway processes', () => {
     execFile(process.execPath, ['--import', 'tsx', '-e', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
   });
 
+  /**
+   * Runs the ledger scripts `workers` gives (each told the file that says go) while another process
+   * starts a gateway on `file` again and again; what each printed, and how many starts there were.
+   */
+  const runWhileStarting = async (file: string, workers: (ready: string) => string[]): Promise<{ outputs: unknown[]; starts: number }> => {
+    const ready = `${file}.starter-ready`;
+    const done = `${file}.workers-done`;
+    const starting = run(starterScript(file, ready, done));
+    const outputs = await Promise.all(workers(ready).map(run)).finally(() => writeFileSync(done, ''));
+    return { outputs, starts: (await starting) as number };
+  };
+
   test('a login revoked through one is revoked for the other, and not written again', () => {
     const file = freshFile();
     const a = new LoginLedger(file);
@@ -148,7 +160,7 @@ describe('one login ledger log shared by two gateway processes', () => {
     // decision by the log itself, two would often both find a nonce unused and both take it.
     const startAt = Date.now() + 1500;
     const script = `
-      const { LoginLedger } = require(${JSON.stringify(join(__dirname, '../../src/gateway/auth/login-ledger.ts'))});
+      const { LoginLedger } = require(${LEDGER_MODULE});
       const ledger = new LoginLedger(${JSON.stringify(file)});
       const expires = new Date(Date.now() + 3_600_000);
       while (Date.now() < ${startAt});
@@ -156,11 +168,7 @@ describe('one login ledger log shared by two gateway processes', () => {
       for (let i = 0; i < ${NONCES}; i++) if (ledger.use(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires)) taken.push(i);
       process.stdout.write(JSON.stringify(taken));
     `;
-    const runs = await Promise.all(
-      Array.from({ length: PROCESSES }, () => new Promise<number[]>((resolve, reject) => {
-        execFile(process.execPath, ['--import', 'tsx', '-e', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as number[])));
-      })),
-    );
+    const runs = (await Promise.all(Array.from({ length: PROCESSES }, () => run(script)))) as number[][];
     const takers = new Map<number, number>();
     for (const taken of runs) for (const i of taken) takers.set(i, (takers.get(i) ?? 0) + 1);
     const twice = [...takers].filter(([, count]) => count > 1).map(([i]) => i);
@@ -191,18 +199,15 @@ describe('one login ledger log shared by two gateway processes', () => {
     const NONCES = 400;
     // The takers go once the starter runs, and it runs until they are done: however long each
     // process takes to load on a busy machine, the log is compacted all the while they take.
-    const ready = `${file}.starter-ready`;
-    const done = `${file}.takers-done`;
-    const taker = (from: number) => ledgerScript(file, ready, `
+    const taker = (ready: string, from: number) => ledgerScript(file, ready, `
       const taken = [];
       for (let i = ${from}; i < ${from + NONCES}; i++) if (ledger.use(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires)) taken.push(i);
       process.stdout.write(JSON.stringify(taken));
     `);
-    const starting = run(starterScript(file, ready, done));
     // Three processes take the same nonces at once (a token replayed through each), a fourth takes
     // nonces no other process uses (one login each, as a client does).
-    const [alone, ...runs] = (await Promise.all([run(taker(NONCES)), run(taker(0)), run(taker(0)), run(taker(0))]).finally(() => writeFileSync(done, ''))) as [number[], ...number[][]];
-    const starts = (await starting) as number;
+    const { outputs, starts } = await runWhileStarting(file, (ready) => [taker(ready, NONCES), taker(ready, 0), taker(ready, 0), taker(ready, 0)]);
+    const [alone, ...runs] = outputs as [number[], ...number[][]];
     assert.ok(starts > 10, `the log was compacted again and again meanwhile (${starts} starts)`);
     const takers = new Map<number, number>();
     for (const taken of runs) for (const i of taken) takers.set(i, (takers.get(i) ?? 0) + 1);
@@ -218,17 +223,14 @@ describe('one login ledger log shared by two gateway processes', () => {
     const file = freshFile();
     new LoginLedger(file);
     const NONCES = 2000;
-    const ready = `${file}.starter-ready`;
-    const done = `${file}.revokers-done`;
     // A start sets the log aside and removes it once written back: a line whose write landed in it
     // after the start had read it would go with it, and the login it revoked work again.
-    const revoker = (from: number) => ledgerScript(file, ready, `
+    const revoker = (ready: string, from: number) => ledgerScript(file, ready, `
       for (let i = ${from}; i < ${from + NONCES}; i++) ledger.revoke(${JSON.stringify(ALICE)}, String(i).padStart(32, '0'), expires);
       process.stdout.write('0');
     `);
-    const starting = run(starterScript(file, ready, done));
-    await Promise.all([run(revoker(0)), run(revoker(NONCES))]).finally(() => writeFileSync(done, ''));
-    assert.ok(((await starting) as number) > 10, 'the log was compacted again and again meanwhile');
+    const { starts } = await runWhileStarting(file, (ready) => [revoker(ready, 0), revoker(ready, NONCES)]);
+    assert.ok(starts > 10, 'the log was compacted again and again meanwhile');
     const afterwards = new LoginLedger(file);
     const forgotten = Array.from({ length: 2 * NONCES }, (_, i) => i).filter((i) => !afterwards.isRevoked(ALICE, String(i).padStart(32, '0')));
     assert.deepEqual(forgotten.slice(0, 10), [], `logouts forgotten: ${forgotten.length}`);
