@@ -107,9 +107,15 @@ export class VerifiedContent {
       const found = await this.#readBounded(candidate.cid);
       if (found === undefined) continue;
       const { bytes, read } = found;
-      const matched = `sha256:${createHash('sha256').update(bytes).digest('hex')}` === digest;
+      const matched = bytes !== undefined && `sha256:${createHash('sha256').update(bytes).digest('hex')}` === digest;
       // A file fetched from peers for this check is kept only if it matched (fetched-pins.ts).
       await this.#store.checked?.(candidate.cid, read, matched);
+      if (bytes === undefined) {
+        // Larger than any manifest: not this one, but not a mismatch of the pair either, since the
+        // digest may be a blob's that this CID holds (anyone may ask for a layer as a manifest).
+        mismatches.push({ ...candidate, source: `${candidate.source}, more than the ${this.#manifestLimit} bytes of any manifest` });
+        continue;
+      }
       if (!matched) {
         this.#verified.markMismatch(digest, candidate.cid);
         mismatches.push(candidate);
@@ -389,8 +395,11 @@ export class VerifiedContent {
     }
   }
 
-  /** A CID's bytes, up to the manifest limit (past it, none), and the read they came from. */
-  async #readBounded(cid: string): Promise<{ bytes: Buffer; read: Readable } | undefined> {
+  /**
+   * A CID's bytes and the read they came from; `bytes` is undefined when the CID holds more than
+   * the manifest limit (never an empty buffer: that would hash as the empty content's digest).
+   */
+  async #readBounded(cid: string): Promise<{ bytes: Buffer | undefined; read: Readable } | undefined> {
     const chunks: Uint8Array[] = [];
     let size = 0;
     let read: Readable;
@@ -399,7 +408,7 @@ export class VerifiedContent {
       for await (const chunk of read) {
         size += (chunk as Uint8Array).length;
         // Bigger than any manifest we accept: it cannot be the manifest.
-        if (size > this.#manifestLimit) return { bytes: Buffer.alloc(0), read };
+        if (size > this.#manifestLimit) return { bytes: undefined, read };
         chunks.push(chunk as Uint8Array);
       }
     } catch (error) {
