@@ -2,13 +2,15 @@
 // bytes, so readers hand back the raw bytes (hex) always and the text only when it decodes.
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 
-/** User content read from chain: `hex` always; `text` when the bytes are valid UTF-8. */
+/** User content read from chain: `hex` always; `text` when the bytes are valid UTF-8 (exactly those bytes, so two texts are equal only when their bytes are). */
 export interface ChainBytes {
   readonly hex: `0x${string}`;
   readonly text?: string;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading byte-order mark in the text: by default it is dropped, and a space
+// named BOM + "acme" would read as "acme", its records taken for acme's.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function chainBytes(bytes: Uint8Array): ChainBytes {
   const hex = u8aToHex(bytes);
