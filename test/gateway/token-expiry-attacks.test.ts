@@ -94,6 +94,27 @@ describe('API tokens minted with a login', () => {
     assert.equal((await call(t.url, fresh, { method: 'DELETE' }, `/api/tokens/${forever.body.id}`)).status, 200);
   });
 
+  it('mints nothing lasting with a ten-minute login first sent elsewhere: to a door (as hcr artifact sends its own), to /token, or to list tokens', async () => {
+    const sentTo: Array<[string, (authorization: string) => Promise<number>]> = [
+      ['a door', async (authorization) => (await fetch(`${t.url}/api/packages/acme/tool`, { headers: { authorization } })).status],
+      ['/token', async (authorization) => (await fetch(`${t.url}/token?service=${encodeURIComponent(service)}&scope=repository:acme/web:pull`, { headers: { authorization } })).status],
+      ['the token list', async (authorization) => (await call(t.url, authorization)).status],
+    ];
+    const ferdie = await signerFromUri('//Ferdie');
+    for (const [where, send] of sentTo) {
+      const seen = basicCredentials(ferdie.address, await login(ferdie, 600));
+      // The door answers whatever it answers (no index here); what matters is that it took the login.
+      assert.notEqual(await send(seen), 401, `${where} refused the login`);
+      // Read there, off a proxy's or a server's log, and replayed within its ten minutes.
+      const replayed = await mint(seen, { name: 'stolen', scopes: ['admin'] });
+      assert.equal(replayed.status, 403, `${where}: ${JSON.stringify(replayed.body)}`);
+      assert.match(replayed.body.error.message, /this login token was used before/);
+      // What it may still mint: a token that expires with it.
+      assert.equal((await mint(seen, { name: 'within', scopes: ['read'], expiresInDays: 1 })).status, 403, 'a day outlives ten minutes');
+    }
+    assert.deepEqual(await names(ferdie), []);
+  });
+
   it('still caps what an admin token mints at its own expiry', async () => {
     const admin = await mint(basicCredentials(t.keys.alice.address, await login(t.keys.alice, 600)), { name: 'admin-for-a-day', scopes: ['admin'], expiresInDays: 1 });
     assert.equal(admin.status, 201, JSON.stringify(admin.body));

@@ -15,15 +15,14 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GatewayContext } from '../context';
 import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
-import { CredentialError, principalFrom } from './credentials';
+import { CredentialError, FRESH_LOGIN_SECONDS, principalFrom } from './credentials';
 import type { LoginClaims } from './login-token';
 import { MintRate } from './mint-rate';
 import { boundedBody } from '../http/bounded-body';
 
 export const API_TOKEN_PATHS = { tokens: '/api/tokens', token: '/api/tokens/:id' } as const;
 
-/** The longest a login may be valid and still count as signed for one mint: what `hcr token create` signs. */
-export const FRESH_LOGIN_SECONDS = 600;
+export { FRESH_LOGIN_SECONDS };
 
 class TokenRouteError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string, readonly retryAfterSeconds?: number) {
@@ -40,6 +39,8 @@ interface Minter {
   readonly notAfter?: Date;
   /** The login, when one was sent. */
   readonly login?: LoginClaims;
+  /** Whether this request is the login's first use (principalFrom). */
+  readonly firstUse?: boolean;
 }
 
 async function accountOf(ctx: GatewayContext, req: Request): Promise<Minter> {
@@ -61,25 +62,27 @@ async function accountOf(ctx: GatewayContext, req: Request): Promise<Minter> {
     loginNonce: principal.login?.nonce,
     notAfter: minter?.expiresAt ? new Date(minter.expiresAt) : undefined,
     login: principal.login,
+    firstUse: principal.firstUse,
   };
 }
 
 /**
  * Whether the login was signed for this mint: valid for ten minutes at most (a docker password
- * is valid for hours) and never used before, which this use records. A login read off a disk, a
- * log or a proxy is either long-lived or already spent here, so it mints nothing that outlives it.
- * On a gateway taking each login once, principalFrom has just spent it: this is its first use.
+ * is valid for hours) and never used before, on this route or any other (principalFrom and /token
+ * record every use of such a login). A login read off a disk, a log or a proxy is either
+ * long-lived or already spent, so it mints nothing that outlives it.
  */
-function signedForThis(ctx: GatewayContext, login: LoginClaims): boolean {
-  if (login.expiresAt.getTime() - login.issuedAt.getTime() > FRESH_LOGIN_SECONDS * 1000) return false;
-  return ctx.access.auth.loginTokenReuse === 'once' || ctx.logins.use(login.address, login.nonce, login.expiresAt);
+function signedForThis(minter: Minter): boolean {
+  const login = minter.login!;
+  return login.expiresAt.getTime() - login.issuedAt.getTime() <= FRESH_LOGIN_SECONDS * 1000 && minter.firstUse === true;
 }
 
 /** Refuses a token that would outlive the login minting it, unless the login was signed for this mint. */
-function checkOutlivesLogin(ctx: GatewayContext, login: LoginClaims, days: number | undefined): void {
+function checkOutlivesLogin(minter: Minter, days: number | undefined): void {
+  const login = minter.login!;
   const expiresAt = days === undefined ? undefined : Date.now() + days * 86_400_000;
   if (expiresAt !== undefined && expiresAt <= login.expiresAt.getTime()) return;
-  if (signedForThis(ctx, login)) return;
+  if (signedForThis(minter)) return;
   const lifetime = Math.round((login.expiresAt.getTime() - login.issuedAt.getTime()) / 1000);
   const why = lifetime > FRESH_LOGIN_SECONDS
     ? `this login is valid for ${lifetime >= 3600 ? `${Math.round(lifetime / 360) / 10} h` : `${lifetime} s`} (until ${login.expiresAt.toISOString()}), as a docker password is, so a token minted with it may not outlive it`
@@ -100,7 +103,8 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
   router.post(API_TOKEN_PATHS.tokens, boundedBody(16 * 1024, 'application/json', express.json({ limit: '16kb' })), handle(async (req, res) => {
     const tooMany = mints.take(req);
     if (tooMany) throw new TokenRouteError(429, 'TOO_MANY_REQUESTS', tooMany.message, undefined, tooMany.retryAfterSeconds);
-    const { account, createdBy, loginNonce, notAfter, login } = await accountOf(ctx, req);
+    const minter = await accountOf(ctx, req);
+    const { account, createdBy, loginNonce, notAfter } = minter;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const scopes = parseScopes(body.scopes ?? ['read']);
     const days = body.expiresInDays;
@@ -108,7 +112,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
       throw new TokenRouteError(400, 'INVALID_FIELD', 'expiresInDays must be a whole number of days from 1 to 3650 (leave it out for a token that does not expire)', 'expiresInDays');
     }
     if (typeof body.name !== 'string') throw new TokenRouteError(400, 'INVALID_FIELD', 'name is missing: say what the token is for, for example "ci" or "device-42"', 'name');
-    if (login) checkOutlivesLogin(ctx, login, typeof days === 'number' ? days : undefined);
+    if (minter.login) checkOutlivesLogin(minter, typeof days === 'number' ? days : undefined);
     const { token, info } = ctx.apiTokens.create(account, { name: body.name, scopes, ttlSeconds: typeof days === 'number' ? days * 86_400 : undefined, notAfter, createdBy, loginNonce });
     res.status(201).setHeader('Cache-Control', 'no-store').json({ ...info, token });
   }));

@@ -17,6 +17,29 @@ export interface Principal {
   readonly tokenId?: string;
   /** The login token's claims, when one was sent (its nonce and validity window). */
   readonly login?: LoginClaims;
+  /** Whether this request is the login's first use here (known only for fresh logins and on gateways taking each login once). */
+  readonly firstUse?: boolean;
+}
+
+/**
+ * The longest a login may be valid and still count as signed for one request that mints a token
+ * outliving it (api-token-routes.ts): what `hcr token create` and `hcr artifact` sign.
+ */
+export const FRESH_LOGIN_SECONDS = 600;
+
+/**
+ * Records a use of a verified login where it matters: every use on a gateway taking each login
+ * once ('replay' for a second), and every use of a fresh login, wherever it is sent. A fresh login
+ * mints a lasting token only at its first use, so one sent to a door or to /token first (and read
+ * there off a proxy's or a server's log) is spent for minting: it is good for what it was sent
+ * for, until it expires, and no more. Longer logins are not recorded (docker sends its password
+ * many times an hour), and mint nothing that outlives them anyway.
+ */
+export function takeLogin(logins: LoginLedger, auth: ResolvedAuth, login: LoginClaims): boolean | 'replay' | undefined {
+  const fresh = login.expiresAt.getTime() - login.issuedAt.getTime() <= FRESH_LOGIN_SECONDS * 1000;
+  if (auth.loginTokenReuse !== 'once' && !fresh) return undefined;
+  const first = logins.use(login.address, login.nonce, login.expiresAt);
+  return auth.loginTokenReuse === 'once' && !first ? 'replay' : first;
 }
 
 export class CredentialError extends Error {
@@ -57,10 +80,11 @@ export async function principalFrom(authorization: string | undefined, deps: { a
     // A gateway that takes each login token once (loginTokenReuse: once) takes it once here too:
     // else a token already spent at /token (a docker password read off a machine or a log) would
     // still mint API tokens that outlive it, or publish.
-    if (deps.auth.loginTokenReuse === 'once' && !deps.logins.use(login.address, login.nonce, login.expiresAt)) {
+    const firstUse = takeLogin(deps.logins, deps.auth, login);
+    if (firstUse === 'replay') {
       throw new CredentialError('this login token was already used (a replay), and this gateway takes each login token once: create a new one with `hcr login --print-token` for every request');
     }
-    return { account: login.address, scopes: TOKEN_SCOPES, via: 'login', login };
+    return { account: login.address, scopes: TOKEN_SCOPES, via: 'login', login, firstUse };
   }
   throw new CredentialError('the credential is neither an API token (hcrt_…, from `hcr token create`) nor a login token (from `hcr login --print-token`): send Authorization: Bearer <token>');
 }

@@ -17,6 +17,7 @@ import { quotedString } from '../auth/access-guard';
 import { issueAccessToken, issueRefreshToken, verifyRefreshToken, type AccessGrant, type ApiTokenClaim } from '../auth/access-token';
 import { ApiTokenError, type ApiTokenInfo, isApiToken, scopeAllows } from '../auth/api-tokens';
 import type { LoginLedger } from '../auth/login-ledger';
+import { takeLogin } from '../auth/credentials';
 import { verifyLoginToken, type LoginClaims } from '../auth/login-token';
 import { decodeBasic } from '../auth/token-service';
 import { formatScope, parseScopes, type RequestedScope } from '../auth/scopes';
@@ -129,9 +130,8 @@ async function authenticate(ctx: GatewayContext, request: TokenRequest): Promise
     throw refused((error as Error).message);
   }
   if (ledger.isRevoked(login.address, login.nonce)) throw refused('this login token was revoked: create a new one with `hcr login`');
-  if (auth.loginTokenReuse === 'once' && !ledger.use(login.address, login.nonce, login.expiresAt)) {
-    throw refused('this login token was already used (a replay): create a new one with `hcr login`');
-  }
+  // A fresh login's use here is recorded too: one read off this request (a proxy's log) mints no lasting API token.
+  if (takeLogin(ledger, auth, login) === 'replay') throw refused('this login token was already used (a replay): create a new one with `hcr login`');
   return { account: login.address, login };
 }
 
