@@ -57,7 +57,18 @@ interface Piece {
   /** Where `data` starts in the file. */
   readonly at: number;
   readonly data: Uint8Array;
+  /** What it counts for against the bounds (costOf). */
+  readonly cost: number;
 }
+
+/**
+ * What a piece counts for at the least: a file recorded with leaves of a few bytes (anyone can
+ * record one) comes in millions of pieces, each held as objects far larger than its bytes.
+ */
+const PIECE_COST_BYTES = 1024;
+const costOf = (data: Uint8Array) => Math.max(data.byteLength, PIECE_COST_BYTES);
+/** Pieces let go of are removed from the list in batches of at least this many (one at a time, each removal moves the rest). */
+const COMPACT_AFTER_PIECES = 1024;
 
 export interface SharedFetchOptions {
   readonly cid: string;
@@ -73,8 +84,9 @@ export class SharedFetch {
   readonly #abort = new AbortController();
   readonly #started: Promise<StoredFetch>;
   readonly #readers = new Set<SharedRead>();
-  /** The bytes received and not yet let go of, in file order. */
+  /** The bytes received, in file order: those from #first on are not let go of yet. */
   readonly #pieces: Piece[] = [];
+  #first = 0;
   #held = 0;
   /** The file's bytes received so far. */
   #head = 0;
@@ -116,7 +128,7 @@ export class SharedFetch {
     return this.#started.then((fetch) => fetch.size);
   }
 
-  /** The bytes this fetch holds now. */
+  /** The bytes this fetch holds now, each piece counted at PIECE_COST_BYTES at the least. */
   get held(): number {
     return this.#held;
   }
@@ -183,7 +195,17 @@ export class SharedFetch {
   }
 
   #pieceAt(read: SharedRead): Uint8Array {
-    const piece = this.#pieces.find((held) => held.at + held.data.byteLength > read.position)!;
+    // The first piece held that ends past the read's position, found by halving: a scan from the
+    // start would cost a pass over every piece held for each one read.
+    let low = this.#first;
+    let high = this.#pieces.length - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const held = this.#pieces[middle];
+      if (held.at + held.data.byteLength > read.position) high = middle;
+      else low = middle + 1;
+    }
+    const piece = this.#pieces[low];
     const chunk = piece.data.subarray(read.position - piece.at);
     read.position += chunk.byteLength;
     return chunk;
@@ -212,9 +234,10 @@ export class SharedFetch {
   }
 
   #add(data: Uint8Array): void {
-    this.#pieces.push({ at: this.#head, data });
+    const cost = costOf(data);
+    this.#pieces.push({ at: this.#head, data, cost });
     this.#head += data.byteLength;
-    this.#count(data.byteLength);
+    this.#count(cost);
     if (this.#head > SHARED_WINDOW_BYTES) this.#holdsStart = false;
     for (const read of [...this.#readers]) {
       // Kept, it would hold the window for ever or stall the others: it goes on by itself.
@@ -234,12 +257,18 @@ export class SharedFetch {
   #letGoBehind(): void {
     let keepFrom = this.#holdsStart ? 0 : this.#head;
     for (const read of this.#readers) keepFrom = Math.min(keepFrom, read.position);
-    while (this.#pieces.length > 0 && this.#pieces[0].at + this.#pieces[0].data.byteLength <= keepFrom) this.#count(-this.#pieces.shift()!.data.byteLength);
+    const pieces = this.#pieces;
+    while (this.#first < pieces.length && pieces[this.#first].at + pieces[this.#first].data.byteLength <= keepFrom) this.#count(-pieces[this.#first++].cost);
+    if (this.#first >= COMPACT_AFTER_PIECES && this.#first * 2 >= pieces.length) {
+      pieces.splice(0, this.#first);
+      this.#first = 0;
+    }
   }
 
   #release(): void {
     this.#count(-this.#held);
     this.#pieces.length = 0;
+    this.#first = 0;
     holding.delete(this);
   }
 
