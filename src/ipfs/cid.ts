@@ -47,7 +47,13 @@ export function parseBlobCid(modules: IpfsModules, input: unknown): CID {
   return cid.toV1();
 }
 
-/** The canonical text form used in results and keys: CIDv1, base32. */
+/**
+ * The canonical text form used in results and keys: CIDv1, base32, as one flat string.
+ * multiformats builds the text a character at a time, and V8 keeps a string built so as a chain
+ * of pieces until something flattens it: about 1.5 KB for a 59-character CID, where a flat copy
+ * takes about 110 bytes (measured). The sets and maps of CIDs kept here (a file's seen blocks,
+ * the children of recorded DAGs, up to a million of them) would pay that 14 times over.
+ */
 export function cidText(cid: CID): string {
-  return cid.toV1().toString();
+  return Buffer.from(cid.toV1().toString(), 'latin1').toString('latin1');
 }

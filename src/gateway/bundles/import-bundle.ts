@@ -32,6 +32,7 @@ import type { ImportedBundle } from './imported-records';
 import { ImportPinsJournal } from './import-pins-journal';
 import { type ImportPin, releaseImportPins } from './release-import-pins';
 import { RecordWriteError, StagedRecords } from './staged-records';
+import { cidText } from '../../ipfs/cid';
 
 export interface ImportProgress {
   (line: string): void;
@@ -109,7 +110,7 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     // them (a share or a medium someone else writes to), and a block stored under its CID must
     // hold the bytes the CID names.
     const read: ReadBlock = async (cid) => {
-      const at = located.get(cid.toV1().toString());
+      const at = located.get(cidText(cid));
       if (!at) return undefined;
       return readChecked(handle, m, cid, at, file);
     };
@@ -313,7 +314,7 @@ async function indexCar(file: string, m: IpfsModules, stopIfAsked: StopCheck): P
         throw new BundleError(`block ${cid} says it is ${blockLength} bytes, more than any block (${MAX_CAR_SECTION_BYTES} bytes at most): the bundle is corrupt or altered; make it again with hcr export; nothing was imported`);
       }
       if (blockLength < 0 || blockOffset + blockLength > fileBytes) throw new BundleError(`block ${cid} is cut short: the file ends early; nothing was imported`);
-      const key = cid.toV1().toString();
+      const key = cidText(cid);
       if (located.size >= MAX_BUNDLE_BLOCKS && !located.has(key)) {
         throw new BundleError(`${file} holds more than ${MAX_BUNDLE_BLOCKS} blocks, more than hcr export writes for a terabyte: the bundle is corrupt or altered; export fewer images per bundle; nothing was imported`);
       }

@@ -6,11 +6,15 @@
 // recurrence of one forgotten is then a block the CAR should have sent, and the peer's turn ends
 // as for any other order (the rest is asked for from where it stopped).
 import type { CID } from 'multiformats/cid';
+import { cidText } from '../../ipfs/cid';
 
 /** Bytes of recurring blocks kept per file, beyond which a recurrence is fetched again alone. */
 const KEPT_FOR_REPEATS = 16 * 1024 * 1024;
-/** CIDs remembered per file: some 100 MB at most, a file of 256 GiB in this registry's 256 KiB chunks. */
+/** CIDs remembered per file: some 110 MB at most (cidText's flat keys), a file of 256 GiB in this registry's 256 KiB chunks. */
 const MAX_REMEMBERED = 1 << 20;
+/** What a kept block counts for at the least: millions of blocks of a few bytes would each cost far more than their bytes. */
+const BLOCK_COST_BYTES = 1024;
+const costOf = (bytes: Uint8Array) => Math.max(bytes.byteLength, BLOCK_COST_BYTES);
 
 export class SeenBlocks {
   readonly #keys = new Set<string>();
@@ -28,26 +32,26 @@ export class SeenBlocks {
   }
 
   add(cid: CID, bytes: Uint8Array): void {
-    const key = cid.toV1().toString();
+    const key = cidText(cid);
     this.#keys.add(key);
     // Past the bound, the oldest goes (a Set iterates in insertion order); checked first, as this
     // runs for every block of a file.
     if (this.#keys.size > this.#maxKeys) this.#keys.delete(this.#keys.values().next().value!);
     if (this.#bytes.has(key) || bytes.byteLength > KEPT_FOR_REPEATS) return;
     this.#bytes.set(key, bytes);
-    this.#held += bytes.byteLength;
+    this.#held += costOf(bytes);
     for (const [oldest, old] of this.#bytes) {
       if (this.#held <= KEPT_FOR_REPEATS) break;
       this.#bytes.delete(oldest);
-      this.#held -= old.byteLength;
+      this.#held -= costOf(old);
     }
   }
 
   has(cid: CID): boolean {
-    return this.#keys.has(cid.toV1().toString());
+    return this.#keys.has(cidText(cid));
   }
 
   bytes(cid: CID): Uint8Array | undefined {
-    return this.#bytes.get(cid.toV1().toString());
+    return this.#bytes.get(cidText(cid));
   }
 }

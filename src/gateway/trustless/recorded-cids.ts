@@ -12,6 +12,7 @@ import { decodeFileNode, type FileNode } from '../../ipfs/file-node';
 import type { ChainReader } from '../resolve/chain-reader';
 import { reportedAlready } from '../resolve/index-http';
 import type { RegistryIndex } from '../resolve/registry-index';
+import { cidText } from '../../ipfs/cid';
 
 /** How often chain storage may be scanned for a CID neither the index nor a past scan knew. */
 const CHAIN_SCAN_INTERVAL_MS = 1_500;
@@ -87,7 +88,7 @@ export class RecordedCids {
 
   /** Whether `cid` may be served: a recorded root, or a block of a recorded DAG. */
   async allows(cid: CID): Promise<boolean> {
-    const key = cid.toV1().toString();
+    const key = cidText(cid);
     if (this.#roots.has(key) || this.#children.has(key)) return true;
     if (await this.#isRecorded(cid)) {
       this.#roots.add(key);
@@ -116,7 +117,7 @@ export class RecordedCids {
     const m = await ipfsModules();
     for (const text of cids) {
       const cid = parseCid(m, text);
-      if (cid) this.#roots.add(cid.toV1().toString());
+      if (cid) this.#roots.add(cidText(cid));
     }
   }
 
@@ -126,7 +127,7 @@ export class RecordedCids {
     // Blocks being asked for are kept while fewer than half the places (they are few: one per request waiting).
     const keepWanted = this.#wanted.size < max / 2;
     for (const link of links) {
-      const key = link.toV1().toString();
+      const key = cidText(link);
       if (this.#children.has(key)) continue;
       while (this.#children.size >= max) {
         const oldest = this.#children.values().next().value as string;
@@ -199,7 +200,7 @@ export class RecordedCids {
   async #learnDag(m: IpfsModules, walk: DagWalk, budget: { nodes: number }): Promise<'learnt' | 'missing' | 'stopped'> {
     for (let cid = walk.pending.pop(); cid; cid = walk.pending.pop()) {
       if (cid.code === m.raw.code) continue;
-      const key = cid.toV1().toString();
+      const key = cidText(cid);
       if (walk.visited.has(key)) continue;
       if (budget.nodes <= 0) {
         walk.pending.push(cid);
@@ -224,7 +225,7 @@ export class RecordedCids {
       // Each child once, however many times the node links to it.
       const below = new Set<string>();
       for (const link of node.links) {
-        const child = link.cid.toV1().toString();
+        const child = cidText(link.cid);
         if (link.cid.code === m.raw.code || walk.visited.has(child) || below.has(child)) continue;
         below.add(child);
         walk.pending.push(link.cid);
@@ -234,7 +235,7 @@ export class RecordedCids {
   }
 
   async #isRecorded(cid: CID): Promise<boolean> {
-    const spellings = [cid.toV1().toString(), ...(cid.code === 0x70 && cid.multihash.code === 0x12 ? [cid.toV0().toString()] : [])];
+    const spellings = [cidText(cid), ...(cid.code === 0x70 && cid.multihash.code === 0x12 ? [cid.toV0().toString()] : [])];
     if (this.#index) {
       try {
         if (await this.#index.isRecordedCid(spellings)) return true;
@@ -259,7 +260,7 @@ export class RecordedCids {
       const set = new Set<string>();
       for (const text of recorded) {
         const cid = parseCid(m, text);
-        if (cid) set.add(cid.toV1().toString());
+        if (cid) set.add(cidText(cid));
       }
       return set;
     });

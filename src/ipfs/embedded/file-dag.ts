@@ -13,6 +13,7 @@ import type { ByteRange } from '../streams';
 import { type BlockPlace, type DagBlock, dagBlocks, type DagWalkOptions } from '../dag-blocks';
 import { decodeFileNode, type FileNode } from '../file-node';
 import type { LeafFiles } from './leaf-files';
+import { cidText } from '../cid';
 
 export type { FileNode } from '../file-node';
 
@@ -60,7 +61,7 @@ export class FileDag {
 
   /** The file holding exactly the bytes of the file with this root, open, when there is one. */
   openLeafFile(root: CID, node: FileNode): Promise<FileHandle | undefined> {
-    return node.kind === 'file' ? this.#leaves.open(root.toV1().toString(), node.fileSize) : Promise.resolve(undefined);
+    return node.kind === 'file' ? this.#leaves.open(cidText(root), node.fileSize) : Promise.resolve(undefined);
   }
 
   /** The bytes of `range` (within the file), in order, reading at most READ_AHEAD blocks ahead. */
@@ -105,7 +106,7 @@ export class FileDag {
     const rootBytes = await this.block(root);
     if (!rootBytes) throw new BlobNotFoundError(root.toString(), `blob ${root} is not in the embedded IPFS store at ${this.#location}; add it first`);
     const rootNode = decodeFileNode(this.#m, root, rootBytes);
-    const leafFile = rootNode.kind === 'file' ? await this.#leaves.open(root.toV1().toString(), rootNode.fileSize) : undefined;
+    const leafFile = rootNode.kind === 'file' ? await this.#leaves.open(cidText(root), rootNode.fileSize) : undefined;
     try {
       const read = async (cid: CID, place: BlockPlace): Promise<Uint8Array | undefined> => {
         if (cid.equals(root)) return rootBytes;
@@ -135,14 +136,14 @@ export class FileDag {
       return;
     }
     if (node.kind !== 'file') return;
-    const key = cid.toV1().toString();
+    const key = cidText(cid);
     let place = this.#places.get(key);
     if (!place && (await this.#leaves.has(key, node.fileSize))) place = { root: key, offset: 0, size: node.fileSize };
     if (!place) return;
     let position = place.offset + (node.data?.byteLength ?? 0);
     for (const link of node.links) {
       if (this.#places.size >= MAX_PLACES) this.#places.delete(this.#places.keys().next().value as string);
-      this.#places.set(link.cid.toV1().toString(), { root: place.root, offset: position, size: link.size });
+      this.#places.set(cidText(link.cid), { root: place.root, offset: position, size: link.size });
       position += link.size;
     }
   }
@@ -158,7 +159,7 @@ export class FileDag {
       const node = await this.#node(next);
       if (!node) return false;
       if (node.kind !== 'file') continue;
-      if (next === cid && (await this.#leaves.has(cid.toV1().toString(), node.fileSize))) return true;
+      if (next === cid && (await this.#leaves.has(cidText(cid), node.fileSize))) return true;
       pending.push(...node.links.map((link) => link.cid));
     }
     return true;
