@@ -143,8 +143,12 @@ export class Resolver {
     const cached = this.#owners.get(repo);
     if (cached && Date.now() - cached.at < OWNER_TTL_MS) return cached.owner;
     const owner = this.#readOwner(repo);
-    this.#owners.set(repo, { owner, at: Date.now() });
-    owner.catch(() => this.#owners.delete(repo));
+    const entry = { owner, at: Date.now() };
+    this.#owners.set(repo, entry);
+    // Only this lookup's entry: a later one may have replaced it meanwhile.
+    owner.catch(() => {
+      if (this.#owners.get(repo) === entry) this.#owners.delete(repo);
+    });
     return owner;
   }
 
