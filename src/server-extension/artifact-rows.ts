@@ -107,9 +107,11 @@ export async function versionKeys(manager: EntityManager, filter: VersionFilter)
   if (filter.name != null) where.push(`i.name = ${param(filter.name)}`);
   if (filter.nameContains) where.push(`i.name ILIKE ${param(`%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
   if (filter.kinds && filter.kinds.length > 0) where.push(`c.artifact_type = ANY(${param(filter.kinds)}::text[])`);
-  const equal = Object.fromEntries((filter.labels ?? []).filter((l) => l.value !== undefined).map((l) => [l.key, l.value]));
-  if (Object.keys(equal).length > 0) where.push(`c.annotations @> ${param(JSON.stringify(equal))}::jsonb`);
-  for (const label of filter.labels ?? []) if (label.value === undefined) where.push(`c.annotations ? ${param(label.key)}`);
+  // One condition per label: merged into one object, two values asked for one key would keep the
+  // last only (`a=1` and `a=2` would match a=2), where no version can match both.
+  for (const label of filter.labels ?? []) {
+    where.push(label.value === undefined ? `c.annotations ? ${param(label.key)}` : `c.annotations @> ${param(JSON.stringify({ [label.key]: label.value }))}::jsonb`);
+  }
   return manager.query(`SELECT ${KEY_COLUMNS}\n       ${FROM}\n      WHERE ${where.join(' AND ')}`, params);
 }
 

@@ -75,6 +75,10 @@ describe('the firmware server on the gateway', { skip: missingTools(['curl'], 'c
     assert.equal((await upload(JSON.stringify({ name: 'acme/sensor', version: '2.1.0', labels: { app: 'sensor', platform: 'esp8266' } }), second)).status, 201);
     const byLabel = JSON.parse((await text('/firmware?label=platform=esp32')).body);
     assert.deepEqual(byLabel.map((g: any) => [g.name, g.firmware.map((f: any) => f.version)]), [['sensor', ['2.0.0']]]);
+    // Every label must match: two of one key match no firmware, not the last one given.
+    assert.deepEqual(JSON.parse((await text('/firmware?label=platform=esp32&label=platform=esp8266')).body), []);
+    const both = JSON.parse((await text('/firmware?label=app=sensor&label=platform=esp8266')).body);
+    assert.deepEqual(both.map((g: any) => [g.name, g.firmware.map((f: any) => f.version)]), [['sensor', ['2.1.0']]]);
     const qualified = JSON.parse((await text('/firmware?name=acme/sensor')).body);
     assert.deepEqual(qualified[0].firmware.map((f: any) => f.version), ['2.1.0', '2.0.0']);
     const download = await fetch(`${doors.url}/firmware/acme/sensor/2.1.0`);
