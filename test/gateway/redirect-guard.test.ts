@@ -32,6 +32,13 @@ describe('redirects from peers', () => {
     for (const address of ['8.8.8.8', '203.0.113.9', '2001:4860:4860::8888', '::ffff:8.8.8.8']) assert.equal(isNonPublicAddress(address), false, address);
   });
 
+  test('reads the IPv4 address an IPv6 one carries (NAT64, 6to4, IPv4-translated or -compatible), and refuses tunnels and local NAT64', () => {
+    // As a URL spells them, too: [::ffff:127.0.0.1] becomes [::ffff:7f00:1].
+    const carriers = ['::ffff:7f00:1', new URL('http://[::ffff:169.254.169.254]/').hostname, '::ffff:0:7f00:1', '::127.0.0.1', '::a00:1', '64:ff9b::7f00:1', '64:ff9b::169.254.169.254', '2002:a9fe:a9fe::1', '2002:c0a8:101::'];
+    for (const address of [...carriers, '64:ff9b:1::a00:1', '2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001:db8::1']) assert.equal(isNonPublicAddress(address), true, address);
+    for (const address of ['64:ff9b::8.8.8.8', '64:ff9b::808:808', '2002:808:808::1', '::ffff:0:8.8.8.8']) assert.equal(isNonPublicAddress(address), false, address);
+  });
+
   test('lets a peer on a loopback or private address redirect anywhere, and holds one on a public address to public ones', async () => {
     assert.equal(await mayRedirectAnywhere(new URL('http://127.0.0.1:5000/')), true);
     assert.equal(await mayRedirectAnywhere(new URL('http://10.0.0.2:5000/')), true);

@@ -24,6 +24,10 @@ for (const [network, prefix] of [
 }
 for (const [network, prefix] of [
   ['::', 127],
+  // Local-use NAT64 (RFC 8215), Teredo tunnels and the documentation range: no peer's content is there.
+  ['64:ff9b:1::', 48],
+  ['2001::', 32],
+  ['2001:db8::', 32],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -31,15 +35,50 @@ for (const [network, prefix] of [
   NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
 }
 
-/** Whether `address` (an IP address) is not a public one; an IPv4 address in IPv6 form is read as IPv4. */
+/**
+ * Whether `address` (an IP address) is not a public one. An IPv6 address that carries an IPv4
+ * address is judged by that one too: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-translated
+ * (`::ffff:0:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`, which a NAT64
+ * gateway on the operator's network would forward to a.b.c.d) and 6to4 (`2002:aabb:ccdd::`).
+ */
 export function isNonPublicAddress(address: string): boolean {
   const plain = address.replace(/^\[(.*)\]$/, '$1');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(plain);
-  if (mapped) return NOT_PUBLIC.check(mapped[1], 'ipv4');
   const family = isIP(plain);
   if (family === 4) return NOT_PUBLIC.check(plain, 'ipv4');
-  if (family === 6) return NOT_PUBLIC.check(plain, 'ipv6');
-  return false;
+  if (family !== 6) return false;
+  if (NOT_PUBLIC.check(plain, 'ipv6')) return true;
+  const carried = carriedIpv4(ipv6Bytes(plain));
+  return carried !== undefined && NOT_PUBLIC.check(carried, 'ipv4');
+}
+
+/** The 16 bytes of a valid IPv6 address (isIP said so), a trailing dotted IPv4 part included. */
+function ipv6Bytes(address: string): Uint8Array {
+  // A trailing dotted IPv4 part is the last two groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const hex = (high: string, low: string) => ((Number(high) << 8) | Number(low)).toString(16);
+  const text = dotted ? `${address.slice(0, dotted.index)}${hex(dotted[1], dotted[2])}:${hex(dotted[3], dotted[4])}` : address;
+  const [head, tail] = text.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
+  const front = groups(head);
+  const back = groups(tail);
+  const words = [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
+  const bytes = new Uint8Array(16);
+  words.forEach((word, i) => {
+    bytes[2 * i] = word >> 8;
+    bytes[2 * i + 1] = word & 0xff;
+  });
+  return bytes;
+}
+
+/** The IPv4 address an IPv6 one carries by one of the standard embeddings, if any. */
+function carriedIpv4(bytes: Uint8Array): string | undefined {
+  const zero = (from: number, to: number) => bytes.subarray(from, to).every((byte) => byte === 0);
+  const ipv4 = (at: number) => [...bytes.subarray(at, at + 4)].join('.');
+  if (zero(0, 10) && ((bytes[10] === 0xff && bytes[11] === 0xff) || (bytes[10] === 0 && bytes[11] === 0))) return ipv4(12);
+  if (zero(0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && zero(10, 12)) return ipv4(12);
+  if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zero(4, 12)) return ipv4(12);
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return ipv4(2);
+  return undefined;
 }
 
 export class RedirectRefused extends Error {
