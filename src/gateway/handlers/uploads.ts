@@ -100,9 +100,12 @@ async function mountBlob(ctx: GatewayContext, req: Request, name: RepositoryName
   };
   const owned = await ctx.resolver.owner(from.repo).then(() => true, unknown);
   if (!owned || !(await ctx.contents.holds(from, digest, 'blob'))) return false;
-  const found = await ctx.content.blob(from, digest).catch(unknown);
+  // Of the size the source repository's manifests give it, as a GET there would be: a record
+  // pointing the digest at a CID of another size (of gigabytes, anyone's) is not read to find out.
+  const expectedSize = ctx.contents.expectedSize(from, digest);
+  const found = await ctx.content.blob(from, digest, { expectedSize }).catch(unknown);
   if (!found) return false;
-  const cid = found.cid ?? (await ctx.content.blob(from, digest, { skipCache: true })).cid!;
+  const cid = found.cid ?? (await ctx.content.blob(from, digest, { skipCache: true, expectedSize: found.size })).cid!;
   await ctx.local.mounted({ digest, cid, size: found.size }, name.full);
   ctx.contents.vouch(name, digest, 'blob');
   return true;

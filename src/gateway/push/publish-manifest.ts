@@ -10,7 +10,7 @@ import { OciError } from '../errors/oci-error';
 import type { Descriptor, ParsedManifest } from '../oci/manifest';
 import { MANIFEST_KINDS } from '../oci/media-types';
 import type { RepositoryName } from '../oci/reference';
-import { NotAManifestError, type VerifiedManifest } from '../resolve/verified-content';
+import { NotAManifestError, type VerifiedBlob, type VerifiedManifest } from '../resolve/verified-content';
 import { boundedMap } from '../bounded-map';
 import type { PushRecords } from './chain-recorder';
 import type { PushPermit } from './push-policy';
@@ -106,12 +106,12 @@ async function presentReferences(ctx: GatewayContext, name: RepositoryName, blob
   if (notHeld.length > 0) throw missingReferences(name, notHeld);
   const readBlobs = await boundedMap(blobs, REFERENCE_CHECKS_IN_FLIGHT, async (blob) => ({
     blob,
-    found: await ctx.content.blob(name, blob.digest, { skipCache: true }).catch((error) => absent(error)),
+    found: await referencedBlob(ctx, name, blob),
   }));
   // A child in the repository in any form is read as a manifest: a blob there that is none is refused as such.
   const readChildren = await boundedMap(children, REFERENCE_CHECKS_IN_FLIGHT, async (child, index) => ({
     child,
-    found: await readChild(ctx, name, child.digest).catch((error) => absentChild(error, child, index)),
+    found: await readChild(ctx, name, child).catch((error) => absentChild(error, child, index)),
   }));
   const missing: Descriptor[] = [];
   const present: Present[] = [];
@@ -159,13 +159,29 @@ function checkChild(child: Descriptor, found: VerifiedManifest, index: number): 
   if (found.bytes.length !== child.size) throw wrongSize(child, found.bytes.length);
 }
 
-/** A child manifest: recorded as one, or uploaded as a blob whose bytes must then parse as one. */
-async function readChild(ctx: GatewayContext, name: RepositoryName, digest: string): Promise<VerifiedManifest> {
+/** A child manifest: recorded as one, or uploaded as a blob (of the descriptor's size) whose bytes must then parse as one. */
+async function readChild(ctx: GatewayContext, name: RepositoryName, child: Descriptor): Promise<VerifiedManifest> {
   try {
-    return await ctx.content.manifest(name, digest);
+    return await ctx.content.manifest(name, child.digest);
   } catch (error) {
     if (!(error instanceof OciError) || error.code !== 'MANIFEST_UNKNOWN' || error instanceof NotAManifestError) throw error;
-    return ctx.content.blobAsManifest(name, digest);
+    return ctx.content.blobAsManifest(name, child.digest, child.size);
+  }
+}
+
+/**
+ * A referenced blob, verified, of the descriptor's size: a CID of another size recorded for the
+ * digest (anyone may point it at a file of gigabytes) is not read and hashed to find out that it
+ * is not. When none of that size is here, one of another size, looked up without hashing it, is
+ * what the refusal names (its size); undefined when the repository has none.
+ */
+async function referencedBlob(ctx: GatewayContext, name: RepositoryName, blob: Descriptor): Promise<VerifiedBlob | undefined> {
+  try {
+    return await ctx.content.blob(name, blob.digest, { skipCache: true, expectedSize: blob.size });
+  } catch (error) {
+    absent(error);
+    const other = await ctx.content.blob(name, blob.digest, { skipCache: true, verify: 'while-streaming', thenReads: 'nothing' }).catch((error) => absent(error));
+    return other && other.size !== blob.size ? other : undefined;
   }
 }
 

@@ -173,9 +173,13 @@ export class VerifiedContent {
     return { ...candidate, source: `${candidate.source}, ${size} bytes where the manifest says ${expected}` };
   }
 
-  /** A blob's verified bytes read as a manifest (one uploaded as a blob), or NotAManifestError. */
-  async blobAsManifest(name: RepositoryName, digest: string): Promise<VerifiedManifest> {
-    const { cid } = await this.blob(name, digest, { skipCache: true });
+  /**
+   * A blob's verified bytes read as a manifest (one uploaded as a blob), or NotAManifestError.
+   * Only candidates of `size` (the descriptor's) are read, and none larger than any manifest.
+   */
+  async blobAsManifest(name: RepositoryName, digest: string, size: number): Promise<VerifiedManifest> {
+    if (size > this.#manifestLimit) throw new NotAManifestError(name, digest, { cid: 'not read', source: `a blob of ${size} bytes, more than the ${this.#manifestLimit} of any manifest` });
+    const { cid } = await this.blob(name, digest, { skipCache: true, expectedSize: size });
     const found = await this.#readBounded(cid!);
     // The CID's bytes matched the digest just above: whatever was fetched again is the blob's.
     if (found) await this.#store.checked?.(cid!, found.read, true);
