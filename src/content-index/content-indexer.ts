@@ -215,17 +215,19 @@ export class ContentIndexer {
    * to store (a NUL character in an annotation, a lone UTF-16 surrogate, an artifactType too long
    * for its index). Such a write failed the whole pass, the row stayed due first in line, and a
    * few of them stopped every worker on every pass: no one's content was indexed any more. The
-   * row is marked invalid instead, naming what Postgres refused; other failures (Postgres away)
-   * still fail the pass, to be tried again.
+   * row is marked invalid instead, naming what Postgres refused, whatever the result was (reasons
+   * are made storable as they are written, but a row must never stay first in line); other
+   * failures (Postgres away) still fail the pass, to be tried again.
    */
   async #write(row: DueContent, result: ContentResult): Promise<void> {
     try {
       await writeResult(this.#pool, row.id, result);
     } catch (error) {
-      if (result.state !== 'indexed' || !isUnstorableValue(error)) throw error;
+      if (!isUnstorableValue(error)) throw error;
       const detail = (error as { detail?: unknown }).detail;
       const reason = `its content cannot be stored in the index: Postgres refused it (${(error as Error).message}${typeof detail === 'string' ? `: ${detail}` : ''})`;
-      await writeResult(this.#pool, row.id, { state: 'invalid', cid: result.cid, mismatchedCids: result.mismatchedCids, reason });
+      const cid = result.state === 'indexed' || result.state === 'invalid' ? result.cid : null;
+      await writeResult(this.#pool, row.id, { state: 'invalid', cid, mismatchedCids: result.mismatchedCids, reason });
       this.#log(`${row.digest ?? row.id}: ${reason}`);
     }
   }

@@ -125,6 +125,23 @@ export type ContentResult =
 
 export const NO_CID_YET = 'no CID is recorded for this digest yet; read once one is';
 
+/** The longest `last_error` kept: a reason naming thousands of CIDs recorded by anyone is cut here. */
+export const MAX_ERROR_CHARACTERS = 4_096;
+
+/**
+ * A reason as `last_error` can hold it. Reasons quote what anyone wrote (JSON.parse's message
+ * quotes the bytes it could not read, a raw NUL among them), and a text Postgres refuses failed
+ * the row's write, which then stayed first in line for every worker: NUL and lone surrogates are
+ * written as escapes, and the whole is cut to MAX_ERROR_CHARACTERS.
+ */
+export function storableReason(reason: string): string {
+  const escaped = reason.replace(/\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped.length <= MAX_ERROR_CHARACTERS) return escaped;
+  // Not between the halves of a surrogate pair: that would leave a lone one.
+  const cut = escaped.slice(0, MAX_ERROR_CHARACTERS - 32).replace(/[\ud800-\udbff]$/, '');
+  return `${cut}… (cut at ${MAX_ERROR_CHARACTERS} characters)`;
+}
+
 export async function writeResult(pool: Pool, id: string, result: ContentResult): Promise<void> {
   await inTransaction(pool, async (client) => {
     if (result.state === 'indexed') {
@@ -158,18 +175,18 @@ export async function writeResult(pool: Pool, id: string, result: ContentResult)
     } else if (result.state === 'invalid') {
       await client.query(
         `UPDATE manifest_content SET state = 'invalid', next_attempt_at = NULL, last_error = $2, checked_at = now(), cid = $3, mismatched_cids = $4 WHERE id = $1`,
-        [id, result.reason, result.cid, emptyToNull(result.mismatchedCids)],
+        [id, storableReason(result.reason), result.cid, emptyToNull(result.mismatchedCids)],
       );
     } else if (result.state === 'mismatch') {
       await client.query(
         `UPDATE manifest_content SET state = 'mismatch', attempts = attempts + 1, next_attempt_at = NULL, last_error = $2, checked_at = now(), mismatched_cids = $3 WHERE id = $1`,
-        [id, result.reason, emptyToNull(result.mismatchedCids)],
+        [id, storableReason(result.reason), emptyToNull(result.mismatchedCids)],
       );
     } else {
       await client.query(
         `UPDATE manifest_content SET attempts = attempts + 1, next_attempt_at = CASE WHEN $2::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $2::float8 / 1000) END,
            last_error = $3, checked_at = now(), mismatched_cids = $4 WHERE id = $1`,
-        [id, result.retryInMs, result.reason, emptyToNull(result.mismatchedCids)],
+        [id, result.retryInMs, storableReason(result.reason), emptyToNull(result.mismatchedCids)],
       );
     }
     await touchStatus(client, { ipfs_reachable: true, last_error: null });
@@ -182,14 +199,14 @@ export async function postponeAll(pool: Pool, ids: string[], reason: string, ret
   await inTransaction(pool, async (client) => {
     await client.query(
       `UPDATE manifest_content SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000), last_error = $3 WHERE id = ANY($1)`,
-      [ids, retryInMs, reason],
+      [ids, retryInMs, storableReason(reason)],
     );
-    await touchStatus(client, { ipfs_reachable: false, last_error: reason });
+    await touchStatus(client, { ipfs_reachable: false, last_error: storableReason(reason) });
   });
 }
 
 export async function setIpfsReachable(pool: Pool, reachable: boolean, reason: string | null): Promise<void> {
-  await inTransaction(pool, (client) => touchStatus(client, { ipfs_reachable: reachable, last_error: reason }));
+  await inTransaction(pool, (client) => touchStatus(client, { ipfs_reachable: reachable, last_error: reason === null ? null : storableReason(reason) }));
 }
 
 /** What a sum of index totals did: totals it set, and indexes whose children it looked up. */

@@ -114,3 +114,19 @@ test('manifests Postgres cannot store become invalid, naming why, and do not sta
   assert.match((await contentOf(poisons[0].digest)).lastError, /0x00|\\u0000/);
   assert.match((await contentOf(poisons[3].digest)).lastError, /index row size|exceeds/);
 });
+
+test('bytes that are not JSON, quoting a raw NUL in the parser\'s message, become invalid, saying why, and do not stall anyone else', async () => {
+  // More of them than the content indexer has workers; each failed its write and stayed first in line.
+  const poisons = Array.from({ length: 6 }, (_, i) => blobOf(`{"a":\u0000,"seed":"raw-nul-${i}"}`));
+  await record('raw-nul', poisons);
+  await waitFor(async () => (await contentOf(poisons[0].digest)) !== null, 'the manifests with a raw NUL to be discovered');
+  const later = blobOf(manifestText(',"annotations":{"org.opencontainers.image.description":"after raw NUL"}', 'after-raw-nul'));
+  await record('after-raw-nul', [later]);
+
+  assert.equal((await contentIn(later.digest, 'indexed', 90_000)).annotations['org.opencontainers.image.description'], 'after raw NUL');
+  for (const poison of poisons) {
+    const invalid = await contentIn(poison.digest, 'invalid');
+    assert.match(invalid.lastError, /JSON/);
+    assert.match(invalid.lastError, /\\u0000/, 'the NUL is written as an escape');
+  }
+});
