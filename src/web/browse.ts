@@ -9,7 +9,7 @@ import { type Bounded, bounded, LIST_BOUNDS, moreNote } from './list-bounds';
 import type { CheckedSpace } from './name-owner-check';
 import type { ArtifactVersionView, ArtifactView, ImageSummary, SpaceDetail, SpaceSummary, TagContent, TagView } from './queries';
 import { sizeText } from './sizes';
-import { freeText, isSpaceName, nameText, pullCommand } from './untrusted-text';
+import { countText, freeText, isSpaceName, nameText, pullCommand } from './untrusted-text';
 
 // Names are shown through nameText (untrusted-text.ts): a lookalike or a bidi trick shows as escapes.
 const nameOf = (item: { name: string | null; nameHex: string }) => (item.name === null ? `${nameText(item.nameHex)} (not text)` : nameText(item.name));
@@ -25,7 +25,7 @@ export function spaceList(title: string, all: SpaceSummary[], empty: string, ope
   const items = spaces.shown.map((space) => {
     const button = h('button', { type: 'button', class: 'link' }, nameOf(space));
     button.addEventListener('click', () => open(space.id));
-    const counts = `${space.memberCount} member${space.memberCount === 1 ? '' : 's'}, ${space.imageCount} image${space.imageCount === 1 ? '' : 's'}, ${space.tagCount} tag${space.tagCount === 1 ? '' : 's'}`;
+    const counts = `${countText(space.memberCount)} member${space.memberCount === 1 ? '' : 's'}, ${countText(space.imageCount)} image${space.imageCount === 1 ? '' : 's'}, ${countText(space.tagCount)} tag${space.tagCount === 1 ? '' : 's'}`;
     return h('li', { 'data-space': space.name ?? space.nameHex, 'data-space-id': space.id }, button, invalidNameMark(space), h('span', { class: 'hint' }, ` — ${counts}; owner ${shortAccount(space.owner.id)}`), shadowMark(space));
   });
   return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items), moreNote(spaces, 'spaces'));
@@ -40,7 +40,7 @@ export function imageList(title: string, all: ImageSummary[], empty: string, ope
     const name = `${nameOf(image.space)}/${nameOf(image)}`;
     const button = h('button', { type: 'button', class: 'link' }, name);
     button.addEventListener('click', () => open(image.space.id));
-    return h('li', { 'data-image': name }, button, invalidNameMark(image.space), h('span', { class: 'hint' }, ` — ${image.tagCount} tag${image.tagCount === 1 ? '' : 's'}, updated ${formatTime(image.updatedAt)}`), shadowMark(image.space));
+    return h('li', { 'data-image': name }, button, invalidNameMark(image.space), h('span', { class: 'hint' }, ` — ${countText(image.tagCount)} tag${image.tagCount === 1 ? '' : 's'}, updated ${formatTime(image.updatedAt)}`), shadowMark(image.space));
   });
   return h('div', { class: 'space-list' }, heading, h('ul', {}, ...items), moreNote(images, 'images'));
 }
@@ -78,7 +78,7 @@ function nameNotice(space: SpaceSummary, name: string, registry: string): HTMLEl
     return h(
       'p',
       { class: 'warning', role: 'note', 'data-notice': 'contested' },
-      `The name "${name}" is contested: space ${nameText(space.nameTakenBy.id)} (owner ${accountText(space.nameTakenBy.owner.id)}), created later with the same name${space.nameTakenBy.blockNumber === null ? '' : ` in block #${space.nameTakenBy.blockNumber}`}, sorts first in chain storage, so the chain records the name's writes there. `,
+      `The name "${name}" is contested: space ${nameText(space.nameTakenBy.id)} (owner ${accountText(space.nameTakenBy.owner.id)}), created later with the same name${space.nameTakenBy.blockNumber === null ? '' : ` in block #${countText(space.nameTakenBy.blockNumber)}`}, sorts first in chain storage, so the chain records the name's writes there. `,
       'The pull commands below still pull this space\'s images through a gateway with the index (which follows the owner\'s records only); a gateway without it refuses them, and pushes to the name are refused.',
     );
   }
@@ -154,7 +154,7 @@ function artifactSection(artifact: ArtifactView): HTMLElement {
     'section',
     { class: 'artifact', 'data-artifact': name },
     h('h5', {}, name),
-    h('p', { class: 'hint' }, `${bounded(artifact.kinds, LIST_BOUNDS.labels).shown.map(nameText).join(', ')} — ${artifact.versionCount} version${artifact.versionCount === 1 ? '' : 's'}`),
+    h('p', { class: 'hint' }, `${bounded(artifact.kinds, LIST_BOUNDS.labels).shown.map(nameText).join(', ')} — ${countText(artifact.versionCount)} version${artifact.versionCount === 1 ? '' : 's'}`),
     artifact.description ? h('p', {}, freeText(artifact.description)) : null,
     labels,
     moreNote(labelList, 'labels'),
@@ -175,7 +175,7 @@ function versionItem(version: ArtifactVersionView): HTMLElement {
     ` — ${files || 'no files'}${size}, `,
     h('code', { title: nameText(version.digest) }, shortHash(nameText(version.digest))),
     version.moved
-      ? h('span', { class: 'moved-mark' }, ` moved ${version.moveCount}× after it was published (first ${shortHash(version.originalDigest && nameText(version.originalDigest))}, last on ${formatTime(version.lastMovedAt)})`)
+      ? h('span', { class: 'moved-mark' }, ` moved ${countText(version.moveCount)}× after it was published (first ${shortHash(version.originalDigest && nameText(version.originalDigest))}, last on ${formatTime(version.lastMovedAt)})`)
       : null,
   );
 }
@@ -208,12 +208,12 @@ function tagCard(registry: string, space: SpaceDetail, image: SpaceDetail['image
   const history = h(
     'details',
     {},
-    h('summary', {}, `History (${tag.updateCount} update${tag.updateCount === 1 ? '' : 's'})`),
+    h('summary', {}, `History (${countText(tag.updateCount)} update${tag.updateCount === 1 ? '' : 's'})`),
     h(
       'ol',
       {},
       ...bounded(tag.history, 10).shown.map((u) =>
-        h('li', {}, `${formatTime(u.timestamp)}, block #${u.blockNumber}: `, h('code', { title: nameText(u.digest ?? '') }, shortHash(u.digest && nameText(u.digest))), u.previousDigest ? h('span', {}, ' (was ', h('code', { title: nameText(u.previousDigest) }, shortHash(nameText(u.previousDigest))), ')') : ' (new tag)', u.proxy ? ` — pushed through ${shortAccount(u.proxy)}` : ''),
+        h('li', {}, `${formatTime(u.timestamp)}, block #${countText(u.blockNumber)}: `, h('code', { title: nameText(u.digest ?? '') }, shortHash(u.digest && nameText(u.digest))), u.previousDigest ? h('span', {}, ' (was ', h('code', { title: nameText(u.previousDigest) }, shortHash(nameText(u.previousDigest))), ')') : ' (new tag)', u.proxy ? ` — pushed through ${shortAccount(u.proxy)}` : ''),
       ),
     ),
   );

@@ -4,6 +4,7 @@
 import { graphql } from './api';
 import { formatBytes } from './dom';
 import { TAG_CONTENTS, type TagContent } from './queries';
+import { countText } from './untrusted-text';
 
 /** Each tag's content by tag id; tags the index cannot tell about are left out. */
 export async function tagContents(tagIds: string[]): Promise<Map<string, TagContent>> {
@@ -16,7 +17,7 @@ export async function tagContents(tagIds: string[]): Promise<Map<string, TagCont
   }
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string) => `${countText(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** The size line of a tag: "1.2 KiB in 2 layers", "index of 2 manifests, 3.4 KiB", or why there is none. */
 export function sizeText(content: TagContent | undefined): string {

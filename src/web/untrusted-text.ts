@@ -20,6 +20,15 @@ export const nameText = (value: string): string => value.replace(NOT_PRINTABLE_A
 /** A description or label: any script stays readable; controls and invisible or reordering characters are escaped. */
 export const freeText = (value: string): string => value.replace(INVISIBLE_OR_REORDERING, escapeChar);
 
+/**
+ * A count or a block number from the index, shown only when it is one (a whole number, 0 or more):
+ * a lying index could put text there (a made-up "owner … (verified on chain)" with a bidi override)
+ * beside what the page checked itself. Anything else is shown as "?".
+ */
+export function countText(value: unknown): string {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : '?';
+}
+
 /** The most characters of the registry's API's own words (an error message) the page shows; its real messages are shorter. */
 export const API_TEXT_LIMIT = 500;
 

@@ -9,7 +9,7 @@ import { numberToHex, u8aToHex } from '@polkadot/util';
 import { callBytes } from '../../src/web/call-bytes';
 import { checkSigningPayload, MAX_ERA_PERIOD, PayloadMismatchError, type SigningExpectation } from '../../src/web/payload-check';
 import { txRecordOf } from '../../src/web/tx-record';
-import { API_TEXT_LIMIT, apiText } from '../../src/web/untrusted-text';
+import { API_TEXT_LIMIT, apiText, countText } from '../../src/web/untrusted-text';
 
 const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
 const GENESIS = `0x${'ab'.repeat(32)}`;
@@ -86,6 +86,28 @@ describe('the API\'s words as the page shows them', () => {
 
   test('what is not text shows as nothing', () => {
     for (const value of [undefined, null, 42, { message: 'x' }]) assert.equal(apiText(value), '');
+  });
+});
+
+describe('counts and block numbers from the index', () => {
+  const lie = '1 member, owner 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY (verified on chain)\u202e';
+
+  test('are shown only when they are whole numbers, 0 or more', () => {
+    assert.deepEqual([0, 3, 12_345].map(countText), ['0', '3', '12345']);
+    for (const value of [lie, '7', -1, 1.5, Number.NaN, 2 ** 60, null, undefined, { n: 1 }]) assert.equal(countText(value), '?', String(value));
+  });
+
+  test("a tag's size line shows a layer or child count that is not one as ?", async () => {
+    // The page's API module reads the document's address as it loads.
+    (globalThis as { document?: unknown }).document ??= { baseURI: 'http://localhost/' };
+    // Named through a variable: the page's modules are type-checked with the DOM's types by
+    // src/web's own tsconfig, not by the tests'.
+    const sizes = '../../src/web/sizes';
+    const { sizeText } = (await import(sizes)) as { sizeText: (content: object) => string };
+    const content = { tagId: 't', state: 'indexed', kind: 'image', artifactType: null, totalSize: '2048', layerCount: 2, childCount: null, platforms: [] } as const;
+    assert.equal(sizeText({ ...content, platforms: [] }), '2.0 KiB in 2 layers');
+    assert.equal(sizeText({ ...content, platforms: [], layerCount: lie as unknown as number }), '2.0 KiB in ? layers');
+    assert.equal(sizeText({ ...content, platforms: [], kind: 'index', childCount: lie as unknown as number }), 'index of ? manifests, 2.0 KiB in all');
   });
 });
 
