@@ -1,7 +1,8 @@
 // Reading a gateway's answer without trusting it: a hostile or broken gateway can send an error
 // page of gigabytes, a JSON body that never ends, or headers and then nothing at all. Bodies are
-// read up to a limit (an error message is cut there, a JSON answer past it is refused), and a
-// read that gets no bytes for a while is given up on, so `hcr` neither fills its memory nor
+// read up to a limit (an error message is cut there, a JSON answer past it is refused), a read
+// that gets no bytes for a while is given up on, and so is one that is still coming after
+// answerTiming.ms (a byte every few seconds never stalls), so `hcr` neither fills its memory nor
 // waits forever.
 import { CliError, EXIT } from './errors';
 
@@ -11,6 +12,11 @@ export const STALL_MS = 30_000;
 export const MAX_JSON_BYTES = 16 * 2 ** 20;
 /** An error message longer than this is cut: it is read by a person. */
 export const MAX_ERROR_BYTES = 64 * 2 ** 10;
+/**
+ * How long a JSON or error answer may take to arrive whole, from its headers: far longer than
+ * the few kilobytes of a paged listing take on any link. Exported for tests.
+ */
+export const answerTiming = { ms: 120_000 };
 
 /** Runs `step`, failing with `stalled()` when it takes longer than STALL_MS. */
 export async function withinStall<T>(step: Promise<T>, stalled: () => Error, ms = STALL_MS): Promise<T> {
@@ -26,6 +32,7 @@ export async function withinStall<T>(step: Promise<T>, stalled: () => Error, ms 
 }
 
 const stalledError = (origin: string) => new CliError(`the gateway at ${origin} stopped sending its answer (nothing for ${STALL_MS / 1000} s): check that it runs, then try again`, EXIT.unreachable);
+const slowError = (origin: string, ms: number) => new CliError(`the gateway at ${origin} was still sending its answer after ${ms / 1000} s, far longer than any answer takes: check that it runs and that --registry names a registry gateway, then try again`, EXIT.unreachable);
 
 /** At most `maxBytes` of the body; `cut` says whether more was there (the rest is not read). */
 async function readUpTo(response: Response, maxBytes: number): Promise<{ bytes: Buffer; cut: boolean }> {
@@ -34,9 +41,12 @@ async function readUpTo(response: Response, maxBytes: number): Promise<{ bytes: 
   const reader = response.body.getReader();
   const chunks: Buffer[] = [];
   let size = 0;
+  const deadline = Date.now() + answerTiming.ms;
   try {
     for (;;) {
-      const { done, value } = await withinStall(reader.read(), () => stalledError(origin));
+      const left = deadline - Date.now();
+      if (left <= 0) throw slowError(origin, answerTiming.ms);
+      const { done, value } = await withinStall(reader.read(), () => (left < STALL_MS ? slowError(origin, answerTiming.ms) : stalledError(origin)), Math.min(STALL_MS, left));
       if (done) return { bytes: Buffer.concat(chunks), cut: false };
       const room = maxBytes - size;
       chunks.push(Buffer.from(value.subarray(0, Math.max(room, 0))));
