@@ -5,6 +5,7 @@
 // through terminalLines (controls and invisible characters shown as escapes), and JSON lines
 // have every character outside printable ASCII written as a \u escape, which keeps them the same
 // JSON for a log collector (such characters can only stand inside JSON strings).
+import { hideUrlLogins } from '../observability/url-logins';
 import { asciiJson } from './json-output';
 import { terminalLines } from './terminal-text';
 
@@ -19,9 +20,14 @@ export function terminalSafeLogStream(format: string | undefined, target: Target
   return { isTTY: target.isTTY, write: (chunk: string) => target.write(json ? asciiJson(chunk) : terminalLines(chunk)) };
 }
 
-/** A plain `(line) => void` log on stderr: a JSON line (a child service's) escaped as JSON, any other as text. */
+/**
+ * A plain `(line) => void` log on stderr: a JSON line (a child service's) escaped as JSON, any
+ * other as text, with URL logins starred out either way (a line naming the chain or IPFS URL it
+ * could not reach quotes the URL as given: `wss://API_KEY@rpc…`).
+ */
 export const printLogLine = (line: string): void => {
-  process.stderr.write(`${isJsonLine(line) ? asciiJson(line) : terminalLines(line)}\n`);
+  const shown = hideUrlLogins(line);
+  process.stderr.write(`${isJsonLine(shown) ? asciiJson(shown) : terminalLines(shown)}\n`);
 };
 
 function isJsonLine(line: string): boolean {

@@ -135,3 +135,16 @@ test('hcr processor stopped by the chain changing under it says so, with the fix
   assert.equal(code, 1, stderr);
   assert.match(stderr, /processor: the chain changed under it: The index database holds another chain: it indexed block #\d+ as 0x[0-9a-f]{64}, but the chain at ws:\/\/127\.0\.0\.1:\d+ has 0x[0-9a-f]{64} at that height\. Point DB_URL at an empty database for this chain/);
 });
+
+test("hcr processor never prints the login of its chain's URL: not at its start, nor in its child's lines when the chain cannot be reached", async () => {
+  pg ??= await startTestPostgres();
+  const dbUrl = await pg.newDatabase('url_login');
+  const env: NodeJS.ProcessEnv = { ...process.env, DB_URL: dbUrl };
+  for (const name of ['HCR_CONFIG', 'CHAIN_RPC', 'CHAIN_GENESIS_HASH']) delete env[name];
+  // A node with an API key in its URL, down: the processor names the URL it could not reach.
+  const { code, stdout, stderr } = await collect(spawnHcr(['processor', '--chain', 'ws://rpcuser:S3CRET-API-KEY@127.0.0.1:1', '--no-content-index'], env), 'processor');
+  assert.notEqual(code, 0);
+  assert.match(stdout, /^processor: ws:\/\/rpcuser:\*\*\*@127\.0\.0\.1:1 → /m);
+  assert.match(stderr, /ws:\/\/rpcuser:\*\*\*@127\.0\.0\.1:1/, 'the child\'s line naming the URL');
+  assert.doesNotMatch(stdout + stderr, /S3CRET/);
+});

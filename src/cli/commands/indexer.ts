@@ -10,6 +10,8 @@ import { chainChangeAfterExit } from '../../processor/chain-guard';
 import { CliError, EXIT, parseNonNegativeInt } from '../errors';
 import { genesisHashOption } from '../genesis-hash-option';
 import { printLogLine } from '../log-stream';
+import { terminalLines } from '../terminal-text';
+import { hideUrlLogins } from '../../observability/url-logins';
 import { onShutdown } from '../shutdown';
 import { describeCommand } from '../command-summaries';
 
@@ -41,10 +43,10 @@ export function registerIndexer(program: Command): void {
         maxBatchBlocks: flags.maxBatchBlocks === undefined ? undefined : parseNonNegativeInt(flags.maxBatchBlocks, '--max-batch-blocks'),
         log: printLogLine,
       });
-      console.log(`processor: ${flags.chain} → ${redactDbUrl(dbUrl)}`);
+      console.log(`processor: ${hideUrlLogins(flags.chain)} → ${redactDbUrl(dbUrl)}`);
       // Its own process: reading IPFS never holds up the processor's batches.
       const content = flags.contentIndex ? keepRunning(() => startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: printLogLine })) : undefined;
-      if (content) console.log(`content index: ${flags.ipfsApi} → ${redactDbUrl(dbUrl)}`);
+      if (content) console.log(`content index: ${hideUrlLogins(flags.ipfsApi)} → ${redactDbUrl(dbUrl)}`);
       onShutdown(async () => {
         await content?.stop();
         await processor.stop();
@@ -53,7 +55,7 @@ export function registerIndexer(program: Command): void {
       await content?.stop();
       if (code !== 0) {
         const changed = await chainChangeAfterExit(dbUrl, flags.chain);
-        if (changed) console.error(`processor: the chain changed under it: ${changed}`);
+        if (changed) console.error(`processor: the chain changed under it: ${terminalLines(hideUrlLogins(changed))}`);
       }
       process.exit(code ?? 1);
     });
@@ -66,7 +68,7 @@ export function registerIndexer(program: Command): void {
       checkContentIndexEnv();
       const dbUrl = dbUrlFromEnv();
       const content = startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: printLogLine });
-      console.log(`content index: ${flags.ipfsApi} → ${redactDbUrl(dbUrl)}`);
+      console.log(`content index: ${hideUrlLogins(flags.ipfsApi)} → ${redactDbUrl(dbUrl)}`);
       onShutdown(async () => void (await content.stop()));
       const { code } = await content.exited;
       process.exit(code ?? 1);
