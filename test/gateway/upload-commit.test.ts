@@ -86,6 +86,45 @@ describe('an upload\'s commit', () => {
       if (retried.status !== 201) assert.fail(`the PUT sent again: HTTP ${retried.status} ${JSON.stringify(await ociErrors(retried))}`);
       const got = Buffer.from(await (await fetch(`${gateway.url}/v2/acme/flaky/blobs/${digest}`)).arrayBuffer());
       assert.ok(got.equals(bytes));
+
+      // The same with the bytes in the PUT itself (as containerd sends a blob), after a chunk:
+      // the repeat sends the body again, which goes where the failed PUT's went, not after them.
+      const more = randomBytes(300_000);
+      const whole = Buffer.concat([bytes, more]);
+      const second = (await fetch(`${gateway.url}/v2/acme/flaky/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+      assert.equal((await fetch(`${gateway.url}${second}`, { method: 'PATCH', body: bytes })).status, 202);
+      down = true;
+      assert.equal((await fetch(`${gateway.url}${second}?digest=${digestOf(whole)}`, { method: 'PUT', body: more })).status, 503);
+      const status = await fetch(`${gateway.url}${second}`);
+      assert.equal(status.headers.get('range'), `0-${bytes.length - 1}`, 'the failed PUT\'s body is still counted');
+      down = false;
+      const again = await fetch(`${gateway.url}${second}?digest=${digestOf(whole)}`, { method: 'PUT', body: more });
+      if (again.status !== 201) assert.fail(`the PUT with its body sent again: HTTP ${again.status} ${JSON.stringify(await ociErrors(again))}`);
+      assert.ok(Buffer.from(await (await fetch(`${gateway.url}/v2/acme/flaky/blobs/${digestOf(whole)}`)).arrayBuffer()).equals(whole));
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  test('refuses a completing PUT that names no digest, or no valid one, before taking its body: the right PUT after it completes the upload', async () => {
+    // A gateway of its own: the first case closed the shared one to start it again.
+    const gateway = await startGateway({ api: t.chain.api, blobStore: t.store, dataDir: mkdtempSync(join(t.dataDir, 'unnamed-')), gatewaySigner: t.keys.gateway, port: 0, log: () => undefined, auth: { enabled: false } });
+    try {
+      // Within what the gateway reads off a refused request's body to keep its connection (a larger
+      // one is refused with the connection closed, as any request refused before its body).
+      const bytes = randomBytes(50_000);
+      const location = (await fetch(`${gateway.url}/v2/acme/unnamed/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+      for (const query of ['', `?digest=${digestOf(bytes).toUpperCase()}`, `?digest=sha512:${'ab'.repeat(64)}`]) {
+        const refused = await fetch(`${gateway.url}${location}${query}`, { method: 'PUT', body: bytes });
+        assert.equal(refused.status, 400, query);
+        assert.equal((await ociErrors(refused))[0]?.code, 'DIGEST_INVALID', query);
+      }
+      const status = await fetch(`${gateway.url}${location}`);
+      assert.equal(status.status, 204);
+      // 0-0 is what an upload without bytes says (as docker's distribution does); one byte more would say 0-1.
+      assert.equal(status.headers.get('range'), '0-0', 'a refused PUT\'s body was appended');
+      const done = await fetch(`${gateway.url}${location}?digest=${digestOf(bytes)}`, { method: 'PUT', body: bytes });
+      if (done.status !== 201) assert.fail(`HTTP ${done.status} ${JSON.stringify(await ociErrors(done))}`);
     } finally {
       await gateway.close();
     }

@@ -55,17 +55,23 @@ async function appendChunk(ctx: GatewayContext, req: Request, session: UploadSes
   return ctx.uploads.append(session, req, { start: range?.start, end: range?.end, length: contentLength(req), maxSize: blobSizeLimit(ctx) });
 }
 
-async function commitUpload(ctx: GatewayContext, res: Response, name: RepositoryName, session: UploadSession, rawDigest: string | undefined): Promise<void> {
+/** The digest a completing PUT names, checked before its body is taken (a refused PUT appends nothing). */
+function completingDigest(rawDigest: string | undefined): string {
   if (rawDigest === undefined) throw new OciError('DIGEST_INVALID', 'the upload is completed with PUT ?digest=sha256:<hex> naming the content\'s digest; it is missing');
-  const expected = parseDigest(rawDigest);
+  return parseDigest(rawDigest);
+}
+
+/** Commits the upload as `expected`; one that fails for want of IPFS goes back to `offsetBefore`, its bytes before this request's body (if it had one). */
+async function commitUpload(ctx: GatewayContext, res: Response, name: RepositoryName, session: UploadSession, expected: string, offsetBefore?: number): Promise<void> {
   const { digest, size, imported } = await ctx.uploads.finish(session, expected);
   if (digest !== expected) {
     await ctx.uploads.remove(session);
     throw new OciError('DIGEST_INVALID', `the uploaded ${size} bytes have digest ${digest}, not ${expected}: the upload is discarded, upload the blob again`, { detail: { expected, actual: digest, size } });
   }
-  const { stored, storeFile } = await storeUpload(ctx.store, session, size, imported, ctx.log).catch((error: unknown) => {
-    // Nothing was kept: the client may send the same PUT again once IPFS is back.
-    ctx.uploads.reopen(session);
+  const { stored, storeFile } = await storeUpload(ctx.store, session, size, imported, ctx.log).catch(async (error: unknown) => {
+    // Nothing was kept: the client may send the same PUT again once IPFS is back (Go's HTTP
+    // client repeats a PUT by itself), so the session goes back to where that PUT found it.
+    await ctx.uploads.reopen(session, offsetBefore);
     throw error;
   });
   ctx.verified.markVerified(digest, stored.cid);
@@ -133,9 +139,9 @@ export async function postUpload(ctx: GatewayContext, req: Request, res: Respons
   const session = await ctx.uploads.create(name.full, pusher, pusher === ANONYMOUS_UPLOADER ? `${ANONYMOUS_UPLOADER} ${requestClientKey(req)}` : pusher);
   if (digest !== undefined) {
     try {
-      parseDigest(digest);
+      const expected = parseDigest(digest);
       await ctx.uploads.append(session, req, { length: contentLength(req), maxSize: blobSizeLimit(ctx) });
-      await commitUpload(ctx, res, name, session, digest);
+      await commitUpload(ctx, res, name, session, expected, 0);
     } catch (error) {
       await ctx.uploads.remove(session).catch(() => undefined);
       throw error;
@@ -155,9 +161,14 @@ export async function patchUpload(ctx: GatewayContext, req: Request, res: Respon
 export async function putUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
   const session = await ownUpload(ctx, req, name, params.uuid);
+  const expected = completingDigest(single(req.query.digest));
   const length = contentLength(req);
-  if (length === undefined ? req.headers['transfer-encoding'] !== undefined : length > 0) await appendChunk(ctx, req, session);
-  await commitUpload(ctx, res, name, session, single(req.query.digest));
+  let offsetBefore: number | undefined;
+  if (length === undefined ? req.headers['transfer-encoding'] !== undefined : length > 0) {
+    offsetBefore = await ctx.uploads.offset(session);
+    await appendChunk(ctx, req, session);
+  }
+  await commitUpload(ctx, res, name, session, expected, offsetBefore);
 }
 
 export async function getUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {

@@ -286,11 +286,25 @@ export class UploadSessions {
   }
 
   /**
-   * A commit that failed after `finish` (IPFS down) leaves the session as it was, so the client
-   * can send its PUT again; nothing of it was adopted, so a chunk may follow again too.
+   * A commit that failed after `finish` (IPFS down) leaves the session as it was before the PUT,
+   * so the client can send its PUT again: the bytes that PUT's body appended (past `offset`, when
+   * it had one) are taken back, or its repeat would add them twice. Nothing of it was adopted, so a chunk may
+   * follow again too.
    */
-  reopen(session: UploadSession): void {
-    this.#committed.delete(session.id);
+  reopen(session: UploadSession, offset?: number): Promise<void> {
+    return this.#exclusive(session.id, async () => {
+      this.#committed.delete(session.id);
+      const state = this.#hashes.get(session.id);
+      if (state) clearTimeout(state.idle);
+      state?.import?.abandon();
+      // Rebuilt from the file at the next request.
+      this.#hashes.delete(session.id);
+      if (offset === undefined) return;
+      const size = (await stat(session.dataFile)).size;
+      if (size <= offset) return;
+      await truncate(session.dataFile, offset);
+      this.#quota?.takeFromUpload(session.id, size - offset);
+    });
   }
 
   async remove(session: UploadSession): Promise<void> {
