@@ -184,6 +184,16 @@ describe('blobs and uploads', () => {
       assert.equal(response.status, 200, range);
       assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes, range);
     }
+    // If-Range (RFC 9110 §13.1.5): the range only for the blob's own ETag, compared strongly; a
+    // client resuming a download of other bytes gets the whole blob.
+    response = await fetch(url, { headers: { Range: 'bytes=0-9', 'If-Range': `"${blob.digest}"` } });
+    assert.equal(response.status, 206);
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes.subarray(0, 10));
+    for (const ifRange of [`"${digestOf('other bytes')}"`, `W/"${blob.digest}"`, 'Wed, 21 Oct 2015 07:28:00 GMT']) {
+      response = await fetch(url, { headers: { Range: 'bytes=0-9', 'If-Range': ifRange } });
+      assert.equal(response.status, 200, ifRange);
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), blob.bytes, ifRange);
+    }
   });
 
   it('answers BLOB_UNKNOWN for unknown blobs and UNSUPPORTED for DELETE', async () => {

@@ -15,7 +15,7 @@ import { ClientGoneError, sendFileRange } from '../../file-io/send-file';
  */
 async function locateBlob(ctx: GatewayContext, req: Request, params: Record<string, string>, verify: 'now' | 'while-streaming') {
   // A HEAD reads nothing afterwards, a GET with a Range (most likely) a part.
-  const thenReads = req.method === 'HEAD' ? 'nothing' : readsPart(req.headers.range) ? 'part' : 'whole';
+  const thenReads = req.method === 'HEAD' ? 'nothing' : readsPart(rangeHeader(req, params.digest)) ? 'part' : 'whole';
   const name = parseName(params.name);
   const digest = parseDigest(params.digest);
   await ctx.access.require(req, { type: 'repository', name: name.full, action: 'pull' });
@@ -46,6 +46,16 @@ function readsPart(header: string | undefined): boolean {
   if (header === undefined) return false;
   const asked = rangeAsked(header);
   return asked !== 'whole' && (asked === 'unreadable' || !/^\s*0+\s*-\s*$/.test(asked.one));
+}
+
+/**
+ * The Range header that applies (RFC 9110 §13.1.5): none when If-Range names anything but the
+ * blob's own ETag, compared strongly (a weak tag or a date never matches: the blob has no
+ * Last-Modified), so a client resuming a download of other bytes gets the whole blob.
+ */
+function rangeHeader(req: Request, digest: string | undefined): string | undefined {
+  const ifRange = req.headers['if-range'];
+  return ifRange === undefined || (typeof ifRange === 'string' && ifRange.trim() === `"${digest}"`) ? req.headers.range : undefined;
 }
 
 export function blobNotInRepository(name: RepositoryName, digest: string): OciError {
@@ -84,7 +94,7 @@ export function parseRange(header: string | undefined, size: number): { offset: 
 
 export async function getBlob(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const { name, blob } = await locateBlob(ctx, req, params, 'while-streaming');
-  const range = parseRange(req.headers.range, blob.size);
+  const range = parseRange(rangeHeader(req, blob.digest), blob.size);
   setBlobHeaders(res, blob.digest);
   if (range) {
     res.status(206).setHeader('Content-Range', `bytes ${range.offset}-${range.offset + range.length - 1}/${blob.size}`);
