@@ -197,4 +197,29 @@ describe('hcr import against a bundle built to exhaust it', () => {
       await store.close();
     }
   });
+
+  it('refuses tags that put the items in more (item, repository) pairs than the bound, before any is kept', { timeout: 60_000 }, async () => {
+    // One manifest of 1,100 tiny layers, tagged in 1,000 repositories: a record of a few hundred
+    // kilobytes, 1.1 million pairs. Twenty times as many of each fit in the record's 8 MiB: 400
+    // million pairs, which exhausted the import's memory before anything else refused the bundle.
+    const layers = Array.from({ length: 1_100 }, (_, i) => blobOf(`${i}`));
+    const image = makeImage(layers);
+    const parts = [image.manifest, image.config, ...layers];
+    const blocks = await Promise.all(parts.map((part) => rawBlock(part.bytes)));
+    const content = parts.map((part, i) => ({ digest: part.digest, cid: blocks[i].cid.toString(), kind: i === 0 ? 'manifest' : 'blob', size: part.size, repositories: [], recordedBy: null }));
+    const tags = Array.from({ length: 1_000 }, (_, i) => ({ repository: `acme/r${i}`, tag: 'v1', digest: image.manifest.digest, recordedBy: null }));
+    const file = join(work, 'fan-out.car');
+    await writeBundle(file, offlineRecord(content, tags), blocks);
+    const target = mkdtempSync(join(work, 'fan-out-'));
+    const store = await EmbeddedBlobStore.open(embeddedIpfsDir(target));
+    try {
+      await assert.rejects(
+        importBundle(file, { store, dataDir: target }),
+        (error: Error) => error instanceof BundleError && /in more than 1000000 \(item, repository\) pairs, far more than hcr export writes: the bundle was altered, or export fewer repositories per bundle; nothing was imported/.test(error.message),
+      );
+    } finally {
+      await store.close();
+    }
+    assertNothingImported(target, file);
+  });
 });

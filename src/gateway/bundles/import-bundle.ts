@@ -461,18 +461,30 @@ async function checkDeclaredSize(m: IpfsModules, item: BundleContent, read: Read
 }
 
 /**
+ * The most (item, repository) pairs the tags of one bundle may give: far more than any export
+ * (an item is in few repositories), while a record of a few megabytes could otherwise name tens
+ * of thousands of repositories each reaching tens of thousands of items, billions of pairs to
+ * work out, keep and write before anything else refused it.
+ */
+export const MAX_ITEM_REPOSITORY_PAIRS = 1_000_000;
+
+/**
  * Each item's repositories: those of the tags whose manifests reach it. The record's own
  * `repositories` is not taken: the chain check confirms tags, not what the record says belongs
  * where, and a gateway serves content by digest in the repositories recorded here.
  */
 function repositoriesFromTags(content: readonly BundleContent[], tags: readonly BundleTag[], references: Map<string, string[]>): Map<string, Set<string>> {
   const repositories = new Map(content.map((item) => [item.digest, new Set<string>()]));
+  let pairs = 0;
   for (const tag of tags) {
     const frontier = [tag.digest];
     while (frontier.length > 0) {
       const digest = frontier.pop()!;
       const owners = repositories.get(digest)!;
       if (owners.has(tag.repository)) continue;
+      if (++pairs > MAX_ITEM_REPOSITORY_PAIRS) {
+        throw new BundleError(`the bundle's tags put its manifests and blobs in more than ${MAX_ITEM_REPOSITORY_PAIRS} (item, repository) pairs, far more than hcr export writes: the bundle was altered, or export fewer repositories per bundle; nothing was imported`);
+      }
       owners.add(tag.repository);
       frontier.push(...(references.get(digest) ?? []));
     }
