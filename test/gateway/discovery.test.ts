@@ -47,6 +47,16 @@ describe('tags, catalog and referrers', () => {
     assert.equal((await ociErrors(unknown))[0].code, 'NAME_UNKNOWN');
   });
 
+  it('lists no tags, with 200, for a repository whose manifests were pushed by digest only', async () => {
+    // After the NAME_UNKNOWN case: a manifest pushed by digest is recorded for the space (the
+    // chain keeps no image for it), so every repository of the space holds it from then on.
+    const byDigest = makeImage([randomBlob(64)]);
+    assert.equal((await pushImage(t.url, 'acme/digest-only', byDigest.manifest.digest, byDigest)).status, 201);
+    const response = await fetch(`${t.url}/v2/acme/digest-only/tags/list`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await json(response), { name: 'acme/digest-only', tags: [] });
+  });
+
   it('lists the catalog with pagination', async () => {
     let response = await fetch(`${t.url}/v2/_catalog`);
     assert.deepEqual((await json(response)).repositories, ['acme/listed', 'acme/other']);

@@ -54,7 +54,9 @@ export async function getTags(ctx: GatewayContext, req: Request, res: Response, 
   }
   if (tags === undefined) tags = (await ctx.chain.tags(name)).map((record) => record.tag);
   const all = [...tags, ...(ctx.recent.tags.get(name.full) ?? [])];
-  if (all.length === 0) {
+  // A repository of manifests pushed by digest only exists without a tag: its list is empty
+  // ("the list of tags MAY be empty", the distribution spec), not an unknown name.
+  if (all.length === 0 && (await ctx.contents.manifests(name)).length === 0) {
     throw new OciError('NAME_UNKNOWN', `${name.full} has no tags: there is no image ${JSON.stringify(name.image)} in space ${JSON.stringify(name.repo)} yet; push one first`, { detail: { name: name.full } });
   }
   const { page, n } = paginate(all, req);
