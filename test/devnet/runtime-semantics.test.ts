@@ -142,6 +142,25 @@ test('a NonTransfer proxy may not move balances (System.CallFiltered) but may do
   assert.equal(remarked[0].toString(), bob.address, 'the call ran as the real account');
 });
 
+test('a NonTransfer proxy may not give itself more powers, directly or inside a batch (System.CallFiltered)', async () => {
+  await inBlock(t.api.tx.proxy.addProxy(charlie.address, 'NonTransfer', 0), dave);
+  const filtered = (events: EventRecord[], method: string) => {
+    const data = events.find(({ event }) => event.method === method)!.event.data;
+    const error = (method === 'ProxyExecuted' ? (data[0] as unknown as { asErr: unknown }).asErr : data[1]) as { asModule: Parameters<typeof t.api.registry.findMetaError>[0] };
+    const meta = t.api.registry.findMetaError(error.asModule);
+    return `${meta.section}.${meta.name}`;
+  };
+  const direct = await inBlock(t.api.tx.proxy.proxy(dave.address, 'NonTransfer', t.api.tx.proxy.addProxy(charlie.address, 'Any', 0)), charlie);
+  assert.equal(filtered(direct.events, 'ProxyExecuted'), 'system.CallFiltered');
+  // pallet_proxy filters the origin, so a call nested in a batch is filtered too.
+  const nested = await inBlock(t.api.tx.proxy.proxy(dave.address, 'NonTransfer', t.api.tx.utility.batch([t.api.tx.proxy.addProxy(charlie.address, 'Any', 0)])), charlie);
+  assert.equal(filtered(nested.events, 'BatchInterrupted'), 'system.CallFiltered');
+  const removeAll = await inBlock(t.api.tx.proxy.proxy(dave.address, 'NonTransfer', t.api.tx.utility.batch([t.api.tx.proxy.removeProxies()])), charlie);
+  assert.equal(filtered(removeAll.events, 'BatchInterrupted'), 'system.CallFiltered');
+  const [proxies] = await t.api.query.proxy.proxies(dave.address);
+  assert.deepEqual(proxies.map((p) => [p.delegate.toString(), p.proxyType.toString()]), [[charlie.address, 'NonTransfer']]);
+});
+
 test('interval mode builds blocks on its own, with increasing timestamps', async (tt) => {
   const interval = await startTestChain({ blockTimeMs: 100 });
   tt.after(() => interval.close());

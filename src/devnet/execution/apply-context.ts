@@ -6,7 +6,7 @@ import { u8aConcat } from '@polkadot/util';
 import { type DispatchContext, DispatchFailure, moduleError, type Origin } from '../runtime/dispatch';
 import type { Runtime } from '../runtime/runtime';
 import type { StateStore } from '../state/state-store';
-import { proxyTypeAllows } from '../runtime/pallets/proxy';
+import { proxyFilterAllows } from '../runtime/pallets/proxy';
 
 export type Phase = { applyExtrinsic: number } | 'Finalization' | 'Initialization';
 
@@ -54,7 +54,7 @@ export class ApplyContext implements DispatchContext {
   dispatch(origin: Origin, call: Call): DispatchFailure | null {
     try {
       this.transactional(() => {
-        if (origin.kind === 'signed' && origin.proxyType && !proxyTypeAllows(origin.proxyType, call)) throw CALL_FILTERED();
+        if (origin.kind === 'signed' && origin.proxyType && !proxyFilterAllows(origin.proxyType, call)) throw CALL_FILTERED();
         this.runtime.handler(call).run(this, origin, call.args);
       });
       return null;

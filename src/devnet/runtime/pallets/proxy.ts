@@ -4,7 +4,7 @@
 import { u8aEq } from '@polkadot/util';
 import type { Call } from '@polkadot/types/interfaces';
 import type { Codec } from '@polkadot/types/types';
-import { addWeights, type DispatchContext, DispatchFailure, ensureSigned, moduleError, type ProxyTypeName, weight } from '../dispatch';
+import { addWeights, type DispatchContext, ensureSigned, moduleError, type ProxyTypeName, weight } from '../dispatch';
 import type { PalletModule } from '../pallet';
 import { lookupAddress } from '../address';
 import { encodeU128, encodeU32 } from '../constants';
@@ -72,13 +72,19 @@ function parseDefinition(delegate: Codec, proxyType: Codec, delay: Codec): Proxy
 
 const sameDefinition = (a: ProxyDefinition, b: ProxyDefinition) => u8aEq(a.delegate, b.delegate) && a.proxyType === b.proxyType && a.delay === b.delay;
 
-/** Rejects proxy-management calls that would escalate a non-Any proxy's powers. */
-function ensureNoEscalation(held: ProxyTypeName | undefined, call: Call): void {
-  if (!held || call.section !== 'proxy') return;
-  if (call.method === 'addProxy' || call.method === 'removeProxy') {
-    if (!isSuperset(held, call.args[1].toString() as ProxyTypeName)) throw fail('NoPermission');
+/**
+ * The origin filter a proxied call runs under, as pallet_proxy's do_proxy adds it: for the call and
+ * every call nested in it (a batch's too), a proxy may not add or remove proxies with powers it
+ * lacks, nor remove all proxies or kill pure ones unless it is Any; any other call passes its
+ * type's filter. Checked for the outer call alone, a NonTransfer proxy could batch an add_proxy
+ * of Any for itself and then move the funds.
+ */
+export function proxyFilterAllows(held: ProxyTypeName, call: Call): boolean {
+  if (call.section === 'proxy') {
+    if ((call.method === 'addProxy' || call.method === 'removeProxy') && !isSuperset(held, call.args[1].toString() as ProxyTypeName)) return false;
+    if ((call.method === 'removeProxies' || call.method === 'killPure') && held !== 'Any') return false;
   }
-  if ((call.method === 'removeProxies' || call.method === 'killPure') && held !== 'Any') throw fail('NoPermission');
+  return proxyTypeAllows(held, call);
 }
 
 export const proxy: PalletModule = {
@@ -153,15 +159,9 @@ export const proxy: PalletModule = {
         const def = readProxies(ctx, realId).find((d) => u8aEq(d.delegate, who) && (!forced || d.proxyType === forced));
         if (!def) throw fail('NotProxy');
         if (def.delay > 0n) throw fail('Unannounced');
-        const inner = call as unknown as Call;
-        let failure: DispatchFailure | null;
-        try {
-          ensureNoEscalation(def.proxyType, inner);
-          failure = ctx.dispatch({ kind: 'signed', who: realId, proxyType: def.proxyType }, inner);
-        } catch (error) {
-          if (!(error instanceof DispatchFailure)) throw error;
-          failure = error;
-        }
+        // The origin carries the proxy's type: ApplyContext.dispatch filters this call and every
+        // one nested in it (proxyFilterAllows), answering CallFiltered as a node does.
+        const failure = ctx.dispatch({ kind: 'signed', who: realId, proxyType: def.proxyType }, call as unknown as Call);
         ctx.deposit('Proxy', 'ProxyExecuted', [failure ? { Err: failure.error } : { Ok: null }]);
       },
     },
