@@ -69,6 +69,8 @@ const PIECE_COST_BYTES = 1024;
 const costOf = (data: Uint8Array) => Math.max(data.byteLength, PIECE_COST_BYTES);
 /** Pieces let go of are removed from the list in batches of at least this many (one at a time, each removal moves the rest). */
 const COMPACT_AFTER_PIECES = 1024;
+/** What stands in a let-go piece's place until the list is compacted: its bytes are free at once. */
+const LET_GO: Piece = { at: 0, data: new Uint8Array(0), cost: 0 };
 
 export interface SharedFetchOptions {
   readonly cid: string;
@@ -258,7 +260,10 @@ export class SharedFetch {
     let keepFrom = this.#holdsStart ? 0 : this.#head;
     for (const read of this.#readers) keepFrom = Math.min(keepFrom, read.position);
     const pieces = this.#pieces;
-    while (this.#first < pieces.length && pieces[this.#first].at + pieces[this.#first].data.byteLength <= keepFrom) this.#count(-pieces[this.#first++].cost);
+    while (this.#first < pieces.length && pieces[this.#first].at + pieces[this.#first].data.byteLength <= keepFrom) {
+      this.#count(-pieces[this.#first].cost);
+      pieces[this.#first++] = LET_GO;
+    }
     if (this.#first >= COMPACT_AFTER_PIECES && this.#first * 2 >= pieces.length) {
       pieces.splice(0, this.#first);
       this.#first = 0;
