@@ -46,16 +46,33 @@ export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: Upl
       kept.push(blob);
       continue;
     }
-    try {
-      const recorded = await deps.chain.digestInfo(blob.digest);
-      if (recorded?.cid.text !== blob.cid) await deps.store.unpin(blob.cid);
-    } catch {
+    // A push, upload or mount bringing the digest into use now keeps it; one arriving while this
+    // sweep deals with it waits, then finds the blob gone (or puts it back).
+    const release = deps.local.holds.sweep(blob.digest);
+    if (!release) {
       kept.push(blob);
       continue;
     }
-    await deps.local.remove(blob.digest);
-    await deps.cache.remove(blob.digest);
-    blobs++;
+    try {
+      // Judged again as it is now: the record may have changed since the list was read.
+      const current = await deps.local.get(blob.digest);
+      if (!current || current.referencedAt !== undefined || current.committedAt >= cutoff || current.cid !== blob.cid) {
+        if (current) kept.push(current);
+        continue;
+      }
+      try {
+        const recorded = await deps.chain.digestInfo(blob.digest);
+        if (recorded?.cid.text !== blob.cid) await deps.store.unpin(blob.cid);
+      } catch {
+        kept.push(blob);
+        continue;
+      }
+      await deps.local.remove(blob.digest);
+      await deps.cache.remove(blob.digest);
+      blobs++;
+    } finally {
+      release();
+    }
   }
   // Imports killed before they could release their pins: released now, unless a record holds them.
   const killed = await releaseKilledImportPins(deps.gatewayDir, cutoff, (pins) => releaseImportPins(pins, deps.store, deps.gatewayDir));

@@ -20,6 +20,7 @@ import { settledHead } from '../helpers/devnet';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { createBobsSpace, repointDigest } from './helpers/repoint';
 import { makeImage, OCI_MANIFEST, pushImage, randomBlob } from './helpers/oci-client';
+import { DigestHolds } from '../../src/gateway/storage/digest-holds';
 
 async function statusOf(url: string): Promise<MirrorStatus> {
   return (await (await fetch(`${url}/mirror`)).json()) as MirrorStatus;
@@ -205,7 +206,7 @@ function scripted(world: World): { mirror: Mirror; block: (n: number) => void } 
     contents: { vouchManifest: () => undefined },
     uploadAdmission: { limits: { maxBlobBytes: 1 << 30 } },
     store: { isPinned: async () => true, pin: async () => undefined },
-    local: { get: async () => undefined, keep: async () => undefined, markReferenced: async () => undefined },
+    local: { holds: new DigestHolds(), get: async () => undefined, keep: async () => undefined, markReferenced: async () => undefined },
     log: () => undefined,
   } as unknown as GatewayContext;
   const mirror = new Mirror(ctx, api, ['acme']);

@@ -68,6 +68,16 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
     await ctx.uploads.remove(session);
     throw new OciError('DIGEST_INVALID', `the uploaded ${size} bytes have digest ${digest}, not ${expected}: the upload is discarded, upload the blob again`, { detail: { expected, actual: digest, size } });
   }
+  // From the pin to the record: a cleanup sweep judging an old copy of this blob meanwhile would
+  // take the new upload's pin and record with it.
+  await ctx.local.holds.holding([digest], () => storeAndCommit(ctx, name, session, digest, size, imported, offsetBefore));
+  res.setHeader('Location', paths.blob(name.full, digest));
+  res.setHeader('Docker-Content-Digest', digest);
+  res.setHeader('Content-Length', '0');
+  res.status(201).end();
+}
+
+async function storeAndCommit(ctx: GatewayContext, name: RepositoryName, session: UploadSession, digest: string, size: number, imported: Parameters<typeof storeUpload>[3], offsetBefore: number | undefined): Promise<void> {
   const { stored, storeFile } = await storeUpload(ctx.store, session, size, imported, ctx.log).catch(async (error: unknown) => {
     // Nothing was kept: the client may send the same PUT again once IPFS is back (Go's HTTP
     // client repeats a PUT by itself), so the session goes back to where that PUT found it.
@@ -83,10 +93,6 @@ async function commitUpload(ctx: GatewayContext, res: Response, name: Repository
   if (storeFile) await ctx.cache.adoptLink(digest, storeFile, size);
   else await ctx.cache.adopt(digest, session.dataFile, size);
   await ctx.uploads.remove(session);
-  res.setHeader('Location', paths.blob(name.full, digest));
-  res.setHeader('Docker-Content-Digest', digest);
-  res.setHeader('Content-Length', '0');
-  res.status(201).end();
 }
 
 /**
@@ -100,6 +106,11 @@ async function mountBlob(ctx: GatewayContext, req: Request, name: RepositoryName
     throw error;
   });
   if (!mayPull) return false;
+  // From the look at the source to the record: a sweep must not remove the blob in between.
+  return ctx.local.holds.holding([digest], () => mountHeld(ctx, name, from, digest));
+}
+
+async function mountHeld(ctx: GatewayContext, name: RepositoryName, from: RepositoryName, digest: string): Promise<boolean> {
   const unknown = (error: unknown) => {
     if (error instanceof OciError && (error.code === 'BLOB_UNKNOWN' || error.code === 'NAME_UNKNOWN' || error.code === 'NAME_CONTESTED')) return undefined;
     throw error;

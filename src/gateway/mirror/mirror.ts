@@ -380,11 +380,14 @@ export class Mirror {
    * this verified copy first, even after someone repoints the digest's chain record elsewhere.
    */
   async #keep(digest: string, cid: string, size: number, kind: 'manifest' | 'blob'): Promise<void> {
-    if (!(await this.#ctx.store.isPinned(cid))) await this.#ctx.store.pin(cid);
-    const held = await this.#ctx.local.get(digest);
-    if (held?.cid === cid && held.referencedAt !== undefined && (kind === 'blob' || held.kind === 'manifest')) return;
-    await this.#ctx.local.keep({ digest, cid, size, committedAt: Date.now(), kind });
-    await this.#ctx.local.markReferenced([digest]);
+    // From the pin to the record: a cleanup sweep judging an old record of the digest meanwhile would unpin it.
+    await this.#ctx.local.holds.holding([digest], async () => {
+      if (!(await this.#ctx.store.isPinned(cid))) await this.#ctx.store.pin(cid);
+      const held = await this.#ctx.local.get(digest);
+      if (held?.cid === cid && held.referencedAt !== undefined && (kind === 'blob' || held.kind === 'manifest')) return;
+      await this.#ctx.local.keep({ digest, cid, size, committedAt: Date.now(), kind });
+      await this.#ctx.local.markReferenced([digest]);
+    });
   }
 
   /** Whether a name read from a record is one a pull could ask for; one that is not is logged once. */

@@ -12,7 +12,7 @@ import { MANIFEST_KINDS } from '../oci/media-types';
 import type { RepositoryName } from '../oci/reference';
 import { NotAManifestError, type VerifiedBlob, type VerifiedManifest } from '../resolve/verified-content';
 import { boundedMap } from '../bounded-map';
-import type { PushRecords } from './chain-recorder';
+import type { ChainRecorder, PushRecords } from './chain-recorder';
 import type { PushPermit } from './push-policy';
 
 /** As long as the CIDv1 the store gives a manifest (base32 sha256, `bafy…`/`bafk…`): the CID before it is known. */
@@ -43,6 +43,14 @@ interface Present {
 
 export async function publishManifest(ctx: GatewayContext, push: ManifestPush): Promise<{ cid: string }> {
   if (!ctx.recorder) throw new OciError('DENIED', 'this gateway is a read-only replica (started without a key)');
+  // From the check that the references are here to their marking as referenced, seconds later
+  // (the chain's): a cleanup sweep taking an old unreferenced blob in between would leave the
+  // chain pointing at bytes this gateway then deletes.
+  const digests = [push.digest, ...push.manifest.blobs.map((b) => b.digest), ...push.manifest.children.map((c) => c.digest)];
+  return ctx.local.holds.holding(digests, () => publishHeld(ctx, ctx.recorder!, push));
+}
+
+async function publishHeld(ctx: GatewayContext, recorder: ChainRecorder, push: ManifestPush): Promise<{ cid: string }> {
   const owner = push.permit.space.owner;
   const records = (toRecord: Present[], manifestCid: string): PushRecords => {
     const all = push.reference.kind === 'digest' ? [...toRecord, { digest: push.digest, cid: manifestCid, type: 'Json' as const }] : toRecord;
@@ -56,7 +64,7 @@ export async function publishManifest(ctx: GatewayContext, push: ManifestPush): 
   const blobs = unique(push.manifest.blobs);
   const children = unique(push.manifest.children);
   push.manifest.children.forEach(checkChildType);
-  ctx.recorder.checkFitsAtMost(records([...blobs.map((b) => standIn(b, 'File')), ...children.map((c) => standIn(c, 'Json'))], CID_STAND_IN));
+  recorder.checkFitsAtMost(records([...blobs.map((b) => standIn(b, 'File')), ...children.map((c) => standIn(c, 'Json'))], CID_STAND_IN));
   const present = await presentReferences(ctx, push.name, blobs, children);
   const needed = await boundedMap(present, REFERENCE_CHECKS_IN_FLIGHT, (item) => needsRecord(ctx, owner, item));
   const toRecord = present.filter((_item, index) => needed[index]);
@@ -64,13 +72,13 @@ export async function publishManifest(ctx: GatewayContext, push: ManifestPush): 
   // for one transaction) must not leave its bytes pinned in IPFS, where no upload session or
   // local record would ever release them, each refused PUT of a new variant adding up to the
   // manifest limit.
-  ctx.recorder.checkFits(records(toRecord, CID_STAND_IN));
+  recorder.checkFits(records(toRecord, CID_STAND_IN));
   const stored = await storeManifest(ctx, push.bytes);
   let recorded: PushRecords;
   try {
     ctx.verified.markVerified(push.digest, stored.cid);
     recorded = records(toRecord, stored.cid);
-    await ctx.recorder.record(recorded);
+    await recorder.record(recorded);
   } catch (error) {
     await releaseRefused(ctx, push.digest, stored, error);
     throw error;

@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { boundedMap } from '../bounded-map';
 import { isSha256Digest } from '../oci/reference';
+import { DigestHolds } from './digest-holds';
 import type { UploadQuota } from './upload-quota';
 
 export interface LocalBlob {
@@ -54,6 +55,8 @@ const MANIFEST_VIEW_MS = 10_000;
 const SETTLED_FOLDER_MS = 1_000;
 
 export class LocalBlobs {
+  /** Digests this process is bringing into use, which the cleanup sweep leaves alone (digest-holds.ts). */
+  readonly holds = new DigestHolds();
   readonly #dir: string;
   readonly #updating = new Map<string, Promise<void>>();
   /**
@@ -170,11 +173,12 @@ export class LocalBlobs {
   /**
    * Records that content stored elsewhere was mounted into `repository`: added to the record of
    * it if there is one, else recorded as referenced (a manifest of the repository it came from
-   * uses it), so the cleanup never unpins bytes this gateway did not store.
+   * uses it), so the cleanup never unpins bytes this gateway did not store. A mount is a fresh
+   * use: an unreferenced blob's time before the cleanup starts again, as an upload's would.
    */
   mounted(blob: Pick<LocalBlob, 'digest' | 'cid' | 'size'>, repository: string, at = Date.now()): Promise<void> {
     return this.#update(blob.digest, (known) => ({
-      ...(known ?? { ...blob, committedAt: at, referencedAt: at }),
+      ...(known ? { ...known, committedAt: at } : { ...blob, committedAt: at, referencedAt: at }),
       repositories: [...new Set([...(known?.repositories ?? []), repository])],
     }));
   }

@@ -8,6 +8,7 @@ import type { GatewayContext } from '../../../src/gateway/context';
 import { Mirror } from '../../../src/gateway/mirror/mirror';
 import type { RepositoryName } from '../../../src/gateway/oci/reference';
 import { OCI_MANIFEST } from './oci-client';
+import { DigestHolds } from '../../../src/gateway/storage/digest-holds';
 
 export interface MirrorWorld {
   /** `<space>/<image>:<tag>` → digest. */
@@ -92,7 +93,7 @@ export function mirrorOver(world: MirrorWorld, listing: { index: unknown; chain:
     contents: { vouchManifest: () => undefined },
     uploadAdmission: { limits: { maxBlobBytes: 1 << 30 } },
     store: { isPinned: async () => true, pin: async () => undefined },
-    local: { get: async () => undefined, keep: async () => undefined, markReferenced: async () => undefined },
+    local: { holds: new DigestHolds(), get: async () => undefined, keep: async () => undefined, markReferenced: async () => undefined },
     log: () => undefined,
   } as unknown as GatewayContext;
   const mirror = new Mirror(ctx, api, ['acme']);
