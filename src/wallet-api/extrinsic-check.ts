@@ -58,18 +58,37 @@ function decode(api: ApiPromise, hex: unknown, field: string): Extrinsic {
 
 async function verifySignature(api: ApiPromise, extrinsic: Extrinsic, signer: string, field: string): Promise<void> {
   const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  // A node checks a transaction for the block it would go in, the one after the best:
+  // CheckMortality takes the era's birth from the number of the block being built. Reckoned from
+  // the best block, an era's last block (birth + period - 1) as best still passed here, and the
+  // node then refused the extrinsic (its birth for the next block is that very block).
+  const next = head + 1;
   const era = extrinsic.era;
-  if (era.isMortalEra && era.asMortalEra.death(head) <= head) {
-    throw new ApiError(409, 'STALE', `the extrinsic's era ended at block ${era.asMortalEra.death(head)} (the chain is at ${head}): build and sign the call again`, field);
+  if (!era.isMortalEra) {
+    if (await signedOver(api, extrinsic, signer, 0)) return;
+  } else {
+    const mortal = era.asMortalEra;
+    const birth = mortal.birth(next);
+    // Born at the block being built, the era is one the signer cannot have signed (its hash is
+    // not known yet): any signature is over an earlier one.
+    if (birth < next && (await signedOver(api, extrinsic, signer, birth))) return;
+    const before = birth - mortal.period.toNumber();
+    if (before >= 0 && (await signedOver(api, extrinsic, signer, before))) {
+      throw new ApiError(409, 'STALE', `the extrinsic's era ended at block ${birth} (the chain is at ${head}, so the next block is ${next}): build and sign the call again`, field);
+    }
   }
-  const birth = era.isMortalEra ? era.asMortalEra.birth(head) : 0;
+  throw new ApiError(400, 'BAD_SIGNATURE', `the signature is not ${signer}'s over this call for this chain (genesis ${api.genesisHash.toHex()}, spec ${api.runtimeVersion.specVersion.toString()}): sign the payload from POST /api/calls/{action} with that account and send the signature unchanged`, field);
+}
+
+/** Whether the extrinsic's signature is `signer`'s over its payload with the era born at block `birth`. */
+async function signedOver(api: ApiPromise, extrinsic: Extrinsic, signer: string, birth: number): Promise<boolean> {
   const blockHash = await api.rpc.chain.getBlockHash(birth);
   const signature = extrinsic.inner.signature as unknown as { mode?: unknown; assetId?: unknown; multiSignature: { toU8a(): Uint8Array } };
   const payload = api.registry.createType(
     'ExtrinsicPayload',
     {
       method: extrinsic.method.toHex(),
-      era,
+      era: extrinsic.era,
       nonce: extrinsic.nonce,
       tip: extrinsic.tip,
       mode: signature.mode,
@@ -84,14 +103,10 @@ async function verifySignature(api: ApiPromise, extrinsic: Extrinsic, signer: st
   const bytes = payload.toU8a({ method: true });
   // Substrate signs the blake2-256 hash of payloads longer than 256 bytes.
   const message = bytes.length > 256 ? blake2AsU8a(bytes) : bytes;
-  let valid = false;
   try {
-    valid = signatureVerify(message, signature.multiSignature.toU8a(), signer).isValid;
+    return signatureVerify(message, signature.multiSignature.toU8a(), signer).isValid;
   } catch {
-    valid = false;
-  }
-  if (!valid) {
-    throw new ApiError(400, 'BAD_SIGNATURE', `the signature is not ${signer}'s over this call for this chain (genesis ${api.genesisHash.toHex()}, spec ${api.runtimeVersion.specVersion.toString()}): sign the payload from POST /api/calls/{action} with that account and send the signature unchanged`, field);
+    return false;
   }
 }
 
