@@ -7,6 +7,7 @@ import type { Codec } from '@polkadot/types/types';
 import { assertChainUsable, bytesArg, chainBytes, type ChainBytes, claimOf, digestInfo, getSpace, hasGatewayGrant, type DigestInfoView, imageDigestCid, manifestDigest, nameClaim, type NameClaim, spaceCreationBlock, type SpaceView } from '../../chain';
 import { ChainUnavailableError } from '../errors/from-internal';
 import type { RepositoryName } from '../oci/reference';
+import { contestedName } from './name-errors';
 import { SpaceDirectory } from './space-directory';
 
 export interface DigestCid {
@@ -136,10 +137,20 @@ export class ChainReader {
   /**
    * Every tag of an image with its digest (a scan of ManifestDigests; the index answers this
    * without one). ManifestDigests is keyed by name, not space: whose records these are depends
-   * on the name's claim.
+   * on the name's claim, so it is read in the same state as the scan, and a contested name's tags
+   * are refused (NAME_CONTESTED) rather than listed. A caller's claim read a moment earlier (the
+   * resolver keeps the owner for a few seconds) does not vouch for them: a shadow created in the
+   * block after it, sorting first, writes the name's tags in that same block.
    */
   tags(name: RepositoryName): Promise<TagRecord[]> {
-    return this.#read('the tags', async () => (await this.#allTags()).get(imageKey(name.repo, name.image)) ?? []);
+    return this.#read('the tags', async () => {
+      const hash = (await this.#api.rpc.chain.getBlockHash()).toHex();
+      const [byImage, next] = await Promise.all([this.#allTags(hash), this.#api.query.containerRegistry.nextSpaceId.at(hash)]);
+      // A listing of that state or a newer one: a space created since can only make the name contested.
+      const claim = claimOf(await this.#spaces.named(name.repo, BigInt(next.toString())));
+      if (claim?.contested) throw contestedName(name.repo, claim, 'chain storage alone cannot tell whose tags these are', 409);
+      return byImage.get(imageKey(name.repo, name.image)) ?? [];
+    });
   }
 
   /**
@@ -149,8 +160,7 @@ export class ChainReader {
    * as often as they liked (each tag list, each pull's walk of a repository). A block that adds a
    * tag has another hash, so a push is seen as soon as its block is best.
    */
-  async #allTags(): Promise<Map<string, TagRecord[]>> {
-    const hash = (await this.#api.rpc.chain.getBlockHash()).toHex();
+  async #allTags(hash: string): Promise<Map<string, TagRecord[]>> {
     if (this.#tagScan?.hash === hash) return this.#tagScan.tags;
     const tags = (async () => {
       const entries = await this.#api.query.containerRegistry.manifestDigests.entriesAt(hash);

@@ -180,7 +180,13 @@ export class RepositoryContents {
       }
     }
     if (!indexed && owner.claim && !owner.claim.contested) {
-      for (const { digest } of await this.#resolver.chain.tags(name)) roots.add(digest);
+      // The owner above may be a few seconds old: chain.tags reads the claim with the tags, and
+      // refuses them if a shadow took the name's writes since (as a contested owner would skip them).
+      const tags = await this.#resolver.chain.tags(name).catch((error: unknown) => {
+        if ((error as { code?: string })?.code === 'NAME_CONTESTED') return [];
+        throw error;
+      });
+      for (const { digest } of tags) roots.add(digest);
     }
     // Neither the chain nor the index answered: imported bundles' records stand in for them.
     if (!indexed && !owner.claim) for (const digest of (await this.#resolver.imported?.manifestsOf(name)) ?? []) roots.add(digest);
