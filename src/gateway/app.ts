@@ -65,7 +65,8 @@ import { healthRoutes } from './http/health';
 import { type GatewayLimits, limitRequests } from './http/limits';
 import { observeRequests } from './http/observe';
 import { metricsAccess, type MetricsAllow } from './http/metrics-access';
-import type { RateLimit } from '../limits/rate-limiter';
+import { checkRateLimit, type RateLimit } from '../limits/rate-limiter';
+import { DEFAULT_BAD_LOGINS_PER_CLIENT, LoginFailures } from './auth/login-failures';
 import { UploadAdmission } from '../limits/upload-admission';
 import { ListingAdmission, type ListingLimits } from '../limits/listing-admission';
 import { forwardedClient, type TrustProxyFn } from '../limits/forwarded-client';
@@ -232,6 +233,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
     limits: { manifestBytes: options.manifestLimitBytes ?? DEFAULT_MANIFEST_LIMIT_BYTES },
     // One bound on listings and searches for every door, the gRPC one included.
     listingAdmission: new ListingAdmission(options.limits?.listings, { refused: (limit) => metrics?.rateLimited.inc({ limit }) }),
+    loginFailures: new LoginFailures(checkRateLimit(options.limits?.badLogins?.perIp ?? DEFAULT_BAD_LOGINS_PER_CLIENT, 'gateway.limits.badLogins.perIp')),
     uploadAdmission: new UploadAdmission(options.limits?.uploads, {
       refused: (limit) => metrics?.rateLimited.inc({ limit }),
       started: () => metrics?.uploadRequestsInFlight.inc(),
@@ -254,7 +256,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   });
   const graphqlUrl = typeof options.index === 'string' ? options.index : undefined;
   app.use(healthRoutes({ api: options.api, store, index: indexHttp, maxIndexLagBlocks: options.maxIndexLagBlocks ?? DEFAULT_MAX_INDEX_LAG_BLOCKS, metrics, metricsAllowed: metricsAccess(options.metricsAllow), stopping: () => stopping }));
-  app.use(limitRequests({ auth, limits: options.limits, uploads: context.uploadAdmission, apiTokens: context.apiTokens, metrics }));
+  app.use(limitRequests({ auth, limits: options.limits, uploads: context.uploadAdmission, apiTokens: context.apiTokens, metrics, loginFailures: context.loginFailures }));
   app.use('/token', boundedBody(64 * 1024, 'application/x-www-form-urlencoded', express.urlencoded({ extended: false, limit: '64kb' })));
   // The IPFS trustless gateway for recorded content, beside the OCI API (src/gateway/trustless).
   // It answers from the local store only: peers asking each other for what neither holds must

@@ -2,6 +2,7 @@
 import type { ArtifactDoors } from './artifacts/artifact-doors';
 import type { AccessGuard } from './auth/access-guard';
 import type { ApiTokens } from './auth/api-tokens';
+import type { LoginFailures } from './auth/login-failures';
 import type { LoginLedger } from './auth/login-ledger';
 import type { ChainRecorder } from './push/chain-recorder';
 import type { PushPolicy } from './push/push-policy';
@@ -55,6 +56,8 @@ export interface GatewayContext {
   readonly uploadAdmission: UploadAdmission;
   /** Listings and searches at the artifact doors, per client address, every door together (the gRPC one too). */
   readonly listingAdmission: ListingAdmission;
+  /** Login tokens with bad signatures per client: a client sending too many is refused before its next is checked. */
+  readonly loginFailures?: LoginFailures;
   /** A client's address from its connection's peer and X-Forwarded-For, under the gateway's trust-proxy setting (for doors outside Express). */
   readonly clientAddress: (peerAddress: string, forwardedFor: string | undefined) => string;
   readonly log: (line: string) => void;

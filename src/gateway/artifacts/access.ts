@@ -4,28 +4,31 @@
 import type { GatewayContext } from '../context';
 import { scopeAllows } from '../auth/api-tokens';
 import { ANONYMOUS, CredentialError, type Principal, principalFrom } from '../auth/credentials';
+import { type ClientOf, LoginRateError } from '../auth/login-failures';
 import { ArtifactError } from './errors';
 
-export async function principalOf(ctx: GatewayContext, authorization: string | undefined): Promise<Principal> {
+/** `client`: the sender's key (limits/client-key.ts), which login tokens with bad signatures count against. */
+export async function principalOf(ctx: GatewayContext, authorization: string | undefined, client: ClientOf): Promise<Principal> {
   try {
-    return await principalFrom(authorization, { auth: ctx.access.auth, tokens: ctx.apiTokens, logins: ctx.logins });
+    return await principalFrom(authorization, { auth: ctx.access.auth, tokens: ctx.apiTokens, logins: ctx.logins, failures: ctx.loginFailures, client });
   } catch (error) {
+    if (error instanceof LoginRateError) throw new ArtifactError('TOO_MANY_REQUESTS', error.message, { retryAfterSeconds: error.retryAfterSeconds });
     if (error instanceof CredentialError) throw new ArtifactError('UNAUTHORIZED', error.message);
     throw error;
   }
 }
 
 /** Checks read access; returns the principal (anonymous when the gateway allows anonymous pulls). */
-export async function requireRead(ctx: GatewayContext, authorization: string | undefined): Promise<Principal> {
-  const principal = await principalOf(ctx, authorization);
+export async function requireRead(ctx: GatewayContext, authorization: string | undefined, client: ClientOf): Promise<Principal> {
+  const principal = await principalOf(ctx, authorization, client);
   const auth = ctx.access.auth;
   if (!auth.enabled || auth.anonymousPull || principal.account) return principal;
   throw new ArtifactError('UNAUTHORIZED', 'this gateway serves reads to logged-in accounts only: send Authorization: Bearer <token> with a token from `hcr token create --scope read`');
 }
 
 /** The account that publishes (undefined when auth is off and no token was sent), or 401/403. */
-export async function requirePublish(ctx: GatewayContext, authorization: string | undefined): Promise<string | undefined> {
-  const principal = authorization ? await principalOf(ctx, authorization) : ANONYMOUS;
+export async function requirePublish(ctx: GatewayContext, authorization: string | undefined, client: ClientOf): Promise<string | undefined> {
+  const principal = authorization ? await principalOf(ctx, authorization, client) : ANONYMOUS;
   if (!ctx.access.auth.enabled && !principal.account) return undefined;
   if (!principal.account) {
     throw new ArtifactError('UNAUTHORIZED', 'publishing needs a token, since the chain needs an account to sign for every write: mint one with `hcr token create --scope publish --suri <your key>` and send it as Authorization: Bearer <token>');

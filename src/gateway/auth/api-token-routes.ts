@@ -16,6 +16,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { GatewayContext } from '../context';
 import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
 import { CredentialError, FRESH_LOGIN_SECONDS, principalFrom } from './credentials';
+import { LoginRateError } from './login-failures';
+import { requestClientKey } from '../../limits/client-key';
 import type { LoginClaims } from './login-token';
 import { MintRate } from './mint-rate';
 import { boundedBody } from '../http/bounded-body';
@@ -46,8 +48,9 @@ interface Minter {
 async function accountOf(ctx: GatewayContext, req: Request): Promise<Minter> {
   let principal;
   try {
-    principal = await principalFrom(req.headers.authorization, { auth: ctx.access.auth, tokens: ctx.apiTokens, logins: ctx.logins });
+    principal = await principalFrom(req.headers.authorization, { auth: ctx.access.auth, tokens: ctx.apiTokens, logins: ctx.logins, failures: ctx.loginFailures, client: () => requestClientKey(req) });
   } catch (error) {
+    if (error instanceof LoginRateError) throw new TokenRouteError(429, 'TOO_MANY_REQUESTS', error.message, undefined, error.retryAfterSeconds);
     if (error instanceof CredentialError) throw new TokenRouteError(401, 'UNAUTHORIZED', error.message);
     throw error;
   }

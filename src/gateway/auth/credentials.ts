@@ -4,6 +4,7 @@
 // sends it, or `Bearer hcr1.…`), which acts with every scope of the account. No header: anonymous.
 import { type ApiTokens, ApiTokenError, isApiToken, TOKEN_SCOPES, type TokenScope } from './api-tokens';
 import type { ResolvedAuth } from './auth-options';
+import type { ClientOf, LoginFailures } from './login-failures';
 import type { LoginLedger } from './login-ledger';
 import { type LoginClaims, verifyLoginToken } from './login-token';
 import { decodeBasic } from './token-service';
@@ -48,7 +49,12 @@ export class CredentialError extends Error {
 
 export const ANONYMOUS: Principal = { scopes: [], via: 'anonymous' };
 
-export async function principalFrom(authorization: string | undefined, deps: { auth: ResolvedAuth; tokens: ApiTokens; logins: LoginLedger }): Promise<Principal> {
+/**
+ * `failures` and `client` (the sender's key, limits/client-key.ts): login tokens with bad
+ * signatures are counted per client, and a client that sent too many is refused before its next
+ * is checked (login-failures.ts, a LoginRateError).
+ */
+export async function principalFrom(authorization: string | undefined, deps: { auth: ResolvedAuth; tokens: ApiTokens; logins: LoginLedger; failures?: LoginFailures; client?: ClientOf }): Promise<Principal> {
   const header = authorization?.trim();
   if (!header) return ANONYMOUS;
   let username: string | undefined;
@@ -72,8 +78,10 @@ export async function principalFrom(authorization: string | undefined, deps: { a
   if (secret.startsWith('hcr1.')) {
     let login;
     try {
-      login = await verifyLoginToken(secret, { domain: deps.auth.service, address: username || undefined, maxLifetimeSeconds: deps.auth.maxLoginLifetimeSeconds });
+      const options = { domain: deps.auth.service, address: username || undefined, maxLifetimeSeconds: deps.auth.maxLoginLifetimeSeconds };
+      login = deps.failures ? await deps.failures.verify(deps.client, secret, options) : await verifyLoginToken(secret, options);
     } catch (error) {
+      if (error instanceof CredentialError) throw error;
       throw new CredentialError((error as Error).message);
     }
     if (deps.logins.isRevoked(login.address, login.nonce)) throw new CredentialError('this login token was revoked: create a new one with `hcr login`');

@@ -17,6 +17,8 @@ import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { verifyAccessToken } from '../auth/access-token';
 import { type ApiTokens, isApiToken } from '../auth/api-tokens';
 import type { ResolvedAuth } from '../auth/auth-options';
+import type { LoginFailures } from '../auth/login-failures';
+import { DEFAULT_BAD_LOGINS_PER_CLIENT } from '../auth/login-failures';
 import { verifyLoginToken } from '../auth/login-token';
 import { decodeBasic } from '../auth/token-service';
 import { OciError } from '../errors/oci-error';
@@ -29,6 +31,8 @@ export interface GatewayLimits {
   readonly uploads?: UploadLimits;
   /** Manifest pushes per account (an anonymous push: per IP); each is a chain transaction the gateway's key pays for. */
   readonly pushes?: { readonly perAccount?: RateLimit };
+  /** Login tokens with bad signatures per client IP, wherever a login token is checked but /token (auth/login-failures.ts). */
+  readonly badLogins?: { readonly perIp?: RateLimit };
 }
 
 export const DEFAULT_GATEWAY_LIMITS = {
@@ -36,6 +40,7 @@ export const DEFAULT_GATEWAY_LIMITS = {
   uploads: DEFAULT_UPLOAD_LIMITS,
   // A multi-platform push is a handful of manifests; a loop of pushes would drain the gateway's fees.
   pushes: { perAccount: { perMinute: 120, burst: 60 } },
+  badLogins: { perIp: DEFAULT_BAD_LOGINS_PER_CLIENT },
 } as const satisfies GatewayLimits;
 
 const UPLOAD_METHODS = new Set(['POST', 'PATCH', 'PUT']);
@@ -65,7 +70,7 @@ function basicUsername(req: Request): string | undefined {
   }
 }
 
-export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLimits; uploads: UploadAdmission; apiTokens?: ApiTokens; metrics?: GatewayMetrics }): RequestHandler {
+export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLimits; uploads: UploadAdmission; apiTokens?: ApiTokens; metrics?: GatewayMetrics; loginFailures?: LoginFailures }): RequestHandler {
   const token = { ...DEFAULT_GATEWAY_LIMITS.token, ...options.limits?.token };
   const tokenPerIp = new RateLimiter(token.perIp);
   const tokenPerAccount = new RateLimiter(token.perAccount);
@@ -98,11 +103,13 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
       return undefined;
     }
   };
-  const loginAccountOf = async (req: Request): Promise<string | undefined> => {
+  const loginAccountOf = async (req: Request, ip: string): Promise<string | undefined> => {
     const credential = credentialOf(req);
     if (!credential?.secret.startsWith('hcr1.')) return undefined;
     try {
-      const login = await verifyLoginToken(credential.secret, { domain: options.auth.service, address: credential.username, maxLifetimeSeconds: options.auth.maxLoginLifetimeSeconds });
+      const verifyOptions = { domain: options.auth.service, address: credential.username, maxLifetimeSeconds: options.auth.maxLoginLifetimeSeconds };
+      // A client refused for its bad signatures counts by its address here; the door then answers its 429.
+      const login = options.loginFailures ? await options.loginFailures.verify(ip, credential.secret, verifyOptions) : await verifyLoginToken(credential.secret, verifyOptions);
       return login.address;
     } catch {
       return undefined;
@@ -162,7 +169,7 @@ export function limitRequests(options: { auth: ResolvedAuth; limits?: GatewayLim
       let closed = false;
       const onClose = () => (closed = true);
       res.once('close', onClose);
-      loginAccountOf(req).then((login) => {
+      loginAccountOf(req, ip).then((login) => {
         res.off('close', onClose);
         if (closed) return;
         admit(login);

@@ -6,9 +6,10 @@ import { requireRead } from '../../artifacts/access';
 import { artifactName, artifactVersion, pathComponent } from '../../artifacts/coordinates';
 import { askMoves, mainFile, readExactVersion, sendVersionFile } from '../../artifacts/read-version';
 import type { GatewayContext } from '../../context';
+import { requestClientKey } from '../../../limits/client-key';
 
 export async function getFirmware(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  await requireRead(ctx, req.headers.authorization);
+  await requireRead(ctx, req.headers.authorization, () => requestClientKey(req));
   const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
   const version = artifactVersion(pathComponent(params.version, 'version'), false);
   const moves = askMoves(ctx, name, version);

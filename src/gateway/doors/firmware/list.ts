@@ -16,6 +16,7 @@ import { INDEX_PAGE, listingPage } from '../listing-page';
 import { linkNextPage } from '../next-page';
 import { firmwarePaths } from './paths';
 import { shownName } from './shown-name';
+import { requestClientKey } from '../../../limits/client-key';
 
 /**
  * The most versions a listing without `?limit=` holds. The original listed its whole table; here
@@ -47,7 +48,7 @@ export function firmwareRecord(version: VersionView, defaultSpace: string | unde
 }
 
 export async function getFirmwareList(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
-  await requireRead(ctx, req.headers.authorization);
+  await requireRead(ctx, req.headers.authorization, () => requestClientKey(req));
   const catalog = ctx.artifacts.requireCatalog();
   const rawName = strings(req.query.name)[0];
   const version = strings(req.query.version)[0];

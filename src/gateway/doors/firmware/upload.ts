@@ -16,6 +16,7 @@ import { declaredDigest } from '../declared-digest';
 import { fileBeforeMetadata } from '../metadata-first';
 import { multipartParts } from '../multipart';
 import { shownName } from './shown-name';
+import { requestClientKey } from '../../../limits/client-key';
 
 interface FirmwareMetadata {
   readonly sent: string;
@@ -39,7 +40,7 @@ function readMetadata(ctx: GatewayContext, text: string): FirmwareMetadata {
 }
 
 export async function postFirmware(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
-  const account = await requirePublish(ctx, req.headers.authorization);
+  const account = await requirePublish(ctx, req.headers.authorization, () => requestClientKey(req));
   let metadata: FirmwareMetadata | undefined;
   let reservation: Reservation | undefined;
   let received: ReceivedFile | undefined;

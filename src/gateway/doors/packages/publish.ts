@@ -17,6 +17,7 @@ import { declaredDigest } from '../declared-digest';
 import { fileBeforeMetadata } from '../metadata-first';
 import { multipartParts } from '../multipart';
 import { packagePaths } from './paths';
+import { requestClientKey } from '../../../limits/client-key';
 
 const FILE_PARTS = new Set(['tarball', 'package', 'file']);
 /** Files one version may have: the tarball first, then any others (signatures, checksums, docs). */
@@ -54,7 +55,7 @@ function readMetadata(ctx: GatewayContext, text: string): PackageMetadata {
 }
 
 export async function postPublish(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
-  const account = await requirePublish(ctx, req.headers.authorization);
+  const account = await requirePublish(ctx, req.headers.authorization, () => requestClientKey(req));
   let metadata: PackageMetadata | undefined;
   let reservation: Reservation | undefined;
   const received: { file: ReceivedFile; filename?: string; mimeType?: string }[] = [];

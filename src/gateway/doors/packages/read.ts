@@ -17,6 +17,7 @@ import { labelFilters } from '../label-filters';
 import { admitListing } from '../listing-bound';
 import { listingPage, single } from '../listing-page';
 import { packageView, summaryView, versionView } from './views';
+import { requestClientKey } from '../../../limits/client-key';
 
 function pageOf(req: Request, defaultLimit: number): { limit: number; offset: number } {
   const { limit, offset } = listingPage(req);
@@ -34,7 +35,7 @@ export function kindsOf(req: Request): string[] | undefined {
 }
 
 export async function getPackage(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  await requireRead(ctx, req.headers.authorization);
+  await requireRead(ctx, req.headers.authorization, () => requestClientKey(req));
   const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
   const catalog = ctx.artifacts.requireCatalog();
   const [artifact] = await catalog.artifacts({ space: name.repo, name: name.image, versionLimit: 1000, limit: 1 });
@@ -44,7 +45,7 @@ export async function getPackage(ctx: GatewayContext, req: Request, res: Respons
 }
 
 export async function getPackages(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
-  await requireRead(ctx, req.headers.authorization);
+  await requireRead(ctx, req.headers.authorization, () => requestClientKey(req));
   const { limit, offset } = pageOf(req, 100);
   const space = single(req.query.space);
   const labels = labelFilters(req.query.label);
@@ -81,7 +82,7 @@ async function resolveRange(ctx: GatewayContext, name: RepositoryName, range: st
 }
 
 export async function getResolve(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  await requireRead(ctx, req.headers.authorization);
+  await requireRead(ctx, req.headers.authorization, () => requestClientKey(req));
   const name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
   const range = single(req.query.range) ?? '*';
   boundRange(range, 'range');
@@ -104,7 +105,7 @@ export async function getDownload(ctx: GatewayContext, req: Request, res: Respon
   let name: RepositoryName;
   let version: string;
   try {
-    await requireRead(ctx, req.headers.authorization);
+    await requireRead(ctx, req.headers.authorization, () => requestClientKey(req));
     name = artifactName(pathComponent(params.name, 'name'), ctx.artifacts.defaultSpace);
     if (range !== undefined) {
       const resolved = await resolveRange(ctx, name, range);

@@ -14,12 +14,13 @@ import { ANNOTATIONS, keywordsOf } from '../../artifacts/kinds';
 import type { GatewayContext } from '../../context';
 import { kindsOf } from './read';
 import { summaryView } from './views';
+import { requestClientKey } from '../../../limits/client-key';
 
 /** Artifacts read per half of one search (by name, by keyword). */
 export const SEARCHED = 1000;
 
 export async function getSearch(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
-  await requireRead(ctx, req.headers.authorization);
+  await requireRead(ctx, req.headers.authorization, () => requestClientKey(req));
   const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase() : '';
   if (q === '' || q.length > 100) throw new ArtifactError('INVALID_METADATA', 'q is missing or longer than 100 characters: search with /api/search?q=sensor', { field: 'q' });
   const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 200);

@@ -18,9 +18,9 @@ import { downloadName, mainFile, moveNotice, readExactVersion } from '../../arti
 import type { GatewayContext } from '../../context';
 import type { RepositoryName } from '../../oci/reference';
 import { shownName } from '../firmware/shown-name';
-import { openPluginSource } from './plugin-source';
+import { openPluginSource, type PluginSource } from './plugin-source';
 import { grpcError } from './status';
-import { admittedAccount, authorizationOf } from './upload-admission';
+import { admittedAccount, authorizationOf, callerKey } from './upload-admission';
 
 interface PluginMessage {
   name: string;
@@ -40,6 +40,17 @@ export interface PluginRegistryOptions {
  * writing to `../../.bashrc` would write outside its plugin directory.
  */
 const pluginPath = (title: string | null | undefined) => downloadName(title ?? '') ?? '';
+
+/**
+ * Closes a plugin source that receiveFile gave up on, possibly before reading a byte (no upload
+ * session could be made). Left open, an IPFS read keeps its connection and a file its descriptor,
+ * and nothing listens on the stream any more: when that read later fails (the IPFS node goes
+ * away, the read's timeout passes), its 'error' event is uncaught and takes the gateway down.
+ * Closed without an error, it emits none.
+ */
+function letGo(source: PluginSource | undefined): void {
+  source?.stream.destroy();
+}
 
 function unary<Req, Res>(ctx: GatewayContext, work: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
@@ -83,20 +94,21 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
   return {
     RegisterPlugin: unary(ctx, async (call: ServerUnaryCall<{ name: string; version: string; plugin: string }, { message: string; cid: string }>) => {
       const admitted = admittedAccount(call.metadata);
-      const account = admitted.found ? admitted.account : await requirePublish(ctx, authorizationOf(call.metadata));
+      const account = admitted.found ? admitted.account : await requirePublish(ctx, authorizationOf(call.metadata), () => callerKey(ctx, call));
       const name = artifactName(call.request.name, ctx.artifacts.defaultSpace);
       const version = artifactVersion(call.request.version, false);
       const reservation = await reserveVersion(ctx, name, version, account);
       let received;
-      let title: string | undefined;
+      let source: PluginSource | undefined;
       try {
-        const source = await openPluginSource(ctx, call.request.plugin, options.pluginDir);
-        title = source.title;
+        source = await openPluginSource(ctx, call.request.plugin, options.pluginDir);
         received = await receiveFile(ctx, name.full, source.stream, { what: 'the plugin', maxBytes: ctx.artifacts.maxFileBytes });
       } catch (error) {
         reservation.release();
+        letGo(source);
         throw error;
       }
+      const { title } = source;
       const published = await publishArtifact(ctx, reservation, {
         artifactType: ARTIFACT_KINDS.plugin,
         files: [{ title: title ?? name.image.split('/').pop()!, mediaType: 'application/octet-stream', file: received }],
@@ -106,7 +118,7 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
     }),
 
     DiscoverPlugins: unary(ctx, async (call: ServerUnaryCall<{ name?: string; cid?: string }, { plugins: PluginMessage[] }>) => {
-      await requireRead(ctx, authorizationOf(call.metadata));
+      await requireRead(ctx, authorizationOf(call.metadata), () => callerKey(ctx, call));
       const catalog = ctx.artifacts.requireCatalog();
       const nameFilter = call.request.name || undefined;
       const cidFilter = call.request.cid?.trim().replace(/^\/ipfs\//, '') || undefined;
@@ -125,7 +137,7 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
     }),
 
     GetPlugin: unary(ctx, async (call: ServerUnaryCall<{ name: string; version: string }, { plugin: PluginMessage }>) => {
-      await requireRead(ctx, authorizationOf(call.metadata));
+      await requireRead(ctx, authorizationOf(call.metadata), () => callerKey(ctx, call));
       const name = artifactName(call.request.name, ctx.artifacts.defaultSpace);
       const version = artifactVersion(call.request.version, false);
       const exact = await readExactVersion(ctx, name, version);

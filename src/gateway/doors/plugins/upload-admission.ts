@@ -40,8 +40,15 @@ export function refusalStatus(refusal: Pick<UploadRefusal, 'message' | 'retryAft
  * proxy the client it names in x-forwarded-for, keyed as on HTTP (an IPv6 client by its /64).
  */
 export function clientIp(ctx: GatewayContext, call: ServerInterceptingCallInterface, metadata: Metadata): string {
-  const peer = call.getConnectionInfo().remoteAddress;
-  if (!peer) return clientKey(grpcPeerAddress(call.getPeer()));
+  return clientKeyOf(ctx, call.getConnectionInfo().remoteAddress ?? grpcPeerAddress(call.getPeer()), metadata);
+}
+
+/** The same key for a call as its handler sees it (which has the peer's `ipv4:address:port` only). */
+export function callerKey(ctx: GatewayContext, call: { getPeer(): string; readonly metadata: Metadata }): string {
+  return clientKeyOf(ctx, grpcPeerAddress(call.getPeer()), call.metadata);
+}
+
+function clientKeyOf(ctx: GatewayContext, peer: string, metadata: Metadata): string {
   const forwarded = metadata.get('x-forwarded-for').map((value) => (typeof value === 'string' ? value : value.toString('utf8')));
   return clientKey(ctx.clientAddress(peer, forwarded.length > 0 ? forwarded.join(',') : undefined));
 }
@@ -82,8 +89,10 @@ export function admitPluginUploads(ctx: GatewayContext, memory?: PluginMessageMe
             const ip = clientIp(ctx, call, metadata);
             const byIp = ctx.uploadAdmission.checkIp(ip);
             if (byIp) return intercepted.sendStatus(refusalStatus(byIp));
-            requirePublish(ctx, authorizationOf(metadata)).then(
+            requirePublish(ctx, authorizationOf(metadata), ip).then(
               (account) => {
+                // A call that ended while its token was checked takes no slot: nothing would give it back.
+                if (ended) return;
                 const admission = ctx.uploadAdmission.admit(ip, account);
                 if (!admission.admitted) return intercepted.sendStatus(refusalStatus(admission));
                 release = admission.release;
