@@ -49,6 +49,23 @@ test('a mortal era born before the last BlockHashCount blocks is an ancient birt
   assert.match((await t.api.rpc.author.submitExtrinsic(ok.toHex())).toHex(), /^0x[0-9a-f]{64}$/);
 });
 
+test('the oldest birth block a node remembers is BlockHashCount + 1 blocks before the block being built', async () => {
+  // A node checks a transaction for the next block: initializing it adds the best block's hash to
+  // System.BlockHash, which still holds the BlockHashCount before it (each block's finalization
+  // drops the one BlockHashCount + 1 back). So the next block n takes a birth at n - count - 1.
+  const charlie = keyring.addFromUri('//Charlie');
+  const count = t.api.consts.system.blockHashCount.toNumber();
+  await http('dev_newBlock', [{ count: count + 5 }]);
+  const next = t.devnet.chain.tree.best.number + 1;
+  const signedAt = async (birth: number, remark: string) => {
+    const tx = t.api.tx.system.remark(remark);
+    await tx.signAsync(charlie, { era: t.api.createType('ExtrinsicEra', { current: birth, period: 4 * count }), blockHash: (await t.api.rpc.chain.getBlockHash(birth)).toHex(), nonce: (await t.api.rpc.system.accountNextIndex(charlie.address)).toNumber() });
+    return tx.toHex();
+  };
+  await assert.rejects(t.api.rpc.author.submitExtrinsic(await signedAt(next - count - 2, 'one block too old')), /ancient birth block/);
+  assert.match((await t.api.rpc.author.submitExtrinsic(await signedAt(next - count - 1, 'the oldest remembered'))).toHex(), /^0x[0-9a-f]{64}$/);
+});
+
 test('an account id that is not 32 bytes is invalid params, not an internal error', async () => {
   for (const account of ['0x00', `0x${'ff'.repeat(16)}`, `0x${'ab'.repeat(33)}`]) {
     const reply = await http('system_accountNextIndex', [account]);

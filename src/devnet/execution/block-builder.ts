@@ -131,6 +131,10 @@ export function buildBlock(runtime: Runtime, parent: BlockRecord, candidates: Ch
   // What the block consumed stays readable until the next block starts, as on a node.
   store.item('System', 'BlockWeight').set({ normal: usage.weight.Normal, operational: usage.weight.Operational, mandatory: usage.weight.Mandatory });
 
+  // frame_system's finalization moves the window of remembered hashes on (the genesis stays): the
+  // block's own transactions could still name the one BlockHashCount + 1 back as their era's birth.
+  const expired = BigInt(number) - BLOCK_HASH_COUNT - 1n;
+  if (expired > 0n) store.item('System', 'BlockHash').remove(expired);
   const block = seal(parent, number, extrinsics, digestLogs, store, options.timestamp);
   return { block, included, invalid, postponed, full };
 }
@@ -139,8 +143,6 @@ function initialize(store: StateStore, number: number, parentHash: string, diges
   store.item('System', 'Number').set(number);
   store.item('System', 'ParentHash').set(parentHash);
   store.item('System', 'BlockHash').set(parentHash, number - 1);
-  const expired = BigInt(number - 1) - BLOCK_HASH_COUNT;
-  if (expired > 0n) store.item('System', 'BlockHash').remove(expired);
   store.setRaw(store.item('System', 'Digest').key(), u8aConcat(compactToU8a(digestLogs.length), ...digestLogs));
 }
 

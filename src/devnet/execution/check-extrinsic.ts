@@ -169,9 +169,10 @@ function eraBirthHash(extrinsic: Extrinsic, ctx: ValidityContext): string {
   if (!era.isMortalEra) return ctx.genesisHash;
   const birth = era.asMortalEra.birth(ctx.blockNumber);
   // The birth block must be an ancestor: not the block being built, not beyond it, and one whose
-  // hash System.BlockHash still holds (the last BlockHashCount blocks, and the genesis): a node
-  // looks it up there, so a long era born earlier is as ancient as one born before genesis.
-  const remembered = birth === 0 || BigInt(ctx.blockNumber - birth) <= BLOCK_HASH_COUNT;
+  // hash System.BlockHash still holds while that block is built (the BlockHashCount + 1 before
+  // it: the parent's added as it starts, the oldest dropped only as it ends; and the genesis): a
+  // node looks it up there, so a long era born earlier is as ancient as one born before genesis.
+  const remembered = birth === 0 || BigInt(ctx.blockNumber - birth) <= BLOCK_HASH_COUNT + 1n;
   const hash = birth < ctx.blockNumber && remembered ? ctx.blockHashAt(birth) : undefined;
   if (!hash) throw new InvalidTransaction('AncientBirthBlock');
   return hash;
