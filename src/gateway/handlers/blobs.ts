@@ -93,34 +93,40 @@ export function parseRange(header: string | undefined, size: number): { offset: 
 }
 
 export async function getBlob(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
-  const { name, blob } = await locateBlob(ctx, req, params, 'while-streaming');
-  const range = parseRange(rangeHeader(req, blob.digest), blob.size);
-  setBlobHeaders(res, blob.digest);
-  if (range) {
-    res.status(206).setHeader('Content-Range', `bytes ${range.offset}-${range.offset + range.length - 1}/${blob.size}`);
-    res.setHeader('Content-Length', range.length);
-  } else {
-    res.status(200).setHeader('Content-Length', blob.size);
-  }
-  if (blob.size === 0) {
-    res.end();
-    return;
-  }
-  const file = await ctx.content.cachedFile(blob);
-  if (file) {
-    try {
-      await sendFileRange(res, file, range?.offset ?? 0, range?.length ?? blob.size);
-    } catch (error) {
-      // The status line is out: all that is left is to cut the connection.
-      if (!(error instanceof ClientGoneError)) res.destroy(error as Error);
-    } finally {
-      await file.close();
+  const { name, blob: located } = await locateBlob(ctx, req, params, 'while-streaming');
+  // The cache holds verified bytes only, and may have gained them since the lookup, which then
+  // passed on a CID not verified yet with its size (anyone may record one for the digest): a file
+  // found there is served at its own length, never at that size.
+  const file = await ctx.content.cachedFile(located);
+  try {
+    const blob = file ? { ...located, size: (await file.stat()).size } : located;
+    const range = parseRange(rangeHeader(req, blob.digest), blob.size);
+    setBlobHeaders(res, blob.digest);
+    if (range) {
+      res.status(206).setHeader('Content-Range', `bytes ${range.offset}-${range.offset + range.length - 1}/${blob.size}`);
+      res.setHeader('Content-Length', range.length);
+    } else {
+      res.status(200).setHeader('Content-Length', blob.size);
     }
-    return;
+    if (blob.size === 0) {
+      res.end();
+      return;
+    }
+    if (file) {
+      try {
+        await sendFileRange(res, file, range?.offset ?? 0, range?.length ?? blob.size);
+      } catch (error) {
+        // The status line is out: all that is left is to cut the connection.
+        if (!(error instanceof ClientGoneError)) res.destroy(error as Error);
+      }
+      return;
+    }
+    // The store finds the content before the headers go out, so an IPFS outage is still a 503.
+    const bytes = await ctx.content.stream(name, blob, range);
+    await pipeline(bytes, res);
+  } finally {
+    await file?.close();
   }
-  // The store finds the content before the headers go out, so an IPFS outage is still a 503.
-  const bytes = await ctx.content.stream(name, blob, range);
-  await pipeline(bytes, res);
 }
 
 export async function headBlob(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {

@@ -21,6 +21,9 @@ import type { VerifiedPairs } from '../storage/verified-pairs';
 import { type FactsCache, factsCache } from './facts-cache';
 import type { Candidate, Resolver } from './resolver';
 
+/** The digest of no bytes. */
+const EMPTY_DIGEST = `sha256:${createHash('sha256').digest('hex')}`;
+
 export interface VerifiedManifest {
   readonly digest: string;
   readonly cid: string;
@@ -145,6 +148,13 @@ export class VerifiedContent {
       const wholeReadFollows = (options.thenReads ?? 'whole') === 'whole' || (options.verify !== 'while-streaming' && !this.#verified.isVerified(digest, candidate.cid));
       const size = await this.#size(candidate.cid, wholeReadFollows);
       if (size === undefined) continue;
+      // No bytes have one digest only: a CID of none is surely not another digest's content (and,
+      // passed on unverified, would be answered as a complete, empty blob).
+      if (size === 0 && digest !== EMPTY_DIGEST) {
+        this.#verified.markMismatch(digest, candidate.cid);
+        mismatches.push(candidate);
+        continue;
+      }
       if (options.expectedSize !== undefined && size !== options.expectedSize) {
         mismatches.push(this.sizeMismatch(candidate, size, options.expectedSize));
         continue;
