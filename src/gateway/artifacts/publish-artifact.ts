@@ -4,6 +4,7 @@
 // committed as blobs of the repository, then one OCI artifact manifest recorded by
 // publishManifest in one proxied extrinsic. Nothing is recorded until every check passed, and
 // files committed for a publish that fails are released.
+import semver from 'semver';
 import type { GatewayContext } from '../context';
 import { OciError } from '../errors/oci-error';
 import { parseManifest, parseManifestJson } from '../oci/manifest';
@@ -66,7 +67,8 @@ export async function reserveVersion(ctx: GatewayContext, name: RepositoryName, 
   } catch (error) {
     throw toArtifactError(error);
   }
-  const release = ctx.artifacts.claim(name.full, version);
+  // Claimed by the version, not its spelling: `1.0.0` and `v1.0.0` are one version (spellingsOf).
+  const release = ctx.artifacts.claim(name.full, semver.valid(version) ?? version);
   try {
     await refuseExistingVersion(ctx, name, version);
   } catch (error) {
@@ -76,11 +78,26 @@ export async function reserveVersion(ctx: GatewayContext, name: RepositoryName, 
   return { name, version, permit, release };
 }
 
-/** VERSION_EXISTS when chain records already give `name` the tag `version`. */
+/**
+ * The tags that are the same version as `version`: node-semver, by which the index and the doors
+ * sort and resolve versions, reads `v1.0.0` as 1.0.0. Publishing `v1.0.0` next to a published
+ * `1.0.0` (or the reverse) would be that version published again with other bytes, never flagged
+ * as moved, and a range would resolve to whichever spelling sorts first. A tag that is no
+ * semantic version is only itself.
+ */
+function spellingsOf(version: string): string[] {
+  const canonical = semver.valid(version);
+  return canonical === null ? [version] : [version, ...[canonical, `v${canonical}`].filter((tag) => tag !== version)];
+}
+
+/** VERSION_EXISTS when chain records already give `name` the tag `version`, or another spelling of it. */
 async function refuseExistingVersion(ctx: GatewayContext, name: RepositoryName, version: string): Promise<void> {
-  const existing = await ctx.resolver.tagDigest(name, version);
-  if (existing) {
-    throw new ArtifactError('VERSION_EXISTS', `${name.full} ${version} is already published (${existing}): versions are immutable, publish it as a new version`, { field: 'version' });
+  const spellings = spellingsOf(version);
+  const existing = await Promise.all(spellings.map((tag) => ctx.resolver.tagDigest(name, tag)));
+  const found = existing.findIndex((digest) => digest);
+  if (found >= 0) {
+    const as = spellings[found] === version ? '' : `as ${spellings[found]}, `;
+    throw new ArtifactError('VERSION_EXISTS', `${name.full} ${version} is already published (${as}${existing[found]}): versions are immutable, publish it as a new version`, { field: 'version' });
   }
 }
 
