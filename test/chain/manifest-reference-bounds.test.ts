@@ -15,6 +15,7 @@ import { MEDIA_TYPES } from '../../src/gateway/oci/media-types';
 import { parseName } from '../../src/gateway/oci/reference';
 import { OciError } from '../../src/gateway/errors/oci-error';
 import type { GatewayContext } from '../../src/gateway/context';
+import { DigestHolds } from '../../src/gateway/storage/digest-holds';
 
 let t: TestChain;
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
@@ -45,6 +46,7 @@ function countingContext(held: (digest: string) => boolean) {
       },
     },
     chain: { digestInfo: async () => (counts.chainReads++, undefined) },
+    local: { holds: new DigestHolds() },
     // Reached only once every check passed.
     store: {
       put: async () => {
