@@ -1,6 +1,7 @@
 // The artifact front doors under attack: what a stranger can write on chain (any space owner can
 // repoint any digest to other bytes, and a space may be named anything, "acme/tools" included),
-// a tag set over the OCI API while a door publish is under way, what a publisher can send (paths
+// a tag set over the OCI API while a door publish is under way, a version published again under
+// another spelling (`v1.0.0` beside `1.0.0`), what a publisher can send (paths
 // in file titles and plugin paths, broken escapes), and what a token can do past its own reach.
 // Each test is one hole, closed: the real dev chain, embedded Postgres with the index, the
 // gateway and the gRPC plugin registry over real sockets.
@@ -71,6 +72,13 @@ function publishPackage(url: string, token: string, metadata: object, tarball: B
   form.append('metadata', JSON.stringify(metadata));
   form.append('tarball', new Blob([tarball]), 'package.tgz');
   return fetch(`${url}/api/packages/publish`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
+}
+
+function uploadFirmware(url: string, token: string, metadata: object, binary: Buffer) {
+  const form = new FormData();
+  form.append('metadata', JSON.stringify(metadata));
+  form.append('firmware', new Blob([binary]), 'firmware.bin');
+  return fetch(`${url}/firmware`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
 }
 
 describe('the artifact front doors under attack', () => {
@@ -257,5 +265,76 @@ describe('the artifact front doors under attack', () => {
     // A login signed for the request (as `hcr token create` signs one, used once) is not bound so.
     const fresh = await loginHeader(doors.t.keys.alice, doors.t.gateway.service);
     assert.equal((await mint(fresh, { name: 'no-expiry', scopes: ['read'] })).body.expiresAt, null);
+  });
+
+  // A version is published once, however it is spelled: node-semver (the index's rule, and the
+  // doors') reads a `v1.0.0` tag as the version 1.0.0, so publishing `v1.0.0` next to `1.0.0` is the
+  // same version published twice, with other bytes, and without the `moved` flag a repointed tag
+  // would carry; a range then resolves to whichever spelling sorts first.
+  test('a package published as v1.0.0 cannot be published again as 1.0.0, and ranges keep resolving to the first', async () => {
+    const first = randomBytes(2000);
+    const published = await publishPackage(doors.url, token, { name: 'acme/spelled', version: 'v1.0.0' }, first);
+    assert.equal(published.status, 201, await published.clone().text());
+    const again = await publishPackage(doors.url, token, { name: 'acme/spelled', version: '1.0.0' }, randomBytes(2000));
+    const body = (await again.json()) as any;
+    assert.equal(again.status, 409, JSON.stringify(body));
+    assert.equal(body.error.code, 'VERSION_EXISTS');
+    assert.match(body.error.message, /acme\/spelled .*already published/);
+    // And the other way round: 1.0.0 first, then v1.0.0.
+    assert.equal((await publishPackage(doors.url, token, { name: 'acme/spelled-too', version: '1.0.0' }, randomBytes(1000))).status, 201);
+    const moved = await publishPackage(doors.url, token, { name: 'acme/spelled-too', version: 'v1.0.0' }, randomBytes(1000));
+    assert.equal(moved.status, 409, await moved.text());
+
+    const resolved = await fetch(`${doors.url}/api/packages/acme/spelled/resolve?range=${encodeURIComponent('^1')}`);
+    const version = (await resolved.json()) as any;
+    assert.equal(resolved.status, 200, JSON.stringify(version));
+    assert.deepEqual([version.version, version.sha256, version.moved], ['v1.0.0', sha256(first), false], 'the range resolves to the bytes published first');
+  });
+
+  test('firmware published as 1.0.0 cannot be uploaded again as v1.0.0', async () => {
+    assert.equal((await uploadFirmware(doors.url, token, { name: 'acme/spelled-fw', version: '1.0.0' }, randomBytes(1500))).status, 201);
+    const again = await uploadFirmware(doors.url, token, { name: 'acme/spelled-fw', version: 'v1.0.0' }, randomBytes(1500));
+    const text = await again.text();
+    assert.equal(again.status, 409, text);
+    assert.match(text, /acme\/spelled-fw .*already published/);
+  });
+
+  test('a plugin registered as 1.0.0 cannot be registered again as v1.0.0', async () => {
+    let registry: RunningPluginRegistry | undefined;
+    let client: Client | undefined;
+    try {
+      registry = await startPluginRegistry({ context: doors.t.gateway.gateway.context, port: 0 });
+      client = pluginClient(registry.address);
+      const register = (version: string) => {
+        const metadata = new grpc.Metadata();
+        metadata.set('authorization', `Bearer ${token}`);
+        const plugin = `data:application/octet-stream;base64,${randomBytes(500).toString('base64')}`;
+        return new Promise<any>((resolve, reject) => client!.RegisterPlugin({ name: 'acme/spelled-plugin', version, plugin }, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+      };
+      await register('1.0.0');
+      await assert.rejects(register('v1.0.0'), (error: grpc.ServiceError) => error.code === grpc.status.ALREADY_EXISTS && /already published/.test(error.details));
+    } finally {
+      client?.close();
+      await registry?.close();
+    }
+  });
+
+  test('while 2.0.0 is being published, v2.0.0 is refused', async () => {
+    const held = heldPublish(doors.url, token, { name: 'acme/spelled-race', version: '2.0.0' }, randomBytes(3000));
+    const reserved = () => {
+      try {
+        doors.t.gateway.gateway.context.artifacts.claim('acme/spelled-race', '2.0.0')();
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await waitFor(async () => reserved(), 'the held publish to reserve acme/spelled-race 2.0.0', 60_000);
+    const other = await publishPackage(doors.url, token, { name: 'acme/spelled-race', version: 'v2.0.0' }, randomBytes(3000));
+    const body = (await other.json()) as any;
+    const first = await held.finish();
+    assert.equal(first.status, 201, await first.text());
+    assert.equal(other.status, 409, JSON.stringify(body));
+    assert.equal(body.error.code, 'VERSION_EXISTS');
   });
 });
