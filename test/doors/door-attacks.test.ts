@@ -180,6 +180,17 @@ describe('the artifact front doors under attack', () => {
       assert.notEqual(entry.owner, doors.t.keys.charlie.address, `listed as ${entry.name}: ${JSON.stringify(entry)}`);
     }
     assert.ok(listed.packages.some((p: any) => p.name === 'acme/tools/cli' && p.owner === doors.t.keys.alice.address), 'Alice\'s package is listed');
+    // Nor does the OCI catalog list a name of his as one of acme's: his "lint" would read as acme's tools/lint.
+    await submitTx(api, api.tx.containerRegistry.addManifestHeadDigestAndManifestJsonCid('acme/tools', 'lint', '1.0.0', manifest.digest, cid) as never, doors.t.keys.charlie);
+    await waitFor(async () => (await doors.query('{ artifactVersions(space: "acme/tools") { version } }')).artifactVersions.length > 1, 'the index to list Charlie\'s second version', 60_000);
+    const service = doors.t.gateway.service;
+    const issued = await fetch(`${doors.url}/token?service=${encodeURIComponent(service)}&scope=registry:catalog:*`, { headers: { authorization: await loginHeader(doors.t.keys.alice, service) } });
+    const { token: bearer } = (await issued.json()) as { token: string };
+    const catalog = await fetch(`${doors.url}/v2/_catalog`, { headers: { authorization: `Bearer ${bearer}` } });
+    const repositories = ((await catalog.json()) as { repositories: string[] }).repositories;
+    assert.equal(catalog.status, 200);
+    assert.ok(repositories.includes('acme/tools/cli'), `Alice's repository is in the catalog: ${repositories}`);
+    assert.ok(!repositories.includes('acme/tools/lint'), `a stranger's image is in the catalog as one of acme's: ${repositories}`);
   });
 
   test('a plugin path outside --plugin-dir is refused without telling where the directory is', async () => {

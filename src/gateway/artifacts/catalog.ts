@@ -6,7 +6,7 @@
 // can ask for listings, so they ask as listings and leave the places kept for pulls alone.
 import semver from 'semver';
 import { OciError } from '../errors/oci-error';
-import { parseName } from '../oci/reference';
+import { addressable } from '../oci/reference';
 import { ArtifactError } from './errors';
 import { IndexHttp, IndexUnavailableError, unansweredText } from '../resolve/index-http';
 
@@ -81,23 +81,6 @@ interface VersionRow {
   labels: { key: string; value: string }[];
   description: string | null;
   files: { title: string | null; mediaType: string; digest: string; size: string }[];
-}
-
-/**
- * Whether `<space>/<name>` is a name the doors can address, and one that addresses this very space.
- * The chain takes any bytes as a space name: a stranger's space named `acme/tools` would list its
- * `cli` as `acme/tools/cli`, which is acme's `tools/cli` (its versions, owner and CIDs shown under
- * acme's name, while a download by that name reaches acme's records). Such rows are left out.
- */
-function addressable(space: string | null, name: string | null): boolean {
-  if (space === null || name === null) return false;
-  try {
-    const parsed = parseName(`${space}/${name}`);
-    return parsed.repo === space && parsed.image === name;
-  } catch (error) {
-    if (error instanceof OciError) return false;
-    throw error;
-  }
 }
 
 const toVersion = (row: VersionRow): VersionView | undefined =>

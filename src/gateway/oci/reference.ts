@@ -62,3 +62,20 @@ export function parseReference(raw: string): ManifestReference {
 export function sha256Digest(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
+
+/**
+ * Whether `<space>/<name>` is a name a client can address, and one that addresses this very space.
+ * The chain takes any bytes as a space name: a stranger's space named `acme/tools` would list its
+ * `cli` as `acme/tools/cli`, which is acme's `tools/cli` (its versions, owner and CIDs shown under
+ * acme's name, while a download by that name reaches acme's records). Such rows are left out.
+ */
+export function addressable(space: string | null, name: string | null): boolean {
+  if (space === null || name === null) return false;
+  try {
+    const parsed = parseName(`${space}/${name}`);
+    return parsed.repo === space && parsed.image === name;
+  } catch (error) {
+    if (error instanceof OciError) return false;
+    throw error;
+  }
+}

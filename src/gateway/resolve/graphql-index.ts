@@ -4,7 +4,7 @@
 // whole within the index's bound per client and follows its Retry-After. A pull's lookups ask as
 // pulls, which have places kept for them; the listings here (the catalog, an image's tags) are
 // asked for by anyone and a mirror's scans, so they ask as listings and leave those places alone.
-import type { RepositoryName } from '../oci/reference';
+import { addressable, type RepositoryName } from '../oci/reference';
 import type { IndexedRecord, IndexedSpace, IndexedTags, OwnerManifests, OwnerSpace, RegistryIndex } from './registry-index';
 import { IndexHttp, type IndexHttpOptions, IndexUnavailableError, type QueryKind, unansweredText } from './index-http';
 
@@ -143,7 +143,9 @@ export class GraphqlIndex implements RegistryIndex {
 
   async repositories(): Promise<string[]> {
     const data = await this.#query<{ images: { name: string | null; space: { name: string | null } }[] }>('{ images(where: { space: { isNameOwner_eq: true } }) { name space { name } } }', {}, 'listing');
-    return data.images.flatMap((i) => (i.name && i.space.name ? [`${i.space.name}/${i.name}`] : []));
+    // A stranger's space named `acme/lib` owns that name, and its `web` would be listed as
+    // `acme/lib/web`: acme's `lib/web`, not its own. Such rows are left out.
+    return data.images.flatMap((i) => (i.name && i.space.name && addressable(i.space.name, i.name) ? [`${i.space.name}/${i.name}`] : []));
   }
 
   async isRecordedCid(spellings: string[]): Promise<boolean> {
