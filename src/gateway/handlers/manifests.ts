@@ -41,9 +41,11 @@ async function resolveManifest(ctx: GatewayContext, req: Request, res: Response,
     digest = reference.digest;
   }
   const manifest = await ctx.content.manifest(name, digest);
-  ctx.contents.vouchManifest(name, digest, manifest.parsed);
-  // Answered from an imported bundle's record while the chain cannot be reached: say as of when.
+  // Answered from an imported bundle's record while the chain cannot be reached: say as of when,
+  // and do not remember it as the repository's, which would outlast the chain's return (what it
+  // references is the repository's for now through the imported records: RepositoryContents).
   if (asOf) res.setHeader('X-HCR-As-Of-Block', `${asOf.number} ${asOf.hash}`);
+  else ctx.contents.vouchManifest(name, digest, manifest.parsed);
   return manifest;
 }
 

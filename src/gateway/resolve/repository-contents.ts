@@ -37,6 +37,12 @@ interface Member {
 
 interface Known {
   readonly digests: Map<string, Member>;
+  /**
+   * What only imported bundles' records put in the repository, as of the last walk: it counts
+   * while the chain and the index cannot be asked, and is never remembered as the repository's
+   * (the next walk, once the chain answers again, leaves it empty: the chain decides).
+   */
+  imported?: Map<string, Member>;
   lastWalk?: { at: number; done: Promise<void> };
 }
 
@@ -71,13 +77,15 @@ export class RepositoryContents {
       return true;
     }
     await this.#walk(name);
-    return this.#knows(name, digest, kind);
+    return this.#knows(name, digest, kind) || isMember(this.#repositories.get(name.full)?.imported?.get(digest), kind);
   }
 
   /** The manifests of the repository (walked again when the last walk is more than a moment old). */
   async manifests(name: RepositoryName): Promise<string[]> {
     await this.#walk(name);
-    return [...(this.#repositories.get(name.full)?.digests ?? [])].flatMap(([digest, member]) => (member.kind === 'manifest' ? [digest] : []));
+    const known = this.#repositories.get(name.full);
+    const digests = new Map([...(known?.imported ?? []), ...(known?.digests ?? [])]);
+    return [...digests].flatMap(([digest, member]) => (member.kind === 'manifest' ? [digest] : []));
   }
 
   /** The size the repository's manifests give a blob, if one referenced it (known once held). */
@@ -103,8 +111,7 @@ export class RepositoryContents {
 
   #knows(name: RepositoryName, digest: string, kind: ContentKind): boolean {
     const known = this.#repositories.get(name.full);
-    const found = known?.digests.get(digest);
-    if (found === undefined || (kind !== 'blob' && found.kind !== 'manifest')) return false;
+    if (!isMember(known?.digests.get(digest), kind)) return false;
     // A repository pulled from is in use: it moves to the end of the line to be forgotten.
     this.#repositories.delete(name.full);
     this.#repositories.set(name.full, known!);
@@ -124,7 +131,7 @@ export class RepositoryContents {
   #bound(): void {
     for (const [repository, known] of this.#repositories) {
       if ((this.#remembered <= MAX_REMEMBERED && this.#repositories.size <= this.#maxRepositories) || this.#repositories.size === 1) break;
-      this.#remembered -= known.digests.size;
+      this.#remembered -= known.digests.size + (known.imported?.size ?? 0);
       this.#repositories.delete(repository);
     }
   }
@@ -132,7 +139,10 @@ export class RepositoryContents {
   /** Walks the repository's manifests, at most once per interval (concurrent callers share one walk). */
   async #walk(name: RepositoryName): Promise<void> {
     const known = this.#known(name);
-    if (known.lastWalk && Date.now() - known.lastWalk.at < WALK_INTERVAL_MS) return known.lastWalk.done;
+    // A walk that imported records stood in for is not reused once the chain is connected again:
+    // the chain decides what the repository holds.
+    const stale = known.imported !== undefined && this.#resolver.chain.isConnected;
+    if (known.lastWalk && !stale && Date.now() - known.lastWalk.at < WALK_INTERVAL_MS) return known.lastWalk.done;
     const done = this.#walkOnce(name);
     known.lastWalk = { at: Date.now(), done };
     // A failed walk (a backend down) is not remembered: the next request tries again.
@@ -143,18 +153,40 @@ export class RepositoryContents {
   }
 
   async #walkOnce(name: RepositoryName): Promise<void> {
-    const frontier = [...(await this.#roots(name))];
+    const { roots, imported } = await this.#roots(name);
     const seen = new Set<string>();
+    const stopped = await this.#walkFrom(name, roots, seen, (digest, manifest) => this.vouchManifest(name, digest, manifest));
+    // What only imported records reach is kept apart, for this walk's while alone.
+    const provisional = new Map<string, Member>();
+    const add = (digest: string, kind: ContentKind, size?: number) => {
+      const old = provisional.get(digest);
+      provisional.set(digest, { kind: old?.kind === 'manifest' ? 'manifest' : kind, size: size ?? old?.size });
+    };
+    const left = stopped || (await this.#walkFrom(name, imported, seen, (digest, manifest) => {
+      add(digest, 'manifest');
+      for (const blob of manifest.blobs) add(blob.digest, 'blob', blob.size);
+      for (const child of manifest.children) add(child.digest, 'manifest', child.size);
+    }));
+    const known = this.#known(name);
+    this.#remembered += provisional.size - (known.imported?.size ?? 0);
+    known.imported = provisional.size > 0 ? provisional : undefined;
+    this.#bound();
+    if (left) this.#log(`${name.full}: stopped after reading ${MAX_WALK_MANIFESTS} manifests; content past them is not served until a manifest that references it is pulled`);
+  }
+
+  /** Walks from `roots` (sharing `seen` with the walk's other part); true when it stopped at the bound with manifests left. */
+  async #walkFrom(name: RepositoryName, roots: Iterable<string>, seen: Set<string>, found: (digest: string, manifest: ParsedManifest) => void): Promise<boolean> {
+    const frontier = [...roots];
     while (frontier.length > 0 && seen.size < MAX_WALK_MANIFESTS) {
       const digest = frontier.pop()!;
       if (seen.has(digest)) continue;
       seen.add(digest);
       const manifest = await this.#read(name, digest);
       if (!manifest) continue;
-      this.vouchManifest(name, digest, manifest.parsed);
+      found(digest, manifest.parsed);
       frontier.push(...manifest.parsed.children.map((child) => child.digest));
     }
-    if (frontier.length > 0) this.#log(`${name.full}: stopped after reading ${MAX_WALK_MANIFESTS} manifests; content past them is not served until a manifest that references it is pulled`);
+    return frontier.some((digest) => !seen.has(digest));
   }
 
   /**
@@ -165,7 +197,7 @@ export class RepositoryContents {
    * storage does not say who recorded a digest, so manifests pushed by digest elsewhere are not
    * found); and the manifests pushed here.
    */
-  async #roots(name: RepositoryName): Promise<Set<string>> {
+  async #roots(name: RepositoryName): Promise<{ roots: Set<string>; imported: Set<string> }> {
     const owner = await this.#resolver.owner(name.repo);
     const roots = new Set<string>();
     let indexed = false;
@@ -188,10 +220,12 @@ export class RepositoryContents {
       });
       for (const { digest } of tags) roots.add(digest);
     }
-    // Neither the chain nor the index answered: imported bundles' records stand in for them.
-    if (!indexed && !owner.claim) for (const digest of (await this.#resolver.imported?.manifestsOf(name)) ?? []) roots.add(digest);
     for (const digest of await this.#local.manifestsOf(name.full)) roots.add(digest);
-    return roots;
+    // Neither the chain nor the index answered: imported bundles' records stand in for them, for
+    // now only (Known.imported).
+    const imported = new Set<string>();
+    if (!indexed && !owner.claim) for (const digest of (await this.#resolver.imported?.manifestsOf(name)) ?? []) if (!roots.has(digest)) imported.add(digest);
+    return { roots, imported };
   }
 
   /**
@@ -202,4 +236,9 @@ export class RepositoryContents {
   async #read(name: RepositoryName, digest: string): Promise<VerifiedManifest | undefined> {
     return this.#content.manifestIfAny(name, digest);
   }
+}
+
+/** Whether `member` is in the repository as `kind` (a manifest also counts as a blob). */
+function isMember(member: Member | undefined, kind: ContentKind): boolean {
+  return member !== undefined && (kind === 'blob' || member.kind === 'manifest');
 }

@@ -50,7 +50,7 @@ export class Resolver {
   readonly #local: LocalBlobs;
   readonly #log: ResolverLog;
   readonly #imported?: ImportedRecords;
-  readonly #owners = new Map<string, { owner: Promise<NameOwner>; at: number }>();
+  readonly #owners = new Map<string, { owner: Promise<NameOwner>; at: number; imported?: boolean }>();
 
   constructor(deps: { chain: ChainReader; index?: RegistryIndex; local: LocalBlobs; imported?: ImportedRecords; log: ResolverLog }) {
     this.#chain = deps.chain;
@@ -109,15 +109,19 @@ export class Resolver {
       if ((error as Error)?.name !== 'ChainUnavailableError') throw error;
       chainError = error;
     }
+    // Imported records stand in only while the index cannot say either: an index that knows the
+    // name's space and has no such tag of its owner's is not overruled by a file from elsewhere.
+    let indexKnowsSpace = false;
     if (this.#index) {
       try {
-        const { digest } = await this.#index.ownerTag(name, tag, undefined);
+        const { digest, spaceKnown } = await this.#index.ownerTag(name, tag, undefined);
         if (digest) return { digest };
+        indexKnowsSpace = spaceKnown;
       } catch (error) {
         if (!reportedAlready(error)) this.#log(`index: ${(error as Error).message}`);
       }
     }
-    const imported = await this.#imported?.tag(name, tag);
+    const imported = indexKnowsSpace ? undefined : await this.#imported?.tag(name, tag);
     if (imported) return imported;
     // No source could say: "unknown" would be a guess, so the answer is "retry later".
     throw chainError;
@@ -141,9 +145,11 @@ export class Resolver {
    */
   async owner(repo: string): Promise<NameOwner> {
     const cached = this.#owners.get(repo);
-    if (cached && Date.now() - cached.at < OWNER_TTL_MS) return cached.owner;
-    const owner = this.#readOwner(repo);
-    const entry = { owner, at: Date.now() };
+    // An owner only imported records gave is not reused once the chain is connected: it decides.
+    if (cached && Date.now() - cached.at < OWNER_TTL_MS && !(cached.imported && this.#chain.isConnected)) return cached.owner;
+    const entry: { owner: Promise<NameOwner>; at: number; imported?: boolean } = { owner: undefined as never, at: Date.now() };
+    const owner = this.#readOwner(repo, () => (entry.imported = true));
+    entry.owner = owner;
     this.#owners.set(repo, entry);
     // Only this lookup's entry: a later one may have replaced it meanwhile.
     owner.catch(() => {
@@ -152,7 +158,7 @@ export class Resolver {
     return owner;
   }
 
-  async #readOwner(repo: string): Promise<NameOwner> {
+  async #readOwner(repo: string, fromImported: () => void): Promise<NameOwner> {
     let claim: NameClaim | undefined;
     try {
       claim = await this.#chain.claim(repo);
@@ -161,7 +167,10 @@ export class Resolver {
       const indexed: IndexedSpace | undefined = await this.#index?.nameOwner(repo).catch(() => undefined);
       if (indexed) return { spaceId: indexed.id, account: indexed.owner };
       const imported = await this.#imported?.owner(repo);
-      if (imported) return { spaceId: imported.spaceId, account: imported.account };
+      if (imported) {
+        fromImported();
+        return { spaceId: imported.spaceId, account: imported.account };
+      }
       throw error;
     }
     if (!claim) throw unknownSpace(repo);
