@@ -68,7 +68,7 @@ export class DigestHolds {
     };
   }
 
-  /** Whether anything holds `digest` now (for the sweep's report and tests). */
+  /** Whether anything holds `digest` now. */
   isHeld(digest: string): boolean {
     return this.#holders.has(digest);
   }

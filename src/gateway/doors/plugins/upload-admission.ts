@@ -40,7 +40,7 @@ export function refusalStatus(refusal: Pick<UploadRefusal, 'message' | 'retryAft
  * proxy the client it names in x-forwarded-for, keyed as on HTTP (an IPv6 client by its /64).
  */
 export function clientIp(ctx: GatewayContext, call: ServerInterceptingCallInterface, metadata: Metadata): string {
-  return clientKeyOf(ctx, call.getConnectionInfo().remoteAddress ?? grpcPeerAddress(call.getPeer()), metadata);
+  return clientKeyOf(ctx, call.getConnectionInfo().remoteAddress || grpcPeerAddress(call.getPeer()), metadata);
 }
 
 /** The same key for a call as its handler sees it (which has the peer's `ipv4:address:port` only). */
