@@ -49,6 +49,16 @@ describe('a cached blob is served at its own length, not at the size of a CID a 
     await settledHead(api);
   }
 
+  /** A GET after Bob points the digest at `recordedSize` bytes, the cache gaining the verified file right after its lookup. */
+  async function downloadRacing(recordedSize: number, headers: Record<string, string> = {}) {
+    await repoint(recordedSize);
+    await t.gateway.gateway.context.cache.remove(manifest.digest);
+    fillAfterLookup = manifest.bytes;
+    const got = await download(url(), headers);
+    assert.equal(fillAfterLookup, undefined, 'the cache was filled after the lookup');
+    return got;
+  }
+
   before(async () => {
     t = await startTestGateway();
     const api = t.chain.api;
@@ -83,33 +93,21 @@ describe('a cached blob is served at its own length, not at the size of a CID a 
   });
 
   it('a whole GET announces the cached length when the recorded CID is longer, and the download completes', async () => {
-    await repoint(manifest.size * 3);
-    await t.gateway.gateway.context.cache.remove(manifest.digest);
-    fillAfterLookup = manifest.bytes;
-    const got = await download(url());
-    assert.equal(fillAfterLookup, undefined, 'the cache was filled after the lookup');
+    const got = await downloadRacing(manifest.size * 3);
     assert.equal(got.status, 200);
     assert.equal(got.length, String(manifest.size), `Content-Length ${got.length} for a blob of ${manifest.size} bytes`);
     assert.ok(got.body?.equals(manifest.bytes), got.body ? `the body is ${got.body.length} bytes, not the blob` : 'the download was cut short');
   });
 
   it('a whole GET never gives a complete body shorter than the blob when the recorded CID is shorter', async () => {
-    await repoint(Math.floor(manifest.size / 3));
-    await t.gateway.gateway.context.cache.remove(manifest.digest);
-    fillAfterLookup = manifest.bytes;
-    const got = await download(url());
-    assert.equal(fillAfterLookup, undefined, 'the cache was filled after the lookup');
+    const got = await downloadRacing(Math.floor(manifest.size / 3));
     assert.equal(got.status, 200);
     assert.equal(got.length, String(manifest.size), `Content-Length ${got.length} for a blob of ${manifest.size} bytes`);
     assert.ok(got.body?.equals(manifest.bytes), `the client took ${got.body?.length} bytes for the blob`);
   });
 
   it('a range GET gives the cached length as the Content-Range total', async () => {
-    await repoint(manifest.size * 2);
-    await t.gateway.gateway.context.cache.remove(manifest.digest);
-    fillAfterLookup = manifest.bytes;
-    const got = await download(url(), { Range: 'bytes=10-' });
-    assert.equal(fillAfterLookup, undefined, 'the cache was filled after the lookup');
+    const got = await downloadRacing(manifest.size * 2, { Range: 'bytes=10-' });
     assert.equal(got.status, 206);
     assert.equal(got.range, `bytes 10-${manifest.size - 1}/${manifest.size}`);
     assert.equal(got.length, String(manifest.size - 10));
