@@ -1,8 +1,8 @@
 // Login tokens whose signature does not check out, counted per client. A login token's signature
 // costs about 0.7 ms of CPU to check (sr25519, and a failed one is tried twice: on the
-// `<Bytes>`-wrapped text and on the raw one), and anyone may send made-up tokens to /token, the
-// artifact doors and the API token routes: a client keeps a gateway's core busy with a few
-// hundred a second. A client whose tokens failed too often is answered 429 before any more are
+// `<Bytes>`-wrapped text and on the raw one), and anyone may send made-up tokens to the artifact
+// doors and the API token routes (/token has its own per-IP limit, http/limits.ts): a client
+// keeps a gateway's core busy with a few hundred a second. A client whose tokens failed too often is answered 429 before any more are
 // checked. A client holding a real key never sends a bad signature, so honest clients sharing
 // the address are refused only while such a flood from it lasts; expired or mistyped tokens are
 // not counted (they cost no more than any request, and docker retries with them).
