@@ -13,6 +13,7 @@ import { type RunningPluginRegistry, startPluginRegistry } from '../../src/gatew
 import { startTestGateway, type TestGateway } from '../gateway/helpers/gateway';
 import { pluginRegistryClient } from './helpers/plugin-client';
 import { mintToken } from './helpers/tokens';
+import { onNextCall } from '../helpers/on-next-call';
 
 type Client = grpc.Client & Record<string, (request: unknown, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, response: any) => void) => grpc.ClientUnaryCall>;
 
@@ -28,15 +29,6 @@ async function refused(work: Promise<unknown>, code: grpc.status, message: RegEx
     assert.match(error.details, message);
     return true;
   });
-}
-
-/** Replaces `object[key]` for its next call only. */
-function onNextCall<T extends object, K extends keyof T>(object: T, key: K, replacement: T[K]): void {
-  const original = object[key];
-  object[key] = ((...args: unknown[]) => {
-    object[key] = original;
-    return (replacement as (...a: unknown[]) => unknown)(...args);
-  }) as T[K];
 }
 
 /**
@@ -92,7 +84,8 @@ describe('RegisterPlugin when something under an admitted call fails', () => {
     const get = ctx.store.get.bind(ctx.store);
     onNextCall(ctx.store, 'get', (held: string, options = {}) => get(held, { ...options, signal: AbortSignal.timeout(100) }));
     const failures = await processFailuresDuring(async () => {
-      await refused(registerPlugin(client, { name: 'held', version: '1.0.0', plugin: `/ipfs/${cid}` }, publish), grpc.status.INTERNAL, /internal error; the gateway log has the details/);
+      // A full disk is named as such, with its fix, not as an internal error.
+      await refused(registerPlugin(client, { name: 'held', version: '1.0.0', plugin: `/ipfs/${cid}` }, publish), grpc.status.RESOURCE_EXHAUSTED, /the gateway's disk is full \(ENOSPC\).*free space where its data dir is/);
     }, 500);
     assert.deepEqual(failures, [], 'the gateway process would have gone down');
     // The failed call gave its slot back: the account's next upload is admitted and published.

@@ -2,7 +2,7 @@
 // (firmware REST, packages REST, the plugin registry's gRPC) turns an ArtifactError into its own
 // API's error style. Errors of the machinery underneath (the OCI push path, the chain, IPFS) are
 // mapped here once, so every door says the same thing about the same failure.
-import { toOciError } from '../errors/from-internal';
+import { isFullDisk, toOciError } from '../errors/from-internal';
 import type { OciError } from '../errors/oci-error';
 
 export const ARTIFACT_ERRORS = {
@@ -21,6 +21,8 @@ export const ARTIFACT_ERRORS = {
   TOO_MANY_REQUESTS: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  /** The gateway's disk is full: its operator's to fix, and logged for them like INTERNAL. */
+  STORAGE_FULL: 507,
 } as const;
 
 export type ArtifactErrorCode = keyof typeof ARTIFACT_ERRORS;
@@ -54,6 +56,7 @@ const FROM_OCI: Partial<Record<OciError['code'], ArtifactErrorCode>> = {
 export function toArtifactError(error: unknown): ArtifactError {
   if (error instanceof ArtifactError) return error;
   const oci = toOciError(error);
+  if (isFullDisk(error)) return new ArtifactError('STORAGE_FULL', oci.message, { cause: error });
   const code = FROM_OCI[oci.code] ?? (oci.status >= 500 ? (oci.status === 503 ? 'UNAVAILABLE' : 'INTERNAL') : 'INVALID_METADATA');
   const retry = oci.headers['Retry-After'];
   return new ArtifactError(code, oci.message, { cause: error, retryAfterSeconds: retry === undefined ? undefined : Number(retry) });

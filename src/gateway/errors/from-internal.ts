@@ -26,6 +26,8 @@ export function toOciError(error: unknown): OciError {
   if (name === 'ChainUnavailableError' || name === 'ChainConnectionError') return unavailable(`${message}; retry shortly`, error);
   if (error instanceof InvalidInputError) return new OciError(INPUT_FIELDS[error.field] ?? 'MANIFEST_INVALID', message, { cause: error });
   if (error instanceof ChainTxError) return chainTxError(error);
+  const fullDisk = fullDiskError(error);
+  if (fullDisk) return fullDisk;
   if (/disconnected from ws|WebSocket is not connected/i.test(message)) return unavailable(`the chain connection dropped (${message}); retry shortly`, error);
   // Express's body parsers mark client errors with a 4xx status.
   const status = (error as { status?: unknown } | undefined)?.status;
@@ -33,6 +35,24 @@ export function toOciError(error: unknown): OciError {
     return new OciError(bodyErrorCode(status, (error as { type?: unknown }).type), `the request could not be read (${message}); check its body and Content-Type`, { status, cause: error });
   }
   return new OciError('UNKNOWN', 'internal error; the gateway log has the details', { cause: error });
+}
+
+/**
+ * A full disk (or a used-up quota) under the data dir is the operator's to fix, not the client's:
+ * 507 names it, so a pusher knows that retrying at once will not help. The file's path stays in
+ * the gateway's log (clients are not told where the data dir is).
+ */
+function fullDiskError(error: unknown): OciError | undefined {
+  if (!isFullDisk(error)) return undefined;
+  const code = (error as NodeJS.ErrnoException).code;
+  const what = code === 'ENOSPC' ? 'the gateway\'s disk is full' : 'the gateway\'s disk quota is used up';
+  return new OciError('UNAVAILABLE', `${what} (${code}), so nothing of this request was stored; the gateway's operator must free space where its data dir is (the gateway log names the file), then retry`, { status: 507, cause: error });
+}
+
+/** A write refused because the disk (or the user's quota on it) has no room left. */
+export function isFullDisk(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** body-parser's error types (and, for others, the status) as the code that names the problem. */

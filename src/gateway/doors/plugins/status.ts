@@ -21,11 +21,12 @@ const STATUS: Record<ArtifactErrorCode, Status> = {
   TOO_MANY_REQUESTS: Status.RESOURCE_EXHAUSTED,
   UNAVAILABLE: Status.UNAVAILABLE,
   INTERNAL: Status.INTERNAL,
+  STORAGE_FULL: Status.RESOURCE_EXHAUSTED,
 };
 
 export function grpcError(error: unknown, log: (line: string) => void): Partial<ServiceError> {
   const failure = toArtifactError(error);
-  if (failure.code === 'INTERNAL') log(`plugins: ${failure.message}${failure.cause ? ` (${(failure.cause as Error)?.stack ?? failure.cause})` : ''}`);
+  if (failure.code === 'INTERNAL' || failure.code === 'STORAGE_FULL') log(`plugins: ${failure.message}${failure.cause ? ` (${(failure.cause as Error)?.stack ?? failure.cause})` : ''}`);
   const metadata = new Metadata();
   metadata.set('hcr-error-code', failure.code);
   if (failure.options.field) metadata.set('hcr-error-field', failure.options.field);
