@@ -44,6 +44,24 @@ export async function runChecks(checks: Readonly<Record<string, Check>>, timeout
 }
 
 /**
+ * The checks as one shared run: callers that ask while a run is under way get its finding, and
+ * the next caller after it starts a new one (a finding is never kept, so readiness follows the
+ * services at once). Anyone may ask for /readyz, and each run asks the chain, IPFS and the index:
+ * run per request, a flood of probes became as many queries at once, queued before the gateway's
+ * listings (and the orchestrator's own probe, waiting behind them past its deadline, reported the
+ * gateway not ready). Shared, the services see one run at a time however many probes arrive.
+ */
+export function sharedChecks(checks: Readonly<Record<string, Check>>, timeoutMs?: number): () => Promise<Readiness> {
+  let running: Promise<Readiness> | undefined;
+  return () => {
+    running ??= runChecks(checks, timeoutMs).finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+}
+
+/**
  * 200 when ready, else 503 with Retry-After; the body says why either way. Anyone may ask, so
  * the body is scrubbed as a log line is: a CHAIN_RPC, IPFS_API or GRAPHQL_URL given with
  * credentials is named without them.

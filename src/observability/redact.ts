@@ -1,5 +1,5 @@
 // Keeps secrets out of logs: fields whose names say they hold one are replaced, and text is
-// scrubbed of what looks like a credential (Authorization values, JWTs, login tokens, URL
+// scrubbed of what looks like a credential (Authorization values, JWTs, login and API tokens, URL
 // passwords, secret URIs and query parameters that carry tokens).
 import { hideUrlLogins } from './url-logins';
 
@@ -10,8 +10,13 @@ const SCRUBS: readonly [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
   // JWTs (access and refresh tokens) wherever they appear.
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[redacted jwt]'],
-  // Query and form parameters that carry credentials.
-  [/([?&;](?:password|token|access_token|refresh_token|secret|suri)=)[^&\s"]*/gi, '$1[redacted]'],
+  // Query and form parameters that carry credentials: the names whose fields are redacted too.
+  [/([?&;](?:password|passwd|pass|token|access_token|refresh_token|id_token|secret|suri|seed|mnemonic|private_?key|api_?key)=)[^&\s"]*/gi, '$1[redacted]'],
+  // The gateway's login tokens (`hcr1.<message>.<signature>`) and API tokens (`hcrt_<id>_<secret>`)
+  // wherever they appear: a client may put one in a query parameter of any name, or a path. An API
+  // token's id is public (hcr token ls) and says which token it was; its secret is not.
+  [/\bhcr1\.[A-Za-z0-9_-]{16,}(?:\.[A-Za-z0-9_-]*)?/g, '[redacted login token]'],
+  [/\b(hcrt_[0-9a-f]{1,16}_)[A-Za-z0-9]+/gi, '$1[redacted]'],
   // Secret URIs: a mnemonic or a hex seed followed by a derivation, or a bare hex seed.
   [/\b0x[0-9a-f]{64}\b/gi, '[redacted seed]'],
   // A mnemonic with a derivation path (`… walk//Alice`), as secret URIs are written.

@@ -6,9 +6,11 @@ import { assertChainUsable } from '../../chain';
 import type { BlobStore } from '../../ipfs/blob-store';
 import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { OciError } from '../errors/oci-error';
-import { type Check, indexLag, runChecks, sendAlive, sendReadiness } from '../../observability/readiness';
+import { type Check, indexLag, sendAlive, sendReadiness, sharedChecks } from '../../observability/readiness';
 import type { IndexHttp } from '../resolve/index-http';
 import { indexHeight } from './index-height';
+import { forwardedByUntrustedProxy } from './metrics-access';
+import type { TrustProxyFn } from '../../limits/forwarded-client';
 
 export interface HealthOptions {
   readonly api: ApiPromise;
@@ -47,6 +49,8 @@ export function healthRoutes(options: HealthOptions): RequestHandler {
       return indexLag(height, head, options.maxIndexLagBlocks);
     };
   }
+  // One run of the checks at a time, shared by every /readyz asked meanwhile (readiness.ts).
+  const readiness = sharedChecks(checks);
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     switch (req.path) {
@@ -56,13 +60,27 @@ export function healthRoutes(options: HealthOptions): RequestHandler {
       case HEALTH_PATHS.ready:
         res.locals.route = 'health';
         if (options.stopping()) return sendReadiness(res, { ready: false, reason: 'the gateway is shutting down', checks: {} });
-        runChecks(checks).then((readiness) => sendReadiness(res, readiness), next);
+        readiness().then((found) => sendReadiness(res, found), next);
         return;
       case HEALTH_PATHS.metrics:
         if (!options.metrics) return next();
         res.locals.route = 'metrics';
         // Which addresses may scrape is not said: that is the operator's to know.
-        if (options.metricsAllowed && !options.metricsAllowed(req.ip)) return next(new OciError('DENIED', `/metrics is not served to ${req.ip}: scrape it from an address the gateway's --metrics-allow (GATEWAY_METRICS_ALLOW, gateway.metricsAllow) lists`));
+        if (options.metricsAllowed) {
+          const forwarded = req.headers['x-forwarded-for'];
+          const proxied = forwardedByUntrustedProxy(req.app.get('trust proxy fn') as TrustProxyFn, req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded);
+          // A client behind an untrusted proxy has no known address: only `any` lets it read.
+          if (!options.metricsAllowed(proxied ? undefined : req.ip)) {
+            return next(
+              new OciError(
+                'DENIED',
+                proxied
+                  ? `/metrics is not served through ${req.ip}: it forwarded the request for another client (X-Forwarded-For) but is not a proxy the gateway's --trust-proxy (GATEWAY_TRUST_PROXY, gateway.trustProxy) lists, so who asks is not known: list that proxy there, or scrape the gateway directly`
+                  : `/metrics is not served to ${req.ip}: scrape it from an address the gateway's --metrics-allow (GATEWAY_METRICS_ALLOW, gateway.metricsAllow) lists`,
+              ),
+            );
+          }
+        }
         options.metrics.expose().then(({ contentType, body }) => {
           res.setHeader('Content-Type', contentType);
           res.setHeader('Cache-Control', 'no-store');

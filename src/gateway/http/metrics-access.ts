@@ -3,6 +3,7 @@
 // one the trust-proxy setting gives (req.ip), so behind a trusted proxy the real client counts.
 import { BlockList, isIP } from 'node:net';
 import { checkMetricsAllowEntry } from '../../config/values';
+import type { TrustProxyFn } from '../../limits/forwarded-client';
 
 /** `any`, `loopback`, `linklocal`, `uniquelocal` (private networks), an address or a CIDR. */
 export type MetricsAllow = readonly string[];
@@ -33,4 +34,19 @@ function subnetsOf(entry: string): (readonly [string, number])[] {
   if (NAMED[entry]) return [...NAMED[entry]];
   const [address, bits] = entry.split('/');
   return [[address, bits === undefined ? (isIP(address) === 4 ? 32 : 128) : Number(bits)]];
+}
+
+/**
+ * Whether the client address the trust-proxy setting gives forwarded the request for someone
+ * else: X-Forwarded-For names a hop beyond it, so it is a proxy the setting does not list (an
+ * ingress or load balancer on a private network, say). Its own address then stands for every
+ * client behind it, the internet's too, and passes a list of private networks: who asks is not
+ * known, so /metrics is refused to it unless everyone may read it.
+ */
+export function forwardedByUntrustedProxy(trust: TrustProxyFn, peerAddress: string | undefined, forwardedFor: string | undefined): boolean {
+  if (!peerAddress) return false;
+  // From the connection's peer outward, as Express works out req.ip (limits/forwarded-client.ts).
+  const hops = [peerAddress, ...(forwardedFor ?? '').split(',').map((hop) => hop.trim()).filter(Boolean).reverse()];
+  for (let i = 0; i < hops.length - 1; i++) if (!trust(hops[i], i)) return true;
+  return false;
 }
