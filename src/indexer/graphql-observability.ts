@@ -14,7 +14,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { DEFAULT_METRICS_ALLOW, metricsAccess, type MetricsAllow } from '../gateway/http/metrics-access';
 import { clientAddressReader, clientKeyReader, plainAddress, trustProxyFromEnv } from './graphql-client-address';
 import { metricsAllowFromEnv, metricsRefusal } from './graphql-metrics-access';
-import { assertIndexedBlockOnChain, chainFinalizedHeight, type Check, DEFAULT_MAX_INDEX_LAG_BLOCKS, indexLag, runChecks, sendAlive, sendReadiness } from '../observability/readiness';
+import { assertIndexedBlockOnChain, chainFinalizedHeight, type Check, DEFAULT_MAX_INDEX_LAG_BLOCKS, indexLag, sendAlive, sendReadiness, sharedChecks } from '../observability/readiness';
 
 type Handle = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
@@ -85,13 +85,18 @@ export function observeGraphql(app: Application, options: GraphqlObservabilityOp
     };
   }
 
+  // One run at a time, shared by the probes that arrive meanwhile: each run takes the health
+  // pool's one connection and opens connections to the chain's node, so a flood of probes run one
+  // by one queued past their deadlines (not ready) and opened as many connections to the node.
+  const readiness = sharedChecks(checks);
+
   const appWithHandle = app as unknown as { handle: Handle };
   const handle = appWithHandle.handle.bind(app);
   appWithHandle.handle = (req, res, next) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (path === '/healthz') return sendAlive(res, 'graphql');
-      if (path === '/readyz') return void runChecks(checks).then((readiness) => sendReadiness(res, readiness));
+      if (path === '/readyz') return void readiness().then((found) => sendReadiness(res, found));
       if (path === '/metrics') {
         const client = clientAddress(req);
         if (!metricsAllowed(client)) {
