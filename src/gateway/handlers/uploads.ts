@@ -191,7 +191,7 @@ export async function getUpload(ctx: GatewayContext, req: Request, res: Response
 export async function deleteUpload(ctx: GatewayContext, req: Request, res: Response, params: Record<string, string>): Promise<void> {
   const name = parseName(params.name);
   const session = await ownUpload(ctx, req, name, params.uuid);
-  await ctx.uploads.remove(session);
+  await ctx.uploads.cancel(session);
   res.setHeader('Content-Length', '0');
   res.status(204).end();
 }

@@ -90,10 +90,13 @@ export class UploadSessions {
   readonly #hashes = new Map<string, HashState>();
   readonly #locks = new Map<string, Promise<unknown>>();
   /**
-   * Sessions whose bytes were committed: a chunk that waited for the lock while the commit ran
-   * must not be appended to a file about to become the verified blob.
+   * Sessions that take no more bytes: those being committed (a chunk that waited for the lock
+   * while the commit ran must not be appended to a file about to become the verified blob), and
+   * those being removed (their bytes no longer count against their uploader's quota).
    */
-  readonly #committed = new Set<string>();
+  readonly #closed = new Set<string>();
+  /** The chunk each upload is receiving: removing the upload stops it (see remove). */
+  readonly #receiving = new Map<string, AbortController>();
   readonly #startImport?: ImportStarter;
   readonly #importIdleMs: number;
   readonly #maxOpenPerUploader: number;
@@ -147,7 +150,7 @@ export class UploadSessions {
     const open = this.#open.get(uploader);
     while (open && open.size >= this.#maxOpenPerUploader) {
       // One receiving a chunk or being committed is not dropped under it.
-      const oldest = [...open].find(([id]) => !this.#locks.has(id) && !this.#committed.has(id));
+      const oldest = [...open].find(([id]) => !this.#locks.has(id) && !this.#closed.has(id));
       if (!oldest) {
         throw new OciError('TOOMANYREQUESTS', `${uploader} already has ${open.size} uploads open at once on this gateway, the most allowed, and each is busy: finish or cancel (DELETE) one of them, then start the next`, {
           headers: { 'Retry-After': '1' },
@@ -161,7 +164,7 @@ export class UploadSessions {
   /** The session `id` of repository `name` started by `owner`; BLOB_UPLOAD_UNKNOWN when there is none, or it is someone else's. */
   async get(name: string, id: string, owner: string): Promise<UploadSession> {
     const unknown = unknownUpload(name, id);
-    if (!UUID.test(id) || this.#committed.has(id)) throw unknown;
+    if (!UUID.test(id) || this.#closed.has(id)) throw unknown;
     let meta: { name?: string; startedAt?: number; owner?: unknown };
     try {
       meta = JSON.parse(await readFile(join(this.#dir, id, 'session.json'), 'utf8'));
@@ -174,7 +177,13 @@ export class UploadSessions {
 
   /** Bytes received so far. */
   async offset(session: UploadSession): Promise<number> {
-    return (await stat(session.dataFile)).size;
+    try {
+      return (await stat(session.dataFile)).size;
+    } catch (error) {
+      // Committed (its file moved into the store) or removed since the caller found it.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unknownUpload(session.name, session.id);
+      throw error;
+    }
   }
 
   /**
@@ -182,7 +191,10 @@ export class UploadSessions {
    * (Content-Length) must match what arrives. Returns the new offset.
    */
   append(session: UploadSession, body: Readable, expect: { start?: number; end?: number; length?: number; maxSize?: BlobSizeLimit } = {}): Promise<number> {
-    return this.#exclusive(session.id, async () => {
+    const receiving = new AbortController();
+    const chunk = this.#exclusive(session.id, async () => {
+      // Registered before anything is awaited: a removal from here on stops the chunk.
+      this.#receiving.set(session.id, receiving);
       const quota = this.#quota;
       await quota?.ready();
       const state = await this.#openState(session);
@@ -230,7 +242,7 @@ export class UploadSessions {
         },
       });
       try {
-        await pipeline(detached(body), hashing, createWriteStream(session.dataFile, { flags: 'r+', start: before, highWaterMark: UPLOAD_WRITE_BUFFER_BYTES }));
+        await pipeline(detached(body), hashing, createWriteStream(session.dataFile, { flags: 'r+', start: before, highWaterMark: UPLOAD_WRITE_BUFFER_BYTES }), { signal: receiving.signal });
         if (expect.length !== undefined && received !== expect.length) {
           throw new OciError('SIZE_INVALID', `the chunk declared ${expect.length} bytes (Content-Length) but ${received} arrived; resend it from byte ${before}`);
         }
@@ -245,6 +257,7 @@ export class UploadSessions {
         this.#hashes.delete(session.id);
         await truncate(session.dataFile, before).catch(() => undefined);
         quota?.takeFromUpload(session.id, counted);
+        if (receiving.signal.aborted) throw unknownUpload(session.name, session.id);
         if (error instanceof OciError) throw error;
         throw new OciError('BLOB_UPLOAD_INVALID', `the chunk was cut off after ${received} bytes (${(error as Error).message}); resend it from byte ${before}`, { cause: error });
       }
@@ -261,6 +274,9 @@ export class UploadSessions {
       }
       return state.offset;
     });
+    return chunk.finally(() => {
+      if (this.#receiving.get(session.id) === receiving) this.#receiving.delete(session.id);
+    });
   }
 
   /**
@@ -274,7 +290,7 @@ export class UploadSessions {
       clearTimeout(state.idle);
       const digest = `sha256:${state.hash.copy().digest('hex')}`;
       // Matched or not, the session takes no more bytes: a match is committed, a mismatch discarded.
-      this.#committed.add(session.id);
+      this.#closed.add(session.id);
       const importing = state.import;
       state.import = undefined;
       if (digest !== expected || !importing?.usable || importing.fed !== state.offset) {
@@ -293,7 +309,7 @@ export class UploadSessions {
    */
   reopen(session: UploadSession, offset?: number): Promise<void> {
     return this.#exclusive(session.id, async () => {
-      this.#committed.delete(session.id);
+      this.#closed.delete(session.id);
       const state = this.#hashes.get(session.id);
       if (state) clearTimeout(state.idle);
       state?.import?.abandon();
@@ -307,7 +323,25 @@ export class UploadSessions {
     });
   }
 
+  /**
+   * The client cancels the upload (DELETE). One whose commit has begun can no longer be
+   * cancelled (BLOB_UPLOAD_UNKNOWN, as for one that finished): removed under the commit, its blob
+   * would be recorded counted against no one's quota. Checked and closed in one step, so a
+   * commit starting at the same time finds the upload gone instead.
+   */
+  cancel(session: UploadSession): Promise<void> {
+    if (this.#closed.has(session.id)) return Promise.reject(unknownUpload(session.name, session.id));
+    return this.remove(session);
+  }
+
+  /**
+   * Removes the upload and its bytes. It takes no more from here on: a chunk still arriving is
+   * cut off (answered BLOB_UPLOAD_UNKNOWN), or it would go on being written, uncounted once the
+   * upload's bytes stop counting, to a file no one can commit.
+   */
   async remove(session: UploadSession): Promise<void> {
+    this.#closed.add(session.id);
+    this.#receiving.get(session.id)?.abort();
     const uploader = this.#uploaderOf.get(session.id);
     if (uploader !== undefined) {
       this.#uploaderOf.delete(session.id);
@@ -324,18 +358,22 @@ export class UploadSessions {
     await rm(join(this.#dir, session.id), { recursive: true, force: true });
     this.#quota?.closeUpload(session.id);
     // Its directory is gone: a later request finds no session, and the mark is not needed.
-    this.#committed.delete(session.id);
+    this.#closed.delete(session.id);
   }
 
   /** The session's hash state, for a request that got the lock: refused once it was committed or removed. */
   async #openState(session: UploadSession): Promise<HashState> {
-    if (this.#committed.has(session.id)) throw unknownUpload(session.name, session.id);
+    if (this.#closed.has(session.id)) throw unknownUpload(session.name, session.id);
+    let state: HashState;
     try {
-      return await this.#hashState(session);
+      state = await this.#hashState(session);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unknownUpload(session.name, session.id);
       throw error;
     }
+    // Removed while its hash was read: the caller (a commit) must not go on with it.
+    if (this.#closed.has(session.id)) throw unknownUpload(session.name, session.id);
+    return state;
   }
 
   /** Sessions started before `cutoff` (ms since the epoch), for cleanup. */
