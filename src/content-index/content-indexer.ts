@@ -221,7 +221,7 @@ export class ContentIndexer {
    */
   async #write(row: DueContent, result: ContentResult): Promise<void> {
     try {
-      await writeResult(this.#pool, row.id, result);
+      await writeResult(this.#pool, row.id, result, row.lastRecordBlock);
     } catch (error) {
       if (!isUnstorableValue(error)) throw error;
       const detail = (error as { detail?: unknown }).detail;

@@ -14,6 +14,8 @@ export interface DueContent {
   digest: string | null;
   attempts: number;
   mismatchedCids: string[];
+  /** The latest record of the digest seen when the row was taken (discover raises it). */
+  lastRecordBlock: number;
 }
 
 /** Whether the migrations that create the content tables have run. */
@@ -96,7 +98,7 @@ export async function discover(pool: Pool, afterBlock: number): Promise<{ nextAf
 /** Contents due for a read: never-tried ones first, so that content still missing after many tries does not hold up new pushes. */
 export async function dueContents(pool: Pool, limit: number): Promise<DueContent[]> {
   const { rows } = await pool.query(
-    `SELECT id, digest, attempts, coalesce(mismatched_cids, '{}') AS "mismatchedCids" FROM manifest_content
+    `SELECT id, digest, attempts, coalesce(mismatched_cids, '{}') AS "mismatchedCids", last_record_block AS "lastRecordBlock" FROM manifest_content
       WHERE next_attempt_at <= now() ORDER BY attempts > 0, next_attempt_at LIMIT $1`,
     [limit],
   );
@@ -142,7 +144,20 @@ export function storableReason(reason: string): string {
   return `${cut}… (cut at ${MAX_ERROR_CHARACTERS} characters)`;
 }
 
-export async function writeResult(pool: Pool, id: string, result: ContentResult): Promise<void> {
+/**
+ * Writes what a read found. `readFrom` is the row's last_record_block when it was taken for the
+ * read: a record of the digest discovered while it was being read (a new CID, perhaps the owner's)
+ * was not among the CIDs read, so a row that is still not indexed stays due now. Without that, the
+ * read's own "read again when another CID is recorded" (mismatch) or backoff overwrote the
+ * discovery's, and the new CID was never read: anyone could keep a digest's reads busy with slow
+ * CIDs of other bytes so that its owner's record landed during one, and the manifest was never
+ * indexed.
+ */
+export async function writeResult(pool: Pool, id: string, result: ContentResult, readFrom?: number): Promise<void> {
+  // Due now when a record newer than `readFrom` (the statement's parameter `param`; null: none
+  // known) came in during the read; else what the result says.
+  const dueUnlessNewer = (param: string, otherwise: string) => `CASE WHEN last_record_block > ${param}::int THEN now() ELSE ${otherwise} END`;
+  const readFromBlock = readFrom ?? null;
   await inTransaction(pool, async (client) => {
     if (result.state === 'indexed') {
       const { facts } = result;
@@ -179,14 +194,15 @@ export async function writeResult(pool: Pool, id: string, result: ContentResult)
       );
     } else if (result.state === 'mismatch') {
       await client.query(
-        `UPDATE manifest_content SET state = 'mismatch', attempts = attempts + 1, next_attempt_at = NULL, last_error = $2, checked_at = now(), mismatched_cids = $3 WHERE id = $1`,
-        [id, storableReason(result.reason), emptyToNull(result.mismatchedCids)],
+        `UPDATE manifest_content SET state = 'mismatch', attempts = attempts + 1, next_attempt_at = ${dueUnlessNewer('$4', 'NULL')}, last_error = $2, checked_at = now(), mismatched_cids = $3 WHERE id = $1`,
+        [id, storableReason(result.reason), emptyToNull(result.mismatchedCids), readFromBlock],
       );
     } else {
       await client.query(
-        `UPDATE manifest_content SET attempts = attempts + 1, next_attempt_at = CASE WHEN $2::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $2::float8 / 1000) END,
+        `UPDATE manifest_content SET attempts = attempts + 1,
+           next_attempt_at = ${dueUnlessNewer('$5', 'CASE WHEN $2::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $2::float8 / 1000) END')},
            last_error = $3, checked_at = now(), mismatched_cids = $4 WHERE id = $1`,
-        [id, result.retryInMs, storableReason(result.reason), emptyToNull(result.mismatchedCids)],
+        [id, result.retryInMs, storableReason(result.reason), emptyToNull(result.mismatchedCids), readFromBlock],
       );
     }
     await touchStatus(client, { ipfs_reachable: true, last_error: null });

@@ -31,6 +31,7 @@ import { maxFieldsFromEnv, maxListFieldsFromEnv, queryBreadthRule } from './grap
 import { explainStatementTimeout, withStatementTimeout } from './graphql-statement-timeout';
 import { withoutInternals } from './graphql-error-details';
 import { countOpenreaderRows, maxResponseRowsFromEnv, setMaxResponseRows } from './graphql-response-rows';
+import { maxContentBytesFromEnv, setMaxContentBytes } from '../server-extension/content-budget';
 import { limitConcurrentRequests, maxConcurrentPerClientFromEnv } from './graphql-client-concurrency';
 import type { Application } from 'express';
 import type { GraphQLError } from 'graphql';
@@ -87,6 +88,7 @@ function patchApolloServer(): void {
     maxListFields = maxListFieldsFromEnv();
     maxFields = maxFieldsFromEnv();
     setMaxResponseRows(maxResponseRowsFromEnv());
+    setMaxContentBytes(maxContentBytesFromEnv());
     maxConcurrentPerClient = maxConcurrentPerClientFromEnv();
     // Read by OpenReader's own option parsing, which runs after this (graphql-statement-timeout.ts).
     statementTimeoutMs = withStatementTimeout(process.argv);

@@ -74,7 +74,10 @@ export interface MoveFacts {
  * What ordering, paging and version ranges need of a version, and what an artifact says of all
  * its versions (kinds, when it was last updated): no manifest content.
  */
-export type VersionKey = Pick<VersionRow, 'tagId' | 'version' | 'artifactId' | 'name' | 'spaceName' | 'updatedAtBlock' | 'updatedAt' | 'artifactType'>;
+export type VersionKey = Pick<VersionRow, 'tagId' | 'version' | 'artifactId' | 'name' | 'spaceName' | 'updatedAtBlock' | 'updatedAt' | 'artifactType'> & {
+  /** Bytes of the version's manifest: what its content costs to read (content-budget.ts). */
+  size?: number | null;
+};
 
 // Every version that matches a filter is read to order them by semver (which Postgres cannot do),
 // but only these few columns: reading every match's annotations, files and platforms made each
@@ -82,7 +85,7 @@ export type VersionKey = Pick<VersionRow, 'tagId' | 'version' | 'artifactId' | '
 // can ask for `artifactVersions(limit: 1)` again and again. The content is read for the page only
 // (versionRowsOf).
 const KEY_COLUMNS = `t.id AS "tagId", t.name AS "version", t.updated_at_block AS "updatedAtBlock", t.updated_at AS "updatedAt",
-            i.id AS "artifactId", i.name, s.name AS "spaceName", c.artifact_type AS "artifactType"`;
+            i.id AS "artifactId", i.name, s.name AS "spaceName", c.artifact_type AS "artifactType", c.size AS "size"`;
 
 const ROW_COLUMNS = `t.id AS "tagId", t.name AS "version", t.name_hex AS "versionHex", t.digest, t.created_at AS "createdAt", t.created_at_block AS "createdAtBlock",
             t.updated_at AS "updatedAt", t.updated_at_block AS "updatedAtBlock",
@@ -165,6 +168,20 @@ export interface TagContentRow {
   layerCount: number | null;
   childCount: number | null;
   platforms: string[] | null;
+}
+
+/**
+ * Bytes of the manifests whose platforms these tags' contents would carry (indexes'), each tag
+ * counted once: what tagContentRows costs to read, known before it is read (content-budget.ts).
+ */
+export async function tagContentBytes(manager: EntityManager, tagIds: string[]): Promise<number> {
+  const [row] = await manager.query(
+    `SELECT coalesce(sum(c.size), 0)::float8 AS bytes
+       FROM tag t JOIN manifest_content c ON c.id = t.digest_hex
+      WHERE t.id = ANY($1::text[]) AND c.platforms IS NOT NULL`,
+    [tagIds],
+  );
+  return Number(row?.bytes ?? 0);
 }
 
 /** Each tag with its manifest's content, if the content indexer has a row for it yet. */

@@ -6,7 +6,8 @@ import 'reflect-metadata';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, Field, FieldResolver, Info, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
-import { LabelFilterError, type MoveFacts, moveFacts, parseLabel, tagContentRows, type VersionFilter, type VersionKey, type VersionRow, versionKeys, versionRowsOf } from '../artifact-rows';
+import { LabelFilterError, type MoveFacts, moveFacts, parseLabel, tagContentBytes, tagContentRows, type VersionFilter, type VersionKey, type VersionRow, versionKeys, versionRowsOf } from '../artifact-rows';
+import { chargeContentBytes } from '../content-budget';
 import { type RequestContext, chargeRows, withinRowBudget } from '../row-budget';
 import { selectedFields, versionRows } from '../selected-rows';
 import { tagIdsAsked, versionsAsked } from '../versions-asked';
@@ -129,8 +130,11 @@ export class ArtifactResolver {
     const matches = rangeTest(range);
     const manager = await this.tx();
     const keys = sortByVersionDescending((await versionKeys(manager, filterOf({ space, spaceId, name, kind, label, includeShadows }))).filter((key) => matches(key.version)));
-    // Ordered and paged on keys first, so that manifest content is read for the page only.
-    const page = await versionRowsOf(manager, keys.slice(offset, offset + limit).map((key) => key.tagId));
+    // Ordered and paged on keys first, so that manifest content is read for the page only, and
+    // only once its size is known to be within the answer's bound.
+    const pageKeys = keys.slice(offset, offset + limit);
+    chargeContentBytes(context, manifestBytes(pageKeys), `${pageKeys.length} versions`);
+    const page = await versionRowsOf(manager, pageKeys.map((key) => key.tagId));
     const moves = await moveFacts(manager, page.map((row) => row.tagId));
     return chargedVersions(context, info, page.map((row) => toVersion(row, moves.get(row.tagId))));
   }
@@ -171,6 +175,9 @@ export class ArtifactResolver {
       shownIds.add(latestOf(list)!.tagId);
       for (const id of asks ? tagIdsAsked(list, asks, MAX_LIMIT, rangeTest) : list.map((key) => key.tagId)) shownIds.add(id);
     }
+    const keyById = new Map(keys.map((key) => [key.tagId, key]));
+    const shownKeys = [...shownIds].flatMap((id) => keyById.get(id) ?? []);
+    chargeContentBytes(context, manifestBytes(shownKeys), `${shownKeys.length} versions of ${lists.length} artifacts`);
     const rows = await versionRowsOf(manager, [...shownIds]);
     const moves = await moveFacts(manager, rows.map((row) => row.tagId));
     const rowById = new Map(rows.map((row) => [row.tagId, row]));
@@ -214,7 +221,9 @@ export class ArtifactResolver {
   @Query(() => [TagContent], { description: "Tags' manifest contents: sizes, platforms, artifactType, and whether the content indexer has read them" })
   async tagContents(@Arg('tagIds', () => [String]) tagIds: string[], @Ctx() context?: RequestContext): Promise<TagContent[]> {
     if (tagIds.length > MAX_LIMIT) throw badInput(`${tagIds.length} tag ids: ask for at most ${MAX_LIMIT} at a time`);
-    const rows = await tagContentRows(await this.tx(), tagIds);
+    const manager = await this.tx();
+    chargeContentBytes(context, await tagContentBytes(manager, tagIds), `the contents of ${tagIds.length} tags`);
+    const rows = await tagContentRows(manager, tagIds);
     return withinRowBudget(context, rows.map((row) => ({
       ...row,
       state: row.state ?? 'unseen',
@@ -284,6 +293,13 @@ function artifactRows(page: readonly Artifact[], info: GraphQLResolveInfo): numb
     if (latestFields) rows += times('latest') * versionRows([artifact.latest], latestFields);
   }
   return rows;
+}
+
+/** Bytes of the manifests these versions are read from (one per version: each carries its content). */
+function manifestBytes(keys: readonly VersionKey[]): number {
+  let bytes = 0;
+  for (const key of keys) bytes += key.size ?? 0;
+  return bytes;
 }
 
 function checkPage(limit: number, offset: number): void {
