@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseTrustProxy } from '../config/values';
 import { clientKey } from '../limits/client-key';
+import { forwardedByUntrustedProxy } from '../gateway/http/metrics-access';
 
 type TrustProxy = ReturnType<typeof parseTrustProxy>;
 type TrustFn = (address: string, hop: number) => boolean;
@@ -60,5 +61,18 @@ export function clientKeyReader(trust: TrustProxy): (req: IncomingMessage) => st
   return (req) => {
     const client = address(req);
     return client === undefined ? undefined : clientKey(client);
+  };
+}
+
+/**
+ * Whether a proxy GQL_TRUST_PROXY does not list forwarded the request for someone else (its
+ * X-Forwarded-For names a hop beyond it): its address then stands for every client behind it,
+ * the internet's too, so it tells /metrics nothing about who asks.
+ */
+export function untrustedForwarderReader(trust: TrustProxy): (req: IncomingMessage) => boolean {
+  const trusted = compileTrust(trust);
+  return (req) => {
+    const forwarded = req.headers['x-forwarded-for'];
+    return forwardedByUntrustedProxy(trusted, req.socket?.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded);
   };
 }

@@ -22,3 +22,8 @@ export function metricsAllowFromEnv(env: NodeJS.ProcessEnv = process.env): Metri
 export function metricsRefusal(address: string | undefined): string {
   return `/metrics is not served to ${address ?? 'this client'}: scrape it from an address GQL_METRICS_ALLOW lists (default: loopback and private networks), or behind a reverse proxy, list the proxy in GQL_TRUST_PROXY.`;
 }
+
+/** The answer to a request an unlisted proxy forwarded for another client, naming the setting. */
+export function untrustedProxyRefusal(proxy: string | undefined): string {
+  return `/metrics is not served through ${proxy ?? 'this proxy'}: it forwarded the request for another client (X-Forwarded-For) but is not a proxy GQL_TRUST_PROXY lists, so who asks is not known: list that proxy in GQL_TRUST_PROXY, or scrape the server directly.`;
+}

@@ -12,8 +12,8 @@ import type { Application } from 'express';
 import { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { DEFAULT_METRICS_ALLOW, metricsAccess, type MetricsAllow } from '../gateway/http/metrics-access';
-import { clientAddressReader, clientKeyReader, plainAddress, trustProxyFromEnv } from './graphql-client-address';
-import { metricsAllowFromEnv, metricsRefusal } from './graphql-metrics-access';
+import { clientAddressReader, clientKeyReader, plainAddress, trustProxyFromEnv, untrustedForwarderReader } from './graphql-client-address';
+import { metricsAllowFromEnv, metricsRefusal, untrustedProxyRefusal } from './graphql-metrics-access';
 import { assertIndexedBlockOnChain, chainFinalizedHeight, type Check, DEFAULT_MAX_INDEX_LAG_BLOCKS, indexLag, sendAlive, sendReadiness, sharedChecks } from '../observability/readiness';
 
 type Handle = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
@@ -32,6 +32,8 @@ export interface GraphqlObservabilityOptions {
   readonly clientKey?: (req: IncomingMessage) => string | undefined;
   /** The client's own address (GQL_TRUST_PROXY), for who may read /metrics; default the connecting address. */
   readonly clientAddress?: (req: IncomingMessage) => string | undefined;
+  /** Whether an unlisted proxy forwarded the request for another client (GQL_TRUST_PROXY); default never. */
+  readonly forwardedByUntrustedProxy?: (req: IncomingMessage) => boolean;
 }
 
 export function graphqlObservabilityFromEnv(dbUrl: string, env: NodeJS.ProcessEnv = process.env): GraphqlObservabilityOptions {
@@ -41,7 +43,7 @@ export function graphqlObservabilityFromEnv(dbUrl: string, env: NodeJS.ProcessEn
     throw new Error(`GQL_MAX_INDEX_LAG_BLOCKS must be a whole number of blocks ≥ 0, got "${raw}": unset it for the default (${DEFAULT_MAX_INDEX_LAG_BLOCKS})`);
   }
   const trust = trustProxyFromEnv(env);
-  return { dbUrl, chainRpc: env.CHAIN_RPC || undefined, maxIndexLagBlocks, metricsAllow: metricsAllowFromEnv(env), clientKey: clientKeyReader(trust), clientAddress: clientAddressReader(trust) };
+  return { dbUrl, chainRpc: env.CHAIN_RPC || undefined, maxIndexLagBlocks, metricsAllow: metricsAllowFromEnv(env), clientKey: clientKeyReader(trust), clientAddress: clientAddressReader(trust), forwardedByUntrustedProxy: untrustedForwarderReader(trust) };
 }
 
 /** The GraphQL server's metrics, in a registry of their own. */
@@ -99,11 +101,13 @@ export function observeGraphql(app: Application, options: GraphqlObservabilityOp
       if (path === '/readyz') return void readiness().then((found) => sendReadiness(res, found));
       if (path === '/metrics') {
         const client = clientAddress(req);
-        if (!metricsAllowed(client)) {
+        // A client behind an unlisted proxy has no known address: only `any` lets it read.
+        const proxied = options.forwardedByUntrustedProxy?.(req) ?? false;
+        if (!metricsAllowed(proxied ? undefined : client)) {
           res.statusCode = 403;
           res.setHeader('Content-Type', 'text/plain; charset=utf-8');
           res.setHeader('Cache-Control', 'no-store');
-          return void res.end(`${metricsRefusal(client)}\n`);
+          return void res.end(`${proxied ? untrustedProxyRefusal(client) : metricsRefusal(client)}\n`);
         }
         return void registry.metrics().then((body) => {
           res.setHeader('Content-Type', registry.contentType);
