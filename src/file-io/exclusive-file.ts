@@ -11,9 +11,28 @@ import { basename, dirname, join } from 'node:path';
 /** The open flags of an exclusive create (O_WRONLY | O_CREAT | O_EXCL); for fs.open and write streams. */
 export const EXCLUSIVE_CREATE = 'wx';
 
+/**
+ * How much of the target's name the temporary name keeps: with the dots, the random digits and
+ * `.partial` (42 bytes) it stays within the 255 bytes a file name may have, so a target whose own
+ * name is long but allowed (a download's title) can still be written.
+ */
+const KEPT_NAME_BYTES = 200;
+
 /** A hidden name beside `target` that no one can guess: `.<name>.<32 hex digits>.partial`. */
 export function temporaryPathBeside(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${randomBytes(16).toString('hex')}.partial`);
+  return join(dirname(target), `.${leadingBytes(basename(target), KEPT_NAME_BYTES)}.${randomBytes(16).toString('hex')}.partial`);
+}
+
+/** The longest start of `name` within `limit` UTF-8 bytes, cut between characters. */
+function leadingBytes(name: string, limit: number): string {
+  let kept = '';
+  let bytes = 0;
+  for (const character of name) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > limit) break;
+    kept += character;
+  }
+  return kept;
 }
 
 /**

@@ -16,6 +16,8 @@ import { progressBar } from './progress';
 import { type ArtifactRef, parseArtifactRef } from './reference';
 import { authorization, registryUrl, type RegistryFlags, request } from './registry-client';
 
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 export interface PullFlags extends RegistryFlags {
   output?: string;
   file?: string;
@@ -47,6 +49,13 @@ export async function pullArtifact(refText: string, flags: PullFlags): Promise<v
   const which = flags.file === undefined ? '' : `?file=${encodeURIComponent(flags.file)}`;
   const response = await request(`${base}/api/packages/${ref.name}/${encodeURIComponent(version)}/download${which}`, { headers: auth ? { authorization: auth } : {} });
   const digest = response.headers.get('docker-content-digest');
+  // Without a digest there is nothing to check the bytes against: a gateway always names one, so
+  // its absence (a hostile gateway, a proxy that drops headers) is refused before anything is written.
+  if (!digest || !SHA256_DIGEST.test(digest)) {
+    await response.body?.cancel().catch(() => undefined);
+    const named = digest ? `named the digest ${JSON.stringify(digest)}, not a sha256 digest,` : 'named no digest (no Docker-Content-Digest header)';
+    throw new CliError(`the gateway ${named} for ${ref.name}:${version}, so its bytes cannot be checked: nothing was written; pull through a gateway that names it`, EXIT.failed);
+  }
   const length = Number(response.headers.get('content-length') ?? NaN);
   if (response.headers.get('hcr-version-moved') === 'true') process.stderr.write(`warning: ${terminalText(response.headers.get('warning')?.replace(/^299 - "|"$/g, '') ?? `${ref.name} ${version} was moved after it was published`)}\n`);
   const named = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
@@ -73,7 +82,7 @@ export async function pullArtifact(refText: string, flags: PullFlags): Promise<v
   }
   progress.done();
   const actual = `sha256:${hash.digest('hex')}`;
-  if (digest && actual !== digest) {
+  if (actual !== digest) {
     await temporary?.discard();
     throw new CliError(`the bytes of ${ref.name}:${version} have digest ${actual}, not ${digest} as the gateway said: nothing was written; pull again`, EXIT.failed);
   }
@@ -87,20 +96,25 @@ export async function pullArtifact(refText: string, flags: PullFlags): Promise<v
   else if (output !== '-') process.stderr.write(`pulled ${ref.name}:${terminalName(version)} (${actual}) into ${terminalText(output)}\n`);
 }
 
+/** The longest file name most filesystems take (ext4, XFS, APFS, NTFS: 255). */
+const MAX_NAME_BYTES = 255;
+
 /**
  * Where a download goes without -o. The gateway's Content-Disposition name is the layer's title
  * annotation and the version is a tag, both chosen by whoever published (any OCI client can push
  * a layer titled "../../.ssh/authorized_keys" or "/etc/cron.d/x"), so the name is reduced to one
  * plain file name in the current directory: its last path component, refused when it is empty,
- * "." or "..", hidden (".bashrc", ".envrc" would be read by shells and tools) or holds control
- * characters. A refused title falls back to <name>-<version>, made safe the same way; a note on
- * stderr says so, and -o chooses any path.
+ * "." or "..", hidden (".bashrc", ".envrc" would be read by shells and tools), holds control
+ * characters, begins with "-" ("-" is -o's word for stdout, and a file named "-rf" turns a later
+ * `rm *` into `rm -rf *`) or is longer than a file name may be. A refused title falls back to
+ * <name>-<version>, made safe the same way; a note on stderr says so, and -o chooses any path.
  */
 export function downloadFileName(offered: string | undefined, fallback: string): string {
   const plain = (candidate: string): string | undefined => {
     if (/[\u0000-\u001f\u007f-\u009f]/u.test(candidate)) return undefined;
     const base = candidate.split(/[\\/]/).pop() ?? '';
-    return base === '' || base.startsWith('.') ? undefined : base;
+    if (Buffer.byteLength(base) > MAX_NAME_BYTES) return undefined;
+    return base === '' || base.startsWith('.') || base.startsWith('-') ? undefined : base;
   };
   const fromGateway = offered === undefined ? undefined : plain(offered);
   if (fromGateway !== undefined && fromGateway === offered) return fromGateway;
