@@ -42,6 +42,10 @@ function toApiError(error: unknown): ApiError {
   const parse = error as { type?: string; status?: number; expose?: boolean };
   if (parse?.type === 'entity.parse.failed') return new ApiError(400, 'INVALID_BODY', 'the body is not valid JSON: send a JSON object with Content-Type: application/json');
   if (parse?.type === 'entity.too.large') return new ApiError(413, 'INVALID_BODY', 'the body is too large: requests to this API are small JSON objects (under 256 KiB)');
+  // Express could not decode a path parameter (a %-escape that is not UTF-8): the client's to fix.
+  if (error instanceof URIError && parse.status === 400) {
+    return new ApiError(400, 'INVALID_FIELD', `the request's path does not decode (${error.message}): percent-encode each path segment as UTF-8 (encodeURIComponent)`);
+  }
   // The body parser's other refusals (a compression or charset it does not read, a body cut
   // short) are the client's to fix, not the API's failures.
   if (parse?.expose === true && typeof parse.status === 'number' && parse.status >= 400 && parse.status < 500) {
