@@ -38,7 +38,7 @@ describe('an export of many blocks', () => {
     const cids = await Promise.all(parts.map(async (part) => (await store.put([part.bytes])).cid));
     const record: BundleRecord = {
       format: BUNDLE_FORMAT,
-      chain: { genesisHash: '0x00', block: { number: 1, hash: '0x01' } },
+      chain: { genesisHash: `0x${'00'.repeat(32)}`, block: { number: 1, hash: `0x${'01'.repeat(32)}` } },
       exportedAt: new Date().toISOString(),
       spaces: [],
       tags: [{ repository: 'acme/web', tag: 'v1', digest: image.manifest.digest, recordedBy: null }],

@@ -42,7 +42,7 @@ function hcrImport(args: string[]): Promise<Run & { ms: number }> {
 
 /** A record around `content`, as of a made-up block (for imports that never ask the chain). */
 function offlineRecord(content: unknown[], tags: unknown[] = [], spaces: unknown[] = []) {
-  return { format: 'hcr-bundle/1', chain: { genesisHash: '0x00', block: { number: 1, hash: '0x01' } }, exportedAt: new Date().toISOString(), spaces, tags, content };
+  return { format: 'hcr-bundle/1', chain: { genesisHash: `0x${'00'.repeat(32)}`, block: { number: 1, hash: `0x${'01'.repeat(32)}` } }, exportedAt: new Date().toISOString(), spaces, tags, content };
 }
 
 describe('hcr import against a bundle built to exhaust it', () => {

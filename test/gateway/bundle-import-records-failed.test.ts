@@ -35,7 +35,7 @@ describe('hcr import when the gateway records cannot all be written', () => {
     parts = [image.manifest, image.config, image.layers[0]];
     blocks = await Promise.all(parts.map((part) => rawBlock(part.bytes)));
     const content = parts.map((part, i) => ({ digest: part.digest, cid: blocks[i].cid.toString(), kind: i === 0 ? 'manifest' : 'blob', size: part.size, repositories: [], recordedBy: null }));
-    const record = { format: 'hcr-bundle/1', chain: { genesisHash: '0x00', block: { number: 1, hash: '0x01' } }, exportedAt: new Date().toISOString(), spaces: [], tags: [{ repository: 'acme/web', tag: 'v1', digest: image.manifest.digest, recordedBy: null }], content };
+    const record = { format: 'hcr-bundle/1', chain: { genesisHash: `0x${'00'.repeat(32)}`, block: { number: 1, hash: `0x${'01'.repeat(32)}` } }, exportedAt: new Date().toISOString(), spaces: [], tags: [{ repository: 'acme/web', tag: 'v1', digest: image.manifest.digest, recordedBy: null }], content };
     bundle = join(work, 'bundle.car');
     recordCid = await writeBundle(bundle, record, blocks);
   });

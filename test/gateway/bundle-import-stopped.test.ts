@@ -43,7 +43,7 @@ describe('hcr import stopped by a signal', () => {
     cids = roots.map((block) => block.cid.toString());
     digests = parts.map((part) => part.digest);
     const content = parts.map((part, i) => ({ digest: part.digest, cid: cids[i], kind: i === 0 ? 'manifest' : 'blob', size: part.size, repositories: [], recordedBy: null }));
-    const record = { format: 'hcr-bundle/1', chain: { genesisHash: '0x00', block: { number: 1, hash: '0x01' } }, exportedAt: new Date().toISOString(), spaces: [], tags: [{ repository: 'acme/web', tag: 'v1', digest: image.manifest.digest, recordedBy: null }], content };
+    const record = { format: 'hcr-bundle/1', chain: { genesisHash: `0x${'00'.repeat(32)}`, block: { number: 1, hash: `0x${'01'.repeat(32)}` } }, exportedAt: new Date().toISOString(), spaces: [], tags: [{ repository: 'acme/web', tag: 'v1', digest: image.manifest.digest, recordedBy: null }], content };
     bundle = join(work, 'bundle.car');
     await writeBundle(bundle, record, [...small, bigRoot, ...leaves]);
   });

@@ -23,7 +23,7 @@ test('with the chain down, an index that answers "no such tag" is not overruled 
   // An --offline import (never checked): mallory's space owns acme, and acme/web:evil is hers.
   const record = {
     format: 'hcr-bundle/1',
-    chain: { genesisHash: '0x00', block: { number: 1_000_000, hash: '0x01' } },
+    chain: { genesisHash: `0x${'00'.repeat(32)}`, block: { number: 1_000_000, hash: `0x${'01'.repeat(32)}` } },
     exportedAt: new Date().toISOString(),
     spaces: [{ name: 'acme', id: '999', owner: '5mallory' }],
     tags: [{ repository: 'acme/web', tag: 'evil', digest: evil, recordedBy: null }],

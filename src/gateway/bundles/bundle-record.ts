@@ -66,6 +66,8 @@ function refusalOf(check: () => unknown): string | undefined {
   }
 }
 
+const isBlockHash = (value: unknown): boolean => typeof value === 'string' && /^0x[0-9a-f]{64}$/.test(value);
+
 /** The record from its block's bytes, checked field by field: a bundle is untrusted input. */
 export function parseBundleRecord(bytes: Uint8Array, parseCid: (text: string) => CID): BundleRecord {
   let value: unknown;
@@ -79,7 +81,11 @@ export function parseBundleRecord(bytes: Uint8Array, parseCid: (text: string) =>
     throw new BundleError(`the bundle's record is malformed (${what}): make the bundle again with hcr export`);
   };
   if (record?.format !== BUNDLE_FORMAT) fail(`format ${JSON.stringify(record?.format)}, expected ${BUNDLE_FORMAT}`);
-  if (typeof record.chain?.genesisHash !== 'string' || !Number.isSafeInteger(record.chain?.block?.number) || typeof record.chain?.block?.hash !== 'string') fail('chain');
+  // The block goes out again in X-HCR-As-Of-Block and the genesis is compared with the chain's:
+  // each must be a hash as a node spells one (a line feed in a header would fail every answer).
+  if (!isBlockHash(record.chain?.genesisHash) || !Number.isSafeInteger(record.chain?.block?.number) || record.chain.block.number < 0 || !isBlockHash(record.chain.block.hash)) {
+    fail('chain: the genesis and block hashes are 0x and 64 hex digits, the block number a whole number');
+  }
   if (!Array.isArray(record.spaces) || !Array.isArray(record.tags) || !Array.isArray(record.content)) fail('spaces, tags or content');
   for (const space of record.spaces) if (typeof space?.name !== 'string' || typeof space.id !== 'string' || typeof space.owner !== 'string') fail('a space');
   for (const tag of record.tags) {
