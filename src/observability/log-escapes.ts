@@ -27,7 +27,8 @@ export function escapeTextLine(line: string): string {
  * can only stand inside JSON strings, so the escaped line is the same JSON for a log collector.
  */
 export function escapeJsonLine(json: string): string {
-  return json.replace(INVISIBLE_OR_REORDERING, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Each UTF-16 unit: a character beyond U+FFFF (a tag character) is two, a surrogate pair.
+  return json.replace(INVISIBLE_OR_REORDERING, (char) => Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
 }
 
 /**
