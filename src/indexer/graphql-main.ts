@@ -17,7 +17,9 @@
 // GQL_MAX_FIELDS fields, aliases and fragment spreads expanded (graphql-query-breadth.ts): each is
 // more work on the request's one connection; and it bounds each query's SQL by
 // GQL_SQL_STATEMENT_TIMEOUT_MS (graphql-statement-timeout.ts). While a query runs, the rows of its
-// answer are counted and it is stopped past GQL_MAX_RESPONSE_ROWS (graphql-response-rows.ts); and
+// answer are counted and it is stopped past GQL_MAX_RESPONSE_ROWS (graphql-response-rows.ts), one
+// that would read ManifestContent's content from more than GQL_MAX_CONTENT_BYTES of manifests is
+// refused before it is read (graphql-content-bytes.ts); and
 // each client may have GQL_MAX_CONCURRENT_PER_CLIENT requests in flight (graphql-client-concurrency.ts).
 import './register-ts-sources';
 import { exitWithParent } from './exit-with-parent';
@@ -32,6 +34,7 @@ import { explainStatementTimeout, withStatementTimeout } from './graphql-stateme
 import { withoutInternals } from './graphql-error-details';
 import { countOpenreaderRows, maxResponseRowsFromEnv, setMaxResponseRows } from './graphql-response-rows';
 import { maxContentBytesFromEnv, setMaxContentBytes } from '../server-extension/content-budget';
+import { boundOpenreaderContentBytes } from './graphql-content-bytes';
 import { limitConcurrentRequests, maxConcurrentPerClientFromEnv } from './graphql-client-concurrency';
 import type { Application } from 'express';
 import type { GraphQLError } from 'graphql';
@@ -97,6 +100,7 @@ function patchApolloServer(): void {
     process.exit(2);
   }
   countResponseRows();
+  boundContentBytes();
   const explainTimeout = explainStatementTimeout(statementTimeoutMs);
   apollo.ApolloServer = class extends Base {
     constructor(config: { validationRules?: unknown[] }) {
@@ -139,6 +143,17 @@ function countResponseRows(): void {
   const { PoolOpenreaderContext } = require('@subsquid/openreader/lib/db') as { PoolOpenreaderContext?: Parameters<typeof countOpenreaderRows>[0][number] };
   if (!countOpenreaderRows([TypeormOpenreaderContext, PoolOpenreaderContext])) {
     console.error('graphql: @subsquid/openreader changed how it reads the database; answers are not bounded by GQL_MAX_RESPONSE_ROWS');
+  }
+}
+
+/** Sizes OpenReader's reads of manifest content before they run (graphql-content-bytes.ts), in both of its database contexts. */
+function boundContentBytes(): void {
+  const queries = require('@subsquid/openreader/lib/sql/query') as Parameters<typeof boundOpenreaderContentBytes>[0];
+  const { EntitySqlPrinter } = require('@subsquid/openreader/lib/sql/printer') as { EntitySqlPrinter?: Parameters<typeof boundOpenreaderContentBytes>[1] };
+  const { TypeormOpenreaderContext } = require('@subsquid/graphql-server/lib/typeorm') as { TypeormOpenreaderContext?: Parameters<typeof boundOpenreaderContentBytes>[2][number] };
+  const { PoolOpenreaderContext } = require('@subsquid/openreader/lib/db') as { PoolOpenreaderContext?: Parameters<typeof boundOpenreaderContentBytes>[2][number] };
+  if (!boundOpenreaderContentBytes(queries, EntitySqlPrinter, [TypeormOpenreaderContext, PoolOpenreaderContext])) {
+    console.error('graphql: @subsquid/openreader changed how it builds queries; ManifestContent answers are not bounded by GQL_MAX_CONTENT_BYTES');
   }
 }
 

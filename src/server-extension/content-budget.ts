@@ -12,7 +12,7 @@ import type { RequestContext } from './row-budget';
 
 export const DEFAULT_MAX_CONTENT_BYTES = 16 * 1024 * 1024;
 
-/** GQL_MAX_CONTENT_BYTES: manifest bytes one answer's versions and tag contents may be read from. */
+/** GQL_MAX_CONTENT_BYTES: manifest bytes one answer's versions, tag contents and ManifestContent rows (src/indexer/graphql-content-bytes.ts) may be read from. */
 export function maxContentBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return countFromEnv(env, 'GQL_MAX_CONTENT_BYTES', DEFAULT_MAX_CONTENT_BYTES, 'how many manifest bytes one answer may read content from');
 }
@@ -55,7 +55,7 @@ export function chargeContentBytes(context: RequestContext | undefined, bytes: n
 function contentTooLarge(total: number, max: number, what: string): GraphQLError {
   return new GraphQLError(
     `This answer would read ${mib(total)} of manifest content (${what}), more than the ${mib(max)} one answer may read: labels, files and platforms are as large as their manifests. ` +
-      'Ask for fewer: give the list a smaller `limit` and page with `offset`, ask for fewer tag ids at a time, or start the server with a larger GQL_MAX_CONTENT_BYTES.',
+      'Ask for fewer: give the list a smaller `limit` and page with `offset` (on connections, `first` and `after`), ask for fewer tag ids at a time, or start the server with a larger GQL_MAX_CONTENT_BYTES.',
     undefined, undefined, undefined, undefined, undefined,
     { code: 'RESPONSE_TOO_LARGE', maxContentBytes: max },
   );

@@ -161,9 +161,13 @@ test('/metrics is served to loopback by default and refused elsewhere, naming GQ
   const proxied = await fetch(`${base(bounded)}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
   assert.equal(proxied.status, 403);
   assert.equal(await proxied.text(), '/metrics is not served to 203.0.113.7: scrape it from an address GQL_METRICS_ALLOW lists (default: loopback and private networks), or behind a reverse proxy, list the proxy in GQL_TRUST_PROXY.\n');
-  // GQL_METRICS_ALLOW=10.0.0.0/8 leaves loopback out; with no proxy trusted, a forged header changes nothing.
+  // GQL_METRICS_ALLOW=10.0.0.0/8 leaves loopback out; with no proxy trusted, a forged header does
+  // not make the client a 10/8 one: it makes the connecting address an untrusted proxy.
   const elsewhere = await fetch(`${base(restricted)}/metrics`, { headers: { 'x-forwarded-for': '10.1.2.3' } });
   assert.equal(elsewhere.status, 403);
-  assert.match(await elsewhere.text(), /^\/metrics is not served to (127\.0\.0\.1|::1): scrape it from an address GQL_METRICS_ALLOW lists/);
+  assert.match(await elsewhere.text(), /^\/metrics is not served through (127\.0\.0\.1|::1): it forwarded the request for another client .*GQL_TRUST_PROXY/);
+  const direct = await fetch(`${base(restricted)}/metrics`);
+  assert.equal(direct.status, 403);
+  assert.match(await direct.text(), /^\/metrics is not served to (127\.0\.0\.1|::1): scrape it from an address GQL_METRICS_ALLOW lists/);
   assert.equal((await fetch(`${base(restricted)}/healthz`)).status, 200);
 });
