@@ -3,7 +3,7 @@
 // auth is off, and then the push policy decides whether that account may write to the space.
 import type { GatewayContext } from '../context';
 import { scopeAllows } from '../auth/api-tokens';
-import { ANONYMOUS, CredentialError, type Principal, principalFrom } from '../auth/credentials';
+import { ANONYMOUS, CredentialError, type Principal, principalFrom, refuseRevokedSince } from '../auth/credentials';
 import { type ClientOf, LoginRateError } from '../auth/login-failures';
 import { ArtifactError } from './errors';
 
@@ -37,4 +37,20 @@ export async function requirePublish(ctx: GatewayContext, authorization: string 
     throw new ArtifactError('FORBIDDEN', `the token has scope ${principal.scopes.join(', ')}, which does not publish: mint one with --scope publish`);
   }
   return principal.account;
+}
+
+/**
+ * What a publish checks again just before it is recorded (publish-artifact.ts): that the credential
+ * requirePublish took now was not revoked while the files arrived. Made as the credential is taken.
+ */
+export function stillAuthorizedCheck(ctx: GatewayContext, authorization: string | undefined): () => Promise<void> {
+  const authorizedAt = new Date();
+  return async () => {
+    try {
+      await refuseRevokedSince(authorization, { auth: ctx.access.auth, tokens: ctx.apiTokens, logins: ctx.logins }, authorizedAt);
+    } catch (error) {
+      if (!(error instanceof CredentialError)) throw error;
+      throw new ArtifactError('UNAUTHORIZED', `nothing was published: the credential this upload began with was revoked while its files were being sent (${error.message})`);
+    }
+  };
 }

@@ -5,7 +5,7 @@
 // `<dataDir>/gateway/api-tokens.json`, read again whenever another process (a replica on the
 // same data dir) changed it; revoked and expired tokens leave it after a while (token-pruning.ts).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { type BigIntStats, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { revokedMinter, revokeWith } from './minting-chain';
 import { deadSince, pruneTokens } from './token-pruning';
@@ -74,13 +74,21 @@ function expiryOf(now: Date, ttlSeconds: number | undefined, notAfter: Date | un
 }
 
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+/**
+ * Which version of the token file a stat shows. Not its modification time alone: that is only as
+ * fine as the file system's clock tick, and a revocation written by another process in the tick
+ * of the last write seen here would go unseen. Every write renames a new file into place, so the
+ * inode (and its birth time) tells writes apart whatever their times.
+ */
+const versionOf = (stat: BigIntStats) => `${stat.dev}:${stat.ino}:${stat.birthtimeNs}:${stat.mtimeNs}:${stat.size}`;
 const publicInfo = ({ hash: _hash, loginNonce: _loginNonce, ...info }: StoredToken): ApiTokenInfo => info;
 
 export class ApiTokens {
   readonly #file: string;
   #tokens: StoredToken[] = [];
   #byId = new Map<string, StoredToken>();
-  #mtimeMs = -1;
+  #version = '';
 
   constructor(file: string) {
     this.#file = file;
@@ -162,16 +170,17 @@ export class ApiTokens {
   }
 
   #load(): StoredToken[] {
-    let mtimeMs: number;
+    let version: string;
     try {
-      mtimeMs = statSync(this.#file).mtimeMs;
+      version = versionOf(statSync(this.#file, { bigint: true }));
     } catch {
       this.#remember([]);
+      this.#version = '';
       return this.#tokens;
     }
-    if (mtimeMs !== this.#mtimeMs) {
+    if (version !== this.#version) {
       this.#remember((JSON.parse(readFileSync(this.#file, 'utf8')) as { tokens: StoredToken[] }).tokens);
-      this.#mtimeMs = mtimeMs;
+      this.#version = version;
     }
     return this.#tokens;
   }
@@ -182,9 +191,12 @@ export class ApiTokens {
     mkdirSync(dirname(this.#file), { recursive: true });
     const temporary = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
     writeFileSync(temporary, JSON.stringify({ tokens: kept }, null, 1), { mode: 0o600 });
+    // Its own file's version, taken before it is in place: another process's write landing right
+    // after would otherwise be taken for this one, and never read.
+    const written = versionOf(statSync(temporary, { bigint: true }));
     renameSync(temporary, this.#file);
     this.#remember(kept);
-    this.#mtimeMs = statSync(this.#file).mtimeMs;
+    this.#version = written;
   }
 
   #remember(tokens: StoredToken[]): void {

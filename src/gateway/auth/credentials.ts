@@ -57,15 +57,7 @@ export const ANONYMOUS: Principal = { scopes: [], via: 'anonymous' };
 export async function principalFrom(authorization: string | undefined, deps: { auth: ResolvedAuth; tokens: ApiTokens; logins: LoginLedger; failures?: LoginFailures; client?: ClientOf }): Promise<Principal> {
   const header = authorization?.trim();
   if (!header) return ANONYMOUS;
-  let username: string | undefined;
-  let secret: string;
-  if (/^bearer /i.test(header)) secret = header.slice(7).trim();
-  else if (/^basic /i.test(header)) {
-    const basic = decodeBasic(header);
-    if (!basic) throw new CredentialError('the basic auth header is malformed: send username:password, the password being an API token or a login token');
-    username = basic.username;
-    secret = basic.password;
-  } else secret = header;
+  const { username, secret } = credentialOf(header);
   if (isApiToken(secret)) {
     try {
       const info = deps.tokens.verify(secret);
@@ -78,7 +70,7 @@ export async function principalFrom(authorization: string | undefined, deps: { a
   if (secret.startsWith('hcr1.')) {
     let login;
     try {
-      const options = { domain: deps.auth.service, address: username || undefined, maxLifetimeSeconds: deps.auth.maxLoginLifetimeSeconds };
+      const options = loginOptions(deps.auth, username);
       login = deps.failures ? await deps.failures.verify(deps.client, secret, options) : await verifyLoginToken(secret, options);
     } catch (error) {
       if (error instanceof CredentialError) throw error;
@@ -95,4 +87,42 @@ export async function principalFrom(authorization: string | undefined, deps: { a
     return { account: login.address, scopes: TOKEN_SCOPES, via: 'login', login, firstUse };
   }
   throw new CredentialError('the credential is neither an API token (hcrt_…, from `hcr token create`) nor a login token (from `hcr login --print-token`): send Authorization: Bearer <token>');
+}
+
+/** The secret an Authorization header carries (`Bearer`, `Basic` or bare), and basic auth's username. */
+function credentialOf(header: string): { username?: string; secret: string } {
+  if (/^bearer /i.test(header)) return { secret: header.slice(7).trim() };
+  if (!/^basic /i.test(header)) return { secret: header };
+  const basic = decodeBasic(header);
+  if (!basic) throw new CredentialError('the basic auth header is malformed: send username:password, the password being an API token or a login token');
+  return { username: basic.username, secret: basic.password };
+}
+
+const loginOptions = (auth: ResolvedAuth, username: string | undefined, now?: Date) => ({ domain: auth.service, address: username || undefined, maxLifetimeSeconds: auth.maxLoginLifetimeSeconds, now });
+
+/**
+ * Throws CredentialError when the credential that principalFrom took at `authorizedAt` was revoked
+ * since: the API token (or a token up the chain that minted it), or the login (logged out). A
+ * publish at a door is authorized as its upload begins and recorded once the last byte is in,
+ * which a client trickling bytes can put off for as long as it likes: without this, a token
+ * revoked meanwhile would still publish. Everything else is judged as of `authorizedAt`, so a
+ * credential that only expired meanwhile (the ten-minute login `hcr artifact` signs, sending a
+ * large file) still publishes; and the login is not used again, which a gateway taking each login
+ * once would refuse as a replay.
+ */
+export async function refuseRevokedSince(authorization: string | undefined, deps: { auth: ResolvedAuth; tokens: ApiTokens; logins: LoginLedger }, authorizedAt: Date): Promise<void> {
+  const header = authorization?.trim();
+  if (!header) return;
+  const { username, secret } = credentialOf(header);
+  try {
+    if (isApiToken(secret)) {
+      deps.tokens.verify(secret, authorizedAt);
+      return;
+    }
+    const login = await verifyLoginToken(secret, loginOptions(deps.auth, username, authorizedAt));
+    if (deps.logins.isRevoked(login.address, login.nonce)) throw new CredentialError('this login token was revoked (logged out): create a new one with `hcr login`');
+  } catch (error) {
+    if (error instanceof CredentialError) throw error;
+    throw new CredentialError((error as Error).message);
+  }
 }

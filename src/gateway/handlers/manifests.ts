@@ -82,6 +82,9 @@ export async function putManifest(ctx: GatewayContext, req: Request, res: Respon
   const account = await ctx.access.require(req, { type: 'repository', name: name.full, action: 'push' });
   const permit = await ctx.policy.permit(name.repo, account, { fresh: true });
   const bytes = await readBody(req, ctx.limits.manifestBytes, 'manifest');
+  // Asked again once the body is in: a sender may trickle it for as long as it likes, and a token
+  // revoked meanwhile (or an access token expired) must not record what it began.
+  await ctx.access.require(req, { type: 'repository', name: name.full, action: 'push' });
   const digest = sha256Digest(bytes);
   if (reference.kind === 'digest' && reference.digest !== digest) {
     throw new OciError('DIGEST_INVALID', `the manifest's digest is ${digest}, not ${reference.digest} as the URL says: push it by its own digest or by a tag`, { detail: { expected: reference.digest, actual: digest } });

@@ -85,6 +85,15 @@ function refusal(ctx: GatewayContext, message: string): OciError {
   return new OciError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': `Basic realm=${quotedString(ctx.access.auth.service)}` } });
 }
 
+/** The SS58 address (prefix 42) a username names, or undefined when it names none. */
+function addressOrUndefined(username: string | undefined): string | undefined {
+  try {
+    return checkAddress(username);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The API token's account and scopes; refused when it is unknown, revoked or expired, or the username is another account. */
 function authenticateApiToken(ctx: GatewayContext, username: string | undefined, password: string): Authenticated {
   let token: ApiTokenInfo;
@@ -95,13 +104,7 @@ function authenticateApiToken(ctx: GatewayContext, username: string | undefined,
     const stale = error instanceof ApiTokenError && (error.reason === 'revoked' || error.reason === 'expired');
     throw refusal(ctx, stale ? `${error.message}, then log in again with it` : (error as Error).message);
   }
-  let named: string | undefined;
-  try {
-    named = checkAddress(username);
-  } catch {
-    named = undefined;
-  }
-  if (named !== token.account) {
+  if (addressOrUndefined(username) !== token.account) {
     throw refusal(ctx, `the API token "${token.name}" is ${token.account}'s, but the username is ${JSON.stringify(username ?? '')}: log in with the token's account as the username (docker login -u ${token.account})`);
   }
   return { account: token.account, apiToken: { name: token.name, scopes: token.scopes } };
@@ -119,6 +122,10 @@ async function authenticate(ctx: GatewayContext, request: TokenRequest): Promise
       throw refused((error as Error).message);
     }
     if (ledger.isRevoked(refresh.subject, refresh.nonce)) throw refused('this login was revoked: log in again with a new token from `hcr login`');
+    // Docker sends none with a refresh token; one sent is the account the tokens issued count against.
+    if (request.username && addressOrUndefined(request.username) !== refresh.subject) {
+      throw refused(`the refresh token is ${refresh.subject}'s, but the username is ${JSON.stringify(request.username)}: send the refresh token without a username, or with its own account's`);
+    }
     return { account: refresh.subject };
   }
   if (request.password === undefined) return {};

@@ -3,7 +3,7 @@
 // published as an OCI artifact of kind firmware through the gateway's push path; publishing a
 // (name, version) that exists is refused (409), as the original's UNIQUE(name, version) does.
 import type { Request, Response } from 'express';
-import { requirePublish } from '../../artifacts/access';
+import { requirePublish, stillAuthorizedCheck } from '../../artifacts/access';
 import { type ReceivedFile, discardFile, receiveFile } from '../../artifacts/blob-intake';
 import { artifactName, artifactVersion } from '../../artifacts/coordinates';
 import { ArtifactError } from '../../artifacts/errors';
@@ -41,6 +41,7 @@ function readMetadata(ctx: GatewayContext, text: string): FirmwareMetadata {
 
 export async function postFirmware(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
   const account = await requirePublish(ctx, req.headers.authorization, () => requestClientKey(req));
+  const stillAuthorized = stillAuthorizedCheck(ctx, req.headers.authorization);
   let metadata: FirmwareMetadata | undefined;
   let reservation: Reservation | undefined;
   let received: ReceivedFile | undefined;
@@ -51,7 +52,7 @@ export async function postFirmware(ctx: GatewayContext, req: Request, res: Respo
         if (metadata) throw new ArtifactError('INVALID_METADATA', 'the metadata part was sent twice: send it once');
         metadata = readMetadata(ctx, part.value);
         // Checked before the binary arrives: nothing is stored for a push that would be refused.
-        reservation = await reserveVersion(ctx, metadata.name, metadata.version, account);
+        reservation = await reserveVersion(ctx, metadata.name, metadata.version, account, stillAuthorized);
       } else if (part.kind === 'file' && part.name === 'firmware') {
         if (!reservation) throw fileBeforeMetadata(part.name, 'curl -F \'metadata={"name":"base","version":"1.0.0"}\' -F "firmware=@firmware.bin", in that order');
         filename = part.filename;
@@ -60,7 +61,7 @@ export async function postFirmware(ctx: GatewayContext, req: Request, res: Respo
     }
     if (!metadata) throw new ArtifactError('MISSING_PART', 'the metadata part is missing: send -F \'metadata={"name":"base","version":"1.0.0","labels":{"app":"base"}}\'', { field: 'metadata' });
     if (!received) throw new ArtifactError('MISSING_PART', 'the firmware part is missing: send the binary as -F "firmware=@firmware.bin"', { field: 'firmware' });
-    reservation ??= await reserveVersion(ctx, metadata.name, metadata.version, account);
+    reservation ??= await reserveVersion(ctx, metadata.name, metadata.version, account, stillAuthorized);
   } catch (error) {
     reservation?.release();
     if (received) await discardFile(ctx, received);

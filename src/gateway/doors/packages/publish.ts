@@ -3,7 +3,7 @@
 // become further files of the version, in order), with a token that may publish. The version must be a semantic version and new; a tarball whose sha256 is not the
 // declared one is refused with nothing stored.
 import type { Request, Response } from 'express';
-import { requirePublish } from '../../artifacts/access';
+import { requirePublish, stillAuthorizedCheck } from '../../artifacts/access';
 import { type ReceivedFile, discardFile, receiveFile } from '../../artifacts/blob-intake';
 import { artifactName, artifactVersion } from '../../artifacts/coordinates';
 import { ArtifactError } from '../../artifacts/errors';
@@ -56,6 +56,7 @@ function readMetadata(ctx: GatewayContext, text: string): PackageMetadata {
 
 export async function postPublish(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
   const account = await requirePublish(ctx, req.headers.authorization, () => requestClientKey(req));
+  const stillAuthorized = stillAuthorizedCheck(ctx, req.headers.authorization);
   let metadata: PackageMetadata | undefined;
   let reservation: Reservation | undefined;
   const received: { file: ReceivedFile; filename?: string; mimeType?: string }[] = [];
@@ -64,7 +65,7 @@ export async function postPublish(ctx: GatewayContext, req: Request, res: Respon
       if (part.kind === 'field' && part.name === 'metadata') {
         if (metadata) throw new ArtifactError('INVALID_METADATA', 'the metadata part was sent twice: send it once', { field: 'metadata' });
         metadata = readMetadata(ctx, part.value);
-        reservation = await reserveVersion(ctx, metadata.name, metadata.version, account);
+        reservation = await reserveVersion(ctx, metadata.name, metadata.version, account, stillAuthorized);
       } else if (part.kind === 'file' && FILE_PARTS.has(part.name)) {
         if (!reservation) throw fileBeforeMetadata(part.name, 'curl -F \'metadata={"name":"acme/sensor","version":"1.0.0"}\' -F "tarball=@sensor-1.0.0.tar.gz", in that order');
         const what = received.length === 0 ? 'the tarball' : `file ${received.length + 1}`;
@@ -74,7 +75,7 @@ export async function postPublish(ctx: GatewayContext, req: Request, res: Respon
     }
     if (!metadata) throw new ArtifactError('MISSING_PART', 'the metadata part is missing: send -F \'metadata={"name":"acme/sensor","version":"1.0.0","description":"…","keywords":["iot"]}\'', { field: 'metadata' });
     if (received.length === 0) throw new ArtifactError('MISSING_PART', 'the tarball part is missing: send the package as -F "tarball=@sensor-1.0.0.tar.gz"', { field: 'tarball' });
-    reservation ??= await reserveVersion(ctx, metadata.name, metadata.version, account);
+    reservation ??= await reserveVersion(ctx, metadata.name, metadata.version, account, stillAuthorized);
   } catch (error) {
     reservation?.release();
     for (const { file } of received) await discardFile(ctx, file);

@@ -7,7 +7,7 @@
 // versions whose file or manifest has it.
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
-import { requirePublish, requireRead } from '../../artifacts/access';
+import { requirePublish, requireRead, stillAuthorizedCheck } from '../../artifacts/access';
 import { receiveFile } from '../../artifacts/blob-intake';
 import type { VersionView } from '../../artifacts/catalog';
 import { artifactName, artifactVersion } from '../../artifacts/coordinates';
@@ -95,9 +95,10 @@ export function pluginRegistryHandlers(ctx: GatewayContext, options: PluginRegis
     RegisterPlugin: unary(ctx, async (call: ServerUnaryCall<{ name: string; version: string; plugin: string }, { message: string; cid: string }>) => {
       const admitted = admittedAccount(call.metadata);
       const account = admitted.found ? admitted.account : await requirePublish(ctx, authorizationOf(call.metadata), () => callerKey(ctx, call));
+      const stillAuthorized = stillAuthorizedCheck(ctx, authorizationOf(call.metadata));
       const name = artifactName(call.request.name, ctx.artifacts.defaultSpace);
       const version = artifactVersion(call.request.version, false);
-      const reservation = await reserveVersion(ctx, name, version, account);
+      const reservation = await reserveVersion(ctx, name, version, account, stillAuthorized);
       let received;
       let source: PluginSource | undefined;
       try {
