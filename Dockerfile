@@ -13,10 +13,11 @@ COPY package.json package-lock.json ./
 # Install scripts run only where package.json's allowScripts allows them (npm 11).
 RUN npm install --no-audit --no-fund --no-update-notifier
 COPY . .
-# The context is the checkout, where an operator's compose `.env` (GATEWAY_SURI, passwords) or a
-# TLS key may lie beside the sources: none of them may reach the image.
-RUN find . -path ./node_modules -prune -o -type f \( -name '.env' -o -name '.env.*' -o -name '*.pem' -o -name '*.key' -o -name '*.p12' -o -name '*.pfx' \) -exec rm -f {} + \
- && npm run build:web && npm prune --omit=dev --no-audit --no-fund --no-update-notifier && rm -rf /root/.npm && mkdir /data
+# The context is the checkout, where an operator's compose `.env` (GATEWAY_SURI, passwords), a TLS
+# key, an .npmrc with a registry token, a token-secret or compose's secrets/ may lie beside the
+# sources: none of them may reach the image.
+RUN find . -path ./node_modules -prune -o -type f \( -name '.env' -o -name '.env.*' -o -name '*.pem' -o -name '*.key' -o -name '*.p12' -o -name '*.pfx' -o -name '.npmrc' -o -name 'token-secret' \) -exec rm -f {} + \
+ && rm -rf ./secrets && npm run build:web && npm prune --omit=dev --no-audit --no-fund --no-update-notifier && rm -rf /root/.npm && mkdir /data
 
 FROM ${NODE_IMAGE}
 # Settings first and the application last: each instruction after a large COPY would copy the
