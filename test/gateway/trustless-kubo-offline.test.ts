@@ -8,14 +8,13 @@
 // routes and RecordedCids' passes make must carry offline=true; an OCI pull may still go online.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { storeDigestInfo, submitTx } from '../../src/chain';
 import type { RunningGateway } from '../../src/gateway';
 import { KuboBlobStore, type KuboApiServer, startKuboApiServer } from '../../src/ipfs';
 import { type Block, rawBlock, unixfsNode } from './helpers/dag';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { makeImage, pushImage, randomBlob } from './helpers/oci-client';
+import { type KuboProxy, kuboProxy } from '../ipfs/helpers/kubo-proxy';
 
 /** One Kubo RPC call as the proxy saw it. */
 interface KuboCall {
@@ -28,35 +27,25 @@ interface KuboCall {
  * A proxy in front of a Kubo API that records every call and, for calls made online, answers
  * block/get for the blocks in `network` itself, as a Kubo node that found them on the IPFS network would.
  */
-async function recordingProxy(target: string, network: ReadonlyMap<string, Uint8Array>, calls: KuboCall[]): Promise<{ url: string; server: Server }> {
-  const upstream = new URL(target);
-  const server = createServer((req, res) => {
+function recordingProxy(target: string, network: ReadonlyMap<string, Uint8Array>, calls: KuboCall[]): Promise<KuboProxy> {
+  return kuboProxy(target, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const command = url.pathname.replace(/^\/api\/v0\//, '');
     const arg = url.searchParams.get('arg') ?? undefined;
     const offline = url.searchParams.get('offline') === 'true';
     calls.push({ command, arg, offline });
     const fromNetwork = command === 'block/get' && !offline && arg ? network.get(arg) : undefined;
-    if (fromNetwork) {
-      req.resume();
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': fromNetwork.byteLength }).end(fromNetwork);
-      return;
-    }
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
+    if (!fromNetwork) return false;
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': fromNetwork.byteLength }).end(fromNetwork);
+    return true;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 describe('trustless gateway on a Kubo store: the node\'s own blocks only, never the IPFS network', () => {
   let t: TestGateway;
   let kuboApi: KuboApiServer;
-  let proxy: Server;
+  let proxy: KuboProxy;
   let kubo: KuboBlobStore;
   let replica: RunningGateway;
   const calls: KuboCall[] = [];
@@ -82,7 +71,7 @@ describe('trustless gateway on a Kubo store: the node\'s own blocks only, never 
     })());
     const network = new Map([published.root, published.leaf].map((block) => [block.cid.toString(), block.bytes]));
     const started = await recordingProxy(kuboApi.url, network, calls);
-    proxy = started.server;
+    proxy = started;
     kubo = await KuboBlobStore.open({ url: started.url, lookupTimeoutMs: 5_000 });
     let records = 0;
     for (const root of [held.root, published.root, missing]) {
@@ -96,11 +85,7 @@ describe('trustless gateway on a Kubo store: the node\'s own blocks only, never 
   after(async () => {
     await replica?.close();
     await kubo?.close();
-    if (proxy) {
-      const closed = new Promise((resolve) => proxy.close(resolve));
-      proxy.closeAllConnections();
-      await closed;
-    }
+    await proxy?.close();
     await kuboApi?.close();
     await t?.close();
   });

@@ -46,7 +46,8 @@ export async function kuboAdd(apiBase: string, source: AsyncIterable<Uint8Array>
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Partial<AddedFile>)
     .find((entry) => typeof entry.Hash === 'string');
-  if (!added) throw new KuboHttpError(`add answered without a CID: ${text.slice(0, 200)}`, { status: 500 });
+  // Not Kubo's answer (another server on the port): reported as such, like text that is no JSON.
+  if (!added) throw new SyntaxError(`add answered ${text.length} bytes without a CID in them`);
   return added as AddedFile;
 }
 

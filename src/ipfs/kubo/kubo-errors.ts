@@ -38,9 +38,29 @@ export function kuboError(error: unknown, apiUrl: string, what: string, cid?: st
   if (e.name === 'AbortError') return error;
   const status = e.response?.status;
   const message = e.message ?? String(error);
+  // Before the "not found" wordings: a page that says "page not found" is no word on the blob.
+  if (notKuboAnswer(error)) return notKubo(apiUrl, what, error);
   if (cid !== undefined && NOT_FOUND.test(message)) {
     return new BlobNotFoundError(cid, `blob ${cid} was not found by the IPFS node at ${apiUrl} (${message}); add or pin it there first`);
   }
   if (status === 502 || status === 503 || status === 504) return unreachable(apiUrl, `HTTP ${status} from a proxy in front of it`, error);
   return new BlobStoreError(`IPFS API ${apiUrl} failed the ${what}: ${message}`, { cause: error });
+}
+
+/**
+ * kubo-rpc-client reading an answer that is not Kubo's: text that is no JSON (a proxy's HTML page
+ * sent with 200) fails its parse, JSON of another shape fails as it reads the fields. Neither is
+ * the client's doing nor a gateway fault, so it is the retryable "IPFS unavailable", not a 500.
+ */
+function notKuboAnswer(error: unknown): boolean {
+  const e = error as { name?: string; cause?: unknown } | undefined;
+  // undici's `fetch failed` is a TypeError too, with the socket's error as its cause.
+  return e?.name === 'SyntaxError' || (e?.name === 'TypeError' && e.cause === undefined);
+}
+
+function notKubo(apiUrl: string, what: string, cause: unknown): BlobStoreUnavailableError {
+  return new BlobStoreUnavailableError(
+    `IPFS API ${apiUrl} answered the ${what} with something that is not a Kubo RPC answer (${(cause as Error).message}): check that IPFS_API reaches Kubo's RPC API itself (port 5001), not a proxy's page or another server`,
+    { cause },
+  );
 }

@@ -116,14 +116,31 @@ export class KuboBlobStore implements BlobStore {
 
   async getBlock(cid: string): Promise<Uint8Array> {
     const parsed = this.#parse(cid);
+    let bytes: Uint8Array;
     try {
-      return await this.#client.block.get(parsed, this.#flags({
+      bytes = await this.#client.block.get(parsed, this.#flags({
         timeout: this.#lookupTimeoutMs,
         signal: AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS),
       }));
     } catch (error) {
       throw this.#lookupError(error, parsed);
     }
+    await this.#assertBlockIs(parsed, bytes);
+    return bytes;
+  }
+
+  /**
+   * block/get answers raw bytes, so anything between the gateway and Kubo (a proxy's login or
+   * error page sent with 200, a wrong server on the port) would pass for the block, and the
+   * trustless gateway would serve it as immutable for a year. sha2-256 (what every import here
+   * makes) is checked; blocks of other hash functions are passed on as the node gave them.
+   */
+  async #assertBlockIs(cid: CID, bytes: Uint8Array): Promise<void> {
+    if (cid.multihash.code !== this.#m.sha256.code) return;
+    if (Buffer.from((await this.#m.sha256.digest(bytes)).bytes).equals(cid.multihash.bytes)) return;
+    throw new BlobStoreUnavailableError(
+      `IPFS API ${this.location} answered block/get of ${cidText(cid)} with ${bytes.byteLength} bytes that are not that block: check that IPFS_API reaches Kubo's RPC API itself, not a proxy's page or another server`,
+    );
   }
 
   blocks(cid: string, options: { range?: ByteRange; signal?: AbortSignal; once?: boolean } = {}): AsyncIterable<DagBlock> {
@@ -219,7 +236,9 @@ export class KuboBlobStore implements BlobStore {
   async ping(): Promise<void> {
     this.#assertOpen();
     try {
-      await this.#client.version(this.#flags({ signal: AbortSignal.timeout(PING_TIMEOUT_MS) }));
+      const answer = await this.#client.version(this.#flags({ signal: AbortSignal.timeout(PING_TIMEOUT_MS) }));
+      // Any server answering `{}` to a POST would pass for a node otherwise, and /readyz say ready.
+      if (typeof answer?.version !== 'string') throw new SyntaxError('version answered without a version');
     } catch (error) {
       if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
         throw unreachable(this.location, `no answer within ${PING_TIMEOUT_MS / 1000} s`, error);

@@ -1,0 +1,113 @@
+// A Kubo RPC API reached through something that answers in its place: a proxy's login or error
+// page sent with 200, or a server that answers JSON of another shape. Every call must fail as the
+// retryable "IPFS unavailable" that names IPFS_API and the fix (the gateway answers 503 with
+// Retry-After for it, where a plain store error is a 500 "internal error"), and block/get must
+// never hand on such an answer as the block. The node behind the proxy is the embedded store's
+// Kubo API; the proxy forwards to it until it is told to answer in its place.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BlobStoreUnavailableError, KuboBlobStore, startEmbeddedIpfs, type EmbeddedIpfs } from '../../src/ipfs';
+import { type KuboProxy, kuboProxy } from './helpers/kubo-proxy';
+
+type Mode = 'forward' | 'html' | 'empty-json' | 'not-found-page';
+
+const PAGE = '<!DOCTYPE html><html><body><h1>Please sign in</h1></body></html>';
+
+/** Forwards to `target`, or answers every call itself with 200 and a page, a line of text or `{}`. */
+function standInProxy(target: string, mode: () => Mode): Promise<KuboProxy> {
+  return kuboProxy(target, (req, res) => {
+    const now = mode();
+    if (now === 'forward') return false;
+    req.resume();
+    req.on('end', () => {
+      if (now === 'html') res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
+      else if (now === 'not-found-page') res.writeHead(200, { 'Content-Type': 'text/plain' }).end('page not found');
+      else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+    return true;
+  });
+}
+
+/** The error the gateway turns into 503 with Retry-After, naming the API and pointing at IPFS_API. */
+function notKubo(error: unknown): boolean {
+  return error instanceof BlobStoreUnavailableError && /not a Kubo RPC answer|not that block/.test(error.message) && /IPFS_API/.test(error.message);
+}
+
+describe('Kubo store behind something that answers in the node\'s place', () => {
+  let dataDir: string;
+  let ipfs: EmbeddedIpfs;
+  let proxy: KuboProxy;
+  let store: KuboBlobStore;
+  let mode: Mode = 'forward';
+  let cid: string;
+  const bytes = Buffer.from('the bytes of a stored layer');
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'hcr-kubo-garbage-'));
+    ipfs = await startEmbeddedIpfs({ dataDir, port: 0 });
+    const started = await standInProxy(ipfs.apiUrl, () => mode);
+    proxy = started;
+    store = await KuboBlobStore.open({ url: started.url, lookupTimeoutMs: 5_000 });
+    cid = (await store.put([bytes])).cid;
+  });
+  after(async () => {
+    await store?.close();
+    await proxy?.close();
+    await ipfs?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('an HTML page sent with 200 fails lookups, reads, uploads, pins and the version check as retryable, naming IPFS_API', async () => {
+    mode = 'html';
+    try {
+      await assert.rejects(store.has(cid), notKubo, 'has');
+      await assert.rejects(store.stat(cid), notKubo, 'stat');
+      await assert.rejects(store.get(cid), notKubo, 'get');
+      await assert.rejects(store.isPinned(cid), notKubo, 'isPinned');
+      await assert.rejects(store.put([Buffer.from('a new layer')]), notKubo, 'put');
+      await assert.rejects(store.ping(), notKubo, 'ping');
+    } finally {
+      mode = 'forward';
+    }
+    // The node itself was never at fault: everything answers again once the proxy forwards.
+    assert.equal((await store.stat(cid)).size, bytes.length);
+  });
+
+  it('block/get answered with a page is refused, never handed on as the block', async () => {
+    assert.ok(await store.getBlock(cid));
+    mode = 'html';
+    try {
+      await assert.rejects(store.getBlock(cid), notKubo);
+    } finally {
+      mode = 'forward';
+    }
+  });
+
+  it('JSON of another shape (`{}`) fails lookups and uploads as retryable, and does not pass the version check', async () => {
+    mode = 'empty-json';
+    try {
+      await assert.rejects(store.stat(cid), notKubo, 'stat');
+      await assert.rejects(store.getBlock(cid), notKubo, 'getBlock');
+      await assert.rejects(store.put([Buffer.from('another layer')]), notKubo, 'put');
+      // /readyz asks ping(): a server answering `{}` to anything is not a ready IPFS node.
+      await assert.rejects(store.ping(), notKubo, 'ping');
+    } finally {
+      mode = 'forward';
+    }
+    await store.ping();
+  });
+
+  it('a page saying "page not found" is no word on the blob: unavailable, not "IPFS does not have it"', async () => {
+    mode = 'not-found-page';
+    try {
+      // Not found would be a 404 telling the client the content is missing, when the node was never asked.
+      await assert.rejects(store.stat(cid), notKubo, 'stat');
+      await assert.rejects(store.has(cid), notKubo, 'has');
+    } finally {
+      mode = 'forward';
+    }
+  });
+});
