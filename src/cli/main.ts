@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { moduleFor } from './command-table';
 import { registerSummaries } from './command-summaries';
-import { applyConfig } from '../config/apply';
+import { applyConfig, applySuriFileVariable } from '../config/apply';
 import { ConfigError, loadConfigFile } from '../config/file';
 import { scrub } from '../observability/redact';
 import { hideUrlLogins } from '../observability/url-logins';
@@ -48,6 +48,11 @@ if (named) named.load()(program);
 else registerSummaries(program);
 
 program.hook('preAction', (_program, command) => {
+  try {
+    applySuriFileVariable(command.name());
+  } catch (error) {
+    throw new CliError(scrub((error as Error).message), EXIT.usage);
+  }
   const file = (program.opts().config as string | undefined) ?? process.env.HCR_CONFIG;
   if (!file || command.parent?.name() === 'config' || command.name() === 'healthcheck') return;
   try {

@@ -27,7 +27,7 @@ export function applyConfig(command: Command, config: LoadedConfig, env: NodeJS.
   }
   if (name === 'gateway' || name === 'mirror' || name === 'dev') {
     const suriFile = config.values.get('gateway.suriFile') as string | undefined;
-    if (suriFile && !env.GATEWAY_SURI) env.GATEWAY_SURI = readSecretFile(suriFile);
+    if (suriFile && !env.GATEWAY_SURI) env.GATEWAY_SURI = readSecretFile(suriFile, 'gateway.suriFile');
     const limits = gatewayLimits(config.values);
     if (limits) command.setOptionValueWithSource('limits', limits, 'config');
   }
@@ -38,12 +38,27 @@ function flagOwnsVariable(variable: string, command: string): boolean {
   return Object.values(SETTINGS).some((setting) => setting.env === variable && setting.flag?.commands.includes(command));
 }
 
-function readSecretFile(file: string): string {
+/**
+ * GATEWAY_SURI_FILE: the gateway's key read from a file (compose's and Kubernetes' secrets are
+ * files under /run/secrets), so that it is not in the container's environment for `docker inspect`
+ * to show. GATEWAY_SURI, when set, wins; the variable wins over a configuration file's suriFile.
+ */
+export function applySuriFileVariable(command: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (command !== 'gateway' && command !== 'mirror' && command !== 'dev') return;
+  const file = env.GATEWAY_SURI_FILE;
+  if (file && !env.GATEWAY_SURI) env.GATEWAY_SURI = readSecretFile(file, 'GATEWAY_SURI_FILE');
+}
+
+function readSecretFile(file: string, setting: string): string {
+  let uri: string;
   try {
-    return readFileSync(file, 'utf8').trim();
+    uri = readFileSync(file, 'utf8').trim();
   } catch (error) {
-    throw new Error(`gateway.suriFile ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give a file the gateway may read holding the key's secret URI`);
+    throw new Error(`${setting} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give a file the gateway may read holding the key's secret URI`);
   }
+  // An empty file would make a read-only replica without a word: the operator meant a key.
+  if (!uri) throw new Error(`${setting} ${file} is empty: write the secret URI of the gateway's key in it`);
+  return uri;
 }
 
 /** gateway.limits.* as the gateway's `limits` option, or undefined when the file sets none. */
