@@ -102,10 +102,12 @@ export async function importBundle(file: string, options: { store: BlobStore; da
     if (options.signal?.aborted) throw new ImportStoppedError();
   };
   const m = await ipfsModules();
-  const { located, roots, bytes } = await indexCar(file, m, stopIfAsked);
-  progress(`found ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB)`);
-  const handle = await open(file, 'r');
+  // Opened once, for the index and every read after it: opened again by name, the path could by
+  // then name something else (a pipe put in its place would hold the import for ever).
+  const handle = await openBundle(file);
   try {
+    const { located, roots, bytes } = await indexCar(handle, file, m, stopIfAsked);
+    progress(`found ${located.size} blocks (${(bytes / 2 ** 20).toFixed(1)} MiB)`);
     // Checked on every read, the checks' and the store's alike: the file may be changed between
     // them (a share or a medium someone else writes to), and a block stored under its CID must
     // hold the bytes the CID names.
@@ -262,22 +264,29 @@ async function storeContent(m: IpfsModules, record: BundleRecord, read: ReadBloc
  * header, of a CID's hash) are not taken as how much to buffer, so a header or CID that says it
  * is gigabytes long cannot make the import hold the rest of a large file in memory.
  */
-async function indexCar(file: string, m: IpfsModules, stopIfAsked: StopCheck): Promise<{ located: Map<string, Located>; roots: CID[]; bytes: number }> {
-  const notCar = (why: string) => new BundleError(`${file} is not a CAR file (${why}): give a bundle written by hcr export; nothing was imported`);
-  let handle: Awaited<ReturnType<typeof open>>;
+/** The bundle, open for reading: a regular file (it is read twice, checked and then stored: a pipe or device cannot be read again). */
+async function openBundle(file: string): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
     // Without blocking: a pipe named as the bundle would wait for a writer before its refusal below.
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new BundleError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give the path of a bundle written by hcr export; nothing was imported`);
   }
+  const isFile = await handle.stat().then((stats) => stats.isFile(), () => false);
+  if (!isFile) {
+    await handle.close();
+    throw new BundleError(`${file} is not a regular file: copy the bundle to a file and import that; nothing was imported`);
+  }
+  return handle;
+}
+
+async function indexCar(handle: FileHandle, file: string, m: IpfsModules, stopIfAsked: StopCheck): Promise<{ located: Map<string, Located>; roots: CID[]; bytes: number }> {
+  const notCar = (why: string) => new BundleError(`${file} is not a CAR file (${why}): give a bundle written by hcr export; nothing was imported`);
   const located = new Map<string, Located>();
   let bytes = 0;
   try {
-    const stats = await handle.stat();
-    // Read twice (checked, then stored): a pipe or device cannot be read again.
-    if (!stats.isFile()) throw new BundleError(`${file} is not a regular file: copy the bundle to a file and import that; nothing was imported`);
-    const fileBytes = stats.size;
+    const fileBytes = (await handle.stat()).size;
     const head = Buffer.alloc(SECTION_HEAD_BYTES);
     const readHead = async (at: number) => head.subarray(0, (await handle.read(head, 0, SECTION_HEAD_BYTES, at)).bytesRead);
     const header = varintAt(await readHead(0));
@@ -332,8 +341,6 @@ async function indexCar(file: string, m: IpfsModules, stopIfAsked: StopCheck): P
   } catch (error) {
     if (error instanceof BundleError || error instanceof ImportStoppedError) throw error;
     throw new BundleError(`${file} is not a whole CAR file (${(error as Error).message}); nothing was imported`);
-  } finally {
-    await handle.close();
   }
 }
 
