@@ -32,6 +32,7 @@ import { listNestingRule, maxListNestingFromEnv } from './graphql-list-nesting';
 import { maxFieldsFromEnv, maxListFieldsFromEnv, queryBreadthRule } from './graphql-query-breadth';
 import { explainStatementTimeout, withStatementTimeout } from './graphql-statement-timeout';
 import { withoutInternals } from './graphql-error-details';
+import { databaseOutageStatus, explainDatabaseOutage } from './graphql-database-outage';
 import { countOpenreaderRows, maxResponseRowsFromEnv, setMaxResponseRows } from './graphql-response-rows';
 import { maxContentBytesFromEnv, setMaxContentBytes } from '../server-extension/content-budget';
 import { boundOpenreaderContentBytes } from './graphql-content-bytes';
@@ -112,7 +113,7 @@ function patchApolloServer(): void {
         ...config,
         debug: false,
         validationRules: [...(config.validationRules ?? []), listNestingRule(maxListNesting), queryBreadthRule(maxListFields, maxFields)],
-        formatError: (error: GraphQLError) => withoutInternals(explainTimeout(error)),
+        formatError: (error: GraphQLError) => withoutInternals(explainDatabaseOutage(explainTimeout(error))),
       });
     }
 
@@ -121,6 +122,8 @@ function patchApolloServer(): void {
       // (a future version) would not be mirrored by the cache, so it stays out of the way.
       // First on /graphql, so a client past its bound is refused before its body is parsed; cache
       // hits answered before Express (the fast path) cost no SQL and pass by it.
+      // An answer that says Postgres is out of reach goes out as 503 with Retry-After.
+      options.app.use('/graphql', databaseOutageStatus);
       if (observability.clientKey) options.app.use('/graphql', limitConcurrentRequests(maxConcurrentPerClient, observability.clientKey));
       const mirrorable = (options.path ?? '/graphql') === '/graphql' && options.cors === undefined && typeof options.bodyParserConfig !== 'boolean';
       if (cache && mirrorable) {

@@ -1,5 +1,7 @@
 // A Kubo RPC API reached through something that answers in its place: a proxy's login or error
-// page sent with 200, or a server that answers JSON of another shape. Every call must fail as the
+// page sent with 200, a server that answers JSON of another shape, or a port that is not the RPC
+// API (Kubo's HTTP gateway on 8080 answers every /api/v0/… call with 404 "404 page not found", a
+// proxy with its HTML 404 page: neither asked the node, so neither says a blob is missing). Every call must fail as the
 // retryable "IPFS unavailable" that names IPFS_API and the fix (the gateway answers 503 with
 // Retry-After for it, where a plain store error is a 500 "internal error"), and block/get must
 // never hand on such an answer as the block. The node behind the proxy is the embedded store's
@@ -12,11 +14,12 @@ import { join } from 'node:path';
 import { BlobStoreUnavailableError, KuboBlobStore, startEmbeddedIpfs, type EmbeddedIpfs } from '../../src/ipfs';
 import { type KuboProxy, kuboProxy } from './helpers/kubo-proxy';
 
-type Mode = 'forward' | 'html' | 'empty-json' | 'not-found-page';
+type Mode = 'forward' | 'html' | 'empty-json' | 'not-found-page' | 'gateway-404' | 'html-404';
 
 const PAGE = '<!DOCTYPE html><html><body><h1>Please sign in</h1></body></html>';
+const HTML_404 = '<!DOCTYPE html><html><body><h1>404 Not Found</h1><p>nginx</p></body></html>';
 
-/** Forwards to `target`, or answers every call itself with 200 and a page, a line of text or `{}`. */
+/** Forwards to `target`, or answers every call itself: 200 with a page, a line of text or `{}`, or a 404 page. */
 function standInProxy(target: string, mode: () => Mode): Promise<KuboProxy> {
   return kuboProxy(target, (req, res) => {
     const now = mode();
@@ -25,6 +28,9 @@ function standInProxy(target: string, mode: () => Mode): Promise<KuboProxy> {
     req.on('end', () => {
       if (now === 'html') res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
       else if (now === 'not-found-page') res.writeHead(200, { 'Content-Type': 'text/plain' }).end('page not found');
+      // What Kubo's HTTP gateway (Go's http.NotFound) sends for a path it does not serve.
+      else if (now === 'gateway-404') res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+      else if (now === 'html-404') res.writeHead(404, { 'Content-Type': 'text/html' }).end(HTML_404);
       else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     });
     return true;
@@ -108,6 +114,36 @@ describe('Kubo store behind something that answers in the node\'s place', () => 
       await assert.rejects(store.has(cid), notKubo, 'has');
     } finally {
       mode = 'forward';
+    }
+  });
+  for (const wrong of ['gateway-404', 'html-404'] as const) {
+    it(`a ${wrong} answer (IPFS_API not the RPC port) fails lookups, reads, blocks, pins and uploads as unavailable, not as a missing blob`, async () => {
+      mode = wrong;
+      try {
+        const notKubo404 = (error: unknown) => notKubo(error) && /HTTP 404/.test((error as Error).message);
+        await assert.rejects(store.stat(cid), notKubo404, 'stat');
+        await assert.rejects(store.has(cid), notKubo404, 'has');
+        await assert.rejects(store.get(cid), notKubo404, 'get');
+        await assert.rejects(store.getBlock(cid), notKubo404, 'getBlock');
+        await assert.rejects(store.pin(cid), notKubo404, 'pin');
+        await assert.rejects(store.put([Buffer.from('a new layer')]), notKubo404, 'put');
+        await assert.rejects(store.ping(), BlobStoreUnavailableError, 'ping');
+      } finally {
+        mode = 'forward';
+      }
+      assert.equal((await store.stat(cid)).size, bytes.length);
+    });
+  }
+
+  it('the node\'s own "not found" (its JSON refusal) is still a missing blob', async () => {
+    const other = await KuboBlobStore.open({ url: ipfs.apiUrl, lookupTimeoutMs: 2_000, offline: true });
+    try {
+      const { CID } = await import('multiformats/cid');
+      const { sha256 } = await import('multiformats/hashes/sha2');
+      const RAW = 0x55;
+      assert.equal(await other.has(CID.createV1(RAW, await sha256.digest(Buffer.from('never added here'))).toString()), false);
+    } finally {
+      await other.close();
     }
   });
 });

@@ -28,6 +28,7 @@ export function toOciError(error: unknown): OciError {
   if (error instanceof ChainTxError) return chainTxError(error);
   const fullDisk = fullDiskError(error);
   if (fullDisk) return fullDisk;
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'EROFS') return readOnlyDataDir(error);
   if (/disconnected from ws|WebSocket is not connected/i.test(message)) return unavailable(`the chain connection dropped (${message}); retry shortly`, error);
   // Express's body parsers mark client errors with a 4xx status.
   const status = (error as { status?: unknown } | undefined)?.status;
@@ -47,6 +48,15 @@ function fullDiskError(error: unknown): OciError | undefined {
   const code = (error as NodeJS.ErrnoException).code;
   const what = code === 'ENOSPC' ? 'the gateway\'s disk is full' : 'the gateway\'s disk quota is used up';
   return new OciError('UNAVAILABLE', `${what} (${code}), so nothing of this request was stored; the gateway's operator must free space where its data dir is (the gateway log names the file), then retry`, { status: 507, cause: error });
+}
+
+/**
+ * The data dir's file system turned read-only under a running gateway (remounted after an I/O
+ * error, a volume detached): writes fail until the operator fixes it, reads of what is cached go
+ * on. Retryable once it is writable again; the file's path stays in the log, as for a full disk.
+ */
+function readOnlyDataDir(error: unknown): OciError {
+  return unavailable('the gateway\'s data dir is on a read-only file system (EROFS), so nothing of this request was stored; the gateway\'s operator must make it writable again (check the disk, remount it read-write; the gateway log names the file), then retry', error);
 }
 
 /** A write refused because the disk (or the user's quota on it) has no room left. */

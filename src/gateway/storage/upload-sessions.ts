@@ -18,6 +18,7 @@ import { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { finished, PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { makeDirs } from './make-dirs';
 import { OciError } from '../errors/oci-error';
 import type { PutResult } from '../../ipfs/blob-store';
 import { type ImportStarter, StreamingImport } from './streaming-import';
@@ -134,7 +135,7 @@ export class UploadSessions {
       this.#quota?.openUpload(id, uploader);
     }
     try {
-      await mkdir(join(this.#dir, id), { recursive: true });
+      await makeDirs(join(this.#dir, id));
       await writeFile(session.dataFile, '');
       await writeFile(join(this.#dir, id, 'session.json'), JSON.stringify({ id, name, startedAt: session.startedAt, owner, uploader }));
     } catch (error) {

@@ -40,10 +40,11 @@ export function kuboError(error: unknown, apiUrl: string, what: string, cid?: st
   const message = e.message ?? String(error);
   // Before the "not found" wordings: a page that says "page not found" is no word on the blob.
   if (notKuboAnswer(error)) return notKubo(apiUrl, what, error);
+  if (status === 502 || status === 503 || status === 504) return unreachable(apiUrl, `HTTP ${status} from a proxy in front of it`, error);
+  if (e.name === 'HTTPError' && !kuboRefusal(error)) return notKubo(apiUrl, what, error);
   if (cid !== undefined && NOT_FOUND.test(message)) {
     return new BlobNotFoundError(cid, `blob ${cid} was not found by the IPFS node at ${apiUrl} (${message}); add or pin it there first`);
   }
-  if (status === 502 || status === 503 || status === 504) return unreachable(apiUrl, `HTTP ${status} from a proxy in front of it`, error);
   return new BlobStoreError(`IPFS API ${apiUrl} failed the ${what}: ${message}`, { cause: error });
 }
 
@@ -58,9 +59,30 @@ function notKuboAnswer(error: unknown): boolean {
   return e?.name === 'SyntaxError' || (e?.name === 'TypeError' && e.cause === undefined);
 }
 
+/**
+ * Kubo sends every refusal as JSON (`{"Message","Code","Type"}`); a refusal in anything else is
+ * another server's (Kubo's HTTP gateway on 8080 answers "404 page not found" to /api/v0/…, a
+ * proxy its HTML error page), which never asked the node, so "not found" in it is no answer.
+ */
+function kuboRefusal(error: unknown): boolean {
+  const response = (error as { response?: { kuboShaped?: unknown; headers?: { get?: unknown } } }).response;
+  if (typeof response?.kuboShaped === 'boolean') return response.kuboShaped;
+  // kubo-rpc-client's HTTPError carries fetch's Response.
+  const headers = response?.headers as { get(name: string): string | null } | undefined;
+  if (typeof headers?.get === 'function') return (headers.get('content-type') ?? '').startsWith('application/json');
+  return true;
+}
+
 function notKubo(apiUrl: string, what: string, cause: unknown): BlobStoreUnavailableError {
   return new BlobStoreUnavailableError(
-    `IPFS API ${apiUrl} answered the ${what} with something that is not a Kubo RPC answer (${(cause as Error).message}): check that IPFS_API reaches Kubo's RPC API itself (port 5001), not a proxy's page or another server`,
+    `IPFS API ${apiUrl} answered the ${what} with something that is not a Kubo RPC answer (${statusOf(cause)}${(cause as Error).message}): check that IPFS_API reaches Kubo's RPC API itself (port 5001), not a proxy's page or another server`,
     { cause },
   );
+}
+
+/** `HTTP 404: ` for an HTTP refusal whose message does not say its status already. */
+function statusOf(error: unknown): string {
+  const status = (error as { response?: { status?: unknown } }).response?.status;
+  const message = (error as Error).message ?? '';
+  return typeof status === 'number' && !message.startsWith('HTTP ') ? `HTTP ${status}: ` : '';
 }

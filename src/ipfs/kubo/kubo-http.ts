@@ -7,13 +7,19 @@ import https from 'node:https';
 /** Shaped like kubo-rpc-client's HTTPError, so one mapping (kubo-errors.ts) serves both. */
 export class KuboHttpError extends Error {
   override readonly name = 'HTTPError';
-  constructor(message: string, readonly response: { status: number }) {
+  /**
+   * `kuboShaped` is false for an error answer that is not Kubo's `{"Message": …}` (a page saying
+   * "404 page not found" from Kubo's HTTP gateway port, a proxy's HTML): its words say nothing
+   * about the content asked for.
+   */
+  constructor(message: string, readonly response: { status: number; kuboShaped?: boolean }) {
     super(message);
   }
 
   /** The error for a refusal: Kubo's `{"Message": …}`, else the start of the text itself. */
   static of(text: string, status: number | undefined): KuboHttpError {
-    return new KuboHttpError(messageOf(text, status), { status: status ?? 500 });
+    const kuboMessage = kuboMessageOf(text);
+    return new KuboHttpError(kuboMessage ?? `HTTP ${status}: ${text.trim().slice(0, 200)}`, { status: status ?? 500, kuboShaped: kuboMessage !== undefined });
   }
 }
 
@@ -48,12 +54,13 @@ export async function readAnswer(response: IncomingMessage, what: string): Promi
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function messageOf(text: string, status: number | undefined): string {
+/** Kubo's message from its error answer `{"Message": …}`; undefined for anything else. */
+function kuboMessageOf(text: string): string | undefined {
   try {
-    const body = JSON.parse(text) as { Message?: unknown };
-    if (typeof body.Message === 'string') return body.Message;
+    const body = JSON.parse(text) as { Message?: unknown } | null;
+    if (typeof body?.Message === 'string') return body.Message;
   } catch {
     // Not JSON: a proxy's or a wrong server's page.
   }
-  return `HTTP ${status}: ${text.trim().slice(0, 200)}`;
+  return undefined;
 }
