@@ -22,7 +22,7 @@ export interface Reservation {
   readonly version: string;
   readonly permit: PushPermit;
   /** Refuses when the publisher's credential was revoked since the upload began (artifacts/access.ts). */
-  readonly stillAuthorized?: () => Promise<void>;
+  readonly stillAuthorized: () => Promise<void>;
   release(): void;
 }
 
@@ -60,7 +60,7 @@ export interface PublishedArtifact {
  * Checks that `account` may publish `version` of `name` and that the version is new, and holds
  * it until release() (a concurrent publish of the same version here is refused at once).
  */
-export async function reserveVersion(ctx: GatewayContext, name: RepositoryName, version: string, account: string | undefined, stillAuthorized?: () => Promise<void>): Promise<Reservation> {
+export async function reserveVersion(ctx: GatewayContext, name: RepositoryName, version: string, account: string | undefined, stillAuthorized: () => Promise<void>): Promise<Reservation> {
   if (!ctx.recorder) throw new ArtifactError('READ_ONLY', 'this gateway is a read-only replica (started without a key): publish through a gateway started with GATEWAY_SURI');
   ctx.artifacts.takePublish(account);
   let permit: PushPermit;
@@ -149,7 +149,7 @@ export async function publishArtifact(ctx: GatewayContext, reservation: Reservat
     // The credential was checked as the upload began, the files' arrival can be put off at will,
     // and a manifest PUT on the OCI API is checked as it is recorded: a token revoked meanwhile
     // (or a login logged out) records nothing here either.
-    await reservation.stillAuthorized?.();
+    await reservation.stillAuthorized();
     const { cid } = await publishManifest(ctx, { name, reference: { kind: 'tag', tag: version }, digest, bytes, mediaType: MEDIA_TYPES.ociManifest, manifest, permit });
     ctx.artifacts.forget(`${name.full}:${version}`);
     ctx.artifacts.forget(`moves ${name.full}:${version}`);
