@@ -15,17 +15,30 @@ export class CountingSource implements AsyncIterable<Uint8Array> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    const source = this.#source;
+    const iterator: AsyncIterator<unknown> | Iterator<unknown> = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
     try {
-      for await (const chunk of this.#source) {
-        if (!(chunk instanceof Uint8Array)) {
-          throw new TypeError(`put() takes bytes, got a ${typeof chunk} chunk; do not set an encoding on the Readable`);
+      for (;;) {
+        let next: IteratorResult<unknown>;
+        try {
+          next = await iterator.next();
+          if (!next.done && !(next.value instanceof Uint8Array)) {
+            throw new TypeError(`put() takes bytes, got a ${typeof next.value} chunk; do not set an encoding on the Readable`);
+          }
+        } catch (error) {
+          // Only the source's own failures: an error the consumer throws in at the yield below (a
+          // stream destroyed by its failing upload does so on Node 22) is the consumer's, and must
+          // not be reported as the source's.
+          this.error ??= error;
+          throw error;
         }
+        if (next.done) return;
+        const chunk = next.value as Uint8Array;
         this.size += chunk.byteLength;
         yield chunk;
       }
-    } catch (error) {
-      this.error ??= error;
-      throw error;
+    } finally {
+      await iterator.return?.();
     }
   }
 }
