@@ -3,21 +3,21 @@
 // kept, so the same PUT succeeds once the node is back, and nothing may be recorded meanwhile.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { RunningGateway } from '../../src/gateway';
-import { KuboBlobStore, type KuboApiServer, startKuboApiServer } from '../../src/ipfs';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { digestOf, ociErrors } from './helpers/oci-client';
-import { type KuboProxy, kuboProxy } from '../ipfs/helpers/kubo-proxy';
+import { type ReplicaOnKubo, replicaOnKubo } from './helpers/replica-on-kubo';
 
 type Mode = 'forward' | 'add-cut' | 'down';
 
 /**
- * Forwards every call, except: `add-cut` takes part of an upload to the node and then cuts the
- * connection (the node died mid-add); `down` cuts every call at once.
+ * Lets every call through, except: `add-cut` takes part of an upload to the node and then cuts
+ * the connection (the node died mid-add); `down` cuts every call at once.
  */
-function dyingProxy(target: string, mode: () => Mode): Promise<KuboProxy> {
-  return kuboProxy(target, (req, res) => {
+function dying(mode: () => Mode): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
     const now = mode();
     if (now === 'down' || (now === 'add-cut' && req.url?.startsWith('/api/v0/add'))) {
       let taken = 0;
@@ -29,30 +29,23 @@ function dyingProxy(target: string, mode: () => Mode): Promise<KuboProxy> {
       return true;
     }
     return false;
-  });
+  };
 }
 
 describe('Kubo dying during an upload and its commit', () => {
   let t: TestGateway;
-  let kuboApi: KuboApiServer;
-  let proxy: KuboProxy;
-  let kubo: KuboBlobStore;
+  let onKubo: ReplicaOnKubo;
   let replica: RunningGateway;
   let mode: Mode = 'forward';
 
   before(async () => {
     t = await startTestGateway();
-    kuboApi = await startKuboApiServer({ store: t.store, port: 0 });
-    proxy = await dyingProxy(kuboApi.url, () => mode);
-    kubo = await KuboBlobStore.open({ url: proxy.url, lookupTimeoutMs: 5_000 });
     // A gateway that may push (it holds the gateway key), with its bytes in Kubo.
-    replica = await t.startReplica({ blobStore: kubo, gatewaySigner: t.keys.gateway });
+    onKubo = await replicaOnKubo(t, dying(() => mode), { gatewaySigner: t.keys.gateway });
+    replica = onKubo.replica;
   });
   after(async () => {
-    await replica?.close();
-    await kubo?.close();
-    await proxy?.close();
-    await kuboApi?.close();
+    await onKubo?.close();
     await t?.close();
   });
 

@@ -6,20 +6,20 @@
 // is the embedded store's Kubo API over the test gateway's store.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { digestInfo } from '../../src/chain';
 import type { RunningGateway } from '../../src/gateway';
-import { KuboBlobStore, type KuboApiServer, startKuboApiServer } from '../../src/ipfs';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { makeImage, ociErrors, pushImage, randomBlob } from './helpers/oci-client';
-import { type KuboProxy, kuboProxy } from '../ipfs/helpers/kubo-proxy';
+import { type ReplicaOnKubo, replicaOnKubo } from './helpers/replica-on-kubo';
 
 const PAGE = '<!DOCTYPE html><html><body><h1>Maintenance: back soon</h1></body></html>';
 
 type Answer = 'forward' | 'page' | 'wrong-port';
 
-/** Forwards to `target`, or answers every call with PAGE and 200, or as Kubo's HTTP gateway port does. */
-function standInProxy(target: string, answer: () => Answer): Promise<KuboProxy> {
-  return kuboProxy(target, (req, res) => {
+/** Answers every call with PAGE and 200, or as Kubo's HTTP gateway port does, or lets it through. */
+function standIn(answer: () => Answer): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
     const now = answer();
     if (now === 'forward') return false;
     req.resume();
@@ -28,14 +28,12 @@ function standInProxy(target: string, answer: () => Answer): Promise<KuboProxy> 
       else res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     });
     return true;
-  });
+  };
 }
 
 describe('a gateway whose IPFS API answers with a proxy\'s page', () => {
   let t: TestGateway;
-  let kuboApi: KuboApiServer;
-  let proxy: KuboProxy;
-  let kubo: KuboBlobStore;
+  let onKubo: ReplicaOnKubo;
   let replica: RunningGateway;
   let answer: Answer = 'forward';
   // A layer per pull case: a layer pulled whole is in the replica's blob cache from then on.
@@ -48,18 +46,12 @@ describe('a gateway whose IPFS API answers with a proxy\'s page', () => {
     const recorded = (await digestInfo(t.chain.api, image.layers[0].digest))?.cid.text;
     assert.ok(recorded, 'the push recorded the layer');
     layerCid = recorded;
-    kuboApi = await startKuboApiServer({ store: t.store, port: 0 });
-    const started = await standInProxy(kuboApi.url, () => answer);
-    proxy = started;
-    kubo = await KuboBlobStore.open({ url: started.url, lookupTimeoutMs: 5_000 });
     // A replica has nothing cached: every read goes to its IPFS API.
-    replica = await t.startReplica({ blobStore: kubo });
+    onKubo = await replicaOnKubo(t, standIn(() => answer));
+    replica = onKubo.replica;
   });
   after(async () => {
-    await replica?.close();
-    await kubo?.close();
-    await proxy?.close();
-    await kuboApi?.close();
+    await onKubo?.close();
     await t?.close();
   });
 

@@ -8,13 +8,13 @@
 // routes and RecordedCids' passes make must carry offline=true; an OCI pull may still go online.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { storeDigestInfo, submitTx } from '../../src/chain';
 import type { RunningGateway } from '../../src/gateway';
-import { KuboBlobStore, type KuboApiServer, startKuboApiServer } from '../../src/ipfs';
 import { type Block, rawBlock, unixfsNode } from './helpers/dag';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { makeImage, pushImage, randomBlob } from './helpers/oci-client';
-import { type KuboProxy, kuboProxy } from '../ipfs/helpers/kubo-proxy';
+import { type ReplicaOnKubo, replicaOnKubo } from './helpers/replica-on-kubo';
 
 /** One Kubo RPC call as the proxy saw it. */
 interface KuboCall {
@@ -24,11 +24,11 @@ interface KuboCall {
 }
 
 /**
- * A proxy in front of a Kubo API that records every call and, for calls made online, answers
+ * Records every call to the Kubo API and, for calls made online, answers
  * block/get for the blocks in `network` itself, as a Kubo node that found them on the IPFS network would.
  */
-function recordingProxy(target: string, network: ReadonlyMap<string, Uint8Array>, calls: KuboCall[]): Promise<KuboProxy> {
-  return kuboProxy(target, (req, res) => {
+function recording(network: ReadonlyMap<string, Uint8Array>, calls: KuboCall[]): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const command = url.pathname.replace(/^\/api\/v0\//, '');
     const arg = url.searchParams.get('arg') ?? undefined;
@@ -39,14 +39,12 @@ function recordingProxy(target: string, network: ReadonlyMap<string, Uint8Array>
     req.resume();
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': fromNetwork.byteLength }).end(fromNetwork);
     return true;
-  });
+  };
 }
 
 describe('trustless gateway on a Kubo store: the node\'s own blocks only, never the IPFS network', () => {
   let t: TestGateway;
-  let kuboApi: KuboApiServer;
-  let proxy: KuboProxy;
-  let kubo: KuboBlobStore;
+  let onKubo: ReplicaOnKubo;
   let replica: RunningGateway;
   const calls: KuboCall[] = [];
   const enc = (text: string) => new TextEncoder().encode(text);
@@ -57,7 +55,6 @@ describe('trustless gateway on a Kubo store: the node\'s own blocks only, never 
 
   before(async () => {
     t = await startTestGateway();
-    kuboApi = await startKuboApiServer({ store: t.store, port: 0 });
     // A file the node holds, one only the IPFS network has, and one nobody has: all recorded.
     const heldLeaf = await rawBlock(enc('held by the node'));
     held = { leaf: heldLeaf, root: await unixfsNode('file', [{ cid: heldLeaf.cid, size: heldLeaf.bytes.length }]) };
@@ -70,9 +67,6 @@ describe('trustless gateway on a Kubo store: the node\'s own blocks only, never 
       yield held.root;
     })());
     const network = new Map([published.root, published.leaf].map((block) => [block.cid.toString(), block.bytes]));
-    const started = await recordingProxy(kuboApi.url, network, calls);
-    proxy = started;
-    kubo = await KuboBlobStore.open({ url: started.url, lookupTimeoutMs: 5_000 });
     let records = 0;
     for (const root of [held.root, published.root, missing]) {
       const digest = `sha256:${(++records).toString(16).padStart(64, 'c')}`;
@@ -80,13 +74,11 @@ describe('trustless gateway on a Kubo store: the node\'s own blocks only, never 
     }
     await pushImage(t.url, 'acme/web', 'v1', image);
     // A read-only gateway on the same chain whose store is the Kubo node behind the proxy.
-    replica = await t.startReplica({ blobStore: kubo });
+    onKubo = await replicaOnKubo(t, recording(network, calls));
+    replica = onKubo.replica;
   });
   after(async () => {
-    await replica?.close();
-    await kubo?.close();
-    await proxy?.close();
-    await kuboApi?.close();
+    await onKubo?.close();
     await t?.close();
   });
 
@@ -143,9 +135,9 @@ describe('trustless gateway on a Kubo store: the node\'s own blocks only, never 
   it('sends offline=true on every call of the local-only view, and on has() of the store itself', { timeout: 60_000 }, async () => {
     // kubo-rpc-client drops a URLSearchParams given as its `searchParams` option: the flag must
     // reach the node all the same.
-    const local = kubo.localOnly();
+    const local = onKubo.kubo.localOnly();
     calls.length = 0;
-    assert.equal(await kubo.has(missing.cid.toString()), false);
+    assert.equal(await onKubo.kubo.has(missing.cid.toString()), false);
     assert.deepEqual(online(), [], 'has() asks the node offline');
     const { cid } = await local.put([Buffer.from('through the local-only view')]);
     assert.equal((await local.stat(cid)).size, 27);
