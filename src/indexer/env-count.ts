@@ -10,3 +10,33 @@ export function countFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: num
   }
   return value;
 }
+
+/**
+ * A GQL_* bound for this process: set at start by graphql-main.ts, which checks the setting and
+ * refuses a bad one. A server started otherwise (squid-graphql-server itself) reads the
+ * environment on first use, and a setting that is no number there leaves the default rather than
+ * no bound.
+ */
+export class ConfiguredCount {
+  #value: number | undefined;
+
+  constructor(
+    private readonly fromEnv: () => number,
+    private readonly fallback: number,
+  ) {}
+
+  set(value: number): void {
+    this.#value = value;
+  }
+
+  get(): number {
+    if (this.#value === undefined) {
+      try {
+        this.#value = this.fromEnv();
+      } catch {
+        this.#value = this.fallback;
+      }
+    }
+    return this.#value;
+  }
+}

@@ -8,7 +8,7 @@
 // nothing past the bound is turned into GraphQL's answer or sent. A page of any list within the
 // bound (`limit` with `offset`, `first` with `after`) is answered as before.
 import { GraphQLError } from 'graphql';
-import { countFromEnv } from './env-count';
+import { ConfiguredCount, countFromEnv } from './env-count';
 
 export const DEFAULT_MAX_RESPONSE_ROWS = 20_000;
 
@@ -77,31 +77,18 @@ export function responseTooLarge(counted: number, max: number): GraphQLError {
 // One budget per request: OpenReader makes a context object (`context.openreader`) for each
 // request, and custom resolvers see the same one.
 const budgets = new WeakMap<object, ResponseRowBudget>();
-let configuredMax: number | undefined;
+const configuredMax = new ConfiguredCount(() => maxResponseRowsFromEnv(), DEFAULT_MAX_RESPONSE_ROWS);
 
 /** Sets the bound for this process (graphql-main.ts, from GQL_MAX_RESPONSE_ROWS). */
 export function setMaxResponseRows(max: number): void {
-  configuredMax = max;
-}
-
-function maxResponseRows(): number {
-  if (configuredMax === undefined) {
-    // A server started without graphql-main.ts (squid-graphql-server itself): the environment
-    // still applies, and a setting that is no number leaves the default rather than no bound.
-    try {
-      configuredMax = maxResponseRowsFromEnv();
-    } catch {
-      configuredMax = DEFAULT_MAX_RESPONSE_ROWS;
-    }
-  }
-  return configuredMax;
+  configuredMax.set(max);
 }
 
 /** The row budget of the request whose OpenReader context this is. */
 export function rowBudgetOf(openreader: object): ResponseRowBudget {
   let budget = budgets.get(openreader);
   if (!budget) {
-    budget = new ResponseRowBudget(maxResponseRows());
+    budget = new ResponseRowBudget(configuredMax.get());
     budgets.set(openreader, budget);
   }
   return budget;

@@ -7,7 +7,7 @@
 // whole request, before any content is read; past the bound the request is answered
 // RESPONSE_TOO_LARGE. A page of ordinary manifests (a few kB each) is far within it.
 import { GraphQLError } from 'graphql';
-import { countFromEnv } from '../indexer/env-count';
+import { ConfiguredCount, countFromEnv } from '../indexer/env-count';
 import type { RequestContext } from './row-budget';
 
 export const DEFAULT_MAX_CONTENT_BYTES = 16 * 1024 * 1024;
@@ -17,24 +17,11 @@ export function maxContentBytesFromEnv(env: NodeJS.ProcessEnv = process.env): nu
   return countFromEnv(env, 'GQL_MAX_CONTENT_BYTES', DEFAULT_MAX_CONTENT_BYTES, 'how many manifest bytes one answer may read content from');
 }
 
-let configuredMax: number | undefined;
+const configuredMax = new ConfiguredCount(() => maxContentBytesFromEnv(), DEFAULT_MAX_CONTENT_BYTES);
 
 /** Sets the bound for this process (graphql-main.ts checks the setting at start and refuses a bad one). */
 export function setMaxContentBytes(max: number): void {
-  configuredMax = max;
-}
-
-function maxContentBytes(): number {
-  if (configuredMax === undefined) {
-    // A server started without graphql-main.ts: the environment still applies, and a setting
-    // that is no number leaves the default rather than no bound.
-    try {
-      configuredMax = maxContentBytesFromEnv();
-    } catch {
-      configuredMax = DEFAULT_MAX_CONTENT_BYTES;
-    }
-  }
-  return configuredMax;
+  configuredMax.set(max);
 }
 
 // One sum per request, as the row budget: OpenReader makes one context object per request.
@@ -45,7 +32,7 @@ const used = new WeakMap<object, number>();
  * request context); throws RESPONSE_TOO_LARGE, before their content is read, once past it.
  */
 export function chargeContentBytes(context: RequestContext | undefined, bytes: number, what: string): void {
-  const max = maxContentBytes();
+  const max = configuredMax.get();
   const key = context?.openreader;
   const total = (key ? used.get(key) ?? 0 : 0) + bytes;
   if (key) used.set(key, total);
