@@ -6,11 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
 import { shownHash } from '../../src/chain';
-import { runMigrations } from '../../src/indexer/migrations';
-import { waitForProcessorState } from '../../src/indexer/processor-state';
-import { startProcessor, type ProcessorHandle } from '../../src/indexer/processor-process';
-import { startGraphql, type GraphqlServer } from '../../src/indexer/graphql-server';
 import { startTestChain, type TestChain } from '../helpers/devnet';
+import { startTestIndexer, type TestIndexer } from './helpers/indexer';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
 import { waitFor } from './helpers/wait';
 
@@ -18,8 +15,7 @@ const OTHER_CHAIN_BLOCK = `0x${'ef'.repeat(32)}`;
 
 let chain: TestChain;
 let pg: TestPostgres;
-let processor: ProcessorHandle;
-let graphql: GraphqlServer;
+let indexer: TestIndexer;
 let base: string;
 let dbUrl: string;
 
@@ -27,16 +23,12 @@ before(async () => {
   chain = await startTestChain({ finalityLag: 0 });
   pg = await startTestPostgres();
   dbUrl = await pg.newDatabase('graphql_health');
-  await runMigrations(dbUrl);
-  processor = startProcessor({ chainRpc: chain.devnet.wsUrl, dbUrl, headPollIntervalMs: 200 });
-  await waitForProcessorState(dbUrl, processor);
-  graphql = await startGraphql({ dbUrl, port: 0, env: { CHAIN_RPC: chain.devnet.wsUrl, GQL_MAX_INDEX_LAG_BLOCKS: '3' } });
-  base = graphql.url.replace(/\/graphql$/, '');
+  indexer = await startTestIndexer({ chainRpc: chain.devnet.wsUrl, dbUrl, graphqlEnv: { CHAIN_RPC: chain.devnet.wsUrl, GQL_MAX_INDEX_LAG_BLOCKS: '3' } });
+  base = indexer.graphql.url.replace(/\/graphql$/, '');
 });
 
 after(async () => {
-  await graphql?.stop();
-  await processor?.stop();
+  await indexer?.close();
   await pg?.close();
   await chain?.close();
 });
@@ -62,7 +54,7 @@ test('is ready once Postgres answers and the index is within the lag threshold o
 
 test('times every request in /metrics, cached answers apart, and sends each request\'s id back', async () => {
   for (let i = 0; i < 2; i++) {
-    const answer = await fetch(graphql.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': `q-${i}` }, body: '{"query":"{ spaces(limit: 1) { id } }"}' });
+    const answer = await fetch(indexer.graphql.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': `q-${i}` }, body: '{"query":"{ spaces(limit: 1) { id } }"}' });
     assert.equal(answer.headers.get('x-request-id'), `q-${i}`, 'the request id does not come back (a cached answer too)');
   }
   const response = await fetch(`${base}/metrics`);
@@ -75,7 +67,7 @@ test('times every request in /metrics, cached answers apart, and sends each requ
 });
 
 test('is not ready when the index falls behind, saying by how much and what to check', async () => {
-  await processor.stop();
+  await indexer.processor.stop();
   await fetch(chain.devnet.httpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"dev_newBlock","params":[{"count":10}]}' });
   const { status, body } = await readyz();
   assert.equal(status, 503);

@@ -7,18 +7,14 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { runMigrations } from '../../src/indexer/migrations';
-import { waitForProcessorState } from '../../src/indexer/processor-state';
-import { startProcessor, type ProcessorHandle } from '../../src/indexer/processor-process';
-import { startGraphql, type GraphqlServer } from '../../src/indexer/graphql-server';
 import { startTestChain, type TestChain } from '../helpers/devnet';
+import { startTestIndexer, type TestIndexer } from './helpers/indexer';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres';
 import { waitFor } from './helpers/wait';
 
 let chain: TestChain;
 let pg: TestPostgres;
-let processor: ProcessorHandle;
-let graphql: GraphqlServer;
+let indexer: TestIndexer;
 let counter: Server;
 let chainCalls = 0;
 let base: string;
@@ -43,18 +39,14 @@ before(async () => {
   chain = await startTestChain({ finalityLag: 0 });
   pg = await startTestPostgres();
   const dbUrl = await pg.newDatabase('graphql_readiness_flood');
-  await runMigrations(dbUrl);
-  processor = startProcessor({ chainRpc: chain.devnet.wsUrl, dbUrl, headPollIntervalMs: 200 });
-  await waitForProcessorState(dbUrl, processor);
   const relay = await countingRelay(chain.devnet.wsUrl.replace(/^ws/, 'http'));
   counter = relay.server;
-  graphql = await startGraphql({ dbUrl, port: 0, env: { CHAIN_RPC: relay.url, GQL_MAX_INDEX_LAG_BLOCKS: '1000' } });
-  base = graphql.url.replace(/\/graphql$/, '');
+  indexer = await startTestIndexer({ chainRpc: chain.devnet.wsUrl, dbUrl, graphqlEnv: { CHAIN_RPC: relay.url, GQL_MAX_INDEX_LAG_BLOCKS: '1000' } });
+  base = indexer.graphql.url.replace(/\/graphql$/, '');
 });
 
 after(async () => {
-  await graphql?.stop();
-  await processor?.stop();
+  await indexer?.close();
   await pg?.close();
   await chain?.close();
   counter?.closeAllConnections();

@@ -23,13 +23,20 @@ export interface TestIndexer {
 /** Quick retries, so that tests of the content indexer need not wait long. */
 export const FAST_CONTENT_INDEX_ENV = { CONTENT_INDEX_POLL_MS: '200', CONTENT_INDEX_IPFS_RETRY_MS: '500', CONTENT_INDEX_RETRY_MIN_MS: '300', CONTENT_INDEX_RETRY_MAX_MS: '2000' };
 
-export async function startTestIndexer(options: Omit<StartProcessorOptions, 'headPollIntervalMs'> & { ipfsApi?: string }): Promise<TestIndexer> {
+export interface TestIndexerOptions extends Omit<StartProcessorOptions, 'headPollIntervalMs'> {
+  /** Starts the content indexer beside them, reading this Kubo RPC API. */
+  readonly ipfsApi?: string;
+  /** Extra environment for the GraphQL server, e.g. { GQL_MAX_INDEX_LAG_BLOCKS: '3' }. */
+  readonly graphqlEnv?: Record<string, string>;
+}
+
+export async function startTestIndexer(options: TestIndexerOptions): Promise<TestIndexer> {
   await runMigrations(options.dbUrl);
   const log = process.env.HCR_TEST_LOG ? console.log : undefined;
   const processor = startProcessor({ headPollIntervalMs: 200, ...options, log });
   await waitForProcessorState(options.dbUrl, processor);
   const content = options.ipfsApi ? startContentIndexer({ dbUrl: options.dbUrl, ipfsApi: options.ipfsApi, env: FAST_CONTENT_INDEX_ENV, log }) : undefined;
-  const graphql = await startGraphql({ dbUrl: options.dbUrl, port: 0 });
+  const graphql = await startGraphql({ dbUrl: options.dbUrl, port: 0, env: options.graphqlEnv });
   const query = <T>(q: string, v?: Record<string, unknown>) => gql<T>(graphql.url, q, v);
   return {
     processor,
