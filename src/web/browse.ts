@@ -192,6 +192,12 @@ function imageSection(registry: string, space: SpaceDetail, image: SpaceDetail['
   );
 }
 
+/** The first platforms of an image index, and how many more it names. */
+function platformsText(platforms: readonly string[]): string {
+  const list = bounded(platforms, LIST_BOUNDS.platforms);
+  return `${list.shown.map(nameText).join(', ')}${list.hidden > 0 ? `, … and ${list.hidden.toLocaleString('en')} more` : ''}`;
+}
+
 /**
  * `pullable`: false for a shadow's tags, whose pull commands would pull the name owner's images.
  * The commands are built from the raw names and offered only when each is valid (pullCommand):
@@ -203,7 +209,7 @@ function tagCard(registry: string, space: SpaceDetail, image: SpaceDetail['image
   const shown = `${nameOf(space)}/${nameOf(image)}`;
   const byTag = pullable ? pullCommand(registry, space.name, image.name, { tag: rawTag }) : undefined;
   const byDigest = pullable && tag.digest ? pullCommand(registry, space.name, image.name, { digest: tag.digest }) : undefined;
-  const platforms = content?.platforms.length ? [h('dt', {}, 'Platforms'), h('dd', { class: 'platforms' }, content.platforms.map(nameText).join(', '))] : [];
+  const platforms = content?.platforms.length ? [h('dt', {}, 'Platforms'), h('dd', { class: 'platforms' }, platformsText(content.platforms))] : [];
   const kind = content?.artifactType ? [h('dt', {}, 'Artifact'), h('dd', { class: 'artifact-type' }, h('code', {}, nameText(content.artifactType)))] : [];
   const history = h(
     'details',

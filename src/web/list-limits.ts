@@ -15,4 +15,6 @@ export const LIST_BOUNDS = {
   artifacts: 50,
   versions: 20,
   labels: 50,
+  /** Platforms of one tag's image index (a manifest anyone writes can name thousands). */
+  platforms: 32,
 } as const;

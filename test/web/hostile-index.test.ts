@@ -15,6 +15,7 @@ const BIDI_ACCOUNT = `\u202e${[...ALICE].reverse().join('')}`;
 const MEMBERS = 20_000;
 const TAGS = 3_000;
 const MEMBERSHIPS = 5_000;
+const PLATFORMS = 40_000;
 const RAW_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b-\u200f]/;
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
@@ -51,7 +52,8 @@ function answer(operation: string): unknown {
         },
       };
     case 'TagContents':
-      return { data: { tagContents: [] } };
+      // An image index anyone can write names as many platforms as 4 MiB holds.
+      return { data: { tagContents: [{ tagId: '7-web-0', state: 'indexed', kind: 'index', artifactType: null, totalSize: '1', layerCount: null, childCount: PLATFORMS, platforms: Array.from({ length: PLATFORMS }, (_, i) => `linux/arch${i}`) }] } };
     case 'SpaceArtifacts':
       return { data: { artifacts: [] } };
     case 'IndexHeight':
@@ -95,6 +97,17 @@ describe('the page against a hostile or enormous index', { skip: browserSkipReas
     const asked = registry.graphqlRequests.find((r) => r.query.includes('query SpaceDetail'))!.query;
     assert.match(asked, /members\([^)]*limit: 101/, 'the members are asked for with a limit');
     assert.match(asked, /tags\([^)]*limit: 21/, 'the tags are asked for with a limit');
+  });
+
+  test('an image index naming thousands of platforms shows the first ones and says how many more', { timeout: 60_000 }, async () => {
+    await page.goto(registry.url);
+    await page.locator('#recent [data-space-id="7"]').getByRole('button').click();
+    const platforms = page.locator('#space-detail [data-tag="v0"] dd.platforms');
+    await platforms.waitFor();
+    const text = (await platforms.textContent()) ?? '';
+    const shown = (text.match(/linux\/arch\d+/g) ?? []).length;
+    assert.ok(shown > 0 && shown <= 32, `${shown} platforms rendered`);
+    assert.ok(text.endsWith(`… and ${(PLATFORMS - shown).toLocaleString('en')} more`), text.slice(-200));
   });
 
   test('an account id with a bidi override cannot read as another address', { timeout: 60_000 }, async () => {
