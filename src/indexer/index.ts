@@ -5,9 +5,9 @@ import path from 'node:path';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
 import { type GraphqlServer, startGraphql } from './graphql-server';
 import { runMigrations } from './migrations';
-import { type ProcessorHandle, startProcessor } from './processor-process';
+import { startProcessor } from './processor-process';
+import { superviseChild, type SupervisedChild } from './supervised-child';
 import { waitForProcessorState } from './processor-state';
-import type { ManagedChild } from './child-process';
 import { startContentIndexer } from '../content-index/process';
 
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
@@ -18,6 +18,7 @@ export { startGraphql, DEFAULT_GRAPHQL_PORT, type GraphqlServer, type StartGraph
 export { dbUrlFromEnv, redactDbUrl } from './db-url';
 export { assertSameChain, ChainMismatchError } from '../processor/chain-guard';
 export { startContentIndexer, type StartContentIndexerOptions } from '../content-index/process';
+export { superviseChild, type SupervisedChild } from './supervised-child';
 
 export interface StartIndexerOptions {
   chainRpc: string;
@@ -36,6 +37,8 @@ export interface StartIndexerOptions {
   /** The Kubo RPC API the content indexer reads manifests from; without it, no content is indexed. */
   ipfsApi?: string;
   log?: (line: string) => void;
+  /** Told when the processor or content indexer exits and is started again, even without `log` (default: stderr). */
+  notice?: (line: string) => void;
 }
 
 export interface Indexer {
@@ -43,9 +46,10 @@ export interface Indexer {
   readonly graphqlUrl: string;
   /** The processor's Prometheus metrics, when it announced them. */
   readonly processorMetricsUrl?: string;
-  readonly processor: ProcessorHandle;
-  /** The content indexer, when started with ipfsApi. */
-  readonly content?: ManagedChild;
+  /** The processor, started again whenever it exits on its own. */
+  readonly processor: SupervisedChild;
+  /** The content indexer, when started with ipfsApi, started again likewise. */
+  readonly content?: SupervisedChild;
   readonly graphql: GraphqlServer;
   /** Stops GraphQL, the content indexer, the processor and the embedded Postgres (if started here). */
   stop(): Promise<void>;
@@ -53,8 +57,9 @@ export interface Indexer {
 
 export async function startIndexer(options: StartIndexerOptions): Promise<Indexer> {
   let postgres: EmbeddedPostgres | undefined;
-  let processor: ProcessorHandle | undefined;
-  let content: ManagedChild | undefined;
+  let processor: SupervisedChild | undefined;
+  let content: SupervisedChild | undefined;
+  const notice = options.notice ?? ((line: string) => console.error(line));
   let graphql: GraphqlServer | undefined;
   const stop = async () => {
     await graphql?.stop();
@@ -74,9 +79,10 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
       if (served) announceMetrics(Number(served[1]));
       options.log?.(line);
     };
-    processor = startProcessor({ ...options, dbUrl, prometheusPort: options.processorMetricsPort, log });
-    await waitForProcessorState(dbUrl, processor);
-    if (options.ipfsApi) content = startContentIndexer({ dbUrl, ipfsApi: options.ipfsApi, log: options.log });
+    processor = superviseChild('processor', () => startProcessor({ ...options, dbUrl, prometheusPort: options.processorMetricsPort, log }), { log: notice });
+    await waitForProcessorState(dbUrl, processor.current());
+    const ipfsApi = options.ipfsApi;
+    if (ipfsApi) content = superviseChild('content indexer', () => startContentIndexer({ dbUrl, ipfsApi, log: options.log }), { log: notice });
     // CHAIN_RPC lets GraphQL's /readyz measure how far the index is behind the chain.
     // The embedded stack's GraphQL answers the gateway beside it, which relays everyone's queries
     // with its own per-client limits: as one client it must not be held to one client's share.

@@ -3,7 +3,7 @@
 // IPFS store (with its Kubo RPC subset) and the gateway.
 import type { Command } from 'commander';
 import { connectChain } from '../../chain';
-import { startContentIndexer, startIndexer } from '../../indexer';
+import { startContentIndexer, startIndexer, superviseChild } from '../../indexer';
 import { startEmbeddedIpfs } from '../../ipfs';
 import { DEFAULTS, dataDirFrom } from '../../config/defaults';
 import { addDevnetOptions, type DevnetFlags, launchDevnet } from './devnet';
@@ -58,13 +58,14 @@ export function registerDev(program: Command): void {
         graphqlPort: parseNonNegativeInt(flags.graphqlPort, '--graphql-port'),
         processorMetricsPort: parseNonNegativeInt(flags.processorMetricsPort, '--processor-metrics-port'),
         log: quiet,
+        notice: log,
       });
       onShutdown(() => indexer.stop());
       const ipfs = await startEmbeddedIpfs({ dataDir, host: flags.host, port: parseNonNegativeInt(flags.ipfsPort, '--ipfs-port') });
       onShutdown(() => ipfs.close());
       // Manifests' contents (labels, sizes, platforms) are read from this IPFS into the index.
-      const content = startContentIndexer({ dbUrl: indexer.dbUrl, ipfsApi: ipfs.apiUrl, log: quiet });
-      onShutdown(async () => void (await content.stop()));
+      const content = superviseChild('content indexer', () => startContentIndexer({ dbUrl: indexer.dbUrl, ipfsApi: ipfs.apiUrl, log: quiet }), { log });
+      onShutdown(() => content.stop());
       const api = await connectChain(devnet.wsUrl);
       onShutdown(() => api.disconnect());
       const gateway = await launchGateway({

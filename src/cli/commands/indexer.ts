@@ -1,8 +1,7 @@
 // `hcr processor`, `hcr content-index` and `hcr graphql`: the indexer's parts against external
 // services (CHAIN_RPC, DB_URL or DB_*, IPFS_API), as a deployment runs them.
 import type { Command } from 'commander';
-import { dbUrlFromEnv, DEFAULT_GRAPHQL_PORT, redactDbUrl, runMigrations, startContentIndexer, startGraphql, startProcessor } from '../../indexer';
-import type { ManagedChild } from '../../indexer/child-process';
+import { dbUrlFromEnv, DEFAULT_GRAPHQL_PORT, redactDbUrl, runMigrations, startContentIndexer, startGraphql, startProcessor, superviseChild } from '../../indexer';
 import { contentIndexOptionsFromEnv, DEFAULT_IPFS_API } from '../../content-index/config';
 import { DEFAULTS } from '../../config/defaults';
 import { DEFAULT_MAX_BATCH_BLOCKS } from '../../processor/batch-coalescing';
@@ -45,7 +44,7 @@ export function registerIndexer(program: Command): void {
       });
       console.log(`processor: ${hideUrlLogins(flags.chain)} → ${redactDbUrl(dbUrl)}`);
       // Its own process: reading IPFS never holds up the processor's batches.
-      const content = flags.contentIndex ? keepRunning(() => startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: printLogLine })) : undefined;
+      const content = flags.contentIndex ? superviseChild('content indexer', () => startContentIndexer({ dbUrl, ipfsApi: flags.ipfsApi, log: printLogLine }), { log: printLogLine }) : undefined;
       if (content) console.log(`content index: ${hideUrlLogins(flags.ipfsApi)} → ${redactDbUrl(dbUrl)}`);
       onShutdown(async () => {
         await content?.stop();
@@ -98,27 +97,4 @@ export function checkContentIndexEnv(env: NodeJS.ProcessEnv = process.env): void
   } catch (error) {
     throw new CliError((error as Error).message, EXIT.usage);
   }
-}
-
-/** A child restarted after a pause whenever it exits on its own, until stopped. */
-function keepRunning(start: () => ManagedChild): { stop(): Promise<void> } {
-  let stopped = false;
-  let child = start();
-  const watch = (current: ManagedChild) =>
-    void current.exited.then(({ code }) => {
-      if (stopped) return;
-      console.error(`content index exited (code ${code}); starting it again in 5 s`);
-      setTimeout(() => {
-        if (stopped) return;
-        child = start();
-        watch(child);
-      }, 5_000).unref();
-    });
-  watch(child);
-  return {
-    async stop() {
-      stopped = true;
-      await child.stop();
-    },
-  };
 }
