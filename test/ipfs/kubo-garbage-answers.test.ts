@@ -8,20 +8,18 @@
 // Kubo API; the proxy forwards to it until it is told to answer in its place.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BlobStoreUnavailableError, KuboBlobStore, startEmbeddedIpfs, type EmbeddedIpfs } from '../../src/ipfs';
-import { type KuboProxy, kuboProxy } from './helpers/kubo-proxy';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlobStoreUnavailableError, KuboBlobStore } from '../../src/ipfs';
+import { type StoreBehindProxy, storeBehindProxy } from './helpers/kubo-proxy';
 
 type Mode = 'forward' | 'html' | 'empty-json' | 'not-found-page' | 'gateway-404' | 'html-404';
 
 const PAGE = '<!DOCTYPE html><html><body><h1>Please sign in</h1></body></html>';
 const HTML_404 = '<!DOCTYPE html><html><body><h1>404 Not Found</h1><p>nginx</p></body></html>';
 
-/** Forwards to `target`, or answers every call itself: 200 with a page, a line of text or `{}`, or a 404 page. */
-function standInProxy(target: string, mode: () => Mode): Promise<KuboProxy> {
-  return kuboProxy(target, (req, res) => {
+/** Forwards every call, or answers it itself: 200 with a page, a line of text or `{}`, or a 404 page. */
+function standIn(mode: () => Mode): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
     const now = mode();
     if (now === 'forward') return false;
     req.resume();
@@ -34,7 +32,7 @@ function standInProxy(target: string, mode: () => Mode): Promise<KuboProxy> {
       else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     });
     return true;
-  });
+  };
 }
 
 /** The error the gateway turns into 503 with Retry-After, naming the API and pointing at IPFS_API. */
@@ -43,28 +41,17 @@ function notKubo(error: unknown): boolean {
 }
 
 describe('Kubo store behind something that answers in the node\'s place', () => {
-  let dataDir: string;
-  let ipfs: EmbeddedIpfs;
-  let proxy: KuboProxy;
+  let kubo: StoreBehindProxy;
   let store: KuboBlobStore;
   let mode: Mode = 'forward';
   let cid: string;
   const bytes = Buffer.from('the bytes of a stored layer');
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'hcr-kubo-garbage-'));
-    ipfs = await startEmbeddedIpfs({ dataDir, port: 0 });
-    const started = await standInProxy(ipfs.apiUrl, () => mode);
-    proxy = started;
-    store = await KuboBlobStore.open({ url: started.url, lookupTimeoutMs: 5_000 });
-    cid = (await store.put([bytes])).cid;
+    kubo = await storeBehindProxy(bytes, standIn(() => mode));
+    ({ store, cid } = kubo);
   });
-  after(async () => {
-    await store?.close();
-    await proxy?.close();
-    await ipfs?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => kubo?.close());
 
   it('an HTML page sent with 200 fails lookups, reads, uploads, pins and the version check as retryable, naming IPFS_API', async () => {
     mode = 'html';
@@ -136,7 +123,7 @@ describe('Kubo store behind something that answers in the node\'s place', () => 
   }
 
   it('the node\'s own "not found" (its JSON refusal) is still a missing blob', async () => {
-    const other = await KuboBlobStore.open({ url: ipfs.apiUrl, lookupTimeoutMs: 2_000, offline: true });
+    const other = await KuboBlobStore.open({ url: kubo.ipfs.apiUrl, lookupTimeoutMs: 2_000, offline: true });
     try {
       const { CID } = await import('multiformats/cid');
       const { sha256 } = await import('multiformats/hashes/sha2');

@@ -2,6 +2,7 @@
 // transactions and invalid input each map to an OCI code; anything else is UNKNOWN (500).
 import { ChainTxError, InvalidInputError } from '../../chain';
 import { OciError, unavailable } from './oci-error';
+import { dataDirFaultError } from './data-dir-fault';
 import { scrub } from '../../observability/redact';
 
 /** The chain cannot be reached (disconnected, or a read timed out). */
@@ -28,7 +29,8 @@ export function toOciError(error: unknown): OciError {
   if (error instanceof ChainTxError) return chainTxError(error);
   const fullDisk = fullDiskError(error);
   if (fullDisk) return fullDisk;
-  if ((error as NodeJS.ErrnoException | undefined)?.code === 'EROFS') return readOnlyDataDir(error);
+  const dataDir = dataDirFaultError(error);
+  if (dataDir) return dataDir;
   if (/disconnected from ws|WebSocket is not connected/i.test(message)) return unavailable(`the chain connection dropped (${message}); retry shortly`, error);
   // Express's body parsers mark client errors with a 4xx status.
   const status = (error as { status?: unknown } | undefined)?.status;
@@ -48,15 +50,6 @@ function fullDiskError(error: unknown): OciError | undefined {
   const code = (error as NodeJS.ErrnoException).code;
   const what = code === 'ENOSPC' ? 'the gateway\'s disk is full' : 'the gateway\'s disk quota is used up';
   return new OciError('UNAVAILABLE', `${what} (${code}), so nothing of this request was stored; the gateway's operator must free space where its data dir is (the gateway log names the file), then retry`, { status: 507, cause: error });
-}
-
-/**
- * The data dir's file system turned read-only under a running gateway (remounted after an I/O
- * error, a volume detached): writes fail until the operator fixes it, reads of what is cached go
- * on. Retryable once it is writable again; the file's path stays in the log, as for a full disk.
- */
-function readOnlyDataDir(error: unknown): OciError {
-  return unavailable('the gateway\'s data dir is on a read-only file system (EROFS), so nothing of this request was stored; the gateway\'s operator must make it writable again (check the disk, remount it read-write; the gateway log names the file), then retry', error);
 }
 
 /** A write refused because the disk (or the user's quota on it) has no room left. */

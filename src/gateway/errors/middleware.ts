@@ -1,6 +1,7 @@
 // The one Express error middleware: every failure leaves as `{"errors":[…]}` with its status.
 import type { ErrorRequestHandler } from 'express';
 import { toOciError } from './from-internal';
+import { logFailure } from './failure-log';
 import type { OciError } from './oci-error';
 
 export type ErrorLogger = (line: string) => void;
@@ -25,7 +26,7 @@ export function ociErrorMiddleware(log: ErrorLogger): ErrorRequestHandler {
     }
     const oci = toOciError(error);
     const id = res.locals?.requestId as string | undefined;
-    if (oci.status >= 500) log(`${req.method} ${req.originalUrl}${id ? ` (request ${id})` : ''}: ${oci.code} ${oci.message}${oci.cause ? ` (${(oci.cause as Error)?.stack ?? oci.cause})` : ''}`);
+    if (oci.status >= 500) logFailure(log, `${req.method} ${req.originalUrl}${id ? ` (request ${id})` : ''}`, `${oci.code} ${oci.message}`, oci.cause);
     sendOciError(res, oci, req.method);
   };
 }

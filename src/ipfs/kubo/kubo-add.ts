@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { KuboAnswerError, stringField } from './kubo-answer';
 import { KuboHttpError, kuboRequest, readAnswer, responseOf } from './kubo-http';
 
 /** What Kubo answers for an added file (`Size` is the DAG's cumulative size, as a string). */
@@ -44,11 +45,11 @@ export async function kuboAdd(apiBase: string, source: AsyncIterable<Uint8Array>
   const added = text
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Partial<AddedFile>)
-    .find((entry) => typeof entry.Hash === 'string');
+    .map((line) => JSON.parse(line) as Partial<Record<keyof AddedFile, unknown>> | null)
+    .find((entry) => entry?.Hash !== undefined);
   // Not Kubo's answer (another server on the port): reported as such, like text that is no JSON.
-  if (!added) throw new SyntaxError(`add answered ${text.length} bytes without a CID in them`);
-  return added as AddedFile;
+  if (!added) throw new KuboAnswerError(`add answered ${text.length} bytes without a \`Hash\` in them`);
+  return { Name: String(added.Name ?? ''), Hash: stringField('add', 'Hash', added.Hash), Size: String(added.Size ?? '') };
 }
 
 function sleep(ms: number): Promise<undefined> {

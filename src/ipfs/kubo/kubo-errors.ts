@@ -2,6 +2,7 @@
 // from fetch (undici) as `TypeError: fetch failed` with the socket error as `cause`; Kubo's own
 // refusals come as HTTPError with Kubo's message.
 import { BlobNotFoundError, BlobStoreError, BlobStoreUnavailableError } from '../errors';
+import { KuboAnswerError } from './kubo-answer';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE',
@@ -39,7 +40,7 @@ export function kuboError(error: unknown, apiUrl: string, what: string, cid?: st
   const status = e.response?.status;
   const message = e.message ?? String(error);
   // Before the "not found" wordings: a page that says "page not found" is no word on the blob.
-  if (notKuboAnswer(error)) return notKubo(apiUrl, what, error);
+  if (error instanceof KuboAnswerError || notKuboAnswer(error)) return notKubo(apiUrl, what, error);
   if (status === 502 || status === 503 || status === 504) return unreachable(apiUrl, `HTTP ${status} from a proxy in front of it`, error);
   if (e.name === 'HTTPError' && !kuboRefusal(error)) return notKubo(apiUrl, what, error);
   if (cid !== undefined && NOT_FOUND.test(message)) {
@@ -50,8 +51,9 @@ export function kuboError(error: unknown, apiUrl: string, what: string, cid?: st
 
 /**
  * kubo-rpc-client reading an answer that is not Kubo's: text that is no JSON (a proxy's HTML page
- * sent with 200) fails its parse, JSON of another shape fails as it reads the fields. Neither is
- * the client's doing nor a gateway fault, so it is the retryable "IPFS unavailable", not a 500.
+ * sent with 200) fails its parse, JSON of another shape fails as it reads the fields, and fields
+ * of the wrong type fail the store's checks (KuboAnswerError, kubo-answer.ts). None is the
+ * client's doing nor a gateway fault, so it is the retryable "IPFS unavailable", not a 500.
  */
 function notKuboAnswer(error: unknown): boolean {
   const e = error as { name?: string; cause?: unknown } | undefined;

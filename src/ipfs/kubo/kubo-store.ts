@@ -10,6 +10,7 @@ import { BlobNotFoundError, BlobStoreUnavailableError, InvalidCidError } from '.
 import { carModule, ipfsModules, kuboRpcClient, type IpfsModules } from '../esm';
 import { type ByteRange, clampRange, CountingSource, emptyReadable } from '../streams';
 import { kuboAdd } from './kubo-add';
+import { cidField, clientParseError, optionalBooleanField, sizeField, stringField, wrongField } from './kubo-answer';
 import { kuboCat } from './kubo-cat';
 import { kuboError, unreachable } from './kubo-errors';
 import { scrub } from '../../observability/redact';
@@ -88,7 +89,7 @@ export class KuboBlobStore implements BlobStore {
         progress: 'false',
         ...(this.#offline ? { offline: 'true' } : {}),
       }, options.signal);
-      return { cid: cidText(parseBlobCid(this.#m, added.Hash)), size: counted.size };
+      return { cid: cidText(cidField('add', 'Hash', added.Hash, (text) => parseBlobCid(this.#m, text))), size: counted.size };
     } catch (error) {
       // A failing source breaks the upload; its own error says more than the broken request.
       throw counted.error ?? kuboError(error, this.location, 'add');
@@ -170,8 +171,13 @@ export class KuboBlobStore implements BlobStore {
       }
     })();
     try {
-      for await (const { root: pinned } of this.#client.dag.import(out, { pinRoots: true, signal: options.signal })) {
-        if (pinned.pinErrorMsg) throw new BlobNotFoundError(cidText(rootCid), `blob ${rootCid} could not be pinned on the IPFS node at ${this.location} (${pinned.pinErrorMsg}): some of its blocks are missing`);
+      try {
+        for await (const { root: pinned } of this.#client.dag.import(out, { pinRoots: true, signal: options.signal })) {
+          if (pinned.pinErrorMsg) throw new BlobNotFoundError(cidText(rootCid), `blob ${rootCid} could not be pinned on the IPFS node at ${this.location} (${pinned.pinErrorMsg}): some of its blocks are missing`);
+        }
+      } catch (error) {
+        // Only the client's reading of the answer: a failure of the blocks fed to it comes from `feeding`.
+        throw clientParseError(error, 'dag/import', 'Root.Cid');
       }
       await feeding;
     } catch (error) {
@@ -185,7 +191,7 @@ export class KuboBlobStore implements BlobStore {
     const root = this.#parse(cid);
     try {
       // Offline, so a missing block is an answer rather than a network search.
-      const stat = await this.#client.files.stat(`/ipfs/${root}`, offline({
+      const stat = await this.#filesStat(root, offline({
         withLocal: true,
         signal: AbortSignal.timeout(this.#lookupTimeoutMs),
       }));
@@ -225,7 +231,7 @@ export class KuboBlobStore implements BlobStore {
       return false;
     } catch (error) {
       if (isNotPinned(error)) return false;
-      throw kuboError(error, this.location, `pin lookup of ${root}`, cidText(root));
+      throw kuboError(clientParseError(error, 'pin/ls', 'Cid'), this.location, `pin lookup of ${root}`, cidText(root));
     }
   }
 
@@ -238,7 +244,7 @@ export class KuboBlobStore implements BlobStore {
     try {
       const answer = await this.#client.version(this.#flags({ signal: AbortSignal.timeout(PING_TIMEOUT_MS) }));
       // Any server answering `{}` to a POST would pass for a node otherwise, and /readyz say ready.
-      if (typeof answer?.version !== 'string') throw new SyntaxError('version answered without a version');
+      if (typeof answer?.version !== 'string') throw wrongField('version', 'Version', answer?.version, 'a string');
     } catch (error) {
       if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
         throw unreachable(this.location, `no answer within ${PING_TIMEOUT_MS / 1000} s`, error);
@@ -260,7 +266,7 @@ export class KuboBlobStore implements BlobStore {
   /** The file's size, letting Kubo search the network (unless offline) for at most lookupTimeoutMs. */
   async #lookup(root: CID, signal?: AbortSignal): Promise<BlobStat> {
     try {
-      const stat = await this.#client.files.stat(`/ipfs/${root}`, this.#flags({
+      const stat = await this.#filesStat(root, this.#flags({
         timeout: this.#lookupTimeoutMs,
         // Kubo enforces `timeout`; this bounds a node that does not answer at all.
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS)]) : AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS),
@@ -271,6 +277,18 @@ export class KuboBlobStore implements BlobStore {
       if (signal?.aborted) throw error;
       throw this.#lookupError(error, root);
     }
+  }
+
+  /** files/stat of the root, its fields checked: an answer of another shape is no Kubo answer. */
+  async #filesStat(root: CID, options: Parameters<KuboRPCClient['files']['stat']>[1]): Promise<{ type: string; size: number; local?: boolean }> {
+    const stat = await this.#client.files.stat(`/ipfs/${root}`, options).catch((error: unknown) => {
+      throw clientParseError(error, 'files/stat', 'Hash');
+    });
+    return {
+      type: stringField('files/stat', 'Type', stat.type),
+      size: sizeField('files/stat', 'Size', stat.size),
+      local: optionalBooleanField('files/stat', 'Local', stat.local),
+    };
   }
 
   #lookupError(error: unknown, root: CID): unknown {

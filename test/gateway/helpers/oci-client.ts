@@ -1,4 +1,5 @@
 // A minimal OCI distribution client over fetch, for the route-group tests.
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -86,3 +87,12 @@ export async function ociErrors(response: Response): Promise<{ code: string; mes
 /** A response's JSON body, untyped for assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const json = (response: Response): Promise<any> => response.json();
+
+/** Asserts that `name:reference`'s manifest and the image's first layer are served, the layer byte for byte. */
+export async function assertPullServed(url: string, name: string, reference: string, image: ImageParts): Promise<void> {
+  const layer = await fetch(`${url}/v2/${name}/blobs/${image.layers[0].digest}`);
+  assert.equal(layer.status, 200);
+  assert.deepEqual(Buffer.from(await layer.arrayBuffer()), image.layers[0].bytes);
+  const manifest = await fetch(`${url}/v2/${name}/manifests/${reference}`, { headers: { accept: OCI_MANIFEST } });
+  assert.equal(manifest.status, 200);
+}

@@ -2,7 +2,11 @@
 // in the node's place (a page, a block the node never had) and return true; the rest reach the
 // node as they are.
 import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EmbeddedIpfs, KuboBlobStore, startEmbeddedIpfs } from '../../../src/ipfs';
 
 export interface KuboProxy {
   readonly url: string;
@@ -30,6 +34,41 @@ export async function kuboProxy(target: string, answer: (req: IncomingMessage, r
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
       await closed;
+    },
+  };
+}
+
+export interface StoreBehindProxy {
+  readonly ipfs: EmbeddedIpfs;
+  readonly proxy: KuboProxy;
+  /** A KuboBlobStore reaching the node through the proxy. */
+  readonly store: KuboBlobStore;
+  /** The CID of `stored`, put through the proxy while it forwarded everything. */
+  readonly cid: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded store's Kubo API in a fresh data dir, `answer`'s proxy in front of it, and a store
+ * reaching it through the proxy, holding `stored`. `answer` should forward everything until the
+ * test switches it (the put goes through it).
+ */
+export async function storeBehindProxy(stored: Uint8Array, answer: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<StoreBehindProxy> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hcr-kubo-proxy-'));
+  const ipfs = await startEmbeddedIpfs({ dataDir, port: 0 });
+  const proxy = await kuboProxy(ipfs.apiUrl, answer);
+  const store = await KuboBlobStore.open({ url: proxy.url, lookupTimeoutMs: 5_000 });
+  const { cid } = await store.put([stored]);
+  return {
+    ipfs,
+    proxy,
+    store,
+    cid,
+    async close() {
+      await store.close();
+      await proxy.close();
+      await ipfs.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -2,10 +2,11 @@
 // text (http.Error), here a line that names the problem and the fix.
 import type { ErrorRequestHandler, Response } from 'express';
 import { toArtifactError } from '../../artifacts/errors';
+import { logDoorFailure } from '../logged-failure';
 
 export function sendFirmwareError(res: Response, error: unknown, log: (line: string) => void): void {
   const failure = toArtifactError(error);
-  if (failure.status >= 500 && failure.code !== 'UNAVAILABLE') log(`firmware: ${failure.message}${failure.cause ? ` (${(failure.cause as Error)?.stack ?? failure.cause})` : ''}`);
+  logDoorFailure(log, 'firmware', failure);
   if (res.headersSent) {
     res.destroy();
     return;

@@ -4,6 +4,7 @@
 // metadata in seconds, as the HTTP doors send Retry-After and the admission refusals do.
 import { type ServiceError, status as Status, Metadata } from '@grpc/grpc-js';
 import { type ArtifactErrorCode, toArtifactError } from '../../artifacts/errors';
+import { logDoorFailure } from '../logged-failure';
 
 const STATUS: Record<ArtifactErrorCode, Status> = {
   INVALID_NAME: Status.INVALID_ARGUMENT,
@@ -26,7 +27,7 @@ const STATUS: Record<ArtifactErrorCode, Status> = {
 
 export function grpcError(error: unknown, log: (line: string) => void): Partial<ServiceError> {
   const failure = toArtifactError(error);
-  if (failure.code === 'INTERNAL' || failure.code === 'STORAGE_FULL') log(`plugins: ${failure.message}${failure.cause ? ` (${(failure.cause as Error)?.stack ?? failure.cause})` : ''}`);
+  logDoorFailure(log, 'plugins', failure);
   const metadata = new Metadata();
   metadata.set('hcr-error-code', failure.code);
   if (failure.options.field) metadata.set('hcr-error-field', failure.options.field);
