@@ -12,6 +12,10 @@
 // A token minted with a login records that login, and revoking the login revokes it
 // (login-revocation.ts, which links the ledger and the tokens as the gateway opens them).
 // One client mints at most so many tokens a minute (mint-rate.ts).
+//
+// Minting and revoking take the token file's lock (api-tokens.ts); one not released in time (a
+// replica stuck mid-write, a lock of another host's crashed gateway not stale yet) is a 503 with
+// Retry-After naming the lock file: the change was not made, and sent again it will be.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GatewayContext } from '../context';
 import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
@@ -21,10 +25,14 @@ import { requestClientKey } from '../../limits/client-key';
 import type { LoginClaims } from './login-token';
 import { MintRate } from './mint-rate';
 import { boundedBody } from '../http/bounded-body';
+import { LockFileBusyError } from '../../file-io/lock-file';
 
 export const API_TOKEN_PATHS = { tokens: '/api/tokens', token: '/api/tokens/:id' } as const;
 
 export { FRESH_LOGIN_SECONDS };
+
+/** The lock is held for milliseconds when all is well: a second is plenty before trying again. */
+const TOKEN_LOCK_RETRY_SECONDS = 1;
 
 class TokenRouteError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string, readonly retryAfterSeconds?: number) {
@@ -129,6 +137,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
   }));
   router.use(API_TOKEN_PATHS.tokens, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
+    if (error instanceof LockFileBusyError) error = new TokenRouteError(503, 'UNAVAILABLE', `the API tokens cannot be changed now: ${error.message}`, undefined, TOKEN_LOCK_RETRY_SECONDS);
     if (error instanceof TokenRouteError && error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof TokenRouteError) return void res.status(error.status).json({ error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } });
     if (error instanceof ApiTokenError) {

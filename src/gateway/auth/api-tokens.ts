@@ -4,9 +4,17 @@
 // whether the account may write to the space. Only a hash of each token's secret is kept, in
 // `<dataDir>/gateway/api-tokens.json`, read again whenever another process (a replica on the
 // same data dir) changed it; revoked and expired tokens leave it after a while (token-pruning.ts).
+//
+// Every change (mint, revoke) is a read-modify-write of the file under a lock file beside it
+// (`api-tokens.json.lock`, file-io/lock-file.ts), the file read again inside the lock: two
+// processes changing it from their own copies at once would each write theirs, and one change
+// would be lost (a revoked token working again). Verifying takes no lock: every write renames a
+// whole file into place, so a reader sees the file before or after a change, never half of one.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type BigIntStats, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { type BigIntStats, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { temporaryPathBeside, writeNewFileSync } from '../../file-io/exclusive-file';
+import { type LockFileOptions, withLockFileSync } from '../../file-io/lock-file';
 import { revokedMinter, revokeWith } from './minting-chain';
 import { deadSince, pruneTokens } from './token-pruning';
 
@@ -86,24 +94,32 @@ const publicInfo = ({ hash: _hash, loginNonce: _loginNonce, ...info }: StoredTok
 
 export class ApiTokens {
   readonly #file: string;
+  readonly #lock: LockFileOptions;
   #tokens: StoredToken[] = [];
   #byId = new Map<string, StoredToken>();
   #version = '';
 
-  constructor(file: string) {
+  /** `lock.log` is told of a stale lock taken over (a process that died holding it). */
+  constructor(file: string, lock: LockFileOptions = {}) {
     this.#file = file;
+    this.#lock = { log: (line) => process.stderr.write(`${line}\n`), ...lock };
   }
 
   /** `notAfter`: the token expires then at the latest (the expiry of the token that mints it). */
   create(account: string, options: { name: string; scopes: TokenScope[]; ttlSeconds?: number; notAfter?: Date; createdBy: string; loginNonce?: string; now?: Date }): { token: string; info: ApiTokenInfo } {
-    const tokens = this.#load();
     const now = options.now ?? new Date();
-    // Tokens that still work: revoked and expired ones leave the file after a while.
-    if (tokens.filter((t) => t.account === account && deadSince(t, now) === undefined).length >= MAX_TOKENS_PER_ACCOUNT) {
-      throw new ApiTokenError('invalid', `${account} has ${MAX_TOKENS_PER_ACCOUNT} tokens that work already, the most one account may have: revoke some first (hcr token ls, hcr token revoke <id>)`);
-    }
     const name = options.name.trim();
     if (name === '' || name.length > 100 || /[\x00-\x1f\x7f]/.test(name)) throw new ApiTokenError('invalid', 'name must be 1 to 100 characters without control characters, for example "ci" or "device-42"');
+    return this.#change((tokens) => {
+      // Tokens that still work: revoked and expired ones leave the file after a while.
+      if (tokens.filter((t) => t.account === account && deadSince(t, now) === undefined).length >= MAX_TOKENS_PER_ACCOUNT) {
+        throw new ApiTokenError('invalid', `${account} has ${MAX_TOKENS_PER_ACCOUNT} tokens that work already, the most one account may have: revoke some first (hcr token ls, hcr token revoke <id>)`);
+      }
+      return this.#mint(tokens, account, name, options, now);
+    });
+  }
+
+  #mint(tokens: StoredToken[], account: string, name: string, options: { scopes: TokenScope[]; ttlSeconds?: number; notAfter?: Date; createdBy: string; loginNonce?: string }, now: Date): { token: string; info: ApiTokenInfo } {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('hex');
     const stored: StoredToken = {
@@ -120,7 +136,10 @@ export class ApiTokens {
   }
 
   revoke(account: string, id: string, now = new Date()): ApiTokenInfo {
-    const tokens = this.#load();
+    return this.#change((tokens) => this.#revokeIn(tokens, account, id, now));
+  }
+
+  #revokeIn(tokens: StoredToken[], account: string, id: string, now: Date): ApiTokenInfo {
     const found = tokens.find((t) => t.id === id);
     if (!found) throw new ApiTokenError('unknown', `there is no token ${JSON.stringify(id.slice(0, 32))}: list your tokens with GET /api/tokens (hcr token ls)`);
     if (found.account !== account) throw new ApiTokenError('not-yours', `token ${id} belongs to another account: an account revokes its own tokens only`);
@@ -139,12 +158,17 @@ export class ApiTokens {
    * with the token that minted it. Returns the tokens revoked.
    */
   revokeMintedWithLogin(account: string, loginNonce: string, now = new Date()): ApiTokenInfo[] {
-    const tokens = this.#load();
-    const roots = new Set(tokens.filter((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt).map((t) => t.id));
-    if (roots.size === 0) return [];
-    const updated = revokeWith(tokens, roots, now.toISOString(), { revokedWithLogin: true });
-    this.#save(updated, now);
-    return updated.filter((t, i) => t.revokedAt && !tokens[i].revokedAt).map(publicInfo);
+    // Most logins minted nothing, and their logouts need not wait for the lock: #load reads the
+    // file again once any process changed it, as verify trusts it to. Only a login found to
+    // have minted something takes the lock, and is looked for again in the file read inside it.
+    if (!this.#load().some((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt)) return [];
+    return this.#change((tokens) => {
+      const roots = new Set(tokens.filter((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt).map((t) => t.id));
+      if (roots.size === 0) return [];
+      const updated = revokeWith(tokens, roots, now.toISOString(), { revokedWithLogin: true });
+      this.#save(updated, now);
+      return updated.filter((t, i) => t.revokedAt && !tokens[i].revokedAt).map(publicInfo);
+    });
   }
 
   /** The token's account and scopes, or ApiTokenError saying why it is refused. */
@@ -169,6 +193,18 @@ export class ApiTokens {
     return publicInfo(found);
   }
 
+  /**
+   * Runs `change` on the file as it is now, holding its lock: read again whatever the copy in hand
+   * (its version could match by chance), and written (#save) before the lock goes.
+   */
+  #change<T>(change: (tokens: StoredToken[]) => T): T {
+    mkdirSync(dirname(this.#file), { recursive: true });
+    return withLockFileSync(`${this.#file}.lock`, () => {
+      this.#version = '';
+      return change(this.#load());
+    }, this.#lock);
+  }
+
   #load(): StoredToken[] {
     let version: string;
     try {
@@ -185,16 +221,24 @@ export class ApiTokens {
     return this.#tokens;
   }
 
-  /** Writes the tokens to keep (pruneTokens) whole, through a temporary file: never half a file. */
+  /**
+   * Writes the tokens to keep (pruneTokens) whole, through a temporary file flushed to the disk
+   * before it is renamed into place: never half a file, even after a crash. Called holding the lock.
+   */
   #save(tokens: StoredToken[], now: Date): void {
     const kept = pruneTokens(tokens, now);
-    mkdirSync(dirname(this.#file), { recursive: true });
-    const temporary = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ tokens: kept }, null, 1), { mode: 0o600 });
-    // Its own file's version, taken before it is in place: another process's write landing right
-    // after would otherwise be taken for this one, and never read.
-    const written = versionOf(statSync(temporary, { bigint: true }));
-    renameSync(temporary, this.#file);
+    const temporary = temporaryPathBeside(this.#file);
+    let written: string;
+    try {
+      writeNewFileSync(temporary, Buffer.from(JSON.stringify({ tokens: kept }, null, 1)), 0o600);
+      // Its own file's version, taken before it is in place: another process's write landing right
+      // after would otherwise be taken for this one, and never read.
+      written = versionOf(statSync(temporary, { bigint: true }));
+      renameSync(temporary, this.#file);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
     this.#remember(kept);
     this.#version = written;
   }

@@ -6,14 +6,19 @@
 // The ledger and the tokens are opened together, here, and linked as they are opened: whatever
 // then mints tokens with a login or revokes one (the token routes, /token/revoke, anything added
 // later) works on a linked pair, whether or not the token routes are mounted.
+//
+// The token file's lock not taken in time (api-tokens.ts) fails the logout as a retryable 503: the
+// login is revoked already, and the logout sent again revokes what it minted.
 import { join } from 'node:path';
+import { LockFileBusyError } from '../../file-io/lock-file';
+import { unavailable } from '../errors/oci-error';
 import { ApiTokens } from './api-tokens';
 import { LoginLedger } from './login-ledger';
 
 /** The gateway's login ledger and API tokens in `dir` (`login-nonces.log`, `api-tokens.json`), revoking a login revoking what it minted. */
 export function openLoginsAndTokens(dir: string, log: (line: string) => void): { logins: LoginLedger; apiTokens: ApiTokens } {
   const logins = new LoginLedger(join(dir, 'login-nonces.log'));
-  const apiTokens = new ApiTokens(join(dir, 'api-tokens.json'));
+  const apiTokens = new ApiTokens(join(dir, 'api-tokens.json'), { log });
   revokeTokensWithTheirLogin(logins, apiTokens, log);
   return { logins, apiTokens };
 }
@@ -27,6 +32,7 @@ function revokeTokensWithTheirLogin(logins: LoginLedger, tokens: ApiTokens, log:
       // The logout then fails, and sent again revokes them: never a logout answered as done
       // while what the login minted still works.
       log(`api tokens: the tokens a revoked login of ${address} minted could not be revoked (${(error as Error).message})`);
+      if (error instanceof LockFileBusyError) throw unavailable(`the login is revoked, but the API tokens it minted could not be revoked yet: ${error.message}; send the logout again`, error);
       throw error;
     }
   });
