@@ -7,7 +7,10 @@
 // - `hcr export` and `hcr import` of the image, in MB/s;
 // - the peak RSS of each gateway while it serves;
 // - what bounds these on the machine: the CPU time A, B and skopeo spend on the pull through B,
-//   SHA-256 on one core, and the CPU it takes to write the image's bytes into a new file.
+//   SHA-256 on one core, and the CPU it takes to write the image's bytes into a new file;
+// - a yardstick for both: the same pull and GET through a bare Node relay (bench/relay.ts) that
+//   checks nothing, or only hashes (and keeps) the bytes: what any process standing between the
+//   store and the client delivers on this machine.
 // Targets (issue 19): pull through B ≥ 0.8× direct; cold GET time to first byte ≤ 100 ms and
 // ≥ 0.8× docker-registry's MB/s.
 //
@@ -72,6 +75,17 @@ async function hcrGateway(args: string[]): Promise<Running> {
     });
     child.once('exit', (code) => reject(new Error(`hcr gateway exited (${code}):\n${output}`)));
   });
+  return { url, pid: child.pid!, child };
+}
+
+/** bench/relay.ts in a child process, passing everything on to `target`. */
+async function relay(target: string, mode: 'plain' | 'hash' | 'hash-keep', children: ChildProcess[]): Promise<Running> {
+  const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, join(__dirname, 'relay.ts'), target, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const { url } = JSON.parse(await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the relay exited (${code})`)));
+  })) as { url: string };
   return { url, pid: child.pid!, child };
 }
 
@@ -237,6 +251,21 @@ async function main(): Promise<void> {
     const pullB = mb(imageBytes) / median(through);
     report.push(`pull of ${mb(imageBytes).toFixed(0)} MB: from A ${pullA.toFixed(0)} MB/s, through B fetching from A ${pullB.toFixed(0)} MB/s: ${(pullB / pullA).toFixed(2)}× (target ≥ 0.8×) ${pullB / pullA >= 0.8 ? 'met' : 'NOT met'}; B's peak RSS ${(bPeak / 1e6).toFixed(0)} MB`);
     console.log(report[report.length - 1]);
+    // The yardstick: the same pull through a bare relay of A (bench/relay.ts), checking nothing,
+    // then hashing and keeping every byte, as the least a replica must do.
+    for (const mode of ['plain', 'hash-keep'] as const) {
+      const relayed = await relay(aHost, mode, children);
+      const seconds: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const out = join(work, `pull-relay-${round}`);
+        seconds.push(await timed(() => run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${new URL(relayed.url).host}/acme/bench:v2`, `dir:${out}`], { timeoutMs: 900_000 })));
+        rmSync(out, { recursive: true, force: true });
+      }
+      await stopChild(relayed.child);
+      const rate = mb(imageBytes) / median(seconds);
+      report.push(`yardstick: the same pull through a bare Node relay of A (${mode === 'plain' ? 'checking nothing' : 'hashing and keeping every byte'}): ${rate.toFixed(0)} MB/s = ${(rate / pullA).toFixed(2)}× the direct pull`);
+      console.log(report[report.length - 1]);
+    }
     const cpuOf = (pick: (c: PullCpu) => number) => (median(cpu.map(pick)) / 1000).toFixed(2);
     // Memory freed a while ago (as the page cache B writes into), then memory freed just before.
     await delay(NEW_MEMORY_REST_MS);
@@ -253,6 +282,16 @@ async function main(): Promise<void> {
     const refRate = median(reference.map((r) => r.rate));
     report.push(`docker-registry ${BIG_BLOB_MIB} MiB GET: first byte ${(median(reference.map((r) => r.ttfb)) * 1000).toFixed(0)} ms, ${mb(refRate).toFixed(0)} MB/s; SHA-256 on one core here: ${mb(hashRate).toFixed(0)} MB/s = ${(hashRate / refRate).toFixed(2)}× that`);
     console.log(report[report.length - 1]);
+    // The yardstick for a cold read: docker-registry's answer through a bare relay, checking
+    // nothing, then hashing every byte (the least a cold read must do).
+    for (const mode of ['plain', 'hash'] as const) {
+      const relayed = await relay(registryHost, mode, children);
+      const rates: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) rates.push((await curlGet(`${relayed.url}${blobPath}`)).rate);
+      await stopChild(relayed.child);
+      report.push(`yardstick: docker-registry's ${BIG_BLOB_MIB} MiB GET through a bare Node relay (${mode === 'plain' ? 'checking nothing' : 'hashing every byte'}): ${mb(median(rates)).toFixed(0)} MB/s = ${(median(rates) / refRate).toFixed(2)}× docker-registry`);
+      console.log(report[report.length - 1]);
+    }
     for (const [label, args] of [
       ['sharing A\'s IPFS node', (dir: string) => ['--chain', chain.devnet.wsUrl, '--data-dir', dir, '--ipfs-api', ipfsApi]],
       ['peer of A', (dir: string) => ['--chain', chain.devnet.wsUrl, '--data-dir', dir, '--peer', aUrl]],
