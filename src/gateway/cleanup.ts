@@ -37,8 +37,7 @@ export interface SweepResult {
 
 export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: UploadSessions; local: LocalBlobs; cache: BlobCache; store: GatewayBlobStore; chain: ChainReader }, maxAgeMs: number, now = Date.now()): Promise<SweepResult> {
   const cutoff = now - maxAgeMs;
-  const stale = await deps.uploads.startedBefore(cutoff);
-  for (const session of stale) await deps.uploads.remove(session);
+  const uploads = await deps.uploads.expire(cutoff);
   let blobs = 0;
   const kept: LocalBlob[] = [];
   for (const blob of await deps.local.list()) {
@@ -81,5 +80,5 @@ export async function sweepUnreferenced(deps: { gatewayDir: string; uploads: Upl
   // A folder that cannot be read or removed now is left for the next sweep; the rest goes on.
   const imports = await sweepAbandonedImports(deps.gatewayDir, cutoff).catch(() => ({ removed: 0, cutShort: [] }));
   const ipfs = await deps.store.collectGarbage?.(cutoff);
-  return { uploads: stale.length, blobs, ...(ipfs ? { ipfs } : {}), imports: imports.removed, importsCutShort: imports.cutShort, pins, killedImportPins: killed.journals };
+  return { uploads, blobs, ...(ipfs ? { ipfs } : {}), imports: imports.removed, importsCutShort: imports.cutShort, pins, killedImportPins: killed.journals };
 }

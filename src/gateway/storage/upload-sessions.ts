@@ -377,7 +377,38 @@ export class UploadSessions {
     return state;
   }
 
-  /** Sessions started before `cutoff` (ms since the epoch), for cleanup. */
+  /**
+   * The cleanup's removal of uploads left unfinished: those started before `cutoff` (ms since the
+   * epoch) and idle since. One receiving a chunk or being committed is not removed under it (its
+   * chunk would be cut off, its commit find its file gone), nor one whose last chunk came after
+   * the cutoff: a large upload sent slowly, or from a client that pauses, is not unfinished. The
+   * sessions of another gateway process on the same data dir are judged by their file's age only.
+   * Returns how many were removed.
+   */
+  async expire(cutoff: number): Promise<number> {
+    let removed = 0;
+    for (const session of await this.startedBefore(cutoff)) {
+      if (this.#busy(session.id)) continue;
+      try {
+        if ((await stat(session.dataFile)).mtimeMs >= cutoff) continue;
+      } catch {
+        // Gone or going already (committed, cancelled).
+        continue;
+      }
+      // Judged again after the wait: a request may have taken it meanwhile.
+      if (this.#busy(session.id)) continue;
+      await this.remove(session);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Whether a request is at work on the upload (a chunk, a status, a commit's check) or its commit has begun. */
+  #busy(id: string): boolean {
+    return this.#locks.has(id) || this.#closed.has(id);
+  }
+
+  /** Sessions started before `cutoff` (ms since the epoch). */
   async startedBefore(cutoff: number): Promise<UploadSession[]> {
     let ids: string[];
     try {
