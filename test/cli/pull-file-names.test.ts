@@ -112,4 +112,18 @@ describe('hcr artifact pull: names and digests the gateway gives', { timeout: 12
     expectExit(toStdout, 1);
     assert.equal(toStdout.stdout, '', 'no unchecked bytes on stdout either');
   });
+
+  test('-o - sends the bytes on only once they match the digest: a program reading stdout never sees other bytes', async () => {
+    answer = { filename: 'fw.bin', digest: `sha256:${'0'.repeat(64)}` };
+    const work = mkdtempSync(join(tmp, 'stdout-'));
+    const refused = await pull(work, '-o', '-');
+    expectExit(refused, 1);
+    assert.equal(refused.stdout, '', 'bytes of another digest reached stdout');
+    assert.match(refused.stderr, /have digest sha256:[0-9a-f]{64}, not sha256:0{64} as the gateway said: nothing was written/);
+    answer = { filename: 'fw.bin', digest: FILE_DIGEST };
+    const served = await pull(work, '-o', '-');
+    expectExit(served, 0);
+    assert.equal(served.stdout, FILE.toString());
+    assert.deepEqual(readdirSync(work), [], 'nothing left in the working directory');
+  });
 });

@@ -3,7 +3,9 @@
 // them under, and only then moves them into place. A version moved after it was published is
 // downloaded with a warning.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { jsonAnswer } from '../../bounded-answer';
@@ -73,27 +75,39 @@ export async function pullArtifact(refText: string, flags: PullFlags): Promise<v
   });
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
   // Written beside the output under a name no one can plant a symlink at first (partial-file.ts).
-  const temporary = output === '-' ? undefined : partialFileFor(output);
+  // For stdout too, in a folder of this process's own, and sent on only once checked: stdout is
+  // often a pipe into another program (`| tar x`, `| sh`), which would act on a hostile
+  // gateway's bytes before their digest was found wrong.
+  const spool = output === '-' ? mkdtempSync(join(tmpdir(), 'hcr-pull-')) : undefined;
+  const temporary = partialFileFor(spool ? join(spool, 'download') : output);
   try {
-    await pipeline(body, counting, temporary ? temporary.stream : process.stdout);
-  } catch (error) {
-    await temporary?.discard();
-    throw new CliError(`the download of ${ref.name}:${version} broke off (${(error as Error).message}); run the pull again`, EXIT.failed);
+    try {
+      await pipeline(body, counting, temporary.stream);
+    } catch (error) {
+      await temporary.discard();
+      throw new CliError(`the download of ${ref.name}:${version} broke off (${(error as Error).message}); run the pull again`, EXIT.failed);
+    }
+    progress.done();
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== digest) {
+      await temporary.discard();
+      throw new CliError(`the bytes of ${ref.name}:${version} have digest ${actual}, not ${digest} as the gateway said: nothing was written; pull again`, EXIT.failed);
+    }
+    if (spool) {
+      await pipeline(createReadStream(temporary.path), process.stdout, { end: false }).finally(() => temporary.discard());
+    } else {
+      try {
+        await temporary.commit();
+      } catch (error) {
+        await temporary.discard();
+        throw new CliError(`cannot write ${output} (${(error as Error).message}): choose another path with -o`, EXIT.failed);
+      }
+    }
+    if (flags.json) process.stdout.write(`${jsonText({ name: ref.name, version, sha256: actual, output }, 2)}\n`);
+    else if (output !== '-') process.stderr.write(`pulled ${ref.name}:${terminalName(version)} (${actual}) into ${terminalText(output)}\n`);
+  } finally {
+    if (spool) rmSync(spool, { recursive: true, force: true });
   }
-  progress.done();
-  const actual = `sha256:${hash.digest('hex')}`;
-  if (actual !== digest) {
-    await temporary?.discard();
-    throw new CliError(`the bytes of ${ref.name}:${version} have digest ${actual}, not ${digest} as the gateway said: nothing was written; pull again`, EXIT.failed);
-  }
-  try {
-    await temporary?.commit();
-  } catch (error) {
-    await temporary?.discard();
-    throw new CliError(`cannot write ${output} (${(error as Error).message}): choose another path with -o`, EXIT.failed);
-  }
-  if (flags.json) process.stdout.write(`${jsonText({ name: ref.name, version, sha256: actual, output }, 2)}\n`);
-  else if (output !== '-') process.stderr.write(`pulled ${ref.name}:${terminalName(version)} (${actual}) into ${terminalText(output)}\n`);
 }
 
 /** The longest file name most filesystems take (ext4, XFS, APFS, NTFS: 255). */
