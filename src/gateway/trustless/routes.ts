@@ -9,6 +9,9 @@ import { TrustlessRequestError } from './trustless-request';
 /** The chain reader's errors for a chain it cannot reach or that does not answer in time. */
 const CHAIN_DOWN = new Set(['ChainUnavailableError', 'ChainConnectionError']);
 
+/** Headers of a content answer, which no error may carry. */
+const ANSWER_HEADERS = ['Cache-Control', 'ETag', 'Content-Disposition', 'Content-Location', 'X-Ipfs-Path', 'X-Ipfs-Roots', 'Accept-Ranges'];
+
 export function trustlessRoutes(ctx: TrustlessContext, log: (line: string) => void): RequestHandler {
   return (req, res, next) => {
     if (!IPFS_PATH.test(req.path)) return next();
@@ -20,6 +23,9 @@ export function trustlessRoutes(ctx: TrustlessContext, log: (line: string) => vo
     }
     serveIpfs(ctx, req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
+      // Set for the answer that was to be sent: on an error (a 429 or 503 to retry, above all) a
+      // year's public caching would let a shared cache keep the refusal for everyone.
+      for (const header of ANSWER_HEADERS) res.removeHeader(header);
       if (error instanceof TrustlessRequestError) {
         if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
         return sendText(res, error.status, error.message, req.method === 'HEAD');

@@ -10,14 +10,29 @@ import { parseBlobCid } from '../../ipfs/cid';
 import { carBlock, carHeader } from '../../ipfs/car';
 import { ipfsModules, type IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, type FileNode, fileSize } from '../../ipfs/file-node';
+import { CarAdmission, type CarConcurrency } from './car-admission';
+import { CarBook, CarCutShortError, type CarLimits, DEFAULT_CAR_LIMITS } from './car-bounds';
 import type { RecordedCids } from './recorded-cids';
 import { CAR_TYPE, entityRange, parseTrustlessRequest, RAW_TYPE, type TrustlessRequest, TrustlessRequestError } from './trustless-request';
+import { isIdentity, unverifiable } from './verifiable-blocks';
 
 export interface TrustlessContext {
   readonly store: BlobStore;
   readonly recorded: RecordedCids;
   readonly log: (line: string) => void;
+  /** What one CAR answer may cost (car-bounds.ts); the defaults unless a test says otherwise. */
+  readonly carLimits?: CarLimits;
+  /** How many CARs are sent at once (car-admission.ts); the defaults unless a test says otherwise. */
+  readonly carConcurrency?: CarConcurrency;
 }
+
+/** One admission per context: a gateway has one. */
+const admissions = new WeakMap<TrustlessContext, CarAdmission>();
+const admissionOf = (ctx: TrustlessContext) => {
+  let admission = admissions.get(ctx);
+  if (!admission) admissions.set(ctx, (admission = new CarAdmission(ctx.carConcurrency)));
+  return admission;
+};
 
 export const IPFS_PATH = /^\/ipfs\/([^/]+)(\/.*)?$/;
 
@@ -34,6 +49,8 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
     throw new TrustlessRequestError(`${(error as InvalidCidError).message}: this gateway serves UnixFS files by their CID (bafy…, bafk… or Qm…)`);
   }
   const request = parseTrustlessRequest(req, cid.toString(), path ?? '');
+  const unchecked = unverifiable(cid);
+  if (unchecked) throw new TrustlessRequestError(`${cid} is not served here: ${unchecked}`);
   if (!(await ctx.recorded.allows(cid))) {
     // Not known yet is not "not recorded": a restarted gateway reads its held files' nodes over
     // several passes, and a client told 404 now would take the block for missing.
@@ -44,7 +61,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
   }
   let root: Uint8Array;
   try {
-    root = await ctx.store.getBlock(cid.toString());
+    root = isIdentity(cid) ? cid.multihash.digest : await ctx.store.getBlock(cid.toString());
   } catch (error) {
     if (!(error instanceof BlobNotFoundError)) throw error;
     const onlyCached = /only-if-cached/i.test(String(req.headers['cache-control'] ?? ''));
@@ -91,6 +108,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
     res.end();
     return;
   }
+  admissionOf(ctx).admit(req, res);
   await sendCar(ctx, res, cid, request.scope === 'block' || (range !== undefined && range.end <= range.start) ? undefined : (range ?? { start: 0, end: size }), root);
 }
 
@@ -123,21 +141,26 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
   try {
     await write([await carHeader([cid])]);
     if (!range) {
-      await write(carBlock(cid, root));
+      if (!isIdentity(cid)) await write(carBlock(cid, root));
     } else {
-      const seen = new Set<string>();
+      // The blocks sent, each once (a block repeated elsewhere in the DAG), and how deep the walk is.
+      const book = new CarBook(cid, ctx.carLimits ?? DEFAULT_CAR_LIMITS);
       // once: a subtree sent whole is not walked again, so a DAG of repeated subtrees costs its
-      // distinct blocks, not the size it claims (the seen set covers blocks repeated elsewhere).
+      // distinct blocks, not the size it claims. Leaving the loop ends the walk (return() on it).
       for await (const block of ctx.store.blocks(cid.toString(), { range, once: true })) {
         if (gone) return;
-        const key = block.cid.toString();
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (!book.admit(block.cid)) continue;
+        const unchecked = unverifiable(block.cid);
+        if (unchecked) throw new CarCutShortError(`block ${block.cid} of ${cid} cannot be served: ${unchecked}`);
         if (block.cid.code !== m.raw.code) {
           const node = decodeFileNode(m, block.cid, block.bytes);
-          if (node.kind === 'file') ctx.recorded.allowChildren(node.links.map((link) => link.cid));
+          if (node.kind === 'file') {
+            const links = node.links.map((link) => link.cid);
+            book.linked(block.cid, links);
+            ctx.recorded.allowChildren(links);
+          }
         }
-        await write(carBlock(block.cid, block.bytes));
+        if (!isIdentity(block.cid)) await write(carBlock(block.cid, block.bytes));
       }
     }
     res.end();
