@@ -90,8 +90,11 @@ export class Mirror {
   #ordered?: readonly MirroredTag[];
   /** The trees of the manifests listed tags name, pinned here already: later passes skip them. */
   readonly #held = new PinnedTrees();
-  /** Missing tags: when each is tried next, and how long it waited last. */
-  readonly #backoff = new Map<string, { at: number; wait: number }>();
+  /**
+   * Missing tags: when each is tried next, how long it waited last, and the digest the listing
+   * gave the tag when it failed (while the listing gives the same, a pass before `at` skips it).
+   */
+  readonly #backoff = new Map<string, { at: number; wait: number; listed?: string }>();
   /** Names on chain no pull could ask for, logged once each. */
   readonly #unreadable = new Set<string>();
   #lastPass?: { at: string; block: number };
@@ -233,7 +236,14 @@ export class Mirror {
     for (const item of listed.values()) {
       if (this.#stopped) return;
       const known = this.#tags.get(item.key);
-      if (known?.state === 'missing') retries.push(item);
+      if (known?.state === 'missing') {
+        // Its wait not over, and the listing names what it named when it failed: not resolved
+        // again. A member may record thousands of tags naming content no one serves; each pass
+        // (every block) resolving them all cost a chain read per tag.
+        const waiting = this.#backoff.get(item.key);
+        if (item.digest !== undefined && waiting?.listed === item.digest && waiting.at > Date.now()) continue;
+        retries.push(item);
+      }
       // Held, and the chain lists the same digest for it as when it was mirrored: a new block
       // costs this tag no read of its own (its record was in the block's scan of every tag).
       else if (item.digest === undefined || known?.digest !== item.digest || !this.#held.hasTree(item.digest)) await this.#mirrorTag(item, false);
@@ -255,15 +265,25 @@ export class Mirror {
   /** Every tag of the spaces' images, by `<space>/<image>:<tag>`, as of finalized block `block`. */
   async #listTags(block: number): Promise<Map<string, ListedTag>> {
     const listed = new Map<string, ListedTag>();
+    // The index lists the repositories of every space at once (anyone can add to them): asked once
+    // a pass, not once per mirrored space.
+    const index = this.#ctx.resolver.index;
+    const catalog = index ? await index.repositories().catch(() => undefined) : undefined;
+    // The known tags by repository, gathered at the first image whose tags cannot be read: a
+    // search of every known tag per such image cost images × tags a pass, and a stranger can make
+    // every image's listing fail at once (a shadow space contesting the name).
+    let knownByRepository: Map<string, string[]> | undefined;
     for (const space of this.#spaces) {
-      for (const name of await this.#imagesOf(space)) {
+      for (const name of await this.#imagesOf(space, catalog)) {
         let tags: TagListing[];
         try {
           tags = await this.#tagsOf(name, block);
         } catch (error) {
+          knownByRepository ??= groupByRepository(this.#tags);
           // This image's tags cannot be read now: the ones known stay, shown as missing and why.
-          for (const [key, known] of this.#tags) {
-            if (known.repository !== name.full) continue;
+          for (const key of knownByRepository.get(name.full) ?? []) {
+            const known = this.#tags.get(key);
+            if (!known) continue;
             listed.set(key, { key, name, tag: known.tag });
             if (known.state !== 'missing') this.#missing(key, name, known.tag, known.digest, error as Error, known);
           }
@@ -279,7 +299,7 @@ export class Mirror {
     return listed;
   }
 
-  async #mirrorTag({ key, name, tag }: ListedTag, retry: boolean): Promise<void> {
+  async #mirrorTag({ key, name, tag, digest: listed }: ListedTag, retry: boolean): Promise<void> {
     const before = this.#tags.get(key);
     // The digest the tag names now: when mirroring it fails, the status names it as missing, not
     // the one mirrored before the tag moved.
@@ -303,14 +323,16 @@ export class Mirror {
       if (retry && before?.digest === digest && (this.#backoff.get(key)?.at ?? 0) > Date.now()) return;
       if (!this.#held.hasTree(digest)) {
         const tree = new Set<string>();
-        await this.#mirrorManifest(name, digest, tree);
-        this.#held.add(digest, tree);
+        const walked = new Set<string>([digest]);
+        await this.#mirrorManifest(name, digest, tree, walked);
+        // The walk ended: every manifest it walked is pinned with everything below it.
+        this.#held.add(digest, tree, walked);
         this.#ctx.log(`mirror: ${key} (${digest}) is pinned here`);
       }
       this.#backoff.delete(key);
       if (before?.state !== 'mirrored' || before.digest !== digest) this.#setTag(key, { repository: name.full, tag, digest, state: 'mirrored', since: new Date().toISOString() });
     } catch (error) {
-      this.#missing(key, name, tag, resolved ? digest : before?.digest, error as Error, before);
+      this.#missing(key, name, tag, resolved ? digest : before?.digest, error as Error, before, listed);
     }
   }
 
@@ -323,13 +345,13 @@ export class Mirror {
     if (this.#tags.delete(key)) this.#ordered = undefined;
   }
 
-  #missing(key: string, name: RepositoryName, tag: string, digest: string | undefined, error: Error, before: MirroredTag | undefined): void {
+  #missing(key: string, name: RepositoryName, tag: string, digest: string | undefined, error: Error, before: MirroredTag | undefined, listed?: string): void {
     const message = shown(error.message);
     const sameContent = before?.state === 'missing' && before.digest === digest;
     const last = this.#backoff.get(key);
     const wait = sameContent && last ? Math.min(last.wait * 2, MAX_RETRY_MS) : RETRY_MISSING_MS;
     const at = Date.now() + wait;
-    this.#backoff.set(key, { at, wait });
+    this.#backoff.set(key, { at, wait, listed });
     this.#setTag(key, {
       repository: name.full,
       tag,
@@ -342,7 +364,7 @@ export class Mirror {
   }
 
   /** A manifest, its children and every blob they reference, verified and pinned here. */
-  async #mirrorManifest(name: RepositoryName, digest: string, tree: Set<string>, visited = new Set<string>([digest])): Promise<void> {
+  async #mirrorManifest(name: RepositoryName, digest: string, tree: Set<string>, visited: Set<string>): Promise<void> {
     const manifest = await this.#ctx.content.manifest(name, digest);
     await this.#keep(digest, manifest.cid, manifest.bytes.length, 'manifest');
     tree.add(digest);
@@ -371,6 +393,13 @@ export class Mirror {
     for (const child of manifest.parsed.children) {
       if (visited.has(child.digest)) continue;
       visited.add(child.digest);
+      // Pinned with everything below it for another tag: many indexes (each one record on chain)
+      // listing the same thousands of children would otherwise cost a read and a pin check of
+      // every child per index.
+      if (this.#held.hasWholeManifest(child.digest)) {
+        tree.add(child.digest);
+        continue;
+      }
       await this.#mirrorManifest(name, child.digest, tree, visited);
     }
   }
@@ -404,10 +433,9 @@ export class Mirror {
     return false;
   }
 
-  async #imagesOf(space: string): Promise<RepositoryName[]> {
-    const index = this.#ctx.resolver.index;
-    const listed = index ? await index.repositories().catch(() => undefined) : undefined;
-    const names = listed?.filter((full) => full.startsWith(`${space}/`))
+  /** The space's images, from `catalog` (the index's repositories of every space) or, without it, the name's claim. */
+  async #imagesOf(space: string, catalog: readonly string[] | undefined): Promise<RepositoryName[]> {
+    const names = catalog?.filter((full) => full.startsWith(`${space}/`))
       ?? (await this.#ctx.chain.claim(space))?.owner.imageNames.flatMap((image) => (image.text ? [`${space}/${image.text}`] : []))
       ?? [];
     // Anyone who can write the name's records can write an image name no pull could ask for;
@@ -429,6 +457,17 @@ export class Mirror {
     // The name is not contested: its records are its owner's, as a pull resolves them.
     return (await this.#ctx.chain.tags(name)).map((record) => ({ tag: record.tag, digest: record.digest }));
   }
+}
+
+/** The keys of `tags` by repository. */
+function groupByRepository(tags: ReadonlyMap<string, MirroredTag>): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  for (const [key, tag] of tags) {
+    const keys = grouped.get(tag.repository);
+    if (keys) keys.push(key);
+    else grouped.set(tag.repository, [key]);
+  }
+  return grouped;
 }
 
 /** An error as the status shows it: no credentials (a peer's or node's URL may hold some), and short. */

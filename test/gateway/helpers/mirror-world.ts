@@ -57,18 +57,7 @@ export function scriptedMirror(world: MirrorWorld): { mirror: Mirror; block: (n:
  * blobs come from `world`, every read counted.
  */
 export function mirrorOver(world: MirrorWorld, listing: { index: unknown; chain: unknown }): { mirror: Mirror; block: (n: number) => void } {
-  let onHead: ((header: { number: { toNumber(): number } }) => void) | undefined;
-  const api = {
-    rpc: {
-      chain: {
-        subscribeFinalizedHeads: async (callback: typeof onHead) => {
-          onHead = callback;
-          callback!({ number: { toNumber: () => 1 } });
-          return () => (onHead = undefined);
-        },
-      },
-    },
-  } as unknown as ApiPromise;
+  const { api, announce } = finalizedHeadsOnly();
   const ctx = {
     resolver: {
       index: listing.index,
@@ -97,5 +86,22 @@ export function mirrorOver(world: MirrorWorld, listing: { index: unknown; chain:
     log: () => undefined,
   } as unknown as GatewayContext;
   const mirror = new Mirror(ctx, api, ['acme']);
-  return { mirror, block: (n) => onHead?.({ number: { toNumber: () => n } }) };
+  return { mirror, block: announce };
+}
+
+/** An ApiPromise that only announces finalized heads (block 1 at once): `announce(n)` sends block n. */
+export function finalizedHeadsOnly(): { api: ApiPromise; announce(n: number): void } {
+  let onHead: ((header: { number: { toNumber(): number } }) => void) | undefined;
+  const api = {
+    rpc: {
+      chain: {
+        subscribeFinalizedHeads: async (callback: typeof onHead) => {
+          onHead = callback;
+          callback!({ number: { toNumber: () => 1 } });
+          return () => (onHead = undefined);
+        },
+      },
+    },
+  } as unknown as ApiPromise;
+  return { api, announce: (n) => onHead?.({ number: { toNumber: () => n } }) };
 }
