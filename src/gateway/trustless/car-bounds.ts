@@ -6,6 +6,7 @@
 // cut short, which a client takes for a failed retrieval, as the specification has it.
 import type { CID } from 'multiformats/cid';
 import { cidText } from '../../ipfs/cid';
+import { MAX_DAG_DEPTH } from '../../ipfs/dag-depth';
 
 export interface CarLimits {
   /** Distinct blocks one CAR meets at most: those it sends and those the nodes it sends link to. */
@@ -16,10 +17,10 @@ export interface CarLimits {
 
 /**
  * 262,144 blocks: a file of 64 GiB in 256 KiB chunks (the import chunking here), four times the
- * largest blob a push may send, about 40 MB of remembered CIDs. 128 levels: a balanced DAG of 174
- * links a node is 4 levels deep at 16 GiB, a trickle DAG a few dozen.
+ * largest blob a push may send, about 40 MB of remembered CIDs. The depth is every walk's here
+ * (dag-depth.ts: no imported file comes near it), which the store's walk enforces too.
  */
-export const DEFAULT_CAR_LIMITS: CarLimits = { maxBlocks: 262_144, maxDepth: 128 };
+export const DEFAULT_CAR_LIMITS: CarLimits = { maxBlocks: 262_144, maxDepth: MAX_DAG_DEPTH };
 
 /** Why a CAR already under way is ended before its last block (logged; the client sees an incomplete CAR). */
 export class CarCutShortError extends Error {}

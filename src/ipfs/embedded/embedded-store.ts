@@ -154,7 +154,8 @@ export class EmbeddedBlobStore implements BlobStore {
     const root = parseBlobCid(this.#m, cid);
     const files = this.#files;
     return (async function* () {
-      for await (const block of files.blocks(root, options.range, { once: options.once })) {
+      // The signal reaches the walk, which leaves a read it waits on once it aborts.
+      for await (const block of files.blocks(root, options.range, { once: options.once, signal: options.signal })) {
         options.signal?.throwIfAborted();
         yield block;
       }

@@ -17,8 +17,6 @@ import { cidText } from '../cid';
 
 export type { FileNode } from '../file-node';
 
-/** Blocks read ahead of the consumer per DAG level: 8 × 256 KiB leaves at most. */
-const READ_AHEAD = 8;
 /** Read size from a leaf file: one UnixFS chunk. */
 const LEAF_FILE_READ_BYTES = 256 * 1024;
 
@@ -64,12 +62,12 @@ export class FileDag {
     return node.kind === 'file' ? this.#leaves.open(cidText(root), node.fileSize) : Promise.resolve(undefined);
   }
 
-  /** The bytes of `range` (within the file), in order, reading at most READ_AHEAD blocks ahead. */
+  /** The bytes of `range` (within the file), in order, reading a few blocks ahead (dagBlocks) and no more. */
   async *read(root: CID, node: FileNode, range: ByteRange): AsyncGenerator<Uint8Array> {
     if (range.end <= range.start) return;
     const file = await this.openLeafFile(root, node);
     if (!file) {
-      yield* this.#walk(root, node, 0, range);
+      yield* this.#walk(root, node, range);
       return;
     }
     try {
@@ -148,10 +146,18 @@ export class FileDag {
     }
   }
 
-  /** Whether every block of the file is here (its leaves in blocks, or in its leaf file). */
+  /**
+   * Whether every block of the file is here (its leaves in blocks, or in its leaf file). Each
+   * distinct block is looked at once: a DAG whose nodes link the same child twice (anyone can add
+   * one, 64 blocks deep) has 2^64 paths, and walking them one by one never ended.
+   */
   async isComplete(cid: CID): Promise<boolean> {
     const pending: CID[] = [cid];
+    const seen = new Set<string>();
     for (let next = pending.pop(); next; next = pending.pop()) {
+      const key = cidText(next);
+      if (seen.has(key)) continue;
+      seen.add(key);
       if (next.code === this.#m.raw.code) {
         if (!(await this.#blocks.has(next))) return false;
         continue;
@@ -181,37 +187,17 @@ export class FileDag {
     }
   }
 
-  async *#walk(root: CID, node: FileNode, nodeStart: number, range: ByteRange): AsyncGenerator<Uint8Array> {
-    if (node.kind === 'raw') {
-      yield* slice(node.bytes, nodeStart, range);
-      return;
-    }
-    let position = nodeStart;
-    if (node.data) {
-      yield* slice(node.data, position, range);
-      position += node.data.byteLength;
-    }
-    const wanted: { cid: CID; start: number }[] = [];
-    for (const link of node.links) {
-      if (position >= range.end) break;
-      if (position + link.size > range.start) wanted.push({ cid: link.cid, start: position });
-      position += link.size;
-    }
-    const reads: (Promise<FileNode | undefined> | undefined)[] = [];
-    let requested = 0;
-    for (let i = 0; i < wanted.length; i++) {
-      for (; requested < wanted.length && requested <= i + READ_AHEAD; requested++) {
-        const read = this.#node(wanted[requested].cid);
-        // Errors surface when this read is awaited; an early stop must not leave them unhandled.
-        read.catch(() => undefined);
-        reads[requested] = read;
-      }
-      const child = await reads[i];
-      reads[i] = undefined;
-      if (!child) {
-        throw new BlobNotFoundError(root.toString(), `blob ${root} is incomplete in the embedded IPFS store at ${this.#location}: block ${wanted[i].cid} is missing; add the file again`);
-      }
-      yield* this.#walk(root, child, wanted[i].start, range);
+  /**
+   * The bytes of `range` from the file's blocks, read through dagBlocks: its walk's cost per
+   * block does not grow with the DAG's depth, and it refuses a DAG deeper than any file imported
+   * here (a recursion per level here made a crafted chain cost work growing with its square).
+   */
+  async *#walk(root: CID, node: FileNode, range: ByteRange): AsyncGenerator<Uint8Array> {
+    const rootBytes = node.kind === 'raw' ? node.bytes : node.block;
+    const read = (cid: CID) => (cid.equals(root) ? Promise.resolve(rootBytes) : this.#block(cid));
+    for await (const block of dagBlocks(this.#m, root, read, range)) {
+      const own = block.node.kind === 'raw' ? block.node.bytes : block.node.data;
+      if (own) yield* slice(own, block.at, range);
     }
   }
 

@@ -155,7 +155,8 @@ export class KuboBlobStore implements BlobStore {
         throw error;
       }
     };
-    return dagBlocks(this.#m, root, read, options.range, { once: options.once });
+    // The signal reaches the walk, which leaves a block/get it waits on once it aborts.
+    return dagBlocks(this.#m, root, read, options.range, { once: options.once, signal: options.signal });
   }
 
   /** One `dag/import` of the blocks as a CAR, which pins the root (Kubo checks nothing it is not told to: the caller verified them). */
