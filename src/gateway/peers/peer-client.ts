@@ -1,9 +1,13 @@
 // One peer: another gateway (or any IPFS trustless gateway) asked for content over HTTP. Nothing
 // it sends is trusted: callers check every block against its CID (verified-dag.ts). A peer that
 // stalls (no answer within `stallMs`, then less than 64 KiB of it in each `stallMs`) is given up
-// on, one that is down at once.
+// on, one that is down at once. One that is busy (429 or 503 with a short Retry-After) is asked
+// again once the wait it named is over (busy-peer.ts), and CARs asked of one peer at once are
+// bounded below what a trustless gateway admits of one client (car-slots.ts).
 import type { CID } from 'multiformats/cid';
 import { dagCborModule, ipfsModules } from '../../ipfs/esm';
+import { busyWaitMs, MAX_BUSY_TOTAL_MS, MAX_BUSY_WAIT_MS, MAX_BUSY_WAITS, waitOut } from './busy-peer';
+import { CarSlots } from './car-slots';
 import { CarFormatError, carSections, checkCarHeader, MAX_CAR_SECTION_BYTES } from './car-stream';
 import { PeerFormatError } from './format-error';
 import { type PeerAnswer, peerGet } from './peer-http';
@@ -32,6 +36,16 @@ export function peerLabel(url: string): string {
   }
 }
 
+/**
+ * The caller's clock of a peer's pace (slow-peers.ts): stopped while a request waits on this
+ * gateway's own queue (car-slots.ts) or on a busy peer's Retry-After, time that says nothing of
+ * how fast the peer sends.
+ */
+export interface PaceClock {
+  pause(): void;
+  resume(): void;
+}
+
 export interface PeerBlock {
   readonly cid: CID;
   readonly bytes: Uint8Array;
@@ -42,11 +56,14 @@ export class PeerClient {
   /** The URL without credentials, for metrics. */
   readonly label: string;
   readonly #stallMs: number;
+  readonly #carSlots: CarSlots;
 
-  constructor(url: string, options: { stallMs?: number } = {}) {
+  /** `carSlots`: shared by the clients of peers at one origin (the peer counts CARs by client address). */
+  constructor(url: string, options: { stallMs?: number; carSlots?: CarSlots } = {}) {
     this.url = url.replace(/\/+$/, '');
     this.label = peerLabel(this.url);
     this.#stallMs = options.stallMs ?? 10_000;
+    this.#carSlots = options.carSlots ?? new CarSlots(undefined, this.#stallMs);
   }
 
   /** One block, as `?format=raw`; undefined when the peer does not have it (404). */
@@ -78,18 +95,38 @@ export class PeerClient {
   /**
    * The DAG under `cid` as a CAR (depth-first), block by block; undefined when the peer does not
    * have it. With `from`, only what the file's bytes from that offset on need (entity-bytes): the
-   * nodes on the way down to it, then every block after it.
+   * nodes on the way down to it, then every block after it. Its slot (car-slots.ts) is held
+   * until the CAR is read to its end, let go of, or `signal` aborts: a caller that may leave the
+   * CAR unread aborts the signal once done.
    */
-  async car(cid: CID, signal?: AbortSignal, options: { from?: number } = {}): Promise<AsyncIterable<PeerBlock> | undefined> {
+  async car(cid: CID, signal?: AbortSignal, options: { from?: number; pace?: PaceClock } = {}): Promise<AsyncIterable<PeerBlock> | undefined> {
     const range = options.from ? `&entity-bytes=${options.from}:*` : '';
-    const answer = await this.#ask(`/ipfs/${cid}?format=car&dag-scope=all${range}`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal);
+    options.pace?.pause();
+    let release: () => void;
+    try {
+      release = await this.#carSlots.take(signal);
+    } finally {
+      options.pace?.resume();
+    }
+    signal?.addEventListener('abort', release, { once: true });
+    const letGo = () => {
+      signal?.removeEventListener('abort', release);
+      release();
+    };
+    let answer: PeerAnswer | undefined;
+    try {
+      answer = await this.#ask(`/ipfs/${cid}?format=car&dag-scope=all${range}`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal, options.pace);
+    } finally {
+      if (!answer) letGo();
+    }
     if (!answer) return undefined;
+    const body = answer;
     const peer = this.url;
     const m = await ipfsModules();
     const { decode } = await dagCborModule();
     return (async function* () {
       try {
-        yield* carSections(m, answer.body, {
+        yield* carSections(m, body.body, {
           onHeader: (header) => {
             // The CAR of another DAG is not the one asked for, whatever its blocks: refused at its
             // header, before a block of it is read.
@@ -105,7 +142,8 @@ export class PeerClient {
         throw new PeerError(peer, `sent a CAR that is ${malformed ? 'malformed' : 'cut short'} (${(error as Error).message})`, malformed ? 'malformed' : 'cut_short');
       } finally {
         // However the reading ends (done, a bad block, a stall), the connection is let go of.
-        answer.close();
+        body.close();
+        letGo();
       }
     })();
   }
@@ -113,9 +151,39 @@ export class PeerClient {
   /**
    * The peer's answer to a GET of `path` (over node:http: the first cold read of a gateway does not
    * wait for fetch's HTTP client to load); undefined when it does not have it (404, 410). The
-   * answer's headers must come within stallMs, and then 64 KiB of its body in each stallMs.
+   * answer's headers must come within stallMs, and then 64 KiB of its body in each stallMs. A busy
+   * answer is waited out and the GET sent again (busy-peer.ts), `pace` stopped meanwhile.
    */
-  async #ask(path: string, accept: string, signal?: AbortSignal): Promise<PeerAnswer | undefined> {
+  async #ask(path: string, accept: string, signal?: AbortSignal, pace?: PaceClock): Promise<PeerAnswer | undefined> {
+    let waited = 0;
+    for (let waits = 0; ; waits++) {
+      const answer = await this.#send(path, accept, signal);
+      if (answer.status === 404 || answer.status === 410) {
+        answer.close();
+        return undefined;
+      }
+      if (answer.status >= 200 && answer.status < 300) return this.#unencoded(answer);
+      answer.close();
+      const retryAfter = answer.headers['retry-after'];
+      const waitMs = busyWaitMs(answer.status, retryAfter);
+      if (waitMs === undefined || waits >= MAX_BUSY_WAITS || waited + waitMs > MAX_BUSY_TOTAL_MS) {
+        let why = '';
+        if (waitMs !== undefined) why = `, busy still after ${waits} waits (${waited / 1000} s) of the Retry-After it asked for`;
+        else if (retryAfter !== undefined && (answer.status === 429 || answer.status === 503)) why = ` with Retry-After: ${String(retryAfter).slice(0, 40)}, not a wait of ${MAX_BUSY_WAIT_MS / 1000} s or less`;
+        throw new PeerError(this.url, `answered HTTP ${answer.status}${why}`, 'http_error');
+      }
+      waited += waitMs;
+      pace?.pause();
+      try {
+        await waitOut(waitMs, signal);
+      } finally {
+        pace?.resume();
+      }
+    }
+  }
+
+  /** One GET of `path`: its answer whatever its status, or a PeerError saying why there is none. */
+  async #send(path: string, accept: string, signal?: AbortSignal): Promise<PeerAnswer> {
     const stallMs = this.#stallMs;
     const peer = this.url;
     const ask = () =>
@@ -126,9 +194,8 @@ export class PeerClient {
         stallError: (phase) => new PeerError(peer, phase === 'answer' ? `sent no answer within ${stallMs} ms` : `sent less than ${MIN_PROGRESS_BYTES / 1024} KiB of its answer in ${stallMs} ms`, 'stalled'),
         signal,
       });
-    let answer: PeerAnswer;
     try {
-      answer = await sendAgainIfClosed(ask, (error) => signal?.aborted === true || error instanceof PeerError);
+      return await sendAgainIfClosed(ask, (error) => signal?.aborted === true || error instanceof PeerError);
     } catch (error) {
       if (signal?.aborted || error instanceof PeerError) throw error;
       if (error instanceof RedirectRefused) throw new PeerError(this.url, error.message, 'http_error');
@@ -136,14 +203,10 @@ export class PeerClient {
       if (error instanceof PeerFormatError && !error.truncated) throw new PeerError(this.url, `sent an answer that is not one (${(error as Error).message})`, 'malformed');
       throw new PeerError(this.url, `is unreachable (${(error as Error).message})`, 'unreachable');
     }
-    if (answer.status === 404 || answer.status === 410) {
-      answer.close();
-      return undefined;
-    }
-    if (answer.status < 200 || answer.status >= 300) {
-      answer.close();
-      throw new PeerError(this.url, `answered HTTP ${answer.status}`, 'http_error');
-    }
+  }
+
+  /** A 2xx answer, unless it comes with a Content-Encoding. */
+  #unencoded(answer: PeerAnswer): PeerAnswer {
     // No encoding is asked for (no Accept-Encoding): a compressed body is not the block or CAR
     // whose bytes are checked, and is not inflated here (a small body may inflate without bound).
     const encoding = answer.headers['content-encoding'];

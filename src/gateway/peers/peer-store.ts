@@ -15,6 +15,7 @@ import { dagCborModule, type IpfsModules, ipfsModules } from '../../ipfs/esm';
 import { clampRange, toReadable } from '../../ipfs/streams';
 import type { GatewayBlobStore } from '../storage/blob-store';
 import { attachTicket, FetchedPins, fetchTicketOf } from './fetched-pins';
+import { CarSlots } from './car-slots';
 import { PeerClient } from './peer-client';
 import { SharedFetch } from './shared-fetch';
 import { DEFAULT_SLOW_PEER_RULE, type SlowPeerRule, SlowPeers } from './slow-peers';
@@ -36,7 +37,14 @@ export interface PeerOptions {
 /** `store` itself when there are no peers. */
 export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobStore {
   if (options.peers.length === 0) return store;
-  const peers = options.peers.map((url) => new PeerClient(url, { stallMs: options.stallMs }));
+  // A peer counts CARs by client address: peers at one origin share one bound here (car-slots.ts).
+  const slots = new Map<string, CarSlots>();
+  const slotsOf = (url: string) => {
+    const origin = originOf(url);
+    if (!slots.has(origin)) slots.set(origin, new CarSlots(undefined, options.stallMs));
+    return slots.get(origin)!;
+  };
+  const peers = options.peers.map((url) => new PeerClient(url, { stallMs: options.stallMs, carSlots: slotsOf(url) }));
   // Loaded now, not on the first cold read, whose first byte would wait for it.
   void dagCborModule().catch(() => undefined);
   const fetcher = new PeerFetcher(store, peers, options.log, options.observer, options.slowPeer ?? DEFAULT_SLOW_PEER_RULE);
@@ -92,6 +100,14 @@ export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobSt
       : {}),
     ...(store.leafFileOf ? { leafFileOf: store.leafFileOf.bind(store) } : {}),
   });
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 /**

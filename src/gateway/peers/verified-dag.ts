@@ -173,7 +173,8 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
             );
       pace?.awaitBody();
       try {
-        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, attempt.signal, resume ? { from: top === root ? from : position } : {});
+        // Time queued for a CAR slot or waiting out a busy peer is not the peer's pace (`pace`).
+        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, attempt.signal, { from: resume ? (top === root ? from : position) : undefined, pace });
         if (!blocks) {
           failures.push(`${peer.url} does not have ${top}`);
           observer?.failed(peer, 'not_found');
@@ -226,6 +227,8 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
       } finally {
         pace?.stop();
         unlink();
+        // A CAR left unread (its walk ended before it began) lets go of its connection and slot.
+        attempt.abort(new Error('this peer\'s turn is over'));
       }
     }
     if (!progressed) {
