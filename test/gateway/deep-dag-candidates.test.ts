@@ -5,11 +5,7 @@
 // streamed from it is cut short with the reason.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EmbeddedBlobStore } from '../../src/ipfs';
+import type { EmbeddedBlobStore } from '../../src/ipfs';
 import { OciError } from '../../src/gateway/errors/oci-error';
 import { toOciError } from '../../src/gateway/errors/from-internal';
 import { parseName } from '../../src/gateway/oci/reference';
@@ -17,31 +13,22 @@ import type { Candidate, Resolver } from '../../src/gateway/resolve/resolver';
 import { VerifiedContent } from '../../src/gateway/resolve/verified-content';
 import type { BlobCache } from '../../src/gateway/storage/blob-cache';
 import type { VerifiedPairs } from '../../src/gateway/storage/verified-pairs';
-import { deepChain } from '../ipfs/helpers/deep-chain';
+import { type DeepBlobStore, deepBlobStore } from '../ipfs/helpers/deep-chain';
 
 describe('OCI pulls of a digest recorded with a DAG too deep to walk', () => {
-  let work: string;
   let store: EmbeddedBlobStore;
   let digest: string;
   let deep: string;
   let good: string;
+  let blob: DeepBlobStore;
   const name = parseName('acme/web');
 
   before(async () => {
-    // 200 levels of 64 bytes: 12,864 bytes of blob, stored as a shared node holds what anyone adds.
-    const chain = await deepChain(200, (level) => new Uint8Array(64).fill(level % 256));
-    digest = `sha256:${createHash('sha256').update(chain.content).digest('hex')}`;
-    work = mkdtempSync(join(tmpdir(), 'deep-candidates-'));
-    store = await EmbeddedBlobStore.open(join(work, 'ipfs'));
-    await store.putBlockSet((async function* () { yield* chain.blocks; })());
-    deep = chain.root.toString();
-    good = (await store.put([chain.content])).cid;
+    blob = await deepBlobStore();
+    ({ store, digest, deep, good } = blob);
   });
 
-  after(async () => {
-    await store?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => blob?.close());
 
   function contentWith(candidates: Candidate[]): VerifiedContent {
     const resolver = { blobCandidates: async () => candidates } as unknown as Resolver;

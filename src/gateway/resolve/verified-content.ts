@@ -20,6 +20,7 @@ import type { GatewayBlobStore } from '../storage/blob-store';
 import type { VerifiedPairs } from '../storage/verified-pairs';
 import { type FactsCache, factsCache } from './facts-cache';
 import type { Candidate, Resolver } from './resolver';
+import { isUnusable, UnusableCids } from './unusable-cids';
 
 /** The digest of no bytes. */
 const EMPTY_DIGEST = `sha256:${createHash('sha256').digest('hex')}`;
@@ -84,6 +85,7 @@ const MAX_MISSES = 100_000;
 export class VerifiedContent {
   readonly #store: GatewayBlobStore;
   readonly #verified: VerifiedPairs;
+  readonly #unusable: UnusableCids;
   readonly #resolver: Resolver;
   readonly #cache: BlobCache;
   readonly #manifestLimit: number;
@@ -97,6 +99,7 @@ export class VerifiedContent {
     this.#facts = factsCache(deps.factsCacheBytes);
     this.#cache = deps.cache;
     this.#verified = deps.verified;
+    this.#unusable = new UnusableCids(deps.verified);
     this.#resolver = deps.resolver;
     this.#manifestLimit = deps.manifestLimit;
   }
@@ -142,34 +145,40 @@ export class VerifiedContent {
     const mismatches: Candidate[] = [];
     for (const candidate of candidates) {
       if (this.#verified.isMismatch(digest, candidate.cid)) {
-        mismatches.push(candidate);
+        mismatches.push(this.#refused(digest, candidate));
         continue;
       }
-      const wholeReadFollows = (options.thenReads ?? 'whole') === 'whole' || (options.verify !== 'while-streaming' && !this.#verified.isVerified(digest, candidate.cid));
-      const size = await this.#size(candidate.cid, wholeReadFollows);
-      if (size === undefined) continue;
-      // No bytes have one digest only: a CID of none is surely not another digest's content (and,
-      // passed on unverified, would be answered as a complete, empty blob).
-      if (size === 0 && digest !== EMPTY_DIGEST) {
-        this.#verified.markMismatch(digest, candidate.cid);
-        mismatches.push(candidate);
-        continue;
+      try {
+        const wholeReadFollows = (options.thenReads ?? 'whole') === 'whole' || (options.verify !== 'while-streaming' && !this.#verified.isVerified(digest, candidate.cid));
+        const size = await this.#size(candidate.cid, wholeReadFollows);
+        if (size === undefined) continue;
+        // No bytes have one digest only: a CID of none is surely not another digest's content (and,
+        // passed on unverified, would be answered as a complete, empty blob).
+        if (size === 0 && digest !== EMPTY_DIGEST) {
+          this.#verified.markMismatch(digest, candidate.cid);
+          mismatches.push(candidate);
+          continue;
+        }
+        if (options.expectedSize !== undefined && size !== options.expectedSize) {
+          mismatches.push(this.sizeMismatch(candidate, size, options.expectedSize));
+          continue;
+        }
+        if (this.#verified.isVerified(digest, candidate.cid)) return { digest, cid: candidate.cid, size, verified: true };
+        if (options.verify === 'while-streaming') return { digest, cid: candidate.cid, size, verified: false };
+        const actual = await this.#hashAndCache(digest, candidate.cid);
+        if (actual === undefined) continue;
+        if (actual !== digest) {
+          this.#verified.markMismatch(digest, candidate.cid);
+          mismatches.push(candidate);
+          continue;
+        }
+        this.#verified.markVerified(digest, candidate.cid);
+        return { digest, cid: candidate.cid, size, verified: true };
+      } catch (error) {
+        // Content no store here serves as a file: passed over now and by every later read.
+        if (!this.#unusable.mark(digest, candidate.cid, error)) throw error;
+        mismatches.push(this.#refused(digest, candidate));
       }
-      if (options.expectedSize !== undefined && size !== options.expectedSize) {
-        mismatches.push(this.sizeMismatch(candidate, size, options.expectedSize));
-        continue;
-      }
-      if (this.#verified.isVerified(digest, candidate.cid)) return { digest, cid: candidate.cid, size, verified: true };
-      if (options.verify === 'while-streaming') return { digest, cid: candidate.cid, size, verified: false };
-      const actual = await this.#hashAndCache(digest, candidate.cid);
-      if (actual === undefined) continue;
-      if (actual !== digest) {
-        this.#verified.markMismatch(digest, candidate.cid);
-        mismatches.push(candidate);
-        continue;
-      }
-      this.#verified.markVerified(digest, candidate.cid);
-      return { digest, cid: candidate.cid, size, verified: true };
     }
     throw notFound('BLOB_UNKNOWN', name, digest, candidates, mismatches);
   }
@@ -181,6 +190,12 @@ export class VerifiedContent {
    */
   sizeMismatch(candidate: Candidate, size: number, expected: number): Candidate {
     return { ...candidate, source: `${candidate.source}, ${size} bytes where the manifest says ${expected}` };
+  }
+
+  /** A candidate passed over as a mismatch, with why its content is unusable if that was the fault. */
+  #refused(digest: string, candidate: Candidate): Refused {
+    const unusable = this.#unusable.why(digest, candidate.cid);
+    return unusable === undefined ? candidate : { ...candidate, unusable };
   }
 
   /**
@@ -214,8 +229,19 @@ export class VerifiedContent {
     // response already announced (its Content-Length): a CID of another size recorded for the
     // digest is passed over, not streamed up to that length.
     const found = blob.cid ? blob : await this.blob(name, blob.digest, { skipCache: true, verify: 'while-streaming', expectedSize: blob.size });
+    try {
+      return await this.#streamOf(name, found, range);
+    } catch (error) {
+      // Found unusable before a byte went out (the pair is marked by now): another candidate of
+      // the size announced serves the read, or blob() answers that none can, and why.
+      if (!isUnusable(error)) throw error;
+      return this.stream(name, await this.blob(name, found.digest, { skipCache: true, verify: 'while-streaming', expectedSize: found.size }), range);
+    }
+  }
+
+  async #streamOf(name: RepositoryName, found: VerifiedBlob, range?: { offset: number; length: number }): Promise<Readable> {
     const cid = found.cid!;
-    if (found.verified) return this.#vouched(cid, await this.#store.get(cid, range));
+    if (found.verified) return this.#vouched(cid, await this.#get(found.digest, cid, range));
     if (range && (range.offset !== 0 || range.length !== found.size)) {
       const actual = await this.#hashAndCache(found.digest, cid);
       if (actual !== found.digest) {
@@ -223,9 +249,26 @@ export class VerifiedContent {
         return this.stream(name, await this.blob(name, found.digest, { skipCache: true, expectedSize: found.size }), range);
       }
       this.#verified.markVerified(found.digest, cid);
-      return this.#store.get(cid, range);
+      return this.#get(found.digest, cid, range);
     }
-    return this.#verifying(found.digest, cid, found.size, await this.#store.get(cid));
+    return this.#verifying(found.digest, cid, found.size, await this.#get(found.digest, cid));
+  }
+
+  /**
+   * The store's read of `cid` for `digest`. Content found unusable, before or while it streams,
+   * marks the pair (a read cut short by it would otherwise be repeated by every later pull); an
+   * outage or a client hanging up marks nothing.
+   */
+  async #get(digest: string, cid: string, range?: { offset: number; length: number }): Promise<Readable> {
+    let read: Readable;
+    try {
+      read = await this.#store.get(cid, range);
+    } catch (error) {
+      this.#unusable.mark(digest, cid, error);
+      throw error;
+    }
+    read.on('error', (error) => this.#unusable.mark(digest, cid, error));
+    return read;
   }
 
   /** A read of bytes verified before: a file it fetches from peers is kept (fetched-pins.ts). */
@@ -459,7 +502,8 @@ export class VerifiedContent {
     } catch (error) {
       await out?.discard().catch(() => undefined);
       if (temporary) await rm(temporary, { force: true });
-      if (isMissing(error)) return undefined;
+      if (isNotFound(error)) return undefined;
+      this.#unusable.mark(digest, cid, error);
       throw error;
     }
     const actual = `sha256:${hash.digest('hex')}`;
@@ -480,7 +524,8 @@ export class VerifiedContent {
     try {
       return (await this.#store.stat(cid, { wholeReadFollows })).size;
     } catch (error) {
-      if (isMissing(error)) return undefined;
+      // An unusable CID is marked by the caller, which knows the digest.
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -492,9 +537,15 @@ export class BlobMismatchError extends Error {
 }
 
 function isMissing(error: unknown): boolean {
-  const name = (error as Error | undefined)?.name;
-  return name === 'BlobNotFoundError' || name === 'InvalidCidError';
+  return isNotFound(error) || isUnusable(error);
 }
+
+function isNotFound(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'BlobNotFoundError';
+}
+
+/** A candidate passed over, with why its content is unusable when that, not other bytes, was the fault. */
+type Refused = Candidate & { readonly unusable?: string };
 
 /** The bytes as a manifest of the type they declare (or, without `mediaType`, their shape), if they are one. */
 function asManifest(bytes: Buffer): ParsedManifest | undefined {
@@ -522,8 +573,9 @@ function notAManifest(name: RepositoryName, digest: string, candidate: Candidate
   return new NotAManifestError(name, digest, candidate);
 }
 
-function notFound(code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN', name: RepositoryName, digest: string, candidates: Candidate[], mismatches: Candidate[]): OciError {
+function notFound(code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN', name: RepositoryName, digest: string, candidates: Candidate[], mismatches: Refused[]): OciError {
   const what = code === 'MANIFEST_UNKNOWN' ? 'manifest' : 'blob';
+  if (mismatches.some((m) => m.unusable !== undefined)) return noUsableCid(code, name, digest, candidates, mismatches);
   if (mismatches.length > 0) {
     return new OciError(
       code,
@@ -537,4 +589,16 @@ function notFound(code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN', name: RepositoryNam
       ? `${name.full}: no manifest ${digest} is recorded; push it first`
       : `${name.full}: blob ${digest} is not recorded on chain nor uploaded here; push it first`;
   return new OciError(code, message, { detail: { digest } });
+}
+
+/** No candidate can serve the content, one at least because its content is unusable: says why for each. */
+function noUsableCid(code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN', name: RepositoryName, digest: string, candidates: Candidate[], refused: Refused[]): OciError {
+  const what = code === 'MANIFEST_UNKNOWN' ? 'manifest' : 'blob';
+  const reasons = refused.map((m) => `${m.cid} from ${m.source}: ${m.unusable ?? 'other content'}`);
+  const absent = candidates.filter((c) => !refused.some((m) => m.cid === c.cid)).map((c) => c.cid);
+  return new OciError(
+    code,
+    `${name.full}: no CID recorded for ${what} ${digest} can be served (${reasons.join('; ')})${absent.length > 0 ? `, and IPFS has none of the others (${absent.join(', ')})` : ''}. The owner can push the ${what} again to record a usable CID`,
+    { detail: { digest, unusable: refused.map((m) => ({ cid: m.cid, source: m.source, why: m.unusable ?? 'other content' })) } },
+  );
 }

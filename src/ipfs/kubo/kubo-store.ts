@@ -115,15 +115,20 @@ export class KuboBlobStore implements BlobStore {
     }
   }
 
-  async getBlock(cid: string): Promise<Uint8Array> {
+  /** `signal` cancels the request to Kubo: a walk left by its reader must not keep it open until the lookup times out. */
+  async getBlock(cid: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
     const parsed = this.#parse(cid);
+    const { signal } = options;
+    const timeout = AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS);
     let bytes: Uint8Array;
     try {
       bytes = await this.#client.block.get(parsed, this.#flags({
         timeout: this.#lookupTimeoutMs,
-        signal: AbortSignal.timeout(this.#lookupTimeoutMs + PING_TIMEOUT_MS),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       }));
     } catch (error) {
+      // The caller's abort is its own reason, not a lookup that failed.
+      if (signal?.aborted) throw signal.reason;
       throw this.#lookupError(error, parsed);
     }
     await this.#assertBlockIs(parsed, bytes);
@@ -149,13 +154,14 @@ export class KuboBlobStore implements BlobStore {
     const read = async (block: CID): Promise<Uint8Array | undefined> => {
       options.signal?.throwIfAborted();
       try {
-        return await this.getBlock(cidText(block));
+        return await this.getBlock(cidText(block), { signal: options.signal });
       } catch (error) {
         if (error instanceof BlobNotFoundError && !block.equals(root)) return undefined;
         throw error;
       }
     };
-    // The signal reaches the walk, which leaves a block/get it waits on once it aborts.
+    // The signal reaches the walk, which leaves a block/get it waits on once it aborts, and each
+    // block/get, whose request to Kubo it cancels.
     return dagBlocks(this.#m, root, read, options.range, { once: options.once, signal: options.signal });
   }
 
