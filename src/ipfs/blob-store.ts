@@ -132,8 +132,10 @@ export interface BlobStore {
    * One block of a stored file by its CID: the root, an inner node or a raw leaf (CIDv0 or
    * CIDv1, dag-pb or raw). BlobNotFoundError when the store does not have it. A leaf kept in a
    * file of leaves is found once a block above it has been read (as every DAG walk does).
+   * `signal`: the reader is gone (a client hung up); a store that waits on others (a Kubo node,
+   * peers) stops waiting, one that reads its own disk may ignore it.
    */
-  getBlock(cid: string): Promise<Uint8Array>;
+  getBlock(cid: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
 
   /**
    * The file's blocks depth-first (the root first, the raw leaves in file order), each with its

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Mirror } from '../../src/gateway/mirror/mirror';
-import { scriptedMirror, scriptedWorld } from './helpers/mirror-scripted';
-import { digestNumbered, until } from './helpers/mirror-world';
+import { mirroredCrowd } from './helpers/mirror-scripted';
+import { until } from './helpers/mirror-world';
 
 const mirrors: Mirror[] = [];
 after(() => {
@@ -15,13 +15,9 @@ after(() => {
 
 describe('a live mirror of a space a stranger contests', () => {
   test('shows every known tag of thousands of images missing in a pass that takes no time per image and tag', { timeout: 60_000 }, async () => {
-    const w = scriptedWorld();
-    for (let i = 0; i < 8_000; i++) for (let t = 0; t < 5; t++) w.tags.set(`acme/i${i}:t${t}`, digestNumbered(1));
-    const it = scriptedMirror(w);
+    const it = await mirroredCrowd(8_000, 5);
+    const w = it.world;
     mirrors.push(it.mirror);
-    await it.mirror.start();
-    await until('every tag is mirrored', () => it.mirror.status(), (s) => s.mirrored === 40_000, 30_000);
-    await it.mirror.settled();
 
     w.contested = true;
     const started = Date.now();

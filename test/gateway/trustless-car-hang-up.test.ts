@@ -1,6 +1,7 @@
 // A CAR answer whose client hangs up while the store's walk waits on a read (a Kubo node
 // searching the network for a block, up to its lookup timeout): the walk ends then, rather than
-// when the read does. The store here stands in for one whose reads of blocks under the root
+// when the read does; and so does the lookup of the block asked for itself (peers, a busy one's
+// Retry-After). The store here stands in for one whose reads of blocks under the root
 // never answer.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,17 +24,30 @@ describe('trustless gateway: a CAR whose client hangs up while a block is being 
   let base: string;
   let root: CID;
   const walks: { ended: boolean }[] = [];
+  const lookups: { ended: boolean }[] = [];
+  let waitedFor: CID;
 
   before(async () => {
     const m = await ipfsModules();
     const leaves = await Promise.all([rawBlock(new Uint8Array([1])), rawBlock(new Uint8Array([2]))]);
     const node = await unixfsNode('file', leaves.map((leaf) => ({ cid: leaf.cid, size: 1 })));
     root = node.cid;
+    waitedFor = (await rawBlock(new Uint8Array([3]))).cid;
     // The root answers; a leaf is looked for without end.
     const read = (cid: CID) => (cid.equals(root) ? Promise.resolve(node.bytes) : new Promise<undefined>(() => undefined));
     const store = {
-      getBlock: async (text: string) => {
+      getBlock: async (text: string, options: { signal?: AbortSignal } = {}) => {
         if (m.CID.parse(text).equals(root)) return node.bytes;
+        if (text === waitedFor.toString()) {
+          // Looked for on peers without end, until the reader is gone.
+          const lookup = { ended: false };
+          lookups.push(lookup);
+          try {
+            await new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true }));
+          } finally {
+            lookup.ended = true;
+          }
+        }
         throw new BlobNotFoundError(text, `block ${text} is not held`);
       },
       blocks: (text: string, options: { range?: { start: number; end: number }; once?: boolean; signal?: AbortSignal } = {}) => {
@@ -70,5 +84,17 @@ describe('trustless gateway: a CAR whose client hangs up while a block is being 
     const deadline = Date.now() + 3000;
     while (!walks[0].ended && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.ok(walks[0].ended, 'the walk still waits on a read for a client gone');
+  });
+
+  it('ends the lookup of the root block asked for (raw) when the client hangs up', async () => {
+    const client = new AbortController();
+    const asked = fetch(`${base}/ipfs/${waitedFor}?format=raw`, { signal: client.signal }).catch(() => undefined);
+    const deadline = Date.now() + 3000;
+    while (lookups.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(lookups.length, 1, 'the block was never looked for');
+    client.abort();
+    await asked;
+    while (!lookups[0].ended && Date.now() < deadline + 3000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(lookups[0].ended, 'the lookup still waits for a client gone');
   });
 });

@@ -67,6 +67,13 @@ interface TagListing {
   readonly digest?: string;
 }
 
+/** What status() and counts() need that takes a walk of every tag: built at most every VIEW_REFRESH_MS while a pass runs. */
+interface StatusView {
+  readonly at: number;
+  readonly ordered: readonly MirroredTag[];
+  readonly oldestMissingSince?: number;
+}
+
 /** Passes start at most this often, however fast blocks come. */
 const MIN_PASS_INTERVAL_MS = 1_000;
 /** While something is missing (or a pass failed), a pass runs this often even without a new block. */
@@ -75,6 +82,14 @@ const RETRY_MISSING_MS = 5_000;
 const MAX_RETRY_MS = 10 * 60_000;
 /** The longest reason shown for a missing tag: a digest may have any number of records, each named. */
 const MAX_ERROR_CHARS = 500;
+/**
+ * While a pass runs, the status's list of tags (and the oldest missing tag's time) is rebuilt at
+ * most this often: a pass may change 40,000 tags (a stranger contesting the name), and a status
+ * request between each change would otherwise sort them all each time. Such a status may be this
+ * much behind the pass (its counts are not: they are kept as tags change); once no pass runs it
+ * is exact.
+ */
+const VIEW_REFRESH_MS = 1_000;
 
 export class Mirror {
   readonly #ctx: GatewayContext;
@@ -82,12 +97,18 @@ export class Mirror {
   readonly #spaces: readonly string[];
   readonly #startedAt = new Date().toISOString();
   readonly #tags = new Map<string, MirroredTag>();
+  /** The tags in each state, kept as tags change: counts() and status() walk no tags for them. */
+  #mirroredCount = 0;
+  #missingCount = 0;
   /**
-   * The tags ordered by key (`repository:tag`), kept until the next change: GET /mirror pages
-   * through them, and sorting every tag for each request cost a large mirror's gateway
-   * O(n log n) per request, which anyone allowed to read the status could ask for at will.
+   * The tags ordered by key (`repository:tag`) and the oldest missing one's time, built by one
+   * sort and walk, and rebuilt only once tags changed since: while a pass runs, at most every
+   * VIEW_REFRESH_MS (see #view). GET /mirror pages through them; sorting every tag for each
+   * request cost a large mirror's gateway O(n log n) per request, which anyone allowed to read
+   * the status could ask for at will.
    */
-  #ordered?: readonly MirroredTag[];
+  #built?: StatusView;
+  #changed = false;
   /** The trees of the manifests listed tags name, pinned here already: later passes skip them. */
   readonly #held = new PinnedTrees();
   /**
@@ -130,7 +151,7 @@ export class Mirror {
   async start(): Promise<void> {
     // What could not be fetched (a peer down, content still propagating) is tried again.
     this.#retry = setInterval(() => {
-      if (this.#lastFailure || [...this.#tags.values()].some((tag) => tag.state === 'missing')) this.#schedule(this.#block);
+      if (this.#lastFailure || this.#missingCount > 0) this.#schedule(this.#block);
     }, RETRY_MISSING_MS);
     this.#retry.unref();
     await this.#subscribe();
@@ -159,35 +180,35 @@ export class Mirror {
 
   /** The status in numbers, for the gateway's metrics. */
   counts(): MirrorCounts {
-    let mirrored = 0;
-    let missing = 0;
-    let oldestMissingSince: number | undefined;
-    for (const tag of this.#tags.values()) {
-      if (tag.state === 'mirrored') {
-        mirrored++;
-        continue;
-      }
-      missing++;
-      const since = Date.parse(tag.since);
-      if (oldestMissingSince === undefined || since < oldestMissingSince) oldestMissingSince = since;
-    }
-    return { mirrored, missing, oldestMissingSince, lastPassBlock: this.#lastPass?.block };
+    return { mirrored: this.#mirroredCount, missing: this.#missingCount, oldestMissingSince: this.#view().oldestMissingSince, lastPassBlock: this.#lastPass?.block };
   }
 
   status(): MirrorStatus {
-    // Ordered by key as strings compare, the order GET /mirror pages in (status-page.ts).
-    this.#ordered ??= [...this.#tags.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, tag]) => tag);
-    const tags = this.#ordered;
-    const { mirrored, missing } = this.counts();
     return {
       spaces: this.#spaces,
       startedAt: this.#startedAt,
       lastPass: this.#lastPass,
-      mirrored,
-      missing,
+      mirrored: this.#mirroredCount,
+      missing: this.#missingCount,
       ...(this.#lastFailure ? { lastFailure: this.#lastFailure } : {}),
-      tags,
+      tags: this.#view().ordered,
     };
+  }
+
+  /** The ordered tags and oldest missing time: rebuilt when tags changed, while a pass runs at most every VIEW_REFRESH_MS. */
+  #view(): StatusView {
+    const built = this.#built;
+    if (built && (!this.#changed || (this.#running && Date.now() - built.at < VIEW_REFRESH_MS))) return built;
+    let oldestMissingSince: number | undefined;
+    for (const tag of this.#tags.values()) {
+      if (tag.state !== 'missing') continue;
+      const since = Date.parse(tag.since);
+      if (oldestMissingSince === undefined || since < oldestMissingSince) oldestMissingSince = since;
+    }
+    // Ordered by key as strings compare, the order GET /mirror pages in (status-page.ts).
+    const ordered = [...this.#tags.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, tag]) => tag);
+    this.#changed = false;
+    return (this.#built = { at: Date.now(), ordered, oldestMissingSince });
   }
 
   /** Resolves once a pass that started after this call has finished. */
@@ -337,12 +358,22 @@ export class Mirror {
   }
 
   #setTag(key: string, tag: MirroredTag): void {
+    this.#count(this.#tags.get(key), -1);
     this.#tags.set(key, tag);
-    this.#ordered = undefined;
+    this.#count(tag, 1);
+    this.#changed = true;
   }
 
   #deleteTag(key: string): void {
-    if (this.#tags.delete(key)) this.#ordered = undefined;
+    const before = this.#tags.get(key);
+    if (!this.#tags.delete(key)) return;
+    this.#count(before, -1);
+    this.#changed = true;
+  }
+
+  #count(tag: MirroredTag | undefined, by: 1 | -1): void {
+    if (tag?.state === 'mirrored') this.#mirroredCount += by;
+    else if (tag?.state === 'missing') this.#missingCount += by;
   }
 
   #missing(key: string, name: RepositoryName, tag: string, digest: string | undefined, error: Error, before: MirroredTag | undefined, listed?: string): void {

@@ -34,8 +34,23 @@ export interface PeerOptions {
   readonly observer?: PeerObserver;
 }
 
+/**
+ * What a read for a client passes getBlock and stat (beyond BlobStore's own options): the
+ * request's signal, so that a client who hangs up ends the peers' fetch of a block, and any wait
+ * on a busy peer (up to MAX_BUSY_TOTAL_MS), at once rather than after it.
+ */
+export interface PeerReadOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** A store whose getBlock and stat take PeerReadOptions; a store without peers ignores them. */
+export interface PeerBlobStore extends GatewayBlobStore {
+  getBlock(cid: string, options?: PeerReadOptions): Promise<Uint8Array>;
+  stat(cid: string, options?: StatOptions & PeerReadOptions): Promise<BlobStat>;
+}
+
 /** `store` itself when there are no peers. */
-export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobStore {
+export function withPeers(store: BlobStore, options: PeerOptions): PeerBlobStore {
   if (options.peers.length === 0) return store;
   // A peer counts CARs by client address: peers at one origin share one bound here (car-slots.ts).
   const slots = new Map<string, CarSlots>();
@@ -48,14 +63,14 @@ export function withPeers(store: BlobStore, options: PeerOptions): GatewayBlobSt
   // Loaded now, not on the first cold read, whose first byte would wait for it.
   void dagCborModule().catch(() => undefined);
   const fetcher = new PeerFetcher(store, peers, options.log, options.observer, options.slowPeer ?? DEFAULT_SLOW_PEER_RULE);
-  return Object.assign(Object.create(store) as GatewayBlobStore, {
+  return Object.assign(Object.create(store) as PeerBlobStore, {
     checked: (cid: string, read: Readable, matched: boolean) => fetcher.checked(cid, read, matched),
     // A whole read of a file a fetch is bringing here now joins it at once: the file is not whole
     // here yet, and asking the store (has(), a walk of the blocks stored so far, queued behind the
     // fetch's own writes) held the response's first byte back by 20 to 30 ms.
     get: (cid: string, getOptions?: GetOptions) => (fetcher.joinable(cid, getOptions) ? fetcher.get(cid, getOptions) : local(() => wholeHere(store, cid).then(() => store.get(cid, getOptions)), () => fetcher.get(cid, getOptions))),
-    stat: (cid: string, statOptions?: StatOptions) => local(() => store.stat(cid), () => fetcher.stat(cid, statOptions)),
-    getBlock: (cid: string) => local(() => store.getBlock(cid), () => fetcher.block(cid)),
+    stat: (cid: string, statOptions?: StatOptions & PeerReadOptions) => local(() => store.stat(cid), () => fetcher.stat(cid, statOptions)),
+    getBlock: (cid: string, readOptions?: PeerReadOptions) => local(() => store.getBlock(cid), () => fetcher.block(cid, readOptions?.signal)),
     // A write that keeps a file for its own sake (a push, an upload, an import, the mirror) vouches
     // for it: a failed check of a peer fetch of the same file, running meanwhile, must not unpin
     // what the write pinned. Marked before a pin of a known CID, so that no unpin lands after it;
@@ -178,10 +193,10 @@ class PeerFetcher {
     return wholeRead(options) && this.#shared.get(cid)?.joinable === true;
   }
 
-  /** One block from the first peer that has it and sends the right bytes. */
-  async block(cid: string): Promise<Uint8Array> {
+  /** One block from the first peer that has it and sends the right bytes; `signal` (the client's) ends the fetch and any busy-peer wait. */
+  async block(cid: string, signal?: AbortSignal): Promise<Uint8Array> {
     const m = await ipfsModules();
-    const { bytes, failures } = await blockFromPeers(m, parseBlobCid(m, cid), this.#slow.order(this.#peers), { observer: this.#observer });
+    const { bytes, failures } = await blockFromPeers(m, parseBlobCid(m, cid), this.#slow.order(this.#peers), { observer: this.#observer, signal });
     if (bytes) return bytes;
     throw new BlobNotFoundError(cid, `${cid} is not here, and no peer could send it (${failures.join('; ')})`);
   }
@@ -192,14 +207,15 @@ class PeerFetcher {
    * a fetch started for a read that never joins it would take the peer's bytes and connection
    * until it is given up (unjoinedFetch).
    */
-  async stat(cid: string, options: StatOptions = {}): Promise<BlobStat> {
+  async stat(cid: string, options: StatOptions & PeerReadOptions = {}): Promise<BlobStat> {
     const m = await ipfsModules();
     const root = parseBlobCid(m, cid);
     const running = this.#shared.get(cid);
     try {
       if (running?.joinable) return { size: await running.size };
+      // A shared fetch is not this client's to end (others may join it): only the block alone takes its signal.
       if (options.wholeReadFollows !== false) return { size: await this.#share(m, cid, root).size };
-      const block = await this.block(cid);
+      const block = await this.block(cid, options.signal);
       try {
         return { size: fileSize(decodeFileNode(m, root, block)) };
       } catch (error) {

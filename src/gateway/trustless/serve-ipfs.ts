@@ -61,7 +61,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
   }
   let root: Uint8Array;
   try {
-    root = isIdentity(cid) ? cid.multihash.digest : await ctx.store.getBlock(cid.toString());
+    root = isIdentity(cid) ? cid.multihash.digest : await ctx.store.getBlock(cid.toString(), { signal: closed(res) });
   } catch (error) {
     if (!(error instanceof BlobNotFoundError)) throw error;
     const onlyCached = /only-if-cached/i.test(String(req.headers['cache-control'] ?? ''));
@@ -201,4 +201,11 @@ function etagOf(request: TrustlessRequest, size: number): string {
   if (request.format === 'raw') return `"${request.cid}.raw"`;
   const bytes = request.entityBytes ? `.${entityRange(request.entityBytes, size).start}-${entityRange(request.entityBytes, size).end}` : '';
   return `"${request.cid}.car.dfs.${request.scope}${bytes}"`;
+}
+
+/** Aborted when the response closes: a client that hangs up ends a read still waiting on peers or a Kubo node. */
+function closed(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => gone.abort(new Error('the client hung up')));
+  return gone.signal;
 }

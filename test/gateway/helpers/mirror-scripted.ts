@@ -6,7 +6,7 @@ import type { GatewayContext } from '../../../src/gateway/context';
 import { Mirror } from '../../../src/gateway/mirror/mirror';
 import type { RepositoryName } from '../../../src/gateway/oci/reference';
 import { DigestHolds } from '../../../src/gateway/storage/digest-holds';
-import { finalizedHeadsOnly } from './mirror-world';
+import { digestNumbered, finalizedHeadsOnly, until } from './mirror-world';
 import { OCI_MANIFEST } from './oci-client';
 
 export interface ScriptedWorld {
@@ -107,4 +107,18 @@ export function scriptedMirror(world: ScriptedWorld, spaces: readonly string[] =
       announce(n);
     },
   };
+}
+
+/**
+ * A scripted mirror of `acme` with `images` images of `tagsPerImage` tags each, every one mirrored
+ * and the first pass over (what a contested name or a status flood then acts on).
+ */
+export async function mirroredCrowd(images: number, tagsPerImage: number): Promise<{ world: ScriptedWorld; mirror: Mirror; block: (n: number) => void }> {
+  const world = scriptedWorld();
+  for (let i = 0; i < images; i++) for (let t = 0; t < tagsPerImage; t++) world.tags.set(`acme/i${i}:t${t}`, digestNumbered(1));
+  const it = scriptedMirror(world);
+  await it.mirror.start();
+  await until('every tag is mirrored', () => it.mirror.status(), (s) => s.mirrored === images * tagsPerImage, 30_000);
+  await it.mirror.settled();
+  return { world, ...it };
 }
