@@ -119,14 +119,9 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
  */
 async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { start: number; end: number } | undefined, root: Uint8Array): Promise<void> {
   const m = await ipfsModules();
-  let gone = false;
   // Ends the store's walk when the client hangs up, even while it waits on a read (with Kubo, a
   // block/get may wait up to its lookup timeout): the walk would otherwise live on until then.
-  const hungUp = new AbortController();
-  res.once('close', () => {
-    gone = true;
-    hungUp.abort(new CarCutShortError('the client hung up'));
-  });
+  const hungUp = closed(res);
   const write = async (parts: Uint8Array[]): Promise<void> => {
     // Part by part, each write's answer heeded. Not corked: on Node 22 a corked chunked response
     // can report that it needs a drain that its socket, already empty, never sends.
@@ -153,8 +148,8 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
       const book = new CarBook(cid, ctx.carLimits ?? DEFAULT_CAR_LIMITS);
       // once: a subtree sent whole is not walked again, so a DAG of repeated subtrees costs its
       // distinct blocks, not the size it claims. Leaving the loop ends the walk (return() on it).
-      for await (const block of ctx.store.blocks(cid.toString(), { range, once: true, signal: hungUp.signal })) {
-        if (gone) return;
+      for await (const block of ctx.store.blocks(cid.toString(), { range, once: true, signal: hungUp })) {
+        if (hungUp.aborted) return;
         if (!book.admit(block.cid)) continue;
         const unchecked = unverifiable(block.cid);
         if (unchecked) throw new CarCutShortError(`block ${block.cid} of ${cid} cannot be served: ${unchecked}`);
@@ -172,7 +167,7 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
     res.end();
   } catch (error) {
     // A hang-up is the client's own doing: nothing to log.
-    if (!gone) ctx.log(`the CAR of ${cid} was cut short: ${(error as Error).message}`);
+    if (!hungUp.aborted) ctx.log(`the CAR of ${cid} was cut short: ${(error as Error).message}`);
     res.destroy();
   }
 }
