@@ -43,9 +43,8 @@ export interface PeerReadOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A store whose getBlock and stat take PeerReadOptions; a store without peers ignores them. */
+/** A store whose stat takes PeerReadOptions too (getBlock takes a signal on every store); a store without peers ignores them. */
 export interface PeerBlobStore extends GatewayBlobStore {
-  getBlock(cid: string, options?: PeerReadOptions): Promise<Uint8Array>;
   stat(cid: string, options?: StatOptions & PeerReadOptions): Promise<BlobStat>;
 }
 
