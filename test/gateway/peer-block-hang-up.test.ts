@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { type PeerBlobStore, withPeers } from '../../src/gateway/peers/peer-store';
 import { BlobNotFoundError, type BlobStore } from '../../src/ipfs';
 import { rawBlock, type Block } from './helpers/dag';
+import { hangUpDuring } from './helpers/hang-up';
 
 const CASE = { timeout: 30_000 };
 
@@ -52,20 +53,6 @@ describe('a block fetched alone from a busy peer', () => {
     server?.closeAllConnections();
     server?.close();
   });
-
-  /** Starts `read`, hangs up 300 ms in, and resolves with how long the read went on after. */
-  async function hangUpDuring(read: (signal: AbortSignal) => Promise<unknown>): Promise<number> {
-    const client = new AbortController();
-    let settled = false;
-    const reading = read(client.signal).finally(() => (settled = true));
-    reading.catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(settled, false, 'the read waits on the busy peer');
-    const hungUp = performance.now();
-    client.abort(new Error('the client hung up'));
-    await assert.rejects(reading, /the client hung up/);
-    return performance.now() - hungUp;
-  }
 
   it('getBlock ends the busy-peer wait at once when the client hangs up', CASE, async () => {
     const before = asked;
