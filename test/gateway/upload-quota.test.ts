@@ -4,8 +4,10 @@
 // before any of it is stored; other uploaders go on. Bytes stop counting when their upload is
 // cancelled or expires, or a recorded manifest references their blob; chunks sent at once do not
 // overshoot together; a gateway started on the same data dir counts what is on disk. Anonymous
-// uploads count per client (the test's requests come through a trusted loopback proxy). Real dev
-// chain, gateway and embedded IPFS over real sockets.
+// uploads count per client (the test's requests come through a trusted loopback proxy). A
+// cross-repository mount of an unreferenced blob moves it onto the mounter's quota (or, when that
+// quota cannot take it, starts an upload instead), so no one keeps another's blob charged to them
+// for ever by mounting it. Real dev chain, gateway and embedded IPFS over real sockets.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -40,8 +42,17 @@ describe('the bytes one uploader may hold', () => {
     assert.equal(status.status, 204);
     return status.headers.get('range');
   };
-  const pushBlobAs = (ip: string, blob: Blob, url = t.url) =>
-    fetch(`${url}/v2/acme/quota/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: as(ip, { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) }), body: blob.bytes });
+  const pushBlobAs = (ip: string, blob: Blob, url = t.url, repository = 'quota') =>
+    fetch(`${url}/v2/acme/${repository}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: as(ip, { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) }), body: blob.bytes });
+  const mountAs = (ip: string, repository: string, from: string, blob: Blob) =>
+    fetch(`${t.url}/v2/acme/${repository}/blobs/uploads/?mount=${blob.digest}&from=acme/${from}`, { method: 'POST', headers: as(ip) });
+  /** Whether `ip` may still push `bytes` more, with a blob pushed to find out (kept, so counted from then on). */
+  const mayPush = async (ip: string, bytes: number) => {
+    const answer = await pushBlobAs(ip, randomBlob(bytes));
+    if (answer.status === 403) assert.equal((await ociErrors(answer))[0].code, 'DENIED');
+    else assert.equal(answer.status, 201, await answer.clone().text());
+    return answer.status === 201;
+  };
 
   it('refuses a chunk past the quota with DENIED naming the quota, what is held and the fix, keeps none of it, and lets another uploader go on', async () => {
     const first = await start('203.0.113.1');
@@ -119,5 +130,52 @@ describe('the bytes one uploader may hold', () => {
     assert.equal((await pushBlobAs(ip, randomBlob(300 * KiB))).status, 403);
     await t.gateway.gateway.sweep(Date.now() + 2 * 24 * 60 * 60 * 1000);
     assert.equal((await pushBlobAs(ip, randomBlob(900 * KiB))).status, 201);
+  });
+
+  it('moves an unreferenced blob onto the quota of whoever mounts it', async () => {
+    const uploader = '203.0.113.21';
+    const mounter = '203.0.113.22';
+    const blob = randomBlob(300 * KiB);
+    assert.equal((await pushBlobAs(uploader, blob, t.url, 'source')).status, 201);
+
+    const mounted = await mountAs(mounter, 'copy', 'source', blob);
+    assert.equal(mounted.status, 201, await mounted.clone().text());
+    const served = await fetch(`${t.url}/v2/acme/copy/blobs/${blob.digest}`);
+    assert.equal(served.status, 200);
+    assert.deepEqual(Buffer.from(await served.arrayBuffer()), blob.bytes);
+
+    assert.equal(await mayPush(uploader, 900 * KiB), true, 'the uploader no longer pays for the blob someone else keeps alive');
+    assert.equal(await mayPush(mounter, 800 * KiB), false, 'the mounter pays for it');
+
+    // A gateway started on the same data dir counts it where the record says: against the mounter.
+    const restarted = await startGateway({ api: t.chain.api, blobStore: t.store, dataDir: t.dataDir, gatewaySigner: t.keys.gateway, port: 0, log: () => undefined, auth: { enabled: false }, uploadQuotaBytes: QUOTA });
+    others.push(restarted);
+    const there = await pushBlobAs(mounter, randomBlob(800 * KiB), restarted.url);
+    assert.equal(there.status, 403);
+    assert.match((await ociErrors(there))[0].message, /300 KiB in pushed blobs no recorded manifest references yet/);
+  });
+
+  it('has a mounter whose quota cannot take the blob upload it instead, and leaves the charge with its uploader', async () => {
+    const uploader = '203.0.113.23';
+    const mounter = '203.0.113.24';
+    const blob = randomBlob(300 * KiB);
+    assert.equal((await pushBlobAs(uploader, blob, t.url, 'source')).status, 201);
+    assert.equal(await mayPush(mounter, 900 * KiB), true);
+
+    const refused = await mountAs(mounter, 'copy', 'source', blob);
+    assert.equal(refused.status, 202, 'an upload is started instead of the mount');
+    assert.match(refused.headers.get('location') ?? '', /\/v2\/acme\/copy\/blobs\/uploads\/[0-9a-f-]+/);
+    assert.equal((await fetch(`${t.url}/v2/acme/copy/blobs/${blob.digest}`, { method: 'HEAD' })).status, 404, 'nothing was mounted');
+    assert.equal(await mayPush(uploader, 800 * KiB), false, 'the uploader still pays for its blob');
+  });
+
+  it('counts a blob its own uploader mounts once, against that uploader', async () => {
+    const ip = '203.0.113.25';
+    const blob = randomBlob(300 * KiB);
+    assert.equal((await pushBlobAs(ip, blob, t.url, 'source')).status, 201);
+    assert.equal((await mountAs(ip, 'copy', 'source', blob)).status, 201);
+    assert.equal((await mountAs(ip, 'third', 'copy', blob)).status, 201);
+    assert.equal(await mayPush(ip, 700 * KiB), true, 'counted once');
+    assert.equal(await mayPush(ip, 100 * KiB), false, 'and against the one who pushed and mounted it');
   });
 });

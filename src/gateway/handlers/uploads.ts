@@ -100,17 +100,17 @@ async function storeAndCommit(ctx: GatewayContext, name: RepositoryName, session
  * Otherwise there is nothing to mount and the client uploads the blob (202), as the spec says
  * of a mount that cannot be done.
  */
-async function mountBlob(ctx: GatewayContext, req: Request, name: RepositoryName, from: RepositoryName, digest: string): Promise<boolean> {
+async function mountBlob(ctx: GatewayContext, req: Request, name: RepositoryName, from: RepositoryName, digest: string, uploader: string): Promise<boolean> {
   const mayPull = await ctx.access.require(req, { type: 'repository', name: from.full, action: 'pull' }).then(() => true, (error: unknown) => {
     if (error instanceof OciError && error.status < 500) return false;
     throw error;
   });
   if (!mayPull) return false;
   // From the look at the source to the record: a sweep must not remove the blob in between.
-  return ctx.local.holds.holding([digest], () => mountHeld(ctx, name, from, digest));
+  return ctx.local.holds.holding([digest], () => mountHeld(ctx, name, from, digest, uploader));
 }
 
-async function mountHeld(ctx: GatewayContext, name: RepositoryName, from: RepositoryName, digest: string): Promise<boolean> {
+async function mountHeld(ctx: GatewayContext, name: RepositoryName, from: RepositoryName, digest: string, uploader: string): Promise<boolean> {
   const unknown = (error: unknown) => {
     if (error instanceof OciError && (error.code === 'BLOB_UNKNOWN' || error.code === 'NAME_UNKNOWN' || error.code === 'NAME_CONTESTED')) return undefined;
     throw error;
@@ -123,7 +123,8 @@ async function mountHeld(ctx: GatewayContext, name: RepositoryName, from: Reposi
   const found = await ctx.content.blob(from, digest, { expectedSize }).catch(unknown);
   if (!found) return false;
   const cid = found.cid ?? (await ctx.content.blob(from, digest, { skipCache: true, expectedSize: found.size })).cid!;
-  await ctx.local.mounted({ digest, cid, size: found.size }, name.full);
+  // A mounter whose upload quota cannot take the blob uploads it instead, and meets the quota there.
+  if (!(await ctx.local.mounted({ digest, cid, size: found.size }, name.full, uploader))) return false;
   ctx.contents.vouch(name, digest, 'blob');
   return true;
 }
@@ -132,12 +133,14 @@ export async function postUpload(ctx: GatewayContext, req: Request, res: Respons
   const name = parseName(params.name);
   if (params.uuid) throw new OciError('UNSUPPORTED', `POST starts an upload at /v2/${name.full}/blobs/uploads/; use PATCH or PUT on an upload's URL`);
   const pusher = await authorizePush(ctx, req, name);
+  // Anonymous uploads share one owner: each client counts on its own among the uploads open at once.
+  const uploader = pusher === ANONYMOUS_UPLOADER ? `${ANONYMOUS_UPLOADER} ${requestClientKey(req)}` : pusher;
   const mount = single(req.query.mount);
   if (mount !== undefined) {
     const digest = parseDigest(mount);
     const rawFrom = single(req.query.from);
     const from = rawFrom === undefined ? undefined : parseName(rawFrom);
-    if (from && (await mountBlob(ctx, req, name, from, digest))) {
+    if (from && (await mountBlob(ctx, req, name, from, digest, uploader))) {
       res.setHeader('Location', paths.blob(name.full, digest));
       res.setHeader('Docker-Content-Digest', digest);
       res.setHeader('Content-Length', '0');
@@ -146,8 +149,7 @@ export async function postUpload(ctx: GatewayContext, req: Request, res: Respons
     }
   }
   const digest = single(req.query.digest);
-  // Anonymous uploads share one owner: each client counts on its own among the uploads open at once.
-  const session = await ctx.uploads.create(name.full, pusher, pusher === ANONYMOUS_UPLOADER ? `${ANONYMOUS_UPLOADER} ${requestClientKey(req)}` : pusher);
+  const session = await ctx.uploads.create(name.full, pusher, uploader);
   if (digest !== undefined) {
     try {
       const expected = parseDigest(digest);

@@ -174,13 +174,31 @@ export class LocalBlobs {
    * Records that content stored elsewhere was mounted into `repository`: added to the record of
    * it if there is one, else recorded as referenced (a manifest of the repository it came from
    * uses it), so the cleanup never unpins bytes this gateway did not store. A mount is a fresh
-   * use: an unreferenced blob's time before the cleanup starts again, as an upload's would.
+   * use: an unreferenced blob's time before the cleanup starts again, as an upload's would. That
+   * time is charged to `mounter`: a blob another uploader holds moves onto the mounter's upload
+   * quota (else anyone who may pull it could keep it, and its charge to its uploader, from ever
+   * expiring). False, with nothing recorded, when the mounter's quota cannot take it.
    */
-  mounted(blob: Pick<LocalBlob, 'digest' | 'cid' | 'size'>, repository: string, at = Date.now()): Promise<void> {
-    return this.#update(blob.digest, (known) => ({
-      ...(known ? { ...known, committedAt: at } : { ...blob, committedAt: at, referencedAt: at }),
-      repositories: [...new Set([...(known?.repositories ?? []), repository])],
-    }));
+  async mounted(blob: Pick<LocalBlob, 'digest' | 'cid' | 'size'>, repository: string, mounter?: string, at = Date.now()): Promise<boolean> {
+    const quota = this.#quota;
+    let taken = true;
+    let movedFrom: string | undefined;
+    await this.#update(blob.digest, (known) => {
+      const repositories = [...new Set([...(known?.repositories ?? []), repository])];
+      if (!known) return { ...blob, committedAt: at, referencedAt: at, repositories };
+      const heldByAnother = quota && mounter !== undefined && known.referencedAt === undefined && known.heldBy !== undefined && known.heldBy !== mounter;
+      if (!heldByAnother) return { ...known, committedAt: at, repositories };
+      // Checked and moved in one synchronous step, as a chunk's bytes are (upload-quota.ts).
+      taken = quota.takeOverBlob(blob.digest, mounter);
+      if (!taken) return undefined;
+      movedFrom = known.heldBy;
+      return { ...known, committedAt: at, repositories, heldBy: mounter };
+    }).catch((error: unknown) => {
+      // The record kept its holder: so does the count.
+      if (movedFrom !== undefined) quota?.takeOverBlob(blob.digest, movedFrom, false);
+      throw error;
+    });
+    return taken;
   }
 
   /** A recorded manifest references these: kept past the cleanup, and no longer counted against anyone's upload quota. */

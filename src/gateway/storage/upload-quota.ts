@@ -120,6 +120,22 @@ export class UploadQuota {
     this.#hold('blob', digest, holding.uploader, size);
   }
 
+  /**
+   * Moves unreferenced blob `digest` onto `uploader`, who mounted it and so starts its time before
+   * the cleanup again: whoever keeps a blob alive pays for it, not the uploader it came from. False
+   * (nothing moved) when `uploader` would then hold more than the quota, unless `bounded` is false
+   * (a move undone). A blob not counted here (referenced, or counted by another gateway process)
+   * moves nothing and is true.
+   */
+  takeOverBlob(digest: string, uploader: string, bounded = true): boolean {
+    const holding = this.#holdings.get(`blob ${digest}`);
+    if (!holding || holding.uploader === uploader) return true;
+    const sums = this.#byUploader.get(uploader) ?? EMPTY;
+    if (bounded && this.bytes > 0 && sums.uploadBytes + sums.blobBytes + holding.bytes > this.bytes) return false;
+    this.#hold('blob', digest, uploader, holding.bytes);
+    return true;
+  }
+
   /** A recorded manifest references blob `digest`, or it was removed: its bytes stop counting. */
   releaseBlob(digest: string): void {
     this.#release(`blob ${digest}`);
