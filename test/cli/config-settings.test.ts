@@ -225,6 +225,8 @@ describe('configuration file: peers, mirrors, the content indexer and the publis
         { args: ['--tls-cert', join(dir, 'absent.crt'), '--tls-key', join(dir, 'absent.key')], message: /the TLS certificate or key cannot be read \(ENOENT.*\): give PEM files the gateway may read \(--tls-cert, --tls-key\)/ },
         { args: ['--config', file('tls.yaml', `gateway:\n  tls: { cert: ${join(dir, 'tls.yaml')}, key: ${join(dir, 'tls.yaml')} }\n`)], message: /the TLS certificate .* and key .* do not load together/ },
         { args: ['--tls-cert', join(dir, 'absent.crt')], message: /--tls-cert and --tls-key go together: give --tls-key/ },
+        // An empty secret (a variable set from a missing one) must not quietly serve plain HTTP.
+        { args: [], env: { GATEWAY_TLS_CERT: '', GATEWAY_TLS_KEY: '' }, message: /--tls-cert \(GATEWAY_TLS_CERT, gateway\.tls\.cert\) is set but empty: give the PEM certificate's path, or unset it to serve plain HTTP/ },
         { args: ['--mirror', 'Acme'], message: /space name "Acme" is not valid/ },
         { args: ['--peer', 'ftp://10.0.0.3'], message: /"ftp:\/\/10\.0\.0\.3" is not a peer's base URL/ },
         { args: ['--grpc-port', '70000'], message: /--grpc-port "70000" is neither a port \(0 to 65535\) nor off/ },

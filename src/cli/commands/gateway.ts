@@ -205,6 +205,10 @@ export function logLevelOption(): Option {
 
 /** The TLS pair, read and checked to load together, so a wrong path fails before anything starts. */
 function tlsFrom(flags: GatewayFlags): { certFile: string; keyFile: string } | undefined {
+  // Set but empty (an environment variable filled from a secret that is missing) is a mistake,
+  // not a wish for plain HTTP: the gateway would otherwise serve without TLS and say nothing.
+  if (flags.tlsCert === '') throw new CliError('--tls-cert (GATEWAY_TLS_CERT, gateway.tls.cert) is set but empty: give the PEM certificate\'s path, or unset it to serve plain HTTP', EXIT.usage);
+  if (flags.tlsKey === '') throw new CliError('--tls-key (GATEWAY_TLS_KEY, gateway.tls.key) is set but empty: give the PEM private key\'s path, or unset it to serve plain HTTP', EXIT.usage);
   if (!flags.tlsCert && !flags.tlsKey) return undefined;
   if (!flags.tlsCert || !flags.tlsKey) throw new CliError(`--tls-cert and --tls-key go together: give ${flags.tlsCert ? '--tls-key (the certificate\'s private key)' : '--tls-cert (the PEM certificate)'} too`, EXIT.usage);
   try {
