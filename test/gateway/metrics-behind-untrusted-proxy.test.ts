@@ -4,7 +4,8 @@
 // every client, the internet's too: it passed the private-network list and anyone on the internet
 // read the gateway's metrics through the proxy. A request that an untrusted proxy forwarded for
 // someone else (X-Forwarded-For names a hop beyond it) comes from no known address: refused,
-// saying to list the proxy in --trust-proxy, unless --metrics-allow is `any`.
+// saying to list the proxy in --trust-proxy, unless --metrics-allow is `any`; so is one that a
+// proxy names only in RFC 7239 Forwarded or X-Real-IP, which the gateway does not read.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -18,7 +19,7 @@ import { ociErrorMiddleware } from '../../src/gateway/errors/middleware';
 import { GatewayMetrics } from '../../src/observability/gateway-metrics';
 
 /** The gateway's health routes behind its trust-proxy setting, as app.ts mounts them; scraped from 127.0.0.1. */
-async function withGateway(trustProxy: unknown, metricsAllow: MetricsAllow | undefined, use: (scrape: (forwardedFor?: string) => Promise<{ status: number; body: string }>) => Promise<void>): Promise<void> {
+async function withGateway(trustProxy: unknown, metricsAllow: MetricsAllow | undefined, use: (scrape: (forwardedFor?: string, headers?: Record<string, string>) => Promise<{ status: number; body: string }>) => Promise<void>): Promise<void> {
   const app = express();
   app.set('trust proxy', trustProxy);
   const unused = {} as unknown;
@@ -28,8 +29,8 @@ async function withGateway(trustProxy: unknown, metricsAllow: MetricsAllow | und
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
   try {
-    await use(async (forwardedFor) => {
-      const response = await fetch(url, { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} });
+    await use(async (forwardedFor, headers = {}) => {
+      const response = await fetch(url, { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor, ...headers } : headers });
       return { status: response.status, body: await response.text() };
     });
   } finally {
@@ -64,6 +65,22 @@ describe('/metrics behind a proxy the gateway does not trust', () => {
       const proxied = await scrape('203.0.113.7, 10.0.0.5');
       assert.equal(proxied.status, 403, 'the internet client, known once the ingress is trusted, is not on the list');
       assert.match(proxied.body, /\/metrics is not served to 203\.0\.113\.7: scrape it from an address the gateway's --metrics-allow/);
+    });
+  });
+
+  it('is refused to a client a proxy names only in Forwarded or X-Real-IP, which the gateway does not read', async () => {
+    // A loopback proxy (trusted by default) that speaks RFC 7239 only: without X-Forwarded-For
+    // its own address would stand for the internet client it names.
+    await withGateway('loopback', undefined, async (scrape) => {
+      for (const headers of [{ forwarded: 'for=203.0.113.7;proto=https' }, { 'x-real-ip': '203.0.113.7' }] as Record<string, string>[]) {
+        const proxied = await scrape(undefined, headers);
+        assert.equal(proxied.status, 403, `an internet client read /metrics through a proxy that set ${Object.keys(headers)[0]}: ${proxied.body.slice(0, 200)}`);
+        assert.doesNotMatch(proxied.body, /hcr_gateway_/);
+        assert.match(proxied.body, /forwarded for another client \(Forwarded or X-Real-IP\) but carries no X-Forwarded-For.*have the proxy set X-Forwarded-For/);
+      }
+      // With X-Forwarded-For beside it, the trusted proxy's word is read as before.
+      assert.equal((await scrape('10.1.2.3', { forwarded: 'for=10.1.2.3' })).status, 200);
+      assert.equal((await scrape('203.0.113.7', { forwarded: 'for=203.0.113.7' })).status, 403);
     });
   });
 

@@ -9,7 +9,7 @@ import { OciError } from '../errors/oci-error';
 import { type Check, indexLag, sendAlive, sendReadiness, sharedChecks } from '../../observability/readiness';
 import type { IndexHttp } from '../resolve/index-http';
 import { indexHeight } from './index-height';
-import { forwardedByUntrustedProxy } from './metrics-access';
+import { forwardedByUntrustedProxy, forwardedUnreadably } from './metrics-access';
 import type { TrustProxyFn } from '../../limits/forwarded-client';
 
 export interface HealthOptions {
@@ -69,14 +69,17 @@ export function healthRoutes(options: HealthOptions): RequestHandler {
         if (options.metricsAllowed) {
           const forwarded = req.headers['x-forwarded-for'];
           const proxied = forwardedByUntrustedProxy(req.app.get('trust proxy fn') as TrustProxyFn, req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded);
-          // A client behind an untrusted proxy has no known address: only `any` lets it read.
-          if (!options.metricsAllowed(proxied ? undefined : req.ip)) {
+          const unreadable = forwardedUnreadably(req.headers);
+          // A client behind an untrusted proxy, or one whose proxy names it where the gateway does not read, has no known address: only `any` lets it read.
+          if (!options.metricsAllowed(proxied || unreadable ? undefined : req.ip)) {
             return next(
               new OciError(
                 'DENIED',
                 proxied
                   ? `/metrics is not served through ${req.ip}: it forwarded the request for another client (X-Forwarded-For) but is not a proxy the gateway's --trust-proxy (GATEWAY_TRUST_PROXY, gateway.trustProxy) lists, so who asks is not known: list that proxy there, or scrape the gateway directly`
-                  : `/metrics is not served to ${req.ip}: scrape it from an address the gateway's --metrics-allow (GATEWAY_METRICS_ALLOW, gateway.metricsAllow) lists`,
+                  : unreadable
+                    ? `/metrics is not served through ${req.ip}: the request was forwarded for another client (Forwarded or X-Real-IP) but carries no X-Forwarded-For, the header the gateway reads its client from, so who asks is not known: have the proxy set X-Forwarded-For and list it in --trust-proxy (GATEWAY_TRUST_PROXY, gateway.trustProxy), or scrape the gateway directly`
+                    : `/metrics is not served to ${req.ip}: scrape it from an address the gateway's --metrics-allow (GATEWAY_METRICS_ALLOW, gateway.metricsAllow) lists`,
               ),
             );
           }

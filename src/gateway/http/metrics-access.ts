@@ -50,3 +50,13 @@ export function forwardedByUntrustedProxy(trust: TrustProxyFn, peerAddress: stri
   for (let i = 0; i < hops.length - 1; i++) if (!trust(hops[i], i)) return true;
   return false;
 }
+
+/**
+ * Whether the request says it was forwarded for someone (RFC 7239 `Forwarded`, or nginx's
+ * `X-Real-IP`) without an X-Forwarded-For, the one header the trust-proxy setting follows: a
+ * proxy that sets only those leaves its own address as the client's, private for every client
+ * behind it. Who asks is then not known.
+ */
+export function forwardedUnreadably(headers: { forwarded?: string | string[]; 'x-real-ip'?: string | string[]; 'x-forwarded-for'?: string | string[] }): boolean {
+  return headers['x-forwarded-for'] === undefined && (headers.forwarded !== undefined || headers['x-real-ip'] !== undefined);
+}
