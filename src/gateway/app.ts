@@ -45,6 +45,8 @@ import type { SlowPeerRule } from './peers/slow-peers';
 import { BlobNotFoundError } from '../ipfs';
 import { RecordedCids } from './trustless/recorded-cids';
 import { trustlessRoutes } from './trustless/routes';
+import type { CarConcurrency } from './trustless/car-admission';
+import type { CarLimits } from './trustless/car-bounds';
 import { Resolver } from './resolve/resolver';
 import { VerifiedContent } from './resolve/verified-content';
 import type { GatewayBlobStore } from './storage/blob-store';
@@ -137,6 +139,11 @@ export interface GatewayOptions {
    * the doors' listings and searches per client IP (`listings`, default DEFAULT_LISTING_LIMITS).
    */
   readonly limits?: GatewayLimits & { readonly walletApi?: WalletApiRateLimits & WalletApiConcurrency; readonly listings?: ListingLimits };
+  /**
+   * What the trustless gateway's CAR answers may cost: CARs open at once per client and in all
+   * (default DEFAULT_CAR_CONCURRENCY), blocks one CAR meets (default DEFAULT_CAR_LIMITS).
+   */
+  readonly trustless?: { readonly carConcurrency?: CarConcurrency; readonly carLimits?: CarLimits };
   /** /readyz fails when the index is more blocks than this behind the chain's finalized head; default 20. */
   readonly maxIndexLagBlocks?: number;
   /**
@@ -268,7 +275,7 @@ export function createGatewayApp(options: GatewayOptions): GatewayApp {
   const localBlock = (cid: string) => held.getBlock(cid).catch((error: unknown) => (error instanceof BlobNotFoundError ? undefined : Promise.reject(error)));
   const recorded = new RecordedCids({ chain, index, log, localBlock });
   context.recorder?.onRecorded((records) => void recorded.recordedHere([...records.digests.map((d) => d.cid), ...(records.head ? [records.head.cid] : [])]));
-  app.use(trustlessRoutes({ store: metrics ? timedBlobStore(held, metrics) : held, recorded, log }, log));
+  app.use(trustlessRoutes({ store: metrics ? timedBlobStore(held, metrics) : held, recorded, log, metrics, carConcurrency: options.trustless?.carConcurrency, carLimits: options.trustless?.carLimits }, log));
   app.use(bundleRoutes(context));
   // The artifact front doors and API tokens, before the wallet API's /api (src/gateway/doors).
   app.use(apiTokenRoutes(context), firmwareRoutes(context), packageRoutes(context), doorsOpenApiRoutes());

@@ -33,6 +33,7 @@ export class GatewayMetrics {
   readonly peerBytes = new Counter({ name: 'hcr_gateway_peer_received_bytes_total', help: 'Bytes of blocks received from each peer (--peer) that matched their CIDs', labelNames: ['peer'] as const, registers: [this.registry] });
   readonly peerFailures = new Counter({ name: 'hcr_gateway_peer_failures_total', help: 'Times a peer was passed over for the next, by why: unreachable, stalled, slow, http_error, not_found, wrong_bytes, cut_short, malformed, out_of_order, too_large, missing_block, other', labelNames: ['peer', 'reason'] as const, registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'hcr_gateway_rate_limited_total', help: 'Requests answered 429, by limit', labelNames: ['limit'] as const, registers: [this.registry] });
+  readonly carsCutShort = new Counter({ name: 'hcr_gateway_trustless_cars_cut_short_total', help: 'Trustless-gateway CAR answers ended before their last block because the DAG passed a bound, by bound: blocks (--car-max-blocks) or depth', labelNames: ['bound'] as const, registers: [this.registry] });
 
   /** The live mirror's status, read at each scrape (watchMirror). */
   #mirror?: () => MirrorCounts;
@@ -40,6 +41,8 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hcr_gateway_' });
+    // Present from the start at 0, so that a rate over it is defined before the first cut.
+    for (const bound of ['blocks', 'depth']) this.carsCutShort.inc({ bound }, 0);
   }
 
   /**

@@ -6,17 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { CID } from 'multiformats/cid';
 import { ipfsModules } from '../../src/ipfs/esm';
-import { dagBlocks } from '../../src/ipfs/dag-blocks';
-import { BlobNotFoundError, type BlobStore } from '../../src/ipfs';
-import type { RecordedCids } from '../../src/gateway/trustless/recorded-cids';
 import { trustlessRoutes } from '../../src/gateway/trustless/routes';
 import { type Block, rawBlock, unixfsNode } from './helpers/dag';
-
-const everything = { allows: async () => true, learning: false, allowChildren: () => undefined } as unknown as RecordedCids;
+import { everyCidRecorded, heldBlocksStore, listenOnLoopback } from './helpers/trustless-route';
 
 describe('trustless gateway: CARs sent at once', () => {
   let server: http.Server;
@@ -35,18 +30,13 @@ describe('trustless gateway: CARs sent at once', () => {
       if (cid.code === m.raw.code) await gate;
       return held.get(cid.toString());
     };
-    const store = {
-      getBlock: async (text: string) => held.get(text) ?? Promise.reject(new BlobNotFoundError(text, 'not held')),
-      blocks: (text: string, options: { range?: { start: number; end: number }; once?: boolean } = {}) => dagBlocks(m, m.CID.parse(text), read, options.range, { once: options.once }),
-    } as unknown as BlobStore;
+    const store = await heldBlocksStore(held, read);
     const log = () => undefined;
-    const ctx = (carConcurrency: { perClient: number; total: number }) => ({ store, recorded: everything, log, carConcurrency }) as Parameters<typeof trustlessRoutes>[0];
+    const ctx = (carConcurrency: { perClient: number; total: number }) => ({ store, recorded: everyCidRecorded, log, carConcurrency }) as Parameters<typeof trustlessRoutes>[0];
     const app = express();
     app.use('/client', trustlessRoutes(ctx({ perClient: 2, total: 100 }), log));
     app.use('/total', trustlessRoutes(ctx({ perClient: 100, total: 2 }), log));
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
   });
 
   after(() => {

@@ -15,19 +15,8 @@ import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { ipfsModules } from '../../src/ipfs/esm';
 import { makeImage, pushBlob, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
+import { carBlocks } from './helpers/trustless-route';
 
-/** The blocks of a CAR answer, each checked against its CID (sha2-256, as every CID here is). */
-async function carBlocks(response: Response): Promise<{ roots: CID[]; blocks: { cid: CID; bytes: Uint8Array }[] }> {
-  const [{ CarBlockIterator }, m] = await Promise.all([import('@ipld/car'), ipfsModules()]);
-  const iterator = await CarBlockIterator.fromBytes(new Uint8Array(await response.arrayBuffer()));
-  const blocks = [];
-  for await (const block of iterator) {
-    const actual = m.CID.createV1(block.cid.code, await m.sha256.digest(block.bytes));
-    assert.ok(actual.equals(block.cid.toV1()), `block ${block.cid} holds other bytes`);
-    blocks.push(block);
-  }
-  return { roots: await iterator.getRoots(), blocks };
-}
 
 const RAW = 0x55;
 const leafBytes = (blocks: { cid: CID; bytes: Uint8Array }[]) => Buffer.concat(blocks.filter((b) => b.cid.code === RAW).map((b) => b.bytes));

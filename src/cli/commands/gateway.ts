@@ -24,6 +24,7 @@ import { checkMetricsAllowEntry, checkPeerUrl, checkSpaceName, parseByteSize, pa
 import type { RateLimit } from '../../limits/rate-limiter';
 import { scrub } from '../../observability/redact';
 import { describeCommand } from '../command-summaries';
+import { CAR_SETTINGS, CarSettingError, type CarSettings, parseCarSettings } from '../../gateway/trustless/car-settings';
 
 export interface GatewayLaunch {
   api: ApiPromise;
@@ -61,6 +62,8 @@ export interface GatewayLaunch {
   blobCacheBytes?: number;
   /** Bytes one uploader may hold in open uploads and unreferenced blobs (0: no quota); absent: the gateway's default. */
   uploadQuotaBytes?: number;
+  /** What the trustless gateway's CARs may cost (CARs open at once, blocks per CAR); absent: the defaults. */
+  cars?: CarSettings;
 }
 
 export type GatewayLaunchLimits = GatewayOptions['limits'] & { readonly publish?: { readonly perAccount?: RateLimit }; readonly artifacts?: { readonly maxFileBytes?: number; readonly maxVersionBytes?: number } };
@@ -92,6 +95,7 @@ export async function launchGateway(launch: GatewayLaunch): Promise<RunningGatew
     maxIndexLagBlocks: launch.maxIndexLagBlocks,
     blobCacheBytes: launch.blobCacheBytes,
     uploadQuotaBytes: launch.uploadQuotaBytes,
+    trustless: launch.cars,
     limits,
     metrics: launch.metrics === false ? false : undefined,
     peers: launch.peers,
@@ -187,6 +191,9 @@ interface GatewayFlags extends DoorFlags {
   maxIndexLag: string;
   blobCache: string;
   uploadQuota: string;
+  carsPerClient: string;
+  carsTotal: string;
+  carMaxBlocks: string;
   logFormat: string;
   logLevel: string;
   peer: string[];
@@ -235,6 +242,15 @@ function uploadQuotaFrom(value: string): number {
   }
 }
 
+function carsFrom(flags: GatewayFlags): CarSettings {
+  try {
+    return parseCarSettings({ perClient: flags.carsPerClient, total: flags.carsTotal, maxBlocks: flags.carMaxBlocks });
+  } catch (error) {
+    if (error instanceof CarSettingError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+}
+
 function trustProxyFrom(value: string): TrustProxy {
   try {
     return parseTrustProxy(value);
@@ -264,6 +280,9 @@ function addGatewayOptions(command: Command): Command {
     .addOption(new Option('--max-index-lag <blocks>', '/readyz fails when the index is more blocks than this behind the chain').env('GATEWAY_MAX_INDEX_LAG').default('20'))
     .addOption(new Option('--blob-cache <size>', 'disk kept for verified copies of the blobs served, so that later pulls read one plain file: 20GiB, 500MB, or 0 for none; the least recently used go first').env('GATEWAY_BLOB_CACHE').default('8GiB'))
     .addOption(new Option('--upload-quota <size>', 'the most one uploader (an account; an anonymous client) may hold here in open uploads and in pushed blobs no recorded manifest references yet: 200GiB, 500MB, or 0 for no quota').env('GATEWAY_UPLOAD_QUOTA').default('64GiB'))
+    .addOption(new Option(`${CAR_SETTINGS.perClient.flag} <n>`, 'CAR answers of the trustless gateway (/ipfs/) one client (an IPv6 /64) has open at once; past it a CAR is refused with 429').env(CAR_SETTINGS.perClient.env).default(String(CAR_SETTINGS.perClient.default)))
+    .addOption(new Option(`${CAR_SETTINGS.total.flag} <n>`, 'CAR answers of the trustless gateway open at once for all clients together; past it a CAR is refused with 429').env(CAR_SETTINGS.total.env).default(String(CAR_SETTINGS.total.default)))
+    .addOption(new Option(`${CAR_SETTINGS.maxBlocks.flag} <n>`, 'distinct blocks one CAR answer of the trustless gateway meets at most; a larger DAG has its CAR cut short').env(CAR_SETTINGS.maxBlocks.env).default(String(CAR_SETTINGS.maxBlocks.default)))
     .addOption(logFormatOption())
     .addOption(logLevelOption())
     .addOption(peerOption())
@@ -300,6 +319,7 @@ async function runGateway(flags: GatewayFlags): Promise<void> {
     maxIndexLagBlocks: parseNonNegativeInt(flags.maxIndexLag, '--max-index-lag'),
     blobCacheBytes: blobCacheFrom(flags.blobCache),
     uploadQuotaBytes: uploadQuotaFrom(flags.uploadQuota),
+    cars: carsFrom(flags),
   };
   checkDoorFlags(flags);
   const dataDir = dataDirFrom(flags.dataDir);

@@ -22,16 +22,22 @@ export class CarAdmission {
   readonly #open = new Map<string, number>();
   #total = 0;
 
-  constructor(readonly limits: CarConcurrency = DEFAULT_CAR_CONCURRENCY) {}
+  /** `refused` is told of each CAR refused, by the bound it met (the gateway's metrics count them). */
+  constructor(
+    readonly limits: CarConcurrency = DEFAULT_CAR_CONCURRENCY,
+    private readonly refused: (bound: 'client' | 'total') => void = () => undefined,
+  ) {}
 
   /** Counts this CAR until its response closes (sent, failed or the client gone); 429 past a bound. */
   admit(req: Request, res: Response): void {
     const client = requestClientKey(req);
     const open = this.#open.get(client) ?? 0;
     if (open >= this.limits.perClient) {
+      this.refused('client');
       throw new TrustlessRequestError(`${client} has ${open} CAR answers open already, the most one client may: read or close them first`, 429, RETRY_AFTER_SECONDS);
     }
     if (this.#total >= this.limits.total) {
+      this.refused('total');
       throw new TrustlessRequestError(`this gateway is sending ${this.#total} CAR answers already, the most it sends at once: retry shortly`, 429, RETRY_AFTER_SECONDS);
     }
     this.#open.set(client, open + 1);

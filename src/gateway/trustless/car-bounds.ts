@@ -23,7 +23,12 @@ export interface CarLimits {
 export const DEFAULT_CAR_LIMITS: CarLimits = { maxBlocks: 262_144, maxDepth: MAX_DAG_DEPTH };
 
 /** Why a CAR already under way is ended before its last block (logged; the client sees an incomplete CAR). */
-export class CarCutShortError extends Error {}
+export class CarCutShortError extends Error {
+  /** The bound the CAR met, when it was one of CarLimits' (counted in the gateway's metrics). */
+  constructor(message: string, readonly bound?: 'blocks' | 'depth') {
+    super(message);
+  }
+}
 
 /**
  * The blocks a CAR has sent and the depth of every block met (a link's depth is known from the
@@ -43,7 +48,7 @@ export class CarBook {
     const depth = this.#depths.get(key) ?? 0;
     if (depth < 0) return false;
     if (depth > this.limits.maxDepth) {
-      throw new CarCutShortError(`${this.root} is more than ${this.limits.maxDepth} levels deep (block ${key}); no file imported here is, so its CAR is cut short`);
+      throw new CarCutShortError(`${this.root} is more than ${this.limits.maxDepth} levels deep (block ${key}); no file imported here is, so its CAR is cut short`, 'depth');
     }
     this.#depths.set(key, -depth - 1);
     return true;
@@ -57,7 +62,7 @@ export class CarBook {
       const key = cidText(link);
       if (this.#depths.has(key)) continue;
       if (this.#depths.size >= this.limits.maxBlocks) {
-        throw new CarCutShortError(`${this.root} has more than ${this.limits.maxBlocks} blocks; no file imported here has, so its CAR is cut short`);
+        throw new CarCutShortError(`${this.root} has more than ${this.limits.maxBlocks} blocks; no file imported here has, so its CAR is cut short`, 'blocks');
       }
       this.#depths.set(key, depth);
     }

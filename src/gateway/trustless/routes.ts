@@ -16,6 +16,9 @@ export function trustlessRoutes(ctx: TrustlessContext, log: (line: string) => vo
   return (req, res, next) => {
     if (!IPFS_PATH.test(req.path)) return next();
     res.locals.route = 'ipfs';
+    // On every answer, refusals included: an error's text echoes the CID asked for, which a
+    // browser left to sniff its type could take for a page of the gateway's origin.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       sendText(res, 405, `${req.method} is not served on /ipfs/: this trustless gateway answers GET and HEAD`);

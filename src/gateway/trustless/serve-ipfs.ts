@@ -10,8 +10,10 @@ import { parseBlobCid } from '../../ipfs/cid';
 import { carBlock, carHeader } from '../../ipfs/car';
 import { ipfsModules, type IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, type FileNode, fileSize } from '../../ipfs/file-node';
+import type { GatewayMetrics } from '../../observability/gateway-metrics';
 import { CarAdmission, type CarConcurrency } from './car-admission';
 import { CarBook, CarCutShortError, type CarLimits, DEFAULT_CAR_LIMITS } from './car-bounds';
+import { carMetrics } from './car-metrics';
 import type { RecordedCids } from './recorded-cids';
 import { CAR_TYPE, entityRange, parseTrustlessRequest, RAW_TYPE, type TrustlessRequest, TrustlessRequestError } from './trustless-request';
 import { isIdentity, unverifiable } from './verifiable-blocks';
@@ -24,13 +26,15 @@ export interface TrustlessContext {
   readonly carLimits?: CarLimits;
   /** How many CARs are sent at once (car-admission.ts); the defaults unless a test says otherwise. */
   readonly carConcurrency?: CarConcurrency;
+  /** Where CARs refused and cut short are counted; none: not counted. */
+  readonly metrics?: GatewayMetrics;
 }
 
 /** One admission per context: a gateway has one. */
 const admissions = new WeakMap<TrustlessContext, CarAdmission>();
 const admissionOf = (ctx: TrustlessContext) => {
   let admission = admissions.get(ctx);
-  if (!admission) admissions.set(ctx, (admission = new CarAdmission(ctx.carConcurrency)));
+  if (!admission) admissions.set(ctx, (admission = new CarAdmission(ctx.carConcurrency, carMetrics(ctx.metrics).refused)));
   return admission;
 };
 
@@ -42,15 +46,21 @@ const LEARNING_RETRY_SECONDS = 2;
 export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Response): Promise<void> {
   const m = await ipfsModules();
   const [, rawCid, path] = IPFS_PATH.exec(req.path) ?? [];
+  // `cid` (CIDv1) is what the store and the chain's records are asked for; `asked` is the CID as
+  // the client named it, which the answer names back: a CAR's root is the CID requested, and a
+  // client asking for a CIDv0 looks for a CIDv0 root.
   let cid: CID;
+  let asked: CID;
   try {
-    cid = parseBlobCid(m, decodeURIComponent(rawCid ?? ''));
+    const text = decodeURIComponent(rawCid ?? '').trim();
+    cid = parseBlobCid(m, upperBase32AsLower(m, text));
+    asked = text.startsWith('Q') ? cid.toV0() : cid;
   } catch (error) {
     throw new TrustlessRequestError(`${(error as InvalidCidError).message}: this gateway serves UnixFS files by their CID (bafy…, bafk… or Qm…)`);
   }
-  const request = parseTrustlessRequest(req, cid.toString(), path ?? '');
+  const request = parseTrustlessRequest(req, asked.toString(), path ?? '');
   const unchecked = unverifiable(cid);
-  if (unchecked) throw new TrustlessRequestError(`${cid} is not served here: ${unchecked}`);
+  if (unchecked) throw new TrustlessRequestError(`${asked} is not served here: ${unchecked}`);
   if (!(await ctx.recorded.allows(cid))) {
     // Not known yet is not "not recorded": a restarted gateway reads its held files' nodes over
     // several passes, and a client told 404 now would take the block for missing.
@@ -79,19 +89,18 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
   const size = node.file ? fileSize(node.file) : 0;
   const etag = etagOf(request, size);
   res.setHeader('ETag', etag);
-  res.setHeader('X-Ipfs-Path', `/ipfs/${cid}`);
-  res.setHeader('X-Ipfs-Roots', cid.toString());
+  res.setHeader('X-Ipfs-Path', `/ipfs/${asked}`);
+  res.setHeader('X-Ipfs-Roots', asked.toString());
   res.setHeader('Cache-Control', 'public, max-age=29030400, immutable');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Vary', 'Accept');
-  if (req.query.format === undefined) res.setHeader('Content-Location', `/ipfs/${cid}?format=${request.format}`);
+  if (req.query.format === undefined) res.setHeader('Content-Location', `/ipfs/${asked}?format=${request.format}`);
   if (noneMatch(req.headers['if-none-match'], etag)) {
     res.status(304).end();
     return;
   }
   if (request.format === 'raw') {
     res.setHeader('Content-Type', RAW_TYPE);
-    res.setHeader('Content-Disposition', `attachment; filename="${cid}.bin"`);
+    res.setHeader('Content-Disposition', `attachment; filename="${asked}.bin"`);
     res.setHeader('Content-Length', root.byteLength);
     res.status(200).end(req.method === 'HEAD' ? undefined : root);
     return;
@@ -101,7 +110,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
     throw new TrustlessRequestError(`entity-bytes ${request.entityBytes.from}:${request.entityBytes.to} lies outside the ${size} bytes of ${cid}`);
   }
   res.setHeader('Content-Type', `${CAR_TYPE}; version=1; order=dfs; dups=n`);
-  res.setHeader('Content-Disposition', `attachment; filename="${cid}.car"`);
+  res.setHeader('Content-Disposition', `attachment; filename="${asked}.car"`);
   res.setHeader('Accept-Ranges', 'none');
   res.status(200);
   if (req.method === 'HEAD') {
@@ -109,7 +118,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
     return;
   }
   admissionOf(ctx).admit(req, res);
-  await sendCar(ctx, res, cid, request.scope === 'block' || (range !== undefined && range.end <= range.start) ? undefined : (range ?? { start: 0, end: size }), root);
+  await sendCar(ctx, res, cid, asked, request.scope === 'block' || (range !== undefined && range.end <= range.start) ? undefined : (range ?? { start: 0, end: size }), root);
 }
 
 /**
@@ -117,7 +126,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
  * once, at the pace the client reads. A block that goes missing mid-way ends the connection,
  * leaving an incomplete CAR that a client rejects, as the specification says.
  */
-async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { start: number; end: number } | undefined, root: Uint8Array): Promise<void> {
+async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, asked: CID, range: { start: number; end: number } | undefined, root: Uint8Array): Promise<void> {
   const m = await ipfsModules();
   // Ends the store's walk when the client hangs up, even while it waits on a read (with Kubo, a
   // block/get may wait up to its lookup timeout): the walk would otherwise live on until then.
@@ -140,9 +149,11 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
     }
   };
   try {
-    await write([await carHeader([cid])]);
+    // The root block goes under the CID in the header: a client finds the root by that CID, and a
+    // CIDv0 and its CIDv1 are different CIDs to it, though they name the same block.
+    await write([await carHeader([asked])]);
     if (!range) {
-      if (!isIdentity(cid)) await write(carBlock(cid, root));
+      if (!isIdentity(cid)) await write(carBlock(asked, root));
     } else {
       // The blocks sent, each once (a block repeated elsewhere in the DAG), and how deep the walk is.
       const book = new CarBook(cid, ctx.carLimits ?? DEFAULT_CAR_LIMITS);
@@ -161,14 +172,28 @@ async function sendCar(ctx: TrustlessContext, res: Response, cid: CID, range: { 
             ctx.recorded.allowChildren(links);
           }
         }
-        if (!isIdentity(block.cid)) await write(carBlock(block.cid, block.bytes));
+        if (!isIdentity(block.cid)) await write(carBlock(block.cid.equals(cid) ? asked : block.cid, block.bytes));
       }
     }
     res.end();
   } catch (error) {
+    if (error instanceof CarCutShortError && error.bound) carMetrics(ctx.metrics).cutShort(error.bound);
     // A hang-up is the client's own doing: nothing to log.
     if (!hungUp.aborted) ctx.log(`the CAR of ${cid} was cut short: ${(error as Error).message}`);
     res.destroy();
+  }
+}
+
+/**
+ * Upper-case base32 (multibase prefix `B`, as in `BAFY…`) spelt in lower case: the same CID, whose
+ * multibase CID.parse reads only when given its decoder. Other prefixes are left as they are.
+ */
+function upperBase32AsLower(m: IpfsModules, text: string): string {
+  if (!text.startsWith('B')) return text;
+  try {
+    return m.CID.parse(text, m.base32upper).toString();
+  } catch (error) {
+    throw new InvalidCidError(text, `${(error as Error).message}; an upper-case base32 CID (B…) has only the letters A-Z and digits 2-7`);
   }
 }
 
