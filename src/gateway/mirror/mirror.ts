@@ -23,6 +23,10 @@ import { scrub } from '../../observability/redact';
 import type { GatewayContext } from '../context';
 import { isSha256Digest, parseName, parseReference, type RepositoryName } from '../oci/reference';
 import { PinnedTrees } from './pinned-trees';
+import { ChainConnectionError } from '../../chain/chain-connection-error';
+import { BlobStoreUnavailableError } from '../../ipfs/errors';
+import { ChainUnavailableError } from '../errors/from-internal';
+import { IndexUnavailableError } from '../resolve/index-http';
 
 export interface MirroredTag {
   readonly repository: string;
@@ -114,8 +118,10 @@ export class Mirror {
   /**
    * Missing tags: when each is tried next, how long it waited last, and the digest the listing
    * gave the tag when it failed (while the listing gives the same, a pass before `at` skips it).
+   * `outage` marks a tag whose last try failed because the chain or the index could not be
+   * reached: that try said nothing of its content, so a lookup that succeeds goes on at once.
    */
-  readonly #backoff = new Map<string, { at: number; wait: number; listed?: string }>();
+  readonly #backoff = new Map<string, { at: number; wait: number; listed?: string; outage?: boolean }>();
   /** Names on chain no pull could ask for, logged once each. */
   readonly #unreadable = new Set<string>();
   #lastPass?: { at: string; block: number };
@@ -340,8 +346,10 @@ export class Mirror {
         throw new Error(`the tag's record names ${JSON.stringify(recorded.slice(0, 80))}, which is no sha256 digest: a pull of the tag fails too, until it is pushed again`);
       }
       // Still missing the same content: tried again once its wait is over. A tag moved to new
-      // content is tried at once.
-      if (retry && before?.digest === digest && (this.#backoff.get(key)?.at ?? 0) > Date.now()) return;
+      // content is tried at once, and so is one whose last try met an outage: the lookup just
+      // answered, so the outage is over, and its content was never tried.
+      const waiting = this.#backoff.get(key);
+      if (retry && before?.digest === digest && !waiting?.outage && (waiting?.at ?? 0) > Date.now()) return;
       if (!this.#held.hasTree(digest)) {
         const tree = new Set<string>();
         const walked = new Set<string>([digest]);
@@ -380,9 +388,14 @@ export class Mirror {
     const message = shown(error.message);
     const sameContent = before?.state === 'missing' && before.digest === digest;
     const last = this.#backoff.get(key);
-    const wait = sameContent && last ? Math.min(last.wait * 2, MAX_RETRY_MS) : RETRY_MISSING_MS;
-    const at = Date.now() + wait;
-    this.#backoff.set(key, { at, wait, listed });
+    // The chain, the index or the IPFS node down says nothing of the tag's content: its wait does not grow, and
+    // it is tried again at the next retry. Doubled at each pass of an outage, the wait of every
+    // tag that moved or was missing reached its 10 minutes, and the tags stayed missing that long
+    // after the chain came back.
+    const outage = isOutage(error);
+    const wait = !sameContent || !last ? RETRY_MISSING_MS : outage ? last.wait : Math.min(last.wait * 2, MAX_RETRY_MS);
+    const at = Date.now() + (outage ? RETRY_MISSING_MS : wait);
+    this.#backoff.set(key, { at, wait, listed, ...(outage ? { outage } : {}) });
     this.#setTag(key, {
       repository: name.full,
       tag,
@@ -499,6 +512,22 @@ function groupByRepository(tags: ReadonlyMap<string, MirroredTag>): Map<string, 
     else grouped.set(tag.repository, [key]);
   }
   return grouped;
+}
+
+/** The errors that say the chain, the index or this gateway's IPFS node could not be reached or read now. */
+const OUTAGES = [ChainUnavailableError, ChainConnectionError, IndexUnavailableError, BlobStoreUnavailableError];
+
+/**
+ * Whether a failure is an outage of what the mirror reads through (the chain, the index, its own
+ * IPFS node), which says nothing of a tag or its content: one of those errors (or caused by one),
+ * or an answer of "retry shortly" (503: a contested name whose index did not answer).
+ */
+function isOutage(error: unknown): boolean {
+  if ((error as { status?: unknown } | undefined)?.status === 503) return true;
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (OUTAGES.some((outage) => e instanceof outage)) return true;
+  }
+  return false;
 }
 
 /** An error as the status shows it: no credentials (a peer's or node's URL may hold some), and short. */

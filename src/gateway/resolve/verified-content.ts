@@ -108,9 +108,26 @@ export class VerifiedContent {
     const cached = this.#manifests.get(digest);
     if (cached) return cached;
     const candidates = await this.#resolver.manifestCandidates(name, digest);
-    const mismatches: Candidate[] = [];
+    const mismatches: Refused[] = [];
     for (const candidate of candidates) {
-      const found = await this.#readBounded(candidate.cid);
+      // Found unusable for this digest before (by a manifest read or a blob's): passed over with
+      // why, rather than walked again.
+      const unusable = this.#unusable.why(digest, candidate.cid);
+      if (unusable !== undefined) {
+        mismatches.push({ ...candidate, unusable });
+        continue;
+      }
+      let found: BoundedRead;
+      try {
+        found = await this.#readBounded(candidate.cid);
+      } catch (error) {
+        // Content no store here serves as a file is not "not in IPFS yet": a CID names it for
+        // good, so waiting will not help. Marked, and named in the answer if no other candidate
+        // serves the manifest, instead of the retry-later of content still propagating.
+        if (!this.#unusable.mark(digest, candidate.cid, error)) throw error;
+        mismatches.push(this.#refused(digest, candidate));
+        continue;
+      }
       if (found === undefined) continue;
       const { bytes, read } = found;
       const matched = bytes !== undefined && `sha256:${createHash('sha256').update(bytes).digest('hex')}` === digest;
@@ -455,8 +472,10 @@ export class VerifiedContent {
   /**
    * A CID's bytes and the read they came from; `bytes` is undefined when the CID holds more than
    * the manifest limit (never an empty buffer: that would hash as the empty content's digest).
+   * Undefined when the store does not have the CID; content it cannot serve as a file
+   * (InvalidCidError) throws, for the caller, which knows the digest, to mark.
    */
-  async #readBounded(cid: string): Promise<{ bytes: Buffer | undefined; read: Readable } | undefined> {
+  async #readBounded(cid: string): Promise<BoundedRead> {
     const chunks: Uint8Array[] = [];
     let size = 0;
     let read: Readable;
@@ -469,7 +488,7 @@ export class VerifiedContent {
         chunks.push(chunk as Uint8Array);
       }
     } catch (error) {
-      if (isMissing(error)) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
     return { bytes: Buffer.concat(chunks), read };
@@ -536,13 +555,12 @@ export class BlobMismatchError extends Error {
   override readonly name = 'BlobMismatchError';
 }
 
-function isMissing(error: unknown): boolean {
-  return isNotFound(error) || isUnusable(error);
-}
-
 function isNotFound(error: unknown): boolean {
   return (error as Error | undefined)?.name === 'BlobNotFoundError';
 }
+
+/** What #readBounded gives: undefined when the store does not have the CID. */
+type BoundedRead = { bytes: Buffer | undefined; read: Readable } | undefined;
 
 /** A candidate passed over, with why its content is unusable when that, not other bytes, was the fault. */
 type Refused = Candidate & { readonly unusable?: string };
