@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { removeLeftovers } from './leftovers';
 
 /** The open flags of an exclusive create (O_WRONLY | O_CREAT | O_EXCL); for fs.open and write streams. */
 export const EXCLUSIVE_CREATE = 'wx';
@@ -21,6 +22,20 @@ const KEPT_NAME_BYTES = 200;
 /** A hidden name beside `target` that no one can guess: `.<name>.<32 hex digits>.partial`. */
 export function temporaryPathBeside(target: string): string {
   return join(dirname(target), `.${leadingBytes(basename(target), KEPT_NAME_BYTES)}.${randomBytes(16).toString('hex')}.partial`);
+}
+
+/**
+ * Removes the temporary files beside `target` (temporaryPathBeside) not changed for longer than
+ * `olderThanMs`: left by a writer that died before renaming or removing its file. The caller
+ * chooses a bound no live writer takes (the staleness bound of a lock its writers hold, say); a
+ * writer that did go on would find its file gone and fail, its target untouched. Returns the names
+ * removed.
+ */
+export function removeTemporariesOlderThan(target: string, olderThanMs: number, now = Date.now()): string[] {
+  const kept = leadingBytes(basename(target), KEPT_NAME_BYTES);
+  // `.<kept>.<32 hex digits>.partial`, and nothing else: another target's name can start with this one's.
+  const isTemporary = (name: string) => name.length === kept.length + 42 && name.startsWith(`.${kept}.`) && /^\.[0-9a-f]{32}\.partial$/.test(name.slice(kept.length + 1));
+  return removeLeftovers(dirname(target), isTemporary, olderThanMs, now);
 }
 
 /** The longest start of `name` within `limit` UTF-8 bytes, cut between characters. */

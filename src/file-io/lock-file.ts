@@ -13,7 +13,10 @@
 // A stale lock is taken over by renaming it aside, never by unlinking its path: two processes may
 // judge it stale at once, and the second unlink would remove the first's new lock. A rename moves
 // exactly one file; what was moved is checked to be the lock judged stale (same inode, birth time
-// and contents), and a newer lock moved by mistake is linked back.
+// and contents), and a newer lock moved by mistake is linked back. A process that dies between the
+// rename and its removal leaves `<lock>.<hex>.stale` behind, which removeStaleLeftovers clears once
+// unchanged for longer than `staleMs`: its taker needed it for microseconds, and a live lock moved
+// by mistake is young (a rename sets the change time too, where the file system keeps one).
 //
 // A lock that cannot be taken within `waitMs` is LockFileBusyError, naming the lock file and its
 // holder: something to retry, never a hang. The wait is synchronous (the guarded code is too) and
@@ -21,7 +24,9 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { EXCLUSIVE_CREATE } from './exclusive-file';
+import { removeLeftovers } from './leftovers';
 
 export interface LockFileOptions {
   /** How long to wait for another holder before LockFileBusyError. */
@@ -160,6 +165,21 @@ function alive(pid: number): boolean {
     // EPERM: it runs, as another user.
     return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
+}
+
+/**
+ * Removes the locks moved aside as stale beside `lockFile` (takeOver) whose taker died before
+ * removing them: those not changed (renamed there, or linked back) for longer than `staleMs`. A
+ * taker still checking what it moved has done so within microseconds of the rename. Returns the
+ * names removed.
+ */
+export function removeStaleLeftovers(lockFile: string, staleMs: number, now = Date.now()): string[] {
+  const prefix = `${basename(lockFile)}.`;
+  // `<lock>.<16 hex digits>.stale`, as takeOver names them, and nothing else. The change time
+  // counts, not the modification time: the rename aside sets the first, and the second is the
+  // lock's own, old already when it was taken over for its age.
+  const isMovedAside = (name: string) => name.startsWith(prefix) && /^[0-9a-f]{16}\.stale$/.test(name.slice(prefix.length));
+  return removeLeftovers(dirname(lockFile), isMovedAside, staleMs, now);
 }
 
 /** Moves the stale lock aside; true when the one moved was that lock. */

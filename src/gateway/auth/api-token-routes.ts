@@ -141,6 +141,8 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
     if (error instanceof TokenRouteError && error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof TokenRouteError) return void res.status(error.status).json({ error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } });
     if (error instanceof ApiTokenError) {
+      // login-revoked: logged out while this mint was under way (api-tokens.ts), as principalFrom refuses one logged out before.
+      if (error.reason === 'login-revoked') return void res.status(401).json({ error: { code: 'UNAUTHORIZED', message: error.message } });
       const status = error.reason === 'unknown' ? 404 : error.reason === 'not-yours' ? 403 : 400;
       return void res.status(status).json({ error: { code: status === 404 ? 'NOT_FOUND' : status === 403 ? 'FORBIDDEN' : 'INVALID_FIELD', message: error.message } });
     }

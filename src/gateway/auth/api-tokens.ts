@@ -10,11 +10,28 @@
 // processes changing it from their own copies at once would each write theirs, and one change
 // would be lost (a revoked token working again). Verifying takes no lock: every write renames a
 // whole file into place, so a reader sees the file before or after a change, never half of one.
+//
+// A mint with a login and that login's logout race across processes: the mint's route found the
+// login valid a moment before, and a logout elsewhere looks for what the login minted without the
+// lock (most logins mint nothing, and their logouts need not wait). So a mint with a login asks
+// the login ledger once more after its token is in the file, still holding the lock, and revokes
+// the token at once (answering that the login was revoked) when it is: the logout has written its
+// revocation before looking, the mint its token before asking, so whichever comes second sees
+// what the first did, and a revoked login never leaves a token that works. It asks before writing
+// too, which spares the file a token that could only be revoked.
+//
+// A process that dies mid-change leaves what it had in hand: a lock moved aside as stale
+// (`api-tokens.json.lock.<hex>.stale`) or a token file it had not yet renamed into place
+// (`.api-tokens.json.<hex>.partial`). Each exists for the microseconds to milliseconds of one
+// change, so one unchanged for longer than the lock's staleness bound has no writer that is
+// entitled to it (a holder held up that long has its lock taken over already), and goes, at start
+// and then at most once per that bound as the lock is taken. Its writer, were it ever to go on,
+// fails its change rather than write anything (file-io/exclusive-file.ts).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type BigIntStats, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { temporaryPathBeside, writeNewFileSync } from '../../file-io/exclusive-file';
-import { type LockFileOptions, withLockFileSync } from '../../file-io/lock-file';
+import { removeTemporariesOlderThan, temporaryPathBeside, writeNewFileSync } from '../../file-io/exclusive-file';
+import { LOCK_STALE_MS, type LockFileOptions, removeStaleLeftovers, withLockFileSync } from '../../file-io/lock-file';
 import { revokedMinter, revokeWith } from './minting-chain';
 import { deadSince, pruneTokens } from './token-pruning';
 
@@ -47,7 +64,7 @@ interface StoredToken extends ApiTokenInfo {
 export class ApiTokenError extends Error {
   override readonly name = 'ApiTokenError';
 
-  constructor(readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired' | 'not-yours' | 'invalid', message: string) {
+  constructor(readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired' | 'not-yours' | 'invalid' | 'login-revoked', message: string) {
     super(message);
   }
 }
@@ -81,6 +98,8 @@ function expiryOf(now: Date, ttlSeconds: number | undefined, notAfter: Date | un
   return times.length === 0 ? null : new Date(Math.min(...times)).toISOString();
 }
 
+const loginRevoked = () => new ApiTokenError('login-revoked', 'the login minting the token was revoked (logged out), so it mints nothing: log in again (`hcr login`), or mint with `hcr token create`');
+
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /**
@@ -98,11 +117,43 @@ export class ApiTokens {
   #tokens: StoredToken[] = [];
   #byId = new Map<string, StoredToken>();
   #version = '';
+  /** Whether a login is revoked now, whichever process revoked it (checkLoginsWith). */
+  #loginRevoked: ((account: string, nonce: string) => boolean) | undefined;
+  /** When leftovers of dead changes were last looked for (removeLeftovers). */
+  #leftoversSweptAt = -Infinity;
 
   /** `lock.log` is told of a stale lock taken over (a process that died holding it). */
   constructor(file: string, lock: LockFileOptions = {}) {
     this.#file = file;
     this.#lock = { log: (line) => process.stderr.write(`${line}\n`), ...lock };
+  }
+
+  /**
+   * Has every mint with a login ask `revoked` (the login ledger, read as it is on disk) under the
+   * lock, before and after its token is written: a token whose login is revoked meanwhile is
+   * revoked with it, and the mint refused.
+   */
+  checkLoginsWith(revoked: (account: string, nonce: string) => boolean): void {
+    this.#loginRevoked = revoked;
+  }
+
+  /**
+   * Removes the leftovers of changes whose process died (a lock moved aside as stale, a token file
+   * never renamed into place) unchanged for longer than the lock's staleness bound, logging each.
+   * Called at start, and as the lock is taken at most once per that bound.
+   */
+  removeLeftovers(): void {
+    const staleMs = this.#lock.staleMs ?? LOCK_STALE_MS;
+    this.#leftoversSweptAt = Date.now();
+    let removed: string[];
+    try {
+      removed = [...removeStaleLeftovers(`${this.#file}.lock`, staleMs), ...removeTemporariesOlderThan(this.#file, staleMs)];
+    } catch (error) {
+      // No directory yet: nothing left behind. Anything else is tried again later: nothing waits on it.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#lock.log?.(`api tokens: could not look for leftovers of dead changes beside ${this.#file} (${(error as Error).message})`);
+      return;
+    }
+    for (const name of removed) this.#lock.log?.(`api tokens: removed ${name}, left by a change whose process died`);
   }
 
   /** `notAfter`: the token expires then at the latest (the expiry of the token that mints it). */
@@ -127,7 +178,15 @@ export class ApiTokens {
       expiresAt: expiryOf(now, options.ttlSeconds, options.notAfter),
       revokedAt: null, createdBy: options.createdBy, ...(options.loginNonce ? { loginNonce: options.loginNonce } : {}), hash: hashOf(secret),
     };
+    const nonce = options.loginNonce || undefined;
+    if (nonce !== undefined && this.#loginRevoked?.(account, nonce)) throw loginRevoked();
     this.#save([...tokens, stored], now);
+    if (nonce !== undefined && this.#loginRevoked?.(account, nonce)) {
+      // Logged out since the look above, by a logout that may have looked for this token before
+      // it was written: it goes now, before anyone has its secret.
+      this.#save(revokeWith(this.#tokens, new Set([id]), now.toISOString(), { revokedWithLogin: true }), now);
+      throw loginRevoked();
+    }
     return { token: `${PREFIX}${id}_${secret}`, info: publicInfo(stored) };
   }
 
@@ -200,6 +259,7 @@ export class ApiTokens {
   #change<T>(change: (tokens: StoredToken[]) => T): T {
     mkdirSync(dirname(this.#file), { recursive: true });
     return withLockFileSync(`${this.#file}.lock`, () => {
+      if (Date.now() - this.#leftoversSweptAt > (this.#lock.staleMs ?? LOCK_STALE_MS)) this.removeLeftovers();
       this.#version = '';
       return change(this.#load());
     }, this.#lock);

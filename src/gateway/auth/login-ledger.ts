@@ -130,6 +130,40 @@ export class LoginLedger {
     return this.#get(address, nonce) === 'revoked';
   }
 
+  /**
+   * Whether the login is revoked, by this process or another, as the log and the logs set aside
+   * say now. isRevoked reads the log alone, and a revocation another process appended just before
+   * a start set the log aside is, until that start has written it back, only in a log set aside:
+   * what must not miss a logout that has already been answered (a mint saving its token, which
+   * that logout looked for and did not find) asks this. Decided on a look during which neither the
+   * log nor the logs set aside changed; starts moving the log through every look answer true (the
+   * caller refuses, and the client asks again), never a revocation overlooked.
+   */
+  isRevokedNow(address: string, nonce: string): boolean {
+    const key = `${address}:${nonce}`;
+    for (let check = 0; check < STABLE_CHECKS; check++) {
+      const look = this.#stableLook(key);
+      if (look) return look.known?.mark === 'revoked' || look.setAside?.mark === 'revoked';
+    }
+    return true;
+  }
+
+  /**
+   * The nonce's entries in the log and in the logs set aside, from one look during which neither
+   * changed; undefined when either did (look again). No log at either end (a start has set it
+   * aside and written nothing back yet) is a look too: every line is then in the logs set aside,
+   * or was read before.
+   */
+  #stableLook(key: string): { known?: Entry; setAside?: Entry } | undefined {
+    this.#catchUp();
+    const logRead = this.#logId;
+    const asides = setAsideLogs(this.#file);
+    const setAside = this.#firstInSetAsideLogs(asides, key);
+    this.#catchUp();
+    if (this.#logId !== logRead || !sameNames(setAsideLogs(this.#file), asides)) return undefined;
+    return { known: this.#marks.get(key), setAside };
+  }
+
   /** Marks a nonce used; false when it was used or revoked before (a replay), here or by another process. */
   use(address: string, nonce: string, expiresAt: Date): boolean {
     const key = `${address}:${nonce}`;
@@ -149,15 +183,9 @@ export class LoginLedger {
       let lost = false;
       const waitUntil = Date.now() + SET_ASIDE_WAIT_LIMIT_MS;
       for (let check = 0; check < STABLE_CHECKS && !lost; check++) {
-        this.#catchUp();
-        const logRead = this.#logId;
-        const asides = setAsideLogs(this.#file);
-        const setAside = this.#firstInSetAsideLogs(asides, key);
-        this.#catchUp();
-        // No log at either end (a start has set it aside and written nothing back yet) is a look
-        // too: every line is then in the logs set aside, or was read before.
-        if (this.#logId !== logRead || !sameNames(setAsideLogs(this.#file), asides)) continue;
-        const known = this.#marks.get(key);
+        const look = this.#stableLook(key);
+        if (!look) continue;
+        const { known, setAside } = look;
         if (known?.mark === 'revoked' || setAside?.mark === 'revoked') return false;
         const first = known && setAside ? firstUsed(known, setAside) : (known ?? setAside);
         if (!first) {

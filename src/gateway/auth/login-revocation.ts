@@ -9,6 +9,10 @@
 //
 // The token file's lock not taken in time (api-tokens.ts) fails the logout as a retryable 503: the
 // login is revoked already, and the logout sent again revokes what it minted.
+//
+// The link goes the other way too: a mint with a login asks the ledger, as it stands on disk,
+// whether the login was revoked meanwhile (api-tokens.ts), as a logout in another process sharing
+// the data dir may have looked for what the login minted before the mint wrote its token.
 import { join } from 'node:path';
 import { LockFileBusyError } from '../../file-io/lock-file';
 import { unavailable } from '../errors/oci-error';
@@ -20,6 +24,8 @@ export function openLoginsAndTokens(dir: string, log: (line: string) => void): {
   const logins = new LoginLedger(join(dir, 'login-nonces.log'));
   const apiTokens = new ApiTokens(join(dir, 'api-tokens.json'), { log });
   revokeTokensWithTheirLogin(logins, apiTokens, log);
+  apiTokens.checkLoginsWith((address, nonce) => logins.isRevokedNow(address, nonce));
+  apiTokens.removeLeftovers();
   return { logins, apiTokens };
 }
 
