@@ -244,7 +244,9 @@ export class ContentIndexer {
     const outcome = await readVerified(this.#store, row.digest, cids, row.mismatchedCids, { maxBytes: this.#options.maxManifestBytes, timeoutMs: this.#options.readTimeoutMs, attempt: row.attempts, signal: this.#stopping.signal });
     if (outcome.kind === 'mismatch') {
       const oversized = outcome.oversizedCids.length === 0 ? '' : `; more than ${this.#options.maxManifestBytes} bytes, more than any manifest, at ${outcome.oversizedCids.join(', ')}`;
-      return { state: 'mismatch', mismatchedCids: outcome.mismatchedCids, reason: `every recorded CID holds other bytes than ${row.digest} (${outcome.mismatchedCids.join(', ')})${oversized}; read again when another CID is recorded` };
+      const unusable = (outcome.unusable ?? []).map(({ cid, why }) => `${cid} (${why})`);
+      const unusableText = unusable.length === 0 ? '' : `; content no store serves as a file at ${unusable.join(', ')}`;
+      return { state: 'mismatch', mismatchedCids: outcome.mismatchedCids, reason: `every recorded CID holds other bytes than ${row.digest} (${outcome.mismatchedCids.join(', ')})${oversized}${unusableText}; read again when another CID is recorded` };
     }
     if (outcome.kind === 'unavailable') {
       return { state: 'pending', mismatchedCids: outcome.mismatchedCids, reason: outcome.reason, retryInMs: this.#backoff(row.attempts) };

@@ -9,15 +9,21 @@
 // multi-GB layer, an endless stream) for a manifest digest, and reading it to the end to hash it
 // cost a whole read timeout of download on every attempt, forever, since a read cut short by the
 // timeout is tried again. Bytes past the limit can never be a manifest the gateway serves, so such
-// a CID is set aside for good at the limit, like one holding other bytes.
+// a CID is set aside for good at the limit, like one holding other bytes. So is a CID whose content
+// no store can serve as a file (InvalidCidError: a directory, a DAG deeper than any import makes,
+// text that is no CID): a CID names its content for good, and such a failure, counted as one to
+// try again, was read again on its backoff for ever.
 import { createHash } from 'node:crypto';
-import { type BlobStore, BlobStoreUnavailableError } from '../ipfs';
+import { type BlobStore, BlobStoreUnavailableError, InvalidCidError } from '../ipfs';
 
 export type ReadOutcome =
   /** Bytes that match the digest. */
   | { kind: 'verified'; cid: string; bytes: Buffer; mismatchedCids: string[] }
-  /** Every candidate was read and held other bytes, or more than `maxBytes` (`oversizedCids`, among `mismatchedCids`). */
-  | { kind: 'mismatch'; mismatchedCids: string[]; oversizedCids: string[] }
+  /**
+   * Every candidate was read and held other bytes, or more than `maxBytes` (`oversizedCids`, among
+   * `mismatchedCids`), or content no store serves as a file (`unusable`, with why, among them too).
+   */
+  | { kind: 'mismatch'; mismatchedCids: string[]; oversizedCids: string[]; unusable?: { cid: string; why: string }[] }
   /** Nothing matched, and some candidates could not be read (or there are none): try again later. */
   | { kind: 'unavailable'; mismatchedCids: string[]; reason: string };
 
@@ -66,6 +72,7 @@ export function readingOrder(cids: readonly string[], attempt: number, step: num
 export async function readVerified(store: BlobStore, digest: string, cids: string[], knownMismatched: readonly string[], options: ReadOptions): Promise<ReadOutcome> {
   const mismatched = [...knownMismatched];
   const oversized: string[] = [];
+  const unusable: { cid: string; why: string }[] = [];
   const problems: string[] = [];
   const readsAtOnce = Math.max(1, options.readsAtOnce ?? READS_AT_ONCE);
   // A set, not a list search per CID: anyone can record tens of thousands of CIDs for a digest,
@@ -91,6 +98,9 @@ export async function readVerified(store: BlobStore, digest: string, cids: strin
         if (error instanceof BlobStoreUnavailableError) {
           unavailable ??= error;
           stop.abort();
+        } else if (error instanceof InvalidCidError) {
+          unusable.push({ cid, why: error.message.replace(/^.*? is not a usable blob CID: /, '').slice(0, 200) });
+          mismatched.push(cid);
         } else if (!stop.signal.aborted) {
           problems.push(`${cid}: ${(error as Error).message}`);
         } else if (!verified && !unavailable) {
@@ -120,7 +130,7 @@ export async function readVerified(store: BlobStore, digest: string, cids: strin
   if (unavailable) throw unavailable;
   if (verified) return verified;
   if (queue.length > 0) problems.push(`${queue.length} more recorded CID${queue.length === 1 ? '' : 's'} not read within this attempt's ${budgetMs / 1000} s`);
-  if (cids.length > 0 && problems.length === 0) return { kind: 'mismatch', mismatchedCids: mismatched, oversizedCids: oversized };
+  if (cids.length > 0 && problems.length === 0) return { kind: 'mismatch', mismatchedCids: mismatched, oversizedCids: oversized, ...(unusable.length > 0 ? { unusable } : {}) };
   const reason = cids.length === 0
     ? 'no CID is recorded for this digest yet'
     : `no recorded CID could be read: ${problems.join('; ')}${mismatched.length > 0 ? `; other bytes at ${mismatched.join(', ')}` : ''}`;
