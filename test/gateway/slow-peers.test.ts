@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,6 +15,7 @@ import { EmbeddedBlobStore, embeddedIpfsDir } from '../../src/ipfs';
 import { makeImage, pushImage, randomBlob, type ImageParts } from './helpers/oci-client';
 import { startTestGateway, type TestGateway } from './helpers/gateway';
 import { sample } from './helpers/metrics';
+import { listeningOnLoopback } from '../helpers/loopback-server';
 
 /** The pace of the slow peer: 64 KiB each 500 ms, 128 KiB/s, above the floor of 64 KiB a second here. */
 const DRIP_BYTES = 64 * 1024;
@@ -59,14 +59,7 @@ async function slowPeer(upstream: string): Promise<SlowPeer> {
     res.on('close', () => forwarded.destroy());
     forwarded.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(peer, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  });
+  return Object.assign(peer, await listeningOnLoopback(server));
 }
 
 describe('slow peers', () => {

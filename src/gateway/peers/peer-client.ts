@@ -2,8 +2,9 @@
 // it sends is trusted: callers check every block against its CID (verified-dag.ts). A peer that
 // stalls (no answer within `stallMs`, then less than 64 KiB of it in each `stallMs`) is given up
 // on, one that is down at once. One that is busy (429 or 503 with a short Retry-After) is asked
-// again once the wait it named is over (busy-peer.ts), and CARs asked of one peer at once are
-// bounded below what a trustless gateway admits of one client (car-slots.ts).
+// again once the wait it named is over (busy-peer.ts), unless the caller has other peers to ask
+// meanwhile, and CARs asked of one peer at once are bounded below what a trustless gateway admits
+// of one client (car-slots.ts).
 import type { CID } from 'multiformats/cid';
 import { dagCborModule, ipfsModules } from '../../ipfs/esm';
 import { busyWaitMs, MAX_BUSY_TOTAL_MS, MAX_BUSY_WAIT_MS, MAX_BUSY_WAITS, waitOut } from './busy-peer';
@@ -15,13 +16,44 @@ import { RedirectRefused } from './redirect-guard';
 import { MIN_PROGRESS_BYTES } from './stall-watch';
 
 /** Why a peer was passed over (the reason label of hcr_gateway_peer_failures_total). */
-export type PeerFailure = 'unreachable' | 'stalled' | 'slow' | 'http_error' | 'not_found' | 'wrong_bytes' | 'cut_short' | 'malformed' | 'out_of_order' | 'too_large' | 'missing_block' | 'other';
+export type PeerFailure = 'unreachable' | 'stalled' | 'slow' | 'busy' | 'http_error' | 'not_found' | 'wrong_bytes' | 'cut_short' | 'malformed' | 'out_of_order' | 'too_large' | 'missing_block' | 'other';
 
 export class PeerError extends Error {
   override readonly name = 'PeerError';
   constructor(readonly peer: string, message: string, readonly reason: PeerFailure) {
     super(`peer ${peer}: ${message}`);
   }
+}
+
+/**
+ * A busy answer (busy-peer.ts) to a request that was not to wait for it (BusyTurn.passOver): the
+ * caller asks its other peers first, and this one again only if none of them serves, passing
+ * this answer on (BusyTurn.after) so that its wait is what is left of it.
+ */
+export class PeerBusyError extends PeerError {
+  /** When (performance.now()) the wait the peer asked for is over. */
+  readonly askAgainAt: number;
+  constructor(peer: string, message: string, readonly waitMs: number) {
+    super(peer, message, 'busy');
+    this.askAgainAt = performance.now() + waitMs;
+  }
+}
+
+/** How one request meets a busy peer (busy-peer.ts). */
+export interface BusyTurn {
+  /**
+   * Another peer can be asked meanwhile: a busy answer ends the request at once (PeerBusyError)
+   * rather than being waited out, so that a busy first peer does not hold the pull for seconds.
+   */
+  readonly passOver?: boolean;
+  /**
+   * This peer's busy answer to an earlier request of the same fetch: what is left of its wait is
+   * waited before the request goes out, and counts as one wait of MAX_BUSY_WAITS and
+   * MAX_BUSY_TOTAL_MS, so asking the others first does not widen the bounds.
+   */
+  readonly after?: PeerBusyError;
+  /** Told of each busy answer that is waited out (metrics). */
+  readonly waiting?: () => void;
 }
 
 /** A peer's URL as metrics show it: without any credentials in it (log lines are scrubbed of them by the logger). */
@@ -67,8 +99,9 @@ export class PeerClient {
   }
 
   /** One block, as `?format=raw`; undefined when the peer does not have it (404). */
-  async block(cid: CID, signal?: AbortSignal): Promise<Uint8Array | undefined> {
-    const answer = await this.#ask(`/ipfs/${cid}?format=raw`, 'application/vnd.ipld.raw', signal);
+  async block(cid: CID, signal?: AbortSignal, busy: BusyTurn = {}): Promise<Uint8Array | undefined> {
+    await waitRest(busy.after, signal);
+    const answer = await this.#ask(`/ipfs/${cid}?format=raw`, 'application/vnd.ipld.raw', signal, undefined, busy);
     if (!answer) return undefined;
     const peer = this.url;
     // No block is larger than a CAR section may be: a peer that sends more is not sending one,
@@ -99,11 +132,14 @@ export class PeerClient {
    * until the CAR is read to its end, let go of, or `signal` aborts: a caller that may leave the
    * CAR unread aborts the signal once done.
    */
-  async car(cid: CID, signal?: AbortSignal, options: { from?: number; pace?: PaceClock } = {}): Promise<AsyncIterable<PeerBlock> | undefined> {
+  async car(cid: CID, signal?: AbortSignal, options: { from?: number; pace?: PaceClock; busy?: BusyTurn } = {}): Promise<AsyncIterable<PeerBlock> | undefined> {
     const range = options.from ? `&entity-bytes=${options.from}:*` : '';
     options.pace?.pause();
     let release: () => void;
     try {
+      // The rest of an earlier busy answer's wait is waited without a slot: a CAR of another
+      // fetch to this origin may go out meanwhile.
+      await waitRest(options.busy?.after, signal);
       release = await this.#carSlots.take(signal);
     } finally {
       options.pace?.resume();
@@ -115,7 +151,7 @@ export class PeerClient {
     };
     let answer: PeerAnswer | undefined;
     try {
-      answer = await this.#ask(`/ipfs/${cid}?format=car&dag-scope=all${range}`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal, options.pace);
+      answer = await this.#ask(`/ipfs/${cid}?format=car&dag-scope=all${range}`, 'application/vnd.ipld.car; version=1; order=dfs; dups=y', signal, options.pace, options.busy);
     } finally {
       if (!answer) letGo();
     }
@@ -152,11 +188,12 @@ export class PeerClient {
    * The peer's answer to a GET of `path` (over node:http: the first cold read of a gateway does not
    * wait for fetch's HTTP client to load); undefined when it does not have it (404, 410). The
    * answer's headers must come within stallMs, and then 64 KiB of its body in each stallMs. A busy
-   * answer is waited out and the GET sent again (busy-peer.ts), `pace` stopped meanwhile.
+   * answer is waited out and the GET sent again (busy-peer.ts), `pace` stopped meanwhile, or with
+   * `busy.passOver` ends the request as a PeerBusyError.
    */
-  async #ask(path: string, accept: string, signal?: AbortSignal, pace?: PaceClock): Promise<PeerAnswer | undefined> {
-    let waited = 0;
-    for (let waits = 0; ; waits++) {
+  async #ask(path: string, accept: string, signal?: AbortSignal, pace?: PaceClock, busy: BusyTurn = {}): Promise<PeerAnswer | undefined> {
+    let waited = busy.after?.waitMs ?? 0;
+    for (let waits = busy.after ? 1 : 0; ; waits++) {
       const answer = await this.#send(path, accept, signal);
       if (answer.status === 404 || answer.status === 410) {
         answer.close();
@@ -172,6 +209,8 @@ export class PeerClient {
         else if (retryAfter !== undefined && (answer.status === 429 || answer.status === 503)) why = ` with Retry-After: ${String(retryAfter).slice(0, 40)}, not a wait of ${MAX_BUSY_WAIT_MS / 1000} s or less`;
         throw new PeerError(this.url, `answered HTTP ${answer.status}${why}`, 'http_error');
       }
+      if (busy.passOver) throw new PeerBusyError(this.url, `answered HTTP ${answer.status} with Retry-After: ${String(retryAfter).slice(0, 40)}, busy`, waitMs);
+      busy.waiting?.();
       waited += waitMs;
       pace?.pause();
       try {
@@ -216,6 +255,11 @@ export class PeerClient {
     }
     return answer;
   }
+}
+
+/** Waits what is left of the wait a busy answer asked for (none once it is over); `signal` ends it at once. */
+async function waitRest(busy: PeerBusyError | undefined, signal?: AbortSignal): Promise<void> {
+  if (busy) await waitOut(Math.max(0, busy.askAgainAt - performance.now()), signal);
 }
 
 /**

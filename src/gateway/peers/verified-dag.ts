@@ -15,7 +15,7 @@ import type { CID } from 'multiformats/cid';
 import { BlobNotFoundError, BlobStoreError } from '../../ipfs';
 import type { IpfsModules } from '../../ipfs/esm';
 import { decodeFileNode, type FileNode, fileSize } from '../../ipfs/file-node';
-import { type PeerBlock, type PeerClient, PeerError, type PeerFailure } from './peer-client';
+import { type BusyTurn, type PeerBlock, PeerBusyError, type PeerClient, PeerError, type PeerFailure } from './peer-client';
 import { SeenBlocks } from './seen-blocks';
 import { DEFAULT_SLOW_PEER_RULE, type SlowPeerRule } from './slow-peers';
 import { StallWatch } from './stall-watch';
@@ -63,16 +63,30 @@ export async function isBlockOf(m: IpfsModules, cid: CID, bytes: Uint8Array): Pr
 }
 
 /**
+ * How a peer's request of a fetch meets a busy answer: with another peer to ask, it is passed over
+ * at once (the next peer may answer now, where waiting out this one costs up to MAX_BUSY_TOTAL_MS),
+ * and asked again after the others with `after`, its wait then counted against the same bounds;
+ * the only peer is waited out as it answers. A wait is counted as the peer's busy answer.
+ */
+function busyTurn(peer: PeerClient, peers: readonly PeerClient[], after: PeerBusyError | undefined, observer: PeerObserver | undefined): BusyTurn {
+  return { passOver: peers.length > 1 && !after, after, waiting: () => observer?.failed(peer, 'busy') };
+}
+
+/**
  * One block, from the first of `peers` (starting at `first`) that has it and sends its bytes;
- * otherwise what each peer did, for the error.
+ * otherwise what each peer did, for the error. A peer that answers busy is asked again after the
+ * others, once its Retry-After is over, and only if none of them sent the block.
  */
 export async function blockFromPeers(m: IpfsModules, cid: CID, peers: readonly PeerClient[], options: { first?: number; signal?: AbortSignal; observer?: PeerObserver } = {}): Promise<{ bytes?: Uint8Array; failures: string[] }> {
   const failures: string[] = [];
   const observer = options.observer;
-  for (let tried = 0; tried < peers.length; tried++) {
-    const peer = peers[((options.first ?? 0) + tried) % peers.length];
+  const turns = peers.map((_, tried) => peers[((options.first ?? 0) + tried) % peers.length]);
+  const busy = new Map<PeerClient, PeerBusyError>();
+  for (let turn = 0; turn < turns.length; turn++) {
+    const peer = turns[turn];
+    const after = busy.get(peer);
     try {
-      const bytes = await peer.block(cid, options.signal);
+      const bytes = await peer.block(cid, options.signal, busyTurn(peer, peers, after, observer));
       if (!bytes) {
         failures.push(`${peer.url} does not have it`);
         observer?.failed(peer, 'not_found');
@@ -85,6 +99,12 @@ export async function blockFromPeers(m: IpfsModules, cid: CID, peers: readonly P
       }
     } catch (error) {
       if (options.signal?.aborted) throw error;
+      if (error instanceof PeerBusyError && !after) {
+        busy.set(peer, error);
+        turns.push(peer);
+        observer?.failed(peer, 'busy');
+        continue;
+      }
       failures.push((error as Error).message);
       observer?.failed(peer, failureOf(error));
     }
@@ -121,12 +141,16 @@ function abortWith(outer: AbortSignal | undefined, attempt: AbortController): ()
 /**
  * The blocks of the file `root`, verified, depth-first. Peers are asked in order, starting with
  * the one that last served; BlobNotFoundError (naming why each failed) when none has a block.
+ * A peer that answers busy is asked after the others, until its Retry-After is over, and waited
+ * for only when none of them serves.
  * A peer slower than `slow` (slow-peers.ts) is passed over while another has not been found slow.
  * With `from`, the walk leaves out the subtrees that lie wholly before that byte (the root and
  * the nodes on the way down still come): the first block with data may start before it.
  */
 export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly PeerClient[], log: PeerLog, signal?: AbortSignal, observer?: PeerObserver, slow: SlowPeerRule = DEFAULT_SLOW_PEER_RULE, from = 0): AsyncGenerator<VerifiedFileBlock> {
   const slowHere = new Set<PeerClient>();
+  /** Peers that answered busy in this walk and whose wait is not over yet, with that answer. */
+  const busyHere = new Map<PeerClient, PeerBusyError>();
   const pending: CID[] = [root];
   const seen = new SeenBlocks();
   let current = 0;
@@ -147,8 +171,17 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
   while (pending.length > 0) {
     const failures: string[] = [];
     let progressed = false;
-    for (let tried = 0; tried < peers.length && !progressed; tried++) {
-      const peer = peers[(current + tried) % peers.length];
+    const now = performance.now();
+    for (const [peer, busy] of busyHere) if (busy.askAgainAt <= now) busyHere.delete(peer);
+    const inTurn = peers.map((_, tried) => peers[(current + tried) % peers.length]);
+    // A peer still busy comes after the rest; one that answers busy now joins it (turns grows).
+    const turns = [...inTurn.filter((peer) => !busyHere.has(peer)), ...inTurn.filter((peer) => busyHere.has(peer))];
+    for (let turn = 0; turn < turns.length && !progressed; turn++) {
+      const peer = turns[turn];
+      const index = peers.indexOf(peer);
+      // Reached, this turn follows every other peer's failure in this round: a busy peer is waited for.
+      const after = busyHere.get(peer);
+      busyHere.delete(peer);
       const top = pending[pending.length - 1];
       // The rest of the file from where the last peer stopped; a subtree alone when the bytes
       // left are none (nodes without data), which a byte range cannot name.
@@ -174,7 +207,7 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
       pace?.awaitBody();
       try {
         // Time queued for a CAR slot or waiting out a busy peer is not the peer's pace (`pace`).
-        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, attempt.signal, { from: resume ? (top === root ? from : position) : undefined, pace });
+        const blocks = seen.has(top) ? (async function* () {})() : await peer.car(resume ? root : top, attempt.signal, { from: resume ? (top === root ? from : position) : undefined, pace, busy: busyTurn(peer, peers, after, observer) });
         if (!blocks) {
           failures.push(`${peer.url} does not have ${top}`);
           observer?.failed(peer, 'not_found');
@@ -194,7 +227,7 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
           pending.pop();
           seen.add(block.cid, block.bytes);
           progressed = true;
-          current = (current + tried) % peers.length;
+          current = index;
           const data = node.kind === 'raw' ? node.bytes : node.data;
           if (block.cid.toV1().equals(root.toV1())) size = fileSize(node);
           const at = position;
@@ -215,13 +248,20 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
         if (signal?.aborted || caught instanceof NotAFileError) throw caught;
         // Given up on as slow: the request's own failure (an abort) is not what happened.
         const error = attempt.signal.aborted ? attempt.signal.reason : caught;
+        if (error instanceof PeerBusyError && !after) {
+          busyHere.set(peer, error);
+          turns.push(peer);
+          observer?.failed(peer, 'busy');
+          log(`${error.message}; asking the other peers for ${top} first`);
+          continue;
+        }
         const reason = error instanceof PeerError ? error.message : `peer ${peer.url}: ${(error as Error).message}`;
         failures.push(reason);
         observer?.failed(peer, failureOf(error));
         log(`${reason}; asking ${peers.length > 1 ? 'the next peer' : 'it again'} for what is left of ${root}`);
         if (progressed) {
           // What was verified stays; the next peer is asked for the rest.
-          current = (current + 1) % peers.length;
+          current = (index + 1) % peers.length;
           break;
         }
       } finally {
