@@ -19,11 +19,15 @@
 // by mistake is young (a rename sets the change time too, where the file system keeps one).
 //
 // A lock that cannot be taken within `waitMs` is LockFileBusyError, naming the lock file and its
-// holder: something to retry, never a hang. The wait is synchronous (the guarded code is too) and
-// short: in the common case the holder is done in a millisecond or two.
+// holder: something to retry, never a hang. In the common case the holder is done in a millisecond
+// or two, but a holder in another process may keep it for the whole bound: withLockFile waits on
+// timers, so a server keeps answering everything else while one request waits, and only the
+// guarded work itself (milliseconds, synchronous) runs with the lock held. withLockFileSync blocks
+// the thread while it waits, for code with nothing else to serve (start, scripts, tests).
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, dirname } from 'node:path';
 import { EXCLUSIVE_CREATE } from './exclusive-file';
 import { removeLeftovers } from './leftovers';
@@ -57,9 +61,28 @@ interface Holder {
   readonly ageMs: number;
 }
 
-/** Runs `work` holding the lock file `lockFile`, and releases it whatever `work` does. */
+/**
+ * Runs `work` holding the lock file `lockFile`, and releases it whatever `work` does. Blocks the
+ * thread while another holder has it (up to `waitMs`): a server waits with withLockFile instead.
+ */
 export function withLockFileSync<T>(lockFile: string, work: () => T, options: LockFileOptions = {}): T {
-  const token = take(lockFile, options);
+  const attempt = new Attempt(lockFile, options);
+  for (let pauseMs = attempt.next(); pauseMs !== undefined; pauseMs = attempt.next()) sleepSync(pauseMs);
+  return holding(lockFile, attempt.token, work, options);
+}
+
+/**
+ * Runs `work` holding the lock file `lockFile`, and releases it whatever `work` does, waiting for
+ * another holder on timers: the event loop serves other requests meanwhile. `work` is synchronous,
+ * so nothing else in this process runs between taking the lock and releasing it.
+ */
+export async function withLockFile<T>(lockFile: string, work: () => T, options: LockFileOptions = {}): Promise<T> {
+  const attempt = new Attempt(lockFile, options);
+  for (let pauseMs = attempt.next(); pauseMs !== undefined; pauseMs = attempt.next()) await sleep(pauseMs);
+  return holding(lockFile, attempt.token, work, options);
+}
+
+function holding<T>(lockFile: string, token: string, work: () => T, options: LockFileOptions): T {
   try {
     return work();
   } finally {
@@ -81,28 +104,44 @@ const HOST = (() => {
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const sleepSync = (ms: number) => void Atomics.wait(pause, 0, 0, ms);
 
-function take(lockFile: string, options: LockFileOptions): string {
-  const waitMs = options.waitMs ?? LOCK_WAIT_MS;
-  const staleMs = options.staleMs ?? LOCK_STALE_MS;
-  const token = randomBytes(16).toString('hex');
-  const started = Date.now();
-  let delay = 1;
-  for (;;) {
-    if (create(lockFile, token)) return token;
-    const holder = holderOf(lockFile);
-    if (holder === undefined) continue; // released meanwhile: try again at once
-    const stale = staleness(holder, staleMs);
-    if (stale && takeOver(lockFile, holder)) {
-      options.log?.(`lock file ${lockFile}: took over a stale lock (${stale}), held by ${describe(holder)}`);
-      continue;
+/**
+ * One taking of the lock, in steps: `next` tries to take it (taking over a stale lock as it goes),
+ * and answers undefined once it is this attempt's, or how long to pause before the next try. It
+ * throws LockFileBusyError once `waitMs` have gone by. The pause is the caller's, blocking or not;
+ * the rules are the same either way.
+ */
+class Attempt {
+  readonly token = randomBytes(16).toString('hex');
+  readonly #started = Date.now();
+  readonly #waitMs: number;
+  readonly #staleMs: number;
+  #delay = 1;
+
+  constructor(readonly lockFile: string, readonly options: LockFileOptions) {
+    this.#waitMs = options.waitMs ?? LOCK_WAIT_MS;
+    this.#staleMs = options.staleMs ?? LOCK_STALE_MS;
+  }
+
+  next(): number | undefined {
+    const { lockFile, options } = this;
+    for (;;) {
+      if (create(lockFile, this.token)) return undefined;
+      const holder = holderOf(lockFile);
+      if (holder === undefined) continue; // released meanwhile: try again at once
+      const stale = staleness(holder, this.#staleMs);
+      if (stale && takeOver(lockFile, holder)) {
+        options.log?.(`lock file ${lockFile}: took over a stale lock (${stale}), held by ${describe(holder)}`);
+        continue;
+      }
+      const waited = Date.now() - this.#started;
+      if (waited >= this.#waitMs) throw new LockFileBusyError(lockFile, waited, describe(holder), this.#staleMs);
+      // Backs off with jitter (waiters out of step), to 4 ms a try at most: a holder is done in a
+      // millisecond or two, and a waiter that looked less often would keep missing the moment the
+      // lock is free while another process changes the file again and again.
+      const pauseMs = Math.min(this.#delay, this.#waitMs - waited) * (0.5 + Math.random());
+      this.#delay = Math.min(this.#delay * 2, 4);
+      return pauseMs;
     }
-    const waited = Date.now() - started;
-    if (waited >= waitMs) throw new LockFileBusyError(lockFile, waited, describe(holder), staleMs);
-    // Backs off with jitter (waiters out of step), to 4 ms a try at most: a holder is done in a
-    // millisecond or two, and a waiter that looked less often would keep missing the moment the
-    // lock is free while another process changes the file again and again.
-    sleepSync(Math.min(delay, waitMs - waited) * (0.5 + Math.random()));
-    delay = Math.min(delay * 2, 4);
   }
 }
 

@@ -13,9 +13,10 @@
 // (login-revocation.ts, which links the ledger and the tokens as the gateway opens them).
 // One client mints at most so many tokens a minute (mint-rate.ts).
 //
-// Minting and revoking take the token file's lock (api-tokens.ts); one not released in time (a
-// replica stuck mid-write, a lock of another host's crashed gateway not stale yet) is a 503 with
-// Retry-After naming the lock file: the change was not made, and sent again it will be.
+// Minting and revoking take the token file's lock (api-tokens.ts), waiting for it on timers so
+// that the gateway serves other requests meanwhile; one not released in time (a replica stuck
+// mid-write, a lock of another host's crashed gateway not stale yet) is a 503 with Retry-After
+// naming the lock file: the change was not made, and sent again it will be.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GatewayContext } from '../context';
 import { ApiTokenError, parseScopes, scopeAllows } from './api-tokens';
@@ -124,7 +125,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
     }
     if (typeof body.name !== 'string') throw new TokenRouteError(400, 'INVALID_FIELD', 'name is missing: say what the token is for, for example "ci" or "device-42"', 'name');
     if (minter.login) checkOutlivesLogin(minter, typeof days === 'number' ? days : undefined);
-    const { token, info } = ctx.apiTokens.create(account, { name: body.name, scopes, ttlSeconds: typeof days === 'number' ? days * 86_400 : undefined, notAfter, createdBy, loginNonce });
+    const { token, info } = await ctx.apiTokens.createAsync(account, { name: body.name, scopes, ttlSeconds: typeof days === 'number' ? days * 86_400 : undefined, notAfter, createdBy, loginNonce });
     res.status(201).setHeader('Cache-Control', 'no-store').json({ ...info, token });
   }));
   router.get(API_TOKEN_PATHS.tokens, handle(async (req, res) => {
@@ -133,7 +134,7 @@ export function apiTokenRoutes(ctx: GatewayContext): Router {
   }));
   router.delete(API_TOKEN_PATHS.token, handle(async (req, res) => {
     const { account } = await accountOf(ctx, req);
-    res.json(ctx.apiTokens.revoke(account, String(req.params.id)));
+    res.json(await ctx.apiTokens.revokeAsync(account, String(req.params.id)));
   }));
   router.use(API_TOKEN_PATHS.tokens, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);

@@ -11,6 +11,14 @@
 // would be lost (a revoked token working again). Verifying takes no lock: every write renames a
 // whole file into place, so a reader sees the file before or after a change, never half of one.
 //
+// Another process may hold the lock for up to its wait bound (a replica stuck mid-write), so the
+// request paths (createAsync, revokeAsync, revokeMintedWithLoginAsync) wait for it on timers: the
+// gateway keeps serving pulls, pushes and probes while one mint waits. The change itself, from
+// reading the file to renaming the new one into place, runs synchronously once the lock is taken.
+// create, revoke and revokeMintedWithLogin block while they wait: for callers with nothing else
+// to serve, and for a logout through LoginLedger.revoke, whose listeners are synchronous
+// (LoginLedger.revokeAsync takes the waiting path, login-revocation.ts).
+//
 // A mint with a login and that login's logout race across processes: the mint's route found the
 // login valid a moment before, and a logout elsewhere looks for what the login minted without the
 // lock (most logins mint nothing, and their logouts need not wait). So a mint with a login asks
@@ -31,7 +39,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type BigIntStats, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { removeTemporariesOlderThan, temporaryPathBeside, writeNewFileSync } from '../../file-io/exclusive-file';
-import { LOCK_STALE_MS, type LockFileOptions, removeStaleLeftovers, withLockFileSync } from '../../file-io/lock-file';
+import { LOCK_STALE_MS, type LockFileOptions, removeStaleLeftovers, withLockFile, withLockFileSync } from '../../file-io/lock-file';
 import { revokedMinter, revokeWith } from './minting-chain';
 import { deadSince, pruneTokens } from './token-pruning';
 
@@ -59,6 +67,16 @@ interface StoredToken extends ApiTokenInfo {
   readonly hash: string;
   /** The nonce of the login that minted it (createdBy `login`): revoking that login revokes the token. */
   readonly loginNonce?: string;
+}
+
+export interface MintOptions {
+  readonly name: string;
+  readonly scopes: TokenScope[];
+  readonly ttlSeconds?: number;
+  readonly notAfter?: Date;
+  readonly createdBy: string;
+  readonly loginNonce?: string;
+  readonly now?: Date;
 }
 
 export class ApiTokenError extends Error {
@@ -156,18 +174,30 @@ export class ApiTokens {
     for (const name of removed) this.#lock.log?.(`api tokens: removed ${name}, left by a change whose process died`);
   }
 
-  /** `notAfter`: the token expires then at the latest (the expiry of the token that mints it). */
-  create(account: string, options: { name: string; scopes: TokenScope[]; ttlSeconds?: number; notAfter?: Date; createdBy: string; loginNonce?: string; now?: Date }): { token: string; info: ApiTokenInfo } {
+  /**
+   * `notAfter`: the token expires then at the latest (the expiry of the token that mints it).
+   * Blocks while another process holds the lock: a request mints with createAsync.
+   */
+  create(account: string, options: MintOptions): { token: string; info: ApiTokenInfo } {
+    return this.#change(this.#creation(account, options));
+  }
+
+  /** create, waiting for the lock without blocking the event loop. */
+  async createAsync(account: string, options: MintOptions): Promise<{ token: string; info: ApiTokenInfo }> {
+    return this.#changeAsync(this.#creation(account, options));
+  }
+
+  #creation(account: string, options: MintOptions): (tokens: StoredToken[]) => { token: string; info: ApiTokenInfo } {
     const now = options.now ?? new Date();
     const name = options.name.trim();
     if (name === '' || name.length > 100 || /[\x00-\x1f\x7f]/.test(name)) throw new ApiTokenError('invalid', 'name must be 1 to 100 characters without control characters, for example "ci" or "device-42"');
-    return this.#change((tokens) => {
+    return (tokens) => {
       // Tokens that still work: revoked and expired ones leave the file after a while.
       if (tokens.filter((t) => t.account === account && deadSince(t, now) === undefined).length >= MAX_TOKENS_PER_ACCOUNT) {
         throw new ApiTokenError('invalid', `${account} has ${MAX_TOKENS_PER_ACCOUNT} tokens that work already, the most one account may have: revoke some first (hcr token ls, hcr token revoke <id>)`);
       }
       return this.#mint(tokens, account, name, options, now);
-    });
+    };
   }
 
   #mint(tokens: StoredToken[], account: string, name: string, options: { scopes: TokenScope[]; ttlSeconds?: number; notAfter?: Date; createdBy: string; loginNonce?: string }, now: Date): { token: string; info: ApiTokenInfo } {
@@ -194,8 +224,14 @@ export class ApiTokens {
     return this.#load().filter((t) => t.account === account).map(publicInfo);
   }
 
+  /** Blocks while another process holds the lock: a request revokes with revokeAsync. */
   revoke(account: string, id: string, now = new Date()): ApiTokenInfo {
     return this.#change((tokens) => this.#revokeIn(tokens, account, id, now));
+  }
+
+  /** revoke, waiting for the lock without blocking the event loop. */
+  async revokeAsync(account: string, id: string, now = new Date()): Promise<ApiTokenInfo> {
+    return this.#changeAsync((tokens) => this.#revokeIn(tokens, account, id, now));
   }
 
   #revokeIn(tokens: StoredToken[], account: string, id: string, now: Date): ApiTokenInfo {
@@ -214,20 +250,35 @@ export class ApiTokens {
   /**
    * Revokes the tokens a login minted (and what those minted): its account logged it out, or
    * whoever read it off a machine did. Either way what it minted goes with it, as a token goes
-   * with the token that minted it. Returns the tokens revoked.
+   * with the token that minted it. Returns the tokens revoked. Blocks while another process holds
+   * the lock, when the login minted something: revokeMintedWithLoginAsync waits without blocking.
    */
   revokeMintedWithLogin(account: string, loginNonce: string, now = new Date()): ApiTokenInfo[] {
     // Most logins minted nothing, and their logouts need not wait for the lock: #load reads the
     // file again once any process changed it, as verify trusts it to. Only a login found to
     // have minted something takes the lock, and is looked for again in the file read inside it.
-    if (!this.#load().some((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt)) return [];
-    return this.#change((tokens) => {
+    if (!this.#mintedWith(account, loginNonce)) return [];
+    return this.#change(this.#revocationOfLogin(account, loginNonce, now));
+  }
+
+  /** revokeMintedWithLogin, waiting for the lock without blocking the event loop. */
+  async revokeMintedWithLoginAsync(account: string, loginNonce: string, now = new Date()): Promise<ApiTokenInfo[]> {
+    if (!this.#mintedWith(account, loginNonce)) return [];
+    return this.#changeAsync(this.#revocationOfLogin(account, loginNonce, now));
+  }
+
+  #mintedWith(account: string, loginNonce: string): boolean {
+    return this.#load().some((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt);
+  }
+
+  #revocationOfLogin(account: string, loginNonce: string, now: Date): (tokens: StoredToken[]) => ApiTokenInfo[] {
+    return (tokens) => {
       const roots = new Set(tokens.filter((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt).map((t) => t.id));
       if (roots.size === 0) return [];
       const updated = revokeWith(tokens, roots, now.toISOString(), { revokedWithLogin: true });
       this.#save(updated, now);
       return updated.filter((t, i) => t.revokedAt && !tokens[i].revokedAt).map(publicInfo);
-    });
+    };
   }
 
   /** The token's account and scopes, or ApiTokenError saying why it is refused. */
@@ -258,11 +309,19 @@ export class ApiTokens {
    */
   #change<T>(change: (tokens: StoredToken[]) => T): T {
     mkdirSync(dirname(this.#file), { recursive: true });
-    return withLockFileSync(`${this.#file}.lock`, () => {
-      if (Date.now() - this.#leftoversSweptAt > (this.#lock.staleMs ?? LOCK_STALE_MS)) this.removeLeftovers();
-      this.#version = '';
-      return change(this.#load());
-    }, this.#lock);
+    return withLockFileSync(`${this.#file}.lock`, () => this.#underLock(change), this.#lock);
+  }
+
+  /** #change, waiting for the lock on timers; the change itself runs as #change runs it. */
+  async #changeAsync<T>(change: (tokens: StoredToken[]) => T): Promise<T> {
+    mkdirSync(dirname(this.#file), { recursive: true });
+    return withLockFile(`${this.#file}.lock`, () => this.#underLock(change), this.#lock);
+  }
+
+  #underLock<T>(change: (tokens: StoredToken[]) => T): T {
+    if (Date.now() - this.#leftoversSweptAt > (this.#lock.staleMs ?? LOCK_STALE_MS)) this.removeLeftovers();
+    this.#version = '';
+    return change(this.#load());
   }
 
   #load(): StoredToken[] {

@@ -1,7 +1,9 @@
 // Login nonces the gateway has seen: revoked ones (logout) are refused until they would have
 // expired anyway; in single-use mode every nonce works once, so a replayed token is refused.
 // Kept in a log file in the data dir so a restart does not forget them. What else a login made
-// (API tokens it minted) is told of its revocation through onRevoked.
+// (API tokens it minted) is told of its revocation through onRevoked: synchronously by revoke,
+// and by revokeAsync through the listener's waiting form where it has one (one that waits for a
+// lock another process holds, without blocking the event loop meanwhile).
 //
 // A nonce revoked again is not written again (a loop of logouts with one token would otherwise
 // grow the log a line at a time). The log is read line by line; one that exists but cannot be
@@ -109,10 +111,13 @@ function unreadable(file: string, error: unknown): LoginLogUnreadableError {
   return new LoginLogUnreadableError(file, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
 }
 
+type RevokedListener = (address: string, nonce: string) => void;
+type WaitingRevokedListener = (address: string, nonce: string) => Promise<void>;
+
 export class LoginLedger {
   readonly #file: string;
   readonly #marks = new Map<string, Entry>();
-  readonly #revokedListeners: ((address: string, nonce: string) => void)[] = [];
+  readonly #revokedListeners: { now: RevokedListener; waiting?: WaitingRevokedListener }[] = [];
   #recordsSinceSweep = 0;
   /** The log file read (logIdentity; undefined: none yet) and how far its lines were taken in. */
   #logId: string | undefined;
@@ -213,12 +218,25 @@ export class LoginLedger {
     // Already revoked: nothing is written, but the listeners are told again (a logout whose
     // listener failed is sent again to finish what the login minted).
     if (!this.isRevoked(address, nonce)) this.#record(`${address}:${nonce}`, 'revoked', expiresAt.getTime());
-    for (const listener of this.#revokedListeners) listener(address, nonce);
+    for (const listener of this.#revokedListeners) listener.now(address, nonce);
   }
 
-  /** Calls `listener` with each login revoked from now on, once it is recorded. */
-  onRevoked(listener: (address: string, nonce: string) => void): void {
-    this.#revokedListeners.push(listener);
+  /**
+   * revoke, the listeners told through their waiting form where they have one: settles once they
+   * are done, and fails as the first of them to fail. The revocation is recorded before this
+   * returns its promise, so before any listener looks for what the login made.
+   */
+  async revokeAsync(address: string, nonce: string, expiresAt: Date): Promise<void> {
+    if (!this.isRevoked(address, nonce)) this.#record(`${address}:${nonce}`, 'revoked', expiresAt.getTime());
+    for (const listener of this.#revokedListeners) await (listener.waiting ?? listener.now)(address, nonce);
+  }
+
+  /**
+   * Calls `listener` with each login revoked from now on, once it is recorded; revokeAsync calls
+   * `waiting` instead, when given (the same work, waiting without blocking).
+   */
+  onRevoked(listener: RevokedListener, waiting?: WaitingRevokedListener): void {
+    this.#revokedListeners.push({ now: listener, waiting });
   }
 
   #get(address: string, nonce: string): Mark | undefined {

@@ -8,7 +8,10 @@
 // later) works on a linked pair, whether or not the token routes are mounted.
 //
 // The token file's lock not taken in time (api-tokens.ts) fails the logout as a retryable 503: the
-// login is revoked already, and the logout sent again revokes what it minted.
+// login is revoked already, and the logout sent again revokes what it minted. LoginLedger.revoke
+// waits for that lock blocking the thread; LoginLedger.revokeAsync waits on timers. Either way the
+// revocation is in the ledger before the tokens are looked for, as the mint's second look at the
+// ledger needs (api-tokens.ts).
 //
 // The link goes the other way too: a mint with a login asks the ledger, as it stands on disk,
 // whether the login was revoked meanwhile (api-tokens.ts), as a logout in another process sharing
@@ -16,7 +19,7 @@
 import { join } from 'node:path';
 import { LockFileBusyError } from '../../file-io/lock-file';
 import { unavailable } from '../errors/oci-error';
-import { ApiTokens } from './api-tokens';
+import { type ApiTokenInfo, ApiTokens } from './api-tokens';
 import { LoginLedger } from './login-ledger';
 
 /** The gateway's login ledger and API tokens in `dir` (`login-nonces.log`, `api-tokens.json`), revoking a login revoking what it minted. */
@@ -30,16 +33,32 @@ export function openLoginsAndTokens(dir: string, log: (line: string) => void): {
 }
 
 function revokeTokensWithTheirLogin(logins: LoginLedger, tokens: ApiTokens, log: (line: string) => void): void {
-  logins.onRevoked((address, nonce) => {
-    try {
-      const revoked = tokens.revokeMintedWithLogin(address, nonce);
-      if (revoked.length > 0) log(`api tokens: ${revoked.length} token(s) of ${address} revoked with the login that minted them (${revoked.map((t) => t.id).join(', ')})`);
-    } catch (error) {
-      // The logout then fails, and sent again revokes them: never a logout answered as done
-      // while what the login minted still works.
-      log(`api tokens: the tokens a revoked login of ${address} minted could not be revoked (${(error as Error).message})`);
-      if (error instanceof LockFileBusyError) throw unavailable(`the login is revoked, but the API tokens it minted could not be revoked yet: ${error.message}; send the logout again`, error);
-      throw error;
-    }
-  });
+  const revoked = (address: string, list: ApiTokenInfo[]) => {
+    if (list.length > 0) log(`api tokens: ${list.length} token(s) of ${address} revoked with the login that minted them (${list.map((t) => t.id).join(', ')})`);
+  };
+  // The logout then fails, and sent again revokes them: never a logout answered as done while
+  // what the login minted still works.
+  const failed = (address: string, error: unknown): never => {
+    log(`api tokens: the tokens a revoked login of ${address} minted could not be revoked (${(error as Error).message})`);
+    if (error instanceof LockFileBusyError) throw unavailable(`the login is revoked, but the API tokens it minted could not be revoked yet: ${error.message}; send the logout again`, error);
+    throw error;
+  };
+  logins.onRevoked(
+    (address, nonce) => {
+      try {
+        revoked(address, tokens.revokeMintedWithLogin(address, nonce));
+      } catch (error) {
+        failed(address, error);
+      }
+    },
+    // LoginLedger.revokeAsync: the token file's lock waited for on timers, the gateway serving
+    // other requests meanwhile.
+    async (address, nonce) => {
+      try {
+        revoked(address, await tokens.revokeMintedWithLoginAsync(address, nonce));
+      } catch (error) {
+        failed(address, error);
+      }
+    },
+  );
 }

@@ -199,6 +199,8 @@ export async function revokeToken(ctx: GatewayContext, req: Request, res: Respon
   } catch (error) {
     throw new OciError('UNAUTHORIZED', (error as Error).message);
   }
-  ctx.logins.revoke(login.address, login.nonce, login.expiresAt);
+  // Recorded in the ledger at once; the tokens the login minted are revoked under the token
+  // file's lock, waited for without holding up the gateway's other requests.
+  await ctx.logins.revokeAsync(login.address, login.nonce, login.expiresAt);
   res.status(204).end();
 }
