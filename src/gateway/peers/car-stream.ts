@@ -231,13 +231,16 @@ function takeSection(m: IpfsModules, queue: ChunkQueue, length: number, index: n
       throw new CarFormatError(`block ${index} does not start with a CID (${(error as Error).message})`);
     }
   };
-  let cid: CID | undefined;
+  // The CID's length from its varints alone: the CID itself is decoded once, from its own copy.
+  let cidLength: number | undefined;
   try {
-    [cid] = m.CID.decodeFirst(queue.peekBytes(Math.min(length, CID_PEEK_BYTES)));
+    const peeked = queue.peekBytes(Math.min(length, CID_PEEK_BYTES));
+    const { size } = m.CID.inspectBytes(peeked);
+    if (size <= peeked.byteLength) cidLength = size;
   } catch {
     // Not a CID within the first bytes: the whole section is read as one and decoded, to fail or not.
   }
-  if (!cid) {
+  if (cidLength === undefined) {
     // Read whole, the section is a copy or a view of its own: nothing else keeps its buffer alive.
     const [whole, bytes] = decode(new Uint8Array(queue.take(length)));
     return { cid: whole, bytes };
@@ -245,8 +248,8 @@ function takeSection(m: IpfsModules, queue: ChunkQueue, length: number, index: n
   // The CID is copied out, and so is a node's bytes (whose links' CIDs are views of them): those
   // may be kept long after the block, and must not keep the whole buffer it arrived in alive.
   // A raw leaf's bytes are used and let go of as the file passes, and stay a view.
-  const own = m.CID.decode(new Uint8Array(queue.take(cid.bytes.byteLength)));
-  const bytes = queue.take(length - cid.bytes.byteLength);
+  const [own] = decode(new Uint8Array(queue.take(cidLength)));
+  const bytes = queue.take(length - cidLength);
   return { cid: own, bytes: own.code === m.raw.code ? bytes : new Uint8Array(bytes) };
 }
 

@@ -6,11 +6,11 @@
 // recurrence of one forgotten is then a block the CAR should have sent, and the peer's turn ends
 // as for any other order (the rest is asked for from where it stopped).
 import type { CID } from 'multiformats/cid';
-import { cidText } from '../../ipfs/cid';
+import { cidKey } from '../../ipfs/cid';
 
 /** Bytes of recurring blocks kept per file, beyond which a recurrence is fetched again alone. */
 const KEPT_FOR_REPEATS = 16 * 1024 * 1024;
-/** CIDs remembered per file: some 110 MB at most (cidText's flat keys), a file of 256 GiB in this registry's 256 KiB chunks. */
+/** CIDs remembered per file: some 90 MB at most (cidKey's flat keys), a file of 256 GiB in this registry's 256 KiB chunks. */
 const MAX_REMEMBERED = 1 << 20;
 /** What a kept block counts for at the least: millions of blocks of a few bytes would each cost far more than their bytes. */
 const BLOCK_COST_BYTES = 1024;
@@ -32,7 +32,7 @@ export class SeenBlocks {
   }
 
   add(cid: CID, bytes: Uint8Array): void {
-    const key = cidText(cid);
+    const key = cidKey(cid);
     this.#keys.add(key);
     // Past the bound, the oldest goes (a Set iterates in insertion order); checked first, as this
     // runs for every block of a file.
@@ -48,10 +48,10 @@ export class SeenBlocks {
   }
 
   has(cid: CID): boolean {
-    return this.#keys.has(cidText(cid));
+    return this.#keys.has(cidKey(cid));
   }
 
   bytes(cid: CID): Uint8Array | undefined {
-    return this.#bytes.get(cidText(cid));
+    return this.#bytes.get(cidKey(cid));
   }
 }

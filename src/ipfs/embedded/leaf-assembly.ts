@@ -15,7 +15,7 @@ import { AppendFile } from '../../file-io/append-file';
 import type { DagBlock } from '../dag-blocks';
 import type { IpfsModules } from '../esm';
 import { decodeFileNode, type FileNode } from '../file-node';
-import { cidText } from '../cid';
+import { cidKey } from '../cid';
 
 /**
  * Blocks remembered (by CID) to recognise a repeat: about 64 GiB of distinct 256 KiB leaves.
@@ -77,7 +77,7 @@ export class LeafAssembly {
     this.#m = m;
     this.spool = spool;
     this.#nodes = nodes;
-    this.#pending = [{ cid: root, key: cidText(root), offset: 0 }];
+    this.#pending = [{ cid: root, key: cidKey(root), offset: 0 }];
   }
 
   /** Bytes of the file the spool holds from its start, complete leaves only. */
@@ -91,7 +91,7 @@ export class LeafAssembly {
    * block itself was not stored, and the assembly cannot go on.
    */
   async add(block: DagBlock): Promise<boolean> {
-    const key = cidText(block.cid);
+    const key = cidKey(block.cid);
     while (this.#next()?.key !== key && (await this.#fillRepeat()));
     const next = this.#next();
     if (next?.key === key) return this.#place(next, block.cid, block.bytes);
@@ -153,7 +153,7 @@ export class LeafAssembly {
     const children: Place[] = [];
     let offset = place.offset;
     for (const link of node.links) {
-      children.push({ cid: link.cid, key: cidText(link.cid), offset, size: link.size });
+      children.push({ cid: link.cid, key: cidKey(link.cid), offset, size: link.size });
       offset += link.size;
     }
     for (let i = children.length - 1; i >= 0; i--) this.#pending.push(children[i]);
