@@ -21,6 +21,8 @@ describe('trustless gateway: CID spellings and nosniff', () => {
   let root: Block;
   let leaf: Block;
   let unrecorded: Block;
+  /** Recorded, but not held here. */
+  let absent: Block;
   let broken: Block;
   /** Set by a test: the next answer to "is it recorded?" is "not known yet". */
   let learning = false;
@@ -29,6 +31,7 @@ describe('trustless gateway: CID spellings and nosniff', () => {
     leaf = await rawBlock(new Uint8Array([1, 2, 3, 4, 5]));
     root = await unixfsNode('file', [{ cid: leaf.cid, size: 5 }]);
     unrecorded = await rawBlock(new Uint8Array([9, 9, 9]));
+    absent = await unixfsNode('file', [{ cid: leaf.cid, size: 5 }, { cid: leaf.cid, size: 5 }]);
     broken = await rawBlock(new Uint8Array([7, 7, 7]));
     const held = new Map([root, leaf, unrecorded].map((b) => [b.cid.toString(), b.bytes]));
     const recorded = {
@@ -102,6 +105,15 @@ describe('trustless gateway: CID spellings and nosniff', () => {
     const head = await ipfs(v0, '?format=raw', { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.headers.get('content-length'), String(root.bytes.byteLength));
+  });
+
+  it('names a CIDv0 as asked in its refusals', async () => {
+    const outside = await ipfs(root.cid.toV0().toString(), '?format=car&entity-bytes=100:200');
+    assert.equal(outside.status, 400);
+    assert.match(await outside.text(), new RegExp(`lies outside the 5 bytes of ${root.cid.toV0()}\\n?$`));
+    const notHeld = await ipfs(absent.cid.toV0().toString(), '?format=raw');
+    assert.equal(notHeld.status, 404);
+    assert.equal((await notHeld.text()).trim(), `${absent.cid.toV0()} is recorded, but this gateway does not hold it`);
   });
 
   it('serves an upper-case base32 CID (BAFY…) as the CID it names', async () => {

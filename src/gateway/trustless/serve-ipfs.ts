@@ -65,9 +65,9 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
     // Not known yet is not "not recorded": a restarted gateway reads its held files' nodes over
     // several passes, and a client told 404 now would take the block for missing.
     if (ctx.recorded.learning) {
-      throw new TrustlessRequestError(`${cid} is not known here yet: the gateway is still reading the blocks of the recorded files it holds; retry shortly`, 503, LEARNING_RETRY_SECONDS);
+      throw new TrustlessRequestError(`${asked} is not known here yet: the gateway is still reading the blocks of the recorded files it holds; retry shortly`, 503, LEARNING_RETRY_SECONDS);
     }
-    throw new TrustlessRequestError(`no chain record points at ${cid} (nor is it a block of content one points at): this gateway serves recorded content only, it is not a pinning service`, 404);
+    throw new TrustlessRequestError(`no chain record points at ${asked} (nor is it a block of content one points at): this gateway serves recorded content only, it is not a pinning service`, 404);
   }
   let root: Uint8Array;
   try {
@@ -75,13 +75,13 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
   } catch (error) {
     if (!(error instanceof BlobNotFoundError)) throw error;
     const onlyCached = /only-if-cached/i.test(String(req.headers['cache-control'] ?? ''));
-    throw new TrustlessRequestError(`${cid} is recorded, but this gateway does not hold it`, onlyCached ? 412 : 404);
+    throw new TrustlessRequestError(`${asked} is recorded, but this gateway does not hold it`, onlyCached ? 412 : 404);
   }
   const node = fileNodeOf(m, cid, root);
   if (!node.file) {
     // Anything can be recorded. Its block is served as it is; a walk needs a file's links and sizes.
     if (request.format === 'car' && request.scope !== 'block') {
-      throw new TrustlessRequestError(`${cid} is not a UnixFS file (${node.reason}): this gateway serves the DAGs of files only; ask for format=raw or dag-scope=block for its block alone`);
+      throw new TrustlessRequestError(`${asked} is not a UnixFS file (${node.reason}): this gateway serves the DAGs of files only; ask for format=raw or dag-scope=block for its block alone`);
     }
   } else if (node.file.kind === 'file') {
     ctx.recorded.allowChildren(node.file.links.map((link) => link.cid));
@@ -107,7 +107,7 @@ export async function serveIpfs(ctx: TrustlessContext, req: Request, res: Respon
   }
   const range = request.entityBytes ? entityRange(request.entityBytes, size) : undefined;
   if (request.entityBytes && size > 0 && request.entityBytes.from >= size) {
-    throw new TrustlessRequestError(`entity-bytes ${request.entityBytes.from}:${request.entityBytes.to} lies outside the ${size} bytes of ${cid}`);
+    throw new TrustlessRequestError(`entity-bytes ${request.entityBytes.from}:${request.entityBytes.to} lies outside the ${size} bytes of ${asked}`);
   }
   res.setHeader('Content-Type', `${CAR_TYPE}; version=1; order=dfs; dups=n`);
   res.setHeader('Content-Disposition', `attachment; filename="${asked}.car"`);
