@@ -1,7 +1,8 @@
 // While the chain (or the index) cannot be reached, a live mirror's lookups of tags fail. Such a
 // failure says nothing of the tag or its content: it must not grow the tag's wait between tries,
 // or tags that moved or went missing during an outage stay missing for up to 10 minutes after
-// the chain is back. The chain and the index are scripted stand-ins that go down and come back.
+// the chain is back; and the first lookup an outage fails ends a pass's retries, which would each
+// fail the same way. The chain and the index are scripted stand-ins that go down and come back.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -136,5 +137,35 @@ describe('a live mirror while the chain is down', () => {
     }, (s) => webTag(s)?.state === 'mirrored' && webTag(s)?.digest === digestNumbered(3), 9_000);
     assert.equal(webTag(status)?.digest, digestNumbered(3));
     assert.ok(Date.now() - back < 9_000);
+  });
+
+  test('a pass stops retrying missing tags at the first lookup an outage fails', { timeout: 60_000 }, async () => {
+    const world = outageWorld();
+    const tags = Array.from({ length: 10 }, (_, i) => `acme/web:${i}`);
+    // Every tag's record names no digest a pull could ask for: each is missing, and retried once
+    // its wait is over, each retry's lookup going to chain storage, which goes down. The index
+    // stays up.
+    tags.forEach((key, i) => world.tags.set(key, `sha256:not-a-digest-${i}`));
+    const indexed = new Map(world.tags.entries());
+    const it = mirrorOver(world, {
+      index: scriptedIndex(indexed, () => false),
+      chain: {
+        tags: async () => {
+          throw new Error('with the index up, the mirror lists tags through it');
+        },
+      },
+    });
+    mirrors.push(it.mirror);
+    await it.mirror.start();
+    await until('every tag is shown missing', () => it.mirror.status(), (s) => s.tags.filter((t) => t.state === 'missing').length === tags.length);
+
+    world.tags.down = true;
+    // Passes until one has retried: the tags' first waits (5 s) are over.
+    const before = world.reads.tagDigest;
+    for (let n = 2; world.reads.tagDigest === before; n++) {
+      assert.ok(n < 20, 'the missing tags are retried during the outage');
+      await passAt(it, n);
+    }
+    assert.equal(world.reads.tagDigest - before, 1, 'one lookup failed by the outage ends the pass\'s retries');
   });
 });

@@ -278,6 +278,10 @@ export class Mirror {
     for (const item of retries) {
       if (this.#stopped || this.#again) return;
       await this.#mirrorTag(item, true);
+      // An outage fails every lookup after this one too: where each read waits out its timeout (a
+      // chain that hangs rather than refuses), a pass of many retries would hold the next block's
+      // pushes for minutes. The rest are tried at the next pass.
+      if (this.#backoff.get(item.key)?.outage) break;
     }
     // What no listed tag names any more is no longer tracked (its pins stay: pinned-trees.ts).
     this.#held.keepOnly(new Set([...this.#tags.values()].flatMap((tag) => (tag.state === 'mirrored' && tag.digest ? [tag.digest] : []))));
