@@ -3,7 +3,8 @@
 // (verifiedFile) as a block alone (blockFromPeers). The busy peer is asked again, once its wait is
 // over, only when no other peer serves, within the same bounds as before (a few waits, 6 s in
 // all); with no other peer it is waited out as before; a client that hangs up ends that wait at
-// once. A real trustless gateway's routes behind small prefixes that answer busy.
+// once. A peer busy in one fetch is asked after the others by the fetches that start while its
+// wait lasts. A real trustless gateway's routes behind small prefixes that answer busy.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
@@ -88,6 +89,18 @@ describe('a busy peer is asked after the others', () => {
     assert.ok(took < AT_ONCE_MS, `the file took ${Math.round(took)} ms: the busy peer was waited for first`);
     assert.equal((asked.get('/busy-5s') ?? 0) - before, 1, 'the busy peer was asked once, not again once the other served');
     assert.deepEqual(failures, [`${busy.url}: busy`]);
+  });
+
+  it('asks a peer busy in one fetch after the others in the next ones too, while its wait lasts', CASE, async () => {
+    const busy = peer('/busy-5s');
+    const plain = peer('/plain');
+    assert.deepEqual(await readFile(content.root.cid, [busy, plain]), content.bytes);
+    const before = asked.get('/busy-5s') ?? 0;
+    // A pull of many layers: each a fetch of its own, through the same peers.
+    for (let layer = 0; layer < 3; layer++) assert.deepEqual(await readFile(content.root.cid, [busy, plain]), content.bytes);
+    const { bytes } = await blockFromPeers(m, content.blocks[1].cid, [busy, plain]);
+    assert.deepEqual(Buffer.from(bytes!), Buffer.from(content.blocks[1].bytes));
+    assert.equal((asked.get('/busy-5s') ?? 0) - before, 0, 'the busy peer was asked again, first, within the wait it asked for');
   });
 
   it('takes a block alone from the next peer at once when the first answers 503 with Retry-After: 5', CASE, async () => {

@@ -89,6 +89,12 @@ export class PeerClient {
   readonly label: string;
   readonly #stallMs: number;
   readonly #carSlots: CarSlots;
+  /**
+   * Until when (performance.now()) the peer last asked to be left alone: a fetch that starts
+   * meanwhile asks it after its other peers (verified-dag.ts), so a pull of many layers does not
+   * meet the same busy answer once per layer.
+   */
+  #busyUntil = 0;
 
   /** `carSlots`: shared by the clients of peers at one origin (the peer counts CARs by client address). */
   constructor(url: string, options: { stallMs?: number; carSlots?: CarSlots } = {}) {
@@ -96,6 +102,11 @@ export class PeerClient {
     this.label = peerLabel(this.url);
     this.#stallMs = options.stallMs ?? 10_000;
     this.#carSlots = options.carSlots ?? new CarSlots(undefined, this.#stallMs);
+  }
+
+  /** Whether the peer answered busy and the wait it asked for is not over yet. */
+  get busyNow(): boolean {
+    return this.#busyUntil > performance.now();
   }
 
   /** One block, as `?format=raw`; undefined when the peer does not have it (404). */
@@ -199,10 +210,14 @@ export class PeerClient {
         answer.close();
         return undefined;
       }
-      if (answer.status >= 200 && answer.status < 300) return this.#unencoded(answer);
+      if (answer.status >= 200 && answer.status < 300) {
+        this.#busyUntil = 0;
+        return this.#unencoded(answer);
+      }
       answer.close();
       const retryAfter = answer.headers['retry-after'];
       const waitMs = busyWaitMs(answer.status, retryAfter);
+      if (waitMs !== undefined) this.#busyUntil = Math.max(this.#busyUntil, performance.now() + waitMs);
       if (waitMs === undefined || waits >= MAX_BUSY_WAITS || waited + waitMs > MAX_BUSY_TOTAL_MS) {
         let why = '';
         if (waitMs !== undefined) why = `, busy still after ${waits} waits (${waited / 1000} s) of the Retry-After it asked for`;

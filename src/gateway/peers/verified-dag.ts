@@ -90,7 +90,9 @@ function busyTurn(peer: PeerClient, peers: readonly PeerClient[], after: PeerBus
 export async function blockFromPeers(m: IpfsModules, cid: CID, peers: readonly PeerClient[], options: { first?: number; signal?: AbortSignal; observer?: PeerObserver } = {}): Promise<{ bytes?: Uint8Array; failures: string[] }> {
   const failures: string[] = [];
   const observer = options.observer;
-  const turns = peers.map((_, tried) => peers[((options.first ?? 0) + tried) % peers.length]);
+  const inTurn = peers.map((_, tried) => peers[((options.first ?? 0) + tried) % peers.length]);
+  // A peer still busy from another fetch comes after the rest.
+  const turns = [...inTurn.filter((peer) => !peer.busyNow), ...inTurn.filter((peer) => peer.busyNow)];
   const busy = new Map<PeerClient, PeerBusyError>();
   for (let turn = 0; turn < turns.length; turn++) {
     const peer = turns[turn];
@@ -184,8 +186,10 @@ export async function* verifiedFile(m: IpfsModules, root: CID, peers: readonly P
     const now = performance.now();
     for (const [peer, busy] of busyHere) if (busy.askAgainAt <= now) busyHere.delete(peer);
     const inTurn = peers.map((_, tried) => peers[(current + tried) % peers.length]);
-    // A peer still busy comes after the rest; one that answers busy now joins it (turns grows).
-    const turns = [...inTurn.filter((peer) => !busyHere.has(peer)), ...inTurn.filter((peer) => busyHere.has(peer))];
+    // A peer still busy (in this walk, or in another fetch) comes after the rest; one that answers
+    // busy now joins it (turns grows).
+    const later = (peer: PeerClient) => busyHere.has(peer) || peer.busyNow;
+    const turns = [...inTurn.filter((peer) => !later(peer)), ...inTurn.filter(later)];
     for (let turn = 0; turn < turns.length && !progressed; turn++) {
       const peer = turns[turn];
       const index = peers.indexOf(peer);
