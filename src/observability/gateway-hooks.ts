@@ -1,6 +1,6 @@
 // Hooks the gateway's metrics into objects built by createGatewayApp, from outside them: the
 // push's extrinsic (latency, failures by pallet error), a CID whose bytes failed verification
-// (another digest, or another size than the manifest gives),
+// (another digest, or another size than the manifest gives) or whose content is no file,
 // blob cache lookups on downloads, and the number of upload sessions open.
 import type { GatewayContext } from '../gateway/context';
 import type { GatewayMetrics } from './gateway-metrics';
@@ -21,9 +21,12 @@ export function instrumentGatewayContext(context: GatewayContext, metrics: Gatew
       }
     });
   }
-  wrapMethod(context.verified, 'markMismatch', (markMismatch) => (digest, cid) => {
-    metrics.verificationFailures.inc();
-    markMismatch(digest, cid);
+  wrapMethod(context.verified, 'markMismatch', (markMismatch) => (digest, cid, why) => {
+    // Content no store serves as a file is a stranger's odd record, not bytes that failed their
+    // check: counted apart, so that an alert on verification failures means other bytes.
+    if (why === 'unusable') metrics.unusableCids.inc();
+    else metrics.verificationFailures.inc();
+    markMismatch(digest, cid, why);
   });
   wrapMethod(context.content, 'sizeMismatch', (sizeMismatch) => (candidate, size, expected) => {
     metrics.verificationFailures.inc();

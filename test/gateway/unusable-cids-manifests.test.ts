@@ -19,6 +19,9 @@ import type { BlobCache } from '../../src/gateway/storage/blob-cache';
 import type { GatewayBlobStore } from '../../src/gateway/storage/blob-store';
 import { VerifiedPairs } from '../../src/gateway/storage/verified-pairs';
 import { deepChain } from '../ipfs/helpers/deep-chain';
+import type { GatewayContext } from '../../src/gateway/context';
+import { instrumentGatewayContext } from '../../src/observability/gateway-hooks';
+import { GatewayMetrics } from '../../src/observability/gateway-metrics';
 
 const LEVELS = 200;
 
@@ -97,6 +100,16 @@ describe('a manifest CID whose content is unusable', () => {
     assert.doesNotMatch(error.message, /propagating|retry/);
     assert.deepEqual((wire.detail as { unusable: { cid: string }[] }).unusable.map((u) => u.cid), [deep]);
     assert.equal(verified.isMismatch(digest, deep), true, 'the unusable pair is remembered');
+  });
+
+  it('counts an unusable CID on /metrics apart from content that failed its check', async () => {
+    const { verified, content } = setUp([{ cid: deep, ...stranger }]);
+    const metrics = new GatewayMetrics();
+    instrumentGatewayContext({ verified, content, uploads: { startedBefore: async () => [] } } as unknown as GatewayContext, metrics);
+    await failure(content.manifest(name, digest));
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^hcr_gateway_unusable_cids_total 1$/m);
+    assert.match(text, /^hcr_gateway_verification_failures_total 0$/m);
   });
 
   it('a later read passes the unusable CID over without walking it again, and still says why', async () => {

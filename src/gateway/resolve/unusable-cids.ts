@@ -28,7 +28,7 @@ export class UnusableCids {
   /** Marks the pair, when `error` is a fault of the content; true if it was. */
   mark(digest: string, cid: string, error: unknown): boolean {
     if (!isUnusable(error)) return false;
-    this.#verified.markMismatch(digest, cid);
+    this.#verified.markMismatch(digest, cid, 'unusable');
     const key = `${digest} ${cid}`;
     const why = (error as Error).message.replace(/^.*? is not a usable blob CID: /, '');
     this.#why.delete(key);

@@ -40,7 +40,8 @@ export class VerifiedPairs {
     this.#log.append(`${digest} ${cid}`);
   }
 
-  markMismatch(digest: string, cid: string): void {
+  /** `why`: `unusable` when the CID's content is no file a store here can serve (unusable-cids.ts), not other bytes. */
+  markMismatch(digest: string, cid: string, _why: 'other-bytes' | 'unusable' = 'other-bytes'): void {
     const key = `${digest} ${cid}`;
     // Re-added at the end, so that the oldest is the one least recently found wrong.
     this.#bad.delete(key);
