@@ -18,6 +18,9 @@ import { trustlessRoutes } from '../../src/gateway/trustless/routes';
 import { CarSettingError, parseCarSettings } from '../../src/gateway/trustless/car-settings';
 import { collect, expectExit, spawnHcr } from '../cli/helpers/run-hcr';
 import { type Block, rawBlock, unixfsNode } from './helpers/dag';
+import { digestInfo } from '../../src/chain';
+import { startTestGateway } from './helpers/gateway';
+import { makeImage, pushImage, randomBlob } from './helpers/oci-client';
 import { everyCidRecorded, heldBlocksStore, listenOnLoopback } from './helpers/trustless-route';
 
 describe('trustless gateway: CAR bounds as settings', () => {
@@ -130,5 +133,25 @@ describe('trustless gateway: CAR bounds as settings', () => {
       assert.equal(await count('hcr_gateway_trustless_cars_cut_short_total', 'bound="blocks"'), 1);
       assert.equal(await count('hcr_gateway_trustless_cars_cut_short_total', 'bound="depth"'), 0);
     });
+  });
+
+  it('reaches the route of a gateway started with them, and its /metrics', { timeout: 120_000 }, async () => {
+    const t = await startTestGateway({ trustless: parseCarSettings({ maxBlocks: '2' }) });
+    try {
+      // A layer of several 256 KiB leaves: more blocks than the two set.
+      const image = makeImage([randomBlob(1024 * 1024)]);
+      assert.equal((await pushImage(t.url, 'acme/bounds', 'v1', image)).status, 201);
+      const cid = (await digestInfo(t.chain.api, image.layers[0].digest))!.cid.text!;
+      await assert.rejects(async () => {
+        const response = await fetch(`${t.url}/ipfs/${cid}?format=car`);
+        await response.arrayBuffer();
+      }, 'the CAR is cut short at the blocks set');
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      assert.match(metrics, /^hcr_gateway_trustless_cars_cut_short_total\{bound="blocks"\} 1$/m);
+      const block = await fetch(`${t.url}/ipfs/${cid}?format=raw`);
+      assert.equal(block.status, 200, 'a block alone is no walk, and is served');
+    } finally {
+      await t.close();
+    }
   });
 });
