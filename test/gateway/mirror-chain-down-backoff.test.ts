@@ -56,6 +56,21 @@ async function passAt(it: { mirror: Mirror; block: (n: number) => void }, n: num
   return it.mirror.status();
 }
 
+/** A started mirror over `world` whose index stays up, listing tags from `indexed` (chain storage is asked only for each tag's record). */
+async function startListingThroughIndex(world: MirrorWorld, indexed: ReadonlyMap<string, string>): Promise<ReturnType<typeof mirrorOver>> {
+  const it = mirrorOver(world, {
+    index: scriptedIndex(indexed, () => false),
+    chain: {
+      tags: async () => {
+        throw new Error('with the index up, the mirror lists tags through it');
+      },
+    },
+  });
+  mirrors.push(it.mirror);
+  await it.mirror.start();
+  return it;
+}
+
 const webTag = (status: MirrorStatus) => status.tags.find((t) => t.repository === 'acme/web' && t.tag === '1.0');
 
 describe('a live mirror while the chain is down', () => {
@@ -101,16 +116,7 @@ describe('a live mirror while the chain is down', () => {
     world.manifests.set(digestNumbered(3), [digestNumbered(4)]);
     // The index has its own node and stays up: it lists the tag at the digest it was moved to.
     const indexed = new Map(world.tags.entries());
-    const it = mirrorOver(world, {
-      index: scriptedIndex(indexed, () => false),
-      chain: {
-        tags: async () => {
-          throw new Error('with the index up, the mirror lists tags through it');
-        },
-      },
-    });
-    mirrors.push(it.mirror);
-    await it.mirror.start();
+    const it = await startListingThroughIndex(world, indexed);
     await until('the tag is mirrored', () => it.mirror.status(), (s) => webTag(s)?.state === 'mirrored');
 
     world.tags.down = true;
@@ -147,16 +153,7 @@ describe('a live mirror while the chain is down', () => {
     // stays up.
     tags.forEach((key, i) => world.tags.set(key, `sha256:not-a-digest-${i}`));
     const indexed = new Map(world.tags.entries());
-    const it = mirrorOver(world, {
-      index: scriptedIndex(indexed, () => false),
-      chain: {
-        tags: async () => {
-          throw new Error('with the index up, the mirror lists tags through it');
-        },
-      },
-    });
-    mirrors.push(it.mirror);
-    await it.mirror.start();
+    const it = await startListingThroughIndex(world, indexed);
     await until('every tag is shown missing', () => it.mirror.status(), (s) => s.tags.filter((t) => t.state === 'missing').length === tags.length);
 
     world.tags.down = true;
