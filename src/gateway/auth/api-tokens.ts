@@ -118,6 +118,9 @@ function expiryOf(now: Date, ttlSeconds: number | undefined, notAfter: Date | un
 
 const loginRevoked = () => new ApiTokenError('login-revoked', 'the login minting the token was revoked (logged out), so it mints nothing: log in again (`hcr login`), or mint with `hcr token create`');
 
+/** Whether a token was minted with the login `loginNonce` of `account` and is not revoked yet. */
+const workingFromLogin = (account: string, loginNonce: string) => (t: StoredToken) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt;
+
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /**
@@ -268,12 +271,12 @@ export class ApiTokens {
   }
 
   #mintedWith(account: string, loginNonce: string): boolean {
-    return this.#load().some((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt);
+    return this.#load().some(workingFromLogin(account, loginNonce));
   }
 
   #revocationOfLogin(account: string, loginNonce: string, now: Date): (tokens: StoredToken[]) => ApiTokenInfo[] {
     return (tokens) => {
-      const roots = new Set(tokens.filter((t) => t.account === account && t.loginNonce === loginNonce && !t.revokedAt).map((t) => t.id));
+      const roots = new Set(tokens.filter(workingFromLogin(account, loginNonce)).map((t) => t.id));
       if (roots.size === 0) return [];
       const updated = revokeWith(tokens, roots, now.toISOString(), { revokedWithLogin: true });
       this.#save(updated, now);

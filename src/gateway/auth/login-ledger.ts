@@ -217,8 +217,13 @@ export class LoginLedger {
   revoke(address: string, nonce: string, expiresAt: Date): void {
     // Already revoked: nothing is written, but the listeners are told again (a logout whose
     // listener failed is sent again to finish what the login minted).
-    if (!this.isRevoked(address, nonce)) this.#record(`${address}:${nonce}`, 'revoked', expiresAt.getTime());
+    this.#recordRevoked(address, nonce, expiresAt);
     for (const listener of this.#revokedListeners) listener.now(address, nonce);
+  }
+
+  /** Writes the revocation, unless the login is revoked already. */
+  #recordRevoked(address: string, nonce: string, expiresAt: Date): void {
+    if (!this.isRevoked(address, nonce)) this.#record(`${address}:${nonce}`, 'revoked', expiresAt.getTime());
   }
 
   /**
@@ -227,7 +232,7 @@ export class LoginLedger {
    * returns its promise, so before any listener looks for what the login made.
    */
   async revokeAsync(address: string, nonce: string, expiresAt: Date): Promise<void> {
-    if (!this.isRevoked(address, nonce)) this.#record(`${address}:${nonce}`, 'revoked', expiresAt.getTime());
+    this.#recordRevoked(address, nonce, expiresAt);
     for (const listener of this.#revokedListeners) await (listener.waiting ?? listener.now)(address, nonce);
   }
 
